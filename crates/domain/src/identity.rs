@@ -1,0 +1,240 @@
+//! Organisations, people and roles (统一认证).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::OrgCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 市政府
+    City,
+    /// 区
+    District,
+    /// 县、县级市
+    County,
+    /// 开发区
+    Zone,
+    /// 部门
+    Department,
+    /// 公用事业单位
+    Utility,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::City => "city",
+            OrgKind::District => "district",
+            OrgKind::County => "county",
+            OrgKind::Zone => "zone",
+            OrgKind::Department => "department",
+            OrgKind::Utility => "utility",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OrgKind> {
+        [
+            OrgKind::City,
+            OrgKind::District,
+            OrgKind::County,
+            OrgKind::Zone,
+            OrgKind::Department,
+            OrgKind::Utility,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+    /// A government of a region (as opposed to a body under one).
+    pub fn is_government(self) -> bool {
+        matches!(
+            self,
+            OrgKind::City | OrgKind::District | OrgKind::County | OrgKind::Zone
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub code: OrgCode,
+    pub name: String,
+    pub name_en: String,
+    pub kind: OrgKind,
+    pub parent: Option<OrgCode>,
+}
+
+/// The organisation tree, for scoping roles: a role held at an organisation
+/// covers it and everything beneath it.
+#[derive(Debug, Clone, Default)]
+pub struct OrgTree {
+    parents: BTreeMap<OrgCode, Option<OrgCode>>,
+}
+
+impl OrgTree {
+    pub fn new<'a>(orgs: impl IntoIterator<Item = (&'a OrgCode, Option<&'a OrgCode>)>) -> Self {
+        OrgTree {
+            parents: orgs
+                .into_iter()
+                .map(|(c, p)| (c.clone(), p.cloned()))
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, org: &OrgCode) -> bool {
+        self.parents.contains_key(org)
+    }
+
+    /// The top of the tree: the city, which no organisation contains.
+    pub fn is_root(&self, org: &OrgCode) -> bool {
+        matches!(self.parents.get(org), Some(None))
+    }
+
+    /// Whether `org` is `scope` or lies beneath it.
+    pub fn is_within(&self, org: &OrgCode, scope: &OrgCode) -> bool {
+        let mut current = Some(org);
+        let mut hops = 0;
+        while let Some(c) = current {
+            if c == scope {
+                return true;
+            }
+            hops += 1;
+            if hops > 64 {
+                return false;
+            }
+            current = self.parents.get(c).and_then(|p| p.as_ref());
+        }
+        false
+    }
+}
+
+/// What a staff member may do, held at an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 事项编制人员: drafts and declares the items of their department.
+    CatalogEditor,
+    /// 法制审核人员: legal review.
+    LegalReviewer,
+    /// 审批领导: approves and puts items into the library for their government.
+    Approver,
+    /// 系统管理员: staff accounts, imports, the journal.
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::CatalogEditor,
+        Role::LegalReviewer,
+        Role::Approver,
+        Role::Administrator,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CatalogEditor => "catalog_editor",
+            Role::LegalReviewer => "legal_reviewer",
+            Role::Approver => "approver",
+            Role::Administrator => "administrator",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::CatalogEditor => "事项编制",
+            Role::LegalReviewer => "法制审核",
+            Role::Approver => "审批",
+            Role::Administrator => "系统管理",
+        }
+    }
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Role::CatalogEditor => "Catalogue editor",
+            Role::LegalReviewer => "Legal reviewer",
+            Role::Approver => "Approver",
+            Role::Administrator => "Administrator",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub org: OrgCode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserKind {
+    Staff,
+    Citizen,
+    Enterprise,
+}
+
+impl UserKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Staff => "staff",
+            UserKind::Citizen => "citizen",
+            UserKind::Enterprise => "enterprise",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UserKind> {
+        [UserKind::Staff, UserKind::Citizen, UserKind::Enterprise]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Who is acting: the signed-in user with their grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub kind: UserKind,
+    /// The staff member's own organisation.
+    pub org: Option<OrgCode>,
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    /// The name written into the journal.
+    pub fn journal_name(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.login)
+    }
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+}
+
+/// A login name: 3–40 characters of letters, digits, `.`, `_`, `-`.
+pub fn validate_login(login: &str) -> Result<(), (&'static str, &'static str)> {
+    let ok = (3..=40).contains(&login.len())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            "登录名应为3至40位字母、数字或 . _ -",
+            "A login is 3 to 40 letters, digits or . _ -",
+        ))
+    }
+}
+
+/// A password that is long enough to matter.
+pub fn validate_password(password: &str) -> Result<(), (&'static str, &'static str)> {
+    if password.chars().count() < 8 {
+        Err(("密码至少8位", "A password has at least 8 characters"))
+    } else if password.len() > 256 {
+        Err((
+            "密码不能超过256个字符",
+            "A password has at most 256 characters",
+        ))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,16 @@
+//! Pure rules of Sunshine: types that cannot hold bad values, state machines,
+//! calculations and validation. No I/O, no SQL, no HTTP, no async.
+//!
+//! One module per subsystem (the names of DESIGN.md), plus the pieces every
+//! subsystem shares: refusals, the clock, the working-day calendar.
+
+pub mod calendar;
+pub mod catalog;
+pub mod clock;
+pub mod identity;
+pub mod ids;
+pub mod journal;
+pub mod policy;
+pub mod refusal;
+
+pub use refusal::{Refusal, Text};

@@ -1,0 +1,310 @@
+//! The one place that decides who may do what, in which organisation.
+//! Every app-layer command asks `authorize` before it changes anything.
+
+use crate::identity::{Actor, OrgTree, Role, UserKind};
+use crate::ids::OrgCode;
+use crate::refusal::Refusal;
+
+/// Something an actor wants to do, with the organisations it touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// 编制: create an item or a new version, edit a draft.
+    DraftItem { implementing_body: &'a OrgCode },
+    /// 申报
+    DeclareItem { implementing_body: &'a OrgCode },
+    /// 审核
+    ReviewItem { implementing_body: &'a OrgCode },
+    /// 批准, for the government of the item's region.
+    ApproveItem { region_government: &'a OrgCode },
+    /// 入库
+    PublishItem { region_government: &'a OrgCode },
+    /// 退回: by the reviewer of the department or the approver of the region.
+    ReturnItem {
+        implementing_body: &'a OrgCode,
+        region_government: &'a OrgCode,
+    },
+    /// Bulk import into a region's catalogue.
+    ImportCatalog { region_government: &'a OrgCode },
+    /// Staff-only views: the panoramic view, export, drafts.
+    ViewStaffCatalog,
+    /// Create staff accounts and grant roles in an organisation.
+    ManageStaff { org: &'a OrgCode },
+    /// Read and verify the whole journal.
+    ReadJournal,
+}
+
+impl Action<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::DraftItem { .. } => "draft_item",
+            Action::DeclareItem { .. } => "declare_item",
+            Action::ReviewItem { .. } => "review_item",
+            Action::ApproveItem { .. } => "approve_item",
+            Action::PublishItem { .. } => "publish_item",
+            Action::ReturnItem { .. } => "return_item",
+            Action::ImportCatalog { .. } => "import_catalog",
+            Action::ViewStaffCatalog => "view_staff_catalog",
+            Action::ManageStaff { .. } => "manage_staff",
+            Action::ReadJournal => "read_journal",
+        }
+    }
+}
+
+/// Allow or refuse, with the reason.
+pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(), Refusal> {
+    if actor.kind != UserKind::Staff {
+        return Err(refuse(action));
+    }
+    // A role held at `scope` covers `org` when org lies beneath it.
+    let covers = |role: Role, org: &OrgCode| {
+        actor
+            .grants
+            .iter()
+            .any(|g| g.role == role && tree.is_within(org, &g.org))
+    };
+    // Approval belongs to the government of the item's own level, not a higher one.
+    let holds_at =
+        |role: Role, org: &OrgCode| actor.grants.iter().any(|g| g.role == role && &g.org == org);
+    let allowed = match action {
+        Action::DraftItem { implementing_body } | Action::DeclareItem { implementing_body } => {
+            covers(Role::CatalogEditor, implementing_body)
+        }
+        Action::ReviewItem { implementing_body } => covers(Role::LegalReviewer, implementing_body),
+        Action::ApproveItem { region_government } | Action::PublishItem { region_government } => {
+            holds_at(Role::Approver, region_government)
+        }
+        Action::ReturnItem {
+            implementing_body,
+            region_government,
+        } => {
+            covers(Role::LegalReviewer, implementing_body)
+                || holds_at(Role::Approver, region_government)
+        }
+        Action::ImportCatalog { region_government } => {
+            covers(Role::Administrator, region_government)
+        }
+        Action::ViewStaffCatalog => !actor.grants.is_empty(),
+        Action::ManageStaff { org } => covers(Role::Administrator, org),
+        Action::ReadJournal => actor
+            .grants
+            .iter()
+            .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(refuse(action))
+    }
+}
+
+fn refuse(action: &Action<'_>) -> Refusal {
+    let mut r = Refusal::forbidden(
+        "forbidden",
+        "您没有执行此操作的权限",
+        "You are not allowed to do this",
+    );
+    r.message.en = format!("You are not allowed to do this ({})", action.name());
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Grant;
+
+    fn org(s: &str) -> OrgCode {
+        OrgCode::parse(s).expect("valid org code")
+    }
+
+    fn tree() -> OrgTree {
+        let pairs = [
+            ("330100", None),
+            ("330100-002", Some("330100")),
+            ("330100-010", Some("330100")),
+            ("330106", Some("330100")),
+            ("330106-001", Some("330106")),
+        ];
+        let owned: Vec<(OrgCode, Option<OrgCode>)> =
+            pairs.iter().map(|(c, p)| (org(c), p.map(org))).collect();
+        OrgTree::new(owned.iter().map(|(c, p)| (c, p.as_ref())))
+    }
+
+    fn staff(role: Role, at: &str) -> Actor {
+        Actor {
+            user_id: 1,
+            login: "t".into(),
+            display_name: "t".into(),
+            kind: UserKind::Staff,
+            org: Some(org(at)),
+            grants: vec![Grant { role, org: org(at) }],
+        }
+    }
+
+    /// Every role at its usual post, against every catalogue command: the
+    /// expected answer is written out so that a change of policy shows here.
+    #[test]
+    fn every_role_against_every_catalogue_command() {
+        let dept = org("330100-002");
+        let other_dept = org("330100-010");
+        let city = org("330100");
+        let district = org("330106");
+        let district_dept = org("330106-001");
+        let actions = [
+            (
+                "draft own dept",
+                Action::DraftItem {
+                    implementing_body: &dept,
+                },
+            ),
+            (
+                "draft other dept",
+                Action::DraftItem {
+                    implementing_body: &other_dept,
+                },
+            ),
+            (
+                "declare own dept",
+                Action::DeclareItem {
+                    implementing_body: &dept,
+                },
+            ),
+            (
+                "review own dept",
+                Action::ReviewItem {
+                    implementing_body: &dept,
+                },
+            ),
+            (
+                "review district dept",
+                Action::ReviewItem {
+                    implementing_body: &district_dept,
+                },
+            ),
+            (
+                "approve city item",
+                Action::ApproveItem {
+                    region_government: &city,
+                },
+            ),
+            (
+                "approve district item",
+                Action::ApproveItem {
+                    region_government: &district,
+                },
+            ),
+            (
+                "publish city item",
+                Action::PublishItem {
+                    region_government: &city,
+                },
+            ),
+            (
+                "publish district item",
+                Action::PublishItem {
+                    region_government: &district,
+                },
+            ),
+            (
+                "return city item",
+                Action::ReturnItem {
+                    implementing_body: &dept,
+                    region_government: &city,
+                },
+            ),
+            (
+                "import city",
+                Action::ImportCatalog {
+                    region_government: &city,
+                },
+            ),
+            (
+                "import district",
+                Action::ImportCatalog {
+                    region_government: &district,
+                },
+            ),
+            ("view staff catalogue", Action::ViewStaffCatalog),
+            ("manage staff of dept", Action::ManageStaff { org: &dept }),
+            ("read journal", Action::ReadJournal),
+        ];
+        // (role, held at) -> which of the actions above are allowed, in order.
+        let table: [(Role, &str, [bool; 15]); 7] = [
+            (
+                Role::CatalogEditor,
+                "330100-002",
+                [
+                    true, false, true, false, false, false, false, false, false, false, false,
+                    false, true, false, false,
+                ],
+            ),
+            (
+                Role::LegalReviewer,
+                "330100",
+                [
+                    false, false, false, true, true, false, false, false, false, true, false,
+                    false, true, false, false,
+                ],
+            ),
+            (
+                Role::LegalReviewer,
+                "330106",
+                [
+                    false, false, false, false, true, false, false, false, false, false, false,
+                    false, true, false, false,
+                ],
+            ),
+            (
+                Role::Approver,
+                "330100",
+                [
+                    false, false, false, false, false, true, false, true, false, true, false,
+                    false, true, false, false,
+                ],
+            ),
+            (
+                Role::Approver,
+                "330106",
+                [
+                    false, false, false, false, false, false, true, false, true, false, false,
+                    false, true, false, false,
+                ],
+            ),
+            (
+                Role::Administrator,
+                "330100",
+                [
+                    false, false, false, false, false, false, false, false, false, false, true,
+                    true, true, true, true,
+                ],
+            ),
+            (
+                Role::Administrator,
+                "330106",
+                [
+                    false, false, false, false, false, false, false, false, false, false, false,
+                    true, true, false, false,
+                ],
+            ),
+        ];
+        let tree = tree();
+        for (role, at, expected) in table {
+            let actor = staff(role, at);
+            for ((label, action), allowed) in actions.iter().zip(expected) {
+                let got = authorize(&actor, action, &tree).is_ok();
+                assert_eq!(
+                    got,
+                    allowed,
+                    "{role:?} at {at}: {label} should be {}",
+                    if allowed { "allowed" } else { "refused" }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn citizens_and_enterprises_do_no_staff_work_even_with_a_grant() {
+        let mut actor = staff(Role::Administrator, "330100");
+        actor.kind = UserKind::Citizen;
+        assert!(authorize(&actor, &Action::ViewStaffCatalog, &tree()).is_err());
+    }
+}
