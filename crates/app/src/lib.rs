@@ -1,1 +1,125 @@
+//! Use cases. Each command loads what it needs, asks `domain` (the policy
+//! and the rules) for a decision, and writes the new state together with its
+//! journal entry in one transaction.
 
+pub mod catalog;
+pub mod demo;
+pub mod identity;
+pub mod journal;
+
+use std::sync::{Arc, RwLock};
+
+use sunshine_domain::calendar::Calendar;
+use sunshine_domain::clock::{to_micros, Clock};
+use sunshine_domain::identity::{Actor, OrgTree, Organisation};
+use sunshine_domain::policy::{self, Action};
+use sunshine_domain::refusal::{Refusal, RefusalKind};
+use sunshine_store::{Db, StoreError};
+
+/// What went wrong: a refusal the user may read, or an internal failure
+/// that is logged and shown only as "internal error".
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::Refused(r)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(_) => AppError::Refused(Refusal::conflict(
+                "duplicate",
+                "该记录已存在",
+                "This record already exists",
+            )),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl AppError {
+    /// The refusal kind, if it is a refusal.
+    pub fn kind(&self) -> Option<RefusalKind> {
+        match self {
+            AppError::Refused(r) => Some(r.kind),
+            AppError::Internal(_) => None,
+        }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The application: the store, the clock, the calendar and the organisation
+/// tree that the policy consults.
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub calendar: Arc<Calendar>,
+    orgs: RwLock<Arc<OrgDirectory>>,
+}
+
+/// The organisations, cached for the policy and for showing names.
+#[derive(Debug, Default)]
+pub struct OrgDirectory {
+    pub tree: OrgTree,
+    pub list: Vec<Organisation>,
+}
+
+impl OrgDirectory {
+    pub fn get(&self, code: &str) -> Option<&Organisation> {
+        self.list.iter().find(|o| o.code.as_str() == code)
+    }
+    /// The name of an organisation in the language asked for, or its code.
+    pub fn name(&self, code: &str, lang: &str) -> String {
+        match self.get(code) {
+            Some(o) if lang.starts_with("en") => o.name_en.clone(),
+            Some(o) => o.name.clone(),
+            None => code.to_string(),
+        }
+    }
+}
+
+impl App {
+    /// Open the app on a migrated database.
+    pub async fn new(db: Db, clock: Arc<dyn Clock>, calendar: Calendar) -> Result<Arc<App>> {
+        let app = Arc::new(App {
+            db,
+            clock,
+            calendar: Arc::new(calendar),
+            orgs: RwLock::new(Arc::default()),
+        });
+        app.reload_orgs().await?;
+        Ok(app)
+    }
+
+    /// Now, as stored: microseconds since the epoch.
+    pub fn now_micros(&self) -> i64 {
+        to_micros(self.clock.now())
+    }
+
+    pub fn orgs(&self) -> Arc<OrgDirectory> {
+        self.orgs.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) async fn reload_orgs(&self) -> Result<()> {
+        let mut conn = self.db.read().await?;
+        let list = sunshine_store::identity::list_orgs(&mut conn).await?;
+        let tree = OrgTree::new(list.iter().map(|o| (&o.code, o.parent.as_ref())));
+        *self.orgs.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(OrgDirectory { tree, list });
+        Ok(())
+    }
+
+    /// Ask the policy; every command calls this before it changes anything.
+    pub fn authorize(&self, actor: &Actor, action: &Action<'_>) -> Result<()> {
+        policy::authorize(actor, action, &self.orgs().tree).map_err(AppError::from)
+    }
+}

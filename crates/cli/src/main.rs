@@ -1,1 +1,306 @@
-fn main() {}
+//! `sunshine`: serve the platform, load the demo, migrate, verify the journal,
+//! import and export the catalogue, and run the benchmarks.
+
+mod bench;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sunshine_app::App;
+use sunshine_domain::calendar::Calendar;
+use sunshine_domain::clock::{Clock, SimulatedClock, SystemClock};
+use sunshine_store::journal::Verification;
+use sunshine_store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "sunshine",
+    version,
+    about = "Sunshine (阳光政务): a city's e-government platform"
+)]
+struct Cli {
+    /// Where the embedded SQLite store keeps its files.
+    #[arg(
+        long,
+        env = "SUNSHINE_DATA",
+        default_value = "./sunshine-data",
+        global = true
+    )]
+    data: PathBuf,
+    /// Use PostgreSQL instead of the embedded store, e.g. postgres://postgres@127.0.0.1/sunshine.
+    #[arg(long, env = "SUNSHINE_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Extra or updated working-day calendar years (YYYY.json files).
+    #[arg(long, env = "SUNSHINE_CALENDAR_DIR", global = true)]
+    calendar_dir: Option<PathBuf>,
+    /// `system`, or `simulated` (only with --allow-simulated-clock: for demonstrations and tests).
+    #[arg(long, env = "SUNSHINE_CLOCK", default_value = "system", global = true)]
+    clock: String,
+    #[arg(long, env = "SUNSHINE_ALLOW_SIMULATED_CLOCK", global = true)]
+    allow_simulated_clock: bool,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "SUNSHINE_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform.
+    Serve {
+        #[arg(long, env = "SUNSHINE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Load the Hangzhou demo (once) and serve it.
+    Demo {
+        #[arg(long, env = "SUNSHINE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// The journal of every state change.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Import or export the power-item catalogue.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Measure throughput (release builds only give meaningful figures).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// Walk the hash chain and report the first broken link.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Write the latest version of every item to a file (json or csv by extension).
+    Export {
+        file: PathBuf,
+        /// The administrator the export is made as.
+        #[arg(long, default_value = "admin")]
+        as_user: String,
+    },
+    /// Import items from a file; all rows or none.
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "admin")]
+        as_user: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_db(cli: &Cli) -> anyhow::Result<Db> {
+    let db = match &cli.database_url {
+        Some(url) => Db::connect(url)
+            .await
+            .with_context(|| "cannot connect to the database")?,
+        None => Db::open_sqlite(&cli.data)
+            .await
+            .with_context(|| format!("cannot open the store in {}", cli.data.display()))?,
+    };
+    db.migrate().await.context("migrations failed")?;
+    Ok(db)
+}
+
+fn calendar(cli: &Cli) -> anyhow::Result<Calendar> {
+    let mut cal = Calendar::shipped();
+    if let Some(dir) = &cli.calendar_dir {
+        for entry in
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path)?;
+                let year = Calendar::parse_year(&text)
+                    .with_context(|| format!("calendar file {}", path.display()))?;
+                tracing::info!(year = year.year, file = %path.display(), "calendar year loaded");
+                cal.insert(year);
+            }
+        }
+    }
+    Ok(cal)
+}
+
+fn clock(cli: &Cli) -> anyhow::Result<Arc<dyn Clock>> {
+    match cli.clock.as_str() {
+        "system" => Ok(Arc::new(SystemClock)),
+        "simulated" if cli.allow_simulated_clock => {
+            Ok(Arc::new(SimulatedClock::new(jiff::Timestamp::now())))
+        }
+        "simulated" => {
+            anyhow::bail!("the simulated clock is refused unless --allow-simulated-clock is given")
+        }
+        other => anyhow::bail!("unknown clock {other:?}: use system or simulated"),
+    }
+}
+
+async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
+    let db = open_db(cli).await?;
+    Ok(App::new(db, clock(cli)?, calendar(cli)?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
+async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    match &cli.command {
+        Command::Serve { listen: addr } => {
+            let app = open_app(&cli).await?;
+            let listener = listen(addr).await?;
+            println!("Sunshine is serving at http://{}", listener.local_addr()?);
+            sunshine_web::serve(app, listener).await?;
+        }
+        Command::Demo { listen: addr } => {
+            let app = open_app(&cli).await?;
+            let listener = listen(addr).await?;
+            let (loaded, logins) = sunshine_app::demo::load(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+            let where_ = cli
+                .database_url
+                .clone()
+                .map(|_| "PostgreSQL".to_string())
+                .unwrap_or_else(|| cli.data.display().to_string());
+            println!(
+                "Sunshine demo ({}) — {}",
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "demo data already present"
+                },
+                where_
+            );
+            println!();
+            println!("  Public portal:    http://{}/", listener.local_addr()?);
+            println!(
+                "  Staff workbench:  http://{}/staff/",
+                listener.local_addr()?
+            );
+            println!(
+                "  API document:     http://{}/api/v1/openapi.json",
+                listener.local_addr()?
+            );
+            println!();
+            println!(
+                "  Demo logins (password: {}):",
+                sunshine_app::demo::DEMO_PASSWORD
+            );
+            for l in &logins {
+                println!("    {:<36} {}", l.login, l.what);
+            }
+            println!();
+            sunshine_web::serve(app, listener).await?;
+        }
+        Command::Migrate => {
+            open_db(&cli).await?;
+            println!("the schema is up to date");
+        }
+        Command::Journal {
+            command: JournalCommand::Verify,
+        } => {
+            let app = open_app(&cli).await?;
+            match app
+                .verify_journal()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Verification::Intact { entries } => {
+                    println!("journal intact: {entries} entries, every link holds")
+                }
+                Verification::Broken(b) => {
+                    println!("journal BROKEN at entry {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Catalog { command } => {
+            let app = open_app(&cli).await?;
+            match command {
+                CatalogCommand::Export { file, as_user } => {
+                    let actor = app
+                        .staff_actor(as_user)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let bytes = app
+                        .export_catalog(&actor, format_of(file)?)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    std::fs::write(file, bytes)?;
+                    println!("exported to {}", file.display());
+                }
+                CatalogCommand::Import { file, as_user } => {
+                    let actor = app
+                        .staff_actor(as_user)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let bytes = std::fs::read(file)?;
+                    match app.import_catalog(&actor, format_of(file)?, &bytes).await {
+                        Ok(r) => println!("imported {} items", r.imported),
+                        Err(sunshine_app::AppError::Refused(r)) => {
+                            println!("{}", r.message.en);
+                            for (k, v) in &r.fields {
+                                println!("  {k}: {}", v.en);
+                            }
+                            return Ok(ExitCode::from(2));
+                        }
+                        Err(e) => return Err(anyhow::anyhow!("{e}")),
+                    }
+                }
+            }
+        }
+        Command::Bench { command } => bench::run(&cli, command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_of(file: &std::path::Path) -> anyhow::Result<sunshine_app::catalog::io::Format> {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("json") => Ok(sunshine_app::catalog::io::Format::Json),
+        Some("csv") => Ok(sunshine_app::catalog::io::Format::Csv),
+        _ => anyhow::bail!("the file must end in .json or .csv"),
+    }
+}

@@ -11,7 +11,19 @@ use crate::ids::{OrgCode, RegionCode};
 use crate::refusal::{FieldErrors, Refusal};
 
 /// The kinds of administrative power, plus public service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     /// 行政许可
@@ -124,7 +136,19 @@ impl ItemType {
 }
 
 /// The level of government that exercises the power.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// 市级
@@ -157,7 +181,7 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     /// 工作日
@@ -206,7 +230,7 @@ impl TimeUnit {
 }
 
 /// A time limit: a number of units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimeLimit {
     pub value: u32,
     pub unit: TimeUnit,
@@ -219,7 +243,7 @@ impl fmt::Display for TimeLimit {
 }
 
 /// A material the applicant hands in (申请材料).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Material {
     pub name: String,
     #[serde(default = "one")]
@@ -240,7 +264,7 @@ fn yes() -> bool {
 }
 
 /// A fee item with its standard and legal basis (收费项目). Money is in fen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fee {
     pub name: String,
     pub standard_fen: i64,
@@ -248,7 +272,7 @@ pub struct Fee {
 }
 
 /// A step of the process (办理环节).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Step {
     pub name: String,
     pub post: String,
@@ -260,7 +284,7 @@ pub struct Step {
 }
 
 /// A discretion standard for a penalty (裁量基准): circumstance → measure and range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Discretion {
     pub circumstance: String,
     pub measure: String,
@@ -268,7 +292,7 @@ pub struct Discretion {
     pub max_fen: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -318,7 +342,7 @@ impl FieldKind {
 }
 
 /// A field of the application form the hall shows an applicant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormField {
     pub key: String,
     pub label: String,
@@ -332,15 +356,19 @@ pub struct FormField {
 }
 
 /// Everything one version of a power item says. Stored whole per version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemSpec {
     pub code: String,
     pub name: String,
     pub item_type: ItemType,
     pub level: Level,
+    #[schema(value_type = String, example = "330100")]
     pub region: RegionCode,
+    #[schema(value_type = String, example = "330100-002")]
     pub implementing_body: OrgCode,
+    #[schema(value_type = String)]
     pub accepting_body: OrgCode,
+    #[schema(value_type = String)]
     pub deciding_body: OrgCode,
     pub legal_basis: String,
     #[serde(default)]
@@ -637,7 +665,19 @@ pub fn validate_item_code(code: &str, item_type: ItemType) -> Result<(), (String
 }
 
 /// Where a version stands in the solidification workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionState {
     /// 编制: being written by the implementing department.

@@ -1,0 +1,417 @@
+//! The catalogue's commands and queries.
+
+pub mod io;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use serde_json::json;
+use sunshine_domain::catalog::{self as rules, ItemSpec, ItemType, VersionState, WorkflowStep};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::OrgCode;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::{FieldErrors, Refusal};
+use sunshine_store::catalog::{
+    self as store, PanoramaCount, VersionFilter, VersionRow, VersionSummary,
+};
+use sunshine_store::WriteTx;
+
+use crate::identity::entry;
+use crate::{App, Result};
+
+/// The journal subject of an item.
+pub fn subject(item_id: i64) -> String {
+    format!("item/{item_id}")
+}
+
+/// The government that approves items of a region: the city or the district.
+pub fn region_government(spec: &ItemSpec) -> OrgCode {
+    OrgCode::parse(spec.region.as_str()).unwrap_or_else(|_| spec.implementing_body.clone())
+}
+
+/// A page of results and the total.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl App {
+    /// Check that the bodies an item names exist in the organisation tree.
+    fn check_bodies(&self, spec: &ItemSpec) -> Result<()> {
+        let orgs = self.orgs();
+        let mut e = FieldErrors::default();
+        for (field, org) in [
+            ("implementing_body", &spec.implementing_body),
+            ("accepting_body", &spec.accepting_body),
+            ("deciding_body", &spec.deciding_body),
+        ] {
+            if !orgs.tree.contains(org) {
+                e.add(
+                    field,
+                    format!("机构{org}不存在"),
+                    format!("No organisation {org}"),
+                );
+            }
+        }
+        if !orgs.tree.contains(&region_government(spec)) {
+            e.add(
+                "region",
+                "该区划没有对应的政府机构",
+                "The region has no government in the platform",
+            );
+        }
+        Ok(e.check()?)
+    }
+
+    /// 编制: a new item, as version 1 in draft.
+    pub async fn create_item(&self, actor: &Actor, spec: ItemSpec) -> Result<VersionRow> {
+        spec.validate()?;
+        self.check_bodies(&spec)?;
+        self.authorize(
+            actor,
+            &Action::DraftItem {
+                implementing_body: &spec.implementing_body,
+            },
+        )?;
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let version_id =
+            insert_new_item(&mut tx, actor, &spec, VersionState::Draft, 1, None, now).await?;
+        let row = load(&mut tx, version_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Edit a draft. The code and region identify the item and stay as they are.
+    pub async fn update_draft(
+        &self,
+        actor: &Actor,
+        version_id: i64,
+        spec: ItemSpec,
+    ) -> Result<VersionRow> {
+        spec.validate()?;
+        self.check_bodies(&spec)?;
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let current = load(&mut tx, version_id).await?;
+        self.authorize(
+            actor,
+            &Action::DraftItem {
+                implementing_body: &current.spec.implementing_body,
+            },
+        )?;
+        self.authorize(
+            actor,
+            &Action::DraftItem {
+                implementing_body: &spec.implementing_body,
+            },
+        )?;
+        rules::may_edit(current.state)?;
+        if spec.code != current.spec.code || spec.region != current.spec.region {
+            return Err(Refusal::field(
+                "code",
+                "事项编码和区划不能修改；请新建事项",
+                "The code and region of an item cannot change; create a new item",
+            )
+            .into());
+        }
+        store::update_spec(tx.conn(), version_id, &spec, now).await?;
+        let payload =
+            json!({"version_id": version_id, "version_no": current.version_no, "name": spec.name});
+        tx.journal(
+            now,
+            entry(
+                actor,
+                subject(current.item_id),
+                "catalog.draft_updated",
+                payload,
+            ),
+        )
+        .await?;
+        let row = load(&mut tx, version_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// One step of the solidification workflow, by whoever the policy allows.
+    pub async fn workflow_step(
+        &self,
+        actor: &Actor,
+        version_id: i64,
+        step: WorkflowStep,
+    ) -> Result<VersionRow> {
+        let now = self.now_micros();
+        let today = self.clock.today();
+        let mut tx = self.db.write().await?;
+        let current = load(&mut tx, version_id).await?;
+        let spec = &current.spec;
+        let government = region_government(spec);
+        let action = match &step {
+            WorkflowStep::Declare => Action::DeclareItem {
+                implementing_body: &spec.implementing_body,
+            },
+            WorkflowStep::Review => Action::ReviewItem {
+                implementing_body: &spec.implementing_body,
+            },
+            WorkflowStep::Approve => Action::ApproveItem {
+                region_government: &government,
+            },
+            WorkflowStep::Publish { .. } => Action::PublishItem {
+                region_government: &government,
+            },
+            WorkflowStep::Return { .. } => Action::ReturnItem {
+                implementing_body: &spec.implementing_body,
+                region_government: &government,
+            },
+        };
+        self.authorize(actor, &action)?;
+        let next = rules::next_state(current.state, &step, today)?;
+        apply_state(&mut tx, &current, next, &step, now).await?;
+        let mut payload = json!({"version_id": version_id, "version_no": current.version_no, "from": current.state.as_str(), "to": next.as_str()});
+        match &step {
+            WorkflowStep::Publish { effective } => {
+                payload["effective_date"] = json!(effective.to_string())
+            }
+            WorkflowStep::Return { reason } => payload["reason"] = json!(reason),
+            _ => {}
+        }
+        tx.journal(
+            now,
+            entry(actor, subject(current.item_id), step.event_type(), payload),
+        )
+        .await?;
+        let row = load(&mut tx, version_id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Open a new draft of an item beside its published version.
+    pub async fn open_new_version(&self, actor: &Actor, item_id: i64) -> Result<VersionRow> {
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let versions = store::versions_of(tx.conn(), item_id).await?;
+        let Some(latest) = versions.last() else {
+            return Err(Refusal::not_found("事项", "Item").into());
+        };
+        self.authorize(
+            actor,
+            &Action::DraftItem {
+                implementing_body: &latest.spec.implementing_body,
+            },
+        )?;
+        let states: Vec<VersionState> = versions.iter().map(|v| v.state).collect();
+        rules::may_open_new_version(&states)?;
+        let version_no = latest.version_no + 1;
+        let id = store::insert_version(
+            tx.conn(),
+            item_id,
+            version_no,
+            VersionState::Draft,
+            &latest.spec,
+            now,
+        )
+        .await?;
+        let payload =
+            json!({"version_id": id, "version_no": version_no, "from_version": latest.version_no});
+        tx.journal(
+            now,
+            entry(actor, subject(item_id), "catalog.version_opened", payload),
+        )
+        .await?;
+        let row = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// A version, for staff.
+    pub async fn version(&self, actor: &Actor, version_id: i64) -> Result<VersionRow> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        let mut conn = self.db.read().await?;
+        store::get_version(&mut conn, version_id)
+            .await?
+            .ok_or_else(|| Refusal::not_found("事项版本", "Item version").into())
+    }
+
+    /// Every version of an item, for staff.
+    pub async fn item_versions(&self, actor: &Actor, item_id: i64) -> Result<Vec<VersionRow>> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        let mut conn = self.db.read().await?;
+        Ok(store::versions_of(&mut conn, item_id).await?)
+    }
+
+    /// Versions for the staff workbench (any state, sensitive included).
+    pub async fn staff_versions(
+        &self,
+        actor: &Actor,
+        mut filter: VersionFilter,
+    ) -> Result<Page<VersionSummary>> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        filter.public_only = false;
+        self.list(filter).await
+    }
+
+    /// The public catalogue: items in the library, never sensitive ones.
+    pub async fn public_items(&self, mut filter: VersionFilter) -> Result<Page<VersionSummary>> {
+        filter.public_only = true;
+        filter.state = None;
+        self.list(filter).await
+    }
+
+    async fn list(&self, filter: VersionFilter) -> Result<Page<VersionSummary>> {
+        let mut conn = self.db.read().await?;
+        let (items, total) = store::list_versions(&mut conn, &filter).await?;
+        Ok(Page {
+            items,
+            total,
+            limit: filter.limit,
+            offset: filter.offset,
+        })
+    }
+
+    /// The public guide of an item: its version in the library, unless sensitive.
+    pub async fn public_item(&self, item_id: i64) -> Result<VersionRow> {
+        let mut conn = self.db.read().await?;
+        match store::current_version(&mut conn, item_id).await? {
+            Some(v) if !v.spec.sensitive && v.state == VersionState::InLibrary => Ok(v),
+            _ => Err(Refusal::not_found("事项", "Item").into()),
+        }
+    }
+
+    /// 全景视图: counts of every item's latest version by region, department, type and state.
+    pub async fn panorama(&self, actor: &Actor) -> Result<Panorama> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        let mut conn = self.db.read().await?;
+        let cells = store::panorama(&mut conn).await?;
+        Ok(Panorama::from_cells(cells))
+    }
+}
+
+/// The panoramic view with its totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Panorama {
+    pub cells: Vec<PanoramaCount>,
+    pub total: i64,
+    pub by_state: Vec<(String, i64)>,
+    pub by_type: Vec<(String, i64)>,
+    pub by_region: Vec<(String, i64)>,
+    pub by_department: Vec<(String, i64)>,
+}
+
+impl Panorama {
+    fn from_cells(cells: Vec<PanoramaCount>) -> Panorama {
+        let sum = |key: &dyn Fn(&PanoramaCount) -> String| {
+            let mut m = std::collections::BTreeMap::<String, i64>::new();
+            for c in &cells {
+                *m.entry(key(c)).or_default() += c.count;
+            }
+            m.into_iter().collect::<Vec<_>>()
+        };
+        Panorama {
+            total: cells.iter().map(|c| c.count).sum(),
+            by_state: sum(&|c| c.state.clone()),
+            by_type: sum(&|c| c.item_type.clone()),
+            by_region: sum(&|c| c.region.clone()),
+            by_department: sum(&|c| c.implementing_body.clone()),
+            cells,
+        }
+    }
+}
+
+async fn load(tx: &mut WriteTx, version_id: i64) -> Result<VersionRow> {
+    store::get_version(tx.conn(), version_id)
+        .await?
+        .ok_or_else(|| Refusal::not_found("事项版本", "Item version").into())
+}
+
+/// Write the new state; entering the library supersedes the version it replaces.
+async fn apply_state(
+    tx: &mut WriteTx,
+    current: &VersionRow,
+    next: VersionState,
+    step: &WorkflowStep,
+    now: i64,
+) -> Result<()> {
+    let (effective, reason) = match step {
+        WorkflowStep::Publish { effective } => (Some(*effective), None),
+        WorkflowStep::Return { reason } => (None, Some(reason.as_str())),
+        _ => (None, None),
+    };
+    store::set_state(tx.conn(), current.id, next, effective, reason, now).await?;
+    if next == VersionState::InLibrary {
+        if let Some(old) = current.current_version.filter(|old| *old != current.id) {
+            store::set_state(tx.conn(), old, VersionState::Superseded, None, None, now).await?;
+        }
+        store::set_current_version(tx.conn(), current.item_id, current.id).await?;
+    }
+    Ok(())
+}
+
+/// Insert an item and its first version in a given state (draft for the
+/// editor; any state for an import), with its journal entry.
+pub(crate) async fn insert_new_item(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    spec: &ItemSpec,
+    state: VersionState,
+    version_no: i64,
+    effective: Option<Date>,
+    now: i64,
+) -> Result<i64> {
+    let item_id = match store::insert_item(tx.conn(), &spec.code, spec.region.as_str(), now).await {
+        Err(sunshine_store::StoreError::Duplicate(_)) => {
+            return Err(Refusal::field(
+                "code",
+                format!("事项编码{}在该区划已存在", spec.code),
+                format!("The code {} already exists in this region", spec.code),
+            )
+            .into())
+        }
+        other => other?,
+    };
+    let version_id =
+        store::insert_version(tx.conn(), item_id, version_no, state, spec, now).await?;
+    if state != VersionState::Draft {
+        store::set_state(tx.conn(), version_id, state, effective, None, now).await?;
+    }
+    if state == VersionState::InLibrary {
+        store::set_current_version(tx.conn(), item_id, version_id).await?;
+    }
+    let mut payload = json!({"version_id": version_id, "version_no": version_no, "code": spec.code, "name": spec.name, "state": state.as_str()});
+    if let Some(d) = effective {
+        payload["effective_date"] = json!(d.to_string());
+    }
+    let event = if state == VersionState::Draft && version_no == 1 {
+        "catalog.item_created"
+    } else {
+        "catalog.item_imported"
+    };
+    tx.journal(now, entry(actor, subject(item_id), event, payload))
+        .await?;
+    Ok(version_id)
+}
+
+/// Parse the query-string words of a filter, refusing unknown values.
+pub fn parse_filter(
+    state: Option<&str>,
+    item_type: Option<&str>,
+) -> Result<(Option<VersionState>, Option<ItemType>)> {
+    let mut e = FieldErrors::default();
+    let state = match state.filter(|s| !s.is_empty()) {
+        Some(s) => VersionState::parse(s).or_else(|| {
+            e.add("state", "未知的状态", "Unknown state");
+            None
+        }),
+        None => None,
+    };
+    let item_type = match item_type.filter(|s| !s.is_empty()) {
+        Some(s) => ItemType::parse(s).or_else(|| {
+            e.add("type", "未知的事项类型", "Unknown item type");
+            None
+        }),
+        None => None,
+    };
+    e.check()?;
+    Ok((state, item_type))
+}

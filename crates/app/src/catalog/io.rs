@@ -1,0 +1,434 @@
+//! Import and export of the catalogue as CSV and JSON. An import is all or
+//! nothing: every bad row is reported with its line and reason, and then
+//! nothing is written.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use sunshine_domain::catalog::{ItemSpec, VersionState};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::catalog::{self as store, VersionFilter};
+
+use super::{insert_new_item, region_government};
+use crate::{App, Result};
+
+/// One item in an export: its latest version and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    #[serde(flatten)]
+    pub spec: ItemSpec,
+    pub state: VersionState,
+    #[serde(default = "first")]
+    pub version_no: i64,
+    #[serde(default)]
+    pub effective_date: Option<Date>,
+}
+
+fn first() -> i64 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// The CSV columns, in order. Lists are JSON inside their cell.
+const CSV_COLUMNS: [&str; 26] = [
+    "code",
+    "name",
+    "item_type",
+    "level",
+    "region",
+    "implementing_body",
+    "accepting_body",
+    "deciding_body",
+    "legal_basis",
+    "conditions",
+    "materials",
+    "legal_limit_value",
+    "legal_limit_unit",
+    "promised_limit_value",
+    "promised_limit_unit",
+    "fees",
+    "steps",
+    "min_visits",
+    "sensitive",
+    "supervision_phone",
+    "discretion",
+    "form",
+    "state",
+    "version_no",
+    "effective_date",
+    "charges_fee",
+];
+
+fn to_csv(records: &[Record]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(CSV_COLUMNS)?;
+    for r in records {
+        let s = &r.spec;
+        let j = |v: &dyn erased::Json| v.json();
+        w.write_record([
+            s.code.clone(),
+            s.name.clone(),
+            s.item_type.as_str().into(),
+            s.level.as_str().into(),
+            s.region.to_string(),
+            s.implementing_body.to_string(),
+            s.accepting_body.to_string(),
+            s.deciding_body.to_string(),
+            s.legal_basis.clone(),
+            j(&s.conditions),
+            j(&s.materials),
+            s.legal_limit.value.to_string(),
+            s.legal_limit.unit.as_str().into(),
+            s.promised_limit.value.to_string(),
+            s.promised_limit.unit.as_str().into(),
+            j(&s.fees),
+            j(&s.steps),
+            s.min_visits.to_string(),
+            s.sensitive.to_string(),
+            s.supervision_phone.clone(),
+            j(&s.discretion),
+            j(&s.form),
+            r.state.as_str().into(),
+            r.version_no.to_string(),
+            r.effective_date.map(|d| d.to_string()).unwrap_or_default(),
+            s.charges_fee().to_string(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+mod erased {
+    /// Serialise a list column to its JSON cell.
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+/// A row that could not be read, with where it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Read a CSV export back into records; every bad row is reported.
+fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowError>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(vec![RowError {
+                line: 1,
+                reason: format!("cannot read the header: {e}"),
+            }])
+        }
+    };
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+    };
+    let missing: Vec<&str> = CSV_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "charges_fee" && col(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![RowError {
+            line: 1,
+            reason: format!("missing columns: {}", missing.join(", ")),
+        }]);
+    }
+    let mut out = vec![];
+    let mut errors = vec![];
+    for result in rdr.records() {
+        let rec = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(RowError {
+                    line,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
+        match csv_record(&get) {
+            Ok(r) => out.push((line, r)),
+            Err(reason) => errors.push(RowError { line, reason }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_record(get: &dyn Fn(&str) -> String) -> std::result::Result<Record, String> {
+    let list = |name: &str| -> std::result::Result<serde_json::Value, String> {
+        let cell = get(name);
+        if cell.trim().is_empty() {
+            return Ok(serde_json::Value::Array(vec![]));
+        }
+        serde_json::from_str(&cell).map_err(|e| format!("column {name}: not a JSON list ({e})"))
+    };
+    let number = |name: &str| -> std::result::Result<serde_json::Value, String> {
+        get(name)
+            .trim()
+            .parse::<u64>()
+            .map(serde_json::Value::from)
+            .map_err(|_| format!("column {name}: not a whole number"))
+    };
+    let limit = |prefix: &str| -> std::result::Result<serde_json::Value, String> {
+        Ok(
+            serde_json::json!({"value": number(&format!("{prefix}_value"))?, "unit": get(&format!("{prefix}_unit"))}),
+        )
+    };
+    let sensitive = match get("sensitive").trim() {
+        "true" | "1" | "是" => true,
+        "false" | "0" | "否" | "" => false,
+        other => return Err(format!("column sensitive: {other:?} is not true or false")),
+    };
+    let effective = get("effective_date");
+    let version_no = get("version_no");
+    let value = serde_json::json!({
+        "code": get("code"), "name": get("name"), "item_type": get("item_type"), "level": get("level"),
+        "region": get("region"), "implementing_body": get("implementing_body"), "accepting_body": get("accepting_body"),
+        "deciding_body": get("deciding_body"), "legal_basis": get("legal_basis"), "conditions": list("conditions")?,
+        "materials": list("materials")?, "legal_limit": limit("legal_limit")?, "promised_limit": limit("promised_limit")?,
+        "fees": list("fees")?, "steps": list("steps")?, "min_visits": number("min_visits")?, "sensitive": sensitive,
+        "supervision_phone": get("supervision_phone"), "discretion": list("discretion")?, "form": list("form")?,
+        "state": get("state"),
+        "version_no": if version_no.trim().is_empty() { serde_json::Value::from(1) } else { number("version_no")? },
+        "effective_date": if effective.trim().is_empty() { serde_json::Value::Null } else { serde_json::Value::from(effective) },
+    });
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn from_json(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowError>> {
+    let values: Vec<serde_json::Value> = match serde_json::from_slice(bytes) {
+        Ok(serde_json::Value::Array(v)) => v,
+        Ok(_) => {
+            return Err(vec![RowError {
+                line: 1,
+                reason: "the file must hold a JSON array of items".into(),
+            }])
+        }
+        Err(e) => {
+            return Err(vec![RowError {
+                line: e.line() as u64,
+                reason: format!("not valid JSON: {e}"),
+            }])
+        }
+    };
+    let mut out = vec![];
+    let mut errors = vec![];
+    for (i, v) in values.into_iter().enumerate() {
+        // For JSON the "line" is the item's position in the array, from 1.
+        let n = i as u64 + 1;
+        match serde_json::from_value::<Record>(v) {
+            Ok(r) => out.push((n, r)),
+            Err(e) => errors.push(RowError {
+                line: n,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn refusal(errors: Vec<RowError>) -> Refusal {
+    let mut r = Refusal::invalid(
+        "import_rejected",
+        "导入被拒绝：以下行有误，未导入任何事项",
+        "Import rejected: the rows below are wrong, and nothing was imported",
+    );
+    for e in errors.into_iter().take(200) {
+        r.fields.insert(
+            format!("line {}", e.line),
+            sunshine_domain::Text::new(e.reason.clone(), e.reason),
+        );
+    }
+    r
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+}
+
+impl App {
+    /// Export the latest version of every item, for staff.
+    pub async fn export_catalog(&self, actor: &Actor, format: Format) -> Result<Vec<u8>> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        let mut conn = self.db.read().await?;
+        let filter = VersionFilter {
+            latest_only: true,
+            limit: 10_000,
+            ..VersionFilter::default()
+        };
+        let (list, _) = store::list_versions(&mut conn, &filter).await?;
+        let mut records = Vec::with_capacity(list.len());
+        for v in list {
+            if let Some(row) = store::get_version(&mut conn, v.id).await? {
+                records.push(Record {
+                    spec: row.spec,
+                    state: row.state,
+                    version_no: row.version_no,
+                    effective_date: row.effective_date,
+                });
+            }
+        }
+        Ok(match format {
+            Format::Json => serde_json::to_vec_pretty(&records).map_err(anyhow::Error::from)?,
+            Format::Csv => to_csv(&records)?,
+        })
+    }
+
+    /// Import items: all rows valid, or nothing written.
+    pub async fn import_catalog(
+        &self,
+        actor: &Actor,
+        format: Format,
+        bytes: &[u8],
+    ) -> Result<ImportReport> {
+        let parsed = match format {
+            Format::Json => from_json(bytes),
+            Format::Csv => from_csv(bytes),
+        };
+        let records = parsed.map_err(refusal)?;
+        if records.is_empty() {
+            return Err(refusal(vec![RowError {
+                line: 1,
+                reason: "the file holds no items".into(),
+            }])
+            .into());
+        }
+        let mut errors = vec![];
+        let mut seen = BTreeSet::new();
+        let today = self.clock.today();
+        for (line, r) in &records {
+            if let Err(reason) = self.check_record(actor, r, &mut seen) {
+                errors.push(RowError {
+                    line: *line,
+                    reason,
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(refusal(errors).into());
+        }
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        for (line, r) in &records {
+            if store::find_item(tx.conn(), &r.spec.code, r.spec.region.as_str())
+                .await?
+                .is_some()
+            {
+                errors.push(RowError {
+                    line: *line,
+                    reason: format!(
+                        "the code {} already exists in region {}",
+                        r.spec.code, r.spec.region
+                    ),
+                });
+                continue;
+            }
+            // An item in the library without a date takes effect on the day of import.
+            let effective = match r.state {
+                VersionState::InLibrary => Some(r.effective_date.unwrap_or(today)),
+                _ => r.effective_date,
+            };
+            insert_new_item(
+                &mut tx,
+                actor,
+                &r.spec,
+                r.state,
+                r.version_no,
+                effective,
+                now,
+            )
+            .await?;
+        }
+        if !errors.is_empty() {
+            // Dropping the transaction rolls back every row written so far.
+            return Err(refusal(errors).into());
+        }
+        tx.commit().await?;
+        Ok(ImportReport {
+            imported: records.len(),
+        })
+    }
+
+    fn check_record(
+        &self,
+        actor: &Actor,
+        r: &Record,
+        seen: &mut BTreeSet<(String, String)>,
+    ) -> std::result::Result<(), String> {
+        let describe = |refusal: Refusal| {
+            let mut s = refusal.message.en.clone();
+            for (k, v) in &refusal.fields {
+                s.push_str(&format!("; {k}: {}", v.en));
+            }
+            s
+        };
+        r.spec.validate().map_err(describe)?;
+        self.check_bodies(&r.spec).map_err(|e| match e {
+            crate::AppError::Refused(r) => describe(r),
+            other => other.to_string(),
+        })?;
+        if r.state == VersionState::Superseded {
+            return Err("a superseded version cannot be imported as an item's latest".into());
+        }
+        if !(1..=9999).contains(&r.version_no) {
+            return Err("version_no must be between 1 and 9999".into());
+        }
+        let government = region_government(&r.spec);
+        self.authorize(
+            actor,
+            &Action::ImportCatalog {
+                region_government: &government,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        if !seen.insert((r.spec.code.clone(), r.spec.region.to_string())) {
+            return Err(format!(
+                "the code {} appears twice in region {}",
+                r.spec.code, r.spec.region
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,218 @@
+//! The Hangzhou demo: organisations, staff, a citizen and an enterprise, and
+//! the power items, each brought to its state through the real commands so
+//! that the journal tells how it got there.
+
+use serde::Deserialize;
+use sunshine_domain::catalog::{ItemSpec, VersionState, WorkflowStep};
+use sunshine_domain::identity::{Actor, Organisation};
+use sunshine_domain::ids::{CreditCode, OrgCode};
+
+use crate::identity::NewStaff;
+use crate::{App, Result};
+
+const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
+const ITEMS: &str = include_str!("../../../data/demo/items.json");
+
+/// The one password of every demo account.
+pub const DEMO_PASSWORD: &str = "sunshine-demo";
+
+/// A demo account to print at start.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub login: String,
+    pub what: &'static str,
+}
+
+#[derive(Deserialize)]
+struct DemoItem {
+    #[serde(flatten)]
+    spec: ItemSpec,
+    demo_state: VersionState,
+}
+
+/// The demo citizen's identity number (valid check digit, Xihu district, born 1990).
+pub const DEMO_CITIZEN_ID: &str = "33010619900101123X";
+
+fn demo_credit_code() -> String {
+    let first17 = "91330106MA2CD0001";
+    format!(
+        "{first17}{}",
+        CreditCode::check_char(first17).unwrap_or('0')
+    )
+}
+
+/// Load the demo once; later starts find it there and only list the logins.
+pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
+    let orgs: Vec<Organisation> =
+        serde_json::from_str(ORGANISATIONS).map_err(anyhow::Error::from)?;
+    let items: Vec<DemoItem> = serde_json::from_str(ITEMS).map_err(anyhow::Error::from)?;
+    let economy = orgs
+        .iter()
+        .find(|o| o.name.contains("经济和信息化"))
+        .map(|o| o.code.clone())
+        .unwrap_or_else(|| orgs[0].code.clone());
+    let mut logins = vec![
+        DemoLogin {
+            login: "admin".into(),
+            what: "administrator, Hangzhou (330100)",
+        },
+        DemoLogin {
+            login: "editor".into(),
+            what: "catalogue editor, 杭州市经济和信息化委员会",
+        },
+        DemoLogin {
+            login: "reviewer".into(),
+            what: "legal reviewer, Hangzhou",
+        },
+        DemoLogin {
+            login: "approver".into(),
+            what: "approver, Hangzhou (city items)",
+        },
+        DemoLogin {
+            login: "xihu.approver".into(),
+            what: "approver, 西湖区 (330106 district items)",
+        },
+        DemoLogin {
+            login: DEMO_CITIZEN_ID.into(),
+            what: "citizen 王小明",
+        },
+        DemoLogin {
+            login: demo_credit_code(),
+            what: "enterprise 杭州云栖数据科技有限公司",
+        },
+    ];
+    logins.push(DemoLogin {
+        login: "editor.<region>, approver.<region>".into(),
+        what: "an editor and an approver for each region with items (e.g. editor.330106)",
+    });
+    if !app.orgs().list.is_empty() {
+        return Ok((false, logins));
+    }
+    app.bootstrap_orgs(&orgs).await?;
+    let admin = app
+        .bootstrap_admin("admin", "系统管理员", &orgs[0].code, DEMO_PASSWORD)
+        .await?;
+    let staff = |login: &str, name: &str, org: &OrgCode, role: &str| NewStaff {
+        login: login.into(),
+        display_name: name.into(),
+        org: org.to_string(),
+        password: DEMO_PASSWORD.into(),
+        roles: vec![role.into()],
+    };
+    let city = orgs[0].code.clone();
+    app.create_staff(
+        &admin,
+        staff("editor", "陈编制", &economy, "catalog_editor"),
+    )
+    .await?;
+    app.create_staff(&admin, staff("reviewer", "李法制", &city, "legal_reviewer"))
+        .await?;
+    app.create_staff(&admin, staff("approver", "赵审批", &city, "approver"))
+        .await?;
+
+    let mut regions: Vec<OrgCode> = items
+        .iter()
+        .map(|i| crate::catalog::region_government(&i.spec))
+        .collect();
+    regions.sort();
+    regions.dedup();
+    for r in &regions {
+        app.create_staff(
+            &admin,
+            staff(
+                &format!("editor.{r}"),
+                &format!("{r}事项编制员"),
+                r,
+                "catalog_editor",
+            ),
+        )
+        .await?;
+        if r != &city {
+            let login = if r.as_str() == "330106" {
+                "xihu.approver".to_string()
+            } else {
+                format!("approver.{r}")
+            };
+            app.create_staff(&admin, staff(&login, &format!("{r}审批员"), r, "approver"))
+                .await?;
+        }
+    }
+    app.register_citizen(DEMO_CITIZEN_ID, "王小明", DEMO_PASSWORD)
+        .await?;
+    app.register_enterprise(
+        &demo_credit_code(),
+        "杭州云栖数据科技有限公司",
+        DEMO_PASSWORD,
+    )
+    .await?;
+
+    let actor = |login: &str| {
+        let login = login.to_string();
+        async move { app.staff_actor(&login).await }
+    };
+    let reviewer = actor("reviewer").await?;
+    for (n, item) in items.into_iter().enumerate() {
+        let government = crate::catalog::region_government(&item.spec);
+        let editor = actor(&format!("editor.{government}")).await?;
+        let approver = if government == city {
+            actor("approver").await?
+        } else if government.as_str() == "330106" {
+            actor("xihu.approver").await?
+        } else {
+            actor(&format!("approver.{government}")).await?
+        };
+        let v = app.create_item(&editor, item.spec).await?;
+        let target = item.demo_state;
+        let path = [
+            (VersionState::Declared, &editor, WorkflowStep::Declare),
+            (VersionState::Reviewed, &reviewer, WorkflowStep::Review),
+            (VersionState::Approved, &approver, WorkflowStep::Approve),
+            (
+                VersionState::InLibrary,
+                &approver,
+                WorkflowStep::Publish {
+                    effective: app.clock.today(),
+                },
+            ),
+        ];
+        for (state, who, step) in path {
+            if target < state {
+                break;
+            }
+            app.workflow_step(who, v.id, step).await?;
+        }
+        // A few published items get a new draft beside them, and one draft was returned once.
+        if target == VersionState::InLibrary && n % 9 == 0 {
+            let next = app.open_new_version(&editor, v.item_id).await?;
+            if n % 18 == 0 {
+                app.workflow_step(&editor, next.id, WorkflowStep::Declare)
+                    .await?;
+                let reason = "法律依据已修订，请按新条款更新设定依据".to_string();
+                app.workflow_step(&reviewer, next.id, WorkflowStep::Return { reason })
+                    .await?;
+            }
+        }
+    }
+    tracing::info!("demo data loaded");
+    Ok((true, logins))
+}
+
+impl App {
+    /// A staff member as an actor, by login: for set-up and benchmarks that act
+    /// inside the process, never for requests.
+    pub async fn staff_actor(&self, login: &str) -> Result<Actor> {
+        let mut conn = self.db.read().await?;
+        let user = sunshine_store::identity::find_user_by_login(&mut conn, login)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no staff account {login}"))?;
+        let grants = sunshine_store::identity::grants_of(&mut conn, user.id).await?;
+        Ok(Actor {
+            user_id: user.id,
+            login: user.login,
+            display_name: user.display_name,
+            kind: user.kind,
+            org: user.org,
+            grants,
+        })
+    }
+}

@@ -1,0 +1,570 @@
+//! Sign-in, sessions, API tokens, staff accounts, citizens and enterprises.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sunshine_domain::identity::{
+    validate_login, validate_password, Actor, Grant, Organisation, Role, UserKind,
+};
+use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
+use sunshine_domain::journal::NewEntry;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::{FieldErrors, Refusal};
+use sunshine_store::identity::{self as store, NewUser, UserRow};
+
+use crate::{App, AppError, Result};
+
+/// How long a page session lasts.
+const SESSION_HOURS: i64 = 12;
+
+/// Hash a password with argon2id, off the async threads.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?
+    .map_err(AppError::Internal)
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh secret for a session, CSRF or API token.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Secrets are stored only as their hash.
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A signed-in page session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+    pub actor: Actor,
+}
+
+/// A new staff account.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewStaff {
+    pub login: String,
+    pub display_name: String,
+    pub org: String,
+    pub password: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+fn wrong_credentials() -> Refusal {
+    let mut r = Refusal::unauthenticated();
+    r.code = "wrong_credentials";
+    r.message = sunshine_domain::Text::new("登录名或密码不正确", "Wrong login or password");
+    r
+}
+
+impl App {
+    async fn actor_of(&self, conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
+        let grants = store::grants_of(conn, user.id).await?;
+        Ok(Actor {
+            user_id: user.id,
+            login: user.login,
+            display_name: user.display_name,
+            kind: user.kind,
+            org: user.org,
+            grants,
+        })
+    }
+
+    /// Check a login and password and open a session.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Result<Session> {
+        let user = {
+            let mut conn = self.db.read().await?;
+            store::find_user_by_login(&mut conn, login.trim()).await?
+        };
+        let Some(user) = user.filter(|u| !u.disabled) else {
+            // Spend the same time on an unknown login, so timing does not tell which logins exist.
+            let _ = hash_password(password.to_string()).await;
+            tracing::info!(login = %login, "sign-in refused: unknown login");
+            return Err(wrong_credentials().into());
+        };
+        if !verify_password(password.to_string(), user.password_hash.clone()).await {
+            tracing::info!(login = %login, "sign-in refused: wrong password");
+            return Err(wrong_credentials().into());
+        }
+        let token = random_token();
+        let csrf = random_token();
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        store::insert_session(
+            tx.conn(),
+            &token_hash(&token),
+            user.id,
+            &csrf,
+            now,
+            now + SESSION_HOURS * 3_600_000_000,
+        )
+        .await?;
+        let actor = self.actor_of(tx.conn(), user).await?;
+        tx.journal(
+            now,
+            entry(
+                &actor,
+                format!("user/{}", actor.user_id),
+                "identity.signed_in",
+                json!({}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Session { token, csrf, actor })
+    }
+
+    /// The session behind a cookie, if it is live.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let mut conn = self.db.read().await?;
+        let Some((user_id, csrf)) =
+            store::find_session(&mut conn, &token_hash(token), self.now_micros()).await?
+        else {
+            return Ok(None);
+        };
+        let Some(user) = store::find_user(&mut conn, user_id)
+            .await?
+            .filter(|u| !u.disabled)
+        else {
+            return Ok(None);
+        };
+        let actor = self.actor_of(&mut conn, user).await?;
+        Ok(Some(Session {
+            token: token.to_string(),
+            csrf,
+            actor,
+        }))
+    }
+
+    pub async fn sign_out(&self, session: &Session) -> Result<()> {
+        let mut tx = self.db.write().await?;
+        store::delete_session(tx.conn(), &token_hash(&session.token)).await?;
+        let a = &session.actor;
+        tx.journal(
+            self.now_micros(),
+            entry(
+                a,
+                format!("user/{}", a.user_id),
+                "identity.signed_out",
+                json!({}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user of a bearer API token.
+    pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
+        let mut conn = self.db.read().await?;
+        let Some(user_id) = store::find_api_token(&mut conn, &token_hash(token)).await? else {
+            return Ok(None);
+        };
+        match store::find_user(&mut conn, user_id).await? {
+            Some(user) if !user.disabled => Ok(Some(self.actor_of(&mut conn, user).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Issue an API token for a program acting as `actor`. The token is shown once.
+    pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Refusal::field(
+                "name",
+                "令牌名称应为1至100个字符",
+                "A token name has 1 to 100 characters",
+            )
+            .into());
+        }
+        let token = random_token();
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let id = store::insert_api_token(tx.conn(), &token_hash(&token), actor.user_id, name, now)
+            .await?;
+        tx.journal(
+            now,
+            entry(
+                actor,
+                format!("user/{}", actor.user_id),
+                "identity.api_token_issued",
+                json!({"token_id": id, "name": name}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Create a staff account with its roles, held at its organisation.
+    pub async fn create_staff(&self, actor: &Actor, new: NewStaff) -> Result<i64> {
+        let mut e = FieldErrors::default();
+        if let Err((zh, en)) = validate_login(&new.login) {
+            e.add("login", zh, en);
+        }
+        if new.display_name.trim().is_empty() || new.display_name.chars().count() > 50 {
+            e.add(
+                "display_name",
+                "姓名应为1至50个字符",
+                "A name has 1 to 50 characters",
+            );
+        }
+        if let Err((zh, en)) = validate_password(&new.password) {
+            e.add("password", zh, en);
+        }
+        let org = OrgCode::parse(&new.org)
+            .ok()
+            .filter(|o| self.orgs().tree.contains(o));
+        if org.is_none() {
+            e.add("org", "机构不存在", "No such organisation");
+        }
+        let mut roles = vec![];
+        for r in &new.roles {
+            match Role::parse(r) {
+                Some(role) => roles.push(role),
+                None => e.add(
+                    "roles",
+                    format!("未知角色：{r}"),
+                    format!("Unknown role: {r}"),
+                ),
+            }
+        }
+        e.check()?;
+        let org = org.ok_or_else(|| anyhow::anyhow!("checked above"))?;
+        self.authorize(actor, &Action::ManageStaff { org: &org })?;
+        self.insert_user(
+            actor,
+            NewUser {
+                kind: UserKind::Staff,
+                login: &new.login,
+                display_name: new.display_name.trim(),
+                org: Some(&org),
+                id_number: None,
+                credit_code: None,
+                password_hash: "",
+            },
+            new.password,
+            roles
+                .into_iter()
+                .map(|role| Grant {
+                    role,
+                    org: org.clone(),
+                })
+                .collect(),
+        )
+        .await
+    }
+
+    /// A citizen signs up with their resident identity number as login.
+    pub async fn register_citizen(
+        &self,
+        id_number: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<i64> {
+        let mut e = FieldErrors::default();
+        let id = ResidentId::parse(id_number)
+            .map_err(|b| e.add("id_number", b.zh, b.en))
+            .ok();
+        check_person(&mut e, name, password);
+        e.check()?;
+        let id = id.ok_or_else(|| anyhow::anyhow!("checked above"))?;
+        let system = system_actor();
+        self.insert_user(
+            &system,
+            NewUser {
+                kind: UserKind::Citizen,
+                login: id.as_str(),
+                display_name: name.trim(),
+                org: None,
+                id_number: Some(id.as_str()),
+                credit_code: None,
+                password_hash: "",
+            },
+            password.to_string(),
+            vec![],
+        )
+        .await
+    }
+
+    /// An enterprise signs up with its unified social credit code as login.
+    pub async fn register_enterprise(
+        &self,
+        credit_code: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<i64> {
+        let mut e = FieldErrors::default();
+        let code = CreditCode::parse(credit_code)
+            .map_err(|b| e.add("credit_code", b.zh, b.en))
+            .ok();
+        check_person(&mut e, name, password);
+        e.check()?;
+        let code = code.ok_or_else(|| anyhow::anyhow!("checked above"))?;
+        self.insert_user(
+            &system_actor(),
+            NewUser {
+                kind: UserKind::Enterprise,
+                login: code.as_str(),
+                display_name: name.trim(),
+                org: None,
+                id_number: None,
+                credit_code: Some(code.as_str()),
+                password_hash: "",
+            },
+            password.to_string(),
+            vec![],
+        )
+        .await
+    }
+
+    async fn insert_user(
+        &self,
+        actor: &Actor,
+        mut user: NewUser<'_>,
+        password: String,
+        grants: Vec<Grant>,
+    ) -> Result<i64> {
+        let hash = hash_password(password).await?;
+        user.password_hash = &hash;
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let id = match store::insert_user(tx.conn(), &user, now).await {
+            Err(sunshine_store::StoreError::Duplicate(_)) => {
+                return Err(Refusal::field(
+                    "login",
+                    "该账号已注册",
+                    "This account is already registered",
+                )
+                .into())
+            }
+            other => other?,
+        };
+        for g in &grants {
+            store::insert_grant(tx.conn(), id, g).await?;
+        }
+        // The journal is internal, yet it records only what it needs: no identity number.
+        let payload = json!({
+            "kind": user.kind.as_str(),
+            "login": if user.kind == UserKind::Citizen { ResidentId::parse(user.login).map(|i| i.masked()).unwrap_or_default() } else { user.login.to_string() },
+            "org": user.org.map(|o| o.as_str().to_string()),
+            "roles": grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
+        });
+        tx.journal(
+            now,
+            entry(
+                actor,
+                format!("user/{id}"),
+                "identity.user_created",
+                payload,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Add an organisation under an existing one.
+    pub async fn add_org(&self, actor: &Actor, org: Organisation) -> Result<()> {
+        if let Some(parent) = &org.parent {
+            if !self.orgs().tree.contains(parent) {
+                return Err(Refusal::field(
+                    "parent",
+                    "上级机构不存在",
+                    "The parent organisation does not exist",
+                )
+                .into());
+            }
+            self.authorize(actor, &Action::ManageStaff { org: parent })?;
+        } else if self.orgs().tree.contains(&org.code) || !self.orgs().list.is_empty() {
+            return Err(Refusal::field(
+                "parent",
+                "只能有一个顶级机构",
+                "There can be only one top organisation",
+            )
+            .into());
+        }
+        if org.name.trim().is_empty() {
+            return Err(Refusal::field("name", "此项不能为空", "This field is required").into());
+        }
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        store::insert_org(tx.conn(), &org, now).await?;
+        let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
+        tx.journal(
+            now,
+            entry(
+                actor,
+                format!("org/{}", org.code),
+                "identity.org_added",
+                payload,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.reload_orgs().await
+    }
+
+    /// Set up the organisation tree of a new platform: allowed only while it has none.
+    /// Parents must come before their children.
+    pub async fn bootstrap_orgs(&self, orgs: &[Organisation]) -> Result<()> {
+        if !self.orgs().list.is_empty() {
+            return Err(Refusal::conflict(
+                "already_set_up",
+                "机构已初始化",
+                "The organisations are already set up",
+            )
+            .into());
+        }
+        let system = system_actor();
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        for org in orgs {
+            store::insert_org(tx.conn(), org, now).await?;
+            let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
+            tx.journal(
+                now,
+                entry(
+                    &system,
+                    format!("org/{}", org.code),
+                    "identity.org_added",
+                    payload,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.reload_orgs().await
+    }
+
+    /// The first administrator of a new platform: allowed only while no staff exists.
+    pub async fn bootstrap_admin(
+        &self,
+        login: &str,
+        name: &str,
+        org: &OrgCode,
+        password: &str,
+    ) -> Result<Actor> {
+        {
+            let mut conn = self.db.read().await?;
+            if !store::list_staff(&mut conn).await?.is_empty() {
+                return Err(Refusal::conflict(
+                    "already_set_up",
+                    "已有管理员",
+                    "An administrator already exists",
+                )
+                .into());
+            }
+        }
+        if let Err((zh, en)) = validate_password(password) {
+            return Err(Refusal::field("password", zh, en).into());
+        }
+        let grants = vec![Grant {
+            role: Role::Administrator,
+            org: org.clone(),
+        }];
+        let user = NewUser {
+            kind: UserKind::Staff,
+            login,
+            display_name: name,
+            org: Some(org),
+            id_number: None,
+            credit_code: None,
+            password_hash: "",
+        };
+        let id = self
+            .insert_user(&system_actor(), user, password.to_string(), grants.clone())
+            .await?;
+        Ok(Actor {
+            user_id: id,
+            login: login.into(),
+            display_name: name.into(),
+            kind: UserKind::Staff,
+            org: Some(org.clone()),
+            grants,
+        })
+    }
+
+    pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<(UserRow, Vec<Grant>)>> {
+        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        let mut conn = self.db.read().await?;
+        let mut out = vec![];
+        for u in store::list_staff(&mut conn).await? {
+            let grants = store::grants_of(&mut conn, u.id).await?;
+            out.push((u, grants));
+        }
+        Ok(out)
+    }
+}
+
+fn check_person(e: &mut FieldErrors, name: &str, password: &str) {
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        e.add(
+            "name",
+            "名称应为1至100个字符",
+            "A name has 1 to 100 characters",
+        );
+    }
+    if let Err((zh, en)) = validate_password(password) {
+        e.add("password", zh, en);
+    }
+}
+
+/// The platform itself, as the actor of what nobody signed in does (sign-up, set-up).
+pub fn system_actor() -> Actor {
+    Actor {
+        user_id: 0,
+        login: "system".into(),
+        display_name: "系统".into(),
+        kind: UserKind::Staff,
+        org: None,
+        grants: vec![],
+    }
+}
+
+/// A journal entry by `actor`, in the actor's organisation.
+pub fn entry(
+    actor: &Actor,
+    subject: String,
+    event_type: &'static str,
+    payload: serde_json::Value,
+) -> NewEntry {
+    NewEntry {
+        actor: actor.journal_name(),
+        org: actor
+            .org
+            .as_ref()
+            .map(|o| o.as_str().to_string())
+            .unwrap_or_default(),
+        subject,
+        event_type,
+        payload,
+    }
+}

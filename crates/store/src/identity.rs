@@ -1,0 +1,248 @@
+//! Organisations, users, grants, sessions and API tokens.
+
+use sqlx::{AnyConnection, Row};
+use sunshine_domain::identity::{Grant, OrgKind, Organisation, Role, UserKind};
+use sunshine_domain::ids::OrgCode;
+
+use crate::{Result, StoreError};
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value:?}"))
+}
+
+fn org_code(s: &str) -> Result<OrgCode> {
+    OrgCode::parse(s).map_err(|_| corrupt("organisation code", s))
+}
+
+pub async fn insert_org(conn: &mut AnyConnection, org: &Organisation, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO organisations (code, name, name_en, kind, parent, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(org.code.as_str())
+        .bind(&org.name)
+        .bind(&org.name_en)
+        .bind(org.kind.as_str())
+        .bind(org.parent.as_ref().map(|p| p.as_str().to_string()))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn org_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
+    let kind: String = row.try_get("kind")?;
+    let parent: Option<String> = row.try_get("parent")?;
+    Ok(Organisation {
+        code: org_code(&row.try_get::<String, _>("code")?)?,
+        name: row.try_get("name")?,
+        name_en: row.try_get("name_en")?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organisation kind", &kind))?,
+        parent: parent.as_deref().map(org_code).transpose()?,
+    })
+}
+
+pub async fn list_orgs(conn: &mut AnyConnection) -> Result<Vec<Organisation>> {
+    let rows =
+        sqlx::query("SELECT code, name, name_en, kind, parent FROM organisations ORDER BY code")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter().map(org_row).collect()
+}
+
+pub async fn get_org(conn: &mut AnyConnection, code: &OrgCode) -> Result<Option<Organisation>> {
+    let row =
+        sqlx::query("SELECT code, name, name_en, kind, parent FROM organisations WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.as_ref().map(org_row).transpose()
+}
+
+pub async fn count_orgs(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?)
+}
+
+/// A user as stored.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub kind: UserKind,
+    pub login: String,
+    pub display_name: String,
+    pub org: Option<OrgCode>,
+    pub id_number: Option<String>,
+    pub credit_code: Option<String>,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+pub struct NewUser<'a> {
+    pub kind: UserKind,
+    pub login: &'a str,
+    pub display_name: &'a str,
+    pub org: Option<&'a OrgCode>,
+    pub id_number: Option<&'a str>,
+    pub credit_code: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser<'_>, at: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO users (kind, login, display_name, org, id_number, credit_code, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(u.kind.as_str())
+    .bind(u.login)
+    .bind(u.display_name)
+    .bind(u.org.map(|o| o.as_str().to_string()))
+    .bind(u.id_number.map(str::to_string))
+    .bind(u.credit_code.map(str::to_string))
+    .bind(u.password_hash)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+const USER_COLUMNS: &str =
+    "id, kind, login, display_name, org, id_number, credit_code, password_hash, disabled";
+
+fn user_row(row: &sqlx::any::AnyRow) -> Result<UserRow> {
+    let kind: String = row.try_get("kind")?;
+    let org: Option<String> = row.try_get("org")?;
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        kind: UserKind::parse(&kind).ok_or_else(|| corrupt("user kind", &kind))?,
+        login: row.try_get("login")?,
+        display_name: row.try_get("display_name")?,
+        org: org.as_deref().map(org_code).transpose()?,
+        id_number: row.try_get("id_number")?,
+        credit_code: row.try_get("credit_code")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+pub async fn find_user_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<UserRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE login = $1"
+    ))
+    .bind(login)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(user_row).transpose()
+}
+
+pub async fn find_user(conn: &mut AnyConnection, id: i64) -> Result<Option<UserRow>> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(user_row).transpose()
+}
+
+pub async fn list_staff(conn: &mut AnyConnection) -> Result<Vec<UserRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE kind = 'staff' ORDER BY login"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(user_row).collect()
+}
+
+pub async fn insert_grant(conn: &mut AnyConnection, user_id: i64, grant: &Grant) -> Result<()> {
+    sqlx::query("INSERT INTO grants (user_id, role, org) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(grant.role.as_str())
+        .bind(grant.org.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn grants_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Grant>> {
+    let rows = sqlx::query("SELECT role, org FROM grants WHERE user_id = $1 ORDER BY role, org")
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            Ok(Grant {
+                role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+                org: org_code(&r.try_get::<String, _>("org")?)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    at: i64,
+    expires_at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The session's user id and CSRF token, if it exists and has not expired.
+pub async fn find_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, String)>> {
+    let row =
+        sqlx::query("SELECT user_id, csrf FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("csrf")?)))
+        .transpose()
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_api_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    name: &str,
+    at: i64,
+) -> Result<i64> {
+    let row = sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(name)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// The user of a live (not revoked) API token.
+pub async fn find_api_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<i64>> {
+    let row =
+        sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(|r| Ok(r.try_get("user_id")?)).transpose()
+}

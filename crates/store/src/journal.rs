@@ -1,0 +1,151 @@
+//! The journal's SQL: append inside a write transaction, read by cursor, verify.
+
+use sqlx::{AnyConnection, Row};
+use sunshine_domain::journal::{entry_hash, BrokenLink, ChainVerifier, Entry, NewEntry};
+
+use crate::{Result, StoreError};
+
+pub(crate) async fn append(conn: &mut AnyConnection, at: i64, e: NewEntry) -> Result<Entry> {
+    let head = sqlx::query("SELECT seq, hash FROM journal_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let prev_seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("hash")?;
+    let seq = prev_seq + 1;
+    let payload =
+        serde_json::to_string(&e.payload).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let hash = entry_hash(
+        seq,
+        at,
+        &e.actor,
+        &e.org,
+        &e.subject,
+        e.event_type,
+        &payload,
+        &prev_hash,
+    );
+    sqlx::query("INSERT INTO journal (seq, at, actor, org, subject, event_type, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(seq)
+        .bind(at)
+        .bind(&e.actor)
+        .bind(&e.org)
+        .bind(&e.subject)
+        .bind(e.event_type)
+        .bind(&payload)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Entry {
+        seq,
+        at,
+        actor: e.actor,
+        org: e.org,
+        subject: e.subject,
+        event_type: e.event_type.to_string(),
+        payload,
+        prev_hash,
+        hash,
+    })
+}
+
+const COLUMNS: &str = "seq, at, actor, org, subject, event_type, payload, prev_hash, hash";
+
+fn entry(row: &sqlx::any::AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        org: row.try_get("org")?,
+        subject: row.try_get("subject")?,
+        event_type: row.try_get("event_type")?,
+        payload: row.try_get("payload")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Entries after `cursor`, in order, at most `limit`: how consumers read.
+pub async fn read_after(conn: &mut AnyConnection, cursor: i64, limit: i64) -> Result<Vec<Entry>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(entry).collect()
+}
+
+/// The history of one subject (`item/12`), oldest first.
+pub async fn by_subject(conn: &mut AnyConnection, subject: &str) -> Result<Vec<Entry>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM journal WHERE subject = $1 ORDER BY seq"
+    ))
+    .bind(subject)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(entry).collect()
+}
+
+pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String)> {
+    let row = sqlx::query("SELECT seq, hash FROM journal_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get("seq")?, row.try_get("hash")?))
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    Intact { entries: u64 },
+    Broken(BrokenLink),
+}
+
+/// Walk the chain from the first entry, a page at a time.
+pub async fn verify(conn: &mut AnyConnection) -> Result<Verification> {
+    let mut v = ChainVerifier::default();
+    let mut cursor = 0;
+    loop {
+        let page = read_after(conn, cursor, 5000).await?;
+        let Some(last) = page.last() else { break };
+        cursor = last.seq;
+        for e in &page {
+            if let Err(broken) = v.feed(e) {
+                return Ok(Verification::Broken(broken));
+            }
+        }
+    }
+    let (seq, hash) = head(conn).await?;
+    Ok(match v.finish(seq, &hash) {
+        Ok(()) => Verification::Intact { entries: v.checked },
+        Err(b) => Verification::Broken(b),
+    })
+}
+
+/// A consumer's stored position.
+pub async fn cursor(conn: &mut AnyConnection, consumer: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT seq FROM consumer_cursors WHERE name = $1")
+        .bind(consumer)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("seq")?,
+        None => 0,
+    })
+}
+
+/// Move a consumer's cursor, in the same transaction as the consumer's effects.
+pub async fn set_cursor(conn: &mut AnyConnection, consumer: &str, seq: i64) -> Result<()> {
+    sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq")
+        .bind(consumer)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! `/api/v1/auth`, `/api/v1/staff`, `/api/v1/citizens`, `/api/v1/enterprises`, `/api/v1/organisations`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_app::identity::NewStaff;
+use utoipa::ToSchema;
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::i18n::Lang;
+use crate::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub login: String,
+    pub password: String,
+    /// What the token is for, e.g. the program's name.
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`. Shown only once.
+    pub token: String,
+}
+
+/// Exchange a login and password for a bearer API token.
+#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "identity", request_body = TokenRequest,
+    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue_token(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    let session = s
+        .app
+        .sign_in(&req.login, &req.password)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let token = s
+        .app
+        .issue_api_token(&session.actor, &req.name)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang));
+    // The page session opened by the sign-in is not needed by a program.
+    let _ = s.app.sign_out(&session).await;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token: token? })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub kind: String,
+    pub org: Option<String>,
+    pub roles: Vec<RoleView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleView {
+    pub role: String,
+    pub org: String,
+}
+
+/// Who the token belongs to, with their roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(ApiActor(a): ApiActor) -> Json<Me> {
+    Json(Me {
+        user_id: a.user_id,
+        login: a.login,
+        display_name: a.display_name,
+        kind: a.kind.as_str().into(),
+        org: a.org.map(|o| o.to_string()),
+        roles: a
+            .grants
+            .into_iter()
+            .map(|g| RoleView {
+                role: g.role.as_str().into(),
+                org: g.org.to_string(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StaffRequest {
+    pub login: String,
+    pub display_name: String,
+    /// The organisation the account belongs to and its roles are held at.
+    pub org: String,
+    pub password: String,
+    /// Any of `catalog_editor`, `legal_reviewer`, `approver`, `administrator`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Create a staff account (administrators of the organisation or above).
+#[utoipa::path(post, path = "/api/v1/staff", tag = "identity", request_body = StaffRequest, security(("bearer" = [])),
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_staff(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(r): ApiJson<StaffRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let new = NewStaff {
+        login: r.login,
+        display_name: r.display_name,
+        org: r.org,
+        password: r.password,
+        roles: r.roles,
+    };
+    let id = s
+        .app
+        .create_staff(&actor, new)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CitizenRequest {
+    /// Resident identity number (GB 11643), also the login.
+    pub id_number: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// A citizen signs up.
+#[utoipa::path(post, path = "/api/v1/citizens", tag = "identity", request_body = CitizenRequest,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn register_citizen(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiJson(r): ApiJson<CitizenRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = s
+        .app
+        .register_citizen(&r.id_number, &r.name, &r.password)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnterpriseRequest {
+    /// Unified social credit code (GB 32100), also the login.
+    pub credit_code: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// An enterprise signs up.
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "identity", request_body = EnterpriseRequest,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn register_enterprise(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiJson(r): ApiJson<EnterpriseRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = s
+        .app
+        .register_enterprise(&r.credit_code, &r.name, &r.password)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub kind: String,
+    pub parent: Option<String>,
+}
+
+/// The organisation tree: the city, its districts and counties, departments and utilities.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "identity", responses((status = 200, body = [OrgView])))]
+pub async fn organisations(State(s): State<AppState>) -> Json<Vec<OrgView>> {
+    Json(
+        s.app
+            .orgs()
+            .list
+            .iter()
+            .map(|o| OrgView {
+                code: o.code.to_string(),
+                name: o.name.clone(),
+                name_en: o.name_en.clone(),
+                kind: o.kind.as_str().into(),
+                parent: o.parent.as_ref().map(|p| p.to_string()),
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,80 @@
+//! The JSON API under `/api/v1`. Every route is registered through
+//! `utoipa_axum`, so the OpenAPI document is generated from the same code
+//! that serves the routes.
+
+pub mod catalog;
+pub mod identity;
+pub mod journal;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sunshine e-Government API", description = "The JSON API of the Sunshine platform (阳光政务). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`; messages follow Accept-Language (zh-CN by default, en on request)."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
+        (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
+        (name = "journal", description = "The hash-chained journal of every state change (运行数据)")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document that describes exactly them.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(catalog::search_public))
+        .routes(routes!(catalog::public_item))
+        .routes(routes!(catalog::create_item))
+        .routes(routes!(catalog::list_versions))
+        .routes(routes!(catalog::get_version, catalog::update_draft))
+        .routes(routes!(catalog::declare))
+        .routes(routes!(catalog::review))
+        .routes(routes!(catalog::approve))
+        .routes(routes!(catalog::publish))
+        .routes(routes!(catalog::return_to_draft))
+        .routes(routes!(catalog::open_new_version))
+        .routes(routes!(catalog::item_history))
+        .routes(routes!(catalog::panorama))
+        .routes(routes!(catalog::export))
+        .routes(routes!(catalog::import))
+        .routes(routes!(identity::issue_token))
+        .routes(routes!(identity::me))
+        .routes(routes!(identity::create_staff))
+        .routes(routes!(identity::register_citizen))
+        .routes(routes!(identity::register_enterprise))
+        .routes(routes!(identity::organisations))
+        .routes(routes!(journal::read))
+        .routes(routes!(journal::verify))
+        .split_for_parts();
+    let doc = openapi.clone();
+    let router = router.route(
+        "/api/v1/openapi.json",
+        get(move || async move { Json(doc) }),
+    );
+    (router, openapi)
+}
+
+/// The OpenAPI document, for tests and tools.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().1
+}

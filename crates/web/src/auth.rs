@@ -1,0 +1,146 @@
+//! Who is asking: bearer API tokens for programs, cookie sessions with CSRF
+//! tokens for pages.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{self, HeaderMap};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use sunshine_app::identity::Session;
+use sunshine_domain::identity::Actor;
+use sunshine_domain::refusal::Refusal;
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "sunshine_session";
+
+/// A cookie's value from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The `Set-Cookie` value of a new session: HttpOnly, SameSite, whole site.
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200")
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// A program's identity, from `Authorization: Bearer <token>`.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let lang = Lang::of(parts);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Err(ApiError::from_refusal(&Refusal::unauthenticated(), lang));
+        };
+        match state.app.token_actor(token).await {
+            Ok(Some(actor)) => Ok(ApiActor(actor)),
+            Ok(None) => {
+                let mut r = Refusal::unauthenticated();
+                r.code = "bad_token";
+                r.message = sunshine_domain::Text::new(
+                    "访问令牌无效或已撤销",
+                    "The access token is invalid or revoked",
+                );
+                Err(ApiError::from_refusal(&r, lang))
+            }
+            Err(e) => Err(ApiError::from_app(e, lang)),
+        }
+    }
+}
+
+/// The page session, if the visitor is signed in.
+pub struct MaybeSession(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+            return Ok(MaybeSession(None));
+        };
+        match state.app.session(&token).await {
+            Ok(s) => Ok(MaybeSession(s)),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                Ok(MaybeSession(None))
+            }
+        }
+    }
+}
+
+/// A signed-in staff member; anyone else is sent to the sign-in page.
+pub struct StaffSession(pub Session);
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybeSession(None));
+        match session {
+            Some(s) if s.actor.kind == sunshine_domain::identity::UserKind::Staff => {
+                Ok(StaffSession(s))
+            }
+            _ => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/staff/");
+                let target = format!("/login?next={}", url_escape(next));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// Percent-encode a value for a query string.
+pub fn url_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A form's CSRF token must be the session's; compared in constant time.
+pub fn csrf_ok(session: &Session, token: &str) -> bool {
+    let (a, b) = (token.as_bytes(), session.csrf.as_bytes());
+    !a.is_empty()
+        && a.len() == b.len()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Only local paths are followed after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/staff/".to_string(),
+    }
+}

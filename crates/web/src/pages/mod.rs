@@ -1,0 +1,219 @@
+//! Server-rendered pages. They work without JavaScript: every action is a
+//! form with a CSRF token, every error is shown next to its field.
+
+pub mod item_form;
+pub mod public;
+pub mod staff;
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use sunshine_app::identity::Session;
+use sunshine_app::AppError;
+
+use crate::i18n::{t, Lang};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::index))
+        .route("/catalog", get(public::catalog))
+        .route("/catalog/{item_id}", get(public::item))
+        .route("/login", get(public::login_form).post(public::login))
+        .route("/logout", post(public::logout))
+        .route("/lang", get(switch_lang))
+        .route("/staff/", get(staff::workbench))
+        .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
+        .route(
+            "/staff/items/new",
+            get(staff::new_item_form).post(staff::create_item),
+        )
+        .route("/staff/versions/{id}", get(staff::version))
+        .route(
+            "/staff/versions/{id}/edit",
+            get(staff::edit_form).post(staff::update_item),
+        )
+        .route("/staff/versions/{id}/step", post(staff::step))
+        .route(
+            "/staff/items/{item_id}/new-version",
+            post(staff::new_version),
+        )
+        .route("/staff/panorama", get(staff::panorama))
+        .route(
+            "/staff/transfer",
+            get(staff::transfer_page).post(staff::import),
+        )
+        .route("/staff/export", get(staff::export))
+}
+
+/// What every page's frame needs: language, the signed-in user, the CSRF token.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub is_staff: bool,
+    pub csrf: String,
+    /// The current path, for the language switch to come back to.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, session: Option<&Session>, here: &str) -> Chrome {
+        Chrome {
+            lang,
+            user: session.map(|s| s.actor.display_name.clone()),
+            is_staff: session
+                .map(|s| s.actor.kind == sunshine_domain::identity::UserKind::Staff)
+                .unwrap_or(false),
+            csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
+            here: crate::auth::url_escape(here),
+        }
+    }
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+    pub fn code(&self) -> &'static str {
+        if self.lang.is_en() {
+            "en"
+        } else {
+            "zh-CN"
+        }
+    }
+    pub fn other_lang(&self) -> &'static str {
+        if self.lang.is_en() {
+            "zh"
+        } else {
+            "en"
+        }
+    }
+    pub fn other_lang_name(&self) -> &'static str {
+        if self.lang.is_en() {
+            "中文"
+        } else {
+            "English"
+        }
+    }
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+    pub fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+}
+
+/// An option of a select box.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Options from (value, label) pairs, with `selected` marked.
+pub fn opts<V: Into<String>, L: Into<String>>(list: Vec<(V, L)>, selected: &str) -> Vec<Opt> {
+    list.into_iter()
+        .map(|(v, l)| {
+            let value = v.into();
+            Opt {
+                selected: value == selected,
+                value,
+                label: l.into(),
+            }
+        })
+        .collect()
+}
+
+/// Render a template, or a plain 500 if the template itself fails.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub title: String,
+    pub message: String,
+}
+
+/// A readable error page with the right status.
+pub fn error_page(c: Chrome, e: AppError) -> Response {
+    let (status, message) = match &e {
+        AppError::Refused(r) => {
+            let mut m = r.message.get(c.code()).to_string();
+            for v in r.fields.values() {
+                m.push_str(" — ");
+                m.push_str(v.get(c.code()));
+            }
+            (crate::error::status_of(r.kind), m)
+        }
+        AppError::Internal(cause) => {
+            tracing::error!(error = ?cause, "internal error");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                c.pick(
+                    "系统内部错误，请稍后再试",
+                    "Internal error; please try again later",
+                )
+                .to_string(),
+            )
+        }
+    };
+    let title = c.t("error").to_string();
+    (status, render(&ErrorPage { c, title, message })).into_response()
+}
+
+pub async fn not_found(lang: Lang, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        let r = sunshine_domain::Refusal::not_found("接口", "API route");
+        return crate::error::ApiError::from_refusal(&r, lang).into_response();
+    }
+    let c = Chrome::new(lang, None, "/");
+    let title = c.t("not_found").to_string();
+    (
+        StatusCode::NOT_FOUND,
+        render(&ErrorPage {
+            c,
+            message: title.clone(),
+            title,
+        }),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    to: Option<String>,
+    next: Option<String>,
+}
+
+/// Remember the chosen language in a cookie and go back.
+async fn switch_lang(Query(q): Query<LangQuery>) -> impl IntoResponse {
+    let lang = if q.to.as_deref() == Some("en") {
+        "en"
+    } else {
+        "zh"
+    };
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = format!("lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    (headers, Redirect::to(&next))
+}
+
+/// Money for people: fen as yuan with two decimals.
+pub fn yuan(fen: &i64) -> String {
+    format!("{}.{:02}", fen / 100, (fen % 100).abs())
+}
