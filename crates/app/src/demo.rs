@@ -41,6 +41,15 @@ fn demo_credit_code() -> String {
     )
 }
 
+/// The organisations of Hangzhou and the first administrator (`admin`), on an empty platform.
+pub async fn setup_platform(app: &App) -> Result<Actor> {
+    let orgs: Vec<Organisation> =
+        serde_json::from_str(ORGANISATIONS).map_err(anyhow::Error::from)?;
+    app.bootstrap_orgs(&orgs).await?;
+    app.bootstrap_admin("admin", "系统管理员", &orgs[0].code, DEMO_PASSWORD)
+        .await
+}
+
 /// Load the demo once; later starts find it there and only list the logins.
 pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     let orgs: Vec<Organisation> =

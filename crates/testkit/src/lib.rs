@@ -1,1 +1,280 @@
+//! Test support: the app served on a real socket, on SQLite by default or on
+//! PostgreSQL when `SUNSHINE_TEST_DATABASE_URL` names a server (each test
+//! then gets a fresh scratch database); a simulated clock; demo data; and a
+//! headless Chromium driven over WebDriver.
 
+pub mod browser;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use std::sync::{Arc, OnceLock};
+
+use sunshine_app::App;
+use sunshine_domain::calendar::Calendar;
+use sunshine_domain::clock::SimulatedClock;
+use sunshine_store::{Backend, Db};
+
+/// The environment variable that switches the tests to PostgreSQL.
+pub const PG_ENV: &str = "SUNSHINE_TEST_DATABASE_URL";
+
+/// Where a test's data lives, removed when the test ends.
+enum Scratch {
+    Dir(PathBuf),
+    Postgres { admin: String, url: String },
+}
+
+/// A running server and the app behind it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub app: Arc<App>,
+    pub clock: SimulatedClock,
+    scratch: Option<Scratch>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The moment every test clock starts at: a Friday morning in Hangzhou.
+pub fn test_start() -> jiff::Timestamp {
+    "2026-11-27T01:00:00Z"
+        .parse()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Which backend this test run uses.
+pub fn backend() -> Backend {
+    if std::env::var(PG_ENV).is_ok_and(|v| !v.is_empty()) {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// A fresh, migrated database on the backend of this run.
+async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
+    match std::env::var(PG_ENV).ok().filter(|v| !v.is_empty()) {
+        Some(admin) => {
+            let url = sunshine_store::db::create_scratch_database(&admin, "sunshine_test")
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{PG_ENV} is set but PostgreSQL is not usable at it: {e}")
+                })?;
+            let db = Db::connect(&url).await?;
+            db.migrate().await?;
+            Ok((db, Scratch::Postgres { admin, url }))
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "sunshine-test-{}-{}",
+                std::process::id(),
+                rand::random::<u64>()
+            ));
+            let db = Db::open_sqlite(&dir).await?;
+            db.migrate().await?;
+            Ok((db, Scratch::Dir(dir)))
+        }
+    }
+}
+
+impl TestApp {
+    /// An empty platform (no organisations yet).
+    pub async fn empty() -> anyhow::Result<TestApp> {
+        let (db, scratch) = fresh_db().await?;
+        let clock = SimulatedClock::new(test_start());
+        let app = App::new(db, Arc::new(clock.clone()), Calendar::shipped())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (addr, server) = serve(app.clone()).await?;
+        Ok(TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            app,
+            clock,
+            scratch: Some(scratch),
+            server: Some(server),
+        })
+    }
+
+    /// The platform with the Hangzhou demo loaded.
+    pub async fn demo() -> anyhow::Result<TestApp> {
+        let t = TestApp::empty().await?;
+        sunshine_app::demo::load(&t.app)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo: {e}"))?;
+        Ok(t)
+    }
+
+    /// The platform with Hangzhou's organisations and an administrator, but no items.
+    pub async fn with_organisations() -> anyhow::Result<TestApp> {
+        let t = TestApp::empty().await?;
+        sunshine_app::demo::setup_platform(&t.app)
+            .await
+            .map_err(|e| anyhow::anyhow!("set-up: {e}"))?;
+        Ok(t)
+    }
+
+    /// Stop the server, close the database and open both again, as after a
+    /// restart of the process. The server comes back on a new port.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        if let Some(s) = self.server.take() {
+            s.abort();
+        }
+        self.app.db.close().await;
+        let db = match &self.scratch {
+            Some(Scratch::Dir(d)) => Db::open_sqlite(d).await?,
+            Some(Scratch::Postgres { url, .. }) => Db::connect(url).await?,
+            None => anyhow::bail!("the app has no data to reopen"),
+        };
+        db.migrate().await?;
+        self.app = App::new(db, Arc::new(self.clock.clone()), Calendar::shipped())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (addr, server) = serve(self.app.clone()).await?;
+        self.addr = addr;
+        self.base = format!("http://{addr}");
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// The SQLite directory of this app, if it runs on SQLite.
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        match &self.scratch {
+            Some(Scratch::Dir(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A bearer token for a demo account.
+    pub async fn token(&self, login: &str) -> anyhow::Result<String> {
+        let actor = self
+            .app
+            .staff_actor(login)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.app
+            .issue_api_token(&actor, "test")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Stop the server and remove the data.
+    pub async fn stop(mut self) {
+        self.cleanup().await;
+    }
+
+    async fn cleanup(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.abort();
+        }
+        self.app.db.close().await;
+        match self.scratch.take() {
+            Some(Scratch::Dir(d)) => {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            Some(Scratch::Postgres { admin, url }) => {
+                let _ = sunshine_store::db::drop_database(&admin, &url).await;
+            }
+            None => {}
+        }
+    }
+}
+
+/// Serve the app on a free loopback port.
+async fn serve(app: Arc<App>) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = sunshine_web::router(app);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((addr, server))
+}
+
+/// One demo server shared by the tests of a binary, on its own runtime so it
+/// outlives any single test's runtime. Tests that use it must not depend on
+/// each other's changes.
+pub fn shared_demo() -> &'static SharedDemo {
+    static SHARED: OnceLock<SharedDemo> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(anyhow::anyhow!("runtime: {e}")));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match TestApp::demo().await {
+                    Ok(t) => {
+                        let shared = SharedDemo {
+                            base: t.base.clone(),
+                            app: t.app.clone(),
+                            clock: t.clock.clone(),
+                        };
+                        let _ = tx.send(Ok(shared));
+                        // Keep the server (and its data) for the life of the test binary.
+                        std::future::pending::<()>().await;
+                        drop(t);
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        });
+        match rx.recv() {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => panic!("the shared demo server did not start: {e:#}"),
+            Err(e) => panic!("the shared demo server thread died: {e}"),
+        }
+    })
+}
+
+/// The shared demo server.
+pub struct SharedDemo {
+    pub base: String,
+    pub app: Arc<App>,
+    pub clock: SimulatedClock,
+}
+
+impl SharedDemo {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Today on the server's clock, as `YYYY-MM-DD`.
+    pub fn clock_today(&self) -> String {
+        use sunshine_domain::clock::Clock;
+        self.clock.today().to_string()
+    }
+
+    /// A bearer token for a demo account, asked for as a program would.
+    pub async fn token(&self, login: &str) -> anyhow::Result<String> {
+        api_token(&self.base, login, sunshine_app::demo::DEMO_PASSWORD).await
+    }
+}
+
+/// Exchange a login and password for a bearer token over HTTP.
+pub async fn api_token(base: &str, login: &str, password: &str) -> anyhow::Result<String> {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&serde_json::json!({"login": login, "password": password, "name": "test"}))
+        .send()
+        .await?;
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no token for {login}: {status} {body}"))
+}

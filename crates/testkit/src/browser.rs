@@ -1,0 +1,181 @@
+//! A real headless Chromium, driven over WebDriver by chromedriver. Debian's
+//! `chromium` and `chromium-driver` are installed when missing and the test
+//! runs as root; otherwise the test fails saying what to install. It never
+//! skips.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A browser session and the driver process behind it.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: std::path::PathBuf,
+}
+
+fn ensure_installed() -> anyhow::Result<()> {
+    if Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    if is_root && Path::new("/usr/bin/apt-get").exists() {
+        eprintln!("installing chromium and chromium-driver with apt-get for the browser tests…");
+        let ok = Command::new("sh")
+            .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok && Path::new(CHROMEDRIVER).exists() {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the browser tests need Debian's chromium and chromium-driver: run `apt-get install chromium chromium-driver`")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+impl Browser {
+    pub async fn start() -> anyhow::Result<Browser> {
+        ensure_installed()?;
+        // Two TLS back ends are linked in; pick one for the (plain HTTP) driver connection.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = free_port()?;
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let profile =
+            std::env::temp_dir().join(format!("sunshine-chromium-{}-{port}", std::process::id()));
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "prefs": {"intl.accept_languages": "zh-CN,zh"},
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,1000", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let mut last = None;
+        // chromedriver takes a moment to listen.
+        for _ in 0..50 {
+            match ClientBuilder::rustls()?
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => {
+                    return Ok(Browser {
+                        client,
+                        driver,
+                        profile,
+                    })
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        anyhow::bail!("chromedriver did not accept a session: {last:?}")
+    }
+
+    pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
+        Ok(self.client.goto(url).await?)
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        let e = self.client.find(Locator::Css(css)).await?;
+        e.clear().await?;
+        e.send_keys(value).await?;
+        Ok(())
+    }
+
+    /// Set a field's value directly (for textareas with many lines and selects).
+    pub async fn set(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        let e = self.client.find(Locator::Css(css)).await?;
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];",
+                vec![serde_json::to_value(&e)?, serde_json::Value::from(value)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Wait (up to ten seconds) until an element is on the page.
+    pub async fn wait_for(&self, css: &str) -> anyhow::Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(())
+    }
+
+    /// Wait until the element's text is `expected`, and say what it was if it never is.
+    pub async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<()> {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                last = e.text().await.unwrap_or_default();
+                if last == expected {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        anyhow::bail!("{css} reads {last:?}, not {expected:?}")
+    }
+
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    pub async fn page_text(&self) -> anyhow::Result<String> {
+        self.text("body").await
+    }
+
+    pub async fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
+        let png = self.client.screenshot().await?;
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    pub async fn close(mut self) -> anyhow::Result<()> {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+        Ok(())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

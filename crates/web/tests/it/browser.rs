@@ -1,0 +1,108 @@
+//! In a real headless Chromium: an editor drafts an item in the workbench, a
+//! legal reviewer and an approver take it to the library, and it appears in
+//! the public catalogue.
+
+use sunshine_testkit::browser::Browser;
+use sunshine_testkit::shared_demo;
+
+use crate::support::unique;
+
+async fn sign_in(b: &Browser, login: &str) -> anyhow::Result<()> {
+    b.goto(&shared_demo().url("/login")).await?;
+    b.fill("#login", login).await?;
+    b.fill("#password", sunshine_app::demo::DEMO_PASSWORD)
+        .await?;
+    b.click("#sign-in").await?;
+    b.wait_for("form[action='/logout']").await
+}
+
+async fn sign_out(b: &Browser) -> anyhow::Result<()> {
+    b.click("form[action='/logout'] button").await?;
+    b.wait_for("a[href='/login']").await
+}
+
+fn shots() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+#[tokio::test]
+async fn an_item_drafted_in_the_workbench_reaches_the_public_catalogue_through_review_and_approval(
+) -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    let code = format!("XK-{:05}-000", unique());
+    let name = format!("浏览器测试事项{code}");
+
+    sign_in(&b, "editor").await?;
+    b.screenshot(&shots().join("workbench.png")).await?;
+    let text = b.page_text().await?;
+    assert!(
+        text.contains("事项编制"),
+        "the workbench shows the editor's role: {text}"
+    );
+    b.click("#new-item").await?;
+    b.wait_for("#code").await?;
+    b.fill("#code", &code).await?;
+    b.fill("#name", &name).await?;
+    b.fill("#legal_basis", "《中华人民共和国行政许可法》第十二条")
+        .await?;
+    b.fill("#legal_limit_value", "20").await?;
+    b.fill("#promised_limit_value", "25").await?;
+    b.set(
+        "#steps",
+        "受理|窗口受理员|审查材料|1|是\n审核|业务处室|实质审查|5|是\n决定|分管领导|作出决定|2|是",
+    )
+    .await?;
+    b.set("#materials", "申请表|1|是|是|\n营业执照复印件|1|否|是|")
+        .await?;
+    b.set("#conditions", "依法设立的企业法人").await?;
+    b.click("#save").await?;
+    b.wait_for("#promised_limit-error").await?;
+    let err = b.text("#promised_limit-error").await?;
+    assert!(
+        err.contains("承诺时限不得超过法定时限"),
+        "the error stands next to its field: {err}"
+    );
+    b.screenshot(&shots().join("item-form-error.png")).await?;
+    b.fill("#promised_limit_value", "10").await?;
+    b.click("#save").await?;
+    b.wait_text("#state", "编制中").await?;
+    let version_url = b.client.current_url().await?.to_string();
+    b.click("#do-declare").await?;
+    b.wait_text("#state", "已申报").await?;
+    sign_out(&b).await?;
+
+    sign_in(&b, "reviewer").await?;
+    b.goto(&version_url).await?;
+    b.click("#do-review").await?;
+    b.wait_text("#state", "已审核").await?;
+    sign_out(&b).await?;
+
+    sign_in(&b, "approver").await?;
+    b.goto(&version_url).await?;
+    b.click("#do-approve").await?;
+    b.wait_text("#state", "已批准").await?;
+    b.click("#do-publish").await?;
+    b.wait_text("#state", "已入库").await?;
+    let history = b.text("#history").await?;
+    for actor in ["staff:editor", "staff:reviewer", "staff:approver"] {
+        assert!(history.contains(actor), "the history names {actor}");
+    }
+    b.screenshot(&shots().join("version-in-library.png"))
+        .await?;
+    sign_out(&b).await?;
+
+    b.goto(&shared_demo().url(&format!("/catalog?q={code}")))
+        .await?;
+    b.click("#catalog a").await?;
+    b.wait_for("dl.facts").await?;
+    let guide = b.page_text().await?;
+    assert!(
+        guide.contains(&name) && guide.contains("10个工作日") && guide.contains("营业执照复印件"),
+        "the public guide shows the item"
+    );
+    b.screenshot(&shots().join("public-guide.png")).await?;
+    b.close().await?;
+    Ok(())
+}

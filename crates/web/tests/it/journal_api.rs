@@ -1,0 +1,235 @@
+//! The journal (read by cursor, verified, tamper caught), restarts, and
+//! catalogue import and export, each on a platform of its own.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use sunshine_store::journal::Verification;
+use sunshine_testkit::{api_token, shared_demo, TestApp};
+
+use crate::support::{fields, item, Api};
+
+#[tokio::test]
+async fn consumers_read_the_journal_in_order_after_their_cursor() {
+    let admin = Api::as_user(&shared_demo().base, "admin").await;
+    let (status, first) = admin.get("/api/v1/journal?after=0&limit=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let seqs: Vec<i64> = first["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(first["next_cursor"], 5);
+    let (_, next) = admin.get("/api/v1/journal?after=5&limit=2").await;
+    assert_eq!(next["entries"][0]["seq"], 6);
+    assert_eq!(
+        next["entries"][0]["prev_hash"], first["entries"][4]["hash"],
+        "each entry carries the hash of the one before"
+    );
+    let editor = Api::as_user(&shared_demo().base, "editor").await;
+    assert_eq!(
+        editor.get("/api/v1/journal").await.0,
+        StatusCode::FORBIDDEN,
+        "only administrators at the top read the whole journal"
+    );
+    let (status, report) = admin.get("/api/v1/journal/verify").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["intact"], true, "{report}");
+}
+
+#[tokio::test]
+async fn journal_verify_reports_the_first_altered_or_missing_entry() {
+    let t = TestApp::demo().await.expect("demo");
+    assert!(matches!(
+        t.app.verify_journal().await.expect("verify"),
+        Verification::Intact { .. }
+    ));
+    sqlx::query("UPDATE journal SET payload = '{\"tampered\":true}' WHERE seq = 40")
+        .execute(t.app.db.pool())
+        .await
+        .expect("tamper");
+    match t.app.verify_journal().await.expect("verify") {
+        Verification::Broken(b) => assert_eq!(b.seq, 40, "{}", b.reason),
+        other => panic!("tampering went unnoticed: {other:?}"),
+    }
+    t.stop().await;
+
+    let t = TestApp::demo().await.expect("demo");
+    let (head,): (i64,) = sqlx::query_as("SELECT seq FROM journal_head WHERE id = 1")
+        .fetch_one(t.app.db.pool())
+        .await
+        .expect("head");
+    sqlx::query("DELETE FROM journal WHERE seq = $1")
+        .bind(head)
+        .execute(t.app.db.pool())
+        .await
+        .expect("delete last");
+    match t.app.verify_journal().await.expect("verify") {
+        Verification::Broken(b) => assert_eq!(b.seq, head, "the removed last entry: {}", b.reason),
+        other => panic!("a removed entry went unnoticed: {other:?}"),
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn every_command_leaves_its_state_and_its_journal_entry_after_a_restart() {
+    let mut t = TestApp::with_organisations().await.expect("platform");
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (status, _) = admin.post("/api/v1/staff", json!({"login": "ed.test", "display_name": "编制员", "org": "330100-003", "password": "long-enough-1", "roles": ["catalog_editor"]})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let editor = Api {
+        token: Some(
+            api_token(&t.base, "ed.test", "long-enough-1")
+                .await
+                .expect("token"),
+        ),
+        ..Api::new(&t.base)
+    };
+    let (status, created) = editor
+        .post(
+            "/api/v1/catalog/drafts",
+            item("XK-00777-000", "重启测试事项"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) = editor
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/catalog/versions/{}/declare", created["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (before_seq, before_hash) = {
+        let mut c = t.app.db.read().await.expect("conn");
+        sunshine_store::journal::head(&mut c).await.expect("head")
+    };
+
+    t.restart().await.expect("restart");
+
+    let editor = Api {
+        token: editor.token.clone(),
+        ..Api::new(&t.base)
+    };
+    let (status, v) = editor
+        .get(&format!("/api/v1/catalog/versions/{}", created["id"]))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the token and the item survive: {v}"
+    );
+    assert_eq!(v["state"], "declared");
+    let mut c = t.app.db.read().await.expect("conn");
+    assert_eq!(
+        sunshine_store::journal::head(&mut c).await.expect("head"),
+        (before_seq, before_hash)
+    );
+    drop(c);
+    assert!(matches!(
+        t.app.verify_journal().await.expect("verify"),
+        Verification::Intact { .. }
+    ));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_catalogue_round_trips_through_csv_and_json() {
+    let demo_admin = Api::as_user(&shared_demo().base, "admin").await;
+    for format in ["csv", "json"] {
+        let exported = demo_admin
+            .http
+            .get(shared_demo().url(&format!("/api/v1/catalog/export?format={format}")))
+            .bearer_auth(demo_admin.token.clone().unwrap_or_default())
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(exported.status(), StatusCode::OK);
+        let file = exported.bytes().await.expect("bytes");
+
+        let t = TestApp::with_organisations().await.expect("platform");
+        let admin = Api::as_user(&t.base, "admin").await;
+        let resp = admin
+            .http
+            .post(t.url(&format!("/api/v1/catalog/import?format={format}")))
+            .bearer_auth(admin.token.clone().unwrap_or_default())
+            .body(file.clone())
+            .send()
+            .await
+            .expect("import");
+        let status = resp.status();
+        let report: serde_json::Value = resp.json().await.expect("json");
+        assert_eq!(status, StatusCode::OK, "{format}: {report}");
+        assert!(report["imported"].as_u64().unwrap_or(0) >= 70);
+
+        let again = admin
+            .http
+            .get(t.url(&format!("/api/v1/catalog/export?format={format}")))
+            .bearer_auth(admin.token.clone().unwrap_or_default())
+            .send()
+            .await
+            .expect("export again");
+        let again = again.bytes().await.expect("bytes");
+        assert!(
+            file == again,
+            "{format}: the second export differs from the first"
+        );
+        t.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_bad_import_row_is_reported_with_its_line_and_nothing_is_imported() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let admin = Api::as_user(&t.base, "admin").await;
+    let good = item("XK-00801-000", "导入一");
+    let mut bad = item("XK-00802-000", "导入二");
+    bad["promised_limit"] = json!({"value": 99, "unit": "working_days"});
+    let mut good2 = item("XK-00803-000", "导入三");
+    good2["state"] = "in_library".into();
+    let mut rows = vec![good, bad, good2];
+    for r in rows.iter_mut().take(2) {
+        r["state"] = "draft".into();
+    }
+    let resp = admin
+        .http
+        .post(t.url("/api/v1/catalog/import?format=json"))
+        .bearer_auth(admin.token.clone().unwrap_or_default())
+        .json(&rows)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(fields(&body), ["line 2"], "{body}");
+    assert!(body["error"]["fields"]["line 2"]
+        .as_str()
+        .unwrap_or("")
+        .contains("promised_limit"));
+    let (_, list) = admin.get("/api/v1/catalog/versions").await;
+    assert_eq!(list["total"], 0, "nothing was imported");
+
+    let csv = "code,name\nXK-1,x\n";
+    let resp = admin
+        .http
+        .post(t.url("/api/v1/catalog/import?format=csv"))
+        .bearer_auth(admin.token.clone().unwrap_or_default())
+        .body(csv)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert!(
+        body["error"]["fields"]["line 1"]
+            .as_str()
+            .unwrap_or("")
+            .contains("missing columns"),
+        "{body}"
+    );
+
+    let editor_like = admin.get("/api/v1/catalog/export?format=xml").await;
+    assert_eq!(editor_like.0, StatusCode::UNPROCESSABLE_ENTITY);
+    t.stop().await;
+}

@@ -1,0 +1,11 @@
+//! The web crate's one integration-test binary: the API, the pages and a
+//! real browser, against SQLite by default or PostgreSQL when
+//! `SUNSHINE_TEST_DATABASE_URL` is set (CI runs both).
+
+mod browser;
+mod catalog_api;
+mod identity_api;
+mod journal_api;
+mod openapi;
+mod pages;
+mod support;

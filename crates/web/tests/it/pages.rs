@@ -1,0 +1,213 @@
+//! The pages as a visitor without a browser sees them: language, sign-in,
+//! CSRF, errors next to fields.
+
+use reqwest::StatusCode;
+use sunshine_testkit::shared_demo;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .expect("client")
+}
+
+async fn page(c: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let resp = c.get(shared_demo().url(path)).send().await.expect("page");
+    (resp.status(), resp.text().await.expect("html"))
+}
+
+/// The hidden CSRF token of the first form on a page.
+fn csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("a CSRF field");
+    html[start..].split('"').next().unwrap_or("").to_string()
+}
+
+async fn signed_in(login: &str) -> (reqwest::Client, String) {
+    let c = client();
+    let resp = c
+        .post(shared_demo().url("/login"))
+        .form(&[
+            ("login", login),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+            ("next", "/staff/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("workbench");
+    let token = csrf(&html);
+    (c, token)
+}
+
+#[tokio::test]
+async fn the_portal_speaks_chinese_by_default_and_english_on_request() {
+    let (status, html) = page(&client(), "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("权力事项目录") && html.contains("lang=\"zh-CN\""));
+    let en = client()
+        .get(shared_demo().url("/"))
+        .header("accept-language", "en-US,en;q=0.8")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("Power-item catalogue") && en.contains("lang=\"en\""));
+    let c = client();
+    let (_, switched) = page(&c, "/lang?to=en&next=/catalog").await;
+    assert!(
+        switched.contains("Power-item catalogue"),
+        "the switch sets a cookie and comes back"
+    );
+    let (_, still) = page(&c, "/").await;
+    assert!(still.contains("lang=\"en\""), "the choice is remembered");
+}
+
+#[tokio::test]
+async fn the_public_catalogue_searches_and_shows_a_guide() {
+    let c = client();
+    let (status, html) = page(&c, "/catalog?q=%E8%BD%AF%E4%BB%B6").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("软件企业认定"), "search by words of the name");
+    let (_, list) = page(&c, "/catalog?type=penalty").await;
+    assert!(list.contains("行政处罚"));
+    let (status, _) = page(&c, "/catalog/99999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, html) = page(&c, "/catalog?type=spaceship").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("未知的事项类型"), "a readable message");
+    let (status, html) = page(&c, "/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn the_workbench_asks_for_sign_in_and_refuses_wrong_passwords() {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = c
+        .get(shared_demo().url("/staff/"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(resp.headers()["location"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("/login?next="));
+    let resp = c
+        .post(shared_demo().url("/login"))
+        .form(&[("login", "editor"), ("password", "nope-nope")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp
+        .text()
+        .await
+        .expect("html")
+        .contains("登录名或密码不正确"));
+    let resp = c
+        .post(shared_demo().url("/login"))
+        .form(&[
+            ("login", "editor"),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let (c, token) = signed_in("editor").await;
+    assert!(!token.is_empty());
+    let resp = c
+        .post(shared_demo().url("/staff/items/new"))
+        .form(&[("csrf", "forged"), ("code", "XK-00001-000")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.text().await.expect("html").contains("表单已过期"));
+}
+
+#[tokio::test]
+async fn the_item_form_shows_each_error_next_to_its_field_and_keeps_the_input() {
+    let (c, token) = signed_in("editor").await;
+    let form = [
+        ("csrf", token.as_str()),
+        ("code", "XK-00999-000"),
+        ("name", "表单校验测试"),
+        ("item_type", "licensing"),
+        ("region", "330100"),
+        ("implementing_body", "330100-003"),
+        ("accepting_body", "330100-003"),
+        ("deciding_body", "330100-003"),
+        ("legal_basis", "《中华人民共和国行政许可法》"),
+        ("legal_limit_value", "20"),
+        ("legal_limit_unit", "working_days"),
+        ("promised_limit_value", "25"),
+        ("promised_limit_unit", "working_days"),
+        ("steps", "受理|窗口|审查|1|是\n决定|处长||30|是"),
+        ("materials", "申请表|一|是|是"),
+    ];
+    let resp = c
+        .post(shared_demo().url("/staff/items/new"))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("第1行：份数应为整数"),
+        "the materials line is named"
+    );
+    let mut fixed: Vec<(&str, &str)> = form.to_vec();
+    fixed.retain(|(k, _)| *k != "materials");
+    let resp = c
+        .post(shared_demo().url("/staff/items/new"))
+        .form(&fixed)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("id=\"promised_limit-error\">承诺时限不得超过法定时限"),
+        "next to the promised limit"
+    );
+    assert!(
+        html.contains("id=\"steps-error\">计入法定时限的环节时限合计31"),
+        "next to the steps"
+    );
+    assert!(html.contains("value=\"表单校验测试\""), "the input is kept");
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer() {
+    let c = client();
+    let (status, body) = page(&c, "/healthz").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    let (status, metrics) = page(&c, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+}
