@@ -174,9 +174,9 @@ fn clock(cli: &Cli) -> anyhow::Result<Arc<dyn Clock>> {
 
 async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let db = open_db(cli).await?;
-    Ok(App::new(db, clock(cli)?, calendar(cli)?)
+    App::new(db, clock(cli)?, calendar(cli)?)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {

@@ -21,6 +21,10 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Writers of this process queue here, in order, rather than in SQLite's
+    /// busy handler (which sleeps and retries) or on PostgreSQL's lock of the
+    /// journal head (which still serialises writers across processes).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -29,7 +33,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 impl Db {
     /// The embedded store in `dir` (created if missing).
     pub async fn open_sqlite(dir: &Path) -> Result<Db> {
-        std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         let path = dir.join("sunshine.db");
         Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
     }
@@ -58,7 +62,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writer: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -86,11 +94,12 @@ impl Db {
     /// Begin a write: the transaction holds the write lock from its first
     /// statement, so that reads inside it see what the write will change.
     pub async fn write(&self) -> Result<WriteTx> {
+        let turn = self.writer.clone().lock_owned().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE journal_head SET seq = seq WHERE id = 1")
             .execute(&mut *tx)
             .await?;
-        Ok(WriteTx { tx })
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(&self) {
@@ -102,6 +111,8 @@ impl Db {
 /// journal entry here; dropping it without `commit` rolls everything back.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// This process's turn to write, held until the transaction ends.
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl WriteTx {

@@ -54,6 +54,7 @@ pub fn backend() -> Backend {
 async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
     match std::env::var(PG_ENV).ok().filter(|v| !v.is_empty()) {
         Some(admin) => {
+            drop_stale_databases(&admin).await;
             let url = sunshine_store::db::create_scratch_database(&admin, "sunshine_test")
                 .await
                 .map_err(|e| {
@@ -74,6 +75,43 @@ async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
             Ok((db, Scratch::Dir(dir)))
         }
     }
+}
+
+/// Scratch databases of test processes that have ended (a test binary's shared
+/// demo lives until the process exits, so nobody drops its database): drop
+/// them, once per process.
+async fn drop_stale_databases(admin: &str) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await else {
+            return;
+        };
+        let names: Vec<(String,)> =
+            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'sunshine_test_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+        let _ = conn.close().await;
+        for (name,) in names {
+            let pid = name
+                .trim_start_matches("sunshine_test_")
+                .split('_')
+                .next()
+                .unwrap_or("");
+            let alive = !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists();
+            if !alive {
+                let mut url = match url::Url::parse(admin) {
+                    Ok(u) => u,
+                    Err(_) => return,
+                };
+                url.set_path(&format!("/{name}"));
+                let _ = sunshine_store::db::drop_database(admin, url.as_str()).await;
+            }
+        }
+    })
+    .await;
 }
 
 impl TestApp {
