@@ -168,7 +168,7 @@ impl App {
         };
         self.authorize(actor, &action)?;
         let next = rules::next_state(current.state, &step, today)?;
-        apply_state(&mut tx, &current, next, &step, now).await?;
+        apply_state(&mut tx, &current, next, &step, today, now).await?;
         let mut payload = json!({"version_id": version_id, "version_no": current.version_no, "from": current.state.as_str(), "to": next.as_str()});
         match &step {
             WorkflowStep::Publish { effective } => {
@@ -325,12 +325,15 @@ async fn load(tx: &mut WriteTx, version_id: i64) -> Result<VersionRow> {
         .ok_or_else(|| Refusal::not_found("事项版本", "Item version").into())
 }
 
-/// Write the new state; entering the library supersedes the version it replaces.
+/// Write the new state. A version that enters the library in force today
+/// supersedes the one it replaces; one with a later effective date waits in
+/// the library and is put in force on its date by [`App::put_due_versions_in_force`].
 async fn apply_state(
     tx: &mut WriteTx,
     current: &VersionRow,
     next: VersionState,
     step: &WorkflowStep,
+    today: Date,
     now: i64,
 ) -> Result<()> {
     let (effective, reason) = match step {
@@ -339,17 +342,104 @@ async fn apply_state(
         _ => (None, None),
     };
     store::set_state(tx.conn(), current.id, next, effective, reason, now).await?;
-    if next == VersionState::InLibrary {
-        if let Some(old) = current.current_version.filter(|old| *old != current.id) {
-            store::set_state(tx.conn(), old, VersionState::Superseded, None, None, now).await?;
-        }
-        store::set_current_version(tx.conn(), current.item_id, current.id).await?;
+    if next == VersionState::InLibrary && effective.is_some_and(|d| d <= today) {
+        put_in_force(
+            tx,
+            current.item_id,
+            current.id,
+            current.current_version,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
+/// After an import: the newest version in the library whose date has come is in force.
+pub(crate) async fn set_in_force_after_import(
+    tx: &mut WriteTx,
+    item_id: i64,
+    versions: &[(i64, i64, VersionState, Option<Date>)],
+    today: Date,
+) -> Result<()> {
+    let in_force = versions
+        .iter()
+        .filter(|(_, _, state, eff)| {
+            *state == VersionState::InLibrary && eff.is_some_and(|d| d <= today)
+        })
+        .max_by_key(|(_, no, _, _)| *no);
+    if let Some((id, _, _, _)) = in_force {
+        store::set_current_version(tx.conn(), item_id, *id).await?;
+    }
+    Ok(())
+}
+
+/// Make a version the item's version in force, superseding the one before.
+async fn put_in_force(
+    tx: &mut WriteTx,
+    item_id: i64,
+    version_id: i64,
+    previous: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    if let Some(old) = previous.filter(|old| *old != version_id) {
+        store::set_state(tx.conn(), old, VersionState::Superseded, None, None, now).await?;
+    }
+    store::set_current_version(tx.conn(), item_id, version_id).await?;
+    Ok(())
+}
+
+impl App {
+    /// Put in force every version whose effective date has come: run at start
+    /// and by the serving process once a minute. Each is one journaled change.
+    pub async fn put_due_versions_in_force(&self) -> Result<usize> {
+        let today = self.clock.today();
+        let due = {
+            let mut conn = self.db.read().await?;
+            store::due_versions(&mut conn, today).await?
+        };
+        let mut done = 0;
+        for (item_id, version_id) in due {
+            let now = self.now_micros();
+            let mut tx = self.db.write().await?;
+            // Look again inside the transaction: another process may have done it.
+            let Some(v) = store::get_version(tx.conn(), version_id).await? else {
+                continue;
+            };
+            let newer_in_force = match v.current_version {
+                Some(c) => store::get_version(tx.conn(), c)
+                    .await?
+                    .is_some_and(|c| c.version_no >= v.version_no),
+                None => false,
+            };
+            if v.state != VersionState::InLibrary
+                || newer_in_force
+                || v.effective_date.is_none_or(|d| d > today)
+            {
+                continue;
+            }
+            put_in_force(&mut tx, item_id, version_id, v.current_version, now).await?;
+            let payload = json!({"version_id": version_id, "version_no": v.version_no, "effective_date": v.effective_date.map(|d| d.to_string())});
+            tx.journal(
+                now,
+                entry(
+                    &crate::identity::system_actor(),
+                    subject(item_id),
+                    "catalog.version_in_force",
+                    payload,
+                ),
+            )
+            .await?;
+            tx.commit().await?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}
+
 /// Insert an item and its first version in a given state (draft for the
-/// editor; any state for an import), with its journal entry.
+/// editor; any state for an import), with its journal entry. Which version
+/// is in force is the caller's to set.
 pub(crate) async fn insert_new_item(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -375,9 +465,6 @@ pub(crate) async fn insert_new_item(
     if state != VersionState::Draft {
         store::set_state(tx.conn(), version_id, state, effective, None, now).await?;
     }
-    if state == VersionState::InLibrary {
-        store::set_current_version(tx.conn(), item_id, version_id).await?;
-    }
     let mut payload = json!({"version_id": version_id, "version_no": version_no, "code": spec.code, "name": spec.name, "state": state.as_str()});
     if let Some(d) = effective {
         payload["effective_date"] = json!(d.to_string());
@@ -389,6 +476,35 @@ pub(crate) async fn insert_new_item(
     };
     tx.journal(now, entry(actor, subject(item_id), event, payload))
         .await?;
+    Ok(version_id)
+}
+
+/// Insert a further version of an imported item, with its journal entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_imported_version(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    item_id: i64,
+    spec: &ItemSpec,
+    state: VersionState,
+    version_no: i64,
+    effective: Option<Date>,
+    now: i64,
+) -> Result<i64> {
+    let version_id =
+        store::insert_version(tx.conn(), item_id, version_no, state, spec, now).await?;
+    if state != VersionState::Draft {
+        store::set_state(tx.conn(), version_id, state, effective, None, now).await?;
+    }
+    let mut payload = json!({"version_id": version_id, "version_no": version_no, "code": spec.code, "name": spec.name, "state": state.as_str()});
+    if let Some(d) = effective {
+        payload["effective_date"] = json!(d.to_string());
+    }
+    tx.journal(
+        now,
+        entry(actor, subject(item_id), "catalog.item_imported", payload),
+    )
+    .await?;
     Ok(version_id)
 }
 

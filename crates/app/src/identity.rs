@@ -13,7 +13,7 @@ use sunshine_domain::identity::{
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::journal::NewEntry;
 use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::{FieldErrors, Refusal};
+use sunshine_domain::refusal::{control_characters, is_clean_text, FieldErrors, Refusal};
 use sunshine_store::identity::{self as store, NewUser, UserRow};
 
 use crate::{App, AppError, Result};
@@ -97,22 +97,31 @@ impl App {
         })
     }
 
-    /// Check a login and password and open a session.
-    pub async fn sign_in(&self, login: &str, password: &str) -> Result<Session> {
-        let user = {
+    /// The user behind a login and password, or the same refusal whatever was wrong.
+    async fn check_credentials(&self, login: &str, password: &str) -> Result<UserRow> {
+        let login = normalise_login(login);
+        let user = if is_clean_text(&login) && login.len() <= 64 {
             let mut conn = self.db.read().await?;
-            store::find_user_by_login(&mut conn, login.trim()).await?
+            store::find_user_by_login(&mut conn, &login).await?
+        } else {
+            None
         };
         let Some(user) = user.filter(|u| !u.disabled) else {
             // Spend the same time on an unknown login, so timing does not tell which logins exist.
             let _ = hash_password(password.to_string()).await;
-            tracing::info!(login = %login, "sign-in refused: unknown login");
+            tracing::info!(login = %masked_login(&login), "sign-in refused: unknown login");
             return Err(wrong_credentials().into());
         };
         if !verify_password(password.to_string(), user.password_hash.clone()).await {
-            tracing::info!(login = %login, "sign-in refused: wrong password");
+            tracing::info!(login = %masked_login(&login), "sign-in refused: wrong password");
             return Err(wrong_credentials().into());
         }
+        Ok(user)
+    }
+
+    /// Check a login and password and open a page session.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Result<Session> {
+        let user = self.check_credentials(login, password).await?;
         let token = random_token();
         let csrf = random_token();
         let now = self.now_micros();
@@ -141,6 +150,22 @@ impl App {
         Ok(Session { token, csrf, actor })
     }
 
+    /// A program exchanges a login and password for an API token, in one step.
+    pub async fn issue_token_for_credentials(
+        &self,
+        login: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<String> {
+        let name = check_token_name(name)?;
+        let user = self.check_credentials(login, password).await?;
+        let mut tx = self.db.write().await?;
+        let actor = self.actor_of(tx.conn(), user).await?;
+        let token = insert_token(&mut tx, &actor, &name, self.now_micros()).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
     /// The session behind a cookie, if it is live.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let mut conn = self.db.read().await?;
@@ -165,7 +190,10 @@ impl App {
 
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
         let mut tx = self.db.write().await?;
-        store::delete_session(tx.conn(), &token_hash(&session.token)).await?;
+        if !store::delete_session(tx.conn(), &token_hash(&session.token)).await? {
+            // Already signed out: nothing changed, so nothing to record.
+            return Ok(());
+        }
         let a = &session.actor;
         tx.journal(
             self.now_micros(),
@@ -195,30 +223,9 @@ impl App {
 
     /// Issue an API token for a program acting as `actor`. The token is shown once.
     pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> Result<String> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Refusal::field(
-                "name",
-                "令牌名称应为1至100个字符",
-                "A token name has 1 to 100 characters",
-            )
-            .into());
-        }
-        let token = random_token();
-        let now = self.now_micros();
+        let name = check_token_name(name)?;
         let mut tx = self.db.write().await?;
-        let id = store::insert_api_token(tx.conn(), &token_hash(&token), actor.user_id, name, now)
-            .await?;
-        tx.journal(
-            now,
-            entry(
-                actor,
-                format!("user/{}", actor.user_id),
-                "identity.api_token_issued",
-                json!({"token_id": id, "name": name}),
-            ),
-        )
-        .await?;
+        let token = insert_token(&mut tx, actor, &name, self.now_micros()).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -229,7 +236,9 @@ impl App {
         if let Err((zh, en)) = validate_login(&new.login) {
             e.add("login", zh, en);
         }
-        if new.display_name.trim().is_empty() || new.display_name.chars().count() > 50 {
+        if !is_clean_text(&new.display_name) {
+            control_characters(&mut e, "display_name");
+        } else if new.display_name.trim().is_empty() || new.display_name.chars().count() > 50 {
             e.add(
                 "display_name",
                 "姓名应为1至50个字符",
@@ -248,6 +257,7 @@ impl App {
         let mut roles = vec![];
         for r in &new.roles {
             match Role::parse(r) {
+                Some(role) if roles.contains(&role) => {}
                 Some(role) => roles.push(role),
                 None => e.add(
                     "roles",
@@ -280,6 +290,70 @@ impl App {
                 .collect(),
         )
         .await
+    }
+
+    /// Grant a staff member one more role, held at an organisation.
+    pub async fn grant_role(
+        &self,
+        actor: &Actor,
+        login: &str,
+        role: &str,
+        org: &str,
+    ) -> Result<()> {
+        let mut e = FieldErrors::default();
+        let role = Role::parse(role).or_else(|| {
+            e.add(
+                "role",
+                format!("未知角色：{role}"),
+                format!("Unknown role: {role}"),
+            );
+            None
+        });
+        let org = OrgCode::parse(org)
+            .ok()
+            .filter(|o| self.orgs().tree.contains(o));
+        if org.is_none() {
+            e.add("org", "机构不存在", "No such organisation");
+        }
+        e.check()?;
+        let (Some(role), Some(org)) = (role, org) else {
+            return Err(anyhow::anyhow!("checked above").into());
+        };
+        self.authorize(actor, &Action::ManageStaff { org: &org })?;
+        let now = self.now_micros();
+        let mut tx = self.db.write().await?;
+        let user = store::find_user_by_login(tx.conn(), login)
+            .await?
+            .filter(|u| u.kind == UserKind::Staff);
+        let Some(user) = user else {
+            return Err(Refusal::not_found("工作人员", "Staff member").into());
+        };
+        let grant = Grant {
+            role,
+            org: org.clone(),
+        };
+        if store::grants_of(tx.conn(), user.id).await?.contains(&grant) {
+            return Err(Refusal::conflict(
+                "already_granted",
+                "该角色已授予",
+                "The role is already granted",
+            )
+            .into());
+        }
+        store::insert_grant(tx.conn(), user.id, &grant).await?;
+        let payload = json!({"role": role.as_str(), "org": org.as_str()});
+        tx.journal(
+            now,
+            entry(
+                actor,
+                format!("user/{}", user.id),
+                "identity.role_granted",
+                payload,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A citizen signs up with their resident identity number as login.
@@ -524,8 +598,63 @@ impl App {
     }
 }
 
+/// Logins are typed as people write them; identity numbers and credit codes
+/// are stored upper-case.
+fn normalise_login(login: &str) -> String {
+    let login = login.trim();
+    if login.len() == 18 && login.is_ascii() {
+        login.to_ascii_uppercase()
+    } else {
+        login.to_string()
+    }
+}
+
+/// A login fit for a log line: identity numbers masked.
+fn masked_login(login: &str) -> String {
+    ResidentId::parse(login)
+        .map(|id| id.masked())
+        .unwrap_or_else(|_| login.chars().take(40).collect())
+}
+
+fn check_token_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || !is_clean_text(name) {
+        return Err(Refusal::field(
+            "name",
+            "令牌名称应为1至100个字符",
+            "A token name has 1 to 100 characters",
+        )
+        .into());
+    }
+    Ok(name.to_string())
+}
+
+async fn insert_token(
+    tx: &mut sunshine_store::WriteTx,
+    actor: &Actor,
+    name: &str,
+    now: i64,
+) -> Result<String> {
+    let token = random_token();
+    let id =
+        store::insert_api_token(tx.conn(), &token_hash(&token), actor.user_id, name, now).await?;
+    tx.journal(
+        now,
+        entry(
+            actor,
+            format!("user/{}", actor.user_id),
+            "identity.api_token_issued",
+            json!({"token_id": id, "name": name}),
+        ),
+    )
+    .await?;
+    Ok(token)
+}
+
 fn check_person(e: &mut FieldErrors, name: &str, password: &str) {
-    if name.trim().is_empty() || name.chars().count() > 100 {
+    if !is_clean_text(name) {
+        control_characters(e, "name");
+    } else if name.trim().is_empty() || name.chars().count() > 100 {
         e.add(
             "name",
             "名称应为1至100个字符",

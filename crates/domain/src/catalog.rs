@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrgCode, RegionCode};
-use crate::refusal::{FieldErrors, Refusal};
+use crate::refusal::{control_characters, is_clean_text, FieldErrors, Refusal};
 
 /// The kinds of administrative power, plus public service.
 #[derive(
@@ -472,6 +472,34 @@ impl ItemSpec {
         }
         self.validate_discretion(&mut e);
         self.validate_form(&mut e);
+        // The free-text parts that may be empty still may not hide control characters.
+        let optional = self
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("materials[{i}].note"), &m.note))
+            .chain(
+                self.steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, st)| (format!("steps[{i}].duty"), &st.duty)),
+            )
+            .chain(
+                self.form
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("form[{i}].label_en"), &f.label_en)),
+            )
+            .chain(self.form.iter().enumerate().flat_map(|(i, f)| {
+                f.choices
+                    .iter()
+                    .map(move |c| (format!("form[{i}].choices"), c))
+            }));
+        for (field, text) in optional {
+            if !is_clean_text(text) {
+                control_characters(&mut e, &field);
+            }
+        }
         e.check()
     }
 
@@ -615,7 +643,9 @@ impl ItemSpec {
 }
 
 fn text_field(e: &mut FieldErrors, field: &str, value: &str, max_chars: usize) {
-    if value.trim().is_empty() {
+    if !is_clean_text(value) {
+        control_characters(e, field);
+    } else if value.trim().is_empty() {
         e.add(field, "此项不能为空", "This field is required");
     } else if value.chars().count() > max_chars {
         e.add(
@@ -811,6 +841,12 @@ pub fn next_state(
                     "reason",
                     "退回时应说明理由",
                     "A return needs a reason",
+                ))
+            } else if !is_clean_text(reason) {
+                Err(Refusal::field(
+                    "reason",
+                    "不能包含控制字符",
+                    "Control characters are not allowed",
                 ))
             } else if reason.chars().count() > 2000 {
                 Err(Refusal::field(

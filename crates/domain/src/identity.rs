@@ -202,7 +202,11 @@ pub struct Actor {
 impl Actor {
     /// The name written into the journal.
     pub fn journal_name(&self) -> String {
-        format!("{}:{}", self.kind.as_str(), self.login)
+        match self.kind {
+            // A citizen's login is their identity number: the journal names the account instead.
+            UserKind::Citizen => format!("citizen:#{}", self.user_id),
+            _ => format!("{}:{}", self.kind.as_str(), self.login),
+        }
     }
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)

@@ -144,3 +144,19 @@ impl FieldErrors {
         }
     }
 }
+
+/// Text a person could have typed: no control characters but line breaks and
+/// tabs. (PostgreSQL cannot store NUL at all; the others only hide things.)
+pub fn is_clean_text(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The field error for text with control characters.
+pub fn control_characters(e: &mut FieldErrors, field: &str) {
+    e.add(
+        field,
+        "不能包含控制字符",
+        "Control characters are not allowed",
+    );
+}

@@ -273,7 +273,7 @@ pub async fn list_versions(
                     .replace('_', "\\_")
             );
             bind(
-                "(v.name LIKE ? ESCAPE '\\' OR v.code LIKE ? ESCAPE '\\')",
+                "(LOWER(v.name) LIKE LOWER(?) ESCAPE '\\' OR LOWER(v.code) LIKE LOWER(?) ESCAPE '\\')",
                 pattern,
                 &mut clauses,
             );
@@ -296,7 +296,7 @@ pub async fn list_versions(
     let n = binds.len();
     let list_sql = format!(
         "SELECT v.id, v.item_id, v.version_no, v.state, v.code, v.name, v.item_type, v.region, v.implementing_body, v.sensitive, v.effective_date, v.updated_at \
-         {from} ORDER BY v.region, v.code, v.version_no LIMIT ${} OFFSET ${}",
+         {from} ORDER BY v.region, v.code, v.version_no, v.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -342,6 +342,35 @@ pub struct PanoramaCount {
     pub item_type: String,
     pub state: String,
     pub count: i64,
+}
+
+/// Every version that is not history: what an export carries. Superseded
+/// versions stay in the store with their journal; they are not re-imported.
+pub async fn live_versions(conn: &mut AnyConnection) -> Result<Vec<VersionRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {VERSION_COLUMNS} FROM item_versions v JOIN power_items i ON i.id = v.item_id \
+         WHERE v.state <> 'superseded' ORDER BY v.region, v.code, v.version_no, v.id"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(version_row).collect()
+}
+
+/// Versions in the library whose effective date has come but which are not
+/// yet the item's version in force, newest per item last: (item, version).
+pub async fn due_versions(conn: &mut AnyConnection, today: Date) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT v.item_id, v.id FROM item_versions v JOIN power_items i ON i.id = v.item_id \
+         WHERE v.state = 'in_library' AND v.effective_date <= $1 \
+           AND (i.current_version IS NULL OR v.version_no > (SELECT c.version_no FROM item_versions c WHERE c.id = i.current_version)) \
+         ORDER BY v.item_id, v.version_no",
+    )
+    .bind(today.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("item_id")?, r.try_get("id")?)))
+        .collect()
 }
 
 /// Counts of the latest version of every item, by region, department, type and state.

@@ -212,12 +212,13 @@ pub async fn find_session(
         .transpose()
 }
 
-pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+/// Remove a session; whether there was one.
+pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn insert_api_token(

@@ -137,10 +137,49 @@ pub fn csrf_ok(session: &Session, token: &str) -> bool {
         && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Only local paths are followed after sign-in.
+/// Only plain local paths are followed after sign-in or a language switch:
+/// a leading `/`, no second `/` or `\\` after it, and only characters that
+/// cannot turn into a scheme, a host or a header break.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/staff/".to_string(),
+    next.and_then(safe_path)
+        .unwrap_or_else(|| "/staff/".to_string())
+}
+
+/// The path itself if it is a plain local path, else `None`.
+pub fn safe_path(n: &str) -> Option<String> {
+    let ok = |n: &str| {
+        n.starts_with('/')
+            && !n[1..].starts_with(['/', '\\'])
+            && n.len() <= 512
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_.~%?=&-+,:".contains(&b))
+    };
+    ok(n).then(|| n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_plain_local_paths_are_followed() {
+        assert_eq!(
+            safe_next(Some("/staff/versions/3?lang=en")),
+            "/staff/versions/3?lang=en"
+        );
+        for evil in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n",
+            "https://evil.com",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(
+                safe_next(Some(evil)),
+                "/staff/",
+                "{evil:?} must not be followed"
+            );
+        }
     }
 }

@@ -120,6 +120,20 @@ impl From<JsonRejection> for ApiError {
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             e.status = status;
             e.body.error.code = "unsupported_media_type".into();
+        } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+            e.status = status;
+            e.body.error.code = "too_large".into();
+        }
+        e
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        let mut e = ApiError::bad_request("bad_body", r.body_text());
+        e.status = r.status();
+        if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            e.body.error.code = "too_large".into();
         }
         e
     }

@@ -2,17 +2,20 @@
 //! nothing: every bad row is reported with its line and reason, and then
 //! nothing is written.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sunshine_domain::catalog::{ItemSpec, VersionState};
 use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::catalog::{self as store, VersionFilter};
+use sunshine_store::catalog as store;
 
-use super::{insert_new_item, region_government};
+use super::{
+    insert_imported_version, insert_new_item, region_government, set_in_force_after_import,
+};
 use crate::{App, Result};
 
 /// One item in an export: its latest version and where it stands.
@@ -132,6 +135,26 @@ mod erased {
 pub struct RowError {
     pub line: u64,
     pub reason: String,
+    pub reason_zh: String,
+}
+
+impl RowError {
+    fn new(line: u64, zh: impl Into<String>, en: impl Into<String>) -> RowError {
+        RowError {
+            line,
+            reason_zh: zh.into(),
+            reason: en.into(),
+        }
+    }
+    /// A parser's message, which exists in English only.
+    fn parse(line: u64, reason: impl Into<String>) -> RowError {
+        let reason = reason.into();
+        RowError {
+            line,
+            reason_zh: format!("无法读取：{reason}"),
+            reason,
+        }
+    }
 }
 
 /// Read a CSV export back into records; every bad row is reported.
@@ -140,10 +163,10 @@ fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErro
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return Err(vec![RowError {
-                line: 1,
-                reason: format!("cannot read the header: {e}"),
-            }])
+            return Err(vec![RowError::parse(
+                1,
+                format!("cannot read the header: {e}"),
+            )])
         }
     };
     let col = |name: &str| {
@@ -157,10 +180,11 @@ fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErro
         .filter(|c| *c != "charges_fee" && col(c).is_none())
         .collect();
     if !missing.is_empty() {
-        return Err(vec![RowError {
-            line: 1,
-            reason: format!("missing columns: {}", missing.join(", ")),
-        }]);
+        return Err(vec![RowError::new(
+            1,
+            format!("缺少列：{}", missing.join(", ")),
+            format!("missing columns: {}", missing.join(", ")),
+        )]);
     }
     let mut out = vec![];
     let mut errors = vec![];
@@ -169,10 +193,7 @@ fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErro
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(RowError {
-                    line,
-                    reason: e.to_string(),
-                });
+                errors.push(RowError::parse(line, e.to_string()));
                 continue;
             }
         };
@@ -180,7 +201,7 @@ fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErro
         let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
         match csv_record(&get) {
             Ok(r) => out.push((line, r)),
-            Err(reason) => errors.push(RowError { line, reason }),
+            Err(reason) => errors.push(RowError::parse(line, reason)),
         }
     }
     if errors.is_empty() {
@@ -235,16 +256,17 @@ fn from_json(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErr
     let values: Vec<serde_json::Value> = match serde_json::from_slice(bytes) {
         Ok(serde_json::Value::Array(v)) => v,
         Ok(_) => {
-            return Err(vec![RowError {
-                line: 1,
-                reason: "the file must hold a JSON array of items".into(),
-            }])
+            return Err(vec![RowError::new(
+                1,
+                "文件应为事项的JSON数组",
+                "the file must hold a JSON array of items",
+            )])
         }
         Err(e) => {
-            return Err(vec![RowError {
-                line: e.line() as u64,
-                reason: format!("not valid JSON: {e}"),
-            }])
+            return Err(vec![RowError::parse(
+                e.line() as u64,
+                format!("not valid JSON: {e}"),
+            )])
         }
     };
     let mut out = vec![];
@@ -254,10 +276,7 @@ fn from_json(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErr
         let n = i as u64 + 1;
         match serde_json::from_value::<Record>(v) {
             Ok(r) => out.push((n, r)),
-            Err(e) => errors.push(RowError {
-                line: n,
-                reason: e.to_string(),
-            }),
+            Err(e) => errors.push(RowError::parse(n, e.to_string())),
         }
     }
     if errors.is_empty() {
@@ -274,10 +293,16 @@ fn refusal(errors: Vec<RowError>) -> Refusal {
         "Import rejected: the rows below are wrong, and nothing was imported",
     );
     for e in errors.into_iter().take(200) {
-        r.fields.insert(
-            format!("line {}", e.line),
-            sunshine_domain::Text::new(e.reason.clone(), e.reason),
-        );
+        match r.fields.entry(format!("line {}", e.line)) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(sunshine_domain::Text::new(e.reason_zh, e.reason));
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                let t = o.get_mut();
+                t.zh.push_str(&format!("；{}", e.reason_zh));
+                t.en.push_str(&format!("; {}", e.reason));
+            }
+        }
     }
     r
 }
@@ -288,35 +313,78 @@ pub struct ImportReport {
     pub imported: usize,
 }
 
+/// What importing an item in a state takes: every step's permission up to it.
+fn actions_for<'a>(
+    state: VersionState,
+    spec: &'a ItemSpec,
+    government: &'a OrgCode,
+) -> Vec<Action<'a>> {
+    let body = &spec.implementing_body;
+    let mut actions = vec![
+        Action::ImportCatalog {
+            region_government: government,
+        },
+        Action::DraftItem {
+            implementing_body: body,
+        },
+    ];
+    if state >= VersionState::Declared {
+        actions.push(Action::DeclareItem {
+            implementing_body: body,
+        });
+    }
+    if state >= VersionState::Reviewed {
+        actions.push(Action::ReviewItem {
+            implementing_body: body,
+        });
+    }
+    if state >= VersionState::Approved {
+        actions.push(Action::ApproveItem {
+            region_government: government,
+        });
+    }
+    if state >= VersionState::InLibrary {
+        actions.push(Action::PublishItem {
+            region_government: government,
+        });
+    }
+    actions
+}
+
+fn both(r: &Refusal) -> (String, String) {
+    let mut zh = r.message.zh.clone();
+    let mut en = r.message.en.clone();
+    for (k, v) in &r.fields {
+        zh.push_str(&format!("；{k}：{}", v.zh));
+        en.push_str(&format!("; {k}: {}", v.en));
+    }
+    (zh, en)
+}
+
 impl App {
-    /// Export the latest version of every item, for staff.
+    /// Export every item's live versions (the one in force, one waiting for
+    /// its date, the one on its way), for staff. History stays behind.
     pub async fn export_catalog(&self, actor: &Actor, format: Format) -> Result<Vec<u8>> {
         self.authorize(actor, &Action::ViewStaffCatalog)?;
         let mut conn = self.db.read().await?;
-        let filter = VersionFilter {
-            latest_only: true,
-            limit: 10_000,
-            ..VersionFilter::default()
-        };
-        let (list, _) = store::list_versions(&mut conn, &filter).await?;
-        let mut records = Vec::with_capacity(list.len());
-        for v in list {
-            if let Some(row) = store::get_version(&mut conn, v.id).await? {
-                records.push(Record {
-                    spec: row.spec,
-                    state: row.state,
-                    version_no: row.version_no,
-                    effective_date: row.effective_date,
-                });
-            }
-        }
+        let records: Vec<Record> = store::live_versions(&mut conn)
+            .await?
+            .into_iter()
+            .map(|row| Record {
+                spec: row.spec,
+                state: row.state,
+                version_no: row.version_no,
+                effective_date: row.effective_date,
+            })
+            .collect();
         Ok(match format {
             Format::Json => serde_json::to_vec_pretty(&records).map_err(anyhow::Error::from)?,
             Format::Csv => to_csv(&records)?,
         })
     }
 
-    /// Import items: all rows valid, or nothing written.
+    /// Import items: all rows valid, or nothing written. Rows with the same
+    /// code and region are versions of one item.
     pub async fn import_catalog(
         &self,
         actor: &Actor,
@@ -329,106 +397,187 @@ impl App {
         };
         let records = parsed.map_err(refusal)?;
         if records.is_empty() {
-            return Err(refusal(vec![RowError {
-                line: 1,
-                reason: "the file holds no items".into(),
-            }])
+            return Err(refusal(vec![RowError::new(
+                1,
+                "文件中没有事项",
+                "the file holds no items",
+            )])
             .into());
         }
-        let mut errors = vec![];
-        let mut seen = BTreeSet::new();
         let today = self.clock.today();
-        for (line, r) in &records {
-            if let Err(reason) = self.check_record(actor, r, &mut seen) {
-                errors.push(RowError {
-                    line: *line,
-                    reason,
-                });
+        let mut errors = vec![];
+        let mut groups: BTreeMap<(String, String), Vec<(u64, Record)>> = BTreeMap::new();
+        for (line, r) in records {
+            match self.check_record(actor, &r) {
+                Ok(()) => groups
+                    .entry((r.spec.code.clone(), r.spec.region.to_string()))
+                    .or_default()
+                    .push((line, r)),
+                Err((zh, en)) => errors.push(RowError::new(line, zh, en)),
             }
         }
+        for rows in groups.values_mut() {
+            rows.sort_by_key(|(_, r)| r.version_no);
+            errors.extend(check_versions(rows, today));
+        }
         if !errors.is_empty() {
+            errors.sort_by_key(|e| e.line);
             return Err(refusal(errors).into());
         }
         let now = self.now_micros();
+        let mut imported = 0;
         let mut tx = self.db.write().await?;
-        for (line, r) in &records {
-            if store::find_item(tx.conn(), &r.spec.code, r.spec.region.as_str())
+        for rows in groups.values() {
+            let (first_line, first) = &rows[0];
+            if store::find_item(tx.conn(), &first.spec.code, first.spec.region.as_str())
                 .await?
                 .is_some()
             {
-                errors.push(RowError {
-                    line: *line,
-                    reason: format!(
-                        "the code {} already exists in region {}",
-                        r.spec.code, r.spec.region
+                errors.push(RowError::new(
+                    *first_line,
+                    format!(
+                        "事项编码{}在区划{}已存在",
+                        first.spec.code, first.spec.region
                     ),
-                });
+                    format!(
+                        "the code {} already exists in region {}",
+                        first.spec.code, first.spec.region
+                    ),
+                ));
                 continue;
             }
-            // An item in the library without a date takes effect on the day of import.
-            let effective = match r.state {
-                VersionState::InLibrary => Some(r.effective_date.unwrap_or(today)),
-                _ => r.effective_date,
-            };
-            insert_new_item(
-                &mut tx,
-                actor,
-                &r.spec,
-                r.state,
-                r.version_no,
-                effective,
-                now,
-            )
-            .await?;
+            let mut written = vec![];
+            let mut item_id = None;
+            for (_, r) in rows {
+                let effective = match r.state {
+                    // An item in the library without a date takes effect on the day of import.
+                    VersionState::InLibrary => Some(r.effective_date.unwrap_or(today)),
+                    _ => r.effective_date,
+                };
+                let version_id = match item_id {
+                    None => {
+                        let id = insert_new_item(
+                            &mut tx,
+                            actor,
+                            &r.spec,
+                            r.state,
+                            r.version_no,
+                            effective,
+                            now,
+                        )
+                        .await?;
+                        item_id = store::get_version(tx.conn(), id).await?.map(|v| v.item_id);
+                        id
+                    }
+                    Some(item) => {
+                        insert_imported_version(
+                            &mut tx,
+                            actor,
+                            item,
+                            &r.spec,
+                            r.state,
+                            r.version_no,
+                            effective,
+                            now,
+                        )
+                        .await?
+                    }
+                };
+                written.push((version_id, r.version_no, r.state, effective));
+                imported += 1;
+            }
+            if let Some(item) = item_id {
+                set_in_force_after_import(&mut tx, item, &written, today).await?;
+            }
         }
         if !errors.is_empty() {
             // Dropping the transaction rolls back every row written so far.
             return Err(refusal(errors).into());
         }
         tx.commit().await?;
-        Ok(ImportReport {
-            imported: records.len(),
-        })
+        Ok(ImportReport { imported })
     }
 
-    fn check_record(
-        &self,
-        actor: &Actor,
-        r: &Record,
-        seen: &mut BTreeSet<(String, String)>,
-    ) -> std::result::Result<(), String> {
-        let describe = |refusal: Refusal| {
-            let mut s = refusal.message.en.clone();
-            for (k, v) in &refusal.fields {
-                s.push_str(&format!("; {k}: {}", v.en));
-            }
-            s
-        };
-        r.spec.validate().map_err(describe)?;
+    fn check_record(&self, actor: &Actor, r: &Record) -> std::result::Result<(), (String, String)> {
+        r.spec.validate().map_err(|r| both(&r))?;
         self.check_bodies(&r.spec).map_err(|e| match e {
-            crate::AppError::Refused(r) => describe(r),
-            other => other.to_string(),
+            crate::AppError::Refused(r) => both(&r),
+            other => (other.to_string(), other.to_string()),
         })?;
         if r.state == VersionState::Superseded {
-            return Err("a superseded version cannot be imported as an item's latest".into());
+            return Err((
+                "已废止的版本不能导入".into(),
+                "a superseded version is history and is not imported".into(),
+            ));
         }
         if !(1..=9999).contains(&r.version_no) {
-            return Err("version_no must be between 1 and 9999".into());
+            return Err((
+                "版本号应在1至9999之间".into(),
+                "version_no must be between 1 and 9999".into(),
+            ));
         }
         let government = region_government(&r.spec);
-        self.authorize(
-            actor,
-            &Action::ImportCatalog {
-                region_government: &government,
-            },
-        )
-        .map_err(|e| e.to_string())?;
-        if !seen.insert((r.spec.code.clone(), r.spec.region.to_string())) {
-            return Err(format!(
-                "the code {} appears twice in region {}",
-                r.spec.code, r.spec.region
-            ));
+        for action in actions_for(r.state, &r.spec, &government) {
+            self.authorize(actor, &action).map_err(|e| match e {
+                crate::AppError::Refused(r) => both(&r),
+                other => (other.to_string(), other.to_string()),
+            })?;
         }
         Ok(())
     }
+}
+
+/// The versions of one item in a file must make sense together: distinct
+/// numbers, at most one on its way and it the newest, at most one in force.
+fn check_versions(rows: &[(u64, Record)], today: Date) -> Vec<RowError> {
+    let mut errors = vec![];
+    for pair in rows.windows(2) {
+        if pair[0].1.version_no == pair[1].1.version_no {
+            errors.push(RowError::new(
+                pair[1].0,
+                "同一事项的版本号重复",
+                "the same version number appears twice for this item",
+            ));
+        }
+    }
+    let open: Vec<&(u64, Record)> = rows.iter().filter(|(_, r)| r.state.is_open()).collect();
+    if open.len() > 1 {
+        errors.push(RowError::new(
+            open[1].0,
+            "同一事项只能有一个在编或审批中的版本",
+            "an item can have only one version in draft or under approval",
+        ));
+    }
+    if let Some((line, r)) = open.first() {
+        if rows
+            .last()
+            .is_some_and(|(_, last)| last.version_no != r.version_no)
+        {
+            errors.push(RowError::new(
+                *line,
+                "在编版本应为该事项的最新版本",
+                "the version in draft or under approval must be the item's newest",
+            ));
+        }
+    }
+    let in_force = rows
+        .iter()
+        .filter(|(_, r)| {
+            r.state == VersionState::InLibrary && r.effective_date.is_none_or(|d| d <= today)
+        })
+        .count();
+    if in_force > 1 {
+        let line = rows
+            .iter()
+            .rev()
+            .find(|(_, r)| r.state == VersionState::InLibrary)
+            .map(|(l, _)| *l)
+            .unwrap_or(0);
+        errors.push(RowError::new(
+            line,
+            "同一事项只能有一个现行有效的版本",
+            "only one version of an item can be in force",
+        ));
+    }
+    errors
 }

@@ -244,3 +244,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn control_characters_are_refused_wherever_text_goes() {
+    let mut spec = sample_spec();
+    spec.name = "软件\u{0}企业".into();
+    spec.steps[0].duty = "审查\u{7}".into();
+    assert_eq!(field_errors(&spec), vec!["name", "steps[0].duty"]);
+    let mut fine = sample_spec();
+    fine.legal_basis = "第一条\n第二条\t（节选）".into();
+    assert!(fine.validate().is_ok(), "line breaks and tabs are text");
+    let nul = WorkflowStep::Return {
+        reason: "x\u{0}".into(),
+    };
+    assert!(next_state(VersionState::Declared, &nul, TODAY).is_err());
+}

@@ -74,10 +74,11 @@ CREATE TABLE consumer_cursors (
     seq   BIGINT NOT NULL
 );
 
+-- Codes sort byte-wise, as on SQLite, whatever the server's locale.
 CREATE TABLE power_items (
     id               BIGSERIAL PRIMARY KEY,
-    code             TEXT NOT NULL,
-    region           TEXT NOT NULL,
+    code             TEXT COLLATE "C" NOT NULL,
+    region           TEXT COLLATE "C" NOT NULL,
     created_at       BIGINT NOT NULL,
     current_version  BIGINT,
     UNIQUE (code, region)
@@ -88,11 +89,11 @@ CREATE TABLE item_versions (
     item_id            BIGINT NOT NULL REFERENCES power_items(id),
     version_no         BIGINT NOT NULL,
     state              TEXT NOT NULL,
-    code               TEXT NOT NULL,
+    code               TEXT COLLATE "C" NOT NULL,
     name               TEXT NOT NULL,
     item_type          TEXT NOT NULL,
     level              TEXT NOT NULL,
-    region             TEXT NOT NULL,
+    region             TEXT COLLATE "C" NOT NULL,
     implementing_body  TEXT NOT NULL,
     sensitive          BIGINT NOT NULL,
     spec               TEXT NOT NULL,

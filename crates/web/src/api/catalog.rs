@@ -134,6 +134,21 @@ impl ListQuery {
                 sunshine_app::AppError::Refused(r) => r,
                 other => Refusal::invalid("bad_filter", "筛选条件有误", &other.to_string()),
             })?;
+        for (field, value) in [
+            ("q", &self.q),
+            ("region", &self.region),
+            ("department", &self.department),
+        ] {
+            if value.as_deref().is_some_and(|v| {
+                !sunshine_domain::refusal::is_clean_text(v) || v.chars().count() > 200
+            }) {
+                return Err(Refusal::field(
+                    field,
+                    "搜索条件不能包含控制字符，且不超过200个字符",
+                    "Search terms have at most 200 characters and no control characters",
+                ));
+            }
+        }
         let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
         Ok(VersionFilter {
             state,
@@ -142,7 +157,7 @@ impl ListQuery {
             implementing_body: non_empty(&self.department),
             q: non_empty(&self.q),
             limit: self.limit.unwrap_or(50).clamp(1, 500),
-            offset: self.offset.unwrap_or(0).max(0),
+            offset: self.offset.unwrap_or(0).clamp(0, 1_000_000),
             ..VersionFilter::default()
         })
     }
@@ -590,7 +605,7 @@ pub struct ImportResult {
 /// Import items from a JSON or CSV export. All rows or none: a bad row is
 /// reported in `fields` as `line N` with its reason.
 #[utoipa::path(post, path = "/api/v1/catalog/import", tag = "catalog", params(FormatQuery), security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv", description = "The file, as exported (JSON with ?format=json)"),
+    request_body(content = String, content_type = "application/json", description = "The file as exported: JSON by default, CSV with ?format=csv"),
     responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import(
     State(s): State<AppState>,

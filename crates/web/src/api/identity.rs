@@ -127,6 +127,31 @@ pub async fn create_staff(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct GrantRequest {
+    /// `catalog_editor`, `legal_reviewer`, `approver` or `administrator`.
+    pub role: String,
+    /// The organisation the role is held at.
+    pub org: String,
+}
+
+/// Grant a staff member one more role (administrators of the organisation or above).
+#[utoipa::path(post, path = "/api/v1/staff/{login}/grants", tag = "identity", params(("login" = String, Path)), request_body = GrantRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grant_role(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    crate::error::ApiPath(login): crate::error::ApiPath<String>,
+    ApiJson(r): ApiJson<GrantRequest>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .grant_role(&actor, &login, &r.role, &r.org)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CitizenRequest {
     /// Resident identity number (GB 11643), also the login.
     pub id_number: String,

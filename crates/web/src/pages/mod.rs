@@ -189,6 +189,27 @@ pub async fn not_found(lang: Lang, uri: axum::http::Uri) -> Response {
         .into_response()
 }
 
+pub async fn method_not_allowed(lang: Lang, uri: axum::http::Uri) -> Response {
+    let r = sunshine_domain::Refusal::new(
+        sunshine_domain::refusal::RefusalKind::Invalid,
+        "method_not_allowed",
+        sunshine_domain::Text::new("此地址不支持该请求方法", "This method is not allowed here"),
+    );
+    if uri.path().starts_with("/api/") {
+        let mut e = crate::error::ApiError::from_refusal(&r, lang);
+        e.status = StatusCode::METHOD_NOT_ALLOWED;
+        return e.into_response();
+    }
+    let c = Chrome::new(lang, None, "/");
+    let title = c.t("error").to_string();
+    let message = r.message.get(c.code()).to_string();
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        render(&ErrorPage { c, title, message }),
+    )
+        .into_response()
+}
+
 #[derive(Deserialize)]
 pub struct LangQuery {
     to: Option<String>,
@@ -204,7 +225,8 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> impl IntoResponse {
     };
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .as_deref()
+        .and_then(crate::auth::safe_path)
         .unwrap_or_else(|| "/".into());
     let mut headers = HeaderMap::new();
     if let Ok(v) = format!("lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {

@@ -114,7 +114,7 @@ pub fn paging(
         .collect();
     let link = |o: i64| format!("{base}?{qs}offset={o}");
     let prev = (offset > 0).then(|| link((offset - limit).max(0)));
-    let next = (offset + limit < total).then(|| link(offset + limit));
+    let next = (offset.saturating_add(limit) < total).then(|| link(offset.saturating_add(limit)));
     (prev, next)
 }
 

@@ -475,3 +475,51 @@ async fn the_panorama_counts_the_latest_version_of_every_item() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn control_characters_and_wrong_methods_get_json_errors_on_both_backends() {
+    let public = Api::new(&shared_demo().base);
+    let (status, body) = public.get("/api/v1/catalog/items?q=%00").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["q"]);
+    let (status, body) = public
+        .post(
+            "/api/v1/auth/tokens",
+            json!({"login": "\u{0}", "password": "x", "name": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = public.post("/api/v1/citizens", json!({"id_number": "11010519491231002X", "name": "张\u{0}三", "password": "long-enough-1"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["name"]);
+    let (editor, _, _) = roles().await;
+    let mut nul = item(&format!("XK-{:05}-000", unique()), "名称\u{0}");
+    nul["materials"][0]["note"] = "\u{0}".into();
+    let (status, body) = editor.post("/api/v1/catalog/drafts", nul).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["materials[0].note", "name"]);
+    let (status, body) = public
+        .call(reqwest::Method::DELETE, "/api/v1/catalog/items", None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let (status, _) = public
+        .get("/api/v1/catalog/items?offset=9223372036854775807")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a huge offset is an empty page, not an overflow"
+    );
+    let (status, _) = public.get("/catalog?offset=9223372036854775807").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn search_ignores_the_case_of_codes_on_both_backends() {
+    let public = Api::new(&shared_demo().base);
+    let (_, upper) = public.get("/api/v1/catalog/items?q=XK-001").await;
+    let (_, lower) = public.get("/api/v1/catalog/items?q=xk-001").await;
+    assert!(upper["total"].as_i64().unwrap_or(0) > 0);
+    assert_eq!(upper["total"], lower["total"]);
+}

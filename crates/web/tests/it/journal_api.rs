@@ -134,6 +134,35 @@ async fn every_command_leaves_its_state_and_its_journal_entry_after_a_restart() 
     t.stop().await;
 }
 
+/// An administrator who also holds every step's role, as a migration account would.
+async fn migrator(t: &TestApp) -> Api {
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (_, orgs) = admin.get("/api/v1/organisations").await;
+    let mut grants = vec![
+        ("catalog_editor", "330100".to_string()),
+        ("legal_reviewer", "330100".to_string()),
+    ];
+    for o in orgs.as_array().expect("orgs") {
+        if ["city", "district", "county", "zone"].contains(&o["kind"].as_str().unwrap_or("")) {
+            grants.push(("approver", o["code"].as_str().unwrap_or("").to_string()));
+        }
+    }
+    for (role, org) in grants {
+        let (status, body) = admin
+            .post(
+                "/api/v1/staff/admin/grants",
+                json!({"role": role, "org": org}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{role} at {org}: {body}");
+    }
+    admin
+}
+
+async fn public_count(base: &str) -> serde_json::Value {
+    Api::new(base).get("/api/v1/catalog/items?limit=1").await.1["total"].clone()
+}
+
 #[tokio::test]
 async fn the_catalogue_round_trips_through_csv_and_json() {
     let demo_admin = Api::as_user(&shared_demo().base, "admin").await;
@@ -150,6 +179,26 @@ async fn the_catalogue_round_trips_through_csv_and_json() {
 
         let t = TestApp::with_organisations().await.expect("platform");
         let admin = Api::as_user(&t.base, "admin").await;
+        let resp = admin
+            .http
+            .post(t.url(&format!("/api/v1/catalog/import?format={format}")))
+            .bearer_auth(admin.token.clone().unwrap_or_default())
+            .body(file.clone())
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{format}: an administrator alone cannot put items into the library"
+        );
+        assert_eq!(
+            admin.get("/api/v1/catalog/versions").await.1["total"],
+            0,
+            "nothing imported"
+        );
+
+        let admin = migrator(&t).await;
         let resp = admin
             .http
             .post(t.url(&format!("/api/v1/catalog/import?format={format}")))
@@ -175,6 +224,11 @@ async fn the_catalogue_round_trips_through_csv_and_json() {
             file == again,
             "{format}: the second export differs from the first"
         );
+        assert_eq!(
+            public_count(&t.base).await,
+            public_count(&shared_demo().base).await,
+            "{format}: the same items are public, new drafts beside them included"
+        );
         t.stop().await;
     }
 }
@@ -183,13 +237,22 @@ async fn the_catalogue_round_trips_through_csv_and_json() {
 async fn a_bad_import_row_is_reported_with_its_line_and_nothing_is_imported() {
     let t = TestApp::with_organisations().await.expect("platform");
     let admin = Api::as_user(&t.base, "admin").await;
+    assert_eq!(
+        admin
+            .post(
+                "/api/v1/staff/admin/grants",
+                json!({"role": "catalog_editor", "org": "330100"})
+            )
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     let good = item("XK-00801-000", "导入一");
     let mut bad = item("XK-00802-000", "导入二");
     bad["promised_limit"] = json!({"value": 99, "unit": "working_days"});
-    let mut good2 = item("XK-00803-000", "导入三");
-    good2["state"] = "in_library".into();
+    let good2 = item("XK-00803-000", "导入三");
     let mut rows = vec![good, bad, good2];
-    for r in rows.iter_mut().take(2) {
+    for r in rows.iter_mut() {
         r["state"] = "draft".into();
     }
     let resp = admin
@@ -225,11 +288,170 @@ async fn a_bad_import_row_is_reported_with_its_line_and_nothing_is_imported() {
         body["error"]["fields"]["line 1"]
             .as_str()
             .unwrap_or("")
-            .contains("missing columns"),
+            .contains("缺少列"),
         "{body}"
     );
 
     let editor_like = admin.get("/api/v1/catalog/export?format=xml").await;
     assert_eq!(editor_like.0, StatusCode::UNPROCESSABLE_ENTITY);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_import_that_collides_inside_its_transaction_leaves_nothing_behind() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (status, _) = admin
+        .post(
+            "/api/v1/staff/admin/grants",
+            json!({"role": "catalog_editor", "org": "330100"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = admin
+        .post("/api/v1/catalog/drafts", item("XK-00850-000", "已有事项"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The first rows are new; the last collides with the existing item, found only while writing.
+    let mut rows: Vec<serde_json::Value> = (851..856)
+        .map(|n| item(&format!("XK-{n:05}-000"), "导入事项"))
+        .collect();
+    rows.push(item("XK-00850-000", "重复事项"));
+    for r in &mut rows {
+        r["state"] = "draft".into();
+    }
+    let resp = admin
+        .http
+        .post(t.url("/api/v1/catalog/import"))
+        .bearer_auth(admin.token.clone().unwrap_or_default())
+        .json(&rows)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(fields(&body), ["line 6"], "{body}");
+    let (_, list) = admin.get("/api/v1/catalog/versions").await;
+    assert_eq!(
+        list["total"], 1,
+        "the five new rows were rolled back with the collision"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_version_published_for_a_later_date_comes_into_force_on_that_date() {
+    let t = TestApp::demo().await.expect("demo");
+    let (editor, reviewer, approver) = (
+        Api::as_user(&t.base, "editor").await,
+        Api::as_user(&t.base, "reviewer").await,
+        Api::as_user(&t.base, "approver").await,
+    );
+    let (_, v1) = editor
+        .post(
+            "/api/v1/catalog/drafts",
+            item("XK-00860-000", "择日生效事项"),
+        )
+        .await;
+    let (v1, item_id) = (
+        v1["id"].as_i64().expect("id"),
+        v1["item_id"].as_i64().expect("item"),
+    );
+    let go = |api: &Api, id: i64, action: &str, body: Option<serde_json::Value>| {
+        let path = format!("/api/v1/catalog/versions/{id}/{action}");
+        let api = Api {
+            token: api.token.clone(),
+            ..Api::new(&api.base)
+        };
+        async move { api.call(reqwest::Method::POST, &path, body).await }
+    };
+    for (api, action) in [
+        (&editor, "declare"),
+        (&reviewer, "review"),
+        (&approver, "approve"),
+        (&approver, "publish"),
+    ] {
+        assert_eq!(go(api, v1, action, None).await.0, StatusCode::OK);
+    }
+    let (_, v2) = editor
+        .post(
+            &format!("/api/v1/catalog/items/{item_id}/versions"),
+            json!({}),
+        )
+        .await;
+    let v2 = v2["id"].as_i64().expect("id");
+    assert_eq!(
+        editor
+            .put(
+                &format!("/api/v1/catalog/versions/{v2}"),
+                item("XK-00860-000", "择日生效事项（修订）")
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+    for (api, action) in [
+        (&editor, "declare"),
+        (&reviewer, "review"),
+        (&approver, "approve"),
+    ] {
+        assert_eq!(go(api, v2, action, None).await.0, StatusCode::OK);
+    }
+    // The simulated clock stands at 2026-11-27 (Shanghai); in force from 1 December.
+    let (status, body) = go(
+        &approver,
+        v2,
+        "publish",
+        Some(json!({"effective_date": "2026-12-01"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "in_library");
+    assert_eq!(body["is_current"], false, "waiting for its date");
+    let public = Api::new(&t.base);
+    assert_eq!(
+        public
+            .get(&format!("/api/v1/catalog/items/{item_id}"))
+            .await
+            .1["guide"]["name"],
+        "择日生效事项",
+        "the version in force stays until then"
+    );
+    assert_eq!(
+        t.app.put_due_versions_in_force().await.expect("worker"),
+        0,
+        "nothing is due yet"
+    );
+
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 4));
+    assert_eq!(t.app.put_due_versions_in_force().await.expect("worker"), 1);
+    assert_eq!(
+        t.app.put_due_versions_in_force().await.expect("worker"),
+        0,
+        "once only"
+    );
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    assert_eq!(guide["guide"]["name"], "择日生效事项（修订）");
+    assert_eq!(
+        editor
+            .get(&format!("/api/v1/catalog/versions/{v1}"))
+            .await
+            .1["state"],
+        "superseded"
+    );
+    let (_, history) = editor
+        .get(&format!("/api/v1/catalog/items/{item_id}/history"))
+        .await;
+    let last = history["entries"]
+        .as_array()
+        .and_then(|e| e.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (last["event_type"].as_str(), last["actor"].as_str()),
+        (Some("catalog.version_in_force"), Some("staff:system"))
+    );
     t.stop().await;
 }

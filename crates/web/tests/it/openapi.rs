@@ -25,6 +25,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/staff"),
+    ("post", "/api/v1/staff/{login}/grants"),
     ("post", "/api/v1/citizens"),
     ("post", "/api/v1/enterprises"),
     ("get", "/api/v1/organisations"),
@@ -63,7 +64,12 @@ async fn the_document_is_openapi_3_1_and_lists_exactly_the_served_operations() {
 async fn every_documented_operation_is_served() {
     let client = reqwest::Client::new();
     for (method, path) in OPERATIONS {
-        let url = shared_demo().url(&path.replace("{item_id}", "1").replace("{version_id}", "1"));
+        let url = shared_demo().url(
+            &path
+                .replace("{item_id}", "1")
+                .replace("{version_id}", "1")
+                .replace("{login}", "admin"),
+        );
         let req = match *method {
             "get" => client.get(&url),
             "post" => client.post(&url),

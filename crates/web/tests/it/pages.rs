@@ -77,7 +77,14 @@ async fn the_public_catalogue_searches_and_shows_a_guide() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("软件企业认定"), "search by words of the name");
     let (_, list) = page(&c, "/catalog?type=penalty").await;
-    assert!(list.contains("行政处罚"));
+    assert!(
+        list.contains("<td class=\"code\">CF-"),
+        "penalty items are listed"
+    );
+    assert!(
+        !list.contains("<td class=\"code\">XK-"),
+        "licensing items are not"
+    );
     let (status, _) = page(&c, "/catalog/99999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, html) = page(&c, "/catalog?type=spaceship").await;
@@ -210,4 +217,48 @@ async fn health_and_metrics_answer() {
     let (status, metrics) = page(&c, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
     assert!(metrics.contains("http_requests_total"), "{metrics}");
+}
+
+#[tokio::test]
+async fn redirects_go_only_to_local_paths() {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for evil in [
+        "//evil.com",
+        "/%5Cevil.com",
+        "/%09/evil.com",
+        "/%0A",
+        "https://evil.com",
+    ] {
+        let resp = c
+            .get(shared_demo().url(&format!("/lang?to=en&next={evil}")))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{evil}");
+        assert_eq!(resp.headers()["location"], "/", "{evil} is not followed");
+        let resp = c
+            .post(shared_demo().url("/login"))
+            .form(&[
+                ("login", "editor"),
+                ("password", sunshine_app::demo::DEMO_PASSWORD),
+                (
+                    "next",
+                    &evil
+                        .replace("%5C", "\\")
+                        .replace("%09", "\t")
+                        .replace("%0A", "\n"),
+                ),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(
+            resp.headers()["location"],
+            "/staff/",
+            "{evil} is not followed after sign-in"
+        );
+    }
 }
