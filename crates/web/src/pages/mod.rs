@@ -4,6 +4,7 @@
 pub mod item_form;
 pub mod public;
 pub mod staff;
+pub mod users;
 
 use askama::Template;
 use axum::extract::Query;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
             get(staff::transfer_page).post(staff::import),
         )
         .route("/staff/export", get(staff::export))
+        .route("/staff/users", get(users::list).post(users::create))
 }
 
 /// What every page's frame needs: language, the signed-in user, the CSRF token.

@@ -262,3 +262,73 @@ async fn redirects_go_only_to_local_paths() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_administrator_adds_staff_on_the_staff_page_and_an_editor_cannot() {
+    let (admin, token) = signed_in("admin").await;
+    let (status, html) = page(&admin, "/staff/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("reviewer") && html.contains("法制审核"),
+        "staff are listed with their roles"
+    );
+    let bad = [
+        ("csrf", token.as_str()),
+        ("login", "a"),
+        ("display_name", "张审核"),
+        ("org", "330100"),
+        ("password", "short"),
+        ("role_legal_reviewer", "on"),
+    ];
+    let resp = admin
+        .post(shared_demo().url("/staff/users"))
+        .form(&bad)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("登录名应为3至40位") && html.contains("密码至少8位"),
+        "each field's reason is shown"
+    );
+    assert!(html.contains("value=\"张审核\""), "the input is kept");
+    let good = [
+        ("csrf", token.as_str()),
+        ("login", "page.reviewer"),
+        ("display_name", "张审核"),
+        ("org", "330100"),
+        ("password", "long-enough-1"),
+        ("role_legal_reviewer", "on"),
+    ];
+    let resp = admin
+        .post(shared_demo().url("/staff/users"))
+        .form(&good)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.expect("html").contains("page.reviewer"));
+
+    let (editor, token) = signed_in("editor").await;
+    let other = [
+        ("csrf", token.as_str()),
+        ("login", "sneaky.admin"),
+        ("display_name", "x"),
+        ("org", "330100"),
+        ("password", "long-enough-1"),
+        ("role_administrator", "on"),
+    ];
+    let resp = editor
+        .post(shared_demo().url("/staff/users"))
+        .form(&other)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp
+        .text()
+        .await
+        .expect("html")
+        .contains("您没有执行此操作的权限"));
+}

@@ -1,0 +1,215 @@
+//! Staff accounts: who works in the platform with which roles, and the form
+//! with which an administrator adds one.
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_app::identity::NewStaff;
+use sunshine_app::AppError;
+use sunshine_domain::identity::Role;
+
+use super::{error_page, opts, render, Chrome, Opt};
+use crate::auth::{csrf_ok, StaffSession};
+use crate::i18n::Lang;
+use crate::AppState;
+
+pub struct StaffRow {
+    pub login: String,
+    pub name: String,
+    pub org: String,
+    pub roles: Vec<String>,
+}
+
+pub struct RoleBox {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/users.html")]
+struct UsersPage {
+    c: Chrome,
+    rows: Vec<StaffRow>,
+    f: StaffForm,
+    orgs: Vec<Opt>,
+    roles: Vec<RoleBox>,
+    errors: std::collections::BTreeMap<String, String>,
+    message: String,
+}
+
+impl UsersPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StaffForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    password: String,
+    /// Checked role boxes arrive as `role_<name>=on`.
+    #[serde(default)]
+    role_catalog_editor: Option<String>,
+    #[serde(default)]
+    role_legal_reviewer: Option<String>,
+    #[serde(default)]
+    role_approver: Option<String>,
+    #[serde(default)]
+    role_administrator: Option<String>,
+}
+
+impl StaffForm {
+    fn roles(&self) -> Vec<Role> {
+        [
+            (Role::CatalogEditor, &self.role_catalog_editor),
+            (Role::LegalReviewer, &self.role_legal_reviewer),
+            (Role::Approver, &self.role_approver),
+            (Role::Administrator, &self.role_administrator),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(r, _)| r)
+        .collect()
+    }
+}
+
+async fn page(
+    s: &AppState,
+    c: Chrome,
+    actor: &sunshine_domain::identity::Actor,
+    f: StaffForm,
+    errors: std::collections::BTreeMap<String, String>,
+    message: String,
+) -> Response {
+    let lang = c.lang;
+    let list = match s.app.list_staff(actor).await {
+        Ok(l) => l,
+        Err(e) => return error_page(c, e),
+    };
+    let dir = s.app.orgs();
+    let rows = list
+        .into_iter()
+        .map(|(u, grants)| StaffRow {
+            org: u
+                .org
+                .map(|o| dir.name(o.as_str(), lang.code()))
+                .unwrap_or_default(),
+            roles: grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} · {}",
+                        lang.pick(g.role.name_zh(), g.role.name_en()),
+                        dir.name(g.org.as_str(), lang.code())
+                    )
+                })
+                .collect(),
+            login: u.login,
+            name: u.display_name,
+        })
+        .collect();
+    let checked = f.roles();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| RoleBox {
+            value: r.as_str(),
+            label: lang.pick(r.name_zh(), r.name_en()),
+            checked: checked.contains(r),
+        })
+        .collect();
+    let orgs = opts(
+        dir.list
+            .iter()
+            .map(|o| {
+                (
+                    o.code.to_string(),
+                    format!("{} {}", o.code, lang.pick(&o.name, &o.name_en)),
+                )
+            })
+            .collect(),
+        &f.org,
+    );
+    render(&UsersPage {
+        c,
+        rows,
+        f,
+        orgs,
+        roles,
+        errors,
+        message,
+    })
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/users");
+    let f = StaffForm {
+        org: session
+            .actor
+            .org
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        ..StaffForm::default()
+    };
+    page(&s, c, &session.actor, f, Default::default(), String::new()).await
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<StaffForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/users");
+    if !csrf_ok(&session, &f.csrf) {
+        let r = sunshine_domain::Refusal::forbidden(
+            "bad_csrf",
+            "表单已过期，请返回刷新后重试",
+            "The form has expired; go back, reload and try again",
+        );
+        return error_page(c, r.into());
+    }
+    let new = NewStaff {
+        login: f.login.trim().to_string(),
+        display_name: f.display_name.clone(),
+        org: f.org.clone(),
+        password: f.password.clone(),
+        roles: f.roles().iter().map(|r| r.as_str().to_string()).collect(),
+    };
+    match s.app.create_staff(&session.actor, new).await {
+        Ok(_) => Redirect::to("/staff/users").into_response(),
+        Err(AppError::Refused(r)) => {
+            let errors = r
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get(lang.code()).to_string()))
+                .collect();
+            let status = crate::error::status_of(r.kind);
+            let message = r.message.get(lang.code()).to_string();
+            let f = StaffForm {
+                password: String::new(),
+                ..f
+            };
+            (
+                status,
+                page(&s, c, &session.actor, f, errors, message).await,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(c, e),
+    }
+}
