@@ -1,0 +1,191 @@
+//! The online government hall (网上政务大厅): applications, cases and their
+//! lifecycle, the law's clocks, form answers, fees and penalty discretion.
+//! Pure rules; the app layer stores cases and journals every command.
+
+mod answers;
+mod clocks;
+mod lifecycle;
+
+pub use answers::check_answers;
+pub use clocks::{due_date, stopped_days, CaseClock};
+pub use lifecycle::{decide, CaseCommand, CaseFacts, CaseState, Opinion, SpecialProcedure};
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Discretion, Fee};
+use crate::ids::{mask_person_name, CreditCode, RegionCode, ResidentId};
+use crate::refusal::Refusal;
+
+/// 办件编号: year, region and a sequence within them (`2026-330106-000123`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseNumber {
+    pub year: i16,
+    pub region: RegionCode,
+    pub seq: u32,
+}
+
+impl CaseNumber {
+    pub fn parse(s: &str) -> Result<CaseNumber, Refusal> {
+        let bad = || {
+            Refusal::field(
+                "case_number",
+                "办件编号应为“年份-区划代码-六位序号”",
+                "A case number is YEAR-REGION-SEQUENCE, e.g. 2026-330106-000123",
+            )
+        };
+        let mut parts = s.trim().split('-');
+        let (Some(y), Some(r), Some(n), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if y.len() != 4 || n.len() != 6 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let year: i16 = y.parse().map_err(|_| bad())?;
+        let seq: u32 = n.parse().map_err(|_| bad())?;
+        let region = RegionCode::parse(r).map_err(|_| bad())?;
+        if !(2000..=2999).contains(&year) || seq == 0 {
+            return Err(bad());
+        }
+        Ok(CaseNumber { year, region, seq })
+    }
+}
+
+impl fmt::Display for CaseNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{:06}", self.year, self.region, self.seq)
+    }
+}
+
+impl From<CaseNumber> for String {
+    fn from(c: CaseNumber) -> String {
+        c.to_string()
+    }
+}
+
+impl TryFrom<String> for CaseNumber {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        CaseNumber::parse(&s).map_err(|r| r.message.en)
+    }
+}
+
+/// 查询码: lets an applicant follow a case without signing in. Eight
+/// characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QueryCode(String);
+
+const QUERY_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+impl QueryCode {
+    /// Made from random bytes that the caller draws (the domain draws none).
+    pub fn from_random(bytes: [u8; 8]) -> QueryCode {
+        QueryCode(
+            bytes
+                .iter()
+                .map(|b| QUERY_ALPHABET[usize::from(*b) % QUERY_ALPHABET.len()] as char)
+                .collect(),
+        )
+    }
+    pub fn parse(s: &str) -> Option<QueryCode> {
+        let s = s.trim().to_ascii_uppercase();
+        (s.len() == 8 && s.bytes().all(|b| QUERY_ALPHABET.contains(&b))).then_some(QueryCode(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who applies: a person with an identity number or an enterprise with a credit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Applicant {
+    Person {
+        name: String,
+        id_number: ResidentId,
+    },
+    Enterprise {
+        name: String,
+        credit_code: CreditCode,
+    },
+}
+
+impl Applicant {
+    /// As the public board shows it: a person as surname + 某, an enterprise by name.
+    pub fn public_name(&self) -> String {
+        match self {
+            Applicant::Person { name, .. } => mask_person_name(name),
+            Applicant::Enterprise { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// How the application reached the hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 网上申报
+    Online,
+    /// 窗口受理, registered by staff at a counter.
+    Counter,
+}
+
+/// Only the item's catalogued fees, at their standard amounts, can be charged.
+pub fn check_fee(fees: &[Fee], name: &str, amount_fen: i64) -> Result<(), Refusal> {
+    match fees.iter().find(|f| f.name == name) {
+        None => Err(Refusal::field(
+            "fee",
+            format!("“{name}”不是该事项目录中的收费项目"),
+            format!("'{name}' is not a catalogued fee of this item"),
+        )),
+        Some(f) if f.standard_fen != amount_fen => Err(Refusal::field(
+            "amount",
+            format!(
+                "收费金额应为标准金额{}.{:02}元",
+                f.standard_fen / 100,
+                f.standard_fen % 100
+            ),
+            format!(
+                "The amount must be the standard {}.{:02} yuan",
+                f.standard_fen / 100,
+                f.standard_fen % 100
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A penalty's measure must come from the item's discretion standard, and
+/// its amount lie within that circumstance's range.
+pub fn check_penalty(
+    discretion: &[Discretion],
+    circumstance: usize,
+    amount_fen: i64,
+) -> Result<&Discretion, Refusal> {
+    let Some(d) = discretion.get(circumstance) else {
+        return Err(Refusal::field(
+            "circumstance",
+            "请从裁量基准中选择违法情形",
+            "Choose the circumstance from the discretion standard",
+        ));
+    };
+    if amount_fen < d.min_fen || amount_fen > d.max_fen {
+        return Err(Refusal::field(
+            "amount",
+            format!("罚款金额应在{}至{}元之间", d.min_fen / 100, d.max_fen / 100),
+            format!(
+                "The fine must be between {} and {} yuan",
+                d.min_fen / 100,
+                d.max_fen / 100
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests;
