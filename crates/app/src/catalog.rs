@@ -2,6 +2,7 @@
 
 pub mod io;
 
+use futures_util::future::BoxFuture;
 use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::json;
@@ -16,7 +17,7 @@ use sunshine_store::catalog::{
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
-use crate::{App, Result};
+use crate::{allow, App, Result};
 
 /// The journal subject of an item.
 pub fn subject(item_id: i64) -> String {
@@ -76,12 +77,19 @@ impl App {
             },
         )?;
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        let version_id =
-            insert_new_item(&mut tx, actor, &spec, VersionState::Draft, 1, None, now).await?;
-        let row = load(&mut tx, version_id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let actor = actor.clone();
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
+                    Box::pin(async move {
+                        let version_id =
+                            insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now)
+                                .await?;
+                        load(tx, version_id).await
+                    })
+                },
+            )
+            .await
     }
 
     /// Edit a draft. The code and region identify the item and stay as they are.
@@ -94,45 +102,24 @@ impl App {
         spec.validate()?;
         self.check_bodies(&spec)?;
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        let current = load(&mut tx, version_id).await?;
-        self.authorize(
-            actor,
-            &Action::DraftItem {
-                implementing_body: &current.spec.implementing_body,
-            },
-        )?;
-        self.authorize(
-            actor,
-            &Action::DraftItem {
-                implementing_body: &spec.implementing_body,
-            },
-        )?;
-        rules::may_edit(current.state)?;
-        if spec.code != current.spec.code || spec.region != current.spec.region {
-            return Err(Refusal::field(
-                "code",
-                "事项编码和区划不能修改；请新建事项",
-                "The code and region of an item cannot change; create a new item",
-            )
-            .into());
-        }
-        store::update_spec(tx.conn(), version_id, &spec, now).await?;
-        let payload =
-            json!({"version_id": version_id, "version_no": current.version_no, "name": spec.name});
-        tx.journal(
-            now,
-            entry(
-                actor,
-                subject(current.item_id),
-                "catalog.draft_updated",
-                payload,
-            ),
-        )
-        .await?;
-        let row = load(&mut tx, version_id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let (actor, orgs) = (actor.clone(), self.orgs());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
+                Box::pin(async move {
+                    let current = load(tx, version_id).await?;
+                    allow(&orgs, &actor, &Action::DraftItem { implementing_body: &current.spec.implementing_body })?;
+                    allow(&orgs, &actor, &Action::DraftItem { implementing_body: &spec.implementing_body })?;
+                    rules::may_edit(current.state)?;
+                    if spec.code != current.spec.code || spec.region != current.spec.region {
+                        return Err(Refusal::field("code", "事项编码和区划不能修改；请新建事项", "The code and region of an item cannot change; create a new item").into());
+                    }
+                    store::update_spec(tx.conn(), version_id, &spec, now).await?;
+                    let payload = json!({"version_id": version_id, "version_no": current.version_no, "name": spec.name});
+                    tx.journal(now, entry(&actor, subject(current.item_id), "catalog.draft_updated", payload)).await?;
+                    load(tx, version_id).await
+                })
+            })
+            .await
     }
 
     /// One step of the solidification workflow, by whoever the policy allows.
@@ -144,85 +131,59 @@ impl App {
     ) -> Result<VersionRow> {
         let now = self.now_micros();
         let today = self.clock.today();
-        let mut tx = self.db.write().await?;
-        let current = load(&mut tx, version_id).await?;
-        let spec = &current.spec;
-        let government = region_government(spec);
-        let action = match &step {
-            WorkflowStep::Declare => Action::DeclareItem {
-                implementing_body: &spec.implementing_body,
-            },
-            WorkflowStep::Review => Action::ReviewItem {
-                implementing_body: &spec.implementing_body,
-            },
-            WorkflowStep::Approve => Action::ApproveItem {
-                region_government: &government,
-            },
-            WorkflowStep::Publish { .. } => Action::PublishItem {
-                region_government: &government,
-            },
-            WorkflowStep::Return { .. } => Action::ReturnItem {
-                implementing_body: &spec.implementing_body,
-                region_government: &government,
-            },
-        };
-        self.authorize(actor, &action)?;
-        let next = rules::next_state(current.state, &step, today)?;
-        apply_state(&mut tx, &current, next, &step, today, now).await?;
-        let mut payload = json!({"version_id": version_id, "version_no": current.version_no, "from": current.state.as_str(), "to": next.as_str()});
-        match &step {
-            WorkflowStep::Publish { effective } => {
-                payload["effective_date"] = json!(effective.to_string())
-            }
-            WorkflowStep::Return { reason } => payload["reason"] = json!(reason),
-            _ => {}
-        }
-        tx.journal(
-            now,
-            entry(actor, subject(current.item_id), step.event_type(), payload),
-        )
-        .await?;
-        let row = load(&mut tx, version_id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let (actor, orgs) = (actor.clone(), self.orgs());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
+                Box::pin(async move {
+                    let current = load(tx, version_id).await?;
+                    let spec = &current.spec;
+                    let government = region_government(spec);
+                    let body = &spec.implementing_body;
+                    let action = match &step {
+                        WorkflowStep::Declare => Action::DeclareItem { implementing_body: body },
+                        WorkflowStep::Review => Action::ReviewItem { implementing_body: body },
+                        WorkflowStep::Approve => Action::ApproveItem { region_government: &government },
+                        WorkflowStep::Publish { .. } => Action::PublishItem { region_government: &government },
+                        WorkflowStep::Return { .. } => Action::ReturnItem { implementing_body: body, region_government: &government },
+                    };
+                    allow(&orgs, &actor, &action)?;
+                    let next = rules::next_state(current.state, &step, today)?;
+                    apply_state(tx, &current, next, &step, today, now).await?;
+                    let mut payload = json!({"version_id": version_id, "version_no": current.version_no, "from": current.state.as_str(), "to": next.as_str()});
+                    match &step {
+                        WorkflowStep::Publish { effective } => payload["effective_date"] = json!(effective.to_string()),
+                        WorkflowStep::Return { reason } => payload["reason"] = json!(reason),
+                        _ => {}
+                    }
+                    tx.journal(now, entry(&actor, subject(current.item_id), step.event_type(), payload)).await?;
+                    load(tx, version_id).await
+                })
+            })
+            .await
     }
 
     /// Open a new draft of an item beside its published version.
     pub async fn open_new_version(&self, actor: &Actor, item_id: i64) -> Result<VersionRow> {
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        let versions = store::versions_of(tx.conn(), item_id).await?;
-        let Some(latest) = versions.last() else {
-            return Err(Refusal::not_found("事项", "Item").into());
-        };
-        self.authorize(
-            actor,
-            &Action::DraftItem {
-                implementing_body: &latest.spec.implementing_body,
-            },
-        )?;
-        let states: Vec<VersionState> = versions.iter().map(|v| v.state).collect();
-        rules::may_open_new_version(&states)?;
-        let version_no = latest.version_no + 1;
-        let id = store::insert_version(
-            tx.conn(),
-            item_id,
-            version_no,
-            VersionState::Draft,
-            &latest.spec,
-            now,
-        )
-        .await?;
-        let payload =
-            json!({"version_id": id, "version_no": version_no, "from_version": latest.version_no});
-        tx.journal(
-            now,
-            entry(actor, subject(item_id), "catalog.version_opened", payload),
-        )
-        .await?;
-        let row = load(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let (actor, orgs) = (actor.clone(), self.orgs());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
+                Box::pin(async move {
+                    let versions = store::versions_of(tx.conn(), item_id).await?;
+                    let Some(latest) = versions.last() else {
+                        return Err(Refusal::not_found("事项", "Item").into());
+                    };
+                    allow(&orgs, &actor, &Action::DraftItem { implementing_body: &latest.spec.implementing_body })?;
+                    let states: Vec<VersionState> = versions.iter().map(|v| v.state).collect();
+                    rules::may_open_new_version(&states)?;
+                    let version_no = latest.version_no + 1;
+                    let id = store::insert_version(tx.conn(), item_id, version_no, VersionState::Draft, &latest.spec, now).await?;
+                    let payload = json!({"version_id": id, "version_no": version_no, "from_version": latest.version_no});
+                    tx.journal(now, entry(&actor, subject(item_id), "catalog.version_opened", payload)).await?;
+                    load(tx, id).await
+                })
+            })
+            .await
     }
 
     /// A version, for staff.
@@ -401,37 +362,27 @@ impl App {
         let mut done = 0;
         for (item_id, version_id) in due {
             let now = self.now_micros();
-            let mut tx = self.db.write().await?;
-            // Look again inside the transaction: another process may have done it.
-            let Some(v) = store::get_version(tx.conn(), version_id).await? else {
-                continue;
-            };
-            let newer_in_force = match v.current_version {
-                Some(c) => store::get_version(tx.conn(), c)
-                    .await?
-                    .is_some_and(|c| c.version_no >= v.version_no),
-                None => false,
-            };
-            if v.state != VersionState::InLibrary
-                || newer_in_force
-                || v.effective_date.is_none_or(|d| d > today)
-            {
-                continue;
-            }
-            put_in_force(&mut tx, item_id, version_id, v.current_version, now).await?;
-            let payload = json!({"version_id": version_id, "version_no": v.version_no, "effective_date": v.effective_date.map(|d| d.to_string())});
-            tx.journal(
-                now,
-                entry(
-                    &crate::identity::system_actor(),
-                    subject(item_id),
-                    "catalog.version_in_force",
-                    payload,
-                ),
-            )
-            .await?;
-            tx.commit().await?;
-            done += 1;
+            let put = self
+                .db
+                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<bool>> {
+                    Box::pin(async move {
+                        // Look again inside the transaction: another process may have done it.
+                        let Some(v) = store::get_version(tx.conn(), version_id).await? else { return Ok(false) };
+                        let newer_in_force = match v.current_version {
+                            Some(c) => store::get_version(tx.conn(), c).await?.is_some_and(|c| c.version_no >= v.version_no),
+                            None => false,
+                        };
+                        if v.state != VersionState::InLibrary || newer_in_force || v.effective_date.is_none_or(|d| d > today) {
+                            return Ok(false);
+                        }
+                        put_in_force(tx, item_id, version_id, v.current_version, now).await?;
+                        let payload = json!({"version_id": version_id, "version_no": v.version_no, "effective_date": v.effective_date.map(|d| d.to_string())});
+                        tx.journal(now, entry(&crate::identity::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
+                        Ok(true)
+                    })
+                })
+                .await?;
+            done += usize::from(put);
         }
         Ok(done)
     }

@@ -4,6 +4,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
+use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -15,6 +16,7 @@ use sunshine_domain::journal::NewEntry;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{control_characters, is_clean_text, FieldErrors, Refusal};
 use sunshine_store::identity::{self as store, NewUser, UserRow};
+use sunshine_store::WriteTx;
 
 use crate::{App, AppError, Result};
 
@@ -85,18 +87,6 @@ fn wrong_credentials() -> Refusal {
 }
 
 impl App {
-    async fn actor_of(&self, conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
-        let grants = store::grants_of(conn, user.id).await?;
-        Ok(Actor {
-            user_id: user.id,
-            login: user.login,
-            display_name: user.display_name,
-            kind: user.kind,
-            org: user.org,
-            grants,
-        })
-    }
-
     /// The user behind a login and password, or the same refusal whatever was wrong.
     async fn check_credentials(&self, login: &str, password: &str) -> Result<UserRow> {
         let login = normalise_login(login);
@@ -125,28 +115,22 @@ impl App {
         let token = random_token();
         let csrf = random_token();
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        store::insert_session(
-            tx.conn(),
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            now,
-            now + SESSION_HOURS * 3_600_000_000,
-        )
-        .await?;
-        let actor = self.actor_of(tx.conn(), user).await?;
-        tx.journal(
-            now,
-            entry(
-                &actor,
-                format!("user/{}", actor.user_id),
-                "identity.signed_in",
-                json!({}),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let (t, c) = (token.clone(), csrf.clone());
+        let actor = self
+            .db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Actor>> {
+                Box::pin(async move {
+                    let expires = now + SESSION_HOURS * 3_600_000_000;
+                    store::insert_session(tx.conn(), &token_hash(&t), user.id, &c, now, expires)
+                        .await?;
+                    let actor = actor_of(tx.conn(), user).await?;
+                    let subject = format!("user/{}", actor.user_id);
+                    tx.journal(now, entry(&actor, subject, "identity.signed_in", json!({})))
+                        .await?;
+                    Ok(actor)
+                })
+            })
+            .await?;
         Ok(Session { token, csrf, actor })
     }
 
@@ -159,11 +143,15 @@ impl App {
     ) -> Result<String> {
         let name = check_token_name(name)?;
         let user = self.check_credentials(login, password).await?;
-        let mut tx = self.db.write().await?;
-        let actor = self.actor_of(tx.conn(), user).await?;
-        let token = insert_token(&mut tx, &actor, &name, self.now_micros()).await?;
-        tx.commit().await?;
-        Ok(token)
+        let now = self.now_micros();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
+                Box::pin(async move {
+                    let actor = actor_of(tx.conn(), user).await?;
+                    insert_token(tx, &actor, &name, now).await
+                })
+            })
+            .await
     }
 
     /// The session behind a cookie, if it is live.
@@ -180,7 +168,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let actor = self.actor_of(&mut conn, user).await?;
+        let actor = actor_of(&mut conn, user).await?;
         Ok(Some(Session {
             token: token.to_string(),
             csrf,
@@ -189,24 +177,26 @@ impl App {
     }
 
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
-        let mut tx = self.db.write().await?;
-        if !store::delete_session(tx.conn(), &token_hash(&session.token)).await? {
-            // Already signed out: nothing changed, so nothing to record.
-            return Ok(());
-        }
-        let a = &session.actor;
-        tx.journal(
-            self.now_micros(),
-            entry(
-                a,
-                format!("user/{}", a.user_id),
-                "identity.signed_out",
-                json!({}),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let hash = token_hash(&session.token);
+        let actor = session.actor.clone();
+        let now = self.now_micros();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    if !store::delete_session(tx.conn(), &hash).await? {
+                        // Already signed out: nothing changed, so nothing to record.
+                        return Ok(());
+                    }
+                    let subject = format!("user/{}", actor.user_id);
+                    tx.journal(
+                        now,
+                        entry(&actor, subject, "identity.signed_out", json!({})),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     /// The user of a bearer API token.
@@ -216,7 +206,7 @@ impl App {
             return Ok(None);
         };
         match store::find_user(&mut conn, user_id).await? {
-            Some(user) if !user.disabled => Ok(Some(self.actor_of(&mut conn, user).await?)),
+            Some(user) if !user.disabled => Ok(Some(actor_of(&mut conn, user).await?)),
             _ => Ok(None),
         }
     }
@@ -224,10 +214,13 @@ impl App {
     /// Issue an API token for a program acting as `actor`. The token is shown once.
     pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> Result<String> {
         let name = check_token_name(name)?;
-        let mut tx = self.db.write().await?;
-        let token = insert_token(&mut tx, actor, &name, self.now_micros()).await?;
-        tx.commit().await?;
-        Ok(token)
+        let actor = actor.clone();
+        let now = self.now_micros();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
+                Box::pin(async move { insert_token(tx, &actor, &name, now).await })
+            })
+            .await
     }
 
     /// Create a staff account with its roles, held at its organisation.
@@ -273,12 +266,12 @@ impl App {
             actor,
             NewUser {
                 kind: UserKind::Staff,
-                login: &new.login,
-                display_name: new.display_name.trim(),
-                org: Some(&org),
+                login: new.login.clone(),
+                display_name: new.display_name.trim().to_string(),
+                org: Some(org.clone()),
                 id_number: None,
                 credit_code: None,
-                password_hash: "",
+                password_hash: String::new(),
             },
             new.password,
             roles
@@ -321,39 +314,44 @@ impl App {
         };
         self.authorize(actor, &Action::ManageStaff { org: &org })?;
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        let user = store::find_user_by_login(tx.conn(), login)
-            .await?
-            .filter(|u| u.kind == UserKind::Staff);
-        let Some(user) = user else {
-            return Err(Refusal::not_found("工作人员", "Staff member").into());
-        };
-        let grant = Grant {
-            role,
-            org: org.clone(),
-        };
-        if store::grants_of(tx.conn(), user.id).await?.contains(&grant) {
-            return Err(Refusal::conflict(
-                "already_granted",
-                "该角色已授予",
-                "The role is already granted",
-            )
-            .into());
-        }
-        store::insert_grant(tx.conn(), user.id, &grant).await?;
-        let payload = json!({"role": role.as_str(), "org": org.as_str()});
-        tx.journal(
-            now,
-            entry(
-                actor,
-                format!("user/{}", user.id),
-                "identity.role_granted",
-                payload,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let (actor, login) = (actor.clone(), login.to_string());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    let user = store::find_user_by_login(tx.conn(), &login)
+                        .await?
+                        .filter(|u| u.kind == UserKind::Staff);
+                    let Some(user) = user else {
+                        return Err(Refusal::not_found("工作人员", "Staff member").into());
+                    };
+                    let grant = Grant {
+                        role,
+                        org: org.clone(),
+                    };
+                    if store::grants_of(tx.conn(), user.id).await?.contains(&grant) {
+                        return Err(Refusal::conflict(
+                            "already_granted",
+                            "该角色已授予",
+                            "The role is already granted",
+                        )
+                        .into());
+                    }
+                    store::insert_grant(tx.conn(), user.id, &grant).await?;
+                    let payload = json!({"role": role.as_str(), "org": org.as_str()});
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("user/{}", user.id),
+                            "identity.role_granted",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     /// A citizen signs up with their resident identity number as login.
@@ -375,12 +373,12 @@ impl App {
             &system,
             NewUser {
                 kind: UserKind::Citizen,
-                login: id.as_str(),
-                display_name: name.trim(),
+                login: id.to_string(),
+                display_name: name.trim().to_string(),
                 org: None,
-                id_number: Some(id.as_str()),
+                id_number: Some(id.to_string()),
                 credit_code: None,
-                password_hash: "",
+                password_hash: String::new(),
             },
             password.to_string(),
             vec![],
@@ -406,12 +404,12 @@ impl App {
             &system_actor(),
             NewUser {
                 kind: UserKind::Enterprise,
-                login: code.as_str(),
-                display_name: name.trim(),
+                login: code.to_string(),
+                display_name: name.trim().to_string(),
                 org: None,
                 id_number: None,
-                credit_code: Some(code.as_str()),
-                password_hash: "",
+                credit_code: Some(code.to_string()),
+                password_hash: String::new(),
             },
             password.to_string(),
             vec![],
@@ -422,47 +420,57 @@ impl App {
     async fn insert_user(
         &self,
         actor: &Actor,
-        mut user: NewUser<'_>,
+        mut user: NewUser,
         password: String,
         grants: Vec<Grant>,
     ) -> Result<i64> {
-        let hash = hash_password(password).await?;
-        user.password_hash = &hash;
+        user.password_hash = hash_password(password).await?;
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        let id = match store::insert_user(tx.conn(), &user, now).await {
-            Err(sunshine_store::StoreError::Duplicate(_)) => {
-                return Err(Refusal::field(
-                    "login",
-                    "该账号已注册",
-                    "This account is already registered",
-                )
-                .into())
-            }
-            other => other?,
-        };
-        for g in &grants {
-            store::insert_grant(tx.conn(), id, g).await?;
-        }
-        // The journal is internal, yet it records only what it needs: no identity number.
-        let payload = json!({
-            "kind": user.kind.as_str(),
-            "login": if user.kind == UserKind::Citizen { ResidentId::parse(user.login).map(|i| i.masked()).unwrap_or_default() } else { user.login.to_string() },
-            "org": user.org.map(|o| o.as_str().to_string()),
-            "roles": grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
-        });
-        tx.journal(
-            now,
-            entry(
-                actor,
-                format!("user/{id}"),
-                "identity.user_created",
-                payload,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        let actor = actor.clone();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64>> {
+                Box::pin(async move {
+                    let id = match store::insert_user(tx.conn(), &user, now).await {
+                        Err(sunshine_store::StoreError::Duplicate(_)) => {
+                            return Err(Refusal::field(
+                                "login",
+                                "该账号已注册",
+                                "This account is already registered",
+                            )
+                            .into())
+                        }
+                        other => other?,
+                    };
+                    for g in &grants {
+                        store::insert_grant(tx.conn(), id, g).await?;
+                    }
+                    // The journal is internal, yet it records only what it needs: no identity number.
+                    let login = match user.kind {
+                        UserKind::Citizen => ResidentId::parse(&user.login)
+                            .map(|i| i.masked())
+                            .unwrap_or_default(),
+                        _ => user.login.clone(),
+                    };
+                    let payload = json!({
+                        "kind": user.kind.as_str(),
+                        "login": login,
+                        "org": user.org.as_ref().map(|o| o.as_str().to_string()),
+                        "roles": grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
+                    });
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("user/{id}"),
+                            "identity.user_created",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                    Ok(id)
+                })
+            })
+            .await
     }
 
     /// Add an organisation under an existing one.
@@ -489,20 +497,17 @@ impl App {
             return Err(Refusal::field("name", "此项不能为空", "This field is required").into());
         }
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        store::insert_org(tx.conn(), &org, now).await?;
-        let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
-        tx.journal(
-            now,
-            entry(
-                actor,
-                format!("org/{}", org.code),
-                "identity.org_added",
-                payload,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        let actor = actor.clone();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    store::insert_org(tx.conn(), &org, now).await?;
+                    let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
+                    tx.journal(now, entry(&actor, format!("org/{}", org.code), "identity.org_added", payload)).await?;
+                    Ok(())
+                })
+            })
+            .await?;
         self.reload_orgs().await
     }
 
@@ -519,22 +524,19 @@ impl App {
         }
         let system = system_actor();
         let now = self.now_micros();
-        let mut tx = self.db.write().await?;
-        for org in orgs {
-            store::insert_org(tx.conn(), org, now).await?;
-            let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
-            tx.journal(
-                now,
-                entry(
-                    &system,
-                    format!("org/{}", org.code),
-                    "identity.org_added",
-                    payload,
-                ),
-            )
+        let orgs = orgs.to_vec();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    for org in &orgs {
+                        store::insert_org(tx.conn(), org, now).await?;
+                        let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
+                        tx.journal(now, entry(&system, format!("org/{}", org.code), "identity.org_added", payload)).await?;
+                    }
+                    Ok(())
+                })
+            })
             .await?;
-        }
-        tx.commit().await?;
         self.reload_orgs().await
     }
 
@@ -566,12 +568,12 @@ impl App {
         }];
         let user = NewUser {
             kind: UserKind::Staff,
-            login,
-            display_name: name,
-            org: Some(org),
+            login: login.to_string(),
+            display_name: name.to_string(),
+            org: Some(org.clone()),
             id_number: None,
             credit_code: None,
-            password_hash: "",
+            password_hash: String::new(),
         };
         let id = self
             .insert_user(&system_actor(), user, password.to_string(), grants.clone())
@@ -629,12 +631,7 @@ fn check_token_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-async fn insert_token(
-    tx: &mut sunshine_store::WriteTx,
-    actor: &Actor,
-    name: &str,
-    now: i64,
-) -> Result<String> {
+async fn insert_token(tx: &mut WriteTx, actor: &Actor, name: &str, now: i64) -> Result<String> {
     let token = random_token();
     let id =
         store::insert_api_token(tx.conn(), &token_hash(&token), actor.user_id, name, now).await?;
@@ -649,6 +646,19 @@ async fn insert_token(
     )
     .await?;
     Ok(token)
+}
+
+/// A user with their grants, as an actor.
+async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
+    let grants = store::grants_of(conn, user.id).await?;
+    Ok(Actor {
+        user_id: user.id,
+        login: user.login,
+        display_name: user.display_name,
+        kind: user.kind,
+        org: user.org,
+        grants,
+    })
 }
 
 fn check_person(e: &mut FieldErrors, name: &str, password: &str) {

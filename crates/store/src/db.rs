@@ -4,11 +4,13 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
-use sunshine_domain::journal::{Entry, NewEntry};
+use tokio::sync::mpsc;
 
-use crate::{journal, Result};
+use crate::writer::{self, Msg, WriteTx};
+use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -21,10 +23,8 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// Writers of this process queue here, in order, rather than in SQLite's
-    /// busy handler (which sleeps and retries) or on PostgreSQL's lock of the
-    /// journal head (which still serialises writers across processes).
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The writer task's inbox (group commit, see [`crate::writer`]).
+    writer: mpsc::Sender<Msg>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -62,10 +62,12 @@ impl Db {
             })
             .connect_with(options)
             .await?;
+        let (writer, inbox) = mpsc::channel(4096);
+        tokio::spawn(writer::run(pool.clone(), backend, inbox));
         Ok(Db {
             pool,
             backend,
-            writer: Default::default(),
+            writer,
         })
     }
 
@@ -91,42 +93,36 @@ impl Db {
         Ok(self.pool.acquire().await?)
     }
 
-    /// Begin a write: the transaction holds the write lock from its first
-    /// statement, so that reads inside it see what the write will change.
-    pub async fn write(&self) -> Result<WriteTx> {
-        let turn = self.writer.clone().lock_owned().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE journal_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        Ok(WriteTx { tx, _turn: turn })
+    /// Run a command that writes: `f` gets the batch's connection inside a
+    /// savepoint of its own; an `Err` rolls back only its changes. The result
+    /// comes back once the batch it ran in is durable.
+    pub async fn write<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>>
+            + Send
+            + 'static,
+    {
+        let (job, result) = writer::job(f);
+        if self.writer.send(Msg::Job(job)).await.is_err() {
+            return Err(E::from(StoreError::Commit("the database is closed".into())));
+        }
+        match result.await {
+            Ok(r) => r,
+            Err(_) => Err(E::from(StoreError::Commit(
+                "the write was dropped (the command failed inside the writer)".into(),
+            ))),
+        }
     }
 
+    /// Stop the writer (after the writes already queued) and close the pool.
     pub async fn close(&self) {
+        let (done, stopped) = tokio::sync::oneshot::channel();
+        if self.writer.send(Msg::Stop(done)).await.is_ok() {
+            let _ = stopped.await;
+        }
         self.pool.close().await;
-    }
-}
-
-/// A write transaction. Every state change made through it appends its
-/// journal entry here; dropping it without `commit` rolls everything back.
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    /// This process's turn to write, held until the transaction ends.
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl WriteTx {
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
-    }
-
-    /// Append one journal entry at time `at` (microseconds, UTC).
-    pub async fn journal(&mut self, at: i64, entry: NewEntry) -> Result<Entry> {
-        journal::append(&mut self.tx, at, entry).await
-    }
-
-    pub async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
     }
 }
 

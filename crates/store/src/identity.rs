@@ -77,28 +77,28 @@ pub struct UserRow {
     pub disabled: bool,
 }
 
-pub struct NewUser<'a> {
+pub struct NewUser {
     pub kind: UserKind,
-    pub login: &'a str,
-    pub display_name: &'a str,
-    pub org: Option<&'a OrgCode>,
-    pub id_number: Option<&'a str>,
-    pub credit_code: Option<&'a str>,
-    pub password_hash: &'a str,
+    pub login: String,
+    pub display_name: String,
+    pub org: Option<OrgCode>,
+    pub id_number: Option<String>,
+    pub credit_code: Option<String>,
+    pub password_hash: String,
 }
 
-pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser<'_>, at: i64) -> Result<i64> {
+pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser, at: i64) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO users (kind, login, display_name, org, id_number, credit_code, password_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(u.kind.as_str())
-    .bind(u.login)
-    .bind(u.display_name)
-    .bind(u.org.map(|o| o.as_str().to_string()))
-    .bind(u.id_number.map(str::to_string))
-    .bind(u.credit_code.map(str::to_string))
-    .bind(u.password_hash)
+    .bind(&u.login)
+    .bind(&u.display_name)
+    .bind(u.org.as_ref().map(|o| o.as_str().to_string()))
+    .bind(u.id_number.clone())
+    .bind(u.credit_code.clone())
+    .bind(&u.password_hash)
     .bind(at)
     .fetch_one(&mut *conn)
     .await?;

@@ -5,12 +5,16 @@ use sunshine_domain::journal::{entry_hash, BrokenLink, ChainVerifier, Entry, New
 
 use crate::{Result, StoreError};
 
-pub(crate) async fn append(conn: &mut AnyConnection, at: i64, e: NewEntry) -> Result<Entry> {
-    let head = sqlx::query("SELECT seq, hash FROM journal_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let prev_seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
+/// Append after `head` (the last entry's sequence and hash, which the writer
+/// holds for its batch) and move `head` on. The stored head row is written
+/// once per batch, before it commits.
+pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    head: &mut (i64, String),
+    at: i64,
+    e: NewEntry,
+) -> Result<Entry> {
+    let (prev_seq, prev_hash) = head.clone();
     let seq = prev_seq + 1;
     let payload =
         serde_json::to_string(&e.payload).map_err(|err| StoreError::Corrupt(err.to_string()))?;
@@ -36,11 +40,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, at: i64, e: NewEntry) -> Re
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+    *head = (seq, hash.clone());
     Ok(Entry {
         seq,
         at,
@@ -91,6 +91,24 @@ pub async fn by_subject(conn: &mut AnyConnection, subject: &str) -> Result<Vec<E
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(entry).collect()
+}
+
+/// Lock the head row for the batch and read it.
+pub(crate) async fn head_for_update(conn: &mut AnyConnection) -> Result<(i64, String)> {
+    let row = sqlx::query("UPDATE journal_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get("seq")?, row.try_get("hash")?))
+}
+
+/// Store the head at the end of a batch.
+pub(crate) async fn set_head(conn: &mut AnyConnection, head: &(i64, String)) -> Result<()> {
+    sqlx::query("UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(head.0)
+        .bind(&head.1)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String)> {

@@ -10,9 +10,11 @@ pub mod catalog;
 pub mod db;
 pub mod identity;
 pub mod journal;
+pub mod writer;
 
-pub use db::{Backend, Db, WriteTx};
+pub use db::{Backend, Db};
 pub use sqlx::AnyConnection as Conn;
+pub use writer::WriteTx;
 
 /// A storage failure. Constraint violations are told apart so that the app
 /// can answer them as conflicts rather than internal errors.
@@ -26,6 +28,8 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the write was not committed: {0}")]
+    Commit(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::BoxFuture;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sunshine_domain::catalog::{ItemSpec, VersionState};
@@ -12,6 +13,7 @@ use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_store::catalog as store;
+use sunshine_store::WriteTx;
 
 use super::{
     insert_imported_version, insert_new_item, region_government, set_in_force_after_import,
@@ -425,77 +427,92 @@ impl App {
             return Err(refusal(errors).into());
         }
         let now = self.now_micros();
-        let mut imported = 0;
-        let mut tx = self.db.write().await?;
-        for rows in groups.values() {
-            let (first_line, first) = &rows[0];
-            if store::find_item(tx.conn(), &first.spec.code, first.spec.region.as_str())
-                .await?
-                .is_some()
-            {
-                errors.push(RowError::new(
-                    *first_line,
-                    format!(
-                        "事项编码{}在区划{}已存在",
-                        first.spec.code, first.spec.region
-                    ),
-                    format!(
-                        "the code {} already exists in region {}",
-                        first.spec.code, first.spec.region
-                    ),
-                ));
-                continue;
-            }
-            let mut written = vec![];
-            let mut item_id = None;
-            for (_, r) in rows {
-                let effective = match r.state {
-                    // An item in the library without a date takes effect on the day of import.
-                    VersionState::InLibrary => Some(r.effective_date.unwrap_or(today)),
-                    _ => r.effective_date,
-                };
-                let version_id = match item_id {
-                    None => {
-                        let id = insert_new_item(
-                            &mut tx,
-                            actor,
-                            &r.spec,
-                            r.state,
-                            r.version_no,
-                            effective,
-                            now,
-                        )
-                        .await?;
-                        item_id = store::get_version(tx.conn(), id).await?.map(|v| v.item_id);
-                        id
-                    }
-                    Some(item) => {
-                        insert_imported_version(
-                            &mut tx,
-                            actor,
-                            item,
-                            &r.spec,
-                            r.state,
-                            r.version_no,
-                            effective,
-                            now,
-                        )
-                        .await?
-                    }
-                };
-                written.push((version_id, r.version_no, r.state, effective));
-                imported += 1;
-            }
-            if let Some(item) = item_id {
-                set_in_force_after_import(&mut tx, item, &written, today).await?;
-            }
-        }
-        if !errors.is_empty() {
-            // Dropping the transaction rolls back every row written so far.
-            return Err(refusal(errors).into());
-        }
-        tx.commit().await?;
-        Ok(ImportReport { imported })
+        let actor = actor.clone();
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<ImportReport>> {
+                    Box::pin(async move {
+                        let mut imported = 0;
+                        for rows in groups.values() {
+                            let (first_line, first) = &rows[0];
+                            if store::find_item(
+                                tx.conn(),
+                                &first.spec.code,
+                                first.spec.region.as_str(),
+                            )
+                            .await?
+                            .is_some()
+                            {
+                                errors.push(RowError::new(
+                                    *first_line,
+                                    format!(
+                                        "事项编码{}在区划{}已存在",
+                                        first.spec.code, first.spec.region
+                                    ),
+                                    format!(
+                                        "the code {} already exists in region {}",
+                                        first.spec.code, first.spec.region
+                                    ),
+                                ));
+                                continue;
+                            }
+                            let mut written = vec![];
+                            let mut item_id = None;
+                            for (_, r) in rows {
+                                let effective = match r.state {
+                                    // An item in the library without a date takes effect on the day of import.
+                                    VersionState::InLibrary => {
+                                        Some(r.effective_date.unwrap_or(today))
+                                    }
+                                    _ => r.effective_date,
+                                };
+                                let version_id = match item_id {
+                                    None => {
+                                        let id = insert_new_item(
+                                            tx,
+                                            &actor,
+                                            &r.spec,
+                                            r.state,
+                                            r.version_no,
+                                            effective,
+                                            now,
+                                        )
+                                        .await?;
+                                        item_id = store::get_version(tx.conn(), id)
+                                            .await?
+                                            .map(|v| v.item_id);
+                                        id
+                                    }
+                                    Some(item) => {
+                                        insert_imported_version(
+                                            tx,
+                                            &actor,
+                                            item,
+                                            &r.spec,
+                                            r.state,
+                                            r.version_no,
+                                            effective,
+                                            now,
+                                        )
+                                        .await?
+                                    }
+                                };
+                                written.push((version_id, r.version_no, r.state, effective));
+                                imported += 1;
+                            }
+                            if let Some(item) = item_id {
+                                set_in_force_after_import(tx, item, &written, today).await?;
+                            }
+                        }
+                        if !errors.is_empty() {
+                            // The command's savepoint is rolled back: every row written so far goes with it.
+                            return Err(refusal(errors).into());
+                        }
+                        Ok(ImportReport { imported })
+                    })
+                },
+            )
+            .await
     }
 
     fn check_record(&self, actor: &Actor, r: &Record) -> std::result::Result<(), (String, String)> {

@@ -4,6 +4,7 @@
 
 mod browser;
 mod catalog_api;
+mod group_commit;
 mod identity_api;
 mod journal_api;
 mod openapi;

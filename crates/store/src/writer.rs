@@ -1,0 +1,215 @@
+//! Group commit. One writer task per database owns the write connection;
+//! commands queue to it, run one after another inside one transaction, each
+//! in a savepoint of its own (a refused command rolls back only itself), and
+//! the transaction commits once for the whole batch. A command's caller hears
+//! its result only after the batch is durable. Writers stay strictly ordered,
+//! so the journal's chain needs no other lock in this process.
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+use sunshine_domain::journal::{Entry, NewEntry};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{journal, Backend, Result, StoreError};
+
+/// The most commands one transaction carries.
+const MAX_BATCH: usize = 512;
+
+/// The connection a command writes through, inside the batch's transaction.
+pub struct WriteTx {
+    conn: PoolConnection<Any>,
+    /// The journal's last sequence and hash within this batch.
+    head: (i64, String),
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.conn
+    }
+
+    /// Append one journal entry at time `at` (microseconds, UTC).
+    pub async fn journal(&mut self, at: i64, entry: NewEntry) -> Result<Entry> {
+        journal::append(&mut self.conn, &mut self.head, at, entry).await
+    }
+}
+
+/// What a command reports back to the writer: whether to keep its changes,
+/// and how to tell its caller once the batch's fate is known.
+pub(crate) struct Outcome {
+    keep: bool,
+    finish: Box<dyn FnOnce(std::result::Result<(), String>) + Send>,
+}
+
+pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Outcome> + Send>;
+
+pub(crate) enum Msg {
+    Job(Job),
+    Stop(oneshot::Sender<()>),
+}
+
+/// Wrap a typed command as a job; the receiver yields its result after commit.
+pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<std::result::Result<T, E>>)
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>> + Send + 'static,
+{
+    let (send, recv) = oneshot::channel();
+    let job: Job = Box::new(move |tx: &mut WriteTx| {
+        Box::pin(async move {
+            let result = f(tx).await;
+            Outcome {
+                keep: result.is_ok(),
+                finish: Box::new(move |commit| {
+                    let result = match commit {
+                        Ok(()) => result,
+                        Err(why) => Err(E::from(StoreError::Commit(why))),
+                    };
+                    let _ = send.send(result);
+                }),
+            }
+        })
+    });
+    (job, recv)
+}
+
+/// The writer task: batches until told to stop or every sender is gone.
+pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiver<Msg>) {
+    let mut tx: Option<WriteTx> = None;
+    while let Some(msg) = inbox.recv().await {
+        let mut batch = match msg {
+            Msg::Job(j) => vec![j],
+            Msg::Stop(done) => {
+                drop(tx.take());
+                let _ = done.send(());
+                return;
+            }
+        };
+        let mut stop = None;
+        while batch.len() < MAX_BATCH {
+            match inbox.try_recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Stop(done)) => {
+                    stop = Some(done);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if tx.is_none() {
+            match pool.acquire().await {
+                Ok(conn) => {
+                    tx = Some(WriteTx {
+                        conn,
+                        head: (0, String::new()),
+                    })
+                }
+                Err(e) => {
+                    fail_all(batch, &format!("no database connection: {e}")).await;
+                    continue;
+                }
+            }
+        }
+        let Some(wtx) = tx.as_mut() else { continue };
+        if let Err(e) = run_batch(wtx, backend, batch).await {
+            tracing::error!(error = %e, "write batch failed; reconnecting");
+            // A connection in an unknown state is not reused.
+            tx = None;
+        }
+        if let Some(done) = stop {
+            drop(tx.take());
+            let _ = done.send(());
+            return;
+        }
+    }
+}
+
+async fn fail_all(batch: Vec<Job>, why: &str) {
+    // The jobs never ran; dropping them drops their senders, and callers see an internal error.
+    drop(batch);
+    tracing::error!("write batch dropped: {why}");
+}
+
+async fn run_batch(
+    tx: &mut WriteTx,
+    backend: Backend,
+    batch: Vec<Job>,
+) -> std::result::Result<(), sqlx::Error> {
+    let begin = match backend {
+        // Take SQLite's write lock at once rather than on the first write.
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    if let Err(e) = tx.conn.execute(begin).await {
+        drop(batch);
+        return Err(e);
+    }
+    // Locking the head row serialises writers of other processes on PostgreSQL;
+    // the head is then kept here for the batch and stored once at its end.
+    match journal::head_for_update(&mut tx.conn).await {
+        Ok(head) => tx.head = head,
+        Err(e) => {
+            let _ = tx.conn.execute("ROLLBACK").await;
+            drop(batch);
+            return Err(match e {
+                StoreError::Db(e) => e,
+                other => sqlx::Error::Protocol(other.to_string()),
+            });
+        }
+    }
+    // A batch of one needs no savepoint: its failure rolls back the transaction.
+    let alone = batch.len() == 1;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut kept_any = false;
+    for job in batch {
+        let head_before = tx.head.clone();
+        if !alone {
+            tx.conn.execute("SAVEPOINT command").await?;
+        }
+        let outcome = AssertUnwindSafe(job(tx)).catch_unwind().await;
+        let keep = matches!(&outcome, Ok(o) if o.keep);
+        if !alone {
+            if !keep {
+                tx.conn.execute("ROLLBACK TO SAVEPOINT command").await?;
+            }
+            tx.conn.execute("RELEASE SAVEPOINT command").await?;
+        }
+        if keep {
+            kept_any = true;
+        } else {
+            tx.head = head_before;
+        }
+        match outcome {
+            Ok(o) => outcomes.push(o),
+            Err(_) => tracing::error!("a write command panicked; its changes are rolled back"),
+        }
+    }
+    let end = if kept_any {
+        match journal::set_head(&mut tx.conn, &tx.head).await {
+            Ok(()) => tx.conn.execute("COMMIT").await.map(|_| ()),
+            Err(StoreError::Db(e)) => Err(e),
+            Err(other) => Err(sqlx::Error::Protocol(other.to_string())),
+        }
+    } else {
+        tx.conn.execute("ROLLBACK").await.map(|_| ())
+    };
+    match end {
+        Ok(()) => {
+            for o in outcomes {
+                (o.finish)(Ok(()));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let _ = tx.conn.execute("ROLLBACK").await;
+            for o in outcomes {
+                (o.finish)(Err(e.to_string()));
+            }
+            Err(e)
+        }
+    }
+}
