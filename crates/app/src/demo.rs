@@ -78,6 +78,10 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
             what: "approver, Hangzhou (city items)",
         },
         DemoLogin {
+            login: "clerk".into(),
+            what: "case clerk for every city department (the hall)",
+        },
+        DemoLogin {
             login: "xihu.approver".into(),
             what: "approver, 西湖区 (330106 district items)",
         },
@@ -117,6 +121,8 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     app.create_staff(&admin, staff("reviewer", "李法制", &city, "legal_reviewer"))
         .await?;
     app.create_staff(&admin, staff("approver", "赵审批", &city, "approver"))
+        .await?;
+    app.create_staff(&admin, staff("clerk", "孙承办", &city, "case_clerk"))
         .await?;
 
     let mut regions: Vec<OrgCode> = items

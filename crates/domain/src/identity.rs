@@ -120,14 +120,17 @@ pub enum Role {
     Approver,
     /// 系统管理员: staff accounts, imports, the journal.
     Administrator,
+    /// 承办人员: accepts and handles the cases of their department's items.
+    CaseClerk,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
         Role::Administrator,
+        Role::CaseClerk,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -135,6 +138,7 @@ impl Role {
             Role::LegalReviewer => "legal_reviewer",
             Role::Approver => "approver",
             Role::Administrator => "administrator",
+            Role::CaseClerk => "case_clerk",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -146,6 +150,7 @@ impl Role {
             Role::LegalReviewer => "法制审核",
             Role::Approver => "审批",
             Role::Administrator => "系统管理",
+            Role::CaseClerk => "办件承办",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -154,6 +159,7 @@ impl Role {
             Role::LegalReviewer => "Legal reviewer",
             Role::Approver => "Approver",
             Role::Administrator => "Administrator",
+            Role::CaseClerk => "Case clerk",
         }
     }
 }

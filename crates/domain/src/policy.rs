@@ -31,6 +31,16 @@ pub enum Action<'a> {
     ManageStaff { org: &'a OrgCode },
     /// Read and verify the whole journal.
     ReadJournal,
+    /// 网上申报: a citizen or an enterprise applies for an item.
+    ApplyOnline,
+    /// 窗口受理: staff register an application taken at a counter.
+    RegisterAtCounter { department: &'a OrgCode },
+    /// Accept, handle and decide the cases of a department's items.
+    HandleCase { department: &'a OrgCode },
+    /// Consent to extending a case's time limit (the head's approval).
+    ExtendCase { department: &'a OrgCode },
+    /// See a department's cases with the applicants' details.
+    ViewCases { department: &'a OrgCode },
 }
 
 impl Action<'_> {
@@ -46,12 +56,24 @@ impl Action<'_> {
             Action::ViewStaffCatalog => "view_staff_catalog",
             Action::ManageStaff { .. } => "manage_staff",
             Action::ReadJournal => "read_journal",
+            Action::ApplyOnline => "apply_online",
+            Action::RegisterAtCounter { .. } => "register_at_counter",
+            Action::HandleCase { .. } => "handle_case",
+            Action::ExtendCase { .. } => "extend_case",
+            Action::ViewCases { .. } => "view_cases",
         }
     }
 }
 
 /// Allow or refuse, with the reason.
 pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(), Refusal> {
+    // Applying is for citizens and enterprises; everything else is staff work.
+    if let Action::ApplyOnline = action {
+        return match actor.kind {
+            UserKind::Citizen | UserKind::Enterprise => Ok(()),
+            UserKind::Staff => Err(refuse(action)),
+        };
+    }
     if actor.kind != UserKind::Staff {
         return Err(refuse(action));
     }
@@ -89,6 +111,14 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             .grants
             .iter()
             .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
+        Action::ApplyOnline => false,
+        Action::RegisterAtCounter { department } | Action::HandleCase { department } => {
+            covers(Role::CaseClerk, department)
+        }
+        Action::ExtendCase { department } => covers(Role::Approver, department),
+        Action::ViewCases { department } => {
+            covers(Role::CaseClerk, department) || covers(Role::Approver, department)
+        }
     };
     if allowed {
         Ok(())
@@ -298,6 +328,100 @@ mod tests {
                     if allowed { "allowed" } else { "refused" }
                 );
             }
+        }
+    }
+
+    /// Every role, and a citizen, against every hall command.
+    #[test]
+    fn every_role_against_every_hall_command() {
+        let dept = org("330100-002");
+        let other_dept = org("330100-010");
+        let district_dept = org("330106-001");
+        let actions = [
+            ("apply online", Action::ApplyOnline),
+            (
+                "register at own counter",
+                Action::RegisterAtCounter { department: &dept },
+            ),
+            (
+                "handle own dept case",
+                Action::HandleCase { department: &dept },
+            ),
+            (
+                "handle other dept case",
+                Action::HandleCase {
+                    department: &other_dept,
+                },
+            ),
+            (
+                "extend own dept case",
+                Action::ExtendCase { department: &dept },
+            ),
+            (
+                "view own dept cases",
+                Action::ViewCases { department: &dept },
+            ),
+            (
+                "view district dept cases",
+                Action::ViewCases {
+                    department: &district_dept,
+                },
+            ),
+        ];
+        let table: [(Role, &str, [bool; 7]); 6] = [
+            (
+                Role::CaseClerk,
+                "330100-002",
+                [false, true, true, false, false, true, false],
+            ),
+            (
+                Role::CaseClerk,
+                "330106",
+                [false, false, false, false, false, false, true],
+            ),
+            (
+                Role::Approver,
+                "330100",
+                [false, false, false, false, true, true, true],
+            ),
+            (
+                Role::CatalogEditor,
+                "330100-002",
+                [false, false, false, false, false, false, false],
+            ),
+            (
+                Role::LegalReviewer,
+                "330100",
+                [false, false, false, false, false, false, false],
+            ),
+            (
+                Role::Administrator,
+                "330100",
+                [false, false, false, false, false, false, false],
+            ),
+        ];
+        let tree = tree();
+        for (role, at, expected) in table {
+            let actor = staff(role, at);
+            for ((label, action), allowed) in actions.iter().zip(expected) {
+                assert_eq!(
+                    authorize(&actor, action, &tree).is_ok(),
+                    allowed,
+                    "{role:?} at {at}: {label}"
+                );
+            }
+        }
+        let mut citizen = staff(Role::CaseClerk, "330100-002");
+        citizen.kind = UserKind::Citizen;
+        for ((label, action), allowed) in actions
+            .iter()
+            .zip([true, false, false, false, false, false, false])
+        {
+            assert_eq!(
+                authorize(&citizen, action, &tree).is_ok(),
+                allowed,
+                "a citizen: {label}"
+            );
         }
     }
 

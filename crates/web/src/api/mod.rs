@@ -3,6 +3,7 @@
 //! that serves the routes.
 
 pub mod catalog;
+pub mod hall;
 pub mod identity;
 pub mod journal;
 
@@ -21,6 +22,7 @@ use crate::AppState;
     modifiers(&BearerAuth),
     tags(
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
+        (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)")
     )
@@ -57,6 +59,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::panorama))
         .routes(routes!(catalog::export))
         .routes(routes!(catalog::import))
+        .routes(routes!(hall::apply))
+        .routes(routes!(hall::register_at_counter))
+        .routes(routes!(hall::get_case))
+        .routes(routes!(hall::command))
+        .routes(routes!(hall::my_cases))
+        .routes(routes!(hall::track))
         .routes(routes!(identity::issue_token))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))

@@ -5,6 +5,7 @@
 mod browser;
 mod catalog_api;
 mod group_commit;
+mod hall_api;
 mod identity_api;
 mod journal_api;
 mod openapi;

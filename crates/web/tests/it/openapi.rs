@@ -22,6 +22,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/catalog/panorama"),
     ("get", "/api/v1/catalog/export"),
     ("post", "/api/v1/catalog/import"),
+    ("post", "/api/v1/hall/applications"),
+    ("post", "/api/v1/hall/counter-applications"),
+    ("get", "/api/v1/hall/cases/{number}"),
+    ("post", "/api/v1/hall/cases/{number}/commands"),
+    ("get", "/api/v1/hall/my-cases"),
+    ("get", "/api/v1/hall/track"),
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/staff"),
@@ -68,7 +74,8 @@ async fn every_documented_operation_is_served() {
             &path
                 .replace("{item_id}", "1")
                 .replace("{version_id}", "1")
-                .replace("{login}", "admin"),
+                .replace("{login}", "admin")
+                .replace("{number}", "2026-330100-000001"),
         );
         let req = match *method {
             "get" => client.get(&url),

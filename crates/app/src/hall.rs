@@ -1,0 +1,461 @@
+//! The hall's commands: applying online or at a counter, and every step of a
+//! case's lifecycle, each journaled under `case/<number>`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::BoxFuture;
+use rand::RngCore;
+use serde_json::json;
+use sunshine_domain::calendar::WorkingDays;
+use sunshine_domain::catalog::{ItemSpec, TimeLimit};
+use sunshine_domain::clock::local_date;
+use sunshine_domain::hall::{
+    self as rules, Applicant, CaseClock, CaseCommand, CaseFacts, CaseNumber, Channel, Opinion,
+    QueryCode, SpecialProcedure,
+};
+use sunshine_domain::identity::{Actor, UserKind};
+use sunshine_domain::ids::{CreditCode, ResidentId};
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::hall::{self as store, CaseRow};
+use sunshine_store::WriteTx;
+
+use crate::identity::entry;
+use crate::{allow, App, AppError, Result};
+
+/// The longest extension the law allows (行政许可法 art. 42: ten working days).
+pub const MAX_EXTENSION: u32 = 10;
+
+/// A command on a case as a user asks it; who the clerk is comes from the actor.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum CaseAction {
+    Accept,
+    NotAccept {
+        reason: String,
+    },
+    RequestCorrection {
+        what: String,
+    },
+    SupplyCorrection,
+    Claim,
+    Pass,
+    ReturnTo {
+        step: usize,
+        reason: String,
+    },
+    RequestOpinions {
+        orgs: Vec<String>,
+    },
+    GiveOpinion {
+        org: String,
+        agree: bool,
+        text: String,
+    },
+    Suspend {
+        procedure: SpecialProcedure,
+    },
+    Resume,
+    Extend {
+        days: u32,
+    },
+    Approve,
+    Refuse {
+        reason: String,
+    },
+    Deliver,
+    Withdraw,
+}
+
+impl CaseAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseAction::Accept => "accepted",
+            CaseAction::NotAccept { .. } => "not_accepted",
+            CaseAction::RequestCorrection { .. } => "correction_requested",
+            CaseAction::SupplyCorrection => "correction_supplied",
+            CaseAction::Claim => "claimed",
+            CaseAction::Pass => "passed",
+            CaseAction::ReturnTo { .. } => "returned",
+            CaseAction::RequestOpinions { .. } => "opinions_requested",
+            CaseAction::GiveOpinion { .. } => "opinion_given",
+            CaseAction::Suspend { .. } => "suspended",
+            CaseAction::Resume => "resumed",
+            CaseAction::Extend { .. } => "extended",
+            CaseAction::Approve => "approved",
+            CaseAction::Refuse { .. } => "refused",
+            CaseAction::Deliver => "delivered",
+            CaseAction::Withdraw => "withdrawn",
+        }
+    }
+
+    fn to_domain(&self, clerk: i64) -> CaseCommand {
+        match self.clone() {
+            CaseAction::Accept => CaseCommand::Accept,
+            CaseAction::NotAccept { reason } => CaseCommand::NotAccept { reason },
+            CaseAction::RequestCorrection { what } => CaseCommand::RequestCorrection { what },
+            CaseAction::SupplyCorrection => CaseCommand::SupplyCorrection,
+            CaseAction::Claim => CaseCommand::Claim { clerk },
+            CaseAction::Pass => CaseCommand::Pass { clerk },
+            CaseAction::ReturnTo { step, reason } => CaseCommand::ReturnTo {
+                clerk,
+                step,
+                reason,
+            },
+            CaseAction::RequestOpinions { orgs } => CaseCommand::RequestOpinions {
+                clerk,
+                orgs: orgs.into_iter().collect::<BTreeSet<_>>(),
+            },
+            CaseAction::GiveOpinion { org, agree, text } => CaseCommand::GiveOpinion {
+                org,
+                opinion: Opinion { agree, text },
+            },
+            CaseAction::Suspend { procedure } => CaseCommand::Suspend { clerk, procedure },
+            CaseAction::Resume => CaseCommand::Resume { clerk },
+            CaseAction::Extend { days } => CaseCommand::Extend {
+                days,
+                max: MAX_EXTENSION,
+            },
+            CaseAction::Approve => CaseCommand::Approve { clerk },
+            CaseAction::Refuse { reason } => CaseCommand::Refuse { clerk, reason },
+            CaseAction::Deliver => CaseCommand::Deliver,
+            CaseAction::Withdraw => CaseCommand::Withdraw,
+        }
+    }
+}
+
+fn is_applicant(actor: &Actor, case: &CaseRow) -> bool {
+    actor.kind != UserKind::Staff && case.applicant_user == Some(actor.user_id)
+}
+
+fn not_found() -> AppError {
+    Refusal::not_found("办件", "Case").into()
+}
+
+impl App {
+    /// The item version a new application is for: the one in force, with its spec.
+    async fn applicable(&self, item_id: i64) -> Result<(i64, ItemSpec)> {
+        let mut conn = self.db.read().await?;
+        match sunshine_store::catalog::current_version(&mut conn, item_id).await? {
+            Some(v) if v.state == sunshine_domain::catalog::VersionState::InLibrary => {
+                Ok((v.id, v.spec))
+            }
+            _ => Err(Refusal::not_found("可申请的事项", "Item open for applications").into()),
+        }
+    }
+
+    /// 网上申报: a signed-in citizen or enterprise applies for an item.
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        item_id: i64,
+        answers: BTreeMap<String, String>,
+    ) -> Result<CaseRow> {
+        self.authorize(actor, &Action::ApplyOnline)?;
+        let (version_id, spec) = self.applicable(item_id).await?;
+        if spec.sensitive {
+            // Sensitive items are not offered publicly; they are applied for in person.
+            return Err(Refusal::not_found("可申请的事项", "Item open for applications").into());
+        }
+        let user = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::identity::find_user(&mut conn, actor.user_id)
+                .await?
+                .ok_or_else(not_found)?
+        };
+        let applicant = match actor.kind {
+            UserKind::Citizen => Applicant::Person {
+                name: user.display_name.clone(),
+                id_number: ResidentId::parse(user.id_number.as_deref().unwrap_or(""))
+                    .map_err(|_| anyhow::anyhow!("citizen without a valid identity number"))?,
+            },
+            _ => Applicant::Enterprise {
+                name: user.display_name.clone(),
+                credit_code: CreditCode::parse(user.credit_code.as_deref().unwrap_or(""))
+                    .map_err(|_| anyhow::anyhow!("enterprise without a valid credit code"))?,
+            },
+        };
+        self.submit(
+            actor,
+            item_id,
+            version_id,
+            spec,
+            applicant,
+            Some(actor.user_id),
+            Channel::Online,
+            answers,
+        )
+        .await
+    }
+
+    /// 窗口受理: a clerk registers an application taken at the counter.
+    pub async fn register_at_counter(
+        &self,
+        actor: &Actor,
+        item_id: i64,
+        applicant: Applicant,
+        answers: BTreeMap<String, String>,
+    ) -> Result<CaseRow> {
+        let (version_id, spec) = self.applicable(item_id).await?;
+        self.authorize(
+            actor,
+            &Action::RegisterAtCounter {
+                department: &spec.implementing_body,
+            },
+        )?;
+        let name = match &applicant {
+            Applicant::Person { name, .. } | Applicant::Enterprise { name, .. } => name,
+        };
+        if name.trim().is_empty()
+            || name.chars().count() > 100
+            || !sunshine_domain::refusal::is_clean_text(name)
+        {
+            return Err(Refusal::field(
+                "applicant.name",
+                "申请人名称应为1至100个字符",
+                "The applicant's name has 1 to 100 characters",
+            )
+            .into());
+        }
+        self.submit(
+            actor,
+            item_id,
+            version_id,
+            spec,
+            applicant,
+            None,
+            Channel::Counter,
+            answers,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        &self,
+        actor: &Actor,
+        item_id: i64,
+        version_id: i64,
+        spec: ItemSpec,
+        applicant: Applicant,
+        applicant_user: Option<i64>,
+        channel: Channel,
+        answers: BTreeMap<String, String>,
+    ) -> Result<CaseRow> {
+        let typed = rules::check_answers(&spec.form, &answers)?;
+        let now = self.now_micros();
+        let year = self.clock.today().year();
+        let mut random = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut random);
+        let query_code = QueryCode::from_random(random);
+        let actor = actor.clone();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
+                Box::pin(async move {
+                    let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
+                    let number = CaseNumber { year, region: spec.region.clone(), seq }.to_string();
+                    let mut case = CaseRow {
+                        id: 0,
+                        number: number.clone(),
+                        query_code: query_code.as_str().to_string(),
+                        item_id,
+                        version_id,
+                        department: spec.implementing_body.to_string(),
+                        region: spec.region.to_string(),
+                        applicant_user,
+                        applicant_public: applicant.public_name(),
+                        applicant,
+                        channel,
+                        answers: serde_json::Value::Object(typed.into_iter().collect()),
+                        facts: CaseFacts::new(spec.steps.len()),
+                        clock: None,
+                        promised_due: None,
+                        legal_due: None,
+                        submitted_at: now,
+                        accepted_at: None,
+                        decided_at: None,
+                        completed_at: None,
+                        updated_at: now,
+                    };
+                    case.id = store::insert_case(tx.conn(), &case).await?;
+                    let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department, "channel": channel, "applicant": case.applicant_public});
+                    tx.journal(now, entry(&actor, format!("case/{number}"), "hall.case_submitted", payload)).await?;
+                    Ok(case)
+                })
+            })
+            .await
+    }
+
+    /// One step of a case's lifecycle, by whoever the policy allows.
+    pub async fn case_action(
+        &self,
+        actor: &Actor,
+        number: &str,
+        action: CaseAction,
+    ) -> Result<CaseRow> {
+        let now = self.now_micros();
+        let today = local_date(self.clock.now());
+        let (actor, orgs, calendar, number) = (
+            actor.clone(),
+            self.orgs(),
+            self.calendar.clone(),
+            number.to_string(),
+        );
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
+                Box::pin(async move {
+                    let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
+                    let department = sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
+                    match &action {
+                        CaseAction::Withdraw | CaseAction::SupplyCorrection => {
+                            if !is_applicant(&actor, &case) {
+                                return Err(Refusal::forbidden("forbidden", "只有申请人本人可以执行此操作", "Only the applicant can do this").into());
+                            }
+                        }
+                        CaseAction::GiveOpinion { org, .. } => {
+                            let asked = sunshine_domain::ids::OrgCode::parse(org).map_err(|b| Refusal::field("org", b.zh, b.en))?;
+                            allow(&orgs, &actor, &Action::HandleCase { department: &asked })?;
+                        }
+                        CaseAction::Extend { .. } => allow(&orgs, &actor, &Action::ExtendCase { department: &department })?,
+                        _ => allow(&orgs, &actor, &Action::HandleCase { department: &department })?,
+                    }
+                    if let CaseAction::RequestOpinions { orgs: asked } = &action {
+                        for o in asked {
+                            let known = sunshine_domain::ids::OrgCode::parse(o).ok().is_some_and(|c| orgs.tree.contains(&c));
+                            if !known {
+                                return Err(Refusal::field("orgs", format!("机构{o}不存在"), format!("No organisation {o}")).into());
+                            }
+                        }
+                    }
+                    let clerk = actor.user_id;
+                    case.facts = rules::decide(&case.facts, &action.to_domain(clerk))?;
+                    apply_clock(&mut case, &action, today);
+                    match &action {
+                        CaseAction::Accept => case.accepted_at = Some(now),
+                        CaseAction::Approve | CaseAction::Refuse { .. } => case.decided_at = Some(now),
+                        CaseAction::Deliver | CaseAction::NotAccept { .. } | CaseAction::Withdraw => case.completed_at = Some(now),
+                        _ => {}
+                    }
+                    if let Some(clock) = &case.clock {
+                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
+                        let due = |limit: TimeLimit| rules::due_date(&calendar, clock, limit, today).map(|d| d.to_string()).map_err(|e| AppError::Internal(e.into()));
+                        case.promised_due = Some(due(version.spec.promised_limit)?);
+                        case.legal_due = Some(due(version.spec.legal_limit)?);
+                    }
+                    case.updated_at = now;
+                    store::update_case(tx.conn(), &case).await?;
+                    let payload = json!({"action": action.name(), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
+                    tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
+                    Ok(case)
+                })
+            })
+            .await
+    }
+
+    /// A case, for the staff of its department or its applicant.
+    pub async fn case_for(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
+        let mut conn = self.db.read().await?;
+        let case = store::case_by_number(&mut conn, number)
+            .await?
+            .ok_or_else(not_found)?;
+        if is_applicant(actor, &case) {
+            return Ok(case);
+        }
+        let department =
+            sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| not_found())?;
+        // A case someone may not see is, for them, not there.
+        self.authorize(
+            actor,
+            &Action::ViewCases {
+                department: &department,
+            },
+        )
+        .map_err(|_| not_found())?;
+        Ok(case)
+    }
+
+    /// Follow a case without signing in: its number and query code.
+    pub async fn track(&self, number: &str, query_code: &str) -> Result<CaseRow> {
+        let code = QueryCode::parse(query_code).ok_or_else(not_found)?;
+        let mut conn = self.db.read().await?;
+        match store::case_by_number(&mut conn, number.trim()).await? {
+            Some(c) if c.query_code == code.as_str() => Ok(c),
+            _ => Err(not_found()),
+        }
+    }
+
+    /// A citizen's or enterprise's own cases, newest first.
+    pub async fn my_cases(&self, actor: &Actor) -> Result<Vec<CaseRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::cases_of_applicant(&mut conn, actor.user_id, 200).await?)
+    }
+}
+
+/// The clock's part of a command: acceptance starts it, special procedures
+/// stop and restart it, an extension lengthens it.
+fn apply_clock(case: &mut CaseRow, action: &CaseAction, today: jiff::civil::Date) {
+    match action {
+        CaseAction::Accept => {
+            case.clock = Some(CaseClock {
+                accepted_on: today,
+                stops: vec![],
+                extension: WorkingDays(0),
+            })
+        }
+        CaseAction::Suspend { .. } => {
+            if let Some(c) = case.clock.as_mut() {
+                c.stops.push((today, None));
+            }
+        }
+        CaseAction::Resume => {
+            if let Some((_, end)) = case.clock.as_mut().and_then(|c| c.stops.last_mut()) {
+                *end = Some(today);
+            }
+        }
+        CaseAction::Extend { days } => {
+            if let Some(c) = case.clock.as_mut() {
+                c.extension = WorkingDays(*days);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn event_type(action: &CaseAction) -> &'static str {
+    match action {
+        CaseAction::Accept => "hall.case_accepted",
+        CaseAction::NotAccept { .. } => "hall.case_not_accepted",
+        CaseAction::RequestCorrection { .. } => "hall.case_correction_requested",
+        CaseAction::SupplyCorrection => "hall.case_correction_supplied",
+        CaseAction::Claim => "hall.case_claimed",
+        CaseAction::Pass => "hall.case_passed",
+        CaseAction::ReturnTo { .. } => "hall.case_returned",
+        CaseAction::RequestOpinions { .. } => "hall.case_opinions_requested",
+        CaseAction::GiveOpinion { .. } => "hall.case_opinion_given",
+        CaseAction::Suspend { .. } => "hall.case_suspended",
+        CaseAction::Resume => "hall.case_resumed",
+        CaseAction::Extend { .. } => "hall.case_extended",
+        CaseAction::Approve => "hall.case_approved",
+        CaseAction::Refuse { .. } => "hall.case_refused",
+        CaseAction::Deliver => "hall.case_delivered",
+        CaseAction::Withdraw => "hall.case_withdrawn",
+    }
+}
+
+/// What a command says beyond its name, for the journal.
+fn details(action: &CaseAction) -> serde_json::Value {
+    match action {
+        CaseAction::NotAccept { reason } | CaseAction::Refuse { reason } => {
+            json!({"reason": reason})
+        }
+        CaseAction::RequestCorrection { what } => json!({"what": what}),
+        CaseAction::ReturnTo { step, reason } => json!({"step": step, "reason": reason}),
+        CaseAction::RequestOpinions { orgs } => json!({"orgs": orgs}),
+        CaseAction::GiveOpinion { org, agree, text } => {
+            json!({"org": org, "agree": agree, "text": text})
+        }
+        CaseAction::Suspend { procedure } => json!({"procedure": procedure}),
+        CaseAction::Extend { days } => json!({"days": days}),
+        _ => json!({}),
+    }
+}

@@ -1,0 +1,193 @@
+//! The hall's SQL: case numbers, cases and their changing state.
+
+use sqlx::{AnyConnection, Row};
+use sunshine_domain::hall::{Applicant, CaseClock, CaseFacts, Channel};
+
+use crate::{Result, StoreError};
+
+/// The next sequence number of a region's cases in a year.
+pub async fn next_sequence(conn: &mut AnyConnection, region: &str, year: i16) -> Result<u32> {
+    let row = sqlx::query(
+        "INSERT INTO case_sequences (region, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (region, year) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+    )
+    .bind(region)
+    .bind(i64::from(year))
+    .fetch_one(&mut *conn)
+    .await?;
+    let last: i64 = row.try_get("last")?;
+    u32::try_from(last).map_err(|_| StoreError::Corrupt(format!("case sequence {last}")))
+}
+
+/// A case as stored.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: String,
+    pub query_code: String,
+    pub item_id: i64,
+    pub version_id: i64,
+    pub department: String,
+    pub region: String,
+    pub applicant_user: Option<i64>,
+    pub applicant: Applicant,
+    pub applicant_public: String,
+    pub channel: Channel,
+    pub answers: serde_json::Value,
+    pub facts: CaseFacts,
+    pub clock: Option<CaseClock>,
+    pub promised_due: Option<String>,
+    pub legal_due: Option<String>,
+    pub submitted_at: i64,
+    pub accepted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn channel_str(c: Channel) -> &'static str {
+    match c {
+        Channel::Online => "online",
+        Channel::Counter => "counter",
+    }
+}
+
+pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO cases (number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, \
+         channel, answers, facts, state, submitted_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(&c.number)
+    .bind(&c.query_code)
+    .bind(c.item_id)
+    .bind(c.version_id)
+    .bind(&c.department)
+    .bind(&c.region)
+    .bind(c.applicant_user)
+    .bind(json(&c.applicant)?)
+    .bind(&c.applicant_public)
+    .bind(channel_str(c.channel))
+    .bind(json(&c.answers)?)
+    .bind(json(&c.facts)?)
+    .bind(c.facts.state.name())
+    .bind(c.submitted_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Write a case's changing parts after a command.
+pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE cases SET facts = $1, state = $2, clock = $3, promised_due = $4, legal_due = $5, accepted_at = $6, \
+         decided_at = $7, completed_at = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(json(&c.facts)?)
+    .bind(c.facts.state.name())
+    .bind(c.clock.as_ref().map(json).transpose()?)
+    .bind(c.promised_due.clone())
+    .bind(c.legal_due.clone())
+    .bind(c.accepted_at)
+    .bind(c.decided_at)
+    .bind(c.completed_at)
+    .bind(c.updated_at)
+    .bind(c.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "id, number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, channel, \
+     answers, facts, clock, promised_due, legal_due, submitted_at, accepted_at, decided_at, completed_at, updated_at";
+
+fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
+    let channel: String = r.try_get("channel")?;
+    let clock: Option<String> = r.try_get("clock")?;
+    Ok(CaseRow {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        query_code: r.try_get("query_code")?,
+        item_id: r.try_get("item_id")?,
+        version_id: r.try_get("version_id")?,
+        department: r.try_get("department")?,
+        region: r.try_get("region")?,
+        applicant_user: r.try_get("applicant_user")?,
+        applicant: parse("applicant", &r.try_get::<String, _>("applicant")?)?,
+        applicant_public: r.try_get("applicant_public")?,
+        channel: if channel == "counter" {
+            Channel::Counter
+        } else {
+            Channel::Online
+        },
+        answers: parse("answers", &r.try_get::<String, _>("answers")?)?,
+        facts: parse("facts", &r.try_get::<String, _>("facts")?)?,
+        clock: clock.as_deref().map(|c| parse("clock", c)).transpose()?,
+        promised_due: r.try_get("promised_due")?,
+        legal_due: r.try_get("legal_due")?,
+        submitted_at: r.try_get("submitted_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        decided_at: r.try_get("decided_at")?,
+        completed_at: r.try_get("completed_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn case_by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<CaseRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM cases WHERE number = $1"))
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(case_row).transpose()
+}
+
+/// Cases of one applicant, newest first.
+pub async fn cases_of_applicant(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cases WHERE applicant_user = $1 ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(case_row).collect()
+}
+
+/// Cases of a department, optionally in one state, newest first.
+pub async fn cases_of_department(
+    conn: &mut AnyConnection,
+    department: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    let rows = match state {
+        Some(s) => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM cases WHERE department = $1 AND state = $2 ORDER BY id DESC LIMIT $3"))
+                .bind(department)
+                .bind(s)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM cases WHERE department = $1 ORDER BY id DESC LIMIT $2"))
+                .bind(department)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    rows.iter().map(case_row).collect()
+}

@@ -1,0 +1,342 @@
+//! The hall through the API: a citizen applies, a clerk takes the case through
+//! its steps against the law's clocks, and the applicant follows it.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sunshine_testkit::shared_demo;
+
+use crate::support::{fields, Api};
+
+/// Answers that satisfy a form definition.
+fn answers_for(form: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for f in form.as_array().into_iter().flatten() {
+        let v = match f["kind"].as_str().unwrap_or("") {
+            "number" => "100".to_string(),
+            "date" => "2026-11-01".to_string(),
+            "choice" => f["choices"][0].as_str().unwrap_or("").to_string(),
+            "bool" => "true".to_string(),
+            "phone" => "13812341234".to_string(),
+            "email" => "zhang@example.cn".to_string(),
+            "id_number" => "11010519491231002X".to_string(),
+            "credit_code" => "91350100M000100Y43".to_string(),
+            _ => "测试填写".to_string(),
+        };
+        out.insert(
+            f["key"].as_str().unwrap_or("").to_string(),
+            Value::String(v),
+        );
+    }
+    Value::Object(out)
+}
+
+/// A city item in the library with at least two steps and a form.
+async fn city_item() -> (i64, Value) {
+    let public = Api::new(&shared_demo().base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=100")
+        .await;
+    for i in list["items"].as_array().expect("items") {
+        let (_, guide) = public
+            .get(&format!("/api/v1/catalog/items/{}", i["item_id"]))
+            .await;
+        if guide["guide"]["steps"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+            >= 2
+            && !guide["guide"]["form"]
+                .as_array()
+                .map(Vec::is_empty)
+                .unwrap_or(true)
+        {
+            return (i["item_id"].as_i64().expect("id"), guide["guide"].clone());
+        }
+    }
+    panic!("the demo has a city licensing item with steps and a form");
+}
+
+async fn act(api: &Api, number: &str, command: Value) -> (StatusCode, Value) {
+    api.post(&format!("/api/v1/hall/cases/{number}/commands"), command)
+        .await
+}
+
+#[tokio::test]
+async fn a_citizen_applies_and_a_clerk_takes_the_case_through_every_step_to_delivery() {
+    let base = &shared_demo().base;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let editor = Api::as_user(base, "editor").await;
+    let (item_id, guide) = city_item().await;
+
+    let (status, case) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let number = case["number"].as_str().expect("number").to_string();
+    assert!(
+        number.starts_with("2026-330100-"),
+        "the number encodes year and region: {number}"
+    );
+    assert_eq!(case["state"], "submitted");
+    assert_eq!(case["applicant_public"], "王某");
+
+    let public = Api::new(base);
+    let code = case["query_code"].as_str().expect("code");
+    let (status, tracked) = public
+        .get(&format!("/api/v1/hall/track?number={number}&code={code}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tracked["applicant_public"], "王某");
+    assert!(
+        !tracked.to_string().contains("33010619900101123X"),
+        "no identity number when tracking"
+    );
+    assert_eq!(
+        public
+            .get(&format!("/api/v1/hall/track?number={number}&code=ABCDEFGH"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    assert_eq!(
+        act(&citizen, &number, json!({"command": "accept"})).await.0,
+        StatusCode::FORBIDDEN,
+        "an applicant does not accept"
+    );
+    assert_eq!(
+        act(&editor, &number, json!({"command": "accept"})).await.0,
+        StatusCode::FORBIDDEN,
+        "a catalogue editor is no clerk"
+    );
+    let (status, accepted) = act(&clerk, &number, json!({"command": "accept"})).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let (promised, legal) = (
+        accepted["promised_due"].as_str().expect("promised"),
+        accepted["legal_due"].as_str().expect("legal"),
+    );
+    assert!(
+        promised <= legal,
+        "the promised date {promised} is never after the legal one {legal}"
+    );
+
+    let steps = guide["steps"].as_array().map(Vec::len).unwrap_or(1);
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "pass"})).await.0,
+        StatusCode::CONFLICT,
+        "sign for the step first"
+    );
+    for _ in 0..steps - 1 {
+        assert_eq!(
+            act(&clerk, &number, json!({"command": "claim"})).await.0,
+            StatusCode::OK
+        );
+        let (status, body) = act(&clerk, &number, json!({"command": "pass"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "claim"})).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "approve"})).await.1["state"],
+        "approved"
+    );
+    assert_eq!(
+        act(&citizen, &number, json!({"command": "withdraw"}))
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "no withdrawal after a decision"
+    );
+    let (_, delivered) = act(&clerk, &number, json!({"command": "deliver"})).await;
+    assert_eq!(delivered["state"], "delivered");
+
+    let (status, mine) = citizen.get("/api/v1/hall/my-cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(mine
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|c| c["number"] == number.as_str()));
+    assert_eq!(
+        citizen.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::OK,
+        "the applicant sees their case"
+    );
+    let other = Api::as_user(base, "xihu.approver").await;
+    assert_eq!(
+        other.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::NOT_FOUND,
+        "staff of another government do not"
+    );
+}
+
+#[tokio::test]
+async fn a_correction_once_a_special_procedure_and_one_extension_move_the_due_dates() {
+    let base = &shared_demo().base;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let approver = Api::as_user(base, "approver").await;
+    let (item_id, guide) = city_item().await;
+    let (_, case) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
+        )
+        .await;
+    let number = case["number"].as_str().expect("number").to_string();
+
+    let (status, body) = act(
+        &clerk,
+        &number,
+        json!({"command": "request_correction", "what": ""}),
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["what".to_string()])
+    );
+    assert_eq!(
+        act(
+            &clerk,
+            &number,
+            json!({"command": "request_correction", "what": "请补充营业执照复印件"})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "supply_correction"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "only the applicant supplies"
+    );
+    assert_eq!(
+        act(&citizen, &number, json!({"command": "supply_correction"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        act(
+            &clerk,
+            &number,
+            json!({"command": "request_correction", "what": "还缺一份"})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT,
+        "once only"
+    );
+
+    let (_, accepted) = act(&clerk, &number, json!({"command": "accept"})).await;
+    act(&clerk, &number, json!({"command": "claim"})).await;
+    let (status, suspended) = act(
+        &clerk,
+        &number,
+        json!({"command": "suspend", "procedure": "inspection"}),
+    )
+    .await;
+    assert_eq!(
+        (status, suspended["state"].as_str()),
+        (StatusCode::OK, Some("suspended"))
+    );
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "resume"})).await.0,
+        StatusCode::OK
+    );
+
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "extend", "days": 10}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "an extension needs the approver"
+    );
+    assert_eq!(
+        act(&approver, &number, json!({"command": "extend", "days": 11}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "beyond the law's ten days"
+    );
+    let (status, extended) =
+        act(&approver, &number, json!({"command": "extend", "days": 10})).await;
+    assert_eq!(status, StatusCode::OK, "{extended}");
+    assert!(
+        extended["legal_due"].as_str() > accepted["legal_due"].as_str(),
+        "the extension moves the legal due date"
+    );
+    assert_eq!(
+        act(&approver, &number, json!({"command": "extend", "days": 1}))
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "once only"
+    );
+}
+
+#[tokio::test]
+async fn bad_applications_are_refused_with_their_fields_and_counter_cases_are_recorded_as_such() {
+    let base = &shared_demo().base;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let (item_id, guide) = city_item().await;
+    let (status, body) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": {"no_such_field": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        fields(&body).contains(&"no_such_field".to_string()),
+        "{body}"
+    );
+    assert_eq!(
+        citizen
+            .post(
+                "/api/v1/hall/applications",
+                json!({"item_id": 99999999, "answers": {}})
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        clerk
+            .post(
+                "/api/v1/hall/applications",
+                json!({"item_id": item_id, "answers": {}})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "staff register at the counter instead"
+    );
+
+    let applicant = json!({"kind": "enterprise", "name": "杭州某某餐饮有限公司", "credit_code": "91350100M000100Y43"});
+    let (status, case) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["channel"], "counter");
+    assert_eq!(
+        case["applicant_public"], "杭州某某餐饮有限公司",
+        "an enterprise is shown by its name"
+    );
+    let bad = json!({"kind": "person", "name": "张三", "id_number": "110105194912310021"});
+    let (status, body) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({"item_id": item_id, "applicant": bad, "answers": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["applicant"]);
+}
