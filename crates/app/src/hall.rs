@@ -301,6 +301,7 @@ impl App {
             self.calendar.clone(),
             number.to_string(),
         );
+        let kek = self.kek.clone();
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
                 Box::pin(async move {
@@ -344,6 +345,11 @@ impl App {
                     }
                     case.updated_at = now;
                     store::update_case(tx.conn(), &case).await?;
+                    if matches!(action, CaseAction::Approve) {
+                        // An approval produces its signed e-licence in the same transaction.
+                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
+                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &version.spec, today.to_string(), now).await?;
+                    }
                     let payload = json!({"action": action.name(), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
                     Ok(case)

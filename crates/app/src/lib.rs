@@ -7,6 +7,8 @@ pub mod demo;
 pub mod hall;
 pub mod identity;
 pub mod journal;
+pub mod keys;
+pub mod licence;
 
 use std::sync::{Arc, RwLock};
 
@@ -64,6 +66,8 @@ pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub calendar: Arc<Calendar>,
+    /// Seals the organisations' signing keys at rest.
+    kek: keys::Kek,
     orgs: RwLock<Arc<OrgDirectory>>,
 }
 
@@ -96,11 +100,17 @@ impl OrgDirectory {
 
 impl App {
     /// Open the app on a migrated database.
-    pub async fn new(db: Db, clock: Arc<dyn Clock>, calendar: Calendar) -> Result<Arc<App>> {
+    pub async fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        calendar: Calendar,
+        kek: keys::Kek,
+    ) -> Result<Arc<App>> {
         let app = Arc::new(App {
             db,
             clock,
             calendar: Arc::new(calendar),
+            kek,
             orgs: RwLock::new(Arc::default()),
         });
         app.reload_orgs().await?;

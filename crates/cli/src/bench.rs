@@ -85,6 +85,7 @@ async fn catalog(cli: &Cli, items: usize, clients: usize) -> anyhow::Result<()> 
         db,
         Arc::new(sunshine_domain::clock::SystemClock),
         sunshine_domain::calendar::Calendar::shipped(),
+        sunshine_app::keys::Kek::random(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -40,6 +40,14 @@ struct Cli {
     clock: String,
     #[arg(long, env = "SUNSHINE_ALLOW_SIMULATED_CLOCK", global = true)]
     allow_simulated_clock: bool,
+    /// 64 hex characters: the key that seals the organisations' signing keys at rest.
+    #[arg(
+        long,
+        env = "SUNSHINE_KEY_ENCRYPTION_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    key_encryption_key: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "SUNSHINE_LOG_JSON", global = true)]
     log_json: bool,
@@ -174,9 +182,31 @@ fn clock(cli: &Cli) -> anyhow::Result<Arc<dyn Clock>> {
 
 async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let db = open_db(cli).await?;
-    App::new(db, clock(cli)?, calendar(cli)?)
+    App::new(db, clock(cli)?, calendar(cli)?, key_encryption_key(cli)?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The key that seals signing keys: from configuration, or for a store
+/// without one, a key file made once in the data directory.
+fn key_encryption_key(cli: &Cli) -> anyhow::Result<sunshine_app::keys::Kek> {
+    use sunshine_app::keys::Kek;
+    if let Some(hex) = &cli.key_encryption_key {
+        return Kek::from_hex(hex);
+    }
+    let path = cli.data.join("key-encryption-key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Kek::from_hex(&text).with_context(|| format!("{}", path.display()));
+    }
+    std::fs::create_dir_all(&cli.data)?;
+    let kek = Kek::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&path)?, kek.to_hex().as_bytes())?;
+    tracing::warn!(file = %path.display(), "made a key-encryption key file for the signing keys; in production give --key-encryption-key (SUNSHINE_KEY_ENCRYPTION_KEY) and keep it apart from the data");
+    Ok(kek)
 }
 
 async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {

@@ -4,6 +4,7 @@
 
 mod answers;
 mod clocks;
+pub mod licence;
 mod lifecycle;
 
 pub use answers::check_answers;

@@ -41,6 +41,8 @@ pub enum Action<'a> {
     ExtendCase { department: &'a OrgCode },
     /// See a department's cases with the applicants' details.
     ViewCases { department: &'a OrgCode },
+    /// Revoke an e-licence the department issued.
+    RevokeLicence { department: &'a OrgCode },
 }
 
 impl Action<'_> {
@@ -61,6 +63,7 @@ impl Action<'_> {
             Action::HandleCase { .. } => "handle_case",
             Action::ExtendCase { .. } => "extend_case",
             Action::ViewCases { .. } => "view_cases",
+            Action::RevokeLicence { .. } => "revoke_licence",
         }
     }
 }
@@ -115,7 +118,9 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::RegisterAtCounter { department } | Action::HandleCase { department } => {
             covers(Role::CaseClerk, department)
         }
-        Action::ExtendCase { department } => covers(Role::Approver, department),
+        Action::ExtendCase { department } | Action::RevokeLicence { department } => {
+            covers(Role::Approver, department)
+        }
         Action::ViewCases { department } => {
             covers(Role::CaseClerk, department) || covers(Role::Approver, department)
         }
@@ -411,6 +416,15 @@ mod tests {
                 );
             }
         }
+        let revoke = Action::RevokeLicence { department: &dept };
+        assert!(
+            authorize(&staff(Role::Approver, "330100"), &revoke, &tree).is_ok(),
+            "the approver over the issuer revokes"
+        );
+        assert!(
+            authorize(&staff(Role::CaseClerk, "330100-002"), &revoke, &tree).is_err(),
+            "a clerk does not"
+        );
         let mut citizen = staff(Role::CaseClerk, "330100-002");
         citizen.kind = UserKind::Citizen;
         for ((label, action), allowed) in actions

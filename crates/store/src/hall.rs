@@ -191,3 +191,103 @@ pub async fn cases_of_department(
     };
     rows.iter().map(case_row).collect()
 }
+
+/// An organisation's signing key: the public half and the sealed secret.
+pub async fn org_key(conn: &mut AnyConnection, org: &str) -> Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT public_key, sealed_secret FROM org_keys WHERE org = $1")
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| Ok((r.try_get("public_key")?, r.try_get("sealed_secret")?)))
+        .transpose()
+}
+
+pub async fn insert_org_key(
+    conn: &mut AnyConnection,
+    org: &str,
+    public_key: &str,
+    sealed_secret: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO org_keys (org, public_key, sealed_secret, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org)
+    .bind(public_key)
+    .bind(sealed_secret)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every organisation's public key, for anyone to verify with.
+pub async fn public_keys(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT org, public_key FROM org_keys ORDER BY org")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("org")?, r.try_get("public_key")?)))
+        .collect()
+}
+
+/// A licence as stored.
+#[derive(Debug, Clone)]
+pub struct LicenceRow {
+    pub number: String,
+    pub case_number: String,
+    pub issuer: String,
+    pub payload: String,
+    pub signature: String,
+    pub issued_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
+pub async fn insert_licence(conn: &mut AnyConnection, l: &LicenceRow) -> Result<()> {
+    sqlx::query("INSERT INTO licences (number, case_number, issuer, payload, signature, issued_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&l.number)
+        .bind(&l.case_number)
+        .bind(&l.issuer)
+        .bind(&l.payload)
+        .bind(&l.signature)
+        .bind(l.issued_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn licence(conn: &mut AnyConnection, number: &str) -> Result<Option<LicenceRow>> {
+    let row = sqlx::query("SELECT number, case_number, issuer, payload, signature, issued_at, revoked_at, revoked_reason FROM licences WHERE number = $1")
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(LicenceRow {
+            number: r.try_get("number")?,
+            case_number: r.try_get("case_number")?,
+            issuer: r.try_get("issuer")?,
+            payload: r.try_get("payload")?,
+            signature: r.try_get("signature")?,
+            issued_at: r.try_get("issued_at")?,
+            revoked_at: r.try_get("revoked_at")?,
+            revoked_reason: r.try_get("revoked_reason")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn revoke_licence(
+    conn: &mut AnyConnection,
+    number: &str,
+    reason: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE licences SET revoked_at = $1, revoked_reason = $2 WHERE number = $3")
+        .bind(at)
+        .bind(reason)
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

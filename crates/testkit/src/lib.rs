@@ -119,9 +119,14 @@ impl TestApp {
     pub async fn empty() -> anyhow::Result<TestApp> {
         let (db, scratch) = fresh_db().await?;
         let clock = SimulatedClock::new(test_start());
-        let app = App::new(db, Arc::new(clock.clone()), Calendar::shipped())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let app = App::new(
+            db,
+            Arc::new(clock.clone()),
+            Calendar::shipped(),
+            sunshine_app::keys::Kek::from_bytes([7; 32]),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let (addr, server) = serve(app.clone()).await?;
         Ok(TestApp {
             addr,
@@ -164,9 +169,14 @@ impl TestApp {
             None => anyhow::bail!("the app has no data to reopen"),
         };
         db.migrate().await?;
-        self.app = App::new(db, Arc::new(self.clock.clone()), Calendar::shipped())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.app = App::new(
+            db,
+            Arc::new(self.clock.clone()),
+            Calendar::shipped(),
+            sunshine_app::keys::Kek::from_bytes([7; 32]),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let (addr, server) = serve(self.app.clone()).await?;
         self.addr = addr;
         self.base = format!("http://{addr}");

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod hall;
 pub mod identity;
 pub mod journal;
+pub mod licence;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -65,6 +66,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::command))
         .routes(routes!(hall::my_cases))
         .routes(routes!(hall::track))
+        .routes(routes!(licence::get_licence))
+        .routes(routes!(licence::verify))
+        .routes(routes!(licence::revoke))
+        .routes(routes!(licence::keys))
         .routes(routes!(identity::issue_token))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))

@@ -156,6 +156,99 @@ async fn a_citizen_applies_and_a_clerk_takes_the_case_through_every_step_to_deli
     let (_, delivered) = act(&clerk, &number, json!({"command": "deliver"})).await;
     assert_eq!(delivered["state"], "delivered");
 
+    // The approval produced a signed e-licence that anyone can check.
+    let (status, licence) = public.get(&format!("/api/v1/licences/ZZ-{number}")).await;
+    assert_eq!(status, StatusCode::OK, "{licence}");
+    assert_eq!(licence["verdict"], "valid");
+    assert_eq!(licence["payload"]["holder"], "王小明");
+    assert!(
+        !licence.to_string().contains("33010619900101123X"),
+        "the licence shows the identity number masked"
+    );
+    let token = licence["token"].as_str().expect("token").to_string();
+    assert_eq!(
+        public
+            .post("/api/v1/licences/verify", json!({"token": token}))
+            .await
+            .1["verdict"],
+        "valid"
+    );
+    let (_, keys) = public.get("/api/v1/keys").await;
+    assert!(
+        keys.as_array()
+            .expect("keys")
+            .iter()
+            .any(|k| k["org"] == licence["issuer"] && k["public_key"] == licence["public_key"]),
+        "the issuer's key is published"
+    );
+    // A token whose payload was changed, or that is not a token at all, is forged.
+    let (body, sig) = token.split_once('.').expect("two parts");
+    let mut forged_body = body.to_string();
+    forged_body.replace_range(
+        10..11,
+        if &forged_body[10..11] == "A" {
+            "B"
+        } else {
+            "A"
+        },
+    );
+    assert_eq!(
+        public
+            .post(
+                "/api/v1/licences/verify",
+                json!({"token": format!("{forged_body}.{sig}")})
+            )
+            .await
+            .1["verdict"],
+        "forged"
+    );
+    assert_eq!(
+        public
+            .post("/api/v1/licences/verify", json!({"token": "rubbish"}))
+            .await
+            .1["verdict"],
+        "forged"
+    );
+    // Revocation: the approver over the issuer, with a reason.
+    assert_eq!(
+        clerk
+            .post(
+                &format!("/api/v1/licences/ZZ-{number}/revoke"),
+                json!({"reason": "申请人隐瞒有关情况"})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let approver = Api::as_user(base, "approver").await;
+    assert_eq!(
+        approver
+            .post(
+                &format!("/api/v1/licences/ZZ-{number}/revoke"),
+                json!({"reason": " "})
+            )
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        approver
+            .post(
+                &format!("/api/v1/licences/ZZ-{number}/revoke"),
+                json!({"reason": "申请人以欺骗手段取得许可"})
+            )
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, after) = public
+        .post("/api/v1/licences/verify", json!({"token": token}))
+        .await;
+    assert_eq!(
+        (after["verdict"].as_str(), after["reason"].as_str()),
+        (Some("revoked"), Some("申请人以欺骗手段取得许可"))
+    );
+
     let (status, mine) = citizen.get("/api/v1/hall/my-cases").await;
     assert_eq!(status, StatusCode::OK);
     assert!(mine

@@ -1,0 +1,219 @@
+//! E-licences: issued and signed when a case is approved, verified by anyone,
+//! revoked with a reason.
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+use sunshine_domain::catalog::ItemSpec;
+use sunshine_domain::hall::licence::{self as rules, LicencePayload, Verdict};
+use sunshine_domain::hall::Applicant;
+use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::OrgCode;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::{is_clean_text, Refusal};
+use sunshine_store::hall::{self as store, CaseRow, LicenceRow};
+use sunshine_store::WriteTx;
+
+use crate::identity::{entry, system_actor};
+use crate::keys::{new_signing_key, Kek};
+use crate::{App, OrgDirectory, Result};
+
+/// Sign and store the licence of an approved case, making the issuer's key
+/// on its first use. Runs inside the approval's write command.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
+    tx: &mut WriteTx,
+    kek: &Kek,
+    orgs: &OrgDirectory,
+    actor: &Actor,
+    case: &CaseRow,
+    spec: &ItemSpec,
+    decided_on: String,
+    now: i64,
+) -> Result<LicenceRow> {
+    let issuer = case.department.clone();
+    let key = match store::org_key(tx.conn(), &issuer).await? {
+        Some((_, sealed)) => kek.open(&issuer, &sealed)?,
+        None => {
+            let key = new_signing_key();
+            let public = rules::public_key_hex(&key);
+            store::insert_org_key(tx.conn(), &issuer, &public, &kek.seal(&issuer, &key)?, now)
+                .await?;
+            tx.journal(
+                now,
+                entry(
+                    &system_actor(),
+                    format!("org/{issuer}"),
+                    "keys.signing_key_created",
+                    json!({"public_key": public}),
+                ),
+            )
+            .await?;
+            key
+        }
+    };
+    let (holder, holder_id) = match &case.applicant {
+        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
+        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
+    };
+    let payload = LicencePayload {
+        number: rules::licence_number(&case.number),
+        case_number: case.number.clone(),
+        item_code: spec.code.clone(),
+        item_name: spec.name.clone(),
+        holder,
+        holder_id,
+        issuer: issuer.clone(),
+        issuer_name: orgs.name(&issuer, "zh"),
+        decided_on,
+    };
+    let canonical = rules::canonical(&payload);
+    let licence = LicenceRow {
+        number: payload.number.clone(),
+        case_number: case.number.clone(),
+        issuer,
+        signature: rules::sign(&key, &canonical),
+        payload: canonical,
+        issued_at: now,
+        revoked_at: None,
+        revoked_reason: None,
+    };
+    store::insert_licence(tx.conn(), &licence).await?;
+    tx.journal(
+        now,
+        entry(
+            actor,
+            format!("case/{}", case.number),
+            "hall.licence_issued",
+            json!({"licence": licence.number}),
+        ),
+    )
+    .await?;
+    Ok(licence)
+}
+
+/// A licence with what is needed to check it.
+#[derive(Debug, Clone)]
+pub struct LicenceRecord {
+    pub row: LicenceRow,
+    pub payload: LicencePayload,
+    pub public_key: String,
+    pub token: String,
+    pub verdict: Verdict,
+}
+
+fn not_found() -> crate::AppError {
+    Refusal::not_found("证照", "Licence").into()
+}
+
+impl App {
+    /// A licence by number, with its verdict: for anyone.
+    pub async fn licence(&self, number: &str) -> Result<LicenceRecord> {
+        let mut conn = self.db.read().await?;
+        let row = store::licence(&mut conn, number.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        let public_key = store::org_key(&mut conn, &row.issuer)
+            .await?
+            .map(|(p, _)| p)
+            .unwrap_or_default();
+        let payload: LicencePayload = serde_json::from_str(&row.payload)
+            .map_err(|e| anyhow::anyhow!("stored licence {}: {e}", row.number))?;
+        let verdict = if !rules::verify(&public_key, &row.payload, &row.signature) {
+            Verdict::Forged
+        } else if let Some(reason) = &row.revoked_reason {
+            Verdict::Revoked {
+                reason: reason.clone(),
+            }
+        } else {
+            Verdict::Valid
+        };
+        Ok(LicenceRecord {
+            token: rules::token(&row.payload, &row.signature),
+            row,
+            payload,
+            public_key,
+            verdict,
+        })
+    }
+
+    /// Check a licence as shown in its QR code: valid, revoked or forged.
+    pub async fn verify_licence_token(
+        &self,
+        token: &str,
+    ) -> Result<(Verdict, Option<LicencePayload>)> {
+        let Some((canonical, payload, signature)) = rules::parse_token(token) else {
+            return Ok((Verdict::Forged, None));
+        };
+        let record = match self.licence(&payload.number).await {
+            Ok(r) => r,
+            Err(crate::AppError::Refused(_)) => return Ok((Verdict::Forged, None)),
+            Err(e) => return Err(e),
+        };
+        // What was shown must be exactly what the issuer signed and the platform holds.
+        let genuine = rules::verify(&record.public_key, &canonical, &signature)
+            && canonical == record.row.payload;
+        if !genuine {
+            return Ok((Verdict::Forged, None));
+        }
+        Ok((record.verdict, Some(payload)))
+    }
+
+    /// Revoke a licence, with the reason (the approver over its issuer).
+    pub async fn revoke_licence(&self, actor: &Actor, number: &str, reason: &str) -> Result<()> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() || reason.chars().count() > 2000 || !is_clean_text(&reason) {
+            return Err(Refusal::field(
+                "reason",
+                "撤销应说明理由（不超过2000个字符）",
+                "A revocation needs a reason (at most 2000 characters)",
+            )
+            .into());
+        }
+        let now = self.now_micros();
+        let (actor, orgs, number) = (actor.clone(), self.orgs(), number.trim().to_string());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    let row = store::licence(tx.conn(), &number)
+                        .await?
+                        .ok_or_else(not_found)?;
+                    let issuer = OrgCode::parse(&row.issuer)
+                        .map_err(|_| anyhow::anyhow!("stored issuer {}", row.issuer))?;
+                    crate::allow(
+                        &orgs,
+                        &actor,
+                        &Action::RevokeLicence {
+                            department: &issuer,
+                        },
+                    )?;
+                    if row.revoked_at.is_some() {
+                        return Err(Refusal::conflict(
+                            "already_revoked",
+                            "该证照已撤销",
+                            "The licence is already revoked",
+                        )
+                        .into());
+                    }
+                    store::revoke_licence(tx.conn(), &number, &reason, now).await?;
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("case/{}", row.case_number),
+                            "hall.licence_revoked",
+                            json!({"licence": number, "reason": reason}),
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Every organisation's public key.
+    pub async fn public_keys(&self) -> Result<Vec<(String, String)>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::public_keys(&mut conn).await?)
+    }
+}

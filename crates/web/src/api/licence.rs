@@ -1,0 +1,153 @@
+//! `/api/v1/licences` and `/api/v1/keys`: e-licences anyone can verify.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_domain::clock::from_micros;
+use sunshine_domain::hall::licence::Verdict;
+use utoipa::ToSchema;
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::i18n::Lang;
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LicenceView {
+    pub number: String,
+    pub case_number: String,
+    /// `valid`, `revoked` or `forged`.
+    pub verdict: String,
+    /// Why it was revoked.
+    pub reason: Option<String>,
+    /// The signed fields.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// The exact text that was signed.
+    pub canonical: String,
+    /// ed25519 signature of `canonical`, hex.
+    pub signature: String,
+    pub issuer: String,
+    /// The issuer's ed25519 public key, hex.
+    pub public_key: String,
+    /// The licence in one string, as its QR code carries it.
+    pub token: String,
+    pub issued_at: String,
+}
+
+fn verdict_parts(v: &Verdict) -> (String, Option<String>) {
+    match v {
+        Verdict::Valid => ("valid".into(), None),
+        Verdict::Revoked { reason } => ("revoked".into(), Some(reason.clone())),
+        Verdict::Forged => ("forged".into(), None),
+    }
+}
+
+/// A licence by number, with whether it is valid.
+#[utoipa::path(get, path = "/api/v1/licences/{number}", tag = "hall", params(("number" = String, Path)),
+    responses((status = 200, body = LicenceView), (status = 404, body = ErrorBody)))]
+pub async fn get_licence(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<LicenceView>, ApiError> {
+    let r = s
+        .app
+        .licence(&number)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let (verdict, reason) = verdict_parts(&r.verdict);
+    Ok(Json(LicenceView {
+        verdict,
+        reason,
+        payload: serde_json::to_value(&r.payload).unwrap_or_default(),
+        number: r.row.number,
+        case_number: r.row.case_number,
+        canonical: r.row.payload,
+        signature: r.row.signature,
+        issuer: r.row.issuer,
+        public_key: r.public_key,
+        token: r.token,
+        issued_at: from_micros(r.row.issued_at).to_string(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// The licence's token, as in its QR code.
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyResult {
+    /// `valid`, `revoked` or `forged`.
+    pub verdict: String,
+    pub reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<serde_json::Value>,
+}
+
+/// Verify a licence by its signed payload: valid, revoked, or forged.
+#[utoipa::path(post, path = "/api/v1/licences/verify", tag = "hall", request_body = VerifyRequest, responses((status = 200, body = VerifyResult)))]
+pub async fn verify(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiJson(r): ApiJson<VerifyRequest>,
+) -> Result<Json<VerifyResult>, ApiError> {
+    let (verdict, payload) = s
+        .app
+        .verify_licence_token(&r.token)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let (verdict, reason) = verdict_parts(&verdict);
+    Ok(Json(VerifyResult {
+        verdict,
+        reason,
+        payload: payload.map(|p| serde_json::to_value(p).unwrap_or_default()),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+/// Revoke a licence, with the reason (the approver over its issuer).
+#[utoipa::path(post, path = "/api/v1/licences/{number}/revoke", tag = "hall", params(("number" = String, Path)), request_body = RevokeRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn revoke(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(r): ApiJson<RevokeRequest>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .revoke_licence(&actor, &number, &r.reason)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKey {
+    pub org: String,
+    /// ed25519, hex.
+    pub public_key: String,
+}
+
+/// The public key of every organisation that signs.
+#[utoipa::path(get, path = "/api/v1/keys", tag = "hall", responses((status = 200, body = [PublicKey])))]
+pub async fn keys(State(s): State<AppState>, lang: Lang) -> Result<Json<Vec<PublicKey>>, ApiError> {
+    let keys = s
+        .app
+        .public_keys()
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(
+        keys.into_iter()
+            .map(|(org, public_key)| PublicKey { org, public_key })
+            .collect(),
+    ))
+}
