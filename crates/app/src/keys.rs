@@ -123,6 +123,9 @@ mod tests {
             "another organisation"
         );
         assert!(Kek::from_hex("abc").is_err());
-        assert_eq!(Kek::from_hex(&kek.to_hex()).map(|k| k.0).ok(), Some([3; 32]));
+        assert_eq!(
+            Kek::from_hex(&kek.to_hex()).map(|k| k.0).ok(),
+            Some([3; 32])
+        );
     }
 }

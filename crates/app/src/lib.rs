@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod demo;
+pub mod disclosure;
 pub mod hall;
 pub mod identity;
 pub mod journal;

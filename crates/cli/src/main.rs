@@ -220,7 +220,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match &cli.command {
         Command::Serve { listen: addr } => {
             let app = open_app(&cli).await?;
-            spawn_workers(&app);
+            app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
             sunshine_web::serve(app, listener).await?;
@@ -231,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let (loaded, logins) = sunshine_app::demo::load(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+            app.spawn_workers();
             let where_ = cli
                 .database_url
                 .clone()
@@ -326,26 +327,6 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Bench { command } => bench::run(&cli, command).await?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The serving process's background work: versions whose effective date
-/// has come are put in force at start and then once a minute.
-fn spawn_workers(app: &Arc<App>) {
-    let app = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match app.put_due_versions_in_force().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    versions = n,
-                    "versions put in force on their effective date"
-                ),
-                Err(e) => tracing::error!(error = %e, "putting due versions in force failed"),
-            }
-        }
-    });
 }
 
 fn format_of(file: &std::path::Path) -> anyhow::Result<sunshine_app::catalog::io::Format> {

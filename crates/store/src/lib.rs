@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod db;
+pub mod disclosure;
 pub mod hall;
 pub mod identity;
 pub mod journal;

@@ -233,6 +233,8 @@ impl TestApp {
 
 /// Serve the app on a free loopback port.
 async fn serve(app: Arc<App>) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    // The same background work as a serving process: the disclosure board, due versions.
+    app.spawn_workers();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = sunshine_web::router(app);

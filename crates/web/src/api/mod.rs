@@ -3,6 +3,7 @@
 //! that serves the routes.
 
 pub mod catalog;
+pub mod disclosure;
 pub mod hall;
 pub mod identity;
 pub mod journal;
@@ -23,6 +24,7 @@ use crate::AppState;
     modifiers(&BearerAuth),
     tags(
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
+        (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)")
@@ -70,6 +72,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))
         .routes(routes!(licence::keys))
+        .routes(routes!(disclosure::cases))
+        .routes(routes!(disclosure::stats))
         .routes(routes!(identity::issue_token))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))

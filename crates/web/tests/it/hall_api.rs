@@ -433,3 +433,94 @@ async fn bad_applications_are_refused_with_their_fields_and_counter_cases_are_re
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields(&body), ["applicant"]);
 }
+
+#[tokio::test]
+async fn the_public_board_shows_cases_masked_and_never_a_sensitive_one() {
+    let base = &shared_demo().base;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let (item_id, guide) = city_item().await;
+    let (_, case) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
+        )
+        .await;
+    let number = case["number"].as_str().expect("number").to_string();
+    act(&clerk, &number, json!({"command": "accept"})).await;
+
+    // The board follows the journal in the background; wait for the case to show as accepted.
+    let public = Api::new(base);
+    let mut row = Value::Null;
+    for _ in 0..100 {
+        let (_, rows) = public
+            .get(&format!(
+                "/api/v1/disclosure/cases?item_id={item_id}&limit=500"
+            ))
+            .await;
+        if let Some(r) = rows.as_array().and_then(|rows| {
+            rows.iter()
+                .find(|r| r["number"] == number.as_str() && r["state"] == "in_process")
+        }) {
+            row = r.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        row["applicant"], "王某",
+        "the board shows the applicant masked: {row}"
+    );
+    assert_eq!(row["on_time"], true);
+    assert!(row["promised_due"].is_string());
+
+    // A sensitive item's case, registered at the counter, never reaches the board.
+    let admin = Api::as_user(base, "admin").await;
+    let (_, all) = admin
+        .get("/api/v1/catalog/versions?state=in_library&limit=500")
+        .await;
+    let mut sensitive_case = None;
+    for v in all["items"].as_array().expect("items") {
+        let (_, full) = admin
+            .get(&format!("/api/v1/catalog/versions/{}", v["id"]))
+            .await;
+        if full["spec"]["sensitive"] == true && full["spec"]["region"] == "330100" {
+            let applicant =
+                json!({"kind": "person", "name": "李四", "id_number": "11010519491231002X"});
+            let (status, c) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": v["item_id"], "applicant": applicant, "answers": answers_for(&full["spec"]["form"])})).await;
+            assert_eq!(status, StatusCode::CREATED, "{c}");
+            sensitive_case = Some(c["number"].as_str().expect("number").to_string());
+            break;
+        }
+    }
+    let sensitive_case = sensitive_case.expect("the demo has a sensitive city item");
+    // A later public case shows once the board has read past the sensitive one, which stays absent.
+    let applicant = json!({"kind": "enterprise", "name": "杭州后来者有限公司", "credit_code": "91350100M000100Y43"});
+    let (_, later) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
+    let later = later["number"].as_str().expect("number").to_string();
+    let mut board = Value::Null;
+    for _ in 0..100 {
+        let (_, rows) = public.get("/api/v1/disclosure/cases?limit=500").await;
+        if rows.to_string().contains(&later) {
+            board = rows;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(board.is_array(), "the board caught up with the later case");
+    let text = board.to_string();
+    assert!(
+        !text.contains(&sensitive_case),
+        "a sensitive item's case is not on the board"
+    );
+    for secret in ["11010519491231002X", "33010619900101123X", "13812341234"] {
+        assert!(!text.contains(secret), "the board never shows {secret}");
+    }
+    let (status, figures) = public.get("/api/v1/disclosure/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(figures["by_department"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .any(|f| f["cases"].as_i64().unwrap_or(0) > 0));
+}

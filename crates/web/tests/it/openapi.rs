@@ -32,6 +32,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/licences/verify"),
     ("post", "/api/v1/licences/{number}/revoke"),
     ("get", "/api/v1/keys"),
+    ("get", "/api/v1/disclosure/cases"),
+    ("get", "/api/v1/disclosure/stats"),
     ("post", "/api/v1/auth/tokens"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/staff"),

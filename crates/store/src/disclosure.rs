@@ -1,0 +1,141 @@
+//! The public board's projection of cases: only what the public may see.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::Result;
+
+/// A case as the public board shows it. No identity number, phone, address
+/// or material ever enters this table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoardCase {
+    pub number: String,
+    pub item_id: i64,
+    pub item_name: String,
+    pub department: String,
+    pub region: String,
+    pub applicant_public: String,
+    pub channel: String,
+    pub state: String,
+    pub submitted_at: i64,
+    pub accepted_at: Option<i64>,
+    pub promised_due: Option<String>,
+    pub completed_at: Option<i64>,
+    pub completed_on: Option<String>,
+    /// The journal entry that last changed it.
+    pub seq: i64,
+}
+
+pub async fn upsert(conn: &mut AnyConnection, c: &BoardCase) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO disclosure_cases (number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         ON CONFLICT (number) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at, promised_due = excluded.promised_due, \
+         completed_at = excluded.completed_at, completed_on = excluded.completed_on, seq = excluded.seq",
+    )
+    .bind(&c.number)
+    .bind(c.item_id)
+    .bind(&c.item_name)
+    .bind(&c.department)
+    .bind(&c.region)
+    .bind(&c.applicant_public)
+    .bind(&c.channel)
+    .bind(&c.state)
+    .bind(c.submitted_at)
+    .bind(c.accepted_at)
+    .bind(c.promised_due.clone())
+    .bind(c.completed_at)
+    .bind(c.completed_on.clone())
+    .bind(c.seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What to show; empty filters do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter {
+    pub department: Option<String>,
+    pub region: Option<String>,
+    pub item_id: Option<i64>,
+    pub state: Option<String>,
+    pub after_seq: Option<i64>,
+    pub limit: i64,
+}
+
+pub async fn list(conn: &mut AnyConnection, f: &BoardFilter) -> Result<Vec<BoardCase>> {
+    let rows = sqlx::query(
+        "SELECT number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq \
+         FROM disclosure_cases WHERE ($1 = '' OR department = $1) AND ($2 = '' OR region = $2) AND ($3 = 0 OR item_id = $3) AND ($4 = '' OR state = $4) AND seq > $5 \
+         ORDER BY seq DESC LIMIT $6",
+    )
+    .bind(f.department.clone().unwrap_or_default())
+    .bind(f.region.clone().unwrap_or_default())
+    .bind(f.item_id.unwrap_or(0))
+    .bind(f.state.clone().unwrap_or_default())
+    .bind(f.after_seq.unwrap_or(0))
+    .bind(f.limit.clamp(1, 500))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BoardCase {
+                number: r.try_get("number")?,
+                item_id: r.try_get("item_id")?,
+                item_name: r.try_get("item_name")?,
+                department: r.try_get("department")?,
+                region: r.try_get("region")?,
+                applicant_public: r.try_get("applicant_public")?,
+                channel: r.try_get("channel")?,
+                state: r.try_get("state")?,
+                submitted_at: r.try_get("submitted_at")?,
+                accepted_at: r.try_get("accepted_at")?,
+                promised_due: r.try_get("promised_due")?,
+                completed_at: r.try_get("completed_at")?,
+                completed_on: r.try_get("completed_on")?,
+                seq: r.try_get("seq")?,
+            })
+        })
+        .collect()
+}
+
+/// The board's figures for one department or region.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoardStats {
+    pub key: String,
+    pub total: i64,
+    pub accepted: i64,
+    pub done: i64,
+    pub on_time: i64,
+    pub online: i64,
+    /// Sum over done cases of (completion − acceptance), microseconds.
+    pub done_micros: i64,
+}
+
+/// Figures grouped by `department` or `region`.
+pub async fn stats(conn: &mut AnyConnection, by_region: bool) -> Result<Vec<BoardStats>> {
+    let key = if by_region { "region" } else { "department" };
+    let rows = sqlx::query(&format!(
+        "SELECT {key} AS k, COUNT(*) AS total, \
+         CAST(SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS accepted, \
+         CAST(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) AS BIGINT) AS done, \
+         CAST(SUM(CASE WHEN state = 'delivered' AND completed_on <= promised_due THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+         CAST(SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS BIGINT) AS online, \
+         CAST(SUM(CASE WHEN state = 'delivered' AND accepted_at IS NOT NULL THEN completed_at - accepted_at ELSE 0 END) AS BIGINT) AS done_micros \
+         FROM disclosure_cases GROUP BY {key} ORDER BY {key}"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BoardStats {
+                key: r.try_get("k")?,
+                total: r.try_get("total")?,
+                accepted: r.try_get("accepted")?,
+                done: r.try_get("done")?,
+                on_time: r.try_get("on_time")?,
+                online: r.try_get("online")?,
+                done_micros: r.try_get("done_micros")?,
+            })
+        })
+        .collect()
+}
