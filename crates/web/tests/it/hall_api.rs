@@ -524,3 +524,75 @@ async fn the_public_board_shows_cases_masked_and_never_a_sensitive_one() {
         .iter()
         .any(|f| f["cases"].as_i64().unwrap_or(0) > 0));
 }
+
+#[tokio::test]
+async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
+    let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let public = Api::new(&t.base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
+        .await;
+    let item_id = list["items"][0]["item_id"].as_i64().expect("item");
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    let mut numbers = vec![];
+    for _ in 0..3 {
+        let (_, c) = citizen
+            .post(
+                "/api/v1/hall/applications",
+                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
+            )
+            .await;
+        numbers.push(c["number"].as_str().expect("number").to_string());
+    }
+    t.app.run_disclosure().await.expect("board");
+    t.restart().await.expect("restart");
+    let citizen = Api {
+        token: citizen.token.clone(),
+        ..Api::new(&t.base)
+    };
+    for _ in 0..2 {
+        let (_, c) = citizen
+            .post(
+                "/api/v1/hall/applications",
+                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
+            )
+            .await;
+        numbers.push(c["number"].as_str().expect("number").to_string());
+    }
+    t.app.run_disclosure().await.expect("board");
+    assert_eq!(
+        t.app.run_disclosure().await.expect("board"),
+        0,
+        "nothing left to read"
+    );
+    let (_, board) = Api::new(&t.base)
+        .get("/api/v1/disclosure/cases?limit=500")
+        .await;
+    let on_board: Vec<&str> = board
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["number"].as_str())
+        .collect();
+    for n in &numbers {
+        assert_eq!(
+            on_board.iter().filter(|b| *b == n).count(),
+            1,
+            "{n} is on the board exactly once"
+        );
+    }
+    let mut c = t.app.db.read().await.expect("conn");
+    let (head, _) = sunshine_store::journal::head(&mut c).await.expect("head");
+    assert_eq!(
+        sunshine_store::journal::cursor(&mut c, sunshine_app::disclosure::CONSUMER)
+            .await
+            .expect("cursor"),
+        head,
+        "the cursor stands at the head"
+    );
+    drop(c);
+    t.stop().await;
+}
