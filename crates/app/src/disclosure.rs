@@ -113,7 +113,9 @@ async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<()> {
         // Cases of sensitive items are never shown publicly.
         return Ok(());
     }
+    let rating = sunshine_store::hall::rating(tx.conn(), &case.number).await?;
     let row = BoardCase {
+        rating,
         number: case.number,
         item_id: case.item_id,
         item_name: version.spec.name,

@@ -358,6 +358,48 @@ impl App {
             .await
     }
 
+    /// The applicant rates the service after the decision (1 to 5, with a comment).
+    pub async fn rate_case(
+        &self,
+        actor: &Actor,
+        number: &str,
+        rating: i64,
+        comment: &str,
+    ) -> Result<()> {
+        let now = self.now_micros();
+        let (actor, number, comment) = (
+            actor.clone(),
+            number.to_string(),
+            comment.trim().to_string(),
+        );
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    let case = store::case_by_number(tx.conn(), &number)
+                        .await?
+                        .ok_or_else(not_found)?;
+                    if !is_applicant(&actor, &case) {
+                        return Err(not_found());
+                    }
+                    let rated = store::rating(tx.conn(), &number).await?.is_some();
+                    rules::check_rating(&case.facts.state, rated, rating, &comment)?;
+                    store::set_rating(tx.conn(), &number, rating, &comment).await?;
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("case/{number}"),
+                            "hall.case_rated",
+                            json!({"rating": rating, "comment": comment}),
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// A case, for the staff of its department or its applicant.
     pub async fn case_for(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
         let mut conn = self.db.read().await?;

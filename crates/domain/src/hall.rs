@@ -188,5 +188,44 @@ pub fn check_penalty(
     Ok(d)
 }
 
+/// An applicant rates the service once, after the decision: 1 (bad) to 5
+/// (good), with a comment of at most 500 characters.
+pub fn check_rating(
+    state: &CaseState,
+    already_rated: bool,
+    rating: i64,
+    comment: &str,
+) -> Result<(), Refusal> {
+    if !state.is_decided() {
+        return Err(Refusal::conflict(
+            "not_decided",
+            "办件作出决定后才能评价",
+            "A case can be rated once it is decided",
+        ));
+    }
+    if already_rated {
+        return Err(Refusal::conflict(
+            "already_rated",
+            "每个办件只能评价一次",
+            "A case is rated once",
+        ));
+    }
+    if !(1..=5).contains(&rating) {
+        return Err(Refusal::field(
+            "rating",
+            "评价应为1至5分",
+            "A rating is 1 to 5",
+        ));
+    }
+    if comment.chars().count() > 500 || !crate::refusal::is_clean_text(comment) {
+        return Err(Refusal::field(
+            "comment",
+            "评价内容不超过500个字符，且不能包含控制字符",
+            "A comment has at most 500 characters and no control characters",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

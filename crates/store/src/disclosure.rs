@@ -23,14 +23,16 @@ pub struct BoardCase {
     pub completed_on: Option<String>,
     /// The journal entry that last changed it.
     pub seq: i64,
+    /// The applicant's rating, 1 to 5, once given.
+    pub rating: Option<i64>,
 }
 
 pub async fn upsert(conn: &mut AnyConnection, c: &BoardCase) -> Result<()> {
     sqlx::query(
-        "INSERT INTO disclosure_cases (number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+        "INSERT INTO disclosure_cases (number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq, rating) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (number) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at, promised_due = excluded.promised_due, \
-         completed_at = excluded.completed_at, completed_on = excluded.completed_on, seq = excluded.seq",
+         completed_at = excluded.completed_at, completed_on = excluded.completed_on, seq = excluded.seq, rating = excluded.rating",
     )
     .bind(&c.number)
     .bind(c.item_id)
@@ -46,6 +48,7 @@ pub async fn upsert(conn: &mut AnyConnection, c: &BoardCase) -> Result<()> {
     .bind(c.completed_at)
     .bind(c.completed_on.clone())
     .bind(c.seq)
+    .bind(c.rating)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -64,7 +67,7 @@ pub struct BoardFilter {
 
 pub async fn list(conn: &mut AnyConnection, f: &BoardFilter) -> Result<Vec<BoardCase>> {
     let rows = sqlx::query(
-        "SELECT number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq \
+        "SELECT number, item_id, item_name, department, region, applicant_public, channel, state, submitted_at, accepted_at, promised_due, completed_at, completed_on, seq, rating \
          FROM disclosure_cases WHERE ($1 = '' OR department = $1) AND ($2 = '' OR region = $2) AND ($3 = 0 OR item_id = $3) AND ($4 = '' OR state = $4) AND seq > $5 \
          ORDER BY seq DESC LIMIT $6",
     )
@@ -93,6 +96,7 @@ pub async fn list(conn: &mut AnyConnection, f: &BoardFilter) -> Result<Vec<Board
                 completed_at: r.try_get("completed_at")?,
                 completed_on: r.try_get("completed_on")?,
                 seq: r.try_get("seq")?,
+                rating: r.try_get("rating")?,
             })
         })
         .collect()
@@ -109,6 +113,8 @@ pub struct BoardStats {
     pub online: i64,
     /// Sum over done cases of (completion − acceptance), microseconds.
     pub done_micros: i64,
+    pub ratings: i64,
+    pub rating_sum: i64,
 }
 
 /// Figures grouped by `department` or `region`.
@@ -120,7 +126,9 @@ pub async fn stats(conn: &mut AnyConnection, by_region: bool) -> Result<Vec<Boar
          CAST(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END) AS BIGINT) AS done, \
          CAST(SUM(CASE WHEN state = 'delivered' AND completed_on <= promised_due THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
          CAST(SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END) AS BIGINT) AS online, \
-         CAST(SUM(CASE WHEN state = 'delivered' AND accepted_at IS NOT NULL THEN completed_at - accepted_at ELSE 0 END) AS BIGINT) AS done_micros \
+         CAST(SUM(CASE WHEN state = 'delivered' AND accepted_at IS NOT NULL THEN completed_at - accepted_at ELSE 0 END) AS BIGINT) AS done_micros, \
+         CAST(SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS ratings, \
+         CAST(SUM(CASE WHEN rating IS NOT NULL THEN rating ELSE 0 END) AS BIGINT) AS rating_sum \
          FROM disclosure_cases GROUP BY {key} ORDER BY {key}"
     ))
     .fetch_all(&mut *conn)
@@ -135,6 +143,8 @@ pub async fn stats(conn: &mut AnyConnection, by_region: bool) -> Result<Vec<Boar
                 on_time: r.try_get("on_time")?,
                 online: r.try_get("online")?,
                 done_micros: r.try_get("done_micros")?,
+                ratings: r.try_get("ratings")?,
+                rating_sum: r.try_get("rating_sum")?,
             })
         })
         .collect()

@@ -291,3 +291,31 @@ pub async fn revoke_licence(
         .await?;
     Ok(())
 }
+
+/// Record the applicant's rating of a case (1 to 5) and their comment.
+pub async fn set_rating(
+    conn: &mut AnyConnection,
+    number: &str,
+    rating: i64,
+    comment: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE cases SET rating = $1, rating_comment = $2 WHERE number = $3")
+        .bind(rating)
+        .bind(comment)
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The rating of a case, if it has one.
+pub async fn rating(conn: &mut AnyConnection, number: &str) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT rating FROM cases WHERE number = $1")
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<i64>, _>("rating"))
+        .transpose()?
+        .flatten())
+}

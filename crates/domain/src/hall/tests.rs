@@ -454,3 +454,22 @@ proptest! {
         prop_assert!(corrections <= 1 && extensions <= 1);
     }
 }
+
+#[test]
+fn a_case_is_rated_once_after_its_decision_from_one_to_five() {
+    assert!(
+        check_rating(&CaseState::InProcess { step: 0 }, false, 5, "").is_err(),
+        "not before the decision"
+    );
+    assert!(check_rating(&CaseState::Delivered, false, 5, "办事很快").is_ok());
+    assert!(
+        check_rating(&CaseState::Refused, false, 1, "").is_ok(),
+        "a refused applicant may rate too"
+    );
+    assert!(
+        check_rating(&CaseState::Delivered, true, 4, "").is_err(),
+        "once"
+    );
+    assert!(check_rating(&CaseState::Delivered, false, 6, "").is_err());
+    assert!(check_rating(&CaseState::Delivered, false, 0, "").is_err());
+}

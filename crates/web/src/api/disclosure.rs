@@ -43,6 +43,8 @@ pub struct BoardRow {
     pub on_time: Option<bool>,
     /// The journal sequence of its last change.
     pub seq: i64,
+    /// The applicant's rating of the service, 1 to 5.
+    pub rating: Option<i64>,
 }
 
 /// The live board of cases, newest change first.
@@ -94,6 +96,7 @@ pub async fn cases(
                     completed_at: c.completed_at.map(|t| from_micros(t).to_string()),
                     on_time,
                     seq: c.seq,
+                    rating: c.rating,
                 }
             })
             .collect(),
@@ -113,6 +116,9 @@ pub struct Figures {
     pub online_rate: f64,
     /// Average days from acceptance to delivery.
     pub average_days: Option<f64>,
+    /// Applicants' average rating, 1 to 5.
+    pub average_rating: Option<f64>,
+    pub ratings: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,6 +147,8 @@ pub async fn stats(State(s): State<AppState>, lang: Lang) -> Result<Json<BoardFi
                 },
                 average_days: (r.done > 0)
                     .then(|| r.done_micros as f64 / r.done as f64 / 86_400_000_000.0),
+                average_rating: (r.ratings > 0).then(|| r.rating_sum as f64 / r.ratings as f64),
+                ratings: r.ratings,
                 key: r.key,
                 cases: r.total,
                 accepted: r.accepted,

@@ -251,3 +251,28 @@ pub async fn track(
         completed_at: c.completed_at.map(time),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (good).
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The applicant rates the service once the case is decided.
+#[utoipa::path(post, path = "/api/v1/hall/cases/{number}/rating", tag = "hall", params(("number" = String, Path)), request_body = RatingRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rate(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(r): ApiJson<RatingRequest>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .rate_case(&actor, &number, r.rating, &r.comment)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -68,6 +68,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::command))
         .routes(routes!(hall::my_cases))
         .routes(routes!(hall::track))
+        .routes(routes!(hall::rate))
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))

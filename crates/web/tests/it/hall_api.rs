@@ -249,6 +249,36 @@ async fn a_citizen_applies_and_a_clerk_takes_the_case_through_every_step_to_deli
         (Some("revoked"), Some("申请人以欺骗手段取得许可"))
     );
 
+    // The applicant rates the service once; nobody else can.
+    let rate = |api: &Api, body: Value| {
+        let (api, path) = (
+            Api {
+                token: api.token.clone(),
+                ..Api::new(&api.base)
+            },
+            format!("/api/v1/hall/cases/{number}/rating"),
+        );
+        async move { api.post(&path, body).await.0 }
+    };
+    assert_eq!(
+        rate(&clerk, json!({"rating": 5})).await,
+        StatusCode::NOT_FOUND,
+        "only the applicant rates"
+    );
+    assert_eq!(
+        rate(&citizen, json!({"rating": 9})).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        rate(&citizen, json!({"rating": 5, "comment": "办理高效"})).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        rate(&citizen, json!({"rating": 4})).await,
+        StatusCode::CONFLICT,
+        "once"
+    );
+
     let (status, mine) = citizen.get("/api/v1/hall/my-cases").await;
     assert_eq!(status, StatusCode::OK);
     assert!(mine

@@ -28,6 +28,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/hall/cases/{number}/commands"),
     ("get", "/api/v1/hall/my-cases"),
     ("get", "/api/v1/hall/track"),
+    ("post", "/api/v1/hall/cases/{number}/rating"),
     ("get", "/api/v1/licences/{number}"),
     ("post", "/api/v1/licences/verify"),
     ("post", "/api/v1/licences/{number}/revoke"),
