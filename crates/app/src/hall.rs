@@ -358,6 +358,89 @@ impl App {
             .await
     }
 
+    /// Charge one of the item's catalogued fees at its standard amount, while
+    /// the case is being handled.
+    pub async fn charge_fee(
+        &self,
+        actor: &Actor,
+        number: &str,
+        name: &str,
+        amount_fen: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let now = self.now_micros();
+        let (actor, orgs, number, name) = (
+            actor.clone(),
+            self.orgs(),
+            number.to_string(),
+            name.trim().to_string(),
+        );
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<(String, i64)>>> {
+                    Box::pin(async move {
+                        let (case, spec) = handled_case(tx, &orgs, &actor, &number).await?;
+                        if !matches!(
+                            case.facts.state,
+                            sunshine_domain::hall::CaseState::InProcess { .. }
+                                | sunshine_domain::hall::CaseState::Suspended { .. }
+                        ) {
+                            return Err(Refusal::conflict(
+                                "not_in_process",
+                                "只能在办理中收费",
+                                "Fees are charged while the case is handled",
+                            )
+                            .into());
+                        }
+                        rules::check_fee(&spec.fees, &name, amount_fen)?;
+                        store::insert_charge(tx.conn(), &number, &name, amount_fen, now).await?;
+                        tx.journal(
+                            now,
+                            entry(
+                                &actor,
+                                format!("case/{number}"),
+                                "hall.fee_charged",
+                                json!({"fee": name, "amount_fen": amount_fen}),
+                            ),
+                        )
+                        .await?;
+                        Ok(store::charges(tx.conn(), &number).await?)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// For a penalty item: the circumstance from its discretion standard and
+    /// the amount, which must lie within that circumstance's range.
+    pub async fn decide_penalty(
+        &self,
+        actor: &Actor,
+        number: &str,
+        circumstance: usize,
+        amount_fen: i64,
+    ) -> Result<serde_json::Value> {
+        let now = self.now_micros();
+        let (actor, orgs, number) = (actor.clone(), self.orgs(), number.to_string());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<serde_json::Value>> {
+                Box::pin(async move {
+                    let (case, spec) = handled_case(tx, &orgs, &actor, &number).await?;
+                    if spec.item_type != sunshine_domain::catalog::ItemType::Penalty {
+                        return Err(Refusal::conflict("not_a_penalty", "只有行政处罚事项才有处罚决定", "Only a penalty item's case has a penalty").into());
+                    }
+                    if !matches!(case.facts.state, sunshine_domain::hall::CaseState::InProcess { .. }) {
+                        return Err(Refusal::conflict("not_in_process", "只能在办理中作出处罚决定", "A penalty is decided while the case is handled").into());
+                    }
+                    let d = rules::check_penalty(&spec.discretion, circumstance, amount_fen)?;
+                    let penalty = json!({"circumstance": d.circumstance, "measure": d.measure, "amount_fen": amount_fen});
+                    store::set_penalty(tx.conn(), &number, &penalty).await?;
+                    tx.journal(now, entry(&actor, format!("case/{number}"), "hall.penalty_decided", penalty.clone())).await?;
+                    Ok(penalty)
+                })
+            })
+            .await
+    }
+
     /// The applicant rates the service after the decision (1 to 5, with a comment).
     pub async fn rate_case(
         &self,
@@ -437,6 +520,31 @@ impl App {
         let mut conn = self.db.read().await?;
         Ok(store::cases_of_applicant(&mut conn, actor.user_id, 200).await?)
     }
+}
+
+/// A case the actor may handle, with the spec of the version it began on.
+async fn handled_case(
+    tx: &mut WriteTx,
+    orgs: &crate::OrgDirectory,
+    actor: &Actor,
+    number: &str,
+) -> Result<(CaseRow, ItemSpec)> {
+    let case = store::case_by_number(tx.conn(), number)
+        .await?
+        .ok_or_else(not_found)?;
+    let department = sunshine_domain::ids::OrgCode::parse(&case.department)
+        .map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
+    allow(
+        orgs,
+        actor,
+        &Action::HandleCase {
+            department: &department,
+        },
+    )?;
+    let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((case, version.spec))
 }
 
 /// The clock's part of a command: acceptance starts it, special procedures

@@ -319,3 +319,59 @@ pub async fn rating(conn: &mut AnyConnection, number: &str) -> Result<Option<i64
         .transpose()?
         .flatten())
 }
+
+/// Record a fee charged on a case (in fen).
+pub async fn insert_charge(
+    conn: &mut AnyConnection,
+    number: &str,
+    name: &str,
+    amount_fen: i64,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO case_charges (case_number, name, amount_fen, charged_at) VALUES ($1, $2, $3, $4)")
+        .bind(number)
+        .bind(name)
+        .bind(amount_fen)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The fees charged on a case: (name, amount in fen), in order.
+pub async fn charges(conn: &mut AnyConnection, number: &str) -> Result<Vec<(String, i64)>> {
+    let rows =
+        sqlx::query("SELECT name, amount_fen FROM case_charges WHERE case_number = $1 ORDER BY id")
+            .bind(number)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("amount_fen")?)))
+        .collect()
+}
+
+/// Record a penalty case's decided circumstance, measure and amount (JSON).
+pub async fn set_penalty(
+    conn: &mut AnyConnection,
+    number: &str,
+    penalty: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query("UPDATE cases SET penalty = $1 WHERE number = $2")
+        .bind(json(penalty)?)
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn penalty(conn: &mut AnyConnection, number: &str) -> Result<Option<serde_json::Value>> {
+    let row = sqlx::query("SELECT penalty FROM cases WHERE number = $1")
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let text: Option<String> = row
+        .map(|r| r.try_get::<Option<String>, _>("penalty"))
+        .transpose()?
+        .flatten();
+    text.map(|t| parse("penalty", &t)).transpose()
+}

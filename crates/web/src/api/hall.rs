@@ -276,3 +276,66 @@ pub async fn rate(
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FeeRequest {
+    /// The name of one of the item's catalogued fees.
+    pub name: String,
+    /// Its standard amount, in fen.
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Charge {
+    pub name: String,
+    pub amount_fen: i64,
+}
+
+/// Charge a catalogued fee at its standard amount; every charge of the case comes back.
+#[utoipa::path(post, path = "/api/v1/hall/cases/{number}/fees", tag = "hall", params(("number" = String, Path)), request_body = FeeRequest, security(("bearer" = [])),
+    responses((status = 200, body = [Charge]), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn charge_fee(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(r): ApiJson<FeeRequest>,
+) -> Result<Json<Vec<Charge>>, ApiError> {
+    let charges = s
+        .app
+        .charge_fee(&actor, &number, &r.name, r.amount_fen)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(
+        charges
+            .into_iter()
+            .map(|(name, amount_fen)| Charge { name, amount_fen })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PenaltyRequest {
+    /// The index of the circumstance in the item's discretion standard.
+    pub circumstance: usize,
+    /// The fine, in fen, within that circumstance's range.
+    pub amount_fen: i64,
+}
+
+/// Decide a penalty case's measure from the item's discretion standard.
+#[utoipa::path(post, path = "/api/v1/hall/cases/{number}/penalty", tag = "hall", params(("number" = String, Path)), request_body = PenaltyRequest, security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_penalty(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(r): ApiJson<PenaltyRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let penalty = s
+        .app
+        .decide_penalty(&actor, &number, r.circumstance, r.amount_fen)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(penalty))
+}

@@ -69,6 +69,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::my_cases))
         .routes(routes!(hall::track))
         .routes(routes!(hall::rate))
+        .routes(routes!(hall::charge_fee))
+        .routes(routes!(hall::decide_penalty))
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))

@@ -626,3 +626,138 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
     drop(c);
     t.stop().await;
 }
+
+/// A city item in the library of the given type, with a predicate on its guide.
+async fn city_item_where(item_type: &str, pred: impl Fn(&Value) -> bool) -> Option<(i64, Value)> {
+    let public = Api::new(&shared_demo().base);
+    let (_, list) = public
+        .get(&format!(
+            "/api/v1/catalog/items?region=330100&type={item_type}&limit=200"
+        ))
+        .await;
+    for i in list["items"].as_array()? {
+        let (_, guide) = public
+            .get(&format!("/api/v1/catalog/items/{}", i["item_id"]))
+            .await;
+        if pred(&guide["guide"]) {
+            return Some((i["item_id"].as_i64()?, guide["guide"].clone()));
+        }
+    }
+    None
+}
+
+async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> String {
+    let applicant = json!({"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"});
+    let (status, case) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let number = case["number"].as_str().expect("number").to_string();
+    assert_eq!(
+        act(clerk, &number, json!({"command": "accept"})).await.0,
+        StatusCode::OK
+    );
+    number
+}
+
+#[tokio::test]
+async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discretion_range() {
+    let clerk = Api::as_user(&shared_demo().base, "clerk").await;
+    let mut fee_item = None;
+    for t in [
+        "licensing",
+        "public_service",
+        "levy",
+        "confirmation",
+        "other",
+    ] {
+        if let Some(found) = city_item_where(t, |g| {
+            !g["fees"].as_array().map(Vec::is_empty).unwrap_or(true)
+        })
+        .await
+        {
+            fee_item = Some(found);
+            break;
+        }
+    }
+    let (item_id, guide) = fee_item.expect("the demo has a city item with a fee");
+    let number = accepted_counter_case(&clerk, item_id, &guide).await;
+    let fee = &guide["fees"][0];
+    let (name, standard) = (
+        fee["name"].as_str().expect("name"),
+        fee["standard_fen"].as_i64().expect("amount"),
+    );
+    let charge = |body: Value| {
+        let (api, path) = (
+            Api {
+                token: clerk.token.clone(),
+                ..Api::new(&clerk.base)
+            },
+            format!("/api/v1/hall/cases/{number}/fees"),
+        );
+        async move { api.post(&path, body).await }
+    };
+    assert_eq!(
+        charge(json!({"name": "加急服务费", "amount_fen": 100}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not in the catalogue"
+    );
+    assert_eq!(
+        charge(json!({"name": name, "amount_fen": standard + 1}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "above the standard"
+    );
+    let (status, charges) = charge(json!({"name": name, "amount_fen": standard})).await;
+    assert_eq!(status, StatusCode::OK, "{charges}");
+    assert_eq!(charges, json!([{"name": name, "amount_fen": standard}]));
+    assert_eq!(
+        clerk
+            .post(
+                &format!("/api/v1/hall/cases/{number}/penalty"),
+                json!({"circumstance": 0, "amount_fen": 100})
+            )
+            .await
+            .0,
+        StatusCode::CONFLICT,
+        "not a penalty item"
+    );
+
+    let (item_id, guide) = city_item_where("penalty", |g| {
+        !g["discretion"]
+            .as_array()
+            .map(Vec::is_empty)
+            .unwrap_or(true)
+    })
+    .await
+    .expect("a city penalty item");
+    let number = accepted_counter_case(&clerk, item_id, &guide).await;
+    let d = &guide["discretion"][0];
+    let (min, max) = (
+        d["min_fen"].as_i64().expect("min"),
+        d["max_fen"].as_i64().expect("max"),
+    );
+    let path = format!("/api/v1/hall/cases/{number}/penalty");
+    assert_eq!(
+        clerk
+            .post(&path, json!({"circumstance": 0, "amount_fen": max + 1}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "above the range"
+    );
+    assert_eq!(
+        clerk
+            .post(&path, json!({"circumstance": 99, "amount_fen": min}))
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no such circumstance"
+    );
+    let (status, penalty) = clerk
+        .post(&path, json!({"circumstance": 0, "amount_fen": min}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{penalty}");
+    assert_eq!(penalty["measure"], d["measure"]);
+}

@@ -29,6 +29,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/hall/my-cases"),
     ("get", "/api/v1/hall/track"),
     ("post", "/api/v1/hall/cases/{number}/rating"),
+    ("post", "/api/v1/hall/cases/{number}/fees"),
+    ("post", "/api/v1/hall/cases/{number}/penalty"),
     ("get", "/api/v1/licences/{number}"),
     ("post", "/api/v1/licences/verify"),
     ("post", "/api/v1/licences/{number}/revoke"),
