@@ -68,25 +68,9 @@ pub enum CaseAction {
 }
 
 impl CaseAction {
-    pub fn name(&self) -> &'static str {
-        match self {
-            CaseAction::Accept => "accepted",
-            CaseAction::NotAccept { .. } => "not_accepted",
-            CaseAction::RequestCorrection { .. } => "correction_requested",
-            CaseAction::SupplyCorrection => "correction_supplied",
-            CaseAction::Claim => "claimed",
-            CaseAction::Pass => "passed",
-            CaseAction::ReturnTo { .. } => "returned",
-            CaseAction::RequestOpinions { .. } => "opinions_requested",
-            CaseAction::GiveOpinion { .. } => "opinion_given",
-            CaseAction::Suspend { .. } => "suspended",
-            CaseAction::Resume => "resumed",
-            CaseAction::Extend { .. } => "extended",
-            CaseAction::Approve => "approved",
-            CaseAction::Refuse { .. } => "refused",
-            CaseAction::Deliver => "delivered",
-            CaseAction::Withdraw => "withdrawn",
-        }
+    /// The journal event this command writes.
+    pub fn event_type(&self) -> &'static str {
+        event_type(self)
     }
 
     fn to_domain(&self, clerk: i64) -> CaseCommand {
@@ -350,7 +334,7 @@ impl App {
                         let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
                         crate::licence::issue(tx, &kek, &orgs, &actor, &case, &version.spec, today.to_string(), now).await?;
                     }
-                    let payload = json!({"action": action.name(), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
+                    let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
                     Ok(case)
                 })

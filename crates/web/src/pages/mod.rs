@@ -173,6 +173,16 @@ pub fn error_page(c: Chrome, e: AppError) -> Response {
     (status, render(&ErrorPage { c, title, message })).into_response()
 }
 
+/// A form whose CSRF token is not the session's.
+pub fn bad_token(c: Chrome) -> Response {
+    let r = sunshine_domain::Refusal::forbidden(
+        "bad_csrf",
+        "表单已过期，请返回刷新后重试",
+        "The form has expired; go back, reload and try again",
+    );
+    error_page(c, r.into())
+}
+
 pub async fn not_found(lang: Lang, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         let r = sunshine_domain::Refusal::not_found("接口", "API route");

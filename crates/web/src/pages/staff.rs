@@ -14,20 +14,11 @@ use sunshine_domain::refusal::Refusal;
 
 use super::item_form::{form_field, FormErrors, ItemForm};
 use super::public::{paging, region_options, rows, type_options, Row, SpecView};
-use super::{error_page, opts, render, Chrome, Opt};
+use super::{bad_token, error_page, opts, render, Chrome, Opt};
 use crate::api::catalog::{history_entry, parse_date, HistoryEntry, ListQuery};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
-
-fn bad_token(c: Chrome) -> Response {
-    let r = Refusal::forbidden(
-        "bad_csrf",
-        "表单已过期，请返回刷新后重试",
-        "The form has expired; go back, reload and try again",
-    );
-    error_page(c, r.into())
-}
 
 #[derive(Template)]
 #[template(path = "staff/workbench.html")]

@@ -9,7 +9,7 @@ use sunshine_app::identity::NewStaff;
 use sunshine_app::AppError;
 use sunshine_domain::identity::Role;
 
-use super::{error_page, opts, render, Chrome, Opt};
+use super::{bad_token, error_page, opts, render, Chrome, Opt};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
@@ -176,12 +176,7 @@ pub async fn create(
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/users");
     if !csrf_ok(&session, &f.csrf) {
-        let r = sunshine_domain::Refusal::forbidden(
-            "bad_csrf",
-            "表单已过期，请返回刷新后重试",
-            "The form has expired; go back, reload and try again",
-        );
-        return error_page(c, r.into());
+        return bad_token(c);
     }
     let new = NewStaff {
         login: f.login.trim().to_string(),
