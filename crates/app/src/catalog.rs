@@ -82,7 +82,7 @@ impl App {
             .write(
                 move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
                     Box::pin(async move {
-                        let version_id =
+                        let (_, version_id) =
                             insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now)
                                 .await?;
                         load(tx, version_id).await
@@ -390,7 +390,7 @@ impl App {
 
 /// Insert an item and its first version in a given state (draft for the
 /// editor; any state for an import), with its journal entry. Which version
-/// is in force is the caller's to set.
+/// is in force is the caller's to set. Returns (item, version).
 pub(crate) async fn insert_new_item(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -399,7 +399,7 @@ pub(crate) async fn insert_new_item(
     version_no: i64,
     effective: Option<Date>,
     now: i64,
-) -> Result<i64> {
+) -> Result<(i64, i64)> {
     let item_id = match store::insert_item(tx.conn(), &spec.code, spec.region.as_str(), now).await {
         Err(sunshine_store::StoreError::Duplicate(_)) => {
             return Err(Refusal::field(
@@ -411,28 +411,21 @@ pub(crate) async fn insert_new_item(
         }
         other => other?,
     };
-    let version_id =
-        store::insert_version(tx.conn(), item_id, version_no, state, spec, now).await?;
-    if state != VersionState::Draft {
-        store::set_state(tx.conn(), version_id, state, effective, None, now).await?;
-    }
-    let mut payload = json!({"version_id": version_id, "version_no": version_no, "code": spec.code, "name": spec.name, "state": state.as_str()});
-    if let Some(d) = effective {
-        payload["effective_date"] = json!(d.to_string());
-    }
     let event = if state == VersionState::Draft && version_no == 1 {
         "catalog.item_created"
     } else {
         "catalog.item_imported"
     };
-    tx.journal(now, entry(actor, subject(item_id), event, payload))
-        .await?;
-    Ok(version_id)
+    let version_id = insert_version_of(
+        tx, actor, item_id, spec, state, version_no, effective, event, now,
+    )
+    .await?;
+    Ok((item_id, version_id))
 }
 
-/// Insert a further version of an imported item, with its journal entry.
+/// Insert a version of an item in a given state, with its journal entry.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_imported_version(
+pub(crate) async fn insert_version_of(
     tx: &mut WriteTx,
     actor: &Actor,
     item_id: i64,
@@ -440,6 +433,7 @@ pub(crate) async fn insert_imported_version(
     state: VersionState,
     version_no: i64,
     effective: Option<Date>,
+    event: &'static str,
     now: i64,
 ) -> Result<i64> {
     let version_id =
@@ -451,11 +445,8 @@ pub(crate) async fn insert_imported_version(
     if let Some(d) = effective {
         payload["effective_date"] = json!(d.to_string());
     }
-    tx.journal(
-        now,
-        entry(actor, subject(item_id), "catalog.item_imported", payload),
-    )
-    .await?;
+    tx.journal(now, entry(actor, subject(item_id), event, payload))
+        .await?;
     Ok(version_id)
 }
 

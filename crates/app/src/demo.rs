@@ -211,23 +211,3 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     tracing::info!("demo data loaded");
     Ok((true, logins))
 }
-
-impl App {
-    /// A staff member as an actor, by login: for set-up and benchmarks that act
-    /// inside the process, never for requests.
-    pub async fn staff_actor(&self, login: &str) -> Result<Actor> {
-        let mut conn = self.db.read().await?;
-        let user = sunshine_store::identity::find_user_by_login(&mut conn, login)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no staff account {login}"))?;
-        let grants = sunshine_store::identity::grants_of(&mut conn, user.id).await?;
-        Ok(Actor {
-            user_id: user.id,
-            login: user.login,
-            display_name: user.display_name,
-            kind: user.kind,
-            org: user.org,
-            grants,
-        })
-    }
-}

@@ -154,6 +154,17 @@ impl App {
             .await
     }
 
+    /// A staff member as an actor, by login: for set-up, the CLI and benchmarks
+    /// that act inside the process, never for requests.
+    pub async fn staff_actor(&self, login: &str) -> Result<Actor> {
+        let mut conn = self.db.read().await?;
+        let user = store::find_user_by_login(&mut conn, login)
+            .await?
+            .filter(|u| u.kind == UserKind::Staff)
+            .ok_or_else(|| anyhow::anyhow!("no staff account {login}"))?;
+        actor_of(&mut conn, user).await
+    }
+
     /// The session behind a cookie, if it is live.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let mut conn = self.db.read().await?;
@@ -471,44 +482,6 @@ impl App {
                 })
             })
             .await
-    }
-
-    /// Add an organisation under an existing one.
-    pub async fn add_org(&self, actor: &Actor, org: Organisation) -> Result<()> {
-        if let Some(parent) = &org.parent {
-            if !self.orgs().tree.contains(parent) {
-                return Err(Refusal::field(
-                    "parent",
-                    "上级机构不存在",
-                    "The parent organisation does not exist",
-                )
-                .into());
-            }
-            self.authorize(actor, &Action::ManageStaff { org: parent })?;
-        } else if self.orgs().tree.contains(&org.code) || !self.orgs().list.is_empty() {
-            return Err(Refusal::field(
-                "parent",
-                "只能有一个顶级机构",
-                "There can be only one top organisation",
-            )
-            .into());
-        }
-        if org.name.trim().is_empty() {
-            return Err(Refusal::field("name", "此项不能为空", "This field is required").into());
-        }
-        let now = self.now_micros();
-        let actor = actor.clone();
-        self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::insert_org(tx.conn(), &org, now).await?;
-                    let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
-                    tx.journal(now, entry(&actor, format!("org/{}", org.code), "identity.org_added", payload)).await?;
-                    Ok(())
-                })
-            })
-            .await?;
-        self.reload_orgs().await
     }
 
     /// Set up the organisation tree of a new platform: allowed only while it has none.

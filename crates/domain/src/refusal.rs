@@ -98,6 +98,16 @@ impl Refusal {
     }
 }
 
+impl Refusal {
+    /// Each field's reason in the language asked for.
+    pub fn field_messages<C: FromIterator<(String, String)>>(&self, lang: &str) -> C {
+        self.fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get(lang).to_string()))
+            .collect()
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message.en)?;

@@ -56,13 +56,6 @@ pub async fn get_org(conn: &mut AnyConnection, code: &OrgCode) -> Result<Option<
     row.as_ref().map(org_row).transpose()
 }
 
-pub async fn count_orgs(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM organisations")
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")?)
-}
-
 /// A user as stored.
 #[derive(Debug, Clone)]
 pub struct UserRow {

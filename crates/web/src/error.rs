@@ -54,11 +54,7 @@ impl ApiError {
                 error: ErrorDetail {
                     code: r.code.to_string(),
                     message: r.message.get(lang.code()).to_string(),
-                    fields: r
-                        .fields
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.get(lang.code()).to_string()))
-                        .collect(),
+                    fields: r.field_messages(lang.code()),
                 },
             },
         }

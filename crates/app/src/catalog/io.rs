@@ -15,9 +15,7 @@ use sunshine_domain::refusal::Refusal;
 use sunshine_store::catalog as store;
 use sunshine_store::WriteTx;
 
-use super::{
-    insert_imported_version, insert_new_item, region_government, set_in_force_after_import,
-};
+use super::{insert_new_item, insert_version_of, region_government, set_in_force_after_import};
 use crate::{App, Result};
 
 /// One item in an export: its latest version and where it stands.
@@ -468,7 +466,7 @@ impl App {
                                 };
                                 let version_id = match item_id {
                                     None => {
-                                        let id = insert_new_item(
+                                        let (item, id) = insert_new_item(
                                             tx,
                                             &actor,
                                             &r.spec,
@@ -478,13 +476,11 @@ impl App {
                                             now,
                                         )
                                         .await?;
-                                        item_id = store::get_version(tx.conn(), id)
-                                            .await?
-                                            .map(|v| v.item_id);
+                                        item_id = Some(item);
                                         id
                                     }
                                     Some(item) => {
-                                        insert_imported_version(
+                                        insert_version_of(
                                             tx,
                                             &actor,
                                             item,
@@ -492,6 +488,7 @@ impl App {
                                             r.state,
                                             r.version_no,
                                             effective,
+                                            "catalog.item_imported",
                                             now,
                                         )
                                         .await?

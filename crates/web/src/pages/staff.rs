@@ -698,11 +698,7 @@ pub async fn import(
             })
         }
         Err(AppError::Refused(r)) => {
-            let errors = r
-                .fields
-                .iter()
-                .map(|(k, v)| (k.clone(), v.get(lang.code()).to_string()))
-                .collect();
+            let errors = r.field_messages(lang.code());
             let message = r.message.get(lang.code()).to_string();
             (
                 crate::error::status_of(r.kind),

@@ -188,11 +188,7 @@ pub async fn create(
     match s.app.create_staff(&session.actor, new).await {
         Ok(_) => Redirect::to("/staff/users").into_response(),
         Err(AppError::Refused(r)) => {
-            let errors = r
-                .fields
-                .iter()
-                .map(|(k, v)| (k.clone(), v.get(lang.code()).to_string()))
-                .collect();
+            let errors = r.field_messages(lang.code());
             let status = crate::error::status_of(r.kind);
             let message = r.message.get(lang.code()).to_string();
             let f = StaffForm {
