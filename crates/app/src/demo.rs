@@ -95,8 +95,8 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
         },
     ];
     logins.push(DemoLogin {
-        login: "editor.<region>, approver.<region>".into(),
-        what: "an editor and an approver for each region with items (e.g. editor.330106)",
+        login: "editor.<region>, approver.<region>, clerk.<region>".into(),
+        what: "an editor, an approver and a case clerk for each region with items (e.g. clerk.330106)",
     });
     if !app.orgs().list.is_empty() {
         return Ok((false, logins));
@@ -165,6 +165,39 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
         let login = login.to_string();
         async move { app.staff_actor(&login).await }
     };
+    // The clerks hold the posts of their departments' process steps: the
+    // city's clerk those of the city's items, a clerk per district the rest.
+    let mut posts: std::collections::BTreeSet<(String, OrgCode, String)> = Default::default();
+    for item in &items {
+        let government = crate::catalog::region_government(&item.spec);
+        let clerk = if government == city {
+            "clerk".to_string()
+        } else {
+            format!("clerk.{government}")
+        };
+        for step in &item.spec.steps {
+            posts.insert((
+                clerk.clone(),
+                item.spec.implementing_body.clone(),
+                step.post.clone(),
+            ));
+        }
+    }
+    for r in regions.iter().filter(|r| **r != city) {
+        app.create_staff(
+            &admin,
+            staff(
+                &format!("clerk.{r}"),
+                &format!("{r}承办员"),
+                r,
+                "case_clerk",
+            ),
+        )
+        .await?;
+    }
+    for (clerk, org, post) in posts {
+        app.assign_post(&admin, &clerk, org.as_str(), &post).await?;
+    }
     let reviewer = actor("reviewer").await?;
     for (n, item) in items.into_iter().enumerate() {
         let government = crate::catalog::region_government(&item.spec);

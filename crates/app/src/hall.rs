@@ -255,6 +255,8 @@ impl App {
                         clock: None,
                         promised_due: None,
                         legal_due: None,
+                        step_due: None,
+                        bundle_number: None,
                         submitted_at: now,
                         accepted_at: None,
                         decided_at: None,
@@ -291,6 +293,7 @@ impl App {
                 Box::pin(async move {
                     let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
                     let department = sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
+                    let spec = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?.spec;
                     match &action {
                         CaseAction::Withdraw | CaseAction::SupplyCorrection => {
                             if !is_applicant(&actor, &case) {
@@ -302,6 +305,14 @@ impl App {
                             allow(&orgs, &actor, &Action::HandleCase { department: &asked })?;
                         }
                         CaseAction::Extend { .. } => allow(&orgs, &actor, &Action::ExtendCase { department: &department })?,
+                        CaseAction::Claim => {
+                            // A step is signed for by a clerk holding its post (签收).
+                            let post = case.facts.state.step().and_then(|i| spec.steps.get(i)).map(|s| s.post.as_str());
+                            match post {
+                                Some(post) => allow(&orgs, &actor, &Action::ClaimStep { department: &department, post })?,
+                                None => allow(&orgs, &actor, &Action::HandleCase { department: &department })?,
+                            }
+                        }
                         _ => allow(&orgs, &actor, &Action::HandleCase { department: &department })?,
                     }
                     if let CaseAction::RequestOpinions { orgs: asked } = &action {
@@ -321,20 +332,14 @@ impl App {
                         CaseAction::Deliver | CaseAction::NotAccept { .. } | CaseAction::Withdraw => case.completed_at = Some(now),
                         _ => {}
                     }
-                    if let Some(clock) = &case.clock {
-                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
-                        let due = |limit: TimeLimit| rules::due_date(&calendar, clock, limit, today).map(|d| d.to_string()).map_err(|e| AppError::Internal(e.into()));
-                        case.promised_due = Some(due(version.spec.promised_limit)?);
-                        case.legal_due = Some(due(version.spec.legal_limit)?);
-                    }
+                    set_due_dates(&mut case, &calendar, &spec, today)?;
                     case.updated_at = now;
                     store::update_case(tx.conn(), &case).await?;
                     if matches!(action, CaseAction::Approve) {
                         // An approval produces its signed e-licence in the same transaction.
-                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
-                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &version.spec, today.to_string(), now).await?;
+                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &spec, today.to_string(), now).await?;
                     }
-                    let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
+                    let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due, "step_due": case.step_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
                     Ok(case)
                 })
@@ -531,16 +536,41 @@ async fn handled_case(
     Ok((case, version.spec))
 }
 
+/// The case's promised and legal due dates, and its current step's, from the
+/// clock: the same domain rule that supervision uses.
+fn set_due_dates(
+    case: &mut CaseRow,
+    calendar: &sunshine_domain::calendar::Calendar,
+    spec: &ItemSpec,
+    today: jiff::civil::Date,
+) -> Result<()> {
+    let Some(clock) = &case.clock else {
+        return Ok(());
+    };
+    let due = |clock: &CaseClock, limit: TimeLimit| {
+        rules::due_date(calendar, clock, limit, today)
+            .map(|d| d.to_string())
+            .map_err(|e| AppError::Internal(e.into()))
+    };
+    case.promised_due = Some(due(clock, spec.promised_limit)?);
+    case.legal_due = Some(due(clock, spec.legal_limit)?);
+    let step = case.facts.state.step().and_then(|i| spec.steps.get(i));
+    case.step_due = match step {
+        Some(step) => Some(due(&clock.step_clock(), step.limit)?),
+        None => None,
+    };
+    Ok(())
+}
+
 /// The clock's part of a command: acceptance starts it, special procedures
 /// stop and restart it, an extension lengthens it.
 fn apply_clock(case: &mut CaseRow, action: &CaseAction, today: jiff::civil::Date) {
     match action {
-        CaseAction::Accept => {
-            case.clock = Some(CaseClock {
-                accepted_on: today,
-                stops: vec![],
-                extension: WorkingDays(0),
-            })
+        CaseAction::Accept => case.clock = Some(CaseClock::start(today)),
+        CaseAction::Pass | CaseAction::ReturnTo { .. } => {
+            if let Some(c) = case.clock.as_mut() {
+                c.step_started_on = Some(today);
+            }
         }
         CaseAction::Suspend { .. } => {
             if let Some(c) = case.clock.as_mut() {

@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sunshine_domain::identity::{
-    validate_login, validate_password, Actor, Grant, Organisation, Role, UserKind,
+    validate_login, validate_password, Actor, Grant, Organisation, Post, Role, UserKind,
 };
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::journal::NewEntry;
@@ -252,12 +252,7 @@ impl App {
         if let Err((zh, en)) = validate_password(&new.password) {
             e.add("password", zh, en);
         }
-        let org = OrgCode::parse(&new.org)
-            .ok()
-            .filter(|o| self.orgs().tree.contains(o));
-        if org.is_none() {
-            e.add("org", "机构不存在", "No such organisation");
-        }
+        let org = self.known_org(&mut e, &new.org);
         let mut roles = vec![];
         for r in &new.roles {
             match Role::parse(r) {
@@ -313,12 +308,7 @@ impl App {
             );
             None
         });
-        let org = OrgCode::parse(org)
-            .ok()
-            .filter(|o| self.orgs().tree.contains(o));
-        if org.is_none() {
-            e.add("org", "机构不存在", "No such organisation");
-        }
+        let org = self.known_org(&mut e, org);
         e.check()?;
         let (Some(role), Some(org)) = (role, org) else {
             return Err(anyhow::anyhow!("checked above").into());
@@ -329,12 +319,7 @@ impl App {
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
                 Box::pin(async move {
-                    let user = store::find_user_by_login(tx.conn(), &login)
-                        .await?
-                        .filter(|u| u.kind == UserKind::Staff);
-                    let Some(user) = user else {
-                        return Err(Refusal::not_found("工作人员", "Staff member").into());
-                    };
+                    let user = staff_member(tx, &login).await?;
                     let grant = Grant {
                         role,
                         org: org.clone(),
@@ -359,6 +344,62 @@ impl App {
                         ),
                     )
                     .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// An organisation code that names one in the tree, or a field error.
+    fn known_org(&self, e: &mut FieldErrors, org: &str) -> Option<OrgCode> {
+        let org = OrgCode::parse(org)
+            .ok()
+            .filter(|o| self.orgs().tree.contains(o));
+        if org.is_none() {
+            e.add("org", "机构不存在", "No such organisation");
+        }
+        org
+    }
+
+    /// Give a staff member a post (岗位) in an organisation, so that they can
+    /// sign for the process steps of that post. Holding it twice is no change.
+    pub async fn assign_post(
+        &self,
+        actor: &Actor,
+        login: &str,
+        org: &str,
+        post: &str,
+    ) -> Result<()> {
+        let mut e = FieldErrors::default();
+        let org = self.known_org(&mut e, org);
+        let name = sunshine_domain::identity::validate_post_name(post)
+            .map_err(|(zh, en)| e.add("post", zh, en))
+            .ok();
+        e.check()?;
+        let (Some(org), Some(name)) = (org, name) else {
+            return Err(anyhow::anyhow!("checked above").into());
+        };
+        self.authorize(actor, &Action::ManageStaff { org: &org })?;
+        let now = self.now_micros();
+        let (actor, login) = (actor.clone(), login.to_string());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    let user = staff_member(tx, &login).await?;
+                    let post = Post { org, name };
+                    if store::insert_post(tx.conn(), user.id, &post).await? {
+                        let payload = json!({"org": post.org.as_str(), "post": post.name});
+                        tx.journal(
+                            now,
+                            entry(
+                                &actor,
+                                format!("user/{}", user.id),
+                                "identity.post_assigned",
+                                payload,
+                            ),
+                        )
+                        .await?;
+                    }
                     Ok(())
                 })
             })
@@ -558,6 +599,7 @@ impl App {
             kind: UserKind::Staff,
             org: Some(org.clone()),
             grants,
+            posts: vec![],
         })
     }
 
@@ -621,9 +663,18 @@ async fn insert_token(tx: &mut WriteTx, actor: &Actor, name: &str, now: i64) -> 
     Ok(token)
 }
 
-/// A user with their grants, as an actor.
+/// A staff account by login, inside a write.
+async fn staff_member(tx: &mut WriteTx, login: &str) -> Result<UserRow> {
+    store::find_user_by_login(tx.conn(), login)
+        .await?
+        .filter(|u| u.kind == UserKind::Staff)
+        .ok_or_else(|| Refusal::not_found("工作人员", "Staff member").into())
+}
+
+/// A user with their grants and posts, as an actor.
 async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
     let grants = store::grants_of(conn, user.id).await?;
+    let posts = store::posts_of(conn, user.id).await?;
     Ok(Actor {
         user_id: user.id,
         login: user.login,
@@ -631,6 +682,7 @@ async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Acto
         kind: user.kind,
         org: user.org,
         grants,
+        posts,
     })
 }
 
@@ -658,6 +710,7 @@ pub fn system_actor() -> Actor {
         kind: UserKind::Staff,
         org: None,
         grants: vec![],
+        posts: vec![],
     }
 }
 

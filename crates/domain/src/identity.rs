@@ -170,6 +170,26 @@ pub struct Grant {
     pub org: OrgCode,
 }
 
+/// A post (岗位) held in an organisation, named as the catalogue's process
+/// steps name it (e.g. 窗口受理员, 登记注册审核员).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Post {
+    pub org: OrgCode,
+    pub name: String,
+}
+
+/// A post's name: 1 to 50 characters, no control characters.
+pub fn validate_post_name(name: &str) -> Result<String, (&'static str, &'static str)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 || !crate::refusal::is_clean_text(name) {
+        return Err((
+            "岗位名称应为1至50个字符，且不能包含控制字符",
+            "A post's name has 1 to 50 characters and no control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserKind {
@@ -203,6 +223,9 @@ pub struct Actor {
     /// The staff member's own organisation.
     pub org: Option<OrgCode>,
     pub grants: Vec<Grant>,
+    /// The posts (岗位) the staff member holds: a process step is signed for
+    /// only by a holder of its post.
+    pub posts: Vec<Post>,
 }
 
 impl Actor {

@@ -37,6 +37,11 @@ pub enum Action<'a> {
     RegisterAtCounter { department: &'a OrgCode },
     /// Accept, handle and decide the cases of a department's items.
     HandleCase { department: &'a OrgCode },
+    /// 签收: sign for a process step, as a clerk of the department holding the step's post.
+    ClaimStep {
+        department: &'a OrgCode,
+        post: &'a str,
+    },
     /// Consent to extending a case's time limit (the head's approval).
     ExtendCase { department: &'a OrgCode },
     /// See a department's cases with the applicants' details.
@@ -61,6 +66,7 @@ impl Action<'_> {
             Action::ApplyOnline => "apply_online",
             Action::RegisterAtCounter { .. } => "register_at_counter",
             Action::HandleCase { .. } => "handle_case",
+            Action::ClaimStep { .. } => "claim_step",
             Action::ExtendCase { .. } => "extend_case",
             Action::ViewCases { .. } => "view_cases",
             Action::RevokeLicence { .. } => "revoke_licence",
@@ -118,6 +124,13 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::RegisterAtCounter { department } | Action::HandleCase { department } => {
             covers(Role::CaseClerk, department)
         }
+        Action::ClaimStep { department, post } => {
+            covers(Role::CaseClerk, department)
+                && actor
+                    .posts
+                    .iter()
+                    .any(|p| p.name == *post && tree.is_within(department, &p.org))
+        }
         Action::ExtendCase { department } | Action::RevokeLicence { department } => {
             covers(Role::Approver, department)
         }
@@ -145,7 +158,7 @@ fn refuse(action: &Action<'_>) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Grant;
+    use crate::identity::{Grant, Post};
 
     fn org(s: &str) -> OrgCode {
         OrgCode::parse(s).expect("valid org code")
@@ -172,6 +185,7 @@ mod tests {
             kind: UserKind::Staff,
             org: Some(org(at)),
             grants: vec![Grant { role, org: org(at) }],
+            posts: vec![],
         }
     }
 
@@ -437,6 +451,50 @@ mod tests {
                 "a citizen: {label}"
             );
         }
+    }
+
+    /// A step is signed for by a clerk of the department who holds its post.
+    #[test]
+    fn a_step_is_claimed_only_by_a_clerk_holding_its_post() {
+        let tree = tree();
+        let dept = org("330100-002");
+        let claim = |post| Action::ClaimStep {
+            department: &dept,
+            post,
+        };
+        let mut clerk = staff(Role::CaseClerk, "330100");
+        assert!(
+            authorize(&clerk, &claim("窗口受理员"), &tree).is_err(),
+            "no post, no claim"
+        );
+        clerk.posts.push(Post {
+            org: org("330100-002"),
+            name: "窗口受理员".into(),
+        });
+        assert!(authorize(&clerk, &claim("窗口受理员"), &tree).is_ok());
+        assert!(
+            authorize(&clerk, &claim("审核员"), &tree).is_err(),
+            "another post"
+        );
+        let other = org("330100-010");
+        assert!(
+            authorize(
+                &clerk,
+                &Action::ClaimStep {
+                    department: &other,
+                    post: "窗口受理员"
+                },
+                &tree
+            )
+            .is_err(),
+            "the post is held in another department"
+        );
+        let mut approver = staff(Role::Approver, "330100");
+        approver.posts = clerk.posts.clone();
+        assert!(
+            authorize(&approver, &claim("窗口受理员"), &tree).is_err(),
+            "a post without the clerk's role is not enough"
+        );
     }
 
     #[test]

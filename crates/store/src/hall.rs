@@ -38,6 +38,10 @@ pub struct CaseRow {
     pub clock: Option<CaseClock>,
     pub promised_due: Option<String>,
     pub legal_due: Option<String>,
+    /// When the current step is due, while the case is handled.
+    pub step_due: Option<String>,
+    /// The one-stop application (一件事) this case is part of.
+    pub bundle_number: Option<String>,
     pub submitted_at: i64,
     pub accepted_at: Option<i64>,
     pub decided_at: Option<i64>,
@@ -63,8 +67,8 @@ fn channel_str(c: Channel) -> &'static str {
 pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO cases (number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, \
-         channel, answers, facts, state, submitted_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         channel, answers, facts, state, submitted_at, updated_at, bundle_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
     )
     .bind(&c.number)
     .bind(&c.query_code)
@@ -80,6 +84,7 @@ pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     .bind(json(&c.facts)?)
     .bind(c.facts.state.name())
     .bind(c.submitted_at)
+    .bind(c.bundle_number.clone())
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -89,7 +94,7 @@ pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
 pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     sqlx::query(
         "UPDATE cases SET facts = $1, state = $2, clock = $3, promised_due = $4, legal_due = $5, accepted_at = $6, \
-         decided_at = $7, completed_at = $8, updated_at = $9 WHERE id = $10",
+         decided_at = $7, completed_at = $8, updated_at = $9, step_due = $10 WHERE id = $11",
     )
     .bind(json(&c.facts)?)
     .bind(c.facts.state.name())
@@ -100,6 +105,7 @@ pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
     .bind(c.decided_at)
     .bind(c.completed_at)
     .bind(c.updated_at)
+    .bind(c.step_due.clone())
     .bind(c.id)
     .execute(&mut *conn)
     .await?;
@@ -107,7 +113,7 @@ pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
 }
 
 const COLUMNS: &str = "id, number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, channel, \
-     answers, facts, clock, promised_due, legal_due, submitted_at, accepted_at, decided_at, completed_at, updated_at";
+     answers, facts, clock, promised_due, legal_due, step_due, bundle_number, submitted_at, accepted_at, decided_at, completed_at, updated_at";
 
 fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
     let channel: String = r.try_get("channel")?;
@@ -133,6 +139,8 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
         clock: clock.as_deref().map(|c| parse("clock", c)).transpose()?,
         promised_due: r.try_get("promised_due")?,
         legal_due: r.try_get("legal_due")?,
+        step_due: r.try_get("step_due")?,
+        bundle_number: r.try_get("bundle_number")?,
         submitted_at: r.try_get("submitted_at")?,
         accepted_at: r.try_get("accepted_at")?,
         decided_at: r.try_get("decided_at")?,

@@ -1,7 +1,7 @@
 //! Organisations, users, grants, sessions and API tokens.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::identity::{Grant, OrgKind, Organisation, Role, UserKind};
+use sunshine_domain::identity::{Grant, OrgKind, Organisation, Post, Role, UserKind};
 use sunshine_domain::ids::OrgCode;
 
 use crate::{Result, StoreError};
@@ -165,6 +165,34 @@ pub async fn grants_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Gra
             Ok(Grant {
                 role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
                 org: org_code(&r.try_get::<String, _>("org")?)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_post(conn: &mut AnyConnection, user_id: i64, post: &Post) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO staff_posts (user_id, org, post) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(post.org.as_str())
+    .bind(&post.name)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn posts_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Post>> {
+    let rows =
+        sqlx::query("SELECT org, post FROM staff_posts WHERE user_id = $1 ORDER BY org, post")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Post {
+                org: org_code(&r.try_get::<String, _>("org")?)?,
+                name: r.try_get("post")?,
             })
         })
         .collect()

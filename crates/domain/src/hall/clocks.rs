@@ -19,6 +19,40 @@ pub struct CaseClock {
     pub stops: Vec<(Date, Option<Date>)>,
     /// Working days granted by an extension (延期), zero when none.
     pub extension: WorkingDays,
+    /// The day the current process step began (acceptance, or the day the
+    /// case was passed or returned to it).
+    #[serde(default)]
+    pub step_started_on: Option<Date>,
+}
+
+impl CaseClock {
+    /// The clock starting on the day of acceptance, at the first step.
+    pub fn start(accepted_on: Date) -> CaseClock {
+        CaseClock {
+            accepted_on,
+            stops: vec![],
+            extension: WorkingDays(0),
+            step_started_on: Some(accepted_on),
+        }
+    }
+
+    /// The clock of the current step alone: from the day it began, with the
+    /// stops that fell within it, and no extension (an extension is the
+    /// case's, not a step's).
+    pub fn step_clock(&self) -> CaseClock {
+        let start = self.step_started_on.unwrap_or(self.accepted_on);
+        CaseClock {
+            accepted_on: start,
+            stops: self
+                .stops
+                .iter()
+                .filter(|(_, to)| to.is_none_or(|t| t > start))
+                .map(|(from, to)| ((*from).max(start), *to))
+                .collect(),
+            extension: WorkingDays(0),
+            step_started_on: Some(start),
+        }
+    }
 }
 
 /// Days in which the clock stood still up to `today`, in the limit's unit:

@@ -65,6 +65,13 @@ impl CaseState {
             CaseState::Withdrawn => "withdrawn",
         }
     }
+    /// The process step the case is at, while it is handled.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            CaseState::InProcess { step } | CaseState::Suspended { step, .. } => Some(*step),
+            _ => None,
+        }
+    }
     pub fn is_final(&self) -> bool {
         matches!(
             self,

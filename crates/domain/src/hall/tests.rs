@@ -158,11 +158,7 @@ fn cal() -> Calendar {
 }
 
 fn clock(accepted_on: Date) -> CaseClock {
-    CaseClock {
-        accepted_on,
-        stops: vec![],
-        extension: WorkingDays(0),
-    }
+    CaseClock::start(accepted_on)
 }
 
 const TWENTY: TimeLimit = TimeLimit {
@@ -212,6 +208,31 @@ fn a_stop_over_a_holiday_week_costs_only_its_working_days() {
         Ok(2),
         "30 September and 8 October"
     );
+}
+
+#[test]
+fn a_step_counts_from_the_day_it_began_with_only_its_own_stops() {
+    const FIVE: TimeLimit = TimeLimit {
+        value: 5,
+        unit: TimeUnit::WorkingDays,
+    };
+    let mut c = clock(date(2026, 9, 21));
+    // A stop in the first step does not delay the second step.
+    c.stops.push((date(2026, 9, 22), Some(date(2026, 9, 24))));
+    c.extension = WorkingDays(10);
+    // Passed to the next step on Thursday 24 September, before the
+    // Mid-Autumn Festival (25–27 September) and the National Day week.
+    c.step_started_on = Some(date(2026, 9, 24));
+    let step = c.step_clock();
+    assert!(step.stops.is_empty(), "{:?}", step.stops);
+    assert_eq!(step.extension, WorkingDays(0), "an extension is the case's");
+    // Counted: 28, 29, 30 September, 8 and 9 October.
+    let due = due_date(&cal(), &step, FIVE, date(2026, 9, 24)).expect("covered");
+    assert_eq!(due, date(2026, 10, 9));
+    // A stop that began before the step and goes on counts only from the step's start.
+    c.stops.push((date(2026, 9, 23), None));
+    let step = c.step_clock();
+    assert_eq!(step.stops, vec![(date(2026, 9, 24), None)]);
 }
 
 #[test]

@@ -46,6 +46,10 @@ pub struct CaseView {
     /// Promised and legal due dates (Shanghai dates), once accepted.
     pub promised_due: Option<String>,
     pub legal_due: Option<String>,
+    /// When the current process step is due, while the case is handled.
+    pub step_due: Option<String>,
+    /// The one-stop application (一件事一次办) this case is part of, if any.
+    pub bundle_number: Option<String>,
     pub submitted_at: String,
     pub accepted_at: Option<String>,
     pub decided_at: Option<String>,
@@ -76,6 +80,8 @@ impl From<CaseRow> for CaseView {
             answers: c.answers,
             promised_due: c.promised_due,
             legal_due: c.legal_due,
+            step_due: c.step_due,
+            bundle_number: c.bundle_number,
             submitted_at: time(c.submitted_at),
             accepted_at: c.accepted_at.map(time),
             decided_at: c.decided_at.map(time),

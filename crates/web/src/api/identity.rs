@@ -57,6 +57,16 @@ pub struct Me {
     pub kind: String,
     pub org: Option<String>,
     pub roles: Vec<RoleView>,
+    /// The posts (岗位) held: process steps of these posts can be signed for.
+    pub posts: Vec<PostView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PostView {
+    /// The organisation the post is held in.
+    pub org: String,
+    /// The post's name as the catalogue's process steps name it, e.g. 窗口受理员.
+    pub post: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,6 +90,14 @@ pub async fn me(ApiActor(a): ApiActor) -> Json<Me> {
             .map(|g| RoleView {
                 role: g.role.as_str().into(),
                 org: g.org.to_string(),
+            })
+            .collect(),
+        posts: a
+            .posts
+            .into_iter()
+            .map(|p| PostView {
+                org: p.org.to_string(),
+                post: p.name,
             })
             .collect(),
     })
@@ -146,6 +164,25 @@ pub async fn grant_role(
 ) -> Result<StatusCode, ApiError> {
     s.app
         .grant_role(&actor, &login, &r.role, &r.org)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Give a staff member a post (岗位) in an organisation, so that they can
+/// sign for the process steps of that post (administrators of the
+/// organisation or above). Giving a post already held is no change.
+#[utoipa::path(post, path = "/api/v1/staff/{login}/posts", tag = "identity", params(("login" = String, Path)), request_body = PostView, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign_post(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    crate::error::ApiPath(login): crate::error::ApiPath<String>,
+    ApiJson(r): ApiJson<PostView>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .assign_post(&actor, &login, &r.org, &r.post)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(StatusCode::NO_CONTENT)

@@ -81,6 +81,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))
         .routes(routes!(identity::grant_role))
+        .routes(routes!(identity::assign_post))
         .routes(routes!(identity::register_citizen))
         .routes(routes!(identity::register_enterprise))
         .routes(routes!(identity::organisations))

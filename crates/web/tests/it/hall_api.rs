@@ -761,3 +761,108 @@ async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discret
     assert_eq!(status, StatusCode::OK, "{penalty}");
     assert_eq!(penalty["measure"], d["measure"]);
 }
+
+/// 签收 belongs to the step's post: a clerk of the department without it is
+/// refused until an administrator gives it; each step has its own due date.
+#[tokio::test]
+async fn a_step_is_signed_for_only_by_a_clerk_holding_its_post() {
+    let base = &shared_demo().base;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let admin = Api::as_user(base, "admin").await;
+    let (item_id, guide) = city_item().await;
+    let department = guide["implementing_body"]
+        .as_str()
+        .expect("implementing body")
+        .to_string();
+    let first_post = guide["steps"][0]["post"]
+        .as_str()
+        .expect("post")
+        .to_string();
+
+    let login = format!("newclerk{}", crate::support::unique());
+    let (status, body) = admin
+        .post(
+            "/api/v1/staff",
+            json!({"login": login, "display_name": "钱新人", "org": department,
+                   "password": sunshine_app::demo::DEMO_PASSWORD, "roles": ["case_clerk"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let newcomer = Api::as_user(base, &login).await;
+
+    let (_, case) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
+        )
+        .await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (_, accepted) = act(&newcomer, &number, json!({"command": "accept"})).await;
+    assert_eq!(accepted["state"], "in_process", "{accepted}");
+    let step_due = accepted["step_due"].as_str().expect("a step due date");
+    assert!(
+        step_due <= accepted["legal_due"].as_str().expect("legal"),
+        "{accepted}"
+    );
+
+    let (status, refused) = act(&newcomer, &number, json!({"command": "claim"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+
+    // Only an administrator gives posts, and only real ones.
+    let give = |who: &'static str, body: Value| {
+        let login = login.clone();
+        async move {
+            let api = Api::as_user(base, who).await;
+            api.post(&format!("/api/v1/staff/{login}/posts"), body)
+                .await
+        }
+    };
+    assert_eq!(
+        give("clerk", json!({"org": department, "post": first_post}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = give("admin", json!({"org": "330100-999", "post": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), vec!["org", "post"]);
+    assert_eq!(
+        admin
+            .post(
+                "/api/v1/staff/nobody-here/posts",
+                json!({"org": department, "post": first_post})
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    for _ in 0..2 {
+        let (status, body) = give("admin", json!({"org": department, "post": first_post})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let (_, me) = newcomer.get("/api/v1/me").await;
+    assert_eq!(
+        me["posts"],
+        json!([{"org": department, "post": first_post}]),
+        "held once"
+    );
+    let (status, claimed) = act(&newcomer, &number, json!({"command": "claim"})).await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    let (_, passed) = act(&newcomer, &number, json!({"command": "pass"})).await;
+    assert_eq!(passed["facts"]["state"]["step"], 1, "{passed}");
+    assert!(
+        passed["step_due"].is_string(),
+        "the next step has its own due date"
+    );
+    let second_post = guide["steps"][1]["post"].as_str().expect("post");
+    if second_post != first_post {
+        assert_eq!(
+            act(&newcomer, &number, json!({"command": "claim"})).await.0,
+            StatusCode::FORBIDDEN,
+            "the next step is another post's"
+        );
+    }
+    let (status, body) = act(&clerk, &number, json!({"command": "claim"})).await;
+    assert_eq!(status, StatusCode::OK, "the demo clerk holds it: {body}");
+}
