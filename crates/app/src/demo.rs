@@ -12,6 +12,14 @@ use crate::{App, Result};
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
 const ITEMS: &str = include_str!("../../../data/demo/items.json");
+const BUNDLES: &str = include_str!("../../../data/demo/bundles.json");
+
+#[derive(Deserialize)]
+struct DemoBundle {
+    #[serde(flatten)]
+    spec: sunshine_domain::hall::bundle::BundleSpec,
+    active: bool,
+}
 
 /// The one password of every demo account.
 pub const DEMO_PASSWORD: &str = "sunshine-demo";
@@ -240,6 +248,10 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
                     .await?;
             }
         }
+    }
+    let bundles: Vec<DemoBundle> = serde_json::from_str(BUNDLES).map_err(anyhow::Error::from)?;
+    for b in bundles {
+        app.define_bundle(&admin, b.spec, b.active).await?;
     }
     tracing::info!("demo data loaded");
     Ok((true, logins))

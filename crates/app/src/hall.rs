@@ -141,24 +141,7 @@ impl App {
             // Sensitive items are not offered publicly; they are applied for in person.
             return Err(Refusal::not_found("可申请的事项", "Item open for applications").into());
         }
-        let user = {
-            let mut conn = self.db.read().await?;
-            sunshine_store::identity::find_user(&mut conn, actor.user_id)
-                .await?
-                .ok_or_else(not_found)?
-        };
-        let applicant = match actor.kind {
-            UserKind::Citizen => Applicant::Person {
-                name: user.display_name.clone(),
-                id_number: ResidentId::parse(user.id_number.as_deref().unwrap_or(""))
-                    .map_err(|_| anyhow::anyhow!("citizen without a valid identity number"))?,
-            },
-            _ => Applicant::Enterprise {
-                name: user.display_name.clone(),
-                credit_code: CreditCode::parse(user.credit_code.as_deref().unwrap_or(""))
-                    .map_err(|_| anyhow::anyhow!("enterprise without a valid credit code"))?,
-            },
-        };
+        let applicant = self.applicant_of(actor).await?;
         self.submit(
             actor,
             item_id,
@@ -170,6 +153,28 @@ impl App {
             answers,
         )
         .await
+    }
+
+    /// The signed-in citizen or enterprise as an applicant.
+    pub(crate) async fn applicant_of(&self, actor: &Actor) -> Result<Applicant> {
+        let user = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::identity::find_user(&mut conn, actor.user_id)
+                .await?
+                .ok_or_else(not_found)?
+        };
+        Ok(match actor.kind {
+            UserKind::Citizen => Applicant::Person {
+                name: user.display_name.clone(),
+                id_number: ResidentId::parse(user.id_number.as_deref().unwrap_or(""))
+                    .map_err(|_| anyhow::anyhow!("citizen without a valid identity number"))?,
+            },
+            _ => Applicant::Enterprise {
+                name: user.display_name.clone(),
+                credit_code: CreditCode::parse(user.credit_code.as_deref().unwrap_or(""))
+                    .map_err(|_| anyhow::anyhow!("enterprise without a valid credit code"))?,
+            },
+        })
     }
 
     /// 窗口受理: a clerk registers an application taken at the counter.
@@ -229,45 +234,21 @@ impl App {
         let typed = rules::check_answers(&spec.form, &answers)?;
         let now = self.now_micros();
         let year = self.clock.today().year();
-        let mut random = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut random);
-        let query_code = QueryCode::from_random(random);
+        let new = NewCase {
+            item_id,
+            version_id,
+            spec,
+            applicant,
+            applicant_user,
+            channel,
+            answers: typed,
+            query_code: new_query_code(),
+            bundle_number: None,
+        };
         let actor = actor.clone();
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
-                Box::pin(async move {
-                    let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
-                    let number = CaseNumber { year, region: spec.region.clone(), seq }.to_string();
-                    let mut case = CaseRow {
-                        id: 0,
-                        number: number.clone(),
-                        query_code: query_code.as_str().to_string(),
-                        item_id,
-                        version_id,
-                        department: spec.implementing_body.to_string(),
-                        region: spec.region.to_string(),
-                        applicant_user,
-                        applicant_public: applicant.public_name(),
-                        applicant,
-                        channel,
-                        answers: serde_json::Value::Object(typed.into_iter().collect()),
-                        facts: CaseFacts::new(spec.steps.len()),
-                        clock: None,
-                        promised_due: None,
-                        legal_due: None,
-                        step_due: None,
-                        bundle_number: None,
-                        submitted_at: now,
-                        accepted_at: None,
-                        decided_at: None,
-                        completed_at: None,
-                        updated_at: now,
-                    };
-                    case.id = store::insert_case(tx.conn(), &case).await?;
-                    let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department, "channel": channel, "applicant": case.applicant_public});
-                    tx.journal(now, entry(&actor, format!("case/{number}"), "hall.case_submitted", payload)).await?;
-                    Ok(case)
-                })
+                Box::pin(async move { open_case(tx, &actor, new, now, year).await })
             })
             .await
     }
@@ -509,6 +490,93 @@ impl App {
         let mut conn = self.db.read().await?;
         Ok(store::cases_of_applicant(&mut conn, actor.user_id, 200).await?)
     }
+}
+
+/// A case about to be opened, its answers already checked.
+pub(crate) struct NewCase {
+    pub item_id: i64,
+    pub version_id: i64,
+    pub spec: ItemSpec,
+    pub applicant: Applicant,
+    pub applicant_user: Option<i64>,
+    pub channel: Channel,
+    pub answers: BTreeMap<String, serde_json::Value>,
+    pub query_code: QueryCode,
+    pub bundle_number: Option<String>,
+}
+
+/// A fresh query code from the operating system's randomness.
+pub(crate) fn new_query_code() -> QueryCode {
+    let mut random = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    QueryCode::from_random(random)
+}
+
+/// Number a new case in its region and year, store it and journal its submission.
+pub(crate) async fn open_case(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    new: NewCase,
+    now: i64,
+    year: i16,
+) -> Result<CaseRow> {
+    let NewCase {
+        item_id,
+        version_id,
+        spec,
+        applicant,
+        applicant_user,
+        channel,
+        answers,
+        query_code,
+        bundle_number,
+    } = new;
+    let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
+    let number = CaseNumber {
+        year,
+        region: spec.region.clone(),
+        seq,
+    }
+    .to_string();
+    let mut case = CaseRow {
+        id: 0,
+        number: number.clone(),
+        query_code: query_code.as_str().to_string(),
+        item_id,
+        version_id,
+        department: spec.implementing_body.to_string(),
+        region: spec.region.to_string(),
+        applicant_user,
+        applicant_public: applicant.public_name(),
+        applicant,
+        channel,
+        answers: serde_json::Value::Object(answers.into_iter().collect()),
+        facts: CaseFacts::new(spec.steps.len()),
+        clock: None,
+        promised_due: None,
+        legal_due: None,
+        step_due: None,
+        bundle_number,
+        submitted_at: now,
+        accepted_at: None,
+        decided_at: None,
+        completed_at: None,
+        updated_at: now,
+    };
+    case.id = store::insert_case(tx.conn(), &case).await?;
+    let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department,
+        "channel": channel, "applicant": case.applicant_public, "bundle": case.bundle_number});
+    tx.journal(
+        now,
+        entry(
+            actor,
+            format!("case/{number}"),
+            "hall.case_submitted",
+            payload,
+        ),
+    )
+    .await?;
+    Ok(case)
 }
 
 /// A case the actor may handle, with the spec of the version it began on.

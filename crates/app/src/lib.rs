@@ -2,6 +2,7 @@
 //! and the rules) for a decision, and writes the new state together with its
 //! journal entry in one transaction.
 
+pub mod bundle;
 pub mod catalog;
 pub mod demo;
 pub mod disclosure;

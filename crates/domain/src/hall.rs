@@ -3,6 +3,7 @@
 //! Pure rules; the app layer stores cases and journals every command.
 
 mod answers;
+pub mod bundle;
 mod clocks;
 pub mod licence;
 mod lifecycle;

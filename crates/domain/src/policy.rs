@@ -46,6 +46,8 @@ pub enum Action<'a> {
     ExtendCase { department: &'a OrgCode },
     /// See a department's cases with the applicants' details.
     ViewCases { department: &'a OrgCode },
+    /// Configure the one-stop bundles (一件事) a government offers.
+    DefineBundle { region_government: &'a OrgCode },
     /// Revoke an e-licence the department issued.
     RevokeLicence { department: &'a OrgCode },
 }
@@ -69,6 +71,7 @@ impl Action<'_> {
             Action::ClaimStep { .. } => "claim_step",
             Action::ExtendCase { .. } => "extend_case",
             Action::ViewCases { .. } => "view_cases",
+            Action::DefineBundle { .. } => "define_bundle",
             Action::RevokeLicence { .. } => "revoke_licence",
         }
     }
@@ -111,7 +114,8 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             covers(Role::LegalReviewer, implementing_body)
                 || holds_at(Role::Approver, region_government)
         }
-        Action::ImportCatalog { region_government } => {
+        Action::ImportCatalog { region_government }
+        | Action::DefineBundle { region_government } => {
             covers(Role::Administrator, region_government)
         }
         Action::ViewStaffCatalog => !actor.grants.is_empty(),
@@ -495,6 +499,23 @@ mod tests {
             authorize(&approver, &claim("窗口受理员"), &tree).is_err(),
             "a post without the clerk's role is not enough"
         );
+    }
+
+    #[test]
+    fn bundles_are_configured_by_the_administrators_of_their_government() {
+        let tree = tree();
+        let district = org("330106");
+        let define = Action::DefineBundle {
+            region_government: &district,
+        };
+        assert!(authorize(&staff(Role::Administrator, "330100"), &define, &tree).is_ok());
+        assert!(authorize(&staff(Role::Administrator, "330106"), &define, &tree).is_ok());
+        let city = org("330100");
+        let city_bundle = Action::DefineBundle {
+            region_government: &city,
+        };
+        assert!(authorize(&staff(Role::Administrator, "330106"), &city_bundle, &tree).is_err());
+        assert!(authorize(&staff(Role::Approver, "330100"), &define, &tree).is_err());
     }
 
     #[test]

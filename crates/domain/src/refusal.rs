@@ -134,6 +134,12 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// Take over a refusal's field errors (the first reason for a field stays).
+    pub fn absorb(&mut self, refusal: Refusal) {
+        for (field, text) in refusal.fields {
+            self.0.entry(field).or_insert(text);
+        }
+    }
     /// `None` when there was nothing wrong.
     pub fn into_refusal(self) -> Option<Refusal> {
         if self.0.is_empty() {

@@ -173,6 +173,20 @@ pub async fn cases_of_applicant(
     rows.iter().map(case_row).collect()
 }
 
+/// The cases that make up a one-stop application, in the bundle's order.
+pub async fn cases_in_bundle(
+    conn: &mut AnyConnection,
+    bundle_number: &str,
+) -> Result<Vec<CaseRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cases WHERE bundle_number = $1 ORDER BY id"
+    ))
+    .bind(bundle_number)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(case_row).collect()
+}
+
 /// Cases of a department, optionally in one state, newest first.
 pub async fn cases_of_department(
     conn: &mut AnyConnection,

@@ -56,7 +56,7 @@ pub struct CaseView {
     pub completed_at: Option<String>,
 }
 
-fn time(us: i64) -> String {
+pub(crate) fn time(us: i64) -> String {
     from_micros(us).to_string()
 }
 
@@ -246,16 +246,22 @@ pub async fn track(
         .track(&q.number, &q.code)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
-    Ok(Json(TrackView {
-        state: c.facts.state.name().to_string(),
-        number: c.number,
-        item_id: c.item_id,
-        department: c.department,
-        applicant_public: c.applicant_public,
-        promised_due: c.promised_due,
-        submitted_at: time(c.submitted_at),
-        completed_at: c.completed_at.map(time),
-    }))
+    Ok(Json(TrackView::from(&c)))
+}
+
+impl From<&CaseRow> for TrackView {
+    fn from(c: &CaseRow) -> Self {
+        TrackView {
+            state: c.facts.state.name().to_string(),
+            number: c.number.clone(),
+            item_id: c.item_id,
+            department: c.department.clone(),
+            applicant_public: c.applicant_public.clone(),
+            promised_due: c.promised_due.clone(),
+            submitted_at: time(c.submitted_at),
+            completed_at: c.completed_at.map(time),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

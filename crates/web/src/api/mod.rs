@@ -2,6 +2,7 @@
 //! `utoipa_axum`, so the OpenAPI document is generated from the same code
 //! that serves the routes.
 
+pub mod bundle;
 pub mod catalog;
 pub mod disclosure;
 pub mod hall;
@@ -71,6 +72,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::rate))
         .routes(routes!(hall::charge_fee))
         .routes(routes!(hall::decide_penalty))
+        .routes(routes!(bundle::list))
+        .routes(routes!(bundle::get, bundle::put))
+        .routes(routes!(bundle::apply))
+        .routes(routes!(bundle::track))
+        .routes(routes!(bundle::application))
+        .routes(routes!(bundle::mine))
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))

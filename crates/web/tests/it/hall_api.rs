@@ -5,30 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sunshine_testkit::shared_demo;
 
-use crate::support::{fields, Api};
-
-/// Answers that satisfy a form definition.
-fn answers_for(form: &Value) -> Value {
-    let mut out = serde_json::Map::new();
-    for f in form.as_array().into_iter().flatten() {
-        let v = match f["kind"].as_str().unwrap_or("") {
-            "number" => "100".to_string(),
-            "date" => "2026-11-01".to_string(),
-            "choice" => f["choices"][0].as_str().unwrap_or("").to_string(),
-            "bool" => "true".to_string(),
-            "phone" => "13812341234".to_string(),
-            "email" => "zhang@example.cn".to_string(),
-            "id_number" => "11010519491231002X".to_string(),
-            "credit_code" => "91350100M000100Y43".to_string(),
-            _ => "测试填写".to_string(),
-        };
-        out.insert(
-            f["key"].as_str().unwrap_or("").to_string(),
-            Value::String(v),
-        );
-    }
-    Value::Object(out)
-}
+use crate::support::{answers_for, fields, Api};
 
 /// A city item in the library with at least two steps and a form.
 async fn city_item() -> (i64, Value) {

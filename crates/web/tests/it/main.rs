@@ -3,6 +3,7 @@
 //! `SUNSHINE_TEST_DATABASE_URL` is set (CI runs both).
 
 mod browser;
+mod bundle_api;
 mod catalog_api;
 mod group_commit;
 mod hall_api;

@@ -87,3 +87,26 @@ pub fn fields(body: &Value) -> Vec<String> {
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// Answers that satisfy a form definition.
+pub fn answers_for(form: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for f in form.as_array().into_iter().flatten() {
+        let v = match f["kind"].as_str().unwrap_or("") {
+            "number" => "100".to_string(),
+            "date" => "2026-11-01".to_string(),
+            "choice" => f["choices"][0].as_str().unwrap_or("").to_string(),
+            "bool" => "true".to_string(),
+            "phone" => "13812341234".to_string(),
+            "email" => "zhang@example.cn".to_string(),
+            "id_number" => "11010519491231002X".to_string(),
+            "credit_code" => "91350100M000100Y43".to_string(),
+            _ => "测试填写".to_string(),
+        };
+        out.insert(
+            f["key"].as_str().unwrap_or("").to_string(),
+            Value::String(v),
+        );
+    }
+    Value::Object(out)
+}
