@@ -7,8 +7,15 @@ use sunshine_domain::catalog::{ItemSpec, VersionState, WorkflowStep};
 use sunshine_domain::identity::{Actor, Organisation};
 use sunshine_domain::ids::{CreditCode, OrgCode};
 
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use sunshine_domain::clock::SimulatedClock;
+
 use crate::identity::NewStaff;
 use crate::{App, Result};
+
+mod cases;
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
 const ITEMS: &str = include_str!("../../../data/demo/items.json");
@@ -58,16 +65,22 @@ pub async fn setup_platform(app: &App) -> Result<Actor> {
         .await
 }
 
+/// How far back the demo's history begins.
+const HISTORY_DAYS: i64 = 120;
+
+/// How many cases the demo's history holds.
+pub const DEMO_CASES: usize = 320;
+
 /// Load the demo once; later starts find it there and only list the logins.
 pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
+    load_with(app, DEMO_CASES).await
+}
+
+/// The demo with as many cases as asked (tests that need no history ask for none).
+pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)> {
     let orgs: Vec<Organisation> =
         serde_json::from_str(ORGANISATIONS).map_err(anyhow::Error::from)?;
     let items: Vec<DemoItem> = serde_json::from_str(ITEMS).map_err(anyhow::Error::from)?;
-    let economy = orgs
-        .iter()
-        .find(|o| o.name.contains("经济和信息化"))
-        .map(|o| o.code.clone())
-        .unwrap_or_else(|| orgs[0].code.clone());
     let mut logins = vec![
         DemoLogin {
             login: "admin".into(),
@@ -109,6 +122,29 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     if !app.orgs().list.is_empty() {
         return Ok((false, logins));
     }
+    // The demo's history is written through the real commands on a clock of
+    // its own, from some months ago up to now, so that the journal, the
+    // cases and their clocks tell a consistent story.
+    let end = app.clock.now();
+    let clock = SimulatedClock::new(
+        end.checked_sub(SignedDuration::from_hours(24 * HISTORY_DAYS))
+            .unwrap_or(end),
+    );
+    let past = app.with_clock(Arc::new(clock.clone()));
+    populate(&past, orgs, items).await?;
+    let n = cases::load(&past, &clock, end, cases).await?;
+    app.reload_orgs().await?;
+    tracing::info!(cases = n, "demo data loaded");
+    Ok((true, logins))
+}
+
+/// The organisations, the staff, the applicants, the items and the bundles.
+async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> Result<()> {
+    let economy = orgs
+        .iter()
+        .find(|o| o.name.contains("经济和信息化"))
+        .map(|o| o.code.clone())
+        .unwrap_or_else(|| orgs[0].code.clone());
     app.bootstrap_orgs(&orgs).await?;
     let admin = app
         .bootstrap_admin("admin", "系统管理员", &orgs[0].code, DEMO_PASSWORD)
@@ -253,6 +289,5 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     for b in bundles {
         app.define_bundle(&admin, b.spec, b.active).await?;
     }
-    tracing::info!("demo data loaded");
-    Ok((true, logins))
+    Ok(())
 }

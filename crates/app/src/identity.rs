@@ -165,6 +165,15 @@ impl App {
         actor_of(&mut conn, user).await
     }
 
+    /// Any account by login, as an actor (the demo acts for its citizens).
+    pub async fn account_actor(&self, login: &str) -> Result<Actor> {
+        let mut conn = self.db.read().await?;
+        let user = store::find_user_by_login(&mut conn, login)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
+        actor_of(&mut conn, user).await
+    }
+
     /// The session behind a cookie, if it is live.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let mut conn = self.db.read().await?;

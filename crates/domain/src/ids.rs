@@ -46,12 +46,7 @@ impl ResidentId {
                 "The first 17 characters must be digits and the last a digit or X",
             ));
         }
-        let sum: u32 = b[..17]
-            .iter()
-            .zip(RESIDENT_WEIGHTS)
-            .map(|(d, w)| u32::from(d - b'0') * w)
-            .sum();
-        if RESIDENT_CHECK[(sum % 11) as usize] != b[17] {
+        if ResidentId::check_char(&s[..17]) != Some(char::from(b[17])) {
             return Err(bad(
                 "身份证号码校验位不正确",
                 "The check character of the identity number is wrong",
@@ -77,6 +72,20 @@ impl ResidentId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The check character for the first 17 digits (used to make valid demo numbers).
+    pub fn check_char(first17: &str) -> Option<char> {
+        let b = first17.as_bytes();
+        if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let sum: u32 = b
+            .iter()
+            .zip(RESIDENT_WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
+        Some(char::from(RESIDENT_CHECK[(sum % 11) as usize]))
     }
 
     pub fn birth_date(&self) -> Date {

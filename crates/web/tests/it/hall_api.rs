@@ -843,3 +843,40 @@ async fn a_step_is_signed_for_only_by_a_clerk_holding_its_post() {
     let (status, body) = act(&clerk, &number, json!({"command": "claim"})).await;
     assert_eq!(status, StatusCode::OK, "the demo clerk holds it: {body}");
 }
+
+/// The demo's history: cases in every state across departments and
+/// districts, some of them late, shown masked on the public board.
+#[tokio::test]
+async fn the_demo_holds_a_few_hundred_cases_in_every_state_some_late() {
+    let public = Api::new(&shared_demo().base);
+    let mut rows = vec![];
+    for _ in 0..100 {
+        let (_, page) = public.get("/api/v1/disclosure/cases?limit=500").await;
+        rows = page.as_array().cloned().unwrap_or_default();
+        if rows.len() >= 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(rows.len() >= 200, "{} cases on the board", rows.len());
+    let states: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["state"].as_str()).collect();
+    for s in [
+        "submitted",
+        "correction_requested",
+        "not_accepted",
+        "in_process",
+        "suspended",
+        "approved",
+        "refused",
+        "delivered",
+        "withdrawn",
+    ] {
+        assert!(states.contains(s), "no demo case is {s}: {states:?}");
+    }
+    assert!(rows.iter().any(|r| r["on_time"] == false), "some are late");
+    assert!(rows.iter().any(|r| r["on_time"] == true), "most are not");
+    let regions: std::collections::BTreeSet<&str> =
+        rows.iter().filter_map(|r| r["region"].as_str()).collect();
+    assert!(regions.len() >= 5, "{regions:?}");
+}

@@ -1,0 +1,486 @@
+//! The demo's history of the hall: a few hundred cases across departments
+//! and districts, submitted over the past months and taken through the real
+//! commands to every state — some on time, some late, some still open past
+//! their promised date — so that the board, the statistics and supervision
+//! have something true to show.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use jiff::{SignedDuration, Timestamp};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sunshine_domain::catalog::{FieldKind, FormField, ItemSpec, ItemType, VersionState};
+use sunshine_domain::clock::SimulatedClock;
+use sunshine_domain::hall::{Applicant, SpecialProcedure};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
+
+use crate::hall::CaseAction;
+use crate::{App, Result};
+
+/// What a demo case comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Submitted,
+    CorrectionRequested,
+    NotAccepted,
+    Withdrawn,
+    InProcess,
+    Suspended,
+    Approved,
+    Refused,
+    Delivered,
+}
+
+/// How often each fate comes up, out of 100.
+const FATES: [(Fate, u32); 9] = [
+    (Fate::Delivered, 40),
+    (Fate::InProcess, 16),
+    (Fate::Approved, 8),
+    (Fate::Refused, 7),
+    (Fate::Submitted, 7),
+    (Fate::Suspended, 6),
+    (Fate::CorrectionRequested, 6),
+    (Fate::NotAccepted, 5),
+    (Fate::Withdrawn, 5),
+];
+
+const SURNAMES: [&str; 16] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+];
+const GIVEN: [&str; 12] = [
+    "建国", "秀英", "伟", "芳", "敏", "静", "丽娟", "强", "磊", "洋", "婷", "晓东",
+];
+const COMPANIES: [&str; 10] = [
+    "杭州湖畔餐饮管理有限公司",
+    "杭州钱塘数据服务有限公司",
+    "杭州西溪文化传媒有限公司",
+    "杭州之江建设工程有限公司",
+    "杭州良渚生物科技有限公司",
+    "杭州运河物流有限公司",
+    "杭州龙井茶业有限公司",
+    "杭州滨江软件技术有限公司",
+    "杭州千岛湖旅游开发有限公司",
+    "杭州富春环保设备有限公司",
+];
+const STREETS: [&str; 8] = [
+    "文三路",
+    "天目山路",
+    "解放路",
+    "延安路",
+    "莫干山路",
+    "江南大道",
+    "丰潭路",
+    "古墩路",
+];
+
+/// Someone applying at a counter.
+fn counter_applicant(rng: &mut StdRng) -> Applicant {
+    if rng.gen_bool(0.35) {
+        let name = COMPANIES[rng.gen_range(0..COMPANIES.len())];
+        let first17 = format!("91330100MA2{:06}", rng.gen_range(0..1_000_000u32));
+        let check = CreditCode::check_char(&first17).unwrap_or('0');
+        if let Ok(code) = CreditCode::parse(&format!("{first17}{check}")) {
+            return Applicant::Enterprise {
+                name: name.into(),
+                credit_code: code,
+            };
+        }
+    }
+    Applicant::Person {
+        name: format!(
+            "{}{}",
+            SURNAMES[rng.gen_range(0..SURNAMES.len())],
+            GIVEN[rng.gen_range(0..GIVEN.len())]
+        ),
+        id_number: resident_id(rng),
+    }
+}
+
+fn resident_id(rng: &mut StdRng) -> ResidentId {
+    loop {
+        let first17 = format!(
+            "330106{}{:02}{:02}{:03}",
+            rng.gen_range(1950..2005),
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+            rng.gen_range(0..1000)
+        );
+        if let Some(c) = ResidentId::check_char(&first17) {
+            if let Ok(id) = ResidentId::parse(&format!("{first17}{c}")) {
+                return id;
+            }
+        }
+    }
+}
+
+/// Plausible answers to an item's form.
+fn answers(
+    form: &[FormField],
+    rng: &mut StdRng,
+    today: jiff::civil::Date,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in form {
+        if !f.required && rng.gen_bool(0.3) {
+            continue;
+        }
+        let key = f.key.as_str();
+        let v = match f.kind {
+            FieldKind::Number => rng.gen_range(1..500).to_string(),
+            FieldKind::Date => today
+                .checked_add(jiff::Span::new().days(rng.gen_range(10..60)))
+                .unwrap_or(today)
+                .to_string(),
+            FieldKind::Choice => f.choices[rng
+                .gen_range(0..f.choices.len().max(1))
+                .min(f.choices.len().saturating_sub(1))]
+            .clone(),
+            FieldKind::Bool => "true".into(),
+            FieldKind::Phone => format!(
+                "13{}{:08}",
+                rng.gen_range(3..10),
+                rng.gen_range(0..100_000_000u32)
+            ),
+            FieldKind::Email => format!("applicant{}@example.cn", rng.gen_range(100..999)),
+            FieldKind::IdNumber => resident_id(rng).as_str().to_string(),
+            FieldKind::CreditCode => {
+                let first17 = format!("91330100MA2{:06}", rng.gen_range(0..1_000_000u32));
+                format!(
+                    "{first17}{}",
+                    CreditCode::check_char(&first17).unwrap_or('0')
+                )
+            }
+            FieldKind::Text | FieldKind::Textarea if key.contains("address") => format!(
+                "杭州市西湖区{}{}号",
+                STREETS[rng.gen_range(0..STREETS.len())],
+                rng.gen_range(1..400)
+            ),
+            FieldKind::Text | FieldKind::Textarea if key.contains("name") => {
+                COMPANIES[rng.gen_range(0..COMPANIES.len())].to_string()
+            }
+            FieldKind::Text => "按申请表填写".into(),
+            FieldKind::Textarea => "申请事项说明：材料齐全，按规定申请办理。".into(),
+        };
+        out.insert(f.key.clone(), v);
+    }
+    out
+}
+
+/// One demo case's plan: who handles it and what it comes to.
+struct Plan {
+    item_id: i64,
+    spec: ItemSpec,
+    clerk: Actor,
+    approver: Actor,
+    fate: Fate,
+    /// Days each step takes; a late case dawdles.
+    pace_days: i64,
+    online: Option<Actor>,
+}
+
+/// A demo case on its way: its plan, what is left to do, and its number
+/// once submitted.
+type Running = (
+    Plan,
+    std::vec::IntoIter<(SignedDuration, Do)>,
+    Option<String>,
+);
+
+/// Something done to a demo case, some time after the thing before it.
+enum Do {
+    Act(Actor, CaseAction),
+    Fee(Actor, String, i64),
+    Penalty(Actor, usize, i64),
+    Rate(Actor, i64, &'static str),
+}
+
+fn hours(h: i64) -> SignedDuration {
+    SignedDuration::from_hours(h)
+}
+
+/// What happens to a case after it is submitted, and when.
+fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
+    let clerk = || p.clerk.clone();
+    let mut out = vec![];
+    match p.fate {
+        Fate::Submitted => return out,
+        Fate::Withdrawn if p.online.is_some() => {
+            if let Some(applicant) = &p.online {
+                out.push((hours(5), Do::Act(applicant.clone(), CaseAction::Withdraw)));
+            }
+            return out;
+        }
+        Fate::NotAccepted | Fate::Withdrawn => {
+            let reason = "申请事项不属于本机关职权范围，依据《行政许可法》第三十二条第一款第（二）项不予受理，请向有关行政机关申请".into();
+            out.push((hours(3), Do::Act(clerk(), CaseAction::NotAccept { reason })));
+            return out;
+        }
+        Fate::CorrectionRequested => {
+            let what = "请补充提交经营场所产权证明复印件，并在申请表上加盖公章".into();
+            out.push((
+                hours(2),
+                Do::Act(clerk(), CaseAction::RequestCorrection { what }),
+            ));
+            return out;
+        }
+        _ => {}
+    }
+    out.push((
+        hours(rng.gen_range(1..20)),
+        Do::Act(clerk(), CaseAction::Accept),
+    ));
+    let steps = p.spec.steps.len().max(1);
+    let stop_at = match p.fate {
+        Fate::InProcess | Fate::Suspended => rng.gen_range(0..steps),
+        _ => steps,
+    };
+    for step in 0..steps {
+        let pace = hours(p.pace_days * 24 + rng.gen_range(1..6));
+        out.push((pace, Do::Act(clerk(), CaseAction::Claim)));
+        if step == stop_at {
+            if p.fate == Fate::Suspended {
+                let procedure = [
+                    SpecialProcedure::Inspection,
+                    SpecialProcedure::ExpertReview,
+                    SpecialProcedure::Testing,
+                    SpecialProcedure::Hearing,
+                ][rng.gen_range(0..4)];
+                out.push((
+                    hours(1),
+                    Do::Act(clerk(), CaseAction::Suspend { procedure }),
+                ));
+            }
+            return out;
+        }
+        if step == 0 {
+            // Fees and penalties are settled while the case is handled.
+            if let Some(fee) = p.spec.fees.first() {
+                out.push((
+                    hours(1),
+                    Do::Fee(clerk(), fee.name.clone(), fee.standard_fen),
+                ));
+            }
+            if p.spec.item_type == ItemType::Penalty && !p.spec.discretion.is_empty() {
+                let c = rng.gen_range(0..p.spec.discretion.len());
+                out.push((
+                    hours(1),
+                    Do::Penalty(clerk(), c, p.spec.discretion[c].min_fen),
+                ));
+            }
+            if p.pace_days > 5 && rng.gen_bool(0.5) {
+                out.push((
+                    hours(2),
+                    Do::Act(p.approver.clone(), CaseAction::Extend { days: 5 }),
+                ));
+            }
+        }
+        if step + 1 < steps {
+            out.push((hours(1), Do::Act(clerk(), CaseAction::Pass)));
+        }
+    }
+    let decision = if p.fate == Fate::Refused {
+        CaseAction::Refuse {
+            reason: "经审查，申请人不符合法定条件，依据《行政许可法》第三十八条第二款不予许可"
+                .into(),
+        }
+    } else {
+        CaseAction::Approve
+    };
+    out.push((hours(2), Do::Act(clerk(), decision)));
+    let delivered = match p.fate {
+        Fate::Delivered => true,
+        Fate::Refused => rng.gen_bool(0.5),
+        _ => false,
+    };
+    if delivered {
+        out.push((hours(24), Do::Act(clerk(), CaseAction::Deliver)));
+        if let Some(applicant) = &p.online {
+            let comment =
+                ["办事效率高", "窗口服务态度好", "网上办理很方便", ""][rng.gen_range(0..4)];
+            out.push((
+                hours(4),
+                Do::Rate(applicant.clone(), rng.gen_range(3..=5), comment),
+            ));
+        }
+    }
+    out
+}
+
+/// Two one-stop applications for a restaurant by the demo citizen: one
+/// decided by all three departments, one still being handled.
+async fn bundles(
+    past: &App,
+    clock: &SimulatedClock,
+    citizen: &Actor,
+    rng: &mut StdRng,
+) -> Result<()> {
+    let offer = past.bundle("OPEN-RESTAURANT").await?;
+    if !offer.available() {
+        return Ok(());
+    }
+    let tick = || {
+        clock.set(
+            past.clock
+                .now()
+                .checked_add(hours(1))
+                .unwrap_or(past.clock.now()),
+        )
+    };
+    for finished in [true, false] {
+        let form = answers(&offer.form(), rng, past.clock.today());
+        let application = past.apply_bundle(citizen, "OPEN-RESTAURANT", form).await?;
+        for case in application.cases {
+            let login = if case.region == "330100" {
+                "clerk".to_string()
+            } else {
+                format!("clerk.{}", case.region)
+            };
+            let clerk = past.staff_actor(&login).await?;
+            let mut script = vec![CaseAction::Accept];
+            if finished {
+                for step in 0..case.facts.steps {
+                    script.push(CaseAction::Claim);
+                    script.push(if step + 1 < case.facts.steps {
+                        CaseAction::Pass
+                    } else {
+                        CaseAction::Approve
+                    });
+                }
+                script.push(CaseAction::Deliver);
+            }
+            for action in script {
+                tick();
+                past.case_action(&clerk, &case.number, action).await?;
+            }
+        }
+    }
+    tick();
+    Ok(())
+}
+
+/// Load `count` cases written over the months before `end`, through `past`
+/// (the platform on the demo's own clock, which `clock` moves forward).
+pub(super) async fn load(
+    past: &App,
+    clock: &SimulatedClock,
+    end: Timestamp,
+    count: usize,
+) -> Result<usize> {
+    let mut rng = StdRng::seed_from_u64(2009);
+    let mut items: Vec<(i64, ItemSpec)> = vec![];
+    let live = {
+        let mut conn = past.db.read().await?;
+        sunshine_store::catalog::live_versions(&mut conn).await?
+    };
+    for v in live {
+        if v.state == VersionState::InLibrary {
+            items.push((v.item_id, v.spec));
+        }
+    }
+    if items.is_empty() || count == 0 {
+        return Ok(0);
+    }
+    let citizen = past.account_actor(super::DEMO_CITIZEN_ID).await?;
+    let enterprise = past.account_actor(&super::demo_credit_code()).await?;
+    let city = OrgCode::parse("330100").map_err(|b| anyhow::anyhow!(b.en))?;
+    bundles(past, clock, &citizen, &mut rng).await?;
+    // Cases arrive one after another over the months; what would happen
+    // after `end` has not happened yet, so late cases are still open.
+    let start = past.clock.now();
+    let span = end.duration_since(start).as_secs().max(1);
+    // (when, case, its next thing to do); the case's number once submitted.
+    let mut queue: BinaryHeap<Reverse<(Timestamp, usize)>> = BinaryHeap::new();
+    let mut cases: Vec<Running> = Vec::with_capacity(count);
+    for i in 0..count {
+        let (item_id, spec) = items[i % items.len()].clone();
+        let government = crate::catalog::region_government(&spec);
+        let (clerk, approver) = if government == city {
+            ("clerk".to_string(), "approver".to_string())
+        } else if government.as_str() == "330106" {
+            (format!("clerk.{government}"), "xihu.approver".to_string())
+        } else {
+            (
+                format!("clerk.{government}"),
+                format!("approver.{government}"),
+            )
+        };
+        let mut roll = rng.gen_range(0..100);
+        let mut fate = Fate::Delivered;
+        for (f, weight) in FATES {
+            if roll < weight {
+                fate = f;
+                break;
+            }
+            roll -= weight;
+        }
+        let online = (!spec.sensitive && rng.gen_bool(0.3)).then(|| {
+            if rng.gen_bool(0.5) {
+                citizen.clone()
+            } else {
+                enterprise.clone()
+            }
+        });
+        let plan = Plan {
+            item_id,
+            spec,
+            clerk: past.staff_actor(&clerk).await?,
+            approver: past.staff_actor(&approver).await?,
+            fate,
+            pace_days: if rng.gen_bool(0.12) {
+                rng.gen_range(4..9)
+            } else {
+                rng.gen_range(0..2)
+            },
+            online,
+        };
+        let steps = script(&plan, &mut rng).into_iter();
+        let arrive = start
+            .checked_add(SignedDuration::from_secs(span * i as i64 / count as i64))
+            .unwrap_or(start);
+        queue.push(Reverse((arrive, i)));
+        cases.push((plan, steps, None));
+    }
+    while let Some(Reverse((at, i))) = queue.pop() {
+        if at >= end {
+            continue;
+        }
+        clock.set(at);
+        let (plan, steps, number) = &mut cases[i];
+        match number.clone() {
+            None => {
+                let today = past.clock.today();
+                let form = answers(&plan.spec.form, &mut rng, today);
+                let case = match &plan.online {
+                    Some(applicant) => past.apply(applicant, plan.item_id, form).await?,
+                    None => {
+                        let applicant = counter_applicant(&mut rng);
+                        past.register_at_counter(&plan.clerk, plan.item_id, applicant, form)
+                            .await?
+                    }
+                };
+                *number = Some(case.number);
+            }
+            Some(n) => match steps.next().map(|(_, d)| d) {
+                Some(Do::Act(who, action)) => {
+                    past.case_action(&who, &n, action).await?;
+                }
+                Some(Do::Fee(who, name, fen)) => {
+                    past.charge_fee(&who, &n, &name, fen).await?;
+                }
+                Some(Do::Penalty(who, c, fen)) => {
+                    past.decide_penalty(&who, &n, c, fen).await?;
+                }
+                Some(Do::Rate(who, rating, comment)) => {
+                    past.rate_case(&who, &n, rating, comment).await?;
+                }
+                None => {}
+            },
+        }
+        if let Some((after, _)) = steps.as_slice().first() {
+            queue.push(Reverse((at.checked_add(*after).unwrap_or(end), i)));
+        }
+    }
+    Ok(count)
+}
