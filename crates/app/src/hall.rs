@@ -1,6 +1,8 @@
 //! The hall's commands: applying online or at a counter, and every step of a
 //! case's lifecycle, each journaled under `case/<number>`.
 
+pub mod inbox;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::BoxFuture;
@@ -21,6 +23,7 @@ use sunshine_store::hall::{self as store, CaseRow};
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
+use crate::materials::Upload;
 use crate::{allow, App, AppError, Result};
 
 /// The longest extension the law allows (行政许可法 art. 42: ten working days).
@@ -134,6 +137,7 @@ impl App {
         actor: &Actor,
         item_id: i64,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         self.authorize(actor, &Action::ApplyOnline)?;
         let (version_id, spec) = self.applicable(item_id).await?;
@@ -168,6 +172,7 @@ impl App {
             Some(actor.user_id),
             Channel::Online,
             answers,
+            materials,
         )
         .await
     }
@@ -179,6 +184,7 @@ impl App {
         item_id: i64,
         applicant: Applicant,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         let (version_id, spec) = self.applicable(item_id).await?;
         self.authorize(
@@ -210,6 +216,7 @@ impl App {
             None,
             Channel::Counter,
             answers,
+            materials,
         )
         .await
     }
@@ -225,8 +232,10 @@ impl App {
         applicant_user: Option<i64>,
         channel: Channel,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         let typed = rules::check_answers(&spec.form, &answers)?;
+        let files = crate::materials::prepare(&spec.materials, materials, channel)?;
         let now = self.now_micros();
         let year = self.clock.today().year();
         let mut random = [0u8; 8];
@@ -262,7 +271,8 @@ impl App {
                         updated_at: now,
                     };
                     case.id = store::insert_case(tx.conn(), &case).await?;
-                    let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department, "channel": channel, "applicant": case.applicant_public});
+                    crate::materials::attach(tx, &number, &files, &actor, now).await?;
+                    let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department, "channel": channel, "applicant": case.applicant_public, "materials": crate::materials::journal_list(&files)});
                     tx.journal(now, entry(&actor, format!("case/{number}"), "hall.case_submitted", payload)).await?;
                     Ok(case)
                 })

@@ -8,12 +8,14 @@ pub mod hall;
 pub mod identity;
 pub mod journal;
 pub mod licence;
+pub mod materials;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -71,6 +73,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::rate))
         .routes(routes!(hall::charge_fee))
         .routes(routes!(hall::decide_penalty))
+        .routes(uploads(routes!(materials::apply)))
+        .routes(uploads(routes!(materials::add, materials::list)))
+        .routes(routes!(materials::download))
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))
@@ -93,6 +98,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         get(move || async move { Json(doc) }),
     );
     (router, openapi)
+}
+
+/// A route that takes files: its body may be as large as a case's materials.
+fn uploads(r: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = r;
+    (
+        schemas,
+        paths,
+        method_router.layer(DefaultBodyLimit::max(crate::uploads::UPLOAD_BODY_LIMIT)),
+    )
 }
 
 /// The OpenAPI document, for tests and tools.
