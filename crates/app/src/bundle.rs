@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
-use sunshine_domain::catalog::{FormField, ItemSpec, VersionState};
+use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
 use sunshine_domain::hall::bundle::{
     self as rules, bundle_outcome, BundleItem, BundleOutcome, BundleSpec,
 };
@@ -15,14 +15,15 @@ use sunshine_domain::hall::Channel;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::Refusal;
+use sunshine_domain::refusal::{FieldErrors, Refusal};
 use sunshine_store::bundle::{self as store, BundleApplicationRow, BundleRow};
 use sunshine_store::hall::CaseRow;
 use sunshine_store::WriteTx;
 
 use crate::hall::{new_query_code, open_case, NewCase};
 use crate::identity::entry;
-use crate::{App, Result};
+use crate::materials::Upload;
+use crate::{App, AppError, Result};
 
 /// An item of a bundle as it stands in the library now.
 #[derive(Debug, Clone)]
@@ -47,6 +48,21 @@ impl BundleOffer {
                 .items
                 .iter()
                 .all(|i| matches!(&i.current, Some((_, _, spec)) if !spec.sensitive))
+    }
+
+    /// Every item's material once by name, required when any item requires
+    /// it: one file serves every item that asks for it.
+    pub fn materials(&self) -> Vec<Material> {
+        let mut out: Vec<Material> = vec![];
+        for (_, _, spec) in self.items.iter().filter_map(|i| i.current.as_ref()) {
+            for m in &spec.materials {
+                match out.iter_mut().find(|o| o.name == m.name) {
+                    Some(o) => o.required |= m.required,
+                    None => out.push(m.clone()),
+                }
+            }
+        }
+        out
     }
 
     /// Every item's form field once, in the order the items ask for them.
@@ -183,12 +199,15 @@ impl App {
     }
 
     /// 一件事一次办: apply for every item of a bundle at once. The shared form
-    /// is checked against every item's form; every case is opened, or none.
+    /// is checked against every item's form, the files (their slots are
+    /// places in `BundleOffer::materials`) against every item's materials;
+    /// every case is opened with its files, or none.
     pub async fn apply_bundle(
         &self,
         actor: &Actor,
         code: &str,
         answers: BTreeMap<String, String>,
+        uploads: Vec<Upload>,
     ) -> Result<BundleApplication> {
         self.authorize(actor, &Action::ApplyOnline)?;
         let offer = self.bundle(code).await?;
@@ -206,7 +225,37 @@ impl App {
             .filter_map(|i| i.current.clone())
             .collect();
         let forms: Vec<&[FormField]> = parts.iter().map(|(_, _, s)| s.form.as_slice()).collect();
-        let typed = rules::check_bundle_answers(&forms, &answers)?;
+        let union = offer.materials();
+        // Every fault of the form and of the files at once.
+        let mut faults = FieldErrors::default();
+        let typed = rules::check_bundle_answers(&forms, &answers).map_err(|r| faults.absorb(r));
+        if let Err(e) = crate::materials::prepare(&union, uploads.clone(), Channel::Online) {
+            match e {
+                AppError::Refused(r) => faults.absorb(r),
+                other => return Err(other),
+            }
+        }
+        faults.check()?;
+        let Ok(typed) = typed else {
+            return Err(anyhow::anyhow!("checked above").into());
+        };
+        // Each item takes the files of its own materials.
+        let mut files = Vec::with_capacity(parts.len());
+        for (_, _, spec) in &parts {
+            let own: Vec<Upload> = uploads
+                .iter()
+                .filter_map(|u| {
+                    let name = &union.get(u.slot)?.name;
+                    let slot = spec.materials.iter().position(|m| &m.name == name)?;
+                    Some(Upload { slot, ..u.clone() })
+                })
+                .collect();
+            files.push(crate::materials::prepare(
+                &spec.materials,
+                own,
+                Channel::Online,
+            )?);
+        }
         let applicant = self.applicant_of(actor).await?;
         let now = self.now_micros();
         let year = self.clock.today().year();
@@ -230,7 +279,9 @@ impl App {
                     };
                     store::insert_application(tx.conn(), &application).await?;
                     let mut cases = Vec::with_capacity(parts.len());
-                    for ((item_id, version_id, spec), answers) in parts.into_iter().zip(typed) {
+                    for (((item_id, version_id, spec), answers), files) in
+                        parts.into_iter().zip(typed).zip(files)
+                    {
                         let new = NewCase {
                             item_id,
                             version_id,
@@ -241,6 +292,7 @@ impl App {
                             answers,
                             query_code: new_query_code(),
                             bundle_number: Some(number.clone()),
+                            files,
                         };
                         cases.push(open_case(tx, &actor, new, now, year).await?);
                     }

@@ -1,6 +1,8 @@
 //! The hall's commands: applying online or at a counter, and every step of a
 //! case's lifecycle, each journaled under `case/<number>`.
 
+pub mod inbox;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::BoxFuture;
@@ -21,6 +23,7 @@ use sunshine_store::hall::{self as store, CaseRow};
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
+use crate::materials::Upload;
 use crate::{allow, App, AppError, Result};
 
 /// The longest extension the law allows (行政许可法 art. 42: ten working days).
@@ -134,6 +137,7 @@ impl App {
         actor: &Actor,
         item_id: i64,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         self.authorize(actor, &Action::ApplyOnline)?;
         let (version_id, spec) = self.applicable(item_id).await?;
@@ -151,6 +155,7 @@ impl App {
             Some(actor.user_id),
             Channel::Online,
             answers,
+            materials,
         )
         .await
     }
@@ -184,6 +189,7 @@ impl App {
         item_id: i64,
         applicant: Applicant,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         let (version_id, spec) = self.applicable(item_id).await?;
         self.authorize(
@@ -215,6 +221,7 @@ impl App {
             None,
             Channel::Counter,
             answers,
+            materials,
         )
         .await
     }
@@ -230,8 +237,10 @@ impl App {
         applicant_user: Option<i64>,
         channel: Channel,
         answers: BTreeMap<String, String>,
+        materials: Vec<Upload>,
     ) -> Result<CaseRow> {
         let typed = rules::check_answers(&spec.form, &answers)?;
+        let files = crate::materials::prepare(&spec.materials, materials, channel)?;
         let now = self.now_micros();
         let year = self.clock.today().year();
         let new = NewCase {
@@ -244,6 +253,7 @@ impl App {
             answers: typed,
             query_code: new_query_code(),
             bundle_number: None,
+            files,
         };
         let actor = actor.clone();
         self.db
@@ -503,6 +513,8 @@ pub(crate) struct NewCase {
     pub answers: BTreeMap<String, serde_json::Value>,
     pub query_code: QueryCode,
     pub bundle_number: Option<String>,
+    /// The materials handed in with it, checked.
+    pub files: Vec<crate::materials::Prepared>,
 }
 
 /// A fresh query code from the operating system's randomness.
@@ -530,6 +542,7 @@ pub(crate) async fn open_case(
         answers,
         query_code,
         bundle_number,
+        files,
     } = new;
     let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
     let number = CaseNumber {
@@ -564,8 +577,10 @@ pub(crate) async fn open_case(
         updated_at: now,
     };
     case.id = store::insert_case(tx.conn(), &case).await?;
+    crate::materials::attach(tx, &number, &files, actor, now).await?;
     let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department,
-        "channel": channel, "applicant": case.applicant_public, "bundle": case.bundle_number});
+        "channel": channel, "applicant": case.applicant_public, "bundle": case.bundle_number,
+        "materials": crate::materials::journal_list(&files)});
     tx.journal(
         now,
         entry(

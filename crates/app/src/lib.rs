@@ -11,6 +11,7 @@ pub mod identity;
 pub mod journal;
 pub mod keys;
 pub mod licence;
+pub mod materials;
 
 use std::sync::{Arc, RwLock};
 

@@ -7,6 +7,7 @@ pub mod bundle;
 mod clocks;
 pub mod licence;
 mod lifecycle;
+pub mod materials;
 
 pub use answers::check_answers;
 pub use clocks::{due_date, stopped_days, CaseClock};

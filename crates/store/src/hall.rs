@@ -214,6 +214,41 @@ pub async fn cases_of_department(
     rows.iter().map(case_row).collect()
 }
 
+/// Cases of several departments in any of `states`, the ones waiting to be
+/// accepted first, then by promised due date, oldest first.
+pub async fn cases_of_departments(
+    conn: &mut AnyConnection,
+    departments: &[String],
+    states: &[&str],
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    if departments.is_empty() || states.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases WHERE department IN ({}) AND state IN ({}) \
+         ORDER BY COALESCE(promised_due, ''), submitted_at, id LIMIT ${}",
+        list(1, departments.len()),
+        list(departments.len() + 1, states.len()),
+        departments.len() + states.len() + 1
+    );
+    let mut q = sqlx::query(&sql);
+    for d in departments {
+        q = q.bind(d);
+    }
+    for s in states {
+        q = q.bind(*s);
+    }
+    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(case_row).collect()
+}
+
 /// An organisation's signing key: the public half and the sealed secret.
 pub async fn org_key(conn: &mut AnyConnection, org: &str) -> Result<Option<(String, String)>> {
     let row = sqlx::query("SELECT public_key, sealed_secret FROM org_keys WHERE org = $1")

@@ -13,6 +13,7 @@ pub mod disclosure;
 pub mod hall;
 pub mod identity;
 pub mod journal;
+pub mod materials;
 pub mod writer;
 
 pub use db::{Backend, Db};

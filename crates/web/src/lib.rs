@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+pub mod uploads;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +29,9 @@ pub struct AppState {
     pub app: Arc<App>,
 }
 
-/// Largest request body: a catalogue import of a few thousand items.
+/// Largest request body an extractor reads, unless its route says more (the
+/// routes that take files allow `uploads::UPLOAD_BODY_LIMIT`): a catalogue
+/// import of a few thousand items.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The whole HTTP surface.
@@ -45,7 +48,7 @@ pub fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(uploads::UPLOAD_BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -17,6 +17,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 
 use crate::hall::CaseAction;
+use crate::materials::Upload;
 use crate::{App, Result};
 
 /// What a demo case comes to.
@@ -166,6 +167,25 @@ fn answers(
         out.insert(f.key.clone(), v);
     }
     out
+}
+
+/// A small PDF for each of the materials (all of them at a counter, where
+/// they are scanned; the required ones online).
+fn files(materials: &[sunshine_domain::catalog::Material], all: bool) -> Vec<Upload> {
+    materials
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| all || m.required)
+        .map(|(slot, m)| Upload {
+            slot,
+            file_name: format!("{}.pdf", m.name),
+            bytes: format!(
+                "%PDF-1.4\n% {}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+                m.name
+            )
+            .into_bytes(),
+        })
+        .collect()
 }
 
 /// One demo case's plan: who handles it and what it comes to.
@@ -330,7 +350,10 @@ async fn bundles(
     };
     for finished in [true, false] {
         let form = answers(&offer.form(), rng, past.clock.today());
-        let application = past.apply_bundle(citizen, "OPEN-RESTAURANT", form).await?;
+        let uploads = files(&offer.materials(), false);
+        let application = past
+            .apply_bundle(citizen, "OPEN-RESTAURANT", form, uploads)
+            .await?;
         for case in application.cases {
             let login = if case.region == "330100" {
                 "clerk".to_string()
@@ -453,11 +476,21 @@ pub(super) async fn load(
                 let today = past.clock.today();
                 let form = answers(&plan.spec.form, &mut rng, today);
                 let case = match &plan.online {
-                    Some(applicant) => past.apply(applicant, plan.item_id, form).await?,
+                    Some(applicant) => {
+                        let uploads = files(&plan.spec.materials, false);
+                        past.apply(applicant, plan.item_id, form, uploads).await?
+                    }
                     None => {
                         let applicant = counter_applicant(&mut rng);
-                        past.register_at_counter(&plan.clerk, plan.item_id, applicant, form)
-                            .await?
+                        let uploads = files(&plan.spec.materials, true);
+                        past.register_at_counter(
+                            &plan.clerk,
+                            plan.item_id,
+                            applicant,
+                            form,
+                            uploads,
+                        )
+                        .await?
                     }
                 };
                 *number = Some(case.number);

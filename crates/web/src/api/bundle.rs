@@ -1,14 +1,12 @@
 //! `/api/v1/hall/bundles`: one-stop bundles (一件事一次办) — their
 //! configuration, applications for them, and the combined result.
 
-use std::collections::BTreeMap;
-
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::bundle::{BundleApplication, BundleOffer};
-use sunshine_domain::catalog::FormField;
+use sunshine_domain::catalog::{FormField, Material};
 use sunshine_domain::hall::bundle::{BundleItem, BundleOutcome, BundleSpec};
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,12 +41,16 @@ pub struct BundleView {
     pub items: Vec<BundleItemView>,
     /// The shared form: every item's fields, each once.
     pub form: Vec<FormField>,
+    /// Every item's materials, each once by name; files are sent as parts
+    /// named `material.<n>` after their place in this list.
+    pub materials: Vec<Material>,
 }
 
 impl From<BundleOffer> for BundleView {
     fn from(o: BundleOffer) -> Self {
         let available = o.available();
         let form = o.form();
+        let materials = o.materials();
         let spec = o.bundle.spec;
         BundleView {
             code: spec.code,
@@ -73,6 +75,7 @@ impl From<BundleOffer> for BundleView {
                 })
                 .collect(),
             form,
+            materials,
         }
     }
 }
@@ -201,26 +204,41 @@ impl From<BundleApplication> for BundleApplicationView {
     }
 }
 
+/// The multipart form of a one-stop application.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct BundleApplicationRequest {
-    /// The shared form, key → value; each item takes the fields its form asks for.
-    #[serde(default)]
-    pub answers: BTreeMap<String, String>,
+#[allow(dead_code)]
+pub struct MultipartBundleApplication {
+    /// The shared form as a JSON object of text values; each item takes the
+    /// fields its form asks for.
+    #[schema(value_type = Object)]
+    answers: Option<String>,
+    /// One part per file, named `material.<n>` after the material's place in
+    /// the bundle's `materials` list (0 first). PDF, JPEG, PNG or OFD, told by
+    /// content; at most 10 MiB a file.
+    #[serde(rename = "material.0")]
+    #[schema(value_type = Vec<String>, format = Binary)]
+    material_0: Vec<Vec<u8>>,
 }
 
-/// 一件事一次办: apply for every item of a bundle at once.
-#[utoipa::path(post, path = "/api/v1/hall/bundles/{code}/applications", tag = "hall", params(("code" = String, Path)), request_body = BundleApplicationRequest, security(("bearer" = [])),
-    responses((status = 201, body = BundleApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// 一件事一次办: apply for every item of a bundle at once, with the files
+/// of every material the items require.
+#[utoipa::path(post, path = "/api/v1/hall/bundles/{code}/applications", tag = "hall", params(("code" = String, Path)), security(("bearer" = [])),
+    request_body(content = MultipartBundleApplication, content_type = "multipart/form-data"),
+    responses((status = 201, body = BundleApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(
     State(s): State<AppState>,
     lang: Lang,
     ApiActor(actor): ApiActor,
     ApiPath(code): ApiPath<String>,
-    ApiJson(r): ApiJson<BundleApplicationRequest>,
+    multipart: Multipart,
 ) -> Result<(StatusCode, Json<BundleApplicationView>), ApiError> {
+    let parts = crate::uploads::read(multipart)
+        .await
+        .map_err(|r| ApiError::from_refusal(&r, lang))?;
+    let answers = crate::uploads::answers(&parts).map_err(|r| ApiError::from_refusal(&r, lang))?;
     let a = s
         .app
-        .apply_bundle(&actor, &code, r.answers)
+        .apply_bundle(&actor, &code, answers, parts.uploads)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(a.into())))

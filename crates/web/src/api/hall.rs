@@ -99,7 +99,9 @@ pub struct ApplicationRequest {
     pub answers: BTreeMap<String, String>,
 }
 
-/// 网上申报: a signed-in citizen or enterprise applies for an item.
+/// 网上申报: a signed-in citizen or enterprise applies for an item. An item
+/// that requires materials is applied for with its files at
+/// `/api/v1/hall/applications/multipart`.
 #[utoipa::path(post, path = "/api/v1/hall/applications", tag = "hall", request_body = ApplicationRequest, security(("bearer" = [])),
     responses((status = 201, body = CaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(
@@ -110,7 +112,7 @@ pub async fn apply(
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     let case = s
         .app
-        .apply(&actor, r.item_id, r.answers)
+        .apply(&actor, r.item_id, r.answers, vec![])
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(case.into())))
@@ -152,7 +154,7 @@ pub async fn register_at_counter(
     })?;
     let case = s
         .app
-        .register_at_counter(&actor, r.item_id, applicant, r.answers)
+        .register_at_counter(&actor, r.item_id, applicant, r.answers, vec![])
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(case.into())))

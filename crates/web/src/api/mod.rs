@@ -9,12 +9,14 @@ pub mod hall;
 pub mod identity;
 pub mod journal;
 pub mod licence;
+pub mod materials;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -74,10 +76,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::decide_penalty))
         .routes(routes!(bundle::list))
         .routes(routes!(bundle::get, bundle::put))
-        .routes(routes!(bundle::apply))
+        .routes(uploads(routes!(bundle::apply)))
         .routes(routes!(bundle::track))
         .routes(routes!(bundle::application))
         .routes(routes!(bundle::mine))
+        .routes(uploads(routes!(materials::apply)))
+        .routes(uploads(routes!(materials::add, materials::list)))
+        .routes(routes!(materials::download))
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))
@@ -101,6 +106,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         get(move || async move { Json(doc) }),
     );
     (router, openapi)
+}
+
+/// A route that takes files: its body may be as large as a case's materials.
+fn uploads(r: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = r;
+    (
+        schemas,
+        paths,
+        method_router.layer(DefaultBodyLimit::max(crate::uploads::UPLOAD_BODY_LIMIT)),
+    )
 }
 
 /// The OpenAPI document, for tests and tools.

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sunshine_testkit::shared_demo;
 
-use crate::support::{answers_for, fields, unique, Api};
+use crate::support::{answers_for, fields, materials_form, unique, Api};
 
 async fn act(api: &Api, number: &str, command: Value) -> Value {
     let (status, body) = api
@@ -65,9 +65,12 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
 
     // Every fault at once, and nothing opened.
     let (status, refused) = citizen
-        .post(
+        .multipart(
             "/api/v1/hall/bundles/OPEN-RESTAURANT/applications",
-            json!({"answers": {"colour": "red", "contact_phone": "12345"}}),
+            reqwest::multipart::Form::new().text(
+                "answers",
+                json!({"colour": "red", "contact_phone": "12345"}).to_string(),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
@@ -77,14 +80,18 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
         "{faults:?}"
     );
     assert!(faults.contains(&"company_name".to_string()), "{faults:?}");
+    assert!(
+        faults.iter().any(|f| f.starts_with("material.")),
+        "the required files are missing too: {faults:?}"
+    );
     let (_, mine_before) = citizen.get("/api/v1/hall/my-cases").await;
 
     let answers = answers_for(&restaurant["form"]);
     assert_eq!(
         citizen
-            .post(
+            .multipart(
                 "/api/v1/hall/bundles/OPEN-INTERNET-CAFE/applications",
-                json!({"answers": answers})
+                materials_form(&answers, &restaurant)
             )
             .await
             .0,
@@ -98,9 +105,9 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
     let clerk = Api::as_user(base, "clerk").await;
     assert_eq!(
         clerk
-            .post(
+            .multipart(
                 "/api/v1/hall/bundles/OPEN-RESTAURANT/applications",
-                json!({"answers": answers})
+                materials_form(&answers, &restaurant)
             )
             .await
             .0,
@@ -109,9 +116,10 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
     );
     assert_eq!(
         public
-            .post(
+            .multipart(
                 "/api/v1/hall/bundles/OPEN-RESTAURANT/applications",
-                json!({"answers": answers})
+                // A small body: the refusal comes before the body is read.
+                reqwest::multipart::Form::new().text("answers", answers.to_string())
             )
             .await
             .0,
@@ -119,9 +127,9 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
     );
     assert_eq!(
         citizen
-            .post(
+            .multipart(
                 "/api/v1/hall/bundles/NO-SUCH/applications",
-                json!({"answers": answers})
+                materials_form(&answers, &restaurant)
             )
             .await
             .0,
@@ -129,9 +137,9 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
     );
 
     let (status, application) = citizen
-        .post(
+        .multipart(
             "/api/v1/hall/bundles/OPEN-RESTAURANT/applications",
-            json!({"answers": answers}),
+            materials_form(&answers, &restaurant),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{application}");

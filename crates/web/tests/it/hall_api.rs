@@ -5,10 +5,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sunshine_testkit::shared_demo;
 
-use crate::support::{answers_for, fields, Api};
+use crate::support::{answers_for, application_form, fields, Api};
 
 /// A city item in the library with at least two steps and a form.
-async fn city_item() -> (i64, Value) {
+pub async fn city_item() -> (i64, Value) {
     let public = Api::new(&shared_demo().base);
     let (_, list) = public
         .get("/api/v1/catalog/items?region=330100&type=licensing&limit=100")
@@ -33,7 +33,16 @@ async fn city_item() -> (i64, Value) {
     panic!("the demo has a city licensing item with steps and a form");
 }
 
-async fn act(api: &Api, number: &str, command: Value) -> (StatusCode, Value) {
+/// Apply online with answers to the form and a PDF for every required material.
+pub async fn apply_online(api: &Api, item_id: i64, guide: &Value) -> (StatusCode, Value) {
+    api.multipart(
+        "/api/v1/hall/applications/multipart",
+        application_form(item_id, &answers_for(&guide["form"]), guide),
+    )
+    .await
+}
+
+pub async fn act(api: &Api, number: &str, command: Value) -> (StatusCode, Value) {
     api.post(&format!("/api/v1/hall/cases/{number}/commands"), command)
         .await
 }
@@ -46,12 +55,7 @@ async fn a_citizen_applies_and_a_clerk_takes_the_case_through_every_step_to_deli
     let editor = Api::as_user(base, "editor").await;
     let (item_id, guide) = city_item().await;
 
-    let (status, case) = citizen
-        .post(
-            "/api/v1/hall/applications",
-            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
+    let (status, case) = apply_online(&citizen, item_id, &guide).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let number = case["number"].as_str().expect("number").to_string();
     assert!(
@@ -283,12 +287,7 @@ async fn a_correction_once_a_special_procedure_and_one_extension_move_the_due_da
     let clerk = Api::as_user(base, "clerk").await;
     let approver = Api::as_user(base, "approver").await;
     let (item_id, guide) = city_item().await;
-    let (_, case) = citizen
-        .post(
-            "/api/v1/hall/applications",
-            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
+    let (_, case) = apply_online(&citizen, item_id, &guide).await;
     let number = case["number"].as_str().expect("number").to_string();
 
     let (status, body) = act(
@@ -447,12 +446,7 @@ async fn the_public_board_shows_cases_masked_and_never_a_sensitive_one() {
     let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     let clerk = Api::as_user(base, "clerk").await;
     let (item_id, guide) = city_item().await;
-    let (_, case) = citizen
-        .post(
-            "/api/v1/hall/applications",
-            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
+    let (_, case) = apply_online(&citizen, item_id, &guide).await;
     let number = case["number"].as_str().expect("number").to_string();
     act(&clerk, &number, json!({"command": "accept"})).await;
 
@@ -546,12 +540,7 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
         .await;
     let mut numbers = vec![];
     for _ in 0..3 {
-        let (_, c) = citizen
-            .post(
-                "/api/v1/hall/applications",
-                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
-            )
-            .await;
+        let (_, c) = apply_online(&citizen, item_id, &guide["guide"]).await;
         numbers.push(c["number"].as_str().expect("number").to_string());
     }
     t.app.run_disclosure().await.expect("board");
@@ -561,12 +550,7 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
         ..Api::new(&t.base)
     };
     for _ in 0..2 {
-        let (_, c) = citizen
-            .post(
-                "/api/v1/hall/applications",
-                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
-            )
-            .await;
+        let (_, c) = apply_online(&citizen, item_id, &guide["guide"]).await;
         numbers.push(c["number"].as_str().expect("number").to_string());
     }
     t.app.run_disclosure().await.expect("board");
@@ -768,12 +752,7 @@ async fn a_step_is_signed_for_only_by_a_clerk_holding_its_post() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let newcomer = Api::as_user(base, &login).await;
 
-    let (_, case) = citizen
-        .post(
-            "/api/v1/hall/applications",
-            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
+    let (_, case) = apply_online(&citizen, item_id, &guide).await;
     let number = case["number"].as_str().expect("number").to_string();
     let (_, accepted) = act(&newcomer, &number, json!({"command": "accept"})).await;
     assert_eq!(accepted["state"], "in_process", "{accepted}");

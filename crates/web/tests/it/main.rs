@@ -9,6 +9,7 @@ mod group_commit;
 mod hall_api;
 mod identity_api;
 mod journal_api;
+mod materials_api;
 mod openapi;
 mod pages;
 mod support;

@@ -58,6 +58,57 @@ impl Api {
     pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PUT, path, Some(body)).await
     }
+
+    /// POST a multipart form.
+    pub async fn multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+}
+
+/// A small but real PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// A file part named for the material at `slot`.
+pub fn file_part(bytes: &[u8], file_name: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_string())
+}
+
+/// An online application's multipart form: the answers, and a PDF for every
+/// material the guide marks required.
+pub fn application_form(item_id: i64, answers: &Value, guide: &Value) -> reqwest::multipart::Form {
+    materials_form(answers, guide).text("item_id", item_id.to_string())
+}
+
+/// The answers and a PDF for every material marked required in `guide`'s
+/// `materials` (an item's guide, or a bundle).
+pub fn materials_form(answers: &Value, guide: &Value) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("answers", answers.to_string());
+    for (slot, m) in guide["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if m["required"].as_bool().unwrap_or(true) {
+            form = form.part(format!("material.{slot}"), file_part(PDF, "材料.pdf"));
+        }
+    }
+    form
 }
 
 /// A valid item for the demo's catalogue editor (杭州市经济和信息化委员会), with a fresh code.
@@ -109,4 +160,33 @@ pub fn answers_for(form: &Value) -> Value {
         );
     }
     Value::Object(out)
+}
+
+/// A valid resident identity number no other test uses (GB 11643 check digit).
+pub fn fresh_id_number() -> String {
+    let body = format!("33010619850101{:03}", unique() % 1000);
+    let check = sunshine_domain::ids::ResidentId::check_char(&body).expect("17 digits");
+    format!("{body}{check}")
+}
+
+/// A citizen who signs up now, signed in over the API.
+pub async fn fresh_citizen(base: &str) -> (Api, String) {
+    let id = fresh_id_number();
+    let (status, body) = Api::new(base)
+        .post(
+            "/api/v1/citizens",
+            serde_json::json!({"id_number": id, "name": "赵六", "password": "long-enough-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = sunshine_testkit::api_token(base, &id, "long-enough-1")
+        .await
+        .expect("token");
+    (
+        Api {
+            token: Some(token),
+            ..Api::new(base)
+        },
+        id,
+    )
 }

@@ -1,0 +1,138 @@
+//! What staff and applicants read about cases: a clerk's inbox across the
+//! departments the policy lets them see, and a case's whole file.
+
+use sunshine_domain::catalog::ItemSpec;
+use sunshine_domain::hall::licence::licence_number;
+use sunshine_domain::hall::{CaseState, SpecialProcedure};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::hall::{self as store, CaseRow};
+use sunshine_store::materials::MaterialRow;
+
+use crate::{App, Result};
+
+/// Every state a case can be in, by name.
+pub fn state_names() -> Vec<&'static str> {
+    every_state().iter().map(CaseState::name).collect()
+}
+
+fn every_state() -> [CaseState; 9] {
+    [
+        CaseState::Submitted,
+        CaseState::CorrectionRequested,
+        CaseState::InProcess { step: 0 },
+        CaseState::Suspended {
+            step: 0,
+            procedure: SpecialProcedure::Hearing,
+        },
+        CaseState::Approved,
+        CaseState::Refused,
+        CaseState::Delivered,
+        CaseState::NotAccepted,
+        CaseState::Withdrawn,
+    ]
+}
+
+/// Which cases an inbox lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboxFilter {
+    /// Every case not yet finished (the default).
+    Open,
+    All,
+    /// One state, by name.
+    State(String),
+}
+
+impl InboxFilter {
+    pub fn parse(s: &str) -> Result<InboxFilter> {
+        match s.trim() {
+            "" | "open" => Ok(InboxFilter::Open),
+            "all" => Ok(InboxFilter::All),
+            s if state_names().contains(&s) => Ok(InboxFilter::State(s.to_string())),
+            _ => Err(Refusal::field("state", "未知的办件状态", "Unknown case state").into()),
+        }
+    }
+
+    fn states(&self) -> Vec<&'static str> {
+        every_state()
+            .iter()
+            .filter(|s| match self {
+                InboxFilter::Open => !s.is_final(),
+                InboxFilter::All => true,
+                InboxFilter::State(name) => s.name() == name,
+            })
+            .map(CaseState::name)
+            .collect()
+    }
+}
+
+/// A case with everything its page shows.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub case: CaseRow,
+    /// The item version the case began on.
+    pub spec: ItemSpec,
+    pub materials: Vec<MaterialRow>,
+    /// Fees charged: (name, fen).
+    pub charges: Vec<(String, i64)>,
+    pub penalty: Option<serde_json::Value>,
+    pub rating: Option<i64>,
+    /// The e-licence's number, once the approval issued one.
+    pub licence: Option<String>,
+}
+
+impl App {
+    /// A clerk's inbox: the cases of every department whose cases the policy
+    /// lets the actor see, those waiting for acceptance first, then by due date.
+    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseRow>> {
+        let orgs = self.orgs();
+        let departments: Vec<String> = orgs
+            .list
+            .iter()
+            .filter(|o| {
+                self.authorize(
+                    actor,
+                    &Action::ViewCases {
+                        department: &o.code,
+                    },
+                )
+                .is_ok()
+            })
+            .map(|o| o.code.to_string())
+            .collect();
+        if departments.is_empty() {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "您没有查看办件的权限",
+                "You may not view cases",
+            )
+            .into());
+        }
+        let mut conn = self.db.read().await?;
+        Ok(store::cases_of_departments(&mut conn, &departments, &filter.states(), 500).await?)
+    }
+
+    /// A case with its item version, files, charges, penalty, rating and
+    /// licence, for its applicant or the staff who may view it.
+    pub async fn case_file(&self, actor: &Actor, number: &str) -> Result<CaseFile> {
+        let case = self.case_for(actor, number).await?;
+        let mut conn = self.db.read().await?;
+        let spec = sunshine_store::catalog::get_version(&mut conn, case.version_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("case {number} without its version"))?
+            .spec;
+        let licence = store::licence(&mut conn, &licence_number(&case.number))
+            .await?
+            .map(|l| l.number);
+        Ok(CaseFile {
+            materials: sunshine_store::materials::of_case(&mut conn, &case.number).await?,
+            charges: store::charges(&mut conn, &case.number).await?,
+            penalty: store::penalty(&mut conn, &case.number).await?,
+            rating: store::rating(&mut conn, &case.number).await?,
+            licence,
+            spec,
+            case,
+        })
+    }
+}

@@ -1,0 +1,211 @@
+//! Application materials (申请材料): files checked by the domain before they
+//! are queued, stored content-addressed in the same transaction as the case
+//! or the command that brings them, and shown only to the applicant and the
+//! staff who may view the department's cases.
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+use sunshine_domain::catalog::Material;
+use sunshine_domain::hall::materials::{self as rules, CheckedFile, IncomingFile};
+use sunshine_domain::hall::{CaseState, Channel};
+use sunshine_domain::identity::{Actor, UserKind};
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::materials::{self as store, MaterialRow};
+use sunshine_store::WriteTx;
+
+use crate::identity::entry;
+use crate::{allow, App, Result};
+
+/// A file as the sender gives it: which of the item's materials it is for
+/// (its place in the version's list), the name it had, and its bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub slot: usize,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file that passed the domain's checks, with its bytes, ready to store.
+pub(crate) struct Prepared {
+    file: CheckedFile,
+    bytes: Vec<u8>,
+}
+
+fn check(materials: &[Material], uploads: Vec<Upload>) -> Result<Vec<Prepared>> {
+    let incoming: Vec<IncomingFile<'_>> = uploads
+        .iter()
+        .map(|u| IncomingFile {
+            slot: u.slot,
+            file_name: &u.file_name,
+            bytes: &u.bytes,
+        })
+        .collect();
+    let checked = rules::check_files(materials, &incoming)?;
+    Ok(checked
+        .into_iter()
+        .zip(uploads)
+        .map(|(file, u)| Prepared {
+            file,
+            bytes: u.bytes,
+        })
+        .collect())
+}
+
+/// The files of a new application, checked (hashing is work the writer must
+/// not do); an online application must bring every required material.
+pub(crate) fn prepare(
+    materials: &[Material],
+    uploads: Vec<Upload>,
+    channel: Channel,
+) -> Result<Vec<Prepared>> {
+    let prepared = check(materials, uploads)?;
+    if channel == Channel::Online {
+        let files: Vec<CheckedFile> = prepared.iter().map(|p| p.file.clone()).collect();
+        rules::check_required(materials, &files)?;
+    }
+    Ok(prepared)
+}
+
+/// What the journal says of files: never their bytes.
+pub(crate) fn journal_list(files: &[Prepared]) -> serde_json::Value {
+    files
+        .iter()
+        .map(|p| {
+            json!({"name": p.file.material, "file_name": p.file.file_name, "sha256": p.file.sha256,
+                   "size": p.file.size, "type": p.file.file_type.mime()})
+        })
+        .collect()
+}
+
+/// Store the files of a case inside the command's transaction.
+pub(crate) async fn attach(
+    tx: &mut WriteTx,
+    number: &str,
+    files: &[Prepared],
+    actor: &Actor,
+    now: i64,
+) -> Result<()> {
+    for p in files {
+        store::put_blob(tx.conn(), &p.file.sha256, &p.bytes, now).await?;
+        store::insert_material(
+            tx.conn(),
+            &MaterialRow {
+                case_number: number.to_string(),
+                material: p.file.material.clone(),
+                file_name: p.file.file_name.clone(),
+                sha256: p.file.sha256.clone(),
+                size: i64::try_from(p.file.size).unwrap_or(i64::MAX),
+                content_type: p.file.file_type.mime().to_string(),
+                added_by: actor.journal_name(),
+                added_at: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl App {
+    /// The applicant adds files while the case waits to be accepted or for a
+    /// correction; a clerk of the department may add what was handed in at
+    /// the counter. Returns every file the case then holds.
+    pub async fn add_materials(
+        &self,
+        actor: &Actor,
+        number: &str,
+        uploads: Vec<Upload>,
+    ) -> Result<Vec<MaterialRow>> {
+        let case = self.case_for(actor, number).await?;
+        if uploads.is_empty() {
+            return Err(Refusal::field(
+                "materials",
+                "请选择要上传的文件",
+                "Choose a file to upload",
+            )
+            .into());
+        }
+        let spec = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::catalog::get_version(&mut conn, case.version_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("case {number} without its version"))?
+                .spec
+        };
+        let files = check(&spec.materials, uploads)?;
+        let now = self.now_micros();
+        let (actor, orgs, number) = (actor.clone(), self.orgs(), case.number.clone());
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<MaterialRow>>> {
+                    Box::pin(async move {
+                        let case = sunshine_store::hall::case_by_number(tx.conn(), &number)
+                            .await?
+                            .ok_or_else(|| anyhow::anyhow!("case {number} vanished"))?;
+                        let is_applicant = actor.kind != UserKind::Staff
+                            && case.applicant_user == Some(actor.user_id);
+                        if !is_applicant {
+                            let department = sunshine_domain::ids::OrgCode::parse(&case.department)
+                                .map_err(|_| {
+                                    anyhow::anyhow!("stored department {}", case.department)
+                                })?;
+                            allow(
+                                &orgs,
+                                &actor,
+                                &Action::HandleCase {
+                                    department: &department,
+                                },
+                            )?;
+                        }
+                        rules::check_may_add(&case.facts.state)?;
+                        let held = store::bytes_of_case(tx.conn(), &number).await?;
+                        let adding: Vec<CheckedFile> =
+                            files.iter().map(|p| p.file.clone()).collect();
+                        rules::check_case_bytes(u64::try_from(held).unwrap_or(0), &adding)?;
+                        attach(tx, &number, &files, &actor, now).await?;
+                        let payload =
+                            json!({"state": case.facts.state, "materials": journal_list(&files)});
+                        tx.journal(
+                            now,
+                            entry(
+                                &actor,
+                                format!("case/{number}"),
+                                "hall.material_added",
+                                payload,
+                            ),
+                        )
+                        .await?;
+                        Ok(store::of_case(tx.conn(), &number).await?)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// The files of a case, for those who may see the case.
+    pub async fn case_materials(&self, actor: &Actor, number: &str) -> Result<Vec<MaterialRow>> {
+        let case = self.case_for(actor, number).await?;
+        let mut conn = self.db.read().await?;
+        Ok(store::of_case(&mut conn, &case.number).await?)
+    }
+
+    /// One file of a case and its bytes, for those who may see the case; to
+    /// anyone else it is not there.
+    pub async fn material_file(
+        &self,
+        actor: &Actor,
+        number: &str,
+        sha256: &str,
+    ) -> Result<(MaterialRow, Vec<u8>)> {
+        let case = self.case_for(actor, number).await?;
+        let mut conn = self.db.read().await?;
+        store::file_of_case(&mut conn, &case.number, &sha256.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| Refusal::not_found("材料", "Material").into())
+    }
+}
+
+/// Whether the applicant may still add files to a case in this state.
+pub fn may_add(state: &CaseState) -> bool {
+    rules::check_may_add(state).is_ok()
+}

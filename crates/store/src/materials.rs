@@ -1,0 +1,117 @@
+//! Application materials' SQL: content stored once per SHA-256, and the
+//! files each case holds.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::Result;
+
+/// A file a case holds, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialRow {
+    pub case_number: String,
+    /// The item's material this file is for (申请材料名称).
+    pub material: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    /// The journal name of whoever added it.
+    pub added_by: String,
+    pub added_at: i64,
+}
+
+/// Store content under its hash; content already there is kept as it is.
+pub async fn put_blob(
+    conn: &mut AnyConnection,
+    sha256: &str,
+    content: &[u8],
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO material_blobs (sha256, size, content, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
+    .bind(content.to_vec())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_material(conn: &mut AnyConnection, m: &MaterialRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_materials (case_number, material, file_name, sha256, size, content_type, added_by, added_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&m.case_number)
+    .bind(&m.material)
+    .bind(&m.file_name)
+    .bind(&m.sha256)
+    .bind(m.size)
+    .bind(&m.content_type)
+    .bind(&m.added_by)
+    .bind(m.added_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str =
+    "case_number, material, file_name, sha256, size, content_type, added_by, added_at";
+
+fn material_row(r: &sqlx::any::AnyRow) -> Result<MaterialRow> {
+    Ok(MaterialRow {
+        case_number: r.try_get("case_number")?,
+        material: r.try_get("material")?,
+        file_name: r.try_get("file_name")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        content_type: r.try_get("content_type")?,
+        added_by: r.try_get("added_by")?,
+        added_at: r.try_get("added_at")?,
+    })
+}
+
+/// The files of a case, in the order they were added.
+pub async fn of_case(conn: &mut AnyConnection, number: &str) -> Result<Vec<MaterialRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM case_materials WHERE case_number = $1 ORDER BY id"
+    ))
+    .bind(number)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(material_row).collect()
+}
+
+/// The bytes a case's files add up to.
+pub async fn bytes_of_case(conn: &mut AnyConnection, number: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM case_materials WHERE case_number = $1",
+    )
+    .bind(number)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("total")?)
+}
+
+/// A case's file with this content, and the content: only through the case
+/// that holds it.
+pub async fn file_of_case(
+    conn: &mut AnyConnection,
+    number: &str,
+    sha256: &str,
+) -> Result<Option<(MaterialRow, Vec<u8>)>> {
+    let row = sqlx::query(
+        "SELECT m.case_number, m.material, m.file_name, m.sha256, m.size, m.content_type, m.added_by, m.added_at, b.content \
+         FROM case_materials m JOIN material_blobs b ON b.sha256 = m.sha256 \
+         WHERE m.case_number = $1 AND m.sha256 = $2 ORDER BY m.id LIMIT 1",
+    )
+    .bind(number)
+    .bind(sha256)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| Ok((material_row(&r)?, r.try_get::<Vec<u8>, _>("content")?)))
+        .transpose()
+}
