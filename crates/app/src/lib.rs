@@ -70,6 +70,8 @@ pub struct App {
     /// Seals the organisations' signing keys at rest.
     kek: keys::Kek,
     orgs: RwLock<Arc<OrgDirectory>>,
+    /// The board's changes as the disclosure consumer applies them, for live clients.
+    board_changes: tokio::sync::broadcast::Sender<disclosure::BoardChanges>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -113,6 +115,7 @@ impl App {
             calendar: Arc::new(calendar),
             kek,
             orgs: RwLock::new(Arc::default()),
+            board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
         });
         app.reload_orgs().await?;
         Ok(app)

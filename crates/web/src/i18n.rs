@@ -78,6 +78,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
+/// A case's state (`CaseState::name()`) for people.
+pub fn case_state(lang: Lang, name: &str) -> &'static str {
+    let (zh, en) = match name {
+        "submitted" => ("已提交", "Submitted"),
+        "correction_requested" => ("待补正", "Correction requested"),
+        "not_accepted" => ("不予受理", "Not accepted"),
+        "in_process" => ("办理中", "In process"),
+        "suspended" => ("特别程序中", "Special procedure"),
+        "approved" => ("准予许可", "Approved"),
+        "refused" => ("不予许可", "Refused"),
+        "delivered" => ("已办结", "Delivered"),
+        "withdrawn" => ("已撤回", "Withdrawn"),
+        _ => return "??",
+    };
+    lang.pick(zh, en)
+}
+
 /// The page dictionary: a key and its two renderings.
 pub fn t(lang: Lang, key: &str) -> &'static str {
     let (zh, en) = match key {

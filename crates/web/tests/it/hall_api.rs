@@ -8,7 +8,7 @@ use sunshine_testkit::shared_demo;
 use crate::support::{fields, Api};
 
 /// Answers that satisfy a form definition.
-fn answers_for(form: &Value) -> Value {
+pub(crate) fn answers_for(form: &Value) -> Value {
     let mut out = serde_json::Map::new();
     for f in form.as_array().into_iter().flatten() {
         let v = match f["kind"].as_str().unwrap_or("") {
@@ -31,7 +31,7 @@ fn answers_for(form: &Value) -> Value {
 }
 
 /// A city item in the library with at least two steps and a form.
-async fn city_item() -> (i64, Value) {
+pub(crate) async fn city_item() -> (i64, Value) {
     let public = Api::new(&shared_demo().base);
     let (_, list) = public
         .get("/api/v1/catalog/items?region=330100&type=licensing&limit=100")
@@ -56,7 +56,32 @@ async fn city_item() -> (i64, Value) {
     panic!("the demo has a city licensing item with steps and a form");
 }
 
-async fn act(api: &Api, number: &str, command: Value) -> (StatusCode, Value) {
+/// The first city licensing item of a platform, with its guide.
+pub(crate) async fn first_city_item(base: &str) -> (i64, Value) {
+    let public = Api::new(base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
+        .await;
+    let item_id = list["items"][0]["item_id"].as_i64().expect("item");
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    (item_id, guide["guide"].clone())
+}
+
+/// A citizen applies online with valid answers; the case's number.
+pub(crate) async fn apply_online(citizen: &Api, item_id: i64, guide: &Value) -> String {
+    let (status, case) = citizen
+        .post(
+            "/api/v1/hall/applications",
+            json!({"item_id": item_id, "answers": answers_for(&guide["form"])}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case["number"].as_str().expect("number").to_string()
+}
+
+pub(crate) async fn act(api: &Api, number: &str, command: Value) -> (StatusCode, Value) {
     api.post(&format!("/api/v1/hall/cases/{number}/commands"), command)
         .await
 }
@@ -559,23 +584,10 @@ async fn the_public_board_shows_cases_masked_and_never_a_sensitive_one() {
 async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
     let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
-    let public = Api::new(&t.base);
-    let (_, list) = public
-        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
-        .await;
-    let item_id = list["items"][0]["item_id"].as_i64().expect("item");
-    let (_, guide) = public
-        .get(&format!("/api/v1/catalog/items/{item_id}"))
-        .await;
+    let (item_id, guide) = first_city_item(&t.base).await;
     let mut numbers = vec![];
     for _ in 0..3 {
-        let (_, c) = citizen
-            .post(
-                "/api/v1/hall/applications",
-                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
-            )
-            .await;
-        numbers.push(c["number"].as_str().expect("number").to_string());
+        numbers.push(apply_online(&citizen, item_id, &guide).await);
     }
     t.app.run_disclosure().await.expect("board");
     t.restart().await.expect("restart");
@@ -584,13 +596,7 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
         ..Api::new(&t.base)
     };
     for _ in 0..2 {
-        let (_, c) = citizen
-            .post(
-                "/api/v1/hall/applications",
-                json!({"item_id": item_id, "answers": answers_for(&guide["guide"]["form"])}),
-            )
-            .await;
-        numbers.push(c["number"].as_str().expect("number").to_string());
+        numbers.push(apply_online(&citizen, item_id, &guide).await);
     }
     t.app.run_disclosure().await.expect("board");
     assert_eq!(
