@@ -8,7 +8,12 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
-use sunshine_store::disclosure::{self as store, BoardCase, BoardFilter, BoardStats, Facets};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::disclosure::{
+    self as store, BoardCase, BoardFilter, BoardStats, ExtranetCase, Facets,
+};
 use sunshine_store::WriteTx;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -123,6 +128,43 @@ impl App {
         let rows = store::list(&mut conn, &filter).await?;
         let total = store::count(&mut conn, &filter).await?;
         Ok((rows, total))
+    }
+
+    /// The extranet view (政务外网): the cases of every department whose
+    /// cases the actor may view, sensitive items' included, with what the
+    /// public board leaves out. Read from the hall's tables, never from the
+    /// public projection.
+    pub async fn extranet_board(
+        &self,
+        actor: &Actor,
+        filter: BoardFilter,
+    ) -> Result<(Vec<ExtranetCase>, i64)> {
+        let orgs = self.orgs();
+        let departments: Vec<String> = orgs
+            .list
+            .iter()
+            .filter(|o| {
+                crate::allow(
+                    &orgs,
+                    actor,
+                    &Action::ViewCases {
+                        department: &o.code,
+                    },
+                )
+                .is_ok()
+            })
+            .map(|o| o.code.to_string())
+            .collect();
+        if departments.is_empty() {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "您没有查看任何部门办件的权限",
+                "You may not view any department's cases",
+            )
+            .into());
+        }
+        let mut conn = self.db.read().await?;
+        Ok(store::extranet(&mut conn, &filter, &departments).await?)
     }
 
     /// The departments, regions and items that have cases on the board.

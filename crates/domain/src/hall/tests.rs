@@ -508,3 +508,23 @@ fn a_case_is_on_time_when_done_by_its_promised_date_or_not_yet_past_it() {
         );
     }
 }
+
+#[test]
+fn every_state_name_is_listed_once() {
+    let states = [
+        CaseState::Submitted,
+        CaseState::CorrectionRequested,
+        CaseState::NotAccepted,
+        CaseState::InProcess { step: 0 },
+        CaseState::Suspended {
+            step: 0,
+            procedure: SpecialProcedure::Hearing,
+        },
+        CaseState::Approved,
+        CaseState::Refused,
+        CaseState::Delivered,
+        CaseState::Withdrawn,
+    ];
+    let names: Vec<&str> = states.iter().map(CaseState::name).collect();
+    assert_eq!(names, CaseState::NAMES);
+}

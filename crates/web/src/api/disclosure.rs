@@ -238,6 +238,29 @@ pub struct BoardFigures {
     pub by_region: Vec<Figures>,
 }
 
+/// The store's sums as figures people read, with names in the reader's language.
+pub fn figures(rows: Vec<BoardStats>, orgs: &OrgDirectory, lang: Lang) -> Vec<Figures> {
+    rows.into_iter()
+        .map(|r| Figures {
+            name: orgs.name(&r.key, lang.code()),
+            online_rate: if r.total > 0 {
+                r.online as f64 / r.total as f64
+            } else {
+                0.0
+            },
+            average_days: (r.done > 0)
+                .then(|| r.done_micros as f64 / r.done as f64 / 86_400_000_000.0),
+            average_rating: (r.ratings > 0).then(|| r.rating_sum as f64 / r.ratings as f64),
+            ratings: r.ratings,
+            key: r.key,
+            cases: r.total,
+            accepted: r.accepted,
+            done: r.done,
+            on_time: r.on_time,
+        })
+        .collect()
+}
+
 /// Cases accepted, done, on time, the online share and the average days, per department and region.
 #[utoipa::path(get, path = "/api/v1/disclosure/stats", tag = "disclosure", responses((status = 200, body = BoardFigures)))]
 pub async fn stats(State(s): State<AppState>, lang: Lang) -> Result<Json<BoardFigures>, ApiError> {
@@ -247,29 +270,8 @@ pub async fn stats(State(s): State<AppState>, lang: Lang) -> Result<Json<BoardFi
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     let orgs = s.app.orgs();
-    let figures = |rows: Vec<BoardStats>| {
-        rows.into_iter()
-            .map(|r| Figures {
-                name: orgs.name(&r.key, lang.code()),
-                online_rate: if r.total > 0 {
-                    r.online as f64 / r.total as f64
-                } else {
-                    0.0
-                },
-                average_days: (r.done > 0)
-                    .then(|| r.done_micros as f64 / r.done as f64 / 86_400_000_000.0),
-                average_rating: (r.ratings > 0).then(|| r.rating_sum as f64 / r.ratings as f64),
-                ratings: r.ratings,
-                key: r.key,
-                cases: r.total,
-                accepted: r.accepted,
-                done: r.done,
-                on_time: r.on_time,
-            })
-            .collect()
-    };
     Ok(Json(BoardFigures {
-        by_department: figures(by_department),
-        by_region: figures(by_region),
+        by_department: figures(by_department, &orgs, lang),
+        by_region: figures(by_region, &orgs, lang),
     }))
 }
