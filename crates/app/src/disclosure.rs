@@ -2,18 +2,35 @@
 //! board's projection of cases, after its own cursor, so the hall never
 //! waits for it and a restart neither loses nor repeats an entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
-use sunshine_store::disclosure::{self as store, BoardCase, BoardFilter, BoardStats};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::disclosure::{
+    self as store, BoardCase, BoardFilter, BoardStats, ExtranetCase, Facets,
+};
 use sunshine_store::WriteTx;
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::{App, Result};
 
 /// The consumer's name in `consumer_cursors`.
 pub const CONSUMER: &str = "disclosure";
+
+/// The rows one page of the consumer changed, oldest change first.
+pub type BoardChanges = Arc<Vec<BoardCase>>;
+
+/// Pages of changes kept for live clients; one that falls further behind
+/// catches up from the table instead, so it never holds back the consumer.
+pub const LIVE_BACKLOG: usize = 64;
+
+/// Rows read from the table at a time when a live client catches up.
+const CATCH_UP_PAGE: i64 = 500;
 
 impl App {
     /// Bring the board up to date with the journal; the number of entries read.
@@ -36,22 +53,124 @@ impl App {
                 }
             }
             total += page.len();
-            self.db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                    Box::pin(async move {
-                        // Another runner may have moved the cursor meanwhile: then this page is theirs.
-                        if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
-                            return Ok(());
-                        }
-                        for (number, seq) in touched {
-                            project(tx, &number, seq).await?;
-                        }
-                        sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
-                        Ok(())
-                    })
-                })
+            let mut changed = self
+                .db
+                .write(
+                    move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<BoardCase>>> {
+                        Box::pin(async move {
+                            // Another runner may have moved the cursor meanwhile: then this page is theirs.
+                            if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor
+                            {
+                                return Ok(vec![]);
+                            }
+                            let mut changed = vec![];
+                            for (number, seq) in touched {
+                                changed.extend(project(tx, &number, seq).await?);
+                            }
+                            sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
+                            Ok(changed)
+                        })
+                    },
+                )
                 .await?;
+            if !changed.is_empty() {
+                changed.sort_by_key(|c| c.seq);
+                // Nobody listening is fine; a slow listener only loses its place in the backlog.
+                let _ = self.board_changes.send(Arc::new(changed));
+            }
         }
+    }
+
+    /// The board's rows as they change, from just after `filter.after_seq`
+    /// (or from now, when it is not given), each once and in the order of the
+    /// journal. Also returns where it starts. The consumer announces each page
+    /// it applies; a client that falls behind reads what it missed from the
+    /// table, so a reconnect with the last sequence it saw neither loses nor
+    /// repeats a row.
+    pub async fn board_live(
+        self: &Arc<Self>,
+        filter: BoardFilter,
+    ) -> Result<(i64, impl Stream<Item = Result<BoardCase>> + Send + 'static)> {
+        // Listen first, then look: whatever commits in between arrives twice and is dropped once.
+        let rx = self.board_changes.subscribe();
+        let (start, catch_up) = match filter.after_seq {
+            Some(after) => (after.max(0), true),
+            None => {
+                let mut conn = self.db.read().await?;
+                (store::last_seq(&mut conn).await?, false)
+            }
+        };
+        let live = Live {
+            app: self.clone(),
+            rx,
+            filter: BoardFilter {
+                after_seq: Some(start),
+                limit: CATCH_UP_PAGE,
+                offset: 0,
+                ..filter
+            },
+            pending: VecDeque::new(),
+            catch_up,
+        };
+        let stream = futures_util::stream::unfold(live, |mut live| async move {
+            match live.next().await {
+                Ok(Some(row)) => Some((Ok(row), live)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), live)),
+            }
+        });
+        Ok((start, stream))
+    }
+
+    /// A page of the public board, newest change first, and how many rows pass the filter.
+    pub async fn board_page(&self, filter: BoardFilter) -> Result<(Vec<BoardCase>, i64)> {
+        let mut conn = self.db.read().await?;
+        let rows = store::list(&mut conn, &filter).await?;
+        let total = store::count(&mut conn, &filter).await?;
+        Ok((rows, total))
+    }
+
+    /// The extranet view (政务外网): the cases of every department whose
+    /// cases the actor may view, sensitive items' included, with what the
+    /// public board leaves out. Read from the hall's tables, never from the
+    /// public projection.
+    pub async fn extranet_board(
+        &self,
+        actor: &Actor,
+        filter: BoardFilter,
+    ) -> Result<(Vec<ExtranetCase>, i64)> {
+        let orgs = self.orgs();
+        let departments: Vec<String> = orgs
+            .list
+            .iter()
+            .filter(|o| {
+                crate::allow(
+                    &orgs,
+                    actor,
+                    &Action::ViewCases {
+                        department: &o.code,
+                    },
+                )
+                .is_ok()
+            })
+            .map(|o| o.code.to_string())
+            .collect();
+        if departments.is_empty() {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "您没有查看任何部门办件的权限",
+                "You may not view any department's cases",
+            )
+            .into());
+        }
+        let mut conn = self.db.read().await?;
+        Ok(store::extranet(&mut conn, &filter, &departments).await?)
+    }
+
+    /// The departments, regions and items that have cases on the board.
+    pub async fn board_facets(&self) -> Result<Facets> {
+        let mut conn = self.db.read().await?;
+        Ok(store::facets(&mut conn).await?)
     }
 
     /// The public board, newest change first.
@@ -100,18 +219,68 @@ impl App {
     }
 }
 
-/// Write one case's public row, unless its item is sensitive.
-async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<()> {
+/// A live client of the board: where it stands and what it has yet to send.
+struct Live {
+    app: Arc<App>,
+    rx: tokio::sync::broadcast::Receiver<BoardChanges>,
+    /// Its `after_seq` is the last change this client has passed.
+    filter: BoardFilter,
+    pending: VecDeque<BoardCase>,
+    /// Read the table before listening again (at the start, and after lagging).
+    catch_up: bool,
+}
+
+impl Live {
+    async fn next(&mut self) -> Result<Option<BoardCase>> {
+        loop {
+            if let Some(row) = self.pending.pop_front() {
+                return Ok(Some(row));
+            }
+            if self.catch_up {
+                let rows = {
+                    let mut conn = self.app.db.read().await?;
+                    store::changes(&mut conn, &self.filter).await?
+                };
+                self.catch_up = rows.len() as i64 == CATCH_UP_PAGE;
+                self.pass(rows);
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(changes) => {
+                    let rows = changes
+                        .iter()
+                        .filter(|c| self.filter.matches(c))
+                        .cloned()
+                        .collect();
+                    self.pass(rows);
+                }
+                Err(RecvError::Lagged(_)) => self.catch_up = true,
+                Err(RecvError::Closed) => return Ok(None),
+            }
+        }
+    }
+
+    /// Queue rows (in journal order) and move past them.
+    fn pass(&mut self, rows: Vec<BoardCase>) {
+        if let Some(last) = rows.last() {
+            self.filter.after_seq = Some(last.seq);
+        }
+        self.pending.extend(rows);
+    }
+}
+
+/// Write one case's public row, unless its item is sensitive; the row written.
+async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<BoardCase>> {
     let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(version) = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     if version.spec.sensitive {
         // Cases of sensitive items are never shown publicly.
-        return Ok(());
+        return Ok(None);
     }
     let rating = sunshine_store::hall::rating(tx.conn(), &case.number).await?;
     let row = BoardCase {
@@ -137,5 +306,5 @@ async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<()> {
         seq,
     };
     store::upsert(tx.conn(), &row).await?;
-    Ok(())
+    Ok(Some(row))
 }

@@ -72,6 +72,8 @@ pub struct App {
     /// Seals the organisations' signing keys at rest.
     kek: keys::Kek,
     orgs: RwLock<Arc<OrgDirectory>>,
+    /// The board's changes as the disclosure consumer applies them, for live clients.
+    board_changes: tokio::sync::broadcast::Sender<disclosure::BoardChanges>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -115,6 +117,7 @@ impl App {
             calendar: Arc::new(calendar),
             kek,
             orgs: RwLock::new(Arc::default()),
+            board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -134,6 +137,7 @@ impl App {
             calendar: self.calendar.clone(),
             kek: self.kek.clone(),
             orgs: RwLock::new(self.orgs()),
+            board_changes: self.board_changes.clone(),
         }
     }
 

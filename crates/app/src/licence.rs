@@ -136,11 +136,12 @@ impl App {
         })
     }
 
-    /// Check a licence as shown in its QR code: valid, revoked or forged.
+    /// Check a licence as shown in its QR code: valid, revoked or forged,
+    /// with the platform's record of it when it is genuine.
     pub async fn verify_licence_token(
         &self,
         token: &str,
-    ) -> Result<(Verdict, Option<LicencePayload>)> {
+    ) -> Result<(Verdict, Option<LicenceRecord>)> {
         let Some((canonical, payload, signature)) = rules::parse_token(token) else {
             return Ok((Verdict::Forged, None));
         };
@@ -155,7 +156,7 @@ impl App {
         if !genuine {
             return Ok((Verdict::Forged, None));
         }
-        Ok((record.verdict, Some(payload)))
+        Ok((record.verdict.clone(), Some(record)))
     }
 
     /// Revoke a licence, with the reason (the approver over its issuer).

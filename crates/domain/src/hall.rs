@@ -137,6 +137,27 @@ pub enum Channel {
     Counter,
 }
 
+/// 按时办结: whether a case was completed within its promised due date or,
+/// while open, is not yet past it. `state` is a `CaseState::name()`; dates are
+/// ISO `YYYY-MM-DD` (Shanghai), which compare as text. A case not yet
+/// accepted, or closed without a decision (withdrawn, not accepted), has no
+/// such question.
+pub fn on_time(
+    state: &str,
+    promised_due: Option<&str>,
+    completed_on: Option<&str>,
+    today: &str,
+) -> Option<bool> {
+    let closed_undecided =
+        state == CaseState::Withdrawn.name() || state == CaseState::NotAccepted.name();
+    match (promised_due, completed_on) {
+        _ if closed_undecided => None,
+        (Some(due), Some(done)) => Some(done <= due),
+        (Some(due), None) => Some(today <= due),
+        (None, _) => None,
+    }
+}
+
 /// Only the item's catalogued fees, at their standard amounts, can be charged.
 pub fn check_fee(fees: &[Fee], name: &str, amount_fen: i64) -> Result<(), Refusal> {
     match fees.iter().find(|f| f.name == name) {

@@ -78,6 +78,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
+/// A case's state (`CaseState::name()`) for people.
+pub fn case_state(lang: Lang, name: &str) -> &'static str {
+    let (zh, en) = match name {
+        "submitted" => ("已提交", "Submitted"),
+        "correction_requested" => ("待补正", "Correction requested"),
+        "not_accepted" => ("不予受理", "Not accepted"),
+        "in_process" => ("办理中", "In process"),
+        "suspended" => ("特别程序中", "Special procedure"),
+        "approved" => ("准予许可", "Approved"),
+        "refused" => ("不予许可", "Refused"),
+        "delivered" => ("已办结", "Delivered"),
+        "withdrawn" => ("已撤回", "Withdrawn"),
+        _ => return "??",
+    };
+    lang.pick(zh, en)
+}
+
 /// The page dictionary: a key and its two renderings.
 pub fn t(lang: Lang, key: &str) -> &'static str {
     let (zh, en) = match key {
@@ -169,6 +186,83 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "form" => ("申请表字段", "Application form fields"),
         "my_items" => ("事项列表", "Items"),
         "actions" => ("操作", "Actions"),
+        "board" => ("阳光公示", "Sunshine board"),
+        "board_intro" => (
+            "全市行政权力事项办件实时公示：申请人已按规定隐去个人信息。",
+            "Every case of the city's power items, live; applicants are masked as the law requires.",
+        ),
+        "board_stats" => ("办件统计", "Case figures"),
+        "stats_intro" => (
+            "按部门和区县统计的受理、办结、按时办结、网上受理率、平均办理天数和群众评价。",
+            "Cases accepted, done, done on time, the online share, the average days and applicants' ratings, by department and district.",
+        ),
+        "staff_board" => ("政务外网办件", "Extranet case view"),
+        "staff_board_intro" => (
+            "政务外网视图：含不对外公开的执法信息、收费、当前环节及签收人，以及可查看部门的涉密事项办件。",
+            "The extranet view: with what is not public — enforcement details, fees, the current step and who signed for it, and sensitive items' cases of the departments you may see.",
+        ),
+        "case_number" => ("办件编号", "Case number"),
+        "item" => ("事项", "Item"),
+        "dept" => ("部门", "Department"),
+        "district" => ("区县", "District"),
+        "applicant" => ("申请人", "Applicant"),
+        "accepted_at" => ("受理时间", "Accepted"),
+        "promised_due" => ("承诺办结日", "Promised by"),
+        "completed_at" => ("办结时间", "Completed"),
+        "timeliness" => ("时效", "Timeliness"),
+        "on_time" => ("按时", "On time"),
+        "late" => ("超期", "Late"),
+        "all_departments" => ("全部部门", "All departments"),
+        "all_districts" => ("全部区县", "All districts"),
+        "all_items" => ("全部事项", "All items"),
+        "cases_count" => ("件", "cases"),
+        "no_cases" => ("暂无办件", "No cases"),
+        "live" => ("● 实时更新中", "● Live"),
+        "by_district" => ("按区县", "By district"),
+        "name_col" => ("名称", "Name"),
+        "cases_all" => ("办件数", "Cases"),
+        "accepted" => ("受理", "Accepted"),
+        "done" => ("办结", "Done"),
+        "online_rate" => ("网上受理率", "Online share"),
+        "average_days" => ("平均办理天数", "Average days"),
+        "average_rating" => ("群众评价", "Rating"),
+        "channel" => ("渠道", "Channel"),
+        "online" => ("网上申报", "Online"),
+        "counter" => ("窗口受理", "Counter"),
+        "current_step" => ("当前环节", "Current step"),
+        "signed_by" => ("签收人", "Signed for by"),
+        "enforcement" => ("执法信息", "Enforcement"),
+        "fees_charged" => ("已收费用", "Fees charged"),
+        "applicant_id" => ("证件号码", "Identity / credit code"),
+        "sensitive_case" => ("涉密", "Sensitive"),
+        "penalty_measure" => ("处罚", "Penalty"),
+        "licences" => ("电子证照", "E-licences"),
+        "licence" => ("电子证照", "E-licence"),
+        "licence_number" => ("证照编号", "Licence number"),
+        "holder" => ("持证人", "Holder"),
+        "holder_id" => ("持证人证件号", "Holder's ID"),
+        "issuer" => ("发证机关", "Issuer"),
+        "decided_on" => ("决定日期", "Decided on"),
+        "issued_at" => ("签发时间", "Issued"),
+        "verdict" => ("核验结果", "Verdict"),
+        "verify" => ("证照核验", "Verify a licence"),
+        "verify_intro" => (
+            "输入证照编号，或粘贴证照二维码中的签名数据，即可核验证照真伪。",
+            "Enter a licence number, or paste the signed data from its QR code, to check whether it is genuine.",
+        ),
+        "verify_button" => ("核验", "Verify"),
+        "token" => ("签名数据", "Signed data"),
+        "keys" => ("签名公钥", "Signing keys"),
+        "keys_intro" => (
+            "各发证机关的 ed25519 公钥。任何人都可以用它们核验电子证照的签名。",
+            "Each issuer's ed25519 public key. Anyone can check an e-licence's signature with them.",
+        ),
+        "public_key" => ("公钥", "Public key"),
+        "download" => ("下载证照文件", "Download the licence file"),
+        "qr_hint" => ("扫描二维码即可在线核验", "Scan the QR code to verify online"),
+        "revoke" => ("撤销证照", "Revoke the licence"),
+        "revoked_at" => ("撤销时间", "Revoked on"),
+        "signature" => ("签名", "Signature"),
         _ => ("", ""),
     };
     if zh.is_empty() {

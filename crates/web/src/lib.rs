@@ -42,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/board.js", get(pages::board::script))
         .merge(api)
         .merge(pages::router())
         .fallback(pages::not_found)

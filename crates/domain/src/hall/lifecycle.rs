@@ -52,6 +52,19 @@ pub enum CaseState {
 }
 
 impl CaseState {
+    /// Every state's `name()`, in lifecycle order.
+    pub const NAMES: [&'static str; 9] = [
+        "submitted",
+        "correction_requested",
+        "not_accepted",
+        "in_process",
+        "suspended",
+        "approved",
+        "refused",
+        "delivered",
+        "withdrawn",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             CaseState::Submitted => "submitted",

@@ -494,3 +494,58 @@ fn a_case_is_rated_once_after_its_decision_from_one_to_five() {
     assert!(check_rating(&CaseState::Delivered, false, 6, "").is_err());
     assert!(check_rating(&CaseState::Delivered, false, 0, "").is_err());
 }
+
+#[test]
+fn a_case_is_on_time_when_done_by_its_promised_date_or_not_yet_past_it() {
+    let due = Some("2026-12-10");
+    assert_eq!(
+        on_time("delivered", due, Some("2026-12-10"), "2026-12-20"),
+        Some(true)
+    );
+    assert_eq!(
+        on_time("delivered", due, Some("2026-12-11"), "2026-12-20"),
+        Some(false)
+    );
+    assert_eq!(
+        on_time("in_process", due, None, "2026-12-10"),
+        Some(true),
+        "still within"
+    );
+    assert_eq!(
+        on_time("in_process", due, None, "2026-12-11"),
+        Some(false),
+        "late while open"
+    );
+    assert_eq!(
+        on_time("submitted", None, None, "2026-12-11"),
+        None,
+        "not accepted yet"
+    );
+    for closed in ["withdrawn", "not_accepted"] {
+        assert_eq!(
+            on_time(closed, due, Some("2026-12-12"), "2026-12-20"),
+            None,
+            "{closed}"
+        );
+    }
+}
+
+#[test]
+fn every_state_name_is_listed_once() {
+    let states = [
+        CaseState::Submitted,
+        CaseState::CorrectionRequested,
+        CaseState::NotAccepted,
+        CaseState::InProcess { step: 0 },
+        CaseState::Suspended {
+            step: 0,
+            procedure: SpecialProcedure::Hearing,
+        },
+        CaseState::Approved,
+        CaseState::Refused,
+        CaseState::Delivered,
+        CaseState::Withdrawn,
+    ];
+    let names: Vec<&str> = states.iter().map(CaseState::name).collect();
+    assert_eq!(names, CaseState::NAMES);
+}

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sunshine_app::licence::LicenceRecord;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::hall::licence::Verdict;
 use utoipa::ToSchema;
@@ -36,7 +37,7 @@ pub struct LicenceView {
     pub issued_at: String,
 }
 
-fn verdict_parts(v: &Verdict) -> (String, Option<String>) {
+pub fn verdict_parts(v: &Verdict) -> (String, Option<String>) {
     match v {
         Verdict::Valid => ("valid".into(), None),
         Verdict::Revoked { reason } => ("revoked".into(), Some(reason.clone())),
@@ -57,8 +58,13 @@ pub async fn get_licence(
         .licence(&number)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(licence_view(r)))
+}
+
+/// A licence as the API shows it and as its file is downloaded.
+pub fn licence_view(r: LicenceRecord) -> LicenceView {
     let (verdict, reason) = verdict_parts(&r.verdict);
-    Ok(Json(LicenceView {
+    LicenceView {
         verdict,
         reason,
         payload: serde_json::to_value(&r.payload).unwrap_or_default(),
@@ -70,7 +76,7 @@ pub async fn get_licence(
         public_key: r.public_key,
         token: r.token,
         issued_at: from_micros(r.row.issued_at).to_string(),
-    }))
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,7 +101,7 @@ pub async fn verify(
     lang: Lang,
     ApiJson(r): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyResult>, ApiError> {
-    let (verdict, payload) = s
+    let (verdict, record) = s
         .app
         .verify_licence_token(&r.token)
         .await
@@ -104,7 +110,7 @@ pub async fn verify(
     Ok(Json(VerifyResult {
         verdict,
         reason,
-        payload: payload.map(|p| serde_json::to_value(p).unwrap_or_default()),
+        payload: record.map(|r| serde_json::to_value(r.payload).unwrap_or_default()),
     }))
 }
 

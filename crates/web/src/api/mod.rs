@@ -89,6 +89,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(licence::keys))
         .routes(routes!(disclosure::cases))
         .routes(routes!(disclosure::stats))
+        .routes(routes!(disclosure::stream))
         .routes(routes!(identity::issue_token))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))

@@ -1,7 +1,9 @@
 //! Server-rendered pages. They work without JavaScript: every action is a
 //! form with a CSRF token, every error is shown next to its field.
 
+pub mod board;
 pub mod item_form;
+pub mod licence;
 pub mod public;
 pub mod staff;
 pub mod users;
@@ -24,6 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/", get(public::index))
         .route("/catalog", get(public::catalog))
         .route("/catalog/{item_id}", get(public::item))
+        .route("/board", get(board::board))
+        .route("/board/stats", get(board::stats))
+        .route("/licences/verify", get(licence::verify))
+        .route("/licences/keys", get(licence::keys))
+        .route("/licences/{number}", get(licence::show))
+        .route("/licences/{number}/file", get(licence::download))
+        .route("/licences/{number}/revoke", post(licence::revoke))
         .route("/login", get(public::login_form).post(public::login))
         .route("/logout", post(public::logout))
         .route("/lang", get(switch_lang))
@@ -50,6 +59,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/export", get(staff::export))
         .route("/staff/users", get(users::list).post(users::create))
+        .route("/staff/board", get(board::extranet))
 }
 
 /// What every page's frame needs: language, the signed-in user, the CSRF token.

@@ -33,6 +33,26 @@ pub async fn city_item() -> (i64, Value) {
     panic!("the demo has a city licensing item with steps and a form");
 }
 
+/// The first city licensing item of a platform, with its guide.
+pub(crate) async fn first_city_item(base: &str) -> (i64, Value) {
+    let public = Api::new(base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
+        .await;
+    let item_id = list["items"][0]["item_id"].as_i64().expect("item");
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    (item_id, guide["guide"].clone())
+}
+
+/// A citizen applies online with valid answers and files; the case's number.
+pub(crate) async fn applied_number(citizen: &Api, item_id: i64, guide: &Value) -> String {
+    let (status, case) = apply_online(citizen, item_id, guide).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case["number"].as_str().expect("number").to_string()
+}
+
 /// Apply online with answers to the form and a PDF for every required material.
 pub async fn apply_online(api: &Api, item_id: i64, guide: &Value) -> (StatusCode, Value) {
     api.multipart(
@@ -530,18 +550,10 @@ async fn the_public_board_shows_cases_masked_and_never_a_sensitive_one() {
 async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
     let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
-    let public = Api::new(&t.base);
-    let (_, list) = public
-        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
-        .await;
-    let item_id = list["items"][0]["item_id"].as_i64().expect("item");
-    let (_, guide) = public
-        .get(&format!("/api/v1/catalog/items/{item_id}"))
-        .await;
+    let (item_id, guide) = first_city_item(&t.base).await;
     let mut numbers = vec![];
     for _ in 0..3 {
-        let (_, c) = apply_online(&citizen, item_id, &guide["guide"]).await;
-        numbers.push(c["number"].as_str().expect("number").to_string());
+        numbers.push(applied_number(&citizen, item_id, &guide).await);
     }
     t.app.run_disclosure().await.expect("board");
     t.restart().await.expect("restart");
@@ -550,8 +562,7 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
         ..Api::new(&t.base)
     };
     for _ in 0..2 {
-        let (_, c) = apply_online(&citizen, item_id, &guide["guide"]).await;
-        numbers.push(c["number"].as_str().expect("number").to_string());
+        numbers.push(applied_number(&citizen, item_id, &guide).await);
     }
     t.app.run_disclosure().await.expect("board");
     assert_eq!(
@@ -589,7 +600,10 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
 }
 
 /// A city item in the library of the given type, with a predicate on its guide.
-async fn city_item_where(item_type: &str, pred: impl Fn(&Value) -> bool) -> Option<(i64, Value)> {
+pub(crate) async fn city_item_where(
+    item_type: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Option<(i64, Value)> {
     let public = Api::new(&shared_demo().base);
     let (_, list) = public
         .get(&format!(
@@ -607,7 +621,39 @@ async fn city_item_where(item_type: &str, pred: impl Fn(&Value) -> bool) -> Opti
     None
 }
 
-async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> String {
+/// A city penalty item with a discretion standard, and its guide.
+pub(crate) async fn penalty_city_item() -> (i64, Value) {
+    city_item_where("penalty", |g| {
+        !g["discretion"]
+            .as_array()
+            .map(Vec::is_empty)
+            .unwrap_or(true)
+    })
+    .await
+    .expect("a city penalty item")
+}
+
+/// A city item in the library with a catalogued fee, and its guide.
+pub(crate) async fn fee_city_item() -> (i64, Value) {
+    for t in [
+        "licensing",
+        "public_service",
+        "levy",
+        "confirmation",
+        "other",
+    ] {
+        if let Some(found) = city_item_where(t, |g| {
+            !g["fees"].as_array().map(Vec::is_empty).unwrap_or(true)
+        })
+        .await
+        {
+            return found;
+        }
+    }
+    panic!("the demo has a city item with a fee");
+}
+
+pub(crate) async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> String {
     let applicant = json!({"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"});
     let (status, case) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
@@ -622,24 +668,7 @@ async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> Stri
 #[tokio::test]
 async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discretion_range() {
     let clerk = Api::as_user(&shared_demo().base, "clerk").await;
-    let mut fee_item = None;
-    for t in [
-        "licensing",
-        "public_service",
-        "levy",
-        "confirmation",
-        "other",
-    ] {
-        if let Some(found) = city_item_where(t, |g| {
-            !g["fees"].as_array().map(Vec::is_empty).unwrap_or(true)
-        })
-        .await
-        {
-            fee_item = Some(found);
-            break;
-        }
-    }
-    let (item_id, guide) = fee_item.expect("the demo has a city item with a fee");
+    let (item_id, guide) = fee_city_item().await;
     let number = accepted_counter_case(&clerk, item_id, &guide).await;
     let fee = &guide["fees"][0];
     let (name, standard) = (
@@ -685,14 +714,7 @@ async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discret
         "not a penalty item"
     );
 
-    let (item_id, guide) = city_item_where("penalty", |g| {
-        !g["discretion"]
-            .as_array()
-            .map(Vec::is_empty)
-            .unwrap_or(true)
-    })
-    .await
-    .expect("a city penalty item");
+    let (item_id, guide) = penalty_city_item().await;
     let number = accepted_counter_case(&clerk, item_id, &guide).await;
     let d = &guide["discretion"][0];
     let (min, max) = (

@@ -2,6 +2,8 @@
 //! real browser, against SQLite by default or PostgreSQL when
 //! `SUNSHINE_TEST_DATABASE_URL` is set (CI runs both).
 
+mod board_pages;
+mod board_stream;
 mod browser;
 mod bundle_api;
 mod catalog_api;
