@@ -138,10 +138,17 @@ impl TestApp {
         })
     }
 
-    /// The platform with the Hangzhou demo loaded.
+    /// The platform with the Hangzhou demo loaded, without its history of
+    /// cases (the shared demo server has that): quick to make for a test
+    /// that needs a platform of its own.
     pub async fn demo() -> anyhow::Result<TestApp> {
+        TestApp::demo_with_cases(0).await
+    }
+
+    /// The platform with the Hangzhou demo and `cases` cases of history.
+    pub async fn demo_with_cases(cases: usize) -> anyhow::Result<TestApp> {
         let t = TestApp::empty().await?;
-        sunshine_app::demo::load(&t.app)
+        sunshine_app::demo::load_with(&t.app, cases)
             .await
             .map_err(|e| anyhow::anyhow!("demo: {e}"))?;
         Ok(t)
@@ -264,7 +271,7 @@ pub fn shared_demo() -> &'static SharedDemo {
                 }
             };
             rt.block_on(async move {
-                match TestApp::demo().await {
+                match TestApp::demo_with_cases(sunshine_app::demo::DEMO_CASES).await {
                     Ok(t) => {
                         let shared = SharedDemo {
                             base: t.base.clone(),
