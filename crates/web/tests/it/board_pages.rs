@@ -51,18 +51,42 @@ pub(crate) async fn signed_in(base: &str, login: &str) -> (reqwest::Client, Stri
 /// A citizen's case taken through every step to approval; its number.
 pub(crate) async fn approved_case(base: &str, item_id: i64, guide: &Value) -> String {
     let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
-    let clerk = Api::as_user(base, "clerk").await;
     let number = apply_online(&citizen, item_id, guide).await;
-    act(&clerk, &number, json!({"command": "accept"})).await;
+    approve(base, &number, guide).await;
+    number
+}
+
+/// A person's application taken at the counter by the demo clerk; its number.
+pub(crate) async fn counter_person(
+    clerk: &Api,
+    item_id: i64,
+    form: &Value,
+    name: &str,
+    id: &str,
+) -> String {
+    let person = json!({"kind": "person", "name": name, "id_number": id});
+    let (status, case) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({"item_id": item_id, "applicant": person, "answers": answers_for(form)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case["number"].as_str().expect("number").to_string()
+}
+
+/// The demo clerk accepts a submitted case and takes it through every step to approval.
+pub(crate) async fn approve(base: &str, number: &str, guide: &Value) {
+    let clerk = Api::as_user(base, "clerk").await;
+    act(&clerk, number, json!({"command": "accept"})).await;
     let steps = guide["steps"].as_array().map(Vec::len).unwrap_or(1);
     for _ in 0..steps - 1 {
-        act(&clerk, &number, json!({"command": "claim"})).await;
-        act(&clerk, &number, json!({"command": "pass"})).await;
+        act(&clerk, number, json!({"command": "claim"})).await;
+        act(&clerk, number, json!({"command": "pass"})).await;
     }
-    act(&clerk, &number, json!({"command": "claim"})).await;
-    let (status, body) = act(&clerk, &number, json!({"command": "approve"})).await;
+    act(&clerk, number, json!({"command": "claim"})).await;
+    let (status, body) = act(&clerk, number, json!({"command": "approve"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    number
 }
 
 /// Wait until the public board shows `number` in `state`.
@@ -347,15 +371,14 @@ async fn the_extranet_view_shows_staff_what_the_public_never_sees() {
     let clerk = Api::as_user(base, "clerk").await;
     let (item_id, guide) = city_item().await;
     let number = approved_case(base, item_id, &guide).await;
-    let person = json!({"kind": "person", "name": "赵六", "id_number": "11010519491231002X"});
-    let (status, counter) = clerk
-        .post(
-            "/api/v1/hall/counter-applications",
-            json!({"item_id": item_id, "applicant": person, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{counter}");
-    let counter = counter["number"].as_str().expect("number").to_string();
+    let counter = counter_person(
+        &clerk,
+        item_id,
+        &guide["form"],
+        "赵六",
+        "11010519491231002X",
+    )
+    .await;
 
     let (c, _) = signed_in(base, "clerk").await;
     let (status, html) = page(

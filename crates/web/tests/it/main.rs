@@ -10,6 +10,7 @@ mod group_commit;
 mod hall_api;
 mod identity_api;
 mod journal_api;
+mod leaks;
 mod openapi;
 mod pages;
 mod support;
