@@ -285,6 +285,34 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
 
     let (status, _) = page(&c, &shared_demo().url("/licences/ZZ-nothing")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Every word of these pages is in the dictionary, in both languages.
+    for path in [
+        format!("/licences/{licence}"),
+        format!("/licences/verify?number={licence}"),
+        "/licences/keys".to_string(),
+        "/board".to_string(),
+        "/board/stats".to_string(),
+    ] {
+        for lang in ["zh", "en"] {
+            let (status, html) = page(
+                &c,
+                &shared_demo().url(&format!(
+                    "{path}{}lang={lang}",
+                    if path.contains('?') { "&" } else { "?" }
+                )),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{path} in {lang}");
+            assert!(!html.contains("??"), "{path} in {lang} misses a word");
+        }
+    }
+    let (_, en) = page(
+        &c,
+        &shared_demo().url(&format!("/licences/{licence}?lang=en")),
+    )
+    .await;
+    assert!(en.contains("Valid: this licence was signed by"));
 }
 
 #[tokio::test]
@@ -394,6 +422,8 @@ async fn the_extranet_view_shows_staff_what_the_public_never_sees() {
     );
     assert!(html.contains("王小明") && html.contains("窗口受理"));
     assert!(html.contains("准予许可"));
+    let (_, en) = page(&c, &shared_demo().url("/staff/board?lang=en")).await;
+    assert!(en.contains("Extranet case view") && !en.contains("??"));
 
     // A penalty case shows its circumstance, measure and fine; a fee item its charges.
     let (penalty_item, penalty_guide) = penalty_city_item().await;
