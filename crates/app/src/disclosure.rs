@@ -113,6 +113,7 @@ impl App {
     ) -> Result<(i64, impl Stream<Item = Result<LiveChange>> + Send + 'static)> {
         // Listen first, then look: whatever commits in between arrives twice and is dropped once.
         let rx = self.board_changes.subscribe();
+        let closing = self.live_closing.subscribe();
         let (start, catch_up) = match filter.after_seq {
             Some(after) => (after.max(0), true),
             None => {
@@ -123,6 +124,7 @@ impl App {
         let live = Live {
             app: self.clone(),
             rx,
+            closing,
             filter: BoardFilter {
                 after_seq: Some(start),
                 limit: CATCH_UP_PAGE,
@@ -140,6 +142,12 @@ impl App {
             }
         });
         Ok((start, stream))
+    }
+
+    /// End every live stream of the board, so that a stopping server is
+    /// not held open by its listeners (who reconnect elsewhere and resume).
+    pub fn close_live_streams(&self) {
+        self.live_closing.send_replace(true);
     }
 
     /// A page of the public board, newest change first, and how many rows pass the filter.
@@ -243,6 +251,7 @@ impl App {
 struct Live {
     app: Arc<App>,
     rx: tokio::sync::broadcast::Receiver<BoardChanges>,
+    closing: tokio::sync::watch::Receiver<bool>,
     /// Its `after_seq` is the last change this client has passed.
     filter: BoardFilter,
     pending: VecDeque<LiveChange>,
@@ -269,7 +278,11 @@ impl Live {
                 );
                 continue;
             }
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.closing.wait_for(|closing| *closing) => return Ok(None),
+            };
+            match received {
                 Ok(changes) => {
                     let f = &self.filter;
                     let rows = changes

@@ -284,3 +284,21 @@ async fn a_client_that_falls_behind_catches_up_from_the_table_without_holding_ba
     assert_eq!(got, numbers, "every case, once, in order");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn live_streams_end_when_the_server_stops_so_that_it_can() {
+    let t = sunshine_testkit::TestApp::empty().await.expect("platform");
+    let mut resp = reqwest::get(t.url("/api/v1/disclosure/stream"))
+        .await
+        .expect("connect");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let first = resp.chunk().await.expect("read").expect("the ready event");
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    t.app.close_live_streams();
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(_chunk) = resp.chunk().await.expect("read") {}
+    })
+    .await;
+    assert!(end.is_ok(), "the stream ended");
+    t.stop().await;
+}
