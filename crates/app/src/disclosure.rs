@@ -29,6 +29,25 @@ pub type BoardChanges = Arc<Vec<BoardCase>>;
 /// catches up from the table instead, so it never holds back the consumer.
 pub const LIVE_BACKLOG: usize = 64;
 
+/// What a live client of the board is told.
+#[derive(Debug, Clone)]
+pub enum LiveChange {
+    /// A row as it now is, for a client to add or update.
+    Row(Box<BoardCase>),
+    /// A row that changed to a state the client's filter does not show.
+    MovedOut { number: String, seq: i64 },
+}
+
+impl LiveChange {
+    /// The journal sequence of the change.
+    pub fn seq(&self) -> i64 {
+        match self {
+            LiveChange::Row(c) => c.seq,
+            LiveChange::MovedOut { seq, .. } => *seq,
+        }
+    }
+}
+
 /// Rows read from the table at a time when a live client catches up.
 const CATCH_UP_PAGE: i64 = 500;
 
@@ -83,16 +102,18 @@ impl App {
 
     /// The board's rows as they change, from just after `filter.after_seq`
     /// (or from now, when it is not given), each once and in the order of the
-    /// journal. Also returns where it starts. The consumer announces each page
+    /// journal; with a state in the filter, also the rows that leave it.
+    /// Also returns where it starts. The consumer announces each page
     /// it applies; a client that falls behind reads what it missed from the
     /// table, so a reconnect with the last sequence it saw neither loses nor
     /// repeats a row.
     pub async fn board_live(
         self: &Arc<Self>,
         filter: BoardFilter,
-    ) -> Result<(i64, impl Stream<Item = Result<BoardCase>> + Send + 'static)> {
+    ) -> Result<(i64, impl Stream<Item = Result<LiveChange>> + Send + 'static)> {
         // Listen first, then look: whatever commits in between arrives twice and is dropped once.
         let rx = self.board_changes.subscribe();
+        let closing = self.live_closing.subscribe();
         let (start, catch_up) = match filter.after_seq {
             Some(after) => (after.max(0), true),
             None => {
@@ -103,6 +124,7 @@ impl App {
         let live = Live {
             app: self.clone(),
             rx,
+            closing,
             filter: BoardFilter {
                 after_seq: Some(start),
                 limit: CATCH_UP_PAGE,
@@ -120,6 +142,12 @@ impl App {
             }
         });
         Ok((start, stream))
+    }
+
+    /// End every live stream of the board, so that a stopping server is
+    /// not held open by its listeners (who reconnect elsewhere and resume).
+    pub fn close_live_streams(&self) {
+        self.live_closing.send_replace(true);
     }
 
     /// A page of the public board, newest change first, and how many rows pass the filter.
@@ -223,15 +251,16 @@ impl App {
 struct Live {
     app: Arc<App>,
     rx: tokio::sync::broadcast::Receiver<BoardChanges>,
+    closing: tokio::sync::watch::Receiver<bool>,
     /// Its `after_seq` is the last change this client has passed.
     filter: BoardFilter,
-    pending: VecDeque<BoardCase>,
+    pending: VecDeque<LiveChange>,
     /// Read the table before listening again (at the start, and after lagging).
     catch_up: bool,
 }
 
 impl Live {
-    async fn next(&mut self) -> Result<Option<BoardCase>> {
+    async fn next(&mut self) -> Result<Option<LiveChange>> {
         loop {
             if let Some(row) = self.pending.pop_front() {
                 return Ok(Some(row));
@@ -242,15 +271,34 @@ impl Live {
                     store::changes(&mut conn, &self.filter).await?
                 };
                 self.catch_up = rows.len() as i64 == CATCH_UP_PAGE;
-                self.pass(rows);
+                self.pass(
+                    rows.into_iter()
+                        .map(|r| LiveChange::Row(Box::new(r)))
+                        .collect(),
+                );
                 continue;
             }
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.closing.wait_for(|closing| *closing) => return Ok(None),
+            };
+            match received {
                 Ok(changes) => {
+                    let f = &self.filter;
                     let rows = changes
                         .iter()
-                        .filter(|c| self.filter.matches(c))
-                        .cloned()
+                        .filter_map(|c| {
+                            if f.matches(c) {
+                                Some(LiveChange::Row(Box::new(c.clone())))
+                            } else if f.moved_out(c) {
+                                Some(LiveChange::MovedOut {
+                                    number: c.number.clone(),
+                                    seq: c.seq,
+                                })
+                            } else {
+                                None
+                            }
+                        })
                         .collect();
                     self.pass(rows);
                 }
@@ -261,9 +309,9 @@ impl Live {
     }
 
     /// Queue rows (in journal order) and move past them.
-    fn pass(&mut self, rows: Vec<BoardCase>) {
+    fn pass(&mut self, rows: Vec<LiveChange>) {
         if let Some(last) = rows.last() {
-            self.filter.after_seq = Some(last.seq);
+            self.filter.after_seq = Some(last.seq());
         }
         self.pending.extend(rows);
     }

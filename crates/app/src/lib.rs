@@ -74,6 +74,8 @@ pub struct App {
     orgs: RwLock<Arc<OrgDirectory>>,
     /// The board's changes as the disclosure consumer applies them, for live clients.
     board_changes: tokio::sync::broadcast::Sender<disclosure::BoardChanges>,
+    /// Set when the process stops, so that live streams end and let it.
+    live_closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -118,6 +120,7 @@ impl App {
             kek,
             orgs: RwLock::new(Arc::default()),
             board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
+            live_closing: tokio::sync::watch::channel(false).0,
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -138,6 +141,7 @@ impl App {
             kek: self.kek.clone(),
             orgs: RwLock::new(self.orgs()),
             board_changes: self.board_changes.clone(),
+            live_closing: self.live_closing.clone(),
         }
     }
 

@@ -71,11 +71,21 @@ impl BoardFilter {
     /// Whether a row passes the filter: the same test as [`WHERE`], for rows
     /// that arrive live rather than from the table.
     pub fn matches(&self, c: &BoardCase) -> bool {
+        self.looks_at(c) && self.state.as_deref().is_none_or(|s| s == c.state)
+    }
+
+    /// Whether a changed row is where the filter looks but has moved to a
+    /// state it does not show: a live client drops it if it had it.
+    pub fn moved_out(&self, c: &BoardCase) -> bool {
+        self.looks_at(c) && self.state.as_deref().is_some_and(|s| s != c.state)
+    }
+
+    /// Everything but the state: a case never changes these.
+    fn looks_at(&self, c: &BoardCase) -> bool {
         let is = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
         is(&self.department, &c.department)
             && is(&self.region, &c.region)
             && self.item_id.is_none_or(|i| i == c.item_id)
-            && is(&self.state, &c.state)
             && c.seq > self.after_seq.unwrap_or(0)
     }
 }

@@ -209,6 +209,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "accepted_at" => ("受理时间", "Accepted"),
         "promised_due" => ("承诺办结日", "Promised by"),
         "completed_at" => ("办结时间", "Completed"),
+        "legal_due" => ("法定办结日", "Legal due date"),
         "timeliness" => ("时效", "Timeliness"),
         "on_time" => ("按时", "On time"),
         "late" => ("超期", "Late"),

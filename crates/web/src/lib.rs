@@ -78,8 +78,16 @@ async fn stylesheet() -> impl IntoResponse {
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
+    let stopping = {
+        let app = app.clone();
+        async move {
+            shutdown_signal().await;
+            // Live streams never end by themselves; end them so the shutdown can finish.
+            app.close_live_streams();
+        }
+    };
     axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(stopping)
         .await?;
     Ok(())
 }

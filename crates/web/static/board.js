@@ -67,15 +67,27 @@
       live.hidden = true;
     }
   });
-  source.addEventListener("case", function (e) {
-    var r = JSON.parse(e.data);
-    var old = null;
+  function shown(number) {
     for (var i = 0; i < body.rows.length; i++) {
-      if (body.rows[i].dataset.number === r.number) {
-        old = body.rows[i];
-        break;
+      if (body.rows[i].dataset.number === number) {
+        return body.rows[i];
       }
     }
+    return null;
+  }
+  // A case that moved to a state the filter does not show leaves the page.
+  source.addEventListener("left", function (e) {
+    var old = shown(JSON.parse(e.data).number);
+    if (old) {
+      body.removeChild(old);
+      if (total) {
+        total.textContent = String(Math.max(0, Number(total.textContent) - 1));
+      }
+    }
+  });
+  source.addEventListener("case", function (e) {
+    var r = JSON.parse(e.data);
+    var old = shown(r.number);
     if (old) {
       body.removeChild(old);
     } else if (total) {

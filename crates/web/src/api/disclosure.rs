@@ -9,6 +9,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
+use sunshine_app::disclosure::LiveChange;
 use sunshine_app::OrgDirectory;
 use sunshine_domain::clock::{from_micros, local_display};
 use sunshine_store::disclosure::{BoardCase, BoardFilter, BoardStats};
@@ -141,13 +142,15 @@ pub struct StreamQuery {
 
 /// Server-sent events of the board's rows as they change. The first event,
 /// `ready`, carries the sequence the stream starts after as its id; each
-/// `case` event is a [`BoardRow`] whose id is its journal sequence. A client
+/// `case` event is a [`BoardRow`] whose id is its journal sequence; with a
+/// `state` filter, a `left` event (`{"number"}`) tells of a case that moved to
+/// another state. A client
 /// that reconnects with `Last-Event-ID` (browsers do it by themselves) gets
 /// exactly the rows it missed, in order. A comment every 15 s keeps the
 /// connection open.
 #[utoipa::path(get, path = "/api/v1/disclosure/stream", tag = "disclosure",
     params(StreamQuery, ("Last-Event-ID" = Option<i64>, Header, description = "The id of the last event received; takes precedence over `after`.")),
-    responses((status = 200, content_type = "text/event-stream", body = BoardRow, description = "`event: ready` once, then `event: case` per changed row, `id` = journal sequence"),
+    responses((status = 200, content_type = "text/event-stream", body = BoardRow, description = "`event: ready` once, then `event: case` per changed row (and `event: left` for a row leaving a state filter), `id` = journal sequence"),
         (status = 400, body = ErrorBody)))]
 pub async fn stream(
     State(s): State<AppState>,
@@ -198,15 +201,21 @@ pub async fn stream(
             std::future::ready(r.is_ok())
         })
         .filter_map(move |r| {
-            let event = r.ok().map(|c| {
-                let today = app.clock.today().to_string();
-                let seq = c.seq;
-                let row = board_row(c, &app.orgs(), &today, lang);
-                Event::default()
-                    .event("case")
+            let event = r.ok().map(|change| match change {
+                LiveChange::Row(c) => {
+                    let today = app.clock.today().to_string();
+                    let seq = c.seq;
+                    let row = board_row(*c, &app.orgs(), &today, lang);
+                    Event::default()
+                        .event("case")
+                        .id(seq.to_string())
+                        .json_data(row)
+                        .unwrap_or_else(|_| Event::default().comment("unserialisable row"))
+                }
+                LiveChange::MovedOut { number, seq } => Event::default()
+                    .event("left")
                     .id(seq.to_string())
-                    .json_data(row)
-                    .unwrap_or_else(|_| Event::default().comment("unserialisable row"))
+                    .data(serde_json::json!({ "number": number }).to_string()),
             });
             std::future::ready(event.map(Ok))
         });

@@ -50,18 +50,42 @@ pub(crate) async fn signed_in(base: &str, login: &str) -> (reqwest::Client, Stri
 /// A citizen's case taken through every step to approval; its number.
 pub(crate) async fn approved_case(base: &str, item_id: i64, guide: &Value) -> String {
     let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
-    let clerk = Api::as_user(base, "clerk").await;
     let number = applied_number(&citizen, item_id, guide).await;
-    act(&clerk, &number, json!({"command": "accept"})).await;
+    approve(base, &number, guide).await;
+    number
+}
+
+/// A person's application taken at the counter by the demo clerk; its number.
+pub(crate) async fn counter_person(
+    clerk: &Api,
+    item_id: i64,
+    form: &Value,
+    name: &str,
+    id: &str,
+) -> String {
+    let person = json!({"kind": "person", "name": name, "id_number": id});
+    let (status, case) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({"item_id": item_id, "applicant": person, "answers": answers_for(form)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case["number"].as_str().expect("number").to_string()
+}
+
+/// The demo clerk accepts a submitted case and takes it through every step to approval.
+pub(crate) async fn approve(base: &str, number: &str, guide: &Value) {
+    let clerk = Api::as_user(base, "clerk").await;
+    act(&clerk, number, json!({"command": "accept"})).await;
     let steps = guide["steps"].as_array().map(Vec::len).unwrap_or(1);
     for _ in 0..steps - 1 {
-        act(&clerk, &number, json!({"command": "claim"})).await;
-        act(&clerk, &number, json!({"command": "pass"})).await;
+        act(&clerk, number, json!({"command": "claim"})).await;
+        act(&clerk, number, json!({"command": "pass"})).await;
     }
-    act(&clerk, &number, json!({"command": "claim"})).await;
-    let (status, body) = act(&clerk, &number, json!({"command": "approve"})).await;
+    act(&clerk, number, json!({"command": "claim"})).await;
+    let (status, body) = act(&clerk, number, json!({"command": "approve"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    number
 }
 
 /// Wait until the public board shows `number` in `state`.
@@ -260,6 +284,34 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
 
     let (status, _) = page(&c, &shared_demo().url("/licences/ZZ-nothing")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Every word of these pages is in the dictionary, in both languages.
+    for path in [
+        format!("/licences/{licence}"),
+        format!("/licences/verify?number={licence}"),
+        "/licences/keys".to_string(),
+        "/board".to_string(),
+        "/board/stats".to_string(),
+    ] {
+        for lang in ["zh", "en"] {
+            let (status, html) = page(
+                &c,
+                &shared_demo().url(&format!(
+                    "{path}{}lang={lang}",
+                    if path.contains('?') { "&" } else { "?" }
+                )),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{path} in {lang}");
+            assert!(!html.contains("??"), "{path} in {lang} misses a word");
+        }
+    }
+    let (_, en) = page(
+        &c,
+        &shared_demo().url(&format!("/licences/{licence}?lang=en")),
+    )
+    .await;
+    assert!(en.contains("Valid: this licence was signed by"));
 }
 
 #[tokio::test]
@@ -346,15 +398,14 @@ async fn the_extranet_view_shows_staff_what_the_public_never_sees() {
     let clerk = Api::as_user(base, "clerk").await;
     let (item_id, guide) = city_item().await;
     let number = approved_case(base, item_id, &guide).await;
-    let person = json!({"kind": "person", "name": "赵六", "id_number": "11010519491231002X"});
-    let (status, counter) = clerk
-        .post(
-            "/api/v1/hall/counter-applications",
-            json!({"item_id": item_id, "applicant": person, "answers": answers_for(&guide["form"])}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{counter}");
-    let counter = counter["number"].as_str().expect("number").to_string();
+    let counter = counter_person(
+        &clerk,
+        item_id,
+        &guide["form"],
+        "赵六",
+        "11010519491231002X",
+    )
+    .await;
 
     let (c, _) = signed_in(base, "clerk").await;
     let (status, html) = page(
@@ -370,6 +421,8 @@ async fn the_extranet_view_shows_staff_what_the_public_never_sees() {
     );
     assert!(html.contains("王小明") && html.contains("窗口受理"));
     assert!(html.contains("准予许可"));
+    let (_, en) = page(&c, &shared_demo().url("/staff/board?lang=en")).await;
+    assert!(en.contains("Extranet case view") && !en.contains("??"));
 
     // A penalty case shows its circumstance, measure and fine; a fee item its charges.
     let (penalty_item, penalty_guide) = penalty_city_item().await;

@@ -199,6 +199,36 @@ async fn the_stream_keeps_to_its_filter_and_refuses_a_bad_last_event_id() {
         assert_ne!(e.data["number"], number.as_str(), "filtered out");
     }
 
+    // A case that leaves the filtered state is announced, so a live page drops it.
+    let clerk = Api::as_user(base, "clerk").await;
+    let mut submitted = EventStream::open(
+        &format!("/api/v1/disclosure/stream?item_id={item_id}&state=submitted"),
+        None,
+    )
+    .await;
+    let number = applied_number(&citizen, item_id, &guide).await;
+    submitted
+        .until(&number, |e| e.data["state"] == "submitted")
+        .await;
+    act(&clerk, &number, json!({"command": "accept"})).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut left = None;
+    while left.is_none() && tokio::time::Instant::now() < deadline {
+        if let Some(e) = submitted.next(Duration::from_secs(20)).await {
+            assert!(
+                !(e.event == "case" && e.data["number"] == number.as_str()),
+                "an accepted case is no longer sent as a submitted one"
+            );
+            if e.event == "left" && e.data["number"] == number.as_str() {
+                left = Some(e);
+            }
+        }
+    }
+    assert!(
+        left.is_some_and(|e| e.id.is_some()),
+        "the case left the filter"
+    );
+
     let resp = reqwest::Client::new()
         .get(shared_demo().url("/api/v1/disclosure/stream"))
         .header("last-event-id", "yesterday")
@@ -235,12 +265,15 @@ async fn a_client_that_falls_behind_catches_up_from_the_table_without_holding_ba
     }
     let mut got = vec![];
     while got.len() < numbers.len() {
-        let row = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        let change = tokio::time::timeout(Duration::from_secs(10), stream.next())
             .await
             .expect("rows keep coming")
             .expect("the stream goes on")
             .expect("a row");
-        got.push(row);
+        match change {
+            sunshine_app::disclosure::LiveChange::Row(row) => got.push(*row),
+            other => panic!("no state filter, so no row leaves it: {other:?}"),
+        }
     }
     let seqs: Vec<i64> = got.iter().map(|r| r.seq).collect();
     assert!(
@@ -249,5 +282,23 @@ async fn a_client_that_falls_behind_catches_up_from_the_table_without_holding_ba
     );
     let got: Vec<&str> = got.iter().map(|r| r.number.as_str()).collect();
     assert_eq!(got, numbers, "every case, once, in order");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn live_streams_end_when_the_server_stops_so_that_it_can() {
+    let t = sunshine_testkit::TestApp::empty().await.expect("platform");
+    let mut resp = reqwest::get(t.url("/api/v1/disclosure/stream"))
+        .await
+        .expect("connect");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let first = resp.chunk().await.expect("read").expect("the ready event");
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    t.app.close_live_streams();
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(_chunk) = resp.chunk().await.expect("read") {}
+    })
+    .await;
+    assert!(end.is_ok(), "the stream ended");
     t.stop().await;
 }

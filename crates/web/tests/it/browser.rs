@@ -106,3 +106,64 @@ async fn an_item_drafted_in_the_workbench_reaches_the_public_catalogue_through_r
     b.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_board_updates_live_and_a_licence_shows_its_qr_code_and_verifies() -> anyhow::Result<()>
+{
+    use crate::board_pages::{approve, on_board};
+    use crate::hall_api::{applied_number, city_item};
+    use crate::support::Api;
+
+    let base = &shared_demo().base;
+    let (item_id, guide) = city_item().await;
+    let citizen = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let b = Browser::start().await?;
+    b.goto(&shared_demo().url("/board")).await?;
+    b.wait_for("#live:not([hidden])").await?;
+    // A case applied for while the page is open appears without a reload.
+    let number = applied_number(&citizen, item_id, &guide).await;
+    b.wait_for(&format!("#board tr[data-number='{number}']"))
+        .await?;
+    let row = b
+        .text(&format!("#board tr[data-number='{number}']"))
+        .await?;
+    assert!(
+        row.contains("王某") && row.contains("已提交"),
+        "the new row is masked and labelled: {row}"
+    );
+    approve(base, &number, &guide).await;
+    b.wait_text(
+        &format!("#board tr[data-number='{number}'] .state"),
+        "准予许可",
+    )
+    .await?;
+    b.screenshot(&shots().join("board-live.png")).await?;
+    on_board(base, &number, "approved").await;
+
+    b.goto(&shared_demo().url("/board/stats")).await?;
+    b.wait_for("#by-department").await?;
+    b.screenshot(&shots().join("board-stats.png")).await?;
+
+    b.goto(&shared_demo().url(&format!("/licences/ZZ-{number}")))
+        .await?;
+    b.wait_for("#qr svg").await?;
+    assert!(b.text("#verdict").await?.contains("有效"));
+    b.screenshot(&shots().join("licence.png")).await?;
+    // The QR code's link is the public verification page, which says valid.
+    b.click("#qr a").await?;
+    b.wait_for("#verdict.valid").await?;
+    b.screenshot(&shots().join("licence-verify.png")).await?;
+
+    sign_in(&b, "clerk").await?;
+    b.goto(&shared_demo().url(&format!("/staff/board?item_id={item_id}")))
+        .await?;
+    b.wait_for("#extranet").await?;
+    assert!(b
+        .text("#extranet")
+        .await?
+        .contains(sunshine_app::demo::DEMO_CITIZEN_ID));
+    b.screenshot(&shots().join("staff-board.png")).await?;
+    sign_out(&b).await?;
+    b.close().await?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod group_commit;
 mod hall_api;
 mod identity_api;
 mod journal_api;
+mod leaks;
 mod materials_api;
 mod openapi;
 mod pages;
