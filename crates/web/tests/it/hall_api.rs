@@ -612,7 +612,10 @@ async fn the_board_neither_loses_nor_repeats_an_entry_across_a_restart() {
 }
 
 /// A city item in the library of the given type, with a predicate on its guide.
-async fn city_item_where(item_type: &str, pred: impl Fn(&Value) -> bool) -> Option<(i64, Value)> {
+pub async fn city_item_where(
+    item_type: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Option<(i64, Value)> {
     let public = Api::new(&shared_demo().base);
     let (_, list) = public
         .get(&format!(
@@ -630,21 +633,20 @@ async fn city_item_where(item_type: &str, pred: impl Fn(&Value) -> bool) -> Opti
     None
 }
 
-async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> String {
-    let applicant = json!({"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"});
-    let (status, case) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
-    assert_eq!(status, StatusCode::CREATED, "{case}");
-    let number = case["number"].as_str().expect("number").to_string();
-    assert_eq!(
-        act(clerk, &number, json!({"command": "accept"})).await.0,
-        StatusCode::OK
-    );
-    number
+/// A city penalty item with a discretion standard.
+pub async fn city_penalty_item() -> (i64, Value) {
+    city_item_where("penalty", |g| {
+        !g["discretion"]
+            .as_array()
+            .map(Vec::is_empty)
+            .unwrap_or(true)
+    })
+    .await
+    .expect("a city penalty item")
 }
 
-#[tokio::test]
-async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discretion_range() {
-    let clerk = Api::as_user(&shared_demo().base, "clerk").await;
+/// A city item in the library with a catalogued fee.
+pub async fn city_item_with_fee() -> (i64, Value) {
     let mut fee_item = None;
     for t in [
         "licensing",
@@ -662,7 +664,25 @@ async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discret
             break;
         }
     }
-    let (item_id, guide) = fee_item.expect("the demo has a city item with a fee");
+    fee_item.expect("the demo has a city item with a fee")
+}
+
+async fn accepted_counter_case(clerk: &Api, item_id: i64, guide: &Value) -> String {
+    let applicant = json!({"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"});
+    let (status, case) = clerk.post("/api/v1/hall/counter-applications", json!({"item_id": item_id, "applicant": applicant, "answers": answers_for(&guide["form"])})).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let number = case["number"].as_str().expect("number").to_string();
+    assert_eq!(
+        act(clerk, &number, json!({"command": "accept"})).await.0,
+        StatusCode::OK
+    );
+    number
+}
+
+#[tokio::test]
+async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discretion_range() {
+    let clerk = Api::as_user(&shared_demo().base, "clerk").await;
+    let (item_id, guide) = city_item_with_fee().await;
     let number = accepted_counter_case(&clerk, item_id, &guide).await;
     let fee = &guide["fees"][0];
     let (name, standard) = (
@@ -708,14 +728,7 @@ async fn only_catalogued_fees_at_their_standard_and_penalties_within_the_discret
         "not a penalty item"
     );
 
-    let (item_id, guide) = city_item_where("penalty", |g| {
-        !g["discretion"]
-            .as_array()
-            .map(Vec::is_empty)
-            .unwrap_or(true)
-    })
-    .await
-    .expect("a city penalty item");
+    let (item_id, guide) = city_penalty_item().await;
     let number = accepted_counter_case(&clerk, item_id, &guide).await;
     let d = &guide["discretion"][0];
     let (min, max) = (

@@ -6,6 +6,7 @@ mod browser;
 mod catalog_api;
 mod group_commit;
 mod hall_api;
+mod hall_pages;
 mod identity_api;
 mod journal_api;
 mod materials_api;
