@@ -239,8 +239,10 @@ impl App {
         answers: BTreeMap<String, String>,
         materials: Vec<Upload>,
     ) -> Result<CaseRow> {
-        let typed = rules::check_answers(&spec.form, &answers)?;
-        let files = crate::materials::prepare(&spec.materials, materials, channel)?;
+        let (typed, files) = crate::materials::together(
+            rules::check_answers(&spec.form, &answers).map_err(AppError::from),
+            crate::materials::prepare(&spec.materials, materials, channel),
+        )?;
         let now = self.now_micros();
         let year = self.clock.today().year();
         let new = NewCase {

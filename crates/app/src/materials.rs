@@ -10,12 +10,12 @@ use sunshine_domain::hall::materials::{self as rules, CheckedFile, IncomingFile}
 use sunshine_domain::hall::{CaseState, Channel};
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::Refusal;
+use sunshine_domain::refusal::{Refusal, RefusalKind};
 use sunshine_store::materials::{self as store, MaterialRow};
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
-use crate::{allow, App, Result};
+use crate::{allow, App, AppError, Result};
 
 /// A file as the sender gives it: which of the item's materials it is for
 /// (its place in the version's list), the name it had, and its bytes.
@@ -65,6 +65,23 @@ pub(crate) fn prepare(
         rules::check_required(materials, &files)?;
     }
     Ok(prepared)
+}
+
+/// Both results, or every field fault of both at once (a form shows its
+/// answers' and its files' faults together).
+pub(crate) fn together<A, B>(a: Result<A>, b: Result<B>) -> Result<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(AppError::Refused(mut x)), Err(AppError::Refused(y)))
+            if x.kind == RefusalKind::Invalid && y.kind == RefusalKind::Invalid =>
+        {
+            for (field, why) in y.fields {
+                x.fields.entry(field).or_insert(why);
+            }
+            Err(x.into())
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
 }
 
 /// What the journal says of files: never their bytes.

@@ -249,6 +249,26 @@ pub async fn cases_of_departments(
     rows.iter().map(case_row).collect()
 }
 
+/// The names of item versions, by id.
+pub async fn version_names(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, name FROM item_versions WHERE id IN ({})",
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}
+
 /// An organisation's signing key: the public half and the sealed secret.
 pub async fn org_key(conn: &mut AnyConnection, org: &str) -> Result<Option<(String, String)>> {
     let row = sqlx::query("SELECT public_key, sealed_secret FROM org_keys WHERE org = $1")

@@ -90,6 +90,26 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
+/// Anyone signed in; a visitor is sent to the sign-in page and back.
+pub struct SignedIn(pub Session);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybeSession(None));
+        session.map(SignedIn).ok_or_else(|| {
+            let here = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", url_escape(here))).into_response()
+        })
+    }
+}
+
 /// A signed-in staff member; anyone else is sent to the sign-in page.
 pub struct StaffSession(pub Session);
 

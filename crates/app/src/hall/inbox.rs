@@ -67,6 +67,13 @@ impl InboxFilter {
     }
 }
 
+/// A case in a list, with the name of its item.
+#[derive(Debug, Clone)]
+pub struct CaseLine {
+    pub case: CaseRow,
+    pub item_name: String,
+}
+
 /// A case with everything its page shows.
 #[derive(Debug, Clone)]
 pub struct CaseFile {
@@ -85,7 +92,7 @@ pub struct CaseFile {
 impl App {
     /// A clerk's inbox: the cases of every department whose cases the policy
     /// lets the actor see, those waiting for acceptance first, then by due date.
-    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseRow>> {
+    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseLine>> {
         let orgs = self.orgs();
         let departments: Vec<String> = orgs
             .list
@@ -109,8 +116,32 @@ impl App {
             )
             .into());
         }
-        let mut conn = self.db.read().await?;
-        Ok(store::cases_of_departments(&mut conn, &departments, &filter.states(), 500).await?)
+        let cases = {
+            let mut conn = self.db.read().await?;
+            store::cases_of_departments(&mut conn, &departments, &filter.states(), 500).await?
+        };
+        self.with_item_names(cases).await
+    }
+
+    /// Cases with the names of their items, for lists.
+    pub async fn with_item_names(&self, cases: Vec<CaseRow>) -> Result<Vec<CaseLine>> {
+        let mut ids: Vec<i64> = cases.iter().map(|c| c.version_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: std::collections::HashMap<i64, String> = {
+            let mut conn = self.db.read().await?;
+            store::version_names(&mut conn, &ids)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        Ok(cases
+            .into_iter()
+            .map(|case| CaseLine {
+                item_name: names.get(&case.version_id).cloned().unwrap_or_default(),
+                case,
+            })
+            .collect())
     }
 
     /// A case with its item version, files, charges, penalty, rating and

@@ -2,6 +2,7 @@
 //! form with a CSRF token, every error is shown next to its field.
 
 pub mod board;
+pub mod hall;
 pub mod item_form;
 pub mod licence;
 pub mod public;
@@ -60,6 +61,42 @@ pub fn router() -> Router<AppState> {
         .route("/staff/export", get(staff::export))
         .route("/staff/users", get(users::list).post(users::create))
         .route("/staff/board", get(board::extranet))
+        .route(
+            "/hall/apply/{item_id}",
+            get(hall::apply_form).post(hall::apply).layer(uploads()),
+        )
+        .route("/hall/my", get(hall::my_cases))
+        .route("/hall/track", get(hall::track))
+        .route("/hall/cases/{number}", get(hall::case))
+        .route("/hall/cases/{number}/withdraw", post(hall::withdraw))
+        .route(
+            "/hall/cases/{number}/materials",
+            post(hall::add_materials).layer(uploads()),
+        )
+        .route(
+            "/hall/cases/{number}/materials/{sha256}",
+            get(hall::download),
+        )
+        .route("/hall/cases/{number}/rating", post(hall::rate))
+        .route("/staff/cases", get(hall::clerk::inbox))
+        .route(
+            "/staff/cases/new",
+            get(hall::clerk::counter_form)
+                .post(hall::clerk::register)
+                .layer(uploads()),
+        )
+        .route("/staff/cases/{number}", get(hall::clerk::case))
+        .route("/staff/cases/{number}/command", post(hall::clerk::command))
+        .route("/staff/cases/{number}/fee", post(hall::clerk::charge_fee))
+        .route(
+            "/staff/cases/{number}/penalty",
+            post(hall::clerk::decide_penalty),
+        )
+}
+
+/// The body limit of a page that takes files.
+fn uploads() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::uploads::UPLOAD_BODY_LIMIT)
 }
 
 /// What every page's frame needs: language, the signed-in user, the CSRF token.
@@ -67,6 +104,8 @@ pub struct Chrome {
     pub lang: Lang,
     pub user: Option<String>,
     pub is_staff: bool,
+    /// A citizen or an enterprise, who may apply online.
+    pub is_applicant: bool,
     pub csrf: String,
     /// The current path, for the language switch to come back to.
     pub here: String,
@@ -79,6 +118,9 @@ impl Chrome {
             user: session.map(|s| s.actor.display_name.clone()),
             is_staff: session
                 .map(|s| s.actor.kind == sunshine_domain::identity::UserKind::Staff)
+                .unwrap_or(false),
+            is_applicant: session
+                .map(|s| s.actor.kind != sunshine_domain::identity::UserKind::Staff)
                 .unwrap_or(false),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             here: crate::auth::url_escape(here),

@@ -222,6 +222,7 @@ impl SpecView {
 #[template(path = "item.html")]
 struct ItemPage {
     c: Chrome,
+    item_id: i64,
     v: SpecView,
     version_no: i64,
     effective_date: String,
@@ -242,6 +243,7 @@ pub async fn item(
     };
     match s.app.public_item(item_id).await {
         Ok(v) => render(&ItemPage {
+            item_id,
             version_no: v.version_no,
             effective_date: v.effective_date.map(|d| d.to_string()).unwrap_or_default(),
             v: SpecView::new(&s, lang, v.spec),
@@ -296,10 +298,15 @@ pub async fn login(State(s): State<AppState>, lang: Lang, Form(f): Form<LoginFor
             if let Ok(v) = session_cookie(&session.token).parse() {
                 headers.insert(header::SET_COOKIE, v);
             }
+            // Applicants go back to the hall page that sent them, else to their cases.
             let target = if session.actor.kind == sunshine_domain::identity::UserKind::Staff {
                 next
             } else {
-                "/".to_string()
+                f.next
+                    .as_deref()
+                    .and_then(crate::auth::safe_path)
+                    .filter(|n| n.starts_with("/hall/") || n.starts_with("/catalog"))
+                    .unwrap_or_else(|| "/hall/my".to_string())
             };
             (headers, Redirect::to(&target)).into_response()
         }

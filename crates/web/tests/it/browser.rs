@@ -2,6 +2,7 @@
 //! legal reviewer and an approver take it to the library, and it appears in
 //! the public catalogue.
 
+use fantoccini::Locator;
 use sunshine_testkit::browser::Browser;
 use sunshine_testkit::shared_demo;
 
@@ -165,5 +166,93 @@ async fn the_board_updates_live_and_a_licence_shows_its_qr_code_and_verifies() -
     b.screenshot(&shots().join("staff-board.png")).await?;
     sign_out(&b).await?;
     b.close().await?;
+    Ok(())
+}
+
+/// An item of the demo with few steps, found as the public would.
+async fn item_with_code(code: &str) -> anyhow::Result<i64> {
+    let list: serde_json::Value =
+        reqwest::get(shared_demo().url(&format!("/api/v1/catalog/items?q={code}")))
+            .await?
+            .json()
+            .await?;
+    list["items"][0]["item_id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("no item {code}: {list}"))
+}
+
+#[tokio::test]
+async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_approval(
+) -> anyhow::Result<()> {
+    // 住房公积金提取: two steps, four required materials.
+    let item_id = item_with_code("GG-01106-000").await?;
+    let scan = std::env::temp_dir().join(format!("sunshine-scan-{}.pdf", unique()));
+    std::fs::write(&scan, crate::support::PDF)?;
+    let b = Browser::start().await?;
+
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&shared_demo().url(&format!("/catalog/{item_id}")))
+        .await?;
+    b.click("#apply").await?;
+    b.wait_for("#submit-application").await?;
+    for (id, value) in [
+        ("#answer-applicant_name", "王小明"),
+        ("#answer-id_number", sunshine_app::demo::DEMO_CITIZEN_ID),
+        ("#answer-fund_account_no", "330100123456"),
+        ("#answer-amount_yuan", "5000"),
+        ("#answer-bank_account", "6222000011112222"),
+        ("#answer-mobile", "13812345678"),
+    ] {
+        b.fill(id, value).await?;
+    }
+    b.set("#answer-withdraw_reason", "租赁住房").await?;
+    for slot in 0..4 {
+        b.client
+            .find(Locator::Css(&format!("#file-{slot}")))
+            .await?
+            .send_keys(&scan.display().to_string())
+            .await?;
+    }
+    b.screenshot(&shots().join("hall-apply.png")).await?;
+    b.click("#submit-application").await?;
+    b.wait_for("#submitted").await?;
+    let number = b.text("#number").await?;
+    assert!(number.starts_with("2026-330100-"), "{number}");
+    assert_eq!(b.text("#query-code").await?.len(), 8);
+    let files = b.text("#files").await?;
+    assert!(
+        files.contains(
+            &scan
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("?")
+                .to_string()
+        ),
+        "the uploaded file is listed: {files}"
+    );
+    b.screenshot(&shots().join("hall-submitted.png")).await?;
+    sign_out(&b).await?;
+
+    sign_in(&b, "clerk").await?;
+    b.goto(&shared_demo().url("/staff/cases")).await?;
+    b.wait_for(&format!("a[href='/staff/cases/{number}']"))
+        .await?;
+    b.click(&format!("a[href='/staff/cases/{number}']")).await?;
+    b.click("#do-accept").await?;
+    b.wait_for("#do-claim").await?;
+    b.click("#do-claim").await?;
+    b.wait_for("#do-pass").await?;
+    b.click("#do-pass").await?;
+    b.wait_for("#do-claim").await?;
+    b.click("#do-claim").await?;
+    b.wait_for("#do-approve").await?;
+    b.screenshot(&shots().join("hall-clerk-case.png")).await?;
+    b.click("#do-approve").await?;
+    b.wait_text("#state", "准予许可").await?;
+    b.wait_for("#licence-link").await?;
+    b.screenshot(&shots().join("hall-approved.png")).await?;
+    sign_out(&b).await?;
+    b.close().await?;
+    let _ = std::fs::remove_file(&scan);
     Ok(())
 }

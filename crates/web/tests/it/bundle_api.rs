@@ -84,7 +84,8 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
         faults.iter().any(|f| f.starts_with("material.")),
         "the required files are missing too: {faults:?}"
     );
-    let (_, mine_before) = citizen.get("/api/v1/hall/my-cases").await;
+    // (Other tests apply for single items meanwhile; only this one for bundles.)
+    let (_, mine_before) = citizen.get("/api/v1/hall/my-bundle-applications").await;
 
     let answers = answers_for(&restaurant["form"]);
     assert_eq!(
@@ -97,10 +98,10 @@ async fn a_restaurant_is_opened_with_one_application_handled_by_three_department
             .0,
         StatusCode::CONFLICT
     );
-    let (_, mine_after) = citizen.get("/api/v1/hall/my-cases").await;
+    let (_, mine_after) = citizen.get("/api/v1/hall/my-bundle-applications").await;
     assert_eq!(
         mine_before, mine_after,
-        "no case was opened by the refusals"
+        "nothing was opened by the refusals"
     );
     let clerk = Api::as_user(base, "clerk").await;
     assert_eq!(

@@ -9,6 +9,7 @@ mod bundle_api;
 mod catalog_api;
 mod group_commit;
 mod hall_api;
+mod hall_pages;
 mod identity_api;
 mod journal_api;
 mod leaks;

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sunshine_testkit::shared_demo;
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -12,13 +12,13 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn page(c: &reqwest::Client, path: &str) -> (StatusCode, String) {
+pub async fn page(c: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let resp = c.get(shared_demo().url(path)).send().await.expect("page");
     (resp.status(), resp.text().await.expect("html"))
 }
 
 /// The hidden CSRF token of the first form on a page.
-fn csrf(html: &str) -> String {
+pub fn csrf(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html
         .find(marker)
@@ -27,7 +27,7 @@ fn csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap_or("").to_string()
 }
 
-async fn signed_in(login: &str) -> (reqwest::Client, String) {
+pub async fn signed_in(login: &str) -> (reqwest::Client, String) {
     let c = client();
     let resp = c
         .post(shared_demo().url("/login"))

@@ -91,13 +91,28 @@ pub fn file_part(bytes: &[u8], file_name: &str) -> reqwest::multipart::Part {
 /// An online application's multipart form: the answers, and a PDF for every
 /// material the guide marks required.
 pub fn application_form(item_id: i64, answers: &Value, guide: &Value) -> reqwest::multipart::Form {
-    materials_form(answers, guide).text("item_id", item_id.to_string())
+    with_required_files(
+        reqwest::multipart::Form::new()
+            .text("item_id", item_id.to_string())
+            .text("answers", answers.to_string()),
+        guide,
+    )
 }
 
 /// The answers and a PDF for every material marked required in `guide`'s
 /// `materials` (an item's guide, or a bundle).
 pub fn materials_form(answers: &Value, guide: &Value) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new().text("answers", answers.to_string());
+    with_required_files(
+        reqwest::multipart::Form::new().text("answers", answers.to_string()),
+        guide,
+    )
+}
+
+/// A form with a PDF for every material the guide marks required.
+pub fn with_required_files(
+    mut form: reqwest::multipart::Form,
+    guide: &Value,
+) -> reqwest::multipart::Form {
     for (slot, m) in guide["materials"]
         .as_array()
         .into_iter()
@@ -105,7 +120,7 @@ pub fn materials_form(answers: &Value, guide: &Value) -> reqwest::multipart::For
         .enumerate()
     {
         if m["required"].as_bool().unwrap_or(true) {
-            form = form.part(format!("material.{slot}"), file_part(PDF, "材料.pdf"));
+            form = form.part(format!("material.{slot}"), file_part(PDF, "扫描件.pdf"));
         }
     }
     form

@@ -1,0 +1,759 @@
+//! The clerk's pages: the inbox of the departments' cases, a case with one
+//! form per command the lifecycle allows now, fees and penalties, and
+//! registering an application taken at the counter.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_app::hall::inbox::{state_names, InboxFilter};
+use sunshine_app::hall::CaseAction;
+use sunshine_app::identity::Session;
+use sunshine_app::AppError;
+use sunshine_domain::catalog::{ItemType, VersionState};
+use sunshine_domain::hall::{Applicant, CaseCommand, CaseState, Opinion, SpecialProcedure};
+use sunshine_domain::identity::OrgKind;
+use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::{FieldErrors, Refusal};
+
+use super::{
+    after, allowed, answers_of, case_detail, field_inputs, form_errors, line_views, load_case,
+    material_inputs, CaseDetail, CaseLineView, FieldInput, Flash, MaterialInput, Side,
+};
+use crate::auth::{csrf_ok, StaffSession};
+use crate::i18n::{t, Lang};
+use crate::pages::item_form::{parse_yuan, FormErrors};
+use crate::pages::{bad_token, error_page, opts, render, Chrome, Opt};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/cases.html")]
+struct InboxPage {
+    c: Chrome,
+    states: Vec<Opt>,
+    rows: Vec<CaseLineView>,
+}
+
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    state: Option<String>,
+}
+
+/// 办件箱: the cases of the departments the clerk may handle, those waiting
+/// for acceptance first, then the oldest due.
+pub async fn inbox(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/cases");
+    let chosen = q.state.unwrap_or_default();
+    let filter = match InboxFilter::parse(&chosen) {
+        Ok(f) => f,
+        Err(e) => return error_page(c, e),
+    };
+    let mut choices: Vec<(String, String)> = vec![
+        ("open".into(), t(lang, "open_cases").into()),
+        ("all".into(), t(lang, "all_cases").into()),
+    ];
+    choices.extend(
+        state_names()
+            .into_iter()
+            .map(|n| (n.to_string(), t(lang, &format!("cs_{n}")).to_string())),
+    );
+    match s.app.inbox(&session.actor, &filter).await {
+        Ok(lines) => render(&InboxPage {
+            states: opts(choices, if chosen.is_empty() { "open" } else { &chosen }),
+            rows: line_views(&s, lang, lines),
+            c,
+        }),
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// The forms the lifecycle and the policy allow this clerk now.
+#[derive(Default)]
+struct Offers {
+    accept: bool,
+    not_accept: bool,
+    request_correction: bool,
+    claim: bool,
+    pass: bool,
+    return_to: Vec<Opt>,
+    request_opinions: Vec<Opt>,
+    give_opinion: Vec<Opt>,
+    suspend: Vec<Opt>,
+    resume: bool,
+    extend: bool,
+    approve: bool,
+    refuse: bool,
+    deliver: bool,
+    fees: Vec<Opt>,
+    circumstances: Vec<Opt>,
+}
+
+impl Offers {
+    fn any(&self) -> bool {
+        self.accept
+            || self.not_accept
+            || self.request_correction
+            || self.claim
+            || self.pass
+            || !self.return_to.is_empty()
+            || !self.request_opinions.is_empty()
+            || !self.give_opinion.is_empty()
+            || !self.suspend.is_empty()
+            || self.resume
+            || self.extend
+            || self.approve
+            || self.refuse
+            || self.deliver
+            || !self.fees.is_empty()
+            || !self.circumstances.is_empty()
+    }
+}
+
+fn offers(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    file: &sunshine_app::hall::inbox::CaseFile,
+) -> Offers {
+    let actor = &session.actor;
+    let facts = &file.case.facts;
+    let Ok(department) = OrgCode::parse(&file.case.department) else {
+        return Offers::default();
+    };
+    let may = |a: Action<'_>| s.app.authorize(actor, &a).is_ok();
+    let handle = may(Action::HandleCase {
+        department: &department,
+    });
+    let clerk = actor.user_id;
+    let ok = |cmd: CaseCommand| handle && allowed(facts, &cmd);
+    let reason = || "-".to_string();
+    let orgs = s.app.orgs();
+    let step = match facts.state {
+        CaseState::InProcess { step } | CaseState::Suspended { step, .. } => step,
+        _ => 0,
+    };
+    let return_to = (0..step)
+        .filter(|target| {
+            ok(CaseCommand::ReturnTo {
+                clerk,
+                step: *target,
+                reason: reason(),
+            })
+        })
+        .map(|i| Opt {
+            value: i.to_string(),
+            label: format!(
+                "{}. {}",
+                i + 1,
+                file.spec
+                    .steps
+                    .get(i)
+                    .map(|st| st.name.as_str())
+                    .unwrap_or("")
+            ),
+            selected: false,
+        })
+        .collect();
+    let departments = if ok(CaseCommand::RequestOpinions {
+        clerk,
+        orgs: BTreeSet::from([String::new()]),
+    }) {
+        orgs.list
+            .iter()
+            .filter(|o| o.kind == OrgKind::Department && o.code.as_str() != file.case.department)
+            .map(|o| Opt {
+                value: o.code.to_string(),
+                label: lang.pick(&o.name, &o.name_en).to_string(),
+                selected: false,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let give_opinion = facts
+        .pending_opinions
+        .iter()
+        .filter(|org| {
+            OrgCode::parse(org).is_ok_and(|code| may(Action::HandleCase { department: &code }))
+                && allowed(
+                    facts,
+                    &CaseCommand::GiveOpinion {
+                        org: (*org).clone(),
+                        opinion: Opinion {
+                            agree: true,
+                            text: reason(),
+                        },
+                    },
+                )
+        })
+        .map(|org| Opt {
+            value: org.clone(),
+            label: orgs.name(org, lang.code()),
+            selected: false,
+        })
+        .collect();
+    let procedures = [
+        SpecialProcedure::Hearing,
+        SpecialProcedure::Testing,
+        SpecialProcedure::Inspection,
+        SpecialProcedure::ExpertReview,
+    ];
+    let suspend = if ok(CaseCommand::Suspend {
+        clerk,
+        procedure: SpecialProcedure::Hearing,
+    }) {
+        procedures
+            .iter()
+            .map(|p| {
+                let code = procedure_code(*p);
+                Opt {
+                    value: code.to_string(),
+                    label: t(lang, &format!("sp_{code}")).to_string(),
+                    selected: false,
+                }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let in_process = matches!(
+        facts.state,
+        CaseState::InProcess { .. } | CaseState::Suspended { .. }
+    );
+    Offers {
+        accept: ok(CaseCommand::Accept),
+        not_accept: ok(CaseCommand::NotAccept { reason: reason() }),
+        request_correction: ok(CaseCommand::RequestCorrection { what: reason() }),
+        claim: ok(CaseCommand::Claim { clerk }),
+        pass: ok(CaseCommand::Pass { clerk }),
+        return_to,
+        request_opinions: departments,
+        give_opinion,
+        suspend,
+        resume: ok(CaseCommand::Resume { clerk }),
+        extend: may(Action::ExtendCase {
+            department: &department,
+        }) && allowed(
+            facts,
+            &CaseCommand::Extend {
+                days: 1,
+                max: sunshine_app::hall::MAX_EXTENSION,
+            },
+        ),
+        approve: ok(CaseCommand::Approve { clerk }),
+        refuse: ok(CaseCommand::Refuse {
+            clerk,
+            reason: reason(),
+        }),
+        deliver: ok(CaseCommand::Deliver),
+        fees: if handle && in_process {
+            file.spec
+                .fees
+                .iter()
+                .map(|f| Opt {
+                    value: format!("{}|{}", f.name, f.standard_fen),
+                    label: format!("{} ¥{}", f.name, crate::pages::yuan(&f.standard_fen)),
+                    selected: false,
+                })
+                .collect()
+        } else {
+            vec![]
+        },
+        circumstances: if handle
+            && file.spec.item_type == ItemType::Penalty
+            && matches!(facts.state, CaseState::InProcess { .. })
+        {
+            file.spec
+                .discretion
+                .iter()
+                .enumerate()
+                .map(|(i, d)| Opt {
+                    value: i.to_string(),
+                    label: format!(
+                        "{} — {} (¥{} – ¥{})",
+                        d.circumstance,
+                        d.measure,
+                        crate::pages::yuan(&d.min_fen),
+                        crate::pages::yuan(&d.max_fen)
+                    ),
+                    selected: false,
+                })
+                .collect()
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn procedure_code(p: SpecialProcedure) -> &'static str {
+    match p {
+        SpecialProcedure::Hearing => "hearing",
+        SpecialProcedure::Testing => "testing",
+        SpecialProcedure::Inspection => "inspection",
+        SpecialProcedure::ExpertReview => "expert_review",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+struct StaffCasePage {
+    c: Chrome,
+    d: CaseDetail,
+    o: Offers,
+    f: Flash,
+}
+
+pub(super) async fn case_page(
+    s: &AppState,
+    c: Chrome,
+    session: &Session,
+    number: &str,
+    f: Flash,
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let (file, history) = match load_case(s, session, number).await {
+        Ok(loaded) => loaded,
+        Err(e) => return error_page(c, e),
+    };
+    let o = offers(s, lang, session, &file);
+    let d = case_detail(s, lang, file, history);
+    (status, render(&StaffCasePage { c, d, o, f })).into_response()
+}
+
+/// A case for the staff: its answers, files and history, and the forms of
+/// the commands allowed now.
+pub async fn case(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), &format!("/staff/cases/{number}"));
+    case_page(&s, c, &session, &number, Flash::default(), StatusCode::OK).await
+}
+
+/// The frame of a case form's answer, and whether its CSRF token is the session's.
+fn form_chrome(
+    lang: Lang,
+    session: &Session,
+    number: &str,
+    f: &BTreeMap<String, String>,
+) -> (Chrome, bool) {
+    let c = Chrome::new(lang, Some(session), &format!("/staff/cases/{number}"));
+    let ok = csrf_ok(session, f.get("csrf").map(String::as_str).unwrap_or(""));
+    (c, ok)
+}
+
+/// The command a case form posts.
+fn action_of(f: &BTreeMap<String, String>) -> Result<CaseAction, Refusal> {
+    let text = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let number = |k: &str| {
+        text(k)
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| Refusal::field(k, "应为整数", "A whole number is expected"))
+    };
+    Ok(match text("command").as_str() {
+        "accept" => CaseAction::Accept,
+        "not_accept" => CaseAction::NotAccept {
+            reason: text("reason"),
+        },
+        "request_correction" => CaseAction::RequestCorrection { what: text("what") },
+        "claim" => CaseAction::Claim,
+        "pass" => CaseAction::Pass,
+        "return_to" => CaseAction::ReturnTo {
+            step: number("step")? as usize,
+            reason: text("reason"),
+        },
+        "request_opinions" => CaseAction::RequestOpinions {
+            orgs: f
+                .keys()
+                .filter_map(|k| k.strip_prefix("org."))
+                .map(str::to_string)
+                .collect(),
+        },
+        "give_opinion" => CaseAction::GiveOpinion {
+            org: text("org"),
+            agree: text("agree") == "true",
+            text: text("text"),
+        },
+        "suspend" => CaseAction::Suspend {
+            procedure: serde_json::from_value(serde_json::Value::String(text("procedure")))
+                .map_err(|_| {
+                    Refusal::field("procedure", "请选择特别程序", "Choose the procedure")
+                })?,
+        },
+        "resume" => CaseAction::Resume,
+        "extend" => CaseAction::Extend {
+            days: number("days")?,
+        },
+        "approve" => CaseAction::Approve,
+        "refuse" => CaseAction::Refuse {
+            reason: text("reason"),
+        },
+        "deliver" => CaseAction::Deliver,
+        _ => return Err(Refusal::field("command", "未知操作", "Unknown action")),
+    })
+}
+
+/// One command on a case, from its form.
+pub async fn command(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let (c, token_ok) = form_chrome(lang, &session, &number, &f);
+    if !token_ok {
+        return bad_token(c);
+    }
+    let form = f.get("command").cloned().unwrap_or_default();
+    let result = match action_of(&f) {
+        Ok(action) => s
+            .app
+            .case_action(&session.actor, &number, action)
+            .await
+            .map(|_| ()),
+        Err(r) => Err(r.into()),
+    };
+    after(&s, c, &session, Side::Clerk, &number, &form, f, result).await
+}
+
+/// Charge one of the item's catalogued fees.
+pub async fn charge_fee(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let (c, token_ok) = form_chrome(lang, &session, &number, &f);
+    if !token_ok {
+        return bad_token(c);
+    }
+    let fee = f.get("fee").cloned().unwrap_or_default();
+    let result = match fee
+        .rsplit_once('|')
+        .and_then(|(n, a)| Some((n, a.parse::<i64>().ok()?)))
+    {
+        Some((name, fen)) => s
+            .app
+            .charge_fee(&session.actor, &number, name, fen)
+            .await
+            .map(|_| ()),
+        None => Err(Refusal::field("fee", "请选择收费项目", "Choose a fee").into()),
+    };
+    after(&s, c, &session, Side::Clerk, &number, "fee", f, result).await
+}
+
+/// Decide a penalty case's circumstance and amount.
+pub async fn decide_penalty(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let (c, token_ok) = form_chrome(lang, &session, &number, &f);
+    if !token_ok {
+        return bad_token(c);
+    }
+    let text = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let mut e = FieldErrors::default();
+    let circumstance = text("circumstance").parse::<usize>().ok();
+    if circumstance.is_none() {
+        e.add(
+            "circumstance",
+            "请从裁量基准中选择违法情形",
+            "Choose the circumstance from the discretion standard",
+        );
+    }
+    let amount = parse_yuan(&text("amount"));
+    if amount.is_none() {
+        e.add(
+            "amount",
+            "金额应为元，最多两位小数",
+            "An amount in yuan, with at most two decimals",
+        );
+    }
+    let result = match (e.into_refusal(), circumstance, amount) {
+        (None, Some(i), Some(fen)) => s
+            .app
+            .decide_penalty(&session.actor, &number, i, fen)
+            .await
+            .map(|_| ()),
+        (Some(r), _, _) => Err(r.into()),
+        _ => Err(Refusal::field("amount", "输入有误", "The input is not valid").into()),
+    };
+    after(&s, c, &session, Side::Clerk, &number, "penalty", f, result).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/counter.html")]
+struct CounterPage {
+    c: Chrome,
+    items: Vec<Opt>,
+    item_id: i64,
+    item_name: String,
+    kinds: Vec<Opt>,
+    applicant_name: String,
+    applicant_id: String,
+    fields: Vec<FieldInput>,
+    materials: Vec<MaterialInput>,
+    errors: FormErrors,
+    general: String,
+}
+
+impl CounterPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CounterQuery {
+    item_id: Option<String>,
+}
+
+/// The item version in force for an item, as staff see it.
+async fn item_in_force(
+    s: &AppState,
+    session: &Session,
+    item_id: i64,
+) -> Result<sunshine_store::catalog::VersionRow, AppError> {
+    s.app
+        .item_versions(&session.actor, item_id)
+        .await?
+        .into_iter()
+        .find(|v| v.current_version == Some(v.id) && v.state == VersionState::InLibrary)
+        .ok_or_else(|| Refusal::not_found("可申请的事项", "Item open for applications").into())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn counter_page(
+    s: &AppState,
+    c: Chrome,
+    session: &Session,
+    item_id: Option<i64>,
+    values: BTreeMap<String, String>,
+    errors: FormErrors,
+    general: String,
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let filter = sunshine_store::catalog::VersionFilter {
+        state: Some(VersionState::InLibrary),
+        latest_only: false,
+        limit: 500,
+        ..Default::default()
+    };
+    let list = match s.app.staff_versions(&session.actor, filter).await {
+        Ok(p) => p.items,
+        Err(e) => return error_page(c, e),
+    };
+    let orgs = s.app.orgs();
+    let handled: Vec<_> = list
+        .into_iter()
+        .filter(|v| {
+            OrgCode::parse(&v.implementing_body).is_ok_and(|d| {
+                s.app
+                    .authorize(
+                        &session.actor,
+                        &Action::RegisterAtCounter { department: &d },
+                    )
+                    .is_ok()
+            })
+        })
+        .collect();
+    let chosen = item_id.map(|i| i.to_string()).unwrap_or_default();
+    let items = opts(
+        handled
+            .iter()
+            .map(|v| {
+                (
+                    v.item_id.to_string(),
+                    format!(
+                        "{} · {} · {}",
+                        v.code,
+                        v.name,
+                        orgs.name(&v.implementing_body, lang.code())
+                    ),
+                )
+            })
+            .collect(),
+        &chosen,
+    );
+    let (item_name, fields, materials) = match item_id {
+        Some(id) => match item_in_force(s, session, id).await {
+            Ok(v) => (
+                v.spec.name.clone(),
+                field_inputs(lang, &v.spec.form, &values, &errors),
+                material_inputs(&v.spec.materials, &errors),
+            ),
+            Err(e) => return error_page(c, e),
+        },
+        None => (String::new(), vec![], vec![]),
+    };
+    let value = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let kinds = opts(
+        vec![
+            ("person", t(lang, "person")),
+            ("enterprise", t(lang, "enterprise")),
+        ],
+        &value("applicant_kind"),
+    );
+    let page = CounterPage {
+        items,
+        item_id: item_id.unwrap_or(0),
+        item_name,
+        kinds,
+        applicant_name: value("applicant_name"),
+        applicant_id: value("applicant_id"),
+        fields,
+        materials,
+        errors,
+        general,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// 窗口登记: choose the item, then fill in the applicant, the form and the files.
+pub async fn counter_form(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Query(q): Query<CounterQuery>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/cases/new");
+    let item_id = match q
+        .item_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => return error_page(c, Refusal::not_found("事项", "Item").into()),
+        },
+    };
+    counter_page(
+        &s,
+        c,
+        &session,
+        item_id,
+        BTreeMap::new(),
+        FormErrors::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The applicant as the counter form gives it, or the fields at fault.
+fn applicant_of(f: &BTreeMap<String, String>) -> Result<Applicant, Refusal> {
+    let text = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let name = text("applicant_name");
+    let id = text("applicant_id");
+    match text("applicant_kind").as_str() {
+        "enterprise" => CreditCode::parse(&id)
+            .map(|credit_code| Applicant::Enterprise { name, credit_code })
+            .map_err(|b| Refusal::field("applicant_id", b.zh, b.en)),
+        _ => ResidentId::parse(&id)
+            .map(|id_number| Applicant::Person { name, id_number })
+            .map_err(|b| Refusal::field("applicant_id", b.zh, b.en)),
+    }
+}
+
+/// Register the application with what was handed in; the case's page follows.
+pub async fn register(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    multipart: Multipart,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/cases/new");
+    let parts = match crate::uploads::read(multipart).await {
+        Ok(p) => p,
+        Err(r) => {
+            let (errors, general) = form_errors(&r, lang, &[], &[]);
+            return counter_page(
+                &s,
+                c,
+                &session,
+                None,
+                BTreeMap::new(),
+                errors,
+                general,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if !csrf_ok(&session, &parts.text("csrf")) {
+        return bad_token(c);
+    }
+    let Ok(item_id) = parts.text("item_id").trim().parse::<i64>() else {
+        return error_page(
+            c,
+            Refusal::field("item_id", "请选择事项", "Choose the item").into(),
+        );
+    };
+    let crate::uploads::Parts { fields, uploads } = parts;
+    let result = match applicant_of(&fields) {
+        Ok(applicant) => {
+            s.app
+                .register_at_counter(
+                    &session.actor,
+                    item_id,
+                    applicant,
+                    answers_of(&fields),
+                    uploads,
+                )
+                .await
+        }
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(case) => Redirect::to(&format!("/staff/cases/{}", case.number)).into_response(),
+        Err(AppError::Refused(r)) if r.kind == sunshine_domain::refusal::RefusalKind::Invalid => {
+            let form = match item_in_force(&s, &session, item_id).await {
+                Ok(v) => v.spec.form,
+                Err(e) => return error_page(c, e),
+            };
+            let (errors, general) = form_errors(
+                &r,
+                lang,
+                &form,
+                &[
+                    ("applicant.name", "applicant_name"),
+                    ("applicant", "applicant_id"),
+                ],
+            );
+            counter_page(
+                &s,
+                c,
+                &session,
+                Some(item_id),
+                fields,
+                errors,
+                general,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => error_page(c, e),
+    }
+}

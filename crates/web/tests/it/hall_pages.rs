@@ -1,0 +1,503 @@
+//! The hall's pages as a visitor without a browser sees them: applying with
+//! files, following a case, the clerk's inbox and case forms, counter
+//! registration; every form's errors next to its fields.
+
+use reqwest::multipart::Form;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sunshine_testkit::shared_demo;
+
+use crate::hall_api::{act, apply_online, city_item, fee_city_item, penalty_city_item};
+use crate::pages::{client, csrf, page, signed_in};
+use crate::support::{answers_for, file_part, fresh_citizen, with_required_files, Api, PDF};
+
+/// Sign in through the login form: the client, where it landed, and the CSRF token.
+async fn sign_in(login: &str, password: &str, next: &str) -> (reqwest::Client, String, String) {
+    let c = client();
+    let resp = c
+        .post(shared_demo().url("/login"))
+        .form(&[("login", login), ("password", password), ("next", next)])
+        .send()
+        .await
+        .expect("login");
+    let landed = resp.url().path().to_string();
+    let token = csrf(&resp.text().await.expect("html"));
+    (c, landed, token)
+}
+
+/// POST a multipart form from a page session.
+async fn post_multipart(
+    c: &reqwest::Client,
+    path: &str,
+    form: Form,
+) -> (StatusCode, String, String) {
+    let resp = c
+        .post(shared_demo().url(path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    let (status, at) = (resp.status(), resp.url().path().to_string());
+    (status, at, resp.text().await.expect("html"))
+}
+
+async fn post_form(
+    c: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let resp = c
+        .post(shared_demo().url(path))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let (status, at) = (resp.status(), resp.url().path().to_string());
+    (status, at, resp.text().await.expect("html"))
+}
+
+/// The text between `id="<id>"` and the end of its element.
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    html.find(&marker)
+        .and_then(|i| html[i..].split_once('>'))
+        .map(|(_, rest)| rest.split('<').next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+/// The answers of a guide's form as page fields.
+fn answer_fields(guide: &Value) -> Vec<(String, String)> {
+    answers_for(&guide["form"])
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (format!("answer.{k}"), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn page_application(token: &str, guide: &Value, with_files: bool) -> Form {
+    let mut form = Form::new().text("csrf", token.to_string());
+    for (k, v) in answer_fields(guide) {
+        form = form.text(k, v);
+    }
+    if with_files {
+        form = with_required_files(form, guide);
+    }
+    form
+}
+
+#[tokio::test]
+async fn a_citizen_applies_on_the_page_with_files_and_follows_the_case() {
+    let base = &shared_demo().base;
+    let (item_id, guide) = city_item().await;
+
+    // A visitor is asked to sign in first, and comes back to the form.
+    let (_, html) = page(&client(), &format!("/catalog/{item_id}")).await;
+    assert!(html.contains(&format!("href=\"/login?next=/hall/apply/{item_id}\"")));
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = bare
+        .get(shared_demo().url(&format!("/hall/apply/{item_id}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, id_number) = fresh_citizen(base).await;
+    let (c, landed, token) = sign_in(
+        &id_number,
+        "long-enough-1",
+        &format!("/hall/apply/{item_id}"),
+    )
+    .await;
+    assert_eq!(landed, format!("/hall/apply/{item_id}"));
+    let (_, html) = page(&c, &format!("/hall/apply/{item_id}")).await;
+    assert!(
+        html.contains("enctype=\"multipart/form-data\"") && html.contains("name=\"material.0\"")
+    );
+    let (_, guide_html) = page(&c, &format!("/catalog/{item_id}")).await;
+    assert!(guide_html.contains(&format!("id=\"apply\" href=\"/hall/apply/{item_id}\"")));
+
+    // Errors stand next to their fields, and what was typed stays.
+    let first_key = guide["form"][0]["key"]
+        .as_str()
+        .expect("a field")
+        .to_string();
+    let form = Form::new()
+        .text("csrf", token.clone())
+        .text(format!("answer.{first_key}"), "保留的输入")
+        .part("material.0", file_part(b"<html>not a pdf</html>", "表.pdf"));
+    let (status, _, html) = post_multipart(&c, &format!("/hall/apply/{item_id}"), form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("保留的输入"), "the input is kept");
+    assert!(
+        text_of(&html, "file-0-error").contains("PDF"),
+        "the disguised file's reason"
+    );
+    assert!(!text_of(&html, "form-error").is_empty());
+    let required = guide["form"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["required"] == true && f["key"] != first_key.as_str())
+        .and_then(|f| f["key"].as_str())
+        .expect("a second required field");
+    assert!(!text_of(&html, &format!("answer-{required}-error")).is_empty());
+    let (status, _, _) = post_multipart(
+        &c,
+        &format!("/hall/apply/{item_id}"),
+        page_application("not-the-token", &guide, true),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a form without its CSRF token"
+    );
+
+    // The application goes in: the page shows the number and the query code.
+    let (status, at, html) = post_multipart(
+        &c,
+        &format!("/hall/apply/{item_id}"),
+        page_application(&token, &guide, true),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(at.starts_with("/hall/cases/"), "{at}");
+    assert!(html.contains("id=\"submitted\""));
+    let number = text_of(&html, "number");
+    let code = text_of(&html, "query-code");
+    assert_eq!(code.len(), 8, "{html}");
+    assert!(html.contains("扫描件.pdf") && html.contains("id=\"withdraw\""));
+    let link = format!("/hall/cases/{number}/materials/");
+    let start = html.find(&link).expect("a download link");
+    let href: String = html[start..].split('"').next().unwrap_or("").to_string();
+    let resp = c
+        .get(shared_demo().url(&href))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.bytes().await.expect("bytes").as_ref(), PDF);
+    let resp = client()
+        .get(shared_demo().url(&href))
+        .send()
+        .await
+        .expect("anonymous");
+    assert!(
+        resp.url().path().starts_with("/login"),
+        "files are never public"
+    );
+
+    let (_, mine) = page(&c, "/hall/my").await;
+    assert!(mine.contains(&number) && mine.contains("已提交"));
+
+    // More files while it waits; a bad one is explained on the page.
+    let (status, _, html) = post_multipart(
+        &c,
+        &format!("/hall/cases/{number}/materials"),
+        Form::new()
+            .text("csrf", token.clone())
+            .part("material.0", file_part(b"MZ executable", "x.pdf")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "file-0-error").is_empty(), "{html}");
+    let (status, _, html) = post_multipart(
+        &c,
+        &format!("/hall/cases/{number}/materials"),
+        Form::new()
+            .text("csrf", token.clone())
+            .part("material.0", file_part(PDF, "补充.pdf")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("补充.pdf"));
+
+    // Anyone can follow it with the number and code; the applicant is masked.
+    let (status, tracked) = page(
+        &client(),
+        &format!("/hall/track?number={number}&code={code}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        tracked.contains("赵某") && !tracked.contains(&id_number) && !tracked.contains("扫描件")
+    );
+    let (status, wrong) = page(
+        &client(),
+        &format!("/hall/track?number={number}&code=AAAAAAAA"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        !text_of(&wrong, "track-error").is_empty(),
+        "the reason stands by the form"
+    );
+    let (_, en) = page(
+        &client(),
+        &format!("/hall/track?number={number}&code={code}&lang=en"),
+    )
+    .await;
+    assert!(en.contains("Track a case") && en.contains("Submitted"));
+
+    // The applicant withdraws.
+    let (status, _, html) = post_form(
+        &c,
+        &format!("/hall/cases/{number}/withdraw"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&html, "state"), "已撤回");
+    assert!(
+        !html.contains("id=\"withdraw\""),
+        "no second withdrawal offered"
+    );
+}
+
+#[tokio::test]
+async fn a_clerk_takes_a_case_through_its_steps_with_the_forms_the_lifecycle_allows() {
+    let base = &shared_demo().base;
+    let (citizen_api, id_number) = fresh_citizen(base).await;
+    let (item_id, guide) = city_item().await;
+    let (_, case) = apply_online(&citizen_api, item_id, &guide).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (c, token) = signed_in("clerk").await;
+    let case_path = format!("/staff/cases/{number}");
+    let command = |cmd: &'static str, extra: Vec<(&'static str, String)>| {
+        let (c, token, path) = (c.clone(), token.clone(), format!("{case_path}/command"));
+        async move {
+            let mut form = vec![("csrf", token), ("command", cmd.to_string())];
+            form.extend(extra);
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&c, &path, &pairs).await
+        }
+    };
+
+    let (status, inbox) = page(&c, "/staff/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(inbox.contains(&number), "the new case is in the inbox");
+    let (_, submitted) = page(&c, "/staff/cases?state=submitted").await;
+    assert!(submitted.contains(&number));
+    let (_, delivered) = page(&c, "/staff/cases?state=delivered").await;
+    assert!(!delivered.contains(&number));
+    assert_eq!(
+        page(&c, "/staff/cases?state=flying").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let (_, html) = page(&c, &case_path).await;
+    assert!(html.contains(&id_number), "staff see the applicant in full");
+    for offered in ["do-accept", "do-not_accept", "do-request_correction"] {
+        assert!(
+            html.contains(offered),
+            "{offered} is offered before acceptance"
+        );
+    }
+    assert!(!html.contains("do-claim") && !html.contains("do-approve"));
+    let (status, _, html) = command("not_accept", vec![("reason", String::new())]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !text_of(&html, "not_accept-reason-error").is_empty(),
+        "the reason is asked for by its field"
+    );
+    let (status, _, html) = command("fly", vec![]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+
+    let (_, _, html) = command("accept", vec![]).await;
+    assert!(html.contains("do-claim") && html.contains("id=\"promised-due\""));
+    let (status, _, html) = command("pass", vec![]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "sign for the step first");
+    assert!(!text_of(&html, "pass-general").is_empty());
+    let steps = guide["steps"].as_array().map(Vec::len).unwrap_or(1);
+    for _ in 0..steps - 1 {
+        let (_, _, html) = command("claim", vec![]).await;
+        assert!(
+            html.contains("do-pass") && html.contains("do-suspend"),
+            "{}",
+            text_of(&html, "state")
+        );
+        command("pass", vec![]).await;
+    }
+    let (_, _, html) = command("claim", vec![]).await;
+    assert!(
+        html.contains("do-approve") && html.contains("do-refuse") && html.contains("do-return_to")
+    );
+    let (status, _, html) = command("refuse", vec![("reason", " ".into())]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "refuse-reason-error").is_empty());
+    let (status, _, html) = command("approve", vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/licences/ZZ-{number}\"")),
+        "the e-licence is linked"
+    );
+    assert!(html.contains("do-deliver"));
+    let (_, _, html) = command("deliver", vec![]).await;
+    assert_eq!(text_of(&html, "state"), "已送达");
+
+    // The applicant rates the decided case on its page.
+    let (ac, _, atoken) = sign_in(&id_number, "long-enough-1", "/hall/my").await;
+    let (_, html) = page(&ac, &format!("/hall/cases/{number}")).await;
+    assert!(
+        html.contains("id=\"rating-form\"") && html.contains(&format!("/licences/ZZ-{number}"))
+    );
+    let (status, _, html) = post_form(
+        &ac,
+        &format!("/hall/cases/{number}/rating"),
+        &[("csrf", &atoken), ("rating", "9"), ("comment", "很快")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "rating-error").is_empty() && html.contains("很快"));
+    let (status, _, html) = post_form(
+        &ac,
+        &format!("/hall/cases/{number}/rating"),
+        &[("csrf", &atoken), ("rating", "5"), ("comment", "很快")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("id=\"rating-form\""), "rated once");
+
+    // Staff without a case role see no inbox; an applicant's page is not the clerk's.
+    let (editor, _) = signed_in("editor").await;
+    assert_eq!(page(&editor, "/staff/cases").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(page(&editor, &case_path).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_correction_is_supplied_on_the_page_with_its_files() {
+    let base = &shared_demo().base;
+    let (citizen_api, id_number) = fresh_citizen(base).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let (item_id, guide) = city_item().await;
+    let (_, case) = apply_online(&citizen_api, item_id, &guide).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    act(
+        &clerk,
+        &number,
+        json!({"command": "request_correction", "what": "申请表缺少签字"}),
+    )
+    .await;
+    let (c, _, token) = sign_in(&id_number, "long-enough-1", "/hall/my").await;
+    let (_, html) = page(&c, &format!("/hall/cases/{number}")).await;
+    assert!(html.contains("id=\"correction-form\"") && html.contains("待补正"));
+    let (status, _, html) = post_multipart(
+        &c,
+        &format!("/hall/cases/{number}/materials"),
+        Form::new()
+            .text("csrf", token)
+            .text("supply", "1")
+            .part("material.0", file_part(PDF, "签字版.pdf")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&html, "state"), "已提交", "back to be accepted");
+    assert!(html.contains("签字版.pdf"));
+}
+
+#[tokio::test]
+async fn a_clerk_registers_a_counter_case_then_charges_and_decides_a_penalty() {
+    let (c, token) = signed_in("clerk").await;
+    let (item_id, guide) = penalty_city_item().await;
+    let (_, html) = page(&c, "/staff/cases/new").await;
+    assert!(
+        html.contains(&format!("value=\"{item_id}\"")),
+        "the item can be chosen"
+    );
+    let (_, html) = page(&c, &format!("/staff/cases/new?item_id={item_id}")).await;
+    assert!(html.contains("name=\"applicant_id\"") && html.contains("name=\"material.0\""));
+
+    let counter = |applicant_id: &str, files: bool| {
+        let mut form = page_application(&token, &guide, false)
+            .text("item_id", item_id.to_string())
+            .text("applicant_kind", "person")
+            .text("applicant_name", "钱七")
+            .text("applicant_id", applicant_id.to_string());
+        if files {
+            form = form.part("material.0", file_part(PDF, "立案审批表.pdf"));
+        }
+        form
+    };
+    let (status, _, html) = post_multipart(&c, "/staff/cases/new", counter("123", false)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "applicant_id-error").is_empty() && html.contains("钱七"));
+    let (status, at, html) =
+        post_multipart(&c, "/staff/cases/new", counter("11010519491231002X", true)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(at.starts_with("/staff/cases/20"), "{at}");
+    assert!(html.contains("立案审批表.pdf") && html.contains("窗口受理"));
+    let number = at.trim_start_matches("/staff/cases/").to_string();
+    let clerk = Api::as_user(&shared_demo().base, "clerk").await;
+    act(&clerk, &number, json!({"command": "accept"})).await;
+    act(&clerk, &number, json!({"command": "claim"})).await;
+
+    let d = &guide["discretion"][0];
+    let (min, max) = (
+        d["min_fen"].as_i64().unwrap_or(0),
+        d["max_fen"].as_i64().unwrap_or(0),
+    );
+    let too_much = format!("{}", max / 100 + 1);
+    let (status, _, html) = post_form(
+        &c,
+        &format!("/staff/cases/{number}/penalty"),
+        &[
+            ("csrf", &token),
+            ("circumstance", "0"),
+            ("amount", &too_much),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "penalty-amount-error").is_empty() && html.contains(&too_much));
+    let fine = format!("{}", (min + max) / 2 / 100);
+    let (status, _, html) = post_form(
+        &c,
+        &format!("/staff/cases/{number}/penalty"),
+        &[("csrf", &token), ("circumstance", "0"), ("amount", &fine)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(d["measure"].as_str().unwrap_or("?")));
+
+    // Fees: only as catalogued.
+    let (fee_item_id, fee_guide) = fee_city_item().await;
+    let applicant = json!({"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"});
+    let (_, case) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({"item_id": fee_item_id, "applicant": applicant, "answers": answers_for(&fee_guide["form"])}),
+        )
+        .await;
+    let fee_number = case["number"].as_str().expect("number").to_string();
+    act(&clerk, &fee_number, json!({"command": "accept"})).await;
+    let fee = &fee_guide["fees"][0];
+    let (name, fen) = (
+        fee["name"].as_str().unwrap_or(""),
+        fee["standard_fen"].as_i64().unwrap_or(0),
+    );
+    let (_, html) = page(&c, &format!("/staff/cases/{fee_number}")).await;
+    assert!(html.contains("id=\"fee-form\""));
+    let tampered = format!("{name}|{}", fen + 1);
+    let (status, _, html) = post_form(
+        &c,
+        &format!("/staff/cases/{fee_number}/fee"),
+        &[("csrf", &token), ("fee", &tampered)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "fee-amount-error").is_empty());
+    let right = format!("{name}|{fen}");
+    let (status, _, html) = post_form(
+        &c,
+        &format!("/staff/cases/{fee_number}/fee"),
+        &[("csrf", &token), ("fee", &right)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"charges\""));
+}
