@@ -252,6 +252,52 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     b.wait_for("#licence-link").await?;
     b.screenshot(&shots().join("hall-approved.png")).await?;
     sign_out(&b).await?;
+
+    // The citizen finds the e-licence on the case page and takes its file.
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&shared_demo().url(&format!("/hall/cases/{number}")))
+        .await?;
+    b.click("#licence-link").await?;
+    b.wait_for("#qr svg").await?;
+    assert!(b.text("#verdict").await?.contains("有效"));
+    let href = b
+        .client
+        .find(Locator::Css("#download"))
+        .await?
+        .attr("href")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the licence page links its file"))?;
+    let file: serde_json::Value = reqwest::get(shared_demo().url(&href)).await?.json().await?;
+    let token = file["token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("the file carries its signed token: {file}"))?
+        .to_string();
+    sign_out(&b).await?;
+
+    // Anyone pastes it into the public verification page: valid.
+    b.goto(&shared_demo().url("/licences/verify")).await?;
+    b.fill("#token", &token).await?;
+    b.click("#verify-token").await?;
+    b.wait_for("#verdict.valid").await?;
+    assert!(b.text("#licence-fields").await?.contains(&number));
+    b.screenshot(&shots().join("hall-licence-verified.png"))
+        .await?;
+
+    // The public board shows the case, its applicant masked.
+    crate::board_pages::on_board(&shared_demo().base, &number, "approved").await;
+    b.goto(&shared_demo().url(&format!("/board?item_id={item_id}")))
+        .await?;
+    let row = format!("#board tr[data-number='{number}']");
+    b.wait_for(&row).await?;
+    let shown = b.text(&row).await?;
+    assert!(shown.contains("王某"), "{shown}");
+    assert!(
+        !b.page_text()
+            .await?
+            .contains(sunshine_app::demo::DEMO_CITIZEN_ID),
+        "no identity number on the board"
+    );
+    b.screenshot(&shots().join("hall-board.png")).await?;
     b.close().await?;
     let _ = std::fs::remove_file(&scan);
     Ok(())
