@@ -2,6 +2,7 @@
 //! cases, one case with what they may do now, and following a case with
 //! its query code. The clerk's pages are in `hall/clerk.rs`.
 
+pub mod bundle;
 pub mod clerk;
 
 use std::collections::BTreeMap;
@@ -582,6 +583,7 @@ pub async fn apply(
 struct MyCasesPage {
     c: Chrome,
     rows: Vec<CaseLineView>,
+    bundles: Vec<MyBundle>,
 }
 
 /// 我的办件: the applicant's cases with their state and due dates.
@@ -595,13 +597,36 @@ pub async fn my_cases(
         Ok(cases) => s.app.with_item_names(cases).await,
         Err(e) => Err(e),
     };
+    let bundles = match s.app.my_bundle_applications(&session.actor).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|a| MyBundle {
+                number: a.application.number,
+                code: a.application.bundle_code,
+                outcome_code: a.outcome.name(),
+                outcome: bundle::outcome_label(lang, a.outcome),
+                parts: a.cases.len(),
+            })
+            .collect(),
+        Err(e) => return error_page(c, e),
+    };
     match lines {
         Ok(lines) => render(&MyCasesPage {
             rows: line_views(&s, lang, lines),
+            bundles,
             c,
         }),
         Err(e) => error_page(c, e),
     }
+}
+
+/// One of the applicant's one-stop applications, as a line.
+pub struct MyBundle {
+    pub number: String,
+    pub code: String,
+    pub outcome_code: &'static str,
+    pub outcome: &'static str,
+    pub parts: usize,
 }
 
 #[derive(Template)]

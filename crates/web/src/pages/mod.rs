@@ -66,6 +66,17 @@ pub fn router() -> Router<AppState> {
             get(hall::apply_form).post(hall::apply).layer(uploads()),
         )
         .route("/hall/my", get(hall::my_cases))
+        .route("/hall/bundles", get(hall::bundle::list))
+        .route(
+            "/hall/bundles/{code}",
+            get(hall::bundle::apply_form)
+                .post(hall::bundle::apply)
+                .layer(uploads()),
+        )
+        .route(
+            "/hall/bundle-applications/{number}",
+            get(hall::bundle::application),
+        )
         .route("/hall/track", get(hall::track))
         .route("/hall/cases/{number}", get(hall::case))
         .route("/hall/cases/{number}/withdraw", post(hall::withdraw))

@@ -501,3 +501,80 @@ async fn a_clerk_registers_a_counter_case_then_charges_and_decides_a_penalty() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("id=\"charges\""));
 }
+
+/// 一件事一次办 on the pages: the offer, the one form with every item's
+/// materials, a refusal shown next to its fields, and the combined result.
+#[tokio::test]
+async fn a_citizen_applies_for_a_bundle_on_its_page_and_follows_the_combined_result() {
+    let (status, list) = page(&client(), "/hall/bundles").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("href=\"/hall/bundles/OPEN-RESTAURANT\""),
+        "{list}"
+    );
+    assert!(
+        list.contains("开办网吧"),
+        "the unavailable one is listed too"
+    );
+    let (_, anonymous) = page(&client(), "/hall/bundles/OPEN-RESTAURANT").await;
+    assert!(anonymous.contains("id=\"sign-in-to-apply\""));
+
+    // A citizen of their own, so that other tests' applications don't mix in.
+    let (_, id) = fresh_citizen(&shared_demo().base).await;
+    let (c, _, _) = sign_in(&id, "long-enough-1", "/hall/bundles/OPEN-RESTAURANT").await;
+    let (status, html) = page(&c, "/hall/bundles/OPEN-RESTAURANT").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"submit-bundle\""), "{html}");
+    assert_eq!(
+        html.matches("name=\"answer.contact_phone\"").count(),
+        1,
+        "a field the items share is asked once"
+    );
+    let token = csrf(&html);
+    let bundle: Value = reqwest::get(shared_demo().url("/api/v1/hall/bundles/OPEN-RESTAURANT"))
+        .await
+        .expect("bundle")
+        .json()
+        .await
+        .expect("json");
+
+    // Without files and with a bad phone: the page says so next to each field.
+    let mut form = Form::new()
+        .text("csrf", token.clone())
+        .text("answer.contact_phone", "12345");
+    let (status, _, html) = post_multipart(&c, "/hall/bundles/OPEN-RESTAURANT", form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"answer-contact_phone-error\""), "{html}");
+    assert!(html.contains("id=\"file-0-error\""), "{html}");
+    assert!(html.contains("value=\"12345\""), "the input is kept");
+
+    form = Form::new().text("csrf", token);
+    let answers = answers_for(&bundle["form"]);
+    for (k, v) in answers.as_object().expect("answers") {
+        form = form.text(format!("answer.{k}"), v.as_str().unwrap_or("").to_string());
+    }
+    let (status, at, html) = post_multipart(
+        &c,
+        "/hall/bundles/OPEN-RESTAURANT",
+        with_required_files(form, &bundle),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(at.starts_with("/hall/bundle-applications/YJS-"), "{at}");
+    assert!(html.contains("id=\"submitted\""));
+    assert!(html.contains("办理中"), "the combined result");
+    assert_eq!(
+        html.matches("href=\"/hall/cases/").count(),
+        3,
+        "one case per item"
+    );
+    let number = at.trim_start_matches("/hall/bundle-applications/");
+    let (_, mine) = page(&c, "/hall/my").await;
+    assert!(mine.contains(number), "listed among the applicant's own");
+
+    let (_, outsider) = page(&client(), &format!("/hall/bundle-applications/{number}")).await;
+    assert!(
+        !outsider.contains("id=\"query-code\""),
+        "someone signed out is sent to sign in"
+    );
+}
