@@ -285,7 +285,7 @@ impl App {
             self.calendar.clone(),
             number.to_string(),
         );
-        let kek = self.kek.clone();
+        let (kek, specs) = (self.kek.clone(), self.specs.clone());
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
                 Box::pin(async move {
@@ -322,17 +322,17 @@ impl App {
                         _ => {}
                     }
                     if let Some(clock) = &case.clock {
-                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
+                        let spec = specs.spec(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
                         let due = |limit: TimeLimit| rules::due_date(&calendar, clock, limit, today).map(|d| d.to_string()).map_err(|e| AppError::Internal(e.into()));
-                        case.promised_due = Some(due(version.spec.promised_limit)?);
-                        case.legal_due = Some(due(version.spec.legal_limit)?);
+                        case.promised_due = Some(due(spec.promised_limit)?);
+                        case.legal_due = Some(due(spec.legal_limit)?);
                     }
                     case.updated_at = now;
                     store::update_case(tx.conn(), &case).await?;
                     if matches!(action, CaseAction::Approve) {
                         // An approval produces its signed e-licence in the same transaction.
-                        let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
-                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &version.spec, today.to_string(), now).await?;
+                        let spec = specs.spec(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
+                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &spec, today.to_string(), now).await?;
                     }
                     let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;

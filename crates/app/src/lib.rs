@@ -10,6 +10,7 @@ pub mod identity;
 pub mod journal;
 pub mod keys;
 pub mod licence;
+pub mod specs;
 
 use std::sync::{Arc, RwLock};
 
@@ -70,6 +71,8 @@ pub struct App {
     /// Seals the organisations' signing keys at rest.
     kek: keys::Kek,
     orgs: RwLock<Arc<OrgDirectory>>,
+    /// Library versions' specs, which never change once there.
+    pub specs: specs::SpecCache,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -113,6 +116,7 @@ impl App {
             calendar: Arc::new(calendar),
             kek,
             orgs: RwLock::new(Arc::default()),
+            specs: specs::SpecCache::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
