@@ -11,8 +11,8 @@ use std::panic::AssertUnwindSafe;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
 use sunshine_domain::journal::{Entry, NewEntry};
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,7 +23,7 @@ const MAX_BATCH: usize = 512;
 
 /// The connection a command writes through, inside the batch's transaction.
 pub struct WriteTx {
-    conn: PoolConnection<Any>,
+    conn: AnyConnection,
     /// The journal's last sequence and hash within this batch.
     head: (i64, String),
     /// The batch's journal entries so far, stored just before it commits.
@@ -85,13 +85,17 @@ where
 }
 
 /// The writer task: batches until told to stop or every sender is gone.
-pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiver<Msg>) {
+pub(crate) async fn run(
+    options: AnyConnectOptions,
+    backend: Backend,
+    mut inbox: mpsc::Receiver<Msg>,
+) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
         let mut batch = match msg {
             Msg::Job(j) => vec![j],
             Msg::Stop(done) => {
-                drop(tx.take());
+                close(tx.take()).await;
                 let _ = done.send(());
                 return;
             }
@@ -108,7 +112,7 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiv
             }
         }
         if tx.is_none() {
-            match pool.acquire().await {
+            match connect(&options, backend).await {
                 Ok(conn) => {
                     tx = Some(WriteTx {
                         conn,
@@ -129,10 +133,26 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiv
             tx = None;
         }
         if let Some(done) = stop {
-            drop(tx.take());
+            close(tx.take()).await;
             let _ = done.send(());
             return;
         }
+    }
+}
+
+/// The writer's own connection, set up like the pool's.
+async fn connect(
+    options: &AnyConnectOptions,
+    backend: Backend,
+) -> std::result::Result<AnyConnection, sqlx::Error> {
+    let mut conn = options.connect().await?;
+    crate::db::prepare(&mut conn, backend).await?;
+    Ok(conn)
+}
+
+async fn close(tx: Option<WriteTx>) {
+    if let Some(tx) = tx {
+        let _ = tx.conn.close().await;
     }
 }
 
