@@ -280,13 +280,13 @@ impl App {
             self.calendar.clone(),
             number.to_string(),
         );
-        let kek = self.kek.clone();
+        let (kek, specs) = (self.kek.clone(), self.specs.clone());
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
                 Box::pin(async move {
                     let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
                     let department = sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
-                    let spec = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?.ok_or_else(not_found)?.spec;
+                    let spec = specs.spec(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
                     match &action {
                         CaseAction::Withdraw | CaseAction::SupplyCorrection => {
                             if !is_applicant(&actor, &case) {

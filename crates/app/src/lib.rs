@@ -12,6 +12,7 @@ pub mod journal;
 pub mod keys;
 pub mod licence;
 pub mod materials;
+pub mod specs;
 
 use std::sync::{Arc, RwLock};
 
@@ -76,6 +77,8 @@ pub struct App {
     board_changes: tokio::sync::broadcast::Sender<disclosure::BoardChanges>,
     /// Set when the process stops, so that live streams end and let it.
     live_closing: tokio::sync::watch::Sender<bool>,
+    /// Library versions' specs, which never change once there.
+    pub specs: specs::SpecCache,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -121,6 +124,7 @@ impl App {
             orgs: RwLock::new(Arc::default()),
             board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
             live_closing: tokio::sync::watch::channel(false).0,
+            specs: specs::SpecCache::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -142,6 +146,7 @@ impl App {
             orgs: RwLock::new(self.orgs()),
             board_changes: self.board_changes.clone(),
             live_closing: self.live_closing.clone(),
+            specs: self.specs.clone(),
         }
     }
 

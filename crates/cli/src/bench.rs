@@ -1,14 +1,18 @@
 //! `sunshine bench`: measured throughput of journaled writes. Run from a
 //! release build; the method and results are recorded in docs/BENCHMARKS.md.
 
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
+use sunshine_app::hall::CaseAction;
 use sunshine_app::App;
 use sunshine_domain::catalog::{ItemSpec, WorkflowStep};
-use sunshine_domain::identity::{OrgKind, Organisation};
-use sunshine_domain::ids::OrgCode;
+use sunshine_domain::hall::Applicant;
+use sunshine_domain::identity::{Actor, OrgKind, Organisation};
+use sunshine_domain::ids::{OrgCode, ResidentId};
 use sunshine_store::Db;
 
 use crate::Cli;
@@ -27,12 +31,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// Durable case transitions per second: cases registered at the counter,
+    /// then each taken through accept, claim, approve (which signs its
+    /// e-licence) and deliver (4 journaled transitions) by concurrent
+    /// clients, on a fresh store as for `catalog`.
+    Hall {
+        /// Cases to take through the four transitions.
+        #[arg(long, default_value_t = 5000)]
+        cases: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+    },
 }
 
 pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Catalog { items, clients } => catalog(cli, *items, *clients).await,
+        BenchCommand::Hall { cases, clients } => hall(cli, *cases, *clients).await,
     }
+}
+
+fn app_err(e: sunshine_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
 }
 
 fn org(
@@ -50,6 +71,8 @@ fn org(
     })
 }
 
+const DEPARTMENT: &str = "330100-001";
+
 fn item(n: usize) -> anyhow::Result<ItemSpec> {
     let mut spec: ItemSpec =
         serde_json::from_str(include_str!("../../web/tests/fixtures/item.json"))?;
@@ -57,158 +80,341 @@ fn item(n: usize) -> anyhow::Result<ItemSpec> {
     spec.name = format!("基准测试事项{n}");
     spec.region = "330100".parse::<String>()?.try_into()?;
     spec.level = sunshine_domain::catalog::Level::City;
-    spec.implementing_body = OrgCode::parse("330100-001")?;
-    spec.accepting_body = OrgCode::parse("330100-001")?;
-    spec.deciding_body = OrgCode::parse("330100-001")?;
+    spec.implementing_body = OrgCode::parse(DEPARTMENT)?;
+    spec.accepting_body = OrgCode::parse(DEPARTMENT)?;
+    spec.deciding_body = OrgCode::parse(DEPARTMENT)?;
     Ok(spec)
 }
 
-async fn catalog(cli: &Cli, items: usize, clients: usize) -> anyhow::Result<()> {
-    let tmp;
-    let (db, backend, scratch) = match &cli.database_url {
-        Some(admin) => {
-            let url = sunshine_store::db::create_scratch_database(admin, "sunshine_bench").await?;
-            (
-                Db::connect(&url).await?,
-                "PostgreSQL",
-                Some((admin.clone(), url)),
-            )
-        }
-        None => {
-            tmp = std::env::temp_dir().join(format!("sunshine-bench-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&tmp);
-            (Db::open_sqlite(&tmp).await?, "SQLite", None)
-        }
-    };
-    db.migrate().await?;
-    let app = App::new(
-        db,
-        Arc::new(sunshine_domain::clock::SystemClock),
-        sunshine_domain::calendar::Calendar::shipped(),
-        sunshine_app::keys::Kek::random(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let orgs = [
-        org("330100", "杭州市人民政府", OrgKind::City, None)?,
-        org(
-            "330100-001",
-            "基准测试局",
-            OrgKind::Department,
-            Some("330100"),
-        )?,
-    ];
-    app.bootstrap_orgs(&orgs)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let admin = app
-        .bootstrap_admin("bench.admin", "管理员", &orgs[0].code, "bench-password")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    for (login, role) in [
-        ("bench.editor", "catalog_editor"),
-        ("bench.reviewer", "legal_reviewer"),
-        ("bench.approver", "approver"),
-    ] {
-        let org = if role == "catalog_editor" {
-            "330100-001"
-        } else {
-            "330100"
-        };
-        let new = sunshine_app::identity::NewStaff {
-            login: login.into(),
-            display_name: login.into(),
-            org: org.into(),
-            password: "bench-password".into(),
-            roles: vec![role.into()],
-        };
-        app.create_staff(&admin, new)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    let editor = app
-        .staff_actor("bench.editor")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let reviewer = app
-        .staff_actor("bench.reviewer")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let approver = app
-        .staff_actor("bench.approver")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let specs: Vec<ItemSpec> = (0..items).map(item).collect::<anyhow::Result<_>>()?;
+/// A fresh platform to measure on: a city, one department, and staff with
+/// the roles given (login, role, organisation).
+struct Platform {
+    app: Arc<App>,
+    backend: &'static str,
+    scratch: Option<(String, String)>,
+    staff: Vec<Actor>,
+    _tmp: Option<TempDir>,
+}
 
+/// A temporary directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Platform {
+    async fn new(cli: &Cli, staff: &[(&str, &str, &str)]) -> anyhow::Result<Platform> {
+        let (db, backend, scratch, tmp) = match &cli.database_url {
+            Some(admin) => {
+                let url =
+                    sunshine_store::db::create_scratch_database(admin, "sunshine_bench").await?;
+                (
+                    Db::connect(&url).await?,
+                    "PostgreSQL",
+                    Some((admin.clone(), url)),
+                    None,
+                )
+            }
+            None => {
+                let dir =
+                    std::env::temp_dir().join(format!("sunshine-bench-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                (
+                    Db::open_sqlite(&dir).await?,
+                    "SQLite",
+                    None,
+                    Some(TempDir(dir)),
+                )
+            }
+        };
+        db.migrate().await?;
+        let app = App::new(
+            db,
+            Arc::new(sunshine_domain::clock::SystemClock),
+            sunshine_domain::calendar::Calendar::shipped(),
+            sunshine_app::keys::Kek::random(),
+        )
+        .await
+        .map_err(app_err)?;
+        let orgs = [
+            org("330100", "杭州市人民政府", OrgKind::City, None)?,
+            org(
+                DEPARTMENT,
+                "基准测试局",
+                OrgKind::Department,
+                Some("330100"),
+            )?,
+        ];
+        app.bootstrap_orgs(&orgs).await.map_err(app_err)?;
+        let admin = app
+            .bootstrap_admin("bench.admin", "管理员", &orgs[0].code, "bench-password")
+            .await
+            .map_err(app_err)?;
+        let mut actors = vec![];
+        for (login, role, org) in staff {
+            let new = sunshine_app::identity::NewStaff {
+                login: (*login).into(),
+                display_name: (*login).into(),
+                org: (*org).into(),
+                password: "bench-password".into(),
+                roles: vec![(*role).into()],
+            };
+            app.create_staff(&admin, new).await.map_err(app_err)?;
+            actors.push(app.staff_actor(login).await.map_err(app_err)?);
+        }
+        Ok(Platform {
+            app,
+            backend,
+            scratch,
+            staff: actors,
+            _tmp: tmp,
+        })
+    }
+
+    async fn finish(self) -> anyhow::Result<()> {
+        self.app.db.close().await;
+        if let Some((admin, url)) = self.scratch {
+            sunshine_store::db::drop_database(&admin, &url).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Run `work` on each share of `inputs` in its own task (one per client)
+/// and collect every command's latency and the wall time.
+async fn drive<I, F, Fut>(
+    inputs: Vec<I>,
+    clients: usize,
+    work: F,
+) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    I: Clone + Send + 'static,
+    F: Fn(Vec<I>) -> Fut,
+    Fut: Future<Output = anyhow::Result<Vec<Duration>>> + Send + 'static,
+{
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    let chunks: Vec<Vec<ItemSpec>> = specs
-        .chunks(items.div_ceil(clients.max(1)))
-        .map(<[ItemSpec]>::to_vec)
-        .collect();
-    for chunk in chunks {
-        let (app, editor, reviewer, approver) = (
-            app.clone(),
-            editor.clone(),
-            reviewer.clone(),
-            approver.clone(),
-        );
-        tasks.spawn(async move {
-            let mut latencies = Vec::with_capacity(chunk.len() * 5);
-            for spec in chunk {
-                let t = Instant::now();
-                let v = app.create_item(&editor, spec).await?;
-                latencies.push(t.elapsed());
-                let today = app.clock.today();
-                for (who, step) in [
-                    (&editor, WorkflowStep::Declare),
-                    (&reviewer, WorkflowStep::Review),
-                    (&approver, WorkflowStep::Approve),
-                    (&approver, WorkflowStep::Publish { effective: today }),
-                ] {
-                    let t = Instant::now();
-                    app.workflow_step(who, v.id, step).await?;
-                    latencies.push(t.elapsed());
-                }
-            }
-            Ok::<_, sunshine_app::AppError>(latencies)
-        });
+    for share in inputs.chunks(inputs.len().div_ceil(clients.max(1)).max(1)) {
+        tasks.spawn(work(share.to_vec()));
     }
-    let mut latencies: Vec<Duration> = vec![];
+    let mut latencies = vec![];
     while let Some(done) = tasks.join_next().await {
-        latencies.extend(done?.map_err(|e| anyhow::anyhow!("{e}"))?);
+        latencies.extend(done??);
     }
     let elapsed = start.elapsed();
     latencies.sort();
+    Ok((latencies, elapsed))
+}
+
+/// The CPU time this process has used so far, all threads (Linux only):
+/// on a shared machine it says what a command costs when wall time cannot.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // The kernel reports in USER_HZ, which is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Print what a run measured: `unit`s per second and the latency percentiles.
+fn report(unit: &str, latencies: &[Duration], elapsed: Duration) {
     let pct = |p: f64| {
         latencies
             .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
             .copied()
             .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3
     };
-    let commands = latencies.len();
-    let verified = app
-        .verify_journal()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("backend:            {backend}");
+    let label = format!("{unit}:");
+    let per_second = format!("{unit}/second:");
+    println!("{label:<20}{}", latencies.len());
+    println!("{:<20}{:.2} s", "wall time:", elapsed.as_secs_f64());
+    println!(
+        "{per_second:<20}{:.0}",
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "{:<20}{:.2} ms / {:.2} ms",
+        "latency p50/p99:",
+        pct(0.50),
+        pct(0.99)
+    );
+}
+
+/// The staff of a bench platform: login, role, organisation.
+const STAFF: [(&str, &str, &str); 4] = [
+    ("bench.editor", "catalog_editor", DEPARTMENT),
+    ("bench.reviewer", "legal_reviewer", "330100"),
+    ("bench.approver", "approver", "330100"),
+    ("bench.clerk", "case_clerk", DEPARTMENT),
+];
+
+/// Who takes a new item's version through the workflow into the library,
+/// in force from `today`, and with which steps.
+fn to_library(
+    staff: &[Actor],
+    today: jiff::civil::Date,
+) -> anyhow::Result<[(&Actor, WorkflowStep); 4]> {
+    let [editor, reviewer, approver, ..] = staff else {
+        anyhow::bail!("an editor, a reviewer and an approver expected");
+    };
+    Ok([
+        (editor, WorkflowStep::Declare),
+        (reviewer, WorkflowStep::Review),
+        (approver, WorkflowStep::Approve),
+        (approver, WorkflowStep::Publish { effective: today }),
+    ])
+}
+
+async fn catalog(cli: &Cli, items: usize, clients: usize) -> anyhow::Result<()> {
+    let p = Platform::new(cli, &STAFF).await?;
+    let specs: Vec<ItemSpec> = (0..items).map(item).collect::<anyhow::Result<_>>()?;
+    let (app, staff) = (p.app.clone(), p.staff.clone());
+    let (latencies, elapsed) = drive(specs, clients, move |share| {
+        let (app, staff) = (app.clone(), staff.clone());
+        async move {
+            let editor = staff.first().ok_or_else(|| anyhow::anyhow!("no editor"))?;
+            let mut latencies = Vec::with_capacity(share.len() * 5);
+            for spec in share {
+                let t = Instant::now();
+                let v = app.create_item(editor, spec).await.map_err(app_err)?;
+                latencies.push(t.elapsed());
+                for (who, step) in to_library(&staff, app.clock.today())? {
+                    let t = Instant::now();
+                    app.workflow_step(who, v.id, step).await.map_err(app_err)?;
+                    latencies.push(t.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let verified = p.app.verify_journal().await.map_err(app_err)?;
+    println!("backend:            {}", p.backend);
     println!("clients:            {clients}");
     println!("items:              {items} (5 journaled commands each)");
-    println!("commands:           {commands}");
-    println!("wall time:          {:.2} s", elapsed.as_secs_f64());
-    println!(
-        "commands/second:    {:.0}",
-        commands as f64 / elapsed.as_secs_f64()
-    );
-    println!(
-        "latency p50/p99:    {:.2} ms / {:.2} ms",
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3
-    );
+    report("commands", &latencies, elapsed);
     println!("journal:            {verified:?}");
-    app.db.close().await;
-    if let Some((admin, url)) = scratch {
-        sunshine_store::db::drop_database(&admin, &url).await?;
+    p.finish().await
+}
+
+/// The transitions each case goes through, in order.
+const TRANSITIONS: [CaseAction; 4] = [
+    CaseAction::Accept,
+    CaseAction::Claim,
+    CaseAction::Approve,
+    CaseAction::Deliver,
+];
+
+async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
+    let p = Platform::new(cli, &STAFF).await?;
+    let [editor, _, _, clerk] = &p.staff[..] else {
+        anyhow::bail!("four staff expected");
+    };
+    // One item in the library whose process has a single step, so that a
+    // case is decided after accept, claim, approve and deliver.
+    let mut spec = item(0)?;
+    spec.steps.truncate(1);
+    let v = p.app.create_item(editor, spec).await.map_err(app_err)?;
+    for (who, step) in to_library(&p.staff, p.app.clock.today())? {
+        p.app
+            .workflow_step(who, v.id, step)
+            .await
+            .map_err(app_err)?;
     }
-    Ok(())
+    let applicant = Applicant::Person {
+        name: "王小明".into(),
+        id_number: ResidentId::parse("33010619900101123X")?,
+    };
+    let answers: BTreeMap<String, String> = [
+        ("applicant_name", "王小明"),
+        ("id_number", "33010619900101123X"),
+        ("gender", "男"),
+        ("birth_date", "1990-01-01"),
+        ("destination", "新加坡"),
+        ("purpose", "旅游"),
+        ("contact_phone", "13800000000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+
+    let (app, who) = (p.app.clone(), clerk.clone());
+    let (item_id, numbers) = (v.item_id, Arc::new(std::sync::Mutex::new(vec![])));
+    let registered = numbers.clone();
+    let (submit_latencies, submit_elapsed) = drive((0..cases).collect(), clients, move |share| {
+        let (app, who, applicant, answers) =
+            (app.clone(), who.clone(), applicant.clone(), answers.clone());
+        let registered = registered.clone();
+        async move {
+            let mut latencies = Vec::with_capacity(share.len());
+            for _ in share {
+                let t = Instant::now();
+                let case = app
+                    .register_at_counter(&who, item_id, applicant.clone(), answers.clone(), vec![])
+                    .await
+                    .map_err(app_err)?;
+                latencies.push(t.elapsed());
+                registered
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .push(case.number);
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let numbers = std::mem::take(&mut *numbers.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+
+    let (app, who) = (p.app.clone(), clerk.clone());
+    let cpu_before = cpu_time();
+    let (latencies, elapsed) = drive(numbers, clients, move |share| {
+        let (app, who) = (app.clone(), who.clone());
+        async move {
+            let mut latencies = Vec::with_capacity(share.len() * TRANSITIONS.len());
+            for number in share {
+                for action in TRANSITIONS {
+                    let t = Instant::now();
+                    app.case_action(&who, &number, action)
+                        .await
+                        .map_err(app_err)?;
+                    latencies.push(t.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let cpu = cpu_before.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+    let delivered = {
+        let mut conn = p.app.db.read().await?;
+        let limit = i64::try_from(cases)? + 1;
+        sunshine_store::hall::cases_of_department(&mut conn, DEPARTMENT, Some("delivered"), limit)
+            .await?
+            .len()
+    };
+    anyhow::ensure!(delivered == cases, "{delivered} of {cases} cases delivered");
+    let verified = p.app.verify_journal().await.map_err(app_err)?;
+    println!("backend:            {}", p.backend);
+    println!("clients:            {clients}");
+    println!("cases:              {cases} (registered, then 4 transitions each)");
+    println!(
+        "registrations/s:    {:.0}",
+        submit_latencies.len() as f64 / submit_elapsed.as_secs_f64()
+    );
+    report("transitions", &latencies, elapsed);
+    if let Some(cpu) = cpu {
+        println!(
+            "CPU per transition: {:.1} µs (this process, all threads)",
+            cpu.as_secs_f64() * 1e6 / latencies.len().max(1) as f64
+        );
+    }
+    println!("delivered:          {delivered}");
+    println!("journal:            {verified:?}");
+    p.finish().await
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::mpsc;
 
 use crate::writer::{self, Msg, WriteTx};
@@ -50,20 +50,24 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers go on while one writer commits; FULL makes
-                        // every commit durable; writers wait for each other instead of failing.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+            .after_connect(move |conn, _meta| Box::pin(prepare(conn, backend)))
+            .connect_with(options.clone())
             .await?;
         let (writer, inbox) = mpsc::channel(4096);
-        tokio::spawn(writer::run(pool.clone(), backend, inbox));
+        // The writer has a thread and a connection of its own: between one
+        // statement and the next it never waits behind the tasks it serves.
+        std::thread::Builder::new()
+            .name("sunshine-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(writer::run(options, backend, inbox)),
+                    Err(e) => tracing::error!(error = %e, "cannot start the writer"),
+                }
+            })
+            .map_err(sqlx::Error::Io)?;
         Ok(Db {
             pool,
             backend,
@@ -124,6 +128,22 @@ impl Db {
         }
         self.pool.close().await;
     }
+}
+
+/// Set up a new connection.
+pub(crate) async fn prepare(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> std::result::Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        // WAL lets readers go on while one writer commits; FULL makes every
+        // commit durable; writers wait for each other instead of failing.
+        // Each command's savepoint keeps the pages it changes in a
+        // sub-journal: in memory, not a temporary file. A larger page cache
+        // keeps a busy batch's pages (the default is 2 MiB).
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").await?;
+    }
+    Ok(())
 }
 
 /// Ping the database (for `/healthz`).

@@ -5,15 +5,10 @@ use sunshine_domain::journal::{entry_hash, BrokenLink, ChainVerifier, Entry, New
 
 use crate::{Result, StoreError};
 
-/// Append after `head` (the last entry's sequence and hash, which the writer
-/// holds for its batch) and move `head` on. The stored head row is written
-/// once per batch, before it commits.
-pub(crate) async fn append(
-    conn: &mut AnyConnection,
-    head: &mut (i64, String),
-    at: i64,
-    e: NewEntry,
-) -> Result<Entry> {
+/// Chain a new entry after `head` (the last entry's sequence and hash, which
+/// the writer holds for its batch) and move `head` on. The writer stores the
+/// batch's entries with [`insert`] and the head row once, before it commits.
+pub(crate) fn chain(head: &mut (i64, String), at: i64, e: NewEntry) -> Result<Entry> {
     let (prev_seq, prev_hash) = head.clone();
     let seq = prev_seq + 1;
     let payload =
@@ -28,18 +23,6 @@ pub(crate) async fn append(
         &payload,
         &prev_hash,
     );
-    sqlx::query("INSERT INTO journal (seq, at, actor, org, subject, event_type, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind(seq)
-        .bind(at)
-        .bind(&e.actor)
-        .bind(&e.org)
-        .bind(&e.subject)
-        .bind(e.event_type)
-        .bind(&payload)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
     *head = (seq, hash.clone());
     Ok(Entry {
         seq,
@@ -52,6 +35,59 @@ pub(crate) async fn append(
         prev_hash,
         hash,
     })
+}
+
+/// The most rows one INSERT carries; a batch's entries go in statements of
+/// power-of-two sizes up to it, so that few distinct statements are prepared.
+/// Kept small because SQLite finds each `$n` parameter by name in a list, so
+/// binding a statement costs the square of its parameters.
+const MAX_ROWS: usize = 16;
+
+/// `INSERT INTO journal … VALUES (…), (…)` for `rows` rows.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=MAX_ROWS.trailing_zeros())
+            .map(|k| {
+                let values: Vec<String> = (0..1usize << k)
+                    .map(|r| {
+                        let p: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+                        format!("({})", p.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO journal ({COLUMNS}) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.trailing_zeros() as usize]
+}
+
+/// Store chained entries, in order, in as few statements as their number allows.
+pub(crate) async fn insert(conn: &mut AnyConnection, entries: &[Entry]) -> Result<()> {
+    let mut rest = entries;
+    while !rest.is_empty() {
+        let rows = 1usize << rest.len().min(MAX_ROWS).ilog2();
+        let (chunk, tail) = rest.split_at(rows);
+        let mut q = sqlx::query(insert_sql(rows));
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(&e.actor)
+                .bind(&e.org)
+                .bind(&e.subject)
+                .bind(&e.event_type)
+                .bind(&e.payload)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(&mut *conn).await?;
+        rest = tail;
+    }
+    Ok(())
 }
 
 const COLUMNS: &str = "seq, at, actor, org, subject, event_type, payload, prev_hash, hash";

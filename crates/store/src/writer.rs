@@ -3,14 +3,16 @@
 //! in a savepoint of its own (a refused command rolls back only itself), and
 //! the transaction commits once for the whole batch. A command's caller hears
 //! its result only after the batch is durable. Writers stay strictly ordered,
-//! so the journal's chain needs no other lock in this process.
+//! so the journal's chain needs no other lock in this process: the chain is
+//! computed in memory as commands append, and the batch's entries are stored
+//! together just before the commit.
 
 use std::panic::AssertUnwindSafe;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::any::AnyConnectOptions;
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
 use sunshine_domain::journal::{Entry, NewEntry};
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,9 +23,11 @@ const MAX_BATCH: usize = 512;
 
 /// The connection a command writes through, inside the batch's transaction.
 pub struct WriteTx {
-    conn: PoolConnection<Any>,
+    conn: AnyConnection,
     /// The journal's last sequence and hash within this batch.
     head: (i64, String),
+    /// The batch's journal entries so far, stored just before it commits.
+    staged: Vec<Entry>,
 }
 
 impl WriteTx {
@@ -31,9 +35,12 @@ impl WriteTx {
         &mut self.conn
     }
 
-    /// Append one journal entry at time `at` (microseconds, UTC).
+    /// Append one journal entry at time `at` (microseconds, UTC). It is
+    /// stored with the rest of the batch's entries, in the same transaction.
     pub async fn journal(&mut self, at: i64, entry: NewEntry) -> Result<Entry> {
-        journal::append(&mut self.conn, &mut self.head, at, entry).await
+        let entry = journal::chain(&mut self.head, at, entry)?;
+        self.staged.push(entry.clone());
+        Ok(entry)
     }
 }
 
@@ -78,13 +85,17 @@ where
 }
 
 /// The writer task: batches until told to stop or every sender is gone.
-pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiver<Msg>) {
+pub(crate) async fn run(
+    options: AnyConnectOptions,
+    backend: Backend,
+    mut inbox: mpsc::Receiver<Msg>,
+) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
         let mut batch = match msg {
             Msg::Job(j) => vec![j],
             Msg::Stop(done) => {
-                drop(tx.take());
+                close(tx.take()).await;
                 let _ = done.send(());
                 return;
             }
@@ -101,11 +112,12 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiv
             }
         }
         if tx.is_none() {
-            match pool.acquire().await {
+            match connect(&options, backend).await {
                 Ok(conn) => {
                     tx = Some(WriteTx {
                         conn,
                         head: (0, String::new()),
+                        staged: Vec::new(),
                     })
                 }
                 Err(e) => {
@@ -121,10 +133,26 @@ pub(crate) async fn run(pool: AnyPool, backend: Backend, mut inbox: mpsc::Receiv
             tx = None;
         }
         if let Some(done) = stop {
-            drop(tx.take());
+            close(tx.take()).await;
             let _ = done.send(());
             return;
         }
+    }
+}
+
+/// The writer's own connection, set up like the pool's.
+async fn connect(
+    options: &AnyConnectOptions,
+    backend: Backend,
+) -> std::result::Result<AnyConnection, sqlx::Error> {
+    let mut conn = options.connect().await?;
+    crate::db::prepare(&mut conn, backend).await?;
+    Ok(conn)
+}
+
+async fn close(tx: Option<WriteTx>) {
+    if let Some(tx) = tx {
+        let _ = tx.conn.close().await;
     }
 }
 
@@ -150,6 +178,7 @@ async fn run_batch(
     }
     // Locking the head row serialises writers of other processes on PostgreSQL;
     // the head is then kept here for the batch and stored once at its end.
+    tx.staged.clear();
     match journal::head_for_update(&mut tx.conn).await {
         Ok(head) => tx.head = head,
         Err(e) => {
@@ -165,23 +194,28 @@ async fn run_batch(
     let alone = batch.len() == 1;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut kept_any = false;
-    for job in batch {
-        let head_before = tx.head.clone();
+    for (n, job) in batch.into_iter().enumerate() {
+        let (head_before, staged_before) = (tx.head.clone(), tx.staged.len());
         if !alone {
-            tx.conn.execute("SAVEPOINT command").await?;
+            // The previous command's savepoint is released as this one's is
+            // taken, in one round trip; the commit releases the last.
+            let savepoint = if n == 0 {
+                "SAVEPOINT command"
+            } else {
+                "RELEASE SAVEPOINT command; SAVEPOINT command"
+            };
+            tx.conn.execute(savepoint).await?;
         }
         let outcome = AssertUnwindSafe(job(tx)).catch_unwind().await;
         let keep = matches!(&outcome, Ok(o) if o.keep);
-        if !alone {
-            if !keep {
-                tx.conn.execute("ROLLBACK TO SAVEPOINT command").await?;
-            }
-            tx.conn.execute("RELEASE SAVEPOINT command").await?;
+        if !alone && !keep {
+            tx.conn.execute("ROLLBACK TO SAVEPOINT command").await?;
         }
         if keep {
             kept_any = true;
         } else {
             tx.head = head_before;
+            tx.staged.truncate(staged_before);
         }
         match outcome {
             Ok(o) => outcomes.push(o),
@@ -189,7 +223,11 @@ async fn run_batch(
         }
     }
     let end = if kept_any {
-        match journal::set_head(&mut tx.conn, &tx.head).await {
+        let stored = match journal::insert(&mut tx.conn, &tx.staged).await {
+            Ok(()) => journal::set_head(&mut tx.conn, &tx.head).await,
+            Err(e) => Err(e),
+        };
+        match stored {
             Ok(()) => tx.conn.execute("COMMIT").await.map(|_| ()),
             Err(StoreError::Db(e)) => Err(e),
             Err(other) => Err(sqlx::Error::Protocol(other.to_string())),

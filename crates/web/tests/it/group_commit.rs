@@ -3,6 +3,8 @@
 
 use futures_util::future::BoxFuture;
 use sunshine_app::AppError;
+use sunshine_domain::catalog::WorkflowStep;
+use sunshine_domain::identity::Actor;
 use sunshine_store::journal::Verification;
 use sunshine_store::{StoreError, WriteTx};
 use sunshine_testkit::TestApp;
@@ -13,15 +15,21 @@ fn spec(code: &str) -> sunshine_domain::catalog::ItemSpec {
     serde_json::from_value(v).expect("spec")
 }
 
-#[tokio::test]
-async fn a_refused_command_in_a_batch_rolls_back_only_itself() {
-    let t = TestApp::with_organisations().await.expect("platform");
+/// The administrator, and the administrator again once made a catalogue editor.
+async fn admin_as_editor(t: &TestApp) -> (Actor, Actor) {
     let admin = t.app.staff_actor("admin").await.expect("admin");
     t.app
         .grant_role(&admin, "admin", "catalog_editor", "330100")
         .await
         .expect("grant");
     let editor = t.app.staff_actor("admin").await.expect("editor");
+    (admin, editor)
+}
+
+#[tokio::test]
+async fn a_refused_command_in_a_batch_rolls_back_only_itself() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let (_, editor) = admin_as_editor(&t).await;
     let (head_before, _) = {
         let mut c = t.app.db.read().await.expect("conn");
         sunshine_store::journal::head(&mut c).await.expect("head")
@@ -101,5 +109,165 @@ async fn a_command_that_panics_loses_only_itself_and_the_writer_goes_on() {
         .issue_api_token(&admin, "after the panic")
         .await
         .expect("the writer still writes");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_command_that_fails_after_journaling_leaves_no_entry_and_the_chain_holds() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let (head_before, _) = {
+        let mut c = t.app.db.read().await.expect("conn");
+        sunshine_store::journal::head(&mut c).await.expect("head")
+    };
+    // Enough commands at once that a batch stores its entries in several
+    // statements; every third one writes, journals twice and then fails.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let db = t.app.db.clone();
+        tasks.spawn(async move {
+            db.write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64, StoreError>> {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2)")
+                            .bind(format!("test-{n}"))
+                            .bind(n)
+                            .execute(tx.conn())
+                            .await?;
+                        let mut last = 0;
+                        for k in 0..2 {
+                            let e = sunshine_domain::journal::NewEntry {
+                                actor: "test".into(),
+                                org: "330100".into(),
+                                subject: format!("test/{n}"),
+                                event_type: "test.written",
+                                payload: serde_json::json!({"n": n, "k": k}),
+                            };
+                            last = tx.journal(n, e).await?.seq;
+                        }
+                        if n % 3 == 0 {
+                            return Err(StoreError::Corrupt(format!("command {n} fails")));
+                        }
+                        Ok(last)
+                    })
+                },
+            )
+            .await
+            .map(|seq| (n, seq))
+        });
+    }
+    let (mut kept, mut failed) = (vec![], 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.expect("task") {
+            Ok((n, seq)) => kept.push((n, seq)),
+            Err(StoreError::Corrupt(_)) => failed += 1,
+            Err(e) => panic!("unexpected failure: {e}"),
+        }
+    }
+    assert_eq!((kept.len(), failed), (40, 20));
+    let mut c = t.app.db.read().await.expect("conn");
+    let (head_after, _) = sunshine_store::journal::head(&mut c).await.expect("head");
+    assert_eq!(
+        head_after - head_before,
+        80,
+        "two entries for each command that stood, none for those that failed"
+    );
+    for (n, seq) in kept {
+        let stored = sunshine_store::journal::read_after(&mut c, seq - 1, 1)
+            .await
+            .expect("read");
+        assert_eq!(
+            stored[0].subject,
+            format!("test/{n}"),
+            "the sequence a command was told is where its entry is"
+        );
+    }
+    let survivors = sunshine_store::journal::by_subject(&mut c, "test/3")
+        .await
+        .expect("history");
+    assert!(survivors.is_empty(), "a failed command's entries are gone");
+    assert_eq!(
+        sunshine_store::journal::cursor(&mut c, "test-3")
+            .await
+            .expect("cursor"),
+        0,
+        "and so is its write"
+    );
+    drop(c);
+    assert_eq!(
+        t.app.verify_journal().await.expect("verify"),
+        Verification::Intact {
+            entries: head_after as u64
+        }
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_library_version_s_spec_is_kept_in_memory_and_a_draft_s_never() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let (admin, editor) = admin_as_editor(&t).await;
+    let draft = t
+        .app
+        .create_item(&editor, spec("XK-00900-000"))
+        .await
+        .expect("draft");
+    let mut c = t.app.db.read().await.expect("conn");
+    let first = t.app.specs.spec(&mut c, draft.id).await.expect("spec");
+    assert_eq!(first.map(|s| s.name.clone()), Some("并发测试事项".into()));
+    let mut edited = spec("XK-00900-000");
+    edited.name = "改过的事项".into();
+    t.app
+        .update_draft(&editor, draft.id, edited)
+        .await
+        .expect("edit");
+    let again = t.app.specs.spec(&mut c, draft.id).await.expect("spec");
+    assert_eq!(
+        again.map(|s| s.name.clone()),
+        Some("改过的事项".into()),
+        "a draft can change, so its spec is read afresh"
+    );
+    assert!(
+        t.app
+            .specs
+            .spec(&mut c, draft.id + 1000)
+            .await
+            .expect("spec")
+            .is_none(),
+        "no version, no spec"
+    );
+    drop(c);
+    for role in ["legal_reviewer", "approver"] {
+        t.app
+            .grant_role(&admin, "admin", role, "330100")
+            .await
+            .expect("grant");
+    }
+    let staff = t.app.staff_actor("admin").await.expect("staff");
+    let today = t.app.clock.today();
+    for step in [
+        WorkflowStep::Declare,
+        WorkflowStep::Review,
+        WorkflowStep::Approve,
+        WorkflowStep::Publish { effective: today },
+    ] {
+        t.app
+            .workflow_step(&staff, draft.id, step)
+            .await
+            .expect("step");
+    }
+    let mut c = t.app.db.read().await.expect("conn");
+    let loaded = t.app.specs.spec(&mut c, draft.id).await.expect("spec");
+    let kept = t.app.specs.spec(&mut c, draft.id).await.expect("spec");
+    match (loaded, kept) {
+        (Some(a), Some(b)) => {
+            assert_eq!(a.name, "改过的事项");
+            assert!(
+                std::sync::Arc::ptr_eq(&a, &b),
+                "a version in the library is parsed once"
+            );
+        }
+        other => panic!("the library version has a spec: {other:?}"),
+    }
+    drop(c);
     t.stop().await;
 }
