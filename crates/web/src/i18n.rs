@@ -362,7 +362,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "register" => ("登记", "Register"),
         "yes" => ("是", "Yes"),
         "no" => ("否", "No"),
-        "track_hint" => ("凭办件编号和查询码查询办理进度，无需登录。", "Follow a case with its number and query code; no sign-in needed."),
+        "track_hint" => ("凭办件编号（或一件事申请编号）和查询码查询办理进度，无需登录。", "Follow a case, or a one-stop application, with its number and query code; no sign-in needed."),
         "query" => ("查询", "Look up"),
         "not_found_case" => ("办件编号或查询码不正确", "The case number or query code is wrong"),
         "staff_no_apply" => ("工作人员请通过窗口登记为申请人办理", "Staff register applications at the counter"),

@@ -902,6 +902,14 @@ struct TrackPage {
     code: String,
     error: String,
     found: Option<CaseLineView>,
+    bundle: Option<TrackedBundle>,
+}
+
+/// A one-stop application followed with its number and query code.
+pub struct TrackedBundle {
+    pub outcome_code: &'static str,
+    pub outcome: &'static str,
+    pub rows: Vec<CaseLineView>,
 }
 
 #[derive(Deserialize)]
@@ -930,7 +938,49 @@ pub async fn track(
             code,
             error: String::new(),
             found: None,
+            bundle: None,
         });
+    }
+    if number.starts_with("YJS-") {
+        // A one-stop application: its combined result and each case.
+        let tracked = match s.app.track_bundle(&number, &code).await {
+            Ok(a) => {
+                let (outcome_code, outcome) =
+                    (a.outcome.name(), bundle::outcome_label(lang, a.outcome));
+                s.app
+                    .with_item_names(a.cases)
+                    .await
+                    .map(|lines| TrackedBundle {
+                        outcome_code,
+                        outcome,
+                        rows: line_views(&s, lang, lines),
+                    })
+            }
+            Err(e) => Err(e),
+        };
+        return match tracked {
+            Ok(b) => render(&TrackPage {
+                c,
+                number,
+                code,
+                error: String::new(),
+                found: None,
+                bundle: Some(b),
+            }),
+            Err(AppError::Refused(_)) => {
+                let error = t(lang, "not_found_case").to_string();
+                let page = TrackPage {
+                    c,
+                    number,
+                    code,
+                    error,
+                    found: None,
+                    bundle: None,
+                };
+                (StatusCode::NOT_FOUND, render(&page)).into_response()
+            }
+            Err(e) => error_page(c, e),
+        };
     }
     let found = match s.app.track(&number, &code).await {
         Ok(case) => s.app.with_item_names(vec![case]).await,
@@ -945,6 +995,7 @@ pub async fn track(
                 code,
                 error: String::new(),
                 found,
+                bundle: None,
             })
         }
         Err(AppError::Refused(_)) => {
@@ -957,6 +1008,7 @@ pub async fn track(
                     code,
                     error,
                     found: None,
+                    bundle: None,
                 }),
             )
                 .into_response()

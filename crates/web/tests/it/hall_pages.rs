@@ -572,6 +572,29 @@ async fn a_citizen_applies_for_a_bundle_on_its_page_and_follows_the_combined_res
     let (_, mine) = page(&c, "/hall/my").await;
     assert!(mine.contains(number), "listed among the applicant's own");
 
+    // Anyone with the number and query code follows it on the track page.
+    let code = html
+        .split("id=\"query-code\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("the query code is shown")
+        .to_string();
+    let (status, tracked) = page(
+        &client(),
+        &format!("/hall/track?number={number}&code={code}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(tracked.contains("id=\"tracked-bundle\""), "{tracked}");
+    assert_eq!(tracked.matches("<td class=\"code\">").count(), 3);
+    assert!(!tracked.contains(&id), "no identity number when tracking");
+    let (status, _) = page(
+        &client(),
+        &format!("/hall/track?number={number}&code=ZZZZZZZZ"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     let (_, outsider) = page(&client(), &format!("/hall/bundle-applications/{number}")).await;
     assert!(
         !outsider.contains("id=\"query-code\""),
