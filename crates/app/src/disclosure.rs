@@ -9,8 +9,6 @@ use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
 use sunshine_domain::identity::Actor;
-use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::Refusal;
 use sunshine_store::disclosure::{
     self as store, BoardCase, BoardFilter, BoardStats, ExtranetCase, Facets,
 };
@@ -167,30 +165,7 @@ impl App {
         actor: &Actor,
         filter: BoardFilter,
     ) -> Result<(Vec<ExtranetCase>, i64)> {
-        let orgs = self.orgs();
-        let departments: Vec<String> = orgs
-            .list
-            .iter()
-            .filter(|o| {
-                crate::allow(
-                    &orgs,
-                    actor,
-                    &Action::ViewCases {
-                        department: &o.code,
-                    },
-                )
-                .is_ok()
-            })
-            .map(|o| o.code.to_string())
-            .collect();
-        if departments.is_empty() {
-            return Err(Refusal::forbidden(
-                "forbidden",
-                "您没有查看任何部门办件的权限",
-                "You may not view any department's cases",
-            )
-            .into());
-        }
+        let departments = self.viewable_departments(actor)?;
         let mut conn = self.db.read().await?;
         Ok(store::extranet(&mut conn, &filter, &departments).await?)
     }

@@ -90,9 +90,9 @@ pub struct CaseFile {
 }
 
 impl App {
-    /// A clerk's inbox: the cases of every department whose cases the policy
-    /// lets the actor see, those waiting for acceptance first, then by due date.
-    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseLine>> {
+    /// The departments whose cases the policy lets the actor see; refused
+    /// when there are none.
+    pub fn viewable_departments(&self, actor: &Actor) -> Result<Vec<String>> {
         let orgs = self.orgs();
         let departments: Vec<String> = orgs
             .list
@@ -111,11 +111,18 @@ impl App {
         if departments.is_empty() {
             return Err(Refusal::forbidden(
                 "forbidden",
-                "您没有查看办件的权限",
-                "You may not view cases",
+                "您没有查看任何部门办件的权限",
+                "You may not view any department's cases",
             )
             .into());
         }
+        Ok(departments)
+    }
+
+    /// A clerk's inbox: the cases of every department whose cases the policy
+    /// lets the actor see, those waiting for acceptance first, then by due date.
+    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseLine>> {
+        let departments = self.viewable_departments(actor)?;
         let cases = {
             let mut conn = self.db.read().await?;
             store::cases_of_departments(&mut conn, &departments, &filter.states(), 500).await?
