@@ -166,8 +166,21 @@ impl App {
         filter: BoardFilter,
     ) -> Result<(Vec<ExtranetCase>, i64)> {
         let departments = self.viewable_departments(actor)?;
-        let mut conn = self.db.read().await?;
-        Ok(store::extranet(&mut conn, &filter, &departments).await?)
+        let (rows, total) = {
+            let mut conn = self.db.read().await?;
+            store::extranet(&mut conn, &filter, &departments).await?
+        };
+        // The rows name applicants with their identity numbers: a staff read.
+        if !rows.is_empty() {
+            let shown: Vec<&str> = rows.iter().map(|r| r.number.as_str()).collect();
+            self.journal_staff_read(
+                actor,
+                "access/extranet".into(),
+                serde_json::json!({"view": "extranet", "cases": shown}),
+            )
+            .await?;
+        }
+        Ok((rows, total))
     }
 
     /// The departments, regions and items that have cases on the board.

@@ -484,6 +484,12 @@ impl App {
             },
         )
         .map_err(|_| not_found())?;
+        self.journal_staff_read(
+            actor,
+            format!("access/case/{}", case.number),
+            json!({"view": "case", "case": case.number}),
+        )
+        .await?;
         Ok(case)
     }
 

@@ -165,6 +165,31 @@ impl App {
         actor_of(&mut conn, user).await
     }
 
+    /// Each staff read of a person's record is journaled: who read what,
+    /// and when. The subject (`access/...`) keeps these entries apart from
+    /// the state changes that the consumers project.
+    pub(crate) async fn journal_staff_read(
+        &self,
+        actor: &Actor,
+        subject: String,
+        payload: serde_json::Value,
+    ) -> Result<()> {
+        let now = self.now_micros();
+        let actor = actor.clone();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    tx.journal(
+                        now,
+                        entry(&actor, subject, "access.personal_record_read", payload),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// Any account by login, as an actor (the demo acts for its citizens).
     pub async fn account_actor(&self, login: &str) -> Result<Actor> {
         let mut conn = self.db.read().await?;

@@ -881,3 +881,64 @@ async fn the_demo_holds_a_few_hundred_cases_in_every_state_some_late() {
         rows.iter().filter_map(|r| r["region"].as_str()).collect();
     assert!(regions.len() >= 5, "{regions:?}");
 }
+
+/// Each staff read of a person's record is journaled: the clerk's look at a
+/// case, and the extranet list; the applicant's own look is not.
+#[tokio::test]
+async fn staff_reads_of_a_case_are_journaled() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (item_id, guide) = first_city_item(&t.base).await;
+    let number = applied_number(&citizen, item_id, &guide).await;
+    let reads = |page: Value| -> Vec<(String, String)> {
+        page["entries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["event_type"] == "access.personal_record_read")
+            .map(|e| {
+                (
+                    e["subject"].as_str().unwrap_or("").to_string(),
+                    e["actor"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    // The end of the journal so far.
+    let mut after = 0;
+    loop {
+        let (_, page) = admin
+            .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+            .await;
+        if page["entries"].as_array().is_none_or(Vec::is_empty) {
+            break;
+        }
+        after = page["next_cursor"].as_i64().expect("cursor");
+    }
+
+    assert_eq!(
+        citizen.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::OK
+    );
+    let (_, page) = admin
+        .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+        .await;
+    assert!(
+        reads(page).is_empty(),
+        "the applicant's own look is no staff read"
+    );
+
+    assert_eq!(
+        clerk.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::OK
+    );
+    let (_, page) = admin
+        .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+        .await;
+    assert_eq!(
+        reads(page),
+        vec![(format!("access/case/{number}"), "staff:clerk".to_string())]
+    );
+}
