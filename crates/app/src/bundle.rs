@@ -229,33 +229,31 @@ impl App {
         // Every fault of the form and of the files at once.
         let mut faults = FieldErrors::default();
         let typed = rules::check_bundle_answers(&forms, &answers).map_err(|r| faults.absorb(r));
-        if let Err(e) = crate::materials::prepare(&union, uploads.clone(), Channel::Online) {
-            match e {
-                AppError::Refused(r) => faults.absorb(r),
-                other => return Err(other),
+        // Checked and hashed once, against every item's materials together.
+        let prepared = match crate::materials::prepare(&union, uploads, Channel::Online) {
+            Ok(p) => p,
+            Err(AppError::Refused(r)) => {
+                faults.absorb(r);
+                vec![]
             }
-        }
+            Err(other) => return Err(other),
+        };
         faults.check()?;
         let Ok(typed) = typed else {
             return Err(anyhow::anyhow!("checked above").into());
         };
-        // Each item takes the files of its own materials.
-        let mut files = Vec::with_capacity(parts.len());
-        for (_, _, spec) in &parts {
-            let own: Vec<Upload> = uploads
-                .iter()
-                .filter_map(|u| {
-                    let name = &union.get(u.slot)?.name;
-                    let slot = spec.materials.iter().position(|m| &m.name == name)?;
-                    Some(Upload { slot, ..u.clone() })
-                })
-                .collect();
-            files.push(crate::materials::prepare(
-                &spec.materials,
-                own,
-                Channel::Online,
-            )?);
-        }
+        // Each item takes the files of its own materials (files are named by
+        // material, so the bundle's list and the item's agree).
+        let files: Vec<Vec<crate::materials::Prepared>> = parts
+            .iter()
+            .map(|(_, _, spec)| {
+                prepared
+                    .iter()
+                    .filter(|p| spec.materials.iter().any(|m| m.name == p.material()))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
         let applicant = self.applicant_of(actor).await?;
         let now = self.now_micros();
         let year = self.clock.today().year();

@@ -27,9 +27,17 @@ pub struct Upload {
 }
 
 /// A file that passed the domain's checks, with its bytes, ready to store.
+#[derive(Clone)]
 pub(crate) struct Prepared {
     file: CheckedFile,
     bytes: Vec<u8>,
+}
+
+impl Prepared {
+    /// The name of the material the file is for.
+    pub(crate) fn material(&self) -> &str {
+        &self.file.material
+    }
 }
 
 fn check(materials: &[Material], uploads: Vec<Upload>) -> Result<Vec<Prepared>> {

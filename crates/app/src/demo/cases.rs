@@ -134,10 +134,11 @@ fn answers(
                 .checked_add(jiff::Span::new().days(rng.gen_range(10..60)))
                 .unwrap_or(today)
                 .to_string(),
-            FieldKind::Choice => f.choices[rng
-                .gen_range(0..f.choices.len().max(1))
-                .min(f.choices.len().saturating_sub(1))]
-            .clone(),
+            FieldKind::Choice => f
+                .choices
+                .get(rng.gen_range(0..f.choices.len().max(1)))
+                .cloned()
+                .unwrap_or_default(),
             FieldKind::Bool => "true".into(),
             FieldKind::Phone => format!(
                 "13{}{:08}",
