@@ -356,11 +356,12 @@ impl App {
             number.to_string(),
             name.trim().to_string(),
         );
+        let specs = self.specs.clone();
         self.db
             .write(
                 move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<(String, i64)>>> {
                     Box::pin(async move {
-                        let (case, spec) = handled_case(tx, &orgs, &actor, &number).await?;
+                        let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
                         if !matches!(
                             case.facts.state,
                             sunshine_domain::hall::CaseState::InProcess { .. }
@@ -403,10 +404,11 @@ impl App {
     ) -> Result<serde_json::Value> {
         let now = self.now_micros();
         let (actor, orgs, number) = (actor.clone(), self.orgs(), number.to_string());
+        let specs = self.specs.clone();
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<serde_json::Value>> {
                 Box::pin(async move {
-                    let (case, spec) = handled_case(tx, &orgs, &actor, &number).await?;
+                    let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
                     if spec.item_type != sunshine_domain::catalog::ItemType::Penalty {
                         return Err(Refusal::conflict("not_a_penalty", "只有行政处罚事项才有处罚决定", "Only a penalty item's case has a penalty").into());
                     }
@@ -606,9 +608,10 @@ pub(crate) async fn open_case(
 async fn handled_case(
     tx: &mut WriteTx,
     orgs: &crate::OrgDirectory,
+    specs: &crate::specs::SpecCache,
     actor: &Actor,
     number: &str,
-) -> Result<(CaseRow, ItemSpec)> {
+) -> Result<(CaseRow, std::sync::Arc<ItemSpec>)> {
     let case = store::case_by_number(tx.conn(), number)
         .await?
         .ok_or_else(not_found)?;
@@ -621,10 +624,11 @@ async fn handled_case(
             department: &department,
         },
     )?;
-    let version = sunshine_store::catalog::get_version(tx.conn(), case.version_id)
+    let spec = specs
+        .spec(tx.conn(), case.version_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok((case, version.spec))
+    Ok((case, spec))
 }
 
 /// The case's promised and legal due dates, and its current step's, from the
