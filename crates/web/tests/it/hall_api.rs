@@ -941,4 +941,20 @@ async fn staff_reads_of_a_case_are_journaled() {
         reads(page),
         vec![(format!("access/case/{number}"), "staff:clerk".to_string())]
     );
+
+    // The extranet list names applicants with their identity numbers: a read too.
+    let actor = t.app.staff_actor("clerk").await.expect("clerk");
+    let (rows, _) = t
+        .app
+        .extranet_board(&actor, sunshine_store::disclosure::BoardFilter::default())
+        .await
+        .expect("extranet");
+    assert!(rows.iter().any(|r| r.number == number));
+    let (_, page) = admin
+        .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+        .await;
+    assert!(
+        reads(page).contains(&("access/extranet".to_string(), "staff:clerk".to_string())),
+        "the extranet list is journaled"
+    );
 }
