@@ -92,6 +92,7 @@ struct Platform {
     app: Arc<App>,
     backend: &'static str,
     scratch: Option<(String, String)>,
+    admin: Actor,
     staff: Vec<Actor>,
     _tmp: Option<TempDir>,
 }
@@ -169,6 +170,7 @@ impl Platform {
             app,
             backend,
             scratch,
+            admin,
             staff: actors,
             _tmp: tmp,
         })
@@ -320,6 +322,11 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     // case is decided after accept, claim, approve and deliver.
     let mut spec = item(0)?;
     spec.steps.truncate(1);
+    let post = spec
+        .steps
+        .first()
+        .map(|step| step.post.clone())
+        .ok_or_else(|| anyhow::anyhow!("the bench item has no process step"))?;
     let v = p.app.create_item(editor, spec).await.map_err(app_err)?;
     for (who, step) in to_library(&p.staff, p.app.clock.today())? {
         p.app
@@ -327,6 +334,12 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
             .await
             .map_err(app_err)?;
     }
+    // The clerk signs for the step, so holds its post.
+    p.app
+        .assign_post(&p.admin, &clerk.login, DEPARTMENT, &post)
+        .await
+        .map_err(app_err)?;
+    let clerk = &p.app.staff_actor(&clerk.login).await.map_err(app_err)?;
     let applicant = Applicant::Person {
         name: "王小明".into(),
         id_number: ResidentId::parse("33010619900101123X")?,

@@ -1,6 +1,8 @@
 //! Kill the server with SIGKILL in the middle of a stream of writes, start it
 //! again, and check that every write it acknowledged is there and the
-//! journal's chain holds. The CLI crate's one integration-test binary.
+//! journal's chain holds; and run the benchmarks small, so that a change
+//! that breaks them is seen here and not on the day of a measurement. The
+//! CLI crate's one integration-test binary.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -136,4 +138,41 @@ async fn every_acknowledged_write_survives_a_kill_at_a_random_moment() {
     server.kill().expect("stop");
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `sunshine bench` at a size that takes seconds, on the embedded store and,
+/// when the test environment names one, on PostgreSQL: it ends by checking
+/// that every case was delivered and that the journal's chain is intact.
+#[test]
+fn the_benchmarks_run_and_check_their_results() {
+    let mut backends = vec![None];
+    if let Ok(url) = std::env::var("SUNSHINE_TEST_DATABASE_URL") {
+        backends.push(Some(url));
+    }
+    for url in backends {
+        for args in [
+            ["bench", "hall", "--cases", "40", "--clients", "4"],
+            ["bench", "catalog", "--items", "10", "--clients", "2"],
+        ] {
+            let mut cmd = Command::new(BIN);
+            if let Some(url) = &url {
+                cmd.args(["--database-url", url]);
+            }
+            let out = cmd
+                .args(args)
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("the sunshine binary runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{args:?} on {url:?} failed:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                stdout.contains("Intact"),
+                "{args:?}: the journal was not verified:\n{stdout}"
+            );
+        }
+    }
 }
