@@ -162,6 +162,20 @@ impl Calendar {
         Ok(date)
     }
 
+    /// The `n`th working day before `date` (the date itself is not counted).
+    /// Zero days gives `date`.
+    pub fn sub_working_days(&self, date: Date, n: WorkingDays) -> Result<Date, CalendarError> {
+        let mut day = date;
+        let mut left = n.0;
+        while left > 0 {
+            day = day.yesterday().map_err(|_| CalendarError::OutOfRange)?;
+            if self.is_working_day(day)? {
+                left -= 1;
+            }
+        }
+        Ok(day)
+    }
+
     /// Working days in the half-open interval (from, to]; zero when `to <= from`.
     pub fn working_days_between(&self, from: Date, to: Date) -> Result<WorkingDays, CalendarError> {
         let mut count = 0;

@@ -25,6 +25,20 @@ pub fn local_date(t: Timestamp) -> Date {
     t.to_zoned(shanghai()).date()
 }
 
+/// The moment a day begins where the platform's users live.
+pub fn start_of_local_day(date: Date) -> Timestamp {
+    date.to_zoned(shanghai())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The moment a day is over (the next day begins): a deadline "passes" then.
+pub fn end_of_local_day(date: Date) -> Timestamp {
+    date.tomorrow()
+        .map(start_of_local_day)
+        .unwrap_or(Timestamp::MAX)
+}
+
 /// Format for people: `2026-11-28 08:05` in Shanghai time.
 pub fn local_display(t: Timestamp) -> String {
     t.to_zoned(shanghai())

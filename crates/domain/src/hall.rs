@@ -158,28 +158,49 @@ pub fn on_time(
     }
 }
 
+/// What is wrong with a charge, measured against the item's catalogued fees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeFault {
+    /// No fee of that name is in the catalogue.
+    NotCatalogued,
+    /// The fee is catalogued with another standard amount (in fen).
+    NotStandard { standard_fen: i64 },
+}
+
+/// The fault of a charge, if it has one: the hall refuses such a charge, and
+/// supervision flags one that reaches it from elsewhere.
+pub fn fee_fault(fees: &[Fee], name: &str, amount_fen: i64) -> Option<FeeFault> {
+    match fees.iter().find(|f| f.name == name) {
+        None => Some(FeeFault::NotCatalogued),
+        Some(f) if f.standard_fen != amount_fen => Some(FeeFault::NotStandard {
+            standard_fen: f.standard_fen,
+        }),
+        Some(_) => None,
+    }
+}
+
 /// Only the item's catalogued fees, at their standard amounts, can be charged.
 pub fn check_fee(fees: &[Fee], name: &str, amount_fen: i64) -> Result<(), Refusal> {
-    match fees.iter().find(|f| f.name == name) {
-        None => Err(Refusal::field(
+    match fee_fault(fees, name, amount_fen) {
+        None => Ok(()),
+        Some(FeeFault::NotCatalogued) => Err(Refusal::field(
             "fee",
             format!("“{name}”不是该事项目录中的收费项目"),
             format!("'{name}' is not a catalogued fee of this item"),
         )),
-        Some(f) if f.standard_fen != amount_fen => Err(Refusal::field(
+        Some(FeeFault::NotStandard { standard_fen }) => Err(Refusal::field(
             "amount",
             format!(
                 "收费金额应为标准金额{}.{:02}元",
-                f.standard_fen / 100,
-                f.standard_fen % 100
+                standard_fen / 100,
+                standard_fen % 100
             ),
             format!(
                 "The amount must be the standard {}.{:02} yuan",
-                f.standard_fen / 100,
-                f.standard_fen % 100
+                standard_fen / 100,
+                standard_fen % 100
             ),
         )),
-        Some(_) => Ok(()),
     }
 }
 

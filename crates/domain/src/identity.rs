@@ -122,15 +122,19 @@ pub enum Role {
     Administrator,
     /// 承办人员: accepts and handles the cases of their department's items.
     CaseClerk,
+    /// 监察人员: watches the cases of the organisations beneath them, closes,
+    /// escalates and revokes signals.
+    Supervisor,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
         Role::Administrator,
         Role::CaseClerk,
+        Role::Supervisor,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -139,6 +143,7 @@ impl Role {
             Role::Approver => "approver",
             Role::Administrator => "administrator",
             Role::CaseClerk => "case_clerk",
+            Role::Supervisor => "supervisor",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -151,6 +156,7 @@ impl Role {
             Role::Approver => "审批",
             Role::Administrator => "系统管理",
             Role::CaseClerk => "办件承办",
+            Role::Supervisor => "电子监察",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -160,6 +166,7 @@ impl Role {
             Role::Approver => "Approver",
             Role::Administrator => "Administrator",
             Role::CaseClerk => "Case clerk",
+            Role::Supervisor => "Supervisor",
         }
     }
 }

@@ -13,5 +13,6 @@ pub mod ids;
 pub mod journal;
 pub mod policy;
 pub mod refusal;
+pub mod supervision;
 
 pub use refusal::{Refusal, Text};

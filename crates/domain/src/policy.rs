@@ -50,6 +50,12 @@ pub enum Action<'a> {
     DefineBundle { region_government: &'a OrgCode },
     /// Revoke an e-licence the department issued.
     RevokeLicence { department: &'a OrgCode },
+    /// 电子监察: see the signals on a department's cases, close, escalate
+    /// (督办) or revoke them, as a supervisor over the department.
+    Supervise { department: &'a OrgCode },
+    /// 回告: answer a signal on the department's cases with its rectification,
+    /// as the department's own clerk or approver.
+    RespondToSignal { department: &'a OrgCode },
 }
 
 impl Action<'_> {
@@ -73,6 +79,8 @@ impl Action<'_> {
             Action::ViewCases { .. } => "view_cases",
             Action::DefineBundle { .. } => "define_bundle",
             Action::RevokeLicence { .. } => "revoke_licence",
+            Action::Supervise { .. } => "supervise",
+            Action::RespondToSignal { .. } => "respond_to_signal",
         }
     }
 }
@@ -138,9 +146,10 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::ExtendCase { department } | Action::RevokeLicence { department } => {
             covers(Role::Approver, department)
         }
-        Action::ViewCases { department } => {
+        Action::ViewCases { department } | Action::RespondToSignal { department } => {
             covers(Role::CaseClerk, department) || covers(Role::Approver, department)
         }
+        Action::Supervise { department } => covers(Role::Supervisor, department),
     };
     if allowed {
         Ok(())
@@ -454,6 +463,54 @@ mod tests {
                 allowed,
                 "a citizen: {label}"
             );
+        }
+    }
+
+    /// Supervisors watch the departments beneath them; a department answers
+    /// its own signals.
+    #[test]
+    fn every_role_against_every_supervision_command() {
+        let dept = org("330100-002");
+        let district_dept = org("330106-001");
+        let actions = [
+            (
+                "supervise city dept",
+                Action::Supervise { department: &dept },
+            ),
+            (
+                "supervise district dept",
+                Action::Supervise {
+                    department: &district_dept,
+                },
+            ),
+            (
+                "respond for city dept",
+                Action::RespondToSignal { department: &dept },
+            ),
+            (
+                "respond for district dept",
+                Action::RespondToSignal {
+                    department: &district_dept,
+                },
+            ),
+        ];
+        let table: [(Role, &str, [bool; 4]); 5] = [
+            (Role::Supervisor, "330100", [true, true, false, false]),
+            (Role::Supervisor, "330106", [false, true, false, false]),
+            (Role::CaseClerk, "330100-002", [false, false, true, false]),
+            (Role::Approver, "330106", [false, false, false, true]),
+            (Role::Administrator, "330100", [false, false, false, false]),
+        ];
+        let tree = tree();
+        for (role, at, expected) in table {
+            let actor = staff(role, at);
+            for ((label, action), allowed) in actions.iter().zip(expected) {
+                assert_eq!(
+                    authorize(&actor, action, &tree).is_ok(),
+                    allowed,
+                    "{role:?} at {at}: {label}"
+                );
+            }
         }
     }
 

@@ -1,0 +1,147 @@
+//! Quarterly department evaluation: the figures, a configurable formula, and
+//! the four grades.
+
+use serde::{Deserialize, Serialize};
+
+use crate::refusal::{Refusal, Text};
+
+/// A department's figures for a quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QuarterFigures {
+    /// Cases completed in the quarter, and how many of them on time.
+    pub completed: u64,
+    pub on_time: u64,
+    pub warnings: u64,
+    pub yellow_cards: u64,
+    pub red_cards: u64,
+    pub complaints: u64,
+    /// Applicants' ratings (1–5): how many, and their sum.
+    pub ratings: u64,
+    pub rating_sum: u64,
+}
+
+impl QuarterFigures {
+    /// The share completed on time; a quarter without completed cases counts as all on time.
+    pub fn on_time_rate(&self) -> f64 {
+        if self.completed == 0 {
+            1.0
+        } else {
+            self.on_time as f64 / self.completed as f64
+        }
+    }
+
+    /// Satisfaction from the ratings, 0 to 1 (5 stars is 1); with no ratings, 1.
+    pub fn satisfaction(&self) -> f64 {
+        if self.ratings == 0 {
+            1.0
+        } else {
+            (self.rating_sum as f64 / self.ratings as f64 - 1.0) / 4.0
+        }
+    }
+}
+
+/// 优秀, 良好, 合格, 不合格.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    Excellent,
+    Good,
+    Pass,
+    Fail,
+}
+
+impl Grade {
+    pub fn name(self) -> Text {
+        match self {
+            Grade::Excellent => Text::new("优秀", "Excellent"),
+            Grade::Good => Text::new("良好", "Good"),
+            Grade::Pass => Text::new("合格", "Pass"),
+            Grade::Fail => Text::new("不合格", "Fail"),
+        }
+    }
+}
+
+/// The score is `on_time_weight × on-time rate + satisfaction_weight ×
+/// satisfaction`, less the deductions per signal and complaint, kept within
+/// 0 and 100; the grade follows from the thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GradeFormula {
+    pub on_time_weight: f64,
+    pub satisfaction_weight: f64,
+    pub per_warning: f64,
+    pub per_yellow: f64,
+    pub per_red: f64,
+    pub per_complaint: f64,
+    pub excellent_from: f64,
+    pub good_from: f64,
+    pub pass_from: f64,
+}
+
+impl Default for GradeFormula {
+    fn default() -> Self {
+        GradeFormula {
+            on_time_weight: 70.0,
+            satisfaction_weight: 30.0,
+            per_warning: 0.2,
+            per_yellow: 2.0,
+            per_red: 5.0,
+            per_complaint: 1.0,
+            excellent_from: 90.0,
+            good_from: 80.0,
+            pass_from: 60.0,
+        }
+    }
+}
+
+impl GradeFormula {
+    pub fn validate(&self) -> Result<(), Refusal> {
+        let numbers = [
+            self.on_time_weight,
+            self.satisfaction_weight,
+            self.per_warning,
+            self.per_yellow,
+            self.per_red,
+            self.per_complaint,
+            self.excellent_from,
+            self.good_from,
+            self.pass_from,
+        ];
+        let ordered = self.excellent_from > self.good_from && self.good_from > self.pass_from;
+        if numbers.iter().all(|n| n.is_finite() && *n >= 0.0)
+            && ordered
+            && (self.on_time_weight + self.satisfaction_weight - 100.0).abs() < 1e-9
+        {
+            Ok(())
+        } else {
+            Err(Refusal::invalid(
+                "invalid_formula",
+                "评价公式有误：权重之和应为100，扣分不为负，等级分数线从高到低",
+                "The formula is not valid: the weights add up to 100, deductions are not negative, grade thresholds descend",
+            ))
+        }
+    }
+
+    pub fn score(&self, f: &QuarterFigures) -> f64 {
+        let raw = self.on_time_weight * f.on_time_rate()
+            + self.satisfaction_weight * f.satisfaction()
+            - self.per_warning * f.warnings as f64
+            - self.per_yellow * f.yellow_cards as f64
+            - self.per_red * f.red_cards as f64
+            - self.per_complaint * f.complaints as f64;
+        raw.clamp(0.0, 100.0)
+    }
+
+    pub fn grade(&self, score: f64) -> Grade {
+        if score >= self.excellent_from {
+            Grade::Excellent
+        } else if score >= self.good_from {
+            Grade::Good
+        } else if score >= self.pass_from {
+            Grade::Pass
+        } else {
+            Grade::Fail
+        }
+    }
+}
