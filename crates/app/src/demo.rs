@@ -107,6 +107,14 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
             what: "approver, 西湖区 (330106 district items)",
         },
         DemoLogin {
+            login: "supervisor".into(),
+            what: "supervisor (电子监察), Hangzhou: every department's signals",
+        },
+        DemoLogin {
+            login: "xihu.supervisor".into(),
+            what: "supervisor, 西湖区 (330106 departments)",
+        },
+        DemoLogin {
             login: DEMO_CITIZEN_ID.into(),
             what: "citizen 王小明",
         },
@@ -168,6 +176,14 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
         .await?;
     app.create_staff(&admin, staff("clerk", "孙承办", &city, "case_clerk"))
         .await?;
+    app.create_staff(&admin, staff("supervisor", "周监察", &city, "supervisor"))
+        .await?;
+    let xihu = OrgCode::parse("330106").map_err(|b| anyhow::anyhow!(b.en))?;
+    app.create_staff(
+        &admin,
+        staff("xihu.supervisor", "吴监察", &xihu, "supervisor"),
+    )
+    .await?;
 
     let mut regions: Vec<OrgCode> = items
         .iter()

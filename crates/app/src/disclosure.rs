@@ -205,7 +205,8 @@ impl App {
     }
 
     /// The background work of a serving process: versions coming into force,
-    /// and the disclosure board following the journal.
+    /// the disclosure board and supervision following the journal, and
+    /// supervision's timers.
     pub fn spawn_workers(self: &Arc<Self>) {
         let app = self.clone();
         tokio::spawn(async move {
@@ -229,6 +230,21 @@ impl App {
                 tick.tick().await;
                 if let Err(e) = app.run_disclosure().await {
                     tracing::error!(error = %e, "the disclosure board could not follow the journal");
+                }
+            }
+        });
+        // Supervision follows the journal and fires what is due: a signal
+        // comes within a quarter of a second of its moment.
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.run_supervision().await {
+                    tracing::error!(error = %e, "supervision could not follow the journal");
+                }
+                if let Err(e) = app.run_supervision_timers().await {
+                    tracing::error!(error = %e, "supervision's timers could not fire");
                 }
             }
         });

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod licence;
 pub mod materials;
 pub mod specs;
+pub mod supervision;
 
 use std::sync::{Arc, RwLock};
 

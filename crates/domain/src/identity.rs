@@ -90,6 +90,14 @@ impl OrgTree {
         matches!(self.parents.get(org), Some(None))
     }
 
+    /// The top of the tree, if there is one.
+    pub fn root(&self) -> Option<&OrgCode> {
+        self.parents
+            .iter()
+            .find(|(_, parent)| parent.is_none())
+            .map(|(code, _)| code)
+    }
+
     /// Whether `org` is `scope` or lies beneath it.
     pub fn is_within(&self, org: &OrgCode, scope: &OrgCode) -> bool {
         let mut current = Some(org);

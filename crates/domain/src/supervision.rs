@@ -7,7 +7,7 @@
 mod grade;
 mod signal;
 
-pub use grade::{Grade, GradeFormula, QuarterFigures};
+pub use grade::{Grade, GradeFormula, Quarter, QuarterFigures};
 pub use signal::{
     complaint_answer_due, next_complaint_state, next_signal_state, ComplaintCommand,
     ComplaintState, SignalCommand, SignalState,
@@ -541,11 +541,10 @@ pub fn check_fact(
         HallFact::FeeCharged { name, amount_fen } => match fee_fault(fees, name, *amount_fen) {
             None => {}
             Some(FeeFault::NotCatalogued) => raise(RuleCode::FeeNotCatalogued, None),
-            Some(FeeFault::NotStandard { standard_fen }) => {
-                if *amount_fen > standard_fen {
-                    raise(RuleCode::FeeAboveStandard, None);
-                }
+            Some(FeeFault::NotStandard { standard_fen }) if *amount_fen > standard_fen => {
+                raise(RuleCode::FeeAboveStandard, None)
             }
+            Some(FeeFault::NotStandard { .. }) => {}
         },
     }
     faults

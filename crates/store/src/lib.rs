@@ -14,6 +14,7 @@ pub mod hall;
 pub mod identity;
 pub mod journal;
 pub mod materials;
+pub mod supervision;
 pub mod writer;
 
 pub use db::{Backend, Db};

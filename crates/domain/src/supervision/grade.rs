@@ -145,3 +145,58 @@ impl GradeFormula {
         }
     }
 }
+
+/// A quarter of a year, as departments are evaluated: `2026Q4`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Quarter {
+    pub year: i16,
+    /// 1 to 4.
+    pub q: i8,
+}
+
+impl Quarter {
+    /// The quarter a day falls in.
+    pub fn of(date: jiff::civil::Date) -> Quarter {
+        Quarter {
+            year: date.year(),
+            q: (date.month() - 1) / 3 + 1,
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Quarter, Refusal> {
+        let bad = || {
+            Refusal::field(
+                "quarter",
+                "季度应写作“2026Q4”",
+                "A quarter is written like 2026Q4",
+            )
+        };
+        let (y, q) = s.trim().split_once(['Q', 'q']).ok_or_else(bad)?;
+        let year: i16 = y.parse().map_err(|_| bad())?;
+        let q: i8 = q.parse().map_err(|_| bad())?;
+        if !(2000..=2999).contains(&year) || !(1..=4).contains(&q) {
+            return Err(bad());
+        }
+        Ok(Quarter { year, q })
+    }
+
+    /// Its first day.
+    pub fn first_day(self) -> jiff::civil::Date {
+        jiff::civil::date(self.year, (self.q - 1) * 3 + 1, 1)
+    }
+
+    /// The first day of the next quarter.
+    pub fn end(self) -> jiff::civil::Date {
+        if self.q == 4 {
+            jiff::civil::date(self.year + 1, 1, 1)
+        } else {
+            jiff::civil::date(self.year, self.q * 3 + 1, 1)
+        }
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}Q{}", self.year, self.q)
+    }
+}

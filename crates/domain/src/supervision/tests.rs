@@ -428,18 +428,26 @@ proptest! {
     fn no_command_sequence_breaks_a_signal(cmds in proptest::collection::vec(any_signal_command(), 0..40)) {
         let mut s = SignalState::Issued;
         for cmd in &cmds {
-            match next_signal_state(s, cmd) {
-                Ok(next) => {
-                    prop_assert!(s.is_open(), "{s:?} is final");
-                    if next == SignalState::Closed {
-                        prop_assert_eq!(s, SignalState::Responded);
-                    }
-                    if next == SignalState::Notified {
-                        prop_assert_eq!(s, SignalState::Issued);
-                    }
-                    s = next;
+            let textless = match cmd {
+                SignalCommand::Notify => false,
+                SignalCommand::Respond { text }
+                | SignalCommand::Close { text }
+                | SignalCommand::Escalate { text } => text.is_empty(),
+                SignalCommand::Revoke { reason } => reason.is_empty(),
+            };
+            let result = next_signal_state(s, cmd);
+            if textless {
+                prop_assert!(result.is_err(), "{cmd:?} without its text");
+            }
+            if let Ok(next) = result {
+                prop_assert!(s.is_open(), "{s:?} is final");
+                if next == SignalState::Closed {
+                    prop_assert_eq!(s, SignalState::Responded);
                 }
-                Err(_) => {}
+                if next == SignalState::Notified {
+                    prop_assert_eq!(s, SignalState::Issued);
+                }
+                s = next;
             }
         }
     }
@@ -460,5 +468,22 @@ proptest! {
         let yellow = timers.iter().find(|t| t.rule == RuleCode::PromisedOverdue).expect("a yellow");
         prop_assert!(warning.due < yellow.due);
         prop_assert!(yellow.due > crate::clock::start_of_local_day(promised));
+    }
+}
+
+#[test]
+fn quarters_parse_and_bound_their_days() {
+    let q = Quarter::parse("2026Q4").expect("valid");
+    assert_eq!(
+        (q.first_day(), q.end()),
+        (date(2026, 10, 1), date(2027, 1, 1))
+    );
+    assert_eq!(Quarter::of(date(2026, 5, 31)).to_string(), "2026Q2");
+    assert_eq!(
+        Quarter::parse("2026q1").map(|q| q.end()),
+        Ok(date(2026, 4, 1))
+    );
+    for bad in ["2026Q5", "2026", "Q4", "26Q1", "2026Q0"] {
+        assert!(Quarter::parse(bad).is_err(), "{bad}");
     }
 }

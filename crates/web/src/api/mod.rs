@@ -10,6 +10,7 @@ pub mod identity;
 pub mod journal;
 pub mod licence;
 pub mod materials;
+pub mod supervision;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -30,7 +31,8 @@ use crate::AppState;
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
-        (name = "journal", description = "The hash-chained journal of every state change (运行数据)")
+        (name = "journal", description = "The hash-chained journal of every state change (运行数据)"),
+        (name = "supervision", description = "Electronic supervision (电子监察): signals, their rectification, the rules, the public board")
     )
 )]
 struct ApiDoc;
@@ -98,6 +100,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(identity::register_citizen))
         .routes(routes!(identity::register_enterprise))
         .routes(routes!(identity::organisations))
+        .routes(routes!(supervision::list))
+        .routes(routes!(supervision::get))
+        .routes(routes!(supervision::command))
+        .routes(routes!(supervision::rules, supervision::set_rules))
+        .routes(routes!(supervision::board))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
         .split_for_parts();

@@ -16,4 +16,5 @@ mod leaks;
 mod materials_api;
 mod openapi;
 mod pages;
+mod supervision_api;
 mod support;

@@ -59,6 +59,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/organisations"),
     ("get", "/api/v1/journal"),
     ("get", "/api/v1/journal/verify"),
+    ("get", "/api/v1/supervision/signals"),
+    ("get", "/api/v1/supervision/signals/{id}"),
+    ("post", "/api/v1/supervision/signals/{id}/commands"),
+    ("get", "/api/v1/supervision/rules"),
+    ("put", "/api/v1/supervision/rules"),
+    ("get", "/api/v1/supervision/board"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,549 @@
+//! Electronic supervision (电子监察). A consumer reads the journal after its
+//! own cursor, checks each fact of a case against the process and fee rules
+//! and keeps the case's moments in the due-time index; a timer fires what is
+//! due, in order. Both run in the writer's transactions with the cursor or
+//! the timer they consume, so a crash neither loses a signal nor issues one
+//! twice. The hall never waits for any of it.
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+use sunshine_domain::clock::{from_micros, local_date, to_micros};
+use sunshine_domain::hall::CaseState;
+use sunshine_domain::identity::Actor;
+use sunshine_domain::journal::Entry;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_domain::supervision::{
+    self as rules, CaseDeadlines, CaseTrace, HallFact, Level, RuleCode, RuleSet, SignalCommand,
+    SignalState,
+};
+use sunshine_store::supervision::{
+    self as store, DepartmentSignals, SignalFilter, SignalRow, TimerRow, WatchedCase,
+};
+use sunshine_store::WriteTx;
+
+use crate::identity::{entry, system_actor};
+use crate::{allow, App, Result};
+
+/// The consumer's name in `consumer_cursors`.
+pub const CONSUMER: &str = "supervision";
+
+/// Journal entries read at a time.
+const PAGE: i64 = 500;
+
+/// Timers fired in one transaction.
+const TIMER_PAGE: i64 = 200;
+
+/// A step of `None` is stored as -1.
+fn step_key(step: Option<usize>) -> i64 {
+    step.map_or(-1, |s| s as i64)
+}
+
+fn signal_not_found() -> crate::AppError {
+    Refusal::not_found("监察信号", "Signal").into()
+}
+
+impl App {
+    /// The supervision rules in force and their version (0: the built-in defaults).
+    pub async fn supervision_rules(&self) -> Result<(i64, RuleSet)> {
+        let mut conn = self.db.read().await?;
+        Ok(store::rules(&mut conn).await?)
+    }
+
+    /// Put a new version of the rules in force (the city's supervisors).
+    /// Timers already in the index keep the moments of the version that set
+    /// them; every fact and deadline from now on follows the new one.
+    pub async fn set_supervision_rules(&self, actor: &Actor, new: RuleSet) -> Result<i64> {
+        new.validate()?;
+        let root = self.orgs().tree.root().cloned();
+        let Some(root) = root else {
+            return Err(anyhow::anyhow!("no organisations").into());
+        };
+        self.authorize(actor, &Action::Supervise { department: &root })?;
+        let now = self.now_micros();
+        let actor = actor.clone();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64>> {
+                Box::pin(async move {
+                    let version = store::insert_rules(tx.conn(), &new, now, &actor.login).await?;
+                    let payload = json!({"version": version, "rules": new});
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("supervision/rules/{version}"),
+                            "supervision.rules_changed",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                    Ok(version)
+                })
+            })
+            .await
+    }
+
+    /// Follow the journal: every case fact after the cursor is checked and
+    /// the case's moments kept in the index. The number of entries read.
+    pub async fn run_supervision(&self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let cursor = {
+                let mut conn = self.db.read().await?;
+                sunshine_store::journal::cursor(&mut conn, CONSUMER).await?
+            };
+            let page = self.read_journal_after(cursor, PAGE).await?;
+            let Some(last) = page.last().map(|e| e.seq) else {
+                return Ok(total);
+            };
+            total += page.len();
+            let (calendar, specs, now) =
+                (self.calendar.clone(), self.specs.clone(), self.now_micros());
+            self.db
+                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                    Box::pin(async move {
+                        // Another runner may have taken this page meanwhile.
+                        if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
+                            return Ok(());
+                        }
+                        let (version, set) = store::rules(tx.conn()).await?;
+                        for e in &page {
+                            if e.subject.starts_with("case/") {
+                                observe(tx, &calendar, &specs, (version, &set), e, now).await?;
+                            }
+                        }
+                        sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
+                        Ok(())
+                    })
+                })
+                .await?;
+        }
+    }
+
+    /// Fire every timer due by now, earliest first; the number of signals issued.
+    pub async fn run_supervision_timers(&self) -> Result<usize> {
+        let mut issued = 0;
+        loop {
+            let now = self.now_micros();
+            let due = {
+                let mut conn = self.db.read().await?;
+                store::due_timers(&mut conn, now, TIMER_PAGE).await?
+            };
+            if due.is_empty() {
+                return Ok(issued);
+            }
+            let calendar = self.calendar.clone();
+            issued += self
+                .db
+                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<usize>> {
+                    Box::pin(async move {
+                        let (_, set) = store::rules(tx.conn()).await?;
+                        let mut issued = 0;
+                        // A timer set while firing (a yellow card's follow-up)
+                        // that falls before the rest of the page goes first:
+                        // the page stops there and the next one begins with it.
+                        let mut horizon = i64::MAX;
+                        for t in due {
+                            if t.due_at > horizon {
+                                break;
+                            }
+                            // Gone: another runner fired it, or the case moved on.
+                            if !store::delete_timer(tx.conn(), t.id).await? {
+                                continue;
+                            }
+                            if let Fired::Issued { follow_up } =
+                                fire(tx, &calendar, &set, &t, now).await?
+                            {
+                                issued += 1;
+                                horizon = horizon.min(follow_up.unwrap_or(i64::MAX));
+                            }
+                        }
+                        Ok(issued)
+                    })
+                })
+                .await?;
+        }
+    }
+
+    /// Signals the actor may see: a supervisor's area, or a unit's own.
+    pub async fn signals(&self, actor: &Actor, mut filter: SignalFilter) -> Result<Vec<SignalRow>> {
+        filter.departments = Some(self.signal_departments(actor)?);
+        let mut conn = self.db.read().await?;
+        Ok(store::signals(&mut conn, &filter).await?)
+    }
+
+    /// One signal, if the actor may see it.
+    pub async fn signal(&self, actor: &Actor, id: i64) -> Result<SignalRow> {
+        let mut conn = self.db.read().await?;
+        let s = store::signal(&mut conn, id)
+            .await?
+            .ok_or_else(signal_not_found)?;
+        if !self.may_see_signal(actor, &s.department) {
+            return Err(signal_not_found());
+        }
+        Ok(s)
+    }
+
+    /// The departments whose signals the actor sees.
+    fn signal_departments(&self, actor: &Actor) -> Result<Vec<String>> {
+        let orgs = self.orgs();
+        let departments: Vec<String> = orgs
+            .list
+            .iter()
+            .filter(|o| self.may_see_signal(actor, o.code.as_str()))
+            .map(|o| o.code.to_string())
+            .collect();
+        if departments.is_empty() {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "您没有查看监察信号的权限",
+                "You may not see any supervision signals",
+            )
+            .into());
+        }
+        Ok(departments)
+    }
+
+    fn may_see_signal(&self, actor: &Actor, department: &str) -> bool {
+        let Ok(code) = sunshine_domain::ids::OrgCode::parse(department) else {
+            return false;
+        };
+        self.authorize(actor, &Action::Supervise { department: &code })
+            .is_ok()
+            || self
+                .authorize(actor, &Action::RespondToSignal { department: &code })
+                .is_ok()
+    }
+
+    /// Act on a signal: the unit responds (回告); the supervisor closes,
+    /// escalates (督办) or revokes. Journaled under `signal/<id>`.
+    pub async fn signal_command(
+        &self,
+        actor: &Actor,
+        id: i64,
+        command: SignalCommand,
+    ) -> Result<SignalRow> {
+        let now = self.now_micros();
+        let (actor, orgs) = (actor.clone(), self.orgs());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<SignalRow>> {
+                Box::pin(async move {
+                    let s = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
+                    let department = sunshine_domain::ids::OrgCode::parse(&s.department)
+                        .map_err(|_| anyhow::anyhow!("stored department {}", s.department))?;
+                    let may_see = allow(&orgs, &actor, &Action::Supervise { department: &department }).is_ok()
+                        || allow(&orgs, &actor, &Action::RespondToSignal { department: &department }).is_ok();
+                    if !may_see {
+                        return Err(signal_not_found());
+                    }
+                    match &command {
+                        SignalCommand::Respond { .. } => allow(&orgs, &actor, &Action::RespondToSignal { department: &department })?,
+                        _ => allow(&orgs, &actor, &Action::Supervise { department: &department })?,
+                    }
+                    let next = rules::next_signal_state(s.state, &command)?;
+                    let text = match &command {
+                        SignalCommand::Notify => None,
+                        SignalCommand::Respond { text } | SignalCommand::Close { text } | SignalCommand::Escalate { text } => Some(text.trim().to_string()),
+                        SignalCommand::Revoke { reason } => Some(reason.trim().to_string()),
+                    };
+                    store::set_signal_state(tx.conn(), id, next, text.as_deref(), now).await?;
+                    // A rectified or withdrawn card no longer runs towards red.
+                    if next.is_rectified() || next == SignalState::Revoked {
+                        store::delete_follow_up(tx.conn(), id).await?;
+                    }
+                    let payload = json!({"case": s.case_number, "rule": s.rule.as_str(), "state": next.as_str(), "text": text});
+                    let event = match &command {
+                        SignalCommand::Notify => "supervision.signal_notified",
+                        SignalCommand::Respond { .. } => "supervision.signal_responded",
+                        SignalCommand::Close { .. } => "supervision.signal_closed",
+                        SignalCommand::Escalate { .. } => "supervision.signal_escalated",
+                        SignalCommand::Revoke { .. } => "supervision.signal_revoked",
+                    };
+                    tx.journal(now, entry(&actor, format!("signal/{id}"), event, payload)).await?;
+                    store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)
+                })
+            })
+            .await
+    }
+
+    /// The timers waiting for a case, for its timeline.
+    pub async fn case_supervision_timers(&self, number: &str) -> Result<Vec<TimerRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::case_timers(&mut conn, number).await?)
+    }
+
+    /// Cards and warnings per department issued in `[from, to)` (µs): the
+    /// public supervision board's figures, with no case or person in them.
+    pub async fn supervision_board(&self, from: i64, to: i64) -> Result<Vec<DepartmentSignals>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::per_department(&mut conn, from, to).await?)
+    }
+}
+
+/// One journal entry of a case, as supervision sees it.
+async fn observe(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    specs: &crate::specs::SpecCache,
+    (version, set): (i64, &RuleSet),
+    e: &Entry,
+    now: i64,
+) -> Result<()> {
+    let Some(number) = e.subject.strip_prefix("case/") else {
+        return Ok(());
+    };
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+    let at = from_micros(e.at);
+    let mut watched = match store::watched_case(tx.conn(), number).await? {
+        Some(w) => w,
+        None => {
+            // Known from its submission; a case seen first in the middle
+            // (supervision came later) is taken from the hall's record.
+            let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
+                return Ok(());
+            };
+            WatchedCase {
+                number: number.to_string(),
+                department: case.department.clone(),
+                region: case.region.clone(),
+                version_id: case.version_id,
+                responsible: None,
+                last_seq: e.seq,
+                trace: CaseTrace {
+                    accepted: case.accepted_at.is_some() && e.event_type != "hall.case_accepted",
+                    furthest_step: case
+                        .facts
+                        .state
+                        .step()
+                        .filter(|_| e.event_type != "hall.case_submitted"),
+                    ..CaseTrace::default()
+                },
+            }
+        }
+    };
+    let state: Option<CaseState> = payload
+        .get("state")
+        .and_then(|s| serde_json::from_value(s.clone()).ok());
+    let fact = match e.event_type.as_str() {
+        "hall.case_submitted" => Some(HallFact::Submitted {
+            at,
+            at_counter: payload.get("channel").and_then(|c| c.as_str()) == Some("counter"),
+        }),
+        "hall.case_accepted" => Some(HallFact::Accepted),
+        "hall.case_claimed" | "hall.case_passed" | "hall.case_returned" => state
+            .and_then(|s| s.step())
+            .map(|step| HallFact::AtStep { step }),
+        "hall.case_not_accepted" => Some(HallFact::NotAccepted {
+            reason: reason(&payload),
+        }),
+        "hall.case_approved" => Some(HallFact::Approved { at }),
+        "hall.case_refused" => Some(HallFact::Refused {
+            at,
+            reason: reason(&payload),
+        }),
+        "hall.fee_charged" => Some(HallFact::FeeCharged {
+            name: payload
+                .get("fee")
+                .and_then(|f| f.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            amount_fen: payload
+                .get("amount_fen")
+                .and_then(|a| a.as_i64())
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    // The clerk who signed for or passed on the step is responsible for it.
+    if let (Some(HallFact::AtStep { .. }), Some(login)) = (&fact, e.actor.strip_prefix("staff:")) {
+        watched.responsible = Some(login.to_string());
+    }
+    watched.last_seq = e.seq;
+    if let Some(fact) = fact {
+        let spec = specs.spec(tx.conn(), watched.version_id).await?;
+        let (steps, fees) = spec
+            .as_ref()
+            .map_or((1, vec![]), |s| (s.steps.len().max(1), s.fees.clone()));
+        let faults = rules::check_fact(
+            set,
+            &watched.region,
+            &mut watched.trace,
+            &fact,
+            steps,
+            &fees,
+        );
+        for f in faults {
+            let Some(level) = set.level(f.rule) else {
+                continue;
+            };
+            issue(
+                tx,
+                &watched,
+                version,
+                (f.rule, level),
+                (step_key(f.step), 0),
+                vec![e.seq],
+                (e.at, now),
+            )
+            .await?;
+        }
+    }
+    store::save_watched_case(tx.conn(), &watched).await?;
+    // The case's moments follow every change of its state and due dates.
+    if let Some(state) = state {
+        let timers = if matches!(state, CaseState::InProcess { .. }) {
+            let date = |k: &str| {
+                payload
+                    .get(k)
+                    .and_then(|d| d.as_str())
+                    .and_then(|d| d.parse().ok())
+            };
+            let deadlines = CaseDeadlines {
+                promised: date("promised_due"),
+                legal: date("legal_due"),
+                step: state.step().zip(date("step_due")),
+            };
+            rules::case_timers(set, &watched.region, calendar, &deadlines)
+                .map_err(|err| anyhow::anyhow!("case {number}: {err}"))?
+                .into_iter()
+                .map(|t| TimerRow {
+                    id: 0,
+                    due_at: to_micros(t.due),
+                    case_number: number.to_string(),
+                    rule: t.rule,
+                    step: step_key(t.step),
+                    cause: 0,
+                    rules_version: version,
+                })
+                .collect()
+        } else {
+            // Stopped (a special procedure, a correction), decided or over: nothing runs.
+            vec![]
+        };
+        store::replace_case_timers(tx.conn(), number, &timers).await?;
+    }
+    Ok(())
+}
+
+fn reason(payload: &serde_json::Value) -> String {
+    payload
+        .pointer("/details/reason")
+        .and_then(|r| r.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What firing a timer did.
+enum Fired {
+    Nothing,
+    /// A signal was issued; a yellow card's follow-up falls due then.
+    Issued {
+        follow_up: Option<i64>,
+    },
+}
+
+/// Fire one timer: issue its signal (unless the rule has fired before for
+/// the same case, step and cause). For a yellow card, set the moment it
+/// turns red if not rectified.
+async fn fire(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    set: &RuleSet,
+    t: &TimerRow,
+    now: i64,
+) -> Result<Fired> {
+    let Some(watched) = store::watched_case(tx.conn(), &t.case_number).await? else {
+        return Ok(Fired::Nothing);
+    };
+    let Some(level) = set.level(t.rule) else {
+        return Ok(Fired::Nothing);
+    };
+    // The evidence: the entry that set the deadline, or the card followed up.
+    let evidence = vec![watched.last_seq];
+    let at = (t.due_at, now);
+    let Some(id) = issue(
+        tx,
+        &watched,
+        t.rules_version,
+        (t.rule, level),
+        (t.step, t.cause),
+        evidence,
+        at,
+    )
+    .await?
+    else {
+        return Ok(Fired::Nothing);
+    };
+    if level == Level::Yellow {
+        let issued_on = local_date(from_micros(t.due_at));
+        let red = rules::rectification_due(set, &watched.region, calendar, issued_on)
+            .map_err(|e| anyhow::anyhow!("case {}: {e}", t.case_number))?;
+        let red = to_micros(red);
+        store::insert_timer(
+            tx.conn(),
+            &TimerRow {
+                id: 0,
+                due_at: red,
+                case_number: t.case_number.clone(),
+                rule: RuleCode::YellowUnrectified,
+                step: t.step,
+                cause: id,
+                rules_version: t.rules_version,
+            },
+        )
+        .await?;
+        return Ok(Fired::Issued {
+            follow_up: Some(red),
+        });
+    }
+    Ok(Fired::Issued { follow_up: None })
+}
+
+/// Store a signal and journal its issue; `None` when the rule had already
+/// fired for the same case, step and cause.
+/// `at` is the moment the rule fired for, and now.
+async fn issue(
+    tx: &mut WriteTx,
+    watched: &WatchedCase,
+    rules_version: i64,
+    (rule, level): (RuleCode, Level),
+    (step, cause): (i64, i64),
+    evidence: Vec<i64>,
+    (due_at, now): (i64, i64),
+) -> Result<Option<i64>> {
+    let row = SignalRow {
+        id: 0,
+        case_number: watched.number.clone(),
+        rule,
+        step,
+        cause,
+        level,
+        rules_version,
+        department: watched.department.clone(),
+        region: watched.region.clone(),
+        responsible: watched.responsible.clone(),
+        evidence: evidence.clone(),
+        state: SignalState::Issued,
+        due_at,
+        issued_at: now,
+        updated_at: now,
+        last_text: None,
+    };
+    let Some(id) = store::insert_signal(tx.conn(), &row).await? else {
+        return Ok(None);
+    };
+    let payload = json!({
+        "case": watched.number, "rule": rule.as_str(), "level": level.as_str(), "step": (step >= 0).then_some(step),
+        "cause": (cause > 0).then_some(cause), "rules_version": rules_version, "department": watched.department,
+        "responsible": watched.responsible, "evidence": evidence, "due_at": due_at,
+    });
+    let mut e = entry(
+        &system_actor(),
+        format!("signal/{id}"),
+        "supervision.signal_issued",
+        payload,
+    );
+    e.org = watched.department.clone();
+    tx.journal(now, e).await?;
+    Ok(Some(id))
+}

@@ -1,0 +1,314 @@
+//! `/api/v1/supervision`: signals for units and supervisors, the rules in
+//! force, and the public supervision board (no case, no person on it).
+
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_app::OrgDirectory;
+use sunshine_domain::clock::{from_micros, local_display, start_of_local_day, to_micros};
+use sunshine_domain::refusal::Refusal;
+use sunshine_domain::supervision::{Level, Quarter, RuleSet, SignalCommand};
+use sunshine_store::supervision::{SignalFilter, SignalRow};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::i18n::Lang;
+use crate::AppState;
+
+/// A signal as units and supervisors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignalView {
+    pub id: i64,
+    pub case_number: String,
+    /// The rule's code, e.g. `time.promised_overdue`.
+    pub rule: String,
+    /// What the rule says, in the language asked for.
+    pub message: String,
+    /// `warning`, `yellow` or `red`.
+    pub level: String,
+    pub level_name: String,
+    /// The process step (from 0), for a step's rule.
+    pub step: Option<i64>,
+    /// The yellow card this red card follows up.
+    pub follows_up: Option<i64>,
+    pub rules_version: i64,
+    pub department: String,
+    pub department_name: String,
+    pub region: String,
+    /// The login of the clerk responsible, when one had signed for the case.
+    pub responsible: Option<String>,
+    /// The journal entries (sequence numbers) behind it.
+    pub evidence: Vec<i64>,
+    /// `issued`, `notified`, `responded`, `escalated`, `closed`, `revoked`.
+    pub state: String,
+    pub state_name: String,
+    /// The moment the rule fired for (RFC 3339, UTC), and in Shanghai time.
+    pub due_at: String,
+    pub due_local: String,
+    pub issued_at: String,
+    pub updated_at: String,
+    /// The last response, escalation or reason.
+    pub last_text: Option<String>,
+}
+
+pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView {
+    let code = lang.code();
+    SignalView {
+        message: s.rule.message().get(code).to_string(),
+        rule: s.rule.as_str().to_string(),
+        level: s.level.as_str().to_string(),
+        level_name: s.level.name().get(code).to_string(),
+        step: (s.step >= 0).then_some(s.step),
+        follows_up: (s.cause > 0).then_some(s.cause),
+        rules_version: s.rules_version,
+        department_name: orgs.name(&s.department, code),
+        department: s.department,
+        region: s.region,
+        responsible: s.responsible,
+        evidence: s.evidence,
+        state: s.state.as_str().to_string(),
+        state_name: s.state.name().get(code).to_string(),
+        due_at: from_micros(s.due_at).to_string(),
+        due_local: local_display(from_micros(s.due_at)),
+        issued_at: from_micros(s.issued_at).to_string(),
+        updated_at: from_micros(s.updated_at).to_string(),
+        last_text: s.last_text,
+        id: s.id,
+        case_number: s.case_number,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignalQuery {
+    /// Only signals still open (default true).
+    pub open: Option<bool>,
+    /// `warning`, `yellow` or `red`.
+    pub level: Option<String>,
+    /// One case's signals.
+    pub case: Option<String>,
+    /// At most this many (default 200, at most 1000).
+    pub limit: Option<i64>,
+}
+
+impl SignalQuery {
+    pub fn filter(&self) -> Result<SignalFilter, Refusal> {
+        let level = match self.level.as_deref().filter(|l| !l.is_empty()) {
+            None => None,
+            Some(l) => Some(Level::parse(l).ok_or_else(|| {
+                Refusal::field(
+                    "level",
+                    "级别应为 warning、yellow 或 red",
+                    "The level is warning, yellow or red",
+                )
+            })?),
+        };
+        Ok(SignalFilter {
+            departments: None,
+            open_only: self.open.unwrap_or(true),
+            case_number: self.case.clone().filter(|c| !c.is_empty()),
+            level,
+            limit: self.limit.unwrap_or(200),
+        })
+    }
+}
+
+/// The signals the caller may see — a supervisor's area, a unit's own —
+/// open ones first, the oldest first.
+#[utoipa::path(get, path = "/api/v1/supervision/signals", tag = "supervision", params(SignalQuery), security(("bearer" = [])),
+    responses((status = 200, body = [SignalView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<SignalQuery>,
+) -> Result<Json<Vec<SignalView>>, ApiError> {
+    let filter = q.filter().map_err(|r| ApiError::from_refusal(&r, lang))?;
+    let rows = s
+        .app
+        .signals(&actor, filter)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let orgs = s.app.orgs();
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| signal_view(r, &orgs, lang))
+            .collect(),
+    ))
+}
+
+/// One signal.
+#[utoipa::path(get, path = "/api/v1/supervision/signals/{id}", tag = "supervision", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = SignalView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SignalView>, ApiError> {
+    let row = s
+        .app
+        .signal(&actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(signal_view(row, &s.app.orgs(), lang)))
+}
+
+/// A command on a signal.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignalCommandRequest {
+    /// `respond` (回告, by the unit), `close`, `escalate` (督办) or `revoke` (by a supervisor).
+    pub command: String,
+    /// What the unit did, why it is closed or escalated, why it is revoked.
+    pub text: String,
+}
+
+/// Respond to, close, escalate or revoke a signal; every command is journaled.
+#[utoipa::path(post, path = "/api/v1/supervision/signals/{id}/commands", tag = "supervision", params(("id" = i64, Path)), security(("bearer" = [])),
+    request_body = SignalCommandRequest,
+    responses((status = 200, body = SignalView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn command(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<SignalCommandRequest>,
+) -> Result<Json<SignalView>, ApiError> {
+    let command =
+        parse_command(&r.command, r.text).map_err(|e| ApiError::from_refusal(&e, lang))?;
+    let row = s
+        .app
+        .signal_command(&actor, id, command)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(signal_view(row, &s.app.orgs(), lang)))
+}
+
+/// A command by its name, as forms and the API send it.
+pub fn parse_command(name: &str, text: String) -> Result<SignalCommand, Refusal> {
+    Ok(match name {
+        "respond" => SignalCommand::Respond { text },
+        "close" => SignalCommand::Close { text },
+        "escalate" => SignalCommand::Escalate { text },
+        "revoke" => SignalCommand::Revoke { reason: text },
+        _ => {
+            return Err(Refusal::field(
+                "command",
+                "操作应为 respond、close、escalate 或 revoke",
+                "The command is respond, close, escalate or revoke",
+            ))
+        }
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RulesView {
+    /// 0 for the built-in defaults.
+    pub version: i64,
+    pub rules: RuleSet,
+}
+
+/// The supervision rules in force.
+#[utoipa::path(get, path = "/api/v1/supervision/rules", tag = "supervision", responses((status = 200, body = RulesView)))]
+pub async fn rules(State(s): State<AppState>, lang: Lang) -> Result<Json<RulesView>, ApiError> {
+    let (version, rules) = s
+        .app
+        .supervision_rules()
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(RulesView { version, rules }))
+}
+
+/// Put a new version of the rules in force (a supervisor of the city).
+#[utoipa::path(put, path = "/api/v1/supervision/rules", tag = "supervision", request_body = RuleSet, security(("bearer" = [])),
+    responses((status = 200, body = RulesView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_rules(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(rules): ApiJson<RuleSet>,
+) -> Result<Json<RulesView>, ApiError> {
+    let version = s
+        .app
+        .set_supervision_rules(&actor, rules.clone())
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(RulesView { version, rules }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// The quarter, e.g. `2026Q4` (default: the current one).
+    pub quarter: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentLine {
+    pub department: String,
+    pub department_name: String,
+    pub region: String,
+    pub region_name: String,
+    pub warnings: i64,
+    pub yellow_cards: i64,
+    pub red_cards: i64,
+    /// Yellow and red cards the unit has rectified.
+    pub rectified: i64,
+    pub open: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupervisionBoard {
+    pub quarter: String,
+    pub departments: Vec<DepartmentLine>,
+}
+
+/// The public supervision board: warnings and cards issued and rectified
+/// per department in a quarter. No case and no person appears on it.
+#[utoipa::path(get, path = "/api/v1/supervision/board", tag = "supervision", params(BoardQuery),
+    responses((status = 200, body = SupervisionBoard), (status = 400, body = ErrorBody)))]
+pub async fn board(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiQuery(q): ApiQuery<BoardQuery>,
+) -> Result<Json<SupervisionBoard>, ApiError> {
+    let quarter = match q.quarter.as_deref().filter(|q| !q.is_empty()) {
+        Some(text) => Quarter::parse(text).map_err(|r| ApiError::from_refusal(&r, lang))?,
+        None => Quarter::of(s.app.clock.today()),
+    };
+    Ok(Json(board_of(&s, quarter, lang).await?))
+}
+
+/// The board's figures for a quarter, named in the language asked for.
+pub async fn board_of(
+    s: &AppState,
+    quarter: Quarter,
+    lang: Lang,
+) -> Result<SupervisionBoard, ApiError> {
+    let from = to_micros(start_of_local_day(quarter.first_day()));
+    let to = to_micros(start_of_local_day(quarter.end()));
+    let rows = s
+        .app
+        .supervision_board(from, to)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let orgs = s.app.orgs();
+    Ok(SupervisionBoard {
+        quarter: quarter.to_string(),
+        departments: rows
+            .into_iter()
+            .map(|r| DepartmentLine {
+                department_name: orgs.name(&r.department, lang.code()),
+                region_name: orgs.name(&r.region, lang.code()),
+                department: r.department,
+                region: r.region,
+                warnings: r.warnings,
+                yellow_cards: r.yellow_cards,
+                red_cards: r.red_cards,
+                rectified: r.rectified,
+                open: r.open,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,383 @@
+//! Electronic supervision through the API: deadlines fire in order as the
+//! simulated clock advances, a yellow card left unrectified turns red, the
+//! unit responds and the supervisor closes, escalates and revokes; process
+//! faults are caught from the journal; each sees only their own; the public
+//! board counts without naming a case; a restart repeats nothing.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sunshine_domain::clock::end_of_local_day;
+
+use crate::hall_api::{accepted_counter_case, act, first_city_item};
+use crate::support::{fields, Api};
+
+fn date(v: &Value) -> jiff::civil::Date {
+    v.as_str().expect("a date").parse().expect("a valid date")
+}
+
+async fn signals_of(api: &Api, number: &str, open: bool) -> Vec<Value> {
+    let (status, list) = api
+        .get(&format!(
+            "/api/v1/supervision/signals?case={number}&open={open}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array().expect("a list").clone()
+}
+
+fn rules_of(list: &[Value]) -> Vec<&str> {
+    list.iter().filter_map(|s| s["rule"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn deadlines_fire_in_order_and_a_card_is_followed_to_its_end() {
+    let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let supervisor = Api::as_user(&t.base, "supervisor").await;
+    let xihu = Api::as_user(&t.base, "xihu.supervisor").await;
+    let (item_id, guide) = first_city_item(&t.base).await;
+    let number = accepted_counter_case(&clerk, item_id, &guide).await;
+    let (_, claimed) = act(&clerk, &number, json!({"command": "claim"})).await;
+    let (promised, legal) = (date(&claimed["promised_due"]), date(&claimed["legal_due"]));
+    let step_due = date(&claimed["step_due"]);
+    t.app.run_supervision().await.expect("follows the journal");
+
+    // The moments are in the index; nothing has fired yet.
+    let timers = t
+        .app
+        .case_supervision_timers(&number)
+        .await
+        .expect("timers");
+    let kinds: Vec<&str> = timers.iter().map(|t| t.rule.as_str()).collect();
+    assert!(
+        kinds.contains(&"time.due_soon") && kinds.contains(&"time.promised_overdue"),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"time.legal_overdue") && kinds.contains(&"time.step_overdue"),
+        "{kinds:?}"
+    );
+    assert!(signals_of(&supervisor, &number, false).await.is_empty());
+
+    // A second before the promised day is over: at most the warning and the step.
+    let yellow_at = end_of_local_day(promised);
+    t.clock.set(yellow_at - jiff::SignedDuration::from_secs(1));
+    t.app.run_supervision_timers().await.expect("tick");
+    let before = signals_of(&supervisor, &number, false).await;
+    assert!(
+        !rules_of(&before).contains(&"time.promised_overdue"),
+        "{before:?}"
+    );
+    assert!(
+        rules_of(&before).contains(&"time.due_soon"),
+        "the warning came first: {before:?}"
+    );
+    // Two seconds later, the yellow card.
+    t.clock.set(yellow_at + jiff::SignedDuration::from_secs(1));
+    t.app.run_supervision_timers().await.expect("tick");
+    let list = signals_of(&supervisor, &number, false).await;
+    let yellow = list
+        .iter()
+        .find(|s| s["rule"] == "time.promised_overdue")
+        .expect("a yellow card")
+        .clone();
+    assert_eq!(yellow["level"], "yellow");
+    assert_eq!(yellow["state"], "issued");
+    assert_eq!(yellow["department"], claimed["department"]);
+    assert_eq!(
+        yellow["responsible"], "clerk",
+        "the clerk who signed for the step"
+    );
+    assert!(!yellow["evidence"].as_array().expect("evidence").is_empty());
+    // In order: every signal's moment is no earlier than the one issued before it.
+    let mut by_id = list.clone();
+    by_id.sort_by_key(|s| s["id"].as_i64());
+    let moments: Vec<&str> = by_id.iter().filter_map(|s| s["due_at"].as_str()).collect();
+    assert!(moments.windows(2).all(|w| w[0] <= w[1]), "{moments:?}");
+    if step_due <= promised {
+        assert!(rules_of(&list).contains(&"time.step_overdue"), "{list:?}");
+    }
+
+    // The unit answers the yellow card; a supervisor of another district sees nothing of it.
+    let yellow_id = yellow["id"].as_i64().expect("id");
+    let path = format!("/api/v1/supervision/signals/{yellow_id}/commands");
+    let (status, body) = clerk
+        .post(&path, json!({"command": "respond", "text": ""}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(fields(&body).contains(&"text".to_string()), "{body}");
+    let (status, body) = clerk
+        .post(&path, json!({"command": "close", "text": "自己结案"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a unit does not close its own card: {body}"
+    );
+    let (status, body) = xihu
+        .post(&path, json!({"command": "close", "text": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(signals_of(&xihu, &number, false).await.is_empty());
+    let (status, body) = clerk
+        .post(
+            &path,
+            json!({"command": "respond", "text": "已加派人手，于次日办结"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "responded");
+    let (status, body) = supervisor
+        .post(&path, json!({"command": "fly", "text": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Well past the legal deadline: the legal red card; the answered yellow
+    // card never turns red, while any other yellow left alone does.
+    let later = end_of_local_day(legal.max(promised)) + jiff::SignedDuration::from_hours(24 * 30);
+    t.clock.set(later);
+    t.app.run_supervision_timers().await.expect("tick");
+    let list = signals_of(&supervisor, &number, false).await;
+    assert!(rules_of(&list).contains(&"time.legal_overdue"), "{list:?}");
+    let follow_ups: Vec<i64> = list
+        .iter()
+        .filter(|s| s["rule"] == "time.yellow_unrectified")
+        .filter_map(|s| s["follows_up"].as_i64())
+        .collect();
+    assert!(!follow_ups.contains(&yellow_id), "{list:?}");
+    for s in list
+        .iter()
+        .filter(|s| s["level"] == "yellow" && s["id"] != yellow["id"])
+    {
+        assert!(
+            follow_ups.contains(&s["id"].as_i64().expect("id")),
+            "{s} turned red: {list:?}"
+        );
+    }
+
+    // The supervisor closes the answered card, escalates another and revokes a third.
+    let (status, body) = supervisor
+        .post(&path, json!({"command": "close", "text": "整改到位"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "closed");
+    let (status, body) = supervisor
+        .post(&path, json!({"command": "revoke", "text": "误报"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a closed card stays closed: {body}"
+    );
+    let red = list
+        .iter()
+        .find(|s| s["rule"] == "time.legal_overdue")
+        .expect("red");
+    let red_path = format!("/api/v1/supervision/signals/{}/commands", red["id"]);
+    let (status, body) = supervisor
+        .post(
+            &red_path,
+            json!({"command": "escalate", "text": "请局领导督办"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "escalated");
+    let (status, body) = supervisor
+        .post(&red_path, json!({"command": "revoke", "text": "  "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = supervisor
+        .post(
+            &red_path,
+            json!({"command": "revoke", "text": "系统时钟调整造成误报"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "revoked");
+    assert_eq!(body["last_text"], "系统时钟调整造成误报");
+    let open = signals_of(&supervisor, &number, true).await;
+    assert!(open
+        .iter()
+        .all(|s| s["state"] != "closed" && s["state"] != "revoked"));
+
+    // Every step is in the journal.
+    let history = t
+        .app
+        .history(&format!("signal/{yellow_id}"))
+        .await
+        .expect("history");
+    let events: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        events,
+        vec![
+            "supervision.signal_issued",
+            "supervision.signal_responded",
+            "supervision.signal_closed"
+        ]
+    );
+
+    // After a restart, reading and firing again issues nothing twice.
+    let count = signals_of(&supervisor, &number, false).await.len();
+    t.restart().await.expect("restart");
+    t.app.run_supervision().await.expect("follows");
+    t.app.run_supervision_timers().await.expect("tick");
+    let supervisor = Api::as_user(&t.base, "supervisor").await;
+    assert_eq!(signals_of(&supervisor, &number, false).await.len(), count);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn process_faults_rules_permissions_and_the_public_board() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let supervisor = Api::as_user(&t.base, "supervisor").await;
+    let (item_id, guide) = first_city_item(&t.base).await;
+
+    // Not accepted without citing a law: a yellow card from the journal.
+    let (_, case) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({"item_id": item_id, "applicant": {"kind": "enterprise", "name": "杭州某某有限公司", "credit_code": "91350100M000100Y43"}, "answers": crate::support::answers_for(&guide["form"])}),
+        )
+        .await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (status, body) = act(
+        &clerk,
+        &number,
+        json!({"command": "not_accept", "reason": "材料不符合要求"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A counter case accepted and approved at once: entered after the fact.
+    let quick = accepted_counter_case(&clerk, item_id, &guide).await;
+    for _ in 0..guide["steps"].as_array().map_or(1, Vec::len) {
+        assert_eq!(
+            act(&clerk, &quick, json!({"command": "claim"})).await.0,
+            StatusCode::OK
+        );
+        let (status, body) = act(&clerk, &quick, json!({"command": "pass"})).await;
+        if status != StatusCode::OK {
+            // The last step is decided rather than passed on.
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        }
+    }
+    let (status, body) = act(&clerk, &quick, json!({"command": "approve"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    t.app.run_supervision().await.expect("follows the journal");
+    assert_eq!(
+        rules_of(&signals_of(&supervisor, &number, false).await),
+        vec!["process.no_legal_reason"]
+    );
+    let quick_signals = signals_of(&supervisor, &quick, false).await;
+    assert!(
+        rules_of(&quick_signals).contains(&"process.entered_after_the_fact"),
+        "{quick_signals:?}"
+    );
+    // Decided: its deadlines no longer run.
+    assert!(t
+        .app
+        .case_supervision_timers(&quick)
+        .await
+        .expect("timers")
+        .is_empty());
+
+    // Who may see what.
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    assert_eq!(
+        citizen.get("/api/v1/supervision/signals").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        Api::new(&t.base).get("/api/v1/supervision/signals").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = supervisor
+        .get("/api/v1/supervision/signals?level=purple")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, mine) = clerk.get("/api/v1/supervision/signals?open=false").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !mine.as_array().expect("list").is_empty(),
+        "a unit sees its own signals"
+    );
+    let id = signals_of(&supervisor, &number, false).await[0]["id"].clone();
+    assert_eq!(
+        Api::as_user(&t.base, "xihu.supervisor")
+            .await
+            .get(&format!("/api/v1/supervision/signals/{id}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        supervisor.get("/api/v1/supervision/signals/999999").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The rules: versioned, validated, a city supervisor's to set.
+    let (_, current) = Api::new(&t.base).get("/api/v1/supervision/rules").await;
+    assert_eq!(current["version"], 0);
+    assert_eq!(current["rules"]["thresholds"]["warning_days"], 1);
+    let new = json!({"thresholds": {"warning_days": 2, "rectify_days": 3, "after_the_fact_minutes": 10},
+        "areas": {"330106": {"warning_days": 3, "rectify_days": 5, "after_the_fact_minutes": 10}}});
+    assert_eq!(
+        clerk.put("/api/v1/supervision/rules", new.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        Api::as_user(&t.base, "xihu.supervisor")
+            .await
+            .put("/api/v1/supervision/rules", new.clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN,
+        "a district's supervisor does not set the city's rules"
+    );
+    let (status, body) = supervisor
+        .put("/api/v1/supervision/rules", json!({"thresholds": {"warning_days": 0, "rectify_days": 3, "after_the_fact_minutes": 10}}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        fields(&body).contains(&"thresholds.warning_days".to_string()),
+        "{body}"
+    );
+    let (status, body) = supervisor
+        .put(
+            "/api/v1/supervision/rules",
+            json!({"levels": {"time.nonsense": "red"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = supervisor.put("/api/v1/supervision/rules", new).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 1);
+    let (_, current) = Api::new(&t.base).get("/api/v1/supervision/rules").await;
+    assert_eq!(current["rules"]["areas"]["330106"]["warning_days"], 3);
+
+    // The public board counts per department and names no case or person.
+    let public = Api::new(&t.base);
+    let (status, board) = public.get("/api/v1/supervision/board").await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let line = board["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .find(|d| d["department"] == case["department"])
+        .expect("the department is on the board")
+        .clone();
+    assert!(line["yellow_cards"].as_i64().expect("count") >= 2, "{line}");
+    let text = board.to_string();
+    assert!(
+        !text.contains(&number) && !text.contains(&quick) && !text.contains("clerk"),
+        "{text}"
+    );
+    assert_eq!(
+        public
+            .get("/api/v1/supervision/board?quarter=2026Q9")
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    t.stop().await;
+}
