@@ -7,6 +7,7 @@ pub mod item_form;
 pub mod licence;
 pub mod public;
 pub mod staff;
+pub mod supervision;
 pub mod users;
 
 use askama::Template;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/{item_id}", get(public::item))
         .route("/board", get(board::board))
         .route("/board/stats", get(board::stats))
+        .route("/supervision", get(supervision::board))
         .route("/licences/verify", get(licence::verify))
         .route("/licences/keys", get(licence::keys))
         .route("/licences/{number}", get(licence::show))
@@ -61,6 +63,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/export", get(staff::export))
         .route("/staff/users", get(users::list).post(users::create))
         .route("/staff/board", get(board::extranet))
+        .route("/staff/signals", get(supervision::workbench))
+        .route(
+            "/staff/signals/{id}",
+            axum::routing::post(supervision::command),
+        )
         .route(
             "/hall/apply/{item_id}",
             get(hall::apply_form).post(hall::apply).layer(uploads()),
