@@ -403,8 +403,14 @@ async fn observe(
                 legal: date("legal_due"),
                 step: state.step().zip(date("step_due")),
             };
+            // A deadline beyond the shipped calendar cannot be timed; one
+            // case must not stall the consumer for every other, so it is
+            // logged and left without timers until the calendar is updated.
             rules::case_timers(set, &watched.region, calendar, &deadlines)
-                .map_err(|err| anyhow::anyhow!("case {number}: {err}"))?
+                .unwrap_or_else(|err| {
+                    tracing::warn!(case = number, error = %err, "deadlines not timed");
+                    vec![]
+                })
                 .into_iter()
                 .map(|t| TimerRow {
                     id: 0,
@@ -476,9 +482,15 @@ async fn fire(
     };
     if level == Level::Yellow {
         let issued_on = local_date(from_micros(t.due_at));
-        let red = rules::rectification_due(set, &watched.region, calendar, issued_on)
-            .map_err(|e| anyhow::anyhow!("case {}: {e}", t.case_number))?;
-        let red = to_micros(red);
+        // As above: past the calendar's end the follow-up cannot be timed,
+        // and the card stays yellow rather than stalling every other timer.
+        let red = match rules::rectification_due(set, &watched.region, calendar, issued_on) {
+            Ok(red) => to_micros(red),
+            Err(err) => {
+                tracing::warn!(case = %t.case_number, error = %err, "yellow card's follow-up not timed");
+                return Ok(Fired::Issued { follow_up: None });
+            }
+        };
         store::insert_timer(
             tx.conn(),
             &TimerRow {
