@@ -21,9 +21,10 @@ fn resident_id() -> Regex {
     Regex::new(r"(?:^|[^0-9A-Za-z])(\d{17}[\dXx])(?:[^0-9A-Za-z]|$)").expect("regex")
 }
 
-/// A mainland mobile number, standing alone.
+/// A mainland mobile number, standing alone (not a run of digits inside a
+/// hex key or hash, which random keys contain now and then).
 fn mobile() -> Regex {
-    Regex::new(r"(?:^|[^0-9])(1[3-9]\d{9})(?:[^0-9]|$)").expect("regex")
+    Regex::new(r"(?:^|[^0-9A-Za-z])(1[3-9]\d{9})(?:[^0-9A-Za-z]|$)").expect("regex")
 }
 
 /// What a leak would look like in `text`, if any.
@@ -58,10 +59,15 @@ fn the_patterns_catch_what_they_are_for_and_not_masked_values() {
         ["33010619900101123X"]
     );
     assert_eq!(leaks("电话13812341234。", &[]), ["13812341234"]);
+    assert_eq!(leaks("tel:13812341234", &[]), ["13812341234"]);
     assert!(leaks("330106********123X 91330106MA2CD00016 0571-85252345", &[]).is_empty());
     assert!(
-        leaks("a1b33010619900101123Xc 1700000000000000", &[]).is_empty(),
-        "inside hashes and timestamps"
+        leaks(
+            "a1b33010619900101123Xc 1700000000000000 e0f16360105659ab",
+            &[]
+        )
+        .is_empty(),
+        "inside hashes, keys and timestamps"
     );
 }
 
