@@ -5,6 +5,8 @@
 //! the timer they consume, so a crash neither loses a signal nor issues one
 //! twice. The hall never waits for any of it.
 
+use std::collections::BTreeMap;
+
 use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::clock::{from_micros, local_date, to_micros};
@@ -14,8 +16,8 @@ use sunshine_domain::journal::Entry;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
-    self as rules, CaseDeadlines, CaseTrace, HallFact, Level, RuleCode, RuleSet, SignalCommand,
-    SignalState,
+    self as rules, CaseDeadlines, CaseTrace, Grade, HallFact, Level, Quarter, QuarterFigures,
+    RuleCode, RuleSet, SignalCommand, SignalState,
 };
 use sunshine_store::supervision::{
     self as store, DepartmentSignals, SignalFilter, SignalRow, TimerRow, WatchedCase,
@@ -24,6 +26,10 @@ use sunshine_store::WriteTx;
 
 use crate::identity::{entry, system_actor};
 use crate::{allow, App, Result};
+
+mod complaints;
+
+pub use complaints::NewComplaint;
 
 /// The consumer's name in `consumer_cursors`.
 pub const CONSUMER: &str = "supervision";
@@ -272,12 +278,85 @@ impl App {
         Ok(store::case_timers(&mut conn, number).await?)
     }
 
+    /// Grade every department that completed cases or drew signals in a
+    /// quarter, with the figures behind each grade, by the formula of the
+    /// rules in force.
+    pub async fn evaluate_quarter(&self, quarter: Quarter) -> Result<Vec<Evaluation>> {
+        let (from, to) = quarter.span();
+        let (from, to) = (to_micros(from), to_micros(to));
+        let mut conn = self.db.read().await?;
+        let (_, set) = store::rules(&mut conn).await?;
+        let cases = store::completed_cases(&mut conn, from, to).await?;
+        let signals = store::per_department(&mut conn, from, to).await?;
+        let complaints = store::complaints_per_department(&mut conn, from, to).await?;
+        drop(conn);
+        let today = self.clock.today().to_string();
+        let mut by: BTreeMap<String, (String, QuarterFigures)> = BTreeMap::new();
+        for c in cases {
+            let (_, f) = by
+                .entry(c.department)
+                .or_insert_with(|| (c.region, QuarterFigures::default()));
+            let done = local_date(from_micros(c.completed_at)).to_string();
+            // Withdrawn and not-accepted cases are neither on time nor late.
+            if let Some(in_time) = sunshine_domain::hall::on_time(
+                &c.state,
+                c.promised_due.as_deref(),
+                Some(&done),
+                &today,
+            ) {
+                f.completed += 1;
+                f.on_time += u64::from(in_time);
+            }
+            if let Some(r) = c.rating.and_then(|r| u64::try_from(r).ok()) {
+                f.ratings += 1;
+                f.rating_sum += r;
+            }
+        }
+        for s in signals {
+            let (_, f) = by
+                .entry(s.department)
+                .or_insert_with(|| (s.region, QuarterFigures::default()));
+            f.warnings = u64::try_from(s.warnings).unwrap_or(0);
+            f.yellow_cards = u64::try_from(s.yellow_cards).unwrap_or(0);
+            f.red_cards = u64::try_from(s.red_cards).unwrap_or(0);
+        }
+        for (department, region, n) in complaints {
+            let (_, f) = by
+                .entry(department)
+                .or_insert_with(|| (region, QuarterFigures::default()));
+            f.complaints = u64::try_from(n).unwrap_or(0);
+        }
+        Ok(by
+            .into_iter()
+            .map(|(department, (region, figures))| {
+                let score = set.formula.score(&figures);
+                Evaluation {
+                    department,
+                    region,
+                    figures,
+                    score,
+                    grade: set.formula.grade(score),
+                }
+            })
+            .collect())
+    }
+
     /// Cards and warnings per department issued in `[from, to)` (µs): the
     /// public supervision board's figures, with no case or person in them.
     pub async fn supervision_board(&self, from: i64, to: i64) -> Result<Vec<DepartmentSignals>> {
         let mut conn = self.db.read().await?;
         Ok(store::per_department(&mut conn, from, to).await?)
     }
+}
+
+/// A department's quarter: the figures, the score and the grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub department: String,
+    pub region: String,
+    pub figures: QuarterFigures,
+    pub score: f64,
+    pub grade: Grade,
 }
 
 /// One journal entry of a case, as supervision sees it.
@@ -378,8 +457,9 @@ async fn observe(
             };
             issue(
                 tx,
+                calendar,
                 &watched,
-                version,
+                (version, set),
                 (f.rule, level),
                 (step_key(f.step), 0),
                 vec![e.seq],
@@ -467,62 +547,38 @@ async fn fire(
     // The evidence: the entry that set the deadline, or the card followed up.
     let evidence = vec![watched.last_seq];
     let at = (t.due_at, now);
-    let Some(id) = issue(
+    let issued = issue(
         tx,
+        calendar,
         &watched,
-        t.rules_version,
+        (t.rules_version, set),
         (t.rule, level),
         (t.step, t.cause),
         evidence,
         at,
     )
-    .await?
-    else {
-        return Ok(Fired::Nothing);
-    };
-    if level == Level::Yellow {
-        let issued_on = local_date(from_micros(t.due_at));
-        // As above: past the calendar's end the follow-up cannot be timed,
-        // and the card stays yellow rather than stalling every other timer.
-        let red = match rules::rectification_due(set, &watched.region, calendar, issued_on) {
-            Ok(red) => to_micros(red),
-            Err(err) => {
-                tracing::warn!(case = %t.case_number, error = %err, "yellow card's follow-up not timed");
-                return Ok(Fired::Issued { follow_up: None });
-            }
-        };
-        store::insert_timer(
-            tx.conn(),
-            &TimerRow {
-                id: 0,
-                due_at: red,
-                case_number: t.case_number.clone(),
-                rule: RuleCode::YellowUnrectified,
-                step: t.step,
-                cause: id,
-                rules_version: t.rules_version,
-            },
-        )
-        .await?;
-        return Ok(Fired::Issued {
-            follow_up: Some(red),
-        });
-    }
-    Ok(Fired::Issued { follow_up: None })
+    .await?;
+    Ok(match issued {
+        Some((_, follow_up)) => Fired::Issued { follow_up },
+        None => Fired::Nothing,
+    })
 }
 
 /// Store a signal and journal its issue; `None` when the rule had already
-/// fired for the same case, step and cause.
+/// fired for the same case, step and cause. A yellow card also sets the
+/// moment it turns red if not rectified: its id and that moment come back.
 /// `at` is the moment the rule fired for, and now.
-async fn issue(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
     tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
     watched: &WatchedCase,
-    rules_version: i64,
+    (rules_version, set): (i64, &RuleSet),
     (rule, level): (RuleCode, Level),
     (step, cause): (i64, i64),
     evidence: Vec<i64>,
     (due_at, now): (i64, i64),
-) -> Result<Option<i64>> {
+) -> Result<Option<(i64, Option<i64>)>> {
     let row = SignalRow {
         id: 0,
         case_number: watched.number.clone(),
@@ -557,5 +613,28 @@ async fn issue(
     );
     e.org = watched.department.clone();
     tx.journal(now, e).await?;
-    Ok(Some(id))
+    if level != Level::Yellow {
+        return Ok(Some((id, None)));
+    }
+    // Past the calendar's end the follow-up cannot be timed: the card stays
+    // yellow rather than stalling every other timer.
+    let issued_on = local_date(from_micros(due_at));
+    let red = match rules::rectification_due(set, &watched.region, calendar, issued_on) {
+        Ok(red) => to_micros(red),
+        Err(err) => {
+            tracing::warn!(case = %watched.number, error = %err, "yellow card's follow-up not timed");
+            return Ok(Some((id, None)));
+        }
+    };
+    let follow_up = TimerRow {
+        id: 0,
+        due_at: red,
+        case_number: watched.number.clone(),
+        rule: RuleCode::YellowUnrectified,
+        step,
+        cause: id,
+        rules_version,
+    };
+    store::insert_timer(tx.conn(), &follow_up).await?;
+    Ok(Some((id, Some(red))))
 }

@@ -33,6 +33,8 @@ pub enum Action<'a> {
     ReadJournal,
     /// 网上申报: a citizen or an enterprise applies for an item.
     ApplyOnline,
+    /// 网上监督: a citizen or an enterprise complains about a case or a department.
+    FileComplaint,
     /// 窗口受理: staff register an application taken at a counter.
     RegisterAtCounter { department: &'a OrgCode },
     /// Accept, handle and decide the cases of a department's items.
@@ -72,6 +74,7 @@ impl Action<'_> {
             Action::ManageStaff { .. } => "manage_staff",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
+            Action::FileComplaint => "file_complaint",
             Action::RegisterAtCounter { .. } => "register_at_counter",
             Action::HandleCase { .. } => "handle_case",
             Action::ClaimStep { .. } => "claim_step",
@@ -88,7 +91,7 @@ impl Action<'_> {
 /// Allow or refuse, with the reason.
 pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(), Refusal> {
     // Applying is for citizens and enterprises; everything else is staff work.
-    if let Action::ApplyOnline = action {
+    if let Action::ApplyOnline | Action::FileComplaint = action {
         return match actor.kind {
             UserKind::Citizen | UserKind::Enterprise => Ok(()),
             UserKind::Staff => Err(refuse(action)),
@@ -132,7 +135,7 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             .grants
             .iter()
             .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
-        Action::ApplyOnline => false,
+        Action::ApplyOnline | Action::FileComplaint => false,
         Action::RegisterAtCounter { department } | Action::HandleCase { department } => {
             covers(Role::CaseClerk, department)
         }

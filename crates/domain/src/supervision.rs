@@ -120,10 +120,13 @@ pub enum RuleCode {
     /// A charge above the catalogued standard.
     #[serde(rename = "fee.above_standard")]
     FeeAboveStandard,
+    /// A citizen's complaint about a case, upheld by a supervisor.
+    #[serde(rename = "complaint.upheld")]
+    ComplaintUpheld,
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 11] = [
+    pub const ALL: [RuleCode; 12] = [
         RuleCode::DueSoon,
         RuleCode::PromisedOverdue,
         RuleCode::LegalOverdue,
@@ -135,6 +138,7 @@ impl RuleCode {
         RuleCode::NoLegalReason,
         RuleCode::FeeNotCatalogued,
         RuleCode::FeeAboveStandard,
+        RuleCode::ComplaintUpheld,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +154,7 @@ impl RuleCode {
             RuleCode::NoLegalReason => "process.no_legal_reason",
             RuleCode::FeeNotCatalogued => "fee.not_catalogued",
             RuleCode::FeeAboveStandard => "fee.above_standard",
+            RuleCode::ComplaintUpheld => "complaint.upheld",
         }
     }
 
@@ -165,7 +170,8 @@ impl RuleCode {
             | RuleCode::StepOverdue
             | RuleCode::StepOutOfOrder
             | RuleCode::EnteredAfterTheFact
-            | RuleCode::NoLegalReason => Level::Yellow,
+            | RuleCode::NoLegalReason
+            | RuleCode::ComplaintUpheld => Level::Yellow,
             RuleCode::LegalOverdue
             | RuleCode::YellowUnrectified
             | RuleCode::DecisionWithoutAcceptance
@@ -216,6 +222,10 @@ impl RuleCode {
                 "超标准收费",
                 "A fee above its catalogued standard was charged",
             ),
+            RuleCode::ComplaintUpheld => Text::new(
+                "群众投诉经查属实",
+                "A citizen's complaint about the case was upheld",
+            ),
         }
     }
 
@@ -259,7 +269,7 @@ impl Default for Thresholds {
 /// everywhere unless an area (a region code, e.g. `330106`) has its own;
 /// each rule raises its default level unless set otherwise, and can be
 /// switched off.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleSet {
     #[serde(default)]
     pub thresholds: Thresholds,
@@ -272,6 +282,9 @@ pub struct RuleSet {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub disabled: BTreeSet<RuleCode>,
+    /// How departments are graded each quarter.
+    #[serde(default)]
+    pub formula: GradeFormula,
 }
 
 /// The most working days a threshold may name (a quarter of a year).
@@ -322,6 +335,9 @@ impl RuleSet {
                 );
             }
             check(&mut fields, format!("areas.{area}"), t);
+        }
+        if let Err(r) = self.formula.validate() {
+            fields.insert("formula".into(), r.message);
         }
         if fields.is_empty() {
             Ok(())

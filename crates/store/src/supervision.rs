@@ -2,7 +2,9 @@
 //! case, the due-time index and the signals.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::supervision::{CaseTrace, Level, RuleCode, RuleSet, SignalState};
+use sunshine_domain::supervision::{
+    CaseTrace, ComplaintState, Level, RuleCode, RuleSet, SignalState,
+};
 
 use crate::{Result, StoreError};
 
@@ -415,6 +417,206 @@ pub async fn per_department(
                 rectified: r.try_get("rectified")?,
                 open: r.try_get("open")?,
             })
+        })
+        .collect()
+}
+
+/// A case completed in a period, as the quarterly evaluation counts it.
+#[derive(Debug, Clone)]
+pub struct CompletedCase {
+    pub department: String,
+    pub region: String,
+    pub state: String,
+    pub promised_due: Option<String>,
+    pub completed_at: i64,
+    pub rating: Option<i64>,
+}
+
+/// Cases completed in `[from, to)` (µs), every item, sensitive ones too:
+/// the evaluation is not the public board.
+pub async fn completed_cases(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<CompletedCase>> {
+    let rows = sqlx::query(
+        "SELECT department, region, state, promised_due, completed_at, rating FROM cases \
+         WHERE completed_at >= $1 AND completed_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CompletedCase {
+                department: r.try_get("department")?,
+                region: r.try_get("region")?,
+                state: r.try_get("state")?,
+                promised_due: r.try_get("promised_due")?,
+                completed_at: r.try_get("completed_at")?,
+                rating: r.try_get("rating")?,
+            })
+        })
+        .collect()
+}
+
+/// A citizen's complaint (网上监督).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintRow {
+    pub id: i64,
+    pub case_number: Option<String>,
+    pub department: String,
+    pub region: String,
+    pub complainant_user: i64,
+    pub text: String,
+    pub state: ComplaintState,
+    pub received_at: i64,
+    /// The last day to accept or refuse it (YYYY-MM-DD).
+    pub accept_due: String,
+    pub reason: Option<String>,
+    pub answer: Option<String>,
+    /// The signal it raised, if any.
+    pub signal_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+const COMPLAINT_COLUMNS: &str =
+    "id, case_number, department, region, complainant_user, text, state, \
+    received_at, accept_due, reason, answer, signal_id, updated_at";
+
+fn complaint_row(r: &sqlx::any::AnyRow) -> Result<ComplaintRow> {
+    let state: String = r.try_get("state")?;
+    Ok(ComplaintRow {
+        id: r.try_get("id")?,
+        case_number: r.try_get("case_number")?,
+        department: r.try_get("department")?,
+        region: r.try_get("region")?,
+        complainant_user: r.try_get("complainant_user")?,
+        text: r.try_get("text")?,
+        state: ComplaintState::parse(&state).ok_or_else(|| corrupt("complaint state", &state))?,
+        received_at: r.try_get("received_at")?,
+        accept_due: r.try_get("accept_due")?,
+        reason: r.try_get("reason")?,
+        answer: r.try_get("answer")?,
+        signal_id: r.try_get("signal_id")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn insert_complaint(conn: &mut AnyConnection, c: &ComplaintRow) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO complaints (case_number, department, region, complainant_user, text, state, received_at, \
+         accept_due, reason, answer, signal_id, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(&c.case_number)
+    .bind(&c.department)
+    .bind(&c.region)
+    .bind(c.complainant_user)
+    .bind(&c.text)
+    .bind(c.state.as_str())
+    .bind(c.received_at)
+    .bind(&c.accept_due)
+    .bind(&c.reason)
+    .bind(&c.answer)
+    .bind(c.signal_id)
+    .bind(c.updated_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn complaint(conn: &mut AnyConnection, id: i64) -> Result<Option<ComplaintRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(complaint_row).transpose()
+}
+
+/// Store a complaint's new state and what came with it.
+pub async fn update_complaint(conn: &mut AnyConnection, c: &ComplaintRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE complaints SET state = $1, reason = $2, answer = $3, signal_id = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(c.state.as_str())
+    .bind(&c.reason)
+    .bind(&c.answer)
+    .bind(c.signal_id)
+    .bind(c.updated_at)
+    .bind(c.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Complaints of these departments (the supervisor's area), unanswered first
+/// by their deadline; or one complainant's own, newest first.
+pub async fn complaints(
+    conn: &mut AnyConnection,
+    departments: Option<&[String]>,
+    complainant: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ComplaintRow>> {
+    let mut sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1");
+    let mut n = 0;
+    if let Some(ds) = departments {
+        if ds.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks: Vec<String> = ds
+            .iter()
+            .map(|_| {
+                n += 1;
+                format!("${n}")
+            })
+            .collect();
+        sql.push_str(&format!(" AND department IN ({})", marks.join(", ")));
+    }
+    if complainant.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND complainant_user = ${n}"));
+    }
+    n += 1;
+    sql.push_str(&format!(
+        " ORDER BY CASE WHEN state IN ('refused', 'answered') THEN 1 ELSE 0 END, accept_due, id DESC LIMIT ${n}"
+    ));
+    let mut q = sqlx::query(&sql);
+    for d in departments.into_iter().flatten() {
+        q = q.bind(d);
+    }
+    if let Some(u) = complainant {
+        q = q.bind(u);
+    }
+    let rows = q.bind(limit.clamp(1, 1000)).fetch_all(&mut *conn).await?;
+    rows.iter().map(complaint_row).collect()
+}
+
+/// Complaints received in `[from, to)` per department, refused ones not
+/// counted: (department, region, count).
+pub async fn complaints_per_department(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT department, region, COUNT(*) AS n FROM complaints \
+         WHERE received_at >= $1 AND received_at < $2 AND state <> 'refused' GROUP BY department, region",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("department")?,
+                r.try_get("region")?,
+                r.try_get("n")?,
+            ))
         })
         .collect()
 }

@@ -221,6 +221,14 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "signal_escalate" => ("督办", "Escalate"),
         "signal_revoke" => ("撤销", "Revoke"),
         "submit" => ("提交", "Submit"),
+        "evaluation" => ("部门季度评价", "Departments' quarterly grades"),
+        "evaluation_intro" => (
+            "按本季度办结按时率、群众评价、预警、黄牌、红牌和投诉，依现行监察规则的评价公式计算，分为优秀、良好、合格、不合格四档。",
+            "From this quarter's on-time rate, applicants' ratings, warnings, yellow and red cards and complaints, by the formula of the rules in force: excellent, good, pass or fail.",
+        ),
+        "grade" => ("等级", "Grade"),
+        "score" => ("得分", "Score"),
+        "complaints" => ("投诉", "Complaints"),
         "stats_intro" => (
             "按部门和区县统计的受理、办结、按时办结、网上受理率、平均办理天数和群众评价。",
             "Cases accepted, done, done on time, the online share, the average days and applicants' ratings, by department and district.",

@@ -67,6 +67,7 @@ impl Grade {
 /// satisfaction`, less the deductions per signal and complaint, kept within
 /// 0 and 100; the grade follows from the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct GradeFormula {
     pub on_time_weight: f64,
     pub satisfaction_weight: f64,
@@ -183,6 +184,14 @@ impl Quarter {
     /// Its first day.
     pub fn first_day(self) -> jiff::civil::Date {
         jiff::civil::date(self.year, (self.q - 1) * 3 + 1, 1)
+    }
+
+    /// From the moment it begins to the moment the next begins, in Hangzhou.
+    pub fn span(self) -> (jiff::Timestamp, jiff::Timestamp) {
+        (
+            crate::clock::start_of_local_day(self.first_day()),
+            crate::clock::start_of_local_day(self.end()),
+        )
     }
 
     /// The first day of the next quarter.

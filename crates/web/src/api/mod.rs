@@ -105,6 +105,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervision::command))
         .routes(routes!(supervision::rules, supervision::set_rules))
         .routes(routes!(supervision::board))
+        .routes(routes!(supervision::evaluation))
+        .routes(routes!(
+            supervision::file_complaint,
+            supervision::complaints
+        ))
+        .routes(routes!(supervision::complaint_command))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
         .split_for_parts();

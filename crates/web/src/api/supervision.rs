@@ -5,9 +5,11 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::OrgDirectory;
-use sunshine_domain::clock::{from_micros, local_display, start_of_local_day, to_micros};
+use sunshine_domain::clock::{from_micros, local_display, to_micros};
 use sunshine_domain::refusal::Refusal;
-use sunshine_domain::supervision::{Level, Quarter, RuleSet, SignalCommand};
+use sunshine_domain::supervision::{
+    ComplaintCommand, Grade, Level, Quarter, QuarterFigures, RuleCode, RuleSet, SignalCommand,
+};
 use sunshine_store::supervision::{SignalFilter, SignalRow};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,6 +34,8 @@ pub struct SignalView {
     pub step: Option<i64>,
     /// The yellow card this red card follows up.
     pub follows_up: Option<i64>,
+    /// The complaint this signal was raised on.
+    pub complaint: Option<i64>,
     pub rules_version: i64,
     pub department: String,
     pub department_name: String,
@@ -60,7 +64,8 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         level: s.level.as_str().to_string(),
         level_name: s.level.name().get(code).to_string(),
         step: (s.step >= 0).then_some(s.step),
-        follows_up: (s.cause > 0).then_some(s.cause),
+        follows_up: (s.rule == RuleCode::YellowUnrectified).then_some(s.cause),
+        complaint: (s.rule == RuleCode::ComplaintUpheld).then_some(s.cause),
         rules_version: s.rules_version,
         department_name: orgs.name(&s.department, code),
         department: s.department,
@@ -264,6 +269,81 @@ pub struct SupervisionBoard {
     pub departments: Vec<DepartmentLine>,
 }
 
+/// A department's grade for a quarter, with the figures behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationLine {
+    pub department: String,
+    pub department_name: String,
+    pub region: String,
+    pub region_name: String,
+    pub figures: QuarterFigures,
+    /// The share of completed cases done on time, 0 to 1.
+    pub on_time_rate: f64,
+    /// 0 to 100, by the formula of the rules in force.
+    pub score: f64,
+    pub grade: Grade,
+    /// 优秀, 良好, 合格, 不合格 (or in English).
+    pub grade_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationView {
+    pub quarter: String,
+    pub departments: Vec<EvaluationLine>,
+}
+
+/// Departments' grades for a quarter (优秀, 良好, 合格, 不合格) with the
+/// figures behind each: public, and with no case or person in it.
+#[utoipa::path(get, path = "/api/v1/supervision/evaluation", tag = "supervision", params(BoardQuery),
+    responses((status = 200, body = EvaluationView), (status = 422, body = ErrorBody)))]
+pub async fn evaluation(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiQuery(q): ApiQuery<BoardQuery>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let quarter =
+        quarter_of(&s, q.quarter.as_deref()).map_err(|r| ApiError::from_refusal(&r, lang))?;
+    Ok(Json(evaluation_of(&s, quarter, lang).await?))
+}
+
+/// The quarter asked for, or the current one.
+pub fn quarter_of(s: &AppState, asked: Option<&str>) -> Result<Quarter, Refusal> {
+    match asked.filter(|q| !q.is_empty()) {
+        Some(text) => Quarter::parse(text),
+        None => Ok(Quarter::of(s.app.clock.today())),
+    }
+}
+
+pub async fn evaluation_of(
+    s: &AppState,
+    quarter: Quarter,
+    lang: Lang,
+) -> Result<EvaluationView, ApiError> {
+    let rows = s
+        .app
+        .evaluate_quarter(quarter)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let orgs = s.app.orgs();
+    Ok(EvaluationView {
+        quarter: quarter.to_string(),
+        departments: rows
+            .into_iter()
+            .map(|e| EvaluationLine {
+                department_name: orgs.name(&e.department, lang.code()),
+                region_name: orgs.name(&e.region, lang.code()),
+                on_time_rate: e.figures.on_time_rate(),
+                grade_name: e.grade.name().get(lang.code()).to_string(),
+                department: e.department,
+                region: e.region,
+                figures: e.figures,
+                score: (e.score * 10.0).round() / 10.0,
+                grade: e.grade,
+            })
+            .collect(),
+    })
+}
+
 /// The public supervision board: warnings and cards issued and rectified
 /// per department in a quarter. No case and no person appears on it.
 #[utoipa::path(get, path = "/api/v1/supervision/board", tag = "supervision", params(BoardQuery),
@@ -273,10 +353,8 @@ pub async fn board(
     lang: Lang,
     ApiQuery(q): ApiQuery<BoardQuery>,
 ) -> Result<Json<SupervisionBoard>, ApiError> {
-    let quarter = match q.quarter.as_deref().filter(|q| !q.is_empty()) {
-        Some(text) => Quarter::parse(text).map_err(|r| ApiError::from_refusal(&r, lang))?,
-        None => Quarter::of(s.app.clock.today()),
-    };
+    let quarter =
+        quarter_of(&s, q.quarter.as_deref()).map_err(|r| ApiError::from_refusal(&r, lang))?;
     Ok(Json(board_of(&s, quarter, lang).await?))
 }
 
@@ -286,11 +364,10 @@ pub async fn board_of(
     quarter: Quarter,
     lang: Lang,
 ) -> Result<SupervisionBoard, ApiError> {
-    let from = to_micros(start_of_local_day(quarter.first_day()));
-    let to = to_micros(start_of_local_day(quarter.end()));
+    let (from, to) = quarter.span();
     let rows = s
         .app
-        .supervision_board(from, to)
+        .supervision_board(to_micros(from), to_micros(to))
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     let orgs = s.app.orgs();
@@ -311,4 +388,144 @@ pub async fn board_of(
             })
             .collect(),
     })
+}
+
+/// A complaint as its complainant and the supervisors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintView {
+    pub id: i64,
+    pub case_number: Option<String>,
+    pub department: String,
+    pub department_name: String,
+    pub text: String,
+    /// `received`, `investigating`, `refused`, `answered`.
+    pub state: String,
+    pub received_at: String,
+    /// The last day to accept or refuse it.
+    pub accept_due: String,
+    /// Past its deadline and still not accepted or refused.
+    pub overdue: bool,
+    pub reason: Option<String>,
+    pub answer: Option<String>,
+    /// The signal it raised.
+    pub signal_id: Option<i64>,
+}
+
+fn complaint_view(
+    c: sunshine_store::supervision::ComplaintRow,
+    s: &AppState,
+    lang: Lang,
+) -> ComplaintView {
+    let today = s.app.clock.today().to_string();
+    ComplaintView {
+        department_name: s.app.orgs().name(&c.department, lang.code()),
+        overdue: c.state == sunshine_domain::supervision::ComplaintState::Received
+            && today > c.accept_due,
+        state: c.state.as_str().to_string(),
+        received_at: from_micros(c.received_at).to_string(),
+        id: c.id,
+        case_number: c.case_number,
+        department: c.department,
+        text: c.text,
+        accept_due: c.accept_due,
+        reason: c.reason,
+        answer: c.answer,
+        signal_id: c.signal_id,
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewComplaintRequest {
+    /// One of your own cases…
+    pub case_number: Option<String>,
+    /// …or a department (organisation code).
+    pub department: Option<String>,
+    pub text: String,
+}
+
+/// File a complaint (网上监督) about one of your cases or a department.
+#[utoipa::path(post, path = "/api/v1/supervision/complaints", tag = "supervision", request_body = NewComplaintRequest, security(("bearer" = [])),
+    responses((status = 201, body = ComplaintView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn file_complaint(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(r): ApiJson<NewComplaintRequest>,
+) -> Result<(axum::http::StatusCode, Json<ComplaintView>), ApiError> {
+    let new = sunshine_app::supervision::NewComplaint {
+        case_number: r.case_number,
+        department: r.department,
+        text: r.text,
+    };
+    let c = s
+        .app
+        .file_complaint(&actor, new)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(complaint_view(c, &s, lang)),
+    ))
+}
+
+/// Complaints: a complainant's own, or those of a supervisor's area, open first by deadline.
+#[utoipa::path(get, path = "/api/v1/supervision/complaints", tag = "supervision", security(("bearer" = [])),
+    responses((status = 200, body = [ComplaintView]), (status = 403, body = ErrorBody)))]
+pub async fn complaints(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ComplaintView>>, ApiError> {
+    let rows = s
+        .app
+        .complaints(&actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|c| complaint_view(c, &s, lang))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ComplaintCommandRequest {
+    /// `accept`, `refuse` (with `text`, the reason) or `answer` (with `text`).
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    /// Raise a signal on the case complained about (an upheld complaint).
+    #[serde(default)]
+    pub raise_signal: bool,
+}
+
+/// A supervisor accepts, refuses or answers a complaint, and may raise a signal on its case.
+#[utoipa::path(post, path = "/api/v1/supervision/complaints/{id}/commands", tag = "supervision", params(("id" = i64, Path)), request_body = ComplaintCommandRequest, security(("bearer" = [])),
+    responses((status = 200, body = ComplaintView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complaint_command(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(r): ApiJson<ComplaintCommandRequest>,
+) -> Result<Json<ComplaintView>, ApiError> {
+    let command = match r.command.as_str() {
+        "accept" => ComplaintCommand::Accept,
+        "refuse" => ComplaintCommand::Refuse { reason: r.text },
+        "answer" => ComplaintCommand::Answer { text: r.text },
+        _ => {
+            let refusal = Refusal::field(
+                "command",
+                "操作应为 accept、refuse 或 answer",
+                "The command is accept, refuse or answer",
+            );
+            return Err(ApiError::from_refusal(&refusal, lang));
+        }
+    };
+    let c = s
+        .app
+        .complaint_command(&actor, id, command, r.raise_signal)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(complaint_view(c, &s, lang)))
 }

@@ -6,11 +6,13 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sunshine_domain::supervision::Quarter;
 use sunshine_store::supervision::SignalFilter;
 
 use super::{bad_token, error_page, render, Chrome};
-use crate::api::supervision::{board_of, parse_command, signal_view, DepartmentLine, SignalView};
+use crate::api::supervision::{
+    board_of, evaluation_of, parse_command, quarter_of, signal_view, DepartmentLine,
+    EvaluationLine, SignalView,
+};
 use crate::auth::{csrf_ok, MaybeSession, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
@@ -21,6 +23,7 @@ struct BoardPage {
     c: Chrome,
     quarter: String,
     lines: Vec<DepartmentLine>,
+    grades: Vec<EvaluationLine>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,20 +39,21 @@ pub async fn board(
     Query(f): Query<BoardForm>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/supervision");
-    let quarter = match f.quarter.as_deref().filter(|q| !q.is_empty()) {
-        Some(q) => match Quarter::parse(q) {
-            Ok(q) => q,
-            Err(r) => return error_page(c, r.into()),
-        },
-        None => Quarter::of(s.app.clock.today()),
+    let quarter = match quarter_of(&s, f.quarter.as_deref()) {
+        Ok(q) => q,
+        Err(r) => return error_page(c, r.into()),
     };
-    match board_of(&s, quarter, lang).await {
-        Ok(b) => render(&BoardPage {
+    match (
+        board_of(&s, quarter, lang).await,
+        evaluation_of(&s, quarter, lang).await,
+    ) {
+        (Ok(b), Ok(e)) => render(&BoardPage {
             c,
             quarter: b.quarter,
             lines: b.departments,
+            grades: e.departments,
         }),
-        Err(_) => error_page(
+        _ => error_page(
             c,
             anyhow::anyhow!("the supervision board could not be read").into(),
         ),

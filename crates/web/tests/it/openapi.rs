@@ -65,6 +65,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/supervision/rules"),
     ("put", "/api/v1/supervision/rules"),
     ("get", "/api/v1/supervision/board"),
+    ("get", "/api/v1/supervision/evaluation"),
+    ("post", "/api/v1/supervision/complaints"),
+    ("get", "/api/v1/supervision/complaints"),
+    ("post", "/api/v1/supervision/complaints/{id}/commands"),
 ];
 
 #[tokio::test]
