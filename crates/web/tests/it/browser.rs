@@ -9,7 +9,11 @@ use sunshine_testkit::shared_demo;
 use crate::support::unique;
 
 async fn sign_in(b: &Browser, login: &str) -> anyhow::Result<()> {
-    b.goto(&shared_demo().url("/login")).await?;
+    sign_in_at(b, &shared_demo().base, login).await
+}
+
+async fn sign_in_at(b: &Browser, base: &str, login: &str) -> anyhow::Result<()> {
+    b.goto(&format!("{base}/login")).await?;
     b.fill("#login", login).await?;
     b.fill("#password", sunshine_app::demo::DEMO_PASSWORD)
         .await?;
@@ -300,5 +304,120 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     b.screenshot(&shots().join("hall-board.png")).await?;
     b.close().await?;
     let _ = std::fs::remove_file(&scan);
+    Ok(())
+}
+
+/// Supervision in a real browser, on a platform of its own whose simulated
+/// clock the test moves: a supervisor sees a red card appear once a case's
+/// legal deadline has passed, the unit reports its rectification through the
+/// workbench form, the supervisor closes the card, and the public
+/// supervision board counts it as rectified.
+#[tokio::test]
+async fn a_supervisor_sees_a_red_card_appear_and_the_units_rectification_reaches_the_public_board(
+) -> anyhow::Result<()> {
+    use crate::support::Api;
+    let t = sunshine_testkit::TestApp::demo().await?;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let (item_id, guide) = crate::hall_api::first_city_item(&t.base).await;
+    let number = crate::hall_api::accepted_counter_case(&clerk, item_id, &guide).await;
+    let (_, claimed) =
+        crate::hall_api::act(&clerk, &number, serde_json::json!({"command": "claim"})).await;
+    let legal: jiff::civil::Date = claimed["legal_due"].as_str().unwrap_or_default().parse()?;
+    let department = claimed["department"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let red_row = format!("tr.level-red[data-case='{number}'][data-rule='time.legal_overdue']");
+
+    let b = Browser::start().await?;
+    sign_in_at(&b, &t.base, "supervisor").await?;
+    b.goto(&t.url("/staff/signals")).await?;
+    assert!(
+        b.client.find(Locator::Css(&red_row)).await.is_err(),
+        "no red card yet"
+    );
+
+    // The legal deadline passes; the serving process's own timer fires.
+    t.clock
+        .set(sunshine_domain::clock::end_of_local_day(legal) + jiff::SignedDuration::from_hours(2));
+    // Sessions age with the platform's clock: sign in again after the jump.
+    sign_in_at(&b, &t.base, "supervisor").await?;
+    let mut seen = false;
+    for _ in 0..40 {
+        b.goto(&t.url("/staff/signals")).await?;
+        if b.client.find(Locator::Css(&red_row)).await.is_ok() {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(seen, "the red card appeared in the workbench");
+    b.screenshot(&shots().join("supervision-red-card.png"))
+        .await?;
+    let id = b
+        .client
+        .find(Locator::Css(&red_row))
+        .await?
+        .attr("id")
+        .await?
+        .unwrap_or_default()
+        .trim_start_matches("signal-")
+        .to_string();
+    let rectified = |html: String| -> i64 {
+        let marker = format!("data-department=\"{department}\"");
+        html.split(&marker)
+            .nth(1)
+            .and_then(|row| row.split("class=\"num rectified\">").nth(1))
+            .and_then(|cell| cell.split('<').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let before = rectified(reqwest::get(t.url("/supervision")).await?.text().await?);
+    sign_out(&b).await?;
+
+    // The unit answers through the form.
+    sign_in_at(&b, &t.base, "clerk").await?;
+    b.goto(&t.url("/staff/signals")).await?;
+    b.fill(
+        &format!("#signal-{id} input[name='text']"),
+        "已约谈承办人，案件于当日办结",
+    )
+    .await?;
+    b.set(&format!("#signal-{id} select[name='command']"), "respond")
+        .await?;
+    b.click(&format!("#signal-{id} button")).await?;
+    b.wait_for(&format!("#signal-{id}[data-state='responded']"))
+        .await?;
+    sign_out(&b).await?;
+
+    // The supervisor closes it; the public board counts it as rectified.
+    sign_in_at(&b, &t.base, "supervisor").await?;
+    b.goto(&t.url("/staff/signals")).await?;
+    b.fill(
+        &format!("#signal-{id} input[name='text']"),
+        "整改到位，予以办结",
+    )
+    .await?;
+    b.set(&format!("#signal-{id} select[name='command']"), "close")
+        .await?;
+    b.click(&format!("#signal-{id} button")).await?;
+    b.goto(&t.url("/staff/signals?show=all")).await?;
+    b.wait_for(&format!("#signal-{id}[data-state='closed']"))
+        .await?;
+    b.goto(&t.url("/supervision")).await?;
+    b.wait_for("#supervision-board").await?;
+    b.screenshot(&shots().join("supervision-board.png")).await?;
+    let after = rectified(b.client.source().await?);
+    assert_eq!(
+        after,
+        before + 1,
+        "the public board counts the rectified card"
+    );
+    assert!(
+        !b.page_text().await?.contains(&number),
+        "no case on the public board"
+    );
+    b.close().await?;
+    t.stop().await;
     Ok(())
 }
