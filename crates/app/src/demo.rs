@@ -16,6 +16,7 @@ use crate::identity::NewStaff;
 use crate::{App, Result};
 
 mod cases;
+mod supervision;
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
 const ITEMS: &str = include_str!("../../../data/demo/items.json");
@@ -141,6 +142,9 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     let past = app.with_clock(Arc::new(clock.clone()));
     populate(&past, orgs, items).await?;
     let n = cases::load(&past, &clock, end, cases).await?;
+    if n > 0 {
+        supervision::load(&past, &clock, end).await?;
+    }
     app.reload_orgs().await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))

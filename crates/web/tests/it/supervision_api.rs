@@ -586,3 +586,47 @@ async fn complaints_are_answered_in_time_raise_signals_and_count_in_the_grades()
     );
     t.stop().await;
 }
+
+/// The demo's boards are not empty: signals in every state and level, the
+/// public board and the grades, complaints for the supervisor.
+#[tokio::test]
+async fn the_demo_has_signals_in_every_state() {
+    let base = &sunshine_testkit::shared_demo().base;
+    let supervisor = Api::as_user(base, "supervisor").await;
+    let (status, list) = supervisor
+        .get("/api/v1/supervision/signals?open=false&limit=1000")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = list.as_array().expect("list");
+    let states: std::collections::BTreeSet<&str> =
+        list.iter().filter_map(|s| s["state"].as_str()).collect();
+    for s in [
+        "issued",
+        "notified",
+        "responded",
+        "escalated",
+        "closed",
+        "revoked",
+    ] {
+        assert!(states.contains(s), "no demo signal is {s}: {states:?}");
+    }
+    let levels: std::collections::BTreeSet<&str> =
+        list.iter().filter_map(|s| s["level"].as_str()).collect();
+    assert_eq!(levels.len(), 3, "{levels:?}");
+    let public = Api::new(base);
+    let (_, board) = public.get("/api/v1/supervision/board").await;
+    assert!(
+        !board["departments"].as_array().expect("lines").is_empty(),
+        "{board}"
+    );
+    let (_, grades) = public.get("/api/v1/supervision/evaluation").await;
+    assert!(
+        !grades["departments"].as_array().expect("lines").is_empty(),
+        "{grades}"
+    );
+    let (_, complaints) = supervisor.get("/api/v1/supervision/complaints").await;
+    assert!(
+        complaints.as_array().expect("list").len() >= 2,
+        "{complaints}"
+    );
+}
