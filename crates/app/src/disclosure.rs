@@ -246,6 +246,9 @@ impl App {
                 if let Err(e) = app.run_supervision_timers().await {
                     tracing::error!(error = %e, "supervision's timers could not fire");
                 }
+                if let Err(e) = app.notify_signals().await {
+                    tracing::error!(error = %e, "supervision's signals could not be delivered");
+                }
             }
         });
     }

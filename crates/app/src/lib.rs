@@ -80,6 +80,8 @@ pub struct App {
     live_closing: tokio::sync::watch::Sender<bool>,
     /// Library versions' specs, which never change once there.
     pub specs: specs::SpecCache,
+    /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
+    webhook: Arc<std::sync::OnceLock<String>>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -126,6 +128,7 @@ impl App {
             board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
             live_closing: tokio::sync::watch::channel(false).0,
             specs: specs::SpecCache::default(),
+            webhook: Arc::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -148,6 +151,7 @@ impl App {
             board_changes: self.board_changes.clone(),
             live_closing: self.live_closing.clone(),
             specs: self.specs.clone(),
+            webhook: self.webhook.clone(),
         }
     }
 

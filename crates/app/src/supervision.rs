@@ -171,6 +171,86 @@ impl App {
         }
     }
 
+    /// Post each new signal to `url` (a mail or SMS gateway takes it from
+    /// there) before it counts as notified. Set once, at start.
+    pub fn set_supervision_webhook(&self, url: String) -> Result<()> {
+        let parsed =
+            reqwest::Url::parse(&url).map_err(|e| anyhow::anyhow!("webhook {url}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(anyhow::anyhow!("webhook {url}: http or https only").into());
+        }
+        self.webhook
+            .set(url)
+            .map_err(|_| anyhow::anyhow!("the supervision webhook is set once").into())
+    }
+
+    /// Deliver new signals through the webhook, if one is set: each is
+    /// posted, and once the gateway takes it, it is notified (journaled). A
+    /// signal the gateway refuses stays issued and is tried again. Without a
+    /// webhook signals stay issued until a supervisor marks them notified or
+    /// the unit responds; the workbench shows every signal from the moment
+    /// it is issued. The number notified.
+    pub async fn notify_signals(&self) -> Result<usize> {
+        if self.webhook.get().is_none() {
+            return Ok(0);
+        }
+        let pending = {
+            let mut conn = self.db.read().await?;
+            store::undelivered(&mut conn, 100).await?
+        };
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| anyhow::anyhow!("http client: {e}"))?;
+        let Some(url) = self.webhook.get() else {
+            return Ok(0);
+        };
+        let orgs = self.orgs();
+        let mut notified = 0;
+        for s in pending {
+            let message = s.rule.message();
+            let body = json!({
+                "signal": s.id, "case": s.case_number, "rule": s.rule.as_str(), "level": s.level.as_str(),
+                "message": {"zh": message.zh, "en": message.en},
+                "department": s.department, "department_name": orgs.name(&s.department, "zh"),
+                "responsible": s.responsible, "due_at": from_micros(s.due_at).to_string(),
+            });
+            match client.post(url).json(&body).send().await {
+                Ok(r) if r.status().is_success() => {}
+                Ok(r) => {
+                    tracing::warn!(signal = s.id, status = %r.status(), "the webhook refused a signal; it will be tried again");
+                    return Ok(notified);
+                }
+                Err(e) => {
+                    tracing::warn!(signal = s.id, error = %e, "the webhook cannot be reached; it will be tried again");
+                    return Ok(notified);
+                }
+            }
+            let now = self.now_micros();
+            let id = s.id;
+            self.db
+                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                    Box::pin(async move {
+                        // Only once, even if two deliverers raced.
+                        let current = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
+                        if current.state != SignalState::Issued {
+                            return Ok(());
+                        }
+                        let next = rules::next_signal_state(current.state, &SignalCommand::Notify)?;
+                        store::set_signal_state(tx.conn(), id, next, None, now).await?;
+                        let payload = json!({"case": current.case_number, "rule": current.rule.as_str(), "state": next.as_str(), "channel": "webhook"});
+                        let mut e = entry(&system_actor(), format!("signal/{id}"), "supervision.signal_notified", payload);
+                        e.org = current.department.clone();
+                        tx.journal(now, e).await?;
+                        Ok(())
+                    })
+                })
+                .await?;
+            notified += 1;
+        }
+        Ok(notified)
+    }
+
     /// Signals the actor may see: a supervisor's area, or a unit's own.
     pub async fn signals(&self, actor: &Actor, mut filter: SignalFilter) -> Result<Vec<SignalRow>> {
         filter.departments = Some(self.signal_departments(actor)?);

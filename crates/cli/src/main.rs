@@ -51,6 +51,9 @@ struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "SUNSHINE_LOG_JSON", global = true)]
     log_json: bool,
+    /// Post each new supervision signal (JSON) to this URL, e.g. a mail or SMS gateway.
+    #[arg(long, env = "SUNSHINE_SUPERVISION_WEBHOOK", global = true)]
+    supervision_webhook: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -182,9 +185,14 @@ fn clock(cli: &Cli) -> anyhow::Result<Arc<dyn Clock>> {
 
 async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
     let db = open_db(cli).await?;
-    App::new(db, clock(cli)?, calendar(cli)?, key_encryption_key(cli)?)
+    let app = App::new(db, clock(cli)?, calendar(cli)?, key_encryption_key(cli)?)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(url) = &cli.supervision_webhook {
+        app.set_supervision_webhook(url.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(app)
 }
 
 /// The key that seals signing keys: from configuration, or for a store

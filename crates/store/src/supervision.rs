@@ -319,6 +319,17 @@ pub async fn set_signal_state(
     Ok(())
 }
 
+/// Signals still waiting to be delivered, oldest first.
+pub async fn undelivered(conn: &mut AnyConnection, limit: i64) -> Result<Vec<SignalRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals WHERE state = 'issued' ORDER BY id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(signal_row).collect()
+}
+
 /// What to list: signals of these departments (none: every department),
 /// optionally only open ones, or of one case.
 #[derive(Debug, Clone, Default)]

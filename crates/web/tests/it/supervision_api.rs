@@ -216,6 +216,54 @@ async fn deadlines_fire_in_order_and_a_card_is_followed_to_its_end() {
         ]
     );
 
+    // Delivery through a webhook (a mail or SMS gateway): refused at first,
+    // so the signals stay issued; then taken, and they are notified.
+    let takes = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let gateway = {
+        let (takes, got) = (takes.clone(), got.clone());
+        axum::Router::new().route(
+            "/sms",
+            axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+                let (takes, got) = (takes.clone(), got.clone());
+                async move {
+                    if takes.load(std::sync::atomic::Ordering::SeqCst) {
+                        got.lock().expect("lock").push(body);
+                        StatusCode::NO_CONTENT
+                    } else {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let gateway_url = format!("http://{}/sms", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, gateway).await });
+    assert!(t
+        .app
+        .set_supervision_webhook("ftp://example.org/x".into())
+        .is_err());
+    t.app.set_supervision_webhook(gateway_url).expect("webhook");
+    assert_eq!(t.app.notify_signals().await.expect("tried"), 0);
+    let issued = signals_of(&supervisor, &number, true).await;
+    assert!(issued.iter().any(|s| s["state"] == "issued"), "{issued:?}");
+    takes.store(true, std::sync::atomic::Ordering::SeqCst);
+    t.app.notify_signals().await.expect("delivered");
+    let now_open = signals_of(&supervisor, &number, true).await;
+    assert!(
+        now_open.iter().all(|s| s["state"] != "issued"),
+        "{now_open:?}"
+    );
+    let delivered = got.lock().expect("lock").clone();
+    let first = delivered.first().expect("the gateway got signals");
+    assert_eq!(first["case"], number.as_str());
+    assert!(first["message"]["zh"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+
     // After a restart, reading and firing again issues nothing twice.
     let count = signals_of(&supervisor, &number, false).await.len();
     t.restart().await.expect("restart");
