@@ -134,6 +134,24 @@ impl App {
         Ok(app)
     }
 
+    /// Move the platform's simulated clock forward (a root administrator, for
+    /// demonstrations and tests); the system clock is refused, and so is a
+    /// moment in the past. Where the clock now stands.
+    pub fn move_clock(&self, actor: &Actor, to: jiff::Timestamp) -> Result<jiff::Timestamp> {
+        self.authorize(actor, &Action::ReadJournal)?;
+        if to < self.clock.now() {
+            return Err(Refusal::field("to", "时间不能倒退", "Time does not run back").into());
+        }
+        self.clock.move_to(to).ok_or_else(|| {
+            Refusal::conflict(
+                "system_clock",
+                "平台使用系统时钟，不能调整",
+                "The platform runs on the system clock, which cannot be moved",
+            )
+            .into()
+        })
+    }
+
     /// Now, as stored: microseconds since the epoch.
     pub fn now_micros(&self) -> i64 {
         to_micros(self.clock.now())

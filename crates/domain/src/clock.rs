@@ -14,6 +14,12 @@ pub trait Clock: Send + Sync + 'static {
     fn today(&self) -> Date {
         local_date(self.now())
     }
+
+    /// Move a simulated clock forward to `to` and say where it stands; the
+    /// system clock cannot be moved (`None`).
+    fn move_to(&self, _to: Timestamp) -> Option<Timestamp> {
+        None
+    }
 }
 
 /// Times are stored in UTC and shown in China Standard Time.
@@ -94,6 +100,11 @@ impl SimulatedClock {
 impl Clock for SimulatedClock {
     fn now(&self) -> Timestamp {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn move_to(&self, to: Timestamp) -> Option<Timestamp> {
+        self.set(to);
+        Some(self.now())
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod catalog;
+pub mod clock;
 pub mod disclosure;
 pub mod hall;
 pub mod identity;
@@ -32,6 +33,7 @@ use crate::AppState;
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)"),
+        (name = "platform", description = "The platform's clock (a simulated one can be moved forward for demonstrations and tests)"),
         (name = "supervision", description = "Electronic supervision (电子监察): signals, their rectification, the rules, the public board")
     )
 )]
@@ -111,6 +113,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             supervision::complaints
         ))
         .routes(routes!(supervision::complaint_command))
+        .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
         .split_for_parts();

@@ -65,6 +65,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/supervision/rules"),
     ("put", "/api/v1/supervision/rules"),
     ("get", "/api/v1/supervision/board"),
+    ("get", "/api/v1/clock"),
+    ("post", "/api/v1/clock"),
     ("get", "/api/v1/supervision/evaluation"),
     ("post", "/api/v1/supervision/complaints"),
     ("get", "/api/v1/supervision/complaints"),

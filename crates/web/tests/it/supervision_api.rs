@@ -332,6 +332,26 @@ async fn process_faults_rules_permissions_and_the_public_board() {
         "{timers:?}"
     );
 
+    // The clock: a root administrator moves a simulated one forward, never back.
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (_, now) = Api::new(&t.base).get("/api/v1/clock").await;
+    let now = now["now"].as_str().expect("now").to_string();
+    assert_eq!(
+        clerk
+            .post("/api/v1/clock", json!({"to": "2027-01-01T00:00:00Z"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = admin
+        .post("/api/v1/clock", json!({"to": "2020-01-01T00:00:00Z"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = admin.post("/api/v1/clock", json!({"to": "tomorrow"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = admin.post("/api/v1/clock", json!({"to": now})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // Who may see what.
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     assert_eq!(
