@@ -69,6 +69,9 @@ enum Command {
     Demo {
         #[arg(long, env = "SUNSHINE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// How many cases of history to write when the demo is first loaded.
+        #[arg(long, default_value_t = sunshine_app::demo::DEMO_CASES)]
+        cases: usize,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -233,10 +236,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
             sunshine_web::serve(app, listener).await?;
         }
-        Command::Demo { listen: addr } => {
+        Command::Demo {
+            listen: addr,
+            cases,
+        } => {
             let app = open_app(&cli).await?;
             let listener = listen(addr).await?;
-            let (loaded, logins) = sunshine_app::demo::load(&app)
+            let (loaded, logins) = sunshine_app::demo::load_with(&app, *cases)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
             app.spawn_workers();

@@ -33,7 +33,8 @@ fn start(data: &std::path::Path, port: u16) -> Child {
 }
 
 async fn wait_healthy(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Loading the demo in a debug build takes a while.
+    let deadline = Instant::now() + Duration::from_secs(240);
     while Instant::now() < deadline {
         if reqwest::get(format!("{base}/healthz"))
             .await
@@ -175,4 +176,231 @@ fn the_benchmarks_run_and_check_their_results() {
             );
         }
     }
+}
+
+/// A process on a simulated clock: `serve`, or `demo` (with its options) to load the demo first.
+fn start_simulated(data: &std::path::Path, port: u16, command: &[&str]) -> Child {
+    Command::new(BIN)
+        .args([
+            "--data",
+            &data.display().to_string(),
+            "--clock",
+            "simulated",
+            "--allow-simulated-clock",
+        ])
+        .args(command)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the sunshine binary starts")
+}
+
+async fn token(base: &str, login: &str) -> String {
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(
+            &serde_json::json!({"login": login, "password": "sunshine-demo", "name": "crash test"}),
+        )
+        .send()
+        .await
+        .expect("sign-in")
+        .json()
+        .await
+        .expect("a token");
+    body["token"].as_str().expect("token").to_string()
+}
+
+/// Move the serving process's simulated clock to `to`.
+async fn move_clock(base: &str, to: &str) {
+    let admin = token(base, "admin").await;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/clock"))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({"to": to}))
+        .send()
+        .await
+        .expect("move the clock");
+    assert!(r.status().is_success(), "moving the clock: {}", r.status());
+}
+
+/// What supervision has issued, as the public board of `quarter` counts it,
+/// once it has stopped changing; and the number of `signal_issued` entries
+/// in the journal.
+async fn settled_signals(base: &str, quarter: &str) -> (String, usize) {
+    let (mut last, mut same) = (String::new(), 0);
+    for _ in 0..180 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let board = reqwest::get(format!("{base}/api/v1/supervision/board?quarter={quarter}"))
+            .await
+            .expect("board")
+            .text()
+            .await
+            .expect("text");
+        same = if board == last { same + 1 } else { 0 };
+        last = board;
+        if same == 2 {
+            break;
+        }
+    }
+    (last, issued_count(base).await)
+}
+
+/// The number of `supervision.signal_issued` entries in the journal.
+async fn issued_count(base: &str) -> usize {
+    let admin = token(base, "admin").await;
+    let (mut after, mut issued) = (0i64, 0usize);
+    loop {
+        let page: serde_json::Value = reqwest::Client::new()
+            .get(format!("{base}/api/v1/journal?after={after}&limit=1000"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("journal")
+            .json()
+            .await
+            .expect("entries");
+        let entries = page["entries"]
+            .as_array()
+            .or(page.as_array())
+            .cloned()
+            .unwrap_or_default();
+        if entries.is_empty() {
+            break;
+        }
+        issued += entries
+            .iter()
+            .filter(|e| e["event_type"] == "supervision.signal_issued")
+            .count();
+        after = entries.last().and_then(|e| e["seq"].as_i64()).expect("seq");
+    }
+    issued
+}
+
+/// A copy of a stopped store's files.
+fn copy_store(from: &std::path::Path, to: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).expect("a data dir");
+    for f in std::fs::read_dir(from).expect("data") {
+        let f = f.expect("file").path();
+        std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+    }
+}
+
+/// Serve `data` on a simulated clock; the process and its base URL.
+async fn serve_simulated(data: &std::path::Path) -> (Child, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = start_simulated(data, port, &["serve"]);
+    wait_healthy(&base).await;
+    (server, base)
+}
+
+fn stop(mut server: Child) {
+    server.kill().expect("SIGKILL");
+    let _ = server.wait();
+}
+
+/// Supervision's timer is killed in the middle of a run of deadlines: after
+/// a restart exactly the signals of a run that was never interrupted are
+/// there, each journaled once, and the chain holds. Each round starts from
+/// the same store and kills at a random moment, until two kills have fallen
+/// in the middle of the run (some of its signals committed, not all).
+#[tokio::test]
+async fn a_kill_in_a_run_of_deadlines_loses_no_signal_and_repeats_none() {
+    let root = std::env::temp_dir().join(format!("sunshine-deadlines-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let snapshot = root.join("snapshot");
+    // The demo with a long history: many open cases, on a simulated clock.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let demo = start_simulated(&snapshot, port, &["demo", "--cases", "1200"]);
+    wait_healthy(&base).await;
+    stop(demo);
+    // Sixty days on, at noon in Hangzhou: a run of deadlines falls due at once.
+    let hangzhou = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+    let day = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 60))
+        .expect("in range")
+        .to_zoned(hangzhou.clone())
+        .date();
+    let to = day
+        .at(12, 0, 0, 0)
+        .to_zoned(hangzhou)
+        .expect("a moment")
+        .timestamp()
+        .to_string();
+    let quarter = format!("{}Q{}", day.year(), (day.month() - 1) / 3 + 1);
+
+    // Uninterrupted.
+    let reference = root.join("reference");
+    copy_store(&snapshot, &reference);
+    let (server, base) = serve_simulated(&reference).await;
+    let before = settled_signals(&base, &quarter).await.1;
+    move_clock(&base, &to).await;
+    let (expected, expected_issued) = settled_signals(&base, &quarter).await;
+    stop(server);
+    assert!(expected.contains("red_cards"), "{expected}");
+    assert!(
+        expected_issued > before + 10,
+        "a run of deadlines fell due: {before} then {expected_issued}"
+    );
+    eprintln!(
+        "uninterrupted: the move fired {} signals",
+        expected_issued - before
+    );
+
+    let (mut mid_run, mut rounds) = (0, 0);
+    while mid_run < 2 && rounds < 12 {
+        let crashed = root.join(format!("crashed-{rounds}"));
+        copy_store(&snapshot, &crashed);
+        let (server, base) = serve_simulated(&crashed).await;
+        move_clock(&base, &to).await;
+        let wait = rand::random::<u64>() % 1200;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        stop(server);
+        // Restarted, its clock stands before the run again: what is there is what the kill left.
+        let (server, base) = serve_simulated(&crashed).await;
+        let committed = issued_count(&base).await;
+        if committed > before && committed < expected_issued {
+            mid_run += 1;
+        }
+        move_clock(&base, &to).await;
+        let (got, got_issued) = settled_signals(&base, &quarter).await;
+        stop(server);
+        eprintln!(
+            "round {rounds}: killed {wait} ms after the clock moved, {} of the run committed",
+            committed - before
+        );
+        assert_eq!(
+            got, expected,
+            "round {rounds}: the same signals per department and level"
+        );
+        assert_eq!(
+            got_issued, expected_issued,
+            "round {rounds}: each signal journaled once"
+        );
+        let verify = Command::new(BIN)
+            .args([
+                "--data",
+                &crashed.display().to_string(),
+                "journal",
+                "verify",
+            ])
+            .output()
+            .expect("journal verify");
+        assert!(
+            verify.status.success(),
+            "journal verify: {}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
+        let _ = std::fs::remove_dir_all(&crashed);
+        rounds += 1;
+    }
+    assert!(
+        mid_run >= 1,
+        "no kill fell in the middle of the run in {rounds} rounds"
+    );
+    let _ = std::fs::remove_dir_all(&root);
 }
