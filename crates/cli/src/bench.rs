@@ -43,12 +43,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         clients: usize,
     },
+    /// Supervision's timer: open cases whose deadlines spread over a year in
+    /// the due-time index; the cost of a tick with nothing due and with a
+    /// day's deadlines due, the lag from a deadline to its signal on the
+    /// system clock, and the time to grade a quarter.
+    Supervision {
+        /// Open cases (four deadlines each) in the index.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+    },
 }
 
 pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Catalog { items, clients } => catalog(cli, *items, *clients).await,
         BenchCommand::Hall { cases, clients } => hall(cli, *cases, *clients).await,
+        BenchCommand::Supervision { cases } => supervision(cli, *cases).await,
     }
 }
 
@@ -429,5 +439,176 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     }
     println!("delivered:          {delivered}");
     println!("journal:            {verified:?}");
+    p.finish().await
+}
+
+/// Put `count` open cases, numbered from `first`, into supervision's index:
+/// their promised deadline at `due(i)` and, when `all`, also the step's and
+/// the warning before it and the legal deadline after. Written 5,000 cases
+/// to a transaction.
+async fn watch_cases(
+    app: &App,
+    first: usize,
+    count: usize,
+    all: bool,
+    due: impl Fn(usize) -> i64,
+) -> anyhow::Result<()> {
+    use sunshine_domain::supervision::{CaseTrace, RuleCode};
+    use sunshine_store::supervision::{self as store, TimerRow, WatchedCase};
+    const DAY: i64 = 86_400_000_000;
+    for chunk in (first..first + count).collect::<Vec<_>>().chunks(5_000) {
+        let rows: Vec<(usize, i64)> = chunk.iter().map(|i| (*i, due(*i))).collect();
+        app.db
+            .write(move |tx: &mut sunshine_store::WriteTx| -> futures_util::future::BoxFuture<'_, sunshine_app::Result<()>> {
+                Box::pin(async move {
+                    for (i, promised) in rows {
+                        let number = format!("2026-330100-{i:07}");
+                        let watched = WatchedCase {
+                            number: number.clone(),
+                            department: DEPARTMENT.into(),
+                            region: "330100".into(),
+                            version_id: 0,
+                            responsible: Some("bench.clerk".into()),
+                            last_seq: 0,
+                            trace: CaseTrace { accepted: true, furthest_step: Some(0), ..CaseTrace::default() },
+                        };
+                        store::save_watched_case(tx.conn(), &watched).await?;
+                        let deadlines = [
+                            (RuleCode::PromisedOverdue, -1, promised),
+                            (RuleCode::StepOverdue, 0, promised - 2 * DAY),
+                            (RuleCode::DueSoon, -1, promised - DAY),
+                            (RuleCode::LegalOverdue, -1, promised + 10 * DAY),
+                        ];
+                        for (rule, step, at) in deadlines.into_iter().take(if all { 4 } else { 1 }) {
+                            let t = TimerRow { id: 0, due_at: at, case_number: number.clone(), rule, step, cause: 0, rules_version: 0 };
+                            store::insert_timer(tx.conn(), &t).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .await
+            .map_err(app_err)?;
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}
+
+async fn supervision(cli: &Cli, cases: usize) -> anyhow::Result<()> {
+    use sunshine_domain::clock::{to_micros, SimulatedClock};
+    const DAY: i64 = 86_400_000_000;
+    let p = Platform::new(cli, &STAFF).await?;
+    let start = jiff::Timestamp::now();
+    let sim = SimulatedClock::new(start);
+    let simulated = App::new(
+        p.app.db.clone(),
+        Arc::new(sim.clone()),
+        sunshine_domain::calendar::Calendar::shipped(),
+        sunshine_app::keys::Kek::random(),
+    )
+    .await
+    .map_err(app_err)?;
+    // Promised deadlines spread evenly over the coming year, the first a few days out.
+    let t0 = to_micros(start);
+    let spread = 365 * DAY;
+    let loaded = Instant::now();
+    watch_cases(&simulated, 0, cases, true, |i| {
+        t0 + 3 * DAY + (i as i64 * spread) / cases.max(1) as i64
+    })
+    .await?;
+    let loading = loaded.elapsed();
+
+    // A tick with nothing due: what an idle tick costs with the index full.
+    let idle_runs = 200;
+    let idle = Instant::now();
+    for _ in 0..idle_runs {
+        let fired = simulated.run_supervision_timers().await.map_err(app_err)?;
+        anyhow::ensure!(fired == 0, "nothing should be due yet");
+    }
+    let idle = idle.elapsed() / idle_runs;
+
+    // A day at a time, for a week: every deadline of the day fires.
+    let mut days = vec![];
+    for _ in 0..7 {
+        sim.advance(jiff::SignedDuration::from_hours(24));
+        let t = Instant::now();
+        let fired = simulated.run_supervision_timers().await.map_err(app_err)?;
+        days.push((fired, t.elapsed()));
+    }
+
+    // The lag on the system clock: cases whose promised deadlines fall over
+    // the next ten seconds, with the serving process's tick of 250 ms.
+    let lag_cases = 2_000;
+    let now = to_micros(p.app.clock.now());
+    watch_cases(&p.app, cases, lag_cases, false, |i| {
+        now + 500_000 + ((i - cases) as i64 * 10_000_000) / lag_cases as i64
+    })
+    .await?;
+    let ticking = {
+        let app = p.app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                let _ = app.run_supervision_timers().await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    ticking.abort();
+    let mut lags: Vec<i64> = {
+        let mut conn = p.app.db.read().await?;
+        sunshine_store::supervision::issue_lags(&mut conn, now)
+            .await?
+            .into_iter()
+            // Only the promised deadlines of these cases, over the ten seconds.
+            .filter(|(due, _)| (now..=now + 11_000_000).contains(due))
+            .map(|(due, issued)| issued - due)
+            .collect()
+    };
+    lags.sort();
+
+    // Grading the quarter over everything issued.
+    let graded = Instant::now();
+    let quarter = sunshine_domain::supervision::Quarter::of(simulated.clock.today());
+    let grades = simulated.evaluate_quarter(quarter).await.map_err(app_err)?;
+    let grading = graded.elapsed();
+
+    println!("backend:            {}", p.backend);
+    println!(
+        "open cases:         {cases} ({} deadlines in the index)",
+        cases * 4
+    );
+    println!("loading the index:  {:.1} s", loading.as_secs_f64());
+    println!(
+        "idle tick:          {:.0} µs (mean of {idle_runs})",
+        idle.as_secs_f64() * 1e6
+    );
+    for (n, (fired, took)) in days.iter().enumerate() {
+        println!(
+            "day {}:              {fired} signals in {:.3} s ({:.0}/s)",
+            n + 1,
+            took.as_secs_f64(),
+            *fired as f64 / took.as_secs_f64().max(1e-9)
+        );
+    }
+    println!(
+        "lag on the system clock: {} signals, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        lags.len(),
+        percentile(&lags, 0.5) as f64 / 1e3,
+        percentile(&lags, 0.99) as f64 / 1e3,
+        lags.last().copied().unwrap_or_default() as f64 / 1e3
+    );
+    println!(
+        "grading {quarter}:     {:.3} s ({} departments)",
+        grading.as_secs_f64(),
+        grades.len()
+    );
     p.finish().await
 }

@@ -631,3 +631,15 @@ pub async fn complaints_per_department(
         })
         .collect()
 }
+
+/// When each signal issued since `since` (µs) fell due and when it was
+/// issued: the lag of the timer.
+pub async fn issue_lags(conn: &mut AnyConnection, since: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query("SELECT due_at, issued_at FROM signals WHERE issued_at >= $1")
+        .bind(since)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("due_at")?, r.try_get("issued_at")?)))
+        .collect()
+}
