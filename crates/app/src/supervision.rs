@@ -252,10 +252,26 @@ impl App {
     }
 
     /// Signals the actor may see: a supervisor's area, or a unit's own.
+    /// Departments asked for in the filter narrow the actor's, never widen them.
     pub async fn signals(&self, actor: &Actor, mut filter: SignalFilter) -> Result<Vec<SignalRow>> {
-        filter.departments = Some(self.signal_departments(actor)?);
+        let allowed = self.signal_departments(actor)?;
+        filter.departments = Some(match filter.departments.take() {
+            Some(asked) => asked.into_iter().filter(|d| allowed.contains(d)).collect(),
+            None => allowed,
+        });
         let mut conn = self.db.read().await?;
         Ok(store::signals(&mut conn, &filter).await?)
+    }
+
+    /// Open signals the actor may see, counted by region, department and
+    /// level: the drill-down from the city to a district to a department.
+    pub async fn open_signal_counts(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String, Level, i64)>> {
+        let departments = self.signal_departments(actor)?;
+        let mut conn = self.db.read().await?;
+        Ok(store::open_counts(&mut conn, &departments).await?)
     }
 
     /// One signal, if the actor may see it.

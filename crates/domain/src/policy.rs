@@ -149,8 +149,14 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::ExtendCase { department } | Action::RevokeLicence { department } => {
             covers(Role::Approver, department)
         }
-        Action::ViewCases { department } | Action::RespondToSignal { department } => {
+        Action::RespondToSignal { department } => {
             covers(Role::CaseClerk, department) || covers(Role::Approver, department)
+        }
+        // Supervisors read the cases they watch, each read journaled like any staff read.
+        Action::ViewCases { department } => {
+            covers(Role::CaseClerk, department)
+                || covers(Role::Approver, department)
+                || covers(Role::Supervisor, department)
         }
         Action::Supervise { department } => covers(Role::Supervisor, department),
     };

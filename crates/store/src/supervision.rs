@@ -335,6 +335,8 @@ pub async fn undelivered(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Sig
 #[derive(Debug, Clone, Default)]
 pub struct SignalFilter {
     pub departments: Option<Vec<String>>,
+    /// One district's (or the city's own) departments.
+    pub region: Option<String>,
     pub open_only: bool,
     pub case_number: Option<String>,
     pub level: Option<Level>,
@@ -359,6 +361,9 @@ pub async fn signals(conn: &mut AnyConnection, f: &SignalFilter) -> Result<Vec<S
     if f.open_only {
         sql.push_str(" AND state NOT IN ('closed', 'revoked')");
     }
+    if f.region.is_some() {
+        sql.push_str(&format!(" AND region = {}", next()));
+    }
     if f.case_number.is_some() {
         sql.push_str(&format!(" AND case_number = {}", next()));
     }
@@ -373,6 +378,9 @@ pub async fn signals(conn: &mut AnyConnection, f: &SignalFilter) -> Result<Vec<S
     let mut q = sqlx::query(&sql);
     for d in f.departments.iter().flatten() {
         q = q.bind(d);
+    }
+    if let Some(r) = &f.region {
+        q = q.bind(r);
     }
     if let Some(c) = &f.case_number {
         q = q.bind(c);
@@ -641,5 +649,38 @@ pub async fn issue_lags(conn: &mut AnyConnection, since: i64) -> Result<Vec<(i64
         .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("due_at")?, r.try_get("issued_at")?)))
+        .collect()
+}
+
+/// Open signals counted by region, department and level, over these departments.
+pub async fn open_counts(
+    conn: &mut AnyConnection,
+    departments: &[String],
+) -> Result<Vec<(String, String, Level, i64)>> {
+    if departments.is_empty() {
+        return Ok(vec![]);
+    }
+    let marks: Vec<String> = (1..=departments.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT region, department, level, COUNT(*) AS n FROM signals \
+         WHERE state NOT IN ('closed', 'revoked') AND department IN ({}) \
+         GROUP BY region, department, level ORDER BY region, department",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for d in departments {
+        q = q.bind(d);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            let level: String = r.try_get("level")?;
+            Ok((
+                r.try_get("region")?,
+                r.try_get("department")?,
+                Level::parse(&level).ok_or_else(|| corrupt("signal level", &level))?,
+                r.try_get("n")?,
+            ))
+        })
         .collect()
 }

@@ -227,6 +227,9 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
             "From this quarter's on-time rate, applicants' ratings, warnings, yellow and red cards and complaints, by the formula of the rules in force: excellent, good, pass or fail.",
         ),
         "grade" => ("等级", "Grade"),
+        "coming_deadlines" => ("待触发的监察时点", "Supervision's coming deadlines"),
+        "all_areas" => ("全市", "The whole city"),
+        "by_area" => ("按地区和部门", "By area and department"),
         "score" => ("得分", "Score"),
         "complaints" => ("投诉", "Complaints"),
         "stats_intro" => (

@@ -93,6 +93,10 @@ pub struct SignalQuery {
     pub level: Option<String>,
     /// One case's signals.
     pub case: Option<String>,
+    /// Only this region's departments (the city's own code, or a district's).
+    pub region: Option<String>,
+    /// Only this department's signals.
+    pub department: Option<String>,
     /// At most this many (default 200, at most 1000).
     pub limit: Option<i64>,
 }
@@ -110,7 +114,12 @@ impl SignalQuery {
             })?),
         };
         Ok(SignalFilter {
-            departments: None,
+            departments: self
+                .department
+                .clone()
+                .filter(|d| !d.is_empty())
+                .map(|d| vec![d]),
+            region: self.region.clone().filter(|r| !r.is_empty()),
             open_only: self.open.unwrap_or(true),
             case_number: self.case.clone().filter(|c| !c.is_empty()),
             level,

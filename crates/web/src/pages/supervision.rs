@@ -5,7 +5,10 @@
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
+use sunshine_domain::supervision::Level;
 use sunshine_store::supervision::SignalFilter;
 
 use super::{bad_token, error_page, render, Chrome};
@@ -13,7 +16,7 @@ use crate::api::supervision::{
     board_of, evaluation_of, parse_command, quarter_of, signal_view, DepartmentLine,
     EvaluationLine, SignalView,
 };
-use crate::auth::{csrf_ok, MaybeSession, StaffSession};
+use crate::auth::{csrf_ok, url_escape, MaybeSession, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -66,15 +69,73 @@ struct SignalsPage {
     c: Chrome,
     signals: Vec<SignalView>,
     open_only: bool,
+    /// Where the drill-down stands: the whole area, a region, a department.
+    region: Option<String>,
+    department: Option<String>,
+    /// Open signals by the next level down: (link, name, warnings, yellow, red).
+    areas: Vec<AreaLine>,
+}
+
+pub struct AreaLine {
+    pub href: String,
+    pub name: String,
+    pub warnings: i64,
+    pub yellow: i64,
+    pub red: i64,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SignalsForm {
     /// `all` shows closed and revoked signals too.
     pub show: Option<String>,
+    /// Drill down to a region (the city's own code, or a district's).
+    pub region: Option<String>,
+    /// And to one department in it.
+    pub department: Option<String>,
 }
 
-/// `/staff/signals`: the workbench, open signals by age and level.
+/// Group open-signal counts by region, or by department within `region`.
+fn areas(
+    counts: Vec<(String, String, Level, i64)>,
+    region: Option<&str>,
+    orgs: &sunshine_app::OrgDirectory,
+    lang: Lang,
+) -> Vec<AreaLine> {
+    let mut by: BTreeMap<String, AreaLine> = BTreeMap::new();
+    for (r, d, level, n) in counts {
+        let (key, href) = match region {
+            None => (
+                r.clone(),
+                format!("/staff/signals?region={}", url_escape(&r)),
+            ),
+            Some(want) if want == r => (
+                d.clone(),
+                format!(
+                    "/staff/signals?region={}&department={}",
+                    url_escape(&r),
+                    url_escape(&d)
+                ),
+            ),
+            Some(_) => continue,
+        };
+        let line = by.entry(key.clone()).or_insert_with(|| AreaLine {
+            href,
+            name: orgs.name(&key, lang.code()),
+            warnings: 0,
+            yellow: 0,
+            red: 0,
+        });
+        match level {
+            Level::Warning => line.warnings += n,
+            Level::Yellow => line.yellow += n,
+            Level::Red => line.red += n,
+        }
+    }
+    by.into_values().collect()
+}
+
+/// `/staff/signals`: the workbench, open signals by age and level, with a
+/// drill-down from the whole area to a district to a department.
 pub async fn workbench(
     State(s): State<AppState>,
     lang: Lang,
@@ -83,25 +144,38 @@ pub async fn workbench(
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/signals");
     let open_only = f.show.as_deref() != Some("all");
+    let region = f.region.clone().filter(|r| !r.is_empty());
+    let department = f.department.clone().filter(|d| !d.is_empty());
     let filter = SignalFilter {
         open_only,
+        region: region.clone(),
+        departments: department.clone().map(|d| vec![d]),
         limit: 500,
         ..SignalFilter::default()
     };
-    match s.app.signals(&session.actor, filter).await {
-        Ok(rows) => {
-            let orgs = s.app.orgs();
-            render(&SignalsPage {
-                signals: rows
-                    .into_iter()
-                    .map(|r| signal_view(r, &orgs, lang))
-                    .collect(),
-                open_only,
-                c,
-            })
-        }
-        Err(e) => error_page(c, e),
-    }
+    let (rows, counts) = match (
+        s.app.signals(&session.actor, filter).await,
+        s.app.open_signal_counts(&session.actor).await,
+    ) {
+        (Ok(rows), Ok(counts)) => (rows, counts),
+        (Err(e), _) | (_, Err(e)) => return error_page(c, e),
+    };
+    let orgs = s.app.orgs();
+    render(&SignalsPage {
+        signals: rows
+            .into_iter()
+            .map(|r| signal_view(r, &orgs, lang))
+            .collect(),
+        open_only,
+        areas: if department.is_some() {
+            vec![]
+        } else {
+            areas(counts, region.as_deref(), &orgs, lang)
+        },
+        region: region.map(|r| orgs.name(&r, lang.code())),
+        department: department.map(|d| orgs.name(&d, lang.code())),
+        c,
+    })
 }
 
 #[derive(Debug, Deserialize)]

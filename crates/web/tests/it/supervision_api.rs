@@ -450,6 +450,124 @@ async fn process_faults_rules_permissions_and_the_public_board() {
             .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+
+    // The same on the pages: the public board, and the workbench where the
+    // unit reports its rectification through a form.
+    let html = reqwest::get(t.url("/supervision"))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("supervision-board") && !html.contains(&number),
+        "{html}"
+    );
+    let browser = crate::pages::client();
+    let html = browser
+        .post(t.url("/login"))
+        .form(&[
+            ("login", "clerk"),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+            ("next", "/staff/signals"),
+        ])
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("workbench");
+    assert!(
+        html.contains(&number) && html.contains("process.no_legal_reason"),
+        "{html}"
+    );
+    let token = crate::pages::csrf(&html);
+    let resp = browser
+        .post(t.url(&format!("/staff/signals/{id}")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("command", "respond"),
+            ("text", "已补充法律依据并重新告知申请人"),
+        ])
+        .send()
+        .await
+        .expect("respond");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, signal) = supervisor
+        .get(&format!("/api/v1/supervision/signals/{id}"))
+        .await;
+    assert_eq!(signal["state"], "responded", "{signal}");
+    let resp = browser
+        .post(t.url(&format!("/staff/signals/{id}")))
+        .form(&[("csrf", "forged"), ("command", "respond"), ("text", "x")])
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Drill-down: the city, a region, a department; asking never widens what one sees.
+    let department = case["department"].as_str().expect("department");
+    let (_, there) = supervisor
+        .get(&format!(
+            "/api/v1/supervision/signals?open=false&department={department}"
+        ))
+        .await;
+    assert!(rules_of(there.as_array().expect("list")).contains(&"process.no_legal_reason"));
+    let (_, elsewhere) = supervisor
+        .get("/api/v1/supervision/signals?open=false&region=330106")
+        .await;
+    assert!(elsewhere
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|x| x["region"] == "330106"));
+    let (_, widened) = Api::as_user(&t.base, "xihu.supervisor")
+        .await
+        .get(&format!(
+            "/api/v1/supervision/signals?open=false&department={department}"
+        ))
+        .await;
+    assert!(widened.as_array().expect("list").is_empty(), "{widened}");
+    let sup = crate::pages::client();
+    let html = sup
+        .post(t.url("/login"))
+        .form(&[
+            ("login", "supervisor"),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+            ("next", "/staff/signals"),
+        ])
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("workbench");
+    assert!(
+        html.contains("id=\"areas\"") && html.contains("/staff/signals?region=330100"),
+        "{html}"
+    );
+    let html = sup
+        .get(t.url("/staff/signals?region=330100"))
+        .send()
+        .await
+        .expect("region")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(&format!("department={department}")), "{html}");
+    // The case's timeline, for the supervisor: the journal, its signals and what is still to come.
+    let html = sup
+        .get(t.url(&format!("/staff/cases/{number}")))
+        .send()
+        .await
+        .expect("case")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("id=\"history\"") && html.contains("data-rule=\"process.no_legal_reason\""),
+        "{html}"
+    );
     t.stop().await;
 }
 

@@ -310,6 +310,10 @@ struct StaffCasePage {
     d: CaseDetail,
     o: Offers,
     f: Flash,
+    /// Supervision's signals on the case that the actor may see.
+    signals: Vec<crate::api::supervision::SignalView>,
+    /// Supervision's deadlines still waiting: (what fires, when).
+    timers: Vec<(String, String)>,
 }
 
 pub(super) async fn case_page(
@@ -327,7 +331,46 @@ pub(super) async fn case_page(
     };
     let o = offers(s, lang, session, &file);
     let d = case_detail(s, lang, file, history);
-    (status, render(&StaffCasePage { c, d, o, f })).into_response()
+    // The case's timeline in supervision: what it raised and what is still to come.
+    let filter = sunshine_store::supervision::SignalFilter {
+        open_only: false,
+        case_number: Some(number.to_string()),
+        limit: 200,
+        ..Default::default()
+    };
+    let orgs = s.app.orgs();
+    let signals = s
+        .app
+        .signals(&session.actor, filter)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|x| crate::api::supervision::signal_view(x, &orgs, lang))
+        .collect();
+    let timers = s
+        .app
+        .case_supervision_timers(number)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            (
+                t.rule.message().get(lang.code()).to_string(),
+                sunshine_domain::clock::local_display(sunshine_domain::clock::from_micros(
+                    t.due_at,
+                )),
+            )
+        })
+        .collect();
+    let page = StaffCasePage {
+        c,
+        d,
+        o,
+        f,
+        signals,
+        timers,
+    };
+    (status, render(&page)).into_response()
 }
 
 /// A case for the staff: its answers, files and history, and the forms of
