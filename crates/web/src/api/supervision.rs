@@ -420,7 +420,7 @@ pub struct ComplaintView {
     pub signal_id: Option<i64>,
 }
 
-fn complaint_view(
+pub fn complaint_view(
     c: sunshine_store::supervision::ComplaintRow,
     s: &AppState,
     lang: Lang,
@@ -518,23 +518,28 @@ pub async fn complaint_command(
     ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<ComplaintCommandRequest>,
 ) -> Result<Json<ComplaintView>, ApiError> {
-    let command = match r.command.as_str() {
-        "accept" => ComplaintCommand::Accept,
-        "refuse" => ComplaintCommand::Refuse { reason: r.text },
-        "answer" => ComplaintCommand::Answer { text: r.text },
-        _ => {
-            let refusal = Refusal::field(
-                "command",
-                "操作应为 accept、refuse 或 answer",
-                "The command is accept, refuse or answer",
-            );
-            return Err(ApiError::from_refusal(&refusal, lang));
-        }
-    };
+    let command = parse_complaint_command(&r.command, r.text)
+        .map_err(|e| ApiError::from_refusal(&e, lang))?;
     let c = s
         .app
         .complaint_command(&actor, id, command, r.raise_signal)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(complaint_view(c, &s, lang)))
+}
+
+/// A complaint command by its name, as forms and the API send it.
+pub fn parse_complaint_command(name: &str, text: String) -> Result<ComplaintCommand, Refusal> {
+    Ok(match name {
+        "accept" => ComplaintCommand::Accept,
+        "refuse" => ComplaintCommand::Refuse { reason: text },
+        "answer" => ComplaintCommand::Answer { text },
+        _ => {
+            return Err(Refusal::field(
+                "command",
+                "操作应为 accept、refuse 或 answer",
+                "The command is accept, refuse or answer",
+            ))
+        }
+    })
 }

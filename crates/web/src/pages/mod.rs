@@ -31,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/board", get(board::board))
         .route("/board/stats", get(board::stats))
         .route("/supervision", get(supervision::board))
+        .route(
+            "/complaints",
+            get(supervision::complaints).post(supervision::file),
+        )
+        .route("/complaints/{id}", axum::routing::post(supervision::handle))
         .route("/licences/verify", get(licence::verify))
         .route("/licences/keys", get(licence::keys))
         .route("/licences/{number}", get(licence::show))

@@ -13,10 +13,10 @@ use sunshine_store::supervision::SignalFilter;
 
 use super::{bad_token, error_page, render, Chrome};
 use crate::api::supervision::{
-    board_of, evaluation_of, parse_command, quarter_of, signal_view, DepartmentLine,
-    EvaluationLine, SignalView,
+    board_of, complaint_view, evaluation_of, parse_command, parse_complaint_command, quarter_of,
+    signal_view, ComplaintView, DepartmentLine, EvaluationLine, SignalView,
 };
-use crate::auth::{csrf_ok, url_escape, MaybeSession, StaffSession};
+use crate::auth::{csrf_ok, url_escape, MaybeSession, SignedIn, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -204,6 +204,115 @@ pub async fn command(
     };
     match s.app.signal_command(&session.actor, id, command).await {
         Ok(_) => Redirect::to(&format!("/staff/signals#signal-{id}")).into_response(),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "complaints.html")]
+struct ComplaintsPage {
+    c: Chrome,
+    complaints: Vec<ComplaintView>,
+    /// Whether the visitor handles complaints (a supervisor) or files them.
+    handles: bool,
+    /// The case the form is about, when it came from a case's page.
+    case: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ComplaintsQuery {
+    pub case: Option<String>,
+}
+
+/// `/complaints`: a citizen's or an enterprise's complaints with the form to
+/// file one (网上监督); for a supervisor, the complaints of their area with
+/// the forms to handle them.
+pub async fn complaints(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Query(q): Query<ComplaintsQuery>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/complaints");
+    match s.app.complaints(&session.actor).await {
+        Ok(rows) => render(&ComplaintsPage {
+            handles: session.actor.kind == sunshine_domain::identity::UserKind::Staff,
+            complaints: rows
+                .into_iter()
+                .map(|x| complaint_view(x, &s, lang))
+                .collect(),
+            case: q.case.unwrap_or_default(),
+            c,
+        }),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FileForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub case_number: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `POST /complaints`: file a complaint.
+pub async fn file(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Form(f): Form<FileForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/complaints");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let new = sunshine_app::supervision::NewComplaint {
+        case_number: Some(f.case_number),
+        department: Some(f.department),
+        text: f.text,
+    };
+    match s.app.file_complaint(&session.actor, new).await {
+        Ok(x) => Redirect::to(&format!("/complaints#complaint-{}", x.id)).into_response(),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HandleForm {
+    pub csrf: String,
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    /// A checkbox: present when ticked.
+    pub raise_signal: Option<String>,
+}
+
+/// `POST /complaints/{id}`: accept, refuse or answer (a supervisor).
+pub async fn handle(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+    Form(f): Form<HandleForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/complaints");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let command = match parse_complaint_command(&f.command, f.text) {
+        Ok(cmd) => cmd,
+        Err(r) => return error_page(c, r.into()),
+    };
+    match s
+        .app
+        .complaint_command(&session.actor, id, command, f.raise_signal.is_some())
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/complaints#complaint-{id}")).into_response(),
         Err(e) => error_page(c, e),
     }
 }

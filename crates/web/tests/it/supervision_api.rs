@@ -770,6 +770,86 @@ async fn complaints_are_answered_in_time_raise_signals_and_count_in_the_grades()
         html.contains("id=\"evaluation\"") && !html.contains(&number),
         "{html}"
     );
+
+    // The pages: the citizen files through the form; the supervisor takes it up.
+    let login = |who: &'static str| {
+        let (url, page) = (t.url("/login"), t.url("/complaints"));
+        async move {
+            let b = crate::pages::client();
+            b.post(url)
+                .form(&[
+                    ("login", who),
+                    ("password", sunshine_app::demo::DEMO_PASSWORD),
+                ])
+                .send()
+                .await
+                .expect("login");
+            let html = b
+                .get(page)
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html");
+            (b, html)
+        }
+    };
+    let (b, html) = login(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    assert!(
+        html.contains("id=\"file-complaint\"") && html.contains("窗口人员态度恶劣"),
+        "{html}"
+    );
+    let token = crate::pages::csrf(&html);
+    let html = b
+        .post(t.url("/complaints"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("case_number", number.as_str()),
+            ("department", ""),
+            ("text", "页面提交的投诉"),
+        ])
+        .send()
+        .await
+        .expect("file")
+        .text()
+        .await
+        .expect("page");
+    assert!(html.contains("页面提交的投诉"), "{html}");
+    let (_, mine) = citizen.get("/api/v1/supervision/complaints").await;
+    let filed = mine
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|x| x["text"] == "页面提交的投诉")
+        .expect("filed")
+        .clone();
+    let (b, html) = login("supervisor").await;
+    assert!(
+        html.contains(&format!("id=\"complaint-{}\"", filed["id"])),
+        "{html}"
+    );
+    let token = crate::pages::csrf(&html);
+    let html = b
+        .post(t.url(&format!("/complaints/{}", filed["id"])))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("command", "accept"),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .expect("accept")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        html.contains(&format!(
+            "id=\"complaint-{}\" data-state=\"investigating\"",
+            filed["id"]
+        )),
+        "{html}"
+    );
     t.stop().await;
 }
 
