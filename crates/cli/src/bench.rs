@@ -518,8 +518,9 @@ async fn supervision(cli: &Cli, cases: usize) -> anyhow::Result<()> {
     let t0 = to_micros(start);
     let spread = 365 * DAY;
     let loaded = Instant::now();
+    // (In i128: a year in microseconds times a million cases overflows i64.)
     watch_cases(&simulated, 0, cases, true, |i| {
-        t0 + 3 * DAY + (i as i64 * spread) / cases.max(1) as i64
+        t0 + 3 * DAY + (i as i128 * spread as i128 / cases.max(1) as i128) as i64
     })
     .await?;
     let loading = loaded.elapsed();
