@@ -5,6 +5,7 @@ pub mod inbox;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ed25519_dalek::SigningKey;
 use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
@@ -280,9 +281,10 @@ impl App {
             self.calendar.clone(),
             number.to_string(),
         );
-        let (kek, specs) = (self.kek.clone(), self.specs.clone());
-        self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
+        let (kek, specs, keys) = (self.kek.clone(), self.specs.clone(), self.keys.clone());
+        let (case, signed_with) = self
+            .db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<(CaseRow, Option<SigningKey>)>> {
                 Box::pin(async move {
                     let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
                     let department = sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
@@ -328,16 +330,22 @@ impl App {
                     set_due_dates(&mut case, &calendar, &spec, today)?;
                     case.updated_at = now;
                     store::update_case(tx.conn(), &case).await?;
-                    if matches!(action, CaseAction::Approve) {
+                    let signed_with = match action {
                         // An approval produces its signed e-licence in the same transaction.
-                        crate::licence::issue(tx, &kek, &orgs, &actor, &case, &spec, today.to_string(), now).await?;
-                    }
+                        CaseAction::Approve => Some(crate::licence::issue(tx, &kek, &keys, &orgs, &actor, &case, &spec, today.to_string(), now).await?),
+                        _ => None,
+                    };
                     let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due, "step_due": case.step_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
-                    Ok(case)
+                    Ok((case, signed_with))
                 })
             })
-            .await
+            .await?;
+        if let Some(key) = signed_with {
+            // The batch is durable: the key it signed with is there for good.
+            self.keys.learn(&case.department, key);
+        }
+        Ok(case)
     }
 
     /// Charge one of the item's catalogued fees at its standard amount, while

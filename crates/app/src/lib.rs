@@ -80,6 +80,8 @@ pub struct App {
     live_closing: tokio::sync::watch::Sender<bool>,
     /// Library versions' specs, which never change once there.
     pub specs: specs::SpecCache,
+    /// Signing keys whose creation is durable, opened once.
+    keys: licence::KeyCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
     webhook: Arc<std::sync::OnceLock<String>>,
 }
@@ -128,6 +130,7 @@ impl App {
             board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
             live_closing: tokio::sync::watch::channel(false).0,
             specs: specs::SpecCache::default(),
+            keys: licence::KeyCache::default(),
             webhook: Arc::default(),
         });
         app.reload_orgs().await?;
@@ -169,6 +172,7 @@ impl App {
             board_changes: self.board_changes.clone(),
             live_closing: self.live_closing.clone(),
             specs: self.specs.clone(),
+            keys: self.keys.clone(),
             webhook: self.webhook.clone(),
         }
     }

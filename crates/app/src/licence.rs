@@ -1,6 +1,10 @@
 //! E-licences: issued and signed when a case is approved, verified by anyone,
 //! revoked with a reason.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ed25519_dalek::SigningKey;
 use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
@@ -17,23 +21,53 @@ use crate::identity::{entry, system_actor};
 use crate::keys::{new_signing_key, Kek};
 use crate::{App, OrgDirectory, Result};
 
+/// Organisations' signing keys, opened, once their creation is durable. A
+/// key is never replaced, so an approval need not load and open it again;
+/// it is learnt only after the batch that used it has committed, so a key
+/// made in a batch that failed is never used.
+#[derive(Clone, Default)]
+pub(crate) struct KeyCache(Arc<Mutex<HashMap<String, SigningKey>>>);
+
+impl KeyCache {
+    fn get(&self, org: &str) -> Option<SigningKey> {
+        self.lock().get(org).cloned()
+    }
+
+    /// Keep a key that a committed batch stored or used.
+    pub(crate) fn learn(&self, org: &str, key: SigningKey) {
+        self.lock().entry(org.to_string()).or_insert(key);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SigningKey>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Sign and store the licence of an approved case, making the issuer's key
-/// on its first use. Runs inside the approval's write command.
+/// on its first use. Runs inside the approval's write command; returns the
+/// key it signed with, for [`KeyCache::learn`] once the batch has committed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
     tx: &mut WriteTx,
     kek: &Kek,
+    keys: &KeyCache,
     orgs: &OrgDirectory,
     actor: &Actor,
     case: &CaseRow,
     spec: &ItemSpec,
     decided_on: String,
     now: i64,
-) -> Result<LicenceRow> {
+) -> Result<SigningKey> {
     let issuer = case.department.clone();
-    let key = match store::org_key(tx.conn(), &issuer).await? {
-        Some((_, sealed)) => kek.open(&issuer, &sealed)?,
-        None => {
+    let cached = keys.get(&issuer);
+    let stored = match cached {
+        Some(_) => None,
+        None => store::org_key(tx.conn(), &issuer).await?,
+    };
+    let key = match (cached, stored) {
+        (Some(key), _) => key,
+        (None, Some((_, sealed))) => kek.open(&issuer, &sealed)?,
+        (None, None) => {
             let key = new_signing_key();
             let public = rules::public_key_hex(&key);
             store::insert_org_key(tx.conn(), &issuer, &public, &kek.seal(&issuer, &key)?, now)
@@ -88,7 +122,7 @@ pub(crate) async fn issue(
         ),
     )
     .await?;
-    Ok(licence)
+    Ok(key)
 }
 
 /// A licence with what is needed to check it.

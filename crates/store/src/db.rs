@@ -54,6 +54,12 @@ impl Db {
             .connect_with(options.clone())
             .await?;
         let (writer, inbox) = mpsc::channel(4096);
+        // SQLite's WAL is copied back into the database by a connection of
+        // its own, so that the writer's commits never wait for a checkpoint.
+        let (committed, commits) = tokio::sync::watch::channel(0u64);
+        if backend == Backend::Sqlite {
+            tokio::spawn(writer::checkpoint(pool.clone(), commits));
+        }
         // The writer has a thread and a connection of its own: between one
         // statement and the next it never waits behind the tasks it serves.
         std::thread::Builder::new()
@@ -63,7 +69,7 @@ impl Db {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(writer::run(options, backend, inbox)),
+                    Ok(rt) => rt.block_on(writer::run(options, backend, inbox, committed)),
                     Err(e) => tracing::error!(error = %e, "cannot start the writer"),
                 }
             })

@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
 use sunshine_domain::journal::{Entry, NewEntry};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{journal, Backend, Result, StoreError};
 
@@ -89,6 +89,7 @@ pub(crate) async fn run(
     options: AnyConnectOptions,
     backend: Backend,
     mut inbox: mpsc::Receiver<Msg>,
+    committed: watch::Sender<u64>,
 ) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
@@ -127,10 +128,15 @@ pub(crate) async fn run(
             }
         }
         let Some(wtx) = tx.as_mut() else { continue };
-        if let Err(e) = run_batch(wtx, backend, batch).await {
-            tracing::error!(error = %e, "write batch failed; reconnecting");
-            // A connection in an unknown state is not reused.
-            tx = None;
+        match run_batch(wtx, backend, batch).await {
+            Ok(()) => {
+                committed.send_modify(|n| *n += 1);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "write batch failed; reconnecting");
+                // A connection in an unknown state is not reused.
+                tx = None;
+            }
         }
         if let Some(done) = stop {
             close(tx.take()).await;
@@ -147,7 +153,41 @@ async fn connect(
 ) -> std::result::Result<AnyConnection, sqlx::Error> {
     let mut conn = options.connect().await?;
     crate::db::prepare(&mut conn, backend).await?;
+    if backend == Backend::Sqlite {
+        // Checkpoints are [`checkpoint`]'s work. Should it fall far behind,
+        // the writer still checkpoints by itself, at 40 MiB of log instead
+        // of SQLite's 4 MiB.
+        conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
+    }
     Ok(conn)
+}
+
+/// How often, at most, the WAL is checkpointed while writes go on.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Copy SQLite's write-ahead log back into the database after commits, from
+/// a pooled connection on another thread, while the writer goes on: a
+/// passive checkpoint takes no lock that a writer or a reader waits for. It
+/// ends when the writer does, after a last checkpoint.
+pub(crate) async fn checkpoint(pool: sqlx::AnyPool, mut commits: watch::Receiver<u64>) {
+    loop {
+        let writing = commits.changed().await.is_ok();
+        if pool.is_closed() {
+            return;
+        }
+        match pool.acquire().await {
+            Ok(mut conn) => {
+                if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; the writer will checkpoint itself");
+                }
+            }
+            Err(_) => return,
+        }
+        if !writing {
+            return;
+        }
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+    }
 }
 
 async fn close(tx: Option<WriteTx>) {
