@@ -19,7 +19,11 @@ pub struct Browser {
     profile: std::path::PathBuf,
 }
 
+/// Browser tests start in parallel: one installs while the others wait.
+static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn ensure_installed() -> anyhow::Result<()> {
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
     if Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists() {
         return Ok(());
     }
@@ -31,7 +35,7 @@ fn ensure_installed() -> anyhow::Result<()> {
     if is_root && Path::new("/usr/bin/apt-get").exists() {
         eprintln!("installing chromium and chromium-driver with apt-get for the browser tests…");
         let ok = Command::new("sh")
-            .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver"])
+            .args(["-c", "apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium chromium-driver"])
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
