@@ -16,6 +16,7 @@ use crate::identity::NewStaff;
 use crate::{App, Result};
 
 mod cases;
+mod hotline;
 mod supervision;
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
@@ -108,6 +109,10 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
             what: "approver, 西湖区 (330106 district items)",
         },
         DemoLogin {
+            login: "operator".into(),
+            what: "operator of the 96345 hotline",
+        },
+        DemoLogin {
             login: "supervisor".into(),
             what: "supervisor (电子监察), Hangzhou: every department's signals",
         },
@@ -146,6 +151,9 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         supervision::load(&past, &clock, end).await?;
     }
     app.reload_orgs().await?;
+    if n > 0 {
+        hotline::load(app, end).await?;
+    }
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))
 }
@@ -182,6 +190,15 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
         .await?;
     app.create_staff(&admin, staff("supervisor", "周监察", &city, "supervisor"))
         .await?;
+    let hotline_centre = orgs
+        .iter()
+        .find(|o| o.name.contains("96345"))
+        .map_or_else(|| city.clone(), |o| o.code.clone());
+    app.create_staff(
+        &admin,
+        staff("operator", "钱话务", &hotline_centre, "hotline_operator"),
+    )
+    .await?;
     let xihu = OrgCode::parse("330106").map_err(|b| anyhow::anyhow!(b.en))?;
     app.create_staff(
         &admin,
@@ -309,5 +326,5 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
     for b in bundles {
         app.define_bundle(&admin, b.spec, b.active).await?;
     }
-    Ok(())
+    hotline::categories(app).await
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod demo;
 pub mod disclosure;
 pub mod hall;
+pub mod hotline;
 pub mod identity;
 pub mod journal;
 pub mod keys;

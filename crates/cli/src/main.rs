@@ -85,11 +85,32 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Open311 GeoReport v2: the keys of the client systems.
+    Open311 {
+        #[command(subcommand)]
+        command: Open311Command,
+    },
     /// Measure throughput (release builds only give meaningful figures).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// Issue a key to a client system and print it (it is shown only once).
+    IssueKey {
+        #[arg(long)]
+        client: String,
+        /// POSTs a minute the client may make; more are refused with 429.
+        #[arg(long, default_value_t = sunshine_app::hotline::DEFAULT_PER_MINUTE)]
+        per_minute: i64,
+    },
+    /// List the keys issued, live and revoked.
+    Keys,
+    /// Revoke a key by its number (as `keys` lists them).
+    RevokeKey { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -300,6 +321,43 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Verification::Broken(b) => {
                     println!("journal BROKEN at entry {}: {}", b.seq, b.reason);
                     return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Open311 { command } => {
+            let app = open_app(&cli).await?;
+            let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
+            match command {
+                Open311Command::IssueKey { client, per_minute } => {
+                    let (row, key) = app
+                        .issue_open311_key(None, client, *per_minute)
+                        .await
+                        .map_err(fail)?;
+                    eprintln!(
+                        "key {} issued to {}; it is shown only this once:",
+                        row.id, row.client
+                    );
+                    println!("{key}");
+                }
+                Open311Command::Keys => {
+                    for k in app.open311_keys(None).await.map_err(fail)? {
+                        let state = if k.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "live"
+                        };
+                        println!(
+                            "{}\t{}\t{}/min\t{}\t{state}",
+                            k.id,
+                            k.client,
+                            k.per_minute,
+                            sunshine_app::hotline::iso(k.created_at)
+                        );
+                    }
+                }
+                Open311Command::RevokeKey { id } => {
+                    app.revoke_open311_key(None, *id).await.map_err(fail)?;
+                    println!("key {id} revoked");
                 }
             }
         }

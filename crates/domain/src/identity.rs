@@ -133,16 +133,20 @@ pub enum Role {
     /// 监察人员: watches the cases of the organisations beneath them, closes,
     /// escalates and revokes signals.
     Supervisor,
+    /// 热线话务员: takes the 96345 hotline's requests, answers or dispatches
+    /// them, reviews returns, extensions and answers, visits and urges.
+    HotlineOperator,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
         Role::Administrator,
         Role::CaseClerk,
         Role::Supervisor,
+        Role::HotlineOperator,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -152,6 +156,7 @@ impl Role {
             Role::Administrator => "administrator",
             Role::CaseClerk => "case_clerk",
             Role::Supervisor => "supervisor",
+            Role::HotlineOperator => "hotline_operator",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -165,6 +170,7 @@ impl Role {
             Role::Administrator => "系统管理",
             Role::CaseClerk => "办件承办",
             Role::Supervisor => "电子监察",
+            Role::HotlineOperator => "热线受理",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -175,6 +181,7 @@ impl Role {
             Role::Administrator => "Administrator",
             Role::CaseClerk => "Case clerk",
             Role::Supervisor => "Supervisor",
+            Role::HotlineOperator => "Hotline operator",
         }
     }
 }

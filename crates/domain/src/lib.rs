@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod clock;
 pub mod hall;
+pub mod hotline;
 pub mod identity;
 pub mod ids;
 pub mod journal;

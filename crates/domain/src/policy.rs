@@ -58,6 +58,15 @@ pub enum Action<'a> {
     /// 回告: answer a signal on the department's cases with its rectification,
     /// as the department's own clerk or approver.
     RespondToSignal { department: &'a OrgCode },
+    /// 96345: take, answer, dispatch, review, visit and urge the hotline's
+    /// requests, as one of its operators.
+    OperateHotline,
+    /// Sign for, return, ask more time for and answer the hotline's
+    /// requests sent to a unit, as the unit's clerk or approver.
+    HandleTicket { unit: &'a OrgCode },
+    /// Edit the hotline's categories and dispatch catalogue, and issue or
+    /// revoke Open311 clients' keys, as an administrator of the city.
+    ManageHotline,
 }
 
 impl Action<'_> {
@@ -83,6 +92,9 @@ impl Action<'_> {
             Action::DefineBundle { .. } => "define_bundle",
             Action::RevokeLicence { .. } => "revoke_licence",
             Action::Supervise { .. } => "supervise",
+            Action::OperateHotline => "operate_hotline",
+            Action::HandleTicket { .. } => "handle_ticket",
+            Action::ManageHotline => "manage_hotline",
             Action::RespondToSignal { .. } => "respond_to_signal",
         }
     }
@@ -159,6 +171,15 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
                 || covers(Role::Supervisor, department)
         }
         Action::Supervise { department } => covers(Role::Supervisor, department),
+        // The hotline is one for the whole city, wherever its operators sit.
+        Action::OperateHotline => actor.has_role(Role::HotlineOperator),
+        Action::HandleTicket { unit } => {
+            covers(Role::CaseClerk, unit) || covers(Role::Approver, unit)
+        }
+        Action::ManageHotline => actor
+            .grants
+            .iter()
+            .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
     };
     if allowed {
         Ok(())

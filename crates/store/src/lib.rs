@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod db;
 pub mod disclosure;
 pub mod hall;
+pub mod hotline;
 pub mod identity;
 pub mod journal;
 pub mod materials;

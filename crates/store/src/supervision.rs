@@ -8,7 +8,7 @@ use sunshine_domain::supervision::{
 
 use crate::{Result, StoreError};
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod open311;
 pub mod pages;
 pub mod uploads;
 
@@ -44,6 +45,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/board.js", get(pages::board::script))
         .merge(api)
+        .merge(open311::router())
         .merge(pages::router())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod clock;
 pub mod disclosure;
 pub mod hall;
+pub mod hotline;
 pub mod identity;
 pub mod journal;
 pub mod licence;
@@ -31,6 +32,7 @@ use crate::AppState;
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
+        (name = "hotline", description = "The 96345 service hotline (统一服务热线): requests, dispatch, units' answers, return visits; other systems use Open311 GeoReport v2 at /open311/v2"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)"),
         (name = "platform", description = "The platform's clock (a simulated one can be moved forward for demonstrations and tests)"),
@@ -113,6 +115,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             supervision::complaints
         ))
         .routes(routes!(supervision::complaint_command))
+        .routes(routes!(hotline::take))
+        .routes(routes!(hotline::get))
+        .routes(routes!(hotline::command))
+        .routes(routes!(hotline::merge))
+        .routes(routes!(hotline::inbox))
+        .routes(routes!(hotline::queue))
+        .routes(routes!(hotline::mine))
+        .routes(routes!(hotline::categories))
+        .routes(routes!(hotline::put_category))
+        .routes(routes!(hotline::dispatch))
+        .routes(routes!(hotline::put_dispatch))
+        .routes(routes!(hotline::issue_key, hotline::keys))
+        .routes(routes!(hotline::revoke_key))
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))

@@ -71,6 +71,20 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/supervision/complaints"),
     ("get", "/api/v1/supervision/complaints"),
     ("post", "/api/v1/supervision/complaints/{id}/commands"),
+    ("post", "/api/v1/hotline/requests"),
+    ("get", "/api/v1/hotline/requests/{id}"),
+    ("post", "/api/v1/hotline/requests/{id}/commands"),
+    ("post", "/api/v1/hotline/requests/{id}/merge"),
+    ("get", "/api/v1/hotline/inbox"),
+    ("get", "/api/v1/hotline/queue"),
+    ("get", "/api/v1/hotline/mine"),
+    ("get", "/api/v1/hotline/categories"),
+    ("put", "/api/v1/hotline/categories/{code}"),
+    ("get", "/api/v1/hotline/dispatch"),
+    ("put", "/api/v1/hotline/categories/{code}/dispatch/{region}"),
+    ("post", "/api/v1/hotline/keys"),
+    ("get", "/api/v1/hotline/keys"),
+    ("delete", "/api/v1/hotline/keys/{id}"),
 ];
 
 #[tokio::test]
@@ -109,12 +123,16 @@ async fn every_documented_operation_is_served() {
                 .replace("{item_id}", "1")
                 .replace("{version_id}", "1")
                 .replace("{login}", "admin")
-                .replace("{number}", "2026-330100-000001"),
+                .replace("{number}", "2026-330100-000001")
+                .replace("{id}", "1")
+                .replace("{code}", "water.outage")
+                .replace("{region}", "330106"),
         );
         let req = match *method {
             "get" => client.get(&url),
             "post" => client.post(&url),
             "put" => client.put(&url),
+            "delete" => client.delete(&url),
             other => panic!("unexpected method {other}"),
         };
         let resp = req.send().await.expect("sent");

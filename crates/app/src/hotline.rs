@@ -1,0 +1,1058 @@
+//! The 96345 hotline's use cases: requests taken from every channel, the
+//! lifecycle commands of operators, units and requesters, merging alike
+//! requests, the categories and their dispatch catalogue, and the keys of
+//! the Open311 clients.
+
+use std::collections::BTreeMap;
+
+use futures_util::future::BoxFuture;
+use jiff::Timestamp;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sunshine_domain::clock::from_micros;
+use sunshine_domain::hotline::open311::{check_answers, check_definition};
+use sunshine_domain::hotline::{
+    self as rules, alike, Channel, Command, Likeness, Party, RequestText, Ticket, TicketState,
+    DUPLICATE_WINDOW,
+};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::OrgCode;
+use sunshine_domain::journal::NewEntry;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::hotline::{
+    self as store, CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow,
+};
+use sunshine_store::WriteTx;
+
+use crate::identity::{entry, random_token};
+use crate::{allow, App, OrgDirectory, Result};
+
+/// Who brings a request in, which also says by which channel.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// An operator taking a call.
+    Operator(Actor),
+    /// A citizen or an enterprise on the portal.
+    Citizen(Actor),
+    /// Another system through Open311, by its client name.
+    Client(String),
+    /// A community kiosk or the digital-TV zone, without signing in.
+    Kiosk,
+    Tv,
+}
+
+impl Source {
+    fn channel(&self) -> Channel {
+        match self {
+            Source::Operator(_) => Channel::Phone,
+            Source::Citizen(_) => Channel::Web,
+            Source::Client(_) => Channel::Open311,
+            Source::Kiosk => Channel::Kiosk,
+            Source::Tv => Channel::Tv,
+        }
+    }
+    fn journal_name(&self) -> String {
+        match self {
+            Source::Operator(a) | Source::Citizen(a) => a.journal_name(),
+            Source::Client(c) => format!("open311:{c}"),
+            Source::Kiosk => "kiosk".into(),
+            Source::Tv => "tv".into(),
+        }
+    }
+}
+
+/// A request as it comes in.
+#[derive(Debug, Clone, Default)]
+pub struct NewRequest {
+    pub category: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    /// The district (its region code) when the caller says it.
+    pub district: Option<String>,
+    pub caller_name: Option<String>,
+    pub caller_phone: Option<String>,
+    pub email: Option<String>,
+    pub device_id: Option<String>,
+    pub account_id: Option<String>,
+    pub media_url: Option<String>,
+    /// Answers to the category's questions (`attribute[CODE]`).
+    pub answers: BTreeMap<String, Vec<String>>,
+}
+
+/// A request taken, and the open ones it looks like (offered for merging).
+#[derive(Debug, Clone)]
+pub struct Taken {
+    pub ticket: TicketRow,
+    pub alike: Vec<i64>,
+}
+
+fn ticket_not_found() -> crate::AppError {
+    Refusal::not_found("工单", "Service request").into()
+}
+
+fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+fn is_government(orgs: &OrgDirectory, code: &OrgCode) -> bool {
+    orgs.get(code.as_str())
+        .is_some_and(|o| o.kind.is_government())
+}
+
+/// POSTs a minute an Open311 key allows unless it is issued with another limit.
+pub const DEFAULT_PER_MINUTE: i64 = 600;
+
+/// The city, where a request with no district belongs.
+const CITY: &str = "330100";
+
+/// The journal's name for each command.
+fn event(c: &Command) -> &'static str {
+    match c {
+        Command::AnswerDirectly { .. } => "hotline.answered_directly",
+        Command::Dispatch { .. } => "hotline.dispatched",
+        Command::Sign => "hotline.signed",
+        Command::Return { .. } => "hotline.returned",
+        Command::ReviewReturn { .. } => "hotline.return_reviewed",
+        Command::RequestExtension { .. } => "hotline.extension_requested",
+        Command::ReviewExtension { .. } => "hotline.extension_reviewed",
+        Command::Answer { .. } => "hotline.answered",
+        Command::ReviewAnswer { .. } => "hotline.answer_reviewed",
+        Command::Visit { .. } => "hotline.visited",
+        Command::Urge { .. } => "hotline.urged",
+    }
+}
+
+/// What the public is told of a step (Open311's status notes, mySociety's
+/// updates, the requester's page), or `None` for staff-only steps.
+fn public_note(c: &Command, next: &Ticket, orgs: &OrgDirectory) -> Option<String> {
+    let unit = |o: &Option<OrgCode>| {
+        o.as_ref()
+            .map(|code| {
+                orgs.get(code.as_str())
+                    .map_or(code.to_string(), |org| org.name.clone())
+            })
+            .unwrap_or_default()
+    };
+    match c {
+        Command::AnswerDirectly { answer } => Some(answer.trim().to_string()),
+        Command::Dispatch { .. } => Some(format!("已转交{}办理", unit(&next.lead))),
+        Command::Sign => Some(format!("{}已签收，正在办理", unit(&next.lead))),
+        Command::ReviewAnswer { approve: true, .. } => Some("办理结果已审核，等待回访".into()),
+        Command::Visit {
+            satisfied: true, ..
+        } => Some("回访满意，已归档".into()),
+        Command::Visit {
+            satisfied: false, ..
+        } => Some("回访不满意，已要求重新办理".into()),
+        Command::ReviewExtension { approve: true, .. } => {
+            next.answer_due.map(|d| format!("办理期限延长至{d}"))
+        }
+        _ => None,
+    }
+}
+
+impl App {
+    /// Take a request from any channel: check it against its category,
+    /// store it with its clocks running, journal it, and say which open
+    /// requests it looks like.
+    pub async fn take_request(&self, source: Source, r: NewRequest) -> Result<Taken> {
+        if let Source::Operator(a) = &source {
+            self.authorize(a, &Action::OperateHotline)?;
+        }
+        if let Source::Citizen(a) = &source {
+            self.authorize(a, &Action::ApplyOnline)?;
+        }
+        let trim = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let (address, caller_phone, email, media_url) = (
+            trim(r.address),
+            trim(r.caller_phone),
+            trim(r.email),
+            trim(r.media_url),
+        );
+        let point = r.lat.zip(r.lon);
+        if r.lat.is_some() != r.lon.is_some() {
+            return Err(
+                Refusal::field("long", "经纬度须同时提供", "Give both lat and long").into(),
+            );
+        }
+        let description = r.description.trim().to_string();
+        rules::check_request(&RequestText {
+            description: &description,
+            point,
+            address: address.as_deref(),
+            phone: caller_phone.as_deref(),
+            email: email.as_deref(),
+            media_url: media_url.as_deref(),
+        })?;
+        let mut conn = self.db.read().await?;
+        let category = match store::category(&mut conn, r.category.trim()).await? {
+            Some(c) if c.active => c,
+            _ => {
+                return Err(
+                    Refusal::field("service_code", "没有这个服务类别", "No such service").into(),
+                )
+            }
+        };
+        let answers = check_answers(&category.attributes, &r.answers)?;
+        let region = match trim(r.district) {
+            None => CITY.to_string(),
+            Some(d) => match OrgCode::parse(&d) {
+                Ok(code) if is_government(&self.orgs(), &code) => code.to_string(),
+                _ => {
+                    return Err(
+                        Refusal::field("district", "没有这个区县", "No such district").into(),
+                    )
+                }
+            },
+        };
+        let now = self.clock.now();
+        let at = sunshine_domain::clock::to_micros(now);
+        let since =
+            sunshine_domain::clock::to_micros(now.saturating_sub(DUPLICATE_WINDOW).unwrap_or(now));
+        let candidates = store::open_tickets_since(&mut conn, &category.code, since).await?;
+        drop(conn);
+        let likeness = Likeness {
+            category: &category.code,
+            point,
+            address: address.as_deref(),
+            caller: caller_phone.as_deref(),
+            at: now,
+        };
+        let alike_ids: Vec<i64> = candidates
+            .iter()
+            .filter(|t| {
+                alike(
+                    &likeness,
+                    &Likeness {
+                        category: &t.category,
+                        point: t.lat.zip(t.lon),
+                        address: t.address.as_deref(),
+                        caller: t.caller_phone.as_deref(),
+                        at: from_micros(t.requested_at),
+                    },
+                )
+            })
+            .map(|t| t.id)
+            .collect();
+        let requester_user = match &source {
+            Source::Citizen(a) => Some(a.user_id),
+            _ => None,
+        };
+        let client = match &source {
+            Source::Client(c) => Some(c.clone()),
+            _ => None,
+        };
+        let mut row = TicketRow {
+            id: 0,
+            token: random_token(),
+            category: category.code.clone(),
+            channel: source.channel(),
+            description,
+            lat: r.lat,
+            lon: r.lon,
+            address,
+            region,
+            caller_name: trim(r.caller_name),
+            caller_phone,
+            email,
+            requester_user,
+            client,
+            device_id: trim(r.device_id),
+            account_id: trim(r.account_id),
+            media_url,
+            answers,
+            answer: None,
+            merged_into: None,
+            lifecycle: Ticket::accepted(category.limits, now),
+            requested_at: at,
+            updated_at: at,
+        };
+        let actor_name = source.journal_name();
+        let ticket = self
+            .db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
+                    Box::pin(async move {
+                        row.id = store::insert_ticket(tx.conn(), &row).await?;
+                        // The journal keeps what was asked of whom, not who asked or what they said.
+                        let payload = json!({
+                            "category": row.category,
+                            "channel": row.channel.as_str(),
+                            "region": row.region,
+                            "dispatch_due": row.lifecycle.dispatch_due,
+                        });
+                        let journaled = tx
+                            .journal(
+                                at,
+                                system_entry(&actor_name, row.id, "hotline.accepted", payload),
+                            )
+                            .await?;
+                        note(
+                            tx,
+                            &row,
+                            &actor_name,
+                            "hotline.accepted",
+                            "已受理".into(),
+                            true,
+                            journaled.seq,
+                        )
+                        .await?;
+                        Ok(row)
+                    })
+                },
+            )
+            .await?;
+        Ok(Taken {
+            ticket,
+            alike: alike_ids,
+        })
+    }
+
+    /// A command on a ticket, by the party it belongs to: operators for the
+    /// hotline's steps, the lead unit's staff for theirs, the requester (or
+    /// an operator on the phone with them) for the return visit.
+    pub async fn ticket_command(
+        &self,
+        actor: &Actor,
+        id: i64,
+        command: Command,
+    ) -> Result<TicketRow> {
+        let now = self.clock.now();
+        let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
+        if let Command::Dispatch { lead, assisting } = &command {
+            for (field, unit) in
+                std::iter::once(("lead", lead)).chain(assisting.iter().map(|a| ("assisting", a)))
+            {
+                if !orgs.tree.contains(unit) {
+                    return Err(Refusal::field(
+                        field,
+                        "没有这个单位",
+                        format!("No such unit: {unit}"),
+                    )
+                    .into());
+                }
+            }
+        }
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
+                    Box::pin(async move {
+                        let mut t = store::ticket(tx.conn(), id)
+                            .await?
+                            .ok_or_else(ticket_not_found)?;
+                        may_command(&orgs, &actor, &t, &command)?;
+                        let next = rules::decide(&t.lifecycle, &command, now, &calendar)?;
+                        let at = sunshine_domain::clock::to_micros(now);
+                        match &command {
+                            Command::AnswerDirectly { answer } => {
+                                t.answer = Some(answer.trim().to_string())
+                            }
+                            Command::Answer { text } => t.answer = Some(text.trim().to_string()),
+                            _ => {}
+                        }
+                        let note_text = public_note(&command, &next, &orgs);
+                        t.lifecycle = next;
+                        t.updated_at = at;
+                        store::update_ticket(tx.conn(), &t).await?;
+                        let payload = json!({
+                            "command": command,
+                            "state": t.state().as_str(),
+                            "lead": t.lifecycle.lead,
+                            "next_deadline": t.lifecycle.next_deadline(),
+                            "escalated": rules::escalated(t.lifecycle.urges),
+                        });
+                        let name = actor.journal_name();
+                        let journaled = tx
+                            .journal(
+                                at,
+                                entry(&actor, format!("ticket/{id}"), event(&command), payload),
+                            )
+                            .await?;
+                        let (public, text) = match note_text {
+                            Some(text) => (true, text),
+                            None => (false, staff_note(&command)),
+                        };
+                        note(tx, &t, &name, event(&command), text, public, journaled.seq).await?;
+                        // Merged requests share the answer once it stands, and close with it.
+                        if t.state() == TicketState::AwaitingVisit
+                            || t.state() == TicketState::Archived
+                        {
+                            close_merged(tx, &t, &name, at).await?;
+                        }
+                        Ok(t)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// Merge a request into an earlier open one like it; its requester is
+    /// told, and hears the primary's answer when it comes.
+    pub async fn merge_ticket(&self, actor: &Actor, id: i64, into: i64) -> Result<TicketRow> {
+        self.authorize(actor, &Action::OperateHotline)?;
+        if id == into {
+            return Err(Refusal::field(
+                "into",
+                "不能合并到自身",
+                "A request is not merged into itself",
+            )
+            .into());
+        }
+        let (actor, now) = (actor.clone(), self.now_micros());
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
+                    Box::pin(async move {
+                        let mut t = store::ticket(tx.conn(), id)
+                            .await?
+                            .ok_or_else(ticket_not_found)?;
+                        let primary = store::ticket(tx.conn(), into).await?.ok_or_else(|| {
+                            crate::AppError::from(Refusal::field(
+                                "into",
+                                "没有这个工单",
+                                "No such request",
+                            ))
+                        })?;
+                        if primary.state().is_final() {
+                            return Err(Refusal::field(
+                                "into",
+                                "只能合并到未办结的工单",
+                                "Merge only into an open request",
+                            )
+                            .into());
+                        }
+                        t.lifecycle = rules::merge(&t.lifecycle)?;
+                        t.merged_into = Some(into);
+                        t.updated_at = now;
+                        store::update_ticket(tx.conn(), &t).await?;
+                        let journaled = tx
+                            .journal(
+                                now,
+                                entry(
+                                    &actor,
+                                    format!("ticket/{id}"),
+                                    "hotline.merged",
+                                    json!({"into": into}),
+                                ),
+                            )
+                            .await?;
+                        let text = format!(
+                            "与相同诉求合并办理（{}）",
+                            rules::ticket_number(from_micros(primary.requested_at), into)
+                        );
+                        note(
+                            tx,
+                            &t,
+                            &actor.journal_name(),
+                            "hotline.merged",
+                            text,
+                            true,
+                            journaled.seq,
+                        )
+                        .await?;
+                        Ok(t)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// One ticket as the public may see it (Open311's view and the tracking
+    /// page read what they may of it).
+    pub async fn ticket(&self, id: i64) -> Result<TicketRow> {
+        let mut conn = self.db.read().await?;
+        store::ticket(&mut conn, id)
+            .await?
+            .ok_or_else(ticket_not_found)
+    }
+
+    pub async fn ticket_by_token(&self, token: &str) -> Result<TicketRow> {
+        let mut conn = self.db.read().await?;
+        store::ticket_by_token(&mut conn, token)
+            .await?
+            .ok_or_else(ticket_not_found)
+    }
+
+    /// A ticket for staff: operators see every one; a unit's staff those
+    /// sent to them; a requester their own. Each staff read is journaled
+    /// like any read of a person's record.
+    pub async fn ticket_for(&self, actor: &Actor, id: i64) -> Result<(TicketRow, Vec<UpdateRow>)> {
+        let mut conn = self.db.read().await?;
+        let t = store::ticket(&mut conn, id)
+            .await?
+            .ok_or_else(ticket_not_found)?;
+        let orgs = self.orgs();
+        let operator = allow(&orgs, actor, &Action::OperateHotline).is_ok();
+        let unit = t
+            .lifecycle
+            .lead
+            .as_ref()
+            .is_some_and(|u| allow(&orgs, actor, &Action::HandleTicket { unit: u }).is_ok());
+        let own = t.requester_user == Some(actor.user_id);
+        if !(operator || unit || own) {
+            return Err(ticket_not_found());
+        }
+        let mut updates = store::updates(&mut conn, id).await?;
+        if !(operator || unit) {
+            updates.retain(|u| u.public);
+        }
+        Ok((t, updates))
+    }
+
+    /// Tickets for the public lists (Open311's `GET requests`).
+    pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::tickets(&mut conn, filter).await?)
+    }
+
+    /// A unit's inbox: what is sent to the units the actor handles for,
+    /// still with them, earliest deadline first.
+    pub async fn unit_inbox(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
+        let orgs = self.orgs();
+        let units: Vec<String> = orgs
+            .list
+            .iter()
+            .filter(|o| allow(&orgs, actor, &Action::HandleTicket { unit: &o.code }).is_ok())
+            .map(|o| o.code.to_string())
+            .collect();
+        if units.is_empty() {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "您不是承办单位的工作人员",
+                "You handle no unit's requests",
+            )
+            .into());
+        }
+        self.worklist(units, |s| s.with_unit() || s == TicketState::Answered)
+            .await
+    }
+
+    /// Tickets in the states a worklist holds, earliest deadline first.
+    async fn worklist(
+        &self,
+        lead_units: Vec<String>,
+        holds: impl Fn(TicketState) -> bool,
+    ) -> Result<Vec<TicketRow>> {
+        let mut conn = self.db.read().await?;
+        let filter = TicketFilter {
+            lead_units,
+            states: TicketState::ALL.into_iter().filter(|s| holds(*s)).collect(),
+            limit: 500,
+            ..Default::default()
+        };
+        let mut list = store::tickets(&mut conn, &filter).await?;
+        list.sort_by_key(|t| (t.lifecycle.next_deadline().unwrap_or(i64::MAX), t.id));
+        Ok(list)
+    }
+
+    /// The operators' queue: what waits on the hotline, earliest deadline first.
+    pub async fn hotline_queue(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
+        self.authorize(actor, &Action::OperateHotline)?;
+        self.worklist(vec![], TicketState::with_hotline).await
+    }
+
+    /// A requester's own tickets, newest first.
+    pub async fn my_tickets(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
+        let mut conn = self.db.read().await?;
+        let filter = TicketFilter {
+            requester_user: Some(actor.user_id),
+            limit: 200,
+            ..Default::default()
+        };
+        Ok(store::tickets(&mut conn, &filter).await?)
+    }
+
+    /// Public updates between two moments, for mySociety's `servicerequestupdates`.
+    pub async fn ticket_updates_between(
+        &self,
+        from: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<UpdateRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::public_updates(&mut conn, from, until, limit).await?)
+    }
+
+    /// A ticket's public updates, oldest first.
+    pub async fn ticket_public_updates(&self, id: i64) -> Result<Vec<UpdateRow>> {
+        let mut conn = self.db.read().await?;
+        let mut list = store::updates(&mut conn, id).await?;
+        list.retain(|u| u.public);
+        Ok(list)
+    }
+
+    /// The categories (Open311's services); the inactive ones for administrators.
+    pub async fn hotline_categories(&self, active_only: bool) -> Result<Vec<CategoryRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::categories(&mut conn, active_only).await?)
+    }
+
+    pub async fn hotline_category(&self, code: &str) -> Result<CategoryRow> {
+        let mut conn = self.db.read().await?;
+        match store::category(&mut conn, code).await? {
+            Some(c) if c.active => Ok(c),
+            _ => Err(Refusal::not_found("服务类别", "Service").into()),
+        }
+    }
+
+    /// The units a category goes to in a district: the district's own entry
+    /// in the dispatch catalogue, or the category's.
+    pub async fn dispatch_for(
+        &self,
+        category: &str,
+        region: &str,
+    ) -> Result<(String, Vec<String>)> {
+        let mut conn = self.db.read().await?;
+        if let Some(found) = store::dispatch_override(&mut conn, category, region).await? {
+            return Ok(found);
+        }
+        let c = store::category(&mut conn, category)
+            .await?
+            .ok_or_else(|| Refusal::not_found("服务类别", "Service"))?;
+        Ok((c.lead_unit, c.assisting))
+    }
+
+    /// Add or edit a category, as an administrator of the city: a new
+    /// version each time, journaled.
+    pub async fn put_hotline_category(
+        &self,
+        actor: &Actor,
+        mut c: CategoryRow,
+    ) -> Result<CategoryRow> {
+        self.authorize(actor, &Action::ManageHotline)?;
+        self.check_category(&c)?;
+        c.updated_at = self.now_micros();
+        let actor = actor.clone();
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CategoryRow>> {
+                    Box::pin(async move {
+                        c.version = store::put_category(tx.conn(), &c).await?;
+                        let payload = serde_json::to_value(&c)
+                            .map_err(|e| anyhow::anyhow!("category json: {e}"))?;
+                        tx.journal(
+                            c.updated_at,
+                            entry(
+                                &actor,
+                                format!("hotline-category/{}", c.code),
+                                "hotline.category_put",
+                                payload,
+                            ),
+                        )
+                        .await?;
+                        Ok(c)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// Send a category elsewhere in one district, as an administrator of the city.
+    pub async fn put_dispatch_override(
+        &self,
+        actor: &Actor,
+        category: &str,
+        region: &str,
+        lead: &str,
+        assisting: Vec<String>,
+    ) -> Result<()> {
+        self.authorize(actor, &Action::ManageHotline)?;
+        let orgs = self.orgs();
+        let known = |s: &str| OrgCode::parse(s).ok().filter(|c| orgs.tree.contains(c));
+        if !known(region).is_some_and(|c| is_government(&orgs, &c)) {
+            return Err(Refusal::field("region", "没有这个区县", "No such district").into());
+        }
+        if known(lead).is_none() || assisting.iter().any(|a| known(a).is_none()) {
+            return Err(Refusal::field("lead", "没有这个单位", "No such unit").into());
+        }
+        self.hotline_category(category).await?;
+        let (actor, now) = (actor.clone(), self.now_micros());
+        let (category, region, lead) = (category.to_string(), region.to_string(), lead.to_string());
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    store::put_dispatch_override(tx.conn(), &category, &region, &lead, &assisting)
+                        .await?;
+                    let payload = json!({"region": region, "lead": lead, "assisting": assisting});
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("hotline-category/{category}"),
+                            "hotline.dispatch_put",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    fn check_category(&self, c: &CategoryRow) -> Result<()> {
+        let mut e = sunshine_domain::refusal::FieldErrors::default();
+        if c.code.is_empty()
+            || c.code.len() > 40
+            || !c
+                .code
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+        {
+            e.add(
+                "code",
+                "类别代码只能由字母、数字和 . _ - 组成",
+                "A service code is letters, digits, . _ and -",
+            );
+        }
+        if c.name.trim().is_empty() || c.name_en.trim().is_empty() {
+            e.add(
+                "name",
+                "请填写中英文名称",
+                "Give the name in both languages",
+            );
+        }
+        if let Err(r) = c.limits.check() {
+            e.absorb(r);
+        }
+        if let Err(r) = check_definition(&c.attributes) {
+            e.absorb(r);
+        }
+        let orgs = self.orgs();
+        let known = |s: &str| {
+            OrgCode::parse(s)
+                .ok()
+                .is_some_and(|code| orgs.tree.contains(&code))
+        };
+        if !known(&c.lead_unit) || c.assisting.iter().any(|a| !known(a)) {
+            e.add("lead_unit", "没有这个单位", "No such unit");
+        }
+        Ok(e.check()?)
+    }
+
+    /// Issue an Open311 client's key; the key itself is shown once and kept
+    /// only as its hash. `actor` is `None` from the command line.
+    pub async fn issue_open311_key(
+        &self,
+        actor: Option<&Actor>,
+        client: &str,
+        per_minute: i64,
+    ) -> Result<(KeyRow, String)> {
+        if let Some(a) = actor {
+            self.authorize(a, &Action::ManageHotline)?;
+        }
+        if !(1..=1_000_000).contains(&per_minute) {
+            return Err(Refusal::field(
+                "per_minute",
+                "每分钟请求数应在 1 到 1000000 之间",
+                "Requests a minute are between 1 and 1,000,000",
+            )
+            .into());
+        }
+        let client = client.trim().to_string();
+        if client.is_empty()
+            || client.chars().count() > 80
+            || !sunshine_domain::refusal::is_clean_text(&client)
+        {
+            return Err(Refusal::field(
+                "client",
+                "请填写客户端名称（不超过80字）",
+                "Name the client system (at most 80 characters)",
+            )
+            .into());
+        }
+        let key = random_token();
+        let hash = key_hash(&key);
+        let actor = actor.cloned().unwrap_or_else(crate::identity::system_actor);
+        let now = self.now_micros();
+        let row = self
+            .db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<KeyRow>> {
+                Box::pin(async move {
+                    let id = store::insert_key(tx.conn(), &client, &hash, per_minute, now).await?;
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("open311-key/{id}"),
+                            "hotline.key_issued",
+                            json!({"client": client, "per_minute": per_minute}),
+                        ),
+                    )
+                    .await?;
+                    Ok(KeyRow {
+                        id,
+                        client,
+                        per_minute,
+                        created_at: now,
+                        revoked_at: None,
+                    })
+                })
+            })
+            .await?;
+        Ok((row, key))
+    }
+
+    pub async fn revoke_open311_key(&self, actor: Option<&Actor>, id: i64) -> Result<()> {
+        if let Some(a) = actor {
+            self.authorize(a, &Action::ManageHotline)?;
+        }
+        let actor = actor.cloned().unwrap_or_else(crate::identity::system_actor);
+        let now = self.now_micros();
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    if !store::revoke_key(tx.conn(), id, now).await? {
+                        return Err(Refusal::not_found("密钥", "Key").into());
+                    }
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("open311-key/{id}"),
+                            "hotline.key_revoked",
+                            json!({}),
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    pub async fn open311_keys(&self, actor: Option<&Actor>) -> Result<Vec<KeyRow>> {
+        if let Some(a) = actor {
+            self.authorize(a, &Action::ManageHotline)?;
+        }
+        let mut conn = self.db.read().await?;
+        Ok(store::keys(&mut conn).await?)
+    }
+
+    /// The live key a client presents, if it is one.
+    pub async fn open311_client(&self, key: &str) -> Result<Option<KeyRow>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::key_by_hash(&mut conn, &key_hash(key)).await?)
+    }
+}
+
+/// Whether the actor may give this command on this ticket; anyone who may
+/// not see it is told it is not there.
+fn may_command(orgs: &OrgDirectory, actor: &Actor, t: &TicketRow, c: &Command) -> Result<()> {
+    let operator = allow(orgs, actor, &Action::OperateHotline).is_ok();
+    let unit = t
+        .lifecycle
+        .lead
+        .as_ref()
+        .is_some_and(|u| allow(orgs, actor, &Action::HandleTicket { unit: u }).is_ok());
+    let own = t.requester_user == Some(actor.user_id);
+    let allowed = match c.party() {
+        Party::Hotline => operator,
+        Party::Unit => unit,
+        Party::Requester => operator || own,
+    };
+    if allowed {
+        return Ok(());
+    }
+    if operator || unit || own {
+        return Err(Refusal::forbidden(
+            "forbidden",
+            "这一步不由您办理",
+            "This step is not yours to take",
+        )
+        .into());
+    }
+    Err(ticket_not_found())
+}
+
+/// What staff see of a step that the public does not.
+fn staff_note(c: &Command) -> String {
+    match c {
+        Command::Return { reason } => format!("退单：{}", reason.trim()),
+        Command::ReviewReturn { approve, note } => format!(
+            "退单审核{}：{}",
+            if *approve { "同意" } else { "不同意" },
+            note.trim()
+        ),
+        Command::RequestExtension { days, reason } => {
+            format!("申请延期{days}个工作日：{}", reason.trim())
+        }
+        Command::ReviewExtension { note, .. } => format!("不同意延期：{}", note.trim()),
+        Command::Answer { text } => format!("办结反馈：{}", text.trim()),
+        Command::ReviewAnswer { note, .. } => format!("办理结果退回：{}", note.trim()),
+        Command::Urge { note } => format!("催办：{}", note.trim()),
+        other => other.name().to_string(),
+    }
+}
+
+fn system_entry(
+    actor: &str,
+    id: i64,
+    event_type: &'static str,
+    payload: serde_json::Value,
+) -> NewEntry {
+    NewEntry {
+        actor: actor.to_string(),
+        org: String::new(),
+        subject: format!("ticket/{id}"),
+        event_type,
+        payload,
+    }
+}
+
+async fn note(
+    tx: &mut WriteTx,
+    t: &TicketRow,
+    actor: &str,
+    event: &str,
+    text: String,
+    public: bool,
+    journal_seq: i64,
+) -> Result<()> {
+    store::insert_update(
+        tx.conn(),
+        &UpdateRow {
+            id: 0,
+            ticket_id: t.id,
+            at: t.updated_at,
+            actor: actor.to_string(),
+            event: event.to_string(),
+            state: t.state(),
+            text,
+            public,
+            journal_seq,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tell every request merged into `primary` its answer, and archive them
+/// with it once it is archived.
+async fn close_merged(tx: &mut WriteTx, primary: &TicketRow, actor: &str, at: i64) -> Result<()> {
+    let filter = TicketFilter {
+        states: vec![TicketState::Merged],
+        limit: 10_000,
+        ..Default::default()
+    };
+    let merged: Vec<TicketRow> = store::tickets(tx.conn(), &filter)
+        .await?
+        .into_iter()
+        .filter(|t| t.merged_into == Some(primary.id))
+        .collect();
+    for mut m in merged {
+        m.answer = primary.answer.clone();
+        if primary.state() == TicketState::Archived {
+            m.lifecycle = rules::close_merged(&m.lifecycle);
+        }
+        m.updated_at = at;
+        store::update_ticket(tx.conn(), &m).await?;
+        let journaled = tx
+            .journal(
+                at,
+                system_entry(
+                    actor,
+                    m.id,
+                    "hotline.merged_answered",
+                    json!({"primary": primary.id, "state": m.state().as_str()}),
+                ),
+            )
+            .await?;
+        let text = primary.answer.clone().unwrap_or_default();
+        note(
+            tx,
+            &m,
+            actor,
+            "hotline.merged_answered",
+            text,
+            true,
+            journaled.seq,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The time an Open311 client is shown for a stored moment.
+pub fn iso(us: i64) -> String {
+    let t: Timestamp = from_micros(us);
+    t.to_zoned(sunshine_domain::clock::shanghai())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+impl App {
+    /// A comment from another system on a request (mySociety's
+    /// `servicerequestupdates` POST): kept as a public update and journaled;
+    /// it changes no state, which is the hotline's and the unit's to change.
+    pub async fn comment_on_ticket(
+        &self,
+        client: &str,
+        id: i64,
+        text: &str,
+        media_url: Option<&str>,
+    ) -> Result<UpdateRow> {
+        let text = text.trim().to_string();
+        rules::check_request(&RequestText {
+            description: &text,
+            media_url,
+            ..Default::default()
+        })?;
+        if text.is_empty() {
+            return Err(Refusal::field("description", "请填写内容", "Say something").into());
+        }
+        let text = match media_url {
+            Some(url) => format!("{text}\n{url}"),
+            None => text,
+        };
+        let (actor, now) = (format!("open311:{client}"), self.now_micros());
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UpdateRow>> {
+                    Box::pin(async move {
+                        let mut t = store::ticket(tx.conn(), id)
+                            .await?
+                            .ok_or_else(ticket_not_found)?;
+                        t.updated_at = now;
+                        store::update_ticket(tx.conn(), &t).await?;
+                        let journaled = tx
+                            .journal(
+                                now,
+                                system_entry(
+                                    &actor,
+                                    id,
+                                    "hotline.commented",
+                                    json!({"chars": text.chars().count()}),
+                                ),
+                            )
+                            .await?;
+                        let mut u = UpdateRow {
+                            id: 0,
+                            ticket_id: id,
+                            at: now,
+                            actor,
+                            event: "hotline.commented".into(),
+                            state: t.state(),
+                            text,
+                            public: true,
+                            journal_seq: journaled.seq,
+                        };
+                        u.id = store::insert_update(tx.conn(), &u).await?;
+                        Ok(u)
+                    })
+                },
+            )
+            .await
+    }
+}
+
+impl App {
+    /// The latest public note of each ticket, for lists.
+    pub async fn ticket_status_notes(&self, ids: &[i64]) -> Result<BTreeMap<i64, String>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::latest_public_notes(&mut conn, ids).await?)
+    }
+}

@@ -1,0 +1,597 @@
+//! The 96345 hotline through the API: a call taken by an operator goes to
+//! its unit, is signed for, answered, checked, visited and archived; returns,
+//! extensions, redoing and urging; each party is refused the steps that are
+//! not theirs; alike requests are merged and share the answer; bad input is
+//! refused whole and writes nothing.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::{fields, Api};
+
+async fn take(api: &Api, body: Value) -> Value {
+    let (status, taken) = api.post("/api/v1/hotline/requests", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{taken}");
+    taken
+}
+
+async fn step(api: &Api, id: i64, body: Value) -> Value {
+    let (status, t) = api
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body} → {t}");
+    t
+}
+
+/// Every entry of the journal, page by page.
+pub async fn whole_journal(app: &sunshine_app::App) -> Vec<sunshine_domain::journal::Entry> {
+    let mut all = Vec::new();
+    loop {
+        let page = app
+            .read_journal_after(
+                all.last()
+                    .map_or(0, |e: &sunshine_domain::journal::Entry| e.seq),
+                1000,
+            )
+            .await
+            .expect("journal");
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page);
+    }
+}
+
+fn call(category: &str, text: &str) -> Value {
+    let mut body = json!({
+        "category": category,
+        "description": text,
+        "lat": 30.2741, "long": 120.1551,
+        "caller_name": "张三", "caller_phone": "13912345678",
+    });
+    // Outages ask how far they reach.
+    if category.ends_with(".outage") {
+        body["attributes"] = json!({"scope": ["building"]});
+    }
+    body
+}
+
+#[tokio::test]
+async fn a_call_goes_to_its_unit_and_comes_back_answered_visited_and_archived() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let taken = take(&operator, call("water.outage", "整幢楼停水")).await;
+    let ticket = &taken["ticket"];
+    let id = ticket["id"].as_i64().expect("an id");
+    assert_eq!(ticket["channel"], "phone");
+    assert_eq!(ticket["state"], "accepted");
+    assert!(
+        ticket["number"]
+            .as_str()
+            .expect("a number")
+            .starts_with("96345-"),
+        "{ticket}"
+    );
+    assert!(
+        ticket["next_deadline"].as_str().is_some(),
+        "the dispatch clock runs: {ticket}"
+    );
+
+    // The catalogue says where it goes; the operator dispatches there.
+    let (status, to) = operator
+        .get("/api/v1/hotline/dispatch?category=water.outage")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{to}");
+    assert_eq!(to["lead_unit"], "330100-U01");
+    let (_, queue) = operator.get("/api/v1/hotline/queue").await;
+    assert!(
+        queue
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|q| q["id"] == id),
+        "in the operator's queue"
+    );
+    let d = step(
+        &operator,
+        id,
+        json!({"command": "dispatch", "lead": "330100-U01"}),
+    )
+    .await;
+    assert_eq!(d["state"], "dispatched");
+    let (_, inbox) = clerk.get("/api/v1/hotline/inbox").await;
+    assert!(
+        inbox
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|q| q["id"] == id),
+        "in the unit's inbox: {inbox}"
+    );
+
+    let s = step(&clerk, id, json!({"command": "sign"})).await;
+    assert_eq!(s["state"], "signed");
+    assert!(s["answer_due"].as_str().is_some(), "{s}");
+    step(
+        &clerk,
+        id,
+        json!({"command": "answer", "text": "已恢复供水，系施工挖断管道"}),
+    )
+    .await;
+    step(
+        &operator,
+        id,
+        json!({"command": "review_answer", "approve": true}),
+    )
+    .await;
+    let done = step(
+        &operator,
+        id,
+        json!({"command": "visit", "satisfied": true}),
+    )
+    .await;
+    assert_eq!(done["state"], "archived");
+    assert_eq!(done["answer"], "已恢复供水，系施工挖断管道");
+
+    // Every step is there for staff, with who did it; the journal has each.
+    let (status, detail) = operator
+        .get(&format!("/api/v1/hotline/requests/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let events: Vec<&str> = detail["updates"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|u| u["event"].as_str())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "hotline.accepted",
+            "hotline.dispatched",
+            "hotline.signed",
+            "hotline.answered",
+            "hotline.answer_reviewed",
+            "hotline.visited"
+        ]
+    );
+    let journal = whole_journal(&t.app).await;
+    let mine: Vec<&str> = journal
+        .iter()
+        .filter(|e| e.subject == format!("ticket/{id}"))
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(mine.len(), 6, "{mine:?}");
+    // The journal keeps what was asked of whom, never the caller.
+    for e in journal
+        .iter()
+        .filter(|e| e.subject == format!("ticket/{id}"))
+    {
+        let text = &e.payload;
+        assert!(
+            !text.contains("13912345678") && !text.contains("张三"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn returns_extensions_redoing_and_urging_follow_the_rules() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let id = take(&operator, call("power.outage", "停电")).await["ticket"]["id"]
+        .as_i64()
+        .expect("an id");
+    step(
+        &operator,
+        id,
+        json!({"command": "dispatch", "lead": "330100-U01"}),
+    )
+    .await;
+    // The water company says it is not theirs; the hotline agrees and re-dispatches.
+    let r = step(
+        &clerk,
+        id,
+        json!({"command": "return", "reason": "停电不属供水职责"}),
+    )
+    .await;
+    assert_eq!(r["state"], "return_requested");
+    let back = step(
+        &operator,
+        id,
+        json!({"command": "review_return", "approve": true}),
+    )
+    .await;
+    assert_eq!(back["state"], "accepted");
+    let again = step(
+        &operator,
+        id,
+        json!({"command": "dispatch", "lead": "330100-U02"}),
+    )
+    .await;
+    assert_eq!(again["redispatches"], 1);
+    step(&clerk, id, json!({"command": "sign"})).await;
+
+    // One extension, reviewed; a second is refused.
+    step(
+        &clerk,
+        id,
+        json!({"command": "request_extension", "days": 2, "reason": "需更换变压器"}),
+    )
+    .await;
+    let before = step(
+        &operator,
+        id,
+        json!({"command": "review_extension", "approve": true}),
+    )
+    .await;
+    let (status, refused) = clerk
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "request_extension", "days": 1, "reason": "再延"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(before["answer_due"].as_str().is_some());
+
+    // Urged twice: the second goes to the unit's head.
+    let u1 = step(
+        &operator,
+        id,
+        json!({"command": "urge", "note": "群众来电催促"}),
+    )
+    .await;
+    assert_eq!(u1["escalated"], false);
+    let u2 = step(
+        &operator,
+        id,
+        json!({"command": "urge", "note": "再次催促"}),
+    )
+    .await;
+    assert_eq!(u2["escalated"], true);
+
+    // Answered, approved, and the citizen is not satisfied: done again.
+    step(
+        &clerk,
+        id,
+        json!({"command": "answer", "text": "已恢复供电"}),
+    )
+    .await;
+    let (status, e) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "review_answer", "approve": false}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sending back needs a reason: {e}"
+    );
+    step(
+        &operator,
+        id,
+        json!({"command": "review_answer", "approve": true}),
+    )
+    .await;
+    let redo = step(
+        &operator,
+        id,
+        json!({"command": "visit", "satisfied": false, "comment": "仍然经常停电"}),
+    )
+    .await;
+    assert_eq!(
+        (redo["state"].as_str(), redo["redos"].as_i64()),
+        (Some("signed"), Some(1))
+    );
+    // A redo cannot be returned.
+    let (status, _) = clerk
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "return", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // A return more than a working day after dispatch is too late.
+    let late = take(&operator, call("water.outage", "停水")).await["ticket"]["id"]
+        .as_i64()
+        .expect("an id");
+    step(
+        &operator,
+        late,
+        json!({"command": "dispatch", "lead": "330100-U01"}),
+    )
+    .await;
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 5));
+    let (status, e) = clerk
+        .post(
+            &format!("/api/v1/hotline/requests/{late}/commands"),
+            json!({"command": "return", "reason": "不属本单位"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    let (_, detail) = operator
+        .get(&format!("/api/v1/hotline/requests/{late}"))
+        .await;
+    assert_eq!(
+        detail["ticket"]["overdue"], true,
+        "the unit never signed: {detail}"
+    );
+}
+
+#[tokio::test]
+async fn each_party_is_refused_the_steps_that_are_not_theirs() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let xihu_clerk = Api::as_user(&t.base, "clerk.330106").await;
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let anonymous = Api::new(&t.base);
+
+    // A citizen brings a request on the web; it is theirs to see.
+    let mine = take(&citizen, call("streetlight.out", "路灯不亮")).await;
+    let id = mine["ticket"]["id"].as_i64().expect("an id");
+    assert_eq!(mine["ticket"]["channel"], "web");
+    let (_, list) = citizen.get("/api/v1/hotline/mine").await;
+    assert!(list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .any(|t| t["id"] == id));
+
+    // The clerk cannot dispatch; the operator cannot sign; the citizen cannot dispatch.
+    let (status, _) = clerk
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "dispatch", "lead": "330100-034"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a unit that does not hold it does not see it"
+    );
+    let (status, _) = citizen
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "dispatch", "lead": "330100-034"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    step(
+        &operator,
+        id,
+        json!({"command": "dispatch", "lead": "330100-034"}),
+    )
+    .await;
+    let (status, _) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "sign"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A district's clerk does not handle a city unit's requests.
+    let (status, _) = xihu_clerk
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            json!({"command": "sign"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    step(&clerk, id, json!({"command": "sign"})).await;
+
+    // The requester sees only the public steps; the staff-only ones stay hidden.
+    step(
+        &clerk,
+        id,
+        json!({"command": "request_extension", "days": 2, "reason": "需协调电力部门"}),
+    )
+    .await;
+    let (status, seen) = citizen.get(&format!("/api/v1/hotline/requests/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        seen["updates"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .all(|u| u["public"] == true),
+        "{seen}"
+    );
+    assert!(!seen.to_string().contains("需协调电力部门"));
+
+    // Someone else's request is not there; without signing in, nothing is.
+    let other = take(&operator, call("water.outage", "停水")).await["ticket"]["id"]
+        .as_i64()
+        .expect("an id");
+    let (status, _) = citizen
+        .get(&format!("/api/v1/hotline/requests/{other}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = anonymous
+        .get(&format!("/api/v1/hotline/requests/{other}"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = anonymous
+        .post("/api/v1/hotline/requests", call("water.outage", "x"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = clerk.get("/api/v1/hotline/queue").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Staff other than operators do not take calls.
+    let (status, _) = clerk
+        .post("/api/v1/hotline/requests", call("water.outage", "x"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn alike_requests_are_merged_and_every_requester_hears_the_answer() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let first = take(&operator, json!({"category": "road.pothole", "description": "路面有坑", "lat": 30.2952, "long": 120.1473})).await;
+    let first_id = first["ticket"]["id"].as_i64().expect("an id");
+    assert_eq!(first["alike"], json!([]));
+    // Forty metres away, the next day, the same category: offered for merging.
+    t.clock.advance(jiff::SignedDuration::from_hours(20));
+    let second = take(&citizen, json!({"category": "road.pothole", "description": "辅道有个大坑", "lat": 30.2955, "long": 120.1475})).await;
+    let second_id = second["ticket"]["id"].as_i64().expect("an id");
+    assert_eq!(second["alike"], json!([first_id]), "{second}");
+    let (status, merged) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{second_id}/merge"),
+            json!({"into": first_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["state"], "merged");
+    let (status, _) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{first_id}/merge"),
+            json!({"into": first_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    step(
+        &operator,
+        first_id,
+        json!({"command": "dispatch", "lead": "330100-034"}),
+    )
+    .await;
+    step(&clerk, first_id, json!({"command": "sign"})).await;
+    step(
+        &clerk,
+        first_id,
+        json!({"command": "answer", "text": "坑洞已修补"}),
+    )
+    .await;
+    step(
+        &operator,
+        first_id,
+        json!({"command": "review_answer", "approve": true}),
+    )
+    .await;
+    step(
+        &operator,
+        first_id,
+        json!({"command": "visit", "satisfied": true}),
+    )
+    .await;
+    let (_, seen) = citizen
+        .get(&format!("/api/v1/hotline/requests/{second_id}"))
+        .await;
+    assert_eq!(seen["ticket"]["state"], "archived", "{seen}");
+    assert_eq!(seen["ticket"]["answer"], "坑洞已修补");
+    assert!(
+        seen["updates"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .any(|u| u["text"] == "坑洞已修补"),
+        "the requester is told: {seen}"
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_and_categories_are_refused_whole_and_write_nothing() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let admin = Api::as_user(&t.base, "admin").await;
+    let before = whole_journal(&t.app).await.len();
+    let (status, e) = operator
+        .post(
+            "/api/v1/hotline/requests",
+            json!({"category": "city.noise", "description": "吵".repeat(4001), "lat": 10.0, "long": 10.0,
+                   "caller_phone": "call me", "attributes": {"source": ["volcano"], "colour": ["red"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let f = fields(&e);
+    for field in ["description", "lat", "phone"] {
+        assert!(f.iter().any(|k| k == field), "{field}: {e}");
+    }
+    let (status, e) = operator.post("/api/v1/hotline/requests", json!({"category": "city.noise", "description": "x", "attributes": {"source": ["volcano"], "colour": ["red"]}})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let f = fields(&e);
+    assert!(
+        f.contains(&"attribute[source]".to_string())
+            && f.contains(&"attribute[colour]".to_string()),
+        "{e}"
+    );
+    let (status, e) = operator
+        .post(
+            "/api/v1/hotline/requests",
+            json!({"category": "no.such", "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, e) = operator
+        .post(
+            "/api/v1/hotline/requests/1/commands",
+            json!({"command": "fly"}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::NOT_FOUND,
+        "{e}"
+    );
+
+    // Categories: the administrator edits them as versions; nobody else may.
+    let body = json!({"name": "井盖缺失", "name_en": "Missing manhole cover", "class": "public_information", "kind": "report",
+                      "urgency": "emergency", "lead_unit": "330100-034", "keywords": ["井盖"],
+                      "attributes": [{"code": "road", "datatype": "string", "required": true, "order": 1, "description": "道路"}]});
+    let (status, c) = operator
+        .put("/api/v1/hotline/categories/road.manhole", body.clone())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{c}");
+    let (status, bad) = admin
+        .put("/api/v1/hotline/categories/road.manhole", json!({"name": "", "name_en": "x", "class": "x", "kind": "report", "urgency": "normal", "lead_unit": "nobody"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (status, bad) = admin
+        .put("/api/v1/hotline/categories/road.manhole", json!({"name": "", "name_en": "x", "class": "government", "kind": "report", "urgency": "normal", "lead_unit": "nobody", "dispatch_hours": 0}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let f = fields(&bad);
+    assert!(
+        ["name", "lead_unit", "dispatch_hours"]
+            .iter()
+            .all(|k| f.iter().any(|g| g == k)),
+        "{bad}"
+    );
+    let after = whole_journal(&t.app).await.len();
+    assert_eq!(before, after, "nothing refused was journaled");
+
+    let (status, c) = admin
+        .put("/api/v1/hotline/categories/road.manhole", body.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(
+        (c["version"].as_i64(), c["dispatch_hours"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let (_, c) = admin
+        .put("/api/v1/hotline/categories/road.manhole", body)
+        .await;
+    assert_eq!(c["version"], 2);
+    let (status, e) = admin
+        .put(
+            "/api/v1/hotline/categories/road.manhole/dispatch/330106",
+            json!({"lead_unit": "330106"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{e}");
+    let (_, to) = operator
+        .get("/api/v1/hotline/dispatch?category=road.manhole&region=330106")
+        .await;
+    assert_eq!(to["lead_unit"], "330106");
+}
