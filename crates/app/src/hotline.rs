@@ -4,6 +4,7 @@
 //! the Open311 clients.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
@@ -27,6 +28,30 @@ use sunshine_store::WriteTx;
 
 use crate::identity::{entry, random_token};
 use crate::{allow, App, OrgDirectory, Result};
+
+/// The categories as last read, by code. An edit clears it and moves its
+/// generation on, so that a read begun before the edit is not kept.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryCache(Arc<RwLock<(u64, Option<Categories>)>>);
+
+/// Every category by code.
+type Categories = Arc<BTreeMap<String, CategoryRow>>;
+
+impl CategoryCache {
+    fn get(&self) -> (u64, Option<Categories>) {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    fn keep(&self, generation: u64, all: Categories) {
+        let mut cache = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if cache.0 == generation {
+            cache.1 = Some(all);
+        }
+    }
+    fn clear(&self) {
+        let mut cache = self.0.write().unwrap_or_else(|p| p.into_inner());
+        *cache = (cache.0 + 1, None);
+    }
+}
 
 /// Who brings a request in, which also says by which channel.
 #[derive(Debug, Clone)]
@@ -187,9 +212,8 @@ impl App {
             email: email.as_deref(),
             media_url: media_url.as_deref(),
         })?;
-        let mut conn = self.db.read().await?;
-        let category = match store::category(&mut conn, r.category.trim()).await? {
-            Some(c) if c.active => c,
+        let category = match self.all_categories().await?.get(r.category.trim()) {
+            Some(c) if c.active => c.clone(),
             _ => {
                 return Err(
                     Refusal::field("service_code", "没有这个服务类别", "No such service").into(),
@@ -210,9 +234,20 @@ impl App {
         };
         let now = self.clock.now();
         let at = sunshine_domain::clock::to_micros(now);
+        let mut conn = self.db.read().await?;
         let since =
             sunshine_domain::clock::to_micros(now.saturating_sub(DUPLICATE_WINDOW).unwrap_or(now));
-        let candidates = store::open_tickets_since(&mut conn, &category.code, since).await?;
+        // Two requests alike are within 100 m; 0.002° is more than that either way here.
+        let candidates = store::alike_candidates(
+            &mut conn,
+            &category.code,
+            since,
+            point,
+            0.002,
+            address.as_deref(),
+            caller_phone.as_deref(),
+        )
+        .await?;
         drop(conn);
         let likeness = Likeness {
             category: &category.code,
@@ -227,7 +262,7 @@ impl App {
                 alike(
                     &likeness,
                     &Likeness {
-                        category: &t.category,
+                        category: &category.code,
                         point: t.lat.zip(t.lon),
                         address: t.address.as_deref(),
                         caller: t.caller_phone.as_deref(),
@@ -586,14 +621,36 @@ impl App {
 
     /// The categories (Open311's services); the inactive ones for administrators.
     pub async fn hotline_categories(&self, active_only: bool) -> Result<Vec<CategoryRow>> {
-        let mut conn = self.db.read().await?;
-        Ok(store::categories(&mut conn, active_only).await?)
+        let all = self.all_categories().await?;
+        Ok(all
+            .values()
+            .filter(|c| c.active || !active_only)
+            .cloned()
+            .collect())
     }
 
-    pub async fn hotline_category(&self, code: &str) -> Result<CategoryRow> {
+    /// Every category by code, from memory once read.
+    async fn all_categories(&self) -> Result<Categories> {
+        let (generation, cached) = self.hotline_categories.get();
+        if let Some(all) = cached {
+            return Ok(all);
+        }
         let mut conn = self.db.read().await?;
-        match store::category(&mut conn, code).await? {
-            Some(c) if c.active => Ok(c),
+        let all: Categories = Arc::new(
+            store::categories(&mut conn, false)
+                .await?
+                .into_iter()
+                .map(|c| (c.code.clone(), c))
+                .collect(),
+        );
+        self.hotline_categories.keep(generation, all.clone());
+        Ok(all)
+    }
+
+    /// A category in force.
+    pub async fn hotline_category(&self, code: &str) -> Result<CategoryRow> {
+        match self.all_categories().await?.get(code) {
+            Some(c) if c.active => Ok(c.clone()),
             _ => Err(Refusal::not_found("服务类别", "Service").into()),
         }
     }
@@ -609,9 +666,8 @@ impl App {
         if let Some(found) = store::dispatch_override(&mut conn, category, region).await? {
             return Ok(found);
         }
-        let c = store::category(&mut conn, category)
-            .await?
-            .ok_or_else(|| Refusal::not_found("服务类别", "Service"))?;
+        drop(conn);
+        let c = self.hotline_category(category).await?;
         Ok((c.lead_unit, c.assisting))
     }
 
@@ -626,7 +682,8 @@ impl App {
         self.check_category(&c)?;
         c.updated_at = self.now_micros();
         let actor = actor.clone();
-        self.db
+        let stored = self
+            .db
             .write(
                 move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CategoryRow>> {
                     Box::pin(async move {
@@ -647,7 +704,9 @@ impl App {
                     })
                 },
             )
-            .await
+            .await?;
+        self.hotline_categories.clear();
+        Ok(stored)
     }
 
     /// Send a category elsewhere in one district, as an administrator of the city.

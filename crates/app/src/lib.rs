@@ -83,6 +83,8 @@ pub struct App {
     pub specs: specs::SpecCache,
     /// Signing keys whose creation is durable, opened once.
     keys: licence::KeyCache,
+    /// The hotline's categories, read once and again after each edit.
+    hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
     webhook: Arc<std::sync::OnceLock<String>>,
 }
@@ -132,6 +134,7 @@ impl App {
             live_closing: tokio::sync::watch::channel(false).0,
             specs: specs::SpecCache::default(),
             keys: licence::KeyCache::default(),
+            hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
         });
         app.reload_orgs().await?;
@@ -174,6 +177,7 @@ impl App {
             live_closing: self.live_closing.clone(),
             specs: self.specs.clone(),
             keys: self.keys.clone(),
+            hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
         }
     }

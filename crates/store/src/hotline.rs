@@ -416,22 +416,92 @@ pub async fn tickets(conn: &mut AnyConnection, f: &TicketFilter) -> Result<Vec<T
     rows.iter().map(ticket_row).collect()
 }
 
-/// Open tickets of a category requested since `since`: the candidates a new
-/// request may duplicate.
-pub async fn open_tickets_since(
+/// What the duplicate check compares of an open ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub id: i64,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub caller_phone: Option<String>,
+    pub requested_at: i64,
+}
+
+/// Open tickets of a category requested since `since` that may duplicate a
+/// new one: near its point (within `box_deg` degrees either way), at its
+/// address, or from its caller. Only these are read, never the whole category.
+pub async fn alike_candidates(
     conn: &mut AnyConnection,
     category: &str,
     since: i64,
-) -> Result<Vec<TicketRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE category = $1 AND requested_at >= $2 \
-         AND state NOT IN ('archived', 'merged') ORDER BY requested_at DESC LIMIT 200"
-    ))
-    .bind(category)
-    .bind(since)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(ticket_row).collect()
+    point: Option<(f64, f64)>,
+    box_deg: f64,
+    address: Option<&str>,
+    caller: Option<&str>,
+) -> Result<Vec<Candidate>> {
+    // One arm per way of being alike that the new request has, each on its own
+    // index; PostgreSQL takes only the parameters a statement uses.
+    const OPEN: &str =
+        "category = $1 AND requested_at >= $2 AND state NOT IN ('archived', 'merged')";
+    const COLUMNS: &str = "id, lat, lon, address, caller_phone, requested_at";
+    let mut arms = vec![];
+    let mut n = 2;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if point.is_some() {
+        let (a, b, c, d) = (next(), next(), next(), next());
+        arms.push(format!(
+            "SELECT {COLUMNS} FROM hotline_tickets WHERE lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d} AND {OPEN}"
+        ));
+    }
+    if caller.is_some() {
+        arms.push(format!(
+            "SELECT {COLUMNS} FROM hotline_tickets WHERE caller_phone = {} AND {OPEN}",
+            next()
+        ));
+    }
+    if address.is_some() {
+        arms.push(format!(
+            "SELECT {COLUMNS} FROM hotline_tickets WHERE address = {} AND {OPEN}",
+            next()
+        ));
+    }
+    if arms.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "{} ORDER BY requested_at DESC LIMIT 50",
+        arms.join(" UNION ")
+    );
+    let mut q = sqlx::query(&sql).bind(category).bind(since);
+    if let Some((lat, lon)) = point {
+        q = q
+            .bind(lat - box_deg)
+            .bind(lat + box_deg)
+            .bind(lon - box_deg)
+            .bind(lon + box_deg);
+    }
+    if let Some(c) = caller {
+        q = q.bind(c);
+    }
+    if let Some(a) = address {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Candidate {
+                id: r.try_get("id")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+                address: r.try_get("address")?,
+                caller_phone: r.try_get("caller_phone")?,
+                requested_at: r.try_get("requested_at")?,
+            })
+        })
+        .collect()
 }
 
 /// One step of a ticket.

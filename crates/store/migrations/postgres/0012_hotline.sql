@@ -63,8 +63,12 @@ CREATE TABLE hotline_tickets (
 CREATE INDEX hotline_tickets_requested ON hotline_tickets(requested_at);
 CREATE INDEX hotline_tickets_updated ON hotline_tickets(updated_at);
 CREATE INDEX hotline_tickets_lead ON hotline_tickets(lead_unit, state);
-CREATE INDEX hotline_tickets_category ON hotline_tickets(category, state);
-CREATE INDEX hotline_tickets_caller ON hotline_tickets(caller_phone);
+-- The duplicate check looks near a point (and lists by category use it too)
+-- and at an address.
+CREATE INDEX hotline_tickets_place ON hotline_tickets(category, lat);
+CREATE INDEX hotline_tickets_address ON hotline_tickets(address, category, requested_at);
+-- …and for the same caller (also the operator's caller lookup).
+CREATE INDEX hotline_tickets_caller ON hotline_tickets(caller_phone, category, requested_at);
 CREATE INDEX hotline_tickets_requester ON hotline_tickets(requester_user);
 
 -- Every step of a ticket, as the public may read it (`public` = 1: the

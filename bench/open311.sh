@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Open311 POST requests and GET requests per second under wrk, against a
+# release build serving a fresh store: SQLite, and PostgreSQL with
+# --database-url (a scratch database is made and dropped). Results and
+# method: docs/BENCHMARKS.md.
+#
+#   bench/open311.sh [--duration 30s] [--connections "16 64"] [--threads 2] [--database-url URL]
+set -euo pipefail
+
+duration=30s
+connections="16 64"
+threads=2
+database_url=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --database-url) database_url="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+root="$(cd "$(dirname "$0")/.." && pwd)"
+(cd "$root" && cargo build --release --quiet -p sunshine)
+sunshine="$root/target/release/sunshine"
+port=18311
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+run() {
+  local label="$1"; shift
+  echo "== $label: $(uptime)"
+  "$sunshine" --data "$work/data" "$@" demo --cases 0 --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 300); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+  export OPEN311_KEY
+  OPEN311_KEY="$("$sunshine" --data "$work/data" "$@" open311 issue-key --client bench --per-minute 1000000 2>/dev/null)"
+  for c in $connections; do
+    echo "-- POST requests.json, $c connections, $duration"
+    wrk -t "$threads" -c "$c" -d "$duration" -s "$root/bench/open311/post.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|requests:|latency p"
+    echo "-- GET requests.json (page_size 50), $c connections, $duration"
+    wrk -t "$threads" -c "$c" -d "$duration" -s "$root/bench/open311/get.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|requests:|latency p"
+  done
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+
+run "SQLite"
+if [ -n "$database_url" ]; then
+  scratch="sunshine_open311_bench_$$"
+  psql "$database_url" -qc "CREATE DATABASE $scratch" >/dev/null
+  url="${database_url%/*}/$scratch"
+  run "PostgreSQL" --database-url "$url"
+  psql "$database_url" -qc "DROP DATABASE $scratch" >/dev/null
+fi
+echo "== load: $(uptime)"
