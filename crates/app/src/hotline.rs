@@ -1115,3 +1115,33 @@ impl App {
         Ok(store::latest_public_notes(&mut conn, ids).await?)
     }
 }
+
+impl App {
+    /// The three rates and the overdue counts of the requests taken between
+    /// two moments (µs), in all and by unit, district and category.
+    pub async fn hotline_indicators(
+        &self,
+        from: i64,
+        until: i64,
+    ) -> Result<sunshine_domain::hotline::IndicatorTable> {
+        let mut conn = self.db.read().await?;
+        let filter = TicketFilter {
+            from: Some(from),
+            until: Some(until),
+            limit: i64::MAX,
+            ..Default::default()
+        };
+        let tickets = store::tickets(&mut conn, &filter).await?;
+        let units: Vec<Option<String>> = tickets
+            .iter()
+            .map(|t| t.lifecycle.lead.as_ref().map(|o| o.to_string()))
+            .collect();
+        let counted = tickets.iter().zip(&units).map(|(t, unit)| rules::Counted {
+            ticket: &t.lifecycle,
+            unit: unit.as_deref(),
+            district: &t.region,
+            category: &t.category,
+        });
+        Ok(rules::indicators(counted, self.clock.now()))
+    }
+}

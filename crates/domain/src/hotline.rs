@@ -376,6 +376,12 @@ pub struct Ticket {
     pub urges: u32,
     /// The return visit's verdict, once given.
     pub satisfied: Option<bool>,
+    /// Whether the unit signed within its limit (响应), once it signed.
+    #[serde(default)]
+    pub signed_in_time: Option<bool>,
+    /// Whether the last answer came by its day, once one came.
+    #[serde(default)]
+    pub answered_in_time: Option<bool>,
 }
 
 impl Ticket {
@@ -396,6 +402,8 @@ impl Ticket {
             redos: 0,
             urges: 0,
             satisfied: None,
+            signed_in_time: None,
+            answered_in_time: None,
         }
     }
 
@@ -505,6 +513,7 @@ pub fn decide(
         }
         (S::Dispatched, Command::Sign) => {
             next.state = S::Signed;
+            next.signed_in_time = Some(t.sign_due.is_none_or(|due| to_micros(now) <= due));
             next.sign_due = None;
             next.answer_due = Some(answer_from_today(t.limits.answer_days)?);
         }
@@ -587,6 +596,7 @@ pub fn decide(
                 "Give the answer (at most 4,000 characters)",
             )?;
             next.state = S::Answered;
+            next.answered_in_time = Some(t.answer_due.is_none_or(|d| today <= d));
         }
         (S::Answered, Command::ReviewAnswer { approve, note }) => {
             if *approve {
@@ -828,4 +838,108 @@ pub fn close_merged(t: &Ticket) -> Ticket {
 /// The number told to a caller: `96345-YEAR-ID`.
 pub fn ticket_number(requested: Timestamp, id: i64) -> String {
     format!("96345-{}-{id:07}", local_date(requested).year())
+}
+
+/// What the indicators count of one ticket.
+#[derive(Debug, Clone)]
+pub struct Counted<'a> {
+    pub ticket: &'a Ticket,
+    pub unit: Option<&'a str>,
+    pub district: &'a str,
+    pub category: &'a str,
+}
+
+/// The hotline's indicators for a group of tickets: the three rates (三率)
+/// and what is overdue now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Indicators {
+    /// Tickets taken (merged ones are counted in their primary).
+    pub taken: u64,
+    /// Signed for by the unit.
+    pub signed: u64,
+    pub signed_in_time: u64,
+    /// Answered directly or by the unit and archived.
+    pub closed: u64,
+    pub visits: u64,
+    pub satisfied: u64,
+    /// Open and past the limit running now.
+    pub overdue: u64,
+}
+
+impl Indicators {
+    fn add(&mut self, t: &Ticket, now: Timestamp) {
+        if t.state == TicketState::Merged {
+            return;
+        }
+        self.taken += 1;
+        if let Some(in_time) = t.signed_in_time {
+            self.signed += 1;
+            self.signed_in_time += u64::from(in_time);
+        }
+        if t.state == TicketState::Archived {
+            self.closed += 1;
+        }
+        if let Some(satisfied) = t.satisfied {
+            self.visits += 1;
+            self.satisfied += u64::from(satisfied);
+        }
+        if t.is_overdue(now) {
+            self.overdue += 1;
+        }
+    }
+    /// 响应率: signed for within the limit, of those signed for.
+    pub fn response_rate(&self) -> Option<f64> {
+        rate(self.signed_in_time, self.signed)
+    }
+    /// 解决率: closed, of those taken.
+    pub fn resolution_rate(&self) -> Option<f64> {
+        rate(self.closed, self.taken)
+    }
+    /// 满意率: satisfied, of those visited.
+    pub fn satisfaction_rate(&self) -> Option<f64> {
+        rate(self.satisfied, self.visits)
+    }
+}
+
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The indicators in all, and by unit, district and category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IndicatorTable {
+    pub all: Indicators,
+    pub by_unit: std::collections::BTreeMap<String, Indicators>,
+    pub by_district: std::collections::BTreeMap<String, Indicators>,
+    pub by_category: std::collections::BTreeMap<String, Indicators>,
+}
+
+/// Count every ticket into the table at `now`; a ticket not yet dispatched
+/// has no unit and counts only in all, its district and its category.
+pub fn indicators<'a>(
+    tickets: impl IntoIterator<Item = Counted<'a>>,
+    now: Timestamp,
+) -> IndicatorTable {
+    let mut table = IndicatorTable::default();
+    for c in tickets {
+        table.all.add(c.ticket, now);
+        if let Some(unit) = c.unit {
+            table
+                .by_unit
+                .entry(unit.to_string())
+                .or_default()
+                .add(c.ticket, now);
+        }
+        table
+            .by_district
+            .entry(c.district.to_string())
+            .or_default()
+            .add(c.ticket, now);
+        table
+            .by_category
+            .entry(c.category.to_string())
+            .or_default()
+            .add(c.ticket, now);
+    }
+    table
 }

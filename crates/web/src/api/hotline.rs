@@ -687,3 +687,152 @@ pub async fn queue(
 ) -> Result<Json<Vec<TicketView>>, ApiError> {
     list_view(&s, s.app.hotline_queue(&actor).await, lang)
 }
+
+/// One group's indicators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorsView {
+    /// The unit's, district's or category's code (empty for all).
+    pub code: String,
+    pub name: String,
+    pub taken: u64,
+    pub signed: u64,
+    pub signed_in_time: u64,
+    pub closed: u64,
+    pub visits: u64,
+    pub satisfied: u64,
+    pub overdue: u64,
+    /// 响应率: signed for within the limit, of those signed for.
+    pub response_rate: Option<f64>,
+    /// 解决率: closed, of those taken.
+    pub resolution_rate: Option<f64>,
+    /// 满意率: satisfied, of those visited.
+    pub satisfaction_rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorTableView {
+    pub from: String,
+    pub until: String,
+    pub all: IndicatorsView,
+    pub by_unit: Vec<IndicatorsView>,
+    pub by_district: Vec<IndicatorsView>,
+    pub by_category: Vec<IndicatorsView>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct IndicatorQuery {
+    /// First day (YYYY-MM-DD); 30 days before `until` when left out.
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); today when left out.
+    pub until: Option<String>,
+}
+
+fn indicators_view(
+    code: &str,
+    name: String,
+    i: &sunshine_domain::hotline::Indicators,
+) -> IndicatorsView {
+    IndicatorsView {
+        code: code.to_string(),
+        name,
+        taken: i.taken,
+        signed: i.signed,
+        signed_in_time: i.signed_in_time,
+        closed: i.closed,
+        visits: i.visits,
+        satisfied: i.satisfied,
+        overdue: i.overdue,
+        response_rate: i.response_rate(),
+        resolution_rate: i.resolution_rate(),
+        satisfaction_rate: i.satisfaction_rate(),
+    }
+}
+
+fn day(field: &str, v: &Option<String>) -> Result<Option<jiff::civil::Date>, Refusal> {
+    v.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                Refusal::field(field, "日期格式应为 YYYY-MM-DD", "A date is YYYY-MM-DD")
+            })
+        })
+        .transpose()
+}
+
+/// The hotline's indicators (三率 and overdue counts) over a span of days,
+/// in all and per unit, district and category. Public: no request or
+/// person is named.
+#[utoipa::path(get, path = "/api/v1/hotline/indicators", tag = "hotline", params(IndicatorQuery),
+    responses((status = 200, body = IndicatorTableView), (status = 422, body = ErrorBody)))]
+pub async fn indicators(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiQuery(q): ApiQuery<IndicatorQuery>,
+) -> Result<Json<IndicatorTableView>, ApiError> {
+    indicators_of(&s, &q, lang)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// The indicators table for the API and the dashboard page.
+pub async fn indicators_of(
+    s: &AppState,
+    q: &IndicatorQuery,
+    lang: Lang,
+) -> sunshine_app::Result<IndicatorTableView> {
+    let until = day("until", &q.until)?
+        .unwrap_or_else(|| sunshine_domain::clock::local_date(s.app.clock.now()));
+    let from =
+        day("from", &q.from)?.unwrap_or_else(|| until.saturating_sub(jiff::Span::new().days(30)));
+    if from > until {
+        return Err(Refusal::field("from", "开始日期晚于结束日期", "from is after until").into());
+    }
+    let table = s
+        .app
+        .hotline_indicators(
+            sunshine_domain::clock::to_micros(sunshine_domain::clock::start_of_local_day(from)),
+            sunshine_domain::clock::to_micros(sunshine_domain::clock::end_of_local_day(until)),
+        )
+        .await?;
+    let orgs = s.app.orgs();
+    let org_name = |code: &str| {
+        orgs.get(code).map_or_else(
+            || code.to_string(),
+            |o| lang.pick(&o.name, &o.name_en).to_string(),
+        )
+    };
+    let categories: std::collections::BTreeMap<String, CategoryRow> = s
+        .app
+        .hotline_categories(false)
+        .await?
+        .into_iter()
+        .map(|c| (c.code.clone(), c))
+        .collect();
+    let category_name = |code: &str| {
+        categories.get(code).map_or_else(
+            || code.to_string(),
+            |c| lang.pick(&c.name, &c.name_en).to_string(),
+        )
+    };
+    Ok(IndicatorTableView {
+        from: from.to_string(),
+        until: until.to_string(),
+        all: indicators_view("", String::new(), &table.all),
+        by_unit: table
+            .by_unit
+            .iter()
+            .map(|(k, v)| indicators_view(k, org_name(k), v))
+            .collect(),
+        by_district: table
+            .by_district
+            .iter()
+            .map(|(k, v)| indicators_view(k, org_name(k), v))
+            .collect(),
+        by_category: table
+            .by_category
+            .iter()
+            .map(|(k, v)| indicators_view(k, category_name(k), v))
+            .collect(),
+    })
+}

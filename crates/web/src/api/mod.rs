@@ -128,6 +128,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hotline::put_dispatch))
         .routes(routes!(hotline::issue_key, hotline::keys))
         .routes(routes!(hotline::revoke_key))
+        .routes(routes!(hotline::indicators))
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))

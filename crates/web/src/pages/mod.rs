@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod hall;
+pub mod hotline;
 pub mod item_form;
 pub mod licence;
 pub mod public;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/board", get(board::board))
         .route("/board/stats", get(board::stats))
         .route("/supervision", get(supervision::board))
+        .route("/hotline", get(hotline::dashboard))
         .route(
             "/complaints",
             get(supervision::complaints).post(supervision::file),

@@ -166,6 +166,42 @@ async fn a_call_goes_to_its_unit_and_comes_back_answered_visited_and_archived() 
         .map(|e| e.event_type.as_str())
         .collect();
     assert_eq!(mine.len(), 6, "{mine:?}");
+    // The indicators count it: taken, signed in time, closed, visited and satisfied.
+    let (status, ind) = Api::new(&t.base).get("/api/v1/hotline/indicators").await;
+    assert_eq!(status, StatusCode::OK, "{ind}");
+    let all = &ind["all"];
+    assert_eq!(
+        (
+            all["taken"].as_u64(),
+            all["closed"].as_u64(),
+            all["satisfied"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{ind}"
+    );
+    assert_eq!(
+        (
+            all["response_rate"].as_f64(),
+            all["satisfaction_rate"].as_f64()
+        ),
+        (Some(1.0), Some(1.0))
+    );
+    let water = ind["by_unit"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["code"] == "330100-U01")
+        .expect("the water company");
+    assert_eq!(water["name"], "杭州市水务集团有限公司");
+    assert!(
+        !ind.to_string().contains("13912345678"),
+        "no caller in the indicators"
+    );
+    let (status, e) = Api::new(&t.base)
+        .get("/api/v1/hotline/indicators?from=yesterday")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
     // The journal keeps what was asked of whom, never the caller.
     for e in journal
         .iter()
@@ -594,4 +630,44 @@ async fn bad_requests_and_categories_are_refused_whole_and_write_nothing() {
         .get("/api/v1/hotline/dispatch?category=road.manhole&region=330106")
         .await;
     assert_eq!(to["lead_unit"], "330106");
+}
+
+#[tokio::test]
+async fn the_public_dashboard_shows_the_three_rates_and_no_caller() {
+    let demo = sunshine_testkit::shared_demo();
+    for lang in ["zh-CN", "en"] {
+        let resp = reqwest::Client::new()
+            .get(demo.url("/hotline"))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let html = resp.text().await.expect("page");
+        for id in [
+            "hotline-all",
+            "hotline-units",
+            "hotline-districts",
+            "hotline-categories",
+        ] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id} in {lang}");
+        }
+        let words = if lang == "en" {
+            ["Response rate", "Satisfaction rate"]
+        } else {
+            ["响应率", "满意率"]
+        };
+        assert!(words.iter().all(|w| html.contains(w)), "{lang}");
+        assert!(html.contains('%'), "rates as percentages");
+        // The demo's callers' numbers are 1380000NNNN.
+        assert!(
+            !html.contains("1380000"),
+            "no caller on the public dashboard"
+        );
+    }
+    let resp = reqwest::get(demo.url("/hotline?from=someday"))
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("page").contains("YYYY-MM-DD"));
 }

@@ -85,6 +85,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/hotline/keys"),
     ("get", "/api/v1/hotline/keys"),
     ("delete", "/api/v1/hotline/keys/{id}"),
+    ("get", "/api/v1/hotline/indicators"),
 ];
 
 #[tokio::test]
