@@ -943,3 +943,51 @@ pub fn indicators<'a>(
     }
     table
 }
+
+/// The commands a ticket would take now, by name and party, found by asking `decide`
+/// itself with a sample of each, so that forms offer exactly what it allows.
+pub fn available(t: &Ticket, now: Timestamp, calendar: &Calendar) -> Vec<(&'static str, Party)> {
+    let text = || "…".to_string();
+    let unit = t.lead.clone().or_else(|| OrgCode::parse("330100").ok());
+    let mut samples = vec![
+        Command::AnswerDirectly { answer: text() },
+        Command::Sign,
+        Command::Return { reason: text() },
+        Command::ReviewReturn {
+            approve: true,
+            note: text(),
+        },
+        Command::RequestExtension {
+            days: 1,
+            reason: text(),
+        },
+        Command::ReviewExtension {
+            approve: true,
+            note: text(),
+        },
+        Command::Answer { text: text() },
+        Command::ReviewAnswer {
+            approve: true,
+            note: text(),
+        },
+        Command::Visit {
+            satisfied: true,
+            comment: text(),
+        },
+        Command::Urge { note: text() },
+    ];
+    if let Some(lead) = unit {
+        samples.insert(
+            1,
+            Command::Dispatch {
+                lead,
+                assisting: vec![],
+            },
+        );
+    }
+    samples
+        .iter()
+        .filter(|c| decide(t, c, now, calendar).is_ok())
+        .map(|c| (c.name(), c.party()))
+        .collect()
+}

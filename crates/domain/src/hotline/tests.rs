@@ -738,3 +738,27 @@ fn indicators_count_the_three_rates_and_what_is_overdue() {
         "no rate of nothing"
     );
 }
+
+#[test]
+fn the_forms_offered_are_exactly_what_decide_allows() {
+    let available = |t: &Ticket, now| -> Vec<&str> {
+        available(t, now, &cal())
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    let t = Ticket::accepted(consultation(), at("2026-11-02T01:00:00Z"));
+    let now = at("2026-11-02T02:00:00Z");
+    assert_eq!(available(&t, now), ["answer_directly", "dispatch", "urge"]);
+    let t = run(
+        &t,
+        Command::Dispatch {
+            lead: unit("330100-001"),
+            assisting: vec![],
+        },
+        "2026-11-02T02:00:00Z",
+    );
+    assert_eq!(available(&t, now), ["sign", "return", "urge"]);
+    // A week later the return is too late; signing is still possible.
+    assert_eq!(available(&t, at("2026-11-09T02:00:00Z")), ["sign", "urge"]);
+}

@@ -59,7 +59,7 @@ pub struct TicketView {
     pub updated_at: String,
 }
 
-fn ticket_view(t: TicketRow, now: jiff::Timestamp) -> TicketView {
+pub fn ticket_view(t: TicketRow, now: jiff::Timestamp) -> TicketView {
     let l = &t.lifecycle;
     TicketView {
         number: sunshine_domain::hotline::ticket_number(
@@ -109,7 +109,7 @@ pub struct UpdateView {
     pub public: bool,
 }
 
-fn update_view(u: UpdateRow) -> UpdateView {
+pub fn update_view(u: UpdateRow) -> UpdateView {
     UpdateView {
         id: u.id,
         at: iso(u.at),

@@ -1,15 +1,26 @@
 //! Hotline pages: the public dashboard of the three rates and overdue
-//! requests per unit, district and category (no caller on it).
+//! requests per unit, district and category (no caller on it); the
+//! operators' and units' workbench; a citizen's requests.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_app::hotline::{NewRequest, Source};
+use sunshine_domain::hotline::{available, Party};
+use sunshine_domain::identity::{Actor, Organisation};
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
 
-use super::{error_page, render, Chrome};
-use crate::api::hotline::{indicators_of, IndicatorQuery, IndicatorsView};
-use crate::auth::MaybeSession;
+use super::{bad_token, error_page, render, Chrome};
+use crate::api::hotline::{
+    indicators_of, parse_command, ticket_view, update_view, IndicatorQuery, IndicatorsView,
+    TicketCommandBody, TicketView, UpdateView,
+};
+use crate::auth::{csrf_ok, MaybeSession, SignedIn, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
+use sunshine_app::identity::Session;
 
 /// One row as shown: rates as percentages, "—" where there is nothing to rate.
 struct Row {
@@ -70,6 +81,380 @@ pub async fn dashboard(
             districts: t.by_district.iter().map(row).collect(),
             categories: t.by_category.iter().map(row).collect(),
         }),
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// Codes and names of the categories in force, for a select.
+async fn category_choices(s: &AppState, lang: Lang) -> sunshine_app::Result<Vec<(String, String)>> {
+    Ok(s.app
+        .hotline_categories(true)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let name = format!("{} · {}", lang.pick(&c.name, &c.name_en), c.code);
+            (c.code, name)
+        })
+        .collect())
+}
+
+/// Organisations of some kinds, for a select.
+fn org_choices(
+    s: &AppState,
+    lang: Lang,
+    keep: impl Fn(&Organisation) -> bool,
+) -> Vec<(String, String)> {
+    s.app
+        .orgs()
+        .list
+        .iter()
+        .filter(|o| keep(o))
+        .map(|o| {
+            (
+                o.code.to_string(),
+                lang.pick(&o.name, &o.name_en).to_string(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "hotline_console.html")]
+struct ConsolePage {
+    c: Chrome,
+    operator: bool,
+    unit: bool,
+    categories: Vec<(String, String)>,
+    districts: Vec<(String, String)>,
+    queue: Vec<TicketView>,
+    inbox: Vec<TicketView>,
+}
+
+/// `/staff/hotline`: for operators the form to take a call and the queue of
+/// what waits on the hotline; for a unit's staff, their inbox.
+pub async fn console(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/hotline");
+    let now = s.app.clock.now();
+    let views = |list: Vec<sunshine_store::hotline::TicketRow>| {
+        list.into_iter()
+            .map(|t| ticket_view(t, now))
+            .collect::<Vec<_>>()
+    };
+    let queue = s.app.hotline_queue(&session.actor).await;
+    let inbox = s.app.unit_inbox(&session.actor).await;
+    let (operator, unit) = (queue.is_ok(), inbox.is_ok());
+    if !operator && !unit {
+        return error_page(
+            c,
+            Refusal::forbidden(
+                "forbidden",
+                "您不是热线话务员或承办单位人员",
+                "You are neither a hotline operator nor a unit's staff",
+            )
+            .into(),
+        );
+    }
+    let categories = match category_choices(&s, lang).await {
+        Ok(c) => c,
+        Err(e) => return error_page(c, e),
+    };
+    render(&ConsolePage {
+        operator,
+        unit,
+        categories,
+        districts: org_choices(&s, lang, |o| o.kind.is_government() && o.parent.is_some()),
+        queue: queue.map(views).unwrap_or_default(),
+        inbox: inbox.map(views).unwrap_or_default(),
+        c,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallForm {
+    pub csrf: String,
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    pub caller_phone: Option<String>,
+    pub caller_name: Option<String>,
+    pub address: Option<String>,
+    pub district: Option<String>,
+}
+
+fn request_of(f: CallForm) -> NewRequest {
+    NewRequest {
+        category: f.category,
+        description: f.description,
+        caller_phone: f.caller_phone,
+        caller_name: f.caller_name,
+        address: f.address,
+        district: f.district,
+        ..NewRequest::default()
+    }
+}
+
+/// `POST /staff/hotline`: an operator takes a call.
+pub async fn take_call(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<CallForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/hotline");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s
+        .app
+        .take_request(Source::Operator(session.actor.clone()), request_of(f))
+        .await
+    {
+        Ok(taken) => Redirect::to(&format!("/staff/hotline/{}", taken.ticket.id)).into_response(),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hotline_ticket.html")]
+struct TicketPage {
+    c: Chrome,
+    t: TicketView,
+    updates: Vec<UpdateView>,
+    /// Staff see the caller and the internal steps.
+    staff: bool,
+    commands: Vec<&'static str>,
+    action: String,
+    units: Vec<(String, String)>,
+    suggested: String,
+}
+
+impl TicketPage {
+    fn is(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
+    /// A command's button, by its dictionary key.
+    fn label(&self, cmd: &str) -> &'static str {
+        let key = if cmd == "return" {
+            "ticket_return"
+        } else {
+            cmd
+        };
+        self.c.t(key)
+    }
+}
+
+/// The commands this actor may give on this ticket now.
+fn commands_for(
+    s: &AppState,
+    actor: &Actor,
+    t: &sunshine_store::hotline::TicketRow,
+) -> Vec<&'static str> {
+    let operator = s.app.authorize(actor, &Action::OperateHotline).is_ok();
+    let unit = t.lifecycle.lead.as_ref().is_some_and(|u| {
+        s.app
+            .authorize(actor, &Action::HandleTicket { unit: u })
+            .is_ok()
+    });
+    let own = t.requester_user == Some(actor.user_id);
+    available(&t.lifecycle, s.app.clock.now(), &s.app.calendar)
+        .into_iter()
+        .filter(|(_, party)| match party {
+            Party::Hotline => operator,
+            Party::Unit => unit,
+            Party::Requester => operator || own,
+        })
+        .map(|(name, _)| name)
+        .collect()
+}
+
+async fn ticket_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    id: i64,
+    staff: bool,
+) -> Response {
+    let here = if staff {
+        format!("/staff/hotline/{id}")
+    } else {
+        format!("/hotline/my/{id}")
+    };
+    let c = Chrome::new(lang, Some(session), &here);
+    let (t, updates) = match s.app.ticket_for(&session.actor, id).await {
+        Ok(found) => found,
+        Err(e) => return error_page(c, e),
+    };
+    let commands = commands_for(s, &session.actor, &t);
+    let suggested = s
+        .app
+        .dispatch_for(&t.category, &t.region)
+        .await
+        .map(|d| d.0)
+        .unwrap_or_default();
+    let units = if commands.contains(&"dispatch") {
+        org_choices(s, lang, |o| o.parent.is_some())
+    } else {
+        vec![]
+    };
+    render(&TicketPage {
+        t: ticket_view(t, s.app.clock.now()),
+        updates: updates.into_iter().map(update_view).collect(),
+        staff,
+        commands,
+        action: here,
+        units,
+        suggested,
+        c,
+    })
+}
+
+/// `/staff/hotline/{id}`: a request with its steps and the forms its handlers may use now.
+pub async fn staff_ticket(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+) -> Response {
+    ticket_page(&s, lang, &session, id, true).await
+}
+
+/// `/hotline/my/{id}`: the requester's own request, its public steps, and the return visit.
+pub async fn my_ticket(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    ticket_page(&s, lang, &session, id, false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TicketCommandForm {
+    pub csrf: String,
+    pub command: String,
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub answer: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub comment: String,
+    pub approve: Option<bool>,
+    pub satisfied: Option<bool>,
+    pub days: Option<u32>,
+}
+
+async fn command_on(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    id: i64,
+    f: TicketCommandForm,
+    back: String,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), &back);
+    if !csrf_ok(session, &f.csrf) {
+        return bad_token(c);
+    }
+    let body = TicketCommandBody {
+        command: f.command,
+        lead: f.lead,
+        assisting: vec![],
+        answer: f.answer,
+        text: f.text,
+        reason: f.reason,
+        note: f.note,
+        comment: f.comment,
+        approve: f.approve,
+        satisfied: f.satisfied,
+        days: f.days,
+    };
+    let command = match parse_command(body) {
+        Ok(cmd) => cmd,
+        Err(r) => return error_page(c, r.into()),
+    };
+    match s.app.ticket_command(&session.actor, id, command).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// `POST /staff/hotline/{id}`: a command by an operator or the unit.
+pub async fn staff_command(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+    Form(f): Form<TicketCommandForm>,
+) -> Response {
+    command_on(&s, lang, &session, id, f, format!("/staff/hotline/{id}")).await
+}
+
+/// `POST /hotline/my/{id}`: the requester's return visit.
+pub async fn my_command(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<TicketCommandForm>,
+) -> Response {
+    command_on(&s, lang, &session, id, f, format!("/hotline/my/{id}")).await
+}
+
+#[derive(Template)]
+#[template(path = "hotline_my.html")]
+struct MyPage {
+    c: Chrome,
+    categories: Vec<(String, String)>,
+    mine: Vec<TicketView>,
+}
+
+/// `/hotline/my`: a citizen's or an enterprise's requests and the form to make one.
+pub async fn my_requests(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/hotline/my");
+    let now = s.app.clock.now();
+    match (
+        s.app.my_tickets(&session.actor).await,
+        category_choices(&s, lang).await,
+    ) {
+        (Ok(mine), Ok(categories)) => render(&MyPage {
+            mine: mine.into_iter().map(|t| ticket_view(t, now)).collect(),
+            categories,
+            c,
+        }),
+        (Err(e), _) | (_, Err(e)) => error_page(c, e),
+    }
+}
+
+/// `POST /hotline/my`: a request made on the web.
+pub async fn new_request(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Form(f): Form<CallForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/hotline/my");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s
+        .app
+        .take_request(Source::Citizen(session.actor.clone()), request_of(f))
+        .await
+    {
+        Ok(taken) => Redirect::to(&format!("/hotline/my/{}", taken.ticket.id)).into_response(),
         Err(e) => error_page(c, e),
     }
 }

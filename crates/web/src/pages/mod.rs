@@ -34,6 +34,22 @@ pub fn router() -> Router<AppState> {
         .route("/supervision", get(supervision::board))
         .route("/hotline", get(hotline::dashboard))
         .route(
+            "/hotline/my",
+            get(hotline::my_requests).post(hotline::new_request),
+        )
+        .route(
+            "/hotline/my/{id}",
+            get(hotline::my_ticket).post(hotline::my_command),
+        )
+        .route(
+            "/staff/hotline",
+            get(hotline::console).post(hotline::take_call),
+        )
+        .route(
+            "/staff/hotline/{id}",
+            get(hotline::staff_ticket).post(hotline::staff_command),
+        )
+        .route(
             "/complaints",
             get(supervision::complaints).post(supervision::file),
         )

@@ -421,3 +421,81 @@ async fn a_supervisor_sees_a_red_card_appear_and_the_units_rectification_reaches
     t.stop().await;
     Ok(())
 }
+
+/// The hotline end to end: a citizen asks on the web, the operator
+/// dispatches it from the workbench, the unit signs for it and answers, the
+/// operator checks the answer, the citizen rates it, and the public
+/// dashboard counts it.
+#[tokio::test]
+async fn a_request_goes_from_the_citizen_to_the_unit_and_back_and_the_dashboard_counts_it(
+) -> anyhow::Result<()> {
+    let t = sunshine_testkit::TestApp::demo().await?;
+    let base = t.base.clone();
+    let b = Browser::start().await?;
+    let citizen = sunshine_app::demo::DEMO_CITIZEN_ID;
+
+    sign_in_at(&b, &base, citizen).await?;
+    b.goto(&format!("{base}/hotline/my")).await?;
+    b.set("#request-category", "streetlight.out").await?;
+    b.fill("#request-address", "文三路与学院路口").await?;
+    b.fill("#request-description", "路灯连续三晚不亮").await?;
+    b.click("#new-request-submit").await?;
+    b.wait_for("#ticket").await?;
+    let url = b.client.current_url().await?;
+    let id: i64 = url.path().rsplit('/').next().unwrap_or("").parse()?;
+    b.wait_text("#ticket-state", "已受理").await?;
+    sign_out(&b).await?;
+
+    sign_in_at(&b, &base, "operator").await?;
+    b.goto(&format!("{base}/staff/hotline")).await?;
+    b.wait_for(&format!("#hotline-queue tr[data-id='{id}'] a"))
+        .await?;
+    b.screenshot(&shots().join("hotline-console.png")).await?;
+    b.click(&format!("#hotline-queue tr[data-id='{id}'] a"))
+        .await?;
+    b.wait_for("#do-dispatch").await?;
+    b.click("#do-dispatch").await?;
+    b.wait_text("#ticket-state", "已派单").await?;
+    sign_out(&b).await?;
+
+    sign_in_at(&b, &base, "clerk").await?;
+    b.goto(&format!("{base}/staff/hotline")).await?;
+    b.click(&format!("#hotline-inbox tr[data-id='{id}'] a"))
+        .await?;
+    b.wait_for("#do-sign").await?;
+    b.click("#do-sign").await?;
+    b.wait_for("#do-answer").await?;
+    b.fill("#cmd-answer input[name='text']", "已更换灯泡，路灯恢复照明")
+        .await?;
+    b.click("#do-answer").await?;
+    b.wait_text("#ticket-state", "办结待审").await?;
+    sign_out(&b).await?;
+
+    sign_in_at(&b, &base, "operator").await?;
+    b.goto(&format!("{base}/staff/hotline/{id}")).await?;
+    b.click("#do-review_answer").await?;
+    b.wait_text("#ticket-state", "待回访").await?;
+    sign_out(&b).await?;
+
+    sign_in_at(&b, &base, citizen).await?;
+    b.goto(&format!("{base}/hotline/my/{id}")).await?;
+    b.wait_text("#ticket-answer", "已更换灯泡，路灯恢复照明")
+        .await?;
+    b.screenshot(&shots().join("hotline-visit.png")).await?;
+    b.click("#do-visit").await?;
+    b.wait_text("#ticket-state", "已归档").await?;
+
+    b.goto(&format!("{base}/hotline")).await?;
+    b.wait_for("#hotline-all").await?;
+    b.screenshot(&shots().join("hotline-dashboard.png")).await?;
+    let all = b.text("#hotline-all tbody tr").await?;
+    assert!(
+        all.contains("100.0%"),
+        "satisfied and signed in time: {all}"
+    );
+    let unit = b.text("#hotline-units tr[data-code='330100-034']").await?;
+    assert!(unit.contains("杭州市城市管理办公室"), "{unit}");
+    b.close().await?;
+    t.stop().await;
+    Ok(())
+}
