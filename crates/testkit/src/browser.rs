@@ -17,7 +17,13 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     profile: std::path::PathBuf,
+    /// One browser at a time: on two cores, several Chromiums beside the
+    /// servers under test make each other's pages miss their waits.
+    _turn: tokio::sync::OwnedSemaphorePermit,
 }
+
+static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
 
 /// Browser tests start in parallel: one installs while the others wait.
 static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -54,6 +60,7 @@ fn free_port() -> anyhow::Result<u16> {
 
 impl Browser {
     pub async fn start() -> anyhow::Result<Browser> {
+        let turn = TURNS.clone().acquire_owned().await?;
         ensure_installed()?;
         // Two TLS back ends are linked in; pick one for the (plain HTTP) driver connection.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -93,6 +100,7 @@ impl Browser {
                         client,
                         driver,
                         profile,
+                        _turn: turn,
                     })
                 }
                 Err(e) => last = Some(e),
@@ -130,11 +138,11 @@ impl Browser {
         Ok(())
     }
 
-    /// Wait (up to ten seconds) until an element is on the page.
+    /// Wait (up to thirty seconds: the whole suite shares two cores) until an element is on the page.
     pub async fn wait_for(&self, css: &str) -> anyhow::Result<()> {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(Duration::from_secs(30))
             .for_element(Locator::Css(css))
             .await?;
         Ok(())
@@ -143,7 +151,7 @@ impl Browser {
     /// Wait until the element's text is `expected`, and say what it was if it never is.
     pub async fn wait_text(&self, css: &str, expected: &str) -> anyhow::Result<()> {
         let mut last = String::new();
-        for _ in 0..50 {
+        for _ in 0..150 {
             if let Ok(e) = self.client.find(Locator::Css(css)).await {
                 last = e.text().await.unwrap_or_default();
                 if last == expected {
