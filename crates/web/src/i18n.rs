@@ -202,6 +202,13 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "number" => ("编号", "Number"),
         "description" => ("诉求内容", "What it is about"),
         "address" => ("地址", "Address"),
+        "knowledge" => ("热线知识库", "Hotline knowledge base"),
+        "knowledge_intro" => (
+            "政府信息和城市公共信息的常见问题解答，按词语检索。",
+            "Answers to common questions on government and city information, searched by words.",
+        ),
+        "knowledge_placeholder" => ("例如：怎么提取公积金", "e.g. how to withdraw the housing fund"),
+        "knowledge_none" => ("没有找到相关答案，请拨打96345。", "No answer found; please call 96345."),
         "hotline_console" => ("96345 热线工作台", "96345 hotline workbench"),
         "take_call" => ("受理来电", "Take a call"),
         "caller_phone" => ("来电号码", "Caller's phone"),

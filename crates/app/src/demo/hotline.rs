@@ -12,13 +12,31 @@ use crate::hotline::{NewRequest, Source};
 use crate::{App, Result};
 
 const CATEGORIES: &str = include_str!("../../../../data/demo/hotline.json");
+const KNOWLEDGE: &str = include_str!("../../../../data/demo/knowledge.json");
 
-/// The hotline's categories, as the city's administrator enters them.
+#[derive(serde::Deserialize)]
+struct DemoArticle {
+    title: String,
+    body: String,
+    category: Option<String>,
+}
+
+/// The hotline's categories and its knowledge base, as the city's administrator enters them.
 pub(super) async fn categories(app: &App) -> Result<()> {
     let admin = app.staff_actor("admin").await?;
     let list: Vec<CategoryRow> = serde_json::from_str(CATEGORIES).map_err(anyhow::Error::from)?;
     for c in list {
         app.put_hotline_category(&admin, c).await?;
+    }
+    let articles: Vec<DemoArticle> =
+        serde_json::from_str(KNOWLEDGE).map_err(anyhow::Error::from)?;
+    for a in articles {
+        let new = crate::hotline::NewArticle {
+            title: a.title,
+            body: a.body,
+            category: a.category,
+        };
+        app.put_article(&admin, 0, new).await?;
     }
     Ok(())
 }

@@ -129,6 +129,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hotline::issue_key, hotline::keys))
         .routes(routes!(hotline::revoke_key))
         .routes(routes!(hotline::indicators))
+        .routes(routes!(hotline::search_knowledge, hotline::add_article))
+        .routes(routes!(hotline::get_article, hotline::put_article))
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))

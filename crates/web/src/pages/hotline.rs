@@ -458,3 +458,38 @@ pub async fn new_request(
         Err(e) => error_page(c, e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "hotline_knowledge.html")]
+struct KnowledgePage {
+    c: Chrome,
+    q: String,
+    answers: Vec<crate::api::hotline::ArticleView>,
+}
+
+/// `/hotline/knowledge?q=`: the knowledge base for citizens, searched by words.
+pub async fn knowledge(
+    State(s): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<crate::api::hotline::KnowledgeQuery>,
+) -> Response {
+    let c = Chrome::new(lang, session.as_ref(), "/hotline/knowledge");
+    let question = q.q.unwrap_or_default();
+    let answers = if question.trim().is_empty() {
+        Ok(vec![])
+    } else {
+        s.app.search_knowledge(&question, 10).await
+    };
+    match answers {
+        Ok(found) => render(&KnowledgePage {
+            answers: found
+                .into_iter()
+                .map(|(a, score)| crate::api::hotline::article_view(a, Some(score)))
+                .collect(),
+            q: question,
+            c,
+        }),
+        Err(e) => error_page(c, e),
+    }
+}

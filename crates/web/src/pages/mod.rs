@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/board/stats", get(board::stats))
         .route("/supervision", get(supervision::board))
         .route("/hotline", get(hotline::dashboard))
+        .route("/hotline/knowledge", get(hotline::knowledge))
         .route(
             "/hotline/my",
             get(hotline::my_requests).post(hotline::new_request),

@@ -671,3 +671,84 @@ async fn the_public_dashboard_shows_the_three_rates_and_no_caller() {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.expect("page").contains("YYYY-MM-DD"));
 }
+
+/// The knowledge base is searched by words: a question in other words and
+/// another order than any article still finds the one that answers it.
+#[tokio::test]
+async fn the_knowledge_base_answers_a_question_by_its_words() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let public = Api::new(&t.base);
+    let (status, found) = public
+        .get("/api/v1/hotline/knowledge?q=我想把公积金取出来租房用")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found[0]["title"], "住房公积金提取", "{found}");
+    let (_, found) = public
+        .get("/api/v1/hotline/knowledge?q=卡丢了怎么挂失")
+        .await;
+    assert_eq!(found[0]["title"], "市民卡挂失", "{found}");
+    let (_, none) = public.get("/api/v1/hotline/knowledge?q=的了吗").await;
+    assert_eq!(none, json!([]), "stop words alone find nothing");
+
+    // An operator writes an answer; it is found at once, and a rewrite replaces its words.
+    let body = json!({"title": "西湖音乐喷泉开放时间", "body": "西湖音乐喷泉每晚19:00和20:00各演出一场，雨天停演。", "category": "commerce.info"});
+    let (status, a) = operator.post("/api/v1/hotline/knowledge", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_i64().expect("an id");
+    let (_, found) = public
+        .get("/api/v1/hotline/knowledge?q=音乐喷泉几点开始")
+        .await;
+    assert_eq!(found[0]["id"], id, "{found}");
+    let (status, a) = operator
+        .put(
+            &format!("/api/v1/hotline/knowledge/{id}"),
+            json!({"title": "西湖夜游", "body": "湖滨步行街夜间开放。"}),
+        )
+        .await;
+    assert_eq!(
+        (status, a["version"].as_i64()),
+        (StatusCode::OK, Some(2)),
+        "{a}"
+    );
+    let (_, found) = public.get("/api/v1/hotline/knowledge?q=音乐喷泉").await;
+    assert!(
+        found
+            .as_array()
+            .expect("a list")
+            .iter()
+            .all(|f| f["id"] != id),
+        "the old words are gone: {found}"
+    );
+
+    let (status, _) = clerk
+        .post(
+            "/api/v1/hotline/knowledge",
+            json!({"title": "x", "body": "y"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, e) = operator
+        .post(
+            "/api/v1/hotline/knowledge",
+            json!({"title": "", "body": "", "category": "no.such"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, _) = operator
+        .put(
+            "/api/v1/hotline/knowledge/999999",
+            json!({"title": "x", "body": "y"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let html = reqwest::get(format!("{}/hotline/knowledge?q=燃气有味道怎么办", t.base))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("燃气泄漏怎么办"), "the page finds it too");
+}

@@ -86,6 +86,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/hotline/keys"),
     ("delete", "/api/v1/hotline/keys/{id}"),
     ("get", "/api/v1/hotline/indicators"),
+    ("get", "/api/v1/hotline/knowledge"),
+    ("post", "/api/v1/hotline/knowledge"),
+    ("get", "/api/v1/hotline/knowledge/{id}"),
+    ("put", "/api/v1/hotline/knowledge/{id}"),
 ];
 
 #[tokio::test]
