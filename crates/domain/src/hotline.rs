@@ -8,6 +8,7 @@
 //! `decide` is the whole lifecycle and its clocks; `open311` is how the
 //! GeoReport v2 interface sees it.
 
+pub mod community;
 pub mod knowledge;
 pub mod open311;
 #[cfg(test)]

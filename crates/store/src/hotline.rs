@@ -1,6 +1,7 @@
 //! The hotline's SQL: categories and their dispatch catalogue, tickets and
 //! their updates, Open311 clients' keys.
 
+pub mod community;
 pub mod knowledge;
 
 use std::collections::BTreeMap;

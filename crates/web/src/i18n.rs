@@ -202,6 +202,17 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "number" => ("编号", "Number"),
         "description" => ("诉求内容", "What it is about"),
         "address" => ("地址", "Address"),
+        "nearby" => ("家门口的服务", "Services near home"),
+        "nearby_intro" => (
+            "输入家庭住址，查看周边5公里内的社区服务中心、家政服务联盟和居家养老服务，由近及远。",
+            "Give a home address to see the community service centres, housekeeping-alliance providers and elderly care within 5 km, nearest first.",
+        ),
+        "nearby_none" => ("5公里内没有这类服务", "None of these within 5 km"),
+        "distance" => ("距离", "Distance"),
+        "service_name" => ("名称", "Name"),
+        "service_kind" => ("类别", "Kind"),
+        "phone" => ("电话", "Phone"),
+        "hours" => ("服务时间", "Hours"),
         "knowledge" => ("热线知识库", "Hotline knowledge base"),
         "knowledge_intro" => (
             "政府信息和城市公共信息的常见问题解答，按词语检索。",

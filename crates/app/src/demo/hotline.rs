@@ -13,6 +13,13 @@ use crate::{App, Result};
 
 const CATEGORIES: &str = include_str!("../../../../data/demo/hotline.json");
 const KNOWLEDGE: &str = include_str!("../../../../data/demo/knowledge.json");
+const COMMUNITY: &str = include_str!("../../../../data/demo/community.json");
+
+#[derive(serde::Deserialize)]
+struct DemoCommunity {
+    services: Vec<sunshine_store::hotline::community::ServiceRow>,
+    places: Vec<sunshine_domain::hotline::community::Place>,
+}
 
 #[derive(serde::Deserialize)]
 struct DemoArticle {
@@ -38,7 +45,9 @@ pub(super) async fn categories(app: &App) -> Result<()> {
         };
         app.put_article(&admin, 0, new).await?;
     }
-    Ok(())
+    let community: DemoCommunity = serde_json::from_str(COMMUNITY).map_err(anyhow::Error::from)?;
+    app.load_community(&admin, community.places, community.services)
+        .await
 }
 
 /// What the demo's callers say, by category.

@@ -969,3 +969,102 @@ pub async fn put_article(
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(article_view(a, None)))
 }
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct NearbyQuery {
+    /// A home address (placed by the street or community it names)…
+    pub address: Option<String>,
+    /// …or a point.
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    /// `community_service`, `housekeeping` or `elderly_care`; all when left out.
+    pub kind: Option<String>,
+    /// At most this many (1–50, 10 by default).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyService {
+    pub name: String,
+    pub kind: String,
+    pub kind_name: String,
+    pub address: String,
+    pub phone: String,
+    pub hours: String,
+    pub lat: f64,
+    pub long: f64,
+    /// From the home, in metres.
+    pub distance_m: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyView {
+    /// The point the services are around.
+    pub lat: f64,
+    pub long: f64,
+    pub services: Vec<NearbyService>,
+}
+
+/// The lookup for the API and the page.
+pub async fn nearby_of(s: &AppState, q: &NearbyQuery) -> sunshine_app::Result<NearbyView> {
+    use sunshine_domain::hotline::community::ServiceKind;
+    let kinds: Vec<ServiceKind> = match q.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => vec![],
+        Some(k) => vec![ServiceKind::parse(k).ok_or_else(|| {
+            Refusal::field(
+                "kind",
+                "没有这种服务",
+                format!("No such kind of service: {k}"),
+            )
+        })?],
+    };
+    let point = match (q.lat, q.long) {
+        (Some(lat), Some(long)) => Some((lat, long)),
+        (None, None) => None,
+        _ => {
+            return Err(Refusal::field("long", "经纬度须同时提供", "Give both lat and long").into())
+        }
+    };
+    let (at, found) = s
+        .app
+        .nearby(
+            q.address.as_deref(),
+            point,
+            &kinds,
+            q.limit.unwrap_or(10).clamp(1, 50),
+        )
+        .await?;
+    Ok(NearbyView {
+        lat: at.0,
+        long: at.1,
+        services: found
+            .into_iter()
+            .map(|(sv, d)| NearbyService {
+                kind: sv.kind.as_str().into(),
+                kind_name: sv.kind.label_zh().into(),
+                name: sv.name,
+                address: sv.address,
+                phone: sv.phone,
+                hours: sv.hours,
+                lat: sv.lat,
+                long: sv.lon,
+                distance_m: d.round(),
+            })
+            .collect(),
+    })
+}
+
+/// Community services, housekeeping-alliance providers and elderly care
+/// around a home address or a point, nearest first (within 5 km).
+#[utoipa::path(get, path = "/api/v1/hotline/nearby", tag = "hotline", params(NearbyQuery),
+    responses((status = 200, body = NearbyView), (status = 422, body = ErrorBody)))]
+pub async fn nearby(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiQuery(q): ApiQuery<NearbyQuery>,
+) -> Result<Json<NearbyView>, ApiError> {
+    nearby_of(&s, &q)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}

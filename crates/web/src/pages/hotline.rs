@@ -493,3 +493,49 @@ pub async fn knowledge(
         Err(e) => error_page(c, e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "hotline_nearby.html")]
+struct NearbyPage {
+    c: Chrome,
+    address: String,
+    kind: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    found: Option<crate::api::hotline::NearbyView>,
+}
+
+impl NearbyPage {
+    fn is(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
+}
+
+/// `/hotline/nearby?address=`: the services around a home, nearest first.
+pub async fn nearby(
+    State(s): State<AppState>,
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<crate::api::hotline::NearbyQuery>,
+) -> Response {
+    use sunshine_domain::hotline::community::ServiceKind;
+    let c = Chrome::new(lang, session.as_ref(), "/hotline/nearby");
+    let address = q.address.clone().unwrap_or_default();
+    let found = if address.trim().is_empty() && q.lat.is_none() {
+        None
+    } else {
+        match crate::api::hotline::nearby_of(&s, &q).await {
+            Ok(v) => Some(v),
+            Err(e) => return error_page(c, e),
+        }
+    };
+    render(&NearbyPage {
+        address,
+        kind: q.kind.unwrap_or_default(),
+        kinds: ServiceKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_zh()))
+            .collect(),
+        found,
+        c,
+    })
+}

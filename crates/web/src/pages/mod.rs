@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/supervision", get(supervision::board))
         .route("/hotline", get(hotline::dashboard))
         .route("/hotline/knowledge", get(hotline::knowledge))
+        .route("/hotline/nearby", get(hotline::nearby))
         .route(
             "/hotline/my",
             get(hotline::my_requests).post(hotline::new_request),

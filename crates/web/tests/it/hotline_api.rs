@@ -752,3 +752,66 @@ async fn the_knowledge_base_answers_a_question_by_its_words() {
         .expect("html");
     assert!(html.contains("燃气泄漏怎么办"), "the page finds it too");
 }
+
+/// Services around a home: placed by the street the address names, nearest
+/// first, of the kind asked; an address that names no known place says so.
+#[tokio::test]
+async fn the_services_around_a_home_come_nearest_first() {
+    let demo = sunshine_testkit::shared_demo();
+    let public = Api::new(&demo.base);
+    let (status, v) = public
+        .get("/api/v1/hotline/nearby?address=西湖区翠苑一区12幢&kind=elderly_care")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let services = v["services"].as_array().expect("services");
+    assert_eq!(services[0]["name"], "翠苑一区居家养老服务照料中心", "{v}");
+    assert!(services.iter().all(|s| s["kind"] == "elderly_care"), "{v}");
+    let distances: Vec<f64> = services
+        .iter()
+        .filter_map(|s| s["distance_m"].as_f64())
+        .collect();
+    assert!(
+        distances.windows(2).all(|w| w[0] <= w[1]) && distances.iter().all(|d| *d <= 5000.0),
+        "{distances:?}"
+    );
+    assert!(
+        !services
+            .iter()
+            .any(|s| s["name"].as_str().is_some_and(|n| n.contains("长河"))),
+        "across the river is too far"
+    );
+
+    let (status, all) = public
+        .get("/api/v1/hotline/nearby?lat=30.1930&long=120.2040")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let kinds: std::collections::BTreeSet<&str> = all["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert!(kinds.len() >= 2, "every kind when none is asked: {all}");
+
+    for (query, field) in [
+        ("address=月球背面", "address"),
+        ("address=文三路&kind=spa", "kind"),
+        ("lat=30.2", "long"),
+        ("lat=10&long=10", "lat"),
+        ("", "address"),
+    ] {
+        let (status, e) = public.get(&format!("/api/v1/hotline/nearby?{query}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {e}");
+        assert!(fields(&e).iter().any(|f| f == field), "{query}: {e}");
+    }
+    let html = reqwest::get(demo.url("/hotline/nearby?address=上城区东坡路8号"))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("湖滨街道居家养老服务中心") && html.contains("id=\"nearby\""),
+        "the page lists them"
+    );
+}

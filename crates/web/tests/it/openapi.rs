@@ -90,6 +90,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/hotline/knowledge"),
     ("get", "/api/v1/hotline/knowledge/{id}"),
     ("put", "/api/v1/hotline/knowledge/{id}"),
+    ("get", "/api/v1/hotline/nearby"),
 ];
 
 #[tokio::test]
