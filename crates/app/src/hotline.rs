@@ -1334,3 +1334,49 @@ impl App {
         ))
     }
 }
+
+/// What helps an operator take a call: the caller's earlier requests, the
+/// categories their words suggest, and answers from the knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct Assist {
+    pub history: Vec<TicketRow>,
+    pub categories: Vec<String>,
+    pub answers: Vec<(kb::ArticleRow, f64)>,
+}
+
+impl App {
+    /// Look up a caller by phone and what they say, for an operator.
+    pub async fn assist_call(
+        &self,
+        actor: &Actor,
+        phone: Option<&str>,
+        said: &str,
+    ) -> Result<Assist> {
+        self.authorize(actor, &Action::OperateHotline)?;
+        let mut assist = Assist::default();
+        if let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) {
+            let mut conn = self.db.read().await?;
+            let filter = TicketFilter {
+                caller_phone: Some(phone.to_string()),
+                limit: 20,
+                ..Default::default()
+            };
+            assist.history = store::tickets(&mut conn, &filter).await?;
+        }
+        if !said.trim().is_empty() {
+            let all = self.all_categories().await?;
+            let choices: Vec<(&str, &str, &[String])> = all
+                .values()
+                .filter(|c| c.active)
+                .map(|c| (c.code.as_str(), c.name.as_str(), c.keywords.as_slice()))
+                .collect();
+            assist.categories = knowledge::suggest(said, &choices)
+                .into_iter()
+                .take(5)
+                .map(str::to_string)
+                .collect();
+            assist.answers = self.search_knowledge(said, 3).await?;
+        }
+        Ok(assist)
+    }
+}

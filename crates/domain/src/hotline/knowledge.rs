@@ -112,6 +112,28 @@ pub fn rank(
     scored
 }
 
+/// The categories a caller's words suggest, best first: each category is
+/// scored by the words it shares with what was said (its name and keywords,
+/// cut the same way), keywords counting double.
+pub fn suggest<'a>(said: &str, categories: &[(&'a str, &str, &[String])]) -> Vec<&'a str> {
+    let words = terms(said);
+    let mut scored: Vec<(&str, u32)> = categories
+        .iter()
+        .map(|(code, name, keywords)| {
+            let named = terms(name);
+            let keyed: BTreeMap<String, u32> = keywords.iter().flat_map(|k| terms(k)).collect();
+            let score = words
+                .keys()
+                .map(|w| u32::from(named.contains_key(w)) + 2 * u32::from(keyed.contains_key(w)))
+                .sum();
+            (*code, score)
+        })
+        .filter(|(_, score)| *score > 0)
+        .collect();
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    scored.into_iter().map(|(code, _)| code).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +206,19 @@ mod tests {
             ranked.iter().all(|r| r.0 != 2),
             "the bus article shares no word: {ranked:?}"
         );
+    }
+
+    #[test]
+    fn what_a_caller_says_suggests_the_category() {
+        let water = vec!["停水".to_string(), "没水".to_string()];
+        let light = vec!["路灯".to_string()];
+        let cats: Vec<(&str, &str, &[String])> = vec![
+            ("water.outage", "停水", &water),
+            ("streetlight.out", "路灯不亮", &light),
+        ];
+        assert_eq!(suggest("我家小区从早上就没水了", &cats), ["water.outage"]);
+        assert_eq!(suggest("门口路灯坏了好几天", &cats)[0], "streetlight.out");
+        assert!(suggest("你好", &cats).is_empty());
     }
 
     #[test]

@@ -1068,3 +1068,48 @@ pub async fn nearby(
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))
 }
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct AssistQuery {
+    /// The caller's phone number.
+    pub phone: Option<String>,
+    /// What the caller says.
+    pub said: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistView {
+    /// The caller's earlier requests, newest first.
+    pub history: Vec<TicketView>,
+    /// Categories their words suggest, best first.
+    pub categories: Vec<String>,
+    /// Answers from the knowledge base, best first.
+    pub answers: Vec<ArticleView>,
+}
+
+/// Help with a call (operators): the caller's earlier requests by phone,
+/// the categories their words suggest, and answers from the knowledge base.
+#[utoipa::path(get, path = "/api/v1/hotline/assist", tag = "hotline", params(AssistQuery), security(("bearer" = [])),
+    responses((status = 200, body = AssistView), (status = 403, body = ErrorBody)))]
+pub async fn assist(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<AssistQuery>,
+) -> Result<Json<AssistView>, ApiError> {
+    let a = s
+        .app
+        .assist_call(&actor, q.phone.as_deref(), q.said.as_deref().unwrap_or(""))
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let now = s.app.clock.now();
+    Ok(Json(AssistView {
+        history: a.history.into_iter().map(|t| ticket_view(t, now)).collect(),
+        categories: a.categories,
+        answers: a
+            .answers
+            .into_iter()
+            .map(|(x, score)| article_view(x, Some(score)))
+            .collect(),
+    }))
+}

@@ -132,6 +132,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hotline::search_knowledge, hotline::add_article))
         .routes(routes!(hotline::get_article, hotline::put_article))
         .routes(routes!(hotline::nearby))
+        .routes(routes!(hotline::assist))
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))

@@ -125,17 +125,41 @@ struct ConsolePage {
     operator: bool,
     unit: bool,
     categories: Vec<(String, String)>,
+    /// What the operator typed before looking up, kept in the form.
+    call: CallDraft,
+    /// The caller's earlier requests, suggested categories, answers.
+    history: Vec<TicketView>,
+    suggested: Vec<String>,
+    answers: Vec<crate::api::hotline::ArticleView>,
     districts: Vec<(String, String)>,
     queue: Vec<TicketView>,
     inbox: Vec<TicketView>,
 }
 
-/// `/staff/hotline`: for operators the form to take a call and the queue of
-/// what waits on the hotline; for a unit's staff, their inbox.
+/// The call form as typed, when the operator looks the caller up first.
+#[derive(Debug, Default, Deserialize)]
+pub struct CallDraft {
+    pub phone: Option<String>,
+    pub said: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+impl ConsolePage {
+    fn picked(&self, code: &str) -> bool {
+        self.suggested.first().is_some_and(|s| s == code)
+    }
+}
+
+/// `/staff/hotline`: for operators the form to take a call (with a look-up
+/// of the caller's earlier requests, suggested categories and answers from
+/// the knowledge base) and the queue of what waits on the hotline; for a
+/// unit's staff, their inbox.
 pub async fn console(
     State(s): State<AppState>,
     lang: Lang,
     StaffSession(session): StaffSession,
+    Query(call): Query<CallDraft>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/hotline");
     let now = s.app.clock.now();
@@ -162,10 +186,34 @@ pub async fn console(
         Ok(c) => c,
         Err(e) => return error_page(c, e),
     };
+    let assist = if operator {
+        match s
+            .app
+            .assist_call(
+                &session.actor,
+                call.phone.as_deref(),
+                call.said.as_deref().unwrap_or(""),
+            )
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => return error_page(c, e),
+        }
+    } else {
+        Default::default()
+    };
     render(&ConsolePage {
         operator,
         unit,
         categories,
+        history: views(assist.history),
+        suggested: assist.categories,
+        answers: assist
+            .answers
+            .into_iter()
+            .map(|(a, score)| crate::api::hotline::article_view(a, Some(score)))
+            .collect(),
+        call,
         districts: org_choices(&s, lang, |o| o.kind.is_government() && o.parent.is_some()),
         queue: queue.map(views).unwrap_or_default(),
         inbox: inbox.map(views).unwrap_or_default(),

@@ -401,9 +401,26 @@ async fn a_supervisor_sees_a_red_card_appear_and_the_units_rectification_reaches
     b.set(&format!("#signal-{id} select[name='command']"), "close")
         .await?;
     b.click(&format!("#signal-{id} button")).await?;
-    b.goto(&t.url("/staff/signals?show=all")).await?;
-    b.wait_for(&format!("#signal-{id}[data-state='closed']"))
-        .await?;
+    // Let the form's answer arrive (it comes back to the signal's anchor)
+    // before leaving the page, or leaving would cancel it.
+    for _ in 0..120 {
+        if b.client.current_url().await?.fragment() == Some(&format!("signal-{id}")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // Then look until it is closed.
+    let closed = format!("#signal-{id}[data-state='closed']");
+    let mut is_closed = false;
+    for _ in 0..120 {
+        b.goto(&t.url("/staff/signals?show=all")).await?;
+        if b.client.find(Locator::Css(&closed)).await.is_ok() {
+            is_closed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(is_closed, "the supervisor closed the signal");
     b.goto(&t.url("/supervision")).await?;
     b.wait_for("#supervision-board").await?;
     b.screenshot(&shots().join("supervision-board.png")).await?;
@@ -448,6 +465,21 @@ async fn a_request_goes_from_the_citizen_to_the_unit_and_back_and_the_dashboard_
 
     sign_in_at(&b, &base, "operator").await?;
     b.goto(&format!("{base}/staff/hotline")).await?;
+    // Looking up what a caller says suggests the category and an answer.
+    b.fill("#lookup-said", "小区门口路灯坏了").await?;
+    b.click("#look-up-submit").await?;
+    b.wait_for("#call-suggested").await?;
+    let picked = b
+        .client
+        .find(Locator::Css("#call-category"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(
+        picked, "streetlight.out",
+        "the suggested category is chosen"
+    );
     b.wait_for(&format!("#hotline-queue tr[data-id='{id}'] a"))
         .await?;
     b.screenshot(&shots().join("hotline-console.png")).await?;

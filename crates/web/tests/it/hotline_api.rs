@@ -81,6 +81,38 @@ async fn a_call_goes_to_its_unit_and_comes_back_answered_visited_and_archived() 
         "the dispatch clock runs: {ticket}"
     );
 
+    // The caller rings again: the operator sees their request, the category
+    // their words suggest and the knowledge base's answers.
+    let (status, help) = operator
+        .get("/api/v1/hotline/assist?phone=13912345678&said=家里又停水了怎么办")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{help}");
+    assert_eq!(help["history"][0]["id"], id, "{help}");
+    assert_eq!(help["categories"][0], "water.outage", "{help}");
+    assert_eq!(help["answers"][0]["title"], "停水信息查询", "{help}");
+    let (status, _) = clerk.get("/api/v1/hotline/assist?phone=13912345678").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a caller's history is for operators"
+    );
+
+    // The caller rings again: the operator sees their request, the category
+    // their words suggest and the knowledge base's answers.
+    let (status, help) = operator
+        .get("/api/v1/hotline/assist?phone=13912345678&said=家里又停水了怎么办")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{help}");
+    assert_eq!(help["history"][0]["id"], id, "{help}");
+    assert_eq!(help["categories"][0], "water.outage", "{help}");
+    assert_eq!(help["answers"][0]["title"], "停水信息查询", "{help}");
+    let (status, _) = clerk.get("/api/v1/hotline/assist?phone=13912345678").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a caller's history is for operators"
+    );
+
     // The catalogue says where it goes; the operator dispatches there.
     let (status, to) = operator
         .get("/api/v1/hotline/dispatch?category=water.outage")

@@ -91,6 +91,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/hotline/knowledge/{id}"),
     ("put", "/api/v1/hotline/knowledge/{id}"),
     ("get", "/api/v1/hotline/nearby"),
+    ("get", "/api/v1/hotline/assist"),
 ];
 
 #[tokio::test]
