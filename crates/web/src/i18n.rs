@@ -202,6 +202,14 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         "number" => ("编号", "Number"),
         "description" => ("诉求内容", "What it is about"),
         "address" => ("地址", "Address"),
+        "kiosk" => ("96345 便民服务", "96345 citizens' services"),
+        "kiosk_intro" => (
+            "用上下方向键选择诉求类别，按确认键提交。",
+            "Choose what it is about with the arrow keys, and press Enter to send.",
+        ),
+        "kiosk_taken" => ("已受理，您的工单号是", "Taken. Your request's number is"),
+        "kiosk_follow" => ("可拨打96345凭工单号查询办理进度。", "Call 96345 with this number to follow it."),
+        "kiosk_again" => ("再提一件", "Ask about something else"),
         "nearby" => ("家门口的服务", "Services near home"),
         "nearby_intro" => (
             "输入家庭住址，查看周边5公里内的社区服务中心、家政服务联盟和居家养老服务，由近及远。",

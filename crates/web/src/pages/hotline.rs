@@ -587,3 +587,97 @@ pub async fn nearby(
         c,
     })
 }
+
+#[derive(Template)]
+#[template(path = "kiosk.html")]
+struct KioskPage {
+    c: Chrome,
+    /// `kiosk` or `tv`.
+    channel: String,
+    /// Where the kiosk stands (its community), which a request is about by default.
+    at: String,
+    categories: Vec<(String, String)>,
+    taken: Option<TicketView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KioskQuery {
+    pub channel: Option<String>,
+    pub at: Option<String>,
+}
+
+fn kiosk_channel(c: Option<&str>) -> &'static str {
+    if c == Some("tv") {
+        "tv"
+    } else {
+        "kiosk"
+    }
+}
+
+/// `/kiosk?channel=tv&at=…`: a request from a community kiosk or the
+/// digital-TV zone, without signing in: large type, the categories as one
+/// group of choices that the arrow keys move through, Enter to send.
+pub async fn kiosk(State(s): State<AppState>, lang: Lang, Query(q): Query<KioskQuery>) -> Response {
+    let c = Chrome::new(lang, None, "/kiosk");
+    // Names only: large type has no room for codes.
+    let names = s.app.hotline_categories(true).await.map(|list| {
+        list.into_iter()
+            .map(|k| {
+                let name = lang.pick(&k.name, &k.name_en).to_string();
+                (k.code, name)
+            })
+            .collect::<Vec<_>>()
+    });
+    match names {
+        Ok(categories) => render(&KioskPage {
+            channel: kiosk_channel(q.channel.as_deref()).into(),
+            at: q.at.unwrap_or_default(),
+            categories,
+            taken: None,
+            c,
+        }),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KioskForm {
+    pub channel: Option<String>,
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    pub address: Option<String>,
+}
+
+/// `POST /kiosk`: the request is taken and its number shown, to follow it
+/// by phone or at the kiosk.
+pub async fn kiosk_request(
+    State(s): State<AppState>,
+    lang: Lang,
+    Form(f): Form<KioskForm>,
+) -> Response {
+    let c = Chrome::new(lang, None, "/kiosk");
+    let channel = kiosk_channel(f.channel.as_deref());
+    let source = if channel == "tv" {
+        Source::Tv
+    } else {
+        Source::Kiosk
+    };
+    let at = f.address.clone().unwrap_or_default();
+    let request = NewRequest {
+        category: f.category,
+        description: f.description,
+        address: f.address,
+        ..NewRequest::default()
+    };
+    match s.app.take_request(source, request).await {
+        Ok(taken) => render(&KioskPage {
+            channel: channel.into(),
+            at,
+            categories: vec![],
+            taken: Some(ticket_view(taken.ticket, s.app.clock.now())),
+            c,
+        }),
+        Err(e) => error_page(c, e),
+    }
+}

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/hotline", get(hotline::dashboard))
         .route("/hotline/knowledge", get(hotline::knowledge))
         .route("/hotline/nearby", get(hotline::nearby))
+        .route("/kiosk", get(hotline::kiosk).post(hotline::kiosk_request))
         .route(
             "/hotline/my",
             get(hotline::my_requests).post(hotline::new_request),

@@ -531,3 +531,66 @@ async fn a_request_goes_from_the_citizen_to_the_unit_and_back_and_the_dashboard_
     t.stop().await;
     Ok(())
 }
+
+/// The digital-TV zone with a remote: arrow keys move through the
+/// categories, Enter sends; the request is taken on the TV channel.
+#[tokio::test]
+async fn a_request_is_made_on_the_tv_with_arrow_keys_and_enter() -> anyhow::Result<()> {
+    use fantoccini::key::Key;
+    let demo = shared_demo();
+    let b = Browser::start().await?;
+    b.goto(&demo.url("/kiosk?channel=tv&at=西湖区翠苑一区"))
+        .await?;
+    b.wait_for("#kiosk-categories input:checked").await?;
+    b.screenshot(&shots().join("kiosk.png")).await?;
+    let first = b
+        .client
+        .find(Locator::Css("#kiosk-categories input:checked"))
+        .await?;
+    first
+        .send_keys(&format!("{}{}", Key::Down, Key::Down))
+        .await?;
+    let chosen = b
+        .client
+        .find(Locator::Css("#kiosk-categories input:checked"))
+        .await?
+        .attr("value")
+        .await?
+        .unwrap_or_default();
+    let all = b
+        .client
+        .find_all(Locator::Css("#kiosk-categories input"))
+        .await?;
+    let third = all[2].attr("value").await?.unwrap_or_default();
+    assert_eq!(
+        chosen, third,
+        "two presses of the down arrow choose the third"
+    );
+    b.client
+        .find(Locator::Css("#kiosk-categories input:checked"))
+        .await?
+        .send_keys(&Key::Enter.to_string())
+        .await?;
+    b.wait_for("#kiosk-number").await?;
+    let number = b.text("#kiosk-number").await?;
+    let id: i64 = number
+        .rsplit('-')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('0')
+        .parse()?;
+    let t = demo
+        .app
+        .ticket(id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    assert_eq!(t.channel.as_str(), "tv");
+    assert_eq!(t.category, chosen);
+    assert_eq!(
+        t.address.as_deref(),
+        Some("西湖区翠苑一区"),
+        "the kiosk's own place"
+    );
+    b.close().await?;
+    Ok(())
+}
