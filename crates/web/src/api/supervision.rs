@@ -22,10 +22,7 @@ use crate::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignalView {
     pub id: i64,
-    /// The case's number, or a hotline request's (96345-YEAR-ID).
     pub case_number: String,
-    /// The staff page of the case or the request.
-    pub link: String,
     /// The rule's code, e.g. `time.promised_overdue`.
     pub rule: String,
     /// What the rule says, in the language asked for.
@@ -84,18 +81,6 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         updated_at: from_micros(s.updated_at).to_string(),
         last_text: s.last_text,
         id: s.id,
-        link: if s.rule == RuleCode::HotlineOverdue {
-            format!(
-                "/staff/hotline/{}",
-                s.case_number
-                    .rsplit('-')
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches('0')
-            )
-        } else {
-            format!("/staff/cases/{}", s.case_number)
-        },
         case_number: s.case_number,
     }
 }

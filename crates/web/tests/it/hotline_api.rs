@@ -412,11 +412,6 @@ async fn returns_extensions_redoing_and_urging_follow_the_rules() {
     assert_eq!(cards[0]["rule"], "hotline.overdue");
     assert_eq!(cards[0]["level"], "yellow");
     assert_eq!(
-        cards[0]["link"],
-        format!("/staff/hotline/{late}"),
-        "the card leads to the request"
-    );
-    assert_eq!(
         cards[0]["department"], "330100-U01",
         "the unit that holds it"
     );
