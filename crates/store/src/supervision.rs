@@ -89,7 +89,6 @@ pub async fn save_watched_case(conn: &mut AnyConnection, c: &WatchedCase) -> Res
     sqlx::query(
         "INSERT INTO supervision_cases (number, department, region, version_id, responsible, last_seq, trace) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (number) DO UPDATE SET \
-         department = excluded.department, region = excluded.region, \
          responsible = excluded.responsible, last_seq = excluded.last_seq, trace = excluded.trace",
     )
     .bind(&c.number)
