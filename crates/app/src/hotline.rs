@@ -997,14 +997,11 @@ async fn note(
 async fn close_merged(tx: &mut WriteTx, primary: &TicketRow, actor: &str, at: i64) -> Result<()> {
     let filter = TicketFilter {
         states: vec![TicketState::Merged],
+        merged_into: Some(primary.id),
         limit: 10_000,
         ..Default::default()
     };
-    let merged: Vec<TicketRow> = store::tickets(tx.conn(), &filter)
-        .await?
-        .into_iter()
-        .filter(|t| t.merged_into == Some(primary.id))
-        .collect();
+    let merged = store::tickets(tx.conn(), &filter).await?;
     for mut m in merged {
         m.answer = primary.answer.clone();
         if primary.state() == TicketState::Archived {

@@ -345,6 +345,8 @@ pub struct TicketFilter {
     pub lead_units: Vec<String>,
     pub requester_user: Option<i64>,
     pub caller_phone: Option<String>,
+    /// Those merged into this one.
+    pub merged_into: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -385,6 +387,9 @@ pub async fn tickets(conn: &mut AnyConnection, f: &TicketFilter) -> Result<Vec<T
     if f.caller_phone.is_some() {
         sql.push_str(&format!(" AND caller_phone = {}", next()));
     }
+    if f.merged_into.is_some() {
+        sql.push_str(&format!(" AND merged_into = {}", next()));
+    }
     sql.push_str(&format!(
         " ORDER BY requested_at DESC, id DESC LIMIT {} OFFSET {}",
         next(),
@@ -414,6 +419,9 @@ pub async fn tickets(conn: &mut AnyConnection, f: &TicketFilter) -> Result<Vec<T
     }
     if let Some(v) = &f.caller_phone {
         q = q.bind(v.clone());
+    }
+    if let Some(v) = f.merged_into {
+        q = q.bind(v);
     }
     let rows = q.bind(f.limit).bind(f.offset).fetch_all(&mut *conn).await?;
     rows.iter().map(ticket_row).collect()

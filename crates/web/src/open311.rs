@@ -551,14 +551,13 @@ async fn post_request(state: &AppState, format: Format, p: &Params, client: Stri
             format!("description is longer than {MAX_DESCRIPTION} characters"),
         ));
     }
-    if let Err(e) = state.app.hotline_category(&service_code).await {
-        let _ = e;
+    let Ok(category) = state.app.hotline_category(&service_code).await else {
         return Err(Open311Error::new(
             format,
             StatusCode::NOT_FOUND,
             format!("service_code {service_code} not found"),
         ));
-    }
+    };
     let name = [p.get("first_name"), p.get("last_name")]
         .into_iter()
         .flatten()
@@ -584,21 +583,13 @@ async fn post_request(state: &AppState, format: Format, p: &Params, client: Stri
         .take_request(Source::Client(client), request)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
-    let category = state
-        .app
-        .hotline_category(&taken.ticket.category)
-        .await
-        .ok();
     let t = &taken.ticket;
     let node = Node::List(
         "request",
         vec![Node::Object(vec![
             ("service_request_id", text(t.id.to_string())),
             ("token", text(&t.token)),
-            (
-                "service_notice",
-                text(category.as_ref().map(service_notice).unwrap_or_default()),
-            ),
+            ("service_notice", text(service_notice(&category))),
             ("account_id", opt(t.account_id.clone())),
         ])],
     );

@@ -70,6 +70,7 @@ CREATE INDEX hotline_tickets_address ON hotline_tickets(address, category, reque
 -- …and for the same caller (also the operator's caller lookup).
 CREATE INDEX hotline_tickets_caller ON hotline_tickets(caller_phone, category, requested_at);
 CREATE INDEX hotline_tickets_requester ON hotline_tickets(requester_user);
+CREATE INDEX hotline_tickets_merged ON hotline_tickets(merged_into);
 
 -- Every step of a ticket, as the public may read it (`public` = 1: the
 -- status notes of Open311 and mySociety's updates) or staff only.
