@@ -34,6 +34,9 @@ pub use complaints::NewComplaint;
 /// The consumer's name in `consumer_cursors`.
 pub const CONSUMER: &str = "supervision";
 
+/// The journal's subjects supervision reads.
+const WATCHED_SUBJECTS: &[&str] = &["case/"];
+
 /// Journal entries read at a time.
 const PAGE: i64 = 500;
 
@@ -133,7 +136,21 @@ impl App {
             let now = self.now_micros();
             let due = {
                 let mut conn = self.db.read().await?;
-                store::due_timers(&mut conn, now, TIMER_PAGE).await?
+                // A timer fires only once supervision has read every entry
+                // written before its moment: an entry not yet read (the unit
+                // signed in time) may still replace it.
+                let cursor = sunshine_store::journal::cursor(&mut conn, CONSUMER).await?;
+                let horizon = match sunshine_store::journal::first_unread_at(
+                    &mut conn,
+                    cursor,
+                    WATCHED_SUBJECTS,
+                )
+                .await?
+                {
+                    Some(unread) => now.min(unread - 1),
+                    None => now,
+                };
+                store::due_timers(&mut conn, horizon, TIMER_PAGE).await?
             };
             if due.is_empty() {
                 return Ok(issued);
@@ -326,7 +343,7 @@ impl App {
         command: SignalCommand,
     ) -> Result<SignalRow> {
         let now = self.now_micros();
-        let (actor, orgs) = (actor.clone(), self.orgs());
+        let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<SignalRow>> {
                 Box::pin(async move {
@@ -348,6 +365,11 @@ impl App {
                         SignalCommand::Respond { text } | SignalCommand::Close { text } | SignalCommand::Escalate { text } => Some(text.trim().to_string()),
                         SignalCommand::Revoke { reason } => Some(reason.trim().to_string()),
                     };
+                    if next.is_rectified() {
+                        // Rectified after its follow-up fell due: the red card comes first.
+                        let (_, set) = store::rules(tx.conn()).await?;
+                        catch_up(tx, &calendar, &set, &s.case_number, now, now).await?;
+                    }
                     store::set_signal_state(tx.conn(), id, next, text.as_deref(), now).await?;
                     // A rectified or withdrawn card no longer runs towards red.
                     if next.is_rectified() || next == SignalState::Revoked {
@@ -467,6 +489,8 @@ async fn observe(
     let Some(number) = e.subject.strip_prefix("case/") else {
         return Ok(());
     };
+    // Deadlines that passed before this entry fire before it counts.
+    catch_up(tx, calendar, set, number, e.at, now).await?;
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
     let at = from_micros(e.at);
     let mut watched = match store::watched_case(tx.conn(), number).await? {
@@ -613,6 +637,31 @@ fn reason(payload: &serde_json::Value) -> String {
         .and_then(|r| r.as_str())
         .unwrap_or_default()
         .to_string()
+}
+
+/// Fire the timers of case `number` that fell due by `at` (the moment of an
+/// entry of the case, or of a command on one of its cards), earliest first,
+/// with the follow-ups they set that fall due by then too. What supervision
+/// issues then depends on when things happened, never on how far behind it
+/// was reading: a deadline passed before the unit acted raises its card even
+/// when supervision reads both afterwards.
+async fn catch_up(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    set: &RuleSet,
+    number: &str,
+    at: i64,
+    now: i64,
+) -> Result<()> {
+    loop {
+        // One at a time: firing may set a follow-up that falls before the rest.
+        let timers = store::case_timers(tx.conn(), number).await?;
+        let Some(t) = timers.into_iter().next().filter(|t| t.due_at <= at) else {
+            return Ok(());
+        };
+        store::delete_timer(tx.conn(), t.id).await?;
+        fire(tx, calendar, set, &t, now).await?;
+    }
 }
 
 /// What firing a timer did.

@@ -118,6 +118,33 @@ pub async fn read_after(conn: &mut AnyConnection, cursor: i64, limit: i64) -> Re
     rows.iter().map(entry).collect()
 }
 
+/// The moment of the first entry after `cursor` whose subject begins with
+/// one of `prefixes` (`case/`), if there is one: how far a consumer that
+/// reads only those subjects may trust what it has read.
+pub async fn first_unread_at(
+    conn: &mut AnyConnection,
+    cursor: i64,
+    prefixes: &[&str],
+) -> Result<Option<i64>> {
+    let mut sql = String::from("SELECT at FROM journal WHERE seq > $1 AND (");
+    for n in 0..prefixes.len() {
+        if n > 0 {
+            sql.push_str(" OR ");
+        }
+        sql.push_str(&format!("subject LIKE ${}", n + 2));
+    }
+    sql.push_str(") ORDER BY seq LIMIT 1");
+    if prefixes.is_empty() {
+        return Ok(None);
+    }
+    let mut query = sqlx::query(&sql).bind(cursor);
+    for p in prefixes {
+        query = query.bind(format!("{p}%"));
+    }
+    let row = query.fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| r.try_get("at")).transpose()?)
+}
+
 /// The history of one subject (`item/12`), oldest first.
 pub async fn by_subject(conn: &mut AnyConnection, subject: &str) -> Result<Vec<Entry>> {
     let rows = sqlx::query(&format!(

@@ -896,3 +896,70 @@ async fn the_demo_has_signals_in_every_state() {
         "{complaints}"
     );
 }
+
+/// What supervision issues depends on when things happened, not on when it
+/// read them: a case decided a day after its promised deadline, with
+/// supervision reading both the claim and the decision only afterwards,
+/// still gets its yellow card, timed at the deadline; and a yellow card
+/// answered after its follow-up fell due has turned red first.
+#[tokio::test]
+async fn a_deadline_passed_before_supervision_read_it_still_raises_its_card() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let supervisor = Api::as_user(&t.base, "supervisor").await;
+    let (item_id, guide) = first_city_item(&t.base).await;
+    // Supervision is up to date before the case begins.
+    t.app.run_supervision().await.expect("follows the journal");
+    let number = accepted_counter_case(&clerk, item_id, &guide).await;
+    let (_, claimed) = act(&clerk, &number, json!({"command": "claim"})).await;
+    let promised = date(&claimed["promised_due"]);
+    let yellow_at = end_of_local_day(promised);
+
+    // A day late, the case is decided; supervision has not run meanwhile.
+    t.clock
+        .set(yellow_at + jiff::SignedDuration::from_hours(24));
+    for _ in 0..10 {
+        let (_, body) = act(&clerk, &number, json!({"command": "approve"})).await;
+        if body["state"] == "approved" {
+            break;
+        }
+        // Not at the last step yet: on to the next.
+        let (status, body) = act(&clerk, &number, json!({"command": "pass"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = act(&clerk, &number, json!({"command": "claim"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // A timer tick before supervision has read the decision fires nothing
+    // past the moment of what it has not read.
+    t.app.run_supervision_timers().await.expect("tick");
+    t.app.run_supervision().await.expect("follows the journal");
+    t.app.run_supervision_timers().await.expect("tick");
+    let list = signals_of(&supervisor, &number, false).await;
+    let yellow = list
+        .iter()
+        .find(|s| s["rule"] == "time.promised_overdue")
+        .unwrap_or_else(|| panic!("the yellow card of the missed deadline: {list:?}"));
+    let due: jiff::Timestamp = yellow["due_at"]
+        .as_str()
+        .expect("due_at")
+        .parse()
+        .expect("a moment");
+    assert_eq!(due, yellow_at, "timed at the deadline, not at the reading");
+
+    // The card's follow-up fell due while nobody answered: answering it
+    // later is too late, and the red card is there first.
+    t.clock
+        .set(yellow_at + jiff::SignedDuration::from_hours(24 * 30));
+    let path = format!("/api/v1/supervision/signals/{}/commands", yellow["id"]);
+    let (status, body) = clerk
+        .post(&path, json!({"command": "respond", "text": "已办结"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list = signals_of(&supervisor, &number, false).await;
+    assert!(
+        list.iter()
+            .any(|s| s["rule"] == "time.yellow_unrectified" && s["follows_up"] == yellow["id"]),
+        "{list:?}"
+    );
+    t.stop().await;
+}
