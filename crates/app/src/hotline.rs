@@ -133,6 +133,36 @@ fn is_government(orgs: &OrgDirectory, code: &OrgCode) -> bool {
 /// POSTs a minute an Open311 key allows unless it is issued with another limit.
 pub const DEFAULT_PER_MINUTE: i64 = 600;
 
+/// What supervision watches of a ticket (in its journal entries, which
+/// supervision reads): the unit answerable for the limit running now (the
+/// city's hotline until it is dispatched), and that limit's moment, keyed by
+/// stage and round so that a limit that comes again (after a re-dispatch or
+/// a redo) is a new one.
+fn watch(t: &TicketRow) -> serde_json::Value {
+    let l = &t.lifecycle;
+    let stage: i64 = match l.state {
+        TicketState::Accepted => 0,
+        TicketState::Dispatched => 1,
+        TicketState::Signed | TicketState::ExtensionRequested => 2,
+        _ => 9,
+    };
+    let department = l
+        .lead
+        .as_ref()
+        .map_or_else(|| CITY.to_string(), |u| u.to_string());
+    let region = l
+        .lead
+        .as_ref()
+        .map_or_else(|| CITY.to_string(), |u| u.region().to_string());
+    json!({
+        "number": rules::ticket_number(from_micros(t.requested_at), t.id),
+        "department": department,
+        "region": region,
+        "due": l.next_deadline(),
+        "key": stage * 10_000 + i64::from(l.redispatches.min(99)) * 100 + i64::from(l.redos.min(99)),
+    })
+}
+
 /// The city, where a request with no district belongs.
 const CITY: &str = "330100";
 
@@ -321,6 +351,7 @@ impl App {
                             "channel": row.channel.as_str(),
                             "region": row.region,
                             "dispatch_due": row.lifecycle.dispatch_due,
+                            "watch": watch(&row),
                         });
                         let journaled = tx
                             .journal(
@@ -401,6 +432,7 @@ impl App {
                             "lead": t.lifecycle.lead,
                             "next_deadline": t.lifecycle.next_deadline(),
                             "escalated": rules::escalated(t.lifecycle.urges),
+                            "watch": watch(&t),
                         });
                         let name = actor.journal_name();
                         let journaled = tx
@@ -473,7 +505,7 @@ impl App {
                                     &actor,
                                     format!("ticket/{id}"),
                                     "hotline.merged",
-                                    json!({"into": into}),
+                                    json!({"into": into, "watch": watch(&t)}),
                                 ),
                             )
                             .await?;
@@ -1016,7 +1048,7 @@ async fn close_merged(tx: &mut WriteTx, primary: &TicketRow, actor: &str, at: i6
                     actor,
                     m.id,
                     "hotline.merged_answered",
-                    json!({"primary": primary.id, "state": m.state().as_str()}),
+                    json!({"primary": primary.id, "state": m.state().as_str(), "watch": watch(&m)}),
                 ),
             )
             .await?;

@@ -35,7 +35,7 @@ pub use complaints::NewComplaint;
 pub const CONSUMER: &str = "supervision";
 
 /// The journal's subjects supervision reads.
-const WATCHED_SUBJECTS: &[&str] = &["case/"];
+const WATCHED_SUBJECTS: &[&str] = &["case/", "ticket/"];
 
 /// Journal entries read at a time.
 const PAGE: i64 = 500;
@@ -119,6 +119,8 @@ impl App {
                         for e in &page {
                             if e.subject.starts_with("case/") {
                                 observe(tx, &calendar, &specs, (version, &set), e, now).await?;
+                            } else if e.subject.starts_with("ticket/") {
+                                observe_ticket(tx, &calendar, (version, &set), e, now).await?;
                             }
                         }
                         sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
@@ -475,6 +477,54 @@ pub struct Evaluation {
     pub figures: QuarterFigures,
     pub score: f64,
     pub grade: Grade,
+}
+
+/// A hotline request's entry: supervision watches the unit answerable now
+/// and the moment its limit runs out (one timer, replaced at every step,
+/// after a limit that ran out before the step has fired).
+async fn observe_ticket(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    (rules_version, set): (i64, &RuleSet),
+    e: &Entry,
+    now: i64,
+) -> Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&e.payload)
+        .map_err(|err| anyhow::anyhow!("entry {}: {err}", e.seq))?;
+    let w = &payload["watch"];
+    let (Some(number), Some(department), Some(region)) = (
+        w["number"].as_str(),
+        w["department"].as_str(),
+        w["region"].as_str(),
+    ) else {
+        return Ok(());
+    };
+    catch_up(tx, calendar, set, number, e.at, now).await?;
+    let watched = WatchedCase {
+        number: number.to_string(),
+        department: department.to_string(),
+        region: region.to_string(),
+        version_id: 0,
+        responsible: None,
+        last_seq: e.seq,
+        trace: Default::default(),
+    };
+    store::save_watched_case(tx.conn(), &watched).await?;
+    let timers: Vec<TimerRow> = w["due"]
+        .as_i64()
+        .map(|due_at| TimerRow {
+            id: 0,
+            due_at,
+            case_number: watched.number.clone(),
+            rule: RuleCode::HotlineOverdue,
+            step: w["key"].as_i64().unwrap_or(0),
+            cause: 0,
+            rules_version,
+        })
+        .into_iter()
+        .collect();
+    store::replace_case_timers(tx.conn(), &watched.number, &timers).await?;
+    Ok(())
 }
 
 /// One journal entry of a case, as supervision sees it.

@@ -842,6 +842,19 @@ pub fn ticket_number(requested: Timestamp, id: i64) -> String {
     format!("96345-{}-{id:07}", local_date(requested).year())
 }
 
+/// The request a number made by [`ticket_number`] names.
+pub fn ticket_id(number: &str) -> Option<i64> {
+    let rest = number.strip_prefix("96345-")?;
+    let (year, id) = rest.split_once('-')?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().filter(|id| *id > 0)
+}
+
 /// What the indicators count of one ticket.
 #[derive(Debug, Clone)]
 pub struct Counted<'a> {

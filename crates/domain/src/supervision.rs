@@ -123,10 +123,14 @@ pub enum RuleCode {
     /// A citizen's complaint about a case, upheld by a supervisor.
     #[serde(rename = "complaint.upheld")]
     ComplaintUpheld,
+    /// A hotline request past the limit running for it: dispatch, the
+    /// unit's signature or its answer.
+    #[serde(rename = "hotline.overdue")]
+    HotlineOverdue,
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 12] = [
+    pub const ALL: [RuleCode; 13] = [
         RuleCode::DueSoon,
         RuleCode::PromisedOverdue,
         RuleCode::LegalOverdue,
@@ -139,6 +143,7 @@ impl RuleCode {
         RuleCode::FeeNotCatalogued,
         RuleCode::FeeAboveStandard,
         RuleCode::ComplaintUpheld,
+        RuleCode::HotlineOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -155,6 +160,7 @@ impl RuleCode {
             RuleCode::FeeNotCatalogued => "fee.not_catalogued",
             RuleCode::FeeAboveStandard => "fee.above_standard",
             RuleCode::ComplaintUpheld => "complaint.upheld",
+            RuleCode::HotlineOverdue => "hotline.overdue",
         }
     }
 
@@ -171,7 +177,8 @@ impl RuleCode {
             | RuleCode::StepOutOfOrder
             | RuleCode::EnteredAfterTheFact
             | RuleCode::NoLegalReason
-            | RuleCode::ComplaintUpheld => Level::Yellow,
+            | RuleCode::ComplaintUpheld
+            | RuleCode::HotlineOverdue => Level::Yellow,
             RuleCode::LegalOverdue
             | RuleCode::YellowUnrectified
             | RuleCode::DecisionWithoutAcceptance
@@ -225,6 +232,10 @@ impl RuleCode {
             RuleCode::ComplaintUpheld => Text::new(
                 "群众投诉经查属实",
                 "A citizen's complaint about the case was upheld",
+            ),
+            RuleCode::HotlineOverdue => Text::new(
+                "热线工单超时未派单、签收或答复",
+                "A hotline request is past its limit to be dispatched, signed for or answered",
             ),
         }
     }

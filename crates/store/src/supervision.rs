@@ -89,6 +89,7 @@ pub async fn save_watched_case(conn: &mut AnyConnection, c: &WatchedCase) -> Res
     sqlx::query(
         "INSERT INTO supervision_cases (number, department, region, version_id, responsible, last_seq, trace) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (number) DO UPDATE SET \
+         department = excluded.department, region = excluded.region, \
          responsible = excluded.responsible, last_seq = excluded.last_seq, trace = excluded.trace",
     )
     .bind(&c.number)
@@ -407,6 +408,8 @@ pub struct DepartmentSignals {
     pub open: i64,
 }
 
+/// Each department's signals whose rule fired for a moment in `[from, to)`:
+/// the period a signal counts in never depends on when supervision got to it.
 pub async fn per_department(
     conn: &mut AnyConnection,
     from: i64,
@@ -419,7 +422,7 @@ pub async fn per_department(
          SUM(CASE WHEN level = 'red' AND state <> 'revoked' THEN 1 ELSE 0 END) AS red_cards, \
          SUM(CASE WHEN level <> 'warning' AND state IN ('responded', 'closed') THEN 1 ELSE 0 END) AS rectified, \
          SUM(CASE WHEN state NOT IN ('closed', 'revoked') THEN 1 ELSE 0 END) AS open \
-         FROM signals WHERE issued_at >= $1 AND issued_at < $2 GROUP BY department, region ORDER BY region, department",
+         FROM signals WHERE due_at >= $1 AND due_at < $2 GROUP BY department, region ORDER BY region, department",
     )
     .bind(from)
     .bind(to)

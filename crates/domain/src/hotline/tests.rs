@@ -624,6 +624,17 @@ fn a_new_request_is_checked_all_at_once() {
         ticket_number(at("2026-12-31T17:00:00Z"), 42),
         "96345-2027-0000042"
     );
+    assert_eq!(ticket_id("96345-2027-0000042"), Some(42));
+    assert_eq!(ticket_id("96345-2027-12345678"), Some(12_345_678));
+    for not_one in [
+        "2026-330100-0000042",
+        "96345-27-0000042",
+        "96345-2027-",
+        "96345-2027-00x1",
+        "96345-2027-0000000",
+    ] {
+        assert_eq!(ticket_id(not_one), None, "{not_one}");
+    }
 }
 
 #[test]

@@ -22,7 +22,10 @@ use crate::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SignalView {
     pub id: i64,
+    /// The case's number, or a hotline request's (96345-YEAR-ID).
     pub case_number: String,
+    /// The staff page of the case or the request.
+    pub link: String,
     /// The rule's code, e.g. `time.promised_overdue`.
     pub rule: String,
     /// What the rule says, in the language asked for.
@@ -63,7 +66,8 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         rule: s.rule.as_str().to_string(),
         level: s.level.as_str().to_string(),
         level_name: s.level.name().get(code).to_string(),
-        step: (s.step >= 0).then_some(s.step),
+        // A hotline card's key is not a process step.
+        step: (s.step >= 0 && s.rule != RuleCode::HotlineOverdue).then_some(s.step),
         follows_up: (s.rule == RuleCode::YellowUnrectified).then_some(s.cause),
         complaint: (s.rule == RuleCode::ComplaintUpheld).then_some(s.cause),
         rules_version: s.rules_version,
@@ -80,6 +84,10 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         updated_at: from_micros(s.updated_at).to_string(),
         last_text: s.last_text,
         id: s.id,
+        link: match sunshine_domain::hotline::ticket_id(&s.case_number) {
+            Some(ticket) => format!("/staff/hotline/{ticket}"),
+            None => format!("/staff/cases/{}", s.case_number),
+        },
         case_number: s.case_number,
     }
 }

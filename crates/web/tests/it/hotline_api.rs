@@ -391,6 +391,44 @@ async fn returns_extensions_redoing_and_urging_follow_the_rules() {
         detail["ticket"]["overdue"], true,
         "the unit never signed: {detail}"
     );
+
+    // Supervision reads the hotline's journal too: the unit that never
+    // signed gets a card on that request (one: the dispatch was in time).
+    t.app.run_supervision().await.expect("follows the journal");
+    t.app
+        .run_supervision_timers()
+        .await
+        .expect("fires what is due");
+    let supervisor = Api::as_user(&t.base, "supervisor").await;
+    let late_number = detail["ticket"]["number"].as_str().expect("a number");
+    let (status, cards) = supervisor
+        .get(&format!(
+            "/api/v1/supervision/signals?case={late_number}&open=false"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cards}");
+    let cards = cards.as_array().expect("a list");
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert_eq!(cards[0]["rule"], "hotline.overdue");
+    assert_eq!(cards[0]["level"], "yellow");
+    assert_eq!(
+        cards[0]["link"],
+        format!("/staff/hotline/{late}"),
+        "the card leads to the request"
+    );
+    assert_eq!(
+        cards[0]["department"], "330100-U01",
+        "the unit that holds it"
+    );
+    // The unit answers the card like any other.
+    let card = cards[0]["id"].as_i64().expect("an id");
+    let (status, answered) = clerk
+        .post(
+            &format!("/api/v1/supervision/signals/{card}/commands"),
+            json!({"command": "respond", "text": "已签收并安排人员处理"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
 }
 
 #[tokio::test]
