@@ -316,6 +316,7 @@ impl App {
         let mut row = TicketRow {
             id: 0,
             token: random_token(),
+            query_code: crate::hall::new_query_code().as_str().to_string(),
             category: category.code.clone(),
             channel: source.channel(),
             description,
@@ -546,6 +547,56 @@ impl App {
             .ok_or_else(ticket_not_found)
     }
 
+    /// Add a request taken by phone, at a kiosk or on TV to the signed-in
+    /// citizen's or enterprise's account, proved by its number and the
+    /// query code the caller was told; journaled. A request that is someone
+    /// else's, or a wrong code, is "not found" alike: neither says whether
+    /// the number exists.
+    pub async fn claim_ticket(&self, actor: &Actor, number: &str, code: &str) -> Result<TicketRow> {
+        self.authorize(actor, &Action::ApplyOnline)?;
+        let id = rules::ticket_id(number.trim()).ok_or_else(ticket_not_found)?;
+        let code = sunshine_domain::hall::QueryCode::parse(code).ok_or_else(ticket_not_found)?;
+        let (actor, now, given) = (actor.clone(), self.now_micros(), number.trim().to_string());
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
+                    Box::pin(async move {
+                        let mut t = store::ticket(tx.conn(), id)
+                            .await?
+                            .ok_or_else(ticket_not_found)?;
+                        let number = rules::ticket_number(from_micros(t.requested_at), t.id);
+                        // The whole number, its year too, and then the code.
+                        if t.query_code.is_empty()
+                            || number != given
+                            || t.query_code != code.as_str()
+                        {
+                            return Err(ticket_not_found());
+                        }
+                        match t.requester_user {
+                            Some(user) if user == actor.user_id => return Ok(t),
+                            Some(_) => return Err(ticket_not_found()),
+                            None => {}
+                        }
+                        store::set_requester(tx.conn(), id, actor.user_id, now).await?;
+                        t.requester_user = Some(actor.user_id);
+                        t.updated_at = now;
+                        tx.journal(
+                            now,
+                            entry(
+                                &actor,
+                                format!("ticket/{id}"),
+                                "hotline.claimed",
+                                json!({"number": number, "user": actor.user_id}),
+                            ),
+                        )
+                        .await?;
+                        Ok(t)
+                    })
+                },
+            )
+            .await
+    }
+
     /// A ticket for staff: operators see every one; a unit's staff those
     /// sent to them; a requester their own. Each staff read is journaled
     /// like any read of a person's record.
@@ -742,6 +793,13 @@ impl App {
             .await?;
         self.hotline_categories.clear();
         Ok(stored)
+    }
+
+    /// The districts' own dispatch entries, for administrators of the city.
+    pub async fn dispatch_overrides(&self, actor: &Actor) -> Result<Vec<store::DispatchOverride>> {
+        self.authorize(actor, &Action::ManageHotline)?;
+        let mut conn = self.db.read().await?;
+        Ok(store::dispatch_overrides(&mut conn).await?)
     }
 
     /// Send a category elsewhere in one district, as an administrator of the city.

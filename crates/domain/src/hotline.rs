@@ -22,6 +22,7 @@ use crate::calendar::{Calendar, WorkingDays};
 use crate::clock::{end_of_local_day, local_date, to_micros};
 use crate::ids::OrgCode;
 use crate::refusal::Refusal;
+use crate::Text;
 
 /// Where a request came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,14 @@ impl ServiceClass {
     pub fn parse(s: &str) -> Option<ServiceClass> {
         ServiceClass::ALL.into_iter().find(|c| c.as_str() == s)
     }
+    pub fn name(self) -> Text {
+        match self {
+            ServiceClass::Government => Text::new("政府服务", "Government services"),
+            ServiceClass::PublicInformation => Text::new("城市公共信息", "City public information"),
+            ServiceClass::Community => Text::new("社区便民服务", "Community services"),
+            ServiceClass::Commercial => Text::new("商务信息", "Commercial information"),
+        }
+    }
 }
 
 /// How fast a category must be dispatched.
@@ -115,6 +124,52 @@ pub enum RequestKind {
     Report,
     /// 建议
     Suggestion,
+}
+
+impl Urgency {
+    pub const ALL: [Urgency; 3] = [Urgency::Emergency, Urgency::Utility, Urgency::Normal];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Emergency => "emergency",
+            Urgency::Utility => "utility",
+            Urgency::Normal => "normal",
+        }
+    }
+    pub fn name(self) -> Text {
+        match self {
+            Urgency::Emergency => Text::new("紧急", "Emergency"),
+            Urgency::Utility => Text::new("公用事业", "Utility"),
+            Urgency::Normal => Text::new("一般", "Normal"),
+        }
+    }
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 5] = [
+        RequestKind::Consultation,
+        RequestKind::Help,
+        RequestKind::Complaint,
+        RequestKind::Report,
+        RequestKind::Suggestion,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Consultation => "consultation",
+            RequestKind::Help => "help",
+            RequestKind::Complaint => "complaint",
+            RequestKind::Report => "report",
+            RequestKind::Suggestion => "suggestion",
+        }
+    }
+    pub fn name(self) -> Text {
+        match self {
+            RequestKind::Consultation => Text::new("咨询", "Consultation"),
+            RequestKind::Help => Text::new("求助", "Help"),
+            RequestKind::Complaint => Text::new("投诉", "Complaint"),
+            RequestKind::Report => Text::new("举报", "Report"),
+            RequestKind::Suggestion => Text::new("建议", "Suggestion"),
+        }
+    }
 }
 
 /// A category's time limits.

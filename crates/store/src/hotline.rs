@@ -164,6 +164,34 @@ pub async fn dispatch_override(
     .transpose()
 }
 
+/// A district's own dispatch entry for a category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchOverride {
+    pub category: String,
+    pub region: String,
+    pub lead_unit: String,
+    pub assisting: Vec<String>,
+}
+
+/// Every district's own dispatch entries, by category and district.
+pub async fn dispatch_overrides(conn: &mut AnyConnection) -> Result<Vec<DispatchOverride>> {
+    let rows = sqlx::query(
+        "SELECT category, region, lead_unit, assisting FROM hotline_dispatch ORDER BY category, region",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DispatchOverride {
+                category: r.try_get("category")?,
+                region: r.try_get("region")?,
+                lead_unit: r.try_get("lead_unit")?,
+                assisting: parse("assisting", &r.try_get::<String, _>("assisting")?)?,
+            })
+        })
+        .collect()
+}
+
 pub async fn put_dispatch_override(
     conn: &mut AnyConnection,
     category: &str,
@@ -190,6 +218,9 @@ pub struct TicketRow {
     pub id: i64,
     /// What an Open311 client may look the request up by before it has an id.
     pub token: String,
+    /// Told to the caller with the number: to track the request and add it
+    /// to their account (empty on requests taken before there were codes).
+    pub query_code: String,
     pub category: String,
     pub channel: Channel,
     pub description: String,
@@ -224,13 +255,14 @@ impl TicketRow {
 
 const TICKET_COLUMNS: &str = "id, token, category, channel, state, description, lat, lon, address, region, \
     caller_name, caller_phone, email, requester_user, client, device_id, account_id, media_url, answers, \
-    lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at";
+    lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code";
 
 fn ticket_row(r: &sqlx::any::AnyRow) -> Result<TicketRow> {
     let channel: String = r.try_get("channel")?;
     Ok(TicketRow {
         id: r.try_get("id")?,
         token: r.try_get("token")?,
+        query_code: r.try_get("query_code")?,
         category: r.try_get("category")?,
         channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?,
         description: r.try_get("description")?,
@@ -259,8 +291,8 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     let row = sqlx::query(
         "INSERT INTO hotline_tickets (token, category, channel, state, description, lat, lon, address, region, \
          caller_name, caller_phone, email, requester_user, client, device_id, account_id, media_url, answers, \
-         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
          RETURNING id",
     )
     .bind(&t.token)
@@ -288,12 +320,24 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     .bind(t.lifecycle.next_deadline())
     .bind(t.requested_at)
     .bind(t.updated_at)
+    .bind(&t.query_code)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
 /// Store a ticket's new lifecycle and what came with it.
+/// Attach a request to the account of the citizen it was taken for.
+pub async fn set_requester(conn: &mut AnyConnection, id: i64, user: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE hotline_tickets SET requester_user = $1, updated_at = $2 WHERE id = $3")
+        .bind(user)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn update_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<()> {
     sqlx::query(
         "UPDATE hotline_tickets SET state = $1, lead_unit = $2, answer = $3, merged_into = $4, lifecycle = $5, \

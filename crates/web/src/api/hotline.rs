@@ -28,6 +28,9 @@ pub struct TicketView {
     pub id: i64,
     /// The number told to the caller, e.g. `96345-2026-0000042`.
     pub number: String,
+    /// The query code told to the caller with the number: with both, a
+    /// citizen adds a request taken by phone, kiosk or TV to their account.
+    pub query_code: Option<String>,
     pub category: String,
     /// `phone`, `web`, `kiosk`, `tv` or `open311`.
     pub channel: String,
@@ -67,6 +70,7 @@ pub fn ticket_view(t: TicketRow, now: jiff::Timestamp) -> TicketView {
             t.id,
         ),
         id: t.id,
+        query_code: Some(t.query_code).filter(|c| !c.is_empty()),
         channel: t.channel.as_str().into(),
         state: l.state.as_str().into(),
         state_name: l.state.label_zh().into(),
@@ -193,6 +197,34 @@ pub async fn take(
             alike: taken.alike,
         }),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClaimBody {
+    /// The request's number, e.g. `96345-2026-0000042`.
+    pub number: String,
+    /// The query code the caller was told.
+    pub query_code: String,
+}
+
+/// Add a request taken by phone, at a kiosk or on TV to the signed-in
+/// citizen's or enterprise's account (it then shows among their requests),
+/// proved by its number and query code. A wrong pair, or a request already
+/// on another account, is 404 alike.
+#[utoipa::path(post, path = "/api/v1/hotline/requests/claim", tag = "hotline", request_body = ClaimBody, security(("bearer" = [])),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn claim(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<ClaimBody>,
+) -> Result<Json<TicketView>, ApiError> {
+    let t = s
+        .app
+        .claim_ticket(&actor, &b.number, &b.query_code)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(ticket_view(t, s.app.clock.now())))
 }
 
 /// A request with its steps: for operators, the unit it is sent to, and
@@ -425,7 +457,7 @@ pub struct CategoryView {
     pub version: i64,
 }
 
-fn category_view(c: CategoryRow) -> CategoryView {
+pub fn category_view(c: CategoryRow) -> CategoryView {
     CategoryView {
         body: CategoryBody {
             name: c.name,
@@ -484,18 +516,23 @@ pub async fn put_category(
     ApiPath(code): ApiPath<String>,
     ApiJson(b): ApiJson<CategoryBody>,
 ) -> Result<Json<CategoryView>, ApiError> {
-    let refused = |e: Refusal| ApiError::from_refusal(&e, lang);
-    let kind = parse_enum("kind", &b.kind).map_err(refused)?;
-    let urgency = parse_enum("urgency", &b.urgency).map_err(refused)?;
-    let class = sunshine_domain::hotline::ServiceClass::parse(&b.class).ok_or_else(|| {
-        refused(Refusal::field(
-            "class",
-            "服务类别不正确",
-            "Not a service class",
-        ))
-    })?;
+    let row = category_row_of(code, b).map_err(|e| ApiError::from_refusal(&e, lang))?;
+    let c = s
+        .app
+        .put_hotline_category(&actor, row)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(category_view(c)))
+}
+
+/// A category as an administrator wrote it (through the API or the page).
+pub fn category_row_of(code: String, b: CategoryBody) -> Result<CategoryRow, Refusal> {
+    let kind = parse_enum("kind", &b.kind)?;
+    let urgency = parse_enum("urgency", &b.urgency)?;
+    let class = sunshine_domain::hotline::ServiceClass::parse(&b.class)
+        .ok_or_else(|| Refusal::field("class", "服务类别不正确", "Not a service class"))?;
     let defaults = sunshine_domain::hotline::Limits::default_for(urgency, kind);
-    let row = CategoryRow {
+    Ok(CategoryRow {
         code,
         name: b.name,
         name_en: b.name_en,
@@ -515,13 +552,7 @@ pub async fn put_category(
         active: b.active,
         version: 0,
         updated_at: 0,
-    };
-    let c = s
-        .app
-        .put_hotline_category(&actor, row)
-        .await
-        .map_err(|e| ApiError::from_app(e, lang))?;
-    Ok(Json(category_view(c)))
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -591,7 +622,7 @@ pub struct KeyView {
     pub revoked_at: Option<String>,
 }
 
-fn key_view(k: KeyRow) -> KeyView {
+pub fn key_view(k: KeyRow) -> KeyView {
     KeyView {
         id: k.id,
         client: k.client,

@@ -116,6 +116,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(supervision::complaint_command))
         .routes(routes!(hotline::take))
+        .routes(routes!(hotline::claim))
         .routes(routes!(hotline::get))
         .routes(routes!(hotline::command))
         .routes(routes!(hotline::merge))

@@ -99,7 +99,7 @@ async fn category_choices(s: &AppState, lang: Lang) -> sunshine_app::Result<Vec<
 }
 
 /// Organisations of some kinds, for a select.
-fn org_choices(
+pub(super) fn org_choices(
     s: &AppState,
     lang: Lang,
     keep: impl Fn(&Organisation) -> bool,
@@ -463,6 +463,85 @@ struct MyPage {
     c: Chrome,
     categories: Vec<(String, String)>,
     mine: Vec<TicketView>,
+    /// Why a request could not be added, with what was typed.
+    claim_problem: Option<String>,
+    claim: ClaimForm,
+}
+
+/// A request taken by phone, kiosk or TV, to add to one's account.
+#[derive(Debug, Default, Deserialize)]
+pub struct ClaimForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub query_code: String,
+}
+
+async fn my_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    claim: ClaimForm,
+    claim_problem: Option<String>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/hotline/my");
+    let now = s.app.clock.now();
+    match (
+        s.app.my_tickets(&session.actor).await,
+        category_choices(s, lang).await,
+    ) {
+        (Ok(mine), Ok(categories)) => {
+            let status = if claim_problem.is_some() {
+                axum::http::StatusCode::NOT_FOUND
+            } else {
+                axum::http::StatusCode::OK
+            };
+            let page = MyPage {
+                mine: mine.into_iter().map(|t| ticket_view(t, now)).collect(),
+                categories,
+                claim_problem,
+                claim,
+                c,
+            };
+            (status, render(&page)).into_response()
+        }
+        (Err(e), _) | (_, Err(e)) => error_page(c, e),
+    }
+}
+
+/// `POST /hotline/my/claim`: add a request taken by phone, kiosk or TV to
+/// one's account by its number and query code.
+pub async fn claim_request(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Form(f): Form<ClaimForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/hotline/my");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s
+        .app
+        .claim_ticket(&session.actor, &f.number, &f.query_code)
+        .await
+    {
+        Ok(t) => Redirect::to(&format!("/hotline/my/{}", t.id)).into_response(),
+        Err(sunshine_app::AppError::Refused(r))
+            if r.kind == sunshine_domain::refusal::RefusalKind::NotFound =>
+        {
+            let problem = c
+                .pick(
+                    "工单号与查询码不符，或该工单已归入其他账户",
+                    "The number and query code do not match, or the request is on another account",
+                )
+                .to_string();
+            my_page(&s, lang, &session, f, Some(problem)).await
+        }
+        Err(e) => error_page(c, e),
+    }
 }
 
 /// `/hotline/my`: a citizen's or an enterprise's requests and the form to make one.
@@ -471,19 +550,7 @@ pub async fn my_requests(
     lang: Lang,
     SignedIn(session): SignedIn,
 ) -> Response {
-    let c = Chrome::new(lang, Some(&session), "/hotline/my");
-    let now = s.app.clock.now();
-    match (
-        s.app.my_tickets(&session.actor).await,
-        category_choices(&s, lang).await,
-    ) {
-        (Ok(mine), Ok(categories)) => render(&MyPage {
-            mine: mine.into_iter().map(|t| ticket_view(t, now)).collect(),
-            categories,
-            c,
-        }),
-        (Err(e), _) | (_, Err(e)) => error_page(c, e),
-    }
+    my_page(&s, lang, &session, ClaimForm::default(), None).await
 }
 
 /// `POST /hotline/my`: a request made on the web.

@@ -4,6 +4,7 @@
 pub mod board;
 pub mod hall;
 pub mod hotline;
+pub mod hotline_admin;
 pub mod item_form;
 pub mod licence;
 pub mod public;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
             "/hotline/my",
             get(hotline::my_requests).post(hotline::new_request),
         )
+        .route("/hotline/my/claim", post(hotline::claim_request))
         .route(
             "/hotline/my/{id}",
             get(hotline::my_ticket).post(hotline::my_command),
@@ -47,6 +49,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/staff/hotline",
             get(hotline::console).post(hotline::take_call),
+        )
+        .route("/staff/hotline/admin", get(hotline_admin::admin))
+        .route(
+            "/staff/hotline/admin/categories",
+            post(hotline_admin::put_category),
+        )
+        .route(
+            "/staff/hotline/admin/dispatch",
+            post(hotline_admin::put_dispatch),
+        )
+        .route("/staff/hotline/admin/keys", post(hotline_admin::issue_key))
+        .route(
+            "/staff/hotline/admin/keys/{id}/revoke",
+            post(hotline_admin::revoke_key),
         )
         .route(
             "/staff/hotline/{id}",
@@ -242,17 +258,29 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-/// A readable error page with the right status.
-pub fn error_page(c: Chrome, e: AppError) -> Response {
-    let (status, message) = match &e {
+/// What a refusal says, with each field's reason, in the page's language;
+/// `None` for an internal error.
+pub fn refusal_message(c: &Chrome, e: &AppError) -> Option<String> {
+    match e {
         AppError::Refused(r) => {
             let mut m = r.message.get(c.code()).to_string();
             for v in r.fields.values() {
                 m.push_str(" — ");
                 m.push_str(v.get(c.code()));
             }
-            (crate::error::status_of(r.kind), m)
+            Some(m)
         }
+        AppError::Internal(_) => None,
+    }
+}
+
+/// A readable error page with the right status.
+pub fn error_page(c: Chrome, e: AppError) -> Response {
+    let (status, message) = match &e {
+        AppError::Refused(r) => (
+            crate::error::status_of(r.kind),
+            refusal_message(&c, &e).unwrap_or_default(),
+        ),
         AppError::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error");
             (

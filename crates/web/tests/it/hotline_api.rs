@@ -885,3 +885,82 @@ async fn the_services_around_a_home_come_nearest_first() {
         "the page lists them"
     );
 }
+
+/// A call taken by phone joins the caller's account by its number and the
+/// query code the operator read out: a wrong code, someone else's request
+/// and a staff member are refused alike, and the journal records the claim.
+#[tokio::test]
+async fn a_caller_adds_a_phone_request_to_their_account_by_its_query_code() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let taken = take(&operator, call("housing.fund", "公积金提取需要哪些材料")).await;
+    let ticket = &taken["ticket"];
+    let (id, number) = (
+        ticket["id"].as_i64().expect("an id"),
+        ticket["number"].as_str().expect("a number").to_string(),
+    );
+    let code = ticket["query_code"]
+        .as_str()
+        .expect("a query code for the caller")
+        .to_string();
+    assert_eq!(code.len(), 8, "{code}");
+
+    let (citizen, _) = crate::support::fresh_citizen(&t.base).await;
+    let (_, mine) = citizen.get("/api/v1/hotline/mine").await;
+    assert!(!mine.to_string().contains(&number), "not theirs yet");
+    let claim = |number: &str, code: &str| json!({"number": number, "query_code": code});
+    let wrong = if code.starts_with('A') {
+        "BBBBBBBB"
+    } else {
+        "AAAAAAAA"
+    };
+    for (body, why) in [
+        (claim(&number, wrong), "a wrong code"),
+        (claim(&number, "short"), "a malformed code"),
+        (
+            claim("96345-1999-0000001", &code),
+            "another request's number",
+        ),
+        (
+            claim(&number.replacen("96345-", "96345-1", 1), &code),
+            "a malformed number",
+        ),
+    ] {
+        let (status, body) = citizen.post("/api/v1/hotline/requests/claim", body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{why}: {body}");
+    }
+    let (status, staff) = operator
+        .post("/api/v1/hotline/requests/claim", claim(&number, &code))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "staff do not claim: {staff}");
+    // The right pair, in lower case as a caller might type it.
+    let (status, claimed) = citizen
+        .post(
+            "/api/v1/hotline/requests/claim",
+            claim(&number, &code.to_lowercase()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    assert_eq!(claimed["id"], id);
+    let (_, mine) = citizen.get("/api/v1/hotline/mine").await;
+    assert!(mine.to_string().contains(&number), "{mine}");
+    let (status, _) = citizen.get(&format!("/api/v1/hotline/requests/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "the requester reads it now");
+    // Again: still theirs. Someone else with the same pair: not found.
+    let (status, _) = citizen
+        .post("/api/v1/hotline/requests/claim", claim(&number, &code))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (other, _) = crate::support::fresh_citizen(&t.base).await;
+    let (status, _) = other
+        .post("/api/v1/hotline/requests/claim", claim(&number, &code))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "already on another account");
+    let journal = whole_journal(&t.app).await;
+    let claims: Vec<_> = journal
+        .iter()
+        .filter(|e| e.event_type == "hotline.claimed" && e.subject == format!("ticket/{id}"))
+        .collect();
+    assert_eq!(claims.len(), 1, "journaled once");
+    t.stop().await;
+}

@@ -72,6 +72,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/supervision/complaints"),
     ("post", "/api/v1/supervision/complaints/{id}/commands"),
     ("post", "/api/v1/hotline/requests"),
+    ("post", "/api/v1/hotline/requests/claim"),
     ("get", "/api/v1/hotline/requests/{id}"),
     ("post", "/api/v1/hotline/requests/{id}/commands"),
     ("post", "/api/v1/hotline/requests/{id}/merge"),

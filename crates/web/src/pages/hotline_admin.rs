@@ -1,0 +1,456 @@
+//! The hotline's administration page, for administrators of the city: the
+//! categories and their dispatch catalogue entries (each save a new
+//! version), the districts' own dispatch entries, and Open311 clients' keys.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_app::AppError;
+use sunshine_domain::hotline::{RequestKind, ServiceClass, Urgency};
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+
+use super::hotline::org_choices;
+use super::{bad_token, error_page, refusal_message, render, Chrome};
+use crate::api::hotline::{
+    category_row_of, category_view, key_view, CategoryBody, CategoryView, KeyView,
+};
+use crate::auth::{csrf_ok, StaffSession};
+use crate::i18n::Lang;
+use crate::AppState;
+use sunshine_app::identity::Session;
+
+/// A district's own dispatch entry, as shown.
+struct Override {
+    category: String,
+    region: String,
+    lead_unit: String,
+    assisting: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/hotline_admin.html")]
+struct AdminPage {
+    c: Chrome,
+    categories: Vec<CategoryView>,
+    overrides: Vec<Override>,
+    keys: Vec<KeyView>,
+    /// The category form: the one being edited, or what was typed.
+    form: CategoryForm,
+    editing: bool,
+    dispatch: DispatchForm,
+    units: Vec<(String, String)>,
+    districts: Vec<(String, String)>,
+    classes: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
+    urgencies: Vec<(&'static str, String)>,
+    /// What was refused, and in which form (`category`, `dispatch`, `key`).
+    problem: Option<(String, &'static str)>,
+    /// A key just issued: shown this once.
+    issued: Option<(String, String)>,
+    saved: Option<String>,
+}
+
+/// The category form as posted (every field text, so that a wrong number
+/// is a message on the page, not a rejected request).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub class: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub urgency: String,
+    #[serde(default)]
+    pub dispatch_hours: String,
+    #[serde(default)]
+    pub sign_hours: String,
+    #[serde(default)]
+    pub answer_days: String,
+    #[serde(default)]
+    pub description: String,
+    /// Separated by commas or spaces.
+    #[serde(default)]
+    pub keywords: String,
+    /// The Open311 attributes as JSON.
+    #[serde(default)]
+    pub attributes: String,
+    #[serde(default)]
+    pub lead_unit: String,
+    /// Unit codes separated by commas or spaces.
+    #[serde(default)]
+    pub assisting: String,
+    pub active: Option<String>,
+}
+
+impl CategoryForm {
+    fn of(c: &CategoryView) -> CategoryForm {
+        let b = &c.body;
+        let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        CategoryForm {
+            csrf: String::new(),
+            code: c.code.clone(),
+            name: b.name.clone(),
+            name_en: b.name_en.clone(),
+            class: b.class.clone(),
+            kind: b.kind.clone(),
+            urgency: b.urgency.clone(),
+            dispatch_hours: n(b.dispatch_hours),
+            sign_hours: n(b.sign_hours),
+            answer_days: n(b.answer_days),
+            description: b.description.clone(),
+            keywords: b.keywords.join(" "),
+            attributes: serde_json::to_string_pretty(&b.attributes).unwrap_or_default(),
+            lead_unit: b.lead_unit.clone(),
+            assisting: b.assisting.join(" "),
+            active: b.active.then(|| "on".to_string()),
+        }
+    }
+
+    /// The API's body, or what is wrong with the form.
+    fn body(&self) -> Result<CategoryBody, Refusal> {
+        let number = |field: &str, v: &str| -> Result<Option<u32>, Refusal> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse().map(Some).map_err(|_| {
+                Refusal::field(field, "请填写不小于 0 的整数", "A whole number, 0 or more")
+            })
+        };
+        let attributes = if self.attributes.trim().is_empty() {
+            vec![]
+        } else {
+            serde_json::from_str(&self.attributes).map_err(|e| {
+                Refusal::field(
+                    "attributes",
+                    format!("属性应为 JSON 数组：{e}"),
+                    format!("Attributes are a JSON array: {e}"),
+                )
+            })?
+        };
+        Ok(CategoryBody {
+            name: self.name.trim().to_string(),
+            name_en: self.name_en.trim().to_string(),
+            class: self.class.clone(),
+            kind: self.kind.clone(),
+            urgency: self.urgency.clone(),
+            dispatch_hours: number("dispatch_hours", &self.dispatch_hours)?,
+            sign_hours: number("sign_hours", &self.sign_hours)?,
+            answer_days: number("answer_days", &self.answer_days)?,
+            description: self.description.trim().to_string(),
+            keywords: words(&self.keywords),
+            attributes,
+            lead_unit: self.lead_unit.trim().to_string(),
+            assisting: words(&self.assisting),
+            active: self.active.is_some(),
+        })
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DispatchForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub lead_unit: String,
+    #[serde(default)]
+    pub assisting: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub client: String,
+    #[serde(default)]
+    pub per_minute: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AdminQuery {
+    /// The category to edit.
+    pub edit: Option<String>,
+    /// The category or entry just saved.
+    pub saved: Option<String>,
+}
+
+/// What the page shows besides its lists.
+#[derive(Default)]
+struct Shown {
+    form: Option<CategoryForm>,
+    edit: Option<String>,
+    dispatch: DispatchForm,
+    problem: Option<(String, &'static str)>,
+    issued: Option<(String, String)>,
+    saved: Option<String>,
+}
+
+async fn page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    st: Shown,
+    status: StatusCode,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/hotline/admin");
+    let actor = &session.actor;
+    if let Err(e) = s.app.authorize(actor, &Action::ManageHotline) {
+        return error_page(c, e);
+    }
+    let categories = match s.app.hotline_categories(false).await {
+        Ok(list) => list.into_iter().map(category_view).collect::<Vec<_>>(),
+        Err(e) => return error_page(c, e),
+    };
+    let overrides = match s.app.dispatch_overrides(actor).await {
+        Ok(list) => list,
+        Err(e) => return error_page(c, e),
+    };
+    let keys = match s.app.open311_keys(Some(actor)).await {
+        Ok(list) => list.into_iter().map(key_view).collect(),
+        Err(e) => return error_page(c, e),
+    };
+    let editing_view = st
+        .edit
+        .as_deref()
+        .and_then(|code| categories.iter().find(|v| v.code == code));
+    let editing = st.form.as_ref().map_or(editing_view.is_some(), |f| {
+        categories.iter().any(|v| v.code == f.code)
+    });
+    let form = st.form.unwrap_or_else(|| {
+        editing_view
+            .map(CategoryForm::of)
+            .unwrap_or_else(|| CategoryForm {
+                class: "government".into(),
+                kind: "consultation".into(),
+                urgency: "normal".into(),
+                active: Some("on".into()),
+                ..CategoryForm::default()
+            })
+    });
+    let page = AdminPage {
+        categories,
+        overrides: overrides
+            .into_iter()
+            .map(|o| Override {
+                category: o.category,
+                region: o.region,
+                lead_unit: o.lead_unit,
+                assisting: o.assisting.join(" "),
+            })
+            .collect(),
+        keys,
+        form,
+        editing,
+        dispatch: st.dispatch,
+        units: org_choices(s, lang, |o| !o.kind.is_government() || o.parent.is_none()),
+        districts: org_choices(s, lang, |o| o.kind.is_government() && o.parent.is_some()),
+        classes: ServiceClass::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.name().get(c.code()).to_string()))
+            .collect(),
+        kinds: RequestKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.name().get(c.code()).to_string()))
+            .collect(),
+        urgencies: Urgency::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.name().get(c.code()).to_string()))
+            .collect(),
+        problem: st.problem,
+        issued: st.issued,
+        saved: st.saved,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `/staff/hotline/admin`.
+pub async fn admin(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Query(q): Query<AdminQuery>,
+) -> Response {
+    let st = Shown {
+        edit: q.edit,
+        saved: q.saved,
+        ..Shown::default()
+    };
+    page(&s, lang, &session, st, StatusCode::OK).await
+}
+
+/// A refused form: the page again, with what was typed and why.
+async fn refused(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    e: AppError,
+    which: &'static str,
+    mut st: Shown,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/hotline/admin");
+    let status = match &e {
+        AppError::Refused(r) => crate::error::status_of(r.kind),
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let Some(m) = refusal_message(&c, &e) else {
+        return error_page(c, e);
+    };
+    if status == StatusCode::FORBIDDEN {
+        return error_page(c, e);
+    }
+    st.problem = Some((m, which));
+    page(s, lang, session, st, status).await
+}
+
+/// `POST /staff/hotline/admin/categories`: add or edit a category.
+pub async fn put_category(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<CategoryForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    let saved = f
+        .body()
+        .and_then(|b| category_row_of(f.code.trim().to_string(), b));
+    let result = match saved {
+        Ok(row) => s.app.put_hotline_category(&session.actor, row).await,
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(c) => Redirect::to(&format!("/staff/hotline/admin?saved={}", c.code)).into_response(),
+        Err(e) => {
+            let st = Shown {
+                form: Some(f),
+                ..Shown::default()
+            };
+            refused(&s, lang, &session, e, "category", st).await
+        }
+    }
+}
+
+/// `POST /staff/hotline/admin/dispatch`: a district's own dispatch entry.
+pub async fn put_dispatch(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<DispatchForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    let result = s
+        .app
+        .put_dispatch_override(
+            &session.actor,
+            f.category.trim(),
+            f.region.trim(),
+            f.lead_unit.trim(),
+            words(&f.assisting),
+        )
+        .await;
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/staff/hotline/admin?saved={}/{}#dispatch",
+            f.category.trim(),
+            f.region.trim()
+        ))
+        .into_response(),
+        Err(e) => {
+            let st = Shown {
+                dispatch: f,
+                ..Shown::default()
+            };
+            refused(&s, lang, &session, e, "dispatch", st).await
+        }
+    }
+}
+
+/// `POST /staff/hotline/admin/keys`: issue a key, shown this once.
+pub async fn issue_key(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<KeyForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    let per_minute = match f.per_minute.trim() {
+        "" => Ok(sunshine_app::hotline::DEFAULT_PER_MINUTE),
+        n => n.parse::<i64>().map_err(|_| {
+            AppError::from(Refusal::field(
+                "per_minute",
+                "每分钟请求数应为整数",
+                "Requests a minute is a whole number",
+            ))
+        }),
+    };
+    let result = match per_minute {
+        Ok(n) => {
+            s.app
+                .issue_open311_key(Some(&session.actor), &f.client, n)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((row, key)) => {
+            let st = Shown {
+                issued: Some((row.client, key)),
+                ..Shown::default()
+            };
+            page(&s, lang, &session, st, StatusCode::CREATED).await
+        }
+        Err(e) => refused(&s, lang, &session, e, "key", Shown::default()).await,
+    }
+}
+
+/// `POST /staff/hotline/admin/keys/{id}/revoke`.
+pub async fn revoke_key(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    match s.app.revoke_open311_key(Some(&session.actor), id).await {
+        Ok(()) => Redirect::to("/staff/hotline/admin#keys").into_response(),
+        Err(e) => refused(&s, lang, &session, e, "key", Shown::default()).await,
+    }
+}
