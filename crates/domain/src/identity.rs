@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::OrgCode;
+use crate::refusal::Refusal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +63,42 @@ pub struct Organisation {
     pub name_en: String,
     pub kind: OrgKind,
     pub parent: Option<OrgCode>,
+}
+
+/// Whether `unit` may be added under `parent` as a unit (a department or a
+/// public utility) of its government: its code is the parent's region code
+/// and a number (`330100-U11`), it has both names, and the parent is a
+/// government. Every fault at once.
+pub fn check_new_unit(unit: &Organisation, parent: &Organisation) -> Result<(), Refusal> {
+    let mut e = crate::refusal::FieldErrors::default();
+    if !matches!(unit.kind, OrgKind::Department | OrgKind::Utility) {
+        e.add(
+            "kind",
+            "单位类型应为部门或公用事业单位",
+            "A unit is a department or a public utility",
+        );
+    }
+    if !parent.kind.is_government() || unit.parent.as_ref() != Some(&parent.code) {
+        e.add(
+            "parent",
+            "上级应为市、区县政府或开发区",
+            "A unit belongs to a city, district, county or zone government",
+        );
+    } else if unit.code.as_str().split_once('-').map(|(r, _)| r) != Some(parent.code.as_str()) {
+        e.add(
+            "code",
+            format!("单位代码应为“{}-序号”", parent.code),
+            format!("A unit's code is \"{}-NUMBER\"", parent.code),
+        );
+    }
+    if unit.name.trim().is_empty() || unit.name_en.trim().is_empty() {
+        e.add(
+            "name",
+            "请填写中英文名称",
+            "Give the name in both languages",
+        );
+    }
+    e.check()
 }
 
 /// The organisation tree, for scoping roles: a role held at an organisation
@@ -291,5 +328,51 @@ pub fn validate_password(password: &str) -> Result<(), (&'static str, &'static s
         ))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> Organisation {
+        Organisation {
+            code: OrgCode::parse(code).expect("a code"),
+            name: "单位".into(),
+            name_en: "Unit".into(),
+            kind,
+            parent: parent.map(|p| OrgCode::parse(p).expect("a code")),
+        }
+    }
+
+    #[test]
+    fn a_unit_belongs_under_a_government_with_its_region_in_its_code() {
+        let city = org("330100", OrgKind::City, None);
+        let xihu = org("330106", OrgKind::District, Some("330100"));
+        let dept = org("330100-004", OrgKind::Department, Some("330100"));
+        check_new_unit(&org("330100-U11", OrgKind::Utility, Some("330100")), &city)
+            .expect("a utility of the city");
+        check_new_unit(
+            &org("330106-009", OrgKind::Department, Some("330106")),
+            &xihu,
+        )
+        .expect("a district's department");
+        let fields = |r: Refusal| r.fields.keys().cloned().collect::<Vec<_>>();
+        let r = check_new_unit(
+            &org("330106-009", OrgKind::Department, Some("330100")),
+            &city,
+        )
+        .expect_err("another region's code");
+        assert_eq!(fields(r), vec!["code"]);
+        let mut nameless = org("330100-U12", OrgKind::District, Some("330100"));
+        nameless.name_en = " ".into();
+        let r = check_new_unit(&nameless, &city).expect_err("two faults");
+        assert_eq!(fields(r), vec!["kind", "name"]);
+        let r = check_new_unit(
+            &org("330100-U13", OrgKind::Utility, Some("330100-004")),
+            &dept,
+        )
+        .expect_err("under a department");
+        assert_eq!(fields(r), vec!["parent"]);
     }
 }

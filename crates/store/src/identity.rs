@@ -27,6 +27,22 @@ pub async fn insert_org(conn: &mut AnyConnection, org: &Organisation, at: i64) -
     Ok(())
 }
 
+/// Rename an organisation; false when there is none by that code.
+pub async fn rename_org(
+    conn: &mut AnyConnection,
+    code: &OrgCode,
+    name: &str,
+    name_en: &str,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE organisations SET name = $1, name_en = $2 WHERE code = $3")
+        .bind(name)
+        .bind(name_en)
+        .bind(code.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 fn org_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
     let kind: String = row.try_get("kind")?;
     let parent: Option<String> = row.try_get("parent")?;

@@ -5,10 +5,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::identity::NewStaff;
+use sunshine_domain::identity::{OrgKind, Organisation};
+use sunshine_domain::ids::OrgCode;
+use sunshine_domain::refusal::Refusal;
 use utoipa::ToSchema;
 
 use crate::auth::ApiActor;
-use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -245,21 +248,109 @@ pub struct OrgView {
     pub parent: Option<String>,
 }
 
+pub fn org_view(o: &Organisation) -> OrgView {
+    OrgView {
+        code: o.code.to_string(),
+        name: o.name.clone(),
+        name_en: o.name_en.clone(),
+        kind: o.kind.as_str().into(),
+        parent: o.parent.as_ref().map(|p| p.to_string()),
+    }
+}
+
 /// The organisation tree: the city, its districts and counties, departments and utilities.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "identity", responses((status = 200, body = [OrgView])))]
 pub async fn organisations(State(s): State<AppState>) -> Json<Vec<OrgView>> {
-    Json(
-        s.app
-            .orgs()
-            .list
-            .iter()
-            .map(|o| OrgView {
-                code: o.code.to_string(),
-                name: o.name.clone(),
-                name_en: o.name_en.clone(),
-                kind: o.kind.as_str().into(),
-                parent: o.parent.as_ref().map(|p| p.to_string()),
-            })
-            .collect(),
-    )
+    Json(s.app.orgs().list.iter().map(org_view).collect())
+}
+
+/// A unit (a department or a public utility) to add under a government.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewUnitBody {
+    /// The government's code and a number: `330100-U11`.
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// `department` or `utility`.
+    pub kind: String,
+    /// The government it belongs to.
+    pub parent: String,
+}
+
+/// The unit a body describes, or what is wrong with its codes and kind.
+pub fn unit_of(b: &NewUnitBody) -> Result<Organisation, Refusal> {
+    let mut e = sunshine_domain::refusal::FieldErrors::default();
+    let code = OrgCode::parse(&b.code)
+        .map_err(|bad| e.add("code", bad.zh.clone(), bad.en.clone()))
+        .ok();
+    let parent = OrgCode::parse(&b.parent)
+        .map_err(|bad| e.add("parent", bad.zh.clone(), bad.en.clone()))
+        .ok();
+    let kind = OrgKind::parse(&b.kind);
+    if kind.is_none() {
+        e.add(
+            "kind",
+            "单位类型应为部门或公用事业单位",
+            "A unit is a department or a public utility",
+        );
+    }
+    e.check()?;
+    match (code, parent, kind) {
+        (Some(code), Some(parent), Some(kind)) => Ok(Organisation {
+            code,
+            name: b.name.trim().to_string(),
+            name_en: b.name_en.trim().to_string(),
+            kind,
+            parent: Some(parent),
+        }),
+        _ => Err(Refusal::field(
+            "code",
+            "机构代码不正确",
+            "Not an organisation code",
+        )),
+    }
+}
+
+/// Add a unit under a government, as an administrator of that government.
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "identity", request_body = NewUnitBody, security(("bearer" = [])),
+    responses((status = 201, body = OrgView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_unit(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<NewUnitBody>,
+) -> Result<(StatusCode, Json<OrgView>), ApiError> {
+    let unit = unit_of(&b).map_err(|e| ApiError::from_refusal(&e, lang))?;
+    let added = s
+        .app
+        .add_unit(&actor, unit)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(org_view(&added))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RenameBody {
+    pub name: String,
+    pub name_en: String,
+}
+
+/// Rename a unit, as an administrator of its government.
+#[utoipa::path(put, path = "/api/v1/organisations/{code}", tag = "identity", params(("code" = String, Path)), request_body = RenameBody, security(("bearer" = [])),
+    responses((status = 200, body = OrgView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rename_unit(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(b): ApiJson<RenameBody>,
+) -> Result<Json<OrgView>, ApiError> {
+    let code = OrgCode::parse(&code)
+        .map_err(|_| ApiError::from_refusal(&Refusal::not_found("单位", "unit"), lang))?;
+    let unit = s
+        .app
+        .rename_unit(&actor, &code, &b.name, &b.name_en)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(org_view(&unit)))
 }

@@ -46,7 +46,11 @@ struct AdminPage {
     classes: Vec<(&'static str, String)>,
     kinds: Vec<(&'static str, String)>,
     urgencies: Vec<(&'static str, String)>,
-    /// What was refused, and in which form (`category`, `dispatch`, `key`).
+    /// The units requests are dispatched to: code, name, kind, government.
+    unit_rows: Vec<(String, String, String, String)>,
+    governments: Vec<(String, String)>,
+    unit: UnitForm,
+    /// What was refused, and in which form (`category`, `dispatch`, `unit`, `key`).
     problem: Option<(String, &'static str)>,
     /// A key just issued: shown this once.
     issued: Option<(String, String)>,
@@ -179,6 +183,23 @@ pub struct DispatchForm {
     pub assisting: String,
 }
 
+/// A unit to add, or (with only the code and names) to rename.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct UnitForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub parent: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct KeyForm {
     #[serde(default)]
@@ -209,6 +230,7 @@ struct Shown {
     form: Option<CategoryForm>,
     edit: Option<String>,
     dispatch: DispatchForm,
+    unit: UnitForm,
     problem: Option<(String, &'static str)>,
     issued: Option<(String, String)>,
     saved: Option<String>,
@@ -256,7 +278,40 @@ async fn page(
                 ..CategoryForm::default()
             })
     });
+    let orgs = s.app.orgs();
+    let name_of = |code: &str| {
+        orgs.list
+            .iter()
+            .find(|o| o.code.as_str() == code)
+            .map_or_else(
+                || code.to_string(),
+                |o| lang.pick(&o.name, &o.name_en).to_string(),
+            )
+    };
+    let unit_rows = orgs
+        .list
+        .iter()
+        .filter(|o| !o.kind.is_government())
+        .map(|o| {
+            let kind = match o.kind {
+                sunshine_domain::identity::OrgKind::Utility => lang.pick("公用事业单位", "utility"),
+                _ => lang.pick("部门", "department"),
+            };
+            (
+                o.code.to_string(),
+                lang.pick(&o.name, &o.name_en).to_string(),
+                kind.to_string(),
+                o.parent
+                    .as_ref()
+                    .map(|p| name_of(p.as_str()))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
     let page = AdminPage {
+        unit_rows,
+        governments: org_choices(s, lang, |o| o.kind.is_government()),
+        unit: st.unit,
         categories,
         overrides: overrides
             .into_iter()
@@ -452,5 +507,66 @@ pub async fn revoke_key(
     match s.app.revoke_open311_key(Some(&session.actor), id).await {
         Ok(()) => Redirect::to("/staff/hotline/admin#keys").into_response(),
         Err(e) => refused(&s, lang, &session, e, "key", Shown::default()).await,
+    }
+}
+
+/// `POST /staff/hotline/admin/units`: add a unit under a government.
+pub async fn add_unit(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    let body = crate::api::identity::NewUnitBody {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        name_en: f.name_en.clone(),
+        kind: f.kind.clone(),
+        parent: f.parent.clone(),
+    };
+    let result = match crate::api::identity::unit_of(&body) {
+        Ok(unit) => s.app.add_unit(&session.actor, unit).await,
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(u) => {
+            Redirect::to(&format!("/staff/hotline/admin?saved={}#units", u.code)).into_response()
+        }
+        Err(e) => {
+            let st = Shown {
+                unit: f,
+                ..Shown::default()
+            };
+            refused(&s, lang, &session, e, "unit", st).await
+        }
+    }
+}
+
+/// `POST /staff/hotline/admin/units/rename`: rename a unit.
+pub async fn rename_unit(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
+    }
+    let result = match sunshine_domain::ids::OrgCode::parse(&f.code) {
+        Ok(code) => {
+            s.app
+                .rename_unit(&session.actor, &code, &f.name, &f.name_en)
+                .await
+        }
+        Err(_) => Err(Refusal::not_found("单位", "unit").into()),
+    };
+    match result {
+        Ok(u) => {
+            Redirect::to(&format!("/staff/hotline/admin?saved={}#units", u.code)).into_response()
+        }
+        Err(e) => refused(&s, lang, &session, e, "rename", Shown::default()).await,
     }
 }

@@ -59,6 +59,11 @@ pub fn router() -> Router<AppState> {
             "/staff/hotline/admin/dispatch",
             post(hotline_admin::put_dispatch),
         )
+        .route("/staff/hotline/admin/units", post(hotline_admin::add_unit))
+        .route(
+            "/staff/hotline/admin/units/rename",
+            post(hotline_admin::rename_unit),
+        )
         .route("/staff/hotline/admin/keys", post(hotline_admin::issue_key))
         .route(
             "/staff/hotline/admin/keys/{id}/revoke",

@@ -179,3 +179,92 @@ async fn the_organisation_tree_is_public() {
             >= 40
     );
 }
+
+/// Administrators add and rename the units requests go to: a new utility
+/// under the city is in the tree at once and can lead a category; a wrong
+/// code, a government or a taken code is refused and writes nothing; a
+/// clerk and a district's staff may not.
+#[tokio::test]
+async fn administrators_add_and_rename_units_under_their_government() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let admin = Api::as_user(&t.base, "admin").await;
+    let clerk = Api::as_user(&t.base, "clerk").await;
+    let unit = json!({"code": "330100-U91", "name": "杭州市热力有限公司", "name_en": "Hangzhou Heating Co.", "kind": "utility", "parent": "330100"});
+    let (status, body) = clerk.post("/api/v1/organisations", unit.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    for (bad, field) in [
+        (
+            json!({"code": "330106-U91", "name": "x", "name_en": "x", "kind": "utility", "parent": "330100"}),
+            "code",
+        ),
+        (
+            json!({"code": "330100-U92", "name": "x", "name_en": "x", "kind": "district", "parent": "330100"}),
+            "kind",
+        ),
+        (
+            json!({"code": "3301-U92", "name": "x", "name_en": "x", "kind": "utility", "parent": "330100"}),
+            "code",
+        ),
+        (
+            json!({"code": "330100-U92", "name": "", "name_en": "x", "kind": "utility", "parent": "330100"}),
+            "name",
+        ),
+        (
+            json!({"code": "330100-U93", "name": "x", "name_en": "x", "kind": "utility", "parent": "330100-004"}),
+            "parent",
+        ),
+    ] {
+        let (status, body) = admin.post("/api/v1/organisations", bad.clone()).await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY
+                && fields(&body).contains(&field.to_string()),
+            "{bad} → {status} {body}"
+        );
+    }
+    let (status, added) = admin.post("/api/v1/organisations", unit.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["kind"], "utility");
+    let (status, body) = admin.post("/api/v1/organisations", unit.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, tree) = admin.get("/api/v1/organisations").await;
+    let ours: Vec<_> = tree
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|o| o["code"] == "330100-U91")
+        .collect();
+    assert_eq!(ours.len(), 1, "once, at once");
+
+    // It can lead a category now.
+    let (status, category) = admin
+        .put(
+            "/api/v1/hotline/categories/heating.outage",
+            json!({"name": "供暖故障", "name_en": "Heating outage", "class": "public_information",
+                   "kind": "help", "urgency": "utility", "lead_unit": "330100-U91"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{category}");
+
+    // Renamed by the city's administrator; not by a district's staff.
+    let xihu_admin = Api::as_user(&t.base, "xihu.supervisor").await;
+    let rename = json!({"name": "杭州热力集团", "name_en": "Hangzhou Heating Group"});
+    let (status, body) = xihu_admin
+        .put("/api/v1/organisations/330100-U91", rename.clone())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = admin
+        .put("/api/v1/organisations/330100", rename.clone())
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a government is no unit: {body}"
+    );
+    let (status, renamed) = admin.put("/api/v1/organisations/330100-U91", rename).await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(renamed["name"], "杭州热力集团");
+    let history = t.app.history("org/330100-U91").await.expect("history");
+    let events: Vec<&str> = history.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(events, vec!["identity.org_added", "identity.org_renamed"]);
+    t.stop().await;
+}

@@ -57,6 +57,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/citizens"),
     ("post", "/api/v1/enterprises"),
     ("get", "/api/v1/organisations"),
+    ("post", "/api/v1/organisations"),
+    ("put", "/api/v1/organisations/{code}"),
     ("get", "/api/v1/journal"),
     ("get", "/api/v1/journal/verify"),
     ("get", "/api/v1/supervision/signals"),

@@ -499,6 +499,38 @@ async fn an_administrator_manages_hotline_categories_dispatch_and_keys_on_a_page
         .expect("the row");
     assert!(row.contains("已吊销"), "{row}");
 
+    // A unit: a code outside its government is shown with the input kept;
+    // then added, and renamed.
+    let unit = |code: &str| {
+        vec![
+            ("csrf", token.clone()),
+            ("parent", "330100".to_string()),
+            ("code", code.to_string()),
+            ("kind", "utility".to_string()),
+            ("name", "页面测试热力公司".to_string()),
+            ("name_en", "Page test heating".to_string()),
+        ]
+    };
+    let (status, html) = post("/staff/hotline/admin/units", unit("330106-U77")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"unit-problem\""), "{html}");
+    assert!(html.contains("value=\"330106-U77\""), "the input is kept");
+    let (status, html) = post("/staff/hotline/admin/units", unit("330100-U77")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("data-code=\"330100-U77\""), "listed: {html}");
+    let (status, html) = post(
+        "/staff/hotline/admin/units/rename",
+        vec![
+            ("csrf", token.clone()),
+            ("code", "330100-U77".to_string()),
+            ("name", "页面测试热力集团".to_string()),
+            ("name_en", "Page test heating group".to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("页面测试热力集团"), "renamed");
+
     // A clerk may not.
     let (clerk, _) = signed_in("clerk").await;
     let (status, _) = page(&clerk, "/staff/hotline/admin").await;
