@@ -204,8 +204,8 @@ impl App {
         ))
     }
 
-    /// The background work of a serving process: versions coming into force,
-    /// the disclosure board and supervision following the journal, and
+    /// The background work of a serving process: versions coming into force
+    /// and the organisation tree reloaded (each minute), the disclosure board and supervision following the journal, and
     /// supervision's timers.
     pub fn spawn_workers(self: &Arc<Self>) {
         let app = self.clone();
@@ -220,6 +220,10 @@ impl App {
                         "versions put in force on their effective date"
                     ),
                     Err(e) => tracing::error!(error = %e, "putting due versions in force failed"),
+                }
+                // Units another process added or renamed.
+                if let Err(e) = app.reload_orgs().await {
+                    tracing::error!(error = %e, "the organisation tree could not be reloaded");
                 }
             }
         });
