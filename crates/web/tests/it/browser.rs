@@ -591,6 +591,68 @@ async fn a_request_is_made_on_the_tv_with_arrow_keys_and_enter() -> anyhow::Resu
         Some("西湖区翠苑一区"),
         "the kiosk's own place"
     );
+    // At home, the caller adds the request to their account with the
+    // number and the query code the TV showed.
+    let code = b.text("#kiosk-code").await?;
+    assert_eq!(code, t.query_code, "the code shown is the request's");
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&demo.url("/hotline/my")).await?;
+    b.fill("#claim-number", &number).await?;
+    b.fill("#claim-code", &code.to_lowercase()).await?;
+    b.click("#claim-submit").await?;
+    b.wait_for("#ticket").await?;
+    b.wait_text("#ticket-query-code", &code).await?;
+    b.goto(&demo.url("/hotline/my")).await?;
+    b.wait_for(&format!("#my-requests tr[data-id='{id}']"))
+        .await?;
+    b.close().await?;
+    Ok(())
+}
+
+/// An administrator issues an Open311 client's key on the hotline's
+/// administration page and reads it once; adds a unit; and a category
+/// with a wrong limit comes back with the reason and the input.
+#[tokio::test]
+async fn an_administrator_issues_a_key_and_adds_a_unit_on_the_hotline_page() -> anyhow::Result<()> {
+    let demo = shared_demo();
+    let b = Browser::start().await?;
+    sign_in(&b, "admin").await?;
+    b.goto(&demo.url("/staff/")).await?;
+    b.click("#hotline-admin").await?;
+    b.wait_for("#admin-categories").await?;
+    let client = format!("Browser test client {}", unique());
+    b.fill("#key-client", &client).await?;
+    b.fill("#key-per-minute", "120").await?;
+    b.click("#key-issue-submit").await?;
+    b.wait_for("#issued-key code").await?;
+    let key = b.text("#issued-key code").await?;
+    assert!(key.len() >= 32, "{key}");
+    let row = b.text("#admin-keys").await?;
+    assert!(row.contains(&client), "{row}");
+
+    let code = format!("330100-B{}", unique());
+    b.fill("#unit-code", &code).await?;
+    b.fill("#unit-name", "浏览器测试供热公司").await?;
+    b.fill("#unit-name-en", "Browser test heating").await?;
+    b.click("#unit-add-submit").await?;
+    b.wait_for(&format!("#admin-units tr[data-code='{code}']"))
+        .await?;
+
+    b.goto(&demo.url("/staff/hotline/admin?edit=water.outage"))
+        .await?;
+    b.wait_for("#cat-dispatch-hours").await?;
+    b.fill("#cat-dispatch-hours", "soon").await?;
+    b.click("#category-save").await?;
+    b.wait_for("#category-problem").await?;
+    let kept = b
+        .client
+        .find(Locator::Css("#cat-dispatch-hours"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(kept, "soon", "the input is kept");
+    b.screenshot(&shots().join("hotline-admin.png")).await?;
     b.close().await?;
     Ok(())
 }
