@@ -40,7 +40,7 @@ impl Db {
 
     /// Connect by URL: `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
-        sqlx::any::install_default_drivers();
+        install_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
@@ -53,6 +53,22 @@ impl Db {
             .after_connect(move |conn, _meta| Box::pin(prepare(conn, backend)))
             .connect_with(options.clone())
             .await?;
+        // SQLite's writer calls SQLite on its own thread (see `native`);
+        // a database it cannot open that way (in memory) keeps sqlx's driver.
+        let writer_options = match backend {
+            Backend::Sqlite => {
+                let native = format!(
+                    "{}{}",
+                    crate::native::SCHEME,
+                    url.strip_prefix("sqlite").unwrap_or(url)
+                );
+                match crate::native::NativeOptions::from_str(&native) {
+                    Ok(_) => AnyConnectOptions::from_str(&native)?,
+                    Err(_) => options.clone(),
+                }
+            }
+            Backend::Postgres => options.clone(),
+        };
         let (writer, inbox) = mpsc::channel(4096);
         // SQLite's WAL is copied back into the database by a connection of
         // its own, so that the writer's commits never wait for a checkpoint.
@@ -69,7 +85,7 @@ impl Db {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(writer::run(options, backend, inbox, committed)),
+                    Ok(rt) => rt.block_on(writer::run(writer_options, backend, inbox, committed)),
                     Err(e) => tracing::error!(error = %e, "cannot start the writer"),
                 }
             })
@@ -136,6 +152,22 @@ impl Db {
     }
 }
 
+/// The drivers of sqlx's `Any` connections: PostgreSQL, SQLite, and the
+/// writer's native SQLite. Safe to call again.
+pub fn install_drivers() {
+    static DRIVERS: [sqlx_core::any::driver::AnyDriver; 3] = [
+        sqlx::postgres::any::DRIVER,
+        sqlx::sqlite::any::DRIVER,
+        crate::native::DRIVER,
+    ];
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = sqlx::any::install_drivers(&DRIVERS) {
+            tracing::error!(error = %e, "the database drivers were installed elsewhere");
+        }
+    });
+}
+
 /// Set up a new connection.
 pub(crate) async fn prepare(
     conn: &mut AnyConnection,
@@ -162,7 +194,7 @@ pub async fn ping(db: &Db) -> Result<()> {
 /// A fresh, empty PostgreSQL database beside the one `admin_url` names, for
 /// tests and benchmarks; returns its URL. Drop it with [`drop_database`].
 pub async fn create_scratch_database(admin_url: &str, prefix: &str) -> Result<String> {
-    sqlx::any::install_default_drivers();
+    install_drivers();
     let mut url =
         url::Url::parse(admin_url).map_err(|e| sqlx::Error::Configuration(Box::new(e)))?;
     let name = format!(

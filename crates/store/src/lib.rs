@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod identity;
 pub mod journal;
 pub mod materials;
+pub mod native;
 pub mod supervision;
 pub mod writer;
 

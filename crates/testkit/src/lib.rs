@@ -84,7 +84,7 @@ async fn drop_stale_databases(admin: &str) {
     static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     ONCE.get_or_init(|| async {
         use sqlx::Connection;
-        sqlx::any::install_default_drivers();
+        sunshine_store::db::install_drivers();
         let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await else {
             return;
         };
