@@ -419,9 +419,23 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
         let limit = i64::try_from(cases)? + 1;
         sunshine_store::hall::cases_of_department(&mut conn, DEPARTMENT, Some("delivered"), limit)
             .await?
-            .len()
     };
-    anyhow::ensure!(delivered == cases, "{delivered} of {cases} cases delivered");
+    anyhow::ensure!(
+        delivered.len() == cases,
+        "{} of {cases} cases delivered",
+        delivered.len()
+    );
+    // Every approval's licence verifies, whether it was signed ahead or in the writer.
+    for case in &delivered {
+        let number = sunshine_domain::hall::licence::licence_number(&case.number);
+        let record = p.app.licence(&number).await.map_err(app_err)?;
+        anyhow::ensure!(
+            record.verdict == sunshine_domain::hall::licence::Verdict::Valid,
+            "licence {number}: {:?}",
+            record.verdict
+        );
+    }
+    let delivered = delivered.len();
     let verified = p.app.verify_journal().await.map_err(app_err)?;
     println!("backend:            {}", p.backend);
     println!("clients:            {clients}");
