@@ -5,6 +5,7 @@
 //! subsystem shares: refusals, the clock, the working-day calendar.
 
 pub mod calendar;
+pub mod card;
 pub mod catalog;
 pub mod clock;
 pub mod hall;

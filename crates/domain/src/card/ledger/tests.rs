@@ -1,0 +1,333 @@
+use proptest::prelude::*;
+
+use super::*;
+
+const FEN: u32 = 156; // the ledger of yuan, in fen
+const WALLET: u16 = 1;
+const CASH: u16 = 2;
+
+fn wallet(id: Id) -> Account {
+    Account::new(
+        id,
+        FEN,
+        WALLET,
+        AccountFlags {
+            debits_must_not_exceed_credits: true,
+            ..AccountFlags::default()
+        },
+    )
+}
+
+fn cash(id: Id) -> Account {
+    Account::new(id, FEN, CASH, AccountFlags::default())
+}
+
+fn t(id: Id, debit: Id, credit: Id, amount: i64) -> TransferRequest {
+    TransferRequest {
+        id,
+        debit_account_id: debit,
+        credit_account_id: credit,
+        amount,
+        pending_id: 0,
+        timeout: 0,
+        ledger: FEN,
+        code: 1,
+        flags: TransferFlags::default(),
+    }
+}
+
+fn linked(mut r: TransferRequest) -> TransferRequest {
+    r.flags.linked = true;
+    r
+}
+
+fn pending(mut r: TransferRequest, timeout: i64) -> TransferRequest {
+    r.flags.pending = true;
+    r.timeout = timeout;
+    r
+}
+
+fn post(id: Id, pending_id: Id, amount: i64) -> TransferRequest {
+    let mut r = t(id, 0, 0, amount);
+    r.pending_id = pending_id;
+    r.ledger = 0;
+    r.flags.post_pending = true;
+    r
+}
+
+fn void(id: Id, pending_id: Id) -> TransferRequest {
+    let mut r = post(id, pending_id, 0);
+    r.flags.post_pending = false;
+    r.flags.void_pending = true;
+    r
+}
+
+fn ledger() -> Ledger {
+    let mut l = Ledger::new();
+    l.create_account(cash(1)).expect("cash");
+    l.create_account(wallet(2)).expect("wallet");
+    l.create_account(wallet(3)).expect("another wallet");
+    l
+}
+
+#[test]
+fn a_wallet_cannot_spend_what_it_does_not_hold() {
+    let mut l = ledger();
+    let r = l.apply(
+        &[t(10, 1, 2, 5_000), t(11, 2, 3, 5_001), t(12, 2, 3, 5_000)],
+        1,
+    );
+    assert!(r[0].is_ok());
+    assert_eq!(r[1], Err(Refused::ExceedsCredits));
+    assert!(r[2].is_ok());
+    assert_eq!(l.account(2).map(Account::balance), Some(0));
+    assert_eq!(l.account(3).map(Account::balance), Some(5_000));
+    l.check().expect("balanced");
+}
+
+#[test]
+fn a_retry_gets_the_first_result_and_a_changed_retry_is_refused() {
+    let mut l = ledger();
+    let first = l.apply(&[t(10, 1, 2, 100)], 5).remove(0).expect("applied");
+    let again = l.apply(&[t(10, 1, 2, 100)], 9).remove(0).expect("the same");
+    assert_eq!(first, again, "the first result, its timestamp too");
+    assert_eq!(l.account(2).map(Account::balance), Some(100), "moved once");
+    assert_eq!(
+        l.apply(&[t(10, 1, 2, 101)], 9)[0],
+        Err(Refused::ExistsWithDifferentFields)
+    );
+    // A refused transfer is not kept: once it can succeed, it does.
+    assert_eq!(
+        l.apply(&[t(11, 2, 3, 500)], 10)[0],
+        Err(Refused::ExceedsCredits)
+    );
+    l.apply(&[t(12, 1, 2, 400)], 11);
+    assert!(l.apply(&[t(11, 2, 3, 500)], 12)[0].is_ok());
+}
+
+#[test]
+fn linked_transfers_succeed_or_fail_together() {
+    let mut l = ledger();
+    l.apply(&[t(10, 1, 2, 300)], 1);
+    // Pay a merchant (3) and take a fee (to 1): the fee cannot be paid.
+    let r = l.apply(
+        &[linked(t(20, 2, 3, 250)), t(21, 2, 1, 100), t(22, 1, 3, 7)],
+        2,
+    );
+    assert_eq!(r[0], Err(Refused::LinkedEventFailed));
+    assert_eq!(r[1], Err(Refused::ExceedsCredits));
+    assert!(r[2].is_ok(), "outside the chain");
+    assert_eq!(
+        l.account(2).map(Account::balance),
+        Some(300),
+        "nothing moved"
+    );
+    assert!(l.transfer(20).is_none());
+    // A chain left open at the end of a batch fails whole.
+    let r = l.apply(&[t(30, 1, 2, 1), linked(t(31, 1, 2, 1))], 3);
+    assert!(r[0].is_ok());
+    assert_eq!(r[1], Err(Refused::LinkedEventChainOpen));
+    l.check().expect("balanced");
+}
+
+#[test]
+fn a_pending_transfer_is_posted_in_part_voided_or_expires() {
+    let mut l = ledger();
+    l.apply(&[t(10, 1, 2, 1_000)], 1);
+    // A bicycle deposit of 200 yuan held, then a ride of 150 fen posted.
+    l.apply(&[pending(t(20, 2, 1, 800), 0)], 2)[0]
+        .clone()
+        .expect("held");
+    assert_eq!(l.account(2).map(Account::available), Some(200));
+    assert_eq!(
+        l.apply(&[t(21, 2, 3, 201)], 3)[0],
+        Err(Refused::ExceedsCredits)
+    );
+    assert_eq!(
+        l.apply(&[post(22, 20, 801)], 4)[0],
+        Err(Refused::ExceedsPendingTransferAmount)
+    );
+    let posted = l.apply(&[post(22, 20, 150)], 4).remove(0).expect("posted");
+    assert_eq!(posted.amount, 150);
+    assert_eq!(l.account(2).map(Account::balance), Some(850));
+    assert_eq!(
+        l.account(2).map(|a| a.debits_pending),
+        Some(0),
+        "the rest released"
+    );
+    assert_eq!(
+        l.apply(&[void(23, 20)], 5)[0],
+        Err(Refused::PendingTransferAlreadyPosted)
+    );
+    // Another hold, voided.
+    l.apply(&[pending(t(30, 2, 1, 100), 0)], 6)[0]
+        .clone()
+        .expect("held");
+    l.apply(&[void(31, 30)], 7)[0].clone().expect("voided");
+    assert_eq!(
+        l.apply(&[post(32, 30, 0)], 8)[0],
+        Err(Refused::PendingTransferAlreadyVoided)
+    );
+    // A hold that times out: it cannot be posted after, and expiry releases it.
+    l.apply(&[pending(t(40, 2, 1, 100), 1_000)], 10)[0]
+        .clone()
+        .expect("held");
+    assert!(l.expired(500).is_empty());
+    assert_eq!(
+        l.apply(&[post(41, 40, 0)], 2_000)[0],
+        Err(Refused::PendingTransferExpired)
+    );
+    assert_eq!(l.expire(2_000), vec![40]);
+    assert_eq!(l.pending_state(40), Some(PendingState::Expired));
+    assert_eq!(l.account(2).map(|a| a.debits_pending), Some(0));
+    l.check().expect("balanced");
+}
+
+#[test]
+fn requests_wrong_on_their_face_are_refused() {
+    let mut l = ledger();
+    let mut both = pending(t(5, 1, 2, 1), 0);
+    both.flags.post_pending = true;
+    let mut other_ledger = t(6, 1, 2, 1);
+    other_ledger.ledger = 840;
+    let cases = [
+        (t(0, 1, 2, 1), Refused::IdMustNotBeZero),
+        (t(1, 1, 1, 1), Refused::AccountsMustBeDifferent),
+        (t(2, 1, 2, 0), Refused::AmountMustNotBeZero),
+        (t(3, 1, 2, -1), Refused::AmountMustNotBeNegative),
+        (t(4, 1, 99, 1), Refused::CreditAccountNotFound),
+        (both, Refused::FlagsAreMutuallyExclusive),
+        (
+            other_ledger,
+            Refused::TransferMustHaveTheSameLedgerAsAccounts,
+        ),
+        (post(7, 0, 0), Refused::PendingIdMustNotBeZero),
+        (post(8, 99, 0), Refused::PendingTransferNotFound),
+    ];
+    for (r, why) in cases {
+        assert_eq!(l.apply(std::slice::from_ref(&r), 1)[0], Err(why), "{r:?}");
+    }
+    l.apply(&[t(9, 1, 2, 5)], 1);
+    assert_eq!(
+        l.apply(&[post(10, 9, 0)], 2)[0],
+        Err(Refused::PendingTransferNotPending)
+    );
+    assert_eq!(l.create_account(wallet(2)), Err(AccountRefused::Exists));
+    assert_eq!(
+        l.create_account(cash(2)),
+        Err(AccountRefused::ExistsWithDifferentFields)
+    );
+    assert_eq!(
+        l.create_account(cash(0)),
+        Err(AccountRefused::IdMustNotBeZero)
+    );
+}
+
+#[test]
+fn timestamps_are_unique_and_increasing_even_when_the_clock_is_not() {
+    let mut l = ledger();
+    let r = l.apply(&[t(1, 1, 2, 1), t(2, 1, 2, 1)], 100);
+    let r2 = l.apply(&[t(3, 1, 2, 1)], 50);
+    let stamps: Vec<i64> = r
+        .iter()
+        .chain(r2.iter())
+        .map(|x| x.as_ref().expect("ok").timestamp)
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+}
+
+/// A request drawn over five accounts (a cash account, wallets, a
+/// merchant), with ids that collide so that retries happen.
+fn request() -> impl Strategy<Value = TransferRequest> {
+    (
+        1u64..60,
+        1u64..6,
+        1u64..6,
+        prop_oneof![Just(0i64), 1i64..2_000, Just(-3)],
+        0u8..8,
+        1u64..60,
+        any::<bool>(),
+    )
+        .prop_map(|(id, d, c, amount, kind, pending_id, link)| {
+            let mut r = t(id, d, c, amount);
+            r.flags.linked = link;
+            match kind {
+                0 => {
+                    r.flags.pending = true;
+                    r.timeout = if pending_id % 2 == 0 { 0 } else { 50 };
+                }
+                1 => {
+                    r.flags.post_pending = true;
+                    r.pending_id = pending_id;
+                }
+                2 => {
+                    r.flags.void_pending = true;
+                    r.pending_id = pending_id;
+                    r.amount = 0;
+                }
+                _ => {}
+            }
+            r
+        })
+}
+
+fn five() -> Ledger {
+    let mut l = Ledger::new();
+    l.create_account(cash(1)).expect("cash");
+    for id in 2..=4 {
+        l.create_account(wallet(id)).expect("wallet");
+    }
+    l.create_account(Account::new(
+        5,
+        FEN,
+        3,
+        AccountFlags {
+            credits_must_not_exceed_debits: true,
+            ..AccountFlags::default()
+        },
+    ))
+    .expect("a refund account");
+    l
+}
+
+proptest! {
+    /// Random batches never break the invariant; a transfer applied is
+    /// never changed; and every chain is all or nothing.
+    #[test]
+    fn random_batches_keep_the_books_balanced(
+        batches in proptest::collection::vec(proptest::collection::vec(request(), 1..12), 1..12)
+    ) {
+        let mut l = five();
+        let mut applied: HashMap<Id, Transfer> = HashMap::new();
+        let mut now = 0;
+        for batch in &batches {
+            now += 20;
+            l.expire(now);
+            let results = l.apply(batch, now);
+            prop_assert_eq!(results.len(), batch.len());
+            if let Err(broken) = l.check() {
+                return Err(TestCaseError::fail(format!("{broken:?} after {batch:?}")));
+            }
+            // Chains: all applied or none.
+            let mut start = 0;
+            for (i, r) in batch.iter().enumerate() {
+                if !r.flags.linked || i + 1 == batch.len() {
+                    let chain = &results[start..=i];
+                    if chain.len() > 1 {
+                        let oks = chain.iter().filter(|x| x.is_ok()).count();
+                        prop_assert!(oks == 0 || oks == chain.len(), "{:?}", chain);
+                    }
+                    start = i + 1;
+                }
+            }
+            for r in results.into_iter().flatten() {
+                let id = r.request.id;
+                if let Some(first) = applied.get(&id) {
+                    prop_assert_eq!(first, &r, "a transfer never changes");
+                }
+                prop_assert_eq!(l.transfer(id), Some(&r));
+                applied.insert(id, r);
+            }
+        }
+    }
+}
