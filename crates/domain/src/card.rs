@@ -1,4 +1,7 @@
-//! The citizen card (市民卡): its ledger first. Pure rules; the engine that
-//! keeps the ledger durable lives in the layers above.
+//! The citizen card (市民卡): its ledger, its life and its wallet's rules,
+//! and fares. Pure rules; the engine that keeps the ledger durable and the
+//! terminals, merchants and settlement live in the layers above.
 
+pub mod fares;
 pub mod ledger;
+pub mod lifecycle;

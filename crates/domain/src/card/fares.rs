@@ -1,0 +1,355 @@
+//! Fares, in the shape of GTFS-Fares v2: fare products (what is sold, at
+//! what price), rider categories, fare media (the citizen card), leg rules
+//! (which product a ride of a network between two areas costs) and transfer
+//! rules (what a second leg costs after a first). Pure: the rules are data,
+//! loaded from files; this computes what one tap is charged.
+//!
+//! The rounding rule, stated once: a percentage discount is applied per
+//! ride to the fare in fen and rounded half up to the fen (91% of 150 fen is
+//! 136.5, charged 137).
+
+use serde::{Deserialize, Serialize};
+
+/// A product sold: a single ride, a day, a month pass…
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FareProduct {
+    pub fare_product_id: String,
+    pub fare_product_name: String,
+    /// The rider category it is for; empty for everyone.
+    #[serde(default)]
+    pub rider_category_id: String,
+    /// The fare medium it is sold on; empty for any.
+    #[serde(default)]
+    pub fare_media_id: String,
+    /// In fen.
+    pub amount: i64,
+}
+
+/// Who rides: adults, students, the elderly…; with the discount the city
+/// gives them on a card, in percent of the fare (100: full fare; 0: free).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiderCategory {
+    pub rider_category_id: String,
+    pub rider_category_name: String,
+    pub percent_of_fare: u32,
+}
+
+/// Which product a leg costs: on a network, from an area to an area
+/// (empty fields match any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FareLegRule {
+    #[serde(default)]
+    pub leg_group_id: String,
+    #[serde(default)]
+    pub network_id: String,
+    #[serde(default)]
+    pub from_area_id: String,
+    #[serde(default)]
+    pub to_area_id: String,
+    pub fare_product_id: String,
+    /// Rules of higher priority are tried first (GTFS's `rule_priority`).
+    #[serde(default)]
+    pub rule_priority: u32,
+}
+
+/// What a leg of `to_leg_group_id` costs within `duration_limit` seconds of
+/// a leg of `from_leg_group_id`: the product's amount added (or nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FareTransferRule {
+    pub from_leg_group_id: String,
+    pub to_leg_group_id: String,
+    pub duration_limit: i64,
+    /// The product charged for the transfer; empty: free.
+    #[serde(default)]
+    pub fare_product_id: String,
+}
+
+/// A city's fares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fares {
+    pub products: Vec<FareProduct>,
+    pub rider_categories: Vec<RiderCategory>,
+    pub leg_rules: Vec<FareLegRule>,
+    pub transfer_rules: Vec<FareTransferRule>,
+}
+
+/// A tap that starts a leg.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leg<'a> {
+    pub network_id: &'a str,
+    pub from_area_id: &'a str,
+    pub to_area_id: &'a str,
+    pub rider_category_id: &'a str,
+    /// Seconds since the previous leg began, and its leg group, if any.
+    pub after: Option<(i64, &'a str)>,
+}
+
+/// What a leg is charged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub fare_product_id: String,
+    /// The product's price, in fen.
+    pub full: i64,
+    /// What is charged, after the rider's discount, in fen.
+    pub charged: i64,
+    pub leg_group_id: String,
+    /// A transfer rule made it cheaper (or free).
+    pub transfer: bool,
+}
+
+/// `percent` of `fen`, rounded half up to the fen.
+pub fn percent_of(fen: i64, percent: u32) -> i64 {
+    let scaled = i128::from(fen) * i128::from(percent);
+    let (q, r) = (scaled / 100, scaled % 100);
+    let rounded = if r * 2 >= 100 { q + 1 } else { q };
+    i64::try_from(rounded).unwrap_or(i64::MAX)
+}
+
+fn matches(rule: &str, value: &str) -> bool {
+    rule.is_empty() || rule == value
+}
+
+impl Fares {
+    fn product(&self, id: &str) -> Option<&FareProduct> {
+        self.products.iter().find(|p| p.fare_product_id == id)
+    }
+
+    /// The rule for a leg: the highest priority, then the most specific
+    /// (the most fields given), then the first.
+    fn leg_rule(&self, leg: &Leg<'_>) -> Option<&FareLegRule> {
+        // `max_by_key` keeps the last of equals: reversed, the first rule wins.
+        self.leg_rules
+            .iter()
+            .rev()
+            .filter(|r| {
+                matches(&r.network_id, leg.network_id)
+                    && matches(&r.from_area_id, leg.from_area_id)
+                    && matches(&r.to_area_id, leg.to_area_id)
+            })
+            .max_by_key(|r| {
+                let specific = [&r.network_id, &r.from_area_id, &r.to_area_id]
+                    .iter()
+                    .filter(|f| !f.is_empty())
+                    .count();
+                (r.rule_priority, specific)
+            })
+    }
+
+    /// What a leg is charged, or `None` when no rule prices it.
+    pub fn charge(&self, leg: &Leg<'_>) -> Option<Charge> {
+        let rule = self.leg_rule(leg)?;
+        let product = self.product(&rule.fare_product_id)?;
+        let percent = self
+            .rider_categories
+            .iter()
+            .find(|c| c.rider_category_id == leg.rider_category_id)
+            .map_or(100, |c| c.percent_of_fare);
+        let transfer = leg.after.and_then(|(seconds, from)| {
+            self.transfer_rules.iter().find(|t| {
+                t.from_leg_group_id == from
+                    && t.to_leg_group_id == rule.leg_group_id
+                    && seconds <= t.duration_limit
+            })
+        });
+        let (full, product_id) = match transfer {
+            Some(t) if t.fare_product_id.is_empty() => (0, String::new()),
+            Some(t) => {
+                let p = self.product(&t.fare_product_id)?;
+                (p.amount, p.fare_product_id.clone())
+            }
+            None => (product.amount, product.fare_product_id.clone()),
+        };
+        Some(Charge {
+            fare_product_id: product_id,
+            full,
+            charged: percent_of(full, percent),
+            leg_group_id: rule.leg_group_id.clone(),
+            transfer: transfer.is_some(),
+        })
+    }
+}
+
+/// A public bicycle's rental: free for the first hour, then `per_hour` fen
+/// for each hour or part of one.
+pub fn bicycle_rental(seconds: i64, free_seconds: i64, per_hour: i64) -> i64 {
+    let over = (seconds - free_seconds).max(0);
+    let hours = (over + 3_599) / 3_600;
+    hours * per_hour
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hangzhou() -> Fares {
+        Fares {
+            products: vec![
+                FareProduct {
+                    fare_product_id: "bus_single".into(),
+                    fare_product_name: "公交单程".into(),
+                    rider_category_id: String::new(),
+                    fare_media_id: String::new(),
+                    amount: 200,
+                },
+                FareProduct {
+                    fare_product_id: "bus_aircon".into(),
+                    fare_product_name: "空调车单程".into(),
+                    rider_category_id: String::new(),
+                    fare_media_id: String::new(),
+                    amount: 150,
+                },
+                FareProduct {
+                    fare_product_id: "water_bus".into(),
+                    fare_product_name: "水上巴士".into(),
+                    rider_category_id: String::new(),
+                    fare_media_id: String::new(),
+                    amount: 300,
+                },
+            ],
+            rider_categories: vec![
+                RiderCategory {
+                    rider_category_id: "card".into(),
+                    rider_category_name: "市民卡".into(),
+                    percent_of_fare: 91,
+                },
+                RiderCategory {
+                    rider_category_id: "senior".into(),
+                    rider_category_name: "老年卡".into(),
+                    percent_of_fare: 0,
+                },
+            ],
+            leg_rules: vec![
+                FareLegRule {
+                    leg_group_id: "bus".into(),
+                    network_id: "bus".into(),
+                    from_area_id: String::new(),
+                    to_area_id: String::new(),
+                    fare_product_id: "bus_single".into(),
+                    rule_priority: 0,
+                },
+                FareLegRule {
+                    leg_group_id: "bus".into(),
+                    network_id: "bus".into(),
+                    from_area_id: "aircon".into(),
+                    to_area_id: String::new(),
+                    fare_product_id: "bus_aircon".into(),
+                    rule_priority: 0,
+                },
+                FareLegRule {
+                    leg_group_id: "water".into(),
+                    network_id: "water_bus".into(),
+                    from_area_id: String::new(),
+                    to_area_id: String::new(),
+                    fare_product_id: "water_bus".into(),
+                    rule_priority: 0,
+                },
+            ],
+            transfer_rules: vec![FareTransferRule {
+                from_leg_group_id: "bus".into(),
+                to_leg_group_id: "bus".into(),
+                duration_limit: 90 * 60,
+                fare_product_id: String::new(),
+            }],
+        }
+    }
+
+    fn leg<'a>(
+        network: &'a str,
+        from: &'a str,
+        rider: &'a str,
+        after: Option<(i64, &'a str)>,
+    ) -> Leg<'a> {
+        Leg {
+            network_id: network,
+            from_area_id: from,
+            to_area_id: "",
+            rider_category_id: rider,
+            after,
+        }
+    }
+
+    #[test]
+    fn a_card_pays_91_percent_rounded_half_up_per_ride() {
+        assert_eq!(percent_of(150, 91), 137, "136.5 rounds up");
+        assert_eq!(percent_of(200, 91), 182);
+        assert_eq!(percent_of(250, 91), 228, "227.5 rounds up");
+        assert_eq!(percent_of(110, 91), 100, "100.1 rounds down");
+        assert_eq!(percent_of(1_000, 90), 900, "parking 10% off");
+        assert_eq!(percent_of(0, 91), 0);
+        let f = hangzhou();
+        let c = f.charge(&leg("bus", "", "card", None)).expect("priced");
+        assert_eq!((c.full, c.charged), (200, 182));
+        let c = f
+            .charge(&leg("bus", "aircon", "card", None))
+            .expect("priced");
+        assert_eq!(
+            (c.fare_product_id.as_str(), c.charged),
+            ("bus_aircon", 137),
+            "the more specific rule"
+        );
+        let c = f.charge(&leg("bus", "", "", None)).expect("priced");
+        assert_eq!(c.charged, 200, "no category: the full fare");
+        let c = f.charge(&leg("bus", "", "senior", None)).expect("priced");
+        assert_eq!(c.charged, 0);
+        assert!(
+            f.charge(&leg("metro", "", "card", None)).is_none(),
+            "no rule, no price"
+        );
+    }
+
+    #[test]
+    fn a_second_bus_within_90_minutes_is_free_and_a_boat_is_not() {
+        let f = hangzhou();
+        let c = f
+            .charge(&leg("bus", "", "card", Some((60 * 60, "bus"))))
+            .expect("priced");
+        assert!(c.transfer);
+        assert_eq!(c.charged, 0);
+        let c = f
+            .charge(&leg("bus", "", "card", Some((91 * 60, "bus"))))
+            .expect("priced");
+        assert_eq!(c.charged, 182, "too late for the transfer");
+        let c = f
+            .charge(&leg("water_bus", "", "card", Some((10, "bus"))))
+            .expect("priced");
+        assert_eq!((c.transfer, c.charged), (false, 273));
+    }
+
+    #[test]
+    fn a_bicycle_is_free_for_the_first_hour_then_by_the_hour() {
+        let (free, per_hour) = (3_600, 100);
+        assert_eq!(bicycle_rental(0, free, per_hour), 0);
+        assert_eq!(bicycle_rental(3_600, free, per_hour), 0);
+        assert_eq!(
+            bicycle_rental(3_601, free, per_hour),
+            100,
+            "a part of an hour is an hour"
+        );
+        assert_eq!(bicycle_rental(3 * 3_600, free, per_hour), 200);
+        assert_eq!(bicycle_rental(3 * 3_600 + 1, free, per_hour), 300);
+    }
+
+    #[test]
+    fn of_equal_rules_the_first_prices_the_leg_and_priority_comes_before_it() {
+        let mut f = hangzhou();
+        let mut twin = f.leg_rules[0].clone();
+        twin.fare_product_id = "water_bus".into();
+        f.leg_rules.push(twin.clone());
+        let c = f.charge(&leg("bus", "", "", None)).expect("priced");
+        assert_eq!(
+            c.fare_product_id, "bus_single",
+            "the first of two equal rules"
+        );
+        twin.rule_priority = 1;
+        f.leg_rules.push(twin);
+        let c = f.charge(&leg("bus", "aircon", "", None)).expect("priced");
+        assert_eq!(c.fare_product_id, "water_bus", "priority over specificity");
+    }
+
+    #[test]
+    fn fares_are_read_as_data() {
+        let json = serde_json::to_string(&hangzhou()).expect("json");
+        let back: Fares = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, hangzhou());
+    }
+}

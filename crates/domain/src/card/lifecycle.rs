@@ -1,0 +1,248 @@
+//! A card's life: issued to a resident, activated, reported lost (挂失),
+//! frozen and unfrozen, replaced (补卡: the balances move to the new card and
+//! the old number is dead), cancelled (the balance refunded less the stated
+//! fee). And the wallet's rules: the least top-up, the most it may hold, the
+//! bicycle deposit held in it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::refusal::Refusal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardState {
+    /// Made and handed over, not yet in use.
+    Issued,
+    Active,
+    /// Reported lost: blocked everywhere at once.
+    Lost,
+    /// Frozen by the card centre (a dispute, a court order).
+    Frozen,
+    /// Replaced by a new card: dead, its balances moved.
+    Replaced,
+    /// Cancelled: dead, its balance refunded.
+    Cancelled,
+}
+
+impl CardState {
+    pub const ALL: [CardState; 6] = [
+        CardState::Issued,
+        CardState::Active,
+        CardState::Lost,
+        CardState::Frozen,
+        CardState::Replaced,
+        CardState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardState::Issued => "issued",
+            CardState::Active => "active",
+            CardState::Lost => "lost",
+            CardState::Frozen => "frozen",
+            CardState::Replaced => "replaced",
+            CardState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether a terminal must refuse the card (it is on the deny list).
+    pub fn is_denied(self) -> bool {
+        !matches!(self, CardState::Active)
+    }
+
+    /// A card that can never be used again.
+    pub fn is_dead(self) -> bool {
+        matches!(self, CardState::Replaced | CardState::Cancelled)
+    }
+}
+
+/// What the card centre or the holder does to a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum CardCommand {
+    Activate,
+    /// The holder (or a clerk for them) reports it lost.
+    ReportLoss,
+    /// Found again before it was replaced.
+    CancelLoss,
+    Freeze {
+        reason: String,
+    },
+    Unfreeze,
+    /// A new card takes its place.
+    Replace,
+    Cancel,
+}
+
+/// The state a command leads to, or why it may not be done now.
+pub fn next_state(state: CardState, command: &CardCommand) -> Result<CardState, Refusal> {
+    use CardCommand as C;
+    use CardState as S;
+    let next = match (state, command) {
+        (S::Issued, C::Activate) => S::Active,
+        (S::Issued | S::Active | S::Frozen, C::ReportLoss) => S::Lost,
+        (S::Lost, C::CancelLoss) => S::Active,
+        (S::Active, C::Freeze { reason }) => {
+            if reason.trim().is_empty() {
+                return Err(Refusal::field(
+                    "reason",
+                    "请填写冻结原因",
+                    "Give the reason for freezing",
+                ));
+            }
+            S::Frozen
+        }
+        (S::Frozen, C::Unfreeze) => S::Active,
+        (S::Active | S::Lost | S::Frozen, C::Replace) => S::Replaced,
+        (S::Issued | S::Active | S::Lost, C::Cancel) => S::Cancelled,
+        _ => {
+            return Err(Refusal::conflict(
+                "card_state",
+                &format!("卡片当前状态（{}）不允许此操作", state.as_str()),
+                &format!("Not allowed while the card is {}", state.as_str()),
+            ))
+        }
+    };
+    Ok(next)
+}
+
+/// The wallet's rules, in fen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletRules {
+    /// The least one top-up.
+    pub min_top_up: i64,
+    /// The most the wallet may hold (the prepaid-card bound).
+    pub max_balance: i64,
+    /// The public-bicycle deposit, held in the wallet while borrowing is on.
+    pub bike_deposit: i64,
+    /// What cancelling a card costs, taken from its refund.
+    pub cancel_fee: i64,
+}
+
+impl Default for WalletRules {
+    fn default() -> Self {
+        WalletRules {
+            min_top_up: 1_000,
+            max_balance: 100_000,
+            bike_deposit: 20_000,
+            cancel_fee: 0,
+        }
+    }
+}
+
+impl WalletRules {
+    /// Whether a wallet holding `balance` may take a top-up of `amount`.
+    pub fn check_top_up(&self, balance: i64, amount: i64) -> Result<(), Refusal> {
+        if amount < self.min_top_up {
+            return Err(Refusal::field(
+                "amount",
+                format!("每次充值不少于{}元", yuan(self.min_top_up)),
+                format!("A top-up is at least {} yuan", yuan(self.min_top_up)),
+            ));
+        }
+        if balance.saturating_add(amount) > self.max_balance {
+            return Err(Refusal::field(
+                "amount",
+                format!(
+                    "充值后余额不能超过{}元（还可充值{}元）",
+                    yuan(self.max_balance),
+                    yuan((self.max_balance - balance).max(0))
+                ),
+                format!(
+                    "The wallet holds at most {} yuan ({} more can be added)",
+                    yuan(self.max_balance),
+                    yuan((self.max_balance - balance).max(0))
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What a cancelled card's holder gets back from `balance`.
+    pub fn refund(&self, balance: i64) -> i64 {
+        (balance - self.cancel_fee).max(0)
+    }
+}
+
+/// Fen as yuan with two decimals, trailing zeros dropped (`12.5`, `10`).
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let (whole, cents) = (fen / 100, fen % 100);
+    match cents {
+        0 => format!("{sign}{whole}"),
+        c if c % 10 == 0 => format!("{sign}{whole}.{}", c / 10),
+        c => format!("{sign}{whole}.{c:02}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_goes_through_its_life_and_dead_cards_stay_dead() {
+        use CardCommand as C;
+        let mut s = CardState::Issued;
+        for (command, expected) in [
+            (C::Activate, CardState::Active),
+            (
+                C::Freeze {
+                    reason: "司法冻结".into(),
+                },
+                CardState::Frozen,
+            ),
+            (C::Unfreeze, CardState::Active),
+            (C::ReportLoss, CardState::Lost),
+            (C::CancelLoss, CardState::Active),
+            (C::ReportLoss, CardState::Lost),
+            (C::Replace, CardState::Replaced),
+        ] {
+            s = next_state(s, &command).expect("allowed");
+            assert_eq!(s, expected, "{command:?}");
+        }
+        assert!(s.is_dead() && s.is_denied());
+        for command in [
+            C::Activate,
+            C::ReportLoss,
+            C::Unfreeze,
+            C::Replace,
+            C::Cancel,
+        ] {
+            assert!(next_state(s, &command).is_err(), "{command:?}");
+        }
+        let r = next_state(
+            CardState::Active,
+            &C::Freeze {
+                reason: "  ".into(),
+            },
+        )
+        .expect_err("a reason is needed");
+        assert!(r.fields.contains_key("reason"));
+        assert!(!CardState::Active.is_denied());
+        for s in [CardState::Issued, CardState::Lost, CardState::Frozen] {
+            assert!(s.is_denied(), "{s:?} is on the deny list");
+        }
+    }
+
+    #[test]
+    fn the_wallet_takes_top_ups_within_its_bounds() {
+        let w = WalletRules::default();
+        w.check_top_up(0, 1_000).expect("the least");
+        assert!(w.check_top_up(0, 999).is_err());
+        w.check_top_up(90_000, 10_000)
+            .expect("up to 1000 yuan exactly");
+        let r = w.check_top_up(90_001, 10_000).expect_err("over 1000 yuan");
+        assert!(r.fields["amount"].zh.contains("99.99"), "{r:?}");
+        assert_eq!(w.refund(5_000), 5_000);
+        let fee = WalletRules {
+            cancel_fee: 500,
+            ..w
+        };
+        assert_eq!((fee.refund(5_000), fee.refund(300)), (4_500, 0));
+        assert_eq!(
+            [yuan(1_000), yuan(1_050), yuan(1_005), yuan(-250)],
+            ["10", "10.5", "10.05", "-2.5"]
+        );
+    }
+}
