@@ -391,6 +391,7 @@ impl App {
         command: Command,
     ) -> Result<TicketRow> {
         let now = self.clock.now();
+        let reader = actor.clone();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         if let Command::Dispatch { lead, assisting } = &command {
             for (field, unit) in
@@ -458,6 +459,7 @@ impl App {
                 },
             )
             .await
+            .map(|t| self.as_seen_by(&reader, t))
     }
 
     /// Merge a request into an earlier open one like it; its requester is
@@ -547,6 +549,16 @@ impl App {
             .ok_or_else(ticket_not_found)
     }
 
+    /// A request as `actor` may see it: its query code is the caller's, read
+    /// out by the hotline, so only operators and the requester see it.
+    fn as_seen_by(&self, actor: &Actor, mut t: TicketRow) -> TicketRow {
+        let operator = allow(&self.orgs(), actor, &Action::OperateHotline).is_ok();
+        if !operator && t.requester_user != Some(actor.user_id) {
+            t.query_code.clear();
+        }
+        t
+    }
+
     /// Add a request taken by phone, at a kiosk or on TV to the signed-in
     /// citizen's or enterprise's account, proved by its number and the
     /// query code the caller was told; journaled. A request that is someone
@@ -620,7 +632,7 @@ impl App {
         if !(operator || unit) {
             updates.retain(|u| u.public);
         }
-        Ok((t, updates))
+        Ok((self.as_seen_by(actor, t), updates))
     }
 
     /// Tickets for the public lists (Open311's `GET requests`).
@@ -647,8 +659,13 @@ impl App {
             )
             .into());
         }
-        self.worklist(units, |s| s.with_unit() || s == TicketState::Answered)
-            .await
+        let list = self
+            .worklist(units, |s| s.with_unit() || s == TicketState::Answered)
+            .await?;
+        Ok(list
+            .into_iter()
+            .map(|t| self.as_seen_by(actor, t))
+            .collect())
     }
 
     /// Tickets in the states a worklist holds, earliest deadline first.

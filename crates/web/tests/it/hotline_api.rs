@@ -145,8 +145,24 @@ async fn a_call_goes_to_its_unit_and_comes_back_answered_visited_and_archived() 
         "in the unit's inbox: {inbox}"
     );
 
+    assert!(
+        inbox
+            .as_array()
+            .expect("a list")
+            .iter()
+            .all(|q| q["query_code"].is_null()),
+        "the caller's query code is not the unit's to see: {inbox}"
+    );
     let s = step(&clerk, id, json!({"command": "sign"})).await;
     assert_eq!(s["state"], "signed");
+    assert!(s["query_code"].is_null(), "{s}");
+    let (_, seen) = operator
+        .get(&format!("/api/v1/hotline/requests/{id}"))
+        .await;
+    assert!(
+        seen["ticket"]["query_code"].is_string(),
+        "the operator reads it out: {seen}"
+    );
     assert!(s["answer_due"].as_str().is_some(), "{s}");
     step(
         &clerk,
