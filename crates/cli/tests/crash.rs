@@ -351,13 +351,17 @@ async fn a_kill_in_a_run_of_deadlines_loses_no_signal_and_repeats_none() {
         expected_issued - before
     );
 
+    // Where to kill: anywhere at first, then closing in on the run's window
+    // (a kill after the run ended moves the end in, one before it began
+    // moves the start out), however fast this machine and build run it.
     let (mut mid_run, mut rounds) = (0, 0);
+    let (mut earliest, mut latest) = (0u64, 1200u64);
     while mid_run < 2 && rounds < 12 {
         let crashed = root.join(format!("crashed-{rounds}"));
         copy_store(&snapshot, &crashed);
         let (server, base) = serve_simulated(&crashed).await;
         move_clock(&base, &to).await;
-        let wait = rand::random::<u64>() % 1200;
+        let wait = earliest + rand::random::<u64>() % (latest - earliest + 1);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         stop(server);
         // Restarted, its clock stands before the run again: what is there is what the kill left.
@@ -365,6 +369,10 @@ async fn a_kill_in_a_run_of_deadlines_loses_no_signal_and_repeats_none() {
         let committed = issued_count(&base).await;
         if committed > before && committed < expected_issued {
             mid_run += 1;
+        } else if committed >= expected_issued {
+            latest = wait.max(earliest);
+        } else {
+            earliest = wait.min(latest);
         }
         move_clock(&base, &to).await;
         let (got, got_issued) = settled_signals(&base, &quarter).await;
