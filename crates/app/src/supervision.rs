@@ -705,8 +705,7 @@ async fn catch_up(
 ) -> Result<()> {
     loop {
         // One at a time: firing may set a follow-up that falls before the rest.
-        let timers = store::case_timers(tx.conn(), number).await?;
-        let Some(t) = timers.into_iter().next().filter(|t| t.due_at <= at) else {
+        let Some(t) = store::earliest_due_timer(tx.conn(), number, at).await? else {
             return Ok(());
         };
         store::delete_timer(tx.conn(), t.id).await?;

@@ -126,6 +126,9 @@ pub async fn first_unread_at(
     cursor: i64,
     prefixes: &[&str],
 ) -> Result<Option<i64>> {
+    if prefixes.is_empty() {
+        return Ok(None);
+    }
     let mut sql = String::from("SELECT at FROM journal WHERE seq > $1 AND (");
     for n in 0..prefixes.len() {
         if n > 0 {
@@ -134,9 +137,6 @@ pub async fn first_unread_at(
         sql.push_str(&format!("subject LIKE ${}", n + 2));
     }
     sql.push_str(") ORDER BY seq LIMIT 1");
-    if prefixes.is_empty() {
-        return Ok(None);
-    }
     let mut query = sqlx::query(&sql).bind(cursor);
     for p in prefixes {
         query = query.bind(format!("{p}%"));

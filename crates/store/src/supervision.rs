@@ -207,6 +207,23 @@ pub async fn case_timers(conn: &mut AnyConnection, number: &str) -> Result<Vec<T
     rows.iter().map(timer_row).collect()
 }
 
+/// The earliest timer of one case due by `at`, if any.
+pub async fn earliest_due_timer(
+    conn: &mut AnyConnection,
+    number: &str,
+    at: i64,
+) -> Result<Option<TimerRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {TIMER_COLUMNS} FROM supervision_timers WHERE case_number = $1 AND due_at <= $2 \
+         ORDER BY due_at, id LIMIT 1"
+    ))
+    .bind(number)
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(timer_row).transpose()
+}
+
 /// A signal (监察信号): a warning or a card on a case.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SignalRow {

@@ -264,9 +264,6 @@ async fn page(
         .edit
         .as_deref()
         .and_then(|code| categories.iter().find(|v| v.code == code));
-    let editing = st.form.as_ref().map_or(editing_view.is_some(), |f| {
-        categories.iter().any(|v| v.code == f.code)
-    });
     let form = st.form.unwrap_or_else(|| {
         editing_view
             .map(CategoryForm::of)
@@ -278,6 +275,8 @@ async fn page(
                 ..CategoryForm::default()
             })
     });
+    // Editing is saving a category that exists: a new version of it.
+    let editing = categories.iter().any(|v| v.code == form.code);
     let orgs = s.app.orgs();
     let name_of = |code: &str| {
         orgs.list

@@ -573,12 +573,8 @@ async fn a_request_is_made_on_the_tv_with_arrow_keys_and_enter() -> anyhow::Resu
         .await?;
     b.wait_for("#kiosk-number").await?;
     let number = b.text("#kiosk-number").await?;
-    let id: i64 = number
-        .rsplit('-')
-        .next()
-        .unwrap_or("")
-        .trim_start_matches('0')
-        .parse()?;
+    let id = sunshine_domain::hotline::ticket_id(&number)
+        .ok_or_else(|| anyhow::anyhow!("not a request's number: {number}"))?;
     let t = demo
         .app
         .ticket(id)
