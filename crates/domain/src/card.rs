@@ -2,6 +2,7 @@
 //! and fares. Pure rules; the engine that keeps the ledger durable and the
 //! terminals, merchants and settlement live in the layers above.
 
+pub mod book;
 pub mod fares;
 pub mod ledger;
 pub mod lifecycle;

@@ -169,6 +169,195 @@ impl Fares {
     }
 }
 
+/// Why a set of GTFS-Fares v2 files could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadGtfs {
+    pub file: &'static str,
+    /// The line of the file (1 is the header); 0 for the file as a whole.
+    pub line: u64,
+    pub why: String,
+}
+
+impl std::fmt::Display for BadGtfs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.why)
+        } else {
+            write!(f, "{}, line {}: {}", self.file, self.line, self.why)
+        }
+    }
+}
+
+/// An amount in yuan as GTFS writes it ("2", "1.5", "0.91") in fen.
+fn fen_of(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let cents = format!("{frac:0<2}");
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents.parse::<i64>().ok()?)
+}
+
+/// A file's row: column → value.
+type Row = std::collections::HashMap<String, String>;
+
+/// The rows of one file, each with its line number.
+fn rows(file: &'static str, text: &str) -> Result<Vec<(u64, Row)>, BadGtfs> {
+    let bad = |line: u64, why: String| BadGtfs { file, line, why };
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let mut out = vec![];
+    for (i, rec) in r.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+        out.push((
+            line,
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect(),
+        ));
+    }
+    Ok(out)
+}
+
+impl Fares {
+    /// Read fares from GTFS-Fares v2 files, given each file's text by name
+    /// (`fare_products.txt`, `rider_categories.txt`, `fare_leg_rules.txt`,
+    /// `fare_transfer_rules.txt`; the last two may be missing). Amounts are
+    /// in yuan and must be CNY. `rider_categories.txt` may carry the
+    /// column `percent_of_fare` (the card's discount; 100 when absent).
+    /// Every reference is checked: a leg rule's or a transfer rule's product
+    /// must exist.
+    pub fn from_gtfs(file: impl Fn(&str) -> Option<String>) -> Result<Fares, BadGtfs> {
+        let need = |name: &'static str| {
+            file(name).ok_or(BadGtfs {
+                file: name,
+                line: 0,
+                why: "missing".into(),
+            })
+        };
+        let get = |row: &std::collections::HashMap<String, String>, k: &str| {
+            row.get(k).cloned().unwrap_or_default()
+        };
+        let mut f = Fares::default();
+        let name = "fare_products.txt";
+        for (line, row) in rows(name, &need(name)?)? {
+            let bad = |why: &str| BadGtfs {
+                file: name,
+                line,
+                why: why.into(),
+            };
+            let id = get(&row, "fare_product_id");
+            if id.is_empty() {
+                return Err(bad("fare_product_id is empty"));
+            }
+            let currency = get(&row, "currency");
+            if currency != "CNY" {
+                return Err(bad("currency must be CNY"));
+            }
+            let amount = fen_of(&get(&row, "amount"))
+                .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
+            f.products.push(FareProduct {
+                fare_product_id: id,
+                fare_product_name: get(&row, "fare_product_name"),
+                rider_category_id: get(&row, "rider_category_id"),
+                fare_media_id: get(&row, "fare_media_id"),
+                amount,
+            });
+        }
+        if let Some(text) = file("rider_categories.txt") {
+            let name = "rider_categories.txt";
+            for (line, row) in rows(name, &text)? {
+                let percent = match get(&row, "percent_of_fare").as_str() {
+                    "" => 100,
+                    p => p.parse::<u32>().ok().filter(|p| *p <= 100).ok_or(BadGtfs {
+                        file: name,
+                        line,
+                        why: "percent_of_fare is a whole number from 0 to 100".into(),
+                    })?,
+                };
+                f.rider_categories.push(RiderCategory {
+                    rider_category_id: get(&row, "rider_category_id"),
+                    rider_category_name: get(&row, "rider_category_name"),
+                    percent_of_fare: percent,
+                });
+            }
+        }
+        let known = |f: &Fares, id: &str| f.products.iter().any(|p| p.fare_product_id == id);
+        if let Some(text) = file("fare_leg_rules.txt") {
+            let name = "fare_leg_rules.txt";
+            for (line, row) in rows(name, &text)? {
+                let product = get(&row, "fare_product_id");
+                if !known(&f, &product) {
+                    return Err(BadGtfs {
+                        file: name,
+                        line,
+                        why: format!("no fare product {product:?}"),
+                    });
+                }
+                let priority = match get(&row, "rule_priority").as_str() {
+                    "" => 0,
+                    p => p.parse().map_err(|_| BadGtfs {
+                        file: name,
+                        line,
+                        why: "rule_priority is a whole number".into(),
+                    })?,
+                };
+                f.leg_rules.push(FareLegRule {
+                    leg_group_id: get(&row, "leg_group_id"),
+                    network_id: get(&row, "network_id"),
+                    from_area_id: get(&row, "from_area_id"),
+                    to_area_id: get(&row, "to_area_id"),
+                    fare_product_id: product,
+                    rule_priority: priority,
+                });
+            }
+        }
+        if let Some(text) = file("fare_transfer_rules.txt") {
+            let name = "fare_transfer_rules.txt";
+            for (line, row) in rows(name, &text)? {
+                let product = get(&row, "fare_product_id");
+                if !product.is_empty() && !known(&f, &product) {
+                    return Err(BadGtfs {
+                        file: name,
+                        line,
+                        why: format!("no fare product {product:?}"),
+                    });
+                }
+                let limit = get(&row, "duration_limit")
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| *d > 0)
+                    .ok_or(BadGtfs {
+                        file: name,
+                        line,
+                        why: "duration_limit is a number of seconds".into(),
+                    })?;
+                f.transfer_rules.push(FareTransferRule {
+                    from_leg_group_id: get(&row, "from_leg_group_id"),
+                    to_leg_group_id: get(&row, "to_leg_group_id"),
+                    duration_limit: limit,
+                    fare_product_id: product,
+                });
+            }
+        }
+        Ok(f)
+    }
+}
+
 /// A public bicycle's rental: free for the first hour, then `per_hour` fen
 /// for each hour or part of one.
 pub fn bicycle_rental(seconds: i64, free_seconds: i64, per_hour: i64) -> i64 {
@@ -344,6 +533,41 @@ mod tests {
         f.leg_rules.push(twin);
         let c = f.charge(&leg("bus", "aircon", "", None)).expect("priced");
         assert_eq!(c.fare_product_id, "water_bus", "priority over specificity");
+    }
+
+    #[test]
+    fn fares_are_imported_from_gtfs_files_and_bad_ones_say_where() {
+        let files = |name: &str| -> Option<String> {
+            Some(match name {
+                "fare_products.txt" => "fare_product_id,fare_product_name,amount,currency\nbus_single,公交单程,2.00,CNY\nbus_aircon,空调车单程,1.5,CNY\nwater_bus,水上巴士,3,CNY\n",
+                "rider_categories.txt" => "rider_category_id,rider_category_name,percent_of_fare\ncard,市民卡,91\nsenior,老年卡,0\n",
+                "fare_leg_rules.txt" => "leg_group_id,network_id,from_area_id,to_area_id,fare_product_id\nbus,bus,,,bus_single\nbus,bus,aircon,,bus_aircon\nwater,water_bus,,,water_bus\n",
+                "fare_transfer_rules.txt" => "from_leg_group_id,to_leg_group_id,duration_limit,duration_limit_type,fare_transfer_type\nbus,bus,5400,1,0\n",
+                _ => return None,
+            }.to_string())
+        };
+        assert_eq!(Fares::from_gtfs(files).expect("read"), hangzhou());
+        let broken = |name: &str| -> Option<String> {
+            if name == "fare_leg_rules.txt" {
+                return Some(
+                    "leg_group_id,network_id,fare_product_id\nbus,bus,metro_single\n".into(),
+                );
+            }
+            files(name)
+        };
+        let e = Fares::from_gtfs(broken).expect_err("an unknown product");
+        assert_eq!((e.file, e.line), ("fare_leg_rules.txt", 2), "{e}");
+        let dollars = |name: &str| -> Option<String> {
+            if name == "fare_products.txt" {
+                return Some("fare_product_id,amount,currency\nbus_single,2.005,CNY\n".into());
+            }
+            files(name)
+        };
+        assert!(Fares::from_gtfs(dollars)
+            .expect_err("three decimals")
+            .why
+            .contains("amount"));
+        assert_eq!(Fares::from_gtfs(|_| None).expect_err("no products").line, 0);
     }
 
     #[test]

@@ -195,6 +195,47 @@ pub struct Ledger {
     pending: HashMap<Id, PendingState>,
     /// The last timestamp given.
     clock: i64,
+    /// What changed since the engine last took it to store.
+    fresh: Fresh,
+}
+
+/// What a ledger gained since it was last asked: the rows to store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fresh {
+    pub accounts: Vec<Account>,
+    /// In the order applied (timestamps increasing).
+    pub transfers: Vec<Transfer>,
+    /// Pending transfers released by their timeout, each with a timestamp
+    /// of its own from the same clock as the transfers'.
+    pub expired: Vec<(Id, i64)>,
+}
+
+impl Fresh {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.transfers.is_empty() && self.expired.is_empty()
+    }
+}
+
+/// Why a stored history is not a ledger's (see [`Ledger::replay`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadHistory {
+    /// The transfer (or pending transfer, for an expiry) where it breaks; 0 for the accounts.
+    pub id: Id,
+    pub why: String,
+}
+
+impl std::fmt::Display for BadHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "transfer {}: {}", self.id, self.why)
+    }
+}
+
+/// One stored event of a ledger's history, for [`Ledger::replay`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Transfer(Transfer),
+    /// A pending transfer released by its timeout, at its timestamp.
+    Expired(Id, i64),
 }
 
 /// What applying one request changed, to undo it if its chain fails.
@@ -221,27 +262,17 @@ impl Ledger {
         self.transfers.get(&id)
     }
 
-    pub fn pending_state(&self, id: Id) -> Option<PendingState> {
-        self.pending.get(&id).copied()
+    /// The highest transfer id at or above `floor`, if any.
+    pub fn max_id_above(&self, floor: Id) -> Option<Id> {
+        self.transfers
+            .keys()
+            .filter(|id| **id >= floor)
+            .max()
+            .copied()
     }
 
-    /// Load state the engine stored (accounts with their balances, transfers).
-    pub fn restore(
-        accounts: impl IntoIterator<Item = Account>,
-        transfers: impl IntoIterator<Item = (Transfer, Option<PendingState>)>,
-    ) -> Ledger {
-        let mut l = Ledger::default();
-        for a in accounts {
-            l.accounts.insert(a.id, a);
-        }
-        for (t, state) in transfers {
-            l.clock = l.clock.max(t.timestamp);
-            if let Some(s) = state {
-                l.pending.insert(t.request.id, s);
-            }
-            l.transfers.insert(t.request.id, t);
-        }
-        l
+    pub fn pending_state(&self, id: Id) -> Option<PendingState> {
+        self.pending.get(&id).copied()
     }
 
     /// Open an account with zero balances. Opening the same account again
@@ -266,6 +297,7 @@ impl Ledger {
             }
             Some(_) => Err(AccountRefused::ExistsWithDifferentFields),
             None => {
+                self.fresh.accounts.push(a.clone());
                 self.accounts.insert(a.id, a);
                 Ok(())
             }
@@ -333,6 +365,9 @@ impl Ledger {
                 }
                 Undo::Transfer(id) => {
                     self.transfers.remove(&id);
+                    if self.fresh.transfers.last().map(|t| t.request.id) == Some(id) {
+                        self.fresh.transfers.pop();
+                    }
                 }
                 Undo::Pending(id, before) => match before {
                     Some(s) => {
@@ -458,6 +493,7 @@ impl Ledger {
         self.accounts.insert(d.id, d);
         self.accounts.insert(c.id, c);
         self.transfers.insert(r.id, transfer.clone());
+        self.fresh.transfers.push(transfer.clone());
         if r.flags.pending {
             if let Some(u) = &mut undo {
                 u.push(Undo::Pending(r.id, None));
@@ -502,23 +538,123 @@ impl Ledger {
     pub fn expire(&mut self, now: i64) -> Vec<Id> {
         let ids = self.expired(now);
         for id in &ids {
-            let Some(t) = self.transfers.get(id) else {
-                continue;
-            };
-            let (d, c, amount) = (
-                t.request.debit_account_id,
-                t.request.credit_account_id,
-                t.amount,
-            );
-            if let Some(a) = self.accounts.get_mut(&d) {
-                a.debits_pending -= amount;
-            }
-            if let Some(a) = self.accounts.get_mut(&c) {
-                a.credits_pending -= amount;
-            }
-            self.pending.insert(*id, PendingState::Expired);
+            self.release(*id, now);
         }
         ids
+    }
+
+    /// Release what one pending transfer reserved, as expired at `now`.
+    fn release(&mut self, id: Id, now: i64) {
+        let Some(t) = self.transfers.get(&id) else {
+            return;
+        };
+        let (d, c, amount) = (
+            t.request.debit_account_id,
+            t.request.credit_account_id,
+            t.amount,
+        );
+        if let Some(a) = self.accounts.get_mut(&d) {
+            a.debits_pending -= amount;
+        }
+        if let Some(a) = self.accounts.get_mut(&c) {
+            a.credits_pending -= amount;
+        }
+        self.pending.insert(id, PendingState::Expired);
+        let at = self.tick(now);
+        self.fresh.expired.push((id, at));
+    }
+
+    /// Take what changed since the last call, to store it.
+    pub fn take_fresh(&mut self) -> Fresh {
+        std::mem::take(&mut self.fresh)
+    }
+
+    /// Rebuild a ledger from its stored history — the accounts as opened
+    /// (zero balances), then every transfer and expiry in the order of their
+    /// timestamps — applying each under every rule, as the engine did. A
+    /// history that a ledger could not have made (a transfer that breaks a
+    /// flag, a post of nothing pending, an amount or a moment that differs
+    /// from what applying gives, a linked chain cut short) is reported with
+    /// the transfer where it breaks. The result's invariant still wants
+    /// [`Ledger::check`].
+    pub fn replay(
+        accounts: impl IntoIterator<Item = Account>,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<Ledger, BadHistory> {
+        let mut l = Ledger::default();
+        for a in accounts {
+            let id = a.id;
+            l.create_account(a).map_err(|e| BadHistory {
+                id,
+                why: format!("account {id}: {e:?}"),
+            })?;
+        }
+        let mut open_chain: Option<Id> = None;
+        for event in events {
+            match event {
+                Event::Transfer(t) => {
+                    let id = t.request.id;
+                    if l.transfers.contains_key(&id) {
+                        return Err(BadHistory {
+                            id,
+                            why: "stored twice".into(),
+                        });
+                    }
+                    if t.timestamp <= l.clock {
+                        return Err(BadHistory {
+                            id,
+                            why: "its timestamp does not come after the one before".into(),
+                        });
+                    }
+                    let applied =
+                        l.apply_one(&t.request, t.timestamp, None)
+                            .map_err(|e| BadHistory {
+                                id,
+                                why: format!("refused on replay: {e:?}"),
+                            })?;
+                    if applied.amount != t.amount || applied.timestamp != t.timestamp {
+                        return Err(BadHistory {
+                            id,
+                            why: format!(
+                                "stored amount {} at {}, replay gives {} at {}",
+                                t.amount, t.timestamp, applied.amount, applied.timestamp
+                            ),
+                        });
+                    }
+                    open_chain = t.request.flags.linked.then_some(id);
+                }
+                Event::Expired(id, at) => {
+                    if let Some(open) = open_chain {
+                        return Err(BadHistory {
+                            id: open,
+                            why: "a linked chain is cut short".into(),
+                        });
+                    }
+                    if at <= l.clock {
+                        return Err(BadHistory {
+                            id,
+                            why: "its expiry's timestamp does not come after the one before".into(),
+                        });
+                    }
+                    if !l.expired(at).contains(&id) {
+                        return Err(BadHistory {
+                            id,
+                            why: "stored as expired, but it was not pending past its timeout"
+                                .into(),
+                        });
+                    }
+                    l.release(id, at);
+                }
+            }
+        }
+        if let Some(id) = open_chain {
+            return Err(BadHistory {
+                id,
+                why: "a linked chain is cut short".into(),
+            });
+        }
+        l.fresh = Fresh::default();
+        Ok(l)
     }
 
     /// The invariant: debits equal credits, posted and pending; no balance

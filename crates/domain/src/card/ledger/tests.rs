@@ -329,5 +329,62 @@ proptest! {
                 applied.insert(id, r);
             }
         }
+        // What the engine would have stored, replayed, gives the same books.
+        let fresh = l.take_fresh();
+        let mut events: Vec<(i64, Event)> = fresh
+            .transfers
+            .iter()
+            .map(|t| (t.timestamp, Event::Transfer(t.clone())))
+            .collect();
+        events.extend(fresh.expired.iter().map(|(id, at)| (*at, Event::Expired(*id, *at))));
+        events.sort_by_key(|(k, _)| *k);
+        let replayed = Ledger::replay(fresh.accounts.clone(), events.into_iter().map(|(_, e)| e))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for a in l.accounts() {
+            prop_assert_eq!(replayed.account(a.id), Some(a));
+        }
+        prop_assert!(l.take_fresh().is_empty(), "taken once");
     }
+}
+
+#[test]
+fn a_history_the_ledger_could_not_have_made_is_refused_on_replay() {
+    let mut l = ledger();
+    l.apply(
+        &[t(1, 1, 2, 500), linked(t(2, 2, 3, 200)), t(3, 2, 3, 100)],
+        10,
+    );
+    let fresh = l.take_fresh();
+    let ok = Ledger::replay(
+        fresh.accounts.clone(),
+        fresh.transfers.iter().cloned().map(Event::Transfer),
+    )
+    .expect("the stored history replays");
+    assert_eq!(ok.account(2).map(Account::balance), Some(200));
+    // A chain cut short.
+    let cut = Ledger::replay(
+        fresh.accounts.clone(),
+        fresh.transfers[..2].iter().cloned().map(Event::Transfer),
+    )
+    .expect_err("half a chain");
+    assert_eq!(cut.id, 2);
+    // A wallet that pays before it is paid.
+    let mut overdrawn = fresh.transfers.clone();
+    overdrawn.swap(0, 1);
+    let (a, b) = (overdrawn[0].timestamp, overdrawn[1].timestamp);
+    overdrawn[0].timestamp = b;
+    overdrawn[1].timestamp = a;
+    overdrawn.sort_by_key(|t| t.timestamp);
+    let e = Ledger::replay(
+        fresh.accounts.clone(),
+        overdrawn.into_iter().map(Event::Transfer),
+    )
+    .expect_err("overdrawn");
+    assert!(e.why.contains("ExceedsCredits"), "{e}");
+    // An amount changed in storage.
+    let mut forged = fresh.transfers.clone();
+    forged[2].amount = 150;
+    let e = Ledger::replay(fresh.accounts, forged.into_iter().map(Event::Transfer))
+        .expect_err("forged");
+    assert!(e.why.contains("stored amount"), "{e}");
 }

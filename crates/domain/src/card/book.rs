@@ -1,0 +1,1375 @@
+//! The card centre's books as the engine keeps them in memory: the ledger,
+//! the cards, the deny list, the terminals and what each has uploaded.
+//! Every operation decides here, in full, before it changes anything (a
+//! refusal leaves the books as they were), and what it changes is recorded
+//! as [`Effect`]s — with the ledger's own new rows — for the engine to store
+//! in its next batch. Pure: no clock, no I/O; the moment is given.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::fares::{Fares, Leg};
+use super::ledger::{
+    Account, AccountFlags, Id, Ledger, Refused, Transfer, TransferFlags, TransferRequest,
+};
+use super::lifecycle::{next_state, yuan, CardCommand, CardState, WalletRules};
+use crate::ids::ResidentId;
+use crate::journal::NewEntry;
+use crate::refusal::Refusal;
+
+/// The ledger of the yuan, in fen (ISO 4217's number for CNY).
+pub const CNY: u32 = 156;
+
+/// What an account is for (its `code`).
+pub mod account_code {
+    /// The card's electronic purse (电子钱包): transit and small payments.
+    pub const WALLET: u16 = 1;
+    /// The card's real-name account (实名账户), bank-like.
+    pub const ACCOUNT: u16 = 2;
+    /// What a card owes after offline taps overdrew its wallet.
+    pub const CREDIT_LINE: u16 = 3;
+    /// Money paid in at counters and banks, and paid back out.
+    pub const CASH: u16 = 10;
+    /// The card centre's fees.
+    pub const FEES: u16 = 11;
+    /// A transit operator's or a merchant's takings, until settled.
+    pub const TAKINGS: u16 = 20;
+    /// What has been paid out to operators and merchants.
+    pub const SETTLED: u16 = 21;
+}
+
+/// What a transfer is (its `code`).
+pub mod transfer_code {
+    pub const TOP_UP: u16 = 1;
+    pub const FARE: u16 = 2;
+    pub const PURCHASE: u16 = 3;
+    pub const REFUND: u16 = 4;
+    /// Balances moved to a replacement card.
+    pub const MOVE: u16 = 5;
+    /// A cancelled card's balance paid back.
+    pub const PAY_BACK: u16 = 6;
+    pub const FEE: u16 = 7;
+    /// An offline tap's shortfall, lent to the wallet.
+    pub const OVERDRAFT: u16 = 8;
+    /// A top-up repaying what the card owes.
+    pub const REPAY: u16 = 9;
+    /// Takings paid out to their operator or merchant.
+    pub const SETTLEMENT: u16 = 10;
+}
+
+/// The counter's and banks' money.
+pub const CASH_ACCOUNT: Id = 1;
+/// The card centre's fees.
+pub const FEE_ACCOUNT: Id = 2;
+/// Paid out to operators and merchants.
+pub const SETTLED_ACCOUNT: Id = 3;
+
+/// A card's electronic purse.
+pub fn wallet_of(card: u64) -> Id {
+    card << 8 | 1
+}
+/// A card's real-name account.
+pub fn account_of(card: u64) -> Id {
+    card << 8 | 2
+}
+/// What a card owes.
+pub fn credit_line_of(card: u64) -> Id {
+    card << 8 | 3
+}
+/// An operator's or merchant's takings.
+pub fn takings_of(party: u64) -> Id {
+    1 << 62 | party
+}
+
+/// The most a client may choose as a transfer id; above it are the ids the
+/// books make for transfers of their own.
+pub const MAX_CLIENT_ID: Id = (1 << 62) - 1;
+const OWN_IDS: Id = 1 << 63;
+
+/// The seconds within which a second tap of one card on one terminal is not
+/// charged again.
+pub const DOUBLE_TAP_SECONDS: i64 = 10;
+
+/// A card's number: `3301`, eight digits of its sequence, and a Luhn digit.
+pub fn card_number(id: u64) -> String {
+    let body = format!("3301{id:08}");
+    format!("{body}{}", luhn_digit(&body))
+}
+
+fn luhn_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+/// The card's id from its number, if the number is well formed.
+pub fn card_id(number: &str) -> Option<u64> {
+    let n = number.trim();
+    if n.len() != 13 || !n.bytes().all(|b| b.is_ascii_digit()) || !n.starts_with("3301") {
+        return None;
+    }
+    let (body, check) = n.split_at(12);
+    if luhn_digit(body) != u32::from(check.as_bytes()[0] - b'0') {
+        return None;
+    }
+    body[4..].parse().ok()
+}
+
+/// A card as the books hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Card {
+    pub id: u64,
+    pub number: String,
+    /// The holder's resident identity number.
+    pub holder: String,
+    pub holder_name: String,
+    /// Whose fares they pay (GTFS's rider category): adult, student, senior…
+    pub rider_category: String,
+    #[schema(value_type = String)]
+    pub state: CardState,
+    /// The card this one replaced, and the one that replaced it.
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    /// Microseconds, UTC.
+    pub issued_at: i64,
+    pub changed_at: i64,
+}
+
+/// Which of a card's two purses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Purse {
+    Wallet,
+    Account,
+}
+
+impl Purse {
+    pub fn of(self, card: u64) -> Id {
+        match self {
+            Purse::Wallet => wallet_of(card),
+            Purse::Account => account_of(card),
+        }
+    }
+}
+
+/// What kind of terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalKind {
+    /// A bus validator, a water-bus gate: charges a ride by the fare rules.
+    Validator,
+    /// A merchant's point of sale: charges what the merchant keys in.
+    Pos,
+}
+
+impl TerminalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminalKind::Validator => "validator",
+            TerminalKind::Pos => "pos",
+        }
+    }
+}
+
+/// A transit operator or a merchant of the alliance: whose takings a tap credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Party {
+    pub id: u64,
+    pub code: String,
+    pub name: String,
+    /// `operator` or `merchant`.
+    pub kind: String,
+    /// Which purse a payment may come from at its terminals.
+    pub accepts: Vec<Purse>,
+    /// What a cardholder pays of the keyed-in price, in percent (parking: 90).
+    pub percent_of_price: u32,
+}
+
+/// An operator or a merchant to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewParty {
+    pub code: String,
+    pub name: String,
+    /// `operator` or `merchant`.
+    pub kind: String,
+    pub accepts: Vec<Purse>,
+    /// What a cardholder pays of the keyed-in price, in percent.
+    #[serde(default = "full_price")]
+    pub percent_of_price: u32,
+}
+
+fn full_price() -> u32 {
+    100
+}
+
+/// A terminal to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewTerminal {
+    pub code: String,
+    #[schema(value_type = String)]
+    pub kind: TerminalKind,
+    /// The operator's or merchant's code.
+    pub party: String,
+    /// For a validator: its fare network.
+    #[serde(default)]
+    pub network_id: String,
+    /// Its ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+/// A registered terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Terminal {
+    pub code: String,
+    #[schema(value_type = String)]
+    pub kind: TerminalKind,
+    /// The operator or merchant it takes money for.
+    pub party: u64,
+    /// For a validator: the fare network it charges (GTFS's `network_id`).
+    pub network_id: String,
+    /// Its ed25519 public key, hex; every upload is signed with it.
+    pub public_key: String,
+    pub registered_at: i64,
+}
+
+/// A tap as a terminal recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TapInput {
+    /// The terminal's own sequence number, from 1, one per tap.
+    pub seq: u64,
+    pub card: String,
+    /// When the card was tapped, microseconds UTC (the terminal's clock).
+    pub at: i64,
+    /// A ride's areas (GTFS's `from_area_id`, `to_area_id`); empty for a flat fare.
+    #[serde(default)]
+    pub from_area: String,
+    #[serde(default)]
+    pub to_area: String,
+    /// A purchase's amount, fen (point-of-sale terminals only).
+    #[serde(default)]
+    pub amount: i64,
+    /// The purse a purchase is paid from (point-of-sale terminals only).
+    #[serde(default)]
+    pub purse: Option<Purse>,
+}
+
+/// What became of a tap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TapOutcome {
+    /// Charged in full from the purse.
+    Charged,
+    /// Charged, the wallet overdrawn within the offline rule; the card now owes.
+    Overdrawn,
+    /// No charge: a free transfer, a free ride.
+    Free,
+    /// Its sequence number was uploaded before: nothing done again.
+    Repeat,
+    /// The card is on the deny list (lost, frozen, dead, owing).
+    Blocked,
+    /// No such card.
+    UnknownCard,
+    /// A second tap of the card on this terminal within seconds: not charged.
+    DoubleTap,
+    /// Not enough in the purse, past what the offline rule allows: recorded unpaid.
+    Unpaid,
+    /// No fare rule prices this ride, or the tap is malformed.
+    Rejected,
+}
+
+impl TapOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TapOutcome::Charged => "charged",
+            TapOutcome::Overdrawn => "overdrawn",
+            TapOutcome::Free => "free",
+            TapOutcome::Repeat => "repeat",
+            TapOutcome::Blocked => "blocked",
+            TapOutcome::UnknownCard => "unknown_card",
+            TapOutcome::DoubleTap => "double_tap",
+            TapOutcome::Unpaid => "unpaid",
+            TapOutcome::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TapOutcome> {
+        [
+            TapOutcome::Charged,
+            TapOutcome::Overdrawn,
+            TapOutcome::Free,
+            TapOutcome::Repeat,
+            TapOutcome::Blocked,
+            TapOutcome::UnknownCard,
+            TapOutcome::DoubleTap,
+            TapOutcome::Unpaid,
+            TapOutcome::Rejected,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// A tap as the back office recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TapRecord {
+    pub terminal: String,
+    pub seq: u64,
+    pub card: String,
+    pub at: i64,
+    #[schema(value_type = String)]
+    pub outcome: TapOutcome,
+    /// The fare product or "purchase"; the full price and what was charged, fen.
+    pub product: String,
+    /// The ride's leg group, for transfers (GTFS's `leg_group_id`).
+    pub leg_group: String,
+    pub full: i64,
+    pub charged: i64,
+    /// The transfer that charged it (0: none).
+    pub transfer: Id,
+    pub party: u64,
+}
+
+/// A change of the deny list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DenyChange {
+    pub version: u64,
+    pub card: String,
+    /// Why it is denied (`lost`, `frozen`, `owed`…); `None`: taken off the list.
+    pub reason: Option<String>,
+}
+
+/// What the books changed, for the engine to store with the ledger's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Card(Card),
+    Party(Party),
+    Terminal(Terminal),
+    Tap(TapRecord),
+    Deny(DenyChange),
+    Journal { at: i64, entry: NewEntry },
+}
+
+/// Who does a lifecycle step, for its journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doer {
+    pub actor: String,
+    pub org: String,
+}
+
+/// A card's balances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Balances {
+    pub wallet: i64,
+    pub account: i64,
+    /// What it owes after offline overdrafts.
+    pub owed: i64,
+}
+
+/// The rules the books apply beyond the ledger's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub wallet: WalletRules,
+    /// The most an offline tap may overdraw a wallet, fen.
+    pub offline_overdraft: i64,
+    pub fares: Fares,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            wallet: WalletRules::default(),
+            offline_overdraft: 1_000,
+            fares: Fares::default(),
+        }
+    }
+}
+
+/// A terminal's sequence numbers seen: all up to `upto`, and those above it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Seen {
+    upto: u64,
+    above: BTreeSet<u64>,
+}
+
+impl Seen {
+    fn contains(&self, seq: u64) -> bool {
+        seq <= self.upto || self.above.contains(&seq)
+    }
+    fn insert(&mut self, seq: u64) {
+        if seq <= self.upto {
+            return;
+        }
+        self.above.insert(seq);
+        while self.above.remove(&(self.upto + 1)) {
+            self.upto += 1;
+        }
+    }
+    /// Sequence numbers below the highest seen that never arrived.
+    fn gaps(&self, most: usize) -> Vec<u64> {
+        let Some(&top) = self.above.iter().next_back() else {
+            return vec![];
+        };
+        (self.upto + 1..top)
+            .filter(|s| !self.above.contains(s))
+            .take(most)
+            .collect()
+    }
+}
+
+/// A card's last charged leg, for transfers and double taps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LastTap {
+    terminal: String,
+    at: i64,
+    leg_group: String,
+}
+
+/// The books.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    pub ledger: Ledger,
+    pub rules: Rules,
+    cards: HashMap<u64, Card>,
+    live_by_holder: HashMap<String, u64>,
+    next_card: u64,
+    next_own_id: u64,
+    parties: HashMap<u64, Party>,
+    party_codes: HashMap<String, u64>,
+    terminals: HashMap<String, Terminal>,
+    seen: HashMap<String, Seen>,
+    last_tap: HashMap<u64, LastTap>,
+    denied: HashMap<String, String>,
+    deny_log: Vec<DenyChange>,
+    effects: Vec<Effect>,
+}
+
+/// What the books hold, as stored, to start from.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub cards: Vec<Card>,
+    pub parties: Vec<Party>,
+    pub terminals: Vec<Terminal>,
+    /// Every tap recorded, in the order recorded.
+    pub taps: Vec<TapRecord>,
+    pub deny_log: Vec<DenyChange>,
+}
+
+impl Book {
+    /// Open books around a replayed ledger and the stored rows. The card
+    /// centre's own accounts are opened if they are not there.
+    pub fn open(mut ledger: Ledger, rules: Rules, stored: Stored) -> Book {
+        for (id, code) in [
+            (CASH_ACCOUNT, account_code::CASH),
+            (FEE_ACCOUNT, account_code::FEES),
+            (SETTLED_ACCOUNT, account_code::SETTLED),
+        ] {
+            let _ = ledger.create_account(Account::new(id, CNY, code, AccountFlags::default()));
+        }
+        let next_own_id = ledger.max_id_above(OWN_IDS).map_or(0, |id| id - OWN_IDS);
+        let mut b = Book {
+            ledger,
+            rules,
+            next_own_id,
+            ..Book::default()
+        };
+        for c in stored.cards {
+            b.next_card = b.next_card.max(c.id);
+            if !c.state.is_dead() {
+                b.live_by_holder.insert(c.holder.clone(), c.id);
+            }
+            b.cards.insert(c.id, c);
+        }
+        for p in stored.parties {
+            b.party_codes.insert(p.code.clone(), p.id);
+            b.parties.insert(p.id, p);
+        }
+        for t in stored.terminals {
+            b.terminals.insert(t.code.clone(), t);
+        }
+        for tap in stored.taps {
+            b.seen
+                .entry(tap.terminal.clone())
+                .or_default()
+                .insert(tap.seq);
+            if matches!(
+                tap.outcome,
+                TapOutcome::Charged | TapOutcome::Overdrawn | TapOutcome::Free
+            ) {
+                if let Some(id) = card_id(&tap.card) {
+                    b.last_tap.insert(
+                        id,
+                        LastTap {
+                            terminal: tap.terminal.clone(),
+                            at: tap.at,
+                            leg_group: tap.leg_group.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        for change in stored.deny_log {
+            match &change.reason {
+                Some(r) => b.denied.insert(change.card.clone(), r.clone()),
+                None => b.denied.remove(&change.card),
+            };
+            b.deny_log.push(change);
+        }
+        b
+    }
+
+    /// What changed since the last call: the books' effects (the ledger's
+    /// rows are taken from `ledger` separately).
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    fn own_id(&mut self) -> Id {
+        self.next_own_id += 1;
+        OWN_IDS | self.next_own_id
+    }
+
+    pub fn card(&self, number: &str) -> Option<&Card> {
+        card_id(number).and_then(|id| self.cards.get(&id))
+    }
+
+    /// The holder's cards, newest first.
+    pub fn cards_of(&self, holder: &str) -> Vec<&Card> {
+        let mut v: Vec<&Card> = self.cards.values().filter(|c| c.holder == holder).collect();
+        v.sort_by_key(|c| std::cmp::Reverse(c.id));
+        v
+    }
+
+    pub fn balances(&self, card: u64) -> Balances {
+        let bal = |id| self.ledger.account(id).map_or(0, Account::balance);
+        Balances {
+            wallet: bal(wallet_of(card)),
+            account: bal(account_of(card)),
+            owed: -bal(credit_line_of(card)),
+        }
+    }
+
+    pub fn party(&self, code: &str) -> Option<&Party> {
+        self.party_codes
+            .get(code)
+            .and_then(|id| self.parties.get(id))
+    }
+
+    pub fn parties(&self) -> Vec<&Party> {
+        let mut v: Vec<&Party> = self.parties.values().collect();
+        v.sort_by_key(|p| p.id);
+        v
+    }
+
+    pub fn terminal(&self, code: &str) -> Option<&Terminal> {
+        self.terminals.get(code)
+    }
+
+    fn live_card(&self, number: &str) -> Result<&Card, Refusal> {
+        self.card(number)
+            .ok_or_else(|| Refusal::not_found("该卡", "The card"))
+    }
+
+    /// Issue a card to a resident, who may hold one live card.
+    pub fn issue(
+        &mut self,
+        holder: &ResidentId,
+        holder_name: &str,
+        rider_category: &str,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Card, Refusal> {
+        let name = holder_name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(Refusal::field(
+                "holder_name",
+                "请填写持卡人姓名（不超过40字）",
+                "Give the holder's name (at most 40 characters)",
+            ));
+        }
+        let category = rider_category.trim();
+        if !category.is_empty()
+            && !self
+                .rules
+                .fares
+                .rider_categories
+                .iter()
+                .any(|c| c.rider_category_id == category)
+        {
+            return Err(Refusal::field(
+                "rider_category",
+                "未知的乘客类别",
+                "No such rider category",
+            ));
+        }
+        if let Some(id) = self.live_by_holder.get(holder.as_str()) {
+            let number = card_number(*id);
+            return Err(Refusal::conflict(
+                "card_held",
+                &format!("该居民已持有市民卡 {number}"),
+                &format!("The resident already holds card {number}"),
+            ));
+        }
+        let card = self.new_card(
+            holder.as_str(),
+            name,
+            category,
+            None,
+            CardState::Issued,
+            now,
+        );
+        self.journal(
+            now,
+            by,
+            &card,
+            "card.issued",
+            serde_json::json!({
+                "holder": holder.masked(),
+                "rider_category": card.rider_category,
+            }),
+        );
+        Ok(card)
+    }
+
+    fn new_card(
+        &mut self,
+        holder: &str,
+        name: &str,
+        category: &str,
+        replaces: Option<String>,
+        state: CardState,
+        now: i64,
+    ) -> Card {
+        self.next_card += 1;
+        let id = self.next_card;
+        self.open_accounts(id);
+        let card = Card {
+            id,
+            number: card_number(id),
+            holder: holder.to_string(),
+            holder_name: name.to_string(),
+            rider_category: category.to_string(),
+            state,
+            replaces,
+            replaced_by: None,
+            issued_at: now,
+            changed_at: now,
+        };
+        self.cards.insert(id, card.clone());
+        self.live_by_holder.insert(holder.to_string(), id);
+        self.effects.push(Effect::Card(card.clone()));
+        self.refresh_deny(id);
+        card
+    }
+
+    /// A card's three accounts (opening them again changes nothing).
+    fn open_accounts(&mut self, id: u64) {
+        let guarded = AccountFlags {
+            debits_must_not_exceed_credits: true,
+            ..AccountFlags::default()
+        };
+        for (account, code, flags) in [
+            (wallet_of(id), account_code::WALLET, guarded),
+            (account_of(id), account_code::ACCOUNT, guarded),
+            (
+                credit_line_of(id),
+                account_code::CREDIT_LINE,
+                AccountFlags::default(),
+            ),
+        ] {
+            let _ = self
+                .ledger
+                .create_account(Account::new(account, CNY, code, flags));
+        }
+    }
+
+    fn journal(
+        &mut self,
+        at: i64,
+        by: &Doer,
+        card: &Card,
+        event: &'static str,
+        payload: serde_json::Value,
+    ) {
+        self.effects.push(Effect::Journal {
+            at,
+            entry: NewEntry {
+                actor: by.actor.clone(),
+                org: by.org.clone(),
+                subject: format!("card/{}", card.number),
+                event_type: event,
+                payload,
+            },
+        });
+    }
+
+    /// A step of a card's life. Replacing issues the new card, active, and
+    /// moves the balances and any debt to it; cancelling pays the balances
+    /// back less the fee (a card that owes must repay first). The card as it
+    /// now is, and the new card of a replacement.
+    pub fn command(
+        &mut self,
+        number: &str,
+        command: &CardCommand,
+        now: i64,
+        by: &Doer,
+    ) -> Result<(Card, Option<Card>), Refusal> {
+        let card = self.live_card(number)?.clone();
+        let next = next_state(card.state, command)?;
+        let id = card.id;
+        let bal = self.balances(id);
+        let mut chain = vec![];
+        let mut payload = serde_json::json!({ "from": card.state.as_str(), "to": next.as_str() });
+        if let CardCommand::Freeze { reason } = command {
+            payload["reason"] = reason.trim().into();
+        }
+        let mut successor = None;
+        match command {
+            CardCommand::Cancel => {
+                if bal.owed > 0 {
+                    return Err(Refusal::conflict(
+                        "card_owes",
+                        &format!("该卡欠款{}元，请先充值还款", yuan(bal.owed)),
+                        &format!("The card owes {} yuan; top it up first", yuan(bal.owed)),
+                    ));
+                }
+                let fee = self.rules.wallet.cancel_fee.min(bal.wallet + bal.account);
+                let fee_w = fee.min(bal.wallet);
+                let fee_a = fee - fee_w;
+                for (from, amount, to, code) in [
+                    (wallet_of(id), fee_w, FEE_ACCOUNT, transfer_code::FEE),
+                    (account_of(id), fee_a, FEE_ACCOUNT, transfer_code::FEE),
+                    (
+                        wallet_of(id),
+                        bal.wallet - fee_w,
+                        CASH_ACCOUNT,
+                        transfer_code::PAY_BACK,
+                    ),
+                    (
+                        account_of(id),
+                        bal.account - fee_a,
+                        CASH_ACCOUNT,
+                        transfer_code::PAY_BACK,
+                    ),
+                ] {
+                    if amount > 0 {
+                        chain.push((from, to, amount, code));
+                    }
+                }
+                payload["refund"] = (bal.wallet + bal.account - fee).into();
+                payload["fee"] = fee.into();
+            }
+            CardCommand::Replace => {
+                let new_id = self.next_card + 1;
+                for (from, to, amount) in [
+                    (wallet_of(id), wallet_of(new_id), bal.wallet),
+                    (account_of(id), account_of(new_id), bal.account),
+                    // The debt moves too: the new card's line lends to the old one's.
+                    (credit_line_of(new_id), credit_line_of(id), bal.owed),
+                ] {
+                    if amount > 0 {
+                        chain.push((from, to, amount, transfer_code::MOVE));
+                    }
+                }
+                payload["moved"] = serde_json::json!(bal);
+            }
+            _ => {}
+        }
+        if !chain.is_empty() {
+            if let CardCommand::Replace = command {
+                self.open_accounts(self.next_card + 1);
+            }
+            let requests = self.chain(&chain);
+            let results = self.ledger.apply(&requests, now);
+            if let Some(Err(why)) = results.into_iter().find(Result::is_err) {
+                // A chain fails whole: nothing has moved.
+                return Err(ledger_refusal(why));
+            }
+        }
+        if let CardCommand::Replace = command {
+            self.live_by_holder.remove(&card.holder);
+            let new = self.new_card(
+                &card.holder,
+                &card.holder_name,
+                &card.rider_category,
+                Some(card.number.clone()),
+                CardState::Active,
+                now,
+            );
+            payload["replaced_by"] = new.number.clone().into();
+            successor = Some(new);
+        }
+        let c = self.cards.get_mut(&id).expect("the card was found above");
+        c.state = next;
+        c.changed_at = now;
+        c.replaced_by = successor.as_ref().map(|n| n.number.clone());
+        if next.is_dead() && self.live_by_holder.get(&c.holder) == Some(&id) {
+            self.live_by_holder.remove(&c.holder);
+        }
+        let card = c.clone();
+        self.effects.push(Effect::Card(card.clone()));
+        self.refresh_deny(id);
+        let event = match command {
+            CardCommand::Activate => "card.activated",
+            CardCommand::ReportLoss => "card.lost",
+            CardCommand::CancelLoss => "card.found",
+            CardCommand::Freeze { .. } => "card.frozen",
+            CardCommand::Unfreeze => "card.unfrozen",
+            CardCommand::Replace => "card.replaced",
+            CardCommand::Cancel => "card.cancelled",
+        };
+        self.journal(now, by, &card, event, payload);
+        Ok((card, successor))
+    }
+
+    /// Linked requests for `(debit, credit, amount, code)` legs, ids of the books' own.
+    fn chain(&mut self, legs: &[(Id, Id, i64, u16)]) -> Vec<TransferRequest> {
+        let n = legs.len();
+        legs.iter()
+            .enumerate()
+            .map(|(i, (d, c, amount, code))| TransferRequest {
+                id: self.own_id(),
+                debit_account_id: *d,
+                credit_account_id: *c,
+                amount: *amount,
+                pending_id: 0,
+                timeout: 0,
+                ledger: CNY,
+                code: *code,
+                flags: TransferFlags {
+                    linked: i + 1 < n,
+                    ..TransferFlags::default()
+                },
+            })
+            .collect()
+    }
+
+    /// Put money on a card's purse. `client_id` makes it safe to retry: the
+    /// same id is answered with the first top-up. What the card owes is
+    /// repaid from a wallet top-up first.
+    pub fn top_up(
+        &mut self,
+        number: &str,
+        purse: Purse,
+        amount: i64,
+        client_id: Id,
+        now: i64,
+    ) -> Result<Transfer, Refusal> {
+        if client_id == 0 || client_id > MAX_CLIENT_ID {
+            return Err(Refusal::field(
+                "id",
+                format!("请求编号须在1到{MAX_CLIENT_ID}之间"),
+                format!("The request id must be from 1 to {MAX_CLIENT_ID}"),
+            ));
+        }
+        let card = self.live_card(number)?;
+        let id = card.id;
+        let request = TransferRequest {
+            id: client_id,
+            debit_account_id: CASH_ACCOUNT,
+            credit_account_id: purse.of(id),
+            amount,
+            pending_id: 0,
+            timeout: 0,
+            ledger: CNY,
+            code: transfer_code::TOP_UP,
+            flags: TransferFlags::default(),
+        };
+        if let Some(first) = self.ledger.transfer(client_id) {
+            return if first.request.code == transfer_code::TOP_UP
+                && first.request.credit_account_id == request.credit_account_id
+                && first.request.amount == amount
+            {
+                Ok(first.clone())
+            } else {
+                Err(Refusal::conflict(
+                    "id_reused",
+                    "该请求编号已用于另一笔交易",
+                    "That request id was used for another transfer",
+                ))
+            };
+        }
+        if card.state != CardState::Active {
+            return Err(Refusal::conflict(
+                "card_state",
+                &format!("卡片当前状态（{}）不能充值", card.state.as_str()),
+                &format!("A card that is {} cannot be topped up", card.state.as_str()),
+            ));
+        }
+        let bal = self.balances(id);
+        let repay = match purse {
+            Purse::Wallet => bal.owed.min(amount),
+            Purse::Account => 0,
+        };
+        match purse {
+            // What is repaid does not stay in the wallet.
+            Purse::Wallet => self.rules.wallet.check_top_up(bal.wallet - repay, amount)?,
+            Purse::Account => {
+                if amount < self.rules.wallet.min_top_up {
+                    return Err(Refusal::field(
+                        "amount",
+                        format!("每次充值不少于{}元", yuan(self.rules.wallet.min_top_up)),
+                        format!(
+                            "A top-up is at least {} yuan",
+                            yuan(self.rules.wallet.min_top_up)
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut requests = vec![request];
+        if repay > 0 {
+            requests[0].flags.linked = true;
+            let r = self.chain(&[(
+                wallet_of(id),
+                credit_line_of(id),
+                repay,
+                transfer_code::REPAY,
+            )]);
+            requests.extend(r);
+        }
+        let results = self.ledger.apply(&requests, now);
+        let first = results.into_iter().next().expect("one result a request");
+        let t = first.map_err(ledger_refusal)?;
+        self.refresh_deny(id);
+        Ok(t)
+    }
+
+    /// Register an operator or a merchant.
+    pub fn add_party(&mut self, new: &NewParty, now: i64, by: &Doer) -> Result<Party, Refusal> {
+        let NewParty {
+            code,
+            name,
+            kind,
+            accepts,
+            percent_of_price,
+        } = new;
+        let (kind, percent_of_price) = (kind.as_str(), *percent_of_price);
+        let code = code.trim();
+        if code.is_empty()
+            || code.len() > 32
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Refusal::field(
+                "code",
+                "编码为1到32位字母、数字、连字符",
+                "A code is 1 to 32 letters, digits or hyphens",
+            ));
+        }
+        if name.trim().is_empty() {
+            return Err(Refusal::field("name", "请填写名称", "Give the name"));
+        }
+        if !matches!(kind, "operator" | "merchant") {
+            return Err(Refusal::field(
+                "kind",
+                "类别为 operator 或 merchant",
+                "The kind is operator or merchant",
+            ));
+        }
+        if !(1..=100).contains(&percent_of_price) {
+            return Err(Refusal::field(
+                "percent_of_price",
+                "持卡优惠比例为1到100",
+                "The cardholder's share of the price is from 1 to 100 percent",
+            ));
+        }
+        if accepts.is_empty() {
+            return Err(Refusal::field(
+                "accepts",
+                "至少接受一种支付方式",
+                "Accept at least one purse",
+            ));
+        }
+        if self.party_codes.contains_key(code) {
+            return Err(Refusal::conflict(
+                "party_exists",
+                "该编码已登记",
+                "That code is registered already",
+            ));
+        }
+        let id = self.parties.keys().max().copied().unwrap_or(0) + 1;
+        let party = Party {
+            id,
+            code: code.to_string(),
+            name: name.trim().to_string(),
+            kind: kind.to_string(),
+            accepts: accepts.to_vec(),
+            percent_of_price,
+        };
+        let _ = self.ledger.create_account(Account::new(
+            takings_of(id),
+            CNY,
+            account_code::TAKINGS,
+            AccountFlags::default(),
+        ));
+        self.parties.insert(id, party.clone());
+        self.party_codes.insert(party.code.clone(), id);
+        self.effects.push(Effect::Party(party.clone()));
+        self.effects.push(Effect::Journal {
+            at: now,
+            entry: NewEntry {
+                actor: by.actor.clone(),
+                org: by.org.clone(),
+                subject: format!("card-party/{}", party.code),
+                event_type: "card.party_added",
+                payload: serde_json::json!({
+                    "name": party.name,
+                    "kind": party.kind,
+                    "percent_of_price": percent_of_price,
+                }),
+            },
+        });
+        Ok(party)
+    }
+
+    /// Register a terminal of an operator or a merchant, with its public key.
+    pub fn add_terminal(
+        &mut self,
+        new: &NewTerminal,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Terminal, Refusal> {
+        let NewTerminal {
+            code,
+            kind,
+            party: party_code,
+            network_id,
+            public_key,
+        } = new;
+        let kind = *kind;
+        let code = code.trim();
+        if code.is_empty()
+            || code.len() > 32
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Refusal::field(
+                "code",
+                "编码为1到32位字母、数字、连字符",
+                "A code is 1 to 32 letters, digits or hyphens",
+            ));
+        }
+        let party = self
+            .party(party_code)
+            .ok_or_else(|| {
+                Refusal::field(
+                    "party",
+                    "未登记的运营单位或商户",
+                    "No such operator or merchant",
+                )
+            })?
+            .id;
+        let key_ok = hex::decode(public_key.trim()).is_ok_and(|k| {
+            <[u8; 32]>::try_from(k.as_slice())
+                .ok()
+                .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+                .is_some()
+        });
+        if !key_ok {
+            return Err(Refusal::field(
+                "public_key",
+                "公钥须为64位十六进制的 ed25519 公钥",
+                "The public key is an ed25519 key in 64 hex digits",
+            ));
+        }
+        if kind == TerminalKind::Validator && network_id.trim().is_empty() {
+            return Err(Refusal::field(
+                "network_id",
+                "验票机须指定线网",
+                "A validator charges on a fare network: name it",
+            ));
+        }
+        if self.terminals.contains_key(code) {
+            return Err(Refusal::conflict(
+                "terminal_exists",
+                "该终端已登记",
+                "That terminal is registered already",
+            ));
+        }
+        let t = Terminal {
+            code: code.to_string(),
+            kind,
+            party,
+            network_id: network_id.trim().to_string(),
+            public_key: public_key.trim().to_ascii_lowercase(),
+            registered_at: now,
+        };
+        self.terminals.insert(t.code.clone(), t.clone());
+        self.effects.push(Effect::Terminal(t.clone()));
+        self.effects.push(Effect::Journal {
+            at: now,
+            entry: NewEntry {
+                actor: by.actor.clone(),
+                org: by.org.clone(),
+                subject: format!("card-terminal/{}", t.code),
+                event_type: "card.terminal_added",
+                payload: serde_json::json!({ "kind": kind.as_str(), "party": party_code, "network": t.network_id }),
+            },
+        });
+        Ok(t)
+    }
+
+    /// Apply a terminal's uploaded taps, in order of their sequence numbers.
+    /// Repeats of taps already uploaded are answered `Repeat` and change
+    /// nothing. Returns each tap's record, and the sequence numbers still
+    /// missing below the highest one seen.
+    pub fn upload(
+        &mut self,
+        terminal: &str,
+        mut taps: Vec<TapInput>,
+    ) -> Result<(Vec<TapRecord>, Vec<u64>), Refusal> {
+        let t = self
+            .terminals
+            .get(terminal)
+            .cloned()
+            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?;
+        taps.sort_by_key(|t| t.seq);
+        let mut out = Vec::with_capacity(taps.len());
+        for tap in taps {
+            out.push(self.tap(&t, tap));
+        }
+        let gaps = self
+            .seen
+            .get(terminal)
+            .map(|s| s.gaps(1_000))
+            .unwrap_or_default();
+        Ok((out, gaps))
+    }
+
+    fn tap(&mut self, t: &Terminal, tap: TapInput) -> TapRecord {
+        let mut rec = TapRecord {
+            terminal: t.code.clone(),
+            seq: tap.seq,
+            card: tap.card.trim().to_string(),
+            at: tap.at,
+            outcome: TapOutcome::Rejected,
+            product: String::new(),
+            leg_group: String::new(),
+            full: 0,
+            charged: 0,
+            transfer: 0,
+            party: t.party,
+        };
+        let seen = self.seen.entry(t.code.clone()).or_default();
+        if tap.seq == 0 || seen.contains(tap.seq) {
+            rec.outcome = if tap.seq == 0 {
+                TapOutcome::Rejected
+            } else {
+                TapOutcome::Repeat
+            };
+            return rec;
+        }
+        seen.insert(tap.seq);
+        rec.outcome = self.charge_tap(t, &tap, &mut rec);
+        self.effects.push(Effect::Tap(rec.clone()));
+        rec
+    }
+
+    fn charge_tap(&mut self, t: &Terminal, tap: &TapInput, rec: &mut TapRecord) -> TapOutcome {
+        let Some(card) = self.card(&rec.card).cloned() else {
+            return TapOutcome::UnknownCard;
+        };
+        if self.denied.contains_key(&card.number) {
+            return TapOutcome::Blocked;
+        }
+        let last = self.last_tap.get(&card.id).cloned();
+        if let Some(l) = &last {
+            if l.terminal == t.code && (tap.at - l.at).abs() < DOUBLE_TAP_SECONDS * 1_000_000 {
+                return TapOutcome::DoubleTap;
+            }
+        }
+        let (full, charged, product, purse, code) = match t.kind {
+            TerminalKind::Validator => {
+                let after = last
+                    .as_ref()
+                    .filter(|l| tap.at >= l.at)
+                    .map(|l| ((tap.at - l.at) / 1_000_000, l.leg_group.as_str()));
+                let leg = Leg {
+                    network_id: &t.network_id,
+                    from_area_id: &tap.from_area,
+                    to_area_id: &tap.to_area,
+                    rider_category_id: &card.rider_category,
+                    after,
+                };
+                let Some(charge) = self.rules.fares.charge(&leg) else {
+                    return TapOutcome::Rejected;
+                };
+                rec.product = if charge.transfer && charge.fare_product_id.is_empty() {
+                    "transfer".into()
+                } else {
+                    charge.fare_product_id.clone()
+                };
+                rec.leg_group = charge.leg_group_id.clone();
+                (
+                    charge.full,
+                    charge.charged,
+                    charge.leg_group_id,
+                    Purse::Wallet,
+                    transfer_code::FARE,
+                )
+            }
+            TerminalKind::Pos => {
+                let purse = tap.purse.unwrap_or(Purse::Wallet);
+                let Some(party) = self.parties.get(&t.party) else {
+                    return TapOutcome::Rejected;
+                };
+                if tap.amount <= 0 || !party.accepts.contains(&purse) {
+                    return TapOutcome::Rejected;
+                }
+                rec.product = "purchase".into();
+                let charged = super::fares::percent_of(tap.amount, party.percent_of_price);
+                (
+                    tap.amount,
+                    charged,
+                    String::new(),
+                    purse,
+                    transfer_code::PURCHASE,
+                )
+            }
+        };
+        rec.full = full;
+        let remember = |b: &mut Book| {
+            b.last_tap.insert(
+                card.id,
+                LastTap {
+                    terminal: t.code.clone(),
+                    at: tap.at,
+                    leg_group: product.clone(),
+                },
+            );
+        };
+        if charged == 0 {
+            remember(self);
+            return TapOutcome::Free;
+        }
+        let from = purse.of(card.id);
+        let available = self.ledger.account(from).map_or(0, Account::available);
+        let (legs, outcome) = if available >= charged {
+            (
+                vec![(from, takings_of(t.party), charged, code)],
+                TapOutcome::Charged,
+            )
+        } else if t.kind == TerminalKind::Validator
+            && charged - available <= self.rules.offline_overdraft - self.balances(card.id).owed
+        {
+            let short = charged - available;
+            (
+                vec![
+                    (
+                        credit_line_of(card.id),
+                        from,
+                        short,
+                        transfer_code::OVERDRAFT,
+                    ),
+                    (from, takings_of(t.party), charged, code),
+                ],
+                TapOutcome::Overdrawn,
+            )
+        } else {
+            return TapOutcome::Unpaid;
+        };
+        let requests = self.chain(&legs);
+        let results = self.ledger.apply(&requests, tap.at);
+        match results.last() {
+            Some(Ok(tr)) => {
+                rec.charged = charged;
+                rec.transfer = tr.request.id;
+                remember(self);
+                if outcome == TapOutcome::Overdrawn {
+                    self.refresh_deny(card.id);
+                }
+                outcome
+            }
+            _ => TapOutcome::Unpaid,
+        }
+    }
+
+    /// Put a card on the deny list, or take it off, as its state and debt say.
+    fn refresh_deny(&mut self, card: u64) {
+        let Some(c) = self.cards.get(&card) else {
+            return;
+        };
+        let reason = if c.state.is_denied() {
+            Some(c.state.as_str().to_string())
+        } else if self.balances(card).owed > 0 {
+            Some("owed".to_string())
+        } else {
+            None
+        };
+        let number = c.number.clone();
+        if self.denied.get(&number) == reason.as_ref() {
+            return;
+        }
+        match &reason {
+            Some(r) => self.denied.insert(number.clone(), r.clone()),
+            None => self.denied.remove(&number),
+        };
+        let change = DenyChange {
+            version: self.deny_log.len() as u64 + 1,
+            card: number,
+            reason,
+        };
+        self.deny_log.push(change.clone());
+        self.effects.push(Effect::Deny(change));
+    }
+
+    /// The deny list's version.
+    pub fn deny_version(&self) -> u64 {
+        self.deny_log.len() as u64
+    }
+
+    /// Every card denied now, with why.
+    pub fn deny_list(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .denied
+            .iter()
+            .map(|(k, r)| (k.clone(), r.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The changes after version `since`.
+    pub fn deny_changes(&self, since: u64) -> &[DenyChange] {
+        let from = usize::try_from(since)
+            .unwrap_or(usize::MAX)
+            .min(self.deny_log.len());
+        &self.deny_log[from..]
+    }
+}
+
+/// The ledger's refusal as the books say it.
+fn ledger_refusal(r: Refused) -> Refusal {
+    match r {
+        Refused::ExceedsCredits => {
+            Refusal::conflict("insufficient_balance", "余额不足", "Not enough on the card")
+        }
+        other => Refusal::conflict(
+            "ledger_refused",
+            &format!("账务拒绝：{other:?}"),
+            &format!("The ledger refused it: {other:?}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,552 @@
+use super::*;
+use crate::card::fares::{FareLegRule, FareProduct, FareTransferRule, RiderCategory};
+use crate::card::ledger::Event;
+
+const SECOND: i64 = 1_000_000;
+
+fn fares() -> Fares {
+    let product = |id: &str, amount| FareProduct {
+        fare_product_id: id.into(),
+        fare_product_name: id.into(),
+        rider_category_id: String::new(),
+        fare_media_id: String::new(),
+        amount,
+    };
+    let leg = |group: &str, network: &str, product: &str| FareLegRule {
+        leg_group_id: group.into(),
+        network_id: network.into(),
+        from_area_id: String::new(),
+        to_area_id: String::new(),
+        fare_product_id: product.into(),
+        rule_priority: 0,
+    };
+    Fares {
+        products: vec![product("bus", 150), product("water", 300)],
+        rider_categories: vec![
+            RiderCategory {
+                rider_category_id: "adult".into(),
+                rider_category_name: "市民卡".into(),
+                percent_of_fare: 91,
+            },
+            RiderCategory {
+                rider_category_id: "senior".into(),
+                rider_category_name: "老年卡".into(),
+                percent_of_fare: 0,
+            },
+        ],
+        leg_rules: vec![leg("bus", "bus", "bus"), leg("water", "water_bus", "water")],
+        transfer_rules: vec![FareTransferRule {
+            from_leg_group_id: "bus".into(),
+            to_leg_group_id: "bus".into(),
+            duration_limit: 90 * 60,
+            fare_product_id: String::new(),
+        }],
+    }
+}
+
+fn clerk() -> Doer {
+    Doer {
+        actor: "clerk".into(),
+        org: "330100-card".into(),
+    }
+}
+
+fn resident(n: u32) -> ResidentId {
+    let first = format!("3301061980{:02}01{:03}", 1 + n / 1000, n % 1000);
+    let check = ResidentId::check_char(&first).expect("17 digits");
+    ResidentId::parse(&format!("{first}{check}")).expect("valid")
+}
+
+/// Books with a bus operator and its validator, a parking operator's POS,
+/// and one active card holding `wallet` fen.
+fn books(wallet: i64) -> (Book, String) {
+    let mut b = Book::open(
+        Ledger::new(),
+        Rules {
+            fares: fares(),
+            wallet: WalletRules {
+                cancel_fee: 500,
+                ..WalletRules::default()
+            },
+            ..Rules::default()
+        },
+        Stored::default(),
+    );
+    let key = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+            .verifying_key()
+            .to_bytes(),
+    );
+    let party = |code: &str, kind: &str, accepts: &[Purse], percent| NewParty {
+        code: code.into(),
+        name: code.into(),
+        kind: kind.into(),
+        accepts: accepts.to_vec(),
+        percent_of_price: percent,
+    };
+    b.add_party(
+        &party("bus-1", "operator", &[Purse::Wallet], 100),
+        0,
+        &clerk(),
+    )
+    .expect("operator");
+    b.add_party(
+        &party("park-1", "merchant", &[Purse::Wallet, Purse::Account], 90),
+        0,
+        &clerk(),
+    )
+    .expect("merchant");
+    for (code, kind, party, network) in [
+        ("V1", TerminalKind::Validator, "bus-1", "bus"),
+        ("V2", TerminalKind::Validator, "bus-1", "bus"),
+        ("P1", TerminalKind::Pos, "park-1", ""),
+    ] {
+        let t = NewTerminal {
+            code: code.into(),
+            kind,
+            party: party.into(),
+            network_id: network.into(),
+            public_key: key.clone(),
+        };
+        b.add_terminal(&t, 0, &clerk()).expect("terminal");
+    }
+    let card = b
+        .issue(&resident(1), "张三", "adult", 0, &clerk())
+        .expect("issued");
+    b.command(&card.number, &CardCommand::Activate, 0, &clerk())
+        .expect("activated");
+    if wallet > 0 {
+        b.top_up(&card.number, Purse::Wallet, wallet, 1, 0)
+            .expect("topped up");
+    }
+    (b, card.number)
+}
+
+fn ride(seq: u64, card: &str, at: i64) -> TapInput {
+    TapInput {
+        seq,
+        card: card.into(),
+        at,
+        from_area: String::new(),
+        to_area: String::new(),
+        amount: 0,
+        purse: None,
+    }
+}
+
+fn outcomes(recs: &[TapRecord]) -> Vec<TapOutcome> {
+    recs.iter().map(|r| r.outcome).collect()
+}
+
+/// The books' ledger, stored and replayed, balances and gives the same accounts.
+fn assert_sound(b: &mut Book) {
+    b.ledger.check().expect("the invariant holds");
+}
+
+#[test]
+fn card_numbers_carry_a_check_digit() {
+    let n = card_number(42);
+    assert_eq!(n.len(), 13);
+    assert_eq!(card_id(&n), Some(42));
+    let mut wrong = n.clone().into_bytes();
+    wrong[12] = if wrong[12] == b'9' {
+        b'0'
+    } else {
+        wrong[12] + 1
+    };
+    assert_eq!(card_id(&String::from_utf8(wrong).expect("digits")), None);
+    assert_eq!(card_id("12345"), None);
+}
+
+#[test]
+fn a_resident_holds_one_live_card_and_each_step_is_journaled() {
+    let (mut b, number) = books(0);
+    let effects = b.take_effects();
+    let events: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Journal { entry, .. } => Some(entry.event_type),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "card.party_added",
+            "card.party_added",
+            "card.terminal_added",
+            "card.terminal_added",
+            "card.terminal_added",
+            "card.issued",
+            "card.activated"
+        ]
+    );
+    let e = b
+        .issue(&resident(1), "张三", "adult", 0, &clerk())
+        .expect_err("one live card");
+    assert_eq!(e.code, "card_held");
+    let e = b
+        .issue(&resident(2), "李四", "astronaut", 0, &clerk())
+        .expect_err("no such category");
+    assert!(e.fields.contains_key("rider_category"));
+    assert!(b.issue(&resident(2), " ", "", 0, &clerk()).is_err());
+    b.command(&number, &CardCommand::Cancel, 0, &clerk())
+        .expect("cancelled");
+    b.issue(&resident(1), "张三", "adult", 0, &clerk())
+        .expect("a new card once the old one is dead");
+}
+
+#[test]
+fn top_ups_keep_the_wallet_rules_and_retries_get_the_first_result() {
+    let (mut b, number) = books(0);
+    let e = b
+        .top_up(&number, Purse::Wallet, 999, 10, 0)
+        .expect_err("below the least top-up");
+    assert!(e.fields.contains_key("amount"));
+    let first = b
+        .top_up(&number, Purse::Wallet, 100_000, 11, 5)
+        .expect("up to 1000 yuan");
+    let again = b
+        .top_up(&number, Purse::Wallet, 100_000, 11, 9)
+        .expect("a retry");
+    assert_eq!(first, again);
+    let e = b
+        .top_up(&number, Purse::Wallet, 2_000, 11, 9)
+        .expect_err("the id with another amount");
+    assert_eq!(e.code, "id_reused");
+    assert!(
+        b.top_up(&number, Purse::Wallet, 1_000, 12, 9).is_err(),
+        "over 1000 yuan"
+    );
+    b.top_up(&number, Purse::Account, 500_000, 13, 9)
+        .expect("the account has no bound");
+    assert!(
+        b.top_up(&number, Purse::Wallet, 1_000, 0, 9).is_err(),
+        "id 0"
+    );
+    assert_eq!(
+        b.balances(card_id(&number).expect("id")),
+        Balances {
+            wallet: 100_000,
+            account: 500_000,
+            owed: 0
+        }
+    );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_ride_costs_91_percent_rounded_half_up_and_a_double_tap_is_not_charged() {
+    let (mut b, number) = books(1_000);
+    let (recs, gaps) = b
+        .upload(
+            "V1",
+            vec![
+                ride(1, &number, 0),
+                ride(2, &number, 3 * SECOND),
+                ride(3, &number, 200 * 60 * SECOND),
+            ],
+        )
+        .expect("uploaded");
+    assert!(gaps.is_empty());
+    assert_eq!(
+        outcomes(&recs),
+        [
+            TapOutcome::Charged,
+            TapOutcome::DoubleTap,
+            TapOutcome::Charged
+        ]
+    );
+    assert_eq!(
+        (recs[0].full, recs[0].charged),
+        (150, 137),
+        "136.5 rounds up"
+    );
+    // On another vehicle within 90 minutes: a free transfer.
+    let (recs, _) = b
+        .upload("V2", vec![ride(1, &number, 201 * 60 * SECOND)])
+        .expect("uploaded");
+    assert_eq!(
+        (recs[0].outcome, recs[0].product.as_str()),
+        (TapOutcome::Free, "transfer")
+    );
+    let id = card_id(&number).expect("id");
+    assert_eq!(b.balances(id).wallet, 1_000 - 2 * 137);
+    let takings = b.ledger.account(takings_of(1)).expect("takings").balance();
+    assert_eq!(
+        takings,
+        2 * 137,
+        "the operator's takings tie out to the taps"
+    );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn offline_batches_with_repeats_gaps_and_late_arrivals() {
+    let (mut b, number) = books(10_000);
+    let (recs, gaps) = b
+        .upload(
+            "V1",
+            vec![
+                ride(5, &number, 500 * 60 * SECOND),
+                ride(1, &number, 100 * 60 * SECOND),
+                ride(2, &number, 200 * 60 * SECOND),
+            ],
+        )
+        .expect("uploaded");
+    assert_eq!(
+        recs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [1, 2, 5],
+        "in order"
+    );
+    assert_eq!(gaps, [3, 4]);
+    // The same batch again: nothing charged twice.
+    let (recs, _) = b
+        .upload(
+            "V1",
+            vec![ride(1, &number, 100 * 60 * SECOND), ride(2, &number, 0)],
+        )
+        .expect("uploaded");
+    assert_eq!(outcomes(&recs), [TapOutcome::Repeat, TapOutcome::Repeat]);
+    // The missing ones arrive late.
+    let (recs, gaps) = b
+        .upload(
+            "V1",
+            vec![
+                ride(4, &number, 400 * 60 * SECOND),
+                ride(3, &number, 300 * 60 * SECOND),
+            ],
+        )
+        .expect("uploaded");
+    assert_eq!(outcomes(&recs), [TapOutcome::Charged, TapOutcome::Charged]);
+    assert!(gaps.is_empty());
+    let id = card_id(&number).expect("id");
+    assert_eq!(b.balances(id).wallet, 10_000 - 5 * 137);
+    let stored = b
+        .take_effects()
+        .into_iter()
+        .filter(|e| matches!(e, Effect::Tap(_)))
+        .count();
+    assert_eq!(stored, 5, "a repeat is not recorded again");
+    assert!(b.upload("V9", vec![]).is_err(), "an unknown terminal");
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_lost_card_is_denied_at_once_and_its_taps_recorded_unpaid() {
+    let (mut b, number) = books(1_000);
+    let v0 = b.deny_version();
+    b.command(&number, &CardCommand::ReportLoss, SECOND, &clerk())
+        .expect("reported");
+    assert_eq!(
+        b.deny_changes(v0),
+        [DenyChange {
+            version: v0 + 1,
+            card: number.clone(),
+            reason: Some("lost".into())
+        }]
+    );
+    assert!(b.deny_list().contains(&(number.clone(), "lost".into())));
+    let (recs, _) = b
+        .upload(
+            "V1",
+            vec![ride(1, &number, 2 * SECOND), ride(2, "3301999999990", 0)],
+        )
+        .expect("uploaded");
+    assert_eq!(
+        outcomes(&recs),
+        [TapOutcome::Blocked, TapOutcome::UnknownCard]
+    );
+    assert_eq!(recs[0].charged, 0);
+    b.command(&number, &CardCommand::CancelLoss, 3 * SECOND, &clerk())
+        .expect("found again");
+    assert_eq!(b.deny_changes(v0 + 1)[0].reason, None, "off the list");
+    assert!(b.deny_list().is_empty());
+}
+
+#[test]
+fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
+    let (mut b, number) = books(0);
+    let id = card_id(&number).expect("id");
+    let (recs, _) = b.upload("V1", vec![ride(1, &number, 0)]).expect("uploaded");
+    assert_eq!(recs[0].outcome, TapOutcome::Overdrawn);
+    assert_eq!(
+        b.balances(id),
+        Balances {
+            wallet: 0,
+            account: 0,
+            owed: 137
+        }
+    );
+    assert_eq!(b.deny_list(), [(number.clone(), "owed".to_string())]);
+    let (recs, _) = b
+        .upload("V2", vec![ride(1, &number, 3_600 * SECOND)])
+        .expect("uploaded");
+    assert_eq!(recs[0].outcome, TapOutcome::Blocked, "owing: denied");
+    b.top_up(&number, Purse::Wallet, 1_000, 20, 0)
+        .expect("a top-up repays first");
+    assert_eq!(
+        b.balances(id),
+        Balances {
+            wallet: 1_000 - 137,
+            account: 0,
+            owed: 0
+        }
+    );
+    assert!(b.deny_list().is_empty());
+    // Past the offline rule: recorded, unpaid.
+    let mut b2 = books(0).0;
+    b2.rules.offline_overdraft = 100;
+    let (recs, _) = b2
+        .upload("V1", vec![ride(1, &number, 0)])
+        .expect("uploaded");
+    assert_eq!(recs[0].outcome, TapOutcome::Unpaid);
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_merchant_takes_its_share_from_the_purse_it_accepts() {
+    let (mut b, number) = books(1_000);
+    let buy = |seq, amount, purse| TapInput {
+        amount,
+        purse: Some(purse),
+        ..ride(seq, &number, seq as i64 * 60 * SECOND)
+    };
+    let (recs, _) = b
+        .upload(
+            "P1",
+            vec![
+                buy(1, 1_000, Purse::Wallet),
+                buy(2, 1_000, Purse::Account),
+                buy(3, 0, Purse::Wallet),
+            ],
+        )
+        .expect("uploaded");
+    assert_eq!(
+        outcomes(&recs),
+        [
+            TapOutcome::Charged,
+            TapOutcome::Unpaid,
+            TapOutcome::Rejected
+        ]
+    );
+    assert_eq!(
+        (recs[0].full, recs[0].charged),
+        (1_000, 900),
+        "parking 10% off"
+    );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_replacement_takes_the_balances_and_debt_and_a_cancellation_pays_back_less_the_fee() {
+    let (mut b, number) = books(5_000);
+    b.top_up(&number, Purse::Account, 2_000, 30, 0)
+        .expect("account");
+    b.command(&number, &CardCommand::ReportLoss, 0, &clerk())
+        .expect("lost");
+    let (old, new) = b
+        .command(&number, &CardCommand::Replace, 0, &clerk())
+        .expect("replaced");
+    let new = new.expect("a new card");
+    assert_eq!(old.state, CardState::Replaced);
+    assert_eq!(old.replaced_by.as_deref(), Some(new.number.as_str()));
+    assert_eq!(new.replaces.as_deref(), Some(number.as_str()));
+    assert_eq!(new.state, CardState::Active);
+    let (o, n) = (old.id, new.id);
+    assert_eq!(
+        b.balances(o),
+        Balances {
+            wallet: 0,
+            account: 0,
+            owed: 0
+        }
+    );
+    assert_eq!(
+        b.balances(n),
+        Balances {
+            wallet: 5_000,
+            account: 2_000,
+            owed: 0
+        }
+    );
+    assert_eq!(b.deny_list(), [(number.clone(), "replaced".to_string())]);
+    assert!(
+        b.top_up(&number, Purse::Wallet, 1_000, 31, 0).is_err(),
+        "dead"
+    );
+    let (cancelled, _) = b
+        .command(&new.number, &CardCommand::Cancel, 0, &clerk())
+        .expect("cancelled");
+    assert_eq!(cancelled.state, CardState::Cancelled);
+    assert_eq!(
+        b.balances(n),
+        Balances {
+            wallet: 0,
+            account: 0,
+            owed: 0
+        }
+    );
+    assert_eq!(
+        b.ledger.account(FEE_ACCOUNT).map(Account::balance),
+        Some(500)
+    );
+    // Every cent came from and went back to cash, less the fee.
+    assert_eq!(
+        b.ledger.account(CASH_ACCOUNT).map(Account::balance),
+        Some(-500)
+    );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn the_books_reopen_from_what_they_stored() {
+    let (mut b, number) = books(1_000);
+    b.upload(
+        "V1",
+        vec![ride(1, &number, 0), ride(3, &number, 500 * 60 * SECOND)],
+    )
+    .expect("uploaded");
+    b.command(&number, &CardCommand::ReportLoss, 0, &clerk())
+        .expect("lost");
+    let fresh = b.ledger.take_fresh();
+    let mut stored = Stored::default();
+    for e in b.take_effects() {
+        match e {
+            Effect::Card(c) => {
+                stored.cards.retain(|x| x.id != c.id);
+                stored.cards.push(c);
+            }
+            Effect::Party(p) => stored.parties.push(p),
+            Effect::Terminal(t) => stored.terminals.push(t),
+            Effect::Tap(t) => stored.taps.push(t),
+            Effect::Deny(d) => stored.deny_log.push(d),
+            Effect::Journal { .. } => {}
+        }
+    }
+    let ledger = Ledger::replay(
+        fresh.accounts,
+        fresh.transfers.into_iter().map(Event::Transfer),
+    )
+    .expect("replays");
+    let mut again = Book::open(ledger, b.rules.clone(), stored);
+    let id = card_id(&number).expect("id");
+    assert_eq!(again.balances(id), b.balances(id));
+    assert_eq!(again.deny_list(), b.deny_list());
+    assert_eq!(again.deny_version(), b.deny_version());
+    again
+        .command(&number, &CardCommand::CancelLoss, 0, &clerk())
+        .expect("found");
+    let (recs, gaps) = again
+        .upload(
+            "V1",
+            vec![ride(1, &number, 0), ride(2, &number, 400 * 60 * SECOND)],
+        )
+        .expect("uploaded");
+    assert_eq!(outcomes(&recs), [TapOutcome::Repeat, TapOutcome::Charged]);
+    assert!(gaps.is_empty());
+    // The books' own transfer ids go on from where they were.
+    let before = b.ledger.max_id_above(OWN_IDS);
+    assert!(again.ledger.max_id_above(OWN_IDS) > before);
+    assert_sound(&mut again);
+}
