@@ -15,6 +15,7 @@ use sunshine_domain::clock::SimulatedClock;
 use crate::identity::NewStaff;
 use crate::{App, Result};
 
+pub mod card;
 mod cases;
 mod hotline;
 mod supervision;
@@ -121,6 +122,14 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
             what: "supervisor, 西湖区 (330106 departments)",
         },
         DemoLogin {
+            login: "card.clerk".into(),
+            what: "clerk of the citizen card centre (市民卡): issues cards, serves holders",
+        },
+        DemoLogin {
+            login: "card.operator".into(),
+            what: "operator of the citizen card: operators, merchants, terminals, settlement",
+        },
+        DemoLogin {
             login: DEMO_CITIZEN_ID.into(),
             what: "citizen 王小明",
         },
@@ -153,6 +162,35 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     app.reload_orgs().await?;
     if n > 0 {
         hotline::load(app, end).await?;
+    }
+    let card_centre = app
+        .orgs()
+        .list
+        .iter()
+        .find(|o| o.name.contains("市民卡"))
+        .map(|o| o.code.clone());
+    if let Some(centre) = card_centre {
+        let admin = app.staff_actor("admin").await?;
+        for (login, name, role) in [
+            ("card.clerk", "郑柜员", "card_clerk"),
+            ("card.operator", "冯运营", "card_operator"),
+        ] {
+            app.create_staff(
+                &admin,
+                crate::identity::NewStaff {
+                    login: login.into(),
+                    display_name: name.into(),
+                    org: centre.to_string(),
+                    password: DEMO_PASSWORD.into(),
+                    roles: vec![role.into()],
+                },
+            )
+            .await?;
+        }
+        // On the platform's own clock: the card engine keeps one clock.
+        let clerk = app.staff_actor("card.clerk").await?;
+        let operator = app.staff_actor("card.operator").await?;
+        card::load(app, &clerk, &operator).await?;
     }
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))

@@ -3,6 +3,7 @@
 //! journal entry in one transaction.
 
 pub mod bundle;
+pub mod card;
 pub mod catalog;
 pub mod demo;
 pub mod disclosure;
@@ -87,6 +88,8 @@ pub struct App {
     hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
     webhook: Arc<std::sync::OnceLock<String>>,
+    /// The citizen card's engine, started on first use.
+    card: Arc<tokio::sync::OnceCell<card::Engine>>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -136,6 +139,7 @@ impl App {
             keys: licence::KeyCache::default(),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
+            card: Arc::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -179,6 +183,7 @@ impl App {
             keys: self.keys.clone(),
             hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
+            card: self.card.clone(),
         }
     }
 

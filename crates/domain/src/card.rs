@@ -6,3 +6,4 @@ pub mod book;
 pub mod fares;
 pub mod ledger;
 pub mod lifecycle;
+pub mod signing;

@@ -173,10 +173,14 @@ pub enum Role {
     /// 热线话务员: takes the 96345 hotline's requests, answers or dispatches
     /// them, reviews returns, extensions and answers, visits and urges.
     HotlineOperator,
+    /// 市民卡柜员: issues cards and serves their holders at a service hall.
+    CardClerk,
+    /// 市民卡运营: registers operators, merchants and terminals, and settles.
+    CardOperator,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
@@ -184,6 +188,8 @@ impl Role {
         Role::CaseClerk,
         Role::Supervisor,
         Role::HotlineOperator,
+        Role::CardClerk,
+        Role::CardOperator,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -194,6 +200,8 @@ impl Role {
             Role::CaseClerk => "case_clerk",
             Role::Supervisor => "supervisor",
             Role::HotlineOperator => "hotline_operator",
+            Role::CardClerk => "card_clerk",
+            Role::CardOperator => "card_operator",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -208,6 +216,8 @@ impl Role {
             Role::CaseClerk => "办件承办",
             Role::Supervisor => "电子监察",
             Role::HotlineOperator => "热线受理",
+            Role::CardClerk => "市民卡柜员",
+            Role::CardOperator => "市民卡运营",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -219,6 +229,8 @@ impl Role {
             Role::CaseClerk => "Case clerk",
             Role::Supervisor => "Supervisor",
             Role::HotlineOperator => "Hotline operator",
+            Role::CardClerk => "Card clerk",
+            Role::CardOperator => "Card operator",
         }
     }
 }

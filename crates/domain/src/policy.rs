@@ -67,6 +67,12 @@ pub enum Action<'a> {
     /// Edit the hotline's categories and dispatch catalogue, and issue or
     /// revoke Open311 clients' keys, as an administrator of the city.
     ManageHotline,
+    /// 市民卡: issue cards and do their holders' business at a counter, as a
+    /// card clerk (the card centre serves the whole city).
+    ServeCardholder,
+    /// 市民卡: register operators, merchants and terminals, and settle with
+    /// them, as a card operator.
+    OperateCards,
 }
 
 impl Action<'_> {
@@ -95,6 +101,8 @@ impl Action<'_> {
             Action::OperateHotline => "operate_hotline",
             Action::HandleTicket { .. } => "handle_ticket",
             Action::ManageHotline => "manage_hotline",
+            Action::ServeCardholder => "serve_cardholder",
+            Action::OperateCards => "operate_cards",
             Action::RespondToSignal { .. } => "respond_to_signal",
         }
     }
@@ -180,6 +188,8 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             .grants
             .iter()
             .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
+        Action::ServeCardholder => actor.has_role(Role::CardClerk),
+        Action::OperateCards => actor.has_role(Role::CardOperator),
     };
     if allowed {
         Ok(())

@@ -130,15 +130,35 @@ impl Db {
             + Send
             + 'static,
     {
+        self.queue_write(f).await.await
+    }
+
+    /// Queue a write command, and give back what waits for its result: the
+    /// command's place in the writer's order is fixed when this returns, so
+    /// commands queued one after another run and commit in that order.
+    pub async fn queue_write<T, E, F>(
+        &self,
+        f: F,
+    ) -> impl std::future::Future<Output = std::result::Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>>
+            + Send
+            + 'static,
+    {
         let (job, result) = writer::job(f);
-        if self.writer.send(Msg::Job(job)).await.is_err() {
-            return Err(E::from(StoreError::Commit("the database is closed".into())));
-        }
-        match result.await {
-            Ok(r) => r,
-            Err(_) => Err(E::from(StoreError::Commit(
-                "the write was dropped (the command failed inside the writer)".into(),
-            ))),
+        let sent = self.writer.send(Msg::Job(job)).await.is_ok();
+        async move {
+            if !sent {
+                return Err(E::from(StoreError::Commit("the database is closed".into())));
+            }
+            match result.await {
+                Ok(r) => r,
+                Err(_) => Err(E::from(StoreError::Commit(
+                    "the write was dropped (the command failed inside the writer)".into(),
+                ))),
+            }
         }
     }
 

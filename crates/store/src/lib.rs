@@ -7,6 +7,7 @@
 //! entry of the change in the same transaction.
 
 pub mod bundle;
+pub mod card;
 pub mod catalog;
 pub mod db;
 pub mod disclosure;

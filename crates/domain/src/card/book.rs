@@ -1128,7 +1128,8 @@ impl Book {
         Ok(t)
     }
 
-    /// Apply a terminal's uploaded taps, in order of their sequence numbers.
+    /// Apply a terminal's uploaded taps, in order of their sequence numbers,
+    /// at the back office's moment `now`.
     /// Repeats of taps already uploaded are answered `Repeat` and change
     /// nothing. Returns each tap's record, and the sequence numbers still
     /// missing below the highest one seen.
@@ -1136,6 +1137,7 @@ impl Book {
         &mut self,
         terminal: &str,
         mut taps: Vec<TapInput>,
+        now: i64,
     ) -> Result<(Vec<TapRecord>, Vec<u64>), Refusal> {
         let t = self
             .terminals
@@ -1145,7 +1147,7 @@ impl Book {
         taps.sort_by_key(|t| t.seq);
         let mut out = Vec::with_capacity(taps.len());
         for tap in taps {
-            out.push(self.tap(&t, tap));
+            out.push(self.tap(&t, tap, now));
         }
         let gaps = self
             .seen
@@ -1155,7 +1157,7 @@ impl Book {
         Ok((out, gaps))
     }
 
-    fn tap(&mut self, t: &Terminal, tap: TapInput) -> TapRecord {
+    fn tap(&mut self, t: &Terminal, tap: TapInput, now: i64) -> TapRecord {
         let mut rec = TapRecord {
             terminal: t.code.clone(),
             seq: tap.seq,
@@ -1179,12 +1181,20 @@ impl Book {
             return rec;
         }
         seen.insert(tap.seq);
-        rec.outcome = self.charge_tap(t, &tap, &mut rec);
+        rec.outcome = self.charge_tap(t, &tap, &mut rec, now);
         self.effects.push(Effect::Tap(rec.clone()));
         rec
     }
 
-    fn charge_tap(&mut self, t: &Terminal, tap: &TapInput, rec: &mut TapRecord) -> TapOutcome {
+    /// Charge a tap. The ledger's timestamp is the back office's `now`;
+    /// the terminal's own moment (`tap.at`) decides transfers and double taps.
+    fn charge_tap(
+        &mut self,
+        t: &Terminal,
+        tap: &TapInput,
+        rec: &mut TapRecord,
+        now: i64,
+    ) -> TapOutcome {
         let Some(card) = self.card(&rec.card).cloned() else {
             return TapOutcome::UnknownCard;
         };
@@ -1288,7 +1298,7 @@ impl Book {
             return TapOutcome::Unpaid;
         };
         let requests = self.chain(&legs);
-        let results = self.ledger.apply(&requests, tap.at);
+        let results = self.ledger.apply(&requests, now);
         match results.last() {
             Some(Ok(tr)) => {
                 rec.charged = charged;

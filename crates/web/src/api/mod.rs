@@ -3,6 +3,7 @@
 //! that serves the routes.
 
 pub mod bundle;
+pub mod card;
 pub mod catalog;
 pub mod clock;
 pub mod disclosure;
@@ -29,6 +30,7 @@ use crate::AppState;
     info(title = "Sunshine e-Government API", description = "The JSON API of the Sunshine platform (阳光政务). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`; messages follow Accept-Language (zh-CN by default, en on request)."),
     modifiers(&BearerAuth),
     tags(
+        (name = "card", description = "The citizen card (市民卡): cards and their life, wallet and account on a double-entry ledger, operators, merchants and terminals; the terminal API is signed with each terminal's ed25519 key"),
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
@@ -138,6 +140,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
+        .routes(routes!(card::issue, card::list))
+        .routes(routes!(card::mine))
+        .routes(routes!(card::get))
+        .routes(routes!(card::command))
+        .routes(routes!(card::top_up))
+        .routes(routes!(card::add_party, card::parties))
+        .routes(routes!(card::add_terminal))
+        .routes(uploads(routes!(card::upload)))
+        .routes(routes!(card::deny_list))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

@@ -6,6 +6,7 @@ mod board_pages;
 mod board_stream;
 mod browser;
 mod bundle_api;
+mod card_api;
 mod catalog_api;
 mod group_commit;
 mod hall_api;

@@ -95,6 +95,17 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("put", "/api/v1/hotline/knowledge/{id}"),
     ("get", "/api/v1/hotline/nearby"),
     ("get", "/api/v1/hotline/assist"),
+    ("post", "/api/v1/cards"),
+    ("get", "/api/v1/cards"),
+    ("get", "/api/v1/cards/mine"),
+    ("get", "/api/v1/cards/{number}"),
+    ("post", "/api/v1/cards/{number}/commands"),
+    ("post", "/api/v1/cards/{number}/top-ups"),
+    ("post", "/api/v1/card/parties"),
+    ("get", "/api/v1/card/parties"),
+    ("post", "/api/v1/card/terminals"),
+    ("post", "/api/v1/card/terminals/{code}/taps"),
+    ("get", "/api/v1/card/terminals/{code}/deny-list"),
 ];
 
 #[tokio::test]

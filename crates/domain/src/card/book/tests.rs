@@ -246,6 +246,7 @@ fn a_ride_costs_91_percent_rounded_half_up_and_a_double_tap_is_not_charged() {
                 ride(2, &number, 3 * SECOND),
                 ride(3, &number, 200 * 60 * SECOND),
             ],
+            0,
         )
         .expect("uploaded");
     assert!(gaps.is_empty());
@@ -264,7 +265,7 @@ fn a_ride_costs_91_percent_rounded_half_up_and_a_double_tap_is_not_charged() {
     );
     // On another vehicle within 90 minutes: a free transfer.
     let (recs, _) = b
-        .upload("V2", vec![ride(1, &number, 201 * 60 * SECOND)])
+        .upload("V2", vec![ride(1, &number, 201 * 60 * SECOND)], 0)
         .expect("uploaded");
     assert_eq!(
         (recs[0].outcome, recs[0].product.as_str()),
@@ -292,6 +293,7 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
                 ride(1, &number, 100 * 60 * SECOND),
                 ride(2, &number, 200 * 60 * SECOND),
             ],
+            0,
         )
         .expect("uploaded");
     assert_eq!(
@@ -305,6 +307,7 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
         .upload(
             "V1",
             vec![ride(1, &number, 100 * 60 * SECOND), ride(2, &number, 0)],
+            0,
         )
         .expect("uploaded");
     assert_eq!(outcomes(&recs), [TapOutcome::Repeat, TapOutcome::Repeat]);
@@ -316,6 +319,7 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
                 ride(4, &number, 400 * 60 * SECOND),
                 ride(3, &number, 300 * 60 * SECOND),
             ],
+            0,
         )
         .expect("uploaded");
     assert_eq!(outcomes(&recs), [TapOutcome::Charged, TapOutcome::Charged]);
@@ -328,7 +332,7 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
         .filter(|e| matches!(e, Effect::Tap(_)))
         .count();
     assert_eq!(stored, 5, "a repeat is not recorded again");
-    assert!(b.upload("V9", vec![]).is_err(), "an unknown terminal");
+    assert!(b.upload("V9", vec![], 0).is_err(), "an unknown terminal");
     assert_sound(&mut b);
 }
 
@@ -351,6 +355,7 @@ fn a_lost_card_is_denied_at_once_and_its_taps_recorded_unpaid() {
         .upload(
             "V1",
             vec![ride(1, &number, 2 * SECOND), ride(2, "3301999999990", 0)],
+            0,
         )
         .expect("uploaded");
     assert_eq!(
@@ -368,7 +373,9 @@ fn a_lost_card_is_denied_at_once_and_its_taps_recorded_unpaid() {
 fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
     let (mut b, number) = books(0);
     let id = card_id(&number).expect("id");
-    let (recs, _) = b.upload("V1", vec![ride(1, &number, 0)]).expect("uploaded");
+    let (recs, _) = b
+        .upload("V1", vec![ride(1, &number, 0)], 0)
+        .expect("uploaded");
     assert_eq!(recs[0].outcome, TapOutcome::Overdrawn);
     assert_eq!(
         b.balances(id),
@@ -380,7 +387,7 @@ fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
     );
     assert_eq!(b.deny_list(), [(number.clone(), "owed".to_string())]);
     let (recs, _) = b
-        .upload("V2", vec![ride(1, &number, 3_600 * SECOND)])
+        .upload("V2", vec![ride(1, &number, 3_600 * SECOND)], 0)
         .expect("uploaded");
     assert_eq!(recs[0].outcome, TapOutcome::Blocked, "owing: denied");
     b.top_up(&number, Purse::Wallet, 1_000, 20, 0)
@@ -398,7 +405,7 @@ fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
     let mut b2 = books(0).0;
     b2.rules.offline_overdraft = 100;
     let (recs, _) = b2
-        .upload("V1", vec![ride(1, &number, 0)])
+        .upload("V1", vec![ride(1, &number, 0)], 0)
         .expect("uploaded");
     assert_eq!(recs[0].outcome, TapOutcome::Unpaid);
     assert_sound(&mut b);
@@ -420,6 +427,7 @@ fn a_merchant_takes_its_share_from_the_purse_it_accepts() {
                 buy(2, 1_000, Purse::Account),
                 buy(3, 0, Purse::Wallet),
             ],
+            0,
         )
         .expect("uploaded");
     assert_eq!(
@@ -505,6 +513,7 @@ fn the_books_reopen_from_what_they_stored() {
     b.upload(
         "V1",
         vec![ride(1, &number, 0), ride(3, &number, 500 * 60 * SECOND)],
+        0,
     )
     .expect("uploaded");
     b.command(&number, &CardCommand::ReportLoss, 0, &clerk())
@@ -541,6 +550,7 @@ fn the_books_reopen_from_what_they_stored() {
         .upload(
             "V1",
             vec![ride(1, &number, 0), ride(2, &number, 400 * 60 * SECOND)],
+            0,
         )
         .expect("uploaded");
     assert_eq!(outcomes(&recs), [TapOutcome::Repeat, TapOutcome::Charged]);

@@ -1,0 +1,440 @@
+//! The citizen card (市民卡): every use case goes through the card engine,
+//! which decides on the books in memory and stores them in batches. The
+//! policy decides who may ask: card clerks serve any cardholder at a
+//! counter, card operators register operators, merchants and terminals, a
+//! resident sees and reports lost only their own cards, and a terminal is
+//! known by its signature.
+
+pub mod engine;
+
+use serde::{Deserialize, Serialize};
+use sunshine_domain::card::book::{
+    Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules, TapInput,
+    TapRecord, Terminal,
+};
+use sunshine_domain::card::fares::Fares;
+use sunshine_domain::card::ledger::Transfer;
+use sunshine_domain::card::lifecycle::CardCommand;
+use sunshine_domain::card::signing;
+use sunshine_domain::identity::{Actor, UserKind};
+use sunshine_domain::ids::ResidentId;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::Refusal;
+
+pub use engine::Engine;
+
+use crate::{App, Result};
+
+/// The city's fares as shipped, in GTFS-Fares v2 files.
+const FARE_FILES: [(&str, &str); 3] = [
+    (
+        "fare_products.txt",
+        include_str!("../../../data/card/fares/fare_products.txt"),
+    ),
+    (
+        "rider_categories.txt",
+        include_str!("../../../data/card/fares/rider_categories.txt"),
+    ),
+    (
+        "fare_leg_rules.txt",
+        include_str!("../../../data/card/fares/fare_leg_rules.txt"),
+    ),
+];
+
+/// The card centre's rules: the wallet's bounds and Hangzhou's fares.
+pub fn city_rules() -> Rules {
+    let fares = Fares::from_gtfs(|name| {
+        FARE_FILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| (*text).to_string())
+    })
+    .unwrap_or_else(|e| panic!("the shipped fares do not read: {e}"));
+    Rules {
+        fares,
+        ..Rules::default()
+    }
+}
+
+/// A card to issue.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct IssueCard {
+    /// The resident's identity number.
+    pub holder: String,
+    pub holder_name: String,
+    /// `adult`, `student`, `senior`… (the fares' rider categories); empty: full fare.
+    #[serde(default)]
+    pub rider_category: String,
+}
+
+/// Money put on a card.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct TopUp {
+    /// The client's id for this top-up, 1 to 2⁶²−1: a retry with the same id
+    /// is answered with the first top-up and adds nothing.
+    pub id: u64,
+    #[schema(value_type = String)]
+    pub purse: Purse,
+    /// Fen.
+    pub amount: i64,
+}
+
+/// A card as its holder or a clerk sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CardView {
+    pub card: Card,
+    pub balances: Balances,
+    /// Why terminals refuse it, if they do.
+    pub denied: Option<String>,
+    /// The newest taps first.
+    pub taps: Vec<TapView>,
+}
+
+/// A tap, with where it was.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TapView {
+    #[serde(flatten)]
+    pub tap: TapRecord,
+    /// The operator or merchant.
+    pub place: String,
+}
+
+/// What an upload of taps did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UploadResult {
+    pub taps: Vec<TapRecord>,
+    /// Sequence numbers below the highest seen that have not arrived.
+    pub missing: Vec<u64>,
+    /// The deny list's version now, so the terminal knows to fetch changes.
+    pub deny_version: u64,
+}
+
+/// The deny list for a terminal: the full list, or the changes since a version.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DenyList {
+    pub version: u64,
+    /// Set for the full list: every card denied now, with why.
+    pub cards: Option<Vec<DenyEntry>>,
+    /// Set for changes: each change after the version asked for, in order.
+    pub changes: Option<Vec<DenyChange>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DenyEntry {
+    pub card: String,
+    pub reason: String,
+}
+
+/// A terminal's signed request, as it came.
+pub struct Signed<'a> {
+    pub terminal: &'a str,
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    /// Seconds since the epoch, the terminal's clock.
+    pub timestamp: i64,
+    pub signature: &'a str,
+    pub body: &'a [u8],
+}
+
+const RECENT_TAPS: i64 = 20;
+
+fn doer(actor: &Actor) -> Doer {
+    Doer {
+        actor: actor.journal_name(),
+        org: actor
+            .org
+            .as_ref()
+            .map(|o| o.as_str().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+impl App {
+    /// The card engine, started on first use (the server starts it at once).
+    pub async fn card_engine(&self) -> Result<&Engine> {
+        self.card
+            .get_or_try_init(|| Engine::start(self.db.clone(), self.clock.clone(), city_rules()))
+            .await
+    }
+
+    pub(crate) async fn on_books<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Book, i64) -> std::result::Result<T, Refusal> + Send + 'static,
+    {
+        self.card_engine().await?.run(f).await
+    }
+
+    /// The resident a citizen's account belongs to, or a refusal for anyone else.
+    async fn resident_of(&self, actor: &Actor) -> Result<String> {
+        if actor.kind != UserKind::Citizen {
+            return Err(Refusal::forbidden(
+                "not_a_resident",
+                "仅居民本人可办理",
+                "Only the resident can do this",
+            )
+            .into());
+        }
+        match self.applicant_of(actor).await? {
+            sunshine_domain::hall::Applicant::Person { id_number, .. } => {
+                Ok(id_number.as_str().to_string())
+            }
+            _ => Err(Refusal::forbidden(
+                "not_a_resident",
+                "仅居民本人可办理",
+                "Only the resident can do this",
+            )
+            .into()),
+        }
+    }
+
+    /// Whether `actor` may see and act on `card`: its holder, or a card clerk.
+    async fn may_serve(&self, actor: &Actor, holder: &str) -> Result<()> {
+        if self.authorize(actor, &Action::ServeCardholder).is_ok() {
+            return Ok(());
+        }
+        match self.resident_of(actor).await {
+            Ok(me) if me == holder => Ok(()),
+            // Someone else's card is not there for them.
+            _ => Err(Refusal::not_found("该卡", "The card").into()),
+        }
+    }
+
+    async fn holder_of(&self, number: &str) -> Result<String> {
+        let number = number.to_string();
+        self.on_books(move |b, _| {
+            b.card(&number)
+                .map(|c| c.holder.clone())
+                .ok_or_else(|| Refusal::not_found("该卡", "The card"))
+        })
+        .await
+    }
+
+    /// Issue a card at a counter.
+    pub async fn issue_card(&self, actor: &Actor, input: IssueCard) -> Result<Card> {
+        self.authorize(actor, &Action::ServeCardholder)?;
+        let holder = ResidentId::parse(input.holder.trim()).map_err(|e| {
+            Refusal::field(
+                "holder",
+                e.to_string(),
+                "Not a valid resident identity number",
+            )
+        })?;
+        let by = doer(actor);
+        self.on_books(move |b, now| {
+            b.issue(&holder, &input.holder_name, &input.rider_category, now, &by)
+        })
+        .await
+    }
+
+    /// A step of a card's life. A holder may report their own card lost
+    /// (and cancel the report); every other step is a clerk's.
+    pub async fn card_command(
+        &self,
+        actor: &Actor,
+        number: &str,
+        command: CardCommand,
+    ) -> Result<(Card, Option<Card>)> {
+        let holder = self.holder_of(number).await?;
+        let own = matches!(command, CardCommand::ReportLoss | CardCommand::CancelLoss);
+        if own {
+            self.may_serve(actor, &holder).await?;
+        } else {
+            self.may_serve(actor, &holder).await?;
+            self.authorize(actor, &Action::ServeCardholder)?;
+        }
+        let (by, number) = (doer(actor), number.to_string());
+        self.on_books(move |b, now| b.command(&number, &command, now, &by))
+            .await
+    }
+
+    /// Put money on a card: at a counter, or online by its holder.
+    pub async fn top_up(&self, actor: &Actor, number: &str, input: TopUp) -> Result<Transfer> {
+        let holder = self.holder_of(number).await?;
+        self.may_serve(actor, &holder).await?;
+        let number = number.to_string();
+        self.on_books(move |b, now| b.top_up(&number, input.purse, input.amount, input.id, now))
+            .await
+    }
+
+    /// A card with its balances and recent taps.
+    pub async fn card_view(&self, actor: &Actor, number: &str) -> Result<CardView> {
+        let holder = self.holder_of(number).await?;
+        self.may_serve(actor, &holder).await?;
+        self.view_of(number).await
+    }
+
+    async fn view_of(&self, number: &str) -> Result<CardView> {
+        let n = number.to_string();
+        let (card, balances, denied, places) = self
+            .on_books(move |b, _| {
+                let card = b
+                    .card(&n)
+                    .cloned()
+                    .ok_or_else(|| Refusal::not_found("该卡", "The card"))?;
+                let denied = b
+                    .deny_list()
+                    .into_iter()
+                    .find(|(c, _)| *c == n)
+                    .map(|(_, r)| r);
+                let places: Vec<(u64, String)> = b
+                    .parties()
+                    .into_iter()
+                    .map(|p| (p.id, p.name.clone()))
+                    .collect();
+                Ok((card.clone(), b.balances(card.id), denied, places))
+            })
+            .await?;
+        let taps = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::card::taps_of(&mut conn, number, RECENT_TAPS).await?
+        };
+        let taps = taps
+            .into_iter()
+            .map(|tap| TapView {
+                place: places
+                    .iter()
+                    .find(|(id, _)| *id == tap.party)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+                tap,
+            })
+            .collect();
+        Ok(CardView {
+            card,
+            balances,
+            denied,
+            taps,
+        })
+    }
+
+    /// The signed-in resident's cards, newest first.
+    pub async fn my_cards(&self, actor: &Actor) -> Result<Vec<CardView>> {
+        let me = self.resident_of(actor).await?;
+        let numbers = self
+            .on_books(move |b, _| {
+                Ok(b.cards_of(&me)
+                    .into_iter()
+                    .map(|c| c.number.clone())
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for n in numbers {
+            out.push(self.view_of(&n).await?);
+        }
+        Ok(out)
+    }
+
+    /// A resident's cards, for a clerk.
+    pub async fn cards_of(&self, actor: &Actor, holder: &str) -> Result<Vec<Card>> {
+        self.authorize(actor, &Action::ServeCardholder)?;
+        let holder = holder.trim().to_string();
+        self.on_books(move |b, _| Ok(b.cards_of(&holder).into_iter().cloned().collect()))
+            .await
+    }
+
+    /// Register a transit operator or a merchant.
+    pub async fn add_card_party(&self, actor: &Actor, input: NewParty) -> Result<Party> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let by = doer(actor);
+        self.on_books(move |b, now| b.add_party(&input, now, &by))
+            .await
+    }
+
+    /// Register a terminal.
+    pub async fn add_terminal(&self, actor: &Actor, input: NewTerminal) -> Result<Terminal> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let by = doer(actor);
+        self.on_books(move |b, now| b.add_terminal(&input, now, &by))
+            .await
+    }
+
+    /// The operators and merchants, for operators.
+    pub async fn card_parties(&self, actor: &Actor) -> Result<Vec<Party>> {
+        self.authorize(actor, &Action::OperateCards)?;
+        self.on_books(|b, _| Ok(b.parties().into_iter().cloned().collect()))
+            .await
+    }
+
+    /// Check a terminal's signature; the terminal, if it holds.
+    async fn signed_by(&self, s: &Signed<'_>) -> Result<Terminal> {
+        let code = s.terminal.to_string();
+        let terminal = self
+            .on_books(move |b, _| {
+                b.terminal(&code)
+                    .cloned()
+                    .ok_or_else(Refusal::unauthenticated)
+            })
+            .await?;
+        let message = signing::message(s.method, s.path_and_query, s.timestamp, s.body);
+        let now = self.now_micros().div_euclid(1_000_000);
+        signing::verify(
+            &terminal.public_key,
+            &message,
+            s.signature,
+            s.timestamp,
+            now,
+        )?;
+        Ok(terminal)
+    }
+
+    /// A terminal uploads taps it recorded (online or after working offline).
+    pub async fn upload_taps(&self, s: &Signed<'_>) -> Result<UploadResult> {
+        let terminal = self.signed_by(s).await?;
+        #[derive(Deserialize)]
+        struct Body {
+            taps: Vec<TapInput>,
+        }
+        let body: Body = serde_json::from_slice(s.body).map_err(|e| {
+            Refusal::invalid(
+                "bad_body",
+                &format!("请求体不是有效的刷卡记录：{e}"),
+                &format!("The body is not a list of taps: {e}"),
+            )
+        })?;
+        if body.taps.len() > 10_000 {
+            return Err(Refusal::invalid(
+                "too_many_taps",
+                "每批最多10000条",
+                "At most 10,000 taps a batch",
+            )
+            .into());
+        }
+        self.on_books(move |b, now| {
+            let (taps, missing) = b.upload(&terminal.code, body.taps, now)?;
+            Ok(UploadResult {
+                taps,
+                missing,
+                deny_version: b.deny_version(),
+            })
+        })
+        .await
+    }
+
+    /// The deny list for a terminal: all of it, or the changes after `since`.
+    pub async fn deny_list(&self, s: &Signed<'_>, since: Option<u64>) -> Result<DenyList> {
+        self.signed_by(s).await?;
+        self.on_books(move |b, _| {
+            let version = b.deny_version();
+            Ok(match since {
+                Some(v) if v <= version => DenyList {
+                    version,
+                    cards: None,
+                    changes: Some(b.deny_changes(v).to_vec()),
+                },
+                _ => DenyList {
+                    version,
+                    cards: Some(
+                        b.deny_list()
+                            .into_iter()
+                            .map(|(card, reason)| DenyEntry { card, reason })
+                            .collect(),
+                    ),
+                    changes: None,
+                },
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,139 @@
+//! The citizen card's demo: the card centre's staff, two transit operators
+//! and two merchants with their terminals, and the demo citizen's card with
+//! money on it and a few rides. The terminals' keys are derived from their
+//! codes ([`demo_terminal_key`]) so that anyone can drive the demo's
+//! terminal API; they are for the demo only.
+
+use ed25519_dalek::SigningKey;
+use sha2::{Digest, Sha256};
+use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TapInput, TerminalKind};
+use sunshine_domain::card::lifecycle::CardCommand;
+use sunshine_domain::identity::Actor;
+
+use crate::card::{IssueCard, TopUp};
+use crate::{App, Result};
+
+/// The demo terminals: code, kind, operator or merchant, fare network.
+pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 5] = [
+    ("BUS-B1-01", TerminalKind::Validator, "hz-bus", "bus"),
+    (
+        "BUS-K155-01",
+        TerminalKind::Validator,
+        "hz-bus",
+        "bus_aircon",
+    ),
+    (
+        "BOAT-01",
+        TerminalKind::Validator,
+        "hz-waterbus",
+        "water_bus",
+    ),
+    ("PARK-WULIN-01", TerminalKind::Pos, "wulin-parking", ""),
+    ("TAXI-A12345", TerminalKind::Pos, "hz-taxi", ""),
+];
+
+/// A demo terminal's signing key, derived from its code. Demo only: a real
+/// terminal makes its key itself and registers the public half.
+pub fn demo_terminal_key(code: &str) -> SigningKey {
+    let seed: [u8; 32] = Sha256::digest(format!("sunshine demo terminal {code}")).into();
+    SigningKey::from_bytes(&seed)
+}
+
+pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<()> {
+    let party = |code: &str, name: &str, kind: &str, accepts: &[Purse], percent| NewParty {
+        code: code.into(),
+        name: name.into(),
+        kind: kind.into(),
+        accepts: accepts.to_vec(),
+        percent_of_price: percent,
+    };
+    for p in [
+        party("hz-bus", "杭州公交集团", "operator", &[Purse::Wallet], 100),
+        party(
+            "hz-waterbus",
+            "杭州水上巴士",
+            "operator",
+            &[Purse::Wallet],
+            100,
+        ),
+        party(
+            "wulin-parking",
+            "武林广场停车场（持卡九折）",
+            "merchant",
+            &[Purse::Wallet, Purse::Account],
+            90,
+        ),
+        party(
+            "hz-taxi",
+            "杭州出租车",
+            "merchant",
+            &[Purse::Wallet, Purse::Account],
+            100,
+        ),
+    ] {
+        app.add_card_party(operator, p).await?;
+    }
+    for (code, kind, party, network) in DEMO_TERMINALS {
+        app.add_terminal(
+            operator,
+            NewTerminal {
+                code: code.into(),
+                kind,
+                party: party.into(),
+                network_id: network.into(),
+                public_key: hex::encode(demo_terminal_key(code).verifying_key().to_bytes()),
+            },
+        )
+        .await?;
+    }
+    let card = app
+        .issue_card(
+            clerk,
+            IssueCard {
+                holder: super::DEMO_CITIZEN_ID.into(),
+                holder_name: "王小明".into(),
+                rider_category: "adult".into(),
+            },
+        )
+        .await?;
+    app.card_command(clerk, &card.number, CardCommand::Activate)
+        .await?;
+    app.top_up(
+        clerk,
+        &card.number,
+        TopUp {
+            id: 1,
+            purse: Purse::Wallet,
+            amount: 10_000,
+        },
+    )
+    .await?;
+    // A morning's rides and a parking fee, uploaded as the terminals would.
+    let now = app.now_micros();
+    let hour = 3_600_000_000;
+    let number = card.number.clone();
+    let ride = move |seq, at| TapInput {
+        seq,
+        card: number.clone(),
+        at,
+        from_area: String::new(),
+        to_area: String::new(),
+        amount: 0,
+        purse: None,
+    };
+    app.on_books(move |b, now_b| {
+        b.upload("BUS-B1-01", vec![ride(1, now - 5 * hour)], now_b)?;
+        b.upload("BUS-K155-01", vec![ride(1, now - 3 * hour)], now_b)?;
+        b.upload(
+            "PARK-WULIN-01",
+            vec![TapInput {
+                amount: 1_500,
+                purse: Some(Purse::Wallet),
+                ..ride(1, now - 2 * hour)
+            }],
+            now_b,
+        )?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,99 @@
+-- The citizen card (市民卡). The ledger's rows are written only by the card
+-- engine, in batches: accounts as opened, and transfers and expiries in the
+-- order of their timestamps, which are unique and increasing. Balances are
+-- not stored: they are what the transfers add up to, and the engine replays
+-- them at start (and `sunshine ledger check` replays them under every rule).
+
+CREATE TABLE card_accounts (
+    id      BIGINT PRIMARY KEY,
+    ledger  BIGINT NOT NULL,
+    code    BIGINT NOT NULL,
+    flags   BIGINT NOT NULL
+);
+
+-- A transfer as requested (`amount`: 0 posts a whole pending amount) and
+-- what it moved (`moved`). Ids are the clients' (u64, stored as their bits).
+CREATE TABLE card_transfers (
+    ts          INTEGER PRIMARY KEY,
+    id          BIGINT NOT NULL,
+    debit       BIGINT NOT NULL,
+    credit      BIGINT NOT NULL,
+    amount      BIGINT NOT NULL,
+    pending_id  BIGINT NOT NULL,
+    timeout     BIGINT NOT NULL,
+    ledger      BIGINT NOT NULL,
+    code        BIGINT NOT NULL,
+    flags       BIGINT NOT NULL,
+    moved       BIGINT NOT NULL
+);
+
+-- A pending transfer released by its timeout, at its own timestamp.
+CREATE TABLE card_expiries (
+    ts          INTEGER PRIMARY KEY,
+    pending_id  BIGINT NOT NULL
+);
+
+-- The number of the last batch stored: each batch moves it on by one from
+-- the number it expects, so a batch built on one that was lost fails too.
+CREATE TABLE card_ledger_head (
+    one    BIGINT PRIMARY KEY CHECK (one = 1),
+    batch  BIGINT NOT NULL
+);
+INSERT INTO card_ledger_head (one, batch) VALUES (1, 0);
+
+CREATE TABLE cards (
+    id              BIGINT PRIMARY KEY,
+    number          TEXT NOT NULL UNIQUE,
+    holder          TEXT NOT NULL,
+    holder_name     TEXT NOT NULL,
+    rider_category  TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    replaces        TEXT,
+    replaced_by     TEXT,
+    issued_at       BIGINT NOT NULL,
+    changed_at      BIGINT NOT NULL
+);
+CREATE INDEX cards_holder ON cards (holder);
+
+-- Transit operators and the merchants of the alliance.
+CREATE TABLE card_parties (
+    id                BIGINT PRIMARY KEY,
+    code              TEXT NOT NULL UNIQUE,
+    name              TEXT NOT NULL,
+    kind              TEXT NOT NULL,
+    accepts           TEXT NOT NULL,
+    percent_of_price  BIGINT NOT NULL
+);
+
+CREATE TABLE card_terminals (
+    code           TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    party          BIGINT NOT NULL,
+    network_id     TEXT NOT NULL,
+    public_key     TEXT NOT NULL,
+    registered_at  BIGINT NOT NULL
+);
+
+-- Every tap uploaded, once (a repeat of a sequence number is not stored).
+CREATE TABLE card_taps (
+    terminal   TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
+    card       TEXT NOT NULL,
+    at         BIGINT NOT NULL,
+    outcome    TEXT NOT NULL,
+    product    TEXT NOT NULL,
+    leg_group  TEXT NOT NULL,
+    full_fare  BIGINT NOT NULL,
+    charged    BIGINT NOT NULL,
+    transfer   BIGINT NOT NULL,
+    party      BIGINT NOT NULL,
+    PRIMARY KEY (terminal, seq)
+);
+CREATE INDEX card_taps_card ON card_taps (card, at);
+
+-- The deny list's changes; the list at a version is their sum.
+CREATE TABLE card_deny (
+    version  BIGINT PRIMARY KEY,
+    card     TEXT NOT NULL,
+    reason   TEXT
+);

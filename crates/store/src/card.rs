@@ -1,0 +1,471 @@
+//! The citizen card's rows: the ledger's accounts, transfers and expiries,
+//! written a batch at a time by the card engine, and the books' cards,
+//! operators and merchants, terminals, taps and deny list.
+
+use std::sync::OnceLock;
+
+use sqlx::{AnyConnection, Row};
+use sunshine_domain::card::book::{
+    Card, DenyChange, Effect, Party, Purse, Stored, TapOutcome, TapRecord, Terminal, TerminalKind,
+};
+use sunshine_domain::card::ledger::{
+    Account, AccountFlags, Event, Fresh, Transfer, TransferFlags, TransferRequest,
+};
+use sunshine_domain::card::lifecycle::CardState;
+
+use crate::{Result, StoreError, WriteTx};
+
+/// A multi-row INSERT of one table, in statements of power-of-two sizes up
+/// to `MAX_ROWS` rows, so that few distinct statements are prepared.
+struct Bulk {
+    head: &'static str,
+    columns: usize,
+    tail: &'static str,
+    sql: OnceLock<Vec<String>>,
+}
+
+const MAX_ROWS: usize = 256;
+
+impl Bulk {
+    const fn new(head: &'static str, columns: usize, tail: &'static str) -> Bulk {
+        Bulk {
+            head,
+            columns,
+            tail,
+            sql: OnceLock::new(),
+        }
+    }
+
+    fn sql(&self, rows: usize) -> &str {
+        let all = self.sql.get_or_init(|| {
+            (0..=MAX_ROWS.trailing_zeros())
+                .map(|k| {
+                    let values: Vec<String> = (0..1usize << k)
+                        .map(|r| {
+                            let p: Vec<String> = (1..=self.columns)
+                                .map(|c| format!("${}", r * self.columns + c))
+                                .collect();
+                            format!("({})", p.join(", "))
+                        })
+                        .collect();
+                    format!("{} VALUES {}{}", self.head, values.join(", "), self.tail)
+                })
+                .collect()
+        });
+        &all[rows.trailing_zeros() as usize]
+    }
+
+    /// Insert `items`, binding each with `bind`.
+    async fn insert<T>(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[T],
+        bind: impl for<'q> Fn(
+            sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+            &'q T,
+        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<()> {
+        let mut rest = items;
+        while !rest.is_empty() {
+            let rows = 1usize << rest.len().min(MAX_ROWS).ilog2();
+            let (chunk, tail) = rest.split_at(rows);
+            let mut q = sqlx::query(self.sql(rows));
+            for item in chunk {
+                q = bind(q, item);
+            }
+            q.execute(&mut *conn).await?;
+            rest = tail;
+        }
+        Ok(())
+    }
+}
+
+static ACCOUNTS: Bulk = Bulk::new("INSERT INTO card_accounts (id, ledger, code, flags)", 4, "");
+static TRANSFERS: Bulk = Bulk::new(
+    "INSERT INTO card_transfers (ts, id, debit, credit, amount, pending_id, timeout, ledger, code, flags, moved)",
+    11,
+    "",
+);
+static EXPIRIES: Bulk = Bulk::new("INSERT INTO card_expiries (ts, pending_id)", 2, "");
+static TAPS: Bulk = Bulk::new(
+    "INSERT INTO card_taps (terminal, seq, card, at, outcome, product, leg_group, full_fare, charged, transfer, party)",
+    11,
+    "",
+);
+static DENY: Bulk = Bulk::new("INSERT INTO card_deny (version, card, reason)", 3, "");
+static CARDS: Bulk = Bulk::new(
+    "INSERT INTO cards (id, number, holder, holder_name, rider_category, state, replaces, replaced_by, issued_at, changed_at)",
+    10,
+    " ON CONFLICT (id) DO UPDATE SET state = excluded.state, replaced_by = excluded.replaced_by, changed_at = excluded.changed_at",
+);
+
+/// Ids are u64; the database keeps their bits in a BIGINT.
+fn bits(id: u64) -> i64 {
+    id as i64
+}
+fn unbits(v: i64) -> u64 {
+    v as u64
+}
+
+fn account_flags(f: AccountFlags) -> i64 {
+    i64::from(f.debits_must_not_exceed_credits) | i64::from(f.credits_must_not_exceed_debits) << 1
+}
+fn transfer_flags(f: TransferFlags) -> i64 {
+    i64::from(f.linked)
+        | i64::from(f.pending) << 1
+        | i64::from(f.post_pending) << 2
+        | i64::from(f.void_pending) << 3
+}
+
+fn purses(p: &[Purse]) -> String {
+    serde_json::to_string(p).unwrap_or_else(|_| "[]".into())
+}
+
+/// Store one batch of the engine: the ledger's new rows and the books'
+/// effects, and move the batch number on from `batch - 1` to `batch`. If the
+/// stored number is not `batch - 1` — a batch before this one was lost, or
+/// another engine wrote — nothing is stored and the batch fails.
+pub async fn store_batch(
+    tx: &mut WriteTx,
+    batch: i64,
+    fresh: &Fresh,
+    effects: &[Effect],
+) -> Result<()> {
+    let moved = sqlx::query("UPDATE card_ledger_head SET batch = $1 WHERE one = 1 AND batch = $2")
+        .bind(batch)
+        .bind(batch - 1)
+        .execute(&mut *tx.conn())
+        .await?
+        .rows_affected();
+    if moved != 1 {
+        return Err(StoreError::Commit(format!(
+            "the card ledger is not at batch {} (another writer, or a lost batch)",
+            batch - 1
+        )));
+    }
+    let conn = tx.conn();
+    ACCOUNTS
+        .insert(conn, &fresh.accounts, |q, a: &Account| {
+            q.bind(bits(a.id))
+                .bind(i64::from(a.ledger))
+                .bind(i64::from(a.code))
+                .bind(account_flags(a.flags))
+        })
+        .await?;
+    TRANSFERS
+        .insert(conn, &fresh.transfers, |q, t: &Transfer| {
+            let r = &t.request;
+            q.bind(t.timestamp)
+                .bind(bits(r.id))
+                .bind(bits(r.debit_account_id))
+                .bind(bits(r.credit_account_id))
+                .bind(r.amount)
+                .bind(bits(r.pending_id))
+                .bind(r.timeout)
+                .bind(i64::from(r.ledger))
+                .bind(i64::from(r.code))
+                .bind(transfer_flags(r.flags))
+                .bind(t.amount)
+        })
+        .await?;
+    EXPIRIES
+        .insert(conn, &fresh.expired, |q, (id, ts): &(u64, i64)| {
+            q.bind(*ts).bind(bits(*id))
+        })
+        .await?;
+    let (mut cards, mut taps, mut deny) = (vec![], vec![], vec![]);
+    for e in effects {
+        match e {
+            Effect::Card(c) => {
+                // Several changes of one card in a batch: the last one counts.
+                cards.retain(|x: &&Card| x.id != c.id);
+                cards.push(c);
+            }
+            Effect::Tap(t) => taps.push(t),
+            Effect::Deny(d) => deny.push(d),
+            Effect::Party(p) => {
+                sqlx::query("INSERT INTO card_parties (id, code, name, kind, accepts, percent_of_price) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(bits(p.id))
+                    .bind(&p.code)
+                    .bind(&p.name)
+                    .bind(&p.kind)
+                    .bind(purses(&p.accepts))
+                    .bind(i64::from(p.percent_of_price))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::Terminal(t) => {
+                sqlx::query("INSERT INTO card_terminals (code, kind, party, network_id, public_key, registered_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&t.code)
+                    .bind(t.kind.as_str())
+                    .bind(bits(t.party))
+                    .bind(&t.network_id)
+                    .bind(&t.public_key)
+                    .bind(t.registered_at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::Journal { .. } => {}
+        }
+    }
+    CARDS
+        .insert(conn, &cards, |q, c: &&Card| {
+            q.bind(bits(c.id))
+                .bind(&c.number)
+                .bind(&c.holder)
+                .bind(&c.holder_name)
+                .bind(&c.rider_category)
+                .bind(c.state.as_str())
+                .bind(c.replaces.clone())
+                .bind(c.replaced_by.clone())
+                .bind(c.issued_at)
+                .bind(c.changed_at)
+        })
+        .await?;
+    TAPS.insert(conn, &taps, |q, t: &&TapRecord| {
+        q.bind(&t.terminal)
+            .bind(bits(t.seq))
+            .bind(&t.card)
+            .bind(t.at)
+            .bind(t.outcome.as_str())
+            .bind(&t.product)
+            .bind(&t.leg_group)
+            .bind(t.full)
+            .bind(t.charged)
+            .bind(bits(t.transfer))
+            .bind(bits(t.party))
+    })
+    .await?;
+    DENY.insert(conn, &deny, |q, d: &&DenyChange| {
+        q.bind(bits(d.version)).bind(&d.card).bind(d.reason.clone())
+    })
+    .await?;
+    for e in effects {
+        if let Effect::Journal { at, entry } = e {
+            tx.journal(*at, entry.clone()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What the engine stored, to replay: the batch number, the accounts as
+/// opened, the ledger's events in order, and the books' rows.
+pub struct Loaded {
+    pub batch: i64,
+    pub accounts: Vec<Account>,
+    pub events: Vec<Event>,
+    pub stored: Stored,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn state_of(s: &str) -> Result<CardState> {
+    CardState::ALL
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .ok_or_else(|| corrupt(&format!("card state {s:?}")))
+}
+
+fn card(row: &sqlx::any::AnyRow) -> Result<Card> {
+    Ok(Card {
+        id: unbits(row.try_get("id")?),
+        number: row.try_get("number")?,
+        holder: row.try_get("holder")?,
+        holder_name: row.try_get("holder_name")?,
+        rider_category: row.try_get("rider_category")?,
+        state: state_of(&row.try_get::<String, _>("state")?)?,
+        replaces: row.try_get("replaces")?,
+        replaced_by: row.try_get("replaced_by")?,
+        issued_at: row.try_get("issued_at")?,
+        changed_at: row.try_get("changed_at")?,
+    })
+}
+
+fn tap(row: &sqlx::any::AnyRow) -> Result<TapRecord> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(TapRecord {
+        terminal: row.try_get("terminal")?,
+        seq: unbits(row.try_get("seq")?),
+        card: row.try_get("card")?,
+        at: row.try_get("at")?,
+        outcome: TapOutcome::parse(&outcome)
+            .ok_or_else(|| corrupt(&format!("tap outcome {outcome:?}")))?,
+        product: row.try_get("product")?,
+        leg_group: row.try_get("leg_group")?,
+        full: row.try_get("full_fare")?,
+        charged: row.try_get("charged")?,
+        transfer: unbits(row.try_get("transfer")?),
+        party: unbits(row.try_get("party")?),
+    })
+}
+
+fn transfer(row: &sqlx::any::AnyRow) -> Result<Transfer> {
+    let flags: i64 = row.try_get("flags")?;
+    let small = |name: &str| -> Result<i64> { Ok(row.try_get::<i64, _>(name)?) };
+    Ok(Transfer {
+        request: TransferRequest {
+            id: unbits(row.try_get("id")?),
+            debit_account_id: unbits(row.try_get("debit")?),
+            credit_account_id: unbits(row.try_get("credit")?),
+            amount: row.try_get("amount")?,
+            pending_id: unbits(row.try_get("pending_id")?),
+            timeout: row.try_get("timeout")?,
+            ledger: u32::try_from(small("ledger")?).map_err(|_| corrupt("ledger"))?,
+            code: u16::try_from(small("code")?).map_err(|_| corrupt("transfer code"))?,
+            flags: TransferFlags {
+                linked: flags & 1 != 0,
+                pending: flags & 2 != 0,
+                post_pending: flags & 4 != 0,
+                void_pending: flags & 8 != 0,
+            },
+        },
+        amount: row.try_get("moved")?,
+        timestamp: row.try_get("ts")?,
+    })
+}
+
+/// Everything the engine stored.
+pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
+    let batch: i64 = sqlx::query("SELECT batch FROM card_ledger_head WHERE one = 1")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("batch")?;
+    let mut accounts = vec![];
+    for row in sqlx::query("SELECT id, ledger, code, flags FROM card_accounts ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let flags: i64 = row.try_get("flags")?;
+        accounts.push(Account::new(
+            unbits(row.try_get("id")?),
+            u32::try_from(row.try_get::<i64, _>("ledger")?).map_err(|_| corrupt("ledger"))?,
+            u16::try_from(row.try_get::<i64, _>("code")?).map_err(|_| corrupt("account code"))?,
+            AccountFlags {
+                debits_must_not_exceed_credits: flags & 1 != 0,
+                credits_must_not_exceed_debits: flags & 2 != 0,
+            },
+        ));
+    }
+    let transfers = transfers_between(conn, i64::MIN, i64::MAX).await?;
+    let expiries: Vec<(i64, u64)> =
+        sqlx::query("SELECT ts, pending_id FROM card_expiries ORDER BY ts")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("ts")?, unbits(r.try_get("pending_id")?))))
+            .collect::<Result<_>>()?;
+    let mut events = Vec::with_capacity(transfers.len() + expiries.len());
+    let mut expiries = expiries.into_iter().peekable();
+    for t in transfers {
+        while let Some((ts, id)) = expiries.next_if(|(ts, _)| *ts < t.timestamp) {
+            events.push(Event::Expired(id, ts));
+        }
+        events.push(Event::Transfer(t));
+    }
+    events.extend(expiries.map(|(ts, id)| Event::Expired(id, ts)));
+    let mut stored = Stored::default();
+    for row in sqlx::query("SELECT * FROM cards ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.cards.push(card(&row)?);
+    }
+    for row in sqlx::query("SELECT * FROM card_parties ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let accepts: String = row.try_get("accepts")?;
+        stored.parties.push(Party {
+            id: unbits(row.try_get("id")?),
+            code: row.try_get("code")?,
+            name: row.try_get("name")?,
+            kind: row.try_get("kind")?,
+            accepts: serde_json::from_str(&accepts).map_err(|_| corrupt("a party's purses"))?,
+            percent_of_price: u32::try_from(row.try_get::<i64, _>("percent_of_price")?)
+                .map_err(|_| corrupt("percent_of_price"))?,
+        });
+    }
+    for row in sqlx::query("SELECT * FROM card_terminals ORDER BY code")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let kind: String = row.try_get("kind")?;
+        stored.terminals.push(Terminal {
+            code: row.try_get("code")?,
+            kind: match kind.as_str() {
+                "validator" => TerminalKind::Validator,
+                "pos" => TerminalKind::Pos,
+                _ => return Err(corrupt(&format!("terminal kind {kind:?}"))),
+            },
+            party: unbits(row.try_get("party")?),
+            network_id: row.try_get("network_id")?,
+            public_key: row.try_get("public_key")?,
+            registered_at: row.try_get("registered_at")?,
+        });
+    }
+    // Taps in the order they were recorded: by when, then by terminal and number.
+    for row in sqlx::query("SELECT * FROM card_taps ORDER BY at, terminal, seq")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.taps.push(tap(&row)?);
+    }
+    for row in sqlx::query("SELECT version, card, reason FROM card_deny ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.deny_log.push(DenyChange {
+            version: unbits(row.try_get("version")?),
+            card: row.try_get("card")?,
+            reason: row.try_get("reason")?,
+        });
+    }
+    Ok(Loaded {
+        batch,
+        accounts,
+        events,
+        stored,
+    })
+}
+
+/// Transfers with timestamps in `[from, to)`, in order.
+pub async fn transfers_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Transfer>> {
+    sqlx::query("SELECT * FROM card_transfers WHERE ts >= $1 AND ts < $2 ORDER BY ts")
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(transfer)
+        .collect()
+}
+
+/// A card's taps, newest first, at most `limit`.
+pub async fn taps_of(conn: &mut AnyConnection, card: &str, limit: i64) -> Result<Vec<TapRecord>> {
+    sqlx::query("SELECT * FROM card_taps WHERE card = $1 ORDER BY at DESC LIMIT $2")
+        .bind(card)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(tap)
+        .collect()
+}
+
+/// Taps with times in `[from, to)`, in order.
+pub async fn taps_between(conn: &mut AnyConnection, from: i64, to: i64) -> Result<Vec<TapRecord>> {
+    sqlx::query("SELECT * FROM card_taps WHERE at >= $1 AND at < $2 ORDER BY at, terminal, seq")
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(tap)
+        .collect()
+}

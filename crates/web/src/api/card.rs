@@ -1,0 +1,327 @@
+//! `/api/v1/cards` and `/api/v1/card`: the citizen card. Cards, their life
+//! and their purses for clerks and holders; operators, merchants and
+//! terminals for card operators; and the terminal API, where every request
+//! is signed with the terminal's ed25519 key (`X-Timestamp`: seconds since
+//! the epoch; `X-Signature`: hex of the signature over the method, the path
+//! with its query, the timestamp and the SHA-256 of the body, one per line).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sunshine_app::card::{CardView, DenyList, IssueCard, Signed, TopUp, UploadResult};
+use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Terminal};
+use sunshine_domain::card::ledger::Transfer;
+use sunshine_domain::card::lifecycle::CardCommand;
+use sunshine_domain::refusal::Refusal;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::i18n::Lang;
+use crate::AppState;
+
+/// Issue a card to a resident (a card clerk).
+#[utoipa::path(post, path = "/api/v1/cards", tag = "card", request_body = IssueCard, security(("bearer" = [])),
+    responses((status = 201, body = Card), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<IssueCard>,
+) -> Result<(StatusCode, Json<Card>), ApiError> {
+    let card = s
+        .app
+        .issue_card(&actor, input)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(card)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HolderQuery {
+    /// The resident's identity number.
+    pub holder: String,
+}
+
+/// A resident's cards (a card clerk).
+#[utoipa::path(get, path = "/api/v1/cards", tag = "card", params(HolderQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Card>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<HolderQuery>,
+) -> Result<Json<Vec<Card>>, ApiError> {
+    s.app
+        .cards_of(&actor, &q.holder)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// The signed-in resident's cards, with balances and recent taps.
+#[utoipa::path(get, path = "/api/v1/cards/mine", tag = "card", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CardView>), (status = 403, body = ErrorBody)))]
+pub async fn mine(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<CardView>>, ApiError> {
+    s.app
+        .my_cards(&actor)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// A card with its balances and recent taps (its holder, or a card clerk).
+#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "card", params(("number" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CardView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<CardView>, ApiError> {
+    s.app
+        .card_view(&actor, &number)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// What a step of a card's life gives back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandResult {
+    pub card: Card,
+    /// The new card, after a replacement.
+    pub replacement: Option<Card>,
+}
+
+/// A step of a card's life: `activate`, `report_loss` and `cancel_loss`
+/// (also its holder), `freeze` (with `reason`), `unfreeze`, `replace`,
+/// `cancel` (a card clerk).
+#[utoipa::path(post, path = "/api/v1/cards/{number}/commands", tag = "card", params(("number" = String, Path)),
+    request_body(content = Object, description = "{\"command\": \"report_loss\"} or {\"command\": \"freeze\", \"reason\": \"…\"}"),
+    security(("bearer" = [])),
+    responses((status = 200, body = CommandResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn command(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(command): ApiJson<CardCommand>,
+) -> Result<Json<CommandResult>, ApiError> {
+    let (card, replacement) = s
+        .app
+        .card_command(&actor, &number, command)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(CommandResult { card, replacement }))
+}
+
+/// The ledger's transfer, as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    pub id: u64,
+    pub debit_account_id: u64,
+    pub credit_account_id: u64,
+    /// Fen.
+    pub amount: i64,
+    pub code: u16,
+    /// Microseconds since the epoch; unique and increasing.
+    pub timestamp: i64,
+}
+
+impl From<Transfer> for TransferView {
+    fn from(t: Transfer) -> Self {
+        TransferView {
+            id: t.request.id,
+            debit_account_id: t.request.debit_account_id,
+            credit_account_id: t.request.credit_account_id,
+            amount: t.amount,
+            code: t.request.code,
+            timestamp: t.timestamp,
+        }
+    }
+}
+
+/// Put money on a card's wallet or account (its holder online, or a card
+/// clerk at a counter). A retry with the same `id` is answered with the
+/// first top-up.
+#[utoipa::path(post, path = "/api/v1/cards/{number}/top-ups", tag = "card", params(("number" = String, Path)), request_body = TopUp, security(("bearer" = [])),
+    responses((status = 200, body = TransferView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn top_up(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(input): ApiJson<TopUp>,
+) -> Result<Json<TransferView>, ApiError> {
+    s.app
+        .top_up(&actor, &number, input)
+        .await
+        .map(|t| Json(t.into()))
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// Register a transit operator or a merchant (a card operator).
+#[utoipa::path(post, path = "/api/v1/card/parties", tag = "card", request_body = NewParty, security(("bearer" = [])),
+    responses((status = 201, body = Party), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_party(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewParty>,
+) -> Result<(StatusCode, Json<Party>), ApiError> {
+    let p = s
+        .app
+        .add_card_party(&actor, input)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// The operators and merchants (a card operator).
+#[utoipa::path(get, path = "/api/v1/card/parties", tag = "card", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Party>), (status = 403, body = ErrorBody)))]
+pub async fn parties(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<Party>>, ApiError> {
+    s.app
+        .card_parties(&actor)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// Register a terminal with its public key (a card operator).
+#[utoipa::path(post, path = "/api/v1/card/terminals", tag = "card", request_body = NewTerminal, security(("bearer" = [])),
+    responses((status = 201, body = Terminal), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_terminal(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<NewTerminal>,
+) -> Result<(StatusCode, Json<Terminal>), ApiError> {
+    let t = s
+        .app
+        .add_terminal(&actor, input)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(t)))
+}
+
+/// The signature headers of a terminal's request.
+fn signature(headers: &HeaderMap, lang: Lang) -> Result<(i64, String), ApiError> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(ts), Some(sig)) = (text("x-timestamp"), text("x-signature")) else {
+        return Err(ApiError::from_refusal(
+            &Refusal::new(
+                sunshine_domain::refusal::RefusalKind::Unauthenticated,
+                "unsigned",
+                sunshine_domain::refusal::Text::new(
+                    "终端请求须带 X-Timestamp 与 X-Signature",
+                    "A terminal's request carries X-Timestamp and X-Signature",
+                ),
+            ),
+            lang,
+        ));
+    };
+    let ts = ts.parse::<i64>().map_err(|_| {
+        ApiError::from_refusal(
+            &Refusal::invalid(
+                "bad_timestamp",
+                "X-Timestamp 须为秒数",
+                "X-Timestamp is seconds since the epoch",
+            ),
+            lang,
+        )
+    })?;
+    Ok((ts, sig.to_string()))
+}
+
+fn path_and_query(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |p| p.as_str())
+}
+
+/// Upload taps a terminal recorded, online or after working offline
+/// (signed). Taps are applied in order of their sequence numbers; one
+/// already uploaded is answered `repeat` and changes nothing. The answer
+/// lists each tap's outcome, the sequence numbers still missing, and the
+/// deny list's version.
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/taps", tag = "card", params(("code" = String, Path),
+        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
+        ("X-Signature" = String, Header, description = "ed25519, hex")),
+    request_body(content = Object, description = "{\"taps\": [{\"seq\", \"card\", \"at\", \"from_area\", \"to_area\", \"amount\", \"purse\"}]}"),
+    responses((status = 200, body = UploadResult), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
+pub async fn upload(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiPath(code): ApiPath<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<UploadResult>, ApiError> {
+    let (timestamp, sig) = signature(&headers, lang)?;
+    let signed = Signed {
+        terminal: &code,
+        method: "POST",
+        path_and_query: path_and_query(&uri),
+        timestamp,
+        signature: &sig,
+        body: &body,
+    };
+    s.app
+        .upload_taps(&signed)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DenyQuery {
+    /// The version the terminal holds: only the changes after it. Without
+    /// it (or with a version the list has not reached) the full list.
+    pub since: Option<u64>,
+}
+
+/// The deny list (lost, frozen, dead and owing cards), in full or as the
+/// changes since a version (signed).
+#[utoipa::path(get, path = "/api/v1/card/terminals/{code}/deny-list", tag = "card", params(("code" = String, Path), DenyQuery,
+        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
+        ("X-Signature" = String, Header, description = "ed25519, hex")),
+    responses((status = 200, body = DenyList), (status = 401, body = ErrorBody)))]
+pub async fn deny_list(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DenyQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<DenyList>, ApiError> {
+    let (timestamp, sig) = signature(&headers, lang)?;
+    let signed = Signed {
+        terminal: &code,
+        method: "GET",
+        path_and_query: path_and_query(&uri),
+        timestamp,
+        signature: &sig,
+        body: &[],
+    };
+    s.app
+        .deny_list(&signed, q.since)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
