@@ -9,8 +9,8 @@ pub mod engine;
 
 use serde::{Deserialize, Serialize};
 use sunshine_domain::card::book::{
-    Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules, TapInput,
-    TapRecord, Terminal,
+    self, Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules,
+    TapInput, TapRecord, Terminal,
 };
 use sunshine_domain::card::fares::Fares;
 use sunshine_domain::card::ledger::Transfer;
@@ -54,6 +54,67 @@ pub fn city_rules() -> Rules {
         fares,
         ..Rules::default()
     }
+}
+
+/// What `sunshine ledger check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerReport {
+    pub accounts: usize,
+    pub transfers: usize,
+    /// Posted debits, which equal posted credits, fen.
+    pub posted: i128,
+    pub taps: usize,
+}
+
+/// Check the stored books without the engine: replay the ledger's whole
+/// history under every rule (each transfer as applied, no chain cut short),
+/// check the invariant (debits equal credits, no flag broken), and tie every
+/// charged tap out to its transfer. Works on a store no process is serving,
+/// and on one that is (it reads what is committed).
+pub async fn check_ledger(db: &sunshine_store::Db) -> std::result::Result<LedgerReport, String> {
+    let mut conn = db.read().await.map_err(|e| e.to_string())?;
+    let loaded = sunshine_store::card::load(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let transfers = loaded
+        .events
+        .iter()
+        .filter(|e| matches!(e, sunshine_domain::card::ledger::Event::Transfer(_)))
+        .count();
+    let ledger = sunshine_domain::card::ledger::Ledger::replay(loaded.accounts, loaded.events)
+        .map_err(|e| format!("the history does not replay: {e}"))?;
+    ledger
+        .check()
+        .map_err(|e| format!("the invariant is broken: {e:?}"))?;
+    for tap in &loaded.stored.taps {
+        if tap.charged == 0 {
+            continue;
+        }
+        let t = ledger.transfer(tap.transfer).ok_or_else(|| {
+            format!(
+                "tap {} #{} charged {} fen but its transfer {} is not in the ledger",
+                tap.terminal, tap.seq, tap.charged, tap.transfer
+            )
+        })?;
+        if t.amount != tap.charged || t.request.credit_account_id != book::takings_of(tap.party) {
+            return Err(format!(
+                "tap {} #{} charged {} fen to party {}, its transfer moved {} fen to account {}",
+                tap.terminal,
+                tap.seq,
+                tap.charged,
+                tap.party,
+                t.amount,
+                t.request.credit_account_id
+            ));
+        }
+    }
+    let posted = ledger.accounts().map(|a| i128::from(a.debits_posted)).sum();
+    Ok(LedgerReport {
+        accounts: ledger.accounts().count(),
+        transfers,
+        posted,
+        taps: loaded.stored.taps.len(),
+    })
 }
 
 /// A card to issue.

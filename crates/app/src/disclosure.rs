@@ -210,6 +210,13 @@ impl App {
     pub fn spawn_workers(self: &Arc<Self>) {
         let app = self.clone();
         tokio::spawn(async move {
+            // The card engine replays its ledger now rather than at the first card request.
+            if let Err(e) = app.card_engine().await {
+                tracing::error!(error = %e, "the citizen card's books could not be opened");
+            }
+        });
+        let app = self.clone();
+        tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;

@@ -90,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: Open311Command,
     },
+    /// The citizen card's ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Measure throughput (release builds only give meaningful figures).
     Bench {
         #[command(subcommand)]
@@ -111,6 +116,14 @@ enum Open311Command {
     Keys,
     /// Revoke a key by its number (as `keys` lists them).
     RevokeKey { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Replay the ledger's whole history under every rule, check that debits
+    /// equal credits and no balance breaks its flags, and tie every charged
+    /// tap out to its transfer. Exits 2 if anything is wrong.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -301,6 +314,21 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             println!();
             sunshine_web::serve(app, listener).await?;
+        }
+        Command::Ledger {
+            command: LedgerCommand::Check,
+        } => {
+            let db = open_db(&cli).await?;
+            match sunshine_app::card::check_ledger(&db).await {
+                Ok(r) => println!(
+                    "ledger sound: {} accounts, {} transfers, {} taps; posted debits = posted credits = {} fen",
+                    r.accounts, r.transfers, r.taps, r.posted
+                ),
+                Err(why) => {
+                    println!("ledger BROKEN: {why}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
         }
         Command::Migrate => {
             open_db(&cli).await?;

@@ -412,3 +412,219 @@ async fn a_kill_in_a_run_of_deadlines_loses_no_signal_and_repeats_none() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The demo (without its history of cases) on the system clock.
+fn start_demo(data: &std::path::Path, port: u16) -> Child {
+    Command::new(BIN)
+        .args([
+            "--data",
+            &data.display().to_string(),
+            "demo",
+            "--cases",
+            "0",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the sunshine binary starts")
+}
+
+/// A terminal's signed POST of taps; the answer's JSON, or `None` if the
+/// server did not answer (it was killed).
+async fn upload(
+    client: &reqwest::Client,
+    base: &str,
+    terminal: &str,
+    taps: &serde_json::Value,
+) -> Option<serde_json::Value> {
+    use sunshine_domain::card::signing;
+    let path = format!("/api/v1/card/terminals/{terminal}/taps");
+    let body = serde_json::json!({ "taps": taps }).to_string();
+    let ts = jiff::Timestamp::now().as_second();
+    let sig = signing::sign(
+        &sunshine_app::demo::card::demo_terminal_key(terminal),
+        &signing::message("POST", &path, ts, body.as_bytes()),
+    );
+    let r = client
+        .post(format!("{base}{path}"))
+        .header("x-timestamp", ts.to_string())
+        .header("x-signature", sig)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    assert!(r.status().is_success(), "upload refused: {}", r.status());
+    r.json().await.ok()
+}
+
+/// Kill the card engine's process in the middle of top-ups and terminal
+/// uploads (whose overdrafts and repayments are linked pairs of transfers),
+/// many times at random moments; then every acknowledged top-up is answered
+/// with its first result, every acknowledged upload is a repeat, and the
+/// stored ledger replays under every rule with no chain cut short.
+#[tokio::test]
+async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound() {
+    let data = std::env::temp_dir().join(format!("sunshine-card-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let client = reqwest::Client::new();
+    let mut cards: Vec<String> = vec![];
+    let mut top_ups: Vec<(String, serde_json::Value, serde_json::Value)> = vec![];
+    let mut uploads: Vec<(String, serde_json::Value)> = vec![];
+    let (mut next_id, mut next_seq) = (1_000u64, 1u64);
+    for round in 0..6 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut server = start_demo(&data, port);
+        wait_healthy(&base).await;
+        let clerk = token(&base, "card.clerk").await;
+        if cards.is_empty() {
+            let operator = token(&base, "card.operator").await;
+            for n in 0..24u32 {
+                let card: serde_json::Value = client
+                    .post(format!("{base}/api/v1/cards"))
+                    .bearer_auth(&clerk)
+                    .json(&serde_json::json!({"holder": id_number(500 + n), "holder_name": "测试", "rider_category": "adult"}))
+                    .send()
+                    .await
+                    .expect("issue")
+                    .json()
+                    .await
+                    .expect("a card");
+                let number = card["number"].as_str().expect("a number").to_string();
+                let r = client
+                    .post(format!("{base}/api/v1/cards/{number}/commands"))
+                    .bearer_auth(&clerk)
+                    .json(&serde_json::json!({"command": "activate"}))
+                    .send()
+                    .await
+                    .expect("activate");
+                assert!(r.status().is_success());
+                cards.push(number);
+            }
+            for k in 0..4 {
+                let code = format!("CRASH-BUS-{k}");
+                let key = sunshine_app::demo::card::demo_terminal_key(&code);
+                let r = client
+                    .post(format!("{base}/api/v1/card/terminals"))
+                    .bearer_auth(&operator)
+                    .json(&serde_json::json!({"code": code, "kind": "validator", "party": "hz-bus", "network_id": "bus",
+                        "public_key": hex_of(&key.verifying_key().to_bytes())}))
+                    .send()
+                    .await
+                    .expect("terminal");
+                assert!(r.status().is_success(), "{}", r.status());
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for c in 0..8u64 {
+            let (client, base, clerk, cards) =
+                (client.clone(), base.clone(), clerk.clone(), cards.clone());
+            let (first_id, first_seq) = (next_id + c * 10_000, next_seq + c * 10_000);
+            tasks.spawn(async move {
+                let mut acked_top_ups = vec![];
+                let mut acked_uploads = vec![];
+                for i in 0..2_000u64 {
+                    let card = &cards[((c * 7 + i * 13) % cards.len() as u64) as usize];
+                    if c < 4 {
+                        let body = serde_json::json!({"id": first_id + i, "purse": "wallet", "amount": 1_000 + (i % 5) * 500});
+                        let sent = client
+                            .post(format!("{base}/api/v1/cards/{card}/top-ups"))
+                            .bearer_auth(&clerk)
+                            .json(&body)
+                            .send()
+                            .await;
+                        let Ok(r) = sent else { break };
+                        if r.status().is_success() {
+                            let Ok(v) = r.json::<serde_json::Value>().await else { break };
+                            acked_top_ups.push((card.clone(), body, v));
+                        }
+                    } else {
+                        let terminal = format!("CRASH-BUS-{}", c - 4);
+                        let at = jiff::Timestamp::now().as_microsecond();
+                        let taps: Vec<serde_json::Value> = (0..10u64)
+                            .map(|k| {
+                                let card = &cards[((i * 10 + k + c) * 5 % cards.len() as u64) as usize];
+                                serde_json::json!({"seq": first_seq + i * 10 + k, "card": card, "at": at + (k as i64) * 60_000_000})
+                            })
+                            .collect();
+                        let taps = serde_json::Value::from(taps);
+                        match upload(&client, &base, &terminal, &taps).await {
+                            Some(_) => acked_uploads.push((terminal, taps)),
+                            None => break,
+                        }
+                    }
+                }
+                (acked_top_ups, acked_uploads)
+            });
+        }
+        next_id += 100_000;
+        next_seq += 100_000;
+        let wait = 200 + rand::random::<u64>() % 1500;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        server.kill().expect("SIGKILL");
+        let _ = server.wait();
+        while let Some(done) = tasks.join_next().await {
+            let (t, u) = done.expect("client task");
+            top_ups.extend(t);
+            uploads.extend(u);
+        }
+        eprintln!(
+            "round {round}: killed after {wait} ms; {} top-ups and {} uploads acknowledged so far",
+            top_ups.len(),
+            uploads.len()
+        );
+        let check = Command::new(BIN)
+            .args(["--data", &data.display().to_string(), "ledger", "check"])
+            .output()
+            .expect("ledger check");
+        assert!(
+            check.status.success(),
+            "round {round}: ledger check: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    assert!(
+        !top_ups.is_empty() && !uploads.is_empty(),
+        "writes got through before the kills"
+    );
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start_demo(&data, port);
+    wait_healthy(&base).await;
+    let clerk = token(&base, "card.clerk").await;
+    for (card, body, first) in &top_ups {
+        let again: serde_json::Value = client
+            .post(format!("{base}/api/v1/cards/{card}/top-ups"))
+            .bearer_auth(&clerk)
+            .json(body)
+            .send()
+            .await
+            .expect("retry")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            &again, first,
+            "the acknowledged top-up {body} was lost or changed"
+        );
+    }
+    for (terminal, taps) in &uploads {
+        let again = upload(&client, &base, terminal, taps)
+            .await
+            .expect("answered");
+        for t in again["taps"].as_array().expect("taps") {
+            assert_eq!(t["outcome"], "repeat", "an acknowledged tap was lost: {t}");
+        }
+    }
+    server.kill().expect("stop");
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
