@@ -6,6 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod card;
+
 use clap::Subcommand;
 use sunshine_app::hall::CaseAction;
 use sunshine_app::App;
@@ -43,6 +45,39 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         clients: usize,
     },
+    /// Durable transfers per second through the citizen card's engine:
+    /// requests of `batch` transfers from concurrent clients, each answered
+    /// once durable; then single taps' latency; then the ledger's check. On
+    /// PostgreSQL, a plain SQL ledger that locks and updates account rows per
+    /// transfer runs after it on the same server, as the peer.
+    Ledger {
+        #[arg(long, default_value_t = 2_000_000)]
+        transfers: usize,
+        /// Transfers a request carries.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Wallets the transfers are drawn from.
+        #[arg(long, default_value_t = 100_000)]
+        accounts: u64,
+    },
+    /// A synthetic peak day of transit replayed through the card engine:
+    /// validators upload their day's taps in batches.
+    Transit {
+        #[arg(long, default_value_t = 6_000_000)]
+        taps: usize,
+        #[arg(long, default_value_t = 50_000)]
+        terminals: usize,
+        #[arg(long, default_value_t = 200_000)]
+        cards: u64,
+        /// Taps an upload carries.
+        #[arg(long, default_value_t = 100)]
+        upload: usize,
+        /// Validators uploading at once.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+    },
     /// Supervision's timer: open cases whose deadlines spread over a year in
     /// the due-time index; the cost of a tick with nothing due and with a
     /// day's deadlines due, the lag from a deadline to its signal on the
@@ -59,6 +94,19 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Catalog { items, clients } => catalog(cli, *items, *clients).await,
         BenchCommand::Hall { cases, clients } => hall(cli, *cases, *clients).await,
         BenchCommand::Supervision { cases } => supervision(cli, *cases).await,
+        BenchCommand::Ledger {
+            transfers,
+            batch,
+            clients,
+            accounts,
+        } => card::ledger(cli, *transfers, *batch, *clients, *accounts).await,
+        BenchCommand::Transit {
+            taps,
+            terminals,
+            cards,
+            upload,
+            clients,
+        } => card::transit(cli, *taps, *terminals, *cards, *upload, *clients).await,
     }
 }
 

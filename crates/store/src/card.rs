@@ -469,3 +469,96 @@ pub async fn taps_between(conn: &mut AnyConnection, from: i64, to: i64) -> Resul
         .map(tap)
         .collect()
 }
+
+/// The benchmark's peer: a plain SQL ledger in the way PostgreSQL ledgers
+/// such as pgledger keep one, each transfer one transaction that locks both
+/// accounts' rows, checks the balance, updates both and inserts the transfer.
+/// Account 0 is the merchant every transfer pays.
+pub mod peer {
+    use sqlx::{AnyPool, Row};
+
+    use crate::Result;
+
+    /// Fresh tables with `accounts` wallets holding `funds` each.
+    pub async fn create(pool: &AnyPool, accounts: i64, funds: i64) -> Result<()> {
+        let mut conn = pool.acquire().await?;
+        for sql in [
+            "DROP TABLE IF EXISTS peer_transfers",
+            "DROP TABLE IF EXISTS peer_accounts",
+            "CREATE TABLE peer_accounts (id BIGINT PRIMARY KEY, debits BIGINT NOT NULL, credits BIGINT NOT NULL)",
+            "CREATE TABLE peer_transfers (id BIGINT PRIMARY KEY, debit BIGINT NOT NULL, credit BIGINT NOT NULL, amount BIGINT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
+        sqlx::query(
+            "INSERT INTO peer_accounts (id, debits, credits) SELECT g, 0, CASE WHEN g = 0 THEN 0 ELSE $1 END FROM generate_series(0, $2) AS g",
+        )
+        .bind(funds)
+        .bind(accounts)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Move `amount` from wallet `from` to account `to` in one transaction.
+    pub async fn transfer(pool: &AnyPool, id: i64, from: i64, to: i64, amount: i64) -> Result<()> {
+        let mut tx = pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, debits, credits FROM peer_accounts WHERE id IN ($1, $2) ORDER BY id FOR UPDATE",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        let balance = rows
+            .iter()
+            .find(|r| r.try_get::<i64, _>("id").ok() == Some(from))
+            .map(|r| -> Result<i64> {
+                Ok(r.try_get::<i64, _>("credits")? - r.try_get::<i64, _>("debits")?)
+            })
+            .transpose()?
+            .unwrap_or(0);
+        if balance < amount {
+            tx.rollback().await?;
+            return Err(crate::StoreError::Corrupt(format!(
+                "peer wallet {from} cannot pay {amount}"
+            )));
+        }
+        sqlx::query("UPDATE peer_accounts SET debits = debits + $1 WHERE id = $2")
+            .bind(amount)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE peer_accounts SET credits = credits + $1 WHERE id = $2")
+            .bind(amount)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO peer_transfers (id, debit, credit, amount) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What the transfers moved, the wallets' debits and the merchant's
+    /// credits: all three are equal when the books balance.
+    pub async fn totals(pool: &AnyPool) -> Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM peer_transfers) AS moved, (SELECT CAST(SUM(debits) AS BIGINT) FROM peer_accounts) AS debits, (SELECT CAST(SUM(credits) AS BIGINT) FROM peer_accounts WHERE id = 0) AS credits",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok((
+            row.try_get("moved")?,
+            row.try_get("debits")?,
+            row.try_get("credits")?,
+        ))
+    }
+}

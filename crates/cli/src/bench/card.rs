@@ -1,0 +1,513 @@
+//! The citizen card's benchmarks: durable transfers through the card engine
+//! (and, on PostgreSQL, a plain SQL ledger that locks and updates account
+//! rows per transfer, side by side), single taps' latency, and a replay of a
+//! synthetic peak day of transit.
+
+use std::time::Instant;
+
+use sunshine_app::card::engine::Engine;
+use sunshine_domain::card::book::{
+    self, account_code, transfer_code, NewParty, NewTerminal, Purse, TapInput, TerminalKind, CNY,
+};
+use sunshine_domain::card::ledger::{Account, AccountFlags, TransferFlags, TransferRequest};
+use sunshine_domain::refusal::Refusal;
+
+use super::{app_err, cpu_time, drive, report, Cli, Platform};
+
+/// A small, fast, deterministic generator (xorshift64*), so that runs are alike.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const MERCHANT: u64 = 1;
+/// The benchmark's wallets are opened straight on the ledger, above the cards' own.
+const FIRST_WALLET: u64 = 10_000_000;
+
+/// A distinct resident for each `n`: born on a day counted from 1950 by
+/// `n / 1000`, with `n % 1000` as the sequence.
+fn resident(n: u64) -> Result<sunshine_domain::ids::ResidentId, Refusal> {
+    let born = jiff::civil::date(1950, 1, 1)
+        .checked_add(jiff::Span::new().days((n / 1000) as i64))
+        .map_err(|e| Refusal::field("holder", e.to_string(), "no such day"))?;
+    let first = format!("330106{}{:03}", born.strftime("%Y%m%d"), n % 1000);
+    let check = sunshine_domain::ids::ResidentId::check_char(&first).unwrap_or('0');
+    sunshine_domain::ids::ResidentId::parse(&format!("{first}{check}"))
+        .map_err(|e| Refusal::field("holder", e.to_string(), "bad id"))
+}
+/// What each wallet is funded with before the run, fen.
+const FUNDS: i64 = 1_000_000_000;
+
+fn request(id: u64, debit: u64, credit: u64, amount: i64, code: u16) -> TransferRequest {
+    TransferRequest {
+        id,
+        debit_account_id: debit,
+        credit_account_id: credit,
+        amount,
+        pending_id: 0,
+        timeout: 0,
+        ledger: CNY,
+        code,
+        flags: TransferFlags::default(),
+    }
+}
+
+/// Open `accounts` wallets and a merchant's takings on the ledger, and fund the wallets.
+async fn open_accounts(engine: &Engine, accounts: u64) -> anyhow::Result<()> {
+    const CHUNK: u64 = 10_000;
+    for start in (1..=accounts).step_by(CHUNK as usize) {
+        let end = (start + CHUNK).min(accounts + 1);
+        engine
+            .run(move |b, now| {
+                let guarded = AccountFlags {
+                    debits_must_not_exceed_credits: true,
+                    ..AccountFlags::default()
+                };
+                if start == 1 {
+                    let _ = b.ledger.create_account(Account::new(
+                        book::takings_of(MERCHANT),
+                        CNY,
+                        account_code::TAKINGS,
+                        AccountFlags::default(),
+                    ));
+                }
+                let mut funding = Vec::with_capacity((end - start) as usize);
+                for i in start..end {
+                    let _ = b.ledger.create_account(Account::new(
+                        book::wallet_of(FIRST_WALLET + i),
+                        CNY,
+                        account_code::WALLET,
+                        guarded,
+                    ));
+                    funding.push(request(
+                        (1 << 61) | i,
+                        book::CASH_ACCOUNT,
+                        book::wallet_of(FIRST_WALLET + i),
+                        FUNDS,
+                        transfer_code::TOP_UP,
+                    ));
+                }
+                let refused = b
+                    .ledger
+                    .apply(&funding, now)
+                    .iter()
+                    .filter(|r| r.is_err())
+                    .count();
+                if refused > 0 {
+                    return Err(Refusal::conflict(
+                        "bench",
+                        "资金注入失败",
+                        "funding refused",
+                    ));
+                }
+                Ok(())
+            })
+            .await
+            .map_err(app_err)?;
+    }
+    Ok(())
+}
+
+/// Durable transfers through the card engine: `clients` concurrent clients
+/// each send requests of `batch` transfers (wallet → merchant) and wait for
+/// each to be durable; then single taps' latency; then the ledger's check.
+pub(super) async fn ledger(
+    cli: &Cli,
+    transfers: usize,
+    batch: usize,
+    clients: usize,
+    accounts: u64,
+) -> anyhow::Result<()> {
+    let p = Platform::new(cli, &[]).await?;
+    let engine = p.app.card_engine().await.map_err(app_err)?.clone();
+    open_accounts(&engine, accounts).await?;
+    let mut rng = Rng(0x5eed);
+    let requests: Vec<Vec<TransferRequest>> = (0..transfers.div_ceil(batch))
+        .map(|r| {
+            (0..batch)
+                .map(|k| {
+                    let id = (r * batch + k + 1) as u64;
+                    let from = 1 + rng.below(accounts);
+                    request(
+                        id,
+                        book::wallet_of(FIRST_WALLET + from),
+                        book::takings_of(MERCHANT),
+                        1 + rng.below(500) as i64,
+                        transfer_code::PURCHASE,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let sent = requests.iter().map(Vec::len).sum::<usize>();
+    let cpu_before = cpu_time();
+    let e = engine.clone();
+    let (latencies, elapsed) = drive(requests, clients, move |share| {
+        let e = e.clone();
+        async move {
+            let mut latencies = Vec::with_capacity(share.len());
+            for reqs in share {
+                let t = Instant::now();
+                let refused = e
+                    .run(move |b, now| {
+                        Ok(b.ledger
+                            .apply(&reqs, now)
+                            .iter()
+                            .filter(|r| r.is_err())
+                            .count())
+                    })
+                    .await
+                    .map_err(app_err)?;
+                anyhow::ensure!(refused == 0, "{refused} transfers refused");
+                latencies.push(t.elapsed());
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    println!("backend:            {}", p.backend);
+    println!(
+        "engine:             card engine, group commit (batches of up to {} requests)",
+        sunshine_app::card::engine::MAX_JOBS
+    );
+    println!("accounts:           {accounts} wallets, one merchant");
+    println!("clients:            {clients}, each waiting for its request to be durable");
+    println!("transfers/request:  {batch}");
+    report("requests", &latencies, elapsed);
+    println!("{:<20}{sent}", "transfers:");
+    println!(
+        "{:<20}{:.0}",
+        "transfers/second:",
+        sent as f64 / elapsed.as_secs_f64()
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "{:<20}{:.2} µs",
+            "CPU/transfer:",
+            cpu.as_secs_f64() * 1e6 / sent as f64
+        );
+    }
+
+    // Single taps, each its own request, as validators online send them.
+    let op = NewParty {
+        code: "bench-bus".into(),
+        name: "基准公交".into(),
+        kind: "operator".into(),
+        accepts: vec![Purse::Wallet],
+        percent_of_price: 100,
+    };
+    engine
+        .run(move |b, now| {
+            let by = book::Doer {
+                actor: "bench".into(),
+                org: "330100".into(),
+            };
+            b.add_party(&op, now, &by)?;
+            for t in 0..clients {
+                // A card for each validator, so that no wallet runs dry.
+                let card = b.issue(&resident(t as u64)?, "基准", "adult", now, &by)?;
+                let activate = sunshine_domain::card::lifecycle::CardCommand::Activate;
+                b.command(&card.number, &activate, now, &by)?;
+                b.top_up(
+                    &card.number,
+                    Purse::Wallet,
+                    100_000,
+                    book::MAX_CLIENT_ID - t as u64,
+                    now,
+                )?;
+                b.add_terminal(
+                    &NewTerminal {
+                        code: format!("BENCH-{t}"),
+                        kind: TerminalKind::Validator,
+                        party: "bench-bus".into(),
+                        network_id: "bus".into(),
+                        public_key: hex::encode(
+                            sunshine_app::demo::card::demo_terminal_key("bench")
+                                .verifying_key()
+                                .to_bytes(),
+                        ),
+                    },
+                    now,
+                    &by,
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(app_err)?;
+    let taps_each = 200usize;
+    let terminals: Vec<usize> = (0..clients).collect();
+    let e = engine.clone();
+    let (tap_latencies, tap_elapsed) = drive(terminals, clients, move |share| {
+        let e = e.clone();
+        async move {
+            let mut latencies = vec![];
+            for t in share {
+                let card = book::card_number(t as u64 + 1);
+                for seq in 1..=taps_each as u64 {
+                    // A day's taps, hours apart: each one charged, none a double tap or a transfer.
+                    let tap = TapInput {
+                        seq,
+                        card: card.clone(),
+                        at: (seq as i64) * 3 * 3_600_000_000,
+                        from_area: String::new(),
+                        to_area: String::new(),
+                        amount: 0,
+                        purse: None,
+                    };
+                    let code = format!("BENCH-{t}");
+                    let started = Instant::now();
+                    e.run(move |b, now| b.upload(&code, vec![tap], now))
+                        .await
+                        .map_err(app_err)?;
+                    latencies.push(started.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    println!("single taps ({clients} validators online, one tap a request):");
+    report("taps", &tap_latencies, tap_elapsed);
+    let checked = sunshine_app::card::check_ledger(&p.app.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("ledger check: {e}"))?;
+    println!(
+        "ledger check:       sound ({} transfers; posted debits = credits = {} fen)",
+        checked.transfers, checked.posted
+    );
+    if p.backend == "PostgreSQL" {
+        peer(&p, transfers, accounts).await?;
+    }
+    p.finish().await
+}
+
+/// The peer on the same PostgreSQL: one transaction per transfer that locks
+/// both accounts' rows, checks the balance, updates both and inserts the
+/// transfer, from 64 concurrent connections.
+async fn peer(p: &Platform, transfers: usize, accounts: u64) -> anyhow::Result<()> {
+    use sunshine_store::card::peer;
+    const CLIENTS: usize = 64;
+    let pool = p.app.db.pool().clone();
+    peer::create(&pool, accounts as i64, FUNDS).await?;
+    let mut rng = Rng(0x5eed);
+    let inputs: Vec<(i64, i64, i64)> = (0..transfers)
+        .map(|i| {
+            (
+                i as i64 + 1,
+                1 + rng.below(accounts) as i64,
+                1 + rng.below(500) as i64,
+            )
+        })
+        .collect();
+    let pool2 = pool.clone();
+    let (latencies, elapsed) = drive(inputs, CLIENTS, move |share| {
+        let pool = pool2.clone();
+        async move {
+            let mut latencies = Vec::with_capacity(share.len());
+            for (id, from, amount) in share {
+                let t = Instant::now();
+                peer::transfer(&pool, id, from, 0, amount).await?;
+                latencies.push(t.elapsed());
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let (moved, debits, credits) = peer::totals(&pool).await?;
+    anyhow::ensure!(
+        moved == debits && debits == credits,
+        "the peer's books do not balance: moved {moved}, debits {debits}, credits {credits}"
+    );
+    println!("peer (same PostgreSQL): a plain SQL ledger, one transaction per transfer locking both account rows, {CLIENTS} connections");
+    report("transfers", &latencies, elapsed);
+    Ok(())
+}
+
+/// A synthetic peak day of transit replayed through the engine: `cards`
+/// cards, `terminals` validators, `taps` taps spread over the service day,
+/// each terminal uploading its day in batches of `upload` taps, `clients`
+/// terminals at a time.
+pub(super) async fn transit(
+    cli: &Cli,
+    taps: usize,
+    terminals: usize,
+    cards: u64,
+    upload: usize,
+    clients: usize,
+) -> anyhow::Result<()> {
+    let p = Platform::new(cli, &[]).await?;
+    let engine = p.app.card_engine().await.map_err(app_err)?.clone();
+    let setup = Instant::now();
+    let by = book::Doer {
+        actor: "bench".into(),
+        org: "330100".into(),
+    };
+    let b2 = by.clone();
+    engine
+        .run(move |b, now| {
+            b.add_party(
+                &NewParty {
+                    code: "bench-bus".into(),
+                    name: "基准公交".into(),
+                    kind: "operator".into(),
+                    accepts: vec![Purse::Wallet],
+                    percent_of_price: 100,
+                },
+                now,
+                &b2,
+            )?;
+            Ok(())
+        })
+        .await
+        .map_err(app_err)?;
+    let key = hex::encode(
+        sunshine_app::demo::card::demo_terminal_key("bench")
+            .verifying_key()
+            .to_bytes(),
+    );
+    for start in (0..terminals).step_by(5_000) {
+        let (by, key) = (by.clone(), key.clone());
+        engine
+            .run(move |b, now| {
+                for t in start..(start + 5_000).min(terminals) {
+                    b.add_terminal(
+                        &NewTerminal {
+                            code: format!("V{t:05}"),
+                            kind: TerminalKind::Validator,
+                            party: "bench-bus".into(),
+                            network_id: if t % 3 == 0 { "bus_aircon" } else { "bus" }.into(),
+                            public_key: key.clone(),
+                        },
+                        now,
+                        &by,
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(app_err)?;
+    }
+    for start in (0..cards).step_by(5_000) {
+        let by = by.clone();
+        engine
+            .run(move |b, now| {
+                for n in start..(start + 5_000).min(cards) {
+                    let holder = resident(n)?;
+                    let card = b.issue(&holder, "乘客", "adult", now, &by)?;
+                    b.command(
+                        &card.number,
+                        &sunshine_domain::card::lifecycle::CardCommand::Activate,
+                        now,
+                        &by,
+                    )?;
+                    b.top_up(
+                        &card.number,
+                        Purse::Wallet,
+                        50_000,
+                        (1 << 60) | card.id,
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(app_err)?;
+    }
+    let issued = engine
+        .run(|b, _| {
+            Ok(b.ledger
+                .accounts()
+                .filter(|a| a.code == account_code::WALLET)
+                .count())
+        })
+        .await
+        .map_err(app_err)? as u64;
+    println!(
+        "set-up:             {:.1} s ({issued} cards with 500 yuan each, {terminals} validators)",
+        setup.elapsed().as_secs_f64()
+    );
+    // The day: each terminal's taps in time order, 06:00 to 22:00.
+    let day_start = jiff::Timestamp::now().as_microsecond() - 24 * 3_600_000_000;
+    let per_terminal = taps.div_ceil(terminals);
+    let jobs: Vec<usize> = (0..terminals).collect();
+    let e = engine.clone();
+    let cpu_before = cpu_time();
+    let (latencies, elapsed) = drive(jobs, clients, move |share| {
+        let e = e.clone();
+        async move {
+            let mut latencies = vec![];
+            for t in share {
+                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t as u64 + 1));
+                let span = 16 * 3_600_000_000i64;
+                let mut times: Vec<i64> = (0..per_terminal)
+                    .map(|_| day_start + 6 * 3_600_000_000 + rng.below(span as u64) as i64)
+                    .collect();
+                times.sort_unstable();
+                let day: Vec<TapInput> = times
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, at)| TapInput {
+                        seq: i as u64 + 1,
+                        card: book::card_number(1 + rng.below(issued.max(1))),
+                        at,
+                        from_area: String::new(),
+                        to_area: String::new(),
+                        amount: 0,
+                        purse: None,
+                    })
+                    .collect();
+                for chunk in day.chunks(upload) {
+                    let (chunk, code) = (chunk.to_vec(), format!("V{t:05}"));
+                    let started = Instant::now();
+                    e.run(move |b, now| b.upload(&code, chunk, now).map(|_| ()))
+                        .await
+                        .map_err(app_err)?;
+                    latencies.push(started.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    let total = per_terminal * terminals;
+    println!("backend:            {}", p.backend);
+    println!("day:                {total} taps over {terminals} validators, uploaded {upload} at a time, {clients} validators at once");
+    report("uploads", &latencies, elapsed);
+    println!("{:<20}{:.1} s", "replay wall time:", elapsed.as_secs_f64());
+    println!(
+        "{:<20}{:.0}",
+        "taps/second:",
+        total as f64 / elapsed.as_secs_f64()
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "{:<20}{:.2} µs",
+            "CPU/tap:",
+            cpu.as_secs_f64() * 1e6 / total as f64
+        );
+    }
+    let restart = Instant::now();
+    let checked = sunshine_app::card::check_ledger(&p.app.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("ledger check: {e}"))?;
+    println!(
+        "ledger check:       sound in {:.1} s ({} transfers, {} taps tied out; posted = {} fen)",
+        restart.elapsed().as_secs_f64(),
+        checked.transfers,
+        checked.taps,
+        checked.posted
+    );
+    p.finish().await
+}
