@@ -158,6 +158,8 @@ pub struct TapView {
     pub tap: TapRecord,
     /// The operator or merchant.
     pub place: String,
+    /// The fare product's name (or what was bought).
+    pub product_name: String,
 }
 
 /// What an upload of taps did.
@@ -327,7 +329,7 @@ impl App {
 
     async fn view_of(&self, number: &str) -> Result<CardView> {
         let n = number.to_string();
-        let (card, balances, denied, places) = self
+        let (card, balances, denied, (places, products)) = self
             .on_books(move |b, _| {
                 let card = b
                     .card(&n)
@@ -343,7 +345,19 @@ impl App {
                     .into_iter()
                     .map(|p| (p.id, p.name.clone()))
                     .collect();
-                Ok((card.clone(), b.balances(card.id), denied, places))
+                let products: Vec<(String, String)> = b
+                    .rules
+                    .fares
+                    .products
+                    .iter()
+                    .map(|p| (p.fare_product_id.clone(), p.fare_product_name.clone()))
+                    .collect();
+                Ok((
+                    card.clone(),
+                    b.balances(card.id),
+                    denied,
+                    (places, products),
+                ))
             })
             .await?;
         let taps = {
@@ -353,6 +367,10 @@ impl App {
         let taps = taps
             .into_iter()
             .map(|tap| TapView {
+                product_name: products
+                    .iter()
+                    .find(|(id, _)| *id == tap.product)
+                    .map_or_else(|| tap.product.clone(), |(_, n)| n.clone()),
                 place: places
                     .iter()
                     .find(|(id, _)| *id == tap.party)

@@ -188,25 +188,6 @@ impl std::fmt::Display for BadGtfs {
     }
 }
 
-/// An amount in yuan as GTFS writes it ("2", "1.5", "0.91") in fen.
-fn fen_of(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let cents = format!("{frac:0<2}");
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(cents.parse::<i64>().ok()?)
-}
-
 /// A file's row: column → value.
 type Row = std::collections::HashMap<String, String>;
 
@@ -268,7 +249,7 @@ impl Fares {
             if currency != "CNY" {
                 return Err(bad("currency must be CNY"));
             }
-            let amount = fen_of(&get(&row, "amount"))
+            let amount = super::lifecycle::fen_of(&get(&row, "amount"))
                 .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
             f.products.push(FareProduct {
                 fare_product_id: id,

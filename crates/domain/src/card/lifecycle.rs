@@ -164,6 +164,23 @@ impl WalletRules {
     }
 }
 
+/// An amount in yuan as people and GTFS write it (`2`, `1.5`, `0.91`) in
+/// fen; `None` for anything else (a sign, a third decimal, letters).
+pub fn fen_of(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || frac.len() > 2 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let cents = format!("{frac:0<2}");
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents.parse::<i64>().ok()?)
+}
+
 /// Fen as yuan with two decimals, trailing zeros dropped (`12.5`, `10`).
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
@@ -240,6 +257,18 @@ mod tests {
             ..w
         };
         assert_eq!((fee.refund(5_000), fee.refund(300)), (4_500, 0));
+        assert_eq!(
+            [
+                fen_of("10"),
+                fen_of("1.5"),
+                fen_of(" 0.91 "),
+                fen_of("2.005"),
+                fen_of("-1"),
+                fen_of("1e3"),
+                fen_of("")
+            ],
+            [Some(1_000), Some(150), Some(91), None, None, None, None]
+        );
         assert_eq!(
             [yuan(1_000), yuan(1_050), yuan(1_005), yuan(-250)],
             ["10", "10.5", "10.05", "-2.5"]

@@ -2,6 +2,7 @@
 //! form with a CSRF token, every error is shown next to its field.
 
 pub mod board;
+pub mod card;
 pub mod hall;
 pub mod hotline;
 pub mod hotline_admin;
@@ -42,6 +43,16 @@ pub fn router() -> Router<AppState> {
             get(hotline::my_requests).post(hotline::new_request),
         )
         .route("/hotline/my/claim", post(hotline::claim_request))
+        .route("/card", get(card::my_cards))
+        .route("/card/{number}/top-up", post(card::my_top_up))
+        .route("/card/{number}/loss", post(card::my_report_loss))
+        .route("/staff/card", get(card::counter))
+        .route("/staff/card/issue", post(card::issue))
+        .route("/staff/card/{number}/command", post(card::command))
+        .route("/staff/card/{number}/top-up", post(card::counter_top_up))
+        .route("/staff/card/operations", get(card::operations))
+        .route("/staff/card/parties", post(card::add_party))
+        .route("/staff/card/terminals", post(card::add_terminal))
         .route(
             "/hotline/my/{id}",
             get(hotline::my_ticket).post(hotline::my_command),

@@ -652,3 +652,96 @@ async fn an_administrator_issues_a_key_and_adds_a_unit_on_the_hotline_page() -> 
     b.close().await?;
     Ok(())
 }
+
+/// A terminal's signed upload of one tap of `card`, as a validator sends it.
+async fn tap(
+    t: &sunshine_testkit::TestApp,
+    terminal: &str,
+    seq: u64,
+    card: &str,
+) -> anyhow::Result<serde_json::Value> {
+    use sunshine_domain::card::signing;
+    let path = format!("/api/v1/card/terminals/{terminal}/taps");
+    let now = t.app.now_micros();
+    let body = serde_json::json!({"taps": [{"seq": seq, "card": card, "at": now}]}).to_string();
+    let ts = now / 1_000_000;
+    let sig = signing::sign(
+        &sunshine_app::demo::card::demo_terminal_key(terminal),
+        &signing::message("POST", &path, ts, body.as_bytes()),
+    );
+    let r = reqwest::Client::new()
+        .post(t.url(&path))
+        .header("x-timestamp", ts.to_string())
+        .header("x-signature", sig)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "upload: {}", r.status());
+    Ok(r.json().await?)
+}
+
+#[tokio::test]
+async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow::Result<()> {
+    let t = sunshine_testkit::TestApp::demo().await?;
+    let b = Browser::start().await?;
+    // A clerk issues a card at the counter, activates it and takes cash for it.
+    sign_in_at(&b, &t.base, "card.clerk").await?;
+    b.goto(&format!("{}/staff/", t.base)).await?;
+    b.click("#card-counter").await?;
+    b.wait_for("#issue-card").await?;
+    b.fill("#issue-holder", "330106198001010013").await?;
+    b.fill("#issue-name", "林一").await?;
+    b.click("#issue-submit").await?;
+    b.wait_for("section.card[data-state='issued']").await?;
+    b.set("section.card select.command", "activate").await?;
+    b.click("section.card .command-submit").await?;
+    b.wait_for("section.card[data-state='active']").await?;
+    b.fill("section.card .top-up-amount", "five").await?;
+    b.click("section.card .top-up-submit").await?;
+    b.wait_for("#counter-problem").await?;
+    b.fill("section.card .top-up-amount", "50").await?;
+    b.click("section.card .top-up-submit").await?;
+    b.wait_text("section.card .wallet", "50").await?;
+    sign_out(&b).await?;
+
+    // The demo citizen sees their card, its rides and their discounts.
+    sign_in_at(&b, &t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&format!("{}/card", t.base)).await?;
+    b.wait_for("section.card[data-state='active']").await?;
+    let number = b
+        .client
+        .find(Locator::Css("section.card"))
+        .await?
+        .attr("data-card")
+        .await?
+        .unwrap_or_default();
+    let before = tap(&t, "BUS-B1-01", 100, &number).await?;
+    assert_eq!(before["taps"][0]["outcome"], "charged", "{before}");
+    b.goto(&format!("{}/card", t.base)).await?;
+    let rides = b.text("section.card table.taps").await?;
+    assert!(
+        rides.contains("杭州公交集团") && rides.contains("0.09"),
+        "place and discount: {rides}"
+    );
+    b.screenshot(&shots().join("card-before-loss.png")).await?;
+
+    // Reported lost on the page: the next tap is refused.
+    b.click("section.card .report-loss-submit").await?;
+    b.client.accept_alert().await?;
+    b.wait_for("section.card[data-state='lost']").await?;
+    let after = tap(&t, "BUS-B1-01", 101, &number).await?;
+    assert_eq!(after["taps"][0]["outcome"], "blocked", "{after}");
+    assert_eq!(after["taps"][0]["charged"], 0);
+    b.goto(&format!("{}/card", t.base)).await?;
+    b.wait_for("section.card .cancel-loss-submit").await?;
+    let page = b.page_text().await?;
+    assert!(
+        page.contains("blocked"),
+        "the refused tap is on the card's page"
+    );
+    b.screenshot(&shots().join("card-lost.png")).await?;
+    b.close().await?;
+    t.stop().await;
+    Ok(())
+}

@@ -1,0 +1,632 @@
+//! Citizen card pages: the cardholder's (`/card`: balances, recent taps with
+//! place and discount, top-up, report loss), the service-hall clerk's
+//! (`/staff/card`: find a resident's cards, issue, every step of a card's
+//! life, top-up at the counter) and the card operator's
+//! (`/staff/card/operations`: operators, merchants and terminals).
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sunshine_app::card::{CardView, IssueCard, TopUp};
+use sunshine_app::identity::Session;
+use sunshine_app::AppError;
+use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TerminalKind};
+use sunshine_domain::card::lifecycle::{fen_of, yuan, CardCommand, CardState};
+use sunshine_domain::clock::{from_micros, local_display};
+use sunshine_domain::refusal::Refusal;
+
+use super::{bad_token, error_page, render, Chrome};
+use crate::auth::{csrf_ok, SignedIn, StaffSession};
+use crate::i18n::Lang;
+use crate::AppState;
+
+/// A card as a page shows it: amounts in yuan, times in Hangzhou.
+pub struct CardRow {
+    pub number: String,
+    pub holder_name: String,
+    pub state: String,
+    pub state_name: String,
+    pub wallet: String,
+    pub account: String,
+    pub owed: String,
+    pub denied: Option<String>,
+    pub replaces: String,
+    pub replaced_by: String,
+    pub taps: Vec<TapRow>,
+}
+
+pub struct TapRow {
+    pub at: String,
+    pub place: String,
+    pub terminal: String,
+    pub product: String,
+    pub full: String,
+    pub charged: String,
+    pub discount: String,
+    pub outcome: String,
+}
+
+/// A card's state in the page's language.
+fn state_name(c: &Chrome, s: CardState) -> String {
+    match s {
+        CardState::Issued => c.pick("已制卡，待启用", "issued, not yet active"),
+        CardState::Active => c.pick("正常", "active"),
+        CardState::Lost => c.pick("已挂失", "reported lost"),
+        CardState::Frozen => c.pick("已冻结", "frozen"),
+        CardState::Replaced => c.pick("已补卡（作废）", "replaced (dead)"),
+        CardState::Cancelled => c.pick("已注销", "cancelled"),
+    }
+    .to_string()
+}
+
+fn card_row(c: &Chrome, v: CardView) -> CardRow {
+    CardRow {
+        number: v.card.number,
+        holder_name: v.card.holder_name,
+        state: v.card.state.as_str().to_string(),
+        state_name: state_name(c, v.card.state),
+        wallet: yuan(v.balances.wallet),
+        account: yuan(v.balances.account),
+        owed: yuan(v.balances.owed),
+        denied: v.denied,
+        replaces: v.card.replaces.unwrap_or_default(),
+        replaced_by: v.card.replaced_by.unwrap_or_default(),
+        taps: v
+            .taps
+            .into_iter()
+            .map(|t| TapRow {
+                at: local_display(from_micros(t.tap.at)),
+                place: t.place,
+                terminal: t.tap.terminal,
+                product: t.product_name,
+                full: yuan(t.tap.full),
+                charged: yuan(t.tap.charged),
+                discount: yuan(t.tap.full - t.tap.charged),
+                outcome: t.tap.outcome.as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// A fresh id for a form's top-up: a second submit of the same form is the
+/// same top-up, answered with the first result.
+fn fresh_id() -> u64 {
+    rand::random::<u64>() % sunshine_domain::card::book::MAX_CLIENT_ID + 1
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TopUpForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub purse: String,
+    #[serde(default)]
+    pub amount: String,
+}
+
+/// The form's top-up, or why it cannot be one.
+fn top_up_of(f: &TopUpForm) -> Result<TopUp, Refusal> {
+    let amount = fen_of(&f.amount).ok_or_else(|| {
+        Refusal::field(
+            "amount",
+            "金额须为元，最多两位小数",
+            "The amount is in yuan, with at most two decimals",
+        )
+    })?;
+    let purse = match f.purse.as_str() {
+        "account" => Purse::Account,
+        _ => Purse::Wallet,
+    };
+    let id = f.id.trim().parse::<u64>().unwrap_or_else(|_| fresh_id());
+    Ok(TopUp { id, purse, amount })
+}
+
+/// A refusal as one line for a page.
+fn problem_of(c: &Chrome, e: &AppError) -> Option<String> {
+    match e {
+        AppError::Refused(r) => {
+            let mut m = c.pick(&r.message.zh, &r.message.en).to_string();
+            for t in r.fields.values() {
+                m.push('；');
+                m.push_str(c.pick(&t.zh, &t.en));
+            }
+            Some(m)
+        }
+        AppError::Internal(_) => None,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "card_my.html")]
+struct MyCardsPage {
+    c: Chrome,
+    cards: Vec<CardRow>,
+    problem: Option<String>,
+    form: TopUpForm,
+    form_id: u64,
+}
+
+async fn my_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    form: TopUpForm,
+    problem: Option<String>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/card");
+    match s.app.my_cards(&session.actor).await {
+        Ok(cards) => {
+            let status = if problem.is_some() {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                axum::http::StatusCode::OK
+            };
+            let page = MyCardsPage {
+                cards: cards.into_iter().map(|v| card_row(&c, v)).collect(),
+                problem,
+                form_id: form.id.parse().unwrap_or_else(|_| fresh_id()),
+                form,
+                c,
+            };
+            (status, render(&page)).into_response()
+        }
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// `/card`: the signed-in resident's cards.
+pub async fn my_cards(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+) -> Response {
+    my_page(&s, lang, &session, TopUpForm::default(), None).await
+}
+
+/// `POST /card/{number}/top-up`: the holder tops up online.
+pub async fn my_top_up(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(number): Path<String>,
+    Form(f): Form<TopUpForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let result = match top_up_of(&f) {
+        Ok(t) => s.app.top_up(&session.actor, &number, t).await,
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(_) => Redirect::to("/card").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => my_page(&s, lang, &session, f, Some(p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CommandForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub holder: String,
+}
+
+fn command_of(f: &CommandForm) -> Result<CardCommand, Refusal> {
+    Ok(match f.command.as_str() {
+        "activate" => CardCommand::Activate,
+        "report_loss" => CardCommand::ReportLoss,
+        "cancel_loss" => CardCommand::CancelLoss,
+        "freeze" => CardCommand::Freeze {
+            reason: f.reason.clone(),
+        },
+        "unfreeze" => CardCommand::Unfreeze,
+        "replace" => CardCommand::Replace,
+        "cancel" => CardCommand::Cancel,
+        _ => {
+            return Err(Refusal::field(
+                "command",
+                "未知的操作",
+                "No such step of a card's life",
+            ))
+        }
+    })
+}
+
+/// `POST /card/{number}/loss`: the holder reports the card lost (挂失).
+pub async fn my_report_loss(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(number): Path<String>,
+    Form(f): Form<CommandForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let command = if f.command == "cancel_loss" {
+        CardCommand::CancelLoss
+    } else {
+        CardCommand::ReportLoss
+    };
+    match s.app.card_command(&session.actor, &number, command).await {
+        Ok(_) => Redirect::to("/card").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HolderQuery {
+    #[serde(default)]
+    pub holder: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct IssueForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub holder: String,
+    #[serde(default)]
+    pub holder_name: String,
+    #[serde(default)]
+    pub rider_category: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/card.html")]
+struct CounterPage {
+    c: Chrome,
+    holder: String,
+    cards: Vec<CardRow>,
+    problem: Option<String>,
+    issue: IssueForm,
+    form_id: u64,
+}
+
+async fn counter_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    holder: &str,
+    issue: IssueForm,
+    problem: Option<String>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/card");
+    let mut cards = vec![];
+    if !holder.trim().is_empty() {
+        match s.app.cards_of(&session.actor, holder).await {
+            Ok(list) => {
+                for card in list {
+                    match s.app.card_view(&session.actor, &card.number).await {
+                        Ok(v) => cards.push(card_row(&c, v)),
+                        Err(e) => return error_page(c, e),
+                    }
+                }
+            }
+            Err(e) => return error_page(c, e),
+        }
+    } else if let Err(e) = s.app.authorize(
+        &session.actor,
+        &sunshine_domain::policy::Action::ServeCardholder,
+    ) {
+        return error_page(c, e);
+    }
+    let status = if problem.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = CounterPage {
+        holder: holder.trim().to_string(),
+        cards,
+        problem,
+        issue,
+        form_id: fresh_id(),
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `/staff/card?holder=`: a service-hall clerk's counter.
+pub async fn counter(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Query(q): Query<HolderQuery>,
+) -> Response {
+    counter_page(&s, lang, &session, &q.holder, IssueForm::default(), None).await
+}
+
+fn back_to(holder: &str) -> Response {
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("holder", holder.trim())
+        .finish();
+    Redirect::to(&format!("/staff/card?{q}")).into_response()
+}
+
+/// `POST /staff/card/issue`: issue a card.
+pub async fn issue(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<IssueForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let input = IssueCard {
+        holder: f.holder.clone(),
+        holder_name: f.holder_name.clone(),
+        rider_category: f.rider_category.clone(),
+    };
+    match s.app.issue_card(&session.actor, input).await {
+        Ok(_) => back_to(&f.holder),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                let holder = f.holder.clone();
+                counter_page(&s, lang, &session, &holder, f, Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
+/// `POST /staff/card/{number}/command`: a step of a card's life at the counter.
+pub async fn command(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<CommandForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let result = match command_of(&f) {
+        Ok(cmd) => s
+            .app
+            .card_command(&session.actor, &number, cmd)
+            .await
+            .map(|_| ()),
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(()) => back_to(&f.holder),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CounterTopUpForm {
+    #[serde(flatten)]
+    pub top_up: TopUpForm,
+    #[serde(default)]
+    pub holder: String,
+}
+
+/// `POST /staff/card/{number}/top-up`: money paid in at the counter.
+pub async fn counter_top_up(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<CounterTopUpForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.top_up.csrf) {
+        return bad_token(c);
+    }
+    let result = match top_up_of(&f.top_up) {
+        Ok(t) => s.app.top_up(&session.actor, &number, t).await.map(|_| ()),
+        Err(r) => Err(r.into()),
+    };
+    match result {
+        Ok(()) => back_to(&f.holder),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PartyForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub percent_of_price: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TerminalForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub party: String,
+    #[serde(default)]
+    pub network_id: String,
+    #[serde(default)]
+    pub public_key: String,
+}
+
+pub struct PartyRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub accepts: String,
+    pub percent: u32,
+}
+
+#[derive(Template)]
+#[template(path = "staff/card_operations.html")]
+struct OperationsPage {
+    c: Chrome,
+    parties: Vec<PartyRow>,
+    problem: Option<String>,
+    party: PartyForm,
+    terminal: TerminalForm,
+}
+
+async fn operations_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    party: PartyForm,
+    terminal: TerminalForm,
+    problem: Option<String>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/card/operations");
+    match s.app.card_parties(&session.actor).await {
+        Ok(list) => {
+            let status = if problem.is_some() {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                axum::http::StatusCode::OK
+            };
+            let page = OperationsPage {
+                parties: list
+                    .into_iter()
+                    .map(|p| PartyRow {
+                        accepts: p
+                            .accepts
+                            .iter()
+                            .map(|a| match a {
+                                Purse::Wallet => c.pick("电子钱包", "wallet"),
+                                Purse::Account => c.pick("实名账户", "account"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" / "),
+                        code: p.code,
+                        name: p.name,
+                        kind: p.kind,
+                        percent: p.percent_of_price,
+                    })
+                    .collect(),
+                problem,
+                party,
+                terminal,
+                c,
+            };
+            (status, render(&page)).into_response()
+        }
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// `/staff/card/operations`: operators, merchants and terminals.
+pub async fn operations(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+) -> Response {
+    operations_page(
+        &s,
+        lang,
+        &session,
+        PartyForm::default(),
+        TerminalForm::default(),
+        None,
+    )
+    .await
+}
+
+/// `POST /staff/card/parties`: register an operator or a merchant.
+pub async fn add_party(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<PartyForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let mut accepts = vec![Purse::Wallet];
+    if f.account == "on" {
+        accepts.push(Purse::Account);
+    }
+    let input = NewParty {
+        code: f.code.clone(),
+        name: f.name.clone(),
+        kind: f.kind.clone(),
+        accepts,
+        percent_of_price: f.percent_of_price.trim().parse().unwrap_or(0),
+    };
+    match s.app.add_card_party(&session.actor, input).await {
+        Ok(_) => Redirect::to("/staff/card/operations").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                operations_page(&s, lang, &session, f, TerminalForm::default(), Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
+/// `POST /staff/card/terminals`: register a terminal with its public key.
+pub async fn add_terminal(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<TerminalForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let input = NewTerminal {
+        code: f.code.clone(),
+        kind: if f.kind == "pos" {
+            TerminalKind::Pos
+        } else {
+            TerminalKind::Validator
+        },
+        party: f.party.clone(),
+        network_id: f.network_id.clone(),
+        public_key: f.public_key.clone(),
+    };
+    match s.app.add_terminal(&session.actor, input).await {
+        Ok(_) => Redirect::to("/staff/card/operations").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => operations_page(&s, lang, &session, PartyForm::default(), f, Some(p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
