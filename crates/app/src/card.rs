@@ -117,6 +117,40 @@ pub async fn check_ledger(db: &sunshine_store::Db) -> std::result::Result<Ledger
     })
 }
 
+/// One operator's or merchant's line in a day's clearing report.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClearingLine {
+    pub party: String,
+    pub name: String,
+    pub kind: String,
+    /// Charged taps applied that day, and what they charged, fen.
+    pub taps: u64,
+    pub tapped: i64,
+    /// What the ledger credited to the party's takings that day, and debited back as refunds.
+    pub ledger_takings: i64,
+    pub refunds: i64,
+    /// Takings less refunds: what settlement pays.
+    pub net: i64,
+    /// The taps and the ledger agree to the fen.
+    pub ties_out: bool,
+    /// The settlement made, if the day is settled.
+    pub settled: Option<book::Settlement>,
+}
+
+/// A day's clearing report (T+1).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Clearing {
+    pub day: String,
+    pub lines: Vec<ClearingLine>,
+    /// Totals, fen.
+    pub tapped: i64,
+    pub ledger_takings: i64,
+    pub net: i64,
+    /// Every line ties out.
+    pub ties_out: bool,
+    pub settled: bool,
+}
+
 /// A card to issue.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct IssueCard {
@@ -434,6 +468,72 @@ impl App {
         self.authorize(actor, &Action::OperateCards)?;
         self.on_books(|b, _| Ok(b.parties().into_iter().cloned().collect()))
             .await
+    }
+
+    /// A day's clearing report: per operator and merchant, the charged taps
+    /// against what the ledger credited, refunds, what settlement pays, and
+    /// whether the day is settled.
+    pub async fn clearing(&self, actor: &Actor, day: jiff::civil::Date) -> Result<Clearing> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let (from, to) = book::day_bounds(day);
+        let tapped = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::card::tapped_between(&mut conn, from, to).await?
+        };
+        let key = day.to_string();
+        let (takings, settlements, parties) = self
+            .on_books(move |b, _| {
+                Ok((
+                    b.day_takings(day),
+                    b.settlements(Some(&key)),
+                    b.parties().into_iter().cloned().collect::<Vec<_>>(),
+                ))
+            })
+            .await?;
+        let mut lines = vec![];
+        for p in parties {
+            let d = takings.get(&p.id).copied().unwrap_or_default();
+            let (taps, tapped_fen) = tapped
+                .iter()
+                .find(|(id, _, _)| *id == p.id)
+                .map_or((0, 0), |(_, n, s)| (*n, *s));
+            let settled = settlements.iter().find(|s| s.party == p.id).cloned();
+            if taps == 0 && d == book::DayTakings::default() && settled.is_none() {
+                continue;
+            }
+            lines.push(ClearingLine {
+                party: p.code,
+                name: p.name,
+                kind: p.kind,
+                taps,
+                tapped: tapped_fen,
+                ledger_takings: d.takings,
+                refunds: d.refunds,
+                net: d.takings - d.refunds,
+                ties_out: taps == d.count && tapped_fen == d.takings,
+                settled,
+            });
+        }
+        Ok(Clearing {
+            day: day.to_string(),
+            tapped: lines.iter().map(|l| l.tapped).sum(),
+            ledger_takings: lines.iter().map(|l| l.ledger_takings).sum(),
+            net: lines.iter().map(|l| l.net).sum(),
+            ties_out: lines.iter().all(|l| l.ties_out),
+            settled: !settlements.is_empty(),
+            lines,
+        })
+    }
+
+    /// Settle a day that has ended: each party is paid its net.
+    pub async fn settle(
+        &self,
+        actor: &Actor,
+        day: jiff::civil::Date,
+    ) -> Result<Vec<book::Settlement>> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let by = doer(actor);
+        self.on_books(move |b, now| b.settle(day, now, &by)).await
     }
 
     /// Check a terminal's signature; the terminal, if it holds.

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use sqlx::{AnyConnection, Row};
 use sunshine_domain::card::book::{
-    Card, DenyChange, Effect, Party, Purse, Stored, TapOutcome, TapRecord, Terminal, TerminalKind,
+    Card, DenyChange, Effect, Party, Purse, Settlement, Stored, TapOutcome, TapRecord, Terminal,
+    TerminalKind,
 };
 use sunshine_domain::card::ledger::{
     Account, AccountFlags, Event, Fresh, Transfer, TransferFlags, TransferRequest,
@@ -88,8 +89,8 @@ static TRANSFERS: Bulk = Bulk::new(
 );
 static EXPIRIES: Bulk = Bulk::new("INSERT INTO card_expiries (ts, pending_id)", 2, "");
 static TAPS: Bulk = Bulk::new(
-    "INSERT INTO card_taps (terminal, seq, card, at, outcome, product, leg_group, full_fare, charged, transfer, party)",
-    11,
+    "INSERT INTO card_taps (terminal, seq, card, at, outcome, product, leg_group, full_fare, charged, transfer, party, applied_at)",
+    12,
     "",
 );
 static DENY: Bulk = Bulk::new("INSERT INTO card_deny (version, card, reason)", 3, "");
@@ -205,6 +206,19 @@ pub async fn store_batch(
                     .execute(&mut *conn)
                     .await?;
             }
+            Effect::Settlement(x) => {
+                sqlx::query("INSERT INTO card_settlements (day, party, takings, count, refunds, net, transfer, settled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&x.day)
+                    .bind(bits(x.party))
+                    .bind(x.takings)
+                    .bind(bits(x.count))
+                    .bind(x.refunds)
+                    .bind(x.net)
+                    .bind(bits(x.transfer))
+                    .bind(x.settled_at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Effect::Journal { .. } => {}
         }
     }
@@ -234,6 +248,7 @@ pub async fn store_batch(
             .bind(t.charged)
             .bind(bits(t.transfer))
             .bind(bits(t.party))
+            .bind(t.applied_at)
     })
     .await?;
     DENY.insert(conn, &deny, |q, d: &&DenyChange| {
@@ -298,6 +313,7 @@ fn tap(row: &sqlx::any::AnyRow) -> Result<TapRecord> {
         charged: row.try_get("charged")?,
         transfer: unbits(row.try_get("transfer")?),
         party: unbits(row.try_get("party")?),
+        applied_at: row.try_get("applied_at")?,
     })
 }
 
@@ -422,6 +438,21 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             reason: row.try_get("reason")?,
         });
     }
+    for row in sqlx::query("SELECT * FROM card_settlements ORDER BY day, party")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.settlements.push(Settlement {
+            day: row.try_get("day")?,
+            party: unbits(row.try_get("party")?),
+            takings: row.try_get("takings")?,
+            count: unbits(row.try_get("count")?),
+            refunds: row.try_get("refunds")?,
+            net: row.try_get("net")?,
+            transfer: unbits(row.try_get("transfer")?),
+            settled_at: row.try_get("settled_at")?,
+        });
+    }
     Ok(Loaded {
         batch,
         accounts,
@@ -458,15 +489,26 @@ pub async fn taps_of(conn: &mut AnyConnection, card: &str, limit: i64) -> Result
         .collect()
 }
 
-/// Taps with times in `[from, to)`, in order.
-pub async fn taps_between(conn: &mut AnyConnection, from: i64, to: i64) -> Result<Vec<TapRecord>> {
-    sqlx::query("SELECT * FROM card_taps WHERE at >= $1 AND at < $2 ORDER BY at, terminal, seq")
+/// Charged taps applied in `[from, to)`, per operator or merchant: how
+/// many, and what they charged in fen.
+pub async fn tapped_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(u64, u64, i64)>> {
+    sqlx::query("SELECT party, COUNT(*) AS n, CAST(SUM(charged) AS BIGINT) AS charged FROM card_taps WHERE applied_at >= $1 AND applied_at < $2 AND charged > 0 GROUP BY party ORDER BY party")
         .bind(from)
         .bind(to)
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(tap)
+        .map(|r| {
+            Ok((
+                unbits(r.try_get("party")?),
+                unbits(r.try_get("n")?),
+                r.try_get("charged")?,
+            ))
+        })
         .collect()
 }
 

@@ -344,6 +344,36 @@ pub struct TapRecord {
     /// The transfer that charged it (0: none).
     pub transfer: Id,
     pub party: u64,
+    /// When the back office applied it (its transfer's day is its day in clearing).
+    pub applied_at: i64,
+}
+
+/// One operator's or merchant's settlement of one day (T+1): the day's
+/// takings less refunds, paid out by one transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Settlement {
+    /// The day settled (Asia/Shanghai), `YYYY-MM-DD`.
+    pub day: String,
+    pub party: u64,
+    /// Fares and purchases credited that day, fen, and how many.
+    pub takings: i64,
+    pub count: u64,
+    /// Refunds debited that day, fen.
+    pub refunds: i64,
+    /// Paid out: takings less refunds.
+    pub net: i64,
+    /// The payout's transfer (0 when there was nothing to pay).
+    pub transfer: Id,
+    pub settled_at: i64,
+}
+
+/// What the ledger credited and debited an operator's or a merchant's
+/// takings with in one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DayTakings {
+    pub takings: i64,
+    pub count: u64,
+    pub refunds: i64,
 }
 
 /// A change of the deny list.
@@ -363,6 +393,7 @@ pub enum Effect {
     Terminal(Terminal),
     Tap(TapRecord),
     Deny(DenyChange),
+    Settlement(Settlement),
     Journal { at: i64, entry: NewEntry },
 }
 
@@ -457,6 +488,7 @@ pub struct Book {
     last_tap: HashMap<u64, LastTap>,
     denied: HashMap<String, String>,
     deny_log: Vec<DenyChange>,
+    settlements: Vec<Settlement>,
     effects: Vec<Effect>,
 }
 
@@ -469,6 +501,17 @@ pub struct Stored {
     /// Every tap recorded, in the order recorded.
     pub taps: Vec<TapRecord>,
     pub deny_log: Vec<DenyChange>,
+    pub settlements: Vec<Settlement>,
+}
+
+/// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
+pub fn day_bounds(day: jiff::civil::Date) -> (i64, i64) {
+    let from = crate::clock::start_of_local_day(day).as_microsecond();
+    let to = day
+        .tomorrow()
+        .map(|d| crate::clock::start_of_local_day(d).as_microsecond())
+        .unwrap_or(i64::MAX);
+    (from, to)
 }
 
 impl Book {
@@ -524,6 +567,7 @@ impl Book {
                 }
             }
         }
+        b.settlements = stored.settlements;
         for change in stored.deny_log {
             match &change.reason {
                 Some(r) => b.denied.insert(change.card.clone(), r.clone()),
@@ -1170,6 +1214,7 @@ impl Book {
             charged: 0,
             transfer: 0,
             party: t.party,
+            applied_at: now,
         };
         let seen = self.seen.entry(t.code.clone()).or_default();
         if tap.seq == 0 || seen.contains(tap.seq) {
@@ -1364,6 +1409,130 @@ impl Book {
             .unwrap_or(usize::MAX)
             .min(self.deny_log.len());
         &self.deny_log[from..]
+    }
+}
+
+impl Book {
+    /// What the ledger credited and debited each party's takings with in
+    /// `day` (by when the back office applied each transfer).
+    pub fn day_takings(
+        &self,
+        day: jiff::civil::Date,
+    ) -> std::collections::BTreeMap<u64, DayTakings> {
+        let (from, to) = day_bounds(day);
+        let mut out: std::collections::BTreeMap<u64, DayTakings> = Default::default();
+        for t in self.ledger.transfers() {
+            if t.timestamp < from || t.timestamp >= to {
+                continue;
+            }
+            let r = &t.request;
+            let party_of =
+                |id: Id| (id & (1 << 62) != 0 && id & (1 << 63) == 0).then_some(id & !(1 << 62));
+            match r.code {
+                transfer_code::FARE | transfer_code::PURCHASE => {
+                    if let Some(p) = party_of(r.credit_account_id) {
+                        let d = out.entry(p).or_default();
+                        d.takings += t.amount;
+                        d.count += 1;
+                    }
+                }
+                transfer_code::REFUND => {
+                    if let Some(p) = party_of(r.debit_account_id) {
+                        out.entry(p).or_default().refunds += t.amount;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The settlements made, of one day or all.
+    pub fn settlements(&self, day: Option<&str>) -> Vec<Settlement> {
+        self.settlements
+            .iter()
+            .filter(|s| day.is_none_or(|d| s.day == d))
+            .cloned()
+            .collect()
+    }
+
+    /// Settle a day that has ended (T+1): pay each party its takings less
+    /// refunds from its takings account, one transfer each, all or none. A
+    /// day is settled once.
+    pub fn settle(
+        &mut self,
+        day: jiff::civil::Date,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Vec<Settlement>, Refusal> {
+        let (_, end) = day_bounds(day);
+        if now < end {
+            return Err(Refusal::conflict(
+                "day_not_over",
+                "只能结算已结束的日期（T+1）",
+                "Only a day that has ended can be settled (T+1)",
+            ));
+        }
+        let key = day.to_string();
+        if self.settlements.iter().any(|s| s.day == key) {
+            return Err(Refusal::conflict(
+                "already_settled",
+                &format!("{key} 已结算"),
+                &format!("{key} is settled already"),
+            ));
+        }
+        let takings = self.day_takings(day);
+        let mut rows = vec![];
+        let mut legs = vec![];
+        for (party, d) in &takings {
+            let net = d.takings - d.refunds;
+            if net > 0 {
+                legs.push((
+                    takings_of(*party),
+                    SETTLED_ACCOUNT,
+                    net,
+                    transfer_code::SETTLEMENT,
+                ));
+            }
+            rows.push(Settlement {
+                day: key.clone(),
+                party: *party,
+                takings: d.takings,
+                count: d.count,
+                refunds: d.refunds,
+                net,
+                transfer: 0,
+                settled_at: now,
+            });
+        }
+        if !legs.is_empty() {
+            let requests = self.chain(&legs);
+            let results = self.ledger.apply(&requests, now);
+            let mut paid = results.into_iter();
+            for row in rows.iter_mut().filter(|r| r.net > 0) {
+                match paid.next() {
+                    Some(Ok(t)) => row.transfer = t.request.id,
+                    Some(Err(why)) => return Err(ledger_refusal(why)),
+                    None => {}
+                }
+            }
+        }
+        let total: i64 = rows.iter().map(|r| r.net).sum();
+        for r in &rows {
+            self.effects.push(Effect::Settlement(r.clone()));
+        }
+        self.settlements.extend(rows.iter().cloned());
+        self.effects.push(Effect::Journal {
+            at: now,
+            entry: NewEntry {
+                actor: by.actor.clone(),
+                org: by.org.clone(),
+                subject: format!("card-settlement/{key}"),
+                event_type: "card.settled",
+                payload: serde_json::json!({ "parties": rows.len(), "net": total }),
+            },
+        });
+        Ok(rows)
     }
 }
 

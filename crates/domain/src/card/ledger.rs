@@ -262,6 +262,11 @@ impl Ledger {
         self.transfers.get(&id)
     }
 
+    /// Every transfer applied, in no order.
+    pub fn transfers(&self) -> impl Iterator<Item = &Transfer> {
+        self.transfers.values()
+    }
+
     /// The highest transfer id at or above `floor`, if any.
     pub fn max_id_above(&self, floor: Id) -> Option<Id> {
         self.transfers

@@ -87,9 +87,25 @@ CREATE TABLE card_taps (
     charged    BIGINT NOT NULL,
     transfer   BIGINT NOT NULL,
     party      BIGINT NOT NULL,
+    applied_at BIGINT NOT NULL,
     PRIMARY KEY (terminal, seq)
 );
 CREATE INDEX card_taps_card ON card_taps (card, at);
+-- Clearing counts a tap in the day the back office applied it.
+CREATE INDEX card_taps_applied ON card_taps (applied_at);
+
+-- Each operator's and merchant's settlement of a day (T+1).
+CREATE TABLE card_settlements (
+    day         TEXT NOT NULL,
+    party       BIGINT NOT NULL,
+    takings     BIGINT NOT NULL,
+    count       BIGINT NOT NULL,
+    refunds     BIGINT NOT NULL,
+    net         BIGINT NOT NULL,
+    transfer    BIGINT NOT NULL,
+    settled_at  BIGINT NOT NULL,
+    PRIMARY KEY (day, party)
+);
 
 -- The deny list's changes; the list at a version is their sum.
 CREATE TABLE card_deny (

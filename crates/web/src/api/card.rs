@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::card::{CardView, DenyList, IssueCard, Signed, TopUp, UploadResult};
-use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Terminal};
+use sunshine_app::card::{CardView, Clearing, DenyList, IssueCard, Signed, TopUp, UploadResult};
+use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Settlement, Terminal};
 use sunshine_domain::card::ledger::Transfer;
 use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::refusal::Refusal;
@@ -324,4 +324,64 @@ pub async fn deny_list(
         .await
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// The day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub day: String,
+}
+
+fn day_of(s: &str, lang: Lang) -> Result<jiff::civil::Date, ApiError> {
+    s.trim().parse::<jiff::civil::Date>().map_err(|_| {
+        ApiError::from_refusal(
+            &Refusal::field("day", "日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD"),
+            lang,
+        )
+    })
+}
+
+/// A day's clearing report (a card operator): per operator and merchant,
+/// the charged taps against what the ledger credited, refunds, what
+/// settlement pays, whether it ties out to the fen, and the settlement.
+#[utoipa::path(get, path = "/api/v1/card/clearing", tag = "card", params(DayQuery), security(("bearer" = [])),
+    responses((status = 200, body = Clearing), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn clearing(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> Result<Json<Clearing>, ApiError> {
+    let day = day_of(&q.day, lang)?;
+    s.app
+        .clearing(&actor, day)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SettleRequest {
+    /// The day to settle, `YYYY-MM-DD`; it must have ended (T+1).
+    pub day: String,
+}
+
+/// Settle a day that has ended (a card operator): each operator and
+/// merchant is paid its takings less refunds, one transfer each. A day is
+/// settled once.
+#[utoipa::path(post, path = "/api/v1/card/settlements", tag = "card", request_body = SettleRequest, security(("bearer" = [])),
+    responses((status = 201, body = Vec<Settlement>), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn settle(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(r): ApiJson<SettleRequest>,
+) -> Result<(StatusCode, Json<Vec<Settlement>>), ApiError> {
+    let day = day_of(&r.day, lang)?;
+    let rows = s
+        .app
+        .settle(&actor, day)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(rows)))
 }

@@ -149,6 +149,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::add_terminal))
         .routes(uploads(routes!(card::upload)))
         .routes(routes!(card::deny_list))
+        .routes(routes!(card::clearing))
+        .routes(routes!(card::settle))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

@@ -494,25 +494,51 @@ pub struct PartyRow {
     pub percent: u32,
 }
 
+pub struct ClearingRow {
+    pub party: String,
+    pub name: String,
+    pub taps: u64,
+    pub tapped: String,
+    pub ledger: String,
+    pub refunds: String,
+    pub net: String,
+    pub ties_out: bool,
+    pub settled: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff/card_operations.html")]
 struct OperationsPage {
     c: Chrome,
+    day: String,
+    clearing: Vec<ClearingRow>,
+    total_net: String,
+    ties_out: bool,
+    settled: bool,
     parties: Vec<PartyRow>,
     problem: Option<String>,
     party: PartyForm,
     terminal: TerminalForm,
 }
 
+/// Yesterday where the platform's users live: the day T+1 settles.
+fn yesterday(s: &AppState) -> jiff::civil::Date {
+    let today = sunshine_domain::clock::local_date(s.app.clock.now());
+    today.yesterday().unwrap_or(today)
+}
+
 async fn operations_page(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    party: PartyForm,
-    terminal: TerminalForm,
+    (day, party, terminal): (jiff::civil::Date, PartyForm, TerminalForm),
     problem: Option<String>,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/staff/card/operations");
+    let clearing = match s.app.clearing(&session.actor, day).await {
+        Ok(r) => r,
+        Err(e) => return error_page(c, e),
+    };
     match s.app.card_parties(&session.actor).await {
         Ok(list) => {
             let status = if problem.is_some() {
@@ -521,6 +547,28 @@ async fn operations_page(
                 axum::http::StatusCode::OK
             };
             let page = OperationsPage {
+                day: day.to_string(),
+                total_net: yuan(clearing.net),
+                ties_out: clearing.ties_out,
+                settled: clearing.settled,
+                clearing: clearing
+                    .lines
+                    .into_iter()
+                    .map(|l| ClearingRow {
+                        party: l.party,
+                        name: l.name,
+                        taps: l.taps,
+                        tapped: yuan(l.tapped),
+                        ledger: yuan(l.ledger_takings),
+                        refunds: yuan(l.refunds),
+                        net: yuan(l.net),
+                        ties_out: l.ties_out,
+                        settled: l
+                            .settled
+                            .map(|x| local_display(from_micros(x.settled_at)))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
                 parties: list
                     .into_iter()
                     .map(|p| PartyRow {
@@ -550,21 +598,73 @@ async fn operations_page(
     }
 }
 
-/// `/staff/card/operations`: operators, merchants and terminals.
+#[derive(Debug, Default, Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    pub day: String,
+}
+
+/// `/staff/card/operations?day=`: a day's clearing (yesterday by default),
+/// operators, merchants and terminals.
 pub async fn operations(
     State(s): State<AppState>,
     lang: Lang,
     StaffSession(session): StaffSession,
+    Query(q): Query<DayQuery>,
 ) -> Response {
-    operations_page(
-        &s,
-        lang,
-        &session,
-        PartyForm::default(),
-        TerminalForm::default(),
-        None,
-    )
-    .await
+    let (day, problem) = match q.day.trim() {
+        "" => (yesterday(&s), None),
+        d => match d.parse::<jiff::civil::Date>() {
+            Ok(d) => (d, None),
+            Err(_) => (
+                yesterday(&s),
+                Some(
+                    lang.pick("日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD")
+                        .to_string(),
+                ),
+            ),
+        },
+    };
+    let forms = (day, PartyForm::default(), TerminalForm::default());
+    operations_page(&s, lang, &session, forms, problem).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettleForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub day: String,
+}
+
+/// `POST /staff/card/settle`: settle a day that has ended.
+pub async fn settle(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<SettleForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let Ok(day) = f.day.trim().parse::<jiff::civil::Date>() else {
+        let p = c
+            .pick("日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD")
+            .to_string();
+        let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
+        return operations_page(&s, lang, &session, forms, Some(p)).await;
+    };
+    match s.app.settle(&session.actor, day).await {
+        Ok(_) => Redirect::to(&format!("/staff/card/operations?day={day}")).into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                let forms = (day, PartyForm::default(), TerminalForm::default());
+                operations_page(&s, lang, &session, forms, Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
 }
 
 /// `POST /staff/card/parties`: register an operator or a merchant.
@@ -593,7 +693,8 @@ pub async fn add_party(
         Ok(_) => Redirect::to("/staff/card/operations").into_response(),
         Err(e) => match problem_of(&c, &e) {
             Some(p) => {
-                operations_page(&s, lang, &session, f, TerminalForm::default(), Some(p)).await
+                let forms = (yesterday(&s), f, TerminalForm::default());
+                operations_page(&s, lang, &session, forms, Some(p)).await
             }
             None => error_page(c, e),
         },
@@ -625,7 +726,10 @@ pub async fn add_terminal(
     match s.app.add_terminal(&session.actor, input).await {
         Ok(_) => Redirect::to("/staff/card/operations").into_response(),
         Err(e) => match problem_of(&c, &e) {
-            Some(p) => operations_page(&s, lang, &session, PartyForm::default(), f, Some(p)).await,
+            Some(p) => {
+                let forms = (yesterday(&s), PartyForm::default(), f);
+                operations_page(&s, lang, &session, forms, Some(p)).await
+            }
             None => error_page(c, e),
         },
     }

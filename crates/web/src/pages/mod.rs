@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/card/{number}/top-up", post(card::counter_top_up))
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/parties", post(card::add_party))
+        .route("/staff/card/settle", post(card::settle))
         .route("/staff/card/terminals", post(card::add_terminal))
         .route(
             "/hotline/my/{id}",

@@ -358,6 +358,45 @@ async fn a_card_is_issued_topped_up_tapped_lost_denied_and_replaced() {
         ]
     );
 
+    // Clearing and settlement (T+1): the day's taps tie out to the ledger.
+    let day =
+        sunshine_domain::clock::local_date(jiff::Timestamp::from_microsecond(now).expect("now"));
+    let (status, early) = operator
+        .post("/api/v1/card/settlements", json!({"day": day.to_string()}))
+        .await;
+    assert_eq!(
+        (status, early["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("day_not_over")),
+        "{early}"
+    );
+    t.clock.advance(jiff::SignedDuration::from_hours(24));
+    let (status, report) = operator
+        .get(&format!("/api/v1/card/clearing?day={day}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["ties_out"], true, "{report}");
+    let bus = report["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["party"] == "hz-bus")
+        .expect("the bus company")
+        .clone();
+    assert_eq!(bus["tapped"], bus["ledger_takings"]);
+    assert!(bus["tapped"].as_i64().unwrap_or(0) >= 3 * 91 + 182, "{bus}");
+    let (status, rows) = operator
+        .post("/api/v1/card/settlements", json!({"day": day.to_string()}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rows}");
+    let (status, _) = operator
+        .post("/api/v1/card/settlements", json!({"day": day.to_string()}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a day is settled once");
+    let (status, bad) = operator.get("/api/v1/card/clearing?day=yesterday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    let (status, _) = clerk.get(&format!("/api/v1/card/clearing?day={day}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "operators only");
+
     // After a restart the books are what they were.
     t.restart().await.expect("restarted");
     let clerk = Api::as_user(&t.base, "card.clerk").await;
@@ -375,5 +414,10 @@ async fn a_card_is_issued_topped_up_tapped_lost_denied_and_replaced() {
         ["repeat", "blocked"],
         "the old card is still denied"
     );
+    let operator = Api::as_user(&t.base, "card.operator").await;
+    let (_, report) = operator
+        .get(&format!("/api/v1/card/clearing?day={day}"))
+        .await;
+    assert_eq!(report["settled"], true, "the settlement is kept: {report}");
     t.stop().await;
 }

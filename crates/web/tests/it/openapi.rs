@@ -106,6 +106,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/card/terminals"),
     ("post", "/api/v1/card/terminals/{code}/taps"),
     ("get", "/api/v1/card/terminals/{code}/deny-list"),
+    ("get", "/api/v1/card/clearing"),
+    ("post", "/api/v1/card/settlements"),
 ];
 
 #[tokio::test]

@@ -601,3 +601,89 @@ async fn a_citizen_adds_a_phone_request_on_the_my_requests_page() {
     let (_, html) = page(&citizen, "/hotline/my").await;
     assert!(html.contains(&number), "on the list");
 }
+
+#[tokio::test]
+async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
+    // The holder: their card, its rides with the discount, a refused top-up kept.
+    let (c, token) = signed_in(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (status, html) = page(&c, "/card").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("杭州公交集团") && html.contains("普通公交单程"),
+        "rides with their place and product"
+    );
+    let number = html
+        .split("data-card=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a card")
+        .to_string();
+    let resp = c
+        .post(shared_demo().url(&format!("/card/{number}/top-up")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("purse", "wallet"),
+            ("amount", "ten yuan"),
+            ("id", "77"),
+        ])
+        .send()
+        .await
+        .expect("top-up");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("id=\"card-problem\"") && html.contains("金额须为元"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"ten yuan\""), "the input is kept");
+
+    // The clerk: a wrong identity number is refused on the page, the name kept.
+    let (c, token) = signed_in("card.clerk").await;
+    let (status, _) = page(&c, "/staff/card").await;
+    assert_eq!(status, StatusCode::OK);
+    let resp = c
+        .post(shared_demo().url("/staff/card/issue"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("holder", "330106198001010012"),
+            ("holder_name", "林二"),
+            ("rider_category", "adult"),
+        ])
+        .send()
+        .await
+        .expect("issue");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("id=\"counter-problem\"") && html.contains("value=\"林二\""),
+        "{html}"
+    );
+
+    // The operator: the clearing of a day, and a day not over refused.
+    let (c, token) = signed_in("card.operator").await;
+    let (status, html) = page(&c, "/staff/card/operations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"parties\"") && html.contains("杭州公交集团"));
+    let today = shared_demo().clock_today();
+    let (status, html) = page(&c, &format!("/staff/card/operations?day={today}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"clearing\"") && html.contains("data-ties-out=\"true\""),
+        "today's demo rides tie out"
+    );
+    let resp = c
+        .post(shared_demo().url("/staff/card/settle"))
+        .form(&[("csrf", token.as_str()), ("day", today.as_str())])
+        .send()
+        .await
+        .expect("settle");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("page").contains("T+1"));
+    let (status, html) = page(&c, "/staff/card/operations?day=someday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("YYYY-MM-DD"));
+    // A clerk is not an operator.
+    let (c, _) = signed_in("card.clerk").await;
+    let (status, _) = page(&c, "/staff/card/operations").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

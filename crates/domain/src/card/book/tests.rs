@@ -530,6 +530,7 @@ fn the_books_reopen_from_what_they_stored() {
             Effect::Terminal(t) => stored.terminals.push(t),
             Effect::Tap(t) => stored.taps.push(t),
             Effect::Deny(d) => stored.deny_log.push(d),
+            Effect::Settlement(x) => stored.settlements.push(x),
             Effect::Journal { .. } => {}
         }
     }
@@ -559,4 +560,43 @@ fn the_books_reopen_from_what_they_stored() {
     let before = b.ledger.max_id_above(OWN_IDS);
     assert!(again.ledger.max_id_above(OWN_IDS) > before);
     assert_sound(&mut again);
+}
+
+#[test]
+fn a_day_is_settled_once_after_it_ends_and_ties_out_to_its_taps() {
+    let (mut b, number) = books(10_000);
+    let (recs, _) = b
+        .upload(
+            "V1",
+            vec![ride(1, &number, 0), ride(2, &number, 200 * 60 * SECOND)],
+            0,
+        )
+        .expect("uploaded");
+    let tapped: i64 = recs.iter().map(|r| r.charged).sum();
+    let day = jiff::civil::date(1970, 1, 1);
+    let (_, end) = day_bounds(day);
+    let e = b.settle(day, end - 1, &clerk()).expect_err("not over yet");
+    assert_eq!(e.code, "day_not_over");
+    let rows = b.settle(day, end, &clerk()).expect("settled");
+    let bus = rows.iter().find(|r| r.party == 1).expect("the operator");
+    assert_eq!((bus.takings, bus.count, bus.net), (tapped, 2, tapped));
+    assert_ne!(bus.transfer, 0);
+    assert_eq!(
+        b.ledger.account(takings_of(1)).map(Account::balance),
+        Some(0),
+        "paid out"
+    );
+    assert_eq!(
+        b.ledger.account(SETTLED_ACCOUNT).map(Account::balance),
+        Some(tapped)
+    );
+    assert_eq!(
+        b.settle(day, end, &clerk()).expect_err("once").code,
+        "already_settled"
+    );
+    assert!(b
+        .take_effects()
+        .iter()
+        .any(|e| matches!(e, Effect::Settlement(s) if s.party == 1)));
+    assert_sound(&mut b);
 }
