@@ -12,6 +12,7 @@ use sunshine_domain::card::book::{
     self, Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules,
     TapInput, TapRecord, Terminal,
 };
+use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
 use sunshine_domain::card::fares::Fares;
 use sunshine_domain::card::ledger::Transfer;
 use sunshine_domain::card::lifecycle::CardCommand;
@@ -183,6 +184,44 @@ pub struct CardView {
     pub denied: Option<String>,
     /// The newest taps first.
     pub taps: Vec<TapView>,
+    /// What the card entitles its holder to, with whether it holds now.
+    pub entitlements: Vec<EntitlementView>,
+}
+
+/// An entitlement with what a gate would say now.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntitlementView {
+    #[serde(flatten)]
+    pub entitlement: Entitlement,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+}
+
+/// An entitlement to grant.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Grant {
+    #[schema(value_type = String)]
+    pub kind: Kind,
+    /// The last day it holds (`YYYY-MM-DD`, Asia/Shanghai); none: open-ended.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
+/// What a gate or desk asks.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Check {
+    pub card: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
+}
+
+/// A medical settlement at a hospital's desk.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Medical {
+    pub card: String,
+    /// What the visit cost, and what insurance pays, fen.
+    pub total: i64,
+    pub insured: i64,
 }
 
 /// A tap, with where it was.
@@ -234,6 +273,18 @@ pub struct Signed<'a> {
 }
 
 const RECENT_TAPS: i64 = 20;
+
+/// A terminal's JSON body, or a refusal that says what is wrong with it.
+fn body_of<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        Refusal::invalid(
+            "bad_body",
+            &format!("请求体格式不正确：{e}"),
+            &format!("The body is not what this request takes: {e}"),
+        )
+        .into()
+    })
+}
 
 fn doer(actor: &Actor) -> Doer {
     Doer {
@@ -363,8 +414,8 @@ impl App {
 
     async fn view_of(&self, number: &str) -> Result<CardView> {
         let n = number.to_string();
-        let (card, balances, denied, (places, products)) = self
-            .on_books(move |b, _| {
+        let (card, balances, denied, (places, products, entitlements)) = self
+            .on_books(move |b, now| {
                 let card = b
                     .card(&n)
                     .cloned()
@@ -386,11 +437,19 @@ impl App {
                     .iter()
                     .map(|p| (p.fare_product_id.clone(), p.fare_product_name.clone()))
                     .collect();
+                let entitlements = b
+                    .entitlements_of(&card.holder)
+                    .into_iter()
+                    .map(|e| EntitlementView {
+                        verdict: b.check_entitlement(&n, e.kind, now),
+                        entitlement: e,
+                    })
+                    .collect::<Vec<_>>();
                 Ok((
                     card.clone(),
                     b.balances(card.id),
                     denied,
-                    (places, products),
+                    (places, products, entitlements),
                 ))
             })
             .await?;
@@ -418,6 +477,7 @@ impl App {
             balances,
             denied,
             taps,
+            entitlements,
         })
     }
 
@@ -536,6 +596,70 @@ impl App {
         self.on_books(move |b, now| b.settle(day, now, &by)).await
     }
 
+    /// Grant an entitlement (a card clerk).
+    pub async fn grant_entitlement(
+        &self,
+        actor: &Actor,
+        number: &str,
+        g: Grant,
+    ) -> Result<Entitlement> {
+        self.authorize(actor, &Action::ServeCardholder)?;
+        let until = match g
+            .valid_until
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(d) => {
+                let day = d.parse::<jiff::civil::Date>().map_err(|_| {
+                    Refusal::field(
+                        "valid_until",
+                        "日期格式为 YYYY-MM-DD",
+                        "A day is YYYY-MM-DD",
+                    )
+                })?;
+                // It holds to the end of its last day.
+                Some(book::day_bounds(day).1)
+            }
+        };
+        let (by, number) = (doer(actor), number.to_string());
+        self.on_books(move |b, now| b.grant(&number, g.kind, until, now, &by))
+            .await
+    }
+
+    /// Revoke an entitlement with the reason (a card clerk).
+    pub async fn revoke_entitlement(
+        &self,
+        actor: &Actor,
+        number: &str,
+        kind: Kind,
+        reason: &str,
+    ) -> Result<Entitlement> {
+        self.authorize(actor, &Action::ServeCardholder)?;
+        let (by, number, reason) = (doer(actor), number.to_string(), reason.to_string());
+        self.on_books(move |b, now| b.revoke(&number, kind, &reason, now, &by))
+            .await
+    }
+
+    /// A gate or desk checks a card's entitlement (signed).
+    pub async fn check_entitlement(&self, s: &Signed<'_>) -> Result<Verdict> {
+        self.signed_by(s).await?;
+        let c: Check = body_of(s.body)?;
+        self.on_books(move |b, now| Ok(b.check_entitlement(&c.card, c.kind, now)))
+            .await
+    }
+
+    /// A hospital's desk records a medical settlement (signed).
+    pub async fn medical_settlement(&self, s: &Signed<'_>) -> Result<MedicalRecord> {
+        let terminal = self.signed_by(s).await?;
+        let m: Medical = body_of(s.body)?;
+        self.on_books(move |b, now| {
+            b.medical_settlement(&terminal.code, &m.card, m.total, m.insured, now)
+        })
+        .await
+    }
+
     /// Check a terminal's signature; the terminal, if it holds.
     async fn signed_by(&self, s: &Signed<'_>) -> Result<Terminal> {
         let code = s.terminal.to_string();
@@ -565,13 +689,7 @@ impl App {
         struct Body {
             taps: Vec<TapInput>,
         }
-        let body: Body = serde_json::from_slice(s.body).map_err(|e| {
-            Refusal::invalid(
-                "bad_body",
-                &format!("请求体不是有效的刷卡记录：{e}"),
-                &format!("The body is not a list of taps: {e}"),
-            )
-        })?;
+        let body: Body = body_of(s.body)?;
         if body.taps.len() > 10_000 {
             return Err(Refusal::invalid(
                 "too_many_taps",

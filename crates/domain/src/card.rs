@@ -3,6 +3,7 @@
 //! terminals, merchants and settlement live in the layers above.
 
 pub mod book;
+pub mod entitlement;
 pub mod fares;
 pub mod ledger;
 pub mod lifecycle;

@@ -9,6 +9,7 @@ use sunshine_domain::card::book::{
     Card, DenyChange, Effect, Party, Purse, Settlement, Stored, TapOutcome, TapRecord, Terminal,
     TerminalKind,
 };
+use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord};
 use sunshine_domain::card::ledger::{
     Account, AccountFlags, Event, Fresh, Transfer, TransferFlags, TransferRequest,
 };
@@ -219,6 +220,31 @@ pub async fn store_batch(
                     .execute(&mut *conn)
                     .await?;
             }
+            Effect::Entitlement(e) => {
+                sqlx::query("INSERT INTO card_entitlements (holder, kind, granted_at, valid_until, revoked, changed_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (holder, kind) DO UPDATE SET granted_at = excluded.granted_at, valid_until = excluded.valid_until, revoked = excluded.revoked, changed_at = excluded.changed_at")
+                    .bind(&e.holder)
+                    .bind(e.kind.as_str())
+                    .bind(e.granted_at)
+                    .bind(e.valid_until)
+                    .bind(e.revoked.clone())
+                    .bind(e.changed_at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::Medical(m) => {
+                sqlx::query("INSERT INTO card_medical (id, card, holder, party, terminal, total, insured, self_pay, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(bits(m.id))
+                    .bind(&m.card)
+                    .bind(&m.holder)
+                    .bind(bits(m.party))
+                    .bind(&m.terminal)
+                    .bind(m.total)
+                    .bind(m.insured)
+                    .bind(m.self_pay)
+                    .bind(m.at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Effect::Journal { .. } => {}
         }
     }
@@ -410,11 +436,8 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
         let kind: String = row.try_get("kind")?;
         stored.terminals.push(Terminal {
             code: row.try_get("code")?,
-            kind: match kind.as_str() {
-                "validator" => TerminalKind::Validator,
-                "pos" => TerminalKind::Pos,
-                _ => return Err(corrupt(&format!("terminal kind {kind:?}"))),
-            },
+            kind: TerminalKind::parse(&kind)
+                .ok_or_else(|| corrupt(&format!("terminal kind {kind:?}")))?,
             party: unbits(row.try_get("party")?),
             network_id: row.try_get("network_id")?,
             public_key: row.try_get("public_key")?,
@@ -453,6 +476,26 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             settled_at: row.try_get("settled_at")?,
         });
     }
+    for row in sqlx::query("SELECT * FROM card_entitlements ORDER BY holder, kind")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let kind: String = row.try_get("kind")?;
+        stored.entitlements.push(Entitlement {
+            holder: row.try_get("holder")?,
+            kind: Kind::parse(&kind).ok_or_else(|| corrupt(&format!("entitlement {kind:?}")))?,
+            granted_at: row.try_get("granted_at")?,
+            valid_until: row.try_get("valid_until")?,
+            revoked: row.try_get("revoked")?,
+            changed_at: row.try_get("changed_at")?,
+        });
+    }
+    stored.medical_seq = unbits(
+        sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM card_medical")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?,
+    );
     Ok(Loaded {
         batch,
         accounts,
@@ -474,6 +517,34 @@ pub async fn transfers_between(
         .await?
         .iter()
         .map(transfer)
+        .collect()
+}
+
+/// A holder's medical settlements, newest first, at most `limit`.
+pub async fn medical_of(
+    conn: &mut AnyConnection,
+    holder: &str,
+    limit: i64,
+) -> Result<Vec<MedicalRecord>> {
+    sqlx::query("SELECT * FROM card_medical WHERE holder = $1 ORDER BY at DESC LIMIT $2")
+        .bind(holder)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MedicalRecord {
+                id: unbits(r.try_get("id")?),
+                card: r.try_get("card")?,
+                holder: r.try_get("holder")?,
+                party: unbits(r.try_get("party")?),
+                terminal: r.try_get("terminal")?,
+                total: r.try_get("total")?,
+                insured: r.try_get("insured")?,
+                self_pay: r.try_get("self_pay")?,
+                at: r.try_get("at")?,
+            })
+        })
         .collect()
 }
 

@@ -10,11 +10,12 @@ use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TapInput, Termin
 use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::identity::Actor;
 
-use crate::card::{IssueCard, TopUp};
+use crate::card::{Grant, IssueCard, TopUp};
 use crate::{App, Result};
+use sunshine_domain::card::entitlement::Kind;
 
 /// The demo terminals: code, kind, operator or merchant, fare network.
-pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 5] = [
+pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 8] = [
     ("BUS-B1-01", TerminalKind::Validator, "hz-bus", "bus"),
     (
         "BUS-K155-01",
@@ -30,6 +31,9 @@ pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 5] = [
     ),
     ("PARK-WULIN-01", TerminalKind::Pos, "wulin-parking", ""),
     ("TAXI-A12345", TerminalKind::Pos, "hz-taxi", ""),
+    ("HOSP-DESK-01", TerminalKind::Gate, "zj-hospital", ""),
+    ("PARK-GATE-01", TerminalKind::Gate, "hz-parks", ""),
+    ("LIB-DESK-01", TerminalKind::Gate, "hz-library", ""),
 ];
 
 /// A demo terminal's signing key, derived from its code. Demo only: a real
@@ -70,6 +74,27 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
             &[Purse::Wallet, Purse::Account],
             100,
         ),
+        party(
+            "zj-hospital",
+            "浙江省人民医院",
+            "institution",
+            &[Purse::Account],
+            100,
+        ),
+        party(
+            "hz-parks",
+            "杭州市园林文物局公园",
+            "institution",
+            &[Purse::Wallet],
+            100,
+        ),
+        party(
+            "hz-library",
+            "杭州图书馆",
+            "institution",
+            &[Purse::Wallet],
+            100,
+        ),
     ] {
         app.add_card_party(operator, p).await?;
     }
@@ -108,6 +133,23 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         },
     )
     .await?;
+    // Insured, with a park annual card to the end of next year and a library card.
+    let next_year = sunshine_domain::clock::local_date(app.clock.now()).year() + 1;
+    for (kind, until) in [
+        (Kind::Medical, None),
+        (Kind::Park, Some(format!("{next_year}-12-31"))),
+        (Kind::Library, None),
+    ] {
+        app.grant_entitlement(
+            clerk,
+            &card.number,
+            Grant {
+                kind,
+                valid_until: until,
+            },
+        )
+        .await?;
+    }
     // A morning's rides and a parking fee, uploaded as the terminals would.
     let now = app.now_micros();
     let hour = 3_600_000_000;

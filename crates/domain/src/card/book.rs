@@ -177,6 +177,9 @@ pub enum TerminalKind {
     Validator,
     /// A merchant's point of sale: charges what the merchant keys in.
     Pos,
+    /// A gate or a desk (a park's gate, a library's desk, a hospital's
+    /// counter): checks entitlements, charges nothing.
+    Gate,
 }
 
 impl TerminalKind {
@@ -184,7 +187,18 @@ impl TerminalKind {
         match self {
             TerminalKind::Validator => "validator",
             TerminalKind::Pos => "pos",
+            TerminalKind::Gate => "gate",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<TerminalKind> {
+        [
+            TerminalKind::Validator,
+            TerminalKind::Pos,
+            TerminalKind::Gate,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -394,6 +408,8 @@ pub enum Effect {
     Tap(TapRecord),
     Deny(DenyChange),
     Settlement(Settlement),
+    Entitlement(super::entitlement::Entitlement),
+    Medical(super::entitlement::MedicalRecord),
     Journal { at: i64, entry: NewEntry },
 }
 
@@ -489,6 +505,9 @@ pub struct Book {
     denied: HashMap<String, String>,
     deny_log: Vec<DenyChange>,
     settlements: Vec<Settlement>,
+    pub(crate) entitlements:
+        HashMap<(String, super::entitlement::Kind), super::entitlement::Entitlement>,
+    pub(crate) medical_seq: u64,
     effects: Vec<Effect>,
 }
 
@@ -502,6 +521,9 @@ pub struct Stored {
     pub taps: Vec<TapRecord>,
     pub deny_log: Vec<DenyChange>,
     pub settlements: Vec<Settlement>,
+    pub entitlements: Vec<super::entitlement::Entitlement>,
+    /// The last medical settlement's number.
+    pub medical_seq: u64,
 }
 
 /// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
@@ -568,6 +590,10 @@ impl Book {
             }
         }
         b.settlements = stored.settlements;
+        b.medical_seq = stored.medical_seq;
+        for e in stored.entitlements {
+            b.entitlements.insert((e.holder.clone(), e.kind), e);
+        }
         for change in stored.deny_log {
             match &change.reason {
                 Some(r) => b.denied.insert(change.card.clone(), r.clone()),
@@ -582,6 +608,10 @@ impl Book {
     /// rows are taken from `ledger` separately).
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
+    }
+
+    pub(crate) fn push_effect(&mut self, e: Effect) {
+        self.effects.push(e);
     }
 
     fn own_id(&mut self) -> Id {
@@ -1021,11 +1051,11 @@ impl Book {
         if name.trim().is_empty() {
             return Err(Refusal::field("name", "请填写名称", "Give the name"));
         }
-        if !matches!(kind, "operator" | "merchant") {
+        if !matches!(kind, "operator" | "merchant" | "institution") {
             return Err(Refusal::field(
                 "kind",
-                "类别为 operator 或 merchant",
-                "The kind is operator or merchant",
+                "类别为 operator（交通运营）、merchant（商户）或 institution（医院、公园、图书馆）",
+                "The kind is operator, merchant or institution (a hospital, a park, a library)",
             ));
         }
         if !(1..=100).contains(&percent_of_price) {
@@ -1253,6 +1283,8 @@ impl Book {
             }
         }
         let (full, charged, product, purse, code) = match t.kind {
+            // A gate checks entitlements; it has nothing to charge.
+            TerminalKind::Gate => return TapOutcome::Rejected,
             TerminalKind::Validator => {
                 let after = last
                     .as_ref()

@@ -113,3 +113,29 @@ CREATE TABLE card_deny (
     card     TEXT NOT NULL,
     reason   TEXT
 );
+
+-- What cards entitle their holders to (medical-insurance identity, park
+-- annual card, library reader card): one row per holder and kind.
+CREATE TABLE card_entitlements (
+    holder       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    granted_at   BIGINT NOT NULL,
+    valid_until  BIGINT,
+    revoked      TEXT,
+    changed_at   BIGINT NOT NULL,
+    PRIMARY KEY (holder, kind)
+);
+
+-- Medical settlements made with the card as the insured's identity.
+CREATE TABLE card_medical (
+    id        BIGINT PRIMARY KEY,
+    card      TEXT NOT NULL,
+    holder    TEXT NOT NULL,
+    party     BIGINT NOT NULL,
+    terminal  TEXT NOT NULL,
+    total     BIGINT NOT NULL,
+    insured   BIGINT NOT NULL,
+    self_pay  BIGINT NOT NULL,
+    at        BIGINT NOT NULL
+);
+CREATE INDEX card_medical_holder ON card_medical (holder, at);

@@ -10,8 +10,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::card::{CardView, Clearing, DenyList, IssueCard, Signed, TopUp, UploadResult};
+use sunshine_app::card::{
+    CardView, Check, Clearing, DenyList, Grant, IssueCard, Medical, Signed, TopUp, UploadResult,
+};
 use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Settlement, Terminal};
+use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
 use sunshine_domain::card::ledger::Transfer;
 use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::refusal::Refusal;
@@ -274,16 +277,8 @@ pub async fn upload(
     body: Bytes,
 ) -> Result<Json<UploadResult>, ApiError> {
     let (timestamp, sig) = signature(&headers, lang)?;
-    let signed = Signed {
-        terminal: &code,
-        method: "POST",
-        path_and_query: path_and_query(&uri),
-        timestamp,
-        signature: &sig,
-        body: &body,
-    };
     s.app
-        .upload_taps(&signed)
+        .upload_taps(&signed_post(&code, &uri, timestamp, &sig, &body))
         .await
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))
@@ -384,4 +379,114 @@ pub async fn settle(
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(rows)))
+}
+
+/// Grant an entitlement to a card's holder (a card clerk): `medical`,
+/// `park` or `library`, until a day or open-ended. Granting again renews it.
+#[utoipa::path(post, path = "/api/v1/cards/{number}/entitlements", tag = "card", params(("number" = String, Path)), request_body = Grant, security(("bearer" = [])),
+    responses((status = 201, body = Entitlement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grant(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(g): ApiJson<Grant>,
+) -> Result<(StatusCode, Json<Entitlement>), ApiError> {
+    let e = s
+        .app
+        .grant_entitlement(&actor, &number, g)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(e)))
+}
+
+/// Revoke an entitlement, with the reason (a card clerk).
+#[utoipa::path(post, path = "/api/v1/cards/{number}/entitlements/{kind}/revoke", tag = "card", params(("number" = String, Path), ("kind" = String, Path)), request_body = crate::api::licence::RevokeRequest, security(("bearer" = [])),
+    responses((status = 200, body = Entitlement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn revoke_entitlement(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath((number, kind)): ApiPath<(String, String)>,
+    ApiJson(r): ApiJson<crate::api::licence::RevokeRequest>,
+) -> Result<Json<Entitlement>, ApiError> {
+    let kind = Kind::parse(&kind).ok_or_else(|| {
+        ApiError::from_refusal(&Refusal::not_found("该权益", "The entitlement"), lang)
+    })?;
+    s.app
+        .revoke_entitlement(&actor, &number, kind, &r.reason)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckResult {
+    /// `allowed`, `card_denied`, `unknown_card`, `not_granted`, `expired` or `revoked`.
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+}
+
+/// A terminal's signed request with a JSON body.
+fn signed_post<'a>(
+    code: &'a str,
+    uri: &'a Uri,
+    timestamp: i64,
+    sig: &'a str,
+    body: &'a [u8],
+) -> Signed<'a> {
+    Signed {
+        terminal: code,
+        method: "POST",
+        path_and_query: path_and_query(uri),
+        timestamp,
+        signature: sig,
+        body,
+    }
+}
+
+/// A gate or desk checks a card's entitlement (signed): `{"card", "kind"}`.
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/checks", tag = "card", params(("code" = String, Path),
+        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
+        ("X-Signature" = String, Header, description = "ed25519, hex")),
+    request_body = Check,
+    responses((status = 200, body = CheckResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn check(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiPath(code): ApiPath<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CheckResult>, ApiError> {
+    let (timestamp, sig) = signature(&headers, lang)?;
+    s.app
+        .check_entitlement(&signed_post(&code, &uri, timestamp, &sig, &body))
+        .await
+        .map(|verdict| Json(CheckResult { verdict }))
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// A hospital's desk records a medical settlement with the card as the
+/// insured's identity (signed): `{"card", "total", "insured"}` in fen.
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/medical", tag = "card", params(("code" = String, Path),
+        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
+        ("X-Signature" = String, Header, description = "ed25519, hex")),
+    request_body = Medical,
+    responses((status = 201, body = MedicalRecord), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn medical(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiPath(code): ApiPath<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<MedicalRecord>), ApiError> {
+    let (timestamp, sig) = signature(&headers, lang)?;
+    let r = s
+        .app
+        .medical_settlement(&signed_post(&code, &uri, timestamp, &sig, &body))
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(r)))
 }

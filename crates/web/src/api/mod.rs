@@ -151,6 +151,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::deny_list))
         .routes(routes!(card::clearing))
         .routes(routes!(card::settle))
+        .routes(routes!(card::grant))
+        .routes(routes!(card::revoke_entitlement))
+        .routes(routes!(card::check))
+        .routes(routes!(card::medical))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

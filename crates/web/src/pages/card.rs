@@ -12,6 +12,7 @@ use sunshine_app::card::{CardView, IssueCard, TopUp};
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TerminalKind};
+use sunshine_domain::card::entitlement::{Kind, Verdict};
 use sunshine_domain::card::lifecycle::{fen_of, yuan, CardCommand, CardState};
 use sunshine_domain::clock::{from_micros, local_display};
 use sunshine_domain::refusal::Refusal;
@@ -34,6 +35,15 @@ pub struct CardRow {
     pub replaces: String,
     pub replaced_by: String,
     pub taps: Vec<TapRow>,
+    pub entitlements: Vec<EntitlementRow>,
+}
+
+pub struct EntitlementRow {
+    pub kind: String,
+    pub name: String,
+    pub until: String,
+    pub verdict: String,
+    pub allowed: bool,
 }
 
 pub struct TapRow {
@@ -72,6 +82,26 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
         denied: v.denied,
         replaces: v.card.replaces.unwrap_or_default(),
         replaced_by: v.card.replaced_by.unwrap_or_default(),
+        entitlements: v
+            .entitlements
+            .into_iter()
+            .map(|e| EntitlementRow {
+                kind: e.entitlement.kind.as_str().to_string(),
+                name: match e.entitlement.kind {
+                    Kind::Medical => c.pick("医保结算", "Medical insurance"),
+                    Kind::Park => c.pick("公园年卡", "Park annual card"),
+                    Kind::Library => c.pick("图书馆借书证", "Library card"),
+                }
+                .to_string(),
+                until: e
+                    .entitlement
+                    .valid_until
+                    .map(|u| local_display(from_micros(u)))
+                    .unwrap_or_else(|| c.pick("长期", "open-ended").to_string()),
+                verdict: format!("{:?}", e.verdict).to_lowercase(),
+                allowed: e.verdict == Verdict::Allowed,
+            })
+            .collect(),
         taps: v
             .taps
             .into_iter()
@@ -729,6 +759,64 @@ pub async fn add_terminal(
             Some(p) => {
                 let forms = (yesterday(&s), PartyForm::default(), f);
                 operations_page(&s, lang, &session, forms, Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EntitlementForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub holder: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub valid_until: String,
+    #[serde(default)]
+    pub reason: String,
+    /// `grant` or `revoke`.
+    #[serde(default)]
+    pub action: String,
+}
+
+/// `POST /staff/card/{number}/entitlements`: grant or revoke an entitlement.
+pub async fn entitlement(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<EntitlementForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let result = match Kind::parse(&f.kind) {
+        None => Err(Refusal::field("kind", "未知的权益", "No such entitlement").into()),
+        Some(kind) if f.action == "revoke" => s
+            .app
+            .revoke_entitlement(&session.actor, &number, kind, &f.reason)
+            .await
+            .map(|_| ()),
+        Some(kind) => {
+            let grant = sunshine_app::card::Grant {
+                kind,
+                valid_until: Some(f.valid_until.clone()),
+            };
+            s.app
+                .grant_entitlement(&session.actor, &number, grant)
+                .await
+                .map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => back_to(&f.holder),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
             }
             None => error_page(c, e),
         },

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/parties", post(card::add_party))
         .route("/staff/card/settle", post(card::settle))
+        .route("/staff/card/{number}/entitlements", post(card::entitlement))
         .route("/staff/card/terminals", post(card::add_terminal))
         .route(
             "/hotline/my/{id}",

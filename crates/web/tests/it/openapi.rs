@@ -108,6 +108,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/card/terminals/{code}/deny-list"),
     ("get", "/api/v1/card/clearing"),
     ("post", "/api/v1/card/settlements"),
+    ("post", "/api/v1/cards/{number}/entitlements"),
+    ("post", "/api/v1/cards/{number}/entitlements/{kind}/revoke"),
+    ("post", "/api/v1/card/terminals/{code}/checks"),
+    ("post", "/api/v1/card/terminals/{code}/medical"),
 ];
 
 #[tokio::test]

@@ -612,6 +612,10 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         html.contains("杭州公交集团") && html.contains("普通公交单程"),
         "rides with their place and product"
     );
+    assert!(
+        html.contains("data-kind=\"medical\"") && html.contains("公园年卡"),
+        "the entitlements"
+    );
     let number = html
         .split("data-card=\"")
         .nth(1)
