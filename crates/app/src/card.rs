@@ -186,6 +186,10 @@ pub struct CardView {
     pub taps: Vec<TapView>,
     /// What the card entitles its holder to, with whether it holds now.
     pub entitlements: Vec<EntitlementView>,
+    /// The public-bicycle deposit is held in the wallet.
+    pub bike_deposit: bool,
+    /// A bicycle is out: from which dock, since when (microseconds).
+    pub bike_out: Option<(String, i64)>,
 }
 
 /// An entitlement with what a gate would say now.
@@ -405,6 +409,16 @@ impl App {
             .await
     }
 
+    /// Hold the public-bicycle deposit in a card's wallet, or release it
+    /// (its holder, or a card clerk).
+    pub async fn bike_deposit(&self, actor: &Actor, number: &str, hold: bool) -> Result<Transfer> {
+        let holder = self.holder_of(number).await?;
+        self.may_serve(actor, &holder).await?;
+        let (by, number) = (doer(actor), number.to_string());
+        self.on_books(move |b, now| b.bike_deposit(&number, hold, now, &by))
+            .await
+    }
+
     /// A card with its balances and recent taps.
     pub async fn card_view(&self, actor: &Actor, number: &str) -> Result<CardView> {
         let holder = self.holder_of(number).await?;
@@ -414,8 +428,8 @@ impl App {
 
     async fn view_of(&self, number: &str) -> Result<CardView> {
         let n = number.to_string();
-        let (card, balances, denied, (places, products, entitlements)) = self
-            .on_books(move |b, now| {
+        let (card, balances, denied, (places, products, entitlements, (bike_deposit, bike_out))) =
+            self.on_books(move |b, now| {
                 let card = b
                     .card(&n)
                     .cloned()
@@ -449,7 +463,7 @@ impl App {
                     card.clone(),
                     b.balances(card.id),
                     denied,
-                    (places, products, entitlements),
+                    (places, products, entitlements, b.bike_state(card.id)),
                 ))
             })
             .await?;
@@ -478,6 +492,8 @@ impl App {
             denied,
             taps,
             entitlements,
+            bike_deposit,
+            bike_out,
         })
     }
 

@@ -15,7 +15,7 @@ use crate::{App, Result};
 use sunshine_domain::card::entitlement::Kind;
 
 /// The demo terminals: code, kind, operator or merchant, fare network.
-pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 8] = [
+pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 10] = [
     ("BUS-B1-01", TerminalKind::Validator, "hz-bus", "bus"),
     (
         "BUS-K155-01",
@@ -34,6 +34,8 @@ pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 8] = [
     ("HOSP-DESK-01", TerminalKind::Gate, "zj-hospital", ""),
     ("PARK-GATE-01", TerminalKind::Gate, "hz-parks", ""),
     ("LIB-DESK-01", TerminalKind::Gate, "hz-library", ""),
+    ("BIKE-WULIN-01", TerminalKind::Dock, "hz-bikes", ""),
+    ("BIKE-HUBIN-01", TerminalKind::Dock, "hz-bikes", ""),
 ];
 
 /// A demo terminal's signing key, derived from its code. Demo only: a real
@@ -95,6 +97,13 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
             &[Purse::Wallet],
             100,
         ),
+        party(
+            "hz-bikes",
+            "杭州公共自行车",
+            "operator",
+            &[Purse::Wallet],
+            100,
+        ),
     ] {
         app.add_card_party(operator, p).await?;
     }
@@ -129,7 +138,7 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         TopUp {
             id: 1,
             purse: Purse::Wallet,
-            amount: 10_000,
+            amount: 30_000,
         },
     )
     .await?;

@@ -37,6 +37,8 @@ pub mod account_code {
     pub const TAKINGS: u16 = 20;
     /// What has been paid out to operators and merchants.
     pub const SETTLED: u16 = 21;
+    /// Public-bicycle deposits held.
+    pub const DEPOSITS: u16 = 22;
 }
 
 /// What a transfer is (its `code`).
@@ -56,6 +58,8 @@ pub mod transfer_code {
     pub const REPAY: u16 = 9;
     /// Takings paid out to their operator or merchant.
     pub const SETTLEMENT: u16 = 10;
+    /// The public-bicycle deposit, held in the wallet as a pending transfer.
+    pub const DEPOSIT: u16 = 11;
 }
 
 /// The counter's and banks' money.
@@ -64,6 +68,8 @@ pub const CASH_ACCOUNT: Id = 1;
 pub const FEE_ACCOUNT: Id = 2;
 /// Paid out to operators and merchants.
 pub const SETTLED_ACCOUNT: Id = 3;
+/// Public-bicycle deposits held (pending until released).
+pub const DEPOSIT_ACCOUNT: Id = 4;
 
 /// A card's electronic purse.
 pub fn wallet_of(card: u64) -> Id {
@@ -180,6 +186,9 @@ pub enum TerminalKind {
     /// A gate or a desk (a park's gate, a library's desk, a hospital's
     /// counter): checks entitlements, charges nothing.
     Gate,
+    /// A public-bicycle dock: a tap takes a bicycle (the deposit must be
+    /// held) or returns the one out, charged by the hours past the free one.
+    Dock,
 }
 
 impl TerminalKind {
@@ -188,6 +197,7 @@ impl TerminalKind {
             TerminalKind::Validator => "validator",
             TerminalKind::Pos => "pos",
             TerminalKind::Gate => "gate",
+            TerminalKind::Dock => "dock",
         }
     }
 
@@ -196,6 +206,7 @@ impl TerminalKind {
             TerminalKind::Validator,
             TerminalKind::Pos,
             TerminalKind::Gate,
+            TerminalKind::Dock,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -436,6 +447,10 @@ pub struct Rules {
     /// The most an offline tap may overdraw a wallet, fen.
     pub offline_overdraft: i64,
     pub fares: Fares,
+    /// A public bicycle is free for this many seconds, then costs
+    /// `bike_per_hour` fen for each hour or part of one.
+    pub bike_free_seconds: i64,
+    pub bike_per_hour: i64,
 }
 
 impl Default for Rules {
@@ -444,6 +459,8 @@ impl Default for Rules {
             wallet: WalletRules::default(),
             offline_overdraft: 1_000,
             fares: Fares::default(),
+            bike_free_seconds: 3_600,
+            bike_per_hour: 100,
         }
     }
 }
@@ -508,6 +525,10 @@ pub struct Book {
     pub(crate) entitlements:
         HashMap<(String, super::entitlement::Kind), super::entitlement::Entitlement>,
     pub(crate) medical_seq: u64,
+    /// Cards holding the bicycle deposit: the pending transfer that holds it.
+    deposits: HashMap<u64, Id>,
+    /// Bicycles out: the dock and the moment each was taken.
+    rentals: HashMap<u64, (String, i64)>,
     effects: Vec<Effect>,
 }
 
@@ -544,14 +565,24 @@ impl Book {
             (CASH_ACCOUNT, account_code::CASH),
             (FEE_ACCOUNT, account_code::FEES),
             (SETTLED_ACCOUNT, account_code::SETTLED),
+            (DEPOSIT_ACCOUNT, account_code::DEPOSITS),
         ] {
             let _ = ledger.create_account(Account::new(id, CNY, code, AccountFlags::default()));
         }
         let next_own_id = ledger.max_id_above(OWN_IDS).map_or(0, |id| id - OWN_IDS);
+        let deposits = ledger
+            .transfers()
+            .filter(|t| t.request.code == transfer_code::DEPOSIT && t.request.flags.pending)
+            .filter(|t| {
+                ledger.pending_state(t.request.id) == Some(super::ledger::PendingState::Pending)
+            })
+            .map(|t| (t.request.debit_account_id >> 8, t.request.id))
+            .collect();
         let mut b = Book {
             ledger,
             rules,
             next_own_id,
+            deposits,
             ..Book::default()
         };
         for c in stored.cards {
@@ -573,6 +604,17 @@ impl Book {
                 .entry(tap.terminal.clone())
                 .or_default()
                 .insert(tap.seq);
+            if let Some(id) = card_id(&tap.card) {
+                match tap.product.as_str() {
+                    BIKE_TAKE => {
+                        b.rentals.insert(id, (tap.terminal.clone(), tap.at));
+                    }
+                    BIKE_RETURN => {
+                        b.rentals.remove(&id);
+                    }
+                    _ => {}
+                }
+            }
             if matches!(
                 tap.outcome,
                 TapOutcome::Charged | TapOutcome::Overdrawn | TapOutcome::Free
@@ -865,16 +907,32 @@ impl Book {
             }
             _ => {}
         }
-        if !chain.is_empty() {
+        // A card that ends gives its bicycle deposit back first, in the same chain.
+        let ends = matches!(command, CardCommand::Replace | CardCommand::Cancel);
+        let deposit = self.deposits.get(&id).copied().filter(|_| ends);
+        if ends && self.rentals.contains_key(&id) {
+            return Err(Refusal::conflict(
+                "bike_out",
+                "请先归还自行车",
+                "Return the bicycle first",
+            ));
+        }
+        if !chain.is_empty() || deposit.is_some() {
             if let CardCommand::Replace = command {
                 self.open_accounts(self.next_card + 1);
             }
-            let requests = self.chain(&chain);
+            let mut requests = self.chain(&chain);
+            if let Some(pending) = deposit {
+                let mut void = self.void_of(pending);
+                void.flags.linked = !requests.is_empty();
+                requests.insert(0, void);
+            }
             let results = self.ledger.apply(&requests, now);
             if let Some(Err(why)) = results.into_iter().find(Result::is_err) {
                 // A chain fails whole: nothing has moved.
                 return Err(ledger_refusal(why));
             }
+            self.deposits.remove(&id);
         }
         if let CardCommand::Replace = command {
             self.live_by_holder.remove(&card.holder);
@@ -1285,6 +1343,27 @@ impl Book {
         let (full, charged, product, purse, code) = match t.kind {
             // A gate checks entitlements; it has nothing to charge.
             TerminalKind::Gate => return TapOutcome::Rejected,
+            TerminalKind::Dock => match self.rentals.get(&card.id).cloned() {
+                None => {
+                    if !self.deposits.contains_key(&card.id) {
+                        return TapOutcome::Rejected;
+                    }
+                    self.rentals.insert(card.id, (t.code.clone(), tap.at));
+                    rec.product = BIKE_TAKE.into();
+                    (0, 0, String::new(), Purse::Wallet, transfer_code::FARE)
+                }
+                Some((_, taken)) => {
+                    self.rentals.remove(&card.id);
+                    rec.product = BIKE_RETURN.into();
+                    let seconds = (tap.at - taken).max(0) / 1_000_000;
+                    let fee = super::fares::bicycle_rental(
+                        seconds,
+                        self.rules.bike_free_seconds,
+                        self.rules.bike_per_hour,
+                    );
+                    (fee, fee, String::new(), Purse::Wallet, transfer_code::FARE)
+                }
+            },
             TerminalKind::Validator => {
                 let after = last
                     .as_ref()
@@ -1355,7 +1434,7 @@ impl Book {
                 vec![(from, takings_of(t.party), charged, code)],
                 TapOutcome::Charged,
             )
-        } else if t.kind == TerminalKind::Validator
+        } else if t.kind != TerminalKind::Pos
             && charged - available <= self.rules.offline_overdraft - self.balances(card.id).owed
         {
             let short = charged - available;
@@ -1565,6 +1644,139 @@ impl Book {
             },
         });
         Ok(rows)
+    }
+}
+
+/// A tap that took a public bicycle, and one that returned it (`product`).
+pub const BIKE_TAKE: &str = "bike_take";
+pub const BIKE_RETURN: &str = "bike_return";
+
+impl Book {
+    /// Hold the public-bicycle deposit in a card's wallet (a pending
+    /// transfer), or release it (void it) when no bicycle is out. The
+    /// holder or a clerk does this; it is journaled.
+    pub fn bike_deposit(
+        &mut self,
+        number: &str,
+        hold: bool,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Transfer, Refusal> {
+        let card = self
+            .card(number)
+            .ok_or_else(|| Refusal::not_found("该卡", "The card"))?
+            .clone();
+        let held = self.deposits.get(&card.id).copied();
+        let request = match (hold, held) {
+            (true, Some(_)) => {
+                return Err(Refusal::conflict(
+                    "deposit_held",
+                    "押金已缴纳",
+                    "The deposit is held already",
+                ))
+            }
+            (false, None) => {
+                return Err(Refusal::conflict(
+                    "no_deposit",
+                    "未缴纳押金",
+                    "No deposit is held",
+                ))
+            }
+            (true, None) => {
+                if card.state != CardState::Active {
+                    return Err(Refusal::conflict(
+                        "card_state",
+                        "卡片须为正常状态",
+                        "The card must be active",
+                    ));
+                }
+                TransferRequest {
+                    id: self.own_id(),
+                    debit_account_id: wallet_of(card.id),
+                    credit_account_id: DEPOSIT_ACCOUNT,
+                    amount: self.rules.wallet.bike_deposit,
+                    pending_id: 0,
+                    timeout: 0,
+                    ledger: CNY,
+                    code: transfer_code::DEPOSIT,
+                    flags: TransferFlags {
+                        pending: true,
+                        ..TransferFlags::default()
+                    },
+                }
+            }
+            (false, Some(pending)) => {
+                if self.rentals.contains_key(&card.id) {
+                    return Err(Refusal::conflict(
+                        "bike_out",
+                        "请先归还自行车",
+                        "Return the bicycle first",
+                    ));
+                }
+                self.void_of(pending)
+            }
+        };
+        let result = self
+            .ledger
+            .apply(std::slice::from_ref(&request), now)
+            .pop()
+            .expect("one result a request");
+        let deposit = self.rules.wallet.bike_deposit;
+        let t = result.map_err(|e| match e {
+            Refused::ExceedsCredits => Refusal::conflict(
+                "insufficient_balance",
+                &format!("钱包余额不足以缴纳押金{}元", yuan(deposit)),
+                &format!(
+                    "The wallet does not hold the {} yuan deposit",
+                    yuan(deposit)
+                ),
+            ),
+            other => ledger_refusal(other),
+        })?;
+        if hold {
+            self.deposits.insert(card.id, t.request.id);
+        } else {
+            self.deposits.remove(&card.id);
+        }
+        let event = if hold {
+            "card.bike_deposit_held"
+        } else {
+            "card.bike_deposit_released"
+        };
+        self.journal(
+            now,
+            by,
+            &card,
+            event,
+            serde_json::json!({ "amount": t.amount }),
+        );
+        Ok(t)
+    }
+
+    /// A void of a pending transfer, an id of the books' own.
+    fn void_of(&mut self, pending: Id) -> TransferRequest {
+        TransferRequest {
+            id: self.own_id(),
+            debit_account_id: 0,
+            credit_account_id: 0,
+            amount: 0,
+            pending_id: pending,
+            timeout: 0,
+            ledger: 0,
+            code: transfer_code::DEPOSIT,
+            flags: TransferFlags {
+                void_pending: true,
+                ..TransferFlags::default()
+            },
+        }
+    }
+
+    /// Whether a card holds the deposit, and the dock and moment of a bicycle out.
+    pub fn bike_state(&self, card: u64) -> (bool, Option<(String, i64)>) {
+        (
+            self.deposits.contains_key(&card),
+            self.rentals.get(&card).cloned(),
+        )
     }
 }
 

@@ -490,3 +490,28 @@ pub async fn medical(
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(r)))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DepositRequest {
+    /// `true` to hold the deposit in the wallet, `false` to release it.
+    pub hold: bool,
+}
+
+/// Hold the public-bicycle deposit (200 yuan) in the card's wallet, as a
+/// pending transfer, or release it when no bicycle is out (its holder, or a
+/// card clerk).
+#[utoipa::path(post, path = "/api/v1/cards/{number}/bike-deposit", tag = "card", params(("number" = String, Path)), request_body = DepositRequest, security(("bearer" = [])),
+    responses((status = 200, body = TransferView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn bike_deposit(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(r): ApiJson<DepositRequest>,
+) -> Result<Json<TransferView>, ApiError> {
+    s.app
+        .bike_deposit(&actor, &number, r.hold)
+        .await
+        .map(|t| Json(t.into()))
+        .map_err(|e| ApiError::from_app(e, lang))
+}

@@ -155,6 +155,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::revoke_entitlement))
         .routes(routes!(card::check))
         .routes(routes!(card::medical))
+        .routes(routes!(card::bike_deposit))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

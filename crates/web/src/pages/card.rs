@@ -36,6 +36,9 @@ pub struct CardRow {
     pub replaced_by: String,
     pub taps: Vec<TapRow>,
     pub entitlements: Vec<EntitlementRow>,
+    pub bike_deposit: bool,
+    /// Where and since when a bicycle is out, as shown.
+    pub bike_out: Option<String>,
 }
 
 pub struct EntitlementRow {
@@ -82,6 +85,10 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
         denied: v.denied,
         replaces: v.card.replaces.unwrap_or_default(),
         replaced_by: v.card.replaced_by.unwrap_or_default(),
+        bike_deposit: v.bike_deposit,
+        bike_out: v
+            .bike_out
+            .map(|(dock, at)| format!("{dock} {}", local_display(from_micros(at)))),
         entitlements: v
             .entitlements
             .into_iter()
@@ -818,6 +825,39 @@ pub async fn entitlement(
             Some(p) => {
                 counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
             }
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BikeForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub hold: String,
+}
+
+/// `POST /card/{number}/bike`: the holder holds or releases the bicycle deposit.
+pub async fn my_bike(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(number): Path<String>,
+    Form(f): Form<BikeForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s
+        .app
+        .bike_deposit(&session.actor, &number, f.hold == "true")
+        .await
+    {
+        Ok(_) => Redirect::to("/card").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
             None => error_page(c, e),
         },
     }

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/card", get(card::my_cards))
         .route("/card/{number}/top-up", post(card::my_top_up))
         .route("/card/{number}/loss", post(card::my_report_loss))
+        .route("/card/{number}/bike", post(card::my_bike))
         .route("/staff/card", get(card::counter))
         .route("/staff/card/issue", post(card::issue))
         .route("/staff/card/{number}/command", post(card::command))

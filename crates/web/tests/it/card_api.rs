@@ -550,3 +550,66 @@ async fn terminal_post(
     )
     .await
 }
+
+#[tokio::test]
+async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    let number = mine[0]["card"]["number"]
+        .as_str()
+        .expect("the demo card")
+        .to_string();
+    let wallet = mine[0]["balances"]["wallet"].as_i64().expect("a balance");
+    let now = t.app.now_micros();
+    let hour = 3_600_000_000i64;
+    let dock = |seq: u64, at: i64| json!([{"seq": seq, "card": number, "at": at}]);
+    let r = taps(&t, "BIKE-WULIN-01", dock(1, now)).await;
+    assert_eq!(outcomes(&r), ["rejected"], "no deposit, no bicycle");
+    let (status, held) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/bike-deposit"),
+            json!({"hold": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    assert_eq!(held["amount"], 20_000);
+    let r = taps(&t, "BIKE-WULIN-01", dock(2, now + 1_000)).await;
+    assert_eq!(r["taps"][0]["product"], "bike_take");
+    let (_, view) = citizen.get(&format!("/api/v1/cards/{number}")).await;
+    assert_eq!(
+        (view["bike_deposit"].as_bool(), view["bike_out"][0].as_str()),
+        (Some(true), Some("BIKE-WULIN-01")),
+        "{view}"
+    );
+    let (status, _) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/bike-deposit"),
+            json!({"hold": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a bicycle is out");
+    let r = taps(&t, "BIKE-HUBIN-01", dock(1, now + 2 * hour + 2_000)).await;
+    assert_eq!(
+        (
+            r["taps"][0]["product"].as_str(),
+            r["taps"][0]["charged"].as_i64()
+        ),
+        (Some("bike_return"), Some(100)),
+        "{r}"
+    );
+    let (status, released) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/bike-deposit"),
+            json!({"hold": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{released}");
+    let (_, view) = citizen.get(&format!("/api/v1/cards/{number}")).await;
+    assert_eq!(
+        view["balances"]["wallet"].as_i64(),
+        Some(wallet - 100),
+        "the deposit is back, the hour paid"
+    );
+    t.stop().await;
+}

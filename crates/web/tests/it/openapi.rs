@@ -112,6 +112,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/cards/{number}/entitlements/{kind}/revoke"),
     ("post", "/api/v1/card/terminals/{code}/checks"),
     ("post", "/api/v1/card/terminals/{code}/medical"),
+    ("post", "/api/v1/cards/{number}/bike-deposit"),
 ];
 
 #[tokio::test]
