@@ -245,6 +245,20 @@ pub async fn store_batch(
                     .execute(&mut *conn)
                     .await?;
             }
+            Effect::Rental(card, Some((dock, at))) => {
+                sqlx::query("INSERT INTO card_rentals (card, dock, at) VALUES ($1, $2, $3) ON CONFLICT (card) DO UPDATE SET dock = excluded.dock, at = excluded.at")
+                    .bind(bits(*card))
+                    .bind(dock)
+                    .bind(*at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::Rental(card, None) => {
+                sqlx::query("DELETE FROM card_rentals WHERE card = $1")
+                    .bind(bits(*card))
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Effect::Journal { .. } => {}
         }
     }
@@ -288,6 +302,9 @@ pub async fn store_batch(
     }
     Ok(())
 }
+
+/// How far back the taps loaded at start reach: a day.
+const RECENT_MICROS: i64 = 86_400_000_000;
 
 /// What the engine stored, to replay: the batch number, the accounts as
 /// opened, the ledger's events in order, and the books' rows.
@@ -444,12 +461,51 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             registered_at: row.try_get("registered_at")?,
         });
     }
-    // Taps in the order they were recorded: by when, then by terminal and number.
-    for row in sqlx::query("SELECT * FROM card_taps ORDER BY at, terminal, seq")
+    // Each terminal's numbers seen: when as many taps are stored as the
+    // highest number, there is no gap and the highest is all it takes.
+    for row in sqlx::query("SELECT terminal, CAST(MAX(seq) AS BIGINT) AS top, COUNT(*) AS n FROM card_taps GROUP BY terminal")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let terminal: String = row.try_get("terminal")?;
+        let (top, n): (i64, i64) = (row.try_get("top")?, row.try_get("n")?);
+        if top == n {
+            stored.seen.push((terminal, unbits(top), vec![]));
+            continue;
+        }
+        let seqs: Vec<u64> = sqlx::query("SELECT seq FROM card_taps WHERE terminal = $1 ORDER BY seq")
+            .bind(&terminal)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(unbits(r.try_get("seq")?)))
+            .collect::<Result<_>>()?;
+        let upto = seqs
+            .iter()
+            .enumerate()
+            .take_while(|(i, s)| **s == *i as u64 + 1)
+            .count() as u64;
+        let above = seqs.into_iter().filter(|s| *s > upto).collect();
+        stored.seen.push((terminal, upto, above));
+    }
+    // The last day of taps (before the newest applied) is what transfers
+    // and double taps look back on.
+    for row in sqlx::query("SELECT * FROM card_taps WHERE applied_at >= (SELECT COALESCE(MAX(applied_at), 0) FROM card_taps) - $1 ORDER BY at, terminal, seq")
+        .bind(RECENT_MICROS)
         .fetch_all(&mut *conn)
         .await?
     {
         stored.taps.push(tap(&row)?);
+    }
+    for row in sqlx::query("SELECT card, dock, at FROM card_rentals ORDER BY card")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.rentals.push((
+            unbits(row.try_get("card")?),
+            row.try_get("dock")?,
+            row.try_get("at")?,
+        ));
     }
     for row in sqlx::query("SELECT version, card, reason FROM card_deny ORDER BY version")
         .fetch_all(&mut *conn)
@@ -518,6 +574,36 @@ pub async fn transfers_between(
         .iter()
         .map(transfer)
         .collect()
+}
+
+/// How many taps are stored, and up to ten that do not tie out to the
+/// ledger: a charged tap whose transfer is missing, or moved another
+/// amount, or paid another party's takings.
+pub async fn taps_against_ledger(conn: &mut AnyConnection) -> Result<(i64, Vec<String>)> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM card_taps")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    let wrong = sqlx::query(
+        "SELECT t.terminal, t.seq, t.charged, t.party, x.moved, x.credit FROM card_taps t LEFT JOIN card_transfers x ON x.id = t.transfer \
+         WHERE t.charged > 0 AND (x.id IS NULL OR x.moved <> t.charged OR x.credit <> $1 + t.party) ORDER BY t.terminal, t.seq LIMIT 10",
+    )
+    .bind(1i64 << 62)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| -> Result<String> {
+        let terminal: String = r.try_get("terminal")?;
+        let seq: i64 = r.try_get("seq")?;
+        let charged: i64 = r.try_get("charged")?;
+        let moved: Option<i64> = r.try_get("moved")?;
+        Ok(match moved {
+            None => format!("tap {terminal} #{seq} charged {charged} fen but its transfer is not in the ledger"),
+            Some(m) => format!("tap {terminal} #{seq} charged {charged} fen, its transfer moved {m} fen or paid another party"),
+        })
+    })
+    .collect::<Result<_>>()?;
+    Ok((n, wrong))
 }
 
 /// A holder's medical settlements, newest first, at most `limit`.

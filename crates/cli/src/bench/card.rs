@@ -509,5 +509,17 @@ pub(super) async fn transit(
         checked.taps,
         checked.posted
     );
+    let reopen = Instant::now();
+    let (book, _) =
+        sunshine_app::card::engine::open_book(&p.app.db, sunshine_app::card::city_rules())
+            .await
+            .map_err(app_err)?;
+    println!(
+        "{:<20}{:.1} s (replayed {} accounts; what a restart of the engine takes)",
+        "books reopened in:",
+        reopen.elapsed().as_secs_f64(),
+        book.ledger.accounts().count()
+    );
+    drop(book);
     p.finish().await
 }

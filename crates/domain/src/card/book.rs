@@ -421,7 +421,12 @@ pub enum Effect {
     Settlement(Settlement),
     Entitlement(super::entitlement::Entitlement),
     Medical(super::entitlement::MedicalRecord),
-    Journal { at: i64, entry: NewEntry },
+    /// A bicycle taken (`Some((dock, at))`) or returned (`None`) by a card.
+    Rental(u64, Option<(String, i64)>),
+    Journal {
+        at: i64,
+        entry: NewEntry,
+    },
 }
 
 /// Who does a lifecycle step, for its journal entry.
@@ -538,8 +543,14 @@ pub struct Stored {
     pub cards: Vec<Card>,
     pub parties: Vec<Party>,
     pub terminals: Vec<Terminal>,
-    /// Every tap recorded, in the order recorded.
+    /// Each terminal's sequence numbers seen: all up to the first number,
+    /// and the second's above it.
+    pub seen: Vec<(String, u64, Vec<u64>)>,
+    /// The taps recent enough to matter for transfers and double taps, in
+    /// the order recorded (their sequence numbers are counted as seen too).
     pub taps: Vec<TapRecord>,
+    /// Bicycles out: card, dock, since when.
+    pub rentals: Vec<(u64, String, i64)>,
     pub deny_log: Vec<DenyChange>,
     pub settlements: Vec<Settlement>,
     pub entitlements: Vec<super::entitlement::Entitlement>,
@@ -599,22 +610,23 @@ impl Book {
         for t in stored.terminals {
             b.terminals.insert(t.code.clone(), t);
         }
+        for (terminal, upto, above) in stored.seen {
+            b.seen.insert(
+                terminal,
+                Seen {
+                    upto,
+                    above: above.into_iter().collect(),
+                },
+            );
+        }
+        for (card, dock, at) in stored.rentals {
+            b.rentals.insert(card, (dock, at));
+        }
         for tap in stored.taps {
             b.seen
                 .entry(tap.terminal.clone())
                 .or_default()
                 .insert(tap.seq);
-            if let Some(id) = card_id(&tap.card) {
-                match tap.product.as_str() {
-                    BIKE_TAKE => {
-                        b.rentals.insert(id, (tap.terminal.clone(), tap.at));
-                    }
-                    BIKE_RETURN => {
-                        b.rentals.remove(&id);
-                    }
-                    _ => {}
-                }
-            }
             if matches!(
                 tap.outcome,
                 TapOutcome::Charged | TapOutcome::Overdrawn | TapOutcome::Free
@@ -1349,11 +1361,14 @@ impl Book {
                         return TapOutcome::Rejected;
                     }
                     self.rentals.insert(card.id, (t.code.clone(), tap.at));
+                    self.effects
+                        .push(Effect::Rental(card.id, Some((t.code.clone(), tap.at))));
                     rec.product = BIKE_TAKE.into();
                     (0, 0, String::new(), Purse::Wallet, transfer_code::FARE)
                 }
                 Some((_, taken)) => {
                     self.rentals.remove(&card.id);
+                    self.effects.push(Effect::Rental(card.id, None));
                     rec.product = BIKE_RETURN.into();
                     let seconds = (tap.at - taken).max(0) / 1_000_000;
                     let fee = super::fares::bicycle_rental(

@@ -139,3 +139,10 @@ CREATE TABLE card_medical (
     at        BIGINT NOT NULL
 );
 CREATE INDEX card_medical_holder ON card_medical (holder, at);
+
+-- Public bicycles out: the card, the dock, since when.
+CREATE TABLE card_rentals (
+    card  BIGINT PRIMARY KEY,
+    dock  TEXT NOT NULL,
+    at    BIGINT NOT NULL
+);

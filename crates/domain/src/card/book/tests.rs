@@ -533,6 +533,8 @@ fn the_books_reopen_from_what_they_stored() {
             Effect::Settlement(x) => stored.settlements.push(x),
             Effect::Entitlement(e) => stored.entitlements.push(e),
             Effect::Medical(m) => stored.medical_seq = m.id,
+            Effect::Rental(card, Some((dock, at))) => stored.rentals.push((card, dock, at)),
+            Effect::Rental(card, None) => stored.rentals.retain(|r| r.0 != card),
             Effect::Journal { .. } => {}
         }
     }
