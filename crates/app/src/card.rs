@@ -73,7 +73,7 @@ pub struct LedgerReport {
 /// charged tap out to its transfer. Works on a store no process is serving,
 /// and on one that is (it reads what is committed).
 pub async fn check_ledger(db: &sunshine_store::Db) -> std::result::Result<LedgerReport, String> {
-    let mut conn = db.read().await.map_err(|e| e.to_string())?;
+    let mut conn = db.read_bulk().await.map_err(|e| e.to_string())?;
     let loaded = sunshine_store::card::load(&mut conn)
         .await
         .map_err(|e| e.to_string())?;

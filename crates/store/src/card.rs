@@ -303,6 +303,9 @@ pub async fn store_batch(
     Ok(())
 }
 
+/// Transfers read at a time at start.
+const PAGE: i64 = 100_000;
+
 /// How far back the taps loaded at start reach: a day.
 const RECENT_MICROS: i64 = 86_400_000_000;
 
@@ -407,7 +410,23 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             },
         ));
     }
-    let transfers = transfers_between(conn, i64::MIN, i64::MAX).await?;
+    // Page by page, so that the rows of a long history are never all held at once.
+    let mut transfers = vec![];
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<Transfer> =
+            sqlx::query("SELECT * FROM card_transfers WHERE ts > $1 ORDER BY ts LIMIT $2")
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(transfer)
+                .collect::<Result<_>>()?;
+        let Some(last) = page.last() else { break };
+        after = last.timestamp;
+        transfers.extend(page);
+    }
     let expiries: Vec<(i64, u64)> =
         sqlx::query("SELECT ts, pending_id FROM card_expiries ORDER BY ts")
             .fetch_all(&mut *conn)

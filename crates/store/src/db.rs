@@ -25,6 +25,8 @@ pub struct Db {
     backend: Backend,
     /// The writer task's inbox (group commit, see [`crate::writer`]).
     writer: mpsc::Sender<Msg>,
+    /// How to open a connection for bulk reads (the writer's kind).
+    bulk: AnyConnectOptions,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -69,6 +71,7 @@ impl Db {
             }
             Backend::Postgres => options.clone(),
         };
+        let bulk = writer_options.clone();
         let (writer, inbox) = mpsc::channel(4096);
         // SQLite's WAL is copied back into the database by a connection of
         // its own, so that the writer's commits never wait for a checkpoint.
@@ -94,6 +97,7 @@ impl Db {
             pool,
             backend,
             writer,
+            bulk,
         })
     }
 
@@ -112,6 +116,13 @@ impl Db {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// A connection of its own for reading a great deal at once (the card
+    /// engine's history at start): on SQLite a native one, which decodes
+    /// rows on the calling thread without sqlx's hand-offs.
+    pub async fn read_bulk(&self) -> Result<sqlx::AnyConnection> {
+        Ok(sqlx::ConnectOptions::connect(&self.bulk).await?)
     }
 
     /// A connection for reads.

@@ -46,7 +46,7 @@ fn internal(why: impl std::fmt::Display) -> AppError {
 /// every rule, check its invariant, and load the books' rows. The batch
 /// number stored comes with them.
 pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
-    let mut conn = db.read().await?;
+    let mut conn = db.read_bulk().await?;
     let loaded = sunshine_store::card::load(&mut conn).await?;
     let ledger = Ledger::replay(loaded.accounts, loaded.events)
         .map_err(|e| internal(format!("the card ledger's history does not replay: {e}")))?;

@@ -171,6 +171,7 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         to_area: String::new(),
         amount: 0,
         purse: None,
+        refund_of: None,
     };
     app.on_books(move |b, now_b| {
         b.upload("BUS-B1-01", vec![ride(1, now - 5 * hour)], now_b)?;

@@ -264,6 +264,7 @@ pub(super) async fn ledger(
                         to_area: String::new(),
                         amount: 0,
                         purse: None,
+                        refund_of: None,
                     };
                     let code = format!("BENCH-{t}");
                     let started = Instant::now();
@@ -465,6 +466,7 @@ pub(super) async fn transit(
                         to_area: String::new(),
                         amount: 0,
                         purse: None,
+                        refund_of: None,
                     })
                     .collect();
                 for chunk in day.chunks(upload) {

@@ -293,6 +293,10 @@ pub struct TapInput {
     /// The purse a purchase is paid from (point-of-sale terminals only).
     #[serde(default)]
     pub purse: Option<Purse>,
+    /// A refund: the transfer of the purchase it gives back (its tap's
+    /// `transfer`), `amount` being what is given back (at most what was paid).
+    #[serde(default)]
+    pub refund_of: Option<u64>,
 }
 
 /// What became of a tap.
@@ -317,6 +321,8 @@ pub enum TapOutcome {
     Unpaid,
     /// No fare rule prices this ride, or the tap is malformed.
     Rejected,
+    /// A purchase given back (in part or in full) to the purse it came from.
+    Refunded,
 }
 
 impl TapOutcome {
@@ -331,6 +337,7 @@ impl TapOutcome {
             TapOutcome::DoubleTap => "double_tap",
             TapOutcome::Unpaid => "unpaid",
             TapOutcome::Rejected => "rejected",
+            TapOutcome::Refunded => "refunded",
         }
     }
 
@@ -345,6 +352,7 @@ impl TapOutcome {
             TapOutcome::DoubleTap,
             TapOutcome::Unpaid,
             TapOutcome::Rejected,
+            TapOutcome::Refunded,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
@@ -1348,7 +1356,10 @@ impl Book {
         }
         let last = self.last_tap.get(&card.id).cloned();
         if let Some(l) = &last {
-            if l.terminal == t.code && (tap.at - l.at).abs() < DOUBLE_TAP_SECONDS * 1_000_000 {
+            if tap.refund_of.is_none()
+                && l.terminal == t.code
+                && (tap.at - l.at).abs() < DOUBLE_TAP_SECONDS * 1_000_000
+            {
                 return TapOutcome::DoubleTap;
             }
         }
@@ -1407,6 +1418,9 @@ impl Book {
                     Purse::Wallet,
                     transfer_code::FARE,
                 )
+            }
+            TerminalKind::Pos if tap.refund_of.is_some() => {
+                return self.refund(t, tap, rec, now);
             }
             TerminalKind::Pos => {
                 let purse = tap.purse.unwrap_or(Purse::Wallet);
@@ -1659,6 +1673,68 @@ impl Book {
             },
         });
         Ok(rows)
+    }
+}
+
+impl Book {
+    /// A merchant gives a purchase back: once, at most what was paid, to
+    /// the purse it came from, from the merchant's takings. The refund's
+    /// transfer id is the purchase's with bit 62 set, so a purchase can be
+    /// refunded only once, and a stored refund names its purchase.
+    fn refund(
+        &mut self,
+        t: &Terminal,
+        tap: &TapInput,
+        rec: &mut TapRecord,
+        now: i64,
+    ) -> TapOutcome {
+        rec.product = "refund".into();
+        let Some(original) = tap.refund_of else {
+            return TapOutcome::Rejected;
+        };
+        let Some(p) = self.ledger.transfer(original).cloned() else {
+            return TapOutcome::Rejected;
+        };
+        let r = &p.request;
+        let card = card_id(&rec.card);
+        let purse_ok = card.is_some_and(|c| {
+            r.debit_account_id == wallet_of(c) || r.debit_account_id == account_of(c)
+        });
+        if r.code != transfer_code::PURCHASE
+            || r.credit_account_id != takings_of(t.party)
+            || !purse_ok
+            || tap.amount <= 0
+            || tap.amount > p.amount
+            || original & OWN_IDS == 0
+        {
+            return TapOutcome::Rejected;
+        }
+        let id = original | (1 << 62);
+        if self.ledger.transfer(id).is_some() {
+            return TapOutcome::Repeat;
+        }
+        let request = TransferRequest {
+            id,
+            debit_account_id: takings_of(t.party),
+            credit_account_id: r.debit_account_id,
+            amount: tap.amount,
+            pending_id: 0,
+            timeout: 0,
+            ledger: CNY,
+            code: transfer_code::REFUND,
+            flags: TransferFlags::default(),
+        };
+        match self.ledger.apply(&[request], now).pop() {
+            Some(Ok(done)) => {
+                rec.full = tap.amount;
+                rec.transfer = done.request.id;
+                if let Some(c) = card {
+                    self.refresh_deny(c);
+                }
+                TapOutcome::Refunded
+            }
+            _ => TapOutcome::Rejected,
+        }
     }
 }
 

@@ -266,7 +266,7 @@ fn path_and_query(uri: &Uri) -> &str {
 #[utoipa::path(post, path = "/api/v1/card/terminals/{code}/taps", tag = "card", params(("code" = String, Path),
         ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
         ("X-Signature" = String, Header, description = "ed25519, hex")),
-    request_body(content = Object, description = "{\"taps\": [{\"seq\", \"card\", \"at\", \"from_area\", \"to_area\", \"amount\", \"purse\"}]}"),
+    request_body(content = Object, description = "{\"taps\": [{\"seq\", \"card\", \"at\", \"from_area\", \"to_area\", \"amount\", \"purse\", \"refund_of\"}]}: a validator's rides, a POS's purchases (amount, purse) and refunds (refund_of: the purchase's transfer; amount: what is given back), a dock's takes and returns"),
     responses((status = 200, body = UploadResult), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn upload(
     State(s): State<AppState>,

@@ -131,6 +131,7 @@ fn ride(seq: u64, card: &str, at: i64) -> TapInput {
         to_area: String::new(),
         amount: 0,
         purse: None,
+        refund_of: None,
     }
 }
 
@@ -780,6 +781,63 @@ fn a_bicycle_needs_the_deposit_is_free_for_an_hour_and_the_deposit_comes_back() 
     assert_eq!(
         b.ledger.account(DEPOSIT_ACCOUNT).map(|a| a.credits_pending),
         Some(0)
+    );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_merchant_refunds_a_purchase_once_at_most_what_was_paid() {
+    let (mut b, number) = books(5_000);
+    let id = card_id(&number).expect("id");
+    let buy = TapInput {
+        amount: 1_000,
+        purse: Some(Purse::Wallet),
+        ..ride(1, &number, 0)
+    };
+    let (recs, _) = b.upload("P1", vec![buy], 0).expect("bought");
+    let purchase = recs[0].transfer;
+    assert_eq!(recs[0].charged, 900);
+    let refund = |seq: u64, of: u64, amount: i64| TapInput {
+        amount,
+        refund_of: Some(of),
+        ..ride(seq, &number, 1)
+    };
+    let (recs, _) = b
+        .upload(
+            "P1",
+            vec![
+                refund(2, purchase, 901),
+                refund(3, purchase, 500),
+                refund(4, purchase, 100),
+            ],
+            0,
+        )
+        .expect("uploaded");
+    assert_eq!(
+        outcomes(&recs),
+        [
+            TapOutcome::Rejected,
+            TapOutcome::Refunded,
+            TapOutcome::Repeat
+        ],
+        "more than was paid; a refund; a second refund of it"
+    );
+    assert_eq!(b.balances(id).wallet, 5_000 - 900 + 500);
+    let (rides, _) = b
+        .upload("V1", vec![ride(1, &number, 0)], 0)
+        .expect("a ride");
+    let (recs, _) = b
+        .upload("P1", vec![refund(5, rides[0].transfer, 10)], 0)
+        .expect("uploaded");
+    assert_eq!(
+        recs[0].outcome,
+        TapOutcome::Rejected,
+        "not this merchant's purchase"
+    );
+    let day = b.day_takings(jiff::civil::date(1970, 1, 1));
+    assert_eq!(
+        day.get(&2).map(|d| (d.takings, d.refunds)),
+        Some((900, 500))
     );
     assert_sound(&mut b);
 }
