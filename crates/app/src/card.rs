@@ -114,6 +114,8 @@ pub struct ClearingLine {
     /// What the ledger credited to the party's takings that day, and debited back as refunds.
     pub ledger_takings: i64,
     pub refunds: i64,
+    /// Passes sold that day.
+    pub passes: i64,
     /// Takings less refunds: what settlement pays.
     pub net: i64,
     /// The taps and the ledger agree to the fen.
@@ -174,6 +176,17 @@ pub struct CardView {
     pub bike_deposit: bool,
     /// A bicycle is out: from which dock, since when (microseconds).
     pub bike_out: Option<(String, i64)>,
+    /// Passes (月票) bought, newest first.
+    pub passes: Vec<book::Pass>,
+}
+
+/// A pass to buy.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct BuyPass {
+    /// The pass's fare product (one with a duration), e.g. `bus_month`.
+    pub product: String,
+    /// Its first day, `YYYY-MM-DD`.
+    pub first_day: String,
 }
 
 /// An entitlement with what a gate would say now.
@@ -403,6 +416,48 @@ impl App {
             .await
     }
 
+    /// The passes on sale: product id, name, price in fen, days.
+    pub async fn pass_products(&self) -> Result<Vec<(String, String, i64, u32)>> {
+        self.on_books(|b, _| {
+            Ok(b.rules
+                .fares
+                .products
+                .iter()
+                .filter(|p| p.duration_days > 0)
+                .map(|p| {
+                    (
+                        p.fare_product_id.clone(),
+                        p.fare_product_name.clone(),
+                        p.amount,
+                        p.duration_days,
+                    )
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Buy a pass from the card's wallet (its holder, or a card clerk).
+    pub async fn buy_pass(
+        &self,
+        actor: &Actor,
+        number: &str,
+        input: BuyPass,
+    ) -> Result<book::Pass> {
+        let holder = self.holder_of(number).await?;
+        self.may_serve(actor, &holder).await?;
+        let day = input
+            .first_day
+            .trim()
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| {
+                Refusal::field("first_day", "日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD")
+            })?;
+        let (by, number) = (doer(actor), number.to_string());
+        self.on_books(move |b, now| b.buy_pass(&number, &input.product, day, now, &by))
+            .await
+    }
+
     /// A card with its balances and recent taps.
     pub async fn card_view(&self, actor: &Actor, number: &str) -> Result<CardView> {
         let holder = self.holder_of(number).await?;
@@ -412,8 +467,13 @@ impl App {
 
     async fn view_of(&self, number: &str) -> Result<CardView> {
         let n = number.to_string();
-        let (card, balances, denied, (places, products, entitlements, (bike_deposit, bike_out))) =
-            self.on_books(move |b, now| {
+        let (
+            card,
+            balances,
+            denied,
+            (places, products, entitlements, (bike_deposit, bike_out), passes),
+        ) = self
+            .on_books(move |b, now| {
                 let card = b
                     .card(&n)
                     .cloned()
@@ -447,7 +507,13 @@ impl App {
                     card.clone(),
                     b.balances(card.id),
                     denied,
-                    (places, products, entitlements, b.bike_state(card.id)),
+                    (
+                        places,
+                        products,
+                        entitlements,
+                        b.bike_state(card.id),
+                        b.passes_of(&card.holder),
+                    ),
                 ))
             })
             .await?;
@@ -478,6 +544,7 @@ impl App {
             entitlements,
             bike_deposit,
             bike_out,
+            passes,
         })
     }
 
@@ -569,7 +636,8 @@ impl App {
                 tapped: tapped_fen,
                 ledger_takings: d.takings,
                 refunds: d.refunds,
-                net: d.takings - d.refunds,
+                passes: d.passes,
+                net: d.net(),
                 ties_out: taps == d.count && tapped_fen == d.takings,
                 settled,
             });

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use sqlx::{AnyConnection, Row};
 use sunshine_domain::card::book::{
-    Card, DenyChange, Effect, Party, Purse, Settlement, Stored, TapOutcome, TapRecord, Terminal,
-    TerminalKind,
+    Card, DenyChange, Effect, Party, Pass, Purse, Settlement, Stored, TapOutcome, TapRecord,
+    Terminal, TerminalKind,
 };
 use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord};
 use sunshine_domain::card::ledger::{
@@ -208,12 +208,13 @@ pub async fn store_batch(
                     .await?;
             }
             Effect::Settlement(x) => {
-                sqlx::query("INSERT INTO card_settlements (day, party, takings, count, refunds, net, transfer, settled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                sqlx::query("INSERT INTO card_settlements (day, party, takings, count, refunds, passes, net, transfer, settled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(&x.day)
                     .bind(bits(x.party))
                     .bind(x.takings)
                     .bind(bits(x.count))
                     .bind(x.refunds)
+                    .bind(x.passes)
                     .bind(x.net)
                     .bind(bits(x.transfer))
                     .bind(x.settled_at)
@@ -256,6 +257,17 @@ pub async fn store_batch(
             Effect::Rental(card, None) => {
                 sqlx::query("DELETE FROM card_rentals WHERE card = $1")
                     .bind(bits(*card))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Effect::Pass(p) => {
+                sqlx::query("INSERT INTO card_passes (transfer, holder, product, valid_from, valid_until, bought_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(bits(p.transfer))
+                    .bind(&p.holder)
+                    .bind(&p.product)
+                    .bind(p.valid_from)
+                    .bind(p.valid_until)
+                    .bind(p.bought_at)
                     .execute(&mut *conn)
                     .await?;
             }
@@ -516,6 +528,19 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
     {
         stored.taps.push(tap(&row)?);
     }
+    for row in sqlx::query("SELECT * FROM card_passes ORDER BY valid_from")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.passes.push(Pass {
+            holder: row.try_get("holder")?,
+            product: row.try_get("product")?,
+            valid_from: row.try_get("valid_from")?,
+            valid_until: row.try_get("valid_until")?,
+            transfer: unbits(row.try_get("transfer")?),
+            bought_at: row.try_get("bought_at")?,
+        });
+    }
     for row in sqlx::query("SELECT card, dock, at FROM card_rentals ORDER BY card")
         .fetch_all(&mut *conn)
         .await?
@@ -546,6 +571,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             takings: row.try_get("takings")?,
             count: unbits(row.try_get("count")?),
             refunds: row.try_get("refunds")?,
+            passes: row.try_get("passes")?,
             net: row.try_get("net")?,
             transfer: unbits(row.try_get("transfer")?),
             settled_at: row.try_get("settled_at")?,

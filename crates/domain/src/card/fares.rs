@@ -23,6 +23,12 @@ pub struct FareProduct {
     pub fare_media_id: String,
     /// In fen.
     pub amount: i64,
+    /// For a pass (a monthly ticket): how long it holds from its first day,
+    /// in days; 0 for a single ride. Read from GTFS's proposed
+    /// `duration_amount` and `duration_unit` (3: days; 4: weeks; 5: months,
+    /// counted as 30 days).
+    #[serde(default)]
+    pub duration_days: u32,
 }
 
 /// Who rides: adults, students, the elderly…; with the discount the city
@@ -121,10 +127,11 @@ impl Fares {
         self.leg_rules
             .iter()
             .rev()
+            .filter(|r| self.covers(r, leg))
+            // A pass is not a price: it only lets its holder ride.
             .filter(|r| {
-                matches(&r.network_id, leg.network_id)
-                    && matches(&r.from_area_id, leg.from_area_id)
-                    && matches(&r.to_area_id, leg.to_area_id)
+                self.product(&r.fare_product_id)
+                    .is_none_or(|p| p.duration_days == 0)
             })
             .max_by_key(|r| {
                 let specific = [&r.network_id, &r.from_area_id, &r.to_area_id]
@@ -133,6 +140,30 @@ impl Fares {
                     .count();
                 (r.rule_priority, specific)
             })
+    }
+
+    fn covers(&self, r: &FareLegRule, leg: &Leg<'_>) -> bool {
+        matches(&r.network_id, leg.network_id)
+            && matches(&r.from_area_id, leg.from_area_id)
+            && matches(&r.to_area_id, leg.to_area_id)
+    }
+
+    /// The pass products (a duration) that a leg rule lets ride this leg.
+    pub fn passes_for(&self, leg: &Leg<'_>) -> Vec<&str> {
+        self.leg_rules
+            .iter()
+            .filter(|r| self.covers(r, leg))
+            .filter(|r| {
+                self.product(&r.fare_product_id)
+                    .is_some_and(|p| p.duration_days > 0)
+            })
+            .map(|r| r.fare_product_id.as_str())
+            .collect()
+    }
+
+    /// A product by id.
+    pub fn product_by_id(&self, id: &str) -> Option<&FareProduct> {
+        self.product(id)
     }
 
     /// What a leg is charged, or `None` when no rule prices it.
@@ -249,6 +280,25 @@ impl Fares {
             if currency != "CNY" {
                 return Err(bad("currency must be CNY"));
             }
+            let duration_days = match (
+                get(&row, "duration_amount").as_str(),
+                get(&row, "duration_unit").as_str(),
+            ) {
+                ("", _) => 0,
+                (n, unit) => {
+                    let n: u32 = n
+                        .parse()
+                        .map_err(|_| bad("duration_amount is a whole number"))?;
+                    let days = match unit {
+                        "3" => 1,
+                        "4" => 7,
+                        "5" => 30,
+                        _ => return Err(bad("duration_unit is 3 (days), 4 (weeks) or 5 (months)")),
+                    };
+                    n.checked_mul(days)
+                        .ok_or_else(|| bad("duration is too long"))?
+                }
+            };
             let amount = super::lifecycle::fen_of(&get(&row, "amount"))
                 .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
             f.products.push(FareProduct {
@@ -257,6 +307,7 @@ impl Fares {
                 rider_category_id: get(&row, "rider_category_id"),
                 fare_media_id: get(&row, "fare_media_id"),
                 amount,
+                duration_days,
             });
         }
         if let Some(text) = file("rider_categories.txt") {
@@ -360,6 +411,7 @@ mod tests {
                     rider_category_id: String::new(),
                     fare_media_id: String::new(),
                     amount: 200,
+                    duration_days: 0,
                 },
                 FareProduct {
                     fare_product_id: "bus_aircon".into(),
@@ -367,6 +419,7 @@ mod tests {
                     rider_category_id: String::new(),
                     fare_media_id: String::new(),
                     amount: 150,
+                    duration_days: 0,
                 },
                 FareProduct {
                     fare_product_id: "water_bus".into(),
@@ -374,6 +427,7 @@ mod tests {
                     rider_category_id: String::new(),
                     fare_media_id: String::new(),
                     amount: 300,
+                    duration_days: 0,
                 },
             ],
             rider_categories: vec![

@@ -101,6 +101,7 @@ CREATE TABLE card_settlements (
     takings     BIGINT NOT NULL,
     count       BIGINT NOT NULL,
     refunds     BIGINT NOT NULL,
+    passes      BIGINT NOT NULL,
     net         BIGINT NOT NULL,
     transfer    BIGINT NOT NULL,
     settled_at  BIGINT NOT NULL,
@@ -145,4 +146,14 @@ CREATE TABLE card_rentals (
     card  BIGINT PRIMARY KEY,
     dock  TEXT NOT NULL,
     at    BIGINT NOT NULL
+);
+
+-- Passes (月票) bought: a fare product with a duration, for a holder.
+CREATE TABLE card_passes (
+    transfer    BIGINT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    product     TEXT NOT NULL,
+    valid_from  BIGINT NOT NULL,
+    valid_until BIGINT NOT NULL,
+    bought_at   BIGINT NOT NULL
 );

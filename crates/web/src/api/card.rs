@@ -515,3 +515,22 @@ pub async fn bike_deposit(
         .map(|t| Json(t.into()))
         .map_err(|e| ApiError::from_app(e, lang))
 }
+
+/// Buy a pass (月票) from the card's wallet (its holder, or a card clerk):
+/// its network's rides are free from its first day to the end of its last.
+#[utoipa::path(post, path = "/api/v1/cards/{number}/passes", tag = "card", params(("number" = String, Path)), request_body = sunshine_app::card::BuyPass, security(("bearer" = [])),
+    responses((status = 201, body = sunshine_domain::card::book::Pass), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn buy_pass(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(input): ApiJson<sunshine_app::card::BuyPass>,
+) -> Result<(StatusCode, Json<sunshine_domain::card::book::Pass>), ApiError> {
+    let p = s
+        .app
+        .buy_pass(&actor, &number, input)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(p)))
+}

@@ -156,6 +156,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::check))
         .routes(routes!(card::medical))
         .routes(routes!(card::bike_deposit))
+        .routes(routes!(card::buy_pass))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

@@ -39,6 +39,8 @@ pub struct CardRow {
     pub bike_deposit: bool,
     /// Where and since when a bicycle is out, as shown.
     pub bike_out: Option<String>,
+    /// Passes: product, first moment, last moment.
+    pub passes: Vec<(String, String, String)>,
 }
 
 pub struct EntitlementRow {
@@ -86,6 +88,17 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
         replaces: v.card.replaces.unwrap_or_default(),
         replaced_by: v.card.replaced_by.unwrap_or_default(),
         bike_deposit: v.bike_deposit,
+        passes: v
+            .passes
+            .iter()
+            .map(|p| {
+                (
+                    p.product.clone(),
+                    local_display(from_micros(p.valid_from)),
+                    local_display(from_micros(p.valid_until)),
+                )
+            })
+            .collect(),
         bike_out: v
             .bike_out
             .map(|(dock, at)| format!("{dock} {}", local_display(from_micros(at)))),
@@ -181,6 +194,9 @@ fn problem_of(c: &Chrome, e: &AppError) -> Option<String> {
 struct MyCardsPage {
     c: Chrome,
     cards: Vec<CardRow>,
+    /// Passes on sale: id, name, price in yuan, days.
+    pass_products: Vec<(String, String, String, u32)>,
+    today: String,
     problem: Option<String>,
     form: TopUpForm,
     form_id: u64,
@@ -194,6 +210,13 @@ async fn my_page(
     problem: Option<String>,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/card");
+    let pass_products = match s.app.pass_products().await {
+        Ok(p) => p
+            .into_iter()
+            .map(|(id, name, price, days)| (id, name, yuan(price), days))
+            .collect(),
+        Err(e) => return error_page(c, e),
+    };
     match s.app.my_cards(&session.actor).await {
         Ok(cards) => {
             let status = if problem.is_some() {
@@ -203,6 +226,8 @@ async fn my_page(
             };
             let page = MyCardsPage {
                 cards: cards.into_iter().map(|v| card_row(&c, v)).collect(),
+                pass_products,
+                today: sunshine_domain::clock::local_date(s.app.clock.now()).to_string(),
                 problem,
                 form_id: form.id.parse().unwrap_or_else(|_| fresh_id()),
                 form,
@@ -855,6 +880,41 @@ pub async fn my_bike(
         .bike_deposit(&session.actor, &number, f.hold == "true")
         .await
     {
+        Ok(_) => Redirect::to("/card").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PassForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub first_day: String,
+}
+
+/// `POST /card/{number}/pass`: the holder buys a pass from the wallet.
+pub async fn my_pass(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(number): Path<String>,
+    Form(f): Form<PassForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let input = sunshine_app::card::BuyPass {
+        product: f.product,
+        first_day: f.first_day,
+    };
+    match s.app.buy_pass(&session.actor, &number, input).await {
         Ok(_) => Redirect::to("/card").into_response(),
         Err(e) => match problem_of(&c, &e) {
             Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,

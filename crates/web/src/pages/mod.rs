@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/card/{number}/top-up", post(card::my_top_up))
         .route("/card/{number}/loss", post(card::my_report_loss))
         .route("/card/{number}/bike", post(card::my_bike))
+        .route("/card/{number}/pass", post(card::my_pass))
         .route("/staff/card", get(card::counter))
         .route("/staff/card/issue", post(card::issue))
         .route("/staff/card/{number}/command", post(card::command))

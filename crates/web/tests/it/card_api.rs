@@ -604,12 +604,44 @@ async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
             json!({"hold": false}),
         )
         .await;
+
     assert_eq!(status, StatusCode::OK, "{released}");
+    // A monthly pass: the month's bus rides are free.
+    let today = sunshine_domain::clock::local_date(t.app.clock.now());
+    let (bought, pass) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/passes"),
+            json!({"product": "bus_month", "first_day": today.to_string()}),
+        )
+        .await;
+    assert_eq!(bought, StatusCode::CREATED, "{pass}");
+    let (not_a_pass, _) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/passes"),
+            json!({"product": "bus_ordinary", "first_day": today.to_string()}),
+        )
+        .await;
+    assert_eq!(not_a_pass, StatusCode::UNPROCESSABLE_ENTITY, "not a pass");
+    let r = taps(
+        &t,
+        "BUS-B1-01",
+        json!([{"seq": 50, "card": number, "at": now + 4 * hour}]),
+    )
+    .await;
+    assert_eq!(
+        (
+            r["taps"][0]["product"].as_str(),
+            r["taps"][0]["charged"].as_i64()
+        ),
+        (Some("bus_month"), Some(0)),
+        "{r}"
+    );
     let (_, view) = citizen.get(&format!("/api/v1/cards/{number}")).await;
     assert_eq!(
         view["balances"]["wallet"].as_i64(),
-        Some(wallet - 100),
-        "the deposit is back, the hour paid"
+        Some(wallet - 100 - 6_000),
+        "the deposit is back, the hour and the pass paid"
     );
+    assert_eq!(view["passes"][0]["product"], "bus_month");
     t.stop().await;
 }

@@ -113,6 +113,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/card/terminals/{code}/checks"),
     ("post", "/api/v1/card/terminals/{code}/medical"),
     ("post", "/api/v1/cards/{number}/bike-deposit"),
+    ("post", "/api/v1/cards/{number}/passes"),
 ];
 
 #[tokio::test]

@@ -616,6 +616,10 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         html.contains("data-kind=\"medical\"") && html.contains("公园年卡"),
         "the entitlements"
     );
+    assert!(
+        html.contains("class=\"buy-pass\"") && html.contains("普通公交月票"),
+        "passes on sale"
+    );
     let number = html
         .split("data-card=\"")
         .nth(1)

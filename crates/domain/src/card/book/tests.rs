@@ -11,6 +11,7 @@ fn fares() -> Fares {
         rider_category_id: String::new(),
         fare_media_id: String::new(),
         amount,
+        duration_days: 0,
     };
     let leg = |group: &str, network: &str, product: &str| FareLegRule {
         leg_group_id: group.into(),
@@ -20,8 +21,10 @@ fn fares() -> Fares {
         fare_product_id: product.into(),
         rule_priority: 0,
     };
+    let mut month = product("bus_month", 6_000);
+    month.duration_days = 30;
     Fares {
-        products: vec![product("bus", 150), product("water", 300)],
+        products: vec![product("bus", 150), product("water", 300), month],
         rider_categories: vec![
             RiderCategory {
                 rider_category_id: "adult".into(),
@@ -34,7 +37,11 @@ fn fares() -> Fares {
                 percent_of_fare: 0,
             },
         ],
-        leg_rules: vec![leg("bus", "bus", "bus"), leg("water", "water_bus", "water")],
+        leg_rules: vec![
+            leg("bus", "bus", "bus"),
+            leg("water", "water_bus", "water"),
+            leg("bus", "bus", "bus_month"),
+        ],
         transfer_rules: vec![FareTransferRule {
             from_leg_group_id: "bus".into(),
             to_leg_group_id: "bus".into(),
@@ -536,6 +543,7 @@ fn the_books_reopen_from_what_they_stored() {
             Effect::Medical(m) => stored.medical_seq = m.id,
             Effect::Rental(card, Some((dock, at))) => stored.rentals.push((card, dock, at)),
             Effect::Rental(card, None) => stored.rentals.retain(|r| r.0 != card),
+            Effect::Pass(p) => stored.passes.push(p),
             Effect::Journal { .. } => {}
         }
     }
@@ -839,5 +847,54 @@ fn a_merchant_refunds_a_purchase_once_at_most_what_was_paid() {
         day.get(&2).map(|d| (d.takings, d.refunds)),
         Some((900, 500))
     );
+    assert_sound(&mut b);
+}
+
+#[test]
+fn a_monthly_pass_rides_its_network_free_for_its_days_and_pays_its_operator() {
+    let (mut b, number) = books(10_000);
+    let id = card_id(&number).expect("id");
+    let day = jiff::civil::date(1970, 1, 2);
+    assert!(
+        b.buy_pass(&number, "bus", day, 0, &clerk()).is_err(),
+        "not a pass"
+    );
+    let pass = b
+        .buy_pass(&number, "bus_month", day, 0, &clerk())
+        .expect("bought");
+    assert_eq!(b.balances(id).wallet, 4_000);
+    assert_eq!(
+        b.ledger.account(takings_of(1)).map(Account::balance),
+        Some(6_000),
+        "the bus company"
+    );
+    assert!(
+        b.buy_pass(&number, "bus_month", day, 0, &clerk()).is_err(),
+        "overlapping"
+    );
+    let inside = pass.valid_from + 3 * 3_600 * SECOND;
+    let (recs, _) = b
+        .upload(
+            "V1",
+            vec![
+                ride(1, &number, pass.valid_from - SECOND),
+                ride(2, &number, inside),
+            ],
+            0,
+        )
+        .expect("uploaded");
+    assert_eq!(
+        (recs[0].charged, recs[1].charged),
+        (137, 0),
+        "before it, and within it"
+    );
+    assert_eq!((recs[1].product.as_str(), recs[1].full), ("bus_month", 150));
+    let (recs, _) = b
+        .upload("V1", vec![ride(3, &number, pass.valid_until)], 0)
+        .expect("uploaded");
+    assert_eq!(recs[0].charged, 137, "after its last day");
+    assert_eq!(pass.valid_until - pass.valid_from, 30 * 86_400 * SECOND);
+    let d = b.day_takings(jiff::civil::date(1970, 1, 1));
+    assert_eq!(d.get(&1).map(|d| d.passes), Some(6_000));
     assert_sound(&mut b);
 }
