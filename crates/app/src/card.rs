@@ -402,7 +402,23 @@ impl App {
         let holder = self.holder_of(number).await?;
         self.may_serve(actor, &holder).await?;
         let number = number.to_string();
-        self.on_books(move |b, now| b.top_up(&number, input.purse, input.amount, input.id, now))
+        // A clerk takes cash (or a bank's payment) at the counter; a holder
+        // online moves money from the card's account, which is paid into at
+        // a counter or by bank, to its wallet.
+        if self.authorize(actor, &Action::ServeCardholder).is_ok() {
+            return self
+                .on_books(move |b, now| b.top_up(&number, input.purse, input.amount, input.id, now))
+                .await;
+        }
+        if input.purse != Purse::Wallet {
+            return Err(Refusal::field(
+                "purse",
+                "实名账户请在服务网点或通过银行存入",
+                "Money goes into the account at a service hall or by bank",
+            )
+            .into());
+        }
+        self.on_books(move |b, now| b.top_up_from_account(&number, input.amount, input.id, now))
             .await
     }
 

@@ -607,7 +607,10 @@ impl Book {
         ] {
             let _ = ledger.create_account(Account::new(id, CNY, code, AccountFlags::default()));
         }
-        let next_own_id = ledger.max_id_above(OWN_IDS).map_or(0, |id| id - OWN_IDS);
+        // Refunds' ids (bit 62 set) are not the counter's.
+        let next_own_id = ledger
+            .max_id_between(OWN_IDS, OWN_IDS | (1 << 62))
+            .map_or(0, |id| id - OWN_IDS);
         let deposits = ledger
             .transfers()
             .filter(|t| t.request.code == transfer_code::DEPOSIT && t.request.flags.pending)
@@ -1045,6 +1048,42 @@ impl Book {
         client_id: Id,
         now: i64,
     ) -> Result<Transfer, Refusal> {
+        self.top_up_from(CASH_ACCOUNT, number, purse, amount, client_id, now)
+    }
+
+    /// The holder moves money from the card's real-name account (paid in at
+    /// a counter or by bank) into its wallet: the same rules as a top-up,
+    /// and the account must hold it.
+    pub fn top_up_from_account(
+        &mut self,
+        number: &str,
+        amount: i64,
+        client_id: Id,
+        now: i64,
+    ) -> Result<Transfer, Refusal> {
+        let id = self
+            .card(number)
+            .ok_or_else(|| Refusal::not_found("该卡", "The card"))?
+            .id;
+        self.top_up_from(
+            account_of(id),
+            number,
+            Purse::Wallet,
+            amount,
+            client_id,
+            now,
+        )
+    }
+
+    fn top_up_from(
+        &mut self,
+        from: Id,
+        number: &str,
+        purse: Purse,
+        amount: i64,
+        client_id: Id,
+        now: i64,
+    ) -> Result<Transfer, Refusal> {
         if client_id == 0 || client_id > MAX_CLIENT_ID {
             return Err(Refusal::field(
                 "id",
@@ -1056,7 +1095,7 @@ impl Book {
         let id = card.id;
         let request = TransferRequest {
             id: client_id,
-            debit_account_id: CASH_ACCOUNT,
+            debit_account_id: from,
             credit_account_id: purse.of(id),
             amount,
             pending_id: 0,
@@ -1067,6 +1106,7 @@ impl Book {
         };
         if let Some(first) = self.ledger.transfer(client_id) {
             return if first.request.code == transfer_code::TOP_UP
+                && first.request.debit_account_id == request.debit_account_id
                 && first.request.credit_account_id == request.credit_account_id
                 && first.request.amount == amount
             {
@@ -1119,6 +1159,13 @@ impl Book {
             requests.extend(r);
         }
         let results = self.ledger.apply(&requests, now);
+        // The first refusal of a chain says why it failed.
+        if let Some(Err(why)) = results
+            .iter()
+            .find(|r| !matches!(r, Err(Refused::LinkedEventFailed) | Ok(_)))
+        {
+            return Err(ledger_refusal(*why));
+        }
         let first = results.into_iter().next().expect("one result a request");
         let t = first.map_err(ledger_refusal)?;
         self.refresh_deny(id);
@@ -1373,7 +1420,9 @@ impl Book {
         let Some(card) = self.card(&rec.card).cloned() else {
             return TapOutcome::UnknownCard;
         };
-        if self.denied.contains_key(&card.number) {
+        // A bicycle out comes back even on a card denied since it was taken.
+        let returning = t.kind == TerminalKind::Dock && self.rentals.contains_key(&card.id);
+        if self.denied.contains_key(&card.number) && !returning {
             return TapOutcome::Blocked;
         }
         let last = self.last_tap.get(&card.id).cloned();
@@ -1472,7 +1521,12 @@ impl Book {
             }
         };
         rec.full = full;
+        // The card's latest tap by the terminal's moment (a late upload of an
+        // older tap does not replace it), as a restart rebuilds it.
         let remember = |b: &mut Book| {
+            if b.last_tap.get(&card.id).is_some_and(|l| l.at > tap.at) {
+                return;
+            }
             b.last_tap.insert(
                 card.id,
                 LastTap {
@@ -1660,7 +1714,13 @@ impl Book {
         let mut rows = vec![];
         let mut legs = vec![];
         for (party, d) in &takings {
-            let net = d.net();
+            // A deficit (refunds above takings) is recovered from later
+            // payouts: never pay more than the takings account holds.
+            let held = self
+                .ledger
+                .account(takings_of(*party))
+                .map_or(0, Account::balance);
+            let net = d.net().min(held).max(0);
             if net > 0 {
                 legs.push((
                     takings_of(*party),

@@ -267,11 +267,11 @@ impl Ledger {
         self.transfers.values()
     }
 
-    /// The highest transfer id at or above `floor`, if any.
-    pub fn max_id_above(&self, floor: Id) -> Option<Id> {
+    /// The highest transfer id in `[from, to)`, if any.
+    pub fn max_id_between(&self, from: Id, to: Id) -> Option<Id> {
         self.transfers
             .keys()
-            .filter(|id| **id >= floor)
+            .filter(|id| (from..to).contains(*id))
             .max()
             .copied()
     }

@@ -93,7 +93,8 @@ pub fn next_state(state: CardState, command: &CardCommand) -> Result<CardState, 
             S::Frozen
         }
         (S::Frozen, C::Unfreeze) => S::Active,
-        (S::Active | S::Lost | S::Frozen, C::Replace) => S::Replaced,
+        // A frozen card's money stays frozen: unfreeze before replacing it.
+        (S::Active | S::Lost, C::Replace) => S::Replaced,
         (S::Issued | S::Active | S::Lost, C::Cancel) => S::Cancelled,
         _ => {
             return Err(Refusal::conflict(

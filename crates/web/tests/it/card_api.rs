@@ -606,6 +606,25 @@ async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
         .await;
 
     assert_eq!(status, StatusCode::OK, "{released}");
+    // A holder moves money only from the card's account to its wallet.
+    let (status, e) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/top-ups"),
+            json!({"id": 900, "purse": "account", "amount": 5_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, e) = citizen
+        .post(
+            &format!("/api/v1/cards/{number}/top-ups"),
+            json!({"id": 901, "purse": "wallet", "amount": 5_000}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("insufficient_balance")),
+        "the account is empty: {e}"
+    );
     // A monthly pass: the month's bus rides are free.
     let today = sunshine_domain::clock::local_date(t.app.clock.now());
     let (bought, pass) = citizen
