@@ -386,10 +386,8 @@ impl App {
     ) -> Result<(Card, Option<Card>)> {
         let holder = self.holder_of(number).await?;
         let own = matches!(command, CardCommand::ReportLoss | CardCommand::CancelLoss);
-        if own {
-            self.may_serve(actor, &holder).await?;
-        } else {
-            self.may_serve(actor, &holder).await?;
+        self.may_serve(actor, &holder).await?;
+        if !own {
             self.authorize(actor, &Action::ServeCardholder)?;
         }
         let (by, number) = (doer(actor), number.to_string());

@@ -9,7 +9,7 @@ use sunshine_domain::card::book::{
     Card, DenyChange, Effect, Party, Pass, Purse, Settlement, Stored, TapOutcome, TapRecord,
     Terminal, TerminalKind,
 };
-use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord};
+use sunshine_domain::card::entitlement::{Entitlement, Kind};
 use sunshine_domain::card::ledger::{
     Account, AccountFlags, Event, Fresh, Transfer, TransferFlags, TransferRequest,
 };
@@ -605,22 +605,6 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
     })
 }
 
-/// Transfers with timestamps in `[from, to)`, in order.
-pub async fn transfers_between(
-    conn: &mut AnyConnection,
-    from: i64,
-    to: i64,
-) -> Result<Vec<Transfer>> {
-    sqlx::query("SELECT * FROM card_transfers WHERE ts >= $1 AND ts < $2 ORDER BY ts")
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(transfer)
-        .collect()
-}
-
 /// How many taps are stored, and up to ten that do not tie out to the
 /// ledger: a charged tap whose transfer is missing, or moved another
 /// amount, or paid another party's takings.
@@ -649,34 +633,6 @@ pub async fn taps_against_ledger(conn: &mut AnyConnection) -> Result<(i64, Vec<S
     })
     .collect::<Result<_>>()?;
     Ok((n, wrong))
-}
-
-/// A holder's medical settlements, newest first, at most `limit`.
-pub async fn medical_of(
-    conn: &mut AnyConnection,
-    holder: &str,
-    limit: i64,
-) -> Result<Vec<MedicalRecord>> {
-    sqlx::query("SELECT * FROM card_medical WHERE holder = $1 ORDER BY at DESC LIMIT $2")
-        .bind(holder)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(MedicalRecord {
-                id: unbits(r.try_get("id")?),
-                card: r.try_get("card")?,
-                holder: r.try_get("holder")?,
-                party: unbits(r.try_get("party")?),
-                terminal: r.try_get("terminal")?,
-                total: r.try_get("total")?,
-                insured: r.try_get("insured")?,
-                self_pay: r.try_get("self_pay")?,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect()
 }
 
 /// A card's taps, newest first, at most `limit`.

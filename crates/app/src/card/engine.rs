@@ -119,11 +119,8 @@ async fn run(
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "the card books could not be reopened");
-                    for j in jobs.drain(..) {
-                        // Answer each with the failure, without touching the books.
-                        let mut scratch = Book::default();
-                        j(&mut scratch, 0)(Err(format!("the card books are unavailable: {e}")));
-                    }
+                    // Dropped unanswered: each caller hears the request was not applied.
+                    jobs.clear();
                     drop(all);
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                     continue;

@@ -860,7 +860,7 @@ impl Book {
         }
     }
 
-    fn journal(
+    pub(crate) fn journal(
         &mut self,
         at: i64,
         by: &Doer,
@@ -1182,19 +1182,7 @@ impl Book {
             percent_of_price,
         } = new;
         let (kind, percent_of_price) = (kind.as_str(), *percent_of_price);
-        let code = code.trim();
-        if code.is_empty()
-            || code.len() > 32
-            || !code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(Refusal::field(
-                "code",
-                "编码为1到32位字母、数字、连字符",
-                "A code is 1 to 32 letters, digits or hyphens",
-            ));
-        }
+        let code = check_code(code)?;
         if name.trim().is_empty() {
             return Err(Refusal::field("name", "请填写名称", "Give the name"));
         }
@@ -1276,19 +1264,7 @@ impl Book {
             public_key,
         } = new;
         let kind = *kind;
-        let code = code.trim();
-        if code.is_empty()
-            || code.len() > 32
-            || !code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(Refusal::field(
-                "code",
-                "编码为1到32位字母、数字、连字符",
-                "A code is 1 to 32 letters, digits or hyphens",
-            ));
-        }
+        let code = check_code(code)?;
         let party = self
             .party(party_code)
             .ok_or_else(|| {
@@ -2116,6 +2092,21 @@ impl Book {
             self.rentals.get(&card).cloned(),
         )
     }
+}
+
+/// An operator's, merchant's or terminal's code: 1 to 32 letters, digits,
+/// hyphens or underscores.
+fn check_code(code: &str) -> Result<&str, Refusal> {
+    let code = code.trim();
+    let fine = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if code.is_empty() || code.len() > 32 || !code.bytes().all(fine) {
+        return Err(Refusal::field(
+            "code",
+            "编码为1到32位字母、数字、连字符",
+            "A code is 1 to 32 letters, digits or hyphens",
+        ));
+    }
+    Ok(code)
 }
 
 /// The ledger's refusal as the books say it.

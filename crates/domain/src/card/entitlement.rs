@@ -8,7 +8,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::book::{Book, Doer, Effect};
-use crate::journal::NewEntry;
 use crate::refusal::Refusal;
 
 #[derive(
@@ -118,31 +117,6 @@ pub struct MedicalRecord {
 }
 
 impl Book {
-    fn entitlement_journal(
-        &mut self,
-        at: i64,
-        by: &Doer,
-        e: &Entitlement,
-        event: &'static str,
-        payload: serde_json::Value,
-    ) {
-        let number = self
-            .cards_of(&e.holder)
-            .first()
-            .map(|c| c.number.clone())
-            .unwrap_or_default();
-        self.push_effect(Effect::Journal {
-            at,
-            entry: NewEntry {
-                actor: by.actor.clone(),
-                org: by.org.clone(),
-                subject: format!("card/{number}"),
-                event_type: event,
-                payload,
-            },
-        });
-    }
-
     /// Grant an entitlement to a card's holder, until `valid_until` (or
     /// open-ended). Granting again renews it, and undoes a revocation.
     pub fn grant(
@@ -182,10 +156,10 @@ impl Book {
         self.entitlements
             .insert((e.holder.clone(), kind), e.clone());
         self.push_effect(Effect::Entitlement(e.clone()));
-        self.entitlement_journal(
+        self.journal(
             now,
             by,
-            &e,
+            &card,
             "card.entitlement_granted",
             serde_json::json!({ "kind": kind.as_str(), "valid_until": valid_until }),
         );
@@ -208,24 +182,23 @@ impl Book {
                 "Give the reason",
             ));
         }
-        let holder = self
+        let card = self
             .card(number)
             .ok_or_else(|| Refusal::not_found("该卡", "The card"))?
-            .holder
             .clone();
         let e = self
             .entitlements
-            .get_mut(&(holder, kind))
+            .get_mut(&(card.holder.clone(), kind))
             .filter(|e| e.revoked.is_none())
             .ok_or_else(|| Refusal::not_found("该权益", "The entitlement"))?;
         e.revoked = Some(reason.trim().to_string());
         e.changed_at = now;
         let e = e.clone();
         self.push_effect(Effect::Entitlement(e.clone()));
-        self.entitlement_journal(
+        self.journal(
             now,
             by,
-            &e,
+            &card,
             "card.entitlement_revoked",
             serde_json::json!({ "kind": kind.as_str(), "reason": reason.trim() }),
         );

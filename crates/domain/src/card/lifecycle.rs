@@ -237,6 +237,10 @@ mod tests {
         )
         .expect_err("a reason is needed");
         assert!(r.fields.contains_key("reason"));
+        assert!(
+            next_state(CardState::Frozen, &C::Replace).is_err(),
+            "a frozen card's money stays frozen"
+        );
         assert!(!CardState::Active.is_denied());
         for s in [CardState::Issued, CardState::Lost, CardState::Frozen] {
             assert!(s.is_denied(), "{s:?} is on the deny list");

@@ -1063,3 +1063,27 @@ fn a_bicycle_taken_on_a_card_lost_since_comes_back() {
     assert_eq!(b.balances(new.expect("new").id).wallet, 30_000);
     assert_sound(&mut b);
 }
+
+#[test]
+fn a_late_upload_of_an_older_tap_does_not_change_the_next_transfer() {
+    let (mut b, number) = books(10_000);
+    let hour = 3_600 * SECOND;
+    b.upload("V1", vec![ride(1, &number, 10 * hour)], 0)
+        .expect("a ride at ten");
+    let (late, _) = b
+        .upload("V2", vec![ride(1, &number, 5 * hour)], 0)
+        .expect("the morning's ride, uploaded late");
+    assert_eq!(late[0].outcome, TapOutcome::Charged);
+    let (recs, _) = b
+        .upload(
+            "V2",
+            vec![ride(2, &number, 10 * hour + 30 * 60 * SECOND)],
+            0,
+        )
+        .expect("half an hour after ten");
+    assert_eq!(
+        recs[0].outcome,
+        TapOutcome::Free,
+        "a transfer from the ten o'clock ride"
+    );
+}
