@@ -9,6 +9,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::mpsc;
 
+use crate::logsync::LogSync;
 use crate::writer::{self, Msg, WriteTx};
 use crate::{Result, StoreError};
 
@@ -57,7 +58,8 @@ impl Db {
             .await?;
         // SQLite's writer calls SQLite on its own thread (see `native`);
         // a database it cannot open that way (in memory) keeps sqlx's driver.
-        let writer_options = match backend {
+        // Its commits are made durable by a thread of its own (`logsync`).
+        let (writer_options, log) = match backend {
             Backend::Sqlite => {
                 let native = format!(
                     "{}{}",
@@ -65,11 +67,14 @@ impl Db {
                     url.strip_prefix("sqlite").unwrap_or(url)
                 );
                 match crate::native::NativeOptions::from_str(&native) {
-                    Ok(_) => AnyConnectOptions::from_str(&native)?,
-                    Err(_) => options.clone(),
+                    Ok(o) => (
+                        AnyConnectOptions::from_str(&native)?,
+                        Some(LogSync::wal(o.path()).map_err(sqlx::Error::Io)?),
+                    ),
+                    Err(_) => (options.clone(), None),
                 }
             }
-            Backend::Postgres => options.clone(),
+            Backend::Postgres => (options.clone(), None),
         };
         let bulk = writer_options.clone();
         let (writer, inbox) = mpsc::channel(4096);
@@ -88,7 +93,9 @@ impl Db {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(writer::run(writer_options, backend, inbox, committed)),
+                    Ok(rt) => {
+                        rt.block_on(writer::run(writer_options, backend, inbox, committed, log))
+                    }
                     Err(e) => tracing::error!(error = %e, "cannot start the writer"),
                 }
             })

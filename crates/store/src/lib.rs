@@ -15,6 +15,7 @@ pub mod hall;
 pub mod hotline;
 pub mod identity;
 pub mod journal;
+mod logsync;
 pub mod materials;
 pub mod native;
 pub mod supervision;

@@ -111,6 +111,13 @@ impl NativeOptions {
     }
 }
 
+impl NativeOptions {
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        std::path::Path::new(&self.path)
+    }
+}
+
 impl FromStr for NativeOptions {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {

@@ -6,6 +6,10 @@
 //! so the journal's chain needs no other lock in this process: the chain is
 //! computed in memory as commands append, and the batch's entries are stored
 //! together just before the commit.
+//!
+//! On SQLite the writer does not wait for the disk: a committed batch goes
+//! to [`LogSync`], whose thread syncs the log and only then answers the
+//! batch's callers, while the writer runs the next batch (see `logsync`).
 
 use std::panic::AssertUnwindSafe;
 
@@ -16,6 +20,7 @@ use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
 use sunshine_domain::journal::{Entry, NewEntry};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::logsync::{Finish, LogSync};
 use crate::{journal, Backend, Result, StoreError};
 
 /// The most commands one transaction carries.
@@ -48,7 +53,7 @@ impl WriteTx {
 /// and how to tell its caller once the batch's fate is known.
 pub(crate) struct Outcome {
     keep: bool,
-    finish: Box<dyn FnOnce(std::result::Result<(), String>) + Send>,
+    finish: Finish,
 }
 
 pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Outcome> + Send>;
@@ -85,18 +90,22 @@ where
 }
 
 /// The writer task: batches until told to stop or every sender is gone.
+/// With `log`, a committed batch's callers are answered once `log` has
+/// made it durable; without, at once (SQLite's commit syncs, or
+/// PostgreSQL's does).
 pub(crate) async fn run(
     options: AnyConnectOptions,
     backend: Backend,
     mut inbox: mpsc::Receiver<Msg>,
     committed: watch::Sender<u64>,
+    mut log: Option<LogSync>,
 ) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
         let mut batch = match msg {
             Msg::Job(j) => vec![j],
             Msg::Stop(done) => {
-                close(tx.take()).await;
+                shut_down(tx.take(), log.as_mut()).await;
                 let _ = done.send(());
                 return;
             }
@@ -112,8 +121,17 @@ pub(crate) async fn run(
                 Err(_) => break,
             }
         }
+        if let Some(why) = log.as_ref().and_then(LogSync::broken) {
+            fail_all(batch, &why).await;
+            if let Some(done) = stop {
+                shut_down(tx.take(), log.as_mut()).await;
+                let _ = done.send(());
+                return;
+            }
+            continue;
+        }
         if tx.is_none() {
-            match connect(&options, backend).await {
+            match connect(&options, backend, log.is_some()).await {
                 Ok(conn) => {
                     tx = Some(WriteTx {
                         conn,
@@ -129,8 +147,12 @@ pub(crate) async fn run(
         }
         let Some(wtx) = tx.as_mut() else { continue };
         match run_batch(wtx, backend, batch).await {
-            Ok(()) => {
+            Ok(finishes) => {
                 committed.send_modify(|n| *n += 1);
+                match &log {
+                    Some(log) => log.after_sync(finishes),
+                    None => finishes.into_iter().for_each(|f| f(Ok(()))),
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "write batch failed; reconnecting");
@@ -139,17 +161,20 @@ pub(crate) async fn run(
             }
         }
         if let Some(done) = stop {
-            close(tx.take()).await;
+            shut_down(tx.take(), log.as_mut()).await;
             let _ = done.send(());
             return;
         }
     }
+    shut_down(tx.take(), log.as_mut()).await;
 }
 
-/// The writer's own connection, set up like the pool's.
+/// The writer's own connection, set up like the pool's; when `log_syncs`,
+/// its commits leave syncing the log to [`LogSync`].
 async fn connect(
     options: &AnyConnectOptions,
     backend: Backend,
+    log_syncs: bool,
 ) -> std::result::Result<AnyConnection, sqlx::Error> {
     let mut conn = options.connect().await?;
     crate::db::prepare(&mut conn, backend).await?;
@@ -158,6 +183,10 @@ async fn connect(
         // the writer still checkpoints by itself, at 40 MiB of log instead
         // of SQLite's 4 MiB.
         conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
+        if log_syncs {
+            // A checkpoint still syncs the log before copying it back.
+            conn.execute("PRAGMA synchronous = NORMAL").await?;
+        }
     }
     Ok(conn)
 }
@@ -190,7 +219,11 @@ pub(crate) async fn checkpoint(pool: sqlx::AnyPool, mut commits: watch::Receiver
     }
 }
 
-async fn close(tx: Option<WriteTx>) {
+/// Answer what waits for the log's sync, then close the connection.
+async fn shut_down(tx: Option<WriteTx>, log: Option<&mut LogSync>) {
+    if let Some(log) = log {
+        log.finish();
+    }
     if let Some(tx) = tx {
         let _ = tx.conn.close().await;
     }
@@ -202,11 +235,13 @@ async fn fail_all(batch: Vec<Job>, why: &str) {
     tracing::error!("write batch dropped: {why}");
 }
 
+/// Run a batch in one transaction; once it has committed, how to answer
+/// each of its callers.
 async fn run_batch(
     tx: &mut WriteTx,
     backend: Backend,
     batch: Vec<Job>,
-) -> std::result::Result<(), sqlx::Error> {
+) -> std::result::Result<Vec<Finish>, sqlx::Error> {
     let begin = match backend {
         // Take SQLite's write lock at once rather than on the first write.
         Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -276,12 +311,7 @@ async fn run_batch(
         tx.conn.execute("ROLLBACK").await.map(|_| ())
     };
     match end {
-        Ok(()) => {
-            for o in outcomes {
-                (o.finish)(Ok(()));
-            }
-            Ok(())
-        }
+        Ok(()) => Ok(outcomes.into_iter().map(|o| o.finish).collect()),
         Err(e) => {
             let _ = tx.conn.execute("ROLLBACK").await;
             for o in outcomes {
