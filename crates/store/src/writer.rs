@@ -23,8 +23,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::logsync::{Finish, LogSync};
 use crate::{journal, Backend, Result, StoreError};
 
-/// The most commands one transaction carries.
-const MAX_BATCH: usize = 512;
+/// The most commands one transaction carries. A batch only grows this
+/// large when that many commands wait; the pages a batch shares among its
+/// commands (index pages, the journal's last pages) are written to the log
+/// once a batch, so larger batches write less per command.
+const MAX_BATCH: usize = 2048;
 
 /// The connection a command writes through, inside the batch's transaction.
 pub struct WriteTx {
