@@ -65,6 +65,7 @@ async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
             Ok((db, Scratch::Postgres { admin, url }))
         }
         None => {
+            remove_stale_dirs();
             let dir = std::env::temp_dir().join(format!(
                 "sunshine-test-{}-{}",
                 std::process::id(),
@@ -75,6 +76,31 @@ async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
             Ok((db, Scratch::Dir(dir)))
         }
     }
+}
+
+/// Scratch directories of test processes that have ended (a shared app of
+/// a test binary lives until the process exits, so nobody removes its
+/// directory): remove them, once per process.
+fn remove_stale_dirs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name
+                .strip_prefix("sunshine-test-")
+                .and_then(|rest| rest.split('-').next())
+            else {
+                continue;
+            };
+            let numbered = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+            if numbered && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
 }
 
 /// Scratch databases of test processes that have ended (a test binary's shared
