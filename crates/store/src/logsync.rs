@@ -18,7 +18,8 @@
 //!   every later one are answered with the failure, and the writer takes no
 //!   more commands: the process must be restarted, and SQLite's recovery
 //!   then finds what reached the disk (PostgreSQL does the same, for the
-//!   same reason).
+//!   same reason). Those batches had committed before the sync: such an
+//!   answer means "not known to be durable", not "not written", and says so.
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -63,8 +64,10 @@ impl LogSync {
                     let failed = told.lock().map(|b| b.clone()).unwrap_or_else(|p| p.into_inner().clone());
                     let result = match failed {
                         Some(why) => Err(why),
-                        None => sync().map_err(|e| {
-                            let why = format!("the database's log could not be made durable ({e}); restart the service");
+                        None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut sync))
+                            .unwrap_or_else(|_| Err(std::io::Error::other("the sync panicked")))
+                            .map_err(|e| {
+                            let why = format!("the database's log could not be made durable ({e}): whether this write lasts is unknown; restart the service");
                             tracing::error!("{why}");
                             *told.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
                             why
@@ -125,34 +128,58 @@ impl Drop for LogSync {
 
 /// SQLite's write-ahead log of one database, kept open to be synced.
 pub(crate) struct WalFile {
-    path: PathBuf,
+    database: PathBuf,
     open: Option<(File, (u64, u64))>,
 }
 
 impl WalFile {
     pub(crate) fn new(database: &Path) -> WalFile {
-        let mut path = database.as_os_str().to_owned();
-        path.push("-wal");
         WalFile {
-            path: PathBuf::from(path),
+            database: database.to_path_buf(),
             open: None,
         }
+    }
+
+    /// Where SQLite keeps the log: beside the database file, symbolic links
+    /// resolved, as SQLite resolves them.
+    fn path(&self) -> PathBuf {
+        let database = std::fs::canonicalize(&self.database).unwrap_or(self.database.clone());
+        let mut path = database.into_os_string();
+        path.push("-wal");
+        PathBuf::from(path)
     }
 
     /// `fdatasync` the log. The file is opened the first time, and again
     /// should SQLite have made a new one (a different inode at the path),
     /// and then its directory is synced too, so that the name lasts.
     pub(crate) fn sync(&mut self) -> std::io::Result<()> {
-        let at = std::fs::metadata(&self.path)?;
+        let path = self.path();
+        let at = match std::fs::metadata(&path) {
+            Ok(at) => at,
+            // SQLite removes the log only when its last connection closes,
+            // after copying every frame into the database and syncing it:
+            // what the open file held is durable either way.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return match &self.open {
+                    Some((file, _)) => file.sync_data(),
+                    None => Err(e),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let id = (at.dev(), at.ino());
         if self.open.as_ref().is_none_or(|(_, open)| *open != id) {
-            let file = File::open(&self.path)?;
+            let file = File::open(&path)?;
             let meta = file.metadata()?;
-            let dir = match self.path.parent() {
+            let dir = match path.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir,
                 _ => Path::new("."),
             };
-            File::open(dir)?.sync_all()?;
+            // As SQLite does, a directory that cannot be synced (some
+            // file systems refuse) is not a failure of the log.
+            if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+                tracing::warn!(error = %e, dir = %dir.display(), "the log's directory could not be synced");
+            }
             self.open = Some((file, (meta.dev(), meta.ino())));
         }
         match &self.open {
@@ -180,9 +207,11 @@ mod tests {
     #[test]
     fn callers_hear_only_after_the_sync() {
         let (release, hold) = mpsc::channel::<()>();
+        let (entered, in_sync) = mpsc::channel::<()>();
         let syncs = Arc::new(AtomicUsize::new(0));
         let counted = syncs.clone();
         let log = LogSync::start(Box::new(move || {
+            entered.send(()).map_err(std::io::Error::other)?;
             hold.recv().map_err(std::io::Error::other)?;
             counted.fetch_add(1, Ordering::SeqCst);
             Ok(())
@@ -190,15 +219,19 @@ mod tests {
         .unwrap();
         let (a, heard_a) = answer();
         log.after_sync(vec![a]);
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        // The sync has begun and not returned: nobody may have heard yet.
+        in_sync.recv().unwrap();
         assert!(heard_a.try_recv().is_err(), "answered before the sync");
+        // A batch handed over during a sync waits for a sync of its own.
         let (b, heard_b) = answer();
         log.after_sync(vec![b]);
         release.send(()).unwrap();
         assert_eq!(heard_a.recv().unwrap(), Ok(()));
+        in_sync.recv().unwrap();
+        assert!(heard_b.try_recv().is_err(), "answered before its own sync");
         release.send(()).unwrap();
         assert_eq!(heard_b.recv().unwrap(), Ok(()));
-        assert!(syncs.load(Ordering::SeqCst) >= 1);
+        assert_eq!(syncs.load(Ordering::SeqCst), 2);
         assert_eq!(log.broken(), None);
     }
 
@@ -238,7 +271,14 @@ mod tests {
 
     #[test]
     fn the_wal_file_is_reopened_when_sqlite_makes_a_new_one() {
-        let dir = std::env::temp_dir().join(format!("sunshine-logsync-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "sunshine-logsync-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("s.db");
         let mut wal = WalFile::new(&db);
@@ -251,6 +291,10 @@ mod tests {
         wal.sync().unwrap();
         let second = wal.open.as_ref().map(|(_, id)| *id);
         assert_ne!(first, second);
+        // SQLite removes the log only after copying it all back: the file
+        // still open is synced and all is well.
+        std::fs::remove_file(dir.join("s.db-wal")).unwrap();
+        wal.sync().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

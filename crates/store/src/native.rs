@@ -9,8 +9,9 @@
 //! module is a driver for sqlx's `Any` connection (scheme `sqlite-native:`)
 //! over rusqlite, which runs each statement as a plain function call on the
 //! calling thread; the store's SQL is the same for every connection, the
-//! writer's included. Durability is SQLite's as before: WAL and
-//! `synchronous = FULL`, set by the writer when it connects.
+//! writer's included. Durability is set by the writer when it connects: WAL
+//! with `synchronous = NORMAL`, and the log synced by `logsync` before a
+//! caller hears that its batch committed.
 //!
 //! Only the writer uses it, through `Any`: results are `AnyRow`s whose
 //! values carry SQLite's own types (integer, real, text, blob, null), as

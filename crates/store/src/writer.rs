@@ -144,17 +144,23 @@ pub(crate) async fn run(
                 }
                 Err(e) => {
                     fail_all(batch, &format!("no database connection: {e}")).await;
+                    if let Some(done) = stop {
+                        shut_down(None, log.as_mut()).await;
+                        let _ = done.send(());
+                        return;
+                    }
                     continue;
                 }
             }
         }
         let Some(wtx) = tx.as_mut() else { continue };
         match run_batch(wtx, backend, batch).await {
-            Ok(finishes) => {
+            Ok((finishes, wrote)) => {
                 committed.send_modify(|n| *n += 1);
                 match &log {
-                    Some(log) => log.after_sync(finishes),
-                    None => finishes.into_iter().for_each(|f| f(Ok(()))),
+                    // A batch whose every command was refused wrote nothing to wait for.
+                    Some(log) if wrote => log.after_sync(finishes),
+                    _ => finishes.into_iter().for_each(|f| f(Ok(()))),
                 }
             }
             Err(e) => {
@@ -239,12 +245,12 @@ async fn fail_all(batch: Vec<Job>, why: &str) {
 }
 
 /// Run a batch in one transaction; once it has committed, how to answer
-/// each of its callers.
+/// each of its callers, and whether any command's changes were kept.
 async fn run_batch(
     tx: &mut WriteTx,
     backend: Backend,
     batch: Vec<Job>,
-) -> std::result::Result<Vec<Finish>, sqlx::Error> {
+) -> std::result::Result<(Vec<Finish>, bool), sqlx::Error> {
     let begin = match backend {
         // Take SQLite's write lock at once rather than on the first write.
         Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -314,7 +320,7 @@ async fn run_batch(
         tx.conn.execute("ROLLBACK").await.map(|_| ())
     };
     match end {
-        Ok(()) => Ok(outcomes.into_iter().map(|o| o.finish).collect()),
+        Ok(()) => Ok((outcomes.into_iter().map(|o| o.finish).collect(), kept_any)),
         Err(e) => {
             let _ = tx.conn.execute("ROLLBACK").await;
             for o in outcomes {
