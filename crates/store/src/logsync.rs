@@ -48,36 +48,13 @@ impl LogSync {
         LogSync::start(Box::new(move || wal.sync()))
     }
 
-    pub(crate) fn start(mut sync: Sync) -> std::io::Result<LogSync> {
+    pub(crate) fn start(sync: Sync) -> std::io::Result<LogSync> {
         let (send, recv) = mpsc::channel::<Vec<Finish>>();
         let broken = Arc::new(Mutex::new(None::<String>));
         let told = broken.clone();
         let thread = std::thread::Builder::new()
             .name("sunshine-logsync".into())
-            .spawn(move || {
-                while let Ok(first) = recv.recv() {
-                    // Every batch committed before this sync starts is covered by it.
-                    let mut waiting = first;
-                    while let Ok(more) = recv.try_recv() {
-                        waiting.extend(more);
-                    }
-                    let failed = told.lock().map(|b| b.clone()).unwrap_or_else(|p| p.into_inner().clone());
-                    let result = match failed {
-                        Some(why) => Err(why),
-                        None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut sync))
-                            .unwrap_or_else(|_| Err(std::io::Error::other("the sync panicked")))
-                            .map_err(|e| {
-                            let why = format!("the database's log could not be made durable ({e}): whether this write lasts is unknown; restart the service");
-                            tracing::error!("{why}");
-                            *told.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
-                            why
-                        }),
-                    };
-                    for finish in waiting {
-                        finish(result.clone());
-                    }
-                }
-            })?;
+            .spawn(move || serve(&recv, sync, &told))?;
         Ok(LogSync {
             send: Some(send),
             thread: Some(thread),
@@ -105,10 +82,7 @@ impl LogSync {
 
     /// Why the writer may write no more, once a sync has failed.
     pub(crate) fn broken(&self) -> Option<String> {
-        self.broken
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.broken).clone()
     }
 
     /// Sync and answer what is waiting, then stop the thread.
@@ -118,6 +92,38 @@ impl LogSync {
             let _ = thread.join();
         }
     }
+}
+
+/// The sync thread: sync once for everything handed over since the last
+/// sync, then answer it all; after a failure, only answer, with the failure.
+fn serve(recv: &mpsc::Receiver<Vec<Finish>>, mut sync: Sync, broken: &Mutex<Option<String>>) {
+    while let Ok(mut waiting) = recv.recv() {
+        // Every batch committed before this sync starts is covered by it.
+        waiting.extend(recv.try_iter().flatten());
+        let failed = lock(broken).clone();
+        let result = match failed {
+            Some(why) => Err(why),
+            None => sync_once(&mut sync).map_err(|e| {
+                let why = format!("the database's log could not be made durable ({e}): whether this write lasts is unknown; restart the service");
+                tracing::error!("{why}");
+                *lock(broken) = Some(why.clone());
+                why
+            }),
+        };
+        for finish in waiting {
+            finish(result.clone());
+        }
+    }
+}
+
+/// One sync; a panic in it counts as a failed sync.
+fn sync_once(sync: &mut Sync) -> std::io::Result<()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(sync))
+        .unwrap_or_else(|_| Err(std::io::Error::other("the sync panicked")))
+}
+
+fn lock(broken: &Mutex<Option<String>>) -> std::sync::MutexGuard<'_, Option<String>> {
+    broken.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Drop for LogSync {

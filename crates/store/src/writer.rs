@@ -124,49 +124,41 @@ pub(crate) async fn run(
                 Err(_) => break,
             }
         }
-        if let Some(why) = log.as_ref().and_then(LogSync::broken) {
-            fail_all(batch, &why).await;
-            if let Some(done) = stop {
-                shut_down(tx.take(), log.as_mut()).await;
-                let _ = done.send(());
-                return;
+        'batch: {
+            if let Some(why) = log.as_ref().and_then(LogSync::broken) {
+                fail_all(batch, &why).await;
+                break 'batch;
             }
-            continue;
-        }
-        if tx.is_none() {
-            match connect(&options, backend, log.is_some()).await {
-                Ok(conn) => {
-                    tx = Some(WriteTx {
-                        conn,
-                        head: (0, String::new()),
-                        staged: Vec::new(),
-                    })
+            if tx.is_none() {
+                match connect(&options, backend, log.is_some()).await {
+                    Ok(conn) => {
+                        tx = Some(WriteTx {
+                            conn,
+                            head: (0, String::new()),
+                            staged: Vec::new(),
+                        })
+                    }
+                    Err(e) => {
+                        fail_all(batch, &format!("no database connection: {e}")).await;
+                        break 'batch;
+                    }
+                }
+            }
+            let Some(wtx) = tx.as_mut() else { break 'batch };
+            match run_batch(wtx, backend, batch).await {
+                Ok((finishes, wrote)) => {
+                    committed.send_modify(|n| *n += 1);
+                    match &log {
+                        // A batch whose every command was refused wrote nothing to wait for.
+                        Some(log) if wrote => log.after_sync(finishes),
+                        _ => finishes.into_iter().for_each(|f| f(Ok(()))),
+                    }
                 }
                 Err(e) => {
-                    fail_all(batch, &format!("no database connection: {e}")).await;
-                    if let Some(done) = stop {
-                        shut_down(None, log.as_mut()).await;
-                        let _ = done.send(());
-                        return;
-                    }
-                    continue;
+                    tracing::error!(error = %e, "write batch failed; reconnecting");
+                    // A connection in an unknown state is not reused.
+                    tx = None;
                 }
-            }
-        }
-        let Some(wtx) = tx.as_mut() else { continue };
-        match run_batch(wtx, backend, batch).await {
-            Ok((finishes, wrote)) => {
-                committed.send_modify(|n| *n += 1);
-                match &log {
-                    // A batch whose every command was refused wrote nothing to wait for.
-                    Some(log) if wrote => log.after_sync(finishes),
-                    _ => finishes.into_iter().for_each(|f| f(Ok(()))),
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "write batch failed; reconnecting");
-                // A connection in an unknown state is not reused.
-                tx = None;
             }
         }
         if let Some(done) = stop {
