@@ -415,6 +415,25 @@ pub async fn counter(
     counter_page(&s, lang, &session, &q.holder, IssueForm::default(), None).await
 }
 
+/// After a counter command: back to the holder's cards, or the counter
+/// page again with the refusal shown (an error page for anything else).
+async fn at_counter(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    c: Chrome,
+    holder: &str,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => back_to(holder),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => counter_page(s, lang, session, holder, IssueForm::default(), Some(p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
+
 fn back_to(holder: &str) -> Response {
     let q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("holder", holder.trim())
@@ -470,15 +489,7 @@ pub async fn command(
             .map(|_| ()),
         Err(r) => Err(r.into()),
     };
-    match result {
-        Ok(()) => back_to(&f.holder),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    at_counter(&s, lang, &session, c, &f.holder, result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -505,15 +516,7 @@ pub async fn counter_top_up(
         Ok(t) => s.app.top_up(&session.actor, &number, t).await.map(|_| ()),
         Err(r) => Err(r.into()),
     };
-    match result {
-        Ok(()) => back_to(&f.holder),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    at_counter(&s, lang, &session, c, &f.holder, result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -844,15 +847,7 @@ pub async fn entitlement(
                 .map(|_| ())
         }
     };
-    match result {
-        Ok(()) => back_to(&f.holder),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                counter_page(&s, lang, &session, &f.holder, IssueForm::default(), Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    at_counter(&s, lang, &session, c, &f.holder, result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
