@@ -180,6 +180,11 @@ impl Db {
         }
     }
 
+    /// Whether [`Db::close`] has begun: background work then ends.
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
+    }
+
     /// Stop the writer (after the writes already queued) and close the pool.
     pub async fn close(&self) {
         let (done, stopped) = tokio::sync::oneshot::channel();

@@ -52,6 +52,7 @@ pub fn backend() -> Backend {
 
 /// A fresh, migrated database on the backend of this run.
 async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
+    show_errors();
     match std::env::var(PG_ENV).ok().filter(|v| !v.is_empty()) {
         Some(admin) => {
             drop_stale_databases(&admin).await;
@@ -76,6 +77,17 @@ async fn fresh_db() -> anyhow::Result<(Db, Scratch)> {
             Ok((db, Scratch::Dir(dir)))
         }
     }
+}
+
+/// The servers' logged errors go to the test binary's standard error (more
+/// with `RUST_LOG`): a test that sees a 500 then shows why in its output.
+fn show_errors() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Scratch directories of test processes that have ended (a shared app of
@@ -279,7 +291,8 @@ async fn serve(app: Arc<App>) -> anyhow::Result<(SocketAddr, tokio::task::JoinHa
 
 /// One demo server shared by the tests of a binary, on its own runtime so it
 /// outlives any single test's runtime. Tests that use it must not depend on
-/// each other's changes.
+/// each other's changes, and reach its app only through
+/// [`SharedDemo::with_app`].
 pub fn shared_demo() -> &'static SharedDemo {
     static SHARED: OnceLock<SharedDemo> = OnceLock::new();
     SHARED.get_or_init(|| {
@@ -303,6 +316,7 @@ pub fn shared_demo() -> &'static SharedDemo {
                             base: t.base.clone(),
                             app: t.app.clone(),
                             clock: t.clock.clone(),
+                            runtime: tokio::runtime::Handle::current(),
                         };
                         let _ = tx.send(Ok(shared));
                         // Keep the server (and its data) for the life of the test binary.
@@ -326,11 +340,31 @@ pub fn shared_demo() -> &'static SharedDemo {
 /// The shared demo server.
 pub struct SharedDemo {
     pub base: String,
-    pub app: Arc<App>,
+    app: Arc<App>,
     pub clock: SimulatedClock,
+    /// The server's runtime, which lives as long as the test binary.
+    runtime: tokio::runtime::Handle,
 }
 
 impl SharedDemo {
+    /// Run `f` with the shared app on the server's own runtime. A test's
+    /// runtime ends with its test, and whatever the app opened on it (a
+    /// PostgreSQL connection the pool keeps, a task it starts) would be dead
+    /// for every later test and request, which then wait on it until they
+    /// time out.
+    pub async fn with_app<T, F, Fut>(&self, f: F) -> T
+    where
+        F: FnOnce(Arc<App>) -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.runtime.spawn(f(self.app.clone())).await {
+            Ok(v) => v,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("the shared demo's runtime dropped a call: {e}"),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

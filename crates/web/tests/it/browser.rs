@@ -576,8 +576,7 @@ async fn a_request_is_made_on_the_tv_with_arrow_keys_and_enter() -> anyhow::Resu
     let id = sunshine_domain::hotline::ticket_id(&number)
         .ok_or_else(|| anyhow::anyhow!("not a request's number: {number}"))?;
     let t = demo
-        .app
-        .ticket(id)
+        .with_app(move |app| async move { app.ticket(id).await })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     assert_eq!(t.channel.as_str(), "tv");

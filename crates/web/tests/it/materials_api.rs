@@ -174,11 +174,7 @@ async fn an_application_carries_its_files_and_only_the_applicant_and_the_departm
     );
 
     // The journal names the files, never their bytes.
-    let history = shared_demo()
-        .app
-        .history(&format!("case/{number}"))
-        .await
-        .expect("history");
+    let history = case_history(&number).await;
     let submitted = &history[0];
     assert_eq!(submitted.event_type, "hall.case_submitted");
     assert!(submitted.payload.contains(&sha) && submitted.payload.contains("application/pdf"));
@@ -231,11 +227,7 @@ async fn files_are_added_while_the_case_waits_and_refused_once_it_is_accepted() 
         StatusCode::CREATED,
         "a correction brings files: {list}"
     );
-    let history = shared_demo()
-        .app
-        .history(&format!("case/{number}"))
-        .await
-        .expect("history");
+    let history = case_history(&number).await;
     let added: Vec<_> = history
         .iter()
         .filter(|e| e.event_type == "hall.material_added")
@@ -472,12 +464,27 @@ async fn a_case_holds_at_most_forty_mebibytes_and_only_upload_routes_take_large_
 
 /// How many copies of this content the store keeps.
 async fn blob_count(sha256: &str) -> i64 {
-    let mut conn = shared_demo().app.db.read().await.expect("conn");
-    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM material_blobs WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_one(&mut *conn)
+    let sha256 = sha256.to_string();
+    shared_demo()
+        .with_app(|app| async move {
+            let mut conn = app.db.read().await.expect("conn");
+            sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM material_blobs WHERE sha256 = $1",
+            )
+            .bind(sha256)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("count")
+        })
         .await
-        .expect("count")
+}
+
+/// A case's journal, oldest first.
+async fn case_history(number: &str) -> Vec<sunshine_domain::journal::Entry> {
+    let subject = format!("case/{number}");
+    shared_demo()
+        .with_app(|app| async move { app.history(&subject).await.expect("history") })
+        .await
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
