@@ -604,6 +604,39 @@ impl App {
             .await
     }
 
+    /// Every terminal, retired ones too, for operators.
+    pub async fn card_terminals(&self, actor: &Actor) -> Result<Vec<Terminal>> {
+        self.authorize(actor, &Action::OperateCards)?;
+        self.on_books(|b, _| Ok(b.terminals().into_iter().cloned().collect()))
+            .await
+    }
+
+    /// Give a terminal a new public key; the old one is refused from now on.
+    pub async fn change_terminal_key(
+        &self,
+        actor: &Actor,
+        code: &str,
+        public_key: &str,
+    ) -> Result<Terminal> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let (by, code, key) = (doer(actor), code.to_string(), public_key.to_string());
+        self.on_books(move |b, now| b.change_terminal_key(&code, &key, now, &by))
+            .await
+    }
+
+    /// Retire a terminal: it is refused from now on.
+    pub async fn retire_terminal(
+        &self,
+        actor: &Actor,
+        code: &str,
+        reason: &str,
+    ) -> Result<Terminal> {
+        self.authorize(actor, &Action::OperateCards)?;
+        let (by, code, reason) = (doer(actor), code.to_string(), reason.to_string());
+        self.on_books(move |b, now| b.retire_terminal(&code, &reason, now, &by))
+            .await
+    }
+
     /// The operators and merchants, for operators.
     pub async fn card_parties(&self, actor: &Actor) -> Result<Vec<Party>> {
         self.authorize(actor, &Action::OperateCards)?;
@@ -761,6 +794,8 @@ impl App {
             s.timestamp,
             now,
         )?;
+        // Only a request signed with its key learns that it is retired.
+        terminal.serving()?;
         Ok(terminal)
     }
 

@@ -196,14 +196,17 @@ pub async fn store_batch(
                     .execute(&mut *conn)
                     .await?;
             }
+            // New, or its key changed or retired: only those two change.
             Effect::Terminal(t) => {
-                sqlx::query("INSERT INTO card_terminals (code, kind, party, network_id, public_key, registered_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                sqlx::query("INSERT INTO card_terminals (code, kind, party, network_id, public_key, registered_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                             ON CONFLICT (code) DO UPDATE SET public_key = excluded.public_key, retired_at = excluded.retired_at")
                     .bind(&t.code)
                     .bind(t.kind.as_str())
                     .bind(bits(t.party))
                     .bind(&t.network_id)
                     .bind(&t.public_key)
                     .bind(t.registered_at)
+                    .bind(t.retired_at)
                     .execute(&mut *conn)
                     .await?;
             }
@@ -490,6 +493,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             network_id: row.try_get("network_id")?,
             public_key: row.try_get("public_key")?,
             registered_at: row.try_get("registered_at")?,
+            retired_at: row.try_get("retired_at")?,
         });
     }
     // Each terminal's numbers seen: when as many taps are stored as the

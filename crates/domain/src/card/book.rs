@@ -271,9 +271,32 @@ pub struct Terminal {
     pub party: u64,
     /// For a validator: the fare network it charges (GTFS's `network_id`).
     pub network_id: String,
-    /// Its ed25519 public key, hex; every upload is signed with it.
+    /// Its ed25519 public key, hex; every upload is signed with it. A key
+    /// changed replaces it: requests signed with the old one are refused.
     pub public_key: String,
     pub registered_at: i64,
+    /// When it was retired (microseconds UTC): it is refused from then on.
+    #[serde(default)]
+    pub retired_at: Option<i64>,
+}
+
+impl Terminal {
+    /// Whether it still takes requests.
+    pub fn in_service(&self) -> bool {
+        self.retired_at.is_none()
+    }
+
+    /// Itself if it still takes requests; a refusal if it is retired.
+    pub fn serving(&self) -> Result<&Terminal, Refusal> {
+        if !self.in_service() {
+            return Err(Refusal::forbidden(
+                "terminal_retired",
+                "该终端已停用",
+                "This terminal is retired",
+            ));
+        }
+        Ok(self)
+    }
 }
 
 /// A tap as a terminal recorded it.
@@ -740,6 +763,20 @@ impl Book {
 
     pub fn terminal(&self, code: &str) -> Option<&Terminal> {
         self.terminals.get(code)
+    }
+
+    /// A terminal that still takes requests: unknown and retired ones are refused.
+    pub fn serving_terminal(&self, code: &str) -> Result<&Terminal, Refusal> {
+        self.terminal(code)
+            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?
+            .serving()
+    }
+
+    /// Every terminal, retired ones too, by code.
+    pub fn terminals(&self) -> Vec<&Terminal> {
+        let mut v: Vec<&Terminal> = self.terminals.values().collect();
+        v.sort_by(|a, b| a.code.cmp(&b.code));
+        v
     }
 
     fn live_card(&self, number: &str) -> Result<&Card, Refusal> {
@@ -1275,19 +1312,7 @@ impl Book {
                 )
             })?
             .id;
-        let key_ok = hex::decode(public_key.trim()).is_ok_and(|k| {
-            <[u8; 32]>::try_from(k.as_slice())
-                .ok()
-                .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
-                .is_some()
-        });
-        if !key_ok {
-            return Err(Refusal::field(
-                "public_key",
-                "公钥须为64位十六进制的 ed25519 公钥",
-                "The public key is an ed25519 key in 64 hex digits",
-            ));
-        }
+        let public_key = check_public_key(public_key)?;
         if kind == TerminalKind::Validator && network_id.trim().is_empty() {
             return Err(Refusal::field(
                 "network_id",
@@ -1307,9 +1332,97 @@ impl Book {
             kind,
             party,
             network_id: network_id.trim().to_string(),
-            public_key: public_key.trim().to_ascii_lowercase(),
+            public_key,
             registered_at: now,
+            retired_at: None,
         };
+        self.terminal_changed(
+            &t,
+            now,
+            by,
+            "card.terminal_added",
+            serde_json::json!({ "kind": kind.as_str(), "party": party_code, "network": t.network_id }),
+        );
+        Ok(t)
+    }
+
+    /// Give a terminal a new public key (its old one lost, leaked or due for
+    /// rotation): requests signed with the old key are refused from now on.
+    pub fn change_terminal_key(
+        &mut self,
+        code: &str,
+        public_key: &str,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Terminal, Refusal> {
+        let public_key = check_public_key(public_key)?;
+        let mut t = self.serving_terminal(code)?.clone();
+        if t.public_key == public_key {
+            return Err(Refusal::field(
+                "public_key",
+                "新公钥与现用公钥相同",
+                "The new key is the one in use",
+            ));
+        }
+        t.public_key = public_key;
+        self.terminal_changed(
+            &t,
+            now,
+            by,
+            "card.terminal_key_changed",
+            serde_json::json!({ "public_key": t.public_key }),
+        );
+        Ok(t)
+    }
+
+    /// Retire a terminal (taken out of use, broken, stolen): it is refused
+    /// from now on, and what it recorded but has not uploaded is not taken.
+    pub fn retire_terminal(
+        &mut self,
+        code: &str,
+        reason: &str,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Terminal, Refusal> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Refusal::field(
+                "reason",
+                "请说明停用原因（200字以内）",
+                "Say why it is retired (at most 200 characters)",
+            ));
+        }
+        let mut t = self
+            .terminal(code)
+            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?
+            .clone();
+        if !t.in_service() {
+            return Err(Refusal::conflict(
+                "terminal_retired",
+                "该终端已停用",
+                "This terminal is retired already",
+            ));
+        }
+        t.retired_at = Some(now);
+        self.terminal_changed(
+            &t,
+            now,
+            by,
+            "card.terminal_retired",
+            serde_json::json!({ "reason": reason }),
+        );
+        Ok(t)
+    }
+
+    /// Keep a new or changed terminal, to be stored and journaled.
+    fn terminal_changed(
+        &mut self,
+        t: &Terminal,
+        now: i64,
+        by: &Doer,
+        event_type: &'static str,
+        payload: serde_json::Value,
+    ) {
         self.terminals.insert(t.code.clone(), t.clone());
         self.effects.push(Effect::Terminal(t.clone()));
         self.effects.push(Effect::Journal {
@@ -1318,11 +1431,10 @@ impl Book {
                 actor: by.actor.clone(),
                 org: by.org.clone(),
                 subject: format!("card-terminal/{}", t.code),
-                event_type: "card.terminal_added",
-                payload: serde_json::json!({ "kind": kind.as_str(), "party": party_code, "network": t.network_id }),
+                event_type,
+                payload,
             },
         });
-        Ok(t)
     }
 
     /// Apply a terminal's uploaded taps, in order of their sequence numbers,
@@ -1336,11 +1448,7 @@ impl Book {
         mut taps: Vec<TapInput>,
         now: i64,
     ) -> Result<(Vec<TapRecord>, Vec<u64>), Refusal> {
-        let t = self
-            .terminals
-            .get(terminal)
-            .cloned()
-            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?;
+        let t = self.serving_terminal(terminal)?.clone();
         taps.sort_by_key(|t| t.seq);
         let mut out = Vec::with_capacity(taps.len());
         for tap in taps {
@@ -1909,7 +2017,9 @@ impl Book {
             .terminals
             .values()
             .filter(|t| {
-                t.kind == TerminalKind::Validator && networks.contains(&t.network_id.as_str())
+                t.kind == TerminalKind::Validator
+                    && t.in_service()
+                    && networks.contains(&t.network_id.as_str())
             })
             .collect();
         runners.sort_by(|a, b| a.code.cmp(&b.code));
@@ -2092,6 +2202,25 @@ impl Book {
             self.rentals.get(&card).cloned(),
         )
     }
+}
+
+/// A terminal's ed25519 public key in 64 hex digits, as it is kept: lower case.
+fn check_public_key(public_key: &str) -> Result<String, Refusal> {
+    let key = public_key.trim().to_ascii_lowercase();
+    let valid = hex::decode(&key).is_ok_and(|k| {
+        <[u8; 32]>::try_from(k.as_slice())
+            .ok()
+            .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+            .is_some()
+    });
+    if !valid {
+        return Err(Refusal::field(
+            "public_key",
+            "公钥须为64位十六进制的 ed25519 公钥",
+            "The public key is an ed25519 key in 64 hex digits",
+        ));
+    }
+    Ok(key)
 }
 
 /// An operator's, merchant's or terminal's code: 1 to 32 letters, digits,

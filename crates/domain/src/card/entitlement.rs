@@ -235,10 +235,7 @@ impl Book {
         insured: i64,
         now: i64,
     ) -> Result<MedicalRecord, Refusal> {
-        let party = self
-            .terminal(terminal)
-            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?
-            .party;
+        let party = self.serving_terminal(terminal)?.party;
         match self.check_entitlement(number, Kind::Medical, now) {
             Verdict::Allowed => {}
             v => {

@@ -219,6 +219,69 @@ pub async fn add_terminal(
     Ok((StatusCode::CREATED, Json(t)))
 }
 
+/// Every terminal, retired ones too (a card operator).
+#[utoipa::path(get, path = "/api/v1/card/terminals", tag = "card", security(("bearer" = [])),
+    responses((status = 200, body = [Terminal]), (status = 403, body = ErrorBody)))]
+pub async fn terminals(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<Terminal>>, ApiError> {
+    s.app
+        .card_terminals(&actor)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewKey {
+    /// The terminal's new ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+/// Give a terminal a new public key (a card operator): requests signed with
+/// the old key are refused from now on.
+#[utoipa::path(put, path = "/api/v1/card/terminals/{code}/key", tag = "card", params(("code" = String, Path)), request_body = NewKey, security(("bearer" = [])),
+    responses((status = 200, body = Terminal), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_terminal_key(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<NewKey>,
+) -> Result<Json<Terminal>, ApiError> {
+    s.app
+        .change_terminal_key(&actor, &code, &input.public_key)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Retirement {
+    /// Why it is retired (taken out of use, broken, stolen).
+    pub reason: String,
+}
+
+/// Retire a terminal (a card operator): it is refused from now on, and what
+/// it recorded but has not uploaded is not taken.
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/retirement", tag = "card", params(("code" = String, Path)), request_body = Retirement, security(("bearer" = [])),
+    responses((status = 200, body = Terminal), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn retire_terminal(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<Retirement>,
+) -> Result<Json<Terminal>, ApiError> {
+    s.app
+        .retire_terminal(&actor, &code, &input.reason)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
 /// The signature headers of a terminal's request.
 fn signature(headers: &HeaderMap, lang: Lang) -> Result<(i64, String), ApiError> {
     let text = |name: &str| {

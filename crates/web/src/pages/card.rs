@@ -551,6 +551,29 @@ pub struct TerminalForm {
     pub public_key: String,
 }
 
+pub struct TerminalRow {
+    pub code: String,
+    pub kind: &'static str,
+    pub party: String,
+    pub network_id: String,
+    /// The key's first and last digits: enough to tell keys apart.
+    pub key: String,
+    pub registered: String,
+    /// When it was retired, shown; empty while in service.
+    pub retired: String,
+}
+
+/// A terminal's new key or its retirement, from its row on the operations page.
+#[derive(Debug, Default, Deserialize)]
+pub struct TerminalChangeForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub public_key: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
 pub struct PartyRow {
     pub code: String,
     pub name: String,
@@ -581,6 +604,7 @@ struct OperationsPage {
     ties_out: bool,
     settled: bool,
     parties: Vec<PartyRow>,
+    terminals: Vec<TerminalRow>,
     problem: Option<String>,
     party: PartyForm,
     terminal: TerminalForm,
@@ -600,67 +624,97 @@ async fn operations_page(
     problem: Option<String>,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/staff/card/operations");
-    let clearing = match s.app.clearing(&session.actor, day).await {
-        Ok(r) => r,
+    let loaded = async {
+        Ok::<_, AppError>((
+            s.app.clearing(&session.actor, day).await?,
+            s.app.card_parties(&session.actor).await?,
+            s.app.card_terminals(&session.actor).await?,
+        ))
+    };
+    let (clearing, parties, terminals) = match loaded.await {
+        Ok(l) => l,
         Err(e) => return error_page(c, e),
     };
-    match s.app.card_parties(&session.actor).await {
-        Ok(list) => {
-            let status = if problem.is_some() {
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                axum::http::StatusCode::OK
-            };
-            let page = OperationsPage {
-                day: day.to_string(),
-                total_net: yuan(clearing.net),
-                ties_out: clearing.ties_out,
-                settled: clearing.settled,
-                clearing: clearing
-                    .lines
-                    .into_iter()
-                    .map(|l| ClearingRow {
-                        party: l.party,
-                        name: l.name,
-                        taps: l.taps,
-                        tapped: yuan(l.tapped),
-                        ledger: yuan(l.ledger_takings),
-                        refunds: yuan(l.refunds),
-                        net: yuan(l.net),
-                        ties_out: l.ties_out,
-                        settled: l
-                            .settled
-                            .map(|x| local_display(from_micros(x.settled_at)))
-                            .unwrap_or_default(),
+    let terminals = terminals
+        .into_iter()
+        .map(|t| TerminalRow {
+            kind: match t.kind {
+                TerminalKind::Validator => c.pick("验票机", "validator"),
+                TerminalKind::Pos => c.pick("商户POS", "point of sale"),
+                TerminalKind::Gate => c.pick("闸机或窗口", "gate or desk"),
+                TerminalKind::Dock => c.pick("自行车桩", "bicycle dock"),
+            },
+            party: parties
+                .iter()
+                .find(|p| p.id == t.party)
+                .map_or_else(|| t.party.to_string(), |p| p.name.clone()),
+            key: format!(
+                "{}…{}",
+                t.public_key.get(..8).unwrap_or_default(),
+                t.public_key.get(56..).unwrap_or_default()
+            ),
+            registered: local_display(from_micros(t.registered_at)),
+            retired: t
+                .retired_at
+                .map(|x| local_display(from_micros(x)))
+                .unwrap_or_default(),
+            network_id: t.network_id,
+            code: t.code,
+        })
+        .collect();
+    let status = if problem.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = OperationsPage {
+        day: day.to_string(),
+        total_net: yuan(clearing.net),
+        ties_out: clearing.ties_out,
+        settled: clearing.settled,
+        clearing: clearing
+            .lines
+            .into_iter()
+            .map(|l| ClearingRow {
+                party: l.party,
+                name: l.name,
+                taps: l.taps,
+                tapped: yuan(l.tapped),
+                ledger: yuan(l.ledger_takings),
+                refunds: yuan(l.refunds),
+                net: yuan(l.net),
+                ties_out: l.ties_out,
+                settled: l
+                    .settled
+                    .map(|x| local_display(from_micros(x.settled_at)))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        parties: parties
+            .into_iter()
+            .map(|p| PartyRow {
+                accepts: p
+                    .accepts
+                    .iter()
+                    .map(|a| match a {
+                        Purse::Wallet => c.pick("电子钱包", "wallet"),
+                        Purse::Account => c.pick("实名账户", "account"),
                     })
-                    .collect(),
-                parties: list
-                    .into_iter()
-                    .map(|p| PartyRow {
-                        accepts: p
-                            .accepts
-                            .iter()
-                            .map(|a| match a {
-                                Purse::Wallet => c.pick("电子钱包", "wallet"),
-                                Purse::Account => c.pick("实名账户", "account"),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" / "),
-                        code: p.code,
-                        name: p.name,
-                        kind: p.kind,
-                        percent: p.percent_of_price,
-                    })
-                    .collect(),
-                problem,
-                party,
-                terminal,
-                c,
-            };
-            (status, render(&page)).into_response()
-        }
-        Err(e) => error_page(c, e),
-    }
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                code: p.code,
+                name: p.name,
+                kind: p.kind,
+                percent: p.percent_of_price,
+            })
+            .collect(),
+        terminals,
+        problem,
+        party,
+        terminal,
+        c,
+    };
+    (status, render(&page)).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -766,6 +820,38 @@ pub async fn add_party(
     }
 }
 
+/// `POST /staff/card/terminals/{code}/key` gives a terminal a new public
+/// key; `POST /staff/card/terminals/{code}/retire` retires it. Back to the
+/// terminals on the operations page, or the page with the refusal.
+pub async fn change_terminal(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path((code, change)): Path<(String, String)>,
+    Form(f): Form<TerminalChangeForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let (app, actor) = (&s.app, &session.actor);
+    let changed = match change.as_str() {
+        "key" => app.change_terminal_key(actor, &code, &f.public_key).await,
+        "retire" => app.retire_terminal(actor, &code, &f.reason).await,
+        _ => return error_page(c, Refusal::not_found("该页面", "The page").into()),
+    };
+    match changed {
+        Ok(_) => Redirect::to("/staff/card/operations#terminals").into_response(),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => {
+                let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
+                operations_page(&s, lang, &session, forms, Some(p)).await
+            }
+            None => error_page(c, e),
+        },
+    }
+}
+
 /// `POST /staff/card/terminals`: register a terminal with its public key.
 pub async fn add_terminal(
     State(s): State<AppState>,
@@ -779,11 +865,7 @@ pub async fn add_terminal(
     }
     let input = NewTerminal {
         code: f.code.clone(),
-        kind: if f.kind == "pos" {
-            TerminalKind::Pos
-        } else {
-            TerminalKind::Validator
-        },
+        kind: TerminalKind::parse(&f.kind).unwrap_or(TerminalKind::Validator),
         party: f.party.clone(),
         network_id: f.network_id.clone(),
         public_key: f.public_key.clone(),

@@ -58,6 +58,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/card/{number}/entitlements", post(card::entitlement))
         .route("/staff/card/terminals", post(card::add_terminal))
         .route(
+            "/staff/card/terminals/{code}/{change}",
+            post(card::change_terminal),
+        )
+        .route(
             "/hotline/my/{id}",
             get(hotline::my_ticket).post(hotline::my_command),
         )

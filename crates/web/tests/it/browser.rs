@@ -740,6 +740,26 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
         "the refused tap is on the card's page"
     );
     b.screenshot(&shots().join("card-lost.png")).await?;
+    sign_out(&b).await?;
+
+    // The validator is stolen: an operator retires it on the operations
+    // page, and what is uploaded under its key is refused from then on.
+    sign_in_at(&b, &t.base, "card.operator").await?;
+    b.goto(&format!("{}/staff/card/operations", t.base)).await?;
+    let row = "#terminals tr[data-code='BUS-B1-01']";
+    b.wait_for(&format!("{row}[data-retired='false']")).await?;
+    b.fill(&format!("{row} .retire-reason"), "被盗").await?;
+    b.click(&format!("{row} .retire-submit")).await?;
+    b.wait_for(&format!("{row}[data-retired='true']")).await?;
+    b.screenshot(&shots().join("card-terminal-retired.png"))
+        .await?;
+    let refused = tap(&t, "BUS-B1-01", 102, &number).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("403")),
+        "a retired validator's upload: {refused:?}"
+    );
     b.close().await?;
     t.stop().await;
     Ok(())

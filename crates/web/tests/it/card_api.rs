@@ -21,10 +21,23 @@ async fn terminal(
     body: Option<Value>,
     skew: i64,
 ) -> (StatusCode, Value) {
+    let key = demo_terminal_key(code);
+    signed(t, &key, method, path_and_query, body, skew).await
+}
+
+/// A request signed with `key`, on the platform's clock shifted by `skew` seconds.
+async fn signed(
+    t: &sunshine_testkit::TestApp,
+    key: &ed25519_dalek::SigningKey,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: Option<Value>,
+    skew: i64,
+) -> (StatusCode, Value) {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let ts = t.app.now_micros() / 1_000_000 + skew;
     let message = signing::message(method.as_str(), path_and_query, ts, body.as_bytes());
-    let sig = signing::sign(&demo_terminal_key(code), &message);
+    let sig = signing::sign(key, &message);
     let resp = reqwest::Client::new()
         .request(method, t.url(path_and_query))
         .header("x-timestamp", ts.to_string())
@@ -662,5 +675,129 @@ async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
         "the deposit is back, the hour and the pass paid"
     );
     assert_eq!(view["passes"][0]["product"], "bus_month");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_terminal_s_key_is_changed_and_a_retired_terminal_is_refused() {
+    let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "card.operator").await;
+    let clerk = Api::as_user(&t.base, "card.clerk").await;
+    let (status, list) = operator.get("/api/v1/card/terminals").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let codes: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|t| t["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"BOAT-01") && codes.contains(&"TAXI-A12345"),
+        "{list}"
+    );
+    assert!(list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .all(|t| t["retired_at"].is_null()));
+    let (status, _) = clerk.get("/api/v1/card/terminals").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "operators only");
+
+    // The water bus's validator gets a new key: the old one is refused, the new one taken.
+    let new_key = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+    let new_public = hex::encode(new_key.verifying_key().to_bytes());
+    let deny = "/api/v1/card/terminals/BOAT-01/deny-list";
+    for (who, code, body, want) in [
+        (
+            &clerk,
+            "BOAT-01",
+            json!({"public_key": new_public}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &operator,
+            "BOAT-01",
+            json!({"public_key": "not a key"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (&operator, "BOAT-01", json!({}), StatusCode::BAD_REQUEST),
+        (
+            &operator,
+            "NO-SUCH-01",
+            json!({"public_key": new_public}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, e) = who
+            .put(&format!("/api/v1/card/terminals/{code}/key"), body)
+            .await;
+        assert_eq!(status, want, "{e}");
+        assert!(e["error"]["code"].is_string(), "{e}");
+    }
+    let (status, before) = terminal(&t, "BOAT-01", reqwest::Method::GET, deny, None, 0).await;
+    assert_eq!(status, StatusCode::OK, "refusals changed nothing: {before}");
+    let (status, changed) = operator
+        .put(
+            "/api/v1/card/terminals/BOAT-01/key",
+            json!({"public_key": new_public.to_uppercase()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["public_key"], new_public.as_str());
+    let (status, _) = terminal(&t, "BOAT-01", reqwest::Method::GET, deny, None, 0).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old key is refused");
+    let (status, list) = signed(&t, &new_key, reqwest::Method::GET, deny, None, 0).await;
+    assert_eq!(status, StatusCode::OK, "the new key is taken: {list}");
+
+    // The taxi's point of sale is retired: from then on it is refused.
+    let retire = "/api/v1/card/terminals/TAXI-A12345/retirement";
+    let (status, e) = operator.post(retire, json!({"reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, e) = clerk.post(retire, json!({"reason": "被盗"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (status, retired) = operator.post(retire, json!({"reason": "被盗"})).await;
+    assert_eq!(status, StatusCode::OK, "{retired}");
+    assert!(retired["retired_at"].is_i64(), "{retired}");
+    let (status, e) = operator.post(retire, json!({"reason": "again"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    let (status, e) = operator
+        .put(
+            "/api/v1/card/terminals/TAXI-A12345/key",
+            json!({"public_key": new_public}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let taxi_deny = "/api/v1/card/terminals/TAXI-A12345/deny-list";
+    let (status, e) = terminal(&t, "TAXI-A12345", reqwest::Method::GET, taxi_deny, None, 0).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["error"]["code"], "terminal_retired");
+    // Only a request signed with its key learns that it is retired.
+    let (status, _) = signed(&t, &new_key, reqwest::Method::GET, taxi_deny, None, 0).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let journal = crate::hotline_api::whole_journal(&t.app).await;
+    let events: Vec<(&str, &str)> = journal
+        .iter()
+        .filter(|e| {
+            e.event_type == "card.terminal_key_changed" || e.event_type == "card.terminal_retired"
+        })
+        .map(|e| (e.subject.as_str(), e.event_type.as_str()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("card-terminal/BOAT-01", "card.terminal_key_changed"),
+            ("card-terminal/TAXI-A12345", "card.terminal_retired")
+        ]
+    );
+
+    // After a restart both changes are kept.
+    t.restart().await.expect("restarted");
+    let (status, _) = signed(&t, &new_key, reqwest::Method::GET, deny, None, 0).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = terminal(&t, "BOAT-01", reqwest::Method::GET, deny, None, 0).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = terminal(&t, "TAXI-A12345", reqwest::Method::GET, taxi_deny, None, 0).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     t.stop().await;
 }

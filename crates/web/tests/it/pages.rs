@@ -690,6 +690,65 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
     let (status, html) = page(&c, "/staff/card/operations?day=someday").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("YYYY-MM-DD"));
+    // A terminal registered on the page, refused a bad key, then retired.
+    let code = format!("GATE-T{}", crate::support::unique());
+    let key = |seed: u8| {
+        hex::encode(
+            ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+                .verifying_key()
+                .to_bytes(),
+        )
+    };
+    let form = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut all = vec![("csrf", token.clone())];
+        all.extend(fields);
+        c.post(shared_demo().url(&path)).form(&all).send()
+    };
+    let resp = form(
+        "/staff/card/terminals".into(),
+        vec![
+            ("code", code.clone()),
+            ("kind", "gate".into()),
+            ("party", "hz-parks".into()),
+            ("public_key", key(3)),
+        ],
+    )
+    .await
+    .expect("register");
+    assert_eq!(resp.status(), StatusCode::OK, "redirected to the page");
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains(&format!("data-code=\"{code}\" data-retired=\"false\"")),
+        "{html}"
+    );
+    let resp = form(
+        format!("/staff/card/terminals/{code}/key"),
+        vec![("public_key", "zz".into())],
+    )
+    .await
+    .expect("key");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("page").contains("ed25519"));
+    let resp = form(
+        format!("/staff/card/terminals/{code}/retire"),
+        vec![("reason", "设备报废".into())],
+    )
+    .await
+    .expect("retire");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains(&format!("data-code=\"{code}\" data-retired=\"true\"")),
+        "{html}"
+    );
+    let resp = form(
+        format!("/staff/card/terminals/{code}/retire"),
+        vec![("reason", "again".into())],
+    )
+    .await
+    .expect("retire again");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.expect("page").contains("已停用"));
     // A clerk is not an operator.
     let (c, _) = signed_in("card.clerk").await;
     let (status, _) = page(&c, "/staff/card/operations").await;
