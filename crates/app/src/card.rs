@@ -178,6 +178,18 @@ pub struct CardView {
     pub bike_out: Option<(String, i64)>,
     /// Passes (月票) bought, newest first.
     pub passes: Vec<book::Pass>,
+    /// The holder's medical settlements, newest first (the last
+    /// [`RECENT_MEDICAL`]): they follow the holder to a replacement card.
+    pub medical: Vec<MedicalView>,
+}
+
+/// A medical settlement as its holder and the counter see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MedicalView {
+    #[serde(flatten)]
+    pub record: MedicalRecord,
+    /// The hospital or pharmacy.
+    pub place: String,
 }
 
 /// A pass to buy.
@@ -274,6 +286,8 @@ pub struct Signed<'a> {
 }
 
 const RECENT_TAPS: i64 = 20;
+/// How many of a holder's medical settlements a card's view shows.
+pub const RECENT_MEDICAL: i64 = 20;
 
 /// A terminal's JSON body, or a refusal that says what is wrong with it.
 fn body_of<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
@@ -531,10 +545,27 @@ impl App {
                 ))
             })
             .await?;
-        let taps = {
+        let (taps, medical) = {
             let mut conn = self.db.read().await?;
-            sunshine_store::card::taps_of(&mut conn, number, RECENT_TAPS).await?
+            (
+                sunshine_store::card::taps_of(&mut conn, number, RECENT_TAPS).await?,
+                sunshine_store::card::medical_of(&mut conn, &card.holder, RECENT_MEDICAL).await?,
+            )
         };
+        let place_of = |party: u64| {
+            places
+                .iter()
+                .find(|(id, _)| *id == party)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default()
+        };
+        let medical = medical
+            .into_iter()
+            .map(|record| MedicalView {
+                place: place_of(record.party),
+                record,
+            })
+            .collect();
         let taps = taps
             .into_iter()
             .map(|tap| TapView {
@@ -542,11 +573,7 @@ impl App {
                     .iter()
                     .find(|(id, _)| *id == tap.product)
                     .map_or_else(|| tap.product.clone(), |(_, n)| n.clone()),
-                place: places
-                    .iter()
-                    .find(|(id, _)| *id == tap.party)
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
+                place: place_of(tap.party),
                 tap,
             })
             .collect();
@@ -559,6 +586,7 @@ impl App {
             bike_deposit,
             bike_out,
             passes,
+            medical,
         })
     }
 

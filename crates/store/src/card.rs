@@ -9,7 +9,7 @@ use sunshine_domain::card::book::{
     Card, DenyChange, Effect, Party, Pass, Purse, Settlement, Stored, TapOutcome, TapRecord,
     Terminal, TerminalKind,
 };
-use sunshine_domain::card::entitlement::{Entitlement, Kind};
+use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord};
 use sunshine_domain::card::ledger::{
     Account, AccountFlags, Event, Fresh, Transfer, TransferFlags, TransferRequest,
 };
@@ -648,6 +648,34 @@ pub async fn taps_of(conn: &mut AnyConnection, card: &str, limit: i64) -> Result
         .await?
         .iter()
         .map(tap)
+        .collect()
+}
+
+/// A holder's medical settlements, newest first.
+pub async fn medical_of(
+    conn: &mut AnyConnection,
+    holder: &str,
+    limit: i64,
+) -> Result<Vec<MedicalRecord>> {
+    sqlx::query("SELECT * FROM card_medical WHERE holder = $1 ORDER BY at DESC, id DESC LIMIT $2")
+        .bind(holder)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MedicalRecord {
+                id: unbits(r.try_get("id")?),
+                card: r.try_get("card")?,
+                holder: r.try_get("holder")?,
+                party: unbits(r.try_get("party")?),
+                terminal: r.try_get("terminal")?,
+                total: r.try_get("total")?,
+                insured: r.try_get("insured")?,
+                self_pay: r.try_get("self_pay")?,
+                at: r.try_get("at")?,
+            })
+        })
         .collect()
 }
 

@@ -173,6 +173,7 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         purse: None,
         refund_of: None,
     };
+    let number_b = card.number.clone();
     app.on_books(move |b, now_b| {
         b.upload("BUS-B1-01", vec![ride(1, now - 5 * hour)], now_b)?;
         b.upload("BUS-K155-01", vec![ride(1, now - 3 * hour)], now_b)?;
@@ -185,6 +186,8 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
             }],
             now_b,
         )?;
+        // A visit to the hospital: 250 yuan, 200 of it paid by the insurance.
+        b.medical_settlement("HOSP-DESK-01", &number_b, 25_000, 20_000, now_b)?;
         Ok(())
     })
     .await

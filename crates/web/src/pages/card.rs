@@ -41,6 +41,17 @@ pub struct CardRow {
     pub bike_out: Option<String>,
     /// Passes: product, first moment, last moment.
     pub passes: Vec<(String, String, String)>,
+    pub medical: Vec<MedicalRow>,
+}
+
+/// A medical settlement, in yuan.
+pub struct MedicalRow {
+    pub at: String,
+    pub place: String,
+    pub card: String,
+    pub total: String,
+    pub insured: String,
+    pub self_pay: String,
 }
 
 pub struct EntitlementRow {
@@ -102,6 +113,18 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
         bike_out: v
             .bike_out
             .map(|(dock, at)| format!("{dock} {}", local_display(from_micros(at)))),
+        medical: v
+            .medical
+            .into_iter()
+            .map(|m| MedicalRow {
+                at: local_display(from_micros(m.record.at)),
+                place: m.place,
+                card: m.record.card,
+                total: yuan(m.record.total),
+                insured: yuan(m.record.insured),
+                self_pay: yuan(m.record.self_pay),
+            })
+            .collect(),
         entitlements: v
             .entitlements
             .into_iter()

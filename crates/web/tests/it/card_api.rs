@@ -472,6 +472,16 @@ async fn entitlements_are_granted_checked_at_gates_recorded_at_hospitals_and_rev
     .await;
     assert_eq!(status, StatusCode::CREATED, "{rec}");
     assert_eq!(rec["self_pay"], 5_000);
+    // The holder and the counter see it, newest first, after the demo's visit.
+    for who in [&citizen, &clerk] {
+        let (status, view) = who.get(&format!("/api/v1/cards/{number}")).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let medical = view["medical"].as_array().expect("medical settlements");
+        assert_eq!(medical.len(), 2, "{view}");
+        assert_eq!(medical[0]["id"], rec["id"]);
+        assert_eq!(medical[0]["place"], "浙江省人民医院");
+        assert_eq!(medical[1]["self_pay"], 5_000, "the demo's visit");
+    }
     let (status, bad) = terminal_post(
         &t,
         "HOSP-DESK-01",

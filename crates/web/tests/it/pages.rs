@@ -617,6 +617,12 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         "the entitlements"
     );
     assert!(
+        html.contains("class=\"medical\"")
+            && html.contains("浙江")
+            && html.contains("<td class=\"self-pay\">50</td>"),
+        "the medical settlement, with what the holder paid: {html}"
+    );
+    assert!(
         html.contains("class=\"buy-pass\"") && html.contains("普通公交月票"),
         "passes on sale"
     );
