@@ -14,7 +14,7 @@ use sunshine_app::AppError;
 use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TerminalKind};
 use sunshine_domain::card::entitlement::{Kind, Verdict};
 use sunshine_domain::card::lifecycle::{fen_of, yuan, CardCommand, CardState};
-use sunshine_domain::clock::{from_micros, local_display};
+use sunshine_domain::clock::{from_micros, local_date, local_display};
 use sunshine_domain::refusal::Refusal;
 
 use super::{bad_token, error_page, render, Chrome};
@@ -136,10 +136,11 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
                     Kind::Library => c.pick("图书馆借书证", "Library card"),
                 }
                 .to_string(),
+                // The last day it holds: it ends as that day does.
                 until: e
                     .entitlement
                     .valid_until
-                    .map(|u| local_display(from_micros(u)))
+                    .map(|u| local_date(from_micros(u - 1)).to_string())
                     .unwrap_or_else(|| c.pick("长期", "open-ended").to_string()),
                 verdict: format!("{:?}", e.verdict).to_lowercase(),
                 allowed: e.verdict == Verdict::Allowed,

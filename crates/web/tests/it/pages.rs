@@ -617,6 +617,10 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         "the entitlements"
     );
     assert!(
+        html.contains("<td>公园年卡</td><td>2027-12-31</td>"),
+        "a park card granted to the end of next year shows that day as its last: {html}"
+    );
+    assert!(
         html.contains("class=\"medical\"")
             && html.contains("浙江")
             && html.contains("<td class=\"self-pay\">50</td>"),
