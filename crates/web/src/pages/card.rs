@@ -224,6 +224,25 @@ struct MyCardsPage {
     problem: Option<String>,
     form: TopUpForm,
     form_id: u64,
+    /// Where the card's forms post: the holder's own pages.
+    base: &'static str,
+    /// No holder to look up again: the cards are the signed-in resident's.
+    holder: String,
+}
+
+/// The passes on sale, as the pages show them: id, name, price in yuan, days.
+async fn pass_offers(s: &AppState) -> Result<Vec<(String, String, String, u32)>, AppError> {
+    Ok(s.app
+        .pass_products()
+        .await?
+        .into_iter()
+        .map(|(id, name, price, days)| (id, name, yuan(price), days))
+        .collect())
+}
+
+/// Today where the platform's users live, `YYYY-MM-DD`: a pass's first day by default.
+fn today(s: &AppState) -> String {
+    sunshine_domain::clock::local_date(s.app.clock.now()).to_string()
 }
 
 async fn my_page(
@@ -234,11 +253,8 @@ async fn my_page(
     problem: Option<String>,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/card");
-    let pass_products = match s.app.pass_products().await {
-        Ok(p) => p
-            .into_iter()
-            .map(|(id, name, price, days)| (id, name, yuan(price), days))
-            .collect(),
+    let pass_products = match pass_offers(s).await {
+        Ok(p) => p,
         Err(e) => return error_page(c, e),
     };
     match s.app.my_cards(&session.actor).await {
@@ -251,10 +267,12 @@ async fn my_page(
             let page = MyCardsPage {
                 cards: cards.into_iter().map(|v| card_row(&c, v)).collect(),
                 pass_products,
-                today: sunshine_domain::clock::local_date(s.app.clock.now()).to_string(),
+                today: today(s),
                 problem,
                 form_id: form.id.parse().unwrap_or_else(|_| fresh_id()),
                 form,
+                base: "/card",
+                holder: String::new(),
                 c,
             };
             (status, render(&page)).into_response()
@@ -383,6 +401,11 @@ struct CounterPage {
     problem: Option<String>,
     issue: IssueForm,
     form_id: u64,
+    /// Passes on sale: id, name, price in yuan, days.
+    pass_products: Vec<(String, String, String, u32)>,
+    today: String,
+    /// Where the card's forms post: the counter's pages.
+    base: &'static str,
 }
 
 async fn counter_page(
@@ -418,12 +441,19 @@ async fn counter_page(
     } else {
         axum::http::StatusCode::OK
     };
+    let pass_products = match pass_offers(s).await {
+        Ok(p) => p,
+        Err(e) => return error_page(c, e),
+    };
     let page = CounterPage {
         holder: holder.trim().to_string(),
         cards,
         problem,
         issue,
         form_id: fresh_id(),
+        pass_products,
+        today: today(s),
+        base: "/staff/card",
         c,
     };
     (status, render(&page)).into_response()
@@ -962,6 +992,9 @@ pub struct BikeForm {
     pub csrf: String,
     #[serde(default)]
     pub hold: String,
+    /// At the counter: the holder whose cards to show again.
+    #[serde(default)]
+    pub holder: String,
 }
 
 /// `POST /card/{number}/bike`: the holder holds or releases the bicycle deposit.
@@ -997,6 +1030,9 @@ pub struct PassForm {
     pub product: String,
     #[serde(default)]
     pub first_day: String,
+    /// At the counter: the holder whose cards to show again.
+    #[serde(default)]
+    pub holder: String,
 }
 
 /// `POST /card/{number}/pass`: the holder buys a pass from the wallet.
@@ -1011,15 +1047,62 @@ pub async fn my_pass(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let input = sunshine_app::card::BuyPass {
-        product: f.product,
-        first_day: f.first_day,
-    };
-    match s.app.buy_pass(&session.actor, &number, input).await {
+    match s.app.buy_pass(&session.actor, &number, f.buy()).await {
         Ok(_) => Redirect::to("/card").into_response(),
         Err(e) => match problem_of(&c, &e) {
             Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
             None => error_page(c, e),
         },
     }
+}
+
+impl PassForm {
+    fn buy(self) -> sunshine_app::card::BuyPass {
+        sunshine_app::card::BuyPass {
+            product: self.product,
+            first_day: self.first_day,
+        }
+    }
+}
+
+/// `POST /staff/card/{number}/bike`: the counter holds or releases a card's
+/// bicycle deposit for its holder.
+pub async fn counter_bike(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<BikeForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let result = s
+        .app
+        .bike_deposit(&session.actor, &number, f.hold == "true")
+        .await
+        .map(|_| ());
+    at_counter(&s, lang, &session, c, &f.holder, result).await
+}
+
+/// `POST /staff/card/{number}/pass`: the counter sells a pass from the card's wallet.
+pub async fn counter_pass(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<PassForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let holder = f.holder.clone();
+    let result = s
+        .app
+        .buy_pass(&session.actor, &number, f.buy())
+        .await
+        .map(|_| ());
+    at_counter(&s, lang, &session, c, &holder, result).await
 }

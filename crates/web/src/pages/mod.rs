@@ -52,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/card/issue", post(card::issue))
         .route("/staff/card/{number}/command", post(card::command))
         .route("/staff/card/{number}/top-up", post(card::counter_top_up))
+        .route("/staff/card/{number}/bike", post(card::counter_bike))
+        .route("/staff/card/{number}/pass", post(card::counter_pass))
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/parties", post(card::add_party))
         .route("/staff/card/settle", post(card::settle))

@@ -764,3 +764,111 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
     let (status, _) = page(&c, "/staff/card/operations").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
+    let (c, token) = signed_in("card.clerk").await;
+    let holder = crate::support::fresh_id_number();
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let mut all = vec![("csrf", token.clone()), ("holder", holder.clone())];
+        all.extend(fields);
+        c.post(shared_demo().url(&path)).form(&all).send()
+    };
+    let resp = post(
+        "/staff/card/issue".into(),
+        vec![
+            ("holder_name", "周六".into()),
+            ("rider_category", "adult".into()),
+        ],
+    )
+    .await
+    .expect("issue");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    let number = html
+        .split("data-card=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the new card")
+        .to_string();
+    for (what, fields) in [
+        ("command", vec![("command", "activate".to_string())]),
+        (
+            "top-up",
+            vec![("purse", "wallet".into()), ("amount", "300".into())],
+        ),
+    ] {
+        let resp = post(format!("/staff/card/{number}/{what}"), fields)
+            .await
+            .expect(what);
+        assert_eq!(resp.status(), StatusCode::OK, "{what}");
+    }
+    let (_, html) = page(&c, &format!("/staff/card?holder={holder}")).await;
+    assert!(
+        html.contains(&format!("action=\"/staff/card/{number}/pass\""))
+            && html.contains(&format!("action=\"/staff/card/{number}/bike\"")),
+        "the counter offers a pass and the bicycle deposit: {html}"
+    );
+
+    // A first day that is not a day is refused on the page, the holder's cards still shown.
+    let resp = post(
+        format!("/staff/card/{number}/pass"),
+        vec![
+            ("product", "bus_month".into()),
+            ("first_day", "soon".into()),
+        ],
+    )
+    .await
+    .expect("pass");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("id=\"counter-problem\"")
+            && html.contains(&format!("data-card=\"{number}\"")),
+        "{html}"
+    );
+    let today = shared_demo().clock_today();
+    let resp = post(
+        format!("/staff/card/{number}/pass"),
+        vec![("product", "bus_month".into()), ("first_day", today)],
+    )
+    .await
+    .expect("pass");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("<tr data-product=\"bus_month\">")
+            && html.contains("<span class=\"wallet\">240</span>"),
+        "the pass is sold from the wallet: {html}"
+    );
+    let resp = post(
+        format!("/staff/card/{number}/bike"),
+        vec![("hold", "true".into())],
+    )
+    .await
+    .expect("bike");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("class=\"bike-release\""),
+        "the deposit is held: {html}"
+    );
+    // Another resident's card is no business of a citizen's.
+    let (citizen, citizen_token) = signed_in(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let resp = citizen
+        .post(shared_demo().url(&format!("/staff/card/{number}/bike")))
+        .form(&[("csrf", citizen_token.as_str()), ("hold", "false")])
+        .send()
+        .await
+        .expect("bike");
+    let answer = resp.text().await.expect("page");
+    assert!(
+        !answer.contains("data-card="),
+        "a citizen is not at the counter: {answer}"
+    );
+    let (_, html) = page(&c, &format!("/staff/card?holder={holder}")).await;
+    assert!(
+        html.contains("class=\"bike-release\""),
+        "the deposit is still held: {html}"
+    );
+}
