@@ -6,8 +6,8 @@
 //! with its query, the timestamp and the SHA-256 of the body, one per line).
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::card::{
@@ -282,43 +282,104 @@ pub async fn retire_terminal(
         .map_err(|e| ApiError::from_app(e, lang))
 }
 
-/// The signature headers of a terminal's request.
-fn signature(headers: &HeaderMap, lang: Lang) -> Result<(i64, String), ApiError> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let (Some(ts), Some(sig)) = (text("x-timestamp"), text("x-signature")) else {
-        return Err(ApiError::from_refusal(
-            &Refusal::new(
+/// A terminal's request as it came (`/api/v1/card/terminals/{code}/…`):
+/// what it asked, with the signature over it (`X-Timestamp`: seconds since
+/// the epoch; `X-Signature`: ed25519, hex). The app checks the signature.
+pub struct TerminalRequest {
+    code: String,
+    method: String,
+    path_and_query: String,
+    signature: SignatureHeaders,
+    body: Bytes,
+    lang: Lang,
+}
+
+/// The signature headers every terminal request carries.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct SignatureHeaders {
+    /// Seconds since the epoch, the terminal's clock.
+    #[param(rename = "X-Timestamp")]
+    timestamp: i64,
+    /// ed25519, hex, over the method, the path with its query, the
+    /// timestamp and the body's SHA-256, one per line.
+    #[param(rename = "X-Signature")]
+    signature: String,
+}
+
+impl TerminalRequest {
+    fn signed(&self) -> Signed<'_> {
+        Signed {
+            terminal: &self.code,
+            method: &self.method,
+            path_and_query: &self.path_and_query,
+            timestamp: self.signature.timestamp,
+            signature: &self.signature.signature,
+            body: &self.body,
+        }
+    }
+
+    /// The app's refusal in the terminal's language.
+    fn refused(&self, e: sunshine_app::AppError) -> ApiError {
+        ApiError::from_app(e, self.lang)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for TerminalRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let lang = Lang::of(&parts);
+        let ApiPath(code) = ApiPath::<String>::from_request_parts(&mut parts, state).await?;
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (Some(timestamp), Some(signature)) = (header("x-timestamp"), header("x-signature"))
+        else {
+            let unsigned = Refusal::new(
                 sunshine_domain::refusal::RefusalKind::Unauthenticated,
                 "unsigned",
                 sunshine_domain::refusal::Text::new(
                     "终端请求须带 X-Timestamp 与 X-Signature",
                     "A terminal's request carries X-Timestamp and X-Signature",
                 ),
-            ),
-            lang,
-        ));
-    };
-    let ts = ts.parse::<i64>().map_err(|_| {
-        ApiError::from_refusal(
-            &Refusal::invalid(
+            );
+            return Err(ApiError::from_refusal(&unsigned, lang));
+        };
+        let timestamp = timestamp.parse::<i64>().map_err(|_| {
+            let bad = Refusal::invalid(
                 "bad_timestamp",
                 "X-Timestamp 须为秒数",
                 "X-Timestamp is seconds since the epoch",
-            ),
+            );
+            ApiError::from_refusal(&bad, lang)
+        })?;
+        let method = parts.method.as_str().to_string();
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(TerminalRequest {
+            code,
+            method,
+            path_and_query,
+            signature: SignatureHeaders {
+                timestamp,
+                signature,
+            },
+            body,
             lang,
-        )
-    })?;
-    Ok((ts, sig.to_string()))
-}
-
-fn path_and_query(uri: &Uri) -> &str {
-    uri.path_and_query().map_or("/", |p| p.as_str())
+        })
+    }
 }
 
 /// Upload taps a terminal recorded, online or after working offline
@@ -326,25 +387,18 @@ fn path_and_query(uri: &Uri) -> &str {
 /// already uploaded is answered `repeat` and changes nothing. The answer
 /// lists each tap's outcome, the sequence numbers still missing, and the
 /// deny list's version.
-#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/taps", tag = "card", params(("code" = String, Path),
-        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
-        ("X-Signature" = String, Header, description = "ed25519, hex")),
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/taps", tag = "card", params(("code" = String, Path), SignatureHeaders),
     request_body(content = Object, description = "{\"taps\": [{\"seq\", \"card\", \"at\", \"from_area\", \"to_area\", \"amount\", \"purse\", \"refund_of\"}]}: a validator's rides, a POS's purchases (amount, purse) and refunds (refund_of: the purchase's transfer; amount: what is given back), a dock's takes and returns"),
     responses((status = 200, body = UploadResult), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn upload(
     State(s): State<AppState>,
-    lang: Lang,
-    ApiPath(code): ApiPath<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    r: TerminalRequest,
 ) -> Result<Json<UploadResult>, ApiError> {
-    let (timestamp, sig) = signature(&headers, lang)?;
     s.app
-        .upload_taps(&signed_post(&code, &uri, timestamp, &sig, &body))
+        .upload_taps(&r.signed())
         .await
         .map(Json)
-        .map_err(|e| ApiError::from_app(e, lang))
+        .map_err(|e| r.refused(e))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -356,32 +410,18 @@ pub struct DenyQuery {
 
 /// The deny list (lost, frozen, dead and owing cards), in full or as the
 /// changes since a version (signed).
-#[utoipa::path(get, path = "/api/v1/card/terminals/{code}/deny-list", tag = "card", params(("code" = String, Path), DenyQuery,
-        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
-        ("X-Signature" = String, Header, description = "ed25519, hex")),
+#[utoipa::path(get, path = "/api/v1/card/terminals/{code}/deny-list", tag = "card", params(("code" = String, Path), DenyQuery, SignatureHeaders),
     responses((status = 200, body = DenyList), (status = 401, body = ErrorBody)))]
 pub async fn deny_list(
     State(s): State<AppState>,
-    lang: Lang,
-    ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<DenyQuery>,
-    uri: Uri,
-    headers: HeaderMap,
+    r: TerminalRequest,
 ) -> Result<Json<DenyList>, ApiError> {
-    let (timestamp, sig) = signature(&headers, lang)?;
-    let signed = Signed {
-        terminal: &code,
-        method: "GET",
-        path_and_query: path_and_query(&uri),
-        timestamp,
-        signature: &sig,
-        body: &[],
-    };
     s.app
-        .deny_list(&signed, q.since)
+        .deny_list(&r.signed(), q.since)
         .await
         .map(Json)
-        .map_err(|e| ApiError::from_app(e, lang))
+        .map_err(|e| r.refused(e))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -490,68 +530,36 @@ pub struct CheckResult {
     pub verdict: Verdict,
 }
 
-/// A terminal's signed request with a JSON body.
-fn signed_post<'a>(
-    code: &'a str,
-    uri: &'a Uri,
-    timestamp: i64,
-    sig: &'a str,
-    body: &'a [u8],
-) -> Signed<'a> {
-    Signed {
-        terminal: code,
-        method: "POST",
-        path_and_query: path_and_query(uri),
-        timestamp,
-        signature: sig,
-        body,
-    }
-}
-
 /// A gate or desk checks a card's entitlement (signed): `{"card", "kind"}`.
-#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/checks", tag = "card", params(("code" = String, Path),
-        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
-        ("X-Signature" = String, Header, description = "ed25519, hex")),
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/checks", tag = "card", params(("code" = String, Path), SignatureHeaders),
     request_body = Check,
     responses((status = 200, body = CheckResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn check(
     State(s): State<AppState>,
-    lang: Lang,
-    ApiPath(code): ApiPath<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    r: TerminalRequest,
 ) -> Result<Json<CheckResult>, ApiError> {
-    let (timestamp, sig) = signature(&headers, lang)?;
     s.app
-        .check_entitlement(&signed_post(&code, &uri, timestamp, &sig, &body))
+        .check_entitlement(&r.signed())
         .await
         .map(|verdict| Json(CheckResult { verdict }))
-        .map_err(|e| ApiError::from_app(e, lang))
+        .map_err(|e| r.refused(e))
 }
 
 /// A hospital's desk records a medical settlement with the card as the
 /// insured's identity (signed): `{"card", "total", "insured"}` in fen.
-#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/medical", tag = "card", params(("code" = String, Path),
-        ("X-Timestamp" = i64, Header, description = "Seconds since the epoch"),
-        ("X-Signature" = String, Header, description = "ed25519, hex")),
+#[utoipa::path(post, path = "/api/v1/card/terminals/{code}/medical", tag = "card", params(("code" = String, Path), SignatureHeaders),
     request_body = Medical,
     responses((status = 201, body = MedicalRecord), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn medical(
     State(s): State<AppState>,
-    lang: Lang,
-    ApiPath(code): ApiPath<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    r: TerminalRequest,
 ) -> Result<(StatusCode, Json<MedicalRecord>), ApiError> {
-    let (timestamp, sig) = signature(&headers, lang)?;
-    let r = s
+    let record = s
         .app
-        .medical_settlement(&signed_post(&code, &uri, timestamp, &sig, &body))
+        .medical_settlement(&r.signed())
         .await
-        .map_err(|e| ApiError::from_app(e, lang))?;
-    Ok((StatusCode::CREATED, Json(r)))
+        .map_err(|e| r.refused(e))?;
+    Ok((StatusCode::CREATED, Json(record)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -265,6 +265,19 @@ async fn a_card_is_issued_topped_up_tapped_lost_denied_and_replaced() {
         .await
         .expect("sent");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = resp.json().await.expect("the error shape");
+    assert_eq!(body["error"]["code"], "unsigned", "{body}");
+    let resp = reqwest::Client::new()
+        .post(t.url(path))
+        .header("x-timestamp", "yesterday")
+        .header("x-signature", "00")
+        .body("{}")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = resp.json().await.expect("the error shape");
+    assert_eq!(body["error"]["code"], "bad_timestamp", "{body}");
     let (status, body) = terminal(
         &t,
         "BUS-B1-01",

@@ -131,6 +131,18 @@ async fn the_document_is_openapi_3_1_and_lists_exactly_the_served_operations() {
         "{}",
         doc["openapi"]
     );
+    // A terminal's operations name the signature headers it must send.
+    let upload = &doc["paths"]["/api/v1/card/terminals/{code}/taps"]["post"]["parameters"];
+    for header in ["X-Timestamp", "X-Signature"] {
+        assert!(
+            upload
+                .as_array()
+                .expect("parameters")
+                .iter()
+                .any(|p| p["name"] == header && p["in"] == "header" && p["required"] == true),
+            "{header}: {upload}"
+        );
+    }
     let mut documented = vec![];
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
