@@ -9,7 +9,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::mpsc;
 
-use crate::logsync::LogSync;
+use crate::logsync::{self, LogSync, WalFile};
 use crate::writer::{self, Msg, WriteTx};
 use crate::{Result, StoreError};
 
@@ -43,6 +43,16 @@ impl Db {
 
     /// Connect by URL: `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::open(url, |database| {
+            let mut wal = WalFile::new(database);
+            Box::new(move || wal.sync())
+        })
+        .await
+    }
+
+    /// Connect by URL; on a SQLite file, `log_sync` makes the write-ahead
+    /// log of the database at the path it is given durable.
+    async fn open(url: &str, log_sync: impl FnOnce(&Path) -> logsync::Sync) -> Result<Db> {
         install_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -69,7 +79,7 @@ impl Db {
                 match crate::native::NativeOptions::from_str(&native) {
                     Ok(o) => (
                         AnyConnectOptions::from_str(&native)?,
-                        Some(LogSync::wal(o.path()).map_err(sqlx::Error::Io)?),
+                        Some(LogSync::start(log_sync(o.path())).map_err(sqlx::Error::Io)?),
                     ),
                     Err(_) => (options.clone(), None),
                 }
@@ -266,4 +276,106 @@ pub async fn drop_database(admin_url: &str, scratch_url: &str) -> Result<()> {
         .await?;
     admin.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod held_sync {
+    use std::sync::mpsc;
+
+    use sqlx::Row;
+
+    use super::Db;
+    use crate::StoreError;
+
+    async fn insert(db: &Db, n: i64) -> Result<(), StoreError> {
+        db.write(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(tx.conn())
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn stored(db: &Db) -> Vec<i64> {
+        let mut c = db.read().await.expect("a reader");
+        sqlx::query("SELECT n FROM t ORDER BY n")
+            .fetch_all(&mut *c)
+            .await
+            .expect("read")
+            .iter()
+            .map(|r| r.get::<i64, _>("n"))
+            .collect()
+    }
+
+    /// Through the whole writer: a write is committed before its log is
+    /// synced (another connection sees it), yet its caller hears nothing
+    /// until the sync is done; a failed sync fails that write and every
+    /// later one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_is_answered_only_once_its_log_is_synced() {
+        let dir = std::env::temp_dir().join(format!("sunshine-held-sync-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        // Each sync waits for its outcome to be sent.
+        let (release, outcomes) = mpsc::channel::<std::io::Result<()>>();
+        let db = Db::open(&url, move |_| {
+            Box::new(move || outcomes.recv().unwrap_or(Ok(())))
+        })
+        .await
+        .expect("open");
+        // The writer keeps the journal's head: the schema must be there.
+        db.migrate().await.expect("migrated");
+        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)")
+            .execute(db.pool())
+            .await
+            .expect("table");
+
+        let db = std::sync::Arc::new(db);
+        let first = tokio::spawn({
+            let db = db.clone();
+            async move { insert(&db, 1).await }
+        });
+        // Committed: another connection sees it. Answered: not yet.
+        while stored(&db).await.is_empty() {
+            assert!(
+                !first.is_finished(),
+                "answered (or failed) before its log was synced"
+            );
+            tokio::task::yield_now().await;
+        }
+        assert!(!first.is_finished(), "answered before its log was synced");
+        release.send(Ok(())).expect("the sync thread waits");
+        first.await.expect("joined").expect("durable once synced");
+
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move { insert(&db, 2).await }
+        });
+        while stored(&db).await.len() < 2 {
+            assert!(
+                !second.is_finished(),
+                "answered (or failed) before its log was synced"
+            );
+            tokio::task::yield_now().await;
+        }
+        release
+            .send(Err(std::io::Error::other("the disk is gone")))
+            .expect("the sync thread waits");
+        let failed = second.await.expect("joined").expect_err("the sync failed");
+        assert!(failed.to_string().contains("unknown"), "{failed}");
+        let refused = insert(&db, 3).await.expect_err("the writer stops");
+        assert!(!refused.to_string().is_empty());
+        assert_eq!(
+            stored(&db).await,
+            [1, 2],
+            "nothing is written after a failed sync"
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

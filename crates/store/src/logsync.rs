@@ -42,12 +42,8 @@ pub(crate) struct LogSync {
 }
 
 impl LogSync {
-    /// Sync SQLite's write-ahead log of the database at `database`.
-    pub(crate) fn wal(database: &Path) -> std::io::Result<LogSync> {
-        let mut wal = WalFile::new(database);
-        LogSync::start(Box::new(move || wal.sync()))
-    }
-
+    /// Answer batches' callers after `sync` (for SQLite's write-ahead
+    /// log, [`WalFile::sync`]) has made their batches durable.
     pub(crate) fn start(sync: Sync) -> std::io::Result<LogSync> {
         let (send, recv) = mpsc::channel::<Vec<Finish>>();
         let broken = Arc::new(Mutex::new(None::<String>));
