@@ -107,12 +107,17 @@ fn remove_stale_dirs() {
             else {
                 continue;
             };
-            let numbered = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
-            if numbered && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            if process_ended(pid) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
     });
+}
+
+/// Whether the test process numbered `pid` (from a scratch name) has ended.
+fn process_ended(pid: &str) -> bool {
+    let numbered = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    numbered && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Scratch databases of test processes that have ended (a test binary's shared
@@ -138,8 +143,7 @@ async fn drop_stale_databases(admin: &str) {
                 .split('_')
                 .next()
                 .unwrap_or("");
-            let alive = !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists();
-            if !alive {
+            if process_ended(pid) {
                 let mut url = match url::Url::parse(admin) {
                     Ok(u) => u,
                     Err(_) => return,

@@ -765,11 +765,15 @@ impl Book {
         self.terminals.get(code)
     }
 
+    /// A registered terminal, retired or not; an unknown one is refused.
+    fn known_terminal(&self, code: &str) -> Result<&Terminal, Refusal> {
+        self.terminal(code)
+            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))
+    }
+
     /// A terminal that still takes requests: unknown and retired ones are refused.
     pub fn serving_terminal(&self, code: &str) -> Result<&Terminal, Refusal> {
-        self.terminal(code)
-            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?
-            .serving()
+        self.known_terminal(code)?.serving()
     }
 
     /// Every terminal, retired ones too, by code.
@@ -1392,10 +1396,7 @@ impl Book {
                 "Say why it is retired (at most 200 characters)",
             ));
         }
-        let mut t = self
-            .terminal(code)
-            .ok_or_else(|| Refusal::not_found("该终端", "The terminal"))?
-            .clone();
+        let mut t = self.known_terminal(code)?.clone();
         if !t.in_service() {
             return Err(Refusal::conflict(
                 "terminal_retired",

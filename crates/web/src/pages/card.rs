@@ -240,11 +240,6 @@ async fn pass_offers(s: &AppState) -> Result<Vec<(String, String, String, u32)>,
         .collect())
 }
 
-/// Today where the platform's users live, `YYYY-MM-DD`: a pass's first day by default.
-fn today(s: &AppState) -> String {
-    sunshine_domain::clock::local_date(s.app.clock.now()).to_string()
-}
-
 async fn my_page(
     s: &AppState,
     lang: Lang,
@@ -267,7 +262,7 @@ async fn my_page(
             let page = MyCardsPage {
                 cards: cards.into_iter().map(|v| card_row(&c, v)).collect(),
                 pass_products,
-                today: today(s),
+                today: s.app.clock.today().to_string(),
                 problem,
                 form_id: form.id.parse().unwrap_or_else(|_| fresh_id()),
                 form,
@@ -452,7 +447,7 @@ async fn counter_page(
         issue,
         form_id: fresh_id(),
         pass_products,
-        today: today(s),
+        today: s.app.clock.today().to_string(),
         base: "/staff/card",
         c,
     };
@@ -666,7 +661,7 @@ struct OperationsPage {
 
 /// Yesterday where the platform's users live: the day T+1 settles.
 fn yesterday(s: &AppState) -> jiff::civil::Date {
-    let today = sunshine_domain::clock::local_date(s.app.clock.now());
+    let today = s.app.clock.today();
     today.yesterday().unwrap_or(today)
 }
 
@@ -828,13 +823,27 @@ pub async fn settle(
         let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
         return operations_page(&s, lang, &session, forms, Some(p)).await;
     };
-    match s.app.settle(&session.actor, day).await {
-        Ok(_) => Redirect::to(&format!("/staff/card/operations?day={day}")).into_response(),
+    let settled = s.app.settle(&session.actor, day).await.map(|_| ());
+    let forms = (day, PartyForm::default(), TerminalForm::default());
+    let done = format!("/staff/card/operations?day={day}");
+    at_operations(&s, lang, &session, c, &done, forms, settled).await
+}
+
+/// After an operations command: on to `done`, or the operations page again
+/// with the refusal shown and `forms` kept (an error page for anything else).
+async fn at_operations(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    c: Chrome,
+    done: &str,
+    forms: (jiff::civil::Date, PartyForm, TerminalForm),
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(done).into_response(),
         Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                let forms = (day, PartyForm::default(), TerminalForm::default());
-                operations_page(&s, lang, &session, forms, Some(p)).await
-            }
+            Some(p) => operations_page(s, lang, session, forms, Some(p)).await,
             None => error_page(c, e),
         },
     }
@@ -862,16 +871,22 @@ pub async fn add_party(
         accepts,
         percent_of_price: f.percent_of_price.trim().parse().unwrap_or(0),
     };
-    match s.app.add_card_party(&session.actor, input).await {
-        Ok(_) => Redirect::to("/staff/card/operations").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                let forms = (yesterday(&s), f, TerminalForm::default());
-                operations_page(&s, lang, &session, forms, Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    let added = s
+        .app
+        .add_card_party(&session.actor, input)
+        .await
+        .map(|_| ());
+    let forms = (yesterday(&s), f, TerminalForm::default());
+    at_operations(
+        &s,
+        lang,
+        &session,
+        c,
+        "/staff/card/operations",
+        forms,
+        added,
+    )
+    .await
 }
 
 /// `POST /staff/card/terminals/{code}/key` gives a terminal a new public
@@ -894,16 +909,9 @@ pub async fn change_terminal(
         "retire" => app.retire_terminal(actor, &code, &f.reason).await,
         _ => return error_page(c, Refusal::not_found("该页面", "The page").into()),
     };
-    match changed {
-        Ok(_) => Redirect::to("/staff/card/operations#terminals").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
-                operations_page(&s, lang, &session, forms, Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
+    let done = "/staff/card/operations#terminals";
+    at_operations(&s, lang, &session, c, done, forms, changed.map(|_| ())).await
 }
 
 /// `POST /staff/card/terminals`: register a terminal with its public key.
@@ -924,16 +932,18 @@ pub async fn add_terminal(
         network_id: f.network_id.clone(),
         public_key: f.public_key.clone(),
     };
-    match s.app.add_terminal(&session.actor, input).await {
-        Ok(_) => Redirect::to("/staff/card/operations").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => {
-                let forms = (yesterday(&s), PartyForm::default(), f);
-                operations_page(&s, lang, &session, forms, Some(p)).await
-            }
-            None => error_page(c, e),
-        },
-    }
+    let added = s.app.add_terminal(&session.actor, input).await.map(|_| ());
+    let forms = (yesterday(&s), PartyForm::default(), f);
+    at_operations(
+        &s,
+        lang,
+        &session,
+        c,
+        "/staff/card/operations",
+        forms,
+        added,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
