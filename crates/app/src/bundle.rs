@@ -254,6 +254,9 @@ impl App {
                     .collect()
             })
             .collect();
+        for (_, _, spec) in &parts {
+            crate::hall::require_real_name(actor, spec)?;
+        }
         let applicant = self.applicant_of(actor).await?;
         let now = self.now_micros();
         let year = self.clock.today().year();

@@ -19,7 +19,6 @@ use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::card::signing;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::ResidentId;
-use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 
 pub use engine::Engine;
@@ -328,7 +327,8 @@ impl App {
         self.card_engine().await?.run(f).await
     }
 
-    /// The resident a citizen's account belongs to, or a refusal for anyone else.
+    /// The resident a citizen's account is bound to (实名), or a refusal: an
+    /// account that only says it is a number sees nothing registered to it.
     async fn resident_of(&self, actor: &Actor) -> Result<String> {
         if actor.kind != UserKind::Citizen {
             return Err(Refusal::forbidden(
@@ -338,22 +338,18 @@ impl App {
             )
             .into());
         }
-        match self.applicant_of(actor).await? {
-            sunshine_domain::hall::Applicant::Person { id_number, .. } => {
-                Ok(id_number.as_str().to_string())
-            }
-            _ => Err(Refusal::forbidden(
-                "not_a_resident",
-                "仅居民本人可办理",
-                "Only the resident can do this",
-            )
-            .into()),
-        }
+        actor
+            .verified_id
+            .clone()
+            .ok_or_else(|| crate::identity::binding::not_bound().into())
     }
 
     /// Whether `actor` may see and act on `card`: its holder, or a card clerk.
     async fn may_serve(&self, actor: &Actor, holder: &str) -> Result<()> {
-        if self.authorize(actor, &Action::ServeCardholder).is_ok() {
+        if self
+            .authorize_centre(actor, crate::CentreWork::ServeCardholder)
+            .is_ok()
+        {
             return Ok(());
         }
         match self.resident_of(actor).await {
@@ -361,6 +357,20 @@ impl App {
             // Someone else's card is not there for them.
             _ => Err(Refusal::not_found("该卡", "The card").into()),
         }
+    }
+
+    /// A card's holder, the name on it and its state.
+    pub(crate) async fn card_holder_and_state(
+        &self,
+        number: &str,
+    ) -> Result<(String, String, sunshine_domain::card::lifecycle::CardState)> {
+        let number = number.to_string();
+        self.on_books(move |b, _| {
+            b.card(&number)
+                .map(|c| (c.holder.clone(), c.holder_name.clone(), c.state))
+                .ok_or_else(|| Refusal::not_found("该卡", "The card"))
+        })
+        .await
     }
 
     async fn holder_of(&self, number: &str) -> Result<String> {
@@ -375,7 +385,7 @@ impl App {
 
     /// Issue a card at a counter.
     pub async fn issue_card(&self, actor: &Actor, input: IssueCard) -> Result<Card> {
-        self.authorize(actor, &Action::ServeCardholder)?;
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         let holder = ResidentId::parse(input.holder.trim()).map_err(|e| {
             Refusal::field(
                 "holder",
@@ -402,7 +412,7 @@ impl App {
         let own = matches!(command, CardCommand::ReportLoss | CardCommand::CancelLoss);
         self.may_serve(actor, &holder).await?;
         if !own {
-            self.authorize(actor, &Action::ServeCardholder)?;
+            self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         }
         let (by, number) = (doer(actor), number.to_string());
         self.on_books(move |b, now| b.command(&number, &command, now, &by))
@@ -417,7 +427,10 @@ impl App {
         // A clerk takes cash (or a bank's payment) at the counter; a holder
         // online moves money from the card's account, which is paid into at
         // a counter or by bank, to its wallet.
-        if self.authorize(actor, &Action::ServeCardholder).is_ok() {
+        if self
+            .authorize_centre(actor, crate::CentreWork::ServeCardholder)
+            .is_ok()
+        {
             return self
                 .on_books(move |b, now| b.top_up(&number, input.purse, input.amount, input.id, now))
                 .await;
@@ -610,7 +623,7 @@ impl App {
 
     /// A resident's cards, for a clerk.
     pub async fn cards_of(&self, actor: &Actor, holder: &str) -> Result<Vec<Card>> {
-        self.authorize(actor, &Action::ServeCardholder)?;
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         let holder = holder.trim().to_string();
         self.on_books(move |b, _| Ok(b.cards_of(&holder).into_iter().cloned().collect()))
             .await
@@ -618,7 +631,7 @@ impl App {
 
     /// Register a transit operator or a merchant.
     pub async fn add_card_party(&self, actor: &Actor, input: NewParty) -> Result<Party> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let by = doer(actor);
         self.on_books(move |b, now| b.add_party(&input, now, &by))
             .await
@@ -626,7 +639,7 @@ impl App {
 
     /// Register a terminal.
     pub async fn add_terminal(&self, actor: &Actor, input: NewTerminal) -> Result<Terminal> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let by = doer(actor);
         self.on_books(move |b, now| b.add_terminal(&input, now, &by))
             .await
@@ -634,7 +647,7 @@ impl App {
 
     /// Every terminal, retired ones too, for operators.
     pub async fn card_terminals(&self, actor: &Actor) -> Result<Vec<Terminal>> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         self.on_books(|b, _| Ok(b.terminals().into_iter().cloned().collect()))
             .await
     }
@@ -646,7 +659,7 @@ impl App {
         code: &str,
         public_key: &str,
     ) -> Result<Terminal> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let (by, code, key) = (doer(actor), code.to_string(), public_key.to_string());
         self.on_books(move |b, now| b.change_terminal_key(&code, &key, now, &by))
             .await
@@ -659,7 +672,7 @@ impl App {
         code: &str,
         reason: &str,
     ) -> Result<Terminal> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let (by, code, reason) = (doer(actor), code.to_string(), reason.to_string());
         self.on_books(move |b, now| b.retire_terminal(&code, &reason, now, &by))
             .await
@@ -667,7 +680,7 @@ impl App {
 
     /// The operators and merchants, for operators.
     pub async fn card_parties(&self, actor: &Actor) -> Result<Vec<Party>> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         self.on_books(|b, _| Ok(b.parties().into_iter().cloned().collect()))
             .await
     }
@@ -676,7 +689,7 @@ impl App {
     /// against what the ledger credited, refunds, what settlement pays, and
     /// whether the day is settled.
     pub async fn clearing(&self, actor: &Actor, day: jiff::civil::Date) -> Result<Clearing> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let (from, to) = book::day_bounds(day);
         let tapped = {
             let mut conn = self.db.read().await?;
@@ -734,7 +747,7 @@ impl App {
         actor: &Actor,
         day: jiff::civil::Date,
     ) -> Result<Vec<book::Settlement>> {
-        self.authorize(actor, &Action::OperateCards)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let by = doer(actor);
         self.on_books(move |b, now| b.settle(day, now, &by)).await
     }
@@ -746,7 +759,7 @@ impl App {
         number: &str,
         g: Grant,
     ) -> Result<Entitlement> {
-        self.authorize(actor, &Action::ServeCardholder)?;
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         let until = match g
             .valid_until
             .as_deref()
@@ -779,7 +792,7 @@ impl App {
         kind: Kind,
         reason: &str,
     ) -> Result<Entitlement> {
-        self.authorize(actor, &Action::ServeCardholder)?;
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         let (by, number, reason) = (doer(actor), number.to_string(), reason.to_string());
         self.on_books(move |b, now| b.revoke(&number, kind, &reason, now, &by))
             .await

@@ -50,6 +50,12 @@ struct DemoItem {
 
 /// The demo citizen's identity number (valid check digit, Xihu district, born 1990).
 pub const DEMO_CITIZEN_ID: &str = "33010619900101123X";
+/// The login the demo citizen chose at sign-up; once bound, the identity number signs in too.
+pub const DEMO_CITIZEN_LOGIN: &str = "wang.xiaoming";
+/// The login the demo enterprise chose at sign-up.
+pub const DEMO_ENTERPRISE_LOGIN: &str = "yunqi.data";
+/// The demo enterprise's legal representative (valid check digit).
+const DEMO_LEGAL_REP_ID: &str = "330106198001011235";
 
 fn demo_credit_code() -> String {
     let first17 = "91330106MA2CD0001";
@@ -271,14 +277,62 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
                 .await?;
         }
     }
-    app.register_citizen(DEMO_CITIZEN_ID, "王小明", DEMO_PASSWORD)
-        .await?;
-    app.register_enterprise(
-        &demo_credit_code(),
-        "杭州云栖数据科技有限公司",
-        DEMO_PASSWORD,
-    )
+    // The city-wide services' centres, whose staff alone do their work.
+    for (service, needle) in [("hotline", "96345"), ("card", "市民卡")] {
+        if let Some(centre) = orgs.iter().find(|o| o.name.contains(needle)) {
+            app.set_service_centre(&admin, service, centre.code.as_str())
+                .await?;
+        }
+    }
+    // The demo's citizen and enterprise sign up online, then bind their
+    // accounts with a code the city's counter issued after seeing their papers.
+    app.register_citizen(crate::identity::NewApplicant {
+        login: DEMO_CITIZEN_LOGIN.into(),
+        number: DEMO_CITIZEN_ID.into(),
+        name: "王小明".into(),
+        password: DEMO_PASSWORD.into(),
+    })
     .await?;
+    app.register_enterprise(crate::identity::NewApplicant {
+        login: DEMO_ENTERPRISE_LOGIN.into(),
+        number: demo_credit_code(),
+        name: "杭州云栖数据科技有限公司".into(),
+        password: DEMO_PASSWORD.into(),
+    })
+    .await?;
+    let counter = app.staff_actor("clerk").await?;
+    for (login, kind, number, name, rep) in [
+        (
+            DEMO_CITIZEN_LOGIN,
+            "citizen",
+            DEMO_CITIZEN_ID.to_string(),
+            "王小明",
+            None,
+        ),
+        (
+            DEMO_ENTERPRISE_LOGIN,
+            "enterprise",
+            demo_credit_code(),
+            "杭州云栖数据科技有限公司",
+            Some(("陈云栖", DEMO_LEGAL_REP_ID)),
+        ),
+    ] {
+        let issued = app
+            .issue_binding_code(
+                &counter,
+                crate::identity::binding::NewBindingCode {
+                    kind: kind.into(),
+                    number,
+                    name: name.into(),
+                    legal_rep_name: rep.map(|(n, _)| n.to_string()),
+                    legal_rep_id: rep.map(|(_, i)| i.to_string()),
+                    counter: None,
+                },
+            )
+            .await?;
+        let account = app.account_actor(login).await?;
+        app.bind_with_code(&account, &issued.code).await?;
+    }
 
     let actor = |login: &str| {
         let login = login.to_string();

@@ -112,8 +112,34 @@ impl CaseAction {
     }
 }
 
+/// The case's applicant: the account that applied, or, for a case a counter
+/// registered, the account bound to its number (实名) — never one that
+/// only says it is that number.
 fn is_applicant(actor: &Actor, case: &CaseRow) -> bool {
-    actor.kind != UserKind::Staff && case.applicant_user == Some(actor.user_id)
+    if actor.kind == UserKind::Staff {
+        return false;
+    }
+    match case.applicant_user {
+        Some(user) => user == actor.user_id,
+        None => actor.verified_id.as_deref() == Some(applicant_number(&case.applicant)),
+    }
+}
+
+/// The identity number or credit code a case is registered to.
+fn applicant_number(a: &Applicant) -> &str {
+    match a {
+        Applicant::Person { id_number, .. } => id_number.as_str(),
+        Applicant::Enterprise { credit_code, .. } => credit_code.as_str(),
+    }
+}
+
+/// An item that keeps a personal record is applied for only by an account
+/// bound to its identity: a number typed at sign-up applies for nobody.
+pub(crate) fn require_real_name(actor: &Actor, spec: &ItemSpec) -> Result<()> {
+    if spec.needs_real_name && !actor.is_verified() {
+        return Err(crate::identity::binding::not_bound().into());
+    }
+    Ok(())
 }
 
 fn not_found() -> AppError {
@@ -146,6 +172,7 @@ impl App {
             // Sensitive items are not offered publicly; they are applied for in person.
             return Err(Refusal::not_found("可申请的事项", "Item open for applications").into());
         }
+        require_real_name(actor, &spec)?;
         let applicant = self.applicant_of(actor).await?;
         self.submit(
             actor,
@@ -169,15 +196,22 @@ impl App {
                 .await?
                 .ok_or_else(not_found)?
         };
+        // The bound number, or until then the one the account says it is
+        // (allowed only for items that keep no personal record).
+        let number = user
+            .verified_id()
+            .or(user.claimed_id.as_deref())
+            .unwrap_or("")
+            .to_string();
         Ok(match actor.kind {
             UserKind::Citizen => Applicant::Person {
                 name: user.display_name.clone(),
-                id_number: ResidentId::parse(user.id_number.as_deref().unwrap_or(""))
+                id_number: ResidentId::parse(&number)
                     .map_err(|_| anyhow::anyhow!("citizen without a valid identity number"))?,
             },
             _ => Applicant::Enterprise {
                 name: user.display_name.clone(),
-                credit_code: CreditCode::parse(user.credit_code.as_deref().unwrap_or(""))
+                credit_code: CreditCode::parse(&number)
                     .map_err(|_| anyhow::anyhow!("enterprise without a valid credit code"))?,
             },
         })
@@ -516,7 +550,8 @@ impl App {
     /// A citizen's or enterprise's own cases, newest first.
     pub async fn my_cases(&self, actor: &Actor) -> Result<Vec<CaseRow>> {
         let mut conn = self.db.read().await?;
-        Ok(store::cases_of_applicant(&mut conn, actor.user_id, 200).await?)
+        let verified = actor.verified_id.as_deref().filter(|_| actor.is_verified());
+        Ok(store::cases_of_applicant(&mut conn, actor.user_id, verified, 200).await?)
     }
 }
 

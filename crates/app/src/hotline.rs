@@ -218,7 +218,7 @@ impl App {
     /// requests it looks like.
     pub async fn take_request(&self, source: Source, r: NewRequest) -> Result<Taken> {
         if let Source::Operator(a) = &source {
-            self.authorize(a, &Action::OperateHotline)?;
+            self.authorize_centre(a, crate::CentreWork::OperateHotline)?;
         }
         if let Source::Citizen(a) = &source {
             self.authorize(a, &Action::ApplyOnline)?;
@@ -465,7 +465,7 @@ impl App {
     /// Merge a request into an earlier open one like it; its requester is
     /// told, and hears the primary's answer when it comes.
     pub async fn merge_ticket(&self, actor: &Actor, id: i64, into: i64) -> Result<TicketRow> {
-        self.authorize(actor, &Action::OperateHotline)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateHotline)?;
         if id == into {
             return Err(Refusal::field(
                 "into",
@@ -552,7 +552,8 @@ impl App {
     /// A request as `actor` may see it: its query code is the caller's, read
     /// out by the hotline, so only operators and the requester see it.
     fn as_seen_by(&self, actor: &Actor, mut t: TicketRow) -> TicketRow {
-        let operator = allow(&self.orgs(), actor, &Action::OperateHotline).is_ok();
+        let operator =
+            crate::at_centre(&self.orgs(), actor, crate::CentreWork::OperateHotline).is_ok();
         if !operator && t.requester_user != Some(actor.user_id) {
             t.query_code.clear();
         }
@@ -618,7 +619,7 @@ impl App {
             .await?
             .ok_or_else(ticket_not_found)?;
         let orgs = self.orgs();
-        let operator = allow(&orgs, actor, &Action::OperateHotline).is_ok();
+        let operator = crate::at_centre(&orgs, actor, crate::CentreWork::OperateHotline).is_ok();
         let unit = t
             .lifecycle
             .lead
@@ -688,7 +689,7 @@ impl App {
 
     /// The operators' queue: what waits on the hotline, earliest deadline first.
     pub async fn hotline_queue(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
-        self.authorize(actor, &Action::OperateHotline)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateHotline)?;
         self.worklist(vec![], TicketState::with_hotline).await
     }
 
@@ -1011,7 +1012,7 @@ impl App {
 /// Whether the actor may give this command on this ticket; anyone who may
 /// not see it is told it is not there.
 fn may_command(orgs: &OrgDirectory, actor: &Actor, t: &TicketRow, c: &Command) -> Result<()> {
-    let operator = allow(orgs, actor, &Action::OperateHotline).is_ok();
+    let operator = crate::at_centre(orgs, actor, crate::CentreWork::OperateHotline).is_ok();
     let unit = t
         .lifecycle
         .lead
@@ -1271,7 +1272,10 @@ impl App {
         id: i64,
         a: NewArticle,
     ) -> Result<kb::ArticleRow> {
-        if self.authorize(actor, &Action::OperateHotline).is_err() {
+        if self
+            .authorize_centre(actor, crate::CentreWork::OperateHotline)
+            .is_err()
+        {
             self.authorize(actor, &Action::ManageHotline)?;
         }
         let (title, body) = (a.title.trim().to_string(), a.body.trim().to_string());
@@ -1456,7 +1460,7 @@ impl App {
         phone: Option<&str>,
         said: &str,
     ) -> Result<Assist> {
-        self.authorize(actor, &Action::OperateHotline)?;
+        self.authorize_centre(actor, crate::CentreWork::OperateHotline)?;
         let mut assist = Assist::default();
         if let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) {
             let mut conn = self.db.read().await?;

@@ -23,6 +23,11 @@ use crate::{App, AppError, Result};
 /// How long a page session lasts.
 const SESSION_HOURS: i64 = 12;
 
+/// The longest password sign-in reads (as `validate_password` allows at sign-up).
+const MAX_PASSWORD_BYTES: usize = 256;
+
+pub mod binding;
+
 /// Hash a password with argon2id, off the async threads.
 pub async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
@@ -79,6 +84,29 @@ pub struct NewStaff {
     pub roles: Vec<String>,
 }
 
+/// A citizen's or an enterprise's sign-up.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewApplicant {
+    pub login: String,
+    /// The identity number (a citizen) or credit code (an enterprise) the
+    /// account says it is.
+    pub number: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// The account bound to the identity number or credit code typed as a login.
+async fn bound_by_number(conn: &mut sunshine_store::Conn, login: &str) -> Result<Option<UserRow>> {
+    let found = if let Ok(id) = ResidentId::parse(login) {
+        store::find_bound_user(conn, UserKind::Citizen, id.as_str()).await?
+    } else if let Ok(code) = CreditCode::parse(login) {
+        store::find_bound_user(conn, UserKind::Enterprise, code.as_str()).await?
+    } else {
+        None
+    };
+    Ok(found)
+}
+
 fn wrong_credentials() -> Refusal {
     let mut r = Refusal::unauthenticated();
     r.code = "wrong_credentials";
@@ -90,13 +118,25 @@ impl App {
     /// The user behind a login and password, or the same refusal whatever was wrong.
     async fn check_credentials(&self, login: &str, password: &str) -> Result<UserRow> {
         let login = normalise_login(login);
+        // A password longer than any we accept is wrong without any argon2 work.
+        if password.len() > MAX_PASSWORD_BYTES {
+            tracing::info!(login = %masked_login(&login), "sign-in refused: password too long");
+            return Err(wrong_credentials().into());
+        }
         let user = if is_clean_text(&login) && login.len() <= 64 {
             let mut conn = self.db.read().await?;
-            store::find_user_by_login(&mut conn, &login).await?
+            match store::find_user_by_login(&mut conn, &login)
+                .await?
+                .filter(UserRow::is_open)
+            {
+                Some(u) => Some(u),
+                // An identity number or credit code signs in only the account bound to it.
+                None => bound_by_number(&mut conn, &login).await?,
+            }
         } else {
             None
         };
-        let Some(user) = user.filter(|u| !u.disabled) else {
+        let Some(user) = user.filter(UserRow::is_open) else {
             // Spend the same time on an unknown login, so timing does not tell which logins exist.
             let _ = hash_password(password.to_string()).await;
             tracing::info!(login = %masked_login(&login), "sign-in refused: unknown login");
@@ -193,9 +233,11 @@ impl App {
     /// Any account by login, as an actor (the demo acts for its citizens).
     pub async fn account_actor(&self, login: &str) -> Result<Actor> {
         let mut conn = self.db.read().await?;
-        let user = store::find_user_by_login(&mut conn, login)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
+        let user = match store::find_user_by_login(&mut conn, login).await? {
+            Some(u) => Some(u),
+            None => bound_by_number(&mut conn, login).await?,
+        }
+        .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
         actor_of(&mut conn, user).await
     }
 
@@ -209,7 +251,7 @@ impl App {
         };
         let Some(user) = store::find_user(&mut conn, user_id)
             .await?
-            .filter(|u| !u.disabled)
+            .filter(UserRow::is_open)
         else {
             return Ok(None);
         };
@@ -251,7 +293,7 @@ impl App {
             return Ok(None);
         };
         match store::find_user(&mut conn, user_id).await? {
-            Some(user) if !user.disabled => Ok(Some(actor_of(&mut conn, user).await?)),
+            Some(user) if user.is_open() => Ok(Some(actor_of(&mut conn, user).await?)),
             _ => Ok(None),
         }
     }
@@ -302,6 +344,15 @@ impl App {
         e.check()?;
         let org = org.ok_or_else(|| anyhow::anyhow!("checked above"))?;
         self.authorize(actor, &Action::ManageStaff { org: &org })?;
+        for role in &roles {
+            self.authorize(
+                actor,
+                &Action::GrantRole {
+                    role: *role,
+                    org: &org,
+                },
+            )?;
+        }
         self.insert_user(
             actor,
             NewUser {
@@ -312,6 +363,7 @@ impl App {
                 id_number: None,
                 credit_code: None,
                 password_hash: String::new(),
+                claimed_id: None,
             },
             new.password,
             roles
@@ -348,6 +400,7 @@ impl App {
             return Err(anyhow::anyhow!("checked above").into());
         };
         self.authorize(actor, &Action::ManageStaff { org: &org })?;
+        self.authorize(actor, &Action::GrantRole { role, org: &org })?;
         let now = self.now_micros();
         let (actor, login) = (actor.clone(), login.to_string());
         self.db
@@ -440,64 +493,53 @@ impl App {
             .await
     }
 
-    /// A citizen signs up with their resident identity number as login.
-    pub async fn register_citizen(
-        &self,
-        id_number: &str,
-        name: &str,
-        password: &str,
-    ) -> Result<i64> {
-        let mut e = FieldErrors::default();
-        let id = ResidentId::parse(id_number)
-            .map_err(|b| e.add("id_number", b.zh, b.en))
-            .ok();
-        check_person(&mut e, name, password);
-        e.check()?;
-        let id = id.ok_or_else(|| anyhow::anyhow!("checked above"))?;
-        let system = system_actor();
-        self.insert_user(
-            &system,
-            NewUser {
-                kind: UserKind::Citizen,
-                login: id.to_string(),
-                display_name: name.trim().to_string(),
-                org: None,
-                id_number: Some(id.to_string()),
-                credit_code: None,
-                password_hash: String::new(),
-            },
-            password.to_string(),
-            vec![],
-        )
-        .await
+    /// A citizen signs up online: a login of their choosing, the identity
+    /// number they say is theirs, their name and a password. The account is
+    /// not bound to that number (实名) until a counter code or the citizen
+    /// card binds it, so any number of accounts may claim one number, and
+    /// the answer is the same whether the number has an account or not.
+    pub async fn register_citizen(&self, new: NewApplicant) -> Result<i64> {
+        self.register_applicant(UserKind::Citizen, new).await
     }
 
-    /// An enterprise signs up with its unified social credit code as login.
-    pub async fn register_enterprise(
-        &self,
-        credit_code: &str,
-        name: &str,
-        password: &str,
-    ) -> Result<i64> {
+    /// An enterprise signs up online as a citizen does, with its unified
+    /// social credit code; its legal representative binds it at a counter.
+    pub async fn register_enterprise(&self, new: NewApplicant) -> Result<i64> {
+        self.register_applicant(UserKind::Enterprise, new).await
+    }
+
+    async fn register_applicant(&self, kind: UserKind, new: NewApplicant) -> Result<i64> {
         let mut e = FieldErrors::default();
-        let code = CreditCode::parse(credit_code)
-            .map_err(|b| e.add("credit_code", b.zh, b.en))
-            .ok();
-        check_person(&mut e, name, password);
+        let login = new.login.trim().to_string();
+        if let Err((zh, en)) = sunshine_domain::identity::validate_applicant_login(&login) {
+            e.add("login", zh, en);
+        }
+        let number = match kind {
+            UserKind::Enterprise => CreditCode::parse(new.number.trim())
+                .map(|c| c.to_string())
+                .map_err(|b| e.add("credit_code", b.zh, b.en))
+                .ok(),
+            _ => ResidentId::parse(new.number.trim())
+                .map(|i| i.to_string())
+                .map_err(|b| e.add("id_number", b.zh, b.en))
+                .ok(),
+        };
+        check_person(&mut e, &new.name, &new.password);
         e.check()?;
-        let code = code.ok_or_else(|| anyhow::anyhow!("checked above"))?;
+        let number = number.ok_or_else(|| anyhow::anyhow!("checked above"))?;
         self.insert_user(
             &system_actor(),
             NewUser {
-                kind: UserKind::Enterprise,
-                login: code.to_string(),
-                display_name: name.trim().to_string(),
+                kind,
+                login,
+                display_name: new.name.trim().to_string(),
                 org: None,
                 id_number: None,
-                credit_code: Some(code.to_string()),
+                credit_code: None,
                 password_hash: String::new(),
+                claimed_id: Some(number),
             },
-            password.to_string(),
+            new.password,
             vec![],
         )
         .await
@@ -517,11 +559,12 @@ impl App {
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64>> {
                 Box::pin(async move {
                     let id = match store::insert_user(tx.conn(), &user, now).await {
+                        // Only the login is unique: a taken login says nothing of any number.
                         Err(sunshine_store::StoreError::Duplicate(_)) => {
                             return Err(Refusal::field(
                                 "login",
-                                "该账号已注册",
-                                "This account is already registered",
+                                "该登录名已被使用，请换一个",
+                                "This login is taken; choose another",
                             )
                             .into())
                         }
@@ -532,9 +575,7 @@ impl App {
                     }
                     // The journal is internal, yet it records only what it needs: no identity number.
                     let login = match user.kind {
-                        UserKind::Citizen => ResidentId::parse(&user.login)
-                            .map(|i| i.masked())
-                            .unwrap_or_default(),
+                        UserKind::Citizen => masked_login(&user.login),
                         _ => user.login.clone(),
                     };
                     let payload = json!({
@@ -707,10 +748,15 @@ impl App {
         if let Err((zh, en)) = validate_password(password) {
             return Err(Refusal::field("password", zh, en).into());
         }
-        let grants = vec![Grant {
-            role: Role::Administrator,
-            org: org.clone(),
-        }];
+        // The first administrator is where delegation starts: it holds every
+        // role of its organisation, since nobody hands on a role they lack.
+        let grants: Vec<Grant> = Role::ALL
+            .into_iter()
+            .map(|role| Grant {
+                role,
+                org: org.clone(),
+            })
+            .collect();
         let user = NewUser {
             kind: UserKind::Staff,
             login: login.to_string(),
@@ -719,6 +765,7 @@ impl App {
             id_number: None,
             credit_code: None,
             password_hash: String::new(),
+            claimed_id: None,
         };
         let id = self
             .insert_user(&system_actor(), user, password.to_string(), grants.clone())
@@ -731,6 +778,7 @@ impl App {
             org: Some(org.clone()),
             grants,
             posts: vec![],
+            verified_id: None,
         })
     }
 
@@ -806,7 +854,9 @@ async fn staff_member(tx: &mut WriteTx, login: &str) -> Result<UserRow> {
 async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
     let grants = store::grants_of(conn, user.id).await?;
     let posts = store::posts_of(conn, user.id).await?;
+    let verified_id = user.verified_id().map(str::to_string);
     Ok(Actor {
+        verified_id,
         user_id: user.id,
         login: user.login,
         display_name: user.display_name,
@@ -842,6 +892,7 @@ pub fn system_actor() -> Actor {
         org: None,
         grants: vec![],
         posts: vec![],
+        verified_id: None,
     }
 }
 

@@ -21,7 +21,8 @@ use std::sync::{Arc, RwLock};
 
 use sunshine_domain::calendar::Calendar;
 use sunshine_domain::clock::{to_micros, Clock};
-use sunshine_domain::identity::{Actor, OrgTree, Organisation};
+use sunshine_domain::identity::{Actor, CityService, OrgTree, Organisation};
+use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::{self, Action};
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 use sunshine_store::{Db, StoreError};
@@ -98,14 +99,59 @@ pub(crate) fn allow(orgs: &OrgDirectory, actor: &Actor, action: &Action<'_>) -> 
     policy::authorize(actor, action, &orgs.tree).map_err(AppError::from)
 }
 
+/// Work at a city-wide service's centre, asked of the policy with the centre
+/// the platform names for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CentreWork {
+    /// 96345: take, dispatch, review and visit requests; look callers up.
+    OperateHotline,
+    /// 市民卡: serve cardholders at a counter.
+    ServeCardholder,
+    /// 市民卡: operators, merchants, terminals, settlement.
+    OperateCards,
+}
+
+/// Whether `actor` may do `work` at its service's centre.
+pub(crate) fn at_centre(orgs: &OrgDirectory, actor: &Actor, work: CentreWork) -> Result<()> {
+    let service = match work {
+        CentreWork::OperateHotline => CityService::Hotline,
+        CentreWork::ServeCardholder | CentreWork::OperateCards => CityService::Card,
+    };
+    let Some(centre) = orgs.centre(service) else {
+        return Err(Refusal::forbidden(
+            "forbidden",
+            "您没有执行此操作的权限",
+            "You are not allowed to do this",
+        )
+        .into());
+    };
+    let action = match work {
+        CentreWork::OperateHotline => Action::OperateHotline { centre: &centre },
+        CentreWork::ServeCardholder => Action::ServeCardholder { centre: &centre },
+        CentreWork::OperateCards => Action::OperateCards { centre: &centre },
+    };
+    allow(orgs, actor, &action)
+}
+
 /// The organisations, cached for the policy and for showing names.
 #[derive(Debug, Default)]
 pub struct OrgDirectory {
     pub tree: OrgTree,
     pub list: Vec<Organisation>,
+    /// The organisation that runs each city-wide service, where one is named.
+    pub centres: std::collections::BTreeMap<CityService, OrgCode>,
 }
 
 impl OrgDirectory {
+    /// The organisation that runs a city-wide service: the one named, or the
+    /// top of the tree (so only roles held at the city count) until one is.
+    pub fn centre(&self, service: CityService) -> Option<OrgCode> {
+        self.centres
+            .get(&service)
+            .or_else(|| self.tree.root())
+            .cloned()
+    }
+
     pub fn get(&self, code: &str) -> Option<&Organisation> {
         self.list.iter().find(|o| o.code.as_str() == code)
     }
@@ -195,13 +241,26 @@ impl App {
         let mut conn = self.db.read().await?;
         let list = sunshine_store::identity::list_orgs(&mut conn).await?;
         let tree = OrgTree::new(list.iter().map(|o| (&o.code, o.parent.as_ref())));
-        *self.orgs.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(OrgDirectory { tree, list });
+        let centres = sunshine_store::identity::binding::service_centres(&mut conn)
+            .await?
+            .into_iter()
+            .filter_map(|(service, org)| Some((CityService::parse(&service)?, org)))
+            .collect();
+        *self.orgs.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(OrgDirectory {
+            tree,
+            list,
+            centres,
+        });
         Ok(())
     }
 
     /// Ask the policy; every command calls this before it changes anything.
     pub fn authorize(&self, actor: &Actor, action: &Action<'_>) -> Result<()> {
         allow(&self.orgs(), actor, action)
+    }
+
+    /// Whether `actor` may do `work` at the centre of its city-wide service.
+    pub fn authorize_centre(&self, actor: &Actor, work: CentreWork) -> Result<()> {
+        at_centre(&self.orgs(), actor, work)
     }
 }

@@ -79,10 +79,10 @@ async fn every_acknowledged_write_survives_a_kill_at_a_random_moment() {
             tasks.spawn(async move {
                 let mut ok = vec![];
                 for n in start..start + 100 {
-                    let id = id_number(n);
-                    let sent = client.post(format!("{base}/api/v1/citizens")).json(&serde_json::json!({"id_number": id, "name": "测试", "password": "long-enough-1"})).send().await;
+                    let (id, login) = (id_number(n), format!("crash.{n}"));
+                    let sent = client.post(format!("{base}/api/v1/citizens")).json(&serde_json::json!({"login": login, "id_number": id, "name": "测试", "password": "long-enough-1"})).send().await;
                     match sent {
-                        Ok(r) if r.status() == reqwest::StatusCode::CREATED => ok.push(id),
+                        Ok(r) if r.status() == reqwest::StatusCode::CREATED => ok.push(login),
                         Ok(r) => panic!("registration refused: {}", r.status()),
                         Err(_) => break,
                     }

@@ -385,12 +385,21 @@ pub struct ItemSpec {
     pub min_visits: u32,
     #[serde(default)]
     pub sensitive: bool,
+    /// Whether applying needs an account bound to its identity (实名): true
+    /// unless the item keeps no personal record (a consultation, a public
+    /// information request), which any signed-up account may ask for.
+    #[serde(default = "needs_real_name_by_default")]
+    pub needs_real_name: bool,
     #[serde(default)]
     pub supervision_phone: String,
     #[serde(default)]
     pub discretion: Vec<Discretion>,
     #[serde(default)]
     pub form: Vec<FormField>,
+}
+
+fn needs_real_name_by_default() -> bool {
+    true
 }
 
 /// Largest sensible numbers, so that a typo cannot make a ten-thousand-year limit.

@@ -153,6 +153,30 @@ impl OrgTree {
     }
 }
 
+/// The platform's city-wide services, each run by one organisation (its
+/// centre): their roles count only where they cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CityService {
+    /// 96345 热线
+    Hotline,
+    /// 市民卡
+    Card,
+}
+
+impl CityService {
+    pub const ALL: [CityService; 2] = [CityService::Hotline, CityService::Card];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CityService::Hotline => "hotline",
+            CityService::Card => "card",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CityService> {
+        CityService::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// What a staff member may do, held at an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -297,6 +321,11 @@ pub struct Actor {
     /// The posts (岗位) the staff member holds: a process step is signed for
     /// only by a holder of its post.
     pub posts: Vec<Post>,
+    /// 实名: the identity number (a citizen) or credit code (an enterprise)
+    /// the account is bound to; `None` until a counter code or the citizen
+    /// card binds it. Nothing registered to a number reaches an account
+    /// before this says it is that number's.
+    pub verified_id: Option<String>,
 }
 
 impl Actor {
@@ -311,6 +340,103 @@ impl Actor {
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }
+    /// A citizen or an enterprise whose account is bound to its identity.
+    pub fn is_verified(&self) -> bool {
+        self.kind != UserKind::Staff && self.verified_id.is_some()
+    }
+}
+
+/// A login chosen at sign-up: as any login, and not shaped like an identity
+/// number or a credit code, which sign in only once bound (a login must not
+/// tell whether a number has an account).
+pub fn validate_applicant_login(login: &str) -> Result<(), (&'static str, &'static str)> {
+    validate_login(login)?;
+    let upper = login.to_ascii_uppercase();
+    if crate::ids::ResidentId::parse(&upper).is_ok()
+        || crate::ids::CreditCode::parse(&upper).is_ok()
+    {
+        return Err((
+            "登录名不能是身份证号或统一社会信用代码；实名核验后可用证件号登录",
+            "A login cannot be an identity number or a credit code; once bound, you can sign in with your number",
+        ));
+    }
+    Ok(())
+}
+
+/// 实名核验码: the one-time code a counter clerk hands a person whose papers
+/// they have checked. Ten characters of the query codes' alphabet (no
+/// look-alikes), about 49 bits: typed once, never guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BindingCode(String);
+
+const BINDING_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+impl BindingCode {
+    /// Made from random bytes that the caller draws (the domain draws none).
+    pub fn from_random(bytes: [u8; 10]) -> BindingCode {
+        BindingCode(
+            bytes
+                .iter()
+                .map(|b| BINDING_ALPHABET[usize::from(*b) % BINDING_ALPHABET.len()] as char)
+                .collect(),
+        )
+    }
+    /// As typed: spaces and dashes ignored, any case.
+    pub fn parse(s: &str) -> Option<BindingCode> {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        (s.len() == 10 && s.bytes().all(|b| BINDING_ALPHABET.contains(&b)))
+            .then_some(BindingCode(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How long a binding code can be used after the counter issued it.
+pub const BINDING_CODE_DAYS: i64 = 7;
+
+/// A citizen card's PIN, set at the counter: six digits, not all alike and
+/// not a run (123456), which anyone would try first.
+pub fn validate_card_pin(pin: &str) -> Result<(), (&'static str, &'static str)> {
+    let digits: Vec<u8> = pin.bytes().collect();
+    if digits.len() != 6 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(("密码应为6位数字", "A PIN is six digits"));
+    }
+    let same = digits.windows(2).all(|w| w[0] == w[1]);
+    let up = digits.windows(2).all(|w| w[1] == w[0] + 1);
+    let down = digits.windows(2).all(|w| w[0] == w[1] + 1);
+    if same || up || down {
+        return Err((
+            "密码过于简单（不能全部相同或连续）",
+            "The PIN is too easy (all alike or a run)",
+        ));
+    }
+    Ok(())
+}
+
+/// Wrong PINs in a row before the card's PIN locks until the counter sets a new one.
+pub const PIN_ATTEMPTS: i64 = 5;
+
+/// What an account says it is when it binds, against what the counter
+/// checked: the same kind and the same number. The number alone never binds.
+pub fn check_binding(
+    account_kind: UserKind,
+    claimed: &str,
+    proven_kind: UserKind,
+    proven: &str,
+) -> Result<(), Refusal> {
+    if account_kind != proven_kind || !claimed.eq_ignore_ascii_case(proven) {
+        return Err(Refusal::forbidden(
+            "binding_mismatch",
+            "核验凭证与本账号登记的证件号码不符",
+            "This proof is for another number than the one this account was registered with",
+        ));
+    }
+    Ok(())
 }
 
 /// A login name: 3–40 characters of letters, digits, `.`, `_`, `-`.
@@ -346,6 +472,61 @@ pub fn validate_password(password: &str) -> Result<(), (&'static str, &'static s
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn a_login_is_never_an_identity_number_or_a_credit_code() {
+        assert!(validate_applicant_login("wang.xiaoming").is_ok());
+        assert!(validate_applicant_login("11010519491231002X").is_err());
+        assert!(validate_applicant_login("11010519491231002x").is_err());
+        let first17 = "91330106MA2CD0001";
+        let check = crate::ids::CreditCode::check_char(first17).expect("a check character");
+        assert!(validate_applicant_login(&format!("{first17}{check}")).is_err());
+    }
+
+    #[test]
+    fn binding_codes_read_as_people_type_them() {
+        let code = BindingCode::from_random([0, 1, 2, 3, 4, 5, 6, 7, 8, 200]);
+        assert_eq!(code.as_str().len(), 10);
+        let typed = format!(
+            " {}-{} ",
+            &code.as_str()[..5].to_ascii_lowercase(),
+            &code.as_str()[5..]
+        );
+        assert_eq!(BindingCode::parse(&typed), Some(code));
+        assert_eq!(
+            BindingCode::parse("O0I1L23456"),
+            None,
+            "look-alikes are not in it"
+        );
+        assert_eq!(BindingCode::parse("23456"), None);
+    }
+
+    #[test]
+    fn a_pin_is_six_digits_and_not_the_first_guess() {
+        assert!(validate_card_pin("274916").is_ok());
+        for bad in [
+            "12345", "1234567", "12a456", "000000", "123456", "654321", "",
+        ] {
+            assert!(validate_card_pin(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn only_the_number_the_counter_checked_binds() {
+        let id = "11010519491231002X";
+        assert!(check_binding(UserKind::Citizen, id, UserKind::Citizen, id).is_ok());
+        assert!(
+            check_binding(UserKind::Citizen, &id.to_lowercase(), UserKind::Citizen, id).is_ok()
+        );
+        assert!(check_binding(
+            UserKind::Citizen,
+            "110105194912310038",
+            UserKind::Citizen,
+            id
+        )
+        .is_err());
+        assert!(check_binding(UserKind::Enterprise, id, UserKind::Citizen, id).is_err());
+    }
 
     fn org(code: &str, kind: OrgKind, parent: Option<&str>) -> Organisation {
         Organisation {

@@ -59,8 +59,8 @@ pub enum Action<'a> {
     /// as the department's own clerk or approver.
     RespondToSignal { department: &'a OrgCode },
     /// 96345: take, answer, dispatch, review, visit and urge the hotline's
-    /// requests, as one of its operators.
-    OperateHotline,
+    /// requests, and look a caller up, as an operator of the hotline centre.
+    OperateHotline { centre: &'a OrgCode },
     /// Sign for, return, ask more time for and answer the hotline's
     /// requests sent to a unit, as the unit's clerk or approver.
     HandleTicket { unit: &'a OrgCode },
@@ -68,11 +68,20 @@ pub enum Action<'a> {
     /// revoke Open311 clients' keys, as an administrator of the city.
     ManageHotline,
     /// 市民卡: issue cards and do their holders' business at a counter, as a
-    /// card clerk (the card centre serves the whole city).
-    ServeCardholder,
+    /// clerk of the card centre (which serves the whole city).
+    ServeCardholder { centre: &'a OrgCode },
     /// 市民卡: register operators, merchants and terminals, and settle with
-    /// them, as a card operator.
-    OperateCards,
+    /// them, as an operator of the card centre.
+    OperateCards { centre: &'a OrgCode },
+    /// Grant a role held at an organisation: an administrator over it who
+    /// holds that role there (or above) themselves.
+    GrantRole { role: Role, org: &'a OrgCode },
+    /// 实名核验: issue a one-time binding code to a person whose papers a
+    /// counter clerk (hall or card centre) has checked at the counter.
+    IssueBindingCode { counter: &'a OrgCode },
+    /// Name the organisations that run the platform's city-wide services
+    /// (the hotline centre, the card centre), as a root administrator.
+    ConfigurePlatform,
 }
 
 impl Action<'_> {
@@ -98,11 +107,14 @@ impl Action<'_> {
             Action::DefineBundle { .. } => "define_bundle",
             Action::RevokeLicence { .. } => "revoke_licence",
             Action::Supervise { .. } => "supervise",
-            Action::OperateHotline => "operate_hotline",
+            Action::OperateHotline { .. } => "operate_hotline",
             Action::HandleTicket { .. } => "handle_ticket",
             Action::ManageHotline => "manage_hotline",
-            Action::ServeCardholder => "serve_cardholder",
-            Action::OperateCards => "operate_cards",
+            Action::ServeCardholder { .. } => "serve_cardholder",
+            Action::OperateCards { .. } => "operate_cards",
+            Action::GrantRole { .. } => "grant_role",
+            Action::IssueBindingCode { .. } => "issue_binding_code",
+            Action::ConfigurePlatform => "configure_platform",
             Action::RespondToSignal { .. } => "respond_to_signal",
         }
     }
@@ -151,7 +163,7 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         }
         Action::ViewStaffCatalog => !actor.grants.is_empty(),
         Action::ManageStaff { org } => covers(Role::Administrator, org),
-        Action::ReadJournal => actor
+        Action::ReadJournal | Action::ConfigurePlatform | Action::ManageHotline => actor
             .grants
             .iter()
             .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
@@ -179,17 +191,19 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
                 || covers(Role::Supervisor, department)
         }
         Action::Supervise { department } => covers(Role::Supervisor, department),
-        // The hotline is one for the whole city, wherever its operators sit.
-        Action::OperateHotline => actor.has_role(Role::HotlineOperator),
+        // The city-wide services are run by their centres: a role counts
+        // only where it covers the centre, never from a district's grant.
+        Action::OperateHotline { centre } => covers(Role::HotlineOperator, centre),
         Action::HandleTicket { unit } => {
             covers(Role::CaseClerk, unit) || covers(Role::Approver, unit)
         }
-        Action::ManageHotline => actor
-            .grants
-            .iter()
-            .any(|g| g.role == Role::Administrator && tree.is_root(&g.org)),
-        Action::ServeCardholder => actor.has_role(Role::CardClerk),
-        Action::OperateCards => actor.has_role(Role::CardOperator),
+        Action::ServeCardholder { centre } => covers(Role::CardClerk, centre),
+        Action::OperateCards { centre } => covers(Role::CardOperator, centre),
+        // Nobody hands on a role they do not hold, or above where they hold it.
+        Action::GrantRole { role, org } => covers(Role::Administrator, org) && covers(*role, org),
+        Action::IssueBindingCode { counter } => {
+            covers(Role::CaseClerk, counter) || covers(Role::CardClerk, counter)
+        }
     };
     if allowed {
         Ok(())
@@ -239,7 +253,334 @@ mod tests {
             org: Some(org(at)),
             grants: vec![Grant { role, org: org(at) }],
             posts: vec![],
+            verified_id: None,
         }
+    }
+
+    /// Where a rule reaches from the place a role is held.
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Reach {
+        /// The place and everything beneath it.
+        Subtree,
+        /// The place itself only (approval belongs to a government's own level).
+        Exact,
+        /// Only from the top of the tree.
+        Root,
+        /// Any staff member with any role.
+        AnyGrant,
+        /// Citizens and enterprises only, never staff.
+        Applicants,
+    }
+
+    /// Every action, made for a target organisation, with the roles that may
+    /// do it and how far a role reaches: the policy restated as a table, so
+    /// that the exhaustive test below checks the code against it.
+    fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
+        use Reach::*;
+        use Role::*;
+        vec![
+            (
+                Action::DraftItem {
+                    implementing_body: target,
+                },
+                &[CatalogEditor],
+                Subtree,
+            ),
+            (
+                Action::DeclareItem {
+                    implementing_body: target,
+                },
+                &[CatalogEditor],
+                Subtree,
+            ),
+            (
+                Action::ReviewItem {
+                    implementing_body: target,
+                },
+                &[LegalReviewer],
+                Subtree,
+            ),
+            (
+                Action::ApproveItem {
+                    region_government: target,
+                },
+                &[Approver],
+                Exact,
+            ),
+            (
+                Action::PublishItem {
+                    region_government: target,
+                },
+                &[Approver],
+                Exact,
+            ),
+            (
+                Action::ImportCatalog {
+                    region_government: target,
+                },
+                &[Administrator],
+                Subtree,
+            ),
+            (
+                Action::DefineBundle {
+                    region_government: target,
+                },
+                &[Administrator],
+                Subtree,
+            ),
+            (
+                Action::ViewStaffCatalog,
+                &[
+                    CatalogEditor,
+                    LegalReviewer,
+                    Approver,
+                    Administrator,
+                    CaseClerk,
+                    Supervisor,
+                    HotlineOperator,
+                    CardClerk,
+                    CardOperator,
+                ],
+                AnyGrant,
+            ),
+            (
+                Action::ManageStaff { org: target },
+                &[Administrator],
+                Subtree,
+            ),
+            (Action::ReadJournal, &[Administrator], Root),
+            (Action::ConfigurePlatform, &[Administrator], Root),
+            (Action::ManageHotline, &[Administrator], Root),
+            (Action::ApplyOnline, &[], Applicants),
+            (Action::FileComplaint, &[], Applicants),
+            (
+                Action::RegisterAtCounter { department: target },
+                &[CaseClerk],
+                Subtree,
+            ),
+            (
+                Action::HandleCase { department: target },
+                &[CaseClerk],
+                Subtree,
+            ),
+            (
+                Action::ExtendCase { department: target },
+                &[Approver],
+                Subtree,
+            ),
+            (
+                Action::RevokeLicence { department: target },
+                &[Approver],
+                Subtree,
+            ),
+            (
+                Action::ViewCases { department: target },
+                &[CaseClerk, Approver, Supervisor],
+                Subtree,
+            ),
+            (
+                Action::Supervise { department: target },
+                &[Supervisor],
+                Subtree,
+            ),
+            (
+                Action::RespondToSignal { department: target },
+                &[CaseClerk, Approver],
+                Subtree,
+            ),
+            (
+                Action::HandleTicket { unit: target },
+                &[CaseClerk, Approver],
+                Subtree,
+            ),
+            (
+                Action::OperateHotline { centre: target },
+                &[HotlineOperator],
+                Subtree,
+            ),
+            (
+                Action::ServeCardholder { centre: target },
+                &[CardClerk],
+                Subtree,
+            ),
+            (
+                Action::OperateCards { centre: target },
+                &[CardOperator],
+                Subtree,
+            ),
+            (
+                Action::IssueBindingCode { counter: target },
+                &[CaseClerk, CardClerk],
+                Subtree,
+            ),
+            // With one grant only, an administrator can hand on only its own role.
+            (
+                Action::GrantRole {
+                    role: Administrator,
+                    org: target,
+                },
+                &[Administrator],
+                Subtree,
+            ),
+            (
+                Action::GrantRole {
+                    role: CardClerk,
+                    org: target,
+                },
+                &[],
+                Subtree,
+            ),
+        ]
+    }
+
+    /// Jurisdiction: every role, held at the city, a district or a district's
+    /// department, against every action aimed at its own unit, a unit below,
+    /// a sibling district and the city. A role counts only within the
+    /// subtree where it is held, city-wide services included.
+    #[test]
+    fn every_role_against_every_action_at_every_place() {
+        let tree = wide_tree();
+        let places = ["330100", "330106", "330106-001"];
+        let targets = [
+            "330100",
+            "330100-002",
+            "330100-041",
+            "330100-042",
+            "330106",
+            "330106-001",
+            "330108",
+            "330108-001",
+        ];
+        let mut checked = 0;
+        for role in Role::ALL {
+            for at in places {
+                let held = org(at);
+                let actor = staff(role, at);
+                for target in targets {
+                    let target = org(target);
+                    for (action, roles, reach) in every_action(&target) {
+                        let has = roles.contains(&role);
+                        let expected = match reach {
+                            Reach::Subtree => has && tree.is_within(&target, &held),
+                            Reach::Exact => has && target == held,
+                            Reach::Root => has && tree.is_root(&held),
+                            Reach::AnyGrant => true,
+                            Reach::Applicants => false,
+                        };
+                        assert_eq!(
+                            authorize(&actor, &action, &tree).is_ok(),
+                            expected,
+                            "{role:?} held at {at}: {} on {target}",
+                            action.name()
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000, "the table covers every case ({checked})");
+    }
+
+    fn wide_tree() -> OrgTree {
+        let pairs = [
+            ("330100", None),
+            ("330100-002", Some("330100")),
+            ("330100-041", Some("330100")),
+            ("330100-042", Some("330100")),
+            ("330106", Some("330100")),
+            ("330106-001", Some("330106")),
+            ("330108", Some("330100")),
+            ("330108-001", Some("330108")),
+        ];
+        let owned: Vec<(OrgCode, Option<OrgCode>)> =
+            pairs.iter().map(|(c, p)| (org(c), p.map(org))).collect();
+        OrgTree::new(owned.iter().map(|(c, p)| (c, p.as_ref())))
+    }
+
+    /// The district administrator who grants itself the card clerk's role
+    /// at its district reaches no card: the card centre is the city's.
+    #[test]
+    fn a_district_grant_never_reaches_the_city_wide_services() {
+        let tree = wide_tree();
+        let mut actor = staff(Role::Administrator, "330106");
+        for role in [Role::CardClerk, Role::CardOperator, Role::HotlineOperator] {
+            actor.grants.push(Grant {
+                role,
+                org: org("330106"),
+            });
+        }
+        let card_centre = org("330100-042");
+        let hotline_centre = org("330100-041");
+        assert!(authorize(
+            &actor,
+            &Action::ServeCardholder {
+                centre: &card_centre
+            },
+            &tree
+        )
+        .is_err());
+        assert!(authorize(
+            &actor,
+            &Action::OperateCards {
+                centre: &card_centre
+            },
+            &tree
+        )
+        .is_err());
+        assert!(authorize(
+            &actor,
+            &Action::OperateHotline {
+                centre: &hotline_centre
+            },
+            &tree
+        )
+        .is_err());
+    }
+
+    /// Nobody grants a role they do not hold, or above where they hold it.
+    #[test]
+    fn roles_are_handed_on_only_by_their_holders_within_their_place() {
+        let tree = wide_tree();
+        let mut admin = staff(Role::Administrator, "330106");
+        admin.grants.push(Grant {
+            role: Role::CaseClerk,
+            org: org("330106"),
+        });
+        let grant = |role, at: &'static str| (role, org(at));
+        for ((role, at), allowed) in [
+            (grant(Role::CaseClerk, "330106"), true),
+            (grant(Role::CaseClerk, "330106-001"), true),
+            (grant(Role::CaseClerk, "330100"), false),
+            (grant(Role::CaseClerk, "330108"), false),
+            (grant(Role::CardClerk, "330106"), false),
+            (grant(Role::Supervisor, "330106-001"), false),
+            (grant(Role::Administrator, "330106-001"), true),
+            (grant(Role::Administrator, "330100"), false),
+        ] {
+            assert_eq!(
+                authorize(&admin, &Action::GrantRole { role, org: &at }, &tree).is_ok(),
+                allowed,
+                "{role:?} at {at}"
+            );
+        }
+        let mut clerk = staff(Role::CaseClerk, "330100");
+        clerk.grants.push(Grant {
+            role: Role::CardClerk,
+            org: org("330100"),
+        });
+        let dept = org("330100-002");
+        assert!(
+            authorize(
+                &clerk,
+                &Action::GrantRole {
+                    role: Role::CaseClerk,
+                    org: &dept
+                },
+                &tree
+            )
+            .is_err(),
+            "holding a role is not enough: granting is an administrator's"
+        );
     }
 
     /// Every role at its usual post, against every catalogue command: the

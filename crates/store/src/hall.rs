@@ -67,8 +67,8 @@ fn channel_str(c: Channel) -> &'static str {
 pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO cases (number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, \
-         channel, answers, facts, state, submitted_at, updated_at, bundle_number) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
+         channel, answers, facts, state, submitted_at, updated_at, bundle_number, applicant_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
     )
     .bind(&c.number)
     .bind(&c.query_code)
@@ -85,9 +85,23 @@ pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
     .bind(c.facts.state.name())
     .bind(c.submitted_at)
     .bind(c.bundle_number.clone())
+    .bind(applicant_key(&c.applicant))
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
+}
+
+/// The number a case is registered to: the person's identity number or the
+/// enterprise's credit code.
+fn applicant_key(a: &sunshine_domain::hall::Applicant) -> String {
+    match a {
+        sunshine_domain::hall::Applicant::Person { id_number, .. } => {
+            id_number.as_str().to_string()
+        }
+        sunshine_domain::hall::Applicant::Enterprise { credit_code, .. } => {
+            credit_code.as_str().to_string()
+        }
+    }
 }
 
 /// Write a case's changing parts after a command.
@@ -157,17 +171,22 @@ pub async fn case_by_number(conn: &mut AnyConnection, number: &str) -> Result<Op
     row.as_ref().map(case_row).transpose()
 }
 
-/// Cases of one applicant, newest first.
+/// Cases of one applicant, newest first: those the account applied for,
+/// and, once it is bound to `verified` (an identity number or credit code),
+/// those a counter registered to that number.
 pub async fn cases_of_applicant(
     conn: &mut AnyConnection,
     user_id: i64,
+    verified: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CaseRow>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM cases WHERE applicant_user = $1 ORDER BY id DESC LIMIT $2"
+        "SELECT {COLUMNS} FROM cases WHERE applicant_user = $1 \
+         OR (applicant_user IS NULL AND applicant_key = $3) ORDER BY id DESC LIMIT $2"
     ))
     .bind(user_id)
     .bind(limit)
+    .bind(verified.map(str::to_string))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(case_row).collect()

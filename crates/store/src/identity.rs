@@ -1,5 +1,7 @@
 //! Organisations, users, grants, sessions and API tokens.
 
+pub mod binding;
+
 use sqlx::{AnyConnection, Row};
 use sunshine_domain::identity::{Grant, OrgKind, Organisation, Post, Role, UserKind};
 use sunshine_domain::ids::OrgCode;
@@ -84,6 +86,22 @@ pub struct UserRow {
     pub credit_code: Option<String>,
     pub password_hash: String,
     pub disabled: bool,
+    /// The identity number or credit code an applicant's account says it is;
+    /// `id_number` / `credit_code` hold it only once the account is bound.
+    pub claimed_id: Option<String>,
+    /// Closed when another account was bound to the number it claimed.
+    pub closed: bool,
+}
+
+impl UserRow {
+    /// The number the account is bound to (实名), if it is.
+    pub fn verified_id(&self) -> Option<&str> {
+        self.id_number.as_deref().or(self.credit_code.as_deref())
+    }
+    /// Whether it may sign in and act: neither disabled nor closed.
+    pub fn is_open(&self) -> bool {
+        !self.disabled && !self.closed
+    }
 }
 
 pub struct NewUser {
@@ -94,12 +112,14 @@ pub struct NewUser {
     pub id_number: Option<String>,
     pub credit_code: Option<String>,
     pub password_hash: String,
+    /// What an applicant's account says it is, until bound.
+    pub claimed_id: Option<String>,
 }
 
 pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser, at: i64) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO users (kind, login, display_name, org, id_number, credit_code, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO users (kind, login, display_name, org, id_number, credit_code, password_hash, created_at, claimed_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(u.kind.as_str())
     .bind(&u.login)
@@ -109,13 +129,14 @@ pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser, at: i64) -> Resu
     .bind(u.credit_code.clone())
     .bind(&u.password_hash)
     .bind(at)
+    .bind(u.claimed_id.clone())
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
 }
 
 const USER_COLUMNS: &str =
-    "id, kind, login, display_name, org, id_number, credit_code, password_hash, disabled";
+    "id, kind, login, display_name, org, id_number, credit_code, password_hash, disabled, claimed_id, closed_at";
 
 fn user_row(row: &sqlx::any::AnyRow) -> Result<UserRow> {
     let kind: String = row.try_get("kind")?;
@@ -130,7 +151,30 @@ fn user_row(row: &sqlx::any::AnyRow) -> Result<UserRow> {
         credit_code: row.try_get("credit_code")?,
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        claimed_id: row.try_get("claimed_id")?,
+        closed: row.try_get::<Option<i64>, _>("closed_at")?.is_some(),
     })
+}
+
+/// The account bound to an identity number (a citizen) or a credit code
+/// (an enterprise), if one is.
+pub async fn find_bound_user(
+    conn: &mut AnyConnection,
+    kind: UserKind,
+    number: &str,
+) -> Result<Option<UserRow>> {
+    let column = match kind {
+        UserKind::Enterprise => "credit_code",
+        _ => "id_number",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {column} = $1 AND kind = $2"
+    ))
+    .bind(number)
+    .bind(kind.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(user_row).transpose()
 }
 
 pub async fn find_user_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<UserRow>> {

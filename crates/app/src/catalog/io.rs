@@ -51,7 +51,7 @@ impl Format {
 }
 
 /// The CSV columns, in order. Lists are JSON inside their cell.
-const CSV_COLUMNS: [&str; 26] = [
+const CSV_COLUMNS: [&str; 27] = [
     "code",
     "name",
     "item_type",
@@ -71,6 +71,7 @@ const CSV_COLUMNS: [&str; 26] = [
     "steps",
     "min_visits",
     "sensitive",
+    "needs_real_name",
     "supervision_phone",
     "discretion",
     "form",
@@ -106,6 +107,7 @@ fn to_csv(records: &[Record]) -> anyhow::Result<Vec<u8>> {
             j(&s.steps),
             s.min_visits.to_string(),
             s.sensitive.to_string(),
+            s.needs_real_name.to_string(),
             s.supervision_phone.clone(),
             j(&s.discretion),
             j(&s.form),
@@ -236,6 +238,16 @@ fn csv_record(get: &dyn Fn(&str) -> String) -> std::result::Result<Record, Strin
         "false" | "0" | "否" | "" => false,
         other => return Err(format!("column sensitive: {other:?} is not true or false")),
     };
+    // Absent in files made before the column existed: every item then needed a bound account.
+    let needs_real_name = match get("needs_real_name").trim() {
+        "true" | "1" | "是" | "" => true,
+        "false" | "0" | "否" => false,
+        other => {
+            return Err(format!(
+                "column needs_real_name: {other:?} is not true or false"
+            ))
+        }
+    };
     let effective = get("effective_date");
     let version_no = get("version_no");
     let value = serde_json::json!({
@@ -243,7 +255,7 @@ fn csv_record(get: &dyn Fn(&str) -> String) -> std::result::Result<Record, Strin
         "region": get("region"), "implementing_body": get("implementing_body"), "accepting_body": get("accepting_body"),
         "deciding_body": get("deciding_body"), "legal_basis": get("legal_basis"), "conditions": list("conditions")?,
         "materials": list("materials")?, "legal_limit": limit("legal_limit")?, "promised_limit": limit("promised_limit")?,
-        "fees": list("fees")?, "steps": list("steps")?, "min_visits": number("min_visits")?, "sensitive": sensitive,
+        "fees": list("fees")?, "steps": list("steps")?, "min_visits": number("min_visits")?, "sensitive": sensitive, "needs_real_name": needs_real_name,
         "supervision_phone": get("supervision_phone"), "discretion": list("discretion")?, "form": list("form")?,
         "state": get("state"),
         "version_no": if version_no.trim().is_empty() { serde_json::Value::from(1) } else { number("version_no")? },

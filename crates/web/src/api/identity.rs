@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::identity::NewStaff;
+use sunshine_app::identity::{NewApplicant, NewStaff};
 use sunshine_domain::identity::{OrgKind, Organisation};
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::refusal::Refusal;
@@ -14,6 +14,8 @@ use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
+
+pub mod binding;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
@@ -62,6 +64,8 @@ pub struct Me {
     pub roles: Vec<RoleView>,
     /// The posts (岗位) held: process steps of these posts can be signed for.
     pub posts: Vec<PostView>,
+    /// A citizen's or an enterprise's account bound to its identity (实名).
+    pub verified: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -82,6 +86,7 @@ pub struct RoleView {
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(ApiActor(a): ApiActor) -> Json<Me> {
     Json(Me {
+        verified: a.is_verified(),
         user_id: a.user_id,
         login: a.login,
         display_name: a.display_name,
@@ -193,13 +198,19 @@ pub async fn assign_post(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CitizenRequest {
-    /// Resident identity number (GB 11643), also the login.
+    /// The login, of the citizen's choosing (not an identity number: once
+    /// the account is bound, the identity number signs in too).
+    pub login: String,
+    /// Resident identity number (GB 11643) the account says it is; it is
+    /// bound to it only by a counter's code or the citizen card.
     pub id_number: String,
     pub name: String,
     pub password: String,
 }
 
-/// A citizen signs up.
+/// A citizen signs up. The answer is the same whether the identity number
+/// already has an account or not; the account sees nothing registered to
+/// the number until it is bound (实名核验, `POST /api/v1/me/binding`).
 #[utoipa::path(post, path = "/api/v1/citizens", tag = "identity", request_body = CitizenRequest,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 pub async fn register_citizen(
@@ -209,7 +220,12 @@ pub async fn register_citizen(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = s
         .app
-        .register_citizen(&r.id_number, &r.name, &r.password)
+        .register_citizen(NewApplicant {
+            login: r.login,
+            number: r.id_number,
+            name: r.name,
+            password: r.password,
+        })
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(Created { id })))
@@ -217,13 +233,15 @@ pub async fn register_citizen(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnterpriseRequest {
-    /// Unified social credit code (GB 32100), also the login.
+    /// The login, of the enterprise's choosing (not a credit code).
+    pub login: String,
+    /// Unified social credit code (GB 32100) the account says it is.
     pub credit_code: String,
     pub name: String,
     pub password: String,
 }
 
-/// An enterprise signs up.
+/// An enterprise signs up; its legal representative binds it at a counter.
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "identity", request_body = EnterpriseRequest,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 pub async fn register_enterprise(
@@ -233,7 +251,12 @@ pub async fn register_enterprise(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = s
         .app
-        .register_enterprise(&r.credit_code, &r.name, &r.password)
+        .register_enterprise(NewApplicant {
+            login: r.login,
+            number: r.credit_code,
+            name: r.name,
+            password: r.password,
+        })
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(Created { id })))

@@ -248,6 +248,10 @@ async fn my_page(
     problem: Option<String>,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/card");
+    if c.unbound {
+        // Nothing registered to the number shows before the account is bound.
+        return Redirect::to("/account/bind").into_response();
+    }
     let pass_products = match pass_offers(s).await {
         Ok(p) => p,
         Err(e) => return error_page(c, e),
@@ -425,10 +429,10 @@ async fn counter_page(
             }
             Err(e) => return error_page(c, e),
         }
-    } else if let Err(e) = s.app.authorize(
-        &session.actor,
-        &sunshine_domain::policy::Action::ServeCardholder,
-    ) {
+    } else if let Err(e) = s
+        .app
+        .authorize_centre(&session.actor, sunshine_app::CentreWork::ServeCardholder)
+    {
         return error_page(c, e);
     }
     let status = if problem.is_some() {
@@ -565,6 +569,32 @@ pub async fn counter_top_up(
         Ok(t) => s.app.top_up(&session.actor, &number, t).await.map(|_| ()),
         Err(r) => Err(r.into()),
     };
+    at_counter(&s, lang, &session, c, &f.holder, result).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PinForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub pin: String,
+    #[serde(default)]
+    pub holder: String,
+}
+
+/// `POST /staff/card/{number}/pin`: the holder sets the card's PIN at the counter.
+pub async fn counter_pin(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Form(f): Form<PinForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let result = s.app.set_card_pin(&session.actor, &number, &f.pin).await;
     at_counter(&s, lang, &session, c, &f.holder, result).await
 }
 

@@ -301,7 +301,10 @@ fn commands_for(
     actor: &Actor,
     t: &sunshine_store::hotline::TicketRow,
 ) -> Vec<&'static str> {
-    let operator = s.app.authorize(actor, &Action::OperateHotline).is_ok();
+    let operator = s
+        .app
+        .authorize_centre(actor, sunshine_app::CentreWork::OperateHotline)
+        .is_ok();
     let unit = t.lifecycle.lead.as_ref().is_some_and(|u| {
         s.app
             .authorize(actor, &Action::HandleTicket { unit: u })

@@ -54,6 +54,10 @@ pub struct ItemForm {
     pub min_visits: String,
     #[serde(default)]
     pub sensitive: Option<String>,
+    /// Checked when the item keeps no personal record, so an account not yet
+    /// bound to its identity may apply.
+    #[serde(default)]
+    pub open_to_unverified: Option<String>,
     #[serde(default)]
     pub supervision_phone: String,
     #[serde(default)]
@@ -302,6 +306,7 @@ impl ItemForm {
                 steps,
                 min_visits,
                 sensitive: self.sensitive.is_some(),
+                needs_real_name: self.open_to_unverified.is_none(),
                 supervision_phone: self.supervision_phone.trim().to_string(),
                 discretion,
                 form,
@@ -367,6 +372,7 @@ impl ItemForm {
                 .join("\n"),
             min_visits: s.min_visits.to_string(),
             sensitive: s.sensitive.then(|| "on".to_string()),
+            open_to_unverified: (!s.needs_real_name).then(|| "on".to_string()),
             supervision_phone: s.supervision_phone.clone(),
             discretion: s
                 .discretion

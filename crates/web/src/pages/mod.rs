@@ -9,6 +9,7 @@ pub mod hotline_admin;
 pub mod item_form;
 pub mod licence;
 pub mod public;
+pub mod real_name;
 pub mod staff;
 pub mod supervision;
 pub mod users;
@@ -105,6 +106,19 @@ pub fn router() -> Router<AppState> {
         .route("/licences/{number}/file", get(licence::download))
         .route("/licences/{number}/revoke", post(licence::revoke))
         .route("/login", get(public::login_form).post(public::login))
+        .route(
+            "/signup",
+            get(real_name::signup_form).post(real_name::signup),
+        )
+        .route(
+            "/account/bind",
+            get(real_name::bind_form).post(real_name::bind),
+        )
+        .route(
+            "/staff/binding",
+            get(real_name::counter).post(real_name::issue),
+        )
+        .route("/staff/card/{number}/pin", post(card::counter_pin))
         .route("/logout", post(public::logout))
         .route("/lang", get(switch_lang))
         .route("/staff/", get(staff::workbench))
@@ -192,6 +206,10 @@ pub struct Chrome {
     pub is_staff: bool,
     /// A citizen or an enterprise, who may apply online.
     pub is_applicant: bool,
+    /// An applicant whose account is not bound to its identity yet (实名).
+    pub unbound: bool,
+    /// A counter clerk (hall or card centre), who issues binding codes.
+    pub counter_clerk: bool,
     pub csrf: String,
     /// The current path, for the language switch to come back to.
     pub here: String,
@@ -207,6 +225,19 @@ impl Chrome {
                 .unwrap_or(false),
             is_applicant: session
                 .map(|s| s.actor.kind != sunshine_domain::identity::UserKind::Staff)
+                .unwrap_or(false),
+            counter_clerk: session
+                .map(|s| {
+                    s.actor.kind == sunshine_domain::identity::UserKind::Staff
+                        && (s.actor.has_role(sunshine_domain::identity::Role::CaseClerk)
+                            || s.actor.has_role(sunshine_domain::identity::Role::CardClerk))
+                })
+                .unwrap_or(false),
+            unbound: session
+                .map(|s| {
+                    s.actor.kind != sunshine_domain::identity::UserKind::Staff
+                        && !s.actor.is_verified()
+                })
                 .unwrap_or(false),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             here: crate::auth::url_escape(here),

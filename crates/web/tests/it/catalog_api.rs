@@ -489,7 +489,7 @@ async fn control_characters_and_wrong_methods_get_json_errors_on_both_backends()
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    let (status, body) = public.post("/api/v1/citizens", json!({"id_number": "11010519491231002X", "name": "张\u{0}三", "password": "long-enough-1"})).await;
+    let (status, body) = public.post("/api/v1/citizens", json!({"login": "nul.name", "id_number": "11010519491231002X", "name": "张\u{0}三", "password": "long-enough-1"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(fields(&body), ["name"]);
     let (editor, _, _) = roles().await;

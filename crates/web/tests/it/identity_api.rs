@@ -55,12 +55,12 @@ async fn messages_follow_the_requested_language() {
 }
 
 #[tokio::test]
-async fn a_citizen_signs_up_with_a_valid_identity_number_only() {
+async fn a_citizen_signs_up_with_a_valid_identity_number_and_a_login_of_their_own() {
     let api = Api::new(&shared_demo().base);
     let (status, body) = api
         .post(
             "/api/v1/citizens",
-            json!({"id_number": "110105194912310021", "name": "张三", "password": "long-enough-1"}),
+            json!({"login": "zhang.san", "id_number": "110105194912310021", "name": "张三", "password": "long-enough-1"}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -68,41 +68,49 @@ async fn a_citizen_signs_up_with_a_valid_identity_number_only() {
     let (status, body) = api
         .post(
             "/api/v1/citizens",
-            json!({"id_number": "11010519491231002X", "name": "", "password": "short"}),
+            json!({"login": "11010519491231002X", "id_number": "11010519491231002X", "name": "", "password": "short"}),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(fields(&body), ["name", "password"], "every fault at once");
+    assert_eq!(
+        fields(&body),
+        ["login", "name", "password"],
+        "every fault at once; a login is never an identity number"
+    );
     let (status, body) = api
         .post(
             "/api/v1/citizens",
-            json!({"id_number": "11010519491231002x", "name": "张三", "password": "long-enough-1"}),
+            json!({"login": "zhang.san", "id_number": "11010519491231002x", "name": "张三", "password": "long-enough-1"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = api
         .post(
             "/api/v1/citizens",
-            json!({"id_number": "11010519491231002X", "name": "张三", "password": "long-enough-1"}),
+            json!({"login": "zhang.san", "id_number": "110105194912310038", "name": "张三", "password": "long-enough-1"}),
         )
         .await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "registered once: {body}"
+        "a login is taken once: {body}"
     );
+    assert_eq!(fields(&body), ["login"]);
 
-    let citizen = Api {
-        token: Some(
-            sunshine_testkit::api_token(&shared_demo().base, "11010519491231002X", "long-enough-1")
-                .await
-                .expect("citizen token"),
-        ),
-        ..Api::new(&shared_demo().base)
-    };
+    let citizen = as_login(&shared_demo().base, "zhang.san").await;
     let (status, me) = citizen.get("/api/v1/me").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["kind"], "citizen");
+    assert_eq!(
+        me["verified"], false,
+        "a number typed at sign-up is not bound"
+    );
+    assert!(
+        sunshine_testkit::api_token(&shared_demo().base, "11010519491231002X", "long-enough-1")
+            .await
+            .is_err(),
+        "an unbound number does not sign in"
+    );
     assert_eq!(
         citizen.get("/api/v1/catalog/versions").await.0,
         StatusCode::FORBIDDEN,
@@ -110,14 +118,313 @@ async fn a_citizen_signs_up_with_a_valid_identity_number_only() {
     );
 }
 
+/// Signed in by login with the test password.
+async fn as_login(base: &str, login: &str) -> Api {
+    Api {
+        token: Some(
+            sunshine_testkit::api_token(base, login, "long-enough-1")
+                .await
+                .expect("token"),
+        ),
+        ..Api::new(base)
+    }
+}
+
+/// A valid identity number from its first 17 digits.
+fn id_of(first17: &str) -> String {
+    let check = sunshine_domain::ids::ResidentId::check_char(first17).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+/// Every journal entry of a platform, as text.
+async fn whole_journal(base: &str) -> String {
+    let admin = Api::as_user(base, "admin").await;
+    let (mut after, mut text) = (0, String::new());
+    loop {
+        let (status, page) = admin
+            .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let entries = page["entries"].as_array().cloned().unwrap_or_default();
+        if entries.is_empty() {
+            return text;
+        }
+        text.push_str(&page["entries"].to_string());
+        after = page["next_cursor"].as_i64().expect("cursor");
+    }
+}
+
+/// A stranger signs up with a resident's identity number: the answer is the
+/// one anybody gets, the stranger sees none of the resident's records, and
+/// the resident can still sign up and bind; binding closes the stranger's
+/// account. Every step is journaled, never with a whole number.
 #[tokio::test]
-async fn an_enterprise_signs_up_with_a_valid_credit_code_only() {
-    let api = Api::new(&shared_demo().base);
-    let (status, body) = api.post("/api/v1/enterprises", json!({"credit_code": "91350100M000100Y44", "name": "测试公司", "password": "long-enough-1"})).await;
+async fn a_number_typed_at_sign_up_reaches_nothing_until_the_counter_binds_it() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let base = &t.base;
+    let resident = id_of("33010619920202123");
+    let anyone = Api::new(base);
+    let sign_up = |login: &str| json!({"login": login, "id_number": resident, "name": "李四", "password": "long-enough-1"});
+    let (s1, b1) = anyone
+        .post("/api/v1/citizens", sign_up("stranger.one"))
+        .await;
+    let (s2, b2) = anyone.post("/api/v1/citizens", sign_up("li.si")).await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::CREATED, StatusCode::CREATED),
+        "{b1} {b2}"
+    );
+
+    // The card centre issues the resident a card.
+    let card_clerk = Api::as_user(base, "card.clerk").await;
+    let (status, card) = card_clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": resident, "holder_name": "李四"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let number = card["number"].as_str().expect("number").to_string();
+
+    let stranger = as_login(base, "stranger.one").await;
+    let (status, body) = stranger.get("/api/v1/cards/mine").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "not_bound");
+    let (status, _) = stranger.get(&format!("/api/v1/cards/{number}")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "someone else's card is not there"
+    );
+    let (status, _) = stranger
+        .post(
+            &format!("/api/v1/cards/{number}/commands"),
+            json!({"command": "report_loss"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor can it be reported lost");
+
+    // A wrong code, a code for another number, then the right one.
+    let (status, body) = stranger
+        .post("/api/v1/me/binding", json!({"code": "ABCDE-FGHJK"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields(&body), ["code"]);
+    let clerk = Api::as_user(base, "clerk").await;
+    let (status, other) = clerk
+        .post(
+            "/api/v1/binding-codes",
+            json!({"kind": "citizen", "number": "11010519491231002X", "name": "别人"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let (status, body) = stranger
+        .post("/api/v1/me/binding", json!({"code": other["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "binding_mismatch");
+    let (status, issued) = clerk
+        .post(
+            "/api/v1/binding-codes",
+            json!({"kind": "citizen", "number": resident, "name": "李四"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert!(
+        !issued["for_number"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&resident[6..14]),
+        "the slip masks the number"
+    );
+    let li = as_login(base, "li.si").await;
+    let (status, me) = li
+        .post("/api/v1/me/binding", json!({"code": issued["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["verified"], true);
+    let (status, again) = li
+        .post("/api/v1/me/binding", json!({"code": issued["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "bound once: {again}");
+    let (status, cards) = li.get("/api/v1/cards/mine").await;
+    assert_eq!(status, StatusCode::OK, "{cards}");
+    assert_eq!(cards[0]["card"]["number"], number.as_str());
+
+    // The stranger's account is closed: its token no longer works, nor its password.
+    assert_eq!(stranger.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert!(
+        sunshine_testkit::api_token(base, "stranger.one", "long-enough-1")
+            .await
+            .is_err()
+    );
+    // The resident signs in with the number now, as with the login.
+    assert!(
+        sunshine_testkit::api_token(base, &resident, "long-enough-1")
+            .await
+            .is_ok()
+    );
+    // A code is used once, even by another account on the number.
+    let (status, _) = anyone
+        .post("/api/v1/citizens", sign_up("li.si.again"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let late = as_login(base, "li.si.again").await;
+    let (status, body) = late
+        .post("/api/v1/me/binding", json!({"code": issued["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let text = whole_journal(base).await;
+    assert!(
+        text.contains("identity.binding_code_issued") && text.contains("identity.account_bound"),
+        "every step is journaled"
+    );
+    assert!(
+        !text.contains(&resident),
+        "the journal never holds a whole identity number"
+    );
+}
+
+/// The card's number and the PIN the counter set bind an account too; five
+/// wrong PINs lock it until the counter sets a new one.
+#[tokio::test]
+async fn a_citizen_card_and_its_pin_bind_an_account() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let base = &t.base;
+    let resident = id_of("33010619750505123");
+    let card_clerk = Api::as_user(base, "card.clerk").await;
+    let (status, card) = card_clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": resident, "holder_name": "周五"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let number = card["number"].as_str().expect("number").to_string();
+    let pin = |p: &str| json!({ "pin": p });
+    let (status, body) = card_clerk
+        .put(&format!("/api/v1/cards/{number}/pin"), pin("123456"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a run is refused: {body}"
+    );
+    let clerk = Api::as_user(base, "clerk").await;
+    let (status, _) = clerk
+        .put(&format!("/api/v1/cards/{number}/pin"), pin("274916"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the card centre sets PINs"
+    );
+    let (status, body) = card_clerk
+        .put(&format!("/api/v1/cards/{number}/pin"), pin("274916"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let (status, _) = Api::new(base)
+        .post(
+            "/api/v1/citizens",
+            json!({"login": "zhou.wu", "id_number": resident, "name": "周五", "password": "long-enough-1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let me = as_login(base, "zhou.wu").await;
+    for _ in 0..5 {
+        let (status, body) = me
+            .post(
+                "/api/v1/me/binding",
+                json!({"card_number": number, "pin": "999999"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(fields(&body), ["pin"]);
+    }
+    let (status, body) = me
+        .post(
+            "/api/v1/me/binding",
+            json!({"card_number": number, "pin": "274916"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "locked after five: {body}");
+    assert_eq!(body["error"]["code"], "pin_locked");
+    let (status, _) = card_clerk
+        .put(&format!("/api/v1/cards/{number}/pin"), pin("380517"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "the counter sets it anew");
+    let (status, body) = me
+        .post(
+            "/api/v1/me/binding",
+            json!({"card_number": number, "pin": "380517"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["verified"], true);
+    let (_, cards) = me.get("/api/v1/cards/mine").await;
+    assert_eq!(cards[0]["card"]["number"], number.as_str());
+}
+
+/// An enterprise binds with a counter's code that names its legal
+/// representative; a citizen card does not bind an enterprise.
+#[tokio::test]
+async fn an_enterprise_binds_its_legal_representative_at_a_counter() {
+    let base = &shared_demo().base;
+    let api = Api::new(base);
+    let (status, body) = api.post("/api/v1/enterprises", json!({"login": "min.test", "credit_code": "91350100M000100Y44", "name": "测试公司", "password": "long-enough-1"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields(&body), ["credit_code"]);
-    let (status, _) = api.post("/api/v1/enterprises", json!({"credit_code": "91350100M000100Y43", "name": "测试公司", "password": "long-enough-1"})).await;
+    let (status, _) = api.post("/api/v1/enterprises", json!({"login": "min.test", "credit_code": "91350100M000100Y43", "name": "测试公司", "password": "long-enough-1"})).await;
     assert_eq!(status, StatusCode::CREATED);
+    let firm = as_login(base, "min.test").await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let (status, body) = clerk
+        .post(
+            "/api/v1/binding-codes",
+            json!({"kind": "enterprise", "number": "91350100M000100Y43", "name": "测试公司"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the legal representative is required: {body}"
+    );
+    assert_eq!(fields(&body), ["legal_rep_id", "legal_rep_name"]);
+    let (status, issued) = clerk
+        .post("/api/v1/binding-codes", json!({"kind": "enterprise", "number": "91350100M000100Y43", "name": "测试公司", "legal_rep_name": "王法人", "legal_rep_id": "11010519491231002X"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let editor = Api::as_user(base, "editor").await;
+    let (status, _) = editor
+        .post(
+            "/api/v1/binding-codes",
+            json!({"kind": "citizen", "number": "11010519491231002X", "name": "张三"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only counter clerks issue codes"
+    );
+    let (status, body) = firm
+        .post(
+            "/api/v1/me/binding",
+            json!({"card_number": "3301000000000001", "pin": "274916"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, me) = firm
+        .post("/api/v1/me/binding", json!({"code": issued["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["verified"], true);
+    assert!(
+        sunshine_testkit::api_token(base, "91350100M000100Y43", "long-enough-1")
+            .await
+            .is_ok(),
+        "the bound credit code signs in"
+    );
 }
 
 #[tokio::test]

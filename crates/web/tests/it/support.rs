@@ -184,17 +184,50 @@ pub fn fresh_id_number() -> String {
     format!("{body}{check}")
 }
 
-/// A citizen who signs up now, signed in over the API.
+/// A citizen who signs up now and binds the account with a code the city's
+/// counter clerk issued, signed in over the API with their identity number.
 pub async fn fresh_citizen(base: &str) -> (Api, String) {
+    let (unbound, id) = fresh_unbound_citizen(base).await;
+    let clerk = Api::as_user(base, "clerk").await;
+    let (status, code) = clerk
+        .post(
+            "/api/v1/binding-codes",
+            serde_json::json!({"kind": "citizen", "number": id, "name": "赵六"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let (status, me) = unbound
+        .post(
+            "/api/v1/me/binding",
+            serde_json::json!({"code": code["code"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let token = sunshine_testkit::api_token(base, &id, "long-enough-1")
+        .await
+        .expect("token");
+    (
+        Api {
+            token: Some(token),
+            ..Api::new(base)
+        },
+        id,
+    )
+}
+
+/// A citizen who signs up now (with a login of their own and an identity
+/// number nobody else uses) and has not bound the account yet.
+pub async fn fresh_unbound_citizen(base: &str) -> (Api, String) {
     let id = fresh_id_number();
+    let login = format!("citizen.{}", unique());
     let (status, body) = Api::new(base)
         .post(
             "/api/v1/citizens",
-            serde_json::json!({"id_number": id, "name": "赵六", "password": "long-enough-1"}),
+            serde_json::json!({"login": login, "id_number": id, "name": "赵六", "password": "long-enough-1"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let token = sunshine_testkit::api_token(base, &id, "long-enough-1")
+    let token = sunshine_testkit::api_token(base, &login, "long-enough-1")
         .await
         .expect("token");
     (
