@@ -468,12 +468,12 @@ async fn the_extranet_view_shows_staff_what_the_public_never_sees() {
     );
     assert!(html.contains("1/"), "the current step is shown");
 
-    let (admin, _) = signed_in(base, "admin").await;
+    let (admin, _) = signed_in(base, "editor").await;
     let (status, html) = page(&admin, &shared_demo().url("/staff/board")).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
-        "an administrator handles no cases"
+        "a catalogue editor handles no cases"
     );
     assert!(html.contains("您没有查看任何部门办件的权限"));
     let (xihu, _) = signed_in(base, "xihu.approver").await;

@@ -768,3 +768,101 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     t.stop().await;
     Ok(())
 }
+
+/// 实名核验 in a real browser: a resident signs up and sees no card; the
+/// counter issues a code after checking the papers; the resident binds
+/// with it and sees the card. A second sign-up on the same number gets the
+/// same answer as any sign-up, never sees the resident's card, and is
+/// closed once the resident binds.
+#[tokio::test]
+async fn a_resident_signs_up_binds_with_a_counter_code_and_then_sees_the_card() -> anyhow::Result<()>
+{
+    let base = &shared_demo().base;
+    let n = unique();
+    let resident = {
+        let body = format!("33010619880808{:03}", n % 1000);
+        let check = sunshine_domain::ids::ResidentId::check_char(&body).expect("17 digits");
+        format!("{body}{check}")
+    };
+    // The card centre has already issued the resident a card.
+    let card_clerk = crate::support::Api::as_user(base, "card.clerk").await;
+    let (status, card) = card_clerk
+        .post(
+            "/api/v1/cards",
+            serde_json::json!({"holder": resident, "holder_name": "钱七"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{card}");
+    let number = card["number"].as_str().unwrap_or_default().to_string();
+
+    let b = Browser::start().await?;
+    let sign_up = |login: String| {
+        let (b, resident) = (&b, resident.clone());
+        async move {
+            b.goto(&format!("{base}/signup")).await?;
+            b.fill("#signup-login", &login).await?;
+            b.fill("#signup-name", "钱七").await?;
+            b.fill("#signup-number", &resident).await?;
+            b.fill("#signup-password", "long-enough-1").await?;
+            b.fill("#signup-password-again", "long-enough-1").await?;
+            b.click("#signup-submit").await?;
+            b.wait_for("#not-bound").await?;
+            b.page_text().await
+        }
+    };
+    // Someone else gets there first with the resident's number.
+    let first = sign_up(format!("early.{n}")).await?;
+    b.goto(&format!("{base}/card")).await?;
+    b.wait_for("#not-bound").await?;
+    let text = b.page_text().await?;
+    assert!(
+        !text.contains(&number),
+        "an unbound account sees no card: {text}"
+    );
+    sign_out(&b).await?;
+    // The resident signs up: the same answer as anyone gets.
+    let second = sign_up(format!("qian.qi.{n}")).await?;
+    assert_eq!(
+        first.replace(&format!("early.{n}"), ""),
+        second.replace(&format!("qian.qi.{n}"), ""),
+        "sign-up answers alike whether the number had an account"
+    );
+    b.screenshot(&shots().join("signup-unbound.png")).await?;
+    sign_out(&b).await?;
+
+    // At the counter, the clerk checks the papers and issues a code.
+    sign_in(&b, "clerk").await?;
+    b.goto(&format!("{base}/staff/binding")).await?;
+    b.fill("#binding-number", &resident).await?;
+    b.fill("#binding-name", "钱七").await?;
+    b.click("#issue-binding-code").await?;
+    b.wait_for("#issued-code").await?;
+    let code = b.text("#issued-code").await?;
+    b.screenshot(&shots().join("binding-code.png")).await?;
+    sign_out(&b).await?;
+
+    // The resident binds with it and sees the card.
+    b.goto(&format!("{base}/login")).await?;
+    b.fill("#login", &format!("qian.qi.{n}")).await?;
+    b.fill("#password", "long-enough-1").await?;
+    b.click("#sign-in").await?;
+    b.wait_for("form[action='/logout']").await?;
+    b.goto(&format!("{base}/account/bind")).await?;
+    b.fill("#binding-code", &code).await?;
+    b.click("#bind-with-code").await?;
+    b.wait_for("#bound").await?;
+    b.goto(&format!("{base}/card")).await?;
+    b.wait_for(&format!("section[data-card='{number}']"))
+        .await?;
+    b.screenshot(&shots().join("card-after-binding.png"))
+        .await?;
+    sign_out(&b).await?;
+
+    // The early account is closed: its password no longer signs in.
+    b.goto(&format!("{base}/login")).await?;
+    b.fill("#login", &format!("early.{n}")).await?;
+    b.fill("#password", "long-enough-1").await?;
+    b.click("#sign-in").await?;
+    b.wait_for("#login-error").await?;
+    b.close().await
+}

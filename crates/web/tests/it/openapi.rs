@@ -117,6 +117,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/card/terminals/{code}/medical"),
     ("post", "/api/v1/cards/{number}/bike-deposit"),
     ("post", "/api/v1/cards/{number}/passes"),
+    ("post", "/api/v1/binding-codes"),
+    ("post", "/api/v1/me/binding"),
+    ("put", "/api/v1/cards/{number}/pin"),
+    ("put", "/api/v1/platform/centres/{service}"),
 ];
 
 #[tokio::test]
@@ -170,7 +174,8 @@ async fn every_documented_operation_is_served() {
                 .replace("{number}", "2026-330100-000001")
                 .replace("{id}", "1")
                 .replace("{code}", "water.outage")
-                .replace("{region}", "330106"),
+                .replace("{region}", "330106")
+                .replace("{service}", "card"),
         );
         let req = match *method {
             "get" => client.get(&url),

@@ -238,3 +238,16 @@ pub async fn fresh_unbound_citizen(base: &str) -> (Api, String) {
         id,
     )
 }
+
+/// A value as one segment of a URL's path.
+pub fn escape_path(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
