@@ -15,6 +15,7 @@ mod hall_pages;
 mod hotline_api;
 mod identity_api;
 mod journal_api;
+mod jurisdiction;
 mod leaks;
 mod materials_api;
 mod open311;
