@@ -50,10 +50,34 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(
+            refuse_control_characters_in_paths,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(uploads::UPLOAD_BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A path with a control character (`%00`, `%0A`, …) names nothing we
+/// serve: it is answered "not found" before any handler, so no store ever
+/// sees it (PostgreSQL refuses a NUL in text, which would be a 500).
+async fn refuse_control_characters_in_paths(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    let encoded_control = path.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!((w[1], w[2].to_ascii_lowercase()), (b'0' | b'1', b'0'..=b'9' | b'a'..=b'f') | (b'7', b'f'))
+    });
+    if encoded_control || path.bytes().any(|b| b.is_ascii_control()) {
+        let lang = i18n::Lang::of(&parts);
+        return pages::not_found(lang, parts.uri.clone()).await;
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
