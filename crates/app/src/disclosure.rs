@@ -165,6 +165,17 @@ impl App {
         &self,
         actor: &Actor,
         filter: BoardFilter,
+    ) -> Result<(Vec<ExtranetCase>, i64)> {
+        let purpose = sunshine_domain::access::ReadPurpose::Supervision;
+        self.extranet_board_for(actor, filter, purpose).await
+    }
+
+    /// The extranet view, read for `purpose`: each applicant it names is
+    /// shown the read.
+    pub async fn extranet_board_for(
+        &self,
+        actor: &Actor,
+        filter: BoardFilter,
         purpose: sunshine_domain::access::ReadPurpose,
     ) -> Result<(Vec<ExtranetCase>, i64)> {
         let departments = self.viewable_departments(actor)?;

@@ -410,7 +410,7 @@ pub async fn extranet(
     let offset = filter.offset;
     let ((cases, total), facets) = match (
         s.app
-            .extranet_board(&session.actor, filter, ReadPurpose::Supervision)
+            .extranet_board_for(&session.actor, filter, ReadPurpose::Supervision)
             .await,
         s.app.board_facets().await,
     ) {
