@@ -117,6 +117,14 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/card/terminals/{code}/medical"),
     ("post", "/api/v1/cards/{number}/bike-deposit"),
     ("post", "/api/v1/cards/{number}/passes"),
+    ("get", "/api/v1/auth/tokens"),
+    ("delete", "/api/v1/auth/tokens/{id}"),
+    ("get", "/api/v1/auth/sessions"),
+    ("delete", "/api/v1/auth/sessions"),
+    ("delete", "/api/v1/auth/sessions/{id}"),
+    ("post", "/api/v1/staff/{login}/disable"),
+    ("post", "/api/v1/staff/{login}/enable"),
+    ("get", "/api/v1/me/reads"),
 ];
 
 #[tokio::test]
