@@ -415,3 +415,57 @@ async fn a_disabled_staff_members_session_and_token_stop_working_at_once() {
         "journaled: {subject_events:?}"
     );
 }
+
+#[tokio::test]
+async fn a_person_issues_a_shorter_token_for_themselves_on_their_page() {
+    let base = &shared_demo().base;
+    let (api, id) = fresh_citizen(base).await;
+    let (browser, token) = browser(&id, "long-enough-1").await;
+    let resp = browser
+        .post(shared_demo().url("/account/tokens"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "报税软件"),
+            ("days", "120"),
+        ])
+        .send()
+        .await
+        .expect("issue");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("class=\"field-error\">有效期应为1至90天"),
+        "the error next to the field"
+    );
+    let resp = browser
+        .post(shared_demo().url("/account/tokens"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "报税软件"),
+            ("days", "7"),
+        ])
+        .send()
+        .await
+        .expect("issue");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    let secret = html
+        .split("id=\"new-token\"")
+        .nth(1)
+        .and_then(|r| r.split("<code>").nth(1))
+        .and_then(|r| r.split("</code>").next())
+        .expect("the new token, shown once")
+        .to_string();
+    let program = Api {
+        token: Some(secret.clone()),
+        ..Api::new(base)
+    };
+    assert_eq!(program.get("/api/v1/me").await.0, StatusCode::OK);
+    let (_, again) = crate::pages::page(&browser, "/account").await;
+    assert!(
+        again.contains("报税软件") && !again.contains(&secret),
+        "listed, never shown again"
+    );
+    let (_, listed) = api.get("/api/v1/auth/tokens").await;
+    assert_eq!(listed[0]["name"], "报税软件");
+}
