@@ -7,7 +7,9 @@
 
 pub mod engine;
 
+use crate::access::{ReadOf, StaffRead};
 use serde::{Deserialize, Serialize};
+use sunshine_domain::access::{mask_card_number, ReadKind, ReadPurpose};
 use sunshine_domain::card::book::{
     self, Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules,
     TapInput, TapRecord, Terminal,
@@ -300,6 +302,22 @@ fn body_of<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
     })
 }
 
+/// A clerk's read of a holder's cards: one record for the holder.
+fn card_read(purpose: ReadPurpose, holder: &str, numbers: &[String]) -> StaffRead {
+    let masked: Vec<String> = numbers.iter().map(|n| mask_card_number(n)).collect();
+    StaffRead {
+        subject: format!("access/card/{}", numbers.join(",")),
+        kind: ReadKind::Card,
+        purpose,
+        payload: serde_json::json!({"view": "card", "cards": numbers}),
+        persons: vec![ReadOf {
+            user: None,
+            number: Some(holder.to_string()),
+            what: masked.join(", "),
+        }],
+    }
+}
+
 fn doer(actor: &Actor) -> Doer {
     Doer {
         actor: actor.journal_name(),
@@ -501,8 +519,24 @@ impl App {
 
     /// A card with its balances and recent taps.
     pub async fn card_view(&self, actor: &Actor, number: &str) -> Result<CardView> {
+        self.read_card(actor, number, ReadPurpose::CounterService)
+            .await
+    }
+
+    /// A card with its balances, rides and medical records, for its holder
+    /// or a clerk; a clerk's read is journaled and shown to the holder.
+    pub async fn read_card(
+        &self,
+        actor: &Actor,
+        number: &str,
+        purpose: ReadPurpose,
+    ) -> Result<CardView> {
         let holder = self.holder_of(number).await?;
         self.may_serve(actor, &holder).await?;
+        if actor.kind == UserKind::Staff {
+            let read = card_read(purpose, &holder, &[number.to_string()]);
+            self.record_staff_read(actor, read).await?;
+        }
         self.view_of(number).await
     }
 
@@ -623,10 +657,29 @@ impl App {
 
     /// A resident's cards, for a clerk.
     pub async fn cards_of(&self, actor: &Actor, holder: &str) -> Result<Vec<Card>> {
+        self.cards_of_for(actor, holder, ReadPurpose::CounterService)
+            .await
+    }
+
+    /// A resident's cards, for a clerk: a read journaled and shown to them.
+    pub async fn cards_of_for(
+        &self,
+        actor: &Actor,
+        holder: &str,
+        purpose: ReadPurpose,
+    ) -> Result<Vec<Card>> {
         self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         let holder = holder.trim().to_string();
-        self.on_books(move |b, _| Ok(b.cards_of(&holder).into_iter().cloned().collect()))
-            .await
+        let h = holder.clone();
+        let cards: Vec<Card> = self
+            .on_books(move |b, _| Ok(b.cards_of(&h).into_iter().cloned().collect()))
+            .await?;
+        if !cards.is_empty() {
+            let numbers: Vec<String> = cards.iter().map(|c| c.number.clone()).collect();
+            self.record_staff_read(actor, card_read(purpose, &holder, &numbers))
+                .await?;
+        }
+        Ok(cards)
     }
 
     /// Register a transit operator or a merchant.

@@ -166,6 +166,18 @@ impl App {
         actor: &Actor,
         filter: BoardFilter,
     ) -> Result<(Vec<ExtranetCase>, i64)> {
+        let purpose = sunshine_domain::access::ReadPurpose::Supervision;
+        self.extranet_board_for(actor, filter, purpose).await
+    }
+
+    /// The extranet view, read for `purpose`: each applicant it names is
+    /// shown the read.
+    pub async fn extranet_board_for(
+        &self,
+        actor: &Actor,
+        filter: BoardFilter,
+        purpose: sunshine_domain::access::ReadPurpose,
+    ) -> Result<(Vec<ExtranetCase>, i64)> {
         let departments = self.viewable_departments(actor)?;
         let (rows, total) = {
             let mut conn = self.db.read().await?;
@@ -174,12 +186,18 @@ impl App {
         // The rows name applicants with their identity numbers: a staff read.
         if !rows.is_empty() {
             let shown: Vec<&str> = rows.iter().map(|r| r.number.as_str()).collect();
-            self.journal_staff_read(
-                actor,
-                "access/extranet".into(),
-                serde_json::json!({"view": "extranet", "cases": shown}),
-            )
-            .await?;
+            let read = crate::access::StaffRead {
+                subject: "access/extranet".into(),
+                kind: sunshine_domain::access::ReadKind::CaseList,
+                purpose,
+                payload: serde_json::json!({"view": "extranet", "cases": shown}),
+                // The list holds no account: the applicant is found by their number.
+                persons: rows
+                    .iter()
+                    .map(|r| crate::access::ReadOf::case(&r.number, None, &r.applicant))
+                    .collect(),
+            };
+            self.record_staff_read(actor, read).await?;
         }
         Ok((rows, total))
     }

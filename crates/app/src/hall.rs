@@ -3,7 +3,9 @@
 
 pub mod inbox;
 
+use crate::access::{ReadOf, StaffRead};
 use std::collections::{BTreeMap, BTreeSet};
+use sunshine_domain::access::{ReadKind, ReadPurpose};
 
 use ed25519_dalek::SigningKey;
 use futures_util::future::BoxFuture;
@@ -511,6 +513,17 @@ impl App {
 
     /// A case, for the staff of its department or its applicant.
     pub async fn case_for(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
+        self.read_case(actor, number, ReadPurpose::HandleCase).await
+    }
+
+    /// A case, for the staff of its department (their read journaled with
+    /// its purpose and shown to the applicant) or its applicant.
+    pub async fn read_case(
+        &self,
+        actor: &Actor,
+        number: &str,
+        purpose: ReadPurpose,
+    ) -> Result<CaseRow> {
         let mut conn = self.db.read().await?;
         let case = store::case_by_number(&mut conn, number)
             .await?
@@ -528,12 +541,18 @@ impl App {
             },
         )
         .map_err(|_| not_found())?;
-        self.journal_staff_read(
-            actor,
-            format!("access/case/{}", case.number),
-            json!({"view": "case", "case": case.number}),
-        )
-        .await?;
+        let read = StaffRead {
+            subject: format!("access/case/{}", case.number),
+            kind: ReadKind::Case,
+            purpose,
+            payload: json!({"view": "case", "case": case.number}),
+            persons: vec![ReadOf::case(
+                &case.number,
+                case.applicant_user,
+                &case.applicant,
+            )],
+        };
+        self.record_staff_read(actor, read).await?;
         Ok(case)
     }
 

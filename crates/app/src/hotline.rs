@@ -3,8 +3,10 @@
 //! requests, the categories and their dispatch catalogue, and the keys of
 //! the Open311 clients.
 
+use crate::access::{ReadOf, StaffRead};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use sunshine_domain::access::{ReadKind, ReadPurpose};
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
@@ -614,6 +616,18 @@ impl App {
     /// sent to them; a requester their own. Each staff read is journaled
     /// like any read of a person's record.
     pub async fn ticket_for(&self, actor: &Actor, id: i64) -> Result<(TicketRow, Vec<UpdateRow>)> {
+        self.read_ticket(actor, id, None).await
+    }
+
+    /// A ticket for staff or its requester; a staff read is journaled with
+    /// its purpose (by default the reader's own: a call or handling it) and
+    /// shown to the requester.
+    pub async fn read_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        purpose: Option<ReadPurpose>,
+    ) -> Result<(TicketRow, Vec<UpdateRow>)> {
         let mut conn = self.db.read().await?;
         let t = store::ticket(&mut conn, id)
             .await?
@@ -630,8 +644,27 @@ impl App {
             return Err(ticket_not_found());
         }
         let mut updates = store::updates(&mut conn, id).await?;
+        drop(conn);
         if !(operator || unit) {
             updates.retain(|u| u.public);
+        } else if !own {
+            let purpose = purpose.unwrap_or(if operator {
+                ReadPurpose::HotlineCall
+            } else {
+                ReadPurpose::HandleTicket
+            });
+            let read = StaffRead {
+                subject: format!("access/ticket/{id}"),
+                kind: ReadKind::Ticket,
+                purpose,
+                payload: json!({"view": "ticket", "ticket": id}),
+                persons: vec![ReadOf {
+                    user: t.requester_user,
+                    number: None,
+                    what: rules::ticket_number(from_micros(t.requested_at), t.id),
+                }],
+            };
+            self.record_staff_read(actor, read).await?;
         }
         Ok((self.as_seen_by(actor, t), updates))
     }
@@ -1452,6 +1485,31 @@ pub struct Assist {
     pub answers: Vec<(kb::ArticleRow, f64)>,
 }
 
+/// An operator's look-up of a caller's earlier requests: a read of each
+/// requester's records among them.
+fn caller_history_read(phone: &str, history: &[TicketRow]) -> StaffRead {
+    let mut persons: Vec<ReadOf> = vec![];
+    for t in history {
+        if let Some(user) = t.requester_user {
+            if !persons.iter().any(|p| p.user == Some(user)) {
+                persons.push(ReadOf {
+                    user: Some(user),
+                    number: None,
+                    what: sunshine_domain::ids::mask_phone(phone),
+                });
+            }
+        }
+    }
+    let tickets: Vec<i64> = history.iter().map(|t| t.id).collect();
+    StaffRead {
+        subject: "access/caller".into(),
+        kind: ReadKind::CallerHistory,
+        purpose: ReadPurpose::HotlineCall,
+        payload: json!({"view": "caller_history", "phone": sunshine_domain::ids::mask_phone(phone), "tickets": tickets}),
+        persons,
+    }
+}
+
 impl App {
     /// Look up a caller by phone and what they say, for an operator.
     pub async fn assist_call(
@@ -1470,6 +1528,11 @@ impl App {
                 ..Default::default()
             };
             assist.history = store::tickets(&mut conn, &filter).await?;
+            drop(conn);
+            if !assist.history.is_empty() {
+                let read = caller_history_read(phone, &assist.history);
+                self.record_staff_read(actor, read).await?;
+            }
         }
         if !said.trim().is_empty() {
             let all = self.all_categories().await?;

@@ -27,6 +27,8 @@ const SESSION_HOURS: i64 = 12;
 const MAX_PASSWORD_BYTES: usize = 256;
 
 pub mod binding;
+/// How long an API token lasts unless it is asked for shorter: the longest it may.
+pub const TOKEN_DAYS: u32 = 90;
 
 /// Hash a password with argon2id, off the async threads.
 pub async fn hash_password(password: String) -> Result<String> {
@@ -61,7 +63,7 @@ pub fn random_token() -> String {
 }
 
 /// Secrets are stored only as their hash.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -182,13 +184,14 @@ impl App {
         name: &str,
     ) -> Result<String> {
         let name = check_token_name(name)?;
+        let lifetime = token_lifetime(None)?;
         let user = self.check_credentials(login, password).await?;
         let now = self.now_micros();
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
                 Box::pin(async move {
                     let actor = actor_of(tx.conn(), user).await?;
-                    insert_token(tx, &actor, &name, now).await
+                    insert_token(tx, &actor, &name, now, lifetime).await
                 })
             })
             .await
@@ -203,31 +206,6 @@ impl App {
             .filter(|u| u.kind == UserKind::Staff)
             .ok_or_else(|| anyhow::anyhow!("no staff account {login}"))?;
         actor_of(&mut conn, user).await
-    }
-
-    /// Each staff read of a person's record is journaled: who read what,
-    /// and when. The subject (`access/...`) keeps these entries apart from
-    /// the state changes that the consumers project.
-    pub(crate) async fn journal_staff_read(
-        &self,
-        actor: &Actor,
-        subject: String,
-        payload: serde_json::Value,
-    ) -> Result<()> {
-        let now = self.now_micros();
-        let actor = actor.clone();
-        self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    tx.journal(
-                        now,
-                        entry(&actor, subject, "access.personal_record_read", payload),
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
     }
 
     /// Any account by login, as an actor (the demo acts for its citizens).
@@ -289,23 +267,39 @@ impl App {
     /// The user of a bearer API token.
     pub async fn token_actor(&self, token: &str) -> Result<Option<Actor>> {
         let mut conn = self.db.read().await?;
-        let Some(user_id) = store::find_api_token(&mut conn, &token_hash(token)).await? else {
-            return Ok(None);
-        };
+        let user_id =
+            match store::find_api_token(&mut conn, &token_hash(token), self.now_micros()).await? {
+                store::TokenState::Live { user_id } => user_id,
+                store::TokenState::Unknown => return Ok(None),
+                store::TokenState::Expired => return Err(token_expired().into()),
+            };
         match store::find_user(&mut conn, user_id).await? {
             Some(user) if user.is_open() => Ok(Some(actor_of(&mut conn, user).await?)),
             _ => Ok(None),
         }
     }
 
-    /// Issue an API token for a program acting as `actor`. The token is shown once.
+    /// Issue an API token for a program acting as `actor`, for the longest
+    /// a token lasts. The token is shown once.
     pub async fn issue_api_token(&self, actor: &Actor, name: &str) -> Result<String> {
+        self.issue_own_token(actor, name, None).await
+    }
+
+    /// Issue an API token for oneself that ends after `days` (at most, and
+    /// by default, [`TOKEN_DAYS`]). The token is shown once.
+    pub async fn issue_own_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        days: Option<u32>,
+    ) -> Result<String> {
         let name = check_token_name(name)?;
+        let lifetime = token_lifetime(days)?;
         let actor = actor.clone();
         let now = self.now_micros();
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
-                Box::pin(async move { insert_token(tx, &actor, &name, now).await })
+                Box::pin(async move { insert_token(tx, &actor, &name, now, lifetime).await })
             })
             .await
     }
@@ -825,17 +819,56 @@ fn check_token_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-async fn insert_token(tx: &mut WriteTx, actor: &Actor, name: &str, now: i64) -> Result<String> {
+/// A token's lifetime in microseconds: `days` from 1 to [`TOKEN_DAYS`], that by default.
+pub(crate) fn token_lifetime(days: Option<u32>) -> Result<i64> {
+    let days = days.unwrap_or(TOKEN_DAYS);
+    if !(1..=TOKEN_DAYS).contains(&days) {
+        return Err(Refusal::field(
+            "expires_in_days",
+            format!("有效期应为1至{TOKEN_DAYS}天"),
+            format!("A token lasts 1 to {TOKEN_DAYS} days"),
+        )
+        .into());
+    }
+    Ok(i64::from(days) * 86_400_000_000)
+}
+
+/// A token past its end is refused as a revoked one is, saying why.
+fn token_expired() -> Refusal {
+    let mut r = Refusal::unauthenticated();
+    r.code = "token_expired";
+    r.message = sunshine_domain::Text::new(
+        "访问令牌已过期，请重新申请",
+        "The access token has expired; ask for a new one",
+    );
+    r
+}
+
+async fn insert_token(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    name: &str,
+    now: i64,
+    lifetime: i64,
+) -> Result<String> {
     let token = random_token();
-    let id =
-        store::insert_api_token(tx.conn(), &token_hash(&token), actor.user_id, name, now).await?;
+    let expires = now + lifetime;
+    let id = store::insert_api_token(
+        tx.conn(),
+        &token_hash(&token),
+        actor.user_id,
+        name,
+        now,
+        expires,
+    )
+    .await?;
     tx.journal(
         now,
         entry(
             actor,
             format!("user/{}", actor.user_id),
             "identity.api_token_issued",
-            json!({"token_id": id, "name": name}),
+            json!({"token_id": id, "name": name, "expires_at": expires}),
         ),
     )
     .await?;
@@ -851,7 +884,7 @@ async fn staff_member(tx: &mut WriteTx, login: &str) -> Result<UserRow> {
 }
 
 /// A user with their grants and posts, as an actor.
-async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
+pub(crate) async fn actor_of(conn: &mut sunshine_store::Conn, user: UserRow) -> Result<Actor> {
     let grants = store::grants_of(conn, user.id).await?;
     let posts = store::posts_of(conn, user.id).await?;
     let verified_id = user.verified_id().map(str::to_string);

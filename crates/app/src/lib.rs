@@ -2,9 +2,11 @@
 //! and the rules) for a decision, and writes the new state together with its
 //! journal entry in one transaction.
 
+pub mod access;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
+pub mod credentials;
 pub mod demo;
 pub mod disclosure;
 pub mod hall;

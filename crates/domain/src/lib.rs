@@ -4,6 +4,7 @@
 //! One module per subsystem (the names of DESIGN.md), plus the pieces every
 //! subsystem shares: refusals, the clock, the working-day calendar.
 
+pub mod access;
 pub mod calendar;
 pub mod card;
 pub mod catalog;

@@ -308,23 +308,169 @@ pub async fn insert_api_token(
     user_id: i64,
     name: &str,
     at: i64,
+    expires_at: i64,
 ) -> Result<i64> {
-    let row = sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+    let row = sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(token_hash)
         .bind(user_id)
         .bind(name)
         .bind(at)
+        .bind(expires_at)
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("id")?)
 }
 
-/// The user of a live (not revoked) API token.
-pub async fn find_api_token(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<i64>> {
+/// What a bearer token is, looked up by its hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Live {
+        user_id: i64,
+    },
+    Expired,
+    /// Revoked or never issued: the same to whoever holds it.
+    Unknown,
+}
+
+/// The state of an API token at `now`.
+pub async fn find_api_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<TokenState> {
     let row =
-        sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        sqlx::query("SELECT user_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&mut *conn)
             .await?;
-    row.map(|r| Ok(r.try_get("user_id")?)).transpose()
+    let Some(row) = row else {
+        return Ok(TokenState::Unknown);
+    };
+    let revoked: Option<i64> = row.try_get("revoked_at")?;
+    let expires: Option<i64> = row.try_get("expires_at")?;
+    Ok(match (revoked, expires) {
+        (Some(_), _) => TokenState::Unknown,
+        (None, Some(e)) if e <= now => TokenState::Expired,
+        _ => TokenState::Live {
+            user_id: row.try_get("user_id")?,
+        },
+    })
+}
+
+/// An API token as its owner and administrators see it: never its secret.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, expires_at, revoked_at";
+
+/// A user's API tokens, newest first.
+pub async fn tokens_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<TokenRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(token_row).collect()
+}
+
+pub async fn api_token(conn: &mut AnyConnection, id: i64) -> Result<Option<TokenRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(token_row).transpose()
+}
+
+/// Revoke one token; whether it was live until now.
+pub async fn revoke_api_token(conn: &mut AnyConnection, id: i64, at: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Revoke every token of a user still unrevoked; how many.
+pub async fn revoke_tokens_of(conn: &mut AnyConnection, user_id: i64, at: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A page session as its owner sees it: the hash of its secret is its key,
+/// and only a short prefix of that hash leaves the store, as its handle.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A user's live sessions, newest first.
+pub async fn sessions_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<Vec<SessionRow>> {
+    let rows = sqlx::query("SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash")
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionRow {
+                token_hash: r.try_get("token_hash")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect()
+}
+
+/// End every session of a user; how many there were.
+pub async fn delete_sessions_of(conn: &mut AnyConnection, user_id: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Disable or re-enable an account; whether that changed anything.
+pub async fn set_disabled(conn: &mut AnyConnection, user_id: i64, disabled: bool) -> Result<bool> {
+    let done = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 AND disabled <> $1")
+        .bind(i64::from(disabled))
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -6,6 +6,7 @@
 //! one transaction. Writes go through [`WriteTx`], which appends the journal
 //! entry of the change in the same transaction.
 
+pub mod access;
 pub mod bundle;
 pub mod card;
 pub mod catalog;

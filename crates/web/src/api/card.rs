@@ -20,10 +20,12 @@ use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::refusal::Refusal;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::account::PurposeQuery;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
+use sunshine_domain::access::ReadPurpose;
 
 /// Issue a card to a resident (a card clerk).
 #[utoipa::path(post, path = "/api/v1/cards", tag = "card", request_body = IssueCard, security(("bearer" = [])),
@@ -46,6 +48,8 @@ pub async fn issue(
 pub struct HolderQuery {
     /// The resident's identity number.
     pub holder: String,
+    /// Why the clerk reads them (`counter_service` when not given).
+    pub purpose: Option<String>,
 }
 
 /// A resident's cards (a card clerk).
@@ -57,8 +61,10 @@ pub async fn list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<HolderQuery>,
 ) -> Result<Json<Vec<Card>>, ApiError> {
+    let purpose = ReadPurpose::parse_or(q.purpose.as_deref(), ReadPurpose::CounterService)
+        .map_err(|r| ApiError::from_refusal(&r, lang))?;
     s.app
-        .cards_of(&actor, &q.holder)
+        .cards_of_for(&actor, &q.holder, purpose)
         .await
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))
@@ -80,16 +86,18 @@ pub async fn mine(
 }
 
 /// A card with its balances and recent taps (its holder, or a card clerk).
-#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "card", params(("number" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cards/{number}", tag = "card", params(("number" = String, Path), PurposeQuery), security(("bearer" = [])),
     responses((status = 200, body = CardView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     lang: Lang,
     ApiActor(actor): ApiActor,
     ApiPath(number): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
 ) -> Result<Json<CardView>, ApiError> {
+    let purpose = q.or(ReadPurpose::CounterService, lang)?;
     s.app
-        .card_view(&actor, &number)
+        .read_card(&actor, &number, purpose)
         .await
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))

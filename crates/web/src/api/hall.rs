@@ -13,10 +13,12 @@ use sunshine_domain::hall::Applicant;
 use sunshine_store::hall::CaseRow;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::account::PurposeQuery;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
+use sunshine_domain::access::ReadPurpose;
 
 /// A case as its applicant and the staff of its department see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -161,17 +163,19 @@ pub async fn register_at_counter(
 }
 
 /// A case, for its applicant or the staff of its department.
-#[utoipa::path(get, path = "/api/v1/hall/cases/{number}", tag = "hall", params(("number" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/hall/cases/{number}", tag = "hall", params(("number" = String, Path), PurposeQuery), security(("bearer" = [])),
     responses((status = 200, body = CaseView), (status = 404, body = ErrorBody)))]
 pub async fn get_case(
     State(s): State<AppState>,
     lang: Lang,
     ApiActor(actor): ApiActor,
     ApiPath(number): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
 ) -> Result<Json<CaseView>, ApiError> {
+    let purpose = q.or(ReadPurpose::HandleCase, lang)?;
     let case = s
         .app
-        .case_for(&actor, &number)
+        .read_case(&actor, &number, purpose)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(case.into()))

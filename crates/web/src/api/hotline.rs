@@ -17,10 +17,12 @@ use sunshine_domain::refusal::Refusal;
 use sunshine_store::hotline::{CategoryRow, KeyRow, TicketRow, UpdateRow};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::account::PurposeQuery;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
+use sunshine_domain::access::ReadPurpose;
 
 /// A request (工单) as the staff who handle it, and its requester, see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -229,17 +231,23 @@ pub async fn claim(
 
 /// A request with its steps: for operators, the unit it is sent to, and
 /// its requester (who sees only the public steps).
-#[utoipa::path(get, path = "/api/v1/hotline/requests/{id}", tag = "hotline", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/hotline/requests/{id}", tag = "hotline", params(("id" = i64, Path), PurposeQuery), security(("bearer" = [])),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     lang: Lang,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
 ) -> Result<Json<TicketDetail>, ApiError> {
+    let purpose = q
+        .purpose
+        .is_some()
+        .then(|| q.or(ReadPurpose::HandleTicket, lang))
+        .transpose()?;
     let (t, updates) = s
         .app
-        .ticket_for(&actor, id)
+        .read_ticket(&actor, id, purpose)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(TicketDetail {

@@ -23,6 +23,9 @@ pub struct TokenRequest {
     pub password: String,
     /// What the token is for, e.g. the program's name.
     pub name: String,
+    /// How many days the token lasts: 1 to 90, and 90 when not given.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,7 +49,7 @@ pub async fn issue_token(
         .map_err(|e| ApiError::from_app(e, lang))?;
     let token = s
         .app
-        .issue_api_token(&session.actor, &req.name)
+        .issue_own_token(&session.actor, &req.name, req.expires_in_days)
         .await
         .map_err(|e| ApiError::from_app(e, lang));
     // The page session opened by the sign-in is not needed by a program.

@@ -2,6 +2,7 @@
 //! `utoipa_axum`, so the OpenAPI document is generated from the same code
 //! that serves the routes.
 
+pub mod account;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
@@ -98,7 +99,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(disclosure::cases))
         .routes(routes!(disclosure::stats))
         .routes(routes!(disclosure::stream))
-        .routes(routes!(identity::issue_token))
+        .routes(routes!(identity::issue_token, account::list_tokens))
+        .routes(routes!(account::revoke_token))
+        .routes(routes!(account::list_sessions, account::end_all_sessions))
+        .routes(routes!(account::end_session))
+        .routes(routes!(account::disable_staff))
+        .routes(routes!(account::enable_staff))
+        .routes(routes!(account::my_reads))
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_staff))
         .routes(routes!(identity::grant_role))

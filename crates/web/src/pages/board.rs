@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use sunshine_domain::access::ReadPurpose;
 use sunshine_domain::hall::CaseState;
 use sunshine_domain::refusal::Refusal;
 use sunshine_store::disclosure::BoardFilter;
@@ -408,7 +409,9 @@ pub async fn extranet(
     };
     let offset = filter.offset;
     let ((cases, total), facets) = match (
-        s.app.extranet_board(&session.actor, filter).await,
+        s.app
+            .extranet_board_for(&session.actor, filter, ReadPurpose::Supervision)
+            .await,
         s.app.board_facets().await,
     ) {
         (Ok(page), Ok(facets)) => (page, facets),

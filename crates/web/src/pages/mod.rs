@@ -1,6 +1,7 @@
 //! Server-rendered pages. They work without JavaScript: every action is a
 //! form with a CSRF token, every error is shown next to its field.
 
+pub mod account;
 pub mod board;
 pub mod card;
 pub mod hall;
@@ -144,6 +145,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/export", get(staff::export))
         .route("/staff/users", get(users::list).post(users::create))
+        .route("/staff/users/{login}/{change}", post(users::change))
+        .route("/account", get(account::show))
+        .route("/account/sessions/end-all", post(account::end_all))
+        .route("/account/sessions/{id}/end", post(account::end_session))
+        .route("/account/tokens", post(account::issue_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/staff/board", get(board::extranet))
         .route("/staff/signals", get(supervision::workbench))
         .route(

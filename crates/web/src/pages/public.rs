@@ -298,14 +298,18 @@ pub async fn login(State(s): State<AppState>, lang: Lang, Form(f): Form<LoginFor
             if let Ok(v) = session_cookie(&session.token).parse() {
                 headers.insert(header::SET_COOKIE, v);
             }
-            // Applicants go back to the hall page that sent them, else to their cases.
+            // Applicants go back to the hall or account page that sent them, else to their cases.
             let target = if session.actor.kind == sunshine_domain::identity::UserKind::Staff {
                 next
             } else {
                 f.next
                     .as_deref()
                     .and_then(crate::auth::safe_path)
-                    .filter(|n| n.starts_with("/hall/") || n.starts_with("/catalog"))
+                    .filter(|n| {
+                        n.starts_with("/hall/")
+                            || n.starts_with("/catalog")
+                            || n.starts_with("/account")
+                    })
                     .unwrap_or_else(|| "/hall/my".to_string())
             };
             (headers, Redirect::to(&target)).into_response()

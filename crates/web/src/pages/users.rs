@@ -19,6 +19,9 @@ pub struct StaffRow {
     pub name: String,
     pub org: String,
     pub roles: Vec<String>,
+    pub disabled: bool,
+    /// Whether the one looking may disable or enable it.
+    pub can_change: bool,
 }
 
 pub struct RoleBox {
@@ -100,6 +103,8 @@ async fn page(
     let rows = list
         .into_iter()
         .map(|(u, grants)| StaffRow {
+            can_change: s.app.may_disable(actor, &u),
+            disabled: u.disabled,
             org: u
                 .org
                 .map(|o| dir.name(o.as_str(), lang.code()))
@@ -198,6 +203,44 @@ pub async fn create(
             (
                 status,
                 page(&s, c, &session.actor, f, errors, message).await,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// Disable (or enable again) a staff account from its row: administrators
+/// over its organisation, never their own.
+pub async fn change(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    axum::extract::Path((login, change)): axum::extract::Path<(String, String)>,
+    Form(f): Form<super::hotline_admin::CsrfForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/users");
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let disabled = match change.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return super::not_found(lang, axum::http::Uri::from_static("/staff/users")).await,
+    };
+    match s
+        .app
+        .set_staff_disabled(&session.actor, &login, disabled)
+        .await
+    {
+        Ok(()) => Redirect::to("/staff/users").into_response(),
+        Err(AppError::Refused(r)) => {
+            let status = crate::error::status_of(r.kind);
+            let message = r.message.get(lang.code()).to_string();
+            let f = StaffForm::default();
+            (
+                status,
+                page(&s, c, &session.actor, f, Default::default(), message).await,
             )
                 .into_response()
         }

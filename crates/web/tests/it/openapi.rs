@@ -121,6 +121,14 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/me/binding"),
     ("put", "/api/v1/cards/{number}/pin"),
     ("put", "/api/v1/platform/centres/{service}"),
+    ("get", "/api/v1/auth/tokens"),
+    ("delete", "/api/v1/auth/tokens/{id}"),
+    ("get", "/api/v1/auth/sessions"),
+    ("delete", "/api/v1/auth/sessions"),
+    ("delete", "/api/v1/auth/sessions/{id}"),
+    ("post", "/api/v1/staff/{login}/disable"),
+    ("post", "/api/v1/staff/{login}/enable"),
+    ("get", "/api/v1/me/reads"),
 ];
 
 #[tokio::test]
