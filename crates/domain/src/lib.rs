@@ -18,4 +18,7 @@ pub mod policy;
 pub mod refusal;
 pub mod supervision;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use refusal::{Refusal, Text};

@@ -1514,7 +1514,7 @@ impl Book {
         if let Some(l) = &last {
             if tap.refund_of.is_none()
                 && l.terminal == t.code
-                && (tap.at - l.at).abs() < DOUBLE_TAP_SECONDS * 1_000_000
+                && tap.at.abs_diff(l.at) < DOUBLE_TAP_SECONDS.unsigned_abs() * 1_000_000
             {
                 return TapOutcome::DoubleTap;
             }
@@ -1547,10 +1547,14 @@ impl Book {
                 }
             },
             TerminalKind::Validator => {
-                let after = last
-                    .as_ref()
-                    .filter(|l| tap.at >= l.at)
-                    .map(|l| ((tap.at - l.at) / 1_000_000, l.leg_group.as_str()));
+                // A terminal's clock is whatever it says: a gap too wide to
+                // count is no transfer.
+                let after = last.as_ref().and_then(|l| {
+                    tap.at
+                        .checked_sub(l.at)
+                        .filter(|gap| *gap >= 0)
+                        .map(|gap| (gap / 1_000_000, l.leg_group.as_str()))
+                });
                 let leg = Leg {
                     network_id: &t.network_id,
                     from_area_id: &tap.from_area,

@@ -1216,3 +1216,70 @@ fn a_late_upload_of_an_older_tap_does_not_change_the_next_transfer() {
         "a transfer from the ten o'clock ride"
     );
 }
+
+mod batch_fuzz {
+    //! The terminal batch decoder and the books behind it, fed what a broken
+    //! or hostile terminal might send: any JSON decodes or is refused, and
+    //! any batch of taps is decided without a panic and leaves the ledger
+    //! balanced.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_tap(card: String) -> impl Strategy<Value = TapInput> {
+        (
+            0u64..40,
+            prop_oneof![Just(card), "[0-9]{0,20}", ".{0,8}"],
+            prop_oneof![
+                Just(i64::MIN),
+                Just(i64::MAX),
+                Just(0i64),
+                -1_000_000_000_000i64..4_000_000_000_000_000i64
+            ],
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), -1_000i64..100_000i64],
+            prop_oneof![
+                Just(None),
+                Just(Some(Purse::Wallet)),
+                Just(Some(Purse::Account))
+            ],
+            prop_oneof![Just(None), any::<u64>().prop_map(Some)],
+        )
+            .prop_map(|(seq, card, at, amount, purse, refund_of)| TapInput {
+                seq,
+                card,
+                at,
+                from_area: String::new(),
+                to_area: String::new(),
+                amount,
+                purse,
+                refund_of,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_body_decodes_or_is_refused(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = serde_json::from_slice::<Vec<TapInput>>(&bytes);
+        }
+
+        #[test]
+        fn any_batch_is_decided_without_a_panic_and_the_ledger_balances(
+            seed_taps in proptest::collection::vec(any_tap(String::new()), 0..24),
+            terminal in prop_oneof![Just("V1"), Just("P1"), Just("nobody")],
+        ) {
+            let (mut b, card) = books(5_000);
+            let taps: Vec<TapInput> = seed_taps
+                .into_iter()
+                .map(|mut t| {
+                    if t.card.is_empty() {
+                        t.card = card.clone();
+                    }
+                    t
+                })
+                .collect();
+            let _ = b.upload(terminal, taps, 10 * SECOND);
+            assert_sound(&mut b);
+        }
+    }
+}
