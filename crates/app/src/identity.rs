@@ -58,11 +58,11 @@ impl PasswordWork {
 
     /// Run `work` once a permit is free, or refuse as busy after the wait.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let permit = match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await
-        {
-            Ok(Ok(p)) => p,
-            _ => return Err(busy().into()),
-        };
+        let permit =
+            match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                _ => return Err(busy().into()),
+            };
         let out = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()

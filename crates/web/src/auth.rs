@@ -195,7 +195,11 @@ impl FormToken {
     /// open forms both stay valid), else a fresh one.
     pub fn for_visitor(headers: &HeaderMap) -> FormToken {
         let token = cookie(headers, FORM_COOKIE)
-            .filter(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .filter(|t| {
+                t.len() == 43
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
             .unwrap_or_else(sunshine_app::identity::random_token);
         FormToken { token }
     }

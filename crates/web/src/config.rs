@@ -26,7 +26,9 @@ pub struct WebConfig {
 impl WebConfig {
     /// Whether the site is reached over https, so cookies must be `Secure`.
     pub fn is_https(&self) -> bool {
-        self.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
     }
 
     /// The configured site's `scheme://host[:port]`, if one is configured.
@@ -53,7 +55,10 @@ impl Rate {
 
     /// `n` a minute, all of them at once if need be.
     pub const fn per_minute(n: u32) -> Rate {
-        Rate::new(n, Duration::from_millis(60_000 / if n == 0 { 1 } else { n as u64 }))
+        Rate::new(
+            n,
+            Duration::from_millis(60_000 / if n == 0 { 1 } else { n as u64 }),
+        )
     }
 }
 

@@ -153,7 +153,10 @@ impl Guard {
             .map(|n| n.wait_time_from(self.failures_per_client.clock().now()));
         let now = Instant::now();
         let mut lockouts = self.lockouts.lock().unwrap_or_else(|p| p.into_inner());
-        for (who, met) in [(Who::Login(login), met_login), (Who::Client(client), met_client)] {
+        for (who, met) in [
+            (Who::Login(login), met_login),
+            (Who::Client(client), met_client),
+        ] {
             let Some(wait) = met else { continue };
             // A lockout long over starts again from the first strike.
             let strikes = lockouts
@@ -353,7 +356,10 @@ mod tests {
     #[test]
     fn forwarding_headers_count_only_from_a_trusted_proxy() {
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4, 5.6.7.8"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.2.3.4, 5.6.7.8"),
+        );
         let peer: IpAddr = "10.0.0.1".parse().expect("ip");
         assert_eq!(guard(Limits::default()).client(Some(peer), &headers), peer);
         let trusting = Guard::new(Arc::new(WebConfig {
@@ -376,6 +382,8 @@ mod tests {
         let first = g.admit_sign_in("Admin ", ip).expect_err("locked");
         let second = g.admit_sign_in("admin", ip).expect_err("locked");
         assert!(second > first, "{second:?} after {first:?}");
-        assert!(g.admit_sign_in("editor", "192.0.2.2".parse().expect("ip")).is_ok());
+        assert!(g
+            .admit_sign_in("editor", "192.0.2.2".parse().expect("ip"))
+            .is_ok());
     }
 }

@@ -60,6 +60,7 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         .route("/metrics", get(metrics::render_with_token))
         .route("/static/app.css", get(stylesheet))
         .route("/static/board.js", get(pages::board::script))
+        .route("/static/page.js", get(pages::board::page_script))
         .merge(api)
         .merge(open311::router())
         .merge(pages::router())
@@ -128,7 +129,7 @@ pub async fn serve_with(
         router_with(app, config).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stopping)
-        .await?;
+    .await?;
     Ok(())
 }
 

@@ -52,7 +52,11 @@ pub async fn security_headers(
 
 /// Every cookie set over https is sent back only over https.
 fn secure_cookies(headers: &mut HeaderMap) {
-    let cookies: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
     if cookies.is_empty() {
         return;
     }
@@ -167,7 +171,10 @@ mod tests {
             &direct,
             &headers(&[host, ("origin", "https://evil.example")])
         ));
-        assert!(from_another_site(&direct, &headers(&[host, ("origin", "null")])));
+        assert!(from_another_site(
+            &direct,
+            &headers(&[host, ("origin", "null")])
+        ));
         assert!(from_another_site(
             &direct,
             &headers(&[host, ("sec-fetch-site", "cross-site")])
@@ -182,7 +189,10 @@ mod tests {
         ));
         assert!(from_another_site(
             &public,
-            &headers(&[("host", "zwfw.example.cn"), ("origin", "http://zwfw.example.cn")])
+            &headers(&[
+                ("host", "zwfw.example.cn"),
+                ("origin", "http://zwfw.example.cn")
+            ])
         ));
     }
 }
