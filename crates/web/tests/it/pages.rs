@@ -27,18 +27,52 @@ pub fn csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap_or("").to_string()
 }
 
+/// The sign-in form's token, from its page, as a browser gets it.
+pub async fn login_token(c: &reqwest::Client, base: &str) -> String {
+    let html = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("sign-in page")
+        .text()
+        .await
+        .expect("html");
+    csrf(&html)
+}
+
+/// POST the sign-in form as a browser does: its page first (for the form
+/// token and its cookie), then the form with the token.
+pub async fn post_login(
+    c: &reqwest::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    let token = login_token(c, base).await;
+    let mut form = fields.to_vec();
+    form.push(("csrf", &token));
+    c.post(format!("{base}/login"))
+        .header(
+            "cookie",
+            format!("{}={token}", sunshine_web::auth::FORM_COOKIE),
+        )
+        .form(&form)
+        .send()
+        .await
+}
+
 pub async fn signed_in(login: &str) -> (reqwest::Client, String) {
     let c = client();
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[
             ("login", login),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
             ("next", "/staff/"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::OK);
     let html = resp.text().await.expect("workbench");
     let token = csrf(&html);
@@ -111,27 +145,29 @@ async fn the_workbench_asks_for_sign_in_and_refuses_wrong_passwords() {
         .to_str()
         .unwrap_or("")
         .starts_with("/login?next="));
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[("login", "editor"), ("password", "nope-nope")])
-        .send()
-        .await
-        .expect("login");
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[("login", "editor"), ("password", "nope-nope")],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert!(resp
         .text()
         .await
         .expect("html")
         .contains("登录名或密码不正确"));
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[
             ("login", "editor"),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     let cookie = resp.headers()["set-cookie"]
         .to_str()
         .unwrap_or("")
@@ -214,8 +250,14 @@ async fn health_and_metrics_answer() {
     let c = client();
     let (status, body) = page(&c, "/healthz").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
-    let (status, metrics) = page(&c, "/metrics").await;
-    assert_eq!(status, StatusCode::OK);
+    let resp = c
+        .get(shared_demo().url("/metrics"))
+        .bearer_auth(sunshine_testkit::METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let metrics = resp.text().await.expect("metrics");
     assert!(metrics.contains("http_requests_total"), "{metrics}");
 }
 
@@ -239,9 +281,10 @@ async fn redirects_go_only_to_local_paths() {
             .expect("page");
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{evil}");
         assert_eq!(resp.headers()["location"], "/", "{evil} is not followed");
-        let resp = c
-            .post(shared_demo().url("/login"))
-            .form(&[
+        let resp = crate::pages::post_login(
+            &c,
+            &shared_demo().base,
+            &[
                 ("login", "editor"),
                 ("password", sunshine_app::demo::DEMO_PASSWORD),
                 (
@@ -251,10 +294,10 @@ async fn redirects_go_only_to_local_paths() {
                         .replace("%09", "\t")
                         .replace("%0A", "\n"),
                 ),
-            ])
-            .send()
-            .await
-            .expect("login");
+            ],
+        )
+        .await
+        .expect("login");
         assert_eq!(
             resp.headers()["location"],
             "/staff/",
