@@ -499,7 +499,7 @@ async fn an_https_public_url_makes_cookies_secure_and_asks_for_https() {
         .to_string();
     assert!(hsts.starts_with("max-age="), "{hsts}");
     let html = resp.text().await.expect("html");
-    let token = crate::pages::csrf(&html);
+    let token = crate::pages::login_csrf(&html);
     // The cookie store keeps Secure cookies off plain http, so the test sends it itself.
     let resp = c
         .post(t.url("/login"))

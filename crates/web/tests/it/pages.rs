@@ -37,11 +37,23 @@ pub async fn login_token(c: &reqwest::Client, base: &str) -> String {
         .text()
         .await
         .expect("html");
-    csrf(&html)
+    login_csrf(&html)
+}
+
+/// The sign-in form's own token on its page (a signed-in visitor's page
+/// also has the sign-out form's).
+pub fn login_csrf(html: &str) -> String {
+    let marker = "id=\"login-csrf\" name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("the sign-in form's token");
+    html[start..].split('"').next().unwrap_or("").to_string()
 }
 
 /// POST the sign-in form as a browser does: its page first (for the form
-/// token and its cookie), then the form with the token.
+/// token and its cookie, which `c`'s cookie store keeps), then the form
+/// with the token.
 pub async fn post_login(
     c: &reqwest::Client,
     base: &str,
@@ -50,14 +62,7 @@ pub async fn post_login(
     let token = login_token(c, base).await;
     let mut form = fields.to_vec();
     form.push(("csrf", &token));
-    c.post(format!("{base}/login"))
-        .header(
-            "cookie",
-            format!("{}={token}", sunshine_web::auth::FORM_COOKIE),
-        )
-        .form(&form)
-        .send()
-        .await
+    c.post(format!("{base}/login")).form(&form).send().await
 }
 
 pub async fn signed_in(login: &str) -> (reqwest::Client, String) {
@@ -132,6 +137,7 @@ async fn the_public_catalogue_searches_and_shows_a_guide() {
 #[tokio::test]
 async fn the_workbench_asks_for_sign_in_and_refuses_wrong_passwords() {
     let c = reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -264,6 +270,7 @@ async fn health_and_metrics_answer() {
 #[tokio::test]
 async fn redirects_go_only_to_local_paths() {
     let c = reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
