@@ -216,13 +216,14 @@ impl Guard {
 
 /// The address the nearest proxy appended to `X-Forwarded-For`.
 fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    // Only the last entry: the ones before it are whatever the client sent.
     headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|a| a.trim().parse::<IpAddr>().ok())
 }
 
 fn per_household(ip: IpAddr) -> IpAddr {
