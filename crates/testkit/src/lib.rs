@@ -191,6 +191,7 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        patient_hashers(&app);
         let (addr, server) = serve(app.clone(), config.clone()).await?;
         Ok(TestApp {
             addr,
@@ -259,6 +260,7 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        patient_hashers(&self.app);
         let (addr, server) = serve(self.app.clone(), self.config.clone()).await?;
         self.addr = addr;
         self.base = format!("http://{addr}");
@@ -311,6 +313,13 @@ impl TestApp {
             None => {}
         }
     }
+}
+
+/// Password hashing bounded as in production, but a sign-in waits as long
+/// as it takes: a test binary runs many tests' sign-ins at once on few cores.
+fn patient_hashers(app: &App) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    app.bound_password_work(cores, std::time::Duration::from_secs(120));
 }
 
 /// Serve the app on a free loopback port, each request knowing its peer
