@@ -197,15 +197,13 @@ impl WebFlags {
         app: std::sync::Arc<App>,
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<()> {
-        if let Some(n) = self.password_hashes {
-            app.bound_password_work(n, std::time::Duration::from_secs(self.password_wait_secs));
-        } else {
-            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            app.bound_password_work(
-                cores,
-                std::time::Duration::from_secs(self.password_wait_secs),
-            );
-        }
+        let at_once = self
+            .password_hashes
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        app.bound_password_work(
+            at_once,
+            std::time::Duration::from_secs(self.password_wait_secs),
+        );
         if let Some(addr) = &self.metrics_listen {
             let metrics = listen(addr).await?;
             println!("Metrics at http://{}/metrics", metrics.local_addr()?);
