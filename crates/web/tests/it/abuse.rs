@@ -562,3 +562,41 @@ async fn a_licences_qr_link_ignores_forwarded_host_headers() {
     );
     assert!(html.contains("<svg"), "the QR code is still drawn");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let t = TestApp::demo_with(WebConfig {
+        trusted_proxies: vec!["127.0.0.8".parse().expect("address")],
+        ..tight(|l| l.aggregates = Rate::new(2, Duration::from_secs(3600)))
+    })
+    .await
+    .expect("server");
+    let proxy = client_from("127.0.0.8");
+    // The client may put anything first; the proxy appends the address it
+    // saw, and only that one is counted.
+    let get = |forged: &'static str, seen: u8| {
+        proxy
+            .get(t.url("/api/v1/disclosure/stats"))
+            .header("x-forwarded-for", format!("{forged}, 203.0.113.{seen}"))
+            .send()
+    };
+    assert_eq!(
+        get("10.0.0.1", 1).await.expect("get").status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get("10.0.0.2", 1).await.expect("get").status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get("10.0.0.3", 1).await.expect("get").status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged first entry does not make a new client"
+    );
+    assert_eq!(
+        get("10.0.0.1", 2).await.expect("get").status(),
+        StatusCode::OK,
+        "another client behind the proxy"
+    );
+    t.stop().await;
+}
