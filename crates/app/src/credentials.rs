@@ -55,7 +55,7 @@ impl App {
 
     async fn user_by_login(&self, login: &str) -> Result<UserRow> {
         let mut conn = self.db.read().await?;
-        store::find_user_by_login(&mut conn, login.trim())
+        crate::identity::find_account(&mut conn, login.trim())
             .await?
             .ok_or_else(|| Refusal::not_found("账号", "Account").into())
     }

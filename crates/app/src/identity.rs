@@ -23,36 +23,86 @@ use crate::{App, AppError, Result};
 /// How long a page session lasts.
 const SESSION_HOURS: i64 = 12;
 
-/// The longest password sign-in reads (as `validate_password` allows at sign-up).
-const MAX_PASSWORD_BYTES: usize = 256;
-
 pub mod binding;
 /// How long an API token lasts unless it is asked for shorter: the longest it may.
 pub const TOKEN_DAYS: u32 = 90;
 
-/// Hash a password with argon2id, off the async threads.
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!(e))?
-    .map_err(AppError::Internal)
+/// The longest password worth checking: sign-up refuses longer ones
+/// (`validate_password`), so a longer one can never be right, and argon2 is
+/// not made to read it.
+pub const MAX_PASSWORD_BYTES: usize = 256;
+
+/// How long a sign-in waits for a free hasher before it is told to come back.
+pub const DEFAULT_PASSWORD_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A bound on argon2 work in flight (each hash takes tens of MB and a core
+/// for a while): a flood of sign-ins queues for a permit instead of
+/// exhausting memory and CPU, and one that waits too long is refused as busy.
+#[derive(Clone)]
+pub struct PasswordWork {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+impl Default for PasswordWork {
+    /// One hash at a time per core.
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordWork::new(cores, DEFAULT_PASSWORD_WAIT)
+    }
+}
+
+impl PasswordWork {
+    pub fn new(at_once: usize, wait: std::time::Duration) -> Self {
+        PasswordWork {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once.max(1))),
+            wait,
+        }
+    }
+
+    /// Run `work` once a permit is free, or refuse as busy after the wait.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let permit =
+            match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                _ => return Err(busy().into()),
+            };
+        let out = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+        Ok(out)
+    }
+}
+
+fn busy() -> Refusal {
+    Refusal::new(
+        sunshine_domain::refusal::RefusalKind::Busy,
+        "busy",
+        sunshine_domain::Text::new(
+            "登录的人太多，请稍后再试",
+            "Too many sign-ins at once; please try again shortly",
+        ),
+    )
+}
+
+fn argon2_hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+fn argon2_verify(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
-    })
-    .await
-    .unwrap_or(false)
+    }
 }
 
 /// A fresh secret for a session, CSRF or API token.
@@ -97,6 +147,19 @@ pub struct NewApplicant {
     pub password: String,
 }
 
+/// The account a login names: by its login, or, for an identity number or
+/// credit code, the account bound to it (closed accounts included; callers
+/// that sign in filter those out).
+pub(crate) async fn find_account(
+    conn: &mut sunshine_store::Conn,
+    login: &str,
+) -> Result<Option<UserRow>> {
+    match store::find_user_by_login(conn, login).await? {
+        Some(u) => Ok(Some(u)),
+        None => bound_by_number(conn, login).await,
+    }
+}
+
 /// The account bound to the identity number or credit code typed as a login.
 async fn bound_by_number(conn: &mut sunshine_store::Conn, login: &str) -> Result<Option<UserRow>> {
     let found = if let Ok(id) = ResidentId::parse(login) {
@@ -117,14 +180,44 @@ fn wrong_credentials() -> Refusal {
 }
 
 impl App {
+    /// Bound the password hashing in flight: at most `at_once` hashes, and a
+    /// sign-in waits at most `wait` for one before it is refused as busy.
+    pub fn bound_password_work(&self, at_once: usize, wait: std::time::Duration) {
+        *self
+            .password_work
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = PasswordWork::new(at_once, wait);
+    }
+
+    fn password_work(&self) -> PasswordWork {
+        self.password_work
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Hash a password with argon2id, off the async threads, within the bound.
+    pub async fn hash_password(&self, password: String) -> Result<String> {
+        self.password_work()
+            .run(move || argon2_hash(&password))
+            .await?
+            .map_err(AppError::Internal)
+    }
+
+    async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
+        self.password_work()
+            .run(move || argon2_verify(&password, &hash))
+            .await
+    }
+
     /// The user behind a login and password, or the same refusal whatever was wrong.
     async fn check_credentials(&self, login: &str, password: &str) -> Result<UserRow> {
-        let login = normalise_login(login);
-        // A password longer than any we accept is wrong without any argon2 work.
         if password.len() > MAX_PASSWORD_BYTES {
-            tracing::info!(login = %masked_login(&login), "sign-in refused: password too long");
+            // No account has such a password; refuse before any argon2 work.
+            tracing::info!("sign-in refused: password longer than any account's");
             return Err(wrong_credentials().into());
         }
+        let login = normalise_login(login);
         let user = if is_clean_text(&login) && login.len() <= 64 {
             let mut conn = self.db.read().await?;
             match store::find_user_by_login(&mut conn, &login)
@@ -140,11 +233,14 @@ impl App {
         };
         let Some(user) = user.filter(UserRow::is_open) else {
             // Spend the same time on an unknown login, so timing does not tell which logins exist.
-            let _ = hash_password(password.to_string()).await;
+            self.hash_password(password.to_string()).await?;
             tracing::info!(login = %masked_login(&login), "sign-in refused: unknown login");
             return Err(wrong_credentials().into());
         };
-        if !verify_password(password.to_string(), user.password_hash.clone()).await {
+        if !self
+            .verify_password(password.to_string(), user.password_hash.clone())
+            .await?
+        {
             tracing::info!(login = %masked_login(&login), "sign-in refused: wrong password");
             return Err(wrong_credentials().into());
         }
@@ -211,11 +307,9 @@ impl App {
     /// Any account by login, as an actor (the demo acts for its citizens).
     pub async fn account_actor(&self, login: &str) -> Result<Actor> {
         let mut conn = self.db.read().await?;
-        let user = match store::find_user_by_login(&mut conn, login).await? {
-            Some(u) => Some(u),
-            None => bound_by_number(&mut conn, login).await?,
-        }
-        .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
+        let user = find_account(&mut conn, login)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
         actor_of(&mut conn, user).await
     }
 
@@ -546,7 +640,7 @@ impl App {
         password: String,
         grants: Vec<Grant>,
     ) -> Result<i64> {
-        user.password_hash = hash_password(password).await?;
+        user.password_hash = self.hash_password(password).await?;
         let now = self.now_micros();
         let actor = actor.clone();
         self.db

@@ -93,6 +93,8 @@ pub struct App {
     webhook: Arc<std::sync::OnceLock<String>>,
     /// The citizen card's engine, started on first use.
     card: Arc<tokio::sync::OnceCell<card::Engine>>,
+    /// How much password hashing may run at once, and how long a sign-in waits for it.
+    password_work: Arc<RwLock<identity::PasswordWork>>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -188,6 +190,7 @@ impl App {
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
             card: Arc::default(),
+            password_work: Arc::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -232,6 +235,7 @@ impl App {
             hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
             card: self.card.clone(),
+            password_work: self.password_work.clone(),
         }
     }
 

@@ -64,6 +64,8 @@ enum Command {
     Serve {
         #[arg(long, env = "SUNSHINE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        web: WebFlags,
     },
     /// Load the Hangzhou demo (once) and serve it.
     Demo {
@@ -72,6 +74,8 @@ enum Command {
         /// How many cases of history to write when the demo is first loaded.
         #[arg(long, default_value_t = sunshine_app::demo::DEMO_CASES)]
         cases: usize,
+        #[command(flatten)]
+        web: WebFlags,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -100,6 +104,117 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+/// How the web face is deployed, and its abuse limits.
+#[derive(clap::Args)]
+struct WebFlags {
+    /// The address people reach the site at, e.g. https://zwfw.example.cn:
+    /// QR links start with it, writes must come from its origin, and when it
+    /// is https cookies are Secure and responses carry HSTS. Without it the
+    /// request's Host is the site; X-Forwarded-* headers are never believed.
+    #[arg(long, env = "SUNSHINE_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    /// Reverse proxies (addresses, comma-separated) whose X-Forwarded-For
+    /// names the client for the abuse limits.
+    #[arg(long, env = "SUNSHINE_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxy: Vec<std::net::IpAddr>,
+    /// Serve /metrics on this address of its own (for the monitoring network).
+    #[arg(long, env = "SUNSHINE_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// Serve /metrics on the main address too, to `Authorization: Bearer <token>`.
+    #[arg(long, env = "SUNSHINE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Failed sign-ins one login may have before it must wait (one is forgiven a minute).
+    #[arg(
+        long,
+        env = "SUNSHINE_SIGN_IN_FAILURES_PER_LOGIN",
+        default_value_t = 10
+    )]
+    sign_in_failures_per_login: u32,
+    /// Failed sign-ins one client address may have over all logins (one is forgiven each 20 s).
+    #[arg(
+        long,
+        env = "SUNSHINE_SIGN_IN_FAILURES_PER_ADDRESS",
+        default_value_t = 30
+    )]
+    sign_in_failures_per_address: u32,
+    /// Sign-ups one client address may make an hour.
+    #[arg(long, env = "SUNSHINE_SIGN_UPS_PER_HOUR", default_value_t = 10)]
+    sign_ups_per_hour: u32,
+    /// Case trackings and hotline claims one client address may make a minute.
+    #[arg(long, env = "SUNSHINE_LOOKUPS_PER_MINUTE", default_value_t = 30)]
+    lookups_per_minute: u32,
+    /// Kiosk requests one client address may post a minute.
+    #[arg(long, env = "SUNSHINE_KIOSK_PER_MINUTE", default_value_t = 20)]
+    kiosk_per_minute: u32,
+    /// Reads of public aggregates one client address may make a minute.
+    #[arg(long, env = "SUNSHINE_AGGREGATES_PER_MINUTE", default_value_t = 120)]
+    aggregates_per_minute: u32,
+    /// Password hashes that may run at once (default: one per core).
+    #[arg(long, env = "SUNSHINE_PASSWORD_HASHES")]
+    password_hashes: Option<usize>,
+    /// Seconds a sign-in waits for a free hasher before it is told the platform is busy.
+    #[arg(long, env = "SUNSHINE_PASSWORD_WAIT_SECS", default_value_t = 5)]
+    password_wait_secs: u64,
+}
+
+impl WebFlags {
+    fn config(&self) -> sunshine_web::WebConfig {
+        use std::time::Duration;
+        use sunshine_web::Rate;
+        let defaults = sunshine_web::Limits::default();
+        let limits = sunshine_web::Limits {
+            sign_in_failures_per_login: Rate {
+                burst: self.sign_in_failures_per_login,
+                ..defaults.sign_in_failures_per_login
+            },
+            sign_in_failures_per_client: Rate {
+                burst: self.sign_in_failures_per_address,
+                ..defaults.sign_in_failures_per_client
+            },
+            sign_ups: Rate::new(
+                self.sign_ups_per_hour,
+                Duration::from_secs(3600 / u64::from(self.sign_ups_per_hour.max(1))),
+            ),
+            lookups: Rate::per_minute(self.lookups_per_minute),
+            kiosk: Rate::per_minute(self.kiosk_per_minute),
+            aggregates: Rate::per_minute(self.aggregates_per_minute),
+            ..defaults
+        };
+        sunshine_web::WebConfig {
+            public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxy.clone(),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            limits,
+        }
+    }
+
+    /// Bound the password hashing, open the metrics listener if asked, and
+    /// serve until told to stop.
+    async fn serve(
+        &self,
+        app: std::sync::Arc<App>,
+        listener: tokio::net::TcpListener,
+    ) -> anyhow::Result<()> {
+        let at_once = self
+            .password_hashes
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        app.bound_password_work(
+            at_once,
+            std::time::Duration::from_secs(self.password_wait_secs),
+        );
+        if let Some(addr) = &self.metrics_listen {
+            let metrics = listen(addr).await?;
+            println!("Metrics at http://{}/metrics", metrics.local_addr()?);
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(metrics, sunshine_web::metrics::router()).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
+        sunshine_web::serve_with(app, listener, self.config()).await
+    }
 }
 
 #[derive(Subcommand)]
@@ -286,16 +401,17 @@ async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     match &cli.command {
-        Command::Serve { listen: addr } => {
+        Command::Serve { listen: addr, web } => {
             let app = open_app(&cli).await?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
-            sunshine_web::serve(app, listener).await?;
+            web.serve(app, listener).await?;
         }
         Command::Demo {
             listen: addr,
             cases,
+            web,
         } => {
             let app = open_app(&cli).await?;
             let listener = listen(addr).await?;
@@ -336,7 +452,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 println!("    {:<36} {}", l.login, l.what);
             }
             println!();
-            sunshine_web::serve(app, listener).await?;
+            web.serve(app, listener).await?;
         }
         Command::Ledger {
             command: LedgerCommand::Check,

@@ -54,6 +54,8 @@ pub enum RefusalKind {
     NotFound,
     /// The command does not fit the current state (409).
     Conflict,
+    /// The platform is too busy to take this now; try again shortly (503).
+    Busy,
 }
 
 impl Refusal {

@@ -14,6 +14,7 @@ use sunshine_app::App;
 use sunshine_domain::calendar::Calendar;
 use sunshine_domain::clock::SimulatedClock;
 use sunshine_store::{Backend, Db};
+use sunshine_web::WebConfig;
 
 /// The environment variable that switches the tests to PostgreSQL.
 pub const PG_ENV: &str = "SUNSHINE_TEST_DATABASE_URL";
@@ -27,11 +28,27 @@ enum Scratch {
 /// A running server and the app behind it.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// How the web face is deployed; [`test_config`] unless a test chose.
+    pub config: WebConfig,
     pub base: String,
     pub app: Arc<App>,
     pub clock: SimulatedClock,
     scratch: Option<Scratch>,
     server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The `/metrics` token of the test servers.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
+/// The web settings of a test server: limits that thousands of sign-ins
+/// from one address never meet, and metrics behind [`METRICS_TOKEN`]. A
+/// test of the limits themselves starts its own server with tighter ones.
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        limits: sunshine_web::Limits::generous(),
+        metrics_token: Some(METRICS_TOKEN.to_string()),
+        ..WebConfig::default()
+    }
 }
 
 /// The moment every test clock starts at: a Friday morning in Hangzhou.
@@ -159,6 +176,11 @@ async fn drop_stale_databases(admin: &str) {
 impl TestApp {
     /// An empty platform (no organisations yet).
     pub async fn empty() -> anyhow::Result<TestApp> {
+        TestApp::empty_with(test_config()).await
+    }
+
+    /// An empty platform served as `config` deploys it.
+    pub async fn empty_with(config: WebConfig) -> anyhow::Result<TestApp> {
         let (db, scratch) = fresh_db().await?;
         let clock = SimulatedClock::new(test_start());
         let app = App::new(
@@ -169,9 +191,11 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (addr, server) = serve(app.clone()).await?;
+        patient_hashers(&app);
+        let (addr, server) = serve(app.clone(), config.clone()).await?;
         Ok(TestApp {
             addr,
+            config,
             base: format!("http://{addr}"),
             app,
             clock,
@@ -185,6 +209,16 @@ impl TestApp {
     /// that needs a platform of its own.
     pub async fn demo() -> anyhow::Result<TestApp> {
         TestApp::demo_with_cases(0).await
+    }
+
+    /// The platform with the Hangzhou demo (no history of cases), served as
+    /// `config` deploys it.
+    pub async fn demo_with(config: WebConfig) -> anyhow::Result<TestApp> {
+        let t = TestApp::empty_with(config).await?;
+        sunshine_app::demo::load_with(&t.app, 0)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo: {e}"))?;
+        Ok(t)
     }
 
     /// The platform with the Hangzhou demo and `cases` cases of history.
@@ -226,7 +260,8 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (addr, server) = serve(self.app.clone()).await?;
+        patient_hashers(&self.app);
+        let (addr, server) = serve(self.app.clone(), self.config.clone()).await?;
         self.addr = addr;
         self.base = format!("http://{addr}");
         self.server = Some(server);
@@ -280,15 +315,27 @@ impl TestApp {
     }
 }
 
-/// Serve the app on a free loopback port.
-async fn serve(app: Arc<App>) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+/// Password hashing bounded as in production, but a sign-in waits as long
+/// as it takes: a test binary runs many tests' sign-ins at once on few cores.
+fn patient_hashers(app: &App) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    app.bound_password_work(cores, std::time::Duration::from_secs(120));
+}
+
+/// Serve the app on a free loopback port, each request knowing its peer
+/// address as in a serving process.
+async fn serve(
+    app: Arc<App>,
+    config: WebConfig,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     // The same background work as a serving process: the disclosure board, due versions.
     app.spawn_workers();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = sunshine_web::router(app);
+    let service =
+        sunshine_web::router_with(app, config).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(listener, service).await;
     });
     Ok((addr, server))
 }

@@ -151,10 +151,74 @@ pub fn url_escape(s: &str) -> String {
 
 /// A form's CSRF token must be the session's; compared in constant time.
 pub fn csrf_ok(session: &Session, token: &str) -> bool {
-    let (a, b) = (token.as_bytes(), session.csrf.as_bytes());
+    same_secret(token, &session.csrf)
+}
+
+/// Two secrets are the same, compared in constant time; an empty one never is.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
     !a.is_empty()
         && a.len() == b.len()
         && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The cookie that carries a visitor's form token before there is a session.
+pub const FORM_COOKIE: &str = "sunshine_form";
+
+/// A CSRF token for a form a visitor fills in before signing in (sign-in,
+/// sign-up): without it another site could post its own credentials and
+/// sign the visitor's browser in as someone else ("login CSRF"). The token
+/// lives in a SameSite=Strict, HttpOnly cookie and in the form's hidden
+/// `csrf` field; a post is accepted only when the two are the same.
+///
+/// On the page that shows the form:
+///
+/// ```ignore
+/// let form = FormToken::for_visitor(&headers);
+/// // the template: <input type="hidden" name="csrf" value="{{ form_token }}">
+/// (form.set_cookie(), render(&Page { form_token: form.token.clone(), .. }))
+/// ```
+///
+/// On the post, before any other work (and re-issue it when the form is shown again):
+///
+/// ```ignore
+/// if !FormToken::accepts(&headers, &f.csrf) {
+///     return crate::pages::bad_token(c);
+/// }
+/// ```
+pub struct FormToken {
+    pub token: String,
+}
+
+impl FormToken {
+    /// The visitor's token: the one its cookie already holds (so that two
+    /// open forms both stay valid), else a fresh one.
+    pub fn for_visitor(headers: &HeaderMap) -> FormToken {
+        let token = cookie(headers, FORM_COOKIE)
+            .filter(|t| {
+                t.len() == 43
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .unwrap_or_else(sunshine_app::identity::random_token);
+        FormToken { token }
+    }
+
+    /// The cookie to send with the form (`Secure` is added over https).
+    pub fn set_cookie(&self) -> [(header::HeaderName, String); 1] {
+        [(
+            header::SET_COOKIE,
+            format!(
+                "{FORM_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=7200",
+                self.token
+            ),
+        )]
+    }
+
+    /// Whether a posted form's token is the one in the visitor's cookie.
+    pub fn accepts(headers: &HeaderMap, submitted: &str) -> bool {
+        cookie(headers, FORM_COOKIE).is_some_and(|t| same_secret(submitted, &t))
+    }
 }
 
 /// Only plain local paths are followed after sign-in or a language switch:

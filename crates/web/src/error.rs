@@ -43,6 +43,7 @@ pub fn status_of(kind: RefusalKind) -> StatusCode {
         RefusalKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         RefusalKind::NotFound => StatusCode::NOT_FOUND,
         RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -5,11 +5,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod config;
 pub mod error;
+pub mod guard;
 pub mod i18n;
 pub mod metrics;
 pub mod open311;
 pub mod pages;
+pub mod shield;
 pub mod uploads;
 
 use std::net::SocketAddr;
@@ -24,10 +27,14 @@ use sunshine_app::App;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+pub use config::{Limits, Rate, WebConfig};
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<App>,
+    /// The deployment's settings and the abuse limits' counters.
+    pub guard: Arc<guard::Guard>,
 }
 
 /// Largest request body an extractor reads, unless its route says more (the
@@ -35,20 +42,39 @@ pub struct AppState {
 /// import of a few thousand items.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The whole HTTP surface.
+/// The whole HTTP surface, with the default settings.
 pub fn router(app: Arc<App>) -> Router {
-    let state = AppState { app };
+    router_with(app, WebConfig::default())
+}
+
+/// The whole HTTP surface, as `config` deploys it.
+pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
+    let guard = Arc::new(guard::Guard::new(Arc::new(config)));
+    let state = AppState {
+        app,
+        guard: guard.clone(),
+    };
     let (api, _openapi) = api::router();
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render))
+        .route("/metrics", get(metrics::render_with_token))
         .route("/static/app.css", get(stylesheet))
         .route("/static/board.js", get(pages::board::script))
+        .route("/static/page.js", get(pages::board::page_script))
         .merge(api)
         .merge(open311::router())
         .merge(pages::router())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            guard.clone(),
+            shield::same_origin_writes,
+        ))
+        .layer(axum::Extension(guard.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            shield::security_headers,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(
             refuse_control_characters_in_paths,
@@ -100,8 +126,18 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// Serve until the process is told to stop.
+/// Serve until the process is told to stop, with the default settings.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    serve_with(app, listener, WebConfig::default()).await
+}
+
+/// Serve as `config` deploys it until the process is told to stop. Each
+/// request knows its socket peer, which the abuse limits count by.
+pub async fn serve_with(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    config: WebConfig,
+) -> anyhow::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     let stopping = {
@@ -112,9 +148,12 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::
             app.close_live_streams();
         }
     };
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(stopping)
-        .await?;
+    axum::serve(
+        listener,
+        router_with(app, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopping)
+    .await?;
     Ok(())
 }
 

@@ -3,11 +3,14 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::header;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::i18n::Lang;
+use crate::AppState;
 
 fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -35,6 +38,33 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     response
+}
+
+/// `/metrics` on the main listener: only with `Authorization: Bearer` and
+/// the configured token; without a token configured, or with a wrong one,
+/// it is not there.
+pub async fn render_with_token(
+    State(s): State<AppState>,
+    lang: Lang,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    match &s.guard.config.metrics_token {
+        Some(token) if crate::auth::same_secret(given, token) => render().await.into_response(),
+        _ => crate::pages::not_found(lang, uri).await,
+    }
+}
+
+/// The metrics alone, for a listener of their own (`--metrics-listen`),
+/// which only the monitoring network should reach.
+pub fn router() -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(render))
 }
 
 pub async fn render() -> impl IntoResponse {

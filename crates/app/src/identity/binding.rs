@@ -23,7 +23,7 @@ use sunshine_store::identity::binding::{self as store, BindingCodeRow, Bound};
 use sunshine_store::identity::{find_bound_user, find_user};
 use sunshine_store::{StoreError, WriteTx};
 
-use super::{entry, hash_password, verify_password};
+use super::entry;
 use crate::{App, Result};
 
 /// What a refusal to an account not yet bound says.
@@ -340,7 +340,7 @@ impl App {
         self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
         validate_card_pin(pin).map_err(|(zh, en)| Refusal::field("pin", zh, en))?;
         let (holder, _, _) = self.card_holder_and_state(number).await?;
-        let pin_hash = hash_password(pin.to_string()).await?;
+        let pin_hash = self.hash_password(pin.to_string()).await?;
         let (now, actor, number) = (self.now_micros(), actor.clone(), number.to_string());
         self.db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
@@ -380,7 +380,7 @@ impl App {
         };
         let Some(stored) = stored else {
             // Spend the time a PIN check takes, so timing tells nothing.
-            let _ = hash_password(pin.to_string()).await;
+            let _ = self.hash_password(pin.to_string()).await;
             return Err(bad_card_or_pin().into());
         };
         if stored.failures >= PIN_ATTEMPTS {
@@ -391,7 +391,9 @@ impl App {
             )
             .into());
         }
-        let right = verify_password(pin.to_string(), stored.pin_hash.clone()).await;
+        let right = self
+            .verify_password(pin.to_string(), stored.pin_hash.clone())
+            .await?;
         let live = match self.card_holder_and_state(&number).await {
             Ok((holder, name, state)) => {
                 let usable = matches!(state, CardState::Issued | CardState::Active);

@@ -760,7 +760,7 @@ pub struct IndicatorTableView {
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct IndicatorQuery {
-    /// First day (YYYY-MM-DD); 30 days before `until` when left out.
+    /// First day (YYYY-MM-DD); 30 days before `until` when left out; at most 366 days before it.
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD); today when left out.
     pub until: Option<String>,
@@ -814,6 +814,9 @@ pub async fn indicators(
         .map_err(|e| ApiError::from_app(e, lang))
 }
 
+/// The longest span of days the indicators are counted over in one request.
+pub const MAX_INDICATOR_DAYS: i32 = 366;
+
 /// The indicators table for the API and the dashboard page.
 pub async fn indicators_of(
     s: &AppState,
@@ -826,6 +829,19 @@ pub async fn indicators_of(
         day("from", &q.from)?.unwrap_or_else(|| until.saturating_sub(jiff::Span::new().days(30)));
     if from > until {
         return Err(Refusal::field("from", "开始日期晚于结束日期", "from is after until").into());
+    }
+    // The table is counted from every request in the span: a public caller
+    // may not make it read all of history at once.
+    if until
+        .since(from)
+        .map_or(true, |span| span.get_days() > MAX_INDICATOR_DAYS)
+    {
+        return Err(Refusal::field(
+            "from",
+            format!("统计区间最长{MAX_INDICATOR_DAYS}天"),
+            format!("The span is at most {MAX_INDICATOR_DAYS} days"),
+        )
+        .into());
     }
     let table = s
         .app

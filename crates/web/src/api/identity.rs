@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::identity::{NewApplicant, NewStaff};
@@ -12,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::guard::ClientAddr;
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -36,17 +38,31 @@ pub struct TokenResponse {
 
 /// Exchange a login and password for a bearer API token.
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "identity", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this login or address; `Retry-After` says when to try again", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; try again shortly", body = ErrorBody)))]
 pub async fn issue_token(
     State(s): State<AppState>,
     lang: Lang,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let session = s
-        .app
-        .sign_in(&req.login, &req.password)
-        .await
-        .map_err(|e| ApiError::from_app(e, lang))?;
+) -> Result<(StatusCode, Json<TokenResponse>), Response> {
+    if let Err(wait) = s.guard.admit_sign_in(&req.login, client) {
+        return Err(crate::guard::too_many("/api/", lang, wait));
+    }
+    let session = match s.app.sign_in(&req.login, &req.password).await {
+        Ok(session) => {
+            s.guard.sign_in_succeeded(&req.login);
+            session
+        }
+        Err(e) => {
+            if matches!(&e, sunshine_app::AppError::Refused(r) if r.kind == sunshine_domain::refusal::RefusalKind::Unauthenticated)
+            {
+                s.guard.sign_in_failed(&req.login, client);
+            }
+            return Err(ApiError::from_app(e, lang).into_response());
+        }
+    };
     let token = s
         .app
         .issue_own_token(&session.actor, &req.name, req.expires_in_days)
@@ -54,7 +70,8 @@ pub async fn issue_token(
         .map_err(|e| ApiError::from_app(e, lang));
     // The page session opened by the sign-in is not needed by a program.
     let _ = s.app.sign_out(&session).await;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token: token? })))
+    let token = token.map_err(IntoResponse::into_response)?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

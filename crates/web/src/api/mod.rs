@@ -22,6 +22,8 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+
+use crate::guard::{Bucket, PerClient};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -79,14 +81,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::get_case))
         .routes(routes!(hall::command))
         .routes(routes!(hall::my_cases))
-        .routes(routes!(hall::track))
+        .routes(limited(routes!(hall::track), Bucket::Lookups))
         .routes(routes!(hall::rate))
         .routes(routes!(hall::charge_fee))
         .routes(routes!(hall::decide_penalty))
         .routes(routes!(bundle::list))
         .routes(routes!(bundle::get, bundle::put))
         .routes(uploads(routes!(bundle::apply)))
-        .routes(routes!(bundle::track))
+        .routes(limited(routes!(bundle::track), Bucket::Lookups))
         .routes(routes!(bundle::application))
         .routes(routes!(bundle::mine))
         .routes(uploads(routes!(materials::apply)))
@@ -97,7 +99,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(licence::revoke))
         .routes(routes!(licence::keys))
         .routes(routes!(disclosure::cases))
-        .routes(routes!(disclosure::stats))
+        .routes(limited(routes!(disclosure::stats), Bucket::Aggregates))
         .routes(routes!(disclosure::stream))
         .routes(routes!(identity::issue_token, account::list_tokens))
         .routes(routes!(account::revoke_token))
@@ -110,10 +112,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(identity::create_staff))
         .routes(routes!(identity::grant_role))
         .routes(routes!(identity::assign_post))
-        .routes(routes!(identity::register_citizen))
-        .routes(routes!(identity::register_enterprise))
+        .routes(limited(
+            routes!(identity::register_citizen),
+            Bucket::SignUps,
+        ))
+        .routes(limited(
+            routes!(identity::register_enterprise),
+            Bucket::SignUps,
+        ))
         .routes(routes!(identity::binding::issue_code))
-        .routes(routes!(identity::binding::bind))
+        .routes(limited(routes!(identity::binding::bind), Bucket::Lookups))
         .routes(routes!(identity::binding::set_pin))
         .routes(routes!(identity::binding::set_centre))
         .routes(routes!(identity::organisations, identity::add_unit))
@@ -122,15 +130,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervision::get))
         .routes(routes!(supervision::command))
         .routes(routes!(supervision::rules, supervision::set_rules))
-        .routes(routes!(supervision::board))
-        .routes(routes!(supervision::evaluation))
+        .routes(limited(routes!(supervision::board), Bucket::Aggregates))
+        .routes(limited(
+            routes!(supervision::evaluation),
+            Bucket::Aggregates,
+        ))
         .routes(routes!(
             supervision::file_complaint,
             supervision::complaints
         ))
         .routes(routes!(supervision::complaint_command))
         .routes(routes!(hotline::take))
-        .routes(routes!(hotline::claim))
+        .routes(limited(routes!(hotline::claim), Bucket::Lookups))
         .routes(routes!(hotline::get))
         .routes(routes!(hotline::command))
         .routes(routes!(hotline::merge))
@@ -143,7 +154,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hotline::put_dispatch))
         .routes(routes!(hotline::issue_key, hotline::keys))
         .routes(routes!(hotline::revoke_key))
-        .routes(routes!(hotline::indicators))
+        .routes(limited(routes!(hotline::indicators), Bucket::Aggregates))
         .routes(routes!(hotline::search_knowledge, hotline::add_article))
         .routes(routes!(hotline::get_article, hotline::put_article))
         .routes(routes!(hotline::nearby))
@@ -187,6 +198,12 @@ fn uploads(r: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
         paths,
         method_router.layer(DefaultBodyLimit::max(crate::uploads::UPLOAD_BODY_LIMIT)),
     )
+}
+
+/// A route limited per client address (`crate::guard`).
+fn limited(r: UtoipaMethodRouter<AppState>, bucket: Bucket) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = r;
+    (schemas, paths, method_router.layer(PerClient(bucket)))
 }
 
 /// The OpenAPI document, for tests and tools.

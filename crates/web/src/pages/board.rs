@@ -259,6 +259,21 @@ pub async fn stats(
     }
 }
 
+/// `/static/page.js`: the pages' small behaviours (confirm before a form is
+/// sent, a "back" link), which the CSP forbids writing inline.
+pub async fn page_script() -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/page.js"),
+    )
+        .into_response()
+}
+
 /// `/static/board.js`: the board's live updates, our own small script.
 pub async fn script() -> Response {
     use axum::http::header;

@@ -78,21 +78,23 @@ fn verdict_words(v: &Verdict, record: Option<&LicenceRecord>, lang: Lang) -> Str
     }
 }
 
-/// The site's address as the visitor reached it, for links printed in QR codes.
-fn public_origin(headers: &HeaderMap) -> String {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = get("x-forwarded-host")
-        .or_else(|| get("host"))
+/// The site's address for links printed in QR codes: `--public-url` when it
+/// is set, else the `Host` the request came to. `X-Forwarded-*` headers are
+/// never believed: anyone can send them, and a printed link must not point
+/// to a host the sender chose.
+fn public_origin(config: &crate::config::WebConfig, headers: &HeaderMap) -> String {
+    if let Some(origin) = config.public_origin() {
+        return origin;
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
         .filter(|h| {
             h.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         })
         .unwrap_or("127.0.0.1:8080");
-    let scheme = match get("x-forwarded-proto") {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
+    format!("http://{host}")
 }
 
 /// A QR code of `text` as inline SVG.
@@ -157,7 +159,7 @@ fn licence_page(
 ) -> LicencePage {
     let verify_url = format!(
         "{}/licences/verify?token={}",
-        public_origin(headers),
+        public_origin(&s.guard.config, headers),
         url_escape(&r.token)
     );
     LicencePage {

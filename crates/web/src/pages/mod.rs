@@ -17,6 +17,7 @@ pub mod users;
 
 use askama::Template;
 use axum::extract::Query;
+use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,6 +26,8 @@ use serde::Deserialize;
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 
+use crate::guard::Bucket::{Aggregates, Kiosk, Lookups, SignUps};
+use crate::guard::PerClient;
 use crate::i18n::{t, Lang};
 use crate::AppState;
 
@@ -34,17 +37,32 @@ pub fn router() -> Router<AppState> {
         .route("/catalog", get(public::catalog))
         .route("/catalog/{item_id}", get(public::item))
         .route("/board", get(board::board))
-        .route("/board/stats", get(board::stats))
-        .route("/supervision", get(supervision::board))
-        .route("/hotline", get(hotline::dashboard))
+        .route(
+            "/board/stats",
+            get(board::stats.layer(PerClient(Aggregates))),
+        )
+        .route(
+            "/supervision",
+            get(supervision::board.layer(PerClient(Aggregates))),
+        )
+        .route(
+            "/hotline",
+            get(hotline::dashboard.layer(PerClient(Aggregates))),
+        )
         .route("/hotline/knowledge", get(hotline::knowledge))
         .route("/hotline/nearby", get(hotline::nearby))
-        .route("/kiosk", get(hotline::kiosk).post(hotline::kiosk_request))
+        .route(
+            "/kiosk",
+            get(hotline::kiosk).post(hotline::kiosk_request.layer(PerClient(Kiosk))),
+        )
         .route(
             "/hotline/my",
             get(hotline::my_requests).post(hotline::new_request),
         )
-        .route("/hotline/my/claim", post(hotline::claim_request))
+        .route(
+            "/hotline/my/claim",
+            post(hotline::claim_request.layer(PerClient(Lookups))),
+        )
         .route("/card", get(card::my_cards))
         .route("/card/{number}/top-up", post(card::my_top_up))
         .route("/card/{number}/loss", post(card::my_report_loss))
@@ -109,11 +127,11 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(public::login_form).post(public::login))
         .route(
             "/signup",
-            get(real_name::signup_form).post(real_name::signup),
+            get(real_name::signup_form).post(real_name::signup.layer(PerClient(SignUps))),
         )
         .route(
             "/account/bind",
-            get(real_name::bind_form).post(real_name::bind),
+            get(real_name::bind_form).post(real_name::bind.layer(PerClient(Lookups))),
         )
         .route(
             "/staff/binding",
@@ -173,7 +191,7 @@ pub fn router() -> Router<AppState> {
             "/hall/bundle-applications/{number}",
             get(hall::bundle::application),
         )
-        .route("/hall/track", get(hall::track))
+        .route("/hall/track", get(hall::track.layer(PerClient(Lookups))))
         .route("/hall/cases/{number}", get(hall::case))
         .route("/hall/cases/{number}/withdraw", post(hall::withdraw))
         .route(

@@ -10,7 +10,10 @@ use sunshine_store::catalog::VersionSummary;
 
 use super::{error_page, opts, render, Chrome, Opt};
 use crate::api::catalog::ListQuery;
-use crate::auth::{clear_session_cookie, csrf_ok, safe_next, session_cookie, MaybeSession};
+use crate::auth::{
+    clear_session_cookie, csrf_ok, safe_next, session_cookie, FormToken, MaybeSession,
+};
+use crate::guard::ClientAddr;
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -260,6 +263,8 @@ struct LoginPage {
     next: String,
     login: String,
     error: String,
+    /// The visitor's pre-session CSRF token (login CSRF).
+    form_token: String,
 }
 
 #[derive(Deserialize)]
@@ -270,15 +275,22 @@ pub struct NextQuery {
 pub async fn login_form(
     lang: Lang,
     MaybeSession(session): MaybeSession,
+    headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/login");
-    render(&LoginPage {
-        c,
-        next: safe_next(q.next.as_deref()),
-        login: String::new(),
-        error: String::new(),
-    })
+    let form = FormToken::for_visitor(&headers);
+    (
+        form.set_cookie(),
+        render(&LoginPage {
+            c,
+            next: safe_next(q.next.as_deref()),
+            login: String::new(),
+            error: String::new(),
+            form_token: form.token,
+        }),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -288,12 +300,29 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    csrf: String,
 }
 
-pub async fn login(State(s): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(s): State<AppState>,
+    lang: Lang,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let c = Chrome::new(lang, None, "/login");
+    // Another site's form must not sign this browser in as someone else.
+    if !FormToken::accepts(&headers, &f.csrf) {
+        return super::bad_token(c);
+    }
+    if let Err(wait) = s.guard.admit_sign_in(&f.login, client) {
+        return crate::guard::too_many("/login", lang, wait);
+    }
     let next = safe_next(f.next.as_deref());
     match s.app.sign_in(&f.login, &f.password).await {
         Ok(session) => {
+            s.guard.sign_in_succeeded(&f.login);
             let mut headers = HeaderMap::new();
             if let Ok(v) = session_cookie(&session.token).parse() {
                 headers.insert(header::SET_COOKIE, v);
@@ -315,18 +344,27 @@ pub async fn login(State(s): State<AppState>, lang: Lang, Form(f): Form<LoginFor
             (headers, Redirect::to(&target)).into_response()
         }
         Err(e) => {
-            let c = Chrome::new(lang, None, "/login");
             let error = match &e {
-                sunshine_app::AppError::Refused(r) => r.message.get(c.code()).to_string(),
+                sunshine_app::AppError::Refused(r) => {
+                    if r.kind == sunshine_domain::refusal::RefusalKind::Unauthenticated {
+                        s.guard.sign_in_failed(&f.login, client);
+                    }
+                    r.message.get(c.code()).to_string()
+                }
                 sunshine_app::AppError::Internal(_) => return error_page(c, e),
             };
+            let status = match &e {
+                sunshine_app::AppError::Refused(r) => crate::error::status_of(r.kind),
+                sunshine_app::AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
             (
-                StatusCode::UNAUTHORIZED,
+                status,
                 render(&LoginPage {
                     c,
                     next,
                     login: f.login,
                     error,
+                    form_token: f.csrf,
                 }),
             )
                 .into_response()

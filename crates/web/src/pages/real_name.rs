@@ -16,7 +16,7 @@ use sunshine_domain::clock::{from_micros, local_display};
 use sunshine_domain::identity::UserKind;
 
 use super::{bad_token, error_page, render, Chrome};
-use crate::auth::{csrf_ok, session_cookie, MaybeSession, SignedIn, StaffSession};
+use crate::auth::{csrf_ok, session_cookie, FormToken, MaybeSession, SignedIn, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -33,6 +33,10 @@ fn problems(lang: Lang, e: &AppError) -> Option<(BTreeMap<String, String>, Strin
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SignupForm {
+    /// The pre-session form token (login CSRF's cousin: nobody else's page
+    /// may sign a visitor up and in).
+    #[serde(default)]
+    csrf: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -51,6 +55,7 @@ pub struct SignupForm {
 #[template(path = "signup.html")]
 struct SignupPage {
     c: Chrome,
+    form_token: String,
     f: SignupForm,
     errors: BTreeMap<String, String>,
     message: String,
@@ -66,20 +71,39 @@ impl SignupPage {
 }
 
 /// `GET /signup`
-pub async fn signup_form(lang: Lang, MaybeSession(session): MaybeSession) -> Response {
+pub async fn signup_form(
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    headers: HeaderMap,
+) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/signup");
-    render(&SignupPage {
-        c,
-        f: SignupForm::default(),
-        errors: BTreeMap::new(),
-        message: String::new(),
-    })
+    let form = FormToken::for_visitor(&headers);
+    (
+        form.set_cookie(),
+        render(&SignupPage {
+            c,
+            form_token: form.token,
+            f: SignupForm::default(),
+            errors: BTreeMap::new(),
+            message: String::new(),
+        }),
+    )
+        .into_response()
 }
 
 /// `POST /signup`: make the account, sign it in, and go to binding. The
 /// answer is the same whether the number has an account already or not.
-pub async fn signup(State(s): State<AppState>, lang: Lang, Form(f): Form<SignupForm>) -> Response {
+pub async fn signup(
+    State(s): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Form(f): Form<SignupForm>,
+) -> Response {
     let c = Chrome::new(lang, None, "/signup");
+    if !FormToken::accepts(&headers, &f.csrf) {
+        return bad_token(c);
+    }
+    let form_token = FormToken::for_visitor(&headers).token;
     let again = |f: SignupForm, errors: BTreeMap<String, String>, message: String| {
         let f = SignupForm {
             password: String::new(),
@@ -90,6 +114,7 @@ pub async fn signup(State(s): State<AppState>, lang: Lang, Form(f): Form<SignupF
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&SignupPage {
                 c: Chrome::new(lang, None, "/signup"),
+                form_token: form_token.clone(),
                 f,
                 errors,
                 message,

@@ -29,16 +29,17 @@ pub(crate) async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String)
 /// A browser-like client signed in at `base`, and its CSRF token.
 pub(crate) async fn signed_in(base: &str, login: &str) -> (reqwest::Client, String) {
     let c = client();
-    let resp = c
-        .post(format!("{base}/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        base,
+        &[
             ("login", login),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
             ("next", "/staff/"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{login} signs in");
     let (_, html) = page(&c, &format!("{base}/board")).await;
     let marker = "name=\"csrf\" value=\"";

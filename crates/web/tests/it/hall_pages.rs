@@ -14,12 +14,13 @@ use crate::support::{answers_for, file_part, fresh_citizen, with_required_files,
 /// Sign in through the login form: the client, where it landed, and the CSRF token.
 async fn sign_in(login: &str, password: &str, next: &str) -> (reqwest::Client, String, String) {
     let c = client();
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[("login", login), ("password", password), ("next", next)])
-        .send()
-        .await
-        .expect("login");
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[("login", login), ("password", password), ("next", next)],
+    )
+    .await
+    .expect("login");
     let landed = resp.url().path().to_string();
     let token = csrf(&resp.text().await.expect("html"));
     (c, landed, token)

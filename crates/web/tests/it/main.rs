@@ -2,6 +2,7 @@
 //! real browser, against SQLite by default or PostgreSQL when
 //! `SUNSHINE_TEST_DATABASE_URL` is set (CI runs both).
 
+mod abuse;
 mod api_fuzz;
 mod board_pages;
 mod board_stream;

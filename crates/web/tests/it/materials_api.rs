@@ -115,6 +115,10 @@ async fn an_application_carries_its_files_and_only_the_applicant_and_the_departm
         let h = resp.headers().clone();
         assert_eq!(h["content-type"], "application/pdf");
         assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(
+            h["content-security-policy"], "default-src 'none'; sandbox",
+            "the download's own policy wins over the site's default"
+        );
         let disposition = h["content-disposition"].to_str().unwrap_or("");
         assert!(
             disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''"),

@@ -27,18 +27,57 @@ pub fn csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap_or("").to_string()
 }
 
+/// The sign-in form's token, from its page, as a browser gets it.
+pub async fn login_token(c: &reqwest::Client, base: &str) -> String {
+    let html = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("sign-in page")
+        .text()
+        .await
+        .expect("html");
+    login_csrf(&html)
+}
+
+/// The sign-in form's own token on its page (a signed-in visitor's page
+/// also has the sign-out form's).
+pub fn login_csrf(html: &str) -> String {
+    let marker = "id=\"login-csrf\" name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("the sign-in form's token");
+    html[start..].split('"').next().unwrap_or("").to_string()
+}
+
+/// POST the sign-in form as a browser does: its page first (for the form
+/// token and its cookie, which `c`'s cookie store keeps), then the form
+/// with the token.
+pub async fn post_login(
+    c: &reqwest::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    let token = login_token(c, base).await;
+    let mut form = fields.to_vec();
+    form.push(("csrf", &token));
+    c.post(format!("{base}/login")).form(&form).send().await
+}
+
 pub async fn signed_in(login: &str) -> (reqwest::Client, String) {
     let c = client();
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[
             ("login", login),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
             ("next", "/staff/"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::OK);
     let html = resp.text().await.expect("workbench");
     let token = csrf(&html);
@@ -98,6 +137,7 @@ async fn the_public_catalogue_searches_and_shows_a_guide() {
 #[tokio::test]
 async fn the_workbench_asks_for_sign_in_and_refuses_wrong_passwords() {
     let c = reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -111,27 +151,29 @@ async fn the_workbench_asks_for_sign_in_and_refuses_wrong_passwords() {
         .to_str()
         .unwrap_or("")
         .starts_with("/login?next="));
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[("login", "editor"), ("password", "nope-nope")])
-        .send()
-        .await
-        .expect("login");
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[("login", "editor"), ("password", "nope-nope")],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert!(resp
         .text()
         .await
         .expect("html")
         .contains("登录名或密码不正确"));
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[
             ("login", "editor"),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     let cookie = resp.headers()["set-cookie"]
         .to_str()
         .unwrap_or("")
@@ -214,14 +256,21 @@ async fn health_and_metrics_answer() {
     let c = client();
     let (status, body) = page(&c, "/healthz").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
-    let (status, metrics) = page(&c, "/metrics").await;
-    assert_eq!(status, StatusCode::OK);
+    let resp = c
+        .get(shared_demo().url("/metrics"))
+        .bearer_auth(sunshine_testkit::METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let metrics = resp.text().await.expect("metrics");
     assert!(metrics.contains("http_requests_total"), "{metrics}");
 }
 
 #[tokio::test]
 async fn redirects_go_only_to_local_paths() {
     let c = reqwest::Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -239,9 +288,10 @@ async fn redirects_go_only_to_local_paths() {
             .expect("page");
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{evil}");
         assert_eq!(resp.headers()["location"], "/", "{evil} is not followed");
-        let resp = c
-            .post(shared_demo().url("/login"))
-            .form(&[
+        let resp = crate::pages::post_login(
+            &c,
+            &shared_demo().base,
+            &[
                 ("login", "editor"),
                 ("password", sunshine_app::demo::DEMO_PASSWORD),
                 (
@@ -251,10 +301,10 @@ async fn redirects_go_only_to_local_paths() {
                         .replace("%09", "\t")
                         .replace("%0A", "\n"),
                 ),
-            ])
-            .send()
-            .await
-            .expect("login");
+            ],
+        )
+        .await
+        .expect("login");
         assert_eq!(
             resp.headers()["location"],
             "/staff/",

@@ -464,19 +464,20 @@ async fn process_faults_rules_permissions_and_the_public_board() {
         "{html}"
     );
     let browser = crate::pages::client();
-    let html = browser
-        .post(t.url("/login"))
-        .form(&[
+    let html = crate::pages::post_login(
+        &browser,
+        &t.base,
+        &[
             ("login", "clerk"),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
             ("next", "/staff/signals"),
-        ])
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("workbench");
+        ],
+    )
+    .await
+    .expect("login")
+    .text()
+    .await
+    .expect("workbench");
     assert!(
         html.contains(&number) && html.contains("process.no_legal_reason"),
         "{html}"
@@ -529,19 +530,20 @@ async fn process_faults_rules_permissions_and_the_public_board() {
         .await;
     assert!(widened.as_array().expect("list").is_empty(), "{widened}");
     let sup = crate::pages::client();
-    let html = sup
-        .post(t.url("/login"))
-        .form(&[
+    let html = crate::pages::post_login(
+        &sup,
+        &t.base,
+        &[
             ("login", "supervisor"),
             ("password", sunshine_app::demo::DEMO_PASSWORD),
             ("next", "/staff/signals"),
-        ])
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("workbench");
+        ],
+    )
+    .await
+    .expect("login")
+    .text()
+    .await
+    .expect("workbench");
     assert!(
         html.contains("id=\"areas\"") && html.contains("/staff/signals?region=330100"),
         "{html}"
@@ -773,17 +775,19 @@ async fn complaints_are_answered_in_time_raise_signals_and_count_in_the_grades()
 
     // The pages: the citizen files through the form; the supervisor takes it up.
     let login = |who: &'static str| {
-        let (url, page) = (t.url("/login"), t.url("/complaints"));
+        let (url, page) = (t.base.clone(), t.url("/complaints"));
         async move {
             let b = crate::pages::client();
-            b.post(url)
-                .form(&[
+            crate::pages::post_login(
+                &b,
+                &url,
+                &[
                     ("login", who),
                     ("password", sunshine_app::demo::DEMO_PASSWORD),
-                ])
-                .send()
-                .await
-                .expect("login");
+                ],
+            )
+            .await
+            .expect("login");
             let html = b
                 .get(page)
                 .send()
