@@ -213,7 +213,8 @@ async fn administrators_revoke_tokens_over_their_organisation_only() {
         token_ids(&root, &format!("?login={citizen_id}"))
             .await
             .len(),
-        1
+        2,
+        "one from signing up, one since binding"
     );
     let (status, _) = root
         .call(
@@ -229,16 +230,17 @@ async fn administrators_revoke_tokens_over_their_organisation_only() {
 /// A browser signed in as `login` on the shared demo, with the account page's CSRF token.
 async fn browser(login: &str, password: &str) -> (reqwest::Client, String) {
     let c = crate::pages::client();
-    let resp = c
-        .post(shared_demo().url("/login"))
-        .form(&[
+    let resp = crate::pages::post_login(
+        &c,
+        &shared_demo().base,
+        &[
             ("login", login),
             ("password", password),
             ("next", "/account"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await
+    .expect("login");
     assert_eq!(resp.status(), StatusCode::OK);
     let html = resp.text().await.expect("account page");
     assert!(

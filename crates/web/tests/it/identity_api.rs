@@ -575,3 +575,79 @@ async fn administrators_add_and_rename_units_under_their_government() {
     assert_eq!(events, vec!["identity.org_added", "identity.org_renamed"]);
     t.stop().await;
 }
+
+/// An account not yet bound applies for an item that keeps no personal
+/// record (the demo's 96345 help request), never for one that does; once
+/// bound it applies for both, and a case the counter registered to its
+/// number shows among its own only then.
+#[tokio::test]
+async fn an_unbound_account_applies_only_for_items_that_keep_no_personal_record() {
+    let base = &shared_demo().base;
+    let public = Api::new(base);
+    let item_of = |code: &'static str| {
+        let public = &public;
+        async move {
+            let (_, list) = public.get(&format!("/api/v1/catalog/items?q={code}")).await;
+            let item_id = list["items"][0]["item_id"].as_i64().expect("item");
+            let (_, guide) = public
+                .get(&format!("/api/v1/catalog/items/{item_id}"))
+                .await;
+            (item_id, guide["guide"].clone())
+        }
+    };
+    let (open_item, open_guide) = item_of("GG-01103-000").await;
+    assert_eq!(open_guide["needs_real_name"], false, "{open_guide}");
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330100&type=licensing&limit=1")
+        .await;
+    let licensing = list["items"][0]["item_id"].as_i64().expect("item");
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{licensing}"))
+        .await;
+    let guide = guide["guide"].clone();
+
+    let (unbound, id) = crate::support::fresh_unbound_citizen(base).await;
+    let (status, case) = crate::hall_api::apply_online(&unbound, open_item, &open_guide).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (status, body) = crate::hall_api::apply_online(&unbound, licensing, &guide).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "not_bound");
+
+    // The counter registers a case to the number: the unbound account never sees it.
+    let clerk = Api::as_user(base, "clerk").await;
+    let (status, counter) = clerk
+        .post(
+            "/api/v1/hall/counter-applications",
+            json!({
+                "item_id": licensing,
+                "applicant": {"kind": "person", "name": "赵六", "id_number": id},
+                "answers": crate::support::answers_for(&guide["form"]),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{counter}");
+    let counter_number = counter["number"].as_str().expect("number").to_string();
+    let (_, mine) = unbound.get("/api/v1/hall/my-cases").await;
+    assert!(
+        !mine.to_string().contains(&counter_number),
+        "not before binding: {mine}"
+    );
+    let (status, code) = clerk
+        .post(
+            "/api/v1/binding-codes",
+            json!({"kind": "citizen", "number": id, "name": "赵六"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let (status, _) = unbound
+        .post("/api/v1/me/binding", json!({"code": code["code"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, case) = crate::hall_api::apply_online(&unbound, licensing, &guide).await;
+    assert_eq!(status, StatusCode::CREATED, "bound, it applies: {case}");
+    let (_, mine) = unbound.get("/api/v1/hall/my-cases").await;
+    assert!(
+        mine.to_string().contains(&counter_number),
+        "the counter's case shows once bound: {mine}"
+    );
+}
