@@ -15,6 +15,7 @@ mod hotline_api;
 mod identity_api;
 mod journal_api;
 mod leaks;
+mod licence;
 mod materials_api;
 mod open311;
 mod openapi;
