@@ -15,6 +15,7 @@ pub mod ids;
 pub mod journal;
 pub mod policy;
 pub mod refusal;
+pub mod scrub;
 pub mod supervision;
 
 pub use refusal::{Refusal, Text};
