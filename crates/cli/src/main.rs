@@ -111,6 +111,9 @@ enum Open311Command {
         /// POSTs a minute the client may make; more are refused with 429.
         #[arg(long, default_value_t = sunshine_app::hotline::DEFAULT_PER_MINUTE)]
         per_minute: i64,
+        /// Let it comment on requests other clients filed, not only its own.
+        #[arg(long)]
+        may_comment_on_all: bool,
     },
     /// List the keys issued, live and revoked.
     Keys,
@@ -379,9 +382,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let app = open_app(&cli).await?;
             let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
             match command {
-                Open311Command::IssueKey { client, per_minute } => {
+                Open311Command::IssueKey {
+                    client,
+                    per_minute,
+                    may_comment_on_all,
+                } => {
                     let (row, key) = app
-                        .issue_open311_key(None, client, *per_minute)
+                        .issue_open311_key(None, client, *per_minute, *may_comment_on_all)
                         .await
                         .map_err(fail)?;
                     eprintln!(

@@ -838,6 +838,12 @@ pub fn check_request(r: &RequestText<'_>) -> Result<(), Refusal> {
     if r.address.is_some_and(|a| a.chars().count() > 200) {
         e.add("address_string", "地址过长", "The address is too long");
     }
+    // An address is one line: no control characters at all.
+    if r.address
+        .is_some_and(|a| !crate::refusal::is_clean_text(a) || a.contains(['\n', '\r', '\t']))
+    {
+        crate::refusal::control_characters(&mut e, "address_string");
+    }
     if let Some(phone) = r.phone {
         let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
         let clean = phone
