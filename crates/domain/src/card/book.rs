@@ -577,6 +577,8 @@ pub struct Book {
     pub(crate) entitlements:
         HashMap<(String, super::entitlement::Kind), super::entitlement::Entitlement>,
     pub(crate) medical_seq: u64,
+    /// Medical settlements by terminal and request id, to answer a replay.
+    pub(crate) medical_requests: HashMap<(String, String), super::entitlement::MedicalRecord>,
     /// Cards holding the bicycle deposit: the pending transfer that holds it.
     deposits: HashMap<u64, Id>,
     /// Bicycles out: the dock and the moment each was taken.
@@ -606,6 +608,8 @@ pub struct Stored {
     pub entitlements: Vec<super::entitlement::Entitlement>,
     /// The last medical settlement's number.
     pub medical_seq: u64,
+    /// The medical settlements made with a request id.
+    pub medical: Vec<super::entitlement::MedicalRecord>,
 }
 
 /// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
@@ -701,6 +705,10 @@ impl Book {
         }
         b.settlements = stored.settlements;
         b.medical_seq = stored.medical_seq;
+        for m in stored.medical {
+            b.medical_requests
+                .insert((m.terminal.clone(), m.request_id.clone()), m);
+        }
         for e in stored.entitlements {
             b.entitlements.insert((e.holder.clone(), e.kind), e);
         }

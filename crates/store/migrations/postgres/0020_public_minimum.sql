@@ -5,3 +5,7 @@ ALTER TABLE hotline_categories ADD COLUMN personal BIGINT NOT NULL DEFAULT 0;
 -- An Open311 client comments only on the requests it filed, unless its key
 -- was issued to comment on all.
 ALTER TABLE open311_keys ADD COLUMN may_comment_on_all BIGINT NOT NULL DEFAULT 0;
+-- A medical settlement carries the desk's own request id: the same id from
+-- the same terminal is the same settlement, never recorded twice.
+ALTER TABLE card_medical ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX card_medical_request ON card_medical (terminal, request_id) WHERE request_id <> '';
