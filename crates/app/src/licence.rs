@@ -163,6 +163,8 @@ pub struct PublicLicence {
 
 /// A licence as one reader may see it.
 #[derive(Debug, Clone)]
+// One answer per request, never kept in bulk: the sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum LicenceAnswer {
     /// The holder, the department's staff, or the QR code's token.
     Full(LicenceRecord),
