@@ -9,3 +9,10 @@ ALTER TABLE open311_keys ADD COLUMN may_comment_on_all BIGINT NOT NULL DEFAULT 0
 -- the same terminal is the same settlement, never recorded twice.
 ALTER TABLE card_medical ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX card_medical_request ON card_medical (terminal, request_id) WHERE request_id <> '';
+-- Marks a store carries for good, such as `demo` when the demo was loaded
+-- into it: `serve` refuses a store with the demo's public passwords or
+-- terminal keys that does not carry that mark.
+CREATE TABLE store_marks (
+    mark  TEXT PRIMARY KEY,
+    at    BIGINT NOT NULL
+);
