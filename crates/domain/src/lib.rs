@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod card;
 pub mod catalog;
 pub mod clock;
+pub mod csv_cell;
 pub mod hall;
 pub mod hotline;
 pub mod identity;
