@@ -244,6 +244,14 @@ impl App {
             phone: caller_phone.as_deref(),
             email: email.as_deref(),
             media_url: media_url.as_deref(),
+            lines: [
+                ("name", r.caller_name.as_deref()),
+                ("device_id", r.device_id.as_deref()),
+                ("account_id", r.account_id.as_deref()),
+            ]
+            .into_iter()
+            .filter_map(|(field, v)| v.map(|v| (field, v)))
+            .collect(),
         })?;
         let category = match self.all_categories().await?.get(r.category.trim()) {
             Some(c) if c.active => c.clone(),
