@@ -1085,3 +1085,39 @@ async fn control_characters_are_refused_and_the_xml_feed_stays_valid() {
         }
     }
 }
+
+#[tokio::test]
+async fn absurd_dates_in_queries_are_answered_not_a_panic() {
+    let demo = sunshine_testkit::shared_demo();
+    let far = "start_date=-009999-01-01T00:00:00Z&end_date=9999-12-31T23:59:59Z";
+    for path in [
+        format!("requests.json?{far}"),
+        format!("servicerequestupdates.json?{far}"),
+        "requests.json?start_date=9999-12-31T23:59:59Z".to_string(),
+        "requests.json?end_date=-009999-01-01T00:00:00Z".to_string(),
+        "requests.json?start_date=99999999999999999999".to_string(),
+    ] {
+        let a = get(&demo.base, &path).await;
+        assert!(
+            matches!(a.status, StatusCode::OK | StatusCode::BAD_REQUEST),
+            "{path}: {} {}",
+            a.status,
+            a.body
+        );
+    }
+    for q in [
+        "from=-009999-01-01&until=9999-12-31",
+        "until=-009999-01-01",
+        "from=9999-12-31",
+        "from=99999-01-01",
+    ] {
+        let resp = reqwest::get(format!("{}/api/v1/hotline/indicators?{q}", demo.base))
+            .await
+            .expect("sent");
+        assert!(
+            resp.status().is_success() || resp.status().is_client_error(),
+            "{q}: {}",
+            resp.status()
+        );
+    }
+}
