@@ -612,6 +612,11 @@ pub struct Stored {
     pub medical: Vec<super::entitlement::MedicalRecord>,
 }
 
+/// A name: one line, no control characters.
+fn is_one_clean_line(s: &str) -> bool {
+    crate::refusal::is_clean_text(s) && !s.contains(['\n', '\r', '\t'])
+}
+
 /// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
 pub fn day_bounds(day: jiff::civil::Date) -> (i64, i64) {
     let from = crate::clock::start_of_local_day(day).as_microsecond();
@@ -806,7 +811,7 @@ impl Book {
         by: &Doer,
     ) -> Result<Card, Refusal> {
         let name = holder_name.trim();
-        if name.is_empty() || name.chars().count() > 40 {
+        if name.is_empty() || name.chars().count() > 40 || !is_one_clean_line(name) {
             return Err(Refusal::field(
                 "holder_name",
                 "请填写持卡人姓名（不超过40字）",
@@ -1232,8 +1237,12 @@ impl Book {
         } = new;
         let (kind, percent_of_price) = (kind.as_str(), *percent_of_price);
         let code = check_code(code)?;
-        if name.trim().is_empty() {
-            return Err(Refusal::field("name", "请填写名称", "Give the name"));
+        if name.trim().is_empty() || !is_one_clean_line(name) {
+            return Err(Refusal::field(
+                "name",
+                "请填写名称（一行，不含控制字符）",
+                "Give the name (one line, no control characters)",
+            ));
         }
         if !matches!(kind, "operator" | "merchant" | "institution") {
             return Err(Refusal::field(

@@ -199,6 +199,12 @@ fn a_resident_holds_one_live_card_and_each_step_is_journaled() {
         .expect_err("no such category");
     assert!(e.fields.contains_key("rider_category"));
     assert!(b.issue(&resident(2), " ", "", 0, &clerk()).is_err());
+    for unclean in ["李\u{0}四", "李\n四", "李\u{202e}四", "李\u{9b}四"] {
+        let e = b
+            .issue(&resident(2), unclean, "", 0, &clerk())
+            .expect_err("control characters are refused");
+        assert!(e.fields.contains_key("holder_name"), "{unclean:?}");
+    }
     b.command(&number, &CardCommand::Cancel, 0, &clerk())
         .expect("cancelled");
     b.issue(&resident(1), "张三", "adult", 0, &clerk())
