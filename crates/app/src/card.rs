@@ -232,6 +232,9 @@ pub struct Check {
 /// A medical settlement at a hospital's desk.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct Medical {
+    /// The desk's own id of this request (1 to 64 printable ASCII
+    /// characters): sent again, it answers the first settlement.
+    pub request_id: String,
     pub card: String,
     /// What the visit cost, and what insurance pays, fen.
     pub total: i64,
@@ -864,7 +867,14 @@ impl App {
         let terminal = self.signed_by(s).await?;
         let m: Medical = body_of(s.body)?;
         self.on_books(move |b, now| {
-            b.medical_settlement(&terminal.code, &m.card, m.total, m.insured, now)
+            b.medical_settlement(
+                &terminal.code,
+                &m.request_id,
+                &m.card,
+                m.total,
+                m.insured,
+                now,
+            )
         })
         .await
     }

@@ -151,6 +151,9 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     if !app.orgs().list.is_empty() {
         return Ok((false, logins));
     }
+    // Marked first, so that a load that fails half-way still leaves a store
+    // that `serve` knows for a demo; never on a store that was already there.
+    mark_demo(app).await?;
     // The demo's history is written through the real commands on a clock of
     // its own, from some months ago up to now, so that the journal, the
     // cases and their clocks tell a consistent story.
@@ -419,4 +422,78 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
         app.define_bundle(&admin, b.spec, b.active).await?;
     }
     hotline::categories(app).await
+}
+
+/// The mark a store carries once the demo was loaded into it.
+const DEMO_MARK: &str = "demo";
+
+/// The logins the demo creates with [`DEMO_PASSWORD`].
+const DEMO_LOGINS: [&str; 13] = [
+    "admin",
+    "editor",
+    "reviewer",
+    "approver",
+    "clerk",
+    "xihu.approver",
+    "operator",
+    "supervisor",
+    "xihu.supervisor",
+    "card.clerk",
+    "card.operator",
+    DEMO_CITIZEN_LOGIN,
+    DEMO_ENTERPRISE_LOGIN,
+];
+
+async fn mark_demo(app: &App) -> Result<()> {
+    let now = app.now_micros();
+    app.db
+        .write(
+            move |tx: &mut sunshine_store::WriteTx| -> futures_util::future::BoxFuture<'_, Result<()>> {
+                Box::pin(async move {
+                    sunshine_store::marks::set(tx.conn(), DEMO_MARK, now).await?;
+                    Ok(())
+                })
+            },
+        )
+        .await
+}
+
+/// Whether the demo was loaded into this store.
+pub async fn is_demo(app: &App) -> Result<bool> {
+    let mut conn = app.db.read().await?;
+    Ok(sunshine_store::marks::has(&mut conn, DEMO_MARK).await?)
+}
+
+/// The demo's public credentials this store would accept: a demo login
+/// whose password is still [`DEMO_PASSWORD`], a terminal whose key is the
+/// demo's published one for its code. A store that is not a demo must hold
+/// none, or anyone who read the demo's documentation could sign in to it or
+/// sign for its terminals.
+pub async fn demo_credentials(app: &App) -> Result<Vec<String>> {
+    let mut found = vec![];
+    let (users, terminals) = {
+        let mut conn = app.db.read().await?;
+        let mut users = vec![];
+        for login in DEMO_LOGINS {
+            if let Some(u) = sunshine_store::identity::find_user_by_login(&mut conn, login).await? {
+                users.push((login, u.password_hash));
+            }
+        }
+        (
+            users,
+            sunshine_store::marks::terminal_keys(&mut conn).await?,
+        )
+    };
+    for (login, hash) in users {
+        if app.verify_password(DEMO_PASSWORD.to_string(), hash).await? {
+            found.push(format!("account {login} with the demo password"));
+        }
+    }
+    for (code, key) in terminals {
+        let demo = hex::encode(card::demo_terminal_key(&code).verifying_key().to_bytes());
+        if key.trim().eq_ignore_ascii_case(&demo) {
+            found.push(format!("terminal {code} with the demo's published key"));
+        }
+    }
+    Ok(found)
 }

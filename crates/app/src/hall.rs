@@ -117,7 +117,7 @@ impl CaseAction {
 /// The case's applicant: the account that applied, or, for a case a counter
 /// registered, the account bound to its number (实名) — never one that
 /// only says it is that number.
-fn is_applicant(actor: &Actor, case: &CaseRow) -> bool {
+pub(crate) fn is_applicant(actor: &Actor, case: &CaseRow) -> bool {
     if actor.kind == UserKind::Staff {
         return false;
     }

@@ -246,6 +246,14 @@ impl App {
             phone: caller_phone.as_deref(),
             email: email.as_deref(),
             media_url: media_url.as_deref(),
+            lines: [
+                ("name", r.caller_name.as_deref()),
+                ("device_id", r.device_id.as_deref()),
+                ("account_id", r.account_id.as_deref()),
+            ]
+            .into_iter()
+            .filter_map(|(field, v)| v.map(|v| (field, v)))
+            .collect(),
         })?;
         let category = match self.all_categories().await?.get(r.category.trim()) {
             Some(c) if c.active => c.clone(),
@@ -943,6 +951,7 @@ impl App {
         actor: Option<&Actor>,
         client: &str,
         per_minute: i64,
+        may_comment_on_all: bool,
     ) -> Result<(KeyRow, String)> {
         if let Some(a) = actor {
             self.authorize(a, &Action::ManageHotline)?;
@@ -975,14 +984,22 @@ impl App {
             .db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<KeyRow>> {
                 Box::pin(async move {
-                    let id = store::insert_key(tx.conn(), &client, &hash, per_minute, now).await?;
+                    let id = store::insert_key(
+                        tx.conn(),
+                        &client,
+                        &hash,
+                        per_minute,
+                        may_comment_on_all,
+                        now,
+                    )
+                    .await?;
                     tx.journal(
                         now,
                         entry(
                             &actor,
                             format!("open311-key/{id}"),
                             "hotline.key_issued",
-                            json!({"client": client, "per_minute": per_minute}),
+                            json!({"client": client, "per_minute": per_minute, "may_comment_on_all": may_comment_on_all}),
                         ),
                     )
                     .await?;
@@ -992,6 +1009,7 @@ impl App {
                         per_minute,
                         created_at: now,
                         revoked_at: None,
+                        may_comment_on_all,
                     })
                 })
             })
@@ -1188,9 +1206,11 @@ impl App {
     /// A comment from another system on a request (mySociety's
     /// `servicerequestupdates` POST): kept as a public update and journaled;
     /// it changes no state, which is the hotline's and the unit's to change.
+    /// A client comments only on the requests it filed, unless its key was
+    /// issued to comment on all; to it, another's request is not there.
     pub async fn comment_on_ticket(
         &self,
-        client: &str,
+        key: &KeyRow,
         id: i64,
         text: &str,
         media_url: Option<&str>,
@@ -1208,13 +1228,15 @@ impl App {
             Some(url) => format!("{text}\n{url}"),
             None => text,
         };
-        let (actor, now) = (format!("open311:{client}"), self.now_micros());
+        let (actor, now) = (format!("open311:{}", key.client), self.now_micros());
+        let (client, on_all) = (key.client.clone(), key.may_comment_on_all);
         self.db
             .write(
                 move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UpdateRow>> {
                     Box::pin(async move {
                         let mut t = store::ticket(tx.conn(), id)
                             .await?
+                            .filter(|t| on_all || t.client.as_deref() == Some(client.as_str()))
                             .ok_or_else(ticket_not_found)?;
                         t.updated_at = now;
                         store::update_ticket(tx.conn(), &t).await?;

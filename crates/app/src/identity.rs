@@ -204,7 +204,7 @@ impl App {
             .map_err(AppError::Internal)
     }
 
-    async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
+    pub(crate) async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
         self.password_work()
             .run(move || argon2_verify(&password, &hash))
             .await

@@ -10,7 +10,7 @@ use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
 use sunshine_domain::hall::licence::{self as rules, LicencePayload, Verdict};
 use sunshine_domain::hall::Applicant;
-use sunshine_domain::identity::Actor;
+use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
@@ -139,9 +139,83 @@ fn not_found() -> crate::AppError {
     Refusal::not_found("证照", "Licence").into()
 }
 
+/// What anyone with a licence's number alone may see: what the public
+/// board shows of its case — the masked holder, the item, the issuer, the
+/// dates and whether it is in force. The holder's full name and identity,
+/// the signed text and the token are for the holder, the department's
+/// staff and whoever holds the QR code's token.
+#[derive(Debug, Clone)]
+pub struct PublicLicence {
+    pub number: String,
+    pub case_number: String,
+    pub item_code: String,
+    pub item_name: String,
+    /// Surname + 某, or the enterprise's name, as on the board.
+    pub holder: String,
+    pub issuer: String,
+    pub issuer_name: String,
+    pub decided_on: String,
+    pub issued_at: i64,
+    pub revoked_at: Option<i64>,
+    /// Valid, revoked or forged; a revocation's reason is not public.
+    pub verdict: Verdict,
+}
+
+/// A licence as one reader may see it.
+#[derive(Debug, Clone)]
+// One answer per request, never kept in bulk: the sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum LicenceAnswer {
+    /// The holder, the department's staff, or the QR code's token.
+    Full(LicenceRecord),
+    /// Anyone else, with the number alone.
+    Public(PublicLicence),
+}
+
+impl LicenceAnswer {
+    pub fn number(&self) -> &str {
+        match self {
+            LicenceAnswer::Full(r) => &r.row.number,
+            LicenceAnswer::Public(p) => &p.number,
+        }
+    }
+
+    pub fn verdict(&self) -> &Verdict {
+        match self {
+            LicenceAnswer::Full(r) => &r.verdict,
+            LicenceAnswer::Public(p) => &p.verdict,
+        }
+    }
+}
+
+impl PublicLicence {
+    fn of(record: &LicenceRecord, holder: String) -> PublicLicence {
+        let p = &record.payload;
+        PublicLicence {
+            number: record.row.number.clone(),
+            case_number: record.row.case_number.clone(),
+            item_code: p.item_code.clone(),
+            item_name: p.item_name.clone(),
+            holder,
+            issuer: record.row.issuer.clone(),
+            issuer_name: p.issuer_name.clone(),
+            decided_on: p.decided_on.clone(),
+            issued_at: record.row.issued_at,
+            revoked_at: record.row.revoked_at,
+            verdict: match &record.verdict {
+                Verdict::Revoked { .. } => Verdict::Revoked {
+                    reason: String::new(),
+                },
+                v => v.clone(),
+            },
+        }
+    }
+}
+
 impl App {
-    /// A licence by number, with its verdict: for anyone.
-    pub async fn licence(&self, number: &str) -> Result<LicenceRecord> {
+    /// A licence by number with its verdict, in full, whatever the reader:
+    /// only for the token's check and for writes.
+    async fn licence_record(&self, number: &str) -> Result<LicenceRecord> {
         let mut conn = self.db.read().await?;
         let row = store::licence(&mut conn, number.trim())
             .await?
@@ -170,6 +244,76 @@ impl App {
         })
     }
 
+    /// A licence by number, as this reader may see it: in full for whoever
+    /// shows its QR code's token, for its holder and for staff who may view
+    /// the issuer's cases (a staff read is journaled); to anyone else only
+    /// what the public board shows, and nothing at all for a sensitive
+    /// item's licence.
+    pub async fn licence(
+        &self,
+        reader: Option<&Actor>,
+        number: &str,
+        token: Option<&str>,
+    ) -> Result<LicenceAnswer> {
+        if let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) {
+            if let (_, Some(record)) = self.verify_licence_token(token).await? {
+                if record.row.number == number.trim() {
+                    return Ok(LicenceAnswer::Full(record));
+                }
+            }
+        }
+        let record = self.licence_record(number).await?;
+        let (case, sensitive) = {
+            let mut conn = self.db.read().await?;
+            let case = store::case_by_number(&mut conn, &record.row.case_number)
+                .await?
+                .ok_or_else(not_found)?;
+            let sensitive = self
+                .specs
+                .spec(&mut conn, case.version_id)
+                .await?
+                .map(|s| s.sensitive)
+                // A licence whose item cannot be read is treated as sensitive.
+                .unwrap_or(true);
+            (case, sensitive)
+        };
+        if let Some(actor) = reader {
+            if crate::hall::is_applicant(actor, &case) {
+                return Ok(LicenceAnswer::Full(record));
+            }
+            let may_view = actor.kind == UserKind::Staff
+                && OrgCode::parse(&case.department).is_ok_and(|department| {
+                    self.authorize(
+                        actor,
+                        &Action::ViewCases {
+                            department: &department,
+                        },
+                    )
+                    .is_ok()
+                });
+            if may_view {
+                let read = crate::access::StaffRead {
+                    subject: format!("access/case/{}", case.number),
+                    kind: sunshine_domain::access::ReadKind::Case,
+                    purpose: sunshine_domain::access::ReadPurpose::HandleCase,
+                    payload: json!({"view": "licence", "licence": record.row.number}),
+                    persons: vec![crate::access::ReadOf::case(
+                        &case.number,
+                        case.applicant_user,
+                        &case.applicant,
+                    )],
+                };
+                self.record_staff_read(actor, read).await?;
+                return Ok(LicenceAnswer::Full(record));
+            }
+        }
+        if sensitive {
+            return Err(not_found());
+        }
+        let holder = case.applicant_public.clone();
+        Ok(LicenceAnswer::Public(PublicLicence::of(&record, holder)))
+    }
+
     /// Check a licence as shown in its QR code: valid, revoked or forged,
     /// with the platform's record of it when it is genuine.
     pub async fn verify_licence_token(
@@ -179,7 +323,7 @@ impl App {
         let Some((canonical, payload, signature)) = rules::parse_token(token) else {
             return Ok((Verdict::Forged, None));
         };
-        let record = match self.licence(&payload.number).await {
+        let record = match self.licence_record(&payload.number).await {
             Ok(r) => r,
             Err(crate::AppError::Refused(_)) => return Ok((Verdict::Forged, None)),
             Err(e) => return Err(e),

@@ -226,6 +226,9 @@ enum Open311Command {
         /// POSTs a minute the client may make; more are refused with 429.
         #[arg(long, default_value_t = sunshine_app::hotline::DEFAULT_PER_MINUTE)]
         per_minute: i64,
+        /// Let it comment on requests other clients filed, not only its own.
+        #[arg(long)]
+        may_comment_on_all: bool,
     },
     /// List the keys issued, live and revoked.
     Keys,
@@ -370,6 +373,27 @@ async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
     Ok(app)
 }
 
+/// `serve` refuses a store that holds the demo's public credentials (its
+/// password on a demo login, its published terminal keys) unless the demo
+/// was loaded into it, which marks it: such a store would let anyone in.
+async fn refuse_demo_credentials(app: &App) -> anyhow::Result<()> {
+    let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
+    if sunshine_app::demo::is_demo(app).await.map_err(fail)? {
+        eprintln!("warning: this store holds the demo; its passwords and terminal keys are public");
+        return Ok(());
+    }
+    let found = sunshine_app::demo::demo_credentials(app)
+        .await
+        .map_err(fail)?;
+    anyhow::ensure!(
+        found.is_empty(),
+        "this store is not a demo but holds the demo's public credentials ({}); \
+         change those passwords and terminal keys before serving it",
+        found.join(", ")
+    );
+    Ok(())
+}
+
 /// The key that seals signing keys: from configuration, or for a store
 /// without one, a key file made once in the data directory.
 fn key_encryption_key(cli: &Cli) -> anyhow::Result<sunshine_app::keys::Kek> {
@@ -403,6 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match &cli.command {
         Command::Serve { listen: addr, web } => {
             let app = open_app(&cli).await?;
+            refuse_demo_credentials(&app).await?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
@@ -495,9 +520,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let app = open_app(&cli).await?;
             let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
             match command {
-                Open311Command::IssueKey { client, per_minute } => {
+                Open311Command::IssueKey {
+                    client,
+                    per_minute,
+                    may_comment_on_all,
+                } => {
                     let (row, key) = app
-                        .issue_open311_key(None, client, *per_minute)
+                        .issue_open311_key(None, client, *per_minute, *may_comment_on_all)
                         .await
                         .map_err(fail)?;
                     eprintln!(

@@ -652,3 +652,96 @@ async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound(
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A store at `data` made in this process with `fill`, then closed.
+async fn store_with<F, Fut>(data: &std::path::Path, fill: F)
+where
+    F: FnOnce(std::sync::Arc<sunshine_app::App>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data).expect("a data dir");
+    let db = sunshine_store::Db::open_sqlite(data)
+        .await
+        .expect("a store");
+    db.migrate().await.expect("migrated");
+    let app = sunshine_app::App::new(
+        db,
+        std::sync::Arc::new(sunshine_domain::clock::SystemClock),
+        sunshine_domain::calendar::Calendar::shipped(),
+        sunshine_app::keys::Kek::random(),
+    )
+    .await
+    .expect("the app");
+    fill(app.clone()).await;
+    app.db.close().await;
+}
+
+/// `serve` on `data`: its exit status and what it said, if it stopped
+/// within `within`; `None` (and stopped) if it was still serving.
+fn serve_briefly(
+    data: &std::path::Path,
+    within: Duration,
+) -> Option<(std::process::ExitStatus, String)> {
+    let mut child = Command::new(BIN)
+        .args([
+            "--data",
+            &data.display().to_string(),
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sunshine binary starts");
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut said = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut said);
+            }
+            return Some((status, said));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[tokio::test]
+async fn serve_refuses_a_store_with_the_demo_credentials_that_is_not_a_demo() {
+    let data = std::env::temp_dir().join(format!("sunshine-demo-guard-{}", std::process::id()));
+    // A platform set up with the demo's administrator and password, but
+    // never loaded as the demo: not marked.
+    store_with(&data, |app| async move {
+        sunshine_app::demo::setup_platform(&app)
+            .await
+            .expect("set up");
+    })
+    .await;
+    let (status, said) =
+        serve_briefly(&data, Duration::from_secs(60)).expect("serve refuses at once");
+    assert!(!status.success(), "a non-zero exit");
+    assert!(
+        said.contains("not a demo") && said.contains("account admin"),
+        "the reason is said: {said}"
+    );
+
+    // A store loaded as the demo: marked, and served.
+    store_with(&data, |app| async move {
+        sunshine_app::demo::load_with(&app, 0)
+            .await
+            .expect("the demo");
+        assert!(sunshine_app::demo::is_demo(&app).await.expect("read"));
+    })
+    .await;
+    assert!(
+        serve_briefly(&data, Duration::from_secs(10)).is_none(),
+        "a demo store is served"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

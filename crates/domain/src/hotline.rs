@@ -380,6 +380,23 @@ pub enum Command {
 }
 
 impl Command {
+    /// The texts a person typed into the command, by field.
+    pub fn texts(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Command::AnswerDirectly { answer } => vec![("answer", answer)],
+            Command::Return { reason } | Command::RequestExtension { reason, .. } => {
+                vec![("reason", reason)]
+            }
+            Command::ReviewReturn { note, .. }
+            | Command::ReviewExtension { note, .. }
+            | Command::ReviewAnswer { note, .. }
+            | Command::Urge { note } => vec![("note", note)],
+            Command::Answer { text } => vec![("text", text)],
+            Command::Visit { comment, .. } => vec![("comment", comment)],
+            Command::Dispatch { .. } | Command::Sign => vec![],
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::AnswerDirectly { .. } => "answer_directly",
@@ -527,6 +544,13 @@ pub fn decide(
     if t.state.is_final() && !matches!(command, Command::Urge { .. }) {
         return Err(conflict("该工单已办结归档", "This ticket is closed"));
     }
+    let mut unclean = crate::refusal::FieldErrors::default();
+    for (field, text) in command.texts() {
+        if !crate::refusal::is_clean_text(text) {
+            crate::refusal::control_characters(&mut unclean, field);
+        }
+    }
+    unclean.check()?;
     match (t.state, command) {
         (S::Accepted, Command::AnswerDirectly { answer }) => {
             if t.lead.is_some() {
@@ -809,6 +833,8 @@ pub struct RequestText<'a> {
     pub phone: Option<&'a str>,
     pub email: Option<&'a str>,
     pub media_url: Option<&'a str>,
+    /// One-line texts: the caller's name, device and account ids.
+    pub lines: Vec<(&'static str, &'a str)>,
 }
 
 /// A new request's faults, all at once: a description of at most 4,000
@@ -837,6 +863,17 @@ pub fn check_request(r: &RequestText<'_>) -> Result<(), Refusal> {
     }
     if r.address.is_some_and(|a| a.chars().count() > 200) {
         e.add("address_string", "地址过长", "The address is too long");
+    }
+    for (field, line) in &r.lines {
+        if !crate::refusal::is_clean_text(line) || line.contains(['\n', '\r', '\t']) {
+            crate::refusal::control_characters(&mut e, field);
+        }
+    }
+    // An address is one line: no control characters at all.
+    if r.address
+        .is_some_and(|a| !crate::refusal::is_clean_text(a) || a.contains(['\n', '\r', '\t']))
+    {
+        crate::refusal::control_characters(&mut e, "address_string");
     }
     if let Some(phone) = r.phone {
         let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();

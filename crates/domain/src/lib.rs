@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod card;
 pub mod catalog;
 pub mod clock;
+pub mod csv_cell;
 pub mod hall;
 pub mod hotline;
 pub mod identity;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod journal;
 pub mod policy;
 pub mod refusal;
+pub mod scrub;
 pub mod supervision;
 
 #[cfg(test)]

@@ -163,11 +163,15 @@ impl FieldErrors {
     }
 }
 
-/// Text a person could have typed: no control characters but line breaks and
-/// tabs. (PostgreSQL cannot store NUL at all; the others only hide things.)
+/// Text a person could have typed: no control characters (C0, DEL, C1) but
+/// line breaks and tabs, and no bidirectional overrides or isolates, which
+/// make text read differently from what it holds. (PostgreSQL cannot store
+/// NUL at all; the others only hide things, or break an XML feed.)
 pub fn is_clean_text(s: &str) -> bool {
-    !s.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    !s.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
 }
 
 /// The field error for text with control characters.

@@ -236,7 +236,7 @@ pub async fn store_batch(
                     .await?;
             }
             Effect::Medical(m) => {
-                sqlx::query("INSERT INTO card_medical (id, card, holder, party, terminal, total, insured, self_pay, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                sqlx::query("INSERT INTO card_medical (id, card, holder, party, terminal, total, insured, self_pay, at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                     .bind(bits(m.id))
                     .bind(&m.card)
                     .bind(&m.holder)
@@ -246,6 +246,7 @@ pub async fn store_batch(
                     .bind(m.insured)
                     .bind(m.self_pay)
                     .bind(m.at)
+                    .bind(&m.request_id)
                     .execute(&mut *conn)
                     .await?;
             }
@@ -595,6 +596,12 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
             changed_at: row.try_get("changed_at")?,
         });
     }
+    for row in sqlx::query("SELECT * FROM card_medical WHERE request_id <> '' ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.medical.push(medical_row(&row)?);
+    }
     stored.medical_seq = unbits(
         sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS n FROM card_medical")
             .fetch_one(&mut *conn)
@@ -663,20 +670,23 @@ pub async fn medical_of(
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| {
-            Ok(MedicalRecord {
-                id: unbits(r.try_get("id")?),
-                card: r.try_get("card")?,
-                holder: r.try_get("holder")?,
-                party: unbits(r.try_get("party")?),
-                terminal: r.try_get("terminal")?,
-                total: r.try_get("total")?,
-                insured: r.try_get("insured")?,
-                self_pay: r.try_get("self_pay")?,
-                at: r.try_get("at")?,
-            })
-        })
+        .map(medical_row)
         .collect()
+}
+
+fn medical_row(r: &sqlx::any::AnyRow) -> Result<MedicalRecord> {
+    Ok(MedicalRecord {
+        id: unbits(r.try_get("id")?),
+        card: r.try_get("card")?,
+        holder: r.try_get("holder")?,
+        party: unbits(r.try_get("party")?),
+        terminal: r.try_get("terminal")?,
+        total: r.try_get("total")?,
+        insured: r.try_get("insured")?,
+        self_pay: r.try_get("self_pay")?,
+        at: r.try_get("at")?,
+        request_id: r.try_get("request_id")?,
+    })
 }
 
 /// Charged taps applied in `[from, to)`, per operator or merchant: how

@@ -49,6 +49,12 @@ pub struct CategoryRow {
     pub lead_unit: String,
     pub assisting: Vec<String>,
     pub active: bool,
+    /// About a person (care, aid, the elderly): its requests are published
+    /// with no address and a coarse location only. A flag of the category's
+    /// data rather than a rule by service class, since every class holds
+    /// some categories about a person and many that are not.
+    #[serde(default)]
+    pub personal: bool,
     #[serde(default)]
     pub version: i64,
     #[serde(default)]
@@ -56,7 +62,7 @@ pub struct CategoryRow {
 }
 
 const CATEGORY_COLUMNS: &str = "code, name, name_en, class, kind, urgency, dispatch_hours, sign_hours, \
-    answer_days, description, keywords, attributes, lead_unit, assisting, active, version, updated_at";
+    answer_days, description, keywords, attributes, lead_unit, assisting, active, personal, version, updated_at";
 
 fn category_row(r: &sqlx::any::AnyRow) -> Result<CategoryRow> {
     let hours = |c: &str| -> Result<u32> {
@@ -81,6 +87,7 @@ fn category_row(r: &sqlx::any::AnyRow) -> Result<CategoryRow> {
         lead_unit: r.try_get("lead_unit")?,
         assisting: parse("assisting", &r.try_get::<String, _>("assisting")?)?,
         active: r.try_get::<i64, _>("active")? != 0,
+        personal: r.try_get::<i64, _>("personal")? != 0,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -91,13 +98,13 @@ fn category_row(r: &sqlx::any::AnyRow) -> Result<CategoryRow> {
 pub async fn put_category(conn: &mut AnyConnection, c: &CategoryRow) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO hotline_categories (code, name, name_en, class, kind, urgency, dispatch_hours, sign_hours, \
-         answer_days, description, keywords, attributes, lead_unit, assisting, active, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16) \
+         answer_days, description, keywords, attributes, lead_unit, assisting, active, version, updated_at, personal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17) \
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, class = excluded.class, \
          kind = excluded.kind, urgency = excluded.urgency, dispatch_hours = excluded.dispatch_hours, \
          sign_hours = excluded.sign_hours, answer_days = excluded.answer_days, description = excluded.description, \
          keywords = excluded.keywords, attributes = excluded.attributes, lead_unit = excluded.lead_unit, \
-         assisting = excluded.assisting, active = excluded.active, \
+         assisting = excluded.assisting, active = excluded.active, personal = excluded.personal, \
          version = hotline_categories.version + 1, updated_at = excluded.updated_at \
          RETURNING version",
     )
@@ -117,6 +124,7 @@ pub async fn put_category(conn: &mut AnyConnection, c: &CategoryRow) -> Result<i
     .bind(json(&c.assisting)?)
     .bind(i64::from(c.active))
     .bind(c.updated_at)
+    .bind(i64::from(c.personal))
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("version")?)
@@ -649,6 +657,8 @@ pub struct KeyRow {
     pub per_minute: i64,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Whether it may comment on requests other clients filed.
+    pub may_comment_on_all: bool,
 }
 
 pub async fn insert_key(
@@ -656,15 +666,17 @@ pub async fn insert_key(
     client: &str,
     hash: &str,
     per_minute: i64,
+    may_comment_on_all: bool,
     now: i64,
 ) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO open311_keys (client, key_hash, per_minute, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO open311_keys (client, key_hash, per_minute, created_at, may_comment_on_all) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(client)
     .bind(hash)
     .bind(per_minute)
     .bind(now)
+    .bind(i64::from(may_comment_on_all))
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -673,7 +685,7 @@ pub async fn insert_key(
 /// The live key with this hash.
 pub async fn key_by_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<KeyRow>> {
     let row = sqlx::query(
-        "SELECT id, client, per_minute, created_at, revoked_at FROM open311_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        "SELECT id, client, per_minute, created_at, revoked_at, may_comment_on_all FROM open311_keys WHERE key_hash = $1 AND revoked_at IS NULL",
     )
     .bind(hash)
     .fetch_optional(&mut *conn)
@@ -688,12 +700,13 @@ fn key_row(r: &sqlx::any::AnyRow) -> Result<KeyRow> {
         per_minute: r.try_get("per_minute")?,
         created_at: r.try_get("created_at")?,
         revoked_at: r.try_get("revoked_at")?,
+        may_comment_on_all: r.try_get::<i64, _>("may_comment_on_all")? != 0,
     })
 }
 
 pub async fn keys(conn: &mut AnyConnection) -> Result<Vec<KeyRow>> {
     let rows = sqlx::query(
-        "SELECT id, client, per_minute, created_at, revoked_at FROM open311_keys ORDER BY id",
+        "SELECT id, client, per_minute, created_at, revoked_at, may_comment_on_all FROM open311_keys ORDER BY id",
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -17,6 +17,7 @@ pub mod hotline;
 pub mod identity;
 pub mod journal;
 mod logsync;
+pub mod marks;
 pub mod materials;
 pub mod native;
 pub mod supervision;

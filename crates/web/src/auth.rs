@@ -68,6 +68,22 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
+/// A program's identity when it sent one: `None` without an
+/// `Authorization` header; a header that does not name a live token is
+/// refused as [`ApiActor`] refuses it.
+pub struct MaybeApiActor(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeApiActor {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeApiActor(None));
+        }
+        let ApiActor(actor) = ApiActor::from_request_parts(parts, state).await?;
+        Ok(MaybeApiActor(Some(actor)))
+    }
+}
+
 /// The page session, if the visitor is signed in.
 pub struct MaybeSession(pub Option<Session>);
 

@@ -21,7 +21,7 @@ use quick_xml::Writer;
 use sunshine_app::hotline::{iso, NewRequest, Source};
 use sunshine_app::AppError;
 use sunshine_domain::clock::to_micros;
-use sunshine_domain::hotline::open311::{states_for_status, status};
+use sunshine_domain::hotline::open311::{public_place, public_text, states_for_status, status};
 use sunshine_domain::hotline::{TicketState, MAX_DESCRIPTION};
 use sunshine_store::hotline::{CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
 
@@ -355,7 +355,7 @@ async fn post_top(
     check_jurisdiction(format, &p)?;
     let client = client(&state, format, &p).await?;
     match name {
-        "requests" => post_request(&state, format, &p, client).await,
+        "requests" => post_request(&state, format, &p, client.client).await,
         "servicerequestupdates" => post_update(&state, format, &p, client).await,
         _ => Err(Open311Error::new(
             format,
@@ -388,7 +388,7 @@ fn admit(key: &KeyRow, now: Timestamp) -> Result<(), i64> {
 
 /// The client system a valid `api_key` belongs to, if its rate allows one
 /// more request now.
-async fn client(state: &AppState, format: Format, p: &Params) -> Result<String, Open311Error> {
+async fn client(state: &AppState, format: Format, p: &Params) -> Result<KeyRow, Open311Error> {
     let Some(key) = p.get("api_key") else {
         return Err(Open311Error::new(
             format,
@@ -398,7 +398,7 @@ async fn client(state: &AppState, format: Format, p: &Params) -> Result<String, 
     };
     match state.app.open311_client(key).await {
         Ok(Some(k)) => match admit(&k, state.app.clock.now()) {
-            Ok(()) => Ok(k.client),
+            Ok(()) => Ok(k),
             Err(retry_after) => Err(Open311Error {
                 retry_after: Some(retry_after),
                 ..Open311Error::new(
@@ -763,6 +763,13 @@ async fn requests_node(state: &AppState, list: &[TicketRow]) -> Result<Node, App
     let mut items = Vec::with_capacity(list.len());
     for t in list {
         let category = categories.get(&t.category);
+        // A category that cannot be found is treated as about a person.
+        let place = public_place(
+            category.is_none_or(|c| c.personal),
+            t.lat,
+            t.lon,
+            t.address.as_deref(),
+        );
         let lead = t.lifecycle.lead.as_ref().map(|u| {
             orgs.get(u.as_str())
                 .map_or(u.to_string(), |o| o.name.clone())
@@ -779,20 +786,23 @@ async fn requests_node(state: &AppState, list: &[TicketRow]) -> Result<Node, App
         items.push(Node::Object(vec![
             ("service_request_id", text(t.id.to_string())),
             ("status", text(status(shown_state))),
-            ("status_notes", opt(notes.get(&t.id).cloned())),
+            (
+                "status_notes",
+                opt(notes.get(&t.id).map(|n| public_text(n).into_owned())),
+            ),
             ("service_name", opt(category.map(|c| c.name.clone()))),
             ("service_code", text(&t.category)),
-            ("description", text(&t.description)),
+            ("description", text(public_text(&t.description))),
             ("agency_responsible", opt(lead)),
             ("service_notice", opt(category.map(service_notice))),
             ("requested_datetime", text(iso(t.requested_at))),
             ("updated_datetime", text(iso(t.updated_at))),
             ("expected_datetime", opt(expected.map(iso))),
-            ("address", opt(t.address.clone())),
+            ("address", opt(place.address)),
             ("address_id", Node::Null),
             ("zipcode", Node::Null),
-            ("lat", t.lat.map_or(Node::Null, Node::Float)),
-            ("long", t.lon.map_or(Node::Null, Node::Float)),
+            ("lat", place.lat.map_or(Node::Null, Node::Float)),
+            ("long", place.long.map_or(Node::Null, Node::Float)),
             ("media_url", opt(t.media_url.clone())),
         ]));
     }
@@ -805,7 +815,7 @@ fn update_node(u: &UpdateRow) -> Node {
         ("service_request_id", text(u.ticket_id.to_string())),
         ("status", text(status(u.state))),
         ("updated_datetime", text(iso(u.at))),
-        ("description", text(&u.text)),
+        ("description", text(public_text(&u.text))),
         ("media_url", Node::Null),
     ])
 }
@@ -839,7 +849,7 @@ async fn list_updates(state: &AppState, format: Format, p: &Params) -> Answer {
     ))
 }
 
-async fn post_update(state: &AppState, format: Format, p: &Params, client: String) -> Answer {
+async fn post_update(state: &AppState, format: Format, p: &Params, client: KeyRow) -> Answer {
     let id = p
         .get("service_request_id")
         .ok_or_else(|| bad(format, "service_request_id was not provided"))?

@@ -81,41 +81,46 @@ const CSV_COLUMNS: [&str; 27] = [
     "charges_fee",
 ];
 
+use sunshine_domain::csv_cell::{neutralise, restore};
+
 fn to_csv(records: &[Record]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(CSV_COLUMNS)?;
     for r in records {
         let s = &r.spec;
         let j = |v: &dyn erased::Json| v.json();
-        w.write_record([
-            s.code.clone(),
-            s.name.clone(),
-            s.item_type.as_str().into(),
-            s.level.as_str().into(),
-            s.region.to_string(),
-            s.implementing_body.to_string(),
-            s.accepting_body.to_string(),
-            s.deciding_body.to_string(),
-            s.legal_basis.clone(),
-            j(&s.conditions),
-            j(&s.materials),
-            s.legal_limit.value.to_string(),
-            s.legal_limit.unit.as_str().into(),
-            s.promised_limit.value.to_string(),
-            s.promised_limit.unit.as_str().into(),
-            j(&s.fees),
-            j(&s.steps),
-            s.min_visits.to_string(),
-            s.sensitive.to_string(),
-            s.needs_real_name.to_string(),
-            s.supervision_phone.clone(),
-            j(&s.discretion),
-            j(&s.form),
-            r.state.as_str().into(),
-            r.version_no.to_string(),
-            r.effective_date.map(|d| d.to_string()).unwrap_or_default(),
-            s.charges_fee().to_string(),
-        ])?;
+        w.write_record(
+            [
+                s.code.clone(),
+                s.name.clone(),
+                s.item_type.as_str().into(),
+                s.level.as_str().into(),
+                s.region.to_string(),
+                s.implementing_body.to_string(),
+                s.accepting_body.to_string(),
+                s.deciding_body.to_string(),
+                s.legal_basis.clone(),
+                j(&s.conditions),
+                j(&s.materials),
+                s.legal_limit.value.to_string(),
+                s.legal_limit.unit.as_str().into(),
+                s.promised_limit.value.to_string(),
+                s.promised_limit.unit.as_str().into(),
+                j(&s.fees),
+                j(&s.steps),
+                s.min_visits.to_string(),
+                s.sensitive.to_string(),
+                s.needs_real_name.to_string(),
+                s.supervision_phone.clone(),
+                j(&s.discretion),
+                j(&s.form),
+                r.state.as_str().into(),
+                r.version_no.to_string(),
+                r.effective_date.map(|d| d.to_string()).unwrap_or_default(),
+                s.charges_fee().to_string(),
+            ]
+            .map(|cell| neutralise(&cell).into_owned()),
+        )?;
     }
     Ok(w.into_inner()?)
 }
@@ -200,7 +205,12 @@ fn from_csv(bytes: &[u8]) -> std::result::Result<Vec<(u64, Record)>, Vec<RowErro
             }
         };
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| rec.get(i))
+                .map_or("", restore)
+                .to_string()
+        };
         match csv_record(&get) {
             Ok(r) => out.push((line, r)),
             Err(reason) => errors.push(RowError::parse(line, reason)),
@@ -606,4 +616,67 @@ fn check_versions(rows: &[(u64, Record)], today: Date) -> Vec<RowError> {
         ));
     }
     errors
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    fn record() -> Record {
+        serde_json::from_value(serde_json::json!({
+            "code": "XK-00012-000",
+            "name": "=HYPERLINK(\"http://evil.example\",\"点此\")",
+            "item_type": "licensing",
+            "level": "city",
+            "region": "330100",
+            "implementing_body": "330100-002",
+            "accepting_body": "330100-040",
+            "deciding_body": "330100-002",
+            "legal_basis": "-2+3",
+            "conditions": ["@SUM(A1)"],
+            "materials": [],
+            "legal_limit": {"value": 20, "unit": "working_days"},
+            "promised_limit": {"value": 10, "unit": "working_days"},
+            "fees": [],
+            "steps": [],
+            "min_visits": 0,
+            "sensitive": false,
+            "supervision_phone": "+86 571 85254030",
+            "discretion": [],
+            "form": [],
+            "state": "draft"
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn csv_export_neutralises_formula_cells_and_import_reads_them_back() {
+        let original = record();
+        let file = to_csv(std::slice::from_ref(&original)).expect("written");
+        let text = String::from_utf8(file.clone()).expect("UTF-8");
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        for row in rdr.records() {
+            for cell in row.expect("a row").iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "a cell a spreadsheet would run: {cell:?}"
+                );
+            }
+        }
+        let back = from_csv(&file).expect("read back");
+        let spec = &back[0].1.spec;
+        assert_eq!(
+            (
+                spec.name.as_str(),
+                spec.legal_basis.as_str(),
+                spec.supervision_phone.as_str()
+            ),
+            (
+                original.spec.name.as_str(),
+                original.spec.legal_basis.as_str(),
+                original.spec.supervision_phone.as_str()
+            )
+        );
+        assert_eq!(spec.conditions, original.spec.conditions);
+    }
 }

@@ -187,7 +187,7 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
             now_b,
         )?;
         // A visit to the hospital: 250 yuan, 200 of it paid by the insurance.
-        b.medical_settlement("HOSP-DESK-01", &number_b, 25_000, 20_000, now_b)?;
+        b.medical_settlement("HOSP-DESK-01", "demo-1", &number_b, 25_000, 20_000, now_b)?;
         Ok(())
     })
     .await

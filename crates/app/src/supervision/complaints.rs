@@ -51,6 +51,11 @@ impl App {
             )
             .into());
         }
+        if !sunshine_domain::refusal::is_clean_text(&text) {
+            let mut e = sunshine_domain::refusal::FieldErrors::default();
+            sunshine_domain::refusal::control_characters(&mut e, "text");
+            e.check()?;
+        }
         let named = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let (case_number, department, region) = match (named(c.case_number), named(c.department)) {
             (Some(number), None) => {

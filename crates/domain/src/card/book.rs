@@ -577,6 +577,8 @@ pub struct Book {
     pub(crate) entitlements:
         HashMap<(String, super::entitlement::Kind), super::entitlement::Entitlement>,
     pub(crate) medical_seq: u64,
+    /// Medical settlements by terminal and request id, to answer a replay.
+    pub(crate) medical_requests: HashMap<(String, String), super::entitlement::MedicalRecord>,
     /// Cards holding the bicycle deposit: the pending transfer that holds it.
     deposits: HashMap<u64, Id>,
     /// Bicycles out: the dock and the moment each was taken.
@@ -606,6 +608,13 @@ pub struct Stored {
     pub entitlements: Vec<super::entitlement::Entitlement>,
     /// The last medical settlement's number.
     pub medical_seq: u64,
+    /// The medical settlements made with a request id.
+    pub medical: Vec<super::entitlement::MedicalRecord>,
+}
+
+/// A name: one line, no control characters.
+fn is_one_clean_line(s: &str) -> bool {
+    crate::refusal::is_clean_text(s) && !s.contains(['\n', '\r', '\t'])
 }
 
 /// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
@@ -701,6 +710,10 @@ impl Book {
         }
         b.settlements = stored.settlements;
         b.medical_seq = stored.medical_seq;
+        for m in stored.medical {
+            b.medical_requests
+                .insert((m.terminal.clone(), m.request_id.clone()), m);
+        }
         for e in stored.entitlements {
             b.entitlements.insert((e.holder.clone(), e.kind), e);
         }
@@ -798,7 +811,7 @@ impl Book {
         by: &Doer,
     ) -> Result<Card, Refusal> {
         let name = holder_name.trim();
-        if name.is_empty() || name.chars().count() > 40 {
+        if name.is_empty() || name.chars().count() > 40 || !is_one_clean_line(name) {
             return Err(Refusal::field(
                 "holder_name",
                 "请填写持卡人姓名（不超过40字）",
@@ -1224,8 +1237,12 @@ impl Book {
         } = new;
         let (kind, percent_of_price) = (kind.as_str(), *percent_of_price);
         let code = check_code(code)?;
-        if name.trim().is_empty() {
-            return Err(Refusal::field("name", "请填写名称", "Give the name"));
+        if name.trim().is_empty() || !is_one_clean_line(name) {
+            return Err(Refusal::field(
+                "name",
+                "请填写名称（一行，不含控制字符）",
+                "Give the name (one line, no control characters)",
+            ));
         }
         if !matches!(kind, "operator" | "merchant" | "institution") {
             return Err(Refusal::field(

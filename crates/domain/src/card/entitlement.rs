@@ -114,6 +114,10 @@ pub struct MedicalRecord {
     pub insured: i64,
     pub self_pay: i64,
     pub at: i64,
+    /// The desk's own id of the request: the same id from the same terminal
+    /// is the same settlement, answered again and never recorded twice.
+    #[serde(default)]
+    pub request_id: String,
 }
 
 impl Book {
@@ -226,16 +230,34 @@ impl Book {
     }
 
     /// Record a medical settlement at a hospital's desk: the card must prove
-    /// an insured holder.
+    /// an insured holder. A request id the terminal has used before answers
+    /// that first settlement and records nothing (a replay, or a retry after
+    /// a lost answer).
     pub fn medical_settlement(
         &mut self,
         terminal: &str,
+        request_id: &str,
         number: &str,
         total: i64,
         insured: i64,
         now: i64,
     ) -> Result<MedicalRecord, Refusal> {
         let party = self.serving_terminal(terminal)?.party;
+        let request_id = request_id.trim();
+        if request_id.is_empty()
+            || request_id.chars().count() > 64
+            || !request_id.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(Refusal::field(
+                "request_id",
+                "请求编号须为1至64个可见ASCII字符",
+                "The request id is 1 to 64 printable ASCII characters",
+            ));
+        }
+        let key = (terminal.to_string(), request_id.to_string());
+        if let Some(first) = self.medical_requests.get(&key) {
+            return Ok(first.clone());
+        }
         match self.check_entitlement(number, Kind::Medical, now) {
             Verdict::Allowed => {}
             v => {
@@ -268,7 +290,9 @@ impl Book {
             insured,
             self_pay: total - insured,
             at: now,
+            request_id: request_id.to_string(),
         };
+        self.medical_requests.insert(key, r.clone());
         self.push_effect(Effect::Medical(r.clone()));
         Ok(r)
     }

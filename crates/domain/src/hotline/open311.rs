@@ -196,3 +196,71 @@ pub fn states_for_status(status: &str) -> Option<Vec<TicketState>> {
         _ => None,
     }
 }
+
+/// Where a request is, as the public sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicPlace {
+    pub lat: Option<f64>,
+    pub long: Option<f64>,
+    pub address: Option<String>,
+}
+
+/// Where a request is, as the public may see it: a request of a category
+/// about a person (care, aid, the elderly) shows no address
+/// and its point rounded to three decimals (about 100 m), so that nobody
+/// finds the door of the person who needs help; any other shows the point
+/// and the address, scrubbed of identity and phone numbers. Whether a
+/// category is about a person is a flag of its data, set by administrators.
+pub fn public_place(
+    personal: bool,
+    lat: Option<f64>,
+    long: Option<f64>,
+    address: Option<&str>,
+) -> PublicPlace {
+    if personal {
+        let coarse = |v: f64| (v * 1000.0).round() / 1000.0;
+        PublicPlace {
+            lat: lat.map(coarse),
+            long: long.map(coarse),
+            address: None,
+        }
+    } else {
+        PublicPlace {
+            lat,
+            long,
+            address: address.map(|a| public_text(a).into_owned()),
+        }
+    }
+}
+
+/// Free text a person typed, as the public may read it: identity and phone
+/// numbers masked.
+pub fn public_text(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::scrub::scrub(text)
+}
+
+#[cfg(test)]
+mod public_tests {
+    use super::*;
+
+    #[test]
+    fn a_personal_requests_place_is_coarse_and_has_no_address() {
+        let p = public_place(true, Some(30.274_15), Some(120.155_07), Some("某路1号"));
+        assert_eq!(
+            p,
+            PublicPlace {
+                lat: Some(30.274),
+                long: Some(120.155),
+                address: None
+            }
+        );
+        let p = public_place(
+            false,
+            Some(30.274_15),
+            Some(120.155_07),
+            Some("某路1号 13812345678"),
+        );
+        assert_eq!(p.lat, Some(30.274_15));
+        assert_eq!(p.address.as_deref(), Some("某路1号 ***********"));
+    }
+}

@@ -597,6 +597,35 @@ proptest! {
 }
 
 #[test]
+fn control_characters_are_refused_in_requests_and_in_commands_texts() {
+    let r = check_request(&RequestText {
+        description: "多行\n描述\t可以",
+        address: Some("文三路\u{7}"),
+        lines: vec![("name", "王\u{202e}五"), ("device_id", "a\nb")],
+        ..Default::default()
+    })
+    .expect_err("faults");
+    for field in ["address_string", "name", "device_id"] {
+        assert!(r.fields.contains_key(field), "{field} is reported: {r:?}");
+    }
+    assert!(
+        !r.fields.contains_key("description"),
+        "line breaks and tabs are fine"
+    );
+    for bad in ["\u{0}", "\u{1b}[31m", "\u{85}", "\u{2066}"] {
+        let c = Command::Urge {
+            note: format!("快{bad}点"),
+        };
+        assert!(
+            Command::texts(&c)
+                .iter()
+                .any(|(_, t)| !crate::refusal::is_clean_text(t)),
+            "{bad:?} is unclean"
+        );
+    }
+}
+
+#[test]
 fn a_new_request_is_checked_all_at_once() {
     let long = "字".repeat(4001);
     let r = check_request(&RequestText {
@@ -618,6 +647,7 @@ fn a_new_request_is_checked_all_at_once() {
         email: Some("a@b.cn"),
         media_url: Some("https://x.cn/a.jpg"),
         address: None,
+        lines: vec![("name", "王五")],
     };
     check_request(&ok).expect("a good request, HTML and all: it is stored as given");
     assert_eq!(

@@ -451,6 +451,10 @@ pub struct CategoryBody {
     pub assisting: Vec<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// About a person (care, aid, the elderly): its requests are published
+    /// with no address and a coarse location only.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 fn yes() -> bool {
@@ -488,6 +492,7 @@ pub fn category_view(c: CategoryRow) -> CategoryView {
             lead_unit: c.lead_unit,
             assisting: c.assisting,
             active: c.active,
+            personal: c.personal,
         },
         code: c.code,
         version: c.version,
@@ -558,6 +563,7 @@ pub fn category_row_of(code: String, b: CategoryBody) -> Result<CategoryRow, Ref
         lead_unit: b.lead_unit,
         assisting: b.assisting,
         active: b.active,
+        personal: b.personal,
         version: 0,
         updated_at: 0,
     })
@@ -628,10 +634,13 @@ pub struct KeyView {
     pub per_minute: i64,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// Whether it may comment on requests other clients filed.
+    pub may_comment_on_all: bool,
 }
 
 pub fn key_view(k: KeyRow) -> KeyView {
     KeyView {
+        may_comment_on_all: k.may_comment_on_all,
         id: k.id,
         client: k.client,
         per_minute: k.per_minute,
@@ -645,6 +654,9 @@ pub struct NewKeyBody {
     pub client: String,
     /// POSTs a minute; 600 when left out.
     pub per_minute: Option<i64>,
+    /// May it comment on requests other clients filed? No when left out.
+    #[serde(default)]
+    pub may_comment_on_all: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -671,6 +683,7 @@ pub async fn issue_key(
             &b.client,
             b.per_minute
                 .unwrap_or(sunshine_app::hotline::DEFAULT_PER_MINUTE),
+            b.may_comment_on_all,
         )
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;

@@ -95,6 +95,7 @@ pub struct CategoryForm {
     #[serde(default)]
     pub assisting: String,
     pub active: Option<String>,
+    pub personal: Option<String>,
 }
 
 impl CategoryForm {
@@ -118,6 +119,7 @@ impl CategoryForm {
             lead_unit: b.lead_unit.clone(),
             assisting: b.assisting.join(" "),
             active: b.active.then(|| "on".to_string()),
+            personal: b.personal.then(|| "on".to_string()),
         }
     }
 
@@ -158,6 +160,7 @@ impl CategoryForm {
             lead_unit: self.lead_unit.trim().to_string(),
             assisting: words(&self.assisting),
             active: self.active.is_some(),
+            personal: self.personal.is_some(),
         })
     }
 }
@@ -208,6 +211,7 @@ pub struct KeyForm {
     pub client: String,
     #[serde(default)]
     pub per_minute: String,
+    pub may_comment_on_all: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -475,7 +479,12 @@ pub async fn issue_key(
     let result = match per_minute {
         Ok(n) => {
             s.app
-                .issue_open311_key(Some(&session.actor), &f.client, n)
+                .issue_open311_key(
+                    Some(&session.actor),
+                    &f.client,
+                    n,
+                    f.may_comment_on_all.is_some(),
+                )
                 .await
         }
         Err(e) => Err(e),

@@ -7,10 +7,10 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sunshine_app::licence::LicenceRecord;
+use sunshine_app::licence::{LicenceAnswer, LicenceRecord};
 use sunshine_app::AppError;
 use sunshine_domain::clock::{from_micros, local_display};
-use sunshine_domain::hall::licence::{self as rules, LicencePayload, Verdict};
+use sunshine_domain::hall::licence::{self as rules, Verdict};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
@@ -21,23 +21,89 @@ use crate::auth::{csrf_ok, url_escape, MaybeSession, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
-/// A licence's signed fields and its verdict, ready to show.
+/// A licence and its verdict, ready to show: with the number alone what
+/// the public board shows, in full for its holder, the issuer's staff or
+/// the QR code's token.
 pub struct LicenceShown {
-    pub p: LicencePayload,
+    pub number: String,
+    pub case_number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub holder: String,
+    /// In full only.
+    pub holder_id: Option<String>,
+    pub issuer: String,
+    pub issuer_name: String,
+    pub decided_on: String,
     pub issued_at: String,
     /// `valid`, `revoked` or `forged`, for the style.
     pub verdict: &'static str,
     /// The verdict in plain words.
     pub verdict_text: String,
+    /// The token, the signature, the public key and the signed text.
+    pub full: Option<LicenceRecord>,
+    /// Where the file downloads from (with the token when that is what showed it).
+    pub file_href: String,
+    /// The full licence's page, for whoever holds the token.
+    pub full_href: String,
 }
 
 impl LicenceShown {
-    fn new(r: &LicenceRecord, lang: Lang) -> LicenceShown {
-        LicenceShown {
-            p: r.payload.clone(),
-            issued_at: local_display(from_micros(r.row.issued_at)),
-            verdict: verdict_code(&r.verdict),
-            verdict_text: verdict_words(&r.verdict, Some(r), lang),
+    fn new(answer: LicenceAnswer, lang: Lang, by_token: bool) -> LicenceShown {
+        match answer {
+            LicenceAnswer::Full(r) => {
+                let p = r.payload.clone();
+                let escaped = url_escape(&p.number);
+                let (file_href, full_href) = if by_token {
+                    let token = url_escape(&r.token);
+                    (
+                        format!("/licences/{escaped}/file?token={token}"),
+                        format!("/licences/{escaped}?token={token}"),
+                    )
+                } else {
+                    (
+                        format!("/licences/{escaped}/file"),
+                        format!("/licences/{escaped}"),
+                    )
+                };
+                LicenceShown {
+                    issued_at: local_display(from_micros(r.row.issued_at)),
+                    verdict: verdict_code(&r.verdict),
+                    verdict_text: verdict_words(&r.verdict, &p.issuer_name, r.row.revoked_at, lang),
+                    number: p.number,
+                    case_number: p.case_number,
+                    item_code: p.item_code,
+                    item_name: p.item_name,
+                    holder: p.holder,
+                    holder_id: Some(p.holder_id),
+                    issuer: p.issuer,
+                    issuer_name: p.issuer_name,
+                    decided_on: p.decided_on,
+                    file_href,
+                    full_href,
+                    full: Some(r),
+                }
+            }
+            LicenceAnswer::Public(p) => {
+                let escaped = url_escape(&p.number);
+                LicenceShown {
+                    issued_at: local_display(from_micros(p.issued_at)),
+                    verdict: verdict_code(&p.verdict),
+                    verdict_text: verdict_words(&p.verdict, &p.issuer_name, p.revoked_at, lang),
+                    file_href: format!("/licences/{escaped}/file"),
+                    full_href: format!("/licences/{escaped}"),
+                    number: p.number,
+                    case_number: p.case_number,
+                    item_code: p.item_code,
+                    item_name: p.item_name,
+                    holder: p.holder,
+                    holder_id: None,
+                    issuer: p.issuer,
+                    issuer_name: p.issuer_name,
+                    decided_on: p.decided_on,
+                    full: None,
+                }
+            }
         }
     }
 }
@@ -50,24 +116,31 @@ fn verdict_code(v: &Verdict) -> &'static str {
     }
 }
 
-/// What a verdict means, said plainly.
-fn verdict_words(v: &Verdict, record: Option<&LicenceRecord>, lang: Lang) -> String {
-    let issuer = record.map(|r| r.payload.issuer_name.as_str()).unwrap_or("");
+/// What a verdict means, said plainly; a revocation's reason only when it
+/// is shown (in full).
+fn verdict_words(v: &Verdict, issuer: &str, revoked_at: Option<i64>, lang: Lang) -> String {
     match v {
         Verdict::Valid if lang.is_en() => format!(
             "Valid: this licence was signed by {issuer}, has not been altered, and is in force."
         ),
         Verdict::Valid => format!("有效：该证照由{issuer}签发，内容未被改动，目前有效。"),
         Verdict::Revoked { reason } => {
-            let on = record
-                .and_then(|r| r.row.revoked_at)
+            let on = revoked_at
                 .map(|t| local_display(from_micros(t)))
                 .unwrap_or_default();
-            if lang.is_en() {
-                format!("Revoked: this licence was genuinely signed by {issuer}, but was revoked on {on}. Reason: {reason}")
+            let mut words = if lang.is_en() {
+                format!("Revoked: this licence was genuinely signed by {issuer}, but was revoked on {on}.")
             } else {
-                format!("已撤销：该证照确由{issuer}签发，但已于{on}撤销。撤销理由：{reason}")
+                format!("已撤销：该证照确由{issuer}签发，但已于{on}撤销。")
+            };
+            if !reason.is_empty() {
+                words.push_str(&if lang.is_en() {
+                    format!(" Reason: {reason}")
+                } else {
+                    format!("撤销理由：{reason}")
+                });
             }
+            words
         }
         Verdict::Forged => lang
             .pick(
@@ -123,12 +196,9 @@ fn qr_svg(text: &str) -> String {
 struct LicencePage {
     c: Chrome,
     l: LicenceShown,
+    /// The QR code's link and picture, in full only.
     verify_url: String,
     qr: String,
-    issuer: String,
-    public_key: String,
-    signature: String,
-    canonical: String,
     can_revoke: bool,
     reason: String,
     reason_error: String,
@@ -148,53 +218,71 @@ fn may_revoke(s: &AppState, actor: Option<&Actor>, issuer: &str) -> bool {
         .is_ok()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn licence_page(
     s: &AppState,
     c: Chrome,
     headers: &HeaderMap,
-    r: LicenceRecord,
+    answer: LicenceAnswer,
+    by_token: bool,
     actor: Option<&Actor>,
     reason: String,
     reason_error: String,
 ) -> LicencePage {
-    let verify_url = format!(
-        "{}/licences/verify?token={}",
-        public_origin(&s.guard.config, headers),
-        url_escape(&r.token)
-    );
+    let l = LicenceShown::new(answer, c.lang, by_token);
+    let verify_url = match &l.full {
+        Some(r) => format!(
+            "{}/licences/verify?token={}",
+            public_origin(&s.guard.config, headers),
+            url_escape(&r.token)
+        ),
+        None => String::new(),
+    };
+    let revoked = l.verdict == "revoked";
     LicencePage {
-        l: LicenceShown::new(&r, c.lang),
-        qr: qr_svg(&verify_url),
+        qr: if verify_url.is_empty() {
+            String::new()
+        } else {
+            qr_svg(&verify_url)
+        },
         verify_url,
-        can_revoke: r.row.revoked_at.is_none() && may_revoke(s, actor, &r.row.issuer),
-        issuer: r.row.issuer,
-        public_key: r.public_key,
-        signature: r.row.signature,
-        canonical: r.row.payload,
+        can_revoke: !revoked && may_revoke(s, actor, &l.issuer),
+        l,
         reason,
         reason_error,
         c,
     }
 }
 
-/// `/licences/{number}`: the licence, its verdict and its QR code.
+#[derive(Deserialize, Default)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `/licences/{number}`: the licence and its verdict; in full, with its QR
+/// code, for its holder, the issuer's staff or the QR code's token.
 pub async fn show(
     State(s): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
     MaybeSession(session): MaybeSession,
     Path(number): Path<String>,
+    Query(q): Query<TokenQuery>,
 ) -> Response {
     let here = format!("/licences/{}", url_escape(&number));
     let c = Chrome::new(lang, session.as_ref(), &here);
-    match s.app.licence(&number).await {
-        Ok(r) => {
-            let actor = session.as_ref().map(|s| &s.actor);
+    let actor = session.as_ref().map(|s| &s.actor);
+    let token = Some(q.token.as_str()).filter(|t| !t.trim().is_empty());
+    match s.app.licence(actor, &number, token).await {
+        Ok(answer) => {
+            let by_token = token.is_some() && matches!(answer, LicenceAnswer::Full(_));
             render(&licence_page(
                 &s,
                 c,
                 &headers,
-                r,
+                answer,
+                by_token,
                 actor,
                 String::new(),
                 String::new(),
@@ -204,19 +292,23 @@ pub async fn show(
     }
 }
 
-/// `/licences/{number}/file`: the licence as a file: its signed canonical
-/// text, the signature, the issuer's public key and the token.
+/// `/licences/{number}/file`: the licence as a file: in full (its signed
+/// canonical text, the signature, the issuer's public key and the token)
+/// for those who may see it in full, else what the board shows.
 pub async fn download(
     State(s): State<AppState>,
     lang: Lang,
     MaybeSession(session): MaybeSession,
     Path(number): Path<String>,
+    Query(q): Query<TokenQuery>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/licences/verify");
-    match s.app.licence(&number).await {
-        Ok(r) => {
-            let name = format!("{}.json", r.row.number);
-            let body = serde_json::to_string_pretty(&licence_view(r)).unwrap_or_default();
+    let actor = session.as_ref().map(|s| &s.actor);
+    let token = Some(q.token.as_str()).filter(|t| !t.trim().is_empty());
+    match s.app.licence(actor, &number, token).await {
+        Ok(answer) => {
+            let name = format!("{}.json", answer.number());
+            let body = serde_json::to_string_pretty(&licence_view(answer)).unwrap_or_default();
             (
                 [
                     (header::CONTENT_TYPE, "application/json".to_string()),
@@ -267,14 +359,15 @@ pub async fn revoke(
                 .get("reason")
                 .map(|t| t.get(lang.code()).to_string())
                 .unwrap_or_default();
-            match s.app.licence(&number).await {
-                Ok(record) => (
+            match s.app.licence(Some(&session.actor), &number, None).await {
+                Ok(answer) => (
                     crate::error::status_of(r.kind),
                     render(&licence_page(
                         &s,
                         c,
                         &headers,
-                        record,
+                        answer,
+                        false,
                         Some(&session.actor),
                         f.reason,
                         message,
@@ -325,7 +418,9 @@ fn token_from_paste(pasted: &str) -> String {
     pasted.to_string()
 }
 
-/// `/licences/verify`: anyone checks a licence by number or by its signed data.
+/// `/licences/verify`: anyone checks a licence by number (and sees what the
+/// board shows) or by its signed data (and sees it in full, with a link to
+/// its page).
 pub async fn verify(
     State(s): State<AppState>,
     lang: Lang,
@@ -333,28 +428,43 @@ pub async fn verify(
     Query(q): Query<VerifyQuery>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/licences/verify");
+    let actor = session.as_ref().map(|s| &s.actor);
     let checked = if !q.token.trim().is_empty() {
         s.app
             .verify_licence_token(&token_from_paste(&q.token))
             .await
-            .map(Some)
+            .map(|(verdict, record)| {
+                let words = match &record {
+                    Some(r) => {
+                        verdict_words(&verdict, &r.payload.issuer_name, r.row.revoked_at, lang)
+                    }
+                    None => verdict_words(&verdict, "", None, lang),
+                };
+                let shown = record.map(|r| LicenceShown::new(LicenceAnswer::Full(r), lang, true));
+                Some((verdict_code(&verdict), words, shown))
+            })
     } else if !q.number.trim().is_empty() {
-        match s.app.licence(&q.number).await {
-            Ok(r) => Ok(Some((r.verdict.clone(), Some(r)))),
-            Err(AppError::Refused(_)) => Ok(Some((Verdict::Forged, None))),
+        match s.app.licence(actor, &q.number, None).await {
+            Ok(answer) => {
+                let shown = LicenceShown::new(answer, lang, false);
+                Ok(Some((
+                    shown.verdict,
+                    shown.verdict_text.clone(),
+                    Some(shown),
+                )))
+            }
+            Err(AppError::Refused(_)) => Ok(Some((
+                verdict_code(&Verdict::Forged),
+                verdict_words(&Verdict::Forged, "", None, lang),
+                None,
+            ))),
             Err(e) => Err(e),
         }
     } else {
         Ok(None)
     };
     let (result, licence) = match checked {
-        Ok(Some((verdict, record))) => (
-            Some((
-                verdict_code(&verdict),
-                verdict_words(&verdict, record.as_ref(), lang),
-            )),
-            record.map(|r| LicenceShown::new(&r, lang)),
-        ),
+        Ok(Some((code, words, shown))) => (Some((code, words)), shown),
         Ok(None) => (None, None),
         Err(e) => return error_page(c, e),
     };

@@ -222,21 +222,48 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
     let licence = format!("ZZ-{number}");
     let c = client();
 
+    // With the number alone: what the board shows, no QR code, no signed text.
     let (status, html) = page(&c, &shared_demo().url(&format!("/licences/{licence}"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("verdict valid") && html.contains("有效"));
+    assert!(
+        html.contains("王某") && !html.contains("王小明"),
+        "the holder is masked"
+    );
+    assert!(
+        !html.contains("330106********123X") && !html.contains("<svg"),
+        "no identity, no QR code for the public"
+    );
+    assert!(
+        !html.contains("id=\"revoke\""),
+        "no revocation form for the public"
+    );
+    let public_file = c
+        .get(shared_demo().url(&format!("/licences/{licence}/file")))
+        .send()
+        .await
+        .expect("file")
+        .text()
+        .await
+        .expect("file");
+    let public_file: Value = serde_json::from_str(&public_file).expect("the file is JSON");
+    assert!(
+        public_file["token"].is_null() && public_file["holder"] == "王某",
+        "the public file is the board's: {public_file}"
+    );
+
+    // Its holder sees it in full, with its QR code, and downloads the signed file.
+    let (holder, _) = signed_in(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (status, html) = page(&holder, &shared_demo().url(&format!("/licences/{licence}"))).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains("王小明") && html.contains("330106********123X"));
     assert!(
         !html.contains("33010619900101123X"),
         "the identity number is masked"
     );
     assert!(html.contains("<svg") && html.contains("/licences/verify?token="));
-    assert!(
-        !html.contains("id=\"revoke\""),
-        "no revocation form for the public"
-    );
 
-    let resp = c
+    let resp = holder
         .get(shared_demo().url(&format!("/licences/{licence}/file")))
         .send()
         .await
@@ -262,8 +289,18 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
     assert!(html.contains("verdict valid"), "by number");
     let (_, html) = verify(format!("token={token}")).await;
     assert!(
-        html.contains("verdict valid") && html.contains(&licence),
-        "by token"
+        html.contains("verdict valid") && html.contains(&licence) && html.contains("王小明"),
+        "by token, in full"
+    );
+    let full_link = format!(
+        "/licences/{licence}?token={}",
+        sunshine_web::auth::url_escape(&token)
+    );
+    assert!(html.contains(&full_link), "with a link to the full licence");
+    let (_, html) = page(&c, &shared_demo().url(&full_link)).await;
+    assert!(
+        html.contains("王小明") && html.contains("<svg"),
+        "the token shows it in full"
     );
     let pasted: String = file.bytes().map(|b| format!("%{b:02X}")).collect();
     let (_, html) = verify(format!("token={pasted}")).await;
@@ -369,10 +406,15 @@ async fn an_approver_revokes_a_licence_with_a_reason_from_its_page() {
         .expect("post");
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let (_, html) = page(&client(), &url).await;
+    assert!(
+        html.contains("verdict revoked") && !html.contains("申请人以欺骗手段取得许可"),
+        "the public sees it revoked, not why"
+    );
+    let (_, html) = page(&c, &url).await;
     assert!(html.contains("verdict revoked") && html.contains("申请人以欺骗手段取得许可"));
     assert!(!html.contains("id=\"do-revoke\""));
     let (_, html) = page(
-        &client(),
+        &c,
         &shared_demo().url(&format!("/licences/verify?number={licence}")),
     )
     .await;

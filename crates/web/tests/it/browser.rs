@@ -149,6 +149,8 @@ async fn the_board_updates_live_and_a_licence_shows_its_qr_code_and_verifies() -
     b.wait_for("#by-department").await?;
     b.screenshot(&shots().join("board-stats.png")).await?;
 
+    // Its holder sees the licence in full, with its QR code.
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
     b.goto(&shared_demo().url(&format!("/licences/ZZ-{number}")))
         .await?;
     b.wait_for("#qr svg").await?;
@@ -158,6 +160,7 @@ async fn the_board_updates_live_and_a_licence_shows_its_qr_code_and_verifies() -
     b.click("#qr a").await?;
     b.wait_for("#verdict.valid").await?;
     b.screenshot(&shots().join("licence-verify.png")).await?;
+    sign_out(&b).await?;
 
     sign_in(&b, "clerk").await?;
     b.goto(&shared_demo().url(&format!("/staff/board?item_id={item_id}")))

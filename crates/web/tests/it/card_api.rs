@@ -476,15 +476,19 @@ async fn entitlements_are_granted_checked_at_gates_recorded_at_hospitals_and_rev
     };
     assert_eq!(check("PARK-GATE-01", "park").await, "allowed");
     // A medical settlement is recorded against the insured.
-    let (status, rec) = terminal_post(
-        &t,
-        "HOSP-DESK-01",
-        "medical",
-        json!({"card": number, "total": 25_000, "insured": 20_000}),
-    )
-    .await;
+    let visit =
+        json!({"request_id": "visit-1", "card": number, "total": 25_000, "insured": 20_000});
+    let (status, rec) = terminal_post(&t, "HOSP-DESK-01", "medical", visit.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{rec}");
     assert_eq!(rec["self_pay"], 5_000);
+    // The same request again, signed anew (a retry after a lost answer, or a
+    // replay): the first settlement's answer, and nothing recorded twice.
+    let (status, again) = terminal_post(&t, "HOSP-DESK-01", "medical", visit).await;
+    assert_eq!(
+        (status, &again),
+        (StatusCode::CREATED, &rec),
+        "a replay answers the first"
+    );
     // The holder and the counter see it, newest first, after the demo's visit.
     for who in [&citizen, &clerk] {
         let (status, view) = who.get(&format!("/api/v1/cards/{number}")).await;
@@ -499,7 +503,7 @@ async fn entitlements_are_granted_checked_at_gates_recorded_at_hospitals_and_rev
         &t,
         "HOSP-DESK-01",
         "medical",
-        json!({"card": number, "total": 100, "insured": 200}),
+        json!({"request_id": "visit-2", "card": number, "total": 100, "insured": 200}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
@@ -562,7 +566,7 @@ async fn entitlements_are_granted_checked_at_gates_recorded_at_hospitals_and_rev
         &t,
         "HOSP-DESK-01",
         "medical",
-        json!({"card": number, "total": 100, "insured": 50}),
+        json!({"request_id": "visit-3", "card": number, "total": 100, "insured": 50}),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -822,5 +826,33 @@ async fn a_terminal_s_key_is_changed_and_a_retired_terminal_is_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = terminal(&t, "TAXI-A12345", reqwest::Method::GET, taxi_deny, None, 0).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_absurd_terminal_timestamp_is_refused_not_a_panic() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let path = "/api/v1/card/terminals/HOSP-DESK-01/checks";
+    for ts in [i64::MIN.to_string(), i64::MAX.to_string(), "-1".into()] {
+        let resp = reqwest::Client::new()
+            .post(t.url(path))
+            .header("x-timestamp", &ts)
+            .header("x-signature", "00".repeat(64))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "timestamp {ts}");
+    }
+    // The platform is still there.
+    let (status, _) = terminal_post(
+        &t,
+        "HOSP-DESK-01",
+        "medical",
+        json!({"request_id": "r", "card": "nothing", "total": 1, "insured": 0}),
+    )
+    .await;
+    assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR);
     t.stop().await;
 }

@@ -157,8 +157,19 @@ async fn a_citizen_applies_and_a_clerk_takes_the_case_through_every_step_to_deli
     let (_, delivered) = act(&clerk, &number, json!({"command": "deliver"})).await;
     assert_eq!(delivered["state"], "delivered");
 
-    // The approval produced a signed e-licence that anyone can check.
-    let (status, licence) = public.get(&format!("/api/v1/licences/ZZ-{number}")).await;
+    // The approval produced a signed e-licence that anyone can check; its
+    // holder sees it in full, the public what the board shows.
+    let (status, shown) = public.get(&format!("/api/v1/licences/ZZ-{number}")).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(
+        (shown["verdict"].as_str(), shown["holder"].as_str()),
+        (Some("valid"), Some("王某"))
+    );
+    assert!(
+        shown["token"].is_null() && shown["payload"].is_null(),
+        "{shown}"
+    );
+    let (status, licence) = citizen.get(&format!("/api/v1/licences/ZZ-{number}")).await;
     assert_eq!(status, StatusCode::OK, "{licence}");
     assert_eq!(licence["verdict"], "valid");
     assert_eq!(licence["payload"]["holder"], "王小明");

@@ -701,10 +701,26 @@ async fn bad_requests_and_categories_are_refused_whole_and_write_nothing() {
         (c["version"].as_i64(), c["dispatch_hours"].as_i64()),
         (Some(1), Some(1))
     );
+    assert_eq!(
+        c["personal"], false,
+        "a category is not about a person unless marked"
+    );
+    let mut personal = body.clone();
+    personal["personal"] = json!(true);
+    let (_, c) = admin
+        .put("/api/v1/hotline/categories/road.manhole", personal)
+        .await;
+    assert_eq!(
+        (c["version"].as_i64(), c["personal"].as_bool()),
+        (Some(2), Some(true))
+    );
     let (_, c) = admin
         .put("/api/v1/hotline/categories/road.manhole", body)
         .await;
-    assert_eq!(c["version"], 2);
+    assert_eq!(
+        (c["version"].as_i64(), c["personal"].as_bool()),
+        (Some(3), Some(false))
+    );
     let (status, e) = admin
         .put(
             "/api/v1/hotline/categories/road.manhole/dispatch/330106",

@@ -19,6 +19,7 @@ mod identity_api;
 mod journal_api;
 mod jurisdiction;
 mod leaks;
+mod licence;
 mod materials_api;
 mod open311;
 mod openapi;

@@ -320,7 +320,7 @@ async fn key(demo: &SharedDemo, client: &'static str) -> String {
 async fn issue_key(demo: &SharedDemo, client: &'static str, per_minute: i64) -> (i64, String) {
     demo.with_app(move |app| async move {
         let (row, key) = app
-            .issue_open311_key(None, client, per_minute)
+            .issue_open311_key(None, client, per_minute, false)
             .await
             .expect("a key");
         (row.id, key)
@@ -900,4 +900,224 @@ async fn a_client_over_its_rate_is_refused_politely_until_the_next_minute() {
     // Reading needs no key and is not limited.
     let (status, _) = both(&demo.base, "services", "", "services").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A request posted by `api_key`; its id.
+async fn filed(base: &str, api_key: &str, form: &[(&str, &str)]) -> String {
+    let mut all = vec![("api_key", api_key)];
+    all.extend_from_slice(form);
+    let created = post(base, "requests.json", &all).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    serde_json::from_str::<Value>(&created.body).expect("JSON")[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_client_comments_only_on_its_own_requests_unless_granted_all() {
+    let demo = sunshine_testkit::shared_demo();
+    let own = key(demo, "Own Client").await;
+    let other = key(demo, "Other Client").await;
+    let (_, all) = demo
+        .with_app(|app| async move {
+            let (row, key) = app
+                .issue_open311_key(None, "Hub Client", 60, true)
+                .await
+                .expect("a key");
+            (row.id, key)
+        })
+        .await;
+    let id = filed(
+        &demo.base,
+        &own,
+        &[
+            ("service_code", "road.pothole"),
+            ("address_string", "文一路 2 号"),
+        ],
+    )
+    .await;
+    let comment = |k: String, text: &'static str| {
+        let (base, id) = (demo.base.clone(), id.clone());
+        async move {
+            post(
+                &base,
+                "servicerequestupdates.json",
+                &[
+                    ("api_key", k.as_str()),
+                    ("service_request_id", &id),
+                    ("description", text),
+                ],
+            )
+            .await
+        }
+    };
+    let a = comment(other, "不是我的").await;
+    assert_eq!(
+        a.status,
+        StatusCode::NOT_FOUND,
+        "another client's request is not there for it: {}",
+        a.body
+    );
+    assert_eq!(comment(own, "我的").await.status, StatusCode::OK);
+    assert_eq!(
+        comment(all, "全部可评").await.status,
+        StatusCode::OK,
+        "a key granted all comments on any"
+    );
+}
+
+#[tokio::test]
+async fn the_public_feed_shows_no_address_of_a_person_and_no_numbers_anyone_typed() {
+    let demo = sunshine_testkit::shared_demo();
+    let k = key(demo, "Privacy Client").await;
+    let care = filed(
+        &demo.base,
+        &k,
+        &[
+            ("service_code", "community.care"),
+            ("lat", "30.274156"),
+            ("long", "120.155078"),
+            ("address_string", "文三路 99 号 3 单元 501"),
+            (
+                "description",
+                "独居老人，身份证33010619900101123X，电话138 1234 5678，请于2026-12-02上门",
+            ),
+        ],
+    )
+    .await;
+    let road = filed(
+        &demo.base,
+        &k,
+        &[
+            ("service_code", "road.pothole"),
+            ("lat", "30.274156"),
+            ("long", "120.155078"),
+            ("address_string", "莫干山路 1 号"),
+            ("description", "请联系0571-85252345，办件2026-330106-000123"),
+        ],
+    )
+    .await;
+    let (status, care_shown) = both(
+        &demo.base,
+        &format!("requests/{care}"),
+        "",
+        "service_requests",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let r = &care_shown[0];
+    assert!(r["address"].is_null(), "no address of a person: {r}");
+    assert_eq!(
+        (r["lat"].as_f64(), r["long"].as_f64()),
+        (Some(30.274), Some(120.155))
+    );
+    let d = r["description"].as_str().expect("description");
+    assert!(
+        !d.contains("33010619900101123X") && !d.contains("1234 5678") && d.contains("2026-12-02"),
+        "numbers masked, dates kept: {d}"
+    );
+    let (_, road_shown) = both(
+        &demo.base,
+        &format!("requests/{road}"),
+        "",
+        "service_requests",
+    )
+    .await;
+    let r = &road_shown[0];
+    assert_eq!(r["address"], "莫干山路 1 号", "a road's address is public");
+    assert_eq!(r["lat"].as_f64(), Some(30.274156));
+    let d = r["description"].as_str().expect("description");
+    assert!(
+        !d.contains("85252345") && d.contains("2026-330106-000123"),
+        "the phone masked, the case number kept: {d}"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_and_the_xml_feed_stays_valid() {
+    let demo = sunshine_testkit::shared_demo();
+    let k = key(demo, "Control Client").await;
+    for (field, value) in [
+        ("description", "坑\u{1}"),
+        ("description", "坑\u{202e}"),
+        ("address_string", "文三路\u{0b}1 号"),
+        ("address_string", "文三路\n1 号"),
+    ] {
+        let a = post(
+            &demo.base,
+            "requests.json",
+            &[
+                ("api_key", k.as_str()),
+                ("service_code", "road.pothole"),
+                ("lat", "30.27"),
+                ("long", "120.15"),
+                (field, value),
+            ],
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            StatusCode::BAD_REQUEST,
+            "{field} {value:?}: {}",
+            a.body
+        );
+    }
+    // Multi-line text is fine.
+    filed(
+        &demo.base,
+        &k,
+        &[
+            ("service_code", "road.pothole"),
+            ("address_string", "文三路 1 号"),
+            ("description", "第一行\n第二行\t完"),
+        ],
+    )
+    .await;
+    let xml = get(&demo.base, "requests.xml").await;
+    assert_eq!(xml.status, StatusCode::OK);
+    let mut reader = Reader::from_str(&xml.body);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("the XML feed does not parse: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn absurd_dates_in_queries_are_answered_not_a_panic() {
+    let demo = sunshine_testkit::shared_demo();
+    let far = "start_date=-009999-01-01T00:00:00Z&end_date=9999-12-31T23:59:59Z";
+    for path in [
+        format!("requests.json?{far}"),
+        format!("servicerequestupdates.json?{far}"),
+        "requests.json?start_date=9999-12-31T23:59:59Z".to_string(),
+        "requests.json?end_date=-009999-01-01T00:00:00Z".to_string(),
+        "requests.json?start_date=99999999999999999999".to_string(),
+    ] {
+        let a = get(&demo.base, &path).await;
+        assert!(
+            matches!(a.status, StatusCode::OK | StatusCode::BAD_REQUEST),
+            "{path}: {} {}",
+            a.status,
+            a.body
+        );
+    }
+    for q in [
+        "from=-009999-01-01&until=9999-12-31",
+        "until=-009999-01-01",
+        "from=9999-12-31",
+        "from=99999-01-01",
+    ] {
+        let resp = reqwest::get(format!("{}/api/v1/hotline/indicators?{q}", demo.base))
+            .await
+            .expect("sent");
+        assert!(
+            resp.status().is_success() || resp.status().is_client_error(),
+            "{q}: {}",
+            resp.status()
+        );
+    }
 }

@@ -610,6 +610,10 @@ async fn complaints_are_answered_in_time_raise_signals_and_count_in_the_grades()
             json!({"case_number": number, "text": "长".repeat(4001)}),
             "text",
         ),
+        (
+            json!({"case_number": number, "text": "控制\u{1b}[2J字符"}),
+            "text",
+        ),
     ] {
         let (status, body) = file(body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

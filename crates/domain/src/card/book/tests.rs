@@ -199,6 +199,12 @@ fn a_resident_holds_one_live_card_and_each_step_is_journaled() {
         .expect_err("no such category");
     assert!(e.fields.contains_key("rider_category"));
     assert!(b.issue(&resident(2), " ", "", 0, &clerk()).is_err());
+    for unclean in ["李\u{0}四", "李\n四", "李\u{202e}四", "李\u{9b}四"] {
+        let e = b
+            .issue(&resident(2), unclean, "", 0, &clerk())
+            .expect_err("control characters are refused");
+        assert!(e.fields.contains_key("holder_name"), "{unclean:?}");
+    }
     b.command(&number, &CardCommand::Cancel, 0, &clerk())
         .expect("cancelled");
     b.issue(&resident(1), "张三", "adult", 0, &clerk())
@@ -792,11 +798,19 @@ fn entitlements_follow_the_holder_and_stop_with_a_lost_card_expiry_or_revocation
     };
     b.add_terminal(&desk, 0, &clerk()).expect("a desk");
     let r = b
-        .medical_settlement("H1", &number, 10_000, 7_000, 5)
+        .medical_settlement("H1", "r1", &number, 10_000, 7_000, 5)
         .expect("recorded");
     assert_eq!((r.self_pay, r.id), (3_000, 1));
+    b.take_effects();
+    assert_eq!(
+        b.medical_settlement("H1", "r1", &number, 10_000, 7_000, 9),
+        Ok(r.clone()),
+        "a replayed request id answers the first settlement"
+    );
+    assert!(b.take_effects().is_empty(), "and records nothing");
     assert!(
-        b.medical_settlement("H1", &number, 100, 200, 5).is_err(),
+        b.medical_settlement("H1", "r2", &number, 100, 200, 5)
+            .is_err(),
         "insurance pays at most the total"
     );
     let (recs, _) = b
@@ -830,7 +844,8 @@ fn entitlements_follow_the_holder_and_stop_with_a_lost_card_expiry_or_revocation
         .expect("revoked");
     assert_eq!(b.check_entitlement(&new, Kind::Park, 2), Verdict::Revoked);
     assert!(
-        b.medical_settlement("H1", &number, 100, 50, 5).is_err(),
+        b.medical_settlement("H1", "r3", &number, 100, 50, 5)
+            .is_err(),
         "the old card is dead"
     );
 }
