@@ -54,17 +54,14 @@ impl LicenceShown {
             LicenceAnswer::Full(r) => {
                 let p = r.payload.clone();
                 let escaped = url_escape(&p.number);
-                let (file_href, full_href) = if by_token {
-                    let token = url_escape(&r.token);
-                    (
-                        format!("/licences/{escaped}/file?token={token}"),
-                        format!("/licences/{escaped}?token={token}"),
-                    )
+                // Whoever sees the full licence sees its QR code's token, so its
+                // file's link carries it: the file opens wherever it is taken.
+                let token = url_escape(&r.token);
+                let file_href = format!("/licences/{escaped}/file?token={token}");
+                let full_href = if by_token {
+                    format!("/licences/{escaped}?token={token}")
                 } else {
-                    (
-                        format!("/licences/{escaped}/file"),
-                        format!("/licences/{escaped}"),
-                    )
+                    format!("/licences/{escaped}")
                 };
                 LicenceShown {
                     issued_at: local_display(from_micros(r.row.issued_at)),

@@ -543,8 +543,18 @@ async fn a_licences_qr_link_ignores_forwarded_host_headers() {
     let base = &shared_demo().base;
     let (item_id, guide) = crate::hall_api::city_item().await;
     let number = crate::board_pages::approved_case(base, item_id, &guide).await;
+    // The full licence, with its QR code, is shown to whoever holds its token.
+    let holder = crate::support::Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, licence) = holder.get(&format!("/api/v1/licences/ZZ-{number}")).await;
+    let token = licence["token"]
+        .as_str()
+        .expect("the holder sees the token")
+        .to_string();
     let resp = reqwest::Client::new()
-        .get(format!("{base}/licences/ZZ-{number}"))
+        .get(format!(
+            "{base}/licences/ZZ-{number}?token={}",
+            crate::support::escape_path(&token)
+        ))
         .header("x-forwarded-host", "evil.example")
         .header("x-forwarded-proto", "https")
         .send()

@@ -203,6 +203,24 @@ async fn a_number_typed_at_sign_up_reaches_nothing_until_the_counter_binds_it() 
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nor can it be reported lost");
+    let (status, _) = stranger
+        .post(
+            &format!("/api/v1/cards/{number}/passes"),
+            json!({"product": "bus_month", "first_day": "2026-12-01", "id": 1}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "nor can passes be bought from it"
+    );
+    let (status, _) = stranger
+        .post(
+            &format!("/api/v1/cards/{number}/top-ups"),
+            json!({"purse": "wallet", "amount": 1000, "id": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor topped up");
 
     // A wrong code, a code for another number, then the right one.
     let (status, body) = stranger

@@ -153,3 +153,69 @@ async fn every_role_at_every_place_against_the_commands_that_name_a_place() {
     }
     assert!(checked >= 9 * 5 * 16, "{checked} cases");
 }
+
+/// The abuse as it was done: a district administrator tries to grant itself
+/// the card centre's and the hotline's roles, and, even when the city gives
+/// it those roles at its district, reads no resident's card and no caller's
+/// history.
+#[tokio::test]
+async fn a_district_administrator_reaches_no_card_and_no_caller() {
+    use crate::support::Api;
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    let t = TestApp::demo().await.expect("demo");
+    let admin = Api::as_user(&t.base, "admin").await;
+    let (status, body) = admin
+        .post(
+            "/api/v1/staff",
+            json!({"login": "xihu.admin", "display_name": "西湖管理员", "org": "330106", "password": "long-enough-1", "roles": ["administrator"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = sunshine_testkit::api_token(&t.base, "xihu.admin", "long-enough-1")
+        .await
+        .expect("token");
+    let district = Api {
+        token: Some(token),
+        ..Api::new(&t.base)
+    };
+    for role in ["card_clerk", "card_operator", "hotline_operator"] {
+        let (status, body) = district
+            .post(
+                "/api/v1/staff/xihu.admin/grants",
+                json!({"role": role, "org": "330106"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{role}: nobody grants a role they do not hold: {body}"
+        );
+        // The city hands it the role at the district; it still counts only there.
+        let (status, body) = admin
+            .post(
+                "/api/v1/staff/xihu.admin/grants",
+                json!({"role": role, "org": "330106"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    let demo_citizen = sunshine_app::demo::DEMO_CITIZEN_ID;
+    let (status, body) = district
+        .get(&format!("/api/v1/cards?holder={demo_citizen}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no resident's card: {body}");
+    let (status, body) = district.get("/api/v1/card/terminals").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no terminals: {body}");
+    let (status, body) = district
+        .get("/api/v1/hotline/assist?phone=13800000000")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no caller's history: {body}");
+    // The card centre's own clerk does read the card.
+    let clerk = Api::as_user(&t.base, "card.clerk").await;
+    let (status, _) = clerk
+        .get(&format!("/api/v1/cards?holder={demo_citizen}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
