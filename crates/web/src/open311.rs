@@ -886,3 +886,41 @@ async fn post_update(state: &AppState, format: Format, p: &Params, client: KeyRo
         &node,
     ))
 }
+
+#[cfg(test)]
+mod form_fuzz {
+    //! The Open311 form parser, fed any bytes a client might post: it never
+    //! panics, keeps no empty value, and reads back every well-formed pair.
+    use super::Params;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_parse_and_no_empty_value_is_kept(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let p = Params::parse(&raw);
+            prop_assert!(p.0.iter().all(|(_, v)| !v.is_empty()));
+            let _ = p.attributes();
+        }
+
+        #[test]
+        fn encoded_pairs_read_back_as_given(
+            pairs in proptest::collection::vec(("[a-z_]{1,12}|attribute\\[[a-z]{1,6}\\](\\[\\])?", "\\PC{1,20}"), 0..8),
+        ) {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &pairs {
+                form.append_pair(k, v);
+            }
+            let p = Params::parse(form.finish().as_bytes());
+            for (k, v) in pairs.iter().filter(|(_, v)| !v.trim().is_empty()) {
+                prop_assert!(p.0.iter().any(|(pk, pv)| pk == k && pv == v.trim()), "{} = {:?}", k, v);
+            }
+            let attributes = p.attributes();
+            for (k, _) in pairs.iter().filter(|(k, v)| k.starts_with("attribute[") && !v.trim().is_empty()) {
+                let code = k.trim_start_matches("attribute[").trim_end_matches("[]").trim_end_matches(']');
+                prop_assert!(attributes.contains_key(code), "{}", code);
+            }
+        }
+    }
+}
