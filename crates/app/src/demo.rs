@@ -93,7 +93,7 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     let mut logins = vec![
         DemoLogin {
             login: "admin".into(),
-            what: "administrator, Hangzhou (330100)",
+            what: "administrator, Hangzhou (330100): the first administrator, who holds every role of the city",
         },
         DemoLogin {
             login: "editor".into(),
@@ -137,11 +137,11 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         },
         DemoLogin {
             login: DEMO_CITIZEN_ID.into(),
-            what: "citizen 王小明",
+            what: "citizen 王小明 (signed up as wang.xiaoming; bound, so the number signs in too)",
         },
         DemoLogin {
             login: demo_credit_code(),
-            what: "enterprise 杭州云栖数据科技有限公司",
+            what: "enterprise 杭州云栖数据科技有限公司 (signed up as yunqi.data; bound with its legal representative)",
         },
     ];
     logins.push(DemoLogin {
