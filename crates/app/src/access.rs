@@ -63,6 +63,40 @@ pub struct ReadView {
     pub at: i64,
 }
 
+/// Record, inside a write, what `actor` did with each person's records,
+/// so the person is shown it (the write journals it its own way).
+pub(crate) async fn record_against(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    kind: ReadKind,
+    purpose: ReadPurpose,
+    persons: Vec<ReadOf>,
+    now: i64,
+) -> Result<()> {
+    let reader_org = actor
+        .org
+        .as_ref()
+        .map(|o| o.as_str().to_string())
+        .unwrap_or_default();
+    for person in persons {
+        if person.user.is_none() && person.number.is_none() {
+            continue;
+        }
+        let row = PersonalRead {
+            person_user: person.user,
+            person_ref: person.number.as_deref().map(person_ref),
+            reader: actor.display_name.clone(),
+            reader_org: reader_org.clone(),
+            what_kind: kind.as_str().to_string(),
+            what_ref: person.what,
+            purpose: purpose.as_str().to_string(),
+            read_at: now,
+        };
+        store::insert_read(tx.conn(), &row).await?;
+    }
+    Ok(())
+}
+
 /// The most reads a person is shown at once.
 const READS_SHOWN: i64 = 200;
 
@@ -84,28 +118,7 @@ impl App {
                         entry(&actor, read.subject, "access.personal_record_read", payload),
                     )
                     .await?;
-                    let reader_org = actor
-                        .org
-                        .as_ref()
-                        .map(|o| o.as_str().to_string())
-                        .unwrap_or_default();
-                    for person in read.persons {
-                        if person.user.is_none() && person.number.is_none() {
-                            continue;
-                        }
-                        let row = PersonalRead {
-                            person_user: person.user,
-                            person_ref: person.number.as_deref().map(person_ref),
-                            reader: actor.display_name.clone(),
-                            reader_org: reader_org.clone(),
-                            what_kind: read.kind.as_str().to_string(),
-                            what_ref: person.what,
-                            purpose: read.purpose.as_str().to_string(),
-                            read_at: now,
-                        };
-                        store::insert_read(tx.conn(), &row).await?;
-                    }
-                    Ok(())
+                    record_against(tx, &actor, read.kind, read.purpose, read.persons, now).await
                 })
             })
             .await

@@ -92,15 +92,20 @@ pub enum ReadKind {
     CallerHistory,
     /// The extranet list, which names applicants.
     CaseList,
+    /// A proof of identity a counter issued for the person's number after
+    /// checking papers (a binding code, a card's PIN): whoever holds it can
+    /// bind an account to the number, so the person is shown who issued it.
+    IdentityProof,
 }
 
 impl ReadKind {
-    pub const ALL: [ReadKind; 5] = [
+    pub const ALL: [ReadKind; 6] = [
         ReadKind::Card,
         ReadKind::Case,
         ReadKind::Ticket,
         ReadKind::CallerHistory,
         ReadKind::CaseList,
+        ReadKind::IdentityProof,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -109,6 +114,7 @@ impl ReadKind {
             ReadKind::Ticket => "ticket",
             ReadKind::CallerHistory => "caller_history",
             ReadKind::CaseList => "case_list",
+            ReadKind::IdentityProof => "identity_proof",
         }
     }
     pub fn parse(s: &str) -> Option<ReadKind> {
@@ -121,6 +127,7 @@ impl ReadKind {
             ReadKind::Ticket => "热线工单",
             ReadKind::CallerHistory => "来电历史",
             ReadKind::CaseList => "政务外网办件列表",
+            ReadKind::IdentityProof => "实名核验凭证（核验码或市民卡密码）",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -130,6 +137,7 @@ impl ReadKind {
             ReadKind::Ticket => "Hotline request",
             ReadKind::CallerHistory => "Your earlier calls",
             ReadKind::CaseList => "Case list (extranet)",
+            ReadKind::IdentityProof => "A proof of identity (a binding code or a card PIN)",
         }
     }
 }

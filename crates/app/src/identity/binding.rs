@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use sunshine_domain::access::{mask_card_number, ReadKind, ReadPurpose};
 use sunshine_domain::card::lifecycle::CardState;
 use sunshine_domain::identity::{
     check_binding, validate_card_pin, Actor, BindingCode, CityService, UserKind, BINDING_CODE_DAYS,
@@ -245,6 +246,21 @@ impl App {
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
                 Box::pin(async move {
                     store::insert_binding_code(tx.conn(), &hash, &row).await?;
+                    // The person is shown which counter issued a proof of their identity.
+                    let person = crate::access::ReadOf {
+                        user: None,
+                        number: Some(row.subject.clone()),
+                        what: shown.clone(),
+                    };
+                    crate::access::record_against(
+                        tx,
+                        &actor,
+                        ReadKind::IdentityProof,
+                        ReadPurpose::CounterService,
+                        vec![person],
+                        now,
+                    )
+                    .await?;
                     let payload = json!({
                         "kind": row.kind.as_str(),
                         "number": shown,
@@ -346,6 +362,20 @@ impl App {
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
                 Box::pin(async move {
                     store::set_card_pin(tx.conn(), &number, &holder, &pin_hash, now).await?;
+                    let person = crate::access::ReadOf {
+                        user: None,
+                        number: Some(holder.clone()),
+                        what: mask_card_number(&number),
+                    };
+                    crate::access::record_against(
+                        tx,
+                        &actor,
+                        ReadKind::IdentityProof,
+                        ReadPurpose::CounterService,
+                        vec![person],
+                        now,
+                    )
+                    .await?;
                     tx.journal(
                         now,
                         entry(&actor, format!("card/{number}"), "card.pin_set", json!({})),

@@ -268,6 +268,17 @@ async fn a_number_typed_at_sign_up_reaches_nothing_until_the_counter_binds_it() 
     let (status, cards) = li.get("/api/v1/cards/mine").await;
     assert_eq!(status, StatusCode::OK, "{cards}");
     assert_eq!(cards[0]["card"]["number"], number.as_str());
+    // The resident sees which counter issued proofs of their identity.
+    let (status, reads) = li.get("/api/v1/me/reads").await;
+    assert_eq!(status, StatusCode::OK, "{reads}");
+    let proofs: Vec<&serde_json::Value> = reads
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|r| r["kind"] == "identity_proof")
+        .collect();
+    assert_eq!(proofs.len(), 1, "the code issued for them: {reads}");
+    assert_eq!(proofs[0]["reader"], "孙承办", "{reads}");
 
     // The stranger's account is closed: its token no longer works, nor its password.
     assert_eq!(stranger.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
@@ -382,6 +393,17 @@ async fn a_citizen_card_and_its_pin_bind_an_account() {
     assert_eq!(body["verified"], true);
     let (_, cards) = me.get("/api/v1/cards/mine").await;
     assert_eq!(cards[0]["card"]["number"], number.as_str());
+    let (_, reads) = me.get("/api/v1/me/reads").await;
+    assert_eq!(
+        reads
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|r| r["kind"] == "identity_proof")
+            .count(),
+        2,
+        "both PINs the counter set are shown to the holder: {reads}"
+    );
 }
 
 /// An enterprise binds with a counter's code that names its legal
