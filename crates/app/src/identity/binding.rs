@@ -138,19 +138,70 @@ fn unbound_applicant(actor: &Actor) -> Result<()> {
     }
 }
 
-/// Bind `user_id` to `number` inside a write: refused when another account
-/// holds the number; closes every other unbound claim on it. The ids closed.
-async fn bind(tx: &mut WriteTx, b: Bound<'_>) -> Result<Vec<i64>> {
-    if let Some(other) = find_bound_user(tx.conn(), b.kind, b.number).await? {
-        if other.id != b.user_id {
+/// What a counter or a card proved: whose number it is, and how.
+struct Proof<'a> {
+    kind: UserKind,
+    number: &'a str,
+    /// The name as on the papers (or the card), which becomes the account's.
+    name: &'a str,
+    method: &'static str,
+    legal_rep_name: Option<&'a str>,
+    legal_rep_id: Option<&'a str>,
+    /// What the journal entry says of the proof besides its method.
+    details: serde_json::Value,
+}
+
+/// Bind the signed-in account to what `proof` proved, inside a write: the
+/// account must have claimed that number, and no other account may hold it;
+/// every other unbound claim on it is closed, and one journal entry says so.
+/// The whole of what binding does, whichever proof it came with.
+async fn bind(tx: &mut WriteTx, who: &Actor, proof: Proof<'_>, at: i64) -> Result<()> {
+    let user = find_user(tx.conn(), who.user_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the signed-in account is gone"))?;
+    check_binding(
+        user.kind,
+        user.claimed_id.as_deref().unwrap_or(""),
+        proof.kind,
+        proof.number,
+    )?;
+    if let Some(other) = find_bound_user(tx.conn(), proof.kind, proof.number).await? {
+        if other.id != user.id {
             return Err(already_bound().into());
         }
     }
-    match store::bind_account(tx.conn(), &b).await {
+    let bound = Bound {
+        user_id: user.id,
+        kind: proof.kind,
+        number: proof.number,
+        name: proof.name,
+        method: proof.method,
+        legal_rep_name: proof.legal_rep_name,
+        legal_rep_id: proof.legal_rep_id,
+        at,
+    };
+    match store::bind_account(tx.conn(), &bound).await {
         Err(StoreError::Duplicate(_)) => return Err(already_bound().into()),
         other => other?,
     }
-    Ok(store::close_unbound_claims(tx.conn(), b.kind, b.number, b.user_id, b.at).await?)
+    let closed =
+        store::close_unbound_claims(tx.conn(), proof.kind, proof.number, user.id, at).await?;
+    let mut payload = proof.details;
+    if let Some(map) = payload.as_object_mut() {
+        map.insert("method".into(), json!(proof.method));
+        map.insert("closed_accounts".into(), json!(closed));
+    }
+    tx.journal(
+        at,
+        entry(
+            who,
+            format!("user/{}", user.id),
+            "identity.account_bound",
+            payload,
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 impl App {
@@ -301,48 +352,21 @@ impl App {
                         .await?
                         .filter(|r| r.used_at.is_none() && now < r.expires_at)
                         .ok_or_else(bad_code)?;
-                    let user = find_user(tx.conn(), who.user_id)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("the signed-in account is gone"))?;
-                    check_binding(
-                        user.kind,
-                        user.claimed_id.as_deref().unwrap_or(""),
-                        row.kind,
-                        &row.subject,
-                    )?;
-                    if !store::use_binding_code(tx.conn(), &hash, user.id, now).await? {
+                    // A refusal below rolls the code's use back with the rest.
+                    if !store::use_binding_code(tx.conn(), &hash, who.user_id, now).await? {
                         return Err(bad_code().into());
                     }
-                    let closed = bind(
-                        tx,
-                        Bound {
-                            user_id: user.id,
-                            kind: row.kind,
-                            number: &row.subject,
-                            name: &row.name,
-                            method: "counter_code",
-                            legal_rep_name: row.legal_rep_name.as_deref(),
-                            legal_rep_id: row.legal_rep_id.as_deref(),
-                            at: now,
-                        },
-                    )
-                    .await?;
-                    let payload = json!({
-                        "method": "counter_code",
-                        "code": &hash[..16],
-                        "counter": row.counter.as_str(),
-                        "closed_accounts": closed,
-                    });
-                    tx.journal(
-                        now,
-                        entry(
-                            &who,
-                            format!("user/{}", user.id),
-                            "identity.account_bound",
-                            payload,
-                        ),
-                    )
-                    .await?;
+                    let details = json!({"code": &hash[..16], "counter": row.counter.as_str()});
+                    let proof = Proof {
+                        kind: row.kind,
+                        number: &row.subject,
+                        name: &row.name,
+                        method: "counter_code",
+                        legal_rep_name: row.legal_rep_name.as_deref(),
+                        legal_rep_id: row.legal_rep_id.as_deref(),
+                        details,
+                    };
+                    bind(tx, &who, proof, now).await?;
                     Ok(())
                 })
             })
@@ -446,42 +470,17 @@ impl App {
                         .await?;
                         return Ok(false);
                     };
-                    let user = find_user(tx.conn(), who.user_id)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("the signed-in account is gone"))?;
-                    check_binding(
-                        user.kind,
-                        user.claimed_id.as_deref().unwrap_or(""),
-                        UserKind::Citizen,
-                        &holder,
-                    )?;
                     store::count_pin_attempt(tx.conn(), &card, true).await?;
-                    let closed = bind(
-                        tx,
-                        Bound {
-                            user_id: user.id,
-                            kind: UserKind::Citizen,
-                            number: &holder,
-                            name: &name,
-                            method: "citizen_card",
-                            legal_rep_name: None,
-                            legal_rep_id: None,
-                            at: now,
-                        },
-                    )
-                    .await?;
-                    let payload =
-                        json!({"method": "citizen_card", "card": card, "closed_accounts": closed});
-                    tx.journal(
-                        now,
-                        entry(
-                            &who,
-                            format!("user/{}", user.id),
-                            "identity.account_bound",
-                            payload,
-                        ),
-                    )
-                    .await?;
+                    let proof = Proof {
+                        kind: UserKind::Citizen,
+                        number: &holder,
+                        name: &name,
+                        method: "citizen_card",
+                        legal_rep_name: None,
+                        legal_rep_id: None,
+                        details: json!({"card": card}),
+                    };
+                    bind(tx, &who, proof, now).await?;
                     Ok(true)
                 })
             })
