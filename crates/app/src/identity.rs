@@ -123,6 +123,8 @@ pub struct Session {
     pub token: String,
     pub csrf: String,
     pub actor: Actor,
+    /// The staff places the actor may open, for the menu.
+    pub desks: crate::desks::Desks,
 }
 
 /// A new staff account.
@@ -269,7 +271,13 @@ impl App {
                 })
             })
             .await?;
-        Ok(Session { token, csrf, actor })
+        let desks = self.desks(&actor);
+        Ok(Session {
+            token,
+            csrf,
+            actor,
+            desks,
+        })
     }
 
     /// A program exchanges a login and password for an API token, in one step.
@@ -331,6 +339,7 @@ impl App {
         Ok(Some(Session {
             token: token.to_string(),
             csrf,
+            desks: self.desks(&actor),
             actor,
         }))
     }

@@ -8,6 +8,7 @@ pub mod card;
 pub mod catalog;
 pub mod credentials;
 pub mod demo;
+pub mod desks;
 pub mod disclosure;
 pub mod hall;
 pub mod hotline;

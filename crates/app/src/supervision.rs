@@ -306,7 +306,7 @@ impl App {
     }
 
     /// The departments whose signals the actor sees.
-    fn signal_departments(&self, actor: &Actor) -> Result<Vec<String>> {
+    pub(crate) fn signal_departments(&self, actor: &Actor) -> Result<Vec<String>> {
         let orgs = self.orgs();
         let departments: Vec<String> = orgs
             .list

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod board;
 pub mod card;
+pub mod flash;
+pub mod fmt;
 pub mod hall;
 pub mod hotline;
 pub mod hotline_admin;
@@ -217,6 +219,7 @@ pub fn router() -> Router<AppState> {
             "/staff/cases/{number}/penalty",
             post(hall::clerk::decide_penalty),
         )
+        .layer(axum::middleware::from_fn(flash::layer))
 }
 
 /// The body limit of a page that takes files.
@@ -238,6 +241,10 @@ pub struct Chrome {
     pub csrf: String,
     /// The current path, for the language switch to come back to.
     pub here: String,
+    /// The staff places the signed-in person may open: the menu shows these only.
+    pub desks: sunshine_app::desks::Desks,
+    /// What the last action did, shown once (see `flash`).
+    pub flash: Option<String>,
 }
 
 impl Chrome {
@@ -266,6 +273,8 @@ impl Chrome {
                 .unwrap_or(false),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             here: crate::auth::url_escape(here),
+            desks: session.map(|s| s.desks).unwrap_or_default(),
+            flash: flash::current(lang),
         }
     }
     pub fn t(&self, key: &str) -> &'static str {
@@ -295,8 +304,33 @@ impl Chrome {
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.pick(zh, en)
     }
-    pub fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
+    /// Money for people: `50,000.00 元`.
+    pub fn money(&self, fen: &i64) -> String {
+        fmt::money(self.lang, *fen)
+    }
+    /// A stored moment for people: `2026年12月3日 21:01`.
+    pub fn when(&self, us: &i64) -> String {
+        fmt::when(self.lang, *us)
+    }
+    /// A `YYYY-MM-DD` day for people: `2026年12月3日`.
+    pub fn day(&self, iso: &str) -> String {
+        fmt::day_str(self.lang, iso)
+    }
+    /// `1 day`, `3 days`, `3 天`.
+    pub fn days(&self, n: &i64) -> String {
+        fmt::days(self.lang, *n)
+    }
+    /// `1 working day`, `20 个工作日`.
+    pub fn working_days(&self, n: &i64) -> String {
+        fmt::working_days(self.lang, *n)
+    }
+    /// `850 米`, `4.1 公里`.
+    pub fn distance(&self, metres: &f64) -> String {
+        fmt::distance(self.lang, *metres)
+    }
+    /// A file's size: `2.0 KB`.
+    pub fn size(&self, bytes: &i64) -> String {
+        fmt::size(self.lang, *bytes)
     }
 }
 
@@ -453,7 +487,11 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> impl IntoResponse {
     (headers, Redirect::to(&next))
 }
 
-/// Money for people: fen as yuan with two decimals.
+/// Fen as a form field's value in yuan (`-0.50`, `50000.00`): plain
+/// digits that the form's parser reads back. Pages show money with
+/// `fmt::money` (`c.money(..)`).
 pub fn yuan(fen: &i64) -> String {
-    format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    let sign = if *fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }

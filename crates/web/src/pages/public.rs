@@ -11,7 +11,7 @@ use sunshine_store::catalog::VersionSummary;
 use super::{error_page, opts, render, Chrome, Opt};
 use crate::api::catalog::ListQuery;
 use crate::auth::{
-    clear_session_cookie, csrf_ok, safe_next, session_cookie, FormToken, MaybeSession,
+    clear_session_cookie, csrf_ok, safe_path, session_cookie, FormToken, MaybeSession,
 };
 use crate::guard::ClientAddr;
 use crate::i18n::Lang;
@@ -284,7 +284,7 @@ pub async fn login_form(
         form.set_cookie(),
         render(&LoginPage {
             c,
-            next: safe_next(q.next.as_deref()),
+            next: q.next.as_deref().and_then(safe_path).unwrap_or_default(),
             login: String::new(),
             error: String::new(),
             form_token: form.token,
@@ -319,7 +319,6 @@ pub async fn login(
     if let Err(wait) = s.guard.admit_sign_in(&f.login, client) {
         return crate::guard::too_many("/login", lang, wait);
     }
-    let next = safe_next(f.next.as_deref());
     match s.app.sign_in(&f.login, &f.password).await {
         Ok(session) => {
             s.guard.sign_in_succeeded(&f.login);
@@ -327,20 +326,20 @@ pub async fn login(
             if let Ok(v) = session_cookie(&session.token).parse() {
                 headers.insert(header::SET_COOKIE, v);
             }
-            // Applicants go back to the hall or account page that sent them, else to their cases.
-            let target = if session.actor.kind == sunshine_domain::identity::UserKind::Staff {
-                next
-            } else {
-                f.next
-                    .as_deref()
-                    .and_then(crate::auth::safe_path)
-                    .filter(|n| {
-                        n.starts_with("/hall/")
-                            || n.starts_with("/catalog")
-                            || n.starts_with("/account")
-                    })
-                    .unwrap_or_else(|| "/hall/my".to_string())
-            };
+            // Back to the page that sent them (applicants only to the hall,
+            // the catalogue or their account), else to their own work.
+            let staff = session.actor.kind == sunshine_domain::identity::UserKind::Staff;
+            let target = f
+                .next
+                .as_deref()
+                .and_then(safe_path)
+                .filter(|n| {
+                    staff
+                        || n.starts_with("/hall/")
+                        || n.starts_with("/catalog")
+                        || n.starts_with("/account")
+                })
+                .unwrap_or_else(|| s.app.home(&session.actor).to_string());
             (headers, Redirect::to(&target)).into_response()
         }
         Err(e) => {
@@ -361,7 +360,7 @@ pub async fn login(
                 status,
                 render(&LoginPage {
                     c,
-                    next,
+                    next: f.next.as_deref().and_then(safe_path).unwrap_or_default(),
                     login: f.login,
                     error,
                     form_token: f.csrf,
