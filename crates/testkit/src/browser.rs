@@ -171,6 +171,39 @@ impl Browser {
         self.text("body").await
     }
 
+    /// The status of the page now shown (Chromium's navigation timing).
+    pub async fn status(&self) -> anyhow::Result<u16> {
+        let v = self
+            .client
+            .execute(
+                "const e = performance.getEntriesByType('navigation')[0]; return e ? e.responseStatus : 0;",
+                vec![],
+            )
+            .await?;
+        Ok(v.as_u64().unwrap_or(0) as u16)
+    }
+
+    /// Fail unless the page now shown answered 2xx and speaks people's words
+    /// (see `words`): no codes, raw timestamps or unit codes, and on an
+    /// English page no platform text left in Chinese.
+    pub async fn check_page(&self, english: bool) -> anyhow::Result<()> {
+        let url = self.client.current_url().await?;
+        let status = self.status().await?;
+        if !(200..300).contains(&status) {
+            anyhow::bail!("{url} answered {status}: {}", self.page_text().await?);
+        }
+        let shown: Vec<crate::words::Shown> = serde_json::from_value(
+            self.client
+                .execute(crate::words::SHOWN_SCRIPT, vec![])
+                .await?,
+        )?;
+        let problems = crate::words::problems(&shown, english);
+        if !problems.is_empty() {
+            anyhow::bail!("{url} shows the machine's words:\n  {}", problems.join("\n  "));
+        }
+        Ok(())
+    }
+
     pub async fn screenshot(&self, path: &Path) -> anyhow::Result<()> {
         let png = self.client.screenshot().await?;
         std::fs::write(path, png)?;

@@ -4,6 +4,7 @@
 //! headless Chromium driven over WebDriver.
 
 pub mod browser;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
