@@ -122,6 +122,29 @@ impl App {
             .await
     }
 
+    /// The workflow steps `actor` may take on `version` now: allowed by the
+    /// policy for its item and by the workflow from its state.
+    pub fn steps_open_to(&self, actor: &Actor, version: &VersionRow) -> Vec<WorkflowStep> {
+        let today = self.clock.today();
+        let government = region_government(&version.spec);
+        [
+            WorkflowStep::Declare,
+            WorkflowStep::Review,
+            WorkflowStep::Approve,
+            WorkflowStep::Publish { effective: today },
+            WorkflowStep::Return {
+                reason: String::new(),
+            },
+        ]
+        .into_iter()
+        .filter(|step| {
+            self.authorize(actor, &step_action(&version.spec, &government, step))
+                .is_ok()
+                && rules::next_state(version.state, step, today).is_ok()
+        })
+        .collect()
+    }
+
     /// One step of the solidification workflow, by whoever the policy allows.
     pub async fn workflow_step(
         &self,
@@ -138,15 +161,7 @@ impl App {
                     let current = load(tx, version_id).await?;
                     let spec = &current.spec;
                     let government = region_government(spec);
-                    let body = &spec.implementing_body;
-                    let action = match &step {
-                        WorkflowStep::Declare => Action::DeclareItem { implementing_body: body },
-                        WorkflowStep::Review => Action::ReviewItem { implementing_body: body },
-                        WorkflowStep::Approve => Action::ApproveItem { region_government: &government },
-                        WorkflowStep::Publish { .. } => Action::PublishItem { region_government: &government },
-                        WorkflowStep::Return { .. } => Action::ReturnItem { implementing_body: body, region_government: &government },
-                    };
-                    allow(&orgs, &actor, &action)?;
+                    allow(&orgs, &actor, &step_action(spec, &government, &step))?;
                     let next = rules::next_state(current.state, &step, today)?;
                     apply_state(tx, &current, next, &step, today, now).await?;
                     let mut payload = json!({"version_id": version_id, "version_no": current.version_no, "from": current.state.as_str(), "to": next.as_str()});
@@ -246,6 +261,29 @@ impl App {
         let mut conn = self.db.read().await?;
         let cells = store::panorama(&mut conn).await?;
         Ok(Panorama::from_cells(cells))
+    }
+}
+
+/// What the policy is asked before `step` on an item of `spec`.
+fn step_action<'a>(spec: &'a ItemSpec, government: &'a OrgCode, step: &WorkflowStep) -> Action<'a> {
+    let body = &spec.implementing_body;
+    match step {
+        WorkflowStep::Declare => Action::DeclareItem {
+            implementing_body: body,
+        },
+        WorkflowStep::Review => Action::ReviewItem {
+            implementing_body: body,
+        },
+        WorkflowStep::Approve => Action::ApproveItem {
+            region_government: government,
+        },
+        WorkflowStep::Publish { .. } => Action::PublishItem {
+            region_government: government,
+        },
+        WorkflowStep::Return { .. } => Action::ReturnItem {
+            implementing_body: body,
+            region_government: government,
+        },
     }
 }
 

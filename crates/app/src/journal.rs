@@ -1,8 +1,11 @@
 //! Reading the journal: by cursor for consumers, whole for verification.
 
+use std::collections::HashMap;
+
 use sunshine_domain::identity::Actor;
 use sunshine_domain::journal::Entry;
 use sunshine_domain::policy::Action;
+use sunshine_domain::Text;
 use sunshine_store::journal::{self as store, Verification};
 
 use crate::{App, Result};
@@ -39,5 +42,42 @@ impl App {
     pub async fn history(&self, subject: &str) -> Result<Vec<Entry>> {
         let mut conn = self.db.read().await?;
         Ok(store::by_subject(&mut conn, subject).await?)
+    }
+
+    /// Who each journal actor (`staff:clerk`, `citizen:#34`, `system`) is,
+    /// for a staff page's history: a staff member by name and organisation,
+    /// an applicant or the platform in words; never an applicant's name or
+    /// number, which the history does not need.
+    pub async fn journal_actors(&self, entries: &[Entry]) -> Result<HashMap<String, Text>> {
+        let orgs = self.orgs();
+        let mut names = HashMap::new();
+        let mut conn = self.db.read().await?;
+        for e in entries {
+            if names.contains_key(&e.actor) {
+                continue;
+            }
+            let (kind, rest) = e.actor.split_once(':').unwrap_or((e.actor.as_str(), ""));
+            let name = match kind {
+                "system" => Text::new("平台自动", "The platform"),
+                "staff" if rest == "system" => Text::new("平台自动", "The platform"),
+                "staff" => {
+                    match sunshine_store::identity::find_user_by_login(&mut conn, rest).await? {
+                        Some(u) => {
+                            let org = u.org.as_ref().map(|o| o.as_str()).unwrap_or("");
+                            Text::new(
+                                format!("{}（{}）", u.display_name, orgs.name(org, "zh")),
+                                format!("{} ({})", u.display_name, orgs.name(org, "en")),
+                            )
+                        }
+                        None => Text::new("工作人员", "A staff member"),
+                    }
+                }
+                "citizen" => Text::new("申请人（个人）", "The applicant (a person)"),
+                "enterprise" => Text::new("申请人（企业）", "The applicant (an enterprise)"),
+                _ => Text::new("其他", "Other"),
+            };
+            names.insert(e.actor.clone(), name);
+        }
+        Ok(names)
     }
 }

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrgCode, RegionCode};
+use crate::refusal::Text;
 use crate::refusal::{control_characters, is_clean_text, FieldErrors, Refusal};
 
 /// The kinds of administrative power, plus public service.
@@ -338,6 +339,22 @@ impl FieldKind {
     }
     pub fn parse(s: &str) -> Option<FieldKind> {
         FieldKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// What the field asks for, for people.
+    pub fn name(self) -> Text {
+        let (zh, en) = match self {
+            FieldKind::Text => ("单行文字", "Text"),
+            FieldKind::Textarea => ("多行文字", "Longer text"),
+            FieldKind::Number => ("数字", "Number"),
+            FieldKind::Date => ("日期", "Date"),
+            FieldKind::Choice => ("选项", "Choice"),
+            FieldKind::Bool => ("是否", "Yes or no"),
+            FieldKind::Phone => ("电话号码", "Phone number"),
+            FieldKind::Email => ("电子邮箱", "Email"),
+            FieldKind::IdNumber => ("身份证号码", "Identity number"),
+            FieldKind::CreditCode => ("统一社会信用代码", "Unified social credit code"),
+        };
+        Text::new(zh, en)
     }
 }
 
@@ -800,6 +817,25 @@ pub enum WorkflowStep {
     Publish { effective: Date },
     /// 退回编制, with the reason.
     Return { reason: String },
+}
+
+/// What a catalogue journal event did, for people; `None` for an event
+/// that is not the catalogue's.
+pub fn event_name(event_type: &str) -> Option<Text> {
+    let (zh, en) = match event_type {
+        "catalog.item_created" => ("新建事项", "Item drafted"),
+        "catalog.item_imported" => ("导入事项", "Item imported"),
+        "catalog.draft_updated" => ("修改草稿", "Draft changed"),
+        "catalog.version_opened" => ("新建版本", "New version opened"),
+        "catalog.version_declared" => ("申报", "Declared"),
+        "catalog.version_reviewed" => ("法制审核通过", "Passed legal review"),
+        "catalog.version_approved" => ("审批通过", "Approved"),
+        "catalog.version_published" => ("入库", "Entered the library"),
+        "catalog.version_returned" => ("退回", "Returned"),
+        "catalog.version_in_force" => ("生效", "Came into force"),
+        _ => return None,
+    };
+    Some(Text::new(zh, en))
 }
 
 impl WorkflowStep {

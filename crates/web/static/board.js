@@ -11,10 +11,13 @@
   var total = document.getElementById("board-total");
   var empty = document.getElementById("board-empty");
 
-  function cell(tr, content, cls) {
+  function cell(tr, content, cls, lang) {
     var td = document.createElement("td");
     if (cls) {
       td.className = cls;
+    }
+    if (lang) {
+      td.lang = lang;
     }
     if (typeof content === "string") {
       td.textContent = content;
@@ -37,10 +40,11 @@
     tr.dataset.seq = r.seq;
     tr.className = "fresh";
     cell(tr, r.number, "code");
-    cell(tr, r.item_name);
+    // Items' and applicants' names are data, in Chinese whatever the page's language.
+    cell(tr, r.item_name, "", "zh-CN");
     cell(tr, r.department_name);
     cell(tr, r.region_name);
-    cell(tr, r.applicant);
+    cell(tr, r.applicant, "", "zh-CN");
     cell(tr, r.accepted_local || "", "date");
     cell(tr, span("state " + r.state, r.state_label));
     cell(tr, r.promised_due || "", "date");

@@ -259,3 +259,19 @@ fn control_characters_are_refused_wherever_text_goes() {
     };
     assert!(next_state(VersionState::Declared, &nul, TODAY).is_err());
 }
+
+#[test]
+fn every_workflow_event_has_words_for_people() {
+    let today: Date = "2026-01-05".parse().unwrap();
+    for step in [
+        WorkflowStep::Declare,
+        WorkflowStep::Review,
+        WorkflowStep::Approve,
+        WorkflowStep::Publish { effective: today },
+        WorkflowStep::Return { reason: "x".into() },
+    ] {
+        let name = event_name(step.event_type()).expect("named");
+        assert!(!name.zh.is_empty() && !name.en.is_empty());
+    }
+    assert!(event_name("hall.case_submitted").is_none());
+}

@@ -3,14 +3,14 @@
 
 use askama::Template;
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::identity::Session;
-use sunshine_domain::clock::{from_micros, local_display};
 
+use super::fmt::when;
 use super::hotline_admin::CsrfForm;
-use super::{bad_token, error_page, refusal_message, render, Chrome};
+use super::{bad_token, error_page, flash, refusal_message, render, Chrome};
 use crate::auth::{clear_session_cookie, csrf_ok, SignedIn};
 use crate::error::status_of;
 use crate::i18n::Lang;
@@ -60,10 +60,6 @@ impl AccountPage {
     }
 }
 
-fn when(us: i64) -> String {
-    local_display(from_micros(us))
-}
-
 async fn page(s: &AppState, lang: Lang, session: &Session, shown: Shown) -> Response {
     let c = Chrome::new(lang, Some(session), "/account");
     let actor = &session.actor;
@@ -81,8 +77,8 @@ async fn page(s: &AppState, lang: Lang, session: &Session, shown: Shown) -> Resp
         .into_iter()
         .map(|v| SessionLine {
             id: v.id,
-            created: when(v.created_at),
-            expires: when(v.expires_at),
+            created: when(lang, v.created_at),
+            expires: when(lang, v.expires_at),
             current: v.current,
         })
         .collect();
@@ -98,8 +94,8 @@ async fn page(s: &AppState, lang: Lang, session: &Session, shown: Shown) -> Resp
             TokenLine {
                 id: t.id,
                 name: t.name,
-                created: when(t.created_at),
-                expires: t.expires_at.map(when).unwrap_or_default(),
+                created: when(lang, t.created_at),
+                expires: t.expires_at.map(|e| when(lang, e)).unwrap_or_default(),
                 state: state.to_string(),
                 live: t.revoked_at.is_none() && !expired,
             }
@@ -108,7 +104,7 @@ async fn page(s: &AppState, lang: Lang, session: &Session, shown: Shown) -> Resp
     let reads = reads
         .into_iter()
         .map(|r| ReadLine {
-            at: when(r.at),
+            at: when(lang, r.at),
             org: orgs.name(&r.reader_org, lang.code()),
             reader: r.reader,
             what: format!("{} {}", c.pick(r.kind.name_zh(), r.kind.name_en()), r.what),
@@ -151,15 +147,16 @@ pub async fn show(State(s): State<AppState>, lang: Lang, SignedIn(session): Sign
     page(&s, lang, &session, Shown::default()).await
 }
 
-/// The page again with a refusal, or back to it when done.
+/// The page again with a refusal, or back to it saying what was `done`.
 async fn after(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    done: sunshine_app::Result<()>,
+    result: sunshine_app::Result<()>,
+    done: (&str, &str),
 ) -> Response {
-    match done {
-        Ok(()) => Redirect::to("/account").into_response(),
+    match result {
+        Ok(()) => flash::redirect("/account", done.0, done.1),
         Err(sunshine_app::AppError::Refused(r)) => {
             let c = Chrome::new(lang, Some(session), "/account");
             let e = sunshine_app::AppError::Refused(r.clone());
@@ -185,8 +182,9 @@ pub async fn end_session(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(Chrome::new(lang, Some(&session), "/account"));
     }
-    let done = s.app.end_session(&session.actor, &id).await;
-    after(&s, lang, &session, done).await
+    let result = s.app.end_session(&session.actor, &id).await;
+    let done = ("该设备已退出登录", "That browser is signed out");
+    after(&s, lang, &session, result, done).await
 }
 
 /// Sign out everywhere, this browser too.
@@ -203,11 +201,11 @@ pub async fn end_all(
     if let Err(e) = s.app.end_all_sessions(&session.actor).await {
         return error_page(c, e);
     }
-    let mut headers = HeaderMap::new();
+    let mut resp = flash::redirect("/login", "已退出所有设备", "You are signed out everywhere");
     if let Ok(v) = clear_session_cookie().parse() {
-        headers.insert(header::SET_COOKIE, v);
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
-    (headers, Redirect::to("/login")).into_response()
+    resp
 }
 
 pub async fn revoke_token(
@@ -220,8 +218,12 @@ pub async fn revoke_token(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(Chrome::new(lang, Some(&session), "/account"));
     }
-    let done = s.app.revoke_api_token(&session.actor, id).await;
-    after(&s, lang, &session, done).await
+    let result = s.app.revoke_api_token(&session.actor, id).await;
+    let done = (
+        "令牌已撤销，不能再用",
+        "The token is revoked and no longer works",
+    );
+    after(&s, lang, &session, result, done).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -267,6 +269,6 @@ pub async fn issue_token(
             };
             page(&s, lang, &session, shown).await
         }
-        Err(e) => after(&s, lang, &session, Err(e)).await,
+        Err(e) => after(&s, lang, &session, Err(e), ("", "")).await,
     }
 }

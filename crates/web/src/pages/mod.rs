@@ -236,8 +236,8 @@ pub struct Chrome {
     pub is_applicant: bool,
     /// An applicant whose account is not bound to its identity yet (实名).
     pub unbound: bool,
-    /// A counter clerk (hall or card centre), who issues binding codes.
-    pub counter_clerk: bool,
+    /// A citizen, who may hold a citizen card.
+    pub is_citizen: bool,
     pub csrf: String,
     /// The current path, for the language switch to come back to.
     pub here: String,
@@ -258,12 +258,8 @@ impl Chrome {
             is_applicant: session
                 .map(|s| s.actor.kind != sunshine_domain::identity::UserKind::Staff)
                 .unwrap_or(false),
-            counter_clerk: session
-                .map(|s| {
-                    s.actor.kind == sunshine_domain::identity::UserKind::Staff
-                        && (s.actor.has_role(sunshine_domain::identity::Role::CaseClerk)
-                            || s.actor.has_role(sunshine_domain::identity::Role::CardClerk))
-                })
+            is_citizen: session
+                .map(|s| s.actor.kind == sunshine_domain::identity::UserKind::Citizen)
                 .unwrap_or(false),
             unbound: session
                 .map(|s| {

@@ -9,13 +9,12 @@ use serde::Deserialize;
 use sunshine_app::catalog::io::Format;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{TimeUnit, VersionState, WorkflowStep};
-use sunshine_domain::identity::Role;
 use sunshine_domain::refusal::Refusal;
 
 use super::item_form::{form_field, FormErrors, ItemForm};
 use super::public::{paging, region_options, rows, type_options, Row, SpecView};
 use super::{bad_token, error_page, opts, render, Chrome, Opt};
-use crate::api::catalog::{history_entry, parse_date, HistoryEntry, ListQuery};
+use crate::api::catalog::{parse_date, ListQuery};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
@@ -24,7 +23,8 @@ use crate::AppState;
 #[template(path = "staff/workbench.html")]
 struct Workbench {
     c: Chrome,
-    roles: Vec<String>,
+    roles: Vec<(String, String)>,
+    may_draft: bool,
     q: String,
     states: Vec<Opt>,
     rows: Vec<Row>,
@@ -63,13 +63,22 @@ pub async fn workbench(
                 .grants
                 .iter()
                 .map(|g| {
-                    format!(
-                        "{} · {}",
-                        lang.pick(g.role.name_zh(), g.role.name_en()),
-                        orgs.name(g.org.as_str(), lang.code())
+                    (
+                        lang.pick(g.role.name_zh(), g.role.name_en()).to_string(),
+                        orgs.name(g.org.as_str(), lang.code()),
                     )
                 })
                 .collect();
+            let may_draft = orgs.list.iter().any(|o| {
+                s.app
+                    .authorize(
+                        &session.actor,
+                        &sunshine_domain::policy::Action::DraftItem {
+                            implementing_body: &o.code,
+                        },
+                    )
+                    .is_ok()
+            });
             let states = opts(
                 VersionState::ALL
                     .iter()
@@ -79,6 +88,7 @@ pub async fn workbench(
             );
             render(&Workbench {
                 roles,
+                may_draft,
                 q: qv,
                 states,
                 rows: rows(&s, lang, p.items),
@@ -118,7 +128,17 @@ struct VersionPage {
     can_open_version: bool,
     today: String,
     versions: Vec<(i64, i64, String)>,
-    history: Vec<HistoryEntry>,
+    history: Vec<HistoryLine>,
+}
+
+/// One line of an item's history, in people's words; the journal entry's
+/// details stay available for the auditor.
+pub struct HistoryLine {
+    pub seq: i64,
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub details: String,
 }
 
 pub async fn version(
@@ -144,41 +164,56 @@ pub async fn version(
         (Ok(v), Ok(h)) => (v, h),
         (Err(e), _) | (_, Err(e)) => return error_page(c, e),
     };
-    let a = &session.actor;
-    let has = |r: Role| a.has_role(r);
-    // Buttons are offered by role and state; the app's policy has the last word.
-    let mut buttons = vec![];
-    let mut add = |action, zh: &'static str, en: &'static str, needs_reason, needs_date| {
-        buttons.push(StepButton {
-            action,
-            label: lang.pick(zh, en),
-            needs_reason,
-            needs_date,
-        })
+    let who = match s.app.journal_actors(&history).await {
+        Ok(w) => w,
+        Err(e) => return error_page(c, e),
     };
-    match row.state {
-        VersionState::Draft if has(Role::CatalogEditor) => {
-            add("declare", "申报", "Declare", false, false)
-        }
-        VersionState::Declared if has(Role::LegalReviewer) => {
-            add("review", "审核通过", "Pass review", false, false)
-        }
-        VersionState::Reviewed if has(Role::Approver) => {
-            add("approve", "批准", "Approve", false, false)
-        }
-        VersionState::Approved if has(Role::Approver) => {
-            add("publish", "入库", "Enter into the library", false, true)
-        }
-        _ => {}
-    }
-    if matches!(
-        row.state,
-        VersionState::Declared | VersionState::Reviewed | VersionState::Approved
-    ) && (has(Role::LegalReviewer) || has(Role::Approver))
-    {
-        add("return", "退回编制", "Return to draft", true, false);
-    }
+    let history = history
+        .into_iter()
+        .map(|e| HistoryLine {
+            seq: e.seq,
+            at: super::fmt::when(lang, e.at),
+            who: who
+                .get(&e.actor)
+                .map(|t| t.get(lang.code()).to_string())
+                .unwrap_or_default(),
+            what: sunshine_domain::catalog::event_name(&e.event_type)
+                .map(|t| t.get(lang.code()).to_string())
+                .unwrap_or_else(|| lang.pick("其他变更", "Other change").to_string()),
+            details: e.payload,
+        })
+        .collect();
+    // Only the steps the app would take from this person now.
+    let buttons: Vec<StepButton> = s
+        .app
+        .steps_open_to(&session.actor, &row)
+        .iter()
+        .map(|step| {
+            let (action, zh, en) = match step {
+                WorkflowStep::Declare => ("declare", "申报", "Declare"),
+                WorkflowStep::Review => ("review", "审核通过", "Pass review"),
+                WorkflowStep::Approve => ("approve", "批准", "Approve"),
+                WorkflowStep::Publish { .. } => ("publish", "入库", "Enter into the library"),
+                WorkflowStep::Return { .. } => ("return", "退回编制", "Return to draft"),
+            };
+            StepButton {
+                action,
+                label: lang.pick(zh, en),
+                needs_reason: matches!(step, WorkflowStep::Return { .. }),
+                needs_date: matches!(step, WorkflowStep::Publish { .. }),
+            }
+        })
+        .collect();
     let any_open = versions.iter().any(|v| v.state.is_open());
+    let may_draft = s
+        .app
+        .authorize(
+            &session.actor,
+            &sunshine_domain::policy::Action::DraftItem {
+                implementing_body: &row.spec.implementing_body,
+            },
+        )
+        .is_ok();
     render(&VersionPage {
         id,
         item_id: row.item_id,
@@ -193,8 +228,8 @@ pub async fn version(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         returned_reason: row.returned_reason.clone().unwrap_or_default(),
-        can_edit: row.state == VersionState::Draft && has(Role::CatalogEditor),
-        can_open_version: !any_open && has(Role::CatalogEditor),
+        can_edit: row.state == VersionState::Draft && may_draft,
+        can_open_version: !any_open && may_draft,
         buttons,
         today: s.app.clock.today().to_string(),
         versions: versions
@@ -207,7 +242,7 @@ pub async fn version(
                 )
             })
             .collect(),
-        history: history.into_iter().map(history_entry).collect(),
+        history,
         v: SpecView::new(&s, lang, row.spec),
         c,
     })

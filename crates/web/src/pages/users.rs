@@ -3,13 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Form, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::identity::NewStaff;
 use sunshine_app::AppError;
 use sunshine_domain::identity::Role;
 
-use super::{bad_token, error_page, opts, render, Chrome, Opt};
+use super::{bad_token, error_page, flash, opts, render, Chrome, Opt};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
@@ -138,7 +138,7 @@ async fn page(
             .map(|o| {
                 (
                     o.code.to_string(),
-                    format!("{} {}", o.code, lang.pick(&o.name, &o.name_en)),
+                    lang.pick(&o.name, &o.name_en).to_string(),
                 )
             })
             .collect(),
@@ -190,8 +190,13 @@ pub async fn create(
         password: f.password.clone(),
         roles: f.roles().iter().map(|r| r.as_str().to_string()).collect(),
     };
+    let login = new.login.clone();
     match s.app.create_staff(&session.actor, new).await {
-        Ok(_) => Redirect::to("/staff/users").into_response(),
+        Ok(_) => flash::redirect(
+            "/staff/users",
+            format!("已新增工作人员 {login}"),
+            format!("Staff member {login} added"),
+        ),
         Err(AppError::Refused(r)) => {
             let errors = r.field_messages(lang.code());
             let status = crate::error::status_of(r.kind);
@@ -233,7 +238,16 @@ pub async fn change(
         .set_staff_disabled(&session.actor, &login, disabled)
         .await
     {
-        Ok(()) => Redirect::to("/staff/users").into_response(),
+        Ok(()) if disabled => flash::redirect(
+            "/staff/users",
+            format!("已停用 {login}，其会话随即失效"),
+            format!("{login} disabled; their sessions have ended"),
+        ),
+        Ok(()) => flash::redirect(
+            "/staff/users",
+            format!("已启用 {login}"),
+            format!("{login} enabled"),
+        ),
         Err(AppError::Refused(r)) => {
             let status = crate::error::status_of(r.kind);
             let message = r.message.get(lang.code()).to_string();
