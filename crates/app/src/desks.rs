@@ -14,6 +14,8 @@ use crate::{App, CentreWork};
 pub struct Desks {
     /// The catalogue workbench and panorama (事项库): catalogue roles.
     pub catalog: bool,
+    /// Importing the catalogue from a file: administrators.
+    pub import_catalog: bool,
     /// The case inbox and extranet view of cases (办件).
     pub cases: bool,
     /// Registering a case at a counter (窗口收件).
@@ -61,6 +63,11 @@ impl App {
         let handles_tickets = any_org(&|o| may(&Action::HandleTicket { unit: o }));
         Desks {
             catalog: catalogue_role && may(&Action::ViewStaffCatalog),
+            import_catalog: any_org(&|o| {
+                may(&Action::ImportCatalog {
+                    region_government: o,
+                })
+            }),
             cases: self.viewable_departments(actor).is_ok(),
             counter_cases: any_org(&|o| may(&Action::RegisterAtCounter { department: o })),
             signals: self.signal_departments(actor).is_ok(),

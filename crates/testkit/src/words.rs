@@ -72,7 +72,7 @@ for (let n = walker.nextNode(); n; n = walker.nextNode()) {
   const e = n.parentElement;
   if (!e || !n.textContent.trim()) continue;
   if (e.closest('script,style,code,kbd,samp,textarea,select,noscript,template')) continue;
-  if (!e.checkClientRects || e.getClientRects().length === 0) continue;
+  if (e.getClientRects().length === 0) continue;
   const l = e.closest('[lang]');
   out.push({text: n.textContent, lang: l ? l.getAttribute('lang') : ''});
 }

@@ -56,6 +56,22 @@ pub fn working_days(lang: Lang, n: i64) -> String {
     count(lang, n, "个工作日", "working day", "working days")
 }
 
+/// A time limit as the catalogue states it: `20 个工作日`, `1 working day`,
+/// `3 months`.
+pub fn limit(lang: Lang, l: &sunshine_domain::catalog::TimeLimit) -> String {
+    use sunshine_domain::catalog::TimeUnit;
+    let (one, many) = match l.unit {
+        TimeUnit::WorkingDays => ("working day", "working days"),
+        TimeUnit::Days => ("day", "days"),
+        TimeUnit::Months => ("month", "months"),
+        TimeUnit::Years => ("year", "years"),
+    };
+    match lang {
+        Lang::Zh => format!("{}{}", l.value, l.unit.name_zh()),
+        Lang::En => count(lang, l.value.into(), "", one, many),
+    }
+}
+
 /// A moment in Hangzhou time: `2026年12月3日 21:01`, `3 Dec 2026, 21:01`.
 pub fn moment(lang: Lang, t: Timestamp) -> String {
     let z = t.to_zoned(shanghai());
@@ -134,6 +150,14 @@ mod tests {
         assert_eq!(days(Lang::En, 0), "0 days");
         assert_eq!(days(Lang::Zh, 1), "1 天");
         assert_eq!(working_days(Lang::En, 1), "1 working day");
+        use sunshine_domain::catalog::{TimeLimit, TimeUnit};
+        let l = |value, unit| TimeLimit { value, unit };
+        assert_eq!(
+            limit(Lang::En, &l(1, TimeUnit::WorkingDays)),
+            "1 working day"
+        );
+        assert_eq!(limit(Lang::En, &l(3, TimeUnit::Months)), "3 months");
+        assert_eq!(limit(Lang::Zh, &l(20, TimeUnit::WorkingDays)), "20个工作日");
     }
 
     #[test]

@@ -191,13 +191,7 @@ pub struct SpecView {
 impl SpecView {
     pub fn new(s: &AppState, lang: Lang, spec: ItemSpec) -> SpecView {
         let orgs = s.app.orgs();
-        let limit = |l: sunshine_domain::catalog::TimeLimit| {
-            if lang.is_en() {
-                format!("{} {}", l.value, l.unit.name_en())
-            } else {
-                format!("{}{}", l.value, l.unit.name_zh())
-            }
-        };
+        let limit = |l: sunshine_domain::catalog::TimeLimit| super::fmt::limit(lang, &l);
         SpecView {
             type_name: lang.pick(spec.item_type.name_zh(), spec.item_type.name_en()),
             level_name: match spec.level {
@@ -213,11 +207,7 @@ impl SpecView {
         }
     }
     pub fn step_limit(&self, st: &sunshine_domain::catalog::Step, lang: &Lang) -> String {
-        if lang.is_en() {
-            format!("{} {}", st.limit.value, st.limit.unit.name_en())
-        } else {
-            format!("{}{}", st.limit.value, st.limit.unit.name_zh())
-        }
+        super::fmt::limit(*lang, &st.limit)
     }
 }
 

@@ -25,5 +25,6 @@ mod open311;
 mod openapi;
 mod pages;
 mod personal_reads;
+mod role_walk;
 mod supervision_api;
 mod support;
