@@ -80,10 +80,7 @@ impl App {
             card_operations: self
                 .authorize_centre(actor, CentreWork::OperateCards)
                 .is_ok(),
-            users: actor
-                .org
-                .as_ref()
-                .is_some_and(|org| may(&Action::ManageStaff { org })),
+            users: self.manages_staff(actor),
             binding: actor
                 .org
                 .as_ref()

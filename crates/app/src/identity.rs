@@ -879,15 +879,38 @@ impl App {
         })
     }
 
+    /// The staff accounts an administrator manages: those of the
+    /// organisations beneath their grant. Nobody else lists staff.
     pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<(UserRow, Vec<Grant>)>> {
-        self.authorize(actor, &Action::ViewStaffCatalog)?;
+        if !self.manages_staff(actor) {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "只有系统管理员可以查看工作人员",
+                "Only an administrator may list staff accounts",
+            )
+            .into());
+        }
         let mut conn = self.db.read().await?;
         let mut out = vec![];
         for u in store::list_staff(&mut conn).await? {
-            let grants = store::grants_of(&mut conn, u.id).await?;
-            out.push((u, grants));
+            let managed = u
+                .org
+                .as_ref()
+                .is_some_and(|org| self.authorize(actor, &Action::ManageStaff { org }).is_ok());
+            if managed {
+                let grants = store::grants_of(&mut conn, u.id).await?;
+                out.push((u, grants));
+            }
         }
         Ok(out)
+    }
+
+    /// Whether `actor` manages the staff of any organisation.
+    pub fn manages_staff(&self, actor: &Actor) -> bool {
+        self.orgs().list.iter().any(|o| {
+            self.authorize(actor, &Action::ManageStaff { org: &o.code })
+                .is_ok()
+        })
     }
 }
 

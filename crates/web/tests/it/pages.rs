@@ -922,3 +922,31 @@ async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
         "the deposit is still held: {html}"
     );
 }
+
+/// After an action the next page says once what it did, then forgets it.
+#[tokio::test]
+async fn an_action_is_confirmed_once_on_the_page_it_leads_to() {
+    let (c, token) = signed_in("admin").await;
+    let login = format!("flash.{}", crate::support::unique());
+    let resp = c
+        .post(shared_demo().url("/staff/users"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("login", login.as_str()),
+            ("display_name", "闪存测试"),
+            ("org", "330100-002"),
+            ("password", "a long enough password 1"),
+            ("role_case_clerk", "on"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("id=\"flash\"") && html.contains(&format!("已新增工作人员 {login}")),
+        "the list says the account was added"
+    );
+    let (_, again) = page(&c, "/staff/users").await;
+    assert!(!again.contains("id=\"flash\""), "shown once only");
+}

@@ -156,3 +156,75 @@ async fn a_catalogue_editors_day() -> anyhow::Result<()> {
 async fn an_administrators_day() -> anyhow::Result<()> {
     walk("admin", "/staff/users").await
 }
+
+/// Every staff place, and whether the menu must offer it exactly when it
+/// opens (`true`), or only never offer it when it would not (`false`: the
+/// catalogue's pages open to all staff but are the catalogue roles' work).
+const PLACES: [(&str, bool); 12] = [
+    ("/staff/cases", true),
+    ("/staff/hotline", true),
+    ("/staff/hotline/admin", true),
+    ("/staff/card", true),
+    ("/staff/card/operations", true),
+    ("/staff/signals", true),
+    ("/complaints", true),
+    ("/staff/board", true),
+    ("/staff/users", true),
+    ("/staff/binding", true),
+    ("/staff/", false),
+    ("/staff/panorama", false),
+];
+
+/// The menu offers each person the places that open for them and none that
+/// would answer 403, for every demo role.
+#[tokio::test]
+async fn the_menu_offers_exactly_the_places_that_open() {
+    let base = &shared_demo().base;
+    for login in [
+        "admin",
+        "editor",
+        "reviewer",
+        "approver",
+        "clerk",
+        "xihu.approver",
+        "operator",
+        "supervisor",
+        "xihu.supervisor",
+        "card.clerk",
+        "card.operator",
+        "clerk.330106",
+    ] {
+        let (c, _) = crate::pages::signed_in(login).await;
+        let home = c
+            .get(format!("{base}/account"))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("html");
+        let nav = home
+            .split("<nav>")
+            .nth(1)
+            .and_then(|n| n.split("</nav>").next())
+            .expect("a menu");
+        for (place, exactly) in PLACES {
+            let offered = nav.contains(&format!("href=\"{place}\""));
+            let status = c
+                .get(format!("{base}{place}"))
+                .send()
+                .await
+                .expect("place")
+                .status();
+            let opens = status == reqwest::StatusCode::OK;
+            if offered {
+                assert!(
+                    opens,
+                    "{login}'s menu offers {place}, which answers {status}"
+                );
+            } else if exactly {
+                assert!(!opens, "{login} may open {place} but the menu hides it");
+            }
+        }
+    }
+}
