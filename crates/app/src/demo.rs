@@ -428,7 +428,7 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-const DEMO_LOGINS: [&str; 13] = [
+pub const DEMO_LOGINS: [&str; 13] = [
     "admin",
     "editor",
     "reviewer",
