@@ -16,8 +16,8 @@ use sunshine_domain::journal::Entry;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
-    self as rules, CaseDeadlines, CaseTrace, Grade, HallFact, Level, Quarter, QuarterFigures,
-    RuleCode, RuleSet, SignalCommand, SignalState,
+    self as rules, CaseDeadlines, CaseTrace, HallFact, Level, Quarter, QuarterFigures, RuleCode,
+    RuleSet, SignalCommand, SignalState, Verdict,
 };
 use sunshine_store::supervision::{
     self as store, DepartmentSignals, SignalFilter, SignalRow, TimerRow, WatchedCase,
@@ -448,15 +448,11 @@ impl App {
         }
         Ok(by
             .into_iter()
-            .map(|(department, (region, figures))| {
-                let score = set.formula.score(&figures);
-                Evaluation {
-                    department,
-                    region,
-                    figures,
-                    score,
-                    grade: set.formula.grade(score),
-                }
+            .map(|(department, (region, figures))| Evaluation {
+                verdict: set.formula.evaluate(&figures),
+                department,
+                region,
+                figures,
             })
             .collect())
     }
@@ -475,8 +471,8 @@ pub struct Evaluation {
     pub department: String,
     pub region: String,
     pub figures: QuarterFigures,
-    pub score: f64,
-    pub grade: Grade,
+    /// The score and grade, held down by the cards, or nothing to judge.
+    pub verdict: Verdict,
 }
 
 /// A hotline request's entry: supervision watches the unit answerable now

@@ -7,7 +7,7 @@
 mod grade;
 mod signal;
 
-pub use grade::{Grade, GradeFormula, Quarter, QuarterFigures};
+pub use grade::{Cap, Grade, GradeFormula, Quarter, QuarterFigures, Verdict};
 pub use signal::{
     complaint_answer_due, next_complaint_state, next_signal_state, ComplaintCommand,
     ComplaintState, SignalCommand, SignalState,

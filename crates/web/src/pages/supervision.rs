@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use sunshine_domain::supervision::Level;
+use sunshine_domain::supervision::{Level, Quarter};
 use sunshine_store::supervision::SignalFilter;
 
 use super::{bad_token, error_page, render, Chrome};
@@ -25,8 +25,18 @@ use crate::AppState;
 struct BoardPage {
     c: Chrome,
     quarter: String,
+    /// The quarter as people say it: 2026年第4季度, Q4 2026.
+    quarter_name: String,
     lines: Vec<DepartmentLine>,
     grades: Vec<EvaluationLine>,
+}
+
+/// A quarter as people say it.
+fn quarter_name(lang: Lang, q: Quarter) -> String {
+    match lang {
+        Lang::Zh => format!("{}年第{}季度", q.year, q.q),
+        Lang::En => format!("Q{} {}", q.q, q.year),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +61,7 @@ pub async fn board(
         evaluation_of(&s, quarter, lang).await,
     ) {
         (Ok(b), Ok(e)) => render(&BoardPage {
+            quarter_name: quarter_name(lang, quarter),
             c,
             quarter: b.quarter,
             lines: b.departments,
