@@ -625,3 +625,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_commands_a_signal_offers_are_the_ones_its_state_accepts() {
+    use SignalState as S;
+    assert_eq!(
+        commands_allowed_in(S::Issued),
+        ["respond", "escalate", "revoke"]
+    );
+    assert_eq!(
+        commands_allowed_in(S::Responded),
+        ["close", "escalate", "revoke"]
+    );
+    assert_eq!(commands_allowed_in(S::Escalated), ["respond", "revoke"]);
+    assert!(commands_allowed_in(S::Closed).is_empty());
+    assert!(commands_allowed_in(S::Revoked).is_empty());
+    for rule in RuleCode::ALL {
+        assert!(!rule.name().zh.is_empty() && !rule.name().en.is_empty());
+    }
+}

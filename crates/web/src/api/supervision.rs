@@ -132,6 +132,7 @@ impl SignalQuery {
             case_number: self.case.clone().filter(|c| !c.is_empty()),
             level,
             limit: self.limit.unwrap_or(200),
+            ..SignalFilter::default()
         })
     }
 }
@@ -209,18 +210,12 @@ pub async fn command(
 
 /// A command by its name, as forms and the API send it.
 pub fn parse_command(name: &str, text: String) -> Result<SignalCommand, Refusal> {
-    Ok(match name {
-        "respond" => SignalCommand::Respond { text },
-        "close" => SignalCommand::Close { text },
-        "escalate" => SignalCommand::Escalate { text },
-        "revoke" => SignalCommand::Revoke { reason: text },
-        _ => {
-            return Err(Refusal::field(
-                "command",
-                "操作应为 respond、close、escalate 或 revoke",
-                "The command is respond, close, escalate or revoke",
-            ))
-        }
+    SignalCommand::named(name, text).ok_or_else(|| {
+        Refusal::field(
+            "command",
+            "操作应为 respond、close、escalate 或 revoke",
+            "The command is respond, close, escalate or revoke",
+        )
     })
 }
 

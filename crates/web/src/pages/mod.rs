@@ -175,7 +175,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/signals", get(supervision::workbench))
         .route(
             "/staff/signals/{id}",
-            axum::routing::post(supervision::command),
+            get(supervision::signal).post(supervision::command),
         )
         .route(
             "/hall/apply/{item_id}",
