@@ -743,7 +743,7 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     b.wait_for("section.card .cancel-loss-submit").await?;
     let page = b.page_text().await?;
     assert!(
-        page.contains("blocked"),
+        page.contains("卡已停用，拒绝"),
         "the refused tap is on the card's page"
     );
     b.screenshot(&shots().join("card-lost.png")).await?;

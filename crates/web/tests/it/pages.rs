@@ -888,7 +888,7 @@ async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
     let html = resp.text().await.expect("page");
     assert!(
         html.contains("<tr data-product=\"bus_month\">")
-            && html.contains("<span class=\"wallet\">240</span>"),
+            && html.contains("<span class=\"wallet\">240.00 元</span>"),
         "the pass is sold from the wallet: {html}"
     );
     let resp = post(
