@@ -704,11 +704,11 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     b.wait_for("#counter-problem").await?;
     b.fill("section.card .top-up-amount", "50").await?;
     b.click("section.card .top-up-submit").await?;
-    b.wait_text("section.card .wallet", "50").await?;
+    b.wait_text("section.card .wallet", "50.00 元").await?;
     // The bicycle deposit is 200 yuan: not with 50 in the wallet.
     b.click("section.card .bike-hold").await?;
     b.wait_for("#counter-problem").await?;
-    b.wait_text("section.card .wallet", "50").await?;
+    b.wait_text("section.card .wallet", "50.00 元").await?;
     sign_out(&b).await?;
 
     // The demo citizen sees their card, its rides and their discounts.

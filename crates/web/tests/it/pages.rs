@@ -667,13 +667,13 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         "the entitlements"
     );
     assert!(
-        html.contains("<td>公园年卡</td><td>2027-12-31</td>"),
+        html.contains("<td>公园年卡</td><td>2027年12月31日</td>"),
         "a park card granted to the end of next year shows that day as its last: {html}"
     );
     assert!(
         html.contains("class=\"medical\"")
             && html.contains("浙江")
-            && html.contains("<td class=\"self-pay\">50</td>"),
+            && html.contains("<td class=\"self-pay\">50.00 元</td>"),
         "the medical settlement, with what the holder paid: {html}"
     );
     assert!(
