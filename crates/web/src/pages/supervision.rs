@@ -80,6 +80,9 @@ pub async fn board(
 /// A signal's line in the list: people's words only, its actions on its own page.
 pub struct SignalLine {
     pub id: i64,
+    /// The rule's and the state's codes, for scripts and tests (never shown).
+    pub rule: &'static str,
+    pub state: &'static str,
     pub level: &'static str,
     pub level_name: String,
     pub rule_name: String,
@@ -94,6 +97,8 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
     let code = c.code();
     SignalLine {
         id: s.id,
+        rule: s.rule.as_str(),
+        state: s.state.as_str(),
         level: s.level.as_str(),
         level_name: s.level.name().get(code).to_string(),
         rule_name: s.rule.name().get(code).to_string(),

@@ -378,40 +378,22 @@ async fn a_supervisor_sees_a_red_card_appear_and_the_units_rectification_reaches
     let before = rectified(reqwest::get(t.url("/supervision")).await?.text().await?);
     sign_out(&b).await?;
 
-    // The unit answers through the form.
+    // The unit answers through the form on the signal's own page.
     sign_in_at(&b, &t.base, "clerk").await?;
-    b.goto(&t.url("/staff/signals")).await?;
-    b.fill(
-        &format!("#signal-{id} input[name='text']"),
-        "已约谈承办人，案件于当日办结",
-    )
-    .await?;
-    b.set(&format!("#signal-{id} select[name='command']"), "respond")
+    b.goto(&t.url(&format!("/staff/signals/{id}"))).await?;
+    b.fill("#text-respond", "已约谈承办人，案件于当日办结")
         .await?;
-    b.click(&format!("#signal-{id} button")).await?;
-    b.wait_for(&format!("#signal-{id}[data-state='responded']"))
-        .await?;
+    b.click("#do-respond").await?;
+    b.wait_for("#signal[data-state='responded']").await?;
+    b.wait_for("#flash").await?;
     sign_out(&b).await?;
 
     // The supervisor closes it; the public board counts it as rectified.
     sign_in_at(&b, &t.base, "supervisor").await?;
-    b.goto(&t.url("/staff/signals")).await?;
-    b.fill(
-        &format!("#signal-{id} input[name='text']"),
-        "整改到位，予以办结",
-    )
-    .await?;
-    b.set(&format!("#signal-{id} select[name='command']"), "close")
-        .await?;
-    b.click(&format!("#signal-{id} button")).await?;
-    // Let the form's answer arrive (it comes back to the signal's anchor)
-    // before leaving the page, or leaving would cancel it.
-    for _ in 0..120 {
-        if b.client.current_url().await?.fragment() == Some(&format!("signal-{id}")) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    b.goto(&t.url(&format!("/staff/signals/{id}"))).await?;
+    b.fill("#text-close", "整改到位，予以办结").await?;
+    b.click("#do-close").await?;
+    b.wait_for("#signal[data-state='closed']").await?;
     // Then look until it is closed.
     let closed = format!("#signal-{id}[data-state='closed']");
     let mut is_closed = false;
