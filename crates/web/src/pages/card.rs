@@ -235,7 +235,7 @@ fn card_row(c: &Chrome, v: CardView, offers: &[PassOffer]) -> CardRow {
             outcome_name: c.pick("已从电子钱包扣款", "paid from the wallet").into(),
         });
     }
-    taps.sort_by(|a, b| b.at_us.cmp(&a.at_us));
+    taps.sort_by_key(|t| std::cmp::Reverse(t.at_us));
     CardRow {
         number: v.card.number,
         holder_name: v.card.holder_name,

@@ -493,6 +493,8 @@ struct SignalPage {
     offers: Vec<Offer>,
     /// A refused form: its command, its text, and the reason beside the field.
     refused: Option<(String, String, String)>,
+    /// A refused command with no form on the page, and why.
+    refused_elsewhere: Option<String>,
 }
 
 async fn signal_page(
@@ -508,12 +510,18 @@ async fn signal_page(
         Err(e) => return error_page(c, e),
     };
     let orgs = s.app.orgs();
-    let offers = s
+    let offers: Vec<Offer> = s
         .app
         .signal_commands(&session.actor, &row)
         .into_iter()
         .map(|cmd| offer(&c, cmd))
         .collect();
+    // A refusal of a command with no form here (no longer allowed, or never
+    // offered) is said at the top of the page.
+    let refused_elsewhere = refused
+        .as_ref()
+        .filter(|(cmd, _, _)| !offers.iter().any(|o| o.command == cmd))
+        .map(|(_, _, why)| why.clone());
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -531,6 +539,7 @@ async fn signal_page(
         last_text: row.last_text.clone(),
         offers,
         refused,
+        refused_elsewhere,
         c,
     };
     (status, render(&page)).into_response()

@@ -174,39 +174,6 @@ async fn a_signal_page_offers_only_what_its_reader_may_do_and_says_what_was_done
     assert!(html.contains("id=\"do-close\""), "{html}");
 }
 
-#[tokio::test]
-async fn no_grade_on_the_board_is_better_than_its_cards_allow() {
-    let public = Api::new(&shared_demo().base);
-    let (status, grades) = public.get("/api/v1/supervision/evaluation").await;
-    assert_eq!(status, StatusCode::OK, "{grades}");
-    for line in grades["departments"].as_array().expect("lines") {
-        let f = &line["figures"];
-        let grade = line["grade"].as_str();
-        if f["red_cards"].as_u64() > Some(0) {
-            assert!(
-                matches!(grade, Some("pass" | "fail")),
-                "a red card and graded {grade:?}: {line}"
-            );
-            assert!(line["score"].as_f64() < Some(80.0), "{line}");
-        } else if f["yellow_cards"].as_u64() > Some(0) {
-            assert!(
-                matches!(grade, Some("good" | "pass" | "fail")),
-                "a yellow card and graded {grade:?}: {line}"
-            );
-        }
-        if grade.is_none() {
-            assert!(line["score"].is_null(), "no grade, no score: {line}");
-            assert_eq!(line["grade_name"], "本季度无可评价办件");
-        }
-    }
-    let (status, html) = page(&client(), "/supervision").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("有红牌的最高评为合格"),
-        "the rule is on the board"
-    );
-}
-
 async fn sign_in(b: &Browser, login: &str) -> anyhow::Result<()> {
     b.goto(&format!("{}/login?lang=zh", shared_demo().base))
         .await?;
