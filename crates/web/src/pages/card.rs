@@ -971,10 +971,10 @@ pub struct PartyRow {
 }
 
 /// An operator's or merchant's kind, for people.
-fn party_kind(c: &Chrome, kind: &str) -> String {
+fn party_kind(lang: Lang, kind: &str) -> String {
     match kind {
-        "merchant" => c.pick("联盟商户", "merchant").to_string(),
-        "operator" => c.pick("交通运营", "transit operator").to_string(),
+        "merchant" => lang.pick("联盟商户", "merchant").to_string(),
+        "operator" => lang.pick("交通运营", "transit operator").to_string(),
         other => other.to_string(),
     }
 }
@@ -1095,7 +1095,7 @@ async fn operations_page(
                     })
                     .collect::<Vec<_>>()
                     .join(" / "),
-                kind: party_kind(&c, &p.kind),
+                kind: party_kind(lang, &p.kind),
                 code: p.code,
                 name: p.name,
                 percent: p.percent_of_price,
@@ -1240,8 +1240,8 @@ pub async fn add_party(
     };
     let added = s.app.add_card_party(&session.actor, input).await.map(|p| {
         (
-            format!("已登记{}：{}", party_kind(&c, &p.kind), p.name),
-            format!("Registered {} {}", p.kind, p.code),
+            format!("已登记{}：{}", party_kind(Lang::Zh, &p.kind), p.name),
+            format!("Registered {} {}", party_kind(Lang::En, &p.kind), p.code),
         )
     });
     let forms = (yesterday(&s), f, TerminalForm::default());

@@ -809,7 +809,7 @@ pub async fn file(
             format!(
                 "投诉 #{} 已提交，监察人员将在{}前决定是否受理",
                 x.id,
-                c.day(&x.accept_due)
+                fmt::day_str(Lang::Zh, &x.accept_due)
             ),
             format!(
                 "Complaint #{} is filed; a supervisor decides by {} whether to take it up",
