@@ -16,8 +16,8 @@ use sunshine_domain::journal::Entry;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
-    self as rules, CaseDeadlines, CaseTrace, Grade, HallFact, Level, Quarter, QuarterFigures,
-    RuleCode, RuleSet, SignalCommand, SignalState,
+    self as rules, CaseDeadlines, CaseTrace, HallFact, Level, Quarter, QuarterFigures, RuleCode,
+    RuleSet, SignalCommand, SignalState, Verdict,
 };
 use sunshine_store::supervision::{
     self as store, DepartmentSignals, SignalFilter, SignalRow, TimerRow, WatchedCase,
@@ -282,6 +282,41 @@ impl App {
         Ok(store::signals(&mut conn, &filter).await?)
     }
 
+    /// One page of the signals the actor may see, and how many match over
+    /// every page.
+    pub async fn signal_page(
+        &self,
+        actor: &Actor,
+        mut filter: SignalFilter,
+    ) -> Result<(Vec<SignalRow>, i64)> {
+        let allowed = self.signal_departments(actor)?;
+        filter.departments = Some(match filter.departments.take() {
+            Some(asked) => asked.into_iter().filter(|d| allowed.contains(d)).collect(),
+            None => allowed,
+        });
+        let mut conn = self.db.read().await?;
+        let rows = store::signals(&mut conn, &filter).await?;
+        let total = store::count_signals(&mut conn, &filter).await?;
+        Ok((rows, total))
+    }
+
+    /// The commands (by name) this actor may give on this signal now: what
+    /// its state allows (`commands_allowed_in`) and the policy lets them do,
+    /// by the same check `signal_command` makes.
+    pub fn signal_commands(&self, actor: &Actor, signal: &SignalRow) -> Vec<&'static str> {
+        let orgs = self.orgs();
+        let Ok(department) = sunshine_domain::ids::OrgCode::parse(&signal.department) else {
+            return vec![];
+        };
+        rules::commands_allowed_in(signal.state)
+            .into_iter()
+            .filter(|name| {
+                SignalCommand::named(name, String::new())
+                    .is_some_and(|c| may_give(&orgs, actor, &department, &c).is_ok())
+            })
+            .collect()
+    }
+
     /// Open signals the actor may see, counted by region, department and
     /// level: the drill-down from the city to a district to a department.
     pub async fn open_signal_counts(
@@ -357,10 +392,7 @@ impl App {
                     if !may_see {
                         return Err(signal_not_found());
                     }
-                    match &command {
-                        SignalCommand::Respond { .. } => allow(&orgs, &actor, &Action::RespondToSignal { department: &department })?,
-                        _ => allow(&orgs, &actor, &Action::Supervise { department: &department })?,
-                    }
+                    may_give(&orgs, &actor, &department, &command)?;
                     let next = rules::next_signal_state(s.state, &command)?;
                     let text = match &command {
                         SignalCommand::Notify => None,
@@ -448,15 +480,11 @@ impl App {
         }
         Ok(by
             .into_iter()
-            .map(|(department, (region, figures))| {
-                let score = set.formula.score(&figures);
-                Evaluation {
-                    department,
-                    region,
-                    figures,
-                    score,
-                    grade: set.formula.grade(score),
-                }
+            .map(|(department, (region, figures))| Evaluation {
+                verdict: set.formula.evaluate(&figures),
+                department,
+                region,
+                figures,
             })
             .collect())
     }
@@ -469,14 +497,30 @@ impl App {
     }
 }
 
+/// Whether the actor may give this command on a signal of `department`:
+/// the unit itself answers (回告整改), a supervisor over it does the rest.
+fn may_give(
+    orgs: &crate::OrgDirectory,
+    actor: &Actor,
+    department: &sunshine_domain::ids::OrgCode,
+    command: &SignalCommand,
+) -> Result<()> {
+    match command {
+        SignalCommand::Respond { .. } => {
+            allow(orgs, actor, &Action::RespondToSignal { department })
+        }
+        _ => allow(orgs, actor, &Action::Supervise { department }),
+    }
+}
+
 /// A department's quarter: the figures, the score and the grade.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     pub department: String,
     pub region: String,
     pub figures: QuarterFigures,
-    pub score: f64,
-    pub grade: Grade,
+    /// The score and grade, held down by the cards, or nothing to judge.
+    pub verdict: Verdict,
 }
 
 /// A hotline request's entry: supervision watches the unit answerable now

@@ -7,10 +7,10 @@
 mod grade;
 mod signal;
 
-pub use grade::{Grade, GradeFormula, Quarter, QuarterFigures};
+pub use grade::{Cap, Grade, GradeFormula, Quarter, QuarterFigures, Verdict};
 pub use signal::{
-    complaint_answer_due, next_complaint_state, next_signal_state, ComplaintCommand,
-    ComplaintState, SignalCommand, SignalState,
+    commands_allowed_in, complaint_answer_due, next_complaint_state, next_signal_state,
+    ComplaintCommand, ComplaintState, SignalCommand, SignalState, PEOPLE_COMMANDS,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -184,6 +184,27 @@ impl RuleCode {
             | RuleCode::DecisionWithoutAcceptance
             | RuleCode::FeeNotCatalogued
             | RuleCode::FeeAboveStandard => Level::Red,
+        }
+    }
+
+    /// The rule's name, as people call it (即将超期预警).
+    pub fn name(self) -> Text {
+        match self {
+            RuleCode::DueSoon => Text::new("即将超期预警", "Close to the promised deadline"),
+            RuleCode::PromisedOverdue => Text::new("超承诺期限", "Past the promised deadline"),
+            RuleCode::LegalOverdue => Text::new("超法定期限", "Past the legal deadline"),
+            RuleCode::YellowUnrectified => Text::new("黄牌逾期未整改", "Yellow card not rectified"),
+            RuleCode::StepOverdue => Text::new("环节超时", "Step overdue"),
+            RuleCode::StepOutOfOrder => Text::new("环节顺序异常", "Step out of order"),
+            RuleCode::DecisionWithoutAcceptance => {
+                Text::new("未受理先决定", "Decision without acceptance")
+            }
+            RuleCode::EnteredAfterTheFact => Text::new("事后补录", "Entered after the fact"),
+            RuleCode::NoLegalReason => Text::new("未说明法律依据", "No legal basis given"),
+            RuleCode::FeeNotCatalogued => Text::new("目录外收费", "Fee outside the catalogue"),
+            RuleCode::FeeAboveStandard => Text::new("超标准收费", "Fee above the standard"),
+            RuleCode::ComplaintUpheld => Text::new("投诉属实", "Complaint upheld"),
+            RuleCode::HotlineOverdue => Text::new("热线工单超时", "Hotline request overdue"),
         }
     }
 

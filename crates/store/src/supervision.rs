@@ -349,65 +349,123 @@ pub async fn undelivered(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Sig
 }
 
 /// What to list: signals of these departments (none: every department),
-/// optionally only open ones, or of one case.
+/// optionally only open ones, of one state, level, case or due span, one
+/// page at a time.
 #[derive(Debug, Clone, Default)]
 pub struct SignalFilter {
     pub departments: Option<Vec<String>>,
     /// One district's (or the city's own) departments.
     pub region: Option<String>,
     pub open_only: bool,
+    /// Only signals in this state.
+    pub state: Option<SignalState>,
     pub case_number: Option<String>,
     pub level: Option<Level>,
+    /// Only signals due in `[due_from, due_to)` (µs).
+    pub due_from: Option<i64>,
+    pub due_to: Option<i64>,
     pub limit: i64,
+    /// Skip this many (a page's start).
+    pub offset: i64,
 }
 
-/// Signals, the oldest open first (by age), then the rest newest first.
-pub async fn signals(conn: &mut AnyConnection, f: &SignalFilter) -> Result<Vec<SignalRow>> {
-    let mut sql = format!("SELECT {SIGNAL_COLUMNS} FROM signals WHERE 1 = 1");
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
+/// A value bound to a filter's placeholder.
+enum Bound<'a> {
+    Text(&'a str),
+    Number(i64),
+}
+
+/// The filter's `WHERE` clause and its values, `None` when it cannot match.
+fn signal_where(f: &SignalFilter) -> Option<(String, Vec<Bound<'_>>)> {
+    let mut sql = String::from(" WHERE 1 = 1");
+    let mut binds = vec![];
+    let mark = |binds: &Vec<Bound<'_>>| format!("${}", binds.len() + 1);
     if let Some(ds) = &f.departments {
         if ds.is_empty() {
-            return Ok(vec![]);
+            return None;
         }
-        let marks: Vec<String> = ds.iter().map(|_| next()).collect();
+        let mut marks = vec![];
+        for d in ds {
+            marks.push(mark(&binds));
+            binds.push(Bound::Text(d));
+        }
         sql.push_str(&format!(" AND department IN ({})", marks.join(", ")));
     }
     if f.open_only {
         sql.push_str(" AND state NOT IN ('closed', 'revoked')");
     }
-    if f.region.is_some() {
-        sql.push_str(&format!(" AND region = {}", next()));
-    }
-    if f.case_number.is_some() {
-        sql.push_str(&format!(" AND case_number = {}", next()));
-    }
-    if f.level.is_some() {
-        sql.push_str(&format!(" AND level = {}", next()));
-    }
-    sql.push_str(&format!(
-        " ORDER BY CASE WHEN state IN ('closed', 'revoked') THEN 1 ELSE 0 END, \
-         CASE WHEN state IN ('closed', 'revoked') THEN -issued_at ELSE issued_at END, id LIMIT {}",
-        next()
-    ));
-    let mut q = sqlx::query(&sql);
-    for d in f.departments.iter().flatten() {
-        q = q.bind(d);
+    if let Some(state) = f.state {
+        sql.push_str(&format!(" AND state = {}", mark(&binds)));
+        binds.push(Bound::Text(state.as_str()));
     }
     if let Some(r) = &f.region {
-        q = q.bind(r);
+        sql.push_str(&format!(" AND region = {}", mark(&binds)));
+        binds.push(Bound::Text(r));
     }
     if let Some(c) = &f.case_number {
-        q = q.bind(c);
+        sql.push_str(&format!(" AND case_number = {}", mark(&binds)));
+        binds.push(Bound::Text(c));
     }
     if let Some(l) = f.level {
-        q = q.bind(l.as_str());
+        sql.push_str(&format!(" AND level = {}", mark(&binds)));
+        binds.push(Bound::Text(l.as_str()));
     }
-    let rows = q.bind(f.limit.clamp(1, 1000)).fetch_all(&mut *conn).await?;
+    if let Some(from) = f.due_from {
+        sql.push_str(&format!(" AND due_at >= {}", mark(&binds)));
+        binds.push(Bound::Number(from));
+    }
+    if let Some(to) = f.due_to {
+        sql.push_str(&format!(" AND due_at < {}", mark(&binds)));
+        binds.push(Bound::Number(to));
+    }
+    Some((sql, binds))
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: Vec<Bound<'q>>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for b in binds {
+        q = match b {
+            Bound::Text(t) => q.bind(t),
+            Bound::Number(n) => q.bind(n),
+        };
+    }
+    q
+}
+
+/// Signals, the oldest open first (by age), then the rest newest first.
+pub async fn signals(conn: &mut AnyConnection, f: &SignalFilter) -> Result<Vec<SignalRow>> {
+    let Some((clause, mut binds)) = signal_where(f) else {
+        return Ok(vec![]);
+    };
+    let n = binds.len();
+    let sql = format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals{clause} \
+         ORDER BY CASE WHEN state IN ('closed', 'revoked') THEN 1 ELSE 0 END, \
+         CASE WHEN state IN ('closed', 'revoked') THEN -issued_at ELSE issued_at END, id \
+         LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    binds.push(Bound::Number(f.limit.clamp(1, 1000)));
+    binds.push(Bound::Number(f.offset.max(0)));
+    let rows = bind_all(sqlx::query(&sql), binds)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(signal_row).collect()
+}
+
+/// How many signals the filter matches, over every page.
+pub async fn count_signals(conn: &mut AnyConnection, f: &SignalFilter) -> Result<i64> {
+    let Some((clause, binds)) = signal_where(f) else {
+        return Ok(0);
+    };
+    let sql = format!("SELECT COUNT(*) AS n FROM signals{clause}");
+    let row = bind_all(sqlx::query(&sql), binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")?)
 }
 
 /// Cards and warnings per department, for the public supervision board: no

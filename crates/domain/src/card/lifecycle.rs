@@ -107,6 +107,51 @@ pub fn next_state(state: CardState, command: &CardCommand) -> Result<CardState, 
     Ok(next)
 }
 
+impl CardCommand {
+    /// A command by its name, as forms and the API send it (`reason` for freezing).
+    pub fn named(name: &str, reason: String) -> Option<CardCommand> {
+        Some(match name {
+            "activate" => CardCommand::Activate,
+            "report_loss" => CardCommand::ReportLoss,
+            "cancel_loss" => CardCommand::CancelLoss,
+            "freeze" => CardCommand::Freeze { reason },
+            "unfreeze" => CardCommand::Unfreeze,
+            "replace" => CardCommand::Replace,
+            "cancel" => CardCommand::Cancel,
+            _ => return None,
+        })
+    }
+}
+
+/// The steps of a card's life a state allows, what it most likely needs
+/// first: an issued card is activated, a lost one found again (or
+/// replaced), a frozen one unfrozen. Asked of `next_state` itself, so a
+/// page never offers what would be refused; a replaced or cancelled card
+/// has none.
+pub fn steps_allowed_in(state: CardState) -> Vec<&'static str> {
+    const LIKELIEST_FIRST: [&str; 7] = [
+        "activate",
+        "cancel_loss",
+        "unfreeze",
+        "report_loss",
+        "replace",
+        "freeze",
+        "cancel",
+    ];
+    LIKELIEST_FIRST
+        .into_iter()
+        .filter(|name| {
+            CardCommand::named(name, "-".into()).is_some_and(|c| next_state(state, &c).is_ok())
+        })
+        .collect()
+}
+
+/// Whether money and services (top-up, passes, the bicycle deposit, a PIN)
+/// are offered on a card in this state: only a card in use or about to be.
+pub fn in_service(state: CardState) -> bool {
+    matches!(state, CardState::Issued | CardState::Active)
+}
+
 /// The wallet's rules, in fen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalletRules {
@@ -278,5 +323,37 @@ mod tests {
             [yuan(1_000), yuan(1_050), yuan(1_005), yuan(-250)],
             ["10", "10.5", "10.05", "-2.5"]
         );
+    }
+}
+
+#[cfg(test)]
+mod offered_steps {
+    use super::*;
+
+    #[test]
+    fn each_state_offers_only_the_steps_it_accepts_likeliest_first() {
+        assert_eq!(
+            steps_allowed_in(CardState::Lost),
+            ["cancel_loss", "replace", "cancel"]
+        );
+        assert_eq!(
+            steps_allowed_in(CardState::Issued),
+            ["activate", "report_loss", "cancel"]
+        );
+        assert_eq!(
+            steps_allowed_in(CardState::Frozen),
+            ["unfreeze", "report_loss"]
+        );
+        assert!(steps_allowed_in(CardState::Cancelled).is_empty());
+        assert!(steps_allowed_in(CardState::Replaced).is_empty());
+        for state in CardState::ALL {
+            for step in steps_allowed_in(state) {
+                let cmd = CardCommand::named(step, "遗失".into()).expect("named");
+                assert!(
+                    next_state(state, &cmd).is_ok(),
+                    "{step} offered on {state:?}"
+                );
+            }
+        }
     }
 }

@@ -63,6 +63,93 @@ impl Grade {
     }
 }
 
+/// A score to one decimal, as it is shown.
+fn tenths(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Why a grade is held down: the worst card of the quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Cap {
+    /// A red card: at best 合格.
+    RedCard,
+    /// A yellow card: at best 良好.
+    YellowCard,
+}
+
+impl Cap {
+    pub fn of(f: &QuarterFigures) -> Option<Cap> {
+        if f.red_cards > 0 {
+            Some(Cap::RedCard)
+        } else if f.yellow_cards > 0 {
+            Some(Cap::YellowCard)
+        } else {
+            None
+        }
+    }
+
+    /// The best grade the card allows.
+    pub fn ceiling(self) -> Grade {
+        match self {
+            Cap::RedCard => Grade::Pass,
+            Cap::YellowCard => Grade::Good,
+        }
+    }
+
+    /// Why, for people.
+    pub fn reason(self) -> Text {
+        match self {
+            Cap::RedCard => Text::new("有红牌，最高评为合格", "A red card: at best Pass"),
+            Cap::YellowCard => Text::new("有黄牌，最高评为良好", "A yellow card: at best Good"),
+        }
+    }
+}
+
+/// What a department's quarter comes to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// 本季度无可评价办件: nothing completed, rated, carded or complained of.
+    NothingToJudge,
+    Graded {
+        /// 0 to 100, to one decimal.
+        score: f64,
+        grade: Grade,
+        /// The card that held the grade down, if one did.
+        cap: Option<Cap>,
+    },
+}
+
+impl Verdict {
+    pub fn score(&self) -> Option<f64> {
+        match self {
+            Verdict::NothingToJudge => None,
+            Verdict::Graded { score, .. } => Some(*score),
+        }
+    }
+    pub fn grade(&self) -> Option<Grade> {
+        match self {
+            Verdict::NothingToJudge => None,
+            Verdict::Graded { grade, .. } => Some(*grade),
+        }
+    }
+    pub fn cap(&self) -> Option<Cap> {
+        match self {
+            Verdict::NothingToJudge => None,
+            Verdict::Graded { cap, .. } => *cap,
+        }
+    }
+    /// The grade's name, or that there was nothing to judge.
+    pub fn name(&self) -> Text {
+        match self {
+            Verdict::NothingToJudge => {
+                Text::new("本季度无可评价办件", "No case to judge this quarter")
+            }
+            Verdict::Graded { grade, .. } => grade.name(),
+        }
+    }
+}
+
 /// The score is `on_time_weight × on-time rate + satisfaction_weight ×
 /// satisfaction`, less the deductions per signal and complaint, kept within
 /// 0 and 100; the grade follows from the thresholds.
@@ -132,6 +219,41 @@ impl GradeFormula {
             - self.per_red * f.red_cards as f64
             - self.per_complaint * f.complaints as f64;
         raw.clamp(0.0, 100.0)
+    }
+
+    /// The quarter's verdict, the one place a grade is decided.
+    ///
+    /// - Nothing to judge (本季度无可评价办件): no case completed or rated,
+    ///   no yellow or red card and no complaint — warnings alone are a
+    ///   reminder, not a finding — so no score is given at all.
+    /// - Otherwise the score (to one decimal) by the formula, then the cards
+    ///   cap it: any red card and the grade is at best 合格 (the score kept
+    ///   below `good_from`); any yellow card and it is at best 良好 (kept
+    ///   below `excellent_from`). A grade is never better than its cards.
+    pub fn evaluate(&self, f: &QuarterFigures) -> Verdict {
+        if f.completed == 0
+            && f.ratings == 0
+            && f.yellow_cards == 0
+            && f.red_cards == 0
+            && f.complaints == 0
+        {
+            return Verdict::NothingToJudge;
+        }
+        let cap = Cap::of(f);
+        let mut score = tenths(self.score(f));
+        if let Some(cap) = cap {
+            let below = match cap {
+                Cap::RedCard => self.good_from,
+                Cap::YellowCard => self.excellent_from,
+            };
+            score = score.min(tenths((below - 0.1).max(0.0)));
+        }
+        let mut grade = self.grade(score);
+        if let Some(cap) = cap {
+            // Whatever rounding did, the cards have the last word.
+            grade = grade.max(cap.ceiling());
+        }
+        Verdict::Graded { score, grade, cap }
     }
 
     pub fn grade(&self, score: f64) -> Grade {

@@ -102,6 +102,35 @@ impl SignalCommand {
     }
 }
 
+/// The commands people give on a signal (notify is the gateway's), by
+/// name as forms and the API send them.
+pub const PEOPLE_COMMANDS: [&str; 4] = ["respond", "close", "escalate", "revoke"];
+
+impl SignalCommand {
+    /// A command by its name, carrying `text` (the reason, for revoke).
+    pub fn named(name: &str, text: String) -> Option<SignalCommand> {
+        Some(match name {
+            "respond" => SignalCommand::Respond { text },
+            "close" => SignalCommand::Close { text },
+            "escalate" => SignalCommand::Escalate { text },
+            "revoke" => SignalCommand::Revoke { reason: text },
+            _ => return None,
+        })
+    }
+}
+
+/// The people's commands a signal's state allows now, asked of
+/// `next_signal_state` itself so the two cannot drift apart.
+pub fn commands_allowed_in(state: SignalState) -> Vec<&'static str> {
+    PEOPLE_COMMANDS
+        .into_iter()
+        .filter(|name| {
+            SignalCommand::named(name, "-".to_string())
+                .is_some_and(|c| next_signal_state(state, &c).is_ok())
+        })
+        .collect()
+}
+
 /// The longest text a command may carry.
 const MAX_TEXT: usize = 2000;
 

@@ -487,3 +487,160 @@ fn quarters_parse_and_bound_their_days() {
         assert!(Quarter::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_grade_is_never_better_than_its_cards_allow() {
+    let f = GradeFormula::default();
+    // Nothing finished, a yellow and a red card: once graded 优秀 (91).
+    let carded = QuarterFigures {
+        yellow_cards: 2,
+        red_cards: 1,
+        ..Default::default()
+    };
+    match f.evaluate(&carded) {
+        Verdict::Graded { score, grade, cap } => {
+            assert_eq!(cap, Some(Cap::RedCard));
+            assert_eq!(grade, Grade::Pass, "a red card holds the grade at 合格");
+            assert!(
+                score < f.good_from,
+                "the score agrees with the grade: {score}"
+            );
+        }
+        v => panic!("cards are something to judge: {v:?}"),
+    }
+    let yellow = QuarterFigures {
+        completed: 10,
+        on_time: 10,
+        yellow_cards: 1,
+        ..Default::default()
+    };
+    let v = f.evaluate(&yellow);
+    assert_eq!(
+        v.grade(),
+        Some(Grade::Good),
+        "a yellow card holds it at 良好"
+    );
+    assert_eq!(v.score(), Some(89.9));
+    assert_eq!(v.cap(), Some(Cap::YellowCard));
+    // A clean quarter is graded by its figures alone.
+    let clean = QuarterFigures {
+        completed: 10,
+        on_time: 10,
+        warnings: 3,
+        ..Default::default()
+    };
+    assert_eq!(
+        f.evaluate(&clean),
+        Verdict::Graded {
+            score: 99.4,
+            grade: Grade::Excellent,
+            cap: None
+        }
+    );
+}
+
+#[test]
+fn a_quarter_with_nothing_to_judge_has_no_score() {
+    let f = GradeFormula::default();
+    assert_eq!(
+        f.evaluate(&QuarterFigures::default()),
+        Verdict::NothingToJudge
+    );
+    let reminded = QuarterFigures {
+        warnings: 4,
+        ..Default::default()
+    };
+    let v = f.evaluate(&reminded);
+    assert_eq!(
+        v,
+        Verdict::NothingToJudge,
+        "warnings alone are not a finding"
+    );
+    assert_eq!(v.score(), None);
+    assert_eq!(v.name().zh, "本季度无可评价办件");
+}
+
+fn any_figures() -> impl Strategy<Value = QuarterFigures> {
+    (
+        0u64..50,
+        0u64..50,
+        0u64..20,
+        0u64..5,
+        0u64..4,
+        0u64..6,
+        0u64..30,
+    )
+        .prop_flat_map(
+            |(completed, late, warnings, yellow_cards, red_cards, complaints, ratings)| {
+                (0..=ratings * 5).prop_map(move |extra| QuarterFigures {
+                    completed: completed + late,
+                    on_time: completed,
+                    warnings,
+                    yellow_cards,
+                    red_cards,
+                    complaints,
+                    ratings,
+                    rating_sum: ratings + extra.min(ratings * 4),
+                })
+            },
+        )
+}
+
+fn any_formula() -> impl Strategy<Value = GradeFormula> {
+    (0u32..=200, 1u32..=60, 1u32..=40, 1u32..=40).prop_map(|(w, pass, good, excellent)| {
+        let pass = f64::from(pass);
+        let good = pass + f64::from(good) / 2.0;
+        GradeFormula {
+            on_time_weight: f64::from(w) / 2.0,
+            satisfaction_weight: 100.0 - f64::from(w) / 2.0,
+            pass_from: pass,
+            good_from: good,
+            excellent_from: (good + f64::from(excellent) / 2.0).min(100.0),
+            ..GradeFormula::default()
+        }
+    })
+}
+
+proptest! {
+    /// Whatever the figures and the formula: a grade is never better than
+    /// the cards allow, the shown score is the one the grade follows from,
+    /// and a quarter is unjudged exactly when there is nothing to judge.
+    #[test]
+    fn grades_agree_with_their_figures(f in any_figures(), formula in any_formula()) {
+        prop_assume!(formula.validate().is_ok() && formula.excellent_from > formula.good_from);
+        match formula.evaluate(&f) {
+            Verdict::NothingToJudge => {
+                prop_assert!(f.completed == 0 && f.ratings == 0 && f.yellow_cards == 0 && f.red_cards == 0 && f.complaints == 0);
+            }
+            Verdict::Graded { score, grade, cap } => {
+                prop_assert!((0.0..=100.0).contains(&score));
+                prop_assert_eq!(grade, formula.grade(score), "score {} shows another grade", score);
+                prop_assert_eq!(cap, Cap::of(&f));
+                if f.red_cards > 0 {
+                    prop_assert!(grade >= Grade::Pass, "a red card graded {:?}", grade);
+                } else if f.yellow_cards > 0 {
+                    prop_assert!(grade >= Grade::Good, "a yellow card graded {:?}", grade);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_commands_a_signal_offers_are_the_ones_its_state_accepts() {
+    use SignalState as S;
+    assert_eq!(
+        commands_allowed_in(S::Issued),
+        ["respond", "escalate", "revoke"]
+    );
+    assert_eq!(
+        commands_allowed_in(S::Responded),
+        ["close", "escalate", "revoke"]
+    );
+    assert_eq!(commands_allowed_in(S::Escalated), ["respond", "revoke"]);
+    assert!(commands_allowed_in(S::Closed).is_empty());
+    assert!(commands_allowed_in(S::Revoked).is_empty());
+    for rule in RuleCode::ALL {
+        assert!(!rule.name().zh.is_empty() && !rule.name().en.is_empty());
+    }
+}

@@ -8,7 +8,7 @@ use sunshine_app::OrgDirectory;
 use sunshine_domain::clock::{from_micros, local_display, to_micros};
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
-    ComplaintCommand, Grade, Level, Quarter, QuarterFigures, RuleCode, RuleSet, SignalCommand,
+    Cap, ComplaintCommand, Grade, Level, Quarter, QuarterFigures, RuleCode, RuleSet, SignalCommand,
 };
 use sunshine_store::supervision::{SignalFilter, SignalRow};
 use utoipa::{IntoParams, ToSchema};
@@ -132,6 +132,7 @@ impl SignalQuery {
             case_number: self.case.clone().filter(|c| !c.is_empty()),
             level,
             limit: self.limit.unwrap_or(200),
+            ..SignalFilter::default()
         })
     }
 }
@@ -209,18 +210,12 @@ pub async fn command(
 
 /// A command by its name, as forms and the API send it.
 pub fn parse_command(name: &str, text: String) -> Result<SignalCommand, Refusal> {
-    Ok(match name {
-        "respond" => SignalCommand::Respond { text },
-        "close" => SignalCommand::Close { text },
-        "escalate" => SignalCommand::Escalate { text },
-        "revoke" => SignalCommand::Revoke { reason: text },
-        _ => {
-            return Err(Refusal::field(
-                "command",
-                "操作应为 respond、close、escalate 或 revoke",
-                "The command is respond, close, escalate or revoke",
-            ))
-        }
+    SignalCommand::named(name, text).ok_or_else(|| {
+        Refusal::field(
+            "command",
+            "操作应为 respond、close、escalate 或 revoke",
+            "The command is respond, close, escalate or revoke",
+        )
     })
 }
 
@@ -296,11 +291,19 @@ pub struct EvaluationLine {
     pub figures: QuarterFigures,
     /// The share of completed cases done on time, 0 to 1.
     pub on_time_rate: f64,
-    /// 0 to 100, by the formula of the rules in force.
-    pub score: f64,
-    pub grade: Grade,
-    /// 优秀, 良好, 合格, 不合格 (or in English).
+    /// 0 to 100 (one decimal), by the formula of the rules in force, held
+    /// below the next grade's threshold by a card; none when the quarter
+    /// had nothing to judge.
+    pub score: Option<f64>,
+    /// None when the quarter had nothing to judge.
+    pub grade: Option<Grade>,
+    /// 优秀, 良好, 合格, 不合格 (or in English), or 本季度无可评价办件.
     pub grade_name: String,
+    /// The card that held the grade down: `red_card` (at best 合格) or
+    /// `yellow_card` (at best 良好).
+    pub capped_by: Option<Cap>,
+    /// Why the grade is held down, for people.
+    pub cap_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -350,12 +353,17 @@ pub async fn evaluation_of(
                 department_name: orgs.name(&e.department, lang.code()),
                 region_name: orgs.name(&e.region, lang.code()),
                 on_time_rate: e.figures.on_time_rate(),
-                grade_name: e.grade.name().get(lang.code()).to_string(),
+                grade_name: e.verdict.name().get(lang.code()).to_string(),
+                cap_reason: e
+                    .verdict
+                    .cap()
+                    .map(|c| c.reason().get(lang.code()).to_string()),
+                capped_by: e.verdict.cap(),
+                score: e.verdict.score(),
+                grade: e.verdict.grade(),
                 department: e.department,
                 region: e.region,
                 figures: e.figures,
-                score: (e.score * 10.0).round() / 10.0,
-                grade: e.grade,
             })
             .collect(),
     })

@@ -11,47 +11,63 @@ use serde::Deserialize;
 use sunshine_app::card::{CardView, IssueCard, TopUp};
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
-use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TerminalKind};
+use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TapOutcome, TerminalKind};
 use sunshine_domain::card::entitlement::{Kind, Verdict};
-use sunshine_domain::card::lifecycle::{fen_of, yuan, CardCommand, CardState};
-use sunshine_domain::clock::{from_micros, local_date, local_display};
+use sunshine_domain::card::lifecycle::{
+    fen_of, in_service, steps_allowed_in, CardCommand, CardState,
+};
+use sunshine_domain::clock::{from_micros, local_date};
 use sunshine_domain::refusal::Refusal;
 
-use super::{bad_token, error_page, render, Chrome};
+use super::{bad_token, error_page, flash, fmt, render, Chrome};
 use crate::auth::{csrf_ok, SignedIn, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
-/// A card as a page shows it: amounts in yuan, times in Hangzhou.
+/// A card as a page shows it: money in fen (the template writes it with
+/// `c.money`), moments and every code in people's words.
 pub struct CardRow {
     pub number: String,
     pub holder_name: String,
     pub state: String,
     pub state_name: String,
-    pub wallet: String,
-    pub account: String,
-    pub owed: String,
+    pub wallet: i64,
+    pub account: i64,
+    pub owed: i64,
+    /// Why terminals refuse it, in people's words.
     pub denied: Option<String>,
     pub replaces: String,
     pub replaced_by: String,
+    /// Recent transactions, newest first: taps and passes bought.
     pub taps: Vec<TapRow>,
     pub entitlements: Vec<EntitlementRow>,
     pub bike_deposit: bool,
     /// Where and since when a bicycle is out, as shown.
     pub bike_out: Option<String>,
     /// Passes: product, first moment, last moment.
-    pub passes: Vec<(String, String, String)>,
+    pub passes: Vec<(String, Named, String, String)>,
     pub medical: Vec<MedicalRow>,
+    /// The steps of its life the counter may take now, likeliest first: (value, label).
+    pub steps: Vec<(&'static str, String)>,
+    /// Money and services (top-up, passes, deposit, PIN) are offered.
+    pub in_service: bool,
 }
 
-/// A medical settlement, in yuan.
+/// A name the platform may know in both languages, or data (a fare product
+/// the books name only in Chinese) to be marked as such.
+pub struct Named {
+    pub text: String,
+    pub data: bool,
+}
+
+/// A medical settlement, in fen.
 pub struct MedicalRow {
     pub at: String,
     pub place: String,
     pub card: String,
-    pub total: String,
-    pub insured: String,
-    pub self_pay: String,
+    pub total: i64,
+    pub insured: i64,
+    pub self_pay: i64,
 }
 
 pub struct EntitlementRow {
@@ -59,18 +75,22 @@ pub struct EntitlementRow {
     pub name: String,
     pub until: String,
     pub verdict: String,
+    pub verdict_name: String,
     pub allowed: bool,
 }
 
+/// A line of the recent transactions: a tap, or a pass bought.
 pub struct TapRow {
+    pub at_us: i64,
     pub at: String,
     pub place: String,
     pub terminal: String,
-    pub product: String,
-    pub full: String,
-    pub charged: String,
-    pub discount: String,
+    pub product: Named,
+    pub full: i64,
+    pub charged: i64,
+    pub discount: i64,
     pub outcome: String,
+    pub outcome_name: String,
 }
 
 /// A card's state in the page's language.
@@ -86,16 +106,145 @@ fn state_name(c: &Chrome, s: CardState) -> String {
     .to_string()
 }
 
-fn card_row(c: &Chrome, v: CardView) -> CardRow {
+/// A step of a card's life, as the counter offers it.
+fn step_name(c: &Chrome, step: &str) -> String {
+    match step {
+        "activate" => c.pick("启用", "Activate"),
+        "report_loss" => c.pick(
+            "挂失（所有终端立即停用）",
+            "Report lost (refused at every terminal at once)",
+        ),
+        "cancel_loss" => c.pick(
+            "解除挂失（卡已找回）",
+            "Cancel the loss report (the card is found)",
+        ),
+        "freeze" => c.pick("冻结（须填原因）", "Freeze (give the reason)"),
+        "unfreeze" => c.pick("解冻", "Unfreeze"),
+        "replace" => c.pick(
+            "补卡（余额和欠款转入新卡，旧卡作废）",
+            "Replace (balances and debt move to a new card; this one dies)",
+        ),
+        "cancel" => c.pick("注销（退还余额）", "Cancel (the balance is paid back)"),
+        _ => "",
+    }
+    .to_string()
+}
+
+/// Why terminals refuse a card: its state, or its debt.
+fn denied_name(c: &Chrome, reason: &str) -> String {
+    match CardState::ALL.into_iter().find(|s| s.as_str() == reason) {
+        Some(s) => state_name(c, s),
+        None if reason == "owed" => c.pick("有欠款未还", "it owes money").to_string(),
+        None => c.pick("已停用", "blocked").to_string(),
+    }
+}
+
+/// A fare product, or what a merchant's terminal sold, for people.
+fn product_name(lang: Lang, id: &str, books_name: &str) -> Named {
+    let known = match id {
+        "bus_ordinary" => Some(lang.pick("普通公交单程", "Bus, single ride")),
+        "bus_aircon" => Some(lang.pick("空调公交单程", "Air-conditioned bus, single ride")),
+        "water_bus" => Some(lang.pick("水上巴士单程", "Water bus, single ride")),
+        "bus_month" => Some(lang.pick("普通公交月票", "Monthly bus pass")),
+        "purchase" => Some(lang.pick("消费", "Purchase")),
+        _ => None,
+    };
+    match known {
+        Some(t) => Named {
+            text: t.to_string(),
+            data: false,
+        },
+        None => Named {
+            text: books_name.to_string(),
+            data: true,
+        },
+    }
+}
+
+/// What became of a tap.
+fn outcome_name(c: &Chrome, o: TapOutcome) -> &'static str {
+    match o {
+        TapOutcome::Charged => c.pick("已扣款", "paid"),
+        TapOutcome::Overdrawn => c.pick("已扣款（透支，待还）", "paid by overdraft (owed)"),
+        TapOutcome::Free => c.pick("免费", "free"),
+        TapOutcome::Repeat => c.pick("重复上传，未重复扣款", "sent twice, charged once"),
+        TapOutcome::Blocked => c.pick("卡已停用，拒绝", "refused: the card is blocked"),
+        TapOutcome::UnknownCard => c.pick("无此卡", "unknown card"),
+        TapOutcome::DoubleTap => c.pick("重复刷卡，未扣款", "tapped twice, charged once"),
+        TapOutcome::Unpaid => c.pick("余额不足，未付", "unpaid: not enough money"),
+        TapOutcome::Rejected => c.pick("无法计价，未扣款", "not priced, not charged"),
+        TapOutcome::Refunded => c.pick("已退款", "refunded"),
+    }
+}
+
+fn verdict_name(c: &Chrome, v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => c.pick("可用", "usable"),
+        Verdict::CardDenied => c.pick("卡片停用，暂不可用", "not usable: the card is blocked"),
+        Verdict::UnknownCard => c.pick("无此卡", "unknown card"),
+        Verdict::NotGranted => c.pick("未开通", "not granted"),
+        Verdict::Expired => c.pick("已过期", "expired"),
+        Verdict::Revoked => c.pick("已撤销", "revoked"),
+    }
+}
+
+/// The passes on sale: id, name, price in fen, days.
+pub type PassOffer = (String, String, i64, u32);
+
+fn card_row(c: &Chrome, v: CardView, offers: &[PassOffer]) -> CardRow {
+    let state = v.card.state;
+    let mut taps: Vec<TapRow> = v
+        .taps
+        .into_iter()
+        .map(|t| TapRow {
+            at_us: t.tap.at,
+            at: c.when(&t.tap.at),
+            place: t.place,
+            terminal: t.tap.terminal,
+            product: product_name(c.lang, &t.tap.product, &t.product_name),
+            full: t.tap.full,
+            charged: t.tap.charged,
+            discount: t.tap.full - t.tap.charged,
+            outcome: t.tap.outcome.as_str().to_string(),
+            outcome_name: outcome_name(c, t.tap.outcome).to_string(),
+        })
+        .collect();
+    // A pass bought is a transaction of the wallet too.
+    for p in &v.passes {
+        let (name, price) = offers
+            .iter()
+            .find(|o| o.0 == p.product)
+            .map_or((p.product.as_str(), 0), |o| (o.1.as_str(), o.2));
+        taps.push(TapRow {
+            at_us: p.bought_at,
+            at: c.when(&p.bought_at),
+            place: String::new(),
+            terminal: String::new(),
+            product: Named {
+                text: format!(
+                    "{}{}",
+                    c.pick("购买月票：", "Pass bought: "),
+                    product_name(c.lang, &p.product, name).text
+                ),
+                data: product_name(c.lang, &p.product, name).data,
+            },
+            full: price,
+            charged: price,
+            discount: 0,
+            outcome: "pass".into(),
+            outcome_name: c.pick("已从电子钱包扣款", "paid from the wallet").into(),
+        });
+    }
+    taps.sort_by_key(|t| std::cmp::Reverse(t.at_us));
     CardRow {
         number: v.card.number,
         holder_name: v.card.holder_name,
-        state: v.card.state.as_str().to_string(),
-        state_name: state_name(c, v.card.state),
-        wallet: yuan(v.balances.wallet),
-        account: yuan(v.balances.account),
-        owed: yuan(v.balances.owed),
-        denied: v.denied,
+        state: state.as_str().to_string(),
+        state_name: state_name(c, state),
+        wallet: v.balances.wallet,
+        account: v.balances.account,
+        owed: v.balances.owed,
+        denied: v.denied.map(|d| denied_name(c, &d)),
         replaces: v.card.replaces.unwrap_or_default(),
         replaced_by: v.card.replaced_by.unwrap_or_default(),
         bike_deposit: v.bike_deposit,
@@ -103,26 +252,32 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
             .passes
             .iter()
             .map(|p| {
+                let name = offers
+                    .iter()
+                    .find(|o| o.0 == p.product)
+                    .map_or(p.product.as_str(), |o| o.1.as_str());
                 (
                     p.product.clone(),
-                    local_display(from_micros(p.valid_from)),
-                    local_display(from_micros(p.valid_until)),
+                    product_name(c.lang, &p.product, name),
+                    c.when(&p.valid_from),
+                    // The last moment it holds: it ends as that minute does.
+                    c.when(&(p.valid_until - 1)),
                 )
             })
             .collect(),
         bike_out: v
             .bike_out
-            .map(|(dock, at)| format!("{dock} {}", local_display(from_micros(at)))),
+            .map(|(dock, at)| format!("{} {} {}", c.pick("自", "from"), dock, c.when(&at))),
         medical: v
             .medical
             .into_iter()
             .map(|m| MedicalRow {
-                at: local_display(from_micros(m.record.at)),
+                at: c.when(&m.record.at),
                 place: m.place,
                 card: m.record.card,
-                total: yuan(m.record.total),
-                insured: yuan(m.record.insured),
-                self_pay: yuan(m.record.self_pay),
+                total: m.record.total,
+                insured: m.record.insured,
+                self_pay: m.record.self_pay,
             })
             .collect(),
         entitlements: v
@@ -140,26 +295,19 @@ fn card_row(c: &Chrome, v: CardView) -> CardRow {
                 until: e
                     .entitlement
                     .valid_until
-                    .map(|u| local_date(from_micros(u - 1)).to_string())
+                    .map(|u| super::fmt::day(c.lang, local_date(from_micros(u - 1))))
                     .unwrap_or_else(|| c.pick("长期", "open-ended").to_string()),
                 verdict: format!("{:?}", e.verdict).to_lowercase(),
+                verdict_name: verdict_name(c, e.verdict).to_string(),
                 allowed: e.verdict == Verdict::Allowed,
             })
             .collect(),
-        taps: v
-            .taps
+        taps,
+        steps: steps_allowed_in(state)
             .into_iter()
-            .map(|t| TapRow {
-                at: local_display(from_micros(t.tap.at)),
-                place: t.place,
-                terminal: t.tap.terminal,
-                product: t.product_name,
-                full: yuan(t.tap.full),
-                charged: yuan(t.tap.charged),
-                discount: yuan(t.tap.full - t.tap.charged),
-                outcome: t.tap.outcome.as_str().to_string(),
-            })
+            .map(|s| (s, step_name(c, s)))
             .collect(),
+        in_service: in_service(state),
     }
 }
 
@@ -213,46 +361,99 @@ fn problem_of(c: &Chrome, e: &AppError) -> Option<String> {
     }
 }
 
+/// A refused form: which card's, which form, and why, shown beside it.
+#[derive(Default)]
+pub struct Problem {
+    /// The card the form was about; empty for a form of the whole page.
+    pub card: String,
+    /// `top-up`, `loss`, `bike`, `pass`, `command`, `pin`, `entitlement`, `issue`.
+    pub form: &'static str,
+    pub message: String,
+}
+
+/// The page's refused form, if any.
+#[derive(Default)]
+pub struct Problems(pub Option<Problem>);
+
+impl Problems {
+    fn new(card: &str, form: &'static str, message: String) -> Problems {
+        Problems(Some(Problem {
+            card: card.to_string(),
+            form,
+            message,
+        }))
+    }
+    /// The reason beside `form` of `card`.
+    pub fn at(&self, card: &str, form: &str) -> Option<&str> {
+        self.0
+            .as_ref()
+            .filter(|p| p.card == card && p.form == form)
+            .map(|p| p.message.as_str())
+    }
+    /// A reason for no form shown (the card gone, a general refusal).
+    pub fn general(&self) -> Option<&str> {
+        self.0
+            .as_ref()
+            .filter(|p| p.form.is_empty())
+            .map(|p| p.message.as_str())
+    }
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "card_my.html")]
 struct MyCardsPage {
     c: Chrome,
     cards: Vec<CardRow>,
-    /// Passes on sale: id, name, price in yuan, days.
-    pass_products: Vec<(String, String, String, u32)>,
+    /// Passes on sale: id, name, price in fen, days.
+    pass_products: Vec<(String, Named, i64, i64)>,
     today: String,
-    problem: Option<String>,
+    problem: Problems,
     form: TopUpForm,
     form_id: u64,
     /// Where the card's forms post: the holder's own pages.
     base: &'static str,
     /// No holder to look up again: the cards are the signed-in resident's.
     holder: String,
+    /// The pass form's input, kept after a refusal.
+    pass: PassForm,
 }
 
-/// The passes on sale, as the pages show them: id, name, price in yuan, days.
-async fn pass_offers(s: &AppState) -> Result<Vec<(String, String, String, u32)>, AppError> {
-    Ok(s.app
-        .pass_products()
-        .await?
-        .into_iter()
-        .map(|(id, name, price, days)| (id, name, yuan(price), days))
-        .collect())
+/// The passes on sale, as the books price them: id, name, price in fen, days.
+async fn pass_offers(s: &AppState) -> Result<Vec<PassOffer>, AppError> {
+    s.app.pass_products().await
+}
+
+/// The passes on sale as the pages show them.
+fn offers_shown(c: &Chrome, offers: &[PassOffer]) -> Vec<(String, Named, i64, i64)> {
+    offers
+        .iter()
+        .map(|(id, name, price, days)| {
+            (
+                id.clone(),
+                product_name(c.lang, id, name),
+                *price,
+                i64::from(*days),
+            )
+        })
+        .collect()
 }
 
 async fn my_page(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    form: TopUpForm,
-    problem: Option<String>,
+    (form, pass): (TopUpForm, PassForm),
+    problem: Problems,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/card");
     if c.unbound {
         // Nothing registered to the number shows before the account is bound.
         return Redirect::to("/account/bind").into_response();
     }
-    let pass_products = match pass_offers(s).await {
+    let offers = match pass_offers(s).await {
         Ok(p) => p,
         Err(e) => return error_page(c, e),
     };
@@ -264,12 +465,16 @@ async fn my_page(
                 axum::http::StatusCode::OK
             };
             let page = MyCardsPage {
-                cards: cards.into_iter().map(|v| card_row(&c, v)).collect(),
-                pass_products,
+                cards: cards
+                    .into_iter()
+                    .map(|v| card_row(&c, v, &offers))
+                    .collect(),
+                pass_products: offers_shown(&c, &offers),
                 today: s.app.clock.today().to_string(),
                 problem,
                 form_id: form.id.parse().unwrap_or_else(|_| fresh_id()),
                 form,
+                pass,
                 base: "/card",
                 holder: String::new(),
                 c,
@@ -286,10 +491,31 @@ pub async fn my_cards(
     lang: Lang,
     SignedIn(session): SignedIn,
 ) -> Response {
-    my_page(&s, lang, &session, TopUpForm::default(), None).await
+    my_page(&s, lang, &session, Default::default(), Problems::default()).await
 }
 
-/// `POST /card/{number}/top-up`: the holder tops up online.
+/// After a holder's action: back to `/card` saying what was done, or the
+/// page again with the reason beside the refused form.
+async fn at_my_card(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    (number, form): (&str, &'static str),
+    forms: (TopUpForm, PassForm),
+    result: Result<(String, String), AppError>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/card");
+    match result {
+        Ok((zh, en)) => flash::redirect("/card", zh, en),
+        Err(e) => match problem_of(&c, &e) {
+            Some(p) => my_page(s, lang, session, forms, Problems::new(number, form, p)).await,
+            None => error_page(c, e),
+        },
+    }
+}
+
+/// `POST /card/{number}/top-up`: the holder moves money from the card's
+/// account into its wallet.
 pub async fn my_top_up(
     State(s): State<AppState>,
     lang: Lang,
@@ -302,16 +528,22 @@ pub async fn my_top_up(
         return bad_token(c);
     }
     let result = match top_up_of(&f) {
-        Ok(t) => s.app.top_up(&session.actor, &number, t).await,
+        Ok(t) => s.app.top_up(&session.actor, &number, t).await.map(|t| {
+            (
+                format!(
+                    "已从实名账户转入电子钱包 {}",
+                    fmt::money(Lang::Zh, t.amount)
+                ),
+                format!(
+                    "{} moved from the account into the wallet",
+                    fmt::money(Lang::En, t.amount)
+                ),
+            )
+        }),
         Err(r) => Err(r.into()),
     };
-    match result {
-        Ok(_) => Redirect::to("/card").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => my_page(&s, lang, &session, f, Some(p)).await,
-            None => error_page(c, e),
-        },
-    }
+    let forms = (f, PassForm::default());
+    at_my_card(&s, lang, &session, (&number, "top-up"), forms, result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -327,24 +559,41 @@ pub struct CommandForm {
 }
 
 fn command_of(f: &CommandForm) -> Result<CardCommand, Refusal> {
-    Ok(match f.command.as_str() {
-        "activate" => CardCommand::Activate,
-        "report_loss" => CardCommand::ReportLoss,
-        "cancel_loss" => CardCommand::CancelLoss,
-        "freeze" => CardCommand::Freeze {
-            reason: f.reason.clone(),
-        },
-        "unfreeze" => CardCommand::Unfreeze,
-        "replace" => CardCommand::Replace,
-        "cancel" => CardCommand::Cancel,
-        _ => {
-            return Err(Refusal::field(
-                "command",
-                "未知的操作",
-                "No such step of a card's life",
-            ))
-        }
-    })
+    CardCommand::named(&f.command, f.reason.clone())
+        .ok_or_else(|| Refusal::field("command", "未知的操作", "No such step of a card's life"))
+}
+
+/// What a step of a card's life did, for the flash: (zh, en).
+fn step_done(step: &str, number: &str, new_card: Option<&str>) -> (String, String) {
+    let (zh, en) = match step {
+        "activate" => ("已启用", "is active"),
+        "report_loss" => (
+            "已挂失，所有终端将拒绝此卡",
+            "is reported lost; every terminal refuses it",
+        ),
+        "cancel_loss" => (
+            "已解除挂失，恢复使用",
+            "is found: the loss report is cancelled",
+        ),
+        "freeze" => ("已冻结", "is frozen"),
+        "unfreeze" => ("已解冻", "is unfrozen"),
+        "replace" => (
+            "已补卡，余额转入新卡",
+            "is replaced; its balances moved to the new card",
+        ),
+        "cancel" => (
+            "已注销，余额已退还",
+            "is cancelled; its balance is paid back",
+        ),
+        _ => ("已办理", "is done"),
+    };
+    match new_card {
+        Some(n) => (
+            format!("卡 {number} {zh}：新卡 {n}"),
+            format!("Card {number} {en}: the new card is {n}"),
+        ),
+        None => (format!("卡 {number} {zh}"), format!("Card {number} {en}")),
+    }
 }
 
 /// `POST /card/{number}/loss`: the holder reports the card lost (挂失).
@@ -359,18 +608,25 @@ pub async fn my_report_loss(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let command = if f.command == "cancel_loss" {
-        CardCommand::CancelLoss
+    let (command, step) = if f.command == "cancel_loss" {
+        (CardCommand::CancelLoss, "cancel_loss")
     } else {
-        CardCommand::ReportLoss
+        (CardCommand::ReportLoss, "report_loss")
     };
-    match s.app.card_command(&session.actor, &number, command).await {
-        Ok(_) => Redirect::to("/card").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
-            None => error_page(c, e),
-        },
-    }
+    let result = s
+        .app
+        .card_command(&session.actor, &number, command)
+        .await
+        .map(|_| step_done(step, &number, None));
+    at_my_card(
+        &s,
+        lang,
+        &session,
+        (&number, "loss"),
+        Default::default(),
+        result,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -397,32 +653,37 @@ struct CounterPage {
     c: Chrome,
     holder: String,
     cards: Vec<CardRow>,
-    problem: Option<String>,
+    problem: Problems,
     issue: IssueForm,
     form_id: u64,
-    /// Passes on sale: id, name, price in yuan, days.
-    pass_products: Vec<(String, String, String, u32)>,
+    /// Passes on sale: id, name, price in fen, days.
+    pass_products: Vec<(String, Named, i64, i64)>,
     today: String,
     /// Where the card's forms post: the counter's pages.
     base: &'static str,
+    /// The pass form's input, kept after a refusal.
+    pass: PassForm,
 }
 
 async fn counter_page(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    holder: &str,
-    issue: IssueForm,
-    problem: Option<String>,
+    (holder, issue, pass): (&str, IssueForm, PassForm),
+    problem: Problems,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/staff/card");
+    let offers = match pass_offers(s).await {
+        Ok(p) => p,
+        Err(e) => return error_page(c, e),
+    };
     let mut cards = vec![];
     if !holder.trim().is_empty() {
         match s.app.cards_of(&session.actor, holder).await {
             Ok(list) => {
                 for card in list {
                     match s.app.card_view(&session.actor, &card.number).await {
-                        Ok(v) => cards.push(card_row(&c, v)),
+                        Ok(v) => cards.push(card_row(&c, v, &offers)),
                         Err(e) => return error_page(c, e),
                     }
                 }
@@ -440,17 +701,14 @@ async fn counter_page(
     } else {
         axum::http::StatusCode::OK
     };
-    let pass_products = match pass_offers(s).await {
-        Ok(p) => p,
-        Err(e) => return error_page(c, e),
-    };
     let page = CounterPage {
         holder: holder.trim().to_string(),
         cards,
         problem,
         issue,
+        pass,
         form_id: fresh_id(),
-        pass_products,
+        pass_products: offers_shown(&c, &offers),
         today: s.app.clock.today().to_string(),
         base: "/staff/card",
         c,
@@ -465,33 +723,40 @@ pub async fn counter(
     StaffSession(session): StaffSession,
     Query(q): Query<HolderQuery>,
 ) -> Response {
-    counter_page(&s, lang, &session, &q.holder, IssueForm::default(), None).await
+    let forms = (q.holder.as_str(), IssueForm::default(), PassForm::default());
+    counter_page(&s, lang, &session, forms, Problems::default()).await
 }
 
-/// After a counter command: back to the holder's cards, or the counter
-/// page again with the refusal shown (an error page for anything else).
+/// After a counter command: back to the holder's cards saying what was
+/// done, or the counter page again with the reason beside the refused form
+/// (an error page for anything else).
 async fn at_counter(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    c: Chrome,
-    holder: &str,
-    result: Result<(), AppError>,
+    (holder, number, form): (&str, &str, &'static str),
+    pass: PassForm,
+    result: Result<(String, String), AppError>,
 ) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/card");
     match result {
-        Ok(()) => back_to(holder),
+        Ok((zh, en)) => flash::redirect(&holder_page(holder), zh, en),
         Err(e) => match problem_of(&c, &e) {
-            Some(p) => counter_page(s, lang, session, holder, IssueForm::default(), Some(p)).await,
+            Some(p) => {
+                let forms = (holder, IssueForm::default(), pass);
+                counter_page(s, lang, session, forms, Problems::new(number, form, p)).await
+            }
             None => error_page(c, e),
         },
     }
 }
 
-fn back_to(holder: &str) -> Response {
+/// The counter's page of a holder's cards.
+fn holder_page(holder: &str) -> String {
     let q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("holder", holder.trim())
         .finish();
-    Redirect::to(&format!("/staff/card?{q}")).into_response()
+    format!("/staff/card?{q}")
 }
 
 /// `POST /staff/card/issue`: issue a card.
@@ -511,11 +776,22 @@ pub async fn issue(
         rider_category: f.rider_category.clone(),
     };
     match s.app.issue_card(&session.actor, input).await {
-        Ok(_) => back_to(&f.holder),
+        Ok(card) => flash::redirect(
+            &holder_page(&f.holder),
+            format!(
+                "已为{}办卡，卡号 {}，请启用后交给持卡人",
+                card.holder_name, card.number
+            ),
+            format!(
+                "Card {} is issued; activate it and hand it over",
+                card.number
+            ),
+        ),
         Err(e) => match problem_of(&c, &e) {
             Some(p) => {
                 let holder = f.holder.clone();
-                counter_page(&s, lang, &session, &holder, f, Some(p)).await
+                let forms = (holder.as_str(), f, PassForm::default());
+                counter_page(&s, lang, &session, forms, Problems::new("", "issue", p)).await
             }
             None => error_page(c, e),
         },
@@ -539,10 +815,13 @@ pub async fn command(
             .app
             .card_command(&session.actor, &number, cmd)
             .await
-            .map(|_| ()),
+            .map(|(_, new)| {
+                step_done(&f.command, &number, new.as_ref().map(|n| n.number.as_str()))
+            }),
         Err(r) => Err(r.into()),
     };
-    at_counter(&s, lang, &session, c, &f.holder, result).await
+    let at = (f.holder.as_str(), number.as_str(), "command");
+    at_counter(&s, lang, &session, at, PassForm::default(), result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -566,10 +845,30 @@ pub async fn counter_top_up(
         return bad_token(c);
     }
     let result = match top_up_of(&f.top_up) {
-        Ok(t) => s.app.top_up(&session.actor, &number, t).await.map(|_| ()),
+        Ok(t) => {
+            let into = match t.purse {
+                Purse::Wallet => ("电子钱包", "wallet"),
+                Purse::Account => ("实名账户", "account"),
+            };
+            s.app.top_up(&session.actor, &number, t).await.map(|t| {
+                (
+                    format!(
+                        "已收现金 {}，存入卡 {number} 的{}",
+                        fmt::money(Lang::Zh, t.amount),
+                        into.0
+                    ),
+                    format!(
+                        "{} in cash paid into card {number}'s {}",
+                        fmt::money(Lang::En, t.amount),
+                        into.1
+                    ),
+                )
+            })
+        }
         Err(r) => Err(r.into()),
     };
-    at_counter(&s, lang, &session, c, &f.holder, result).await
+    let at = (f.holder.as_str(), number.as_str(), "top-up");
+    at_counter(&s, lang, &session, at, PassForm::default(), result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -594,8 +893,18 @@ pub async fn counter_pin(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let result = s.app.set_card_pin(&session.actor, &number, &f.pin).await;
-    at_counter(&s, lang, &session, c, &f.holder, result).await
+    let result = s
+        .app
+        .set_card_pin(&session.actor, &number, &f.pin)
+        .await
+        .map(|()| {
+            (
+                format!("卡 {number} 的密码已设置"),
+                format!("Card {number}'s PIN is set"),
+            )
+        });
+    let at = (f.holder.as_str(), number.as_str(), "pin");
+    at_counter(&s, lang, &session, at, PassForm::default(), result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -661,14 +970,23 @@ pub struct PartyRow {
     pub percent: u32,
 }
 
+/// An operator's or merchant's kind, for people.
+fn party_kind(lang: Lang, kind: &str) -> String {
+    match kind {
+        "merchant" => lang.pick("联盟商户", "merchant").to_string(),
+        "operator" => lang.pick("交通运营", "transit operator").to_string(),
+        other => other.to_string(),
+    }
+}
+
 pub struct ClearingRow {
     pub party: String,
     pub name: String,
     pub taps: u64,
-    pub tapped: String,
-    pub ledger: String,
-    pub refunds: String,
-    pub net: String,
+    pub tapped: i64,
+    pub ledger: i64,
+    pub refunds: i64,
+    pub net: i64,
     pub ties_out: bool,
     pub settled: String,
 }
@@ -678,13 +996,14 @@ pub struct ClearingRow {
 struct OperationsPage {
     c: Chrome,
     day: String,
+    day_name: String,
     clearing: Vec<ClearingRow>,
-    total_net: String,
+    total_net: i64,
     ties_out: bool,
     settled: bool,
     parties: Vec<PartyRow>,
     terminals: Vec<TerminalRow>,
-    problem: Option<String>,
+    problem: Problems,
     party: PartyForm,
     terminal: TerminalForm,
 }
@@ -700,7 +1019,7 @@ async fn operations_page(
     lang: Lang,
     session: &Session,
     (day, party, terminal): (jiff::civil::Date, PartyForm, TerminalForm),
-    problem: Option<String>,
+    problem: Problems,
 ) -> Response {
     let c = Chrome::new(lang, Some(session), "/staff/card/operations");
     let loaded = async {
@@ -732,11 +1051,8 @@ async fn operations_page(
                 t.public_key.get(..8).unwrap_or_default(),
                 t.public_key.get(56..).unwrap_or_default()
             ),
-            registered: local_display(from_micros(t.registered_at)),
-            retired: t
-                .retired_at
-                .map(|x| local_display(from_micros(x)))
-                .unwrap_or_default(),
+            registered: c.when(&t.registered_at),
+            retired: t.retired_at.map(|x| c.when(&x)).unwrap_or_default(),
             network_id: t.network_id,
             code: t.code,
         })
@@ -748,7 +1064,8 @@ async fn operations_page(
     };
     let page = OperationsPage {
         day: day.to_string(),
-        total_net: yuan(clearing.net),
+        day_name: fmt::day(lang, day),
+        total_net: clearing.net,
         ties_out: clearing.ties_out,
         settled: clearing.settled,
         clearing: clearing
@@ -758,15 +1075,12 @@ async fn operations_page(
                 party: l.party,
                 name: l.name,
                 taps: l.taps,
-                tapped: yuan(l.tapped),
-                ledger: yuan(l.ledger_takings),
-                refunds: yuan(l.refunds),
-                net: yuan(l.net),
+                tapped: l.tapped,
+                ledger: l.ledger_takings,
+                refunds: l.refunds,
+                net: l.net,
                 ties_out: l.ties_out,
-                settled: l
-                    .settled
-                    .map(|x| local_display(from_micros(x.settled_at)))
-                    .unwrap_or_default(),
+                settled: l.settled.map(|x| c.when(&x.settled_at)).unwrap_or_default(),
             })
             .collect(),
         parties: parties
@@ -781,9 +1095,9 @@ async fn operations_page(
                     })
                     .collect::<Vec<_>>()
                     .join(" / "),
+                kind: party_kind(lang, &p.kind),
                 code: p.code,
                 name: p.name,
-                kind: p.kind,
                 percent: p.percent_of_price,
             })
             .collect(),
@@ -802,6 +1116,17 @@ pub struct DayQuery {
     pub day: String,
 }
 
+/// A day as the forms take it, or the reason beside the day's field.
+fn day_of(lang: Lang, text: &str) -> Result<jiff::civil::Date, String> {
+    text.trim().parse::<jiff::civil::Date>().map_err(|_| {
+        lang.pick(
+            "日期格式为 YYYY-MM-DD（年-月-日）",
+            "A day is YYYY-MM-DD (year-month-day)",
+        )
+        .to_string()
+    })
+}
+
 /// `/staff/card/operations?day=`: a day's clearing (yesterday by default),
 /// operators, merchants and terminals.
 pub async fn operations(
@@ -811,16 +1136,10 @@ pub async fn operations(
     Query(q): Query<DayQuery>,
 ) -> Response {
     let (day, problem) = match q.day.trim() {
-        "" => (yesterday(&s), None),
-        d => match d.parse::<jiff::civil::Date>() {
-            Ok(d) => (d, None),
-            Err(_) => (
-                yesterday(&s),
-                Some(
-                    lang.pick("日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD")
-                        .to_string(),
-                ),
-            ),
+        "" => (yesterday(&s), Problems::default()),
+        d => match day_of(lang, d) {
+            Ok(d) => (d, Problems::default()),
+            Err(p) => (yesterday(&s), Problems::new("", "day", p)),
         },
     };
     let forms = (day, PartyForm::default(), TerminalForm::default());
@@ -846,34 +1165,52 @@ pub async fn settle(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let Ok(day) = f.day.trim().parse::<jiff::civil::Date>() else {
-        let p = c
-            .pick("日期格式为 YYYY-MM-DD", "A day is YYYY-MM-DD")
-            .to_string();
-        let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
-        return operations_page(&s, lang, &session, forms, Some(p)).await;
+    let day = match day_of(lang, &f.day) {
+        Ok(d) => d,
+        Err(p) => {
+            let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
+            return operations_page(&s, lang, &session, forms, Problems::new("", "settle", p))
+                .await;
+        }
     };
-    let settled = s.app.settle(&session.actor, day).await.map(|_| ());
+    let settled = s.app.settle(&session.actor, day).await.map(|paid| {
+        let total: i64 = paid.iter().map(|x| x.net).sum();
+        (
+            format!(
+                "{}已结算：{} 家单位，共 {}",
+                fmt::day(Lang::Zh, day),
+                paid.len(),
+                fmt::money(Lang::Zh, total)
+            ),
+            format!(
+                "{} is settled: {} paid out to {} operators and merchants",
+                fmt::day(Lang::En, day),
+                fmt::money(Lang::En, total),
+                paid.len()
+            ),
+        )
+    });
     let forms = (day, PartyForm::default(), TerminalForm::default());
     let done = format!("/staff/card/operations?day={day}");
-    at_operations(&s, lang, &session, c, &done, forms, settled).await
+    at_operations(&s, lang, &session, (&done, "settle"), forms, settled).await
 }
 
-/// After an operations command: on to `done`, or the operations page again
-/// with the refusal shown and `forms` kept (an error page for anything else).
+/// After an operations command: on to `done` saying what was done, or the
+/// operations page again with the refusal beside its form and `forms` kept
+/// (an error page for anything else).
 async fn at_operations(
     s: &AppState,
     lang: Lang,
     session: &Session,
-    c: Chrome,
-    done: &str,
+    (done, form): (&str, &'static str),
     forms: (jiff::civil::Date, PartyForm, TerminalForm),
-    result: Result<(), AppError>,
+    result: Result<(String, String), AppError>,
 ) -> Response {
+    let c = Chrome::new(lang, Some(session), "/staff/card/operations");
     match result {
-        Ok(()) => Redirect::to(done).into_response(),
+        Ok((zh, en)) => flash::redirect(done, zh, en),
         Err(e) => match problem_of(&c, &e) {
-            Some(p) => operations_page(s, lang, session, forms, Some(p)).await,
+            Some(p) => operations_page(s, lang, session, forms, Problems::new("", form, p)).await,
             None => error_page(c, e),
         },
     }
@@ -901,22 +1238,15 @@ pub async fn add_party(
         accepts,
         percent_of_price: f.percent_of_price.trim().parse().unwrap_or(0),
     };
-    let added = s
-        .app
-        .add_card_party(&session.actor, input)
-        .await
-        .map(|_| ());
+    let added = s.app.add_card_party(&session.actor, input).await.map(|p| {
+        (
+            format!("已登记{}：{}", party_kind(Lang::Zh, &p.kind), p.name),
+            format!("Registered {} {}", party_kind(Lang::En, &p.kind), p.code),
+        )
+    });
     let forms = (yesterday(&s), f, TerminalForm::default());
-    at_operations(
-        &s,
-        lang,
-        &session,
-        c,
-        "/staff/card/operations",
-        forms,
-        added,
-    )
-    .await
+    let at = ("/staff/card/operations#parties", "party");
+    at_operations(&s, lang, &session, at, forms, added).await
 }
 
 /// `POST /staff/card/terminals/{code}/key` gives a terminal a new public
@@ -935,13 +1265,34 @@ pub async fn change_terminal(
     }
     let (app, actor) = (&s.app, &session.actor);
     let changed = match change.as_str() {
-        "key" => app.change_terminal_key(actor, &code, &f.public_key).await,
-        "retire" => app.retire_terminal(actor, &code, &f.reason).await,
+        "key" => app
+            .change_terminal_key(actor, &code, &f.public_key)
+            .await
+            .map(|_| {
+                (
+                    format!("终端 {code} 已换用新公钥，旧钥签名的上传将被拒绝"),
+                    format!("Terminal {code} has a new key; uploads signed with the old one are refused"),
+                )
+            }),
+        "retire" => app.retire_terminal(actor, &code, &f.reason).await.map(|_| {
+            (
+                format!("终端 {code} 已停用，此后的上传将被拒绝"),
+                format!("Terminal {code} is retired; what it uploads from now on is refused"),
+            )
+        }),
         _ => return error_page(c, Refusal::not_found("该页面", "The page").into()),
     };
     let forms = (yesterday(&s), PartyForm::default(), TerminalForm::default());
     let done = "/staff/card/operations#terminals";
-    at_operations(&s, lang, &session, c, done, forms, changed.map(|_| ())).await
+    at_operations(
+        &s,
+        lang,
+        &session,
+        (done, "terminal-change"),
+        forms,
+        changed,
+    )
+    .await
 }
 
 /// `POST /staff/card/terminals`: register a terminal with its public key.
@@ -962,18 +1313,15 @@ pub async fn add_terminal(
         network_id: f.network_id.clone(),
         public_key: f.public_key.clone(),
     };
-    let added = s.app.add_terminal(&session.actor, input).await.map(|_| ());
+    let added = s.app.add_terminal(&session.actor, input).await.map(|t| {
+        (
+            format!("终端 {} 已登记", t.code),
+            format!("Terminal {} is registered", t.code),
+        )
+    });
     let forms = (yesterday(&s), PartyForm::default(), f);
-    at_operations(
-        &s,
-        lang,
-        &session,
-        c,
-        "/staff/card/operations",
-        forms,
-        added,
-    )
-    .await
+    let at = ("/staff/card/operations#terminals", "terminal");
+    at_operations(&s, lang, &session, at, forms, added).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1007,23 +1355,31 @@ pub async fn entitlement(
     }
     let result = match Kind::parse(&f.kind) {
         None => Err(Refusal::field("kind", "未知的权益", "No such entitlement").into()),
-        Some(kind) if f.action == "revoke" => s
-            .app
-            .revoke_entitlement(&session.actor, &number, kind, &f.reason)
-            .await
-            .map(|_| ()),
         Some(kind) => {
-            let grant = sunshine_app::card::Grant {
-                kind,
-                valid_until: Some(f.valid_until.clone()),
+            let (zh, en) = match kind {
+                Kind::Medical => ("医保结算", "Medical insurance"),
+                Kind::Park => ("公园年卡", "The park annual card"),
+                Kind::Library => ("图书馆借书证", "The library card"),
             };
-            s.app
-                .grant_entitlement(&session.actor, &number, grant)
-                .await
-                .map(|_| ())
+            if f.action == "revoke" {
+                s.app
+                    .revoke_entitlement(&session.actor, &number, kind, &f.reason)
+                    .await
+                    .map(|_| (format!("{zh}已撤销"), format!("{en} is revoked")))
+            } else {
+                let grant = sunshine_app::card::Grant {
+                    kind,
+                    valid_until: Some(f.valid_until.clone()),
+                };
+                s.app
+                    .grant_entitlement(&session.actor, &number, grant)
+                    .await
+                    .map(|_| (format!("{zh}已开通"), format!("{en} is granted")))
+            }
         }
     };
-    at_counter(&s, lang, &session, c, &f.holder, result).await
+    let at = (f.holder.as_str(), number.as_str(), "entitlement");
+    at_counter(&s, lang, &session, at, PassForm::default(), result).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1035,6 +1391,21 @@ pub struct BikeForm {
     /// At the counter: the holder whose cards to show again.
     #[serde(default)]
     pub holder: String,
+}
+
+/// What holding or releasing the deposit did, for the flash.
+fn bike_done(hold: bool) -> (String, String) {
+    if hold {
+        (
+            "已开通公共自行车，押金冻结在电子钱包中".into(),
+            "Public bicycles are on; the deposit is held in the wallet".into(),
+        )
+    } else {
+        (
+            "押金已退还到电子钱包".into(),
+            "The deposit is released back into the wallet".into(),
+        )
+    }
 }
 
 /// `POST /card/{number}/bike`: the holder holds or releases the bicycle deposit.
@@ -1049,20 +1420,24 @@ pub async fn my_bike(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    match s
+    let hold = f.hold == "true";
+    let result = s
         .app
-        .bike_deposit(&session.actor, &number, f.hold == "true")
+        .bike_deposit(&session.actor, &number, hold)
         .await
-    {
-        Ok(_) => Redirect::to("/card").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
-            None => error_page(c, e),
-        },
-    }
+        .map(|_| bike_done(hold));
+    at_my_card(
+        &s,
+        lang,
+        &session,
+        (&number, "bike"),
+        Default::default(),
+        result,
+    )
+    .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct PassForm {
     #[serde(default)]
     pub csrf: String,
@@ -1073,6 +1448,154 @@ pub struct PassForm {
     /// At the counter: the holder whose cards to show again.
     #[serde(default)]
     pub holder: String,
+}
+
+impl PassForm {
+    fn buy(self) -> sunshine_app::card::BuyPass {
+        sunshine_app::card::BuyPass {
+            product: self.product,
+            first_day: self.first_day,
+        }
+    }
+}
+
+/// What buying a pass did, for the flash.
+fn pass_done(p: &sunshine_domain::card::book::Pass, offers: &[PassOffer]) -> (String, String) {
+    let (name, price) = offers
+        .iter()
+        .find(|o| o.0 == p.product)
+        .map_or((p.product.as_str(), 0), |o| (o.1.as_str(), o.2));
+    (
+        format!(
+            "已从电子钱包扣款 {}，购买{}，{}至{}有效",
+            fmt::money(Lang::Zh, price),
+            product_name(Lang::Zh, &p.product, name).text,
+            fmt::when(Lang::Zh, p.valid_from),
+            fmt::when(Lang::Zh, p.valid_until - 1)
+        ),
+        format!(
+            "{} bought for {} from the wallet, valid {} to {}",
+            product_name(Lang::En, &p.product, name).text,
+            fmt::money(Lang::En, price),
+            fmt::when(Lang::En, p.valid_from),
+            fmt::when(Lang::En, p.valid_until - 1)
+        ),
+    )
+}
+
+/// A pass about to be bought, for the confirmation page.
+#[derive(Template)]
+#[template(path = "card_pass_confirm.html")]
+struct PassConfirmPage {
+    c: Chrome,
+    number: String,
+    /// Where the confirmed form posts, and where "back" goes.
+    action: String,
+    back: String,
+    form: PassForm,
+    product: Named,
+    price: i64,
+    days: i64,
+    from: String,
+    until: String,
+}
+
+/// `GET /card/{number}/pass?product=&first_day=` and the counter's: what
+/// the pass costs and when it holds, with the button that buys it; a
+/// refusal goes back beside the pass form.
+async fn confirm_pass(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    number: &str,
+    f: PassForm,
+    counter: bool,
+) -> Response {
+    let c = Chrome::new(
+        lang,
+        Some(session),
+        if counter { "/staff/card" } else { "/card" },
+    );
+    let offers = match pass_offers(s).await {
+        Ok(o) => o,
+        Err(e) => return error_page(c, e),
+    };
+    let found = offers.iter().find(|o| o.0 == f.product);
+    let first = f.first_day.trim().parse::<jiff::civil::Date>();
+    let (offer, first) = match (found, first) {
+        (Some(o), Ok(d)) => (o, d),
+        (found, _) => {
+            let why = if found.is_none() {
+                lang.pick("没有这种月票", "No such pass")
+            } else {
+                lang.pick(
+                    "首日格式为 YYYY-MM-DD（年-月-日）",
+                    "The first day is YYYY-MM-DD (year-month-day)",
+                )
+            };
+            let problem = Problems::new(number, "pass", why.to_string());
+            return if counter {
+                let holder = f.holder.clone();
+                counter_page(
+                    s,
+                    lang,
+                    session,
+                    (&holder, IssueForm::default(), f),
+                    problem,
+                )
+                .await
+            } else {
+                my_page(s, lang, session, (TopUpForm::default(), f), problem).await
+            };
+        }
+    };
+    let days = i64::from(offer.3);
+    let last = first
+        .checked_add(jiff::Span::new().days(days - 1))
+        .unwrap_or(first);
+    let page = PassConfirmPage {
+        number: number.to_string(),
+        action: if counter {
+            format!("/staff/card/{number}/pass")
+        } else {
+            format!("/card/{number}/pass")
+        },
+        back: if counter {
+            holder_page(&f.holder)
+        } else {
+            "/card".to_string()
+        },
+        product: product_name(c.lang, &offer.0, &offer.1),
+        price: offer.2,
+        days,
+        from: fmt::day(lang, first),
+        until: fmt::day(lang, last),
+        form: f,
+        c,
+    };
+    render(&page)
+}
+
+/// `GET /card/{number}/pass`: the holder confirms a pass before buying it.
+pub async fn my_pass_confirm(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Path(number): Path<String>,
+    Query(f): Query<PassForm>,
+) -> Response {
+    confirm_pass(&s, lang, &session, &number, f, false).await
+}
+
+/// `GET /staff/card/{number}/pass`: the counter confirms a pass with the holder.
+pub async fn counter_pass_confirm(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(number): Path<String>,
+    Query(f): Query<PassForm>,
+) -> Response {
+    confirm_pass(&s, lang, &session, &number, f, true).await
 }
 
 /// `POST /card/{number}/pass`: the holder buys a pass from the wallet.
@@ -1087,22 +1610,14 @@ pub async fn my_pass(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    match s.app.buy_pass(&session.actor, &number, f.buy()).await {
-        Ok(_) => Redirect::to("/card").into_response(),
-        Err(e) => match problem_of(&c, &e) {
-            Some(p) => my_page(&s, lang, &session, TopUpForm::default(), Some(p)).await,
-            None => error_page(c, e),
-        },
-    }
-}
-
-impl PassForm {
-    fn buy(self) -> sunshine_app::card::BuyPass {
-        sunshine_app::card::BuyPass {
-            product: self.product,
-            first_day: self.first_day,
-        }
-    }
+    let offers = pass_offers(&s).await.unwrap_or_default();
+    let result = s
+        .app
+        .buy_pass(&session.actor, &number, f.clone().buy())
+        .await
+        .map(|p| pass_done(&p, &offers));
+    let forms = (TopUpForm::default(), f);
+    at_my_card(&s, lang, &session, (&number, "pass"), forms, result).await
 }
 
 /// `POST /staff/card/{number}/bike`: the counter holds or releases a card's
@@ -1118,12 +1633,14 @@ pub async fn counter_bike(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
+    let hold = f.hold == "true";
     let result = s
         .app
-        .bike_deposit(&session.actor, &number, f.hold == "true")
+        .bike_deposit(&session.actor, &number, hold)
         .await
-        .map(|_| ());
-    at_counter(&s, lang, &session, c, &f.holder, result).await
+        .map(|_| bike_done(hold));
+    let at = (f.holder.as_str(), number.as_str(), "bike");
+    at_counter(&s, lang, &session, at, PassForm::default(), result).await
 }
 
 /// `POST /staff/card/{number}/pass`: the counter sells a pass from the card's wallet.
@@ -1138,11 +1655,13 @@ pub async fn counter_pass(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
+    let offers = pass_offers(&s).await.unwrap_or_default();
     let holder = f.holder.clone();
     let result = s
         .app
-        .buy_pass(&session.actor, &number, f.buy())
+        .buy_pass(&session.actor, &number, f.clone().buy())
         .await
-        .map(|_| ());
-    at_counter(&s, lang, &session, c, &holder, result).await
+        .map(|p| pass_done(&p, &offers));
+    let at = (holder.as_str(), number.as_str(), "pass");
+    at_counter(&s, lang, &session, at, f, result).await
 }

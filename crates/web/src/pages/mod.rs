@@ -69,13 +69,19 @@ pub fn router() -> Router<AppState> {
         .route("/card/{number}/top-up", post(card::my_top_up))
         .route("/card/{number}/loss", post(card::my_report_loss))
         .route("/card/{number}/bike", post(card::my_bike))
-        .route("/card/{number}/pass", post(card::my_pass))
+        .route(
+            "/card/{number}/pass",
+            get(card::my_pass_confirm).post(card::my_pass),
+        )
         .route("/staff/card", get(card::counter))
         .route("/staff/card/issue", post(card::issue))
         .route("/staff/card/{number}/command", post(card::command))
         .route("/staff/card/{number}/top-up", post(card::counter_top_up))
         .route("/staff/card/{number}/bike", post(card::counter_bike))
-        .route("/staff/card/{number}/pass", post(card::counter_pass))
+        .route(
+            "/staff/card/{number}/pass",
+            get(card::counter_pass_confirm).post(card::counter_pass),
+        )
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/parties", post(card::add_party))
         .route("/staff/card/settle", post(card::settle))
@@ -175,7 +181,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/signals", get(supervision::workbench))
         .route(
             "/staff/signals/{id}",
-            axum::routing::post(supervision::command),
+            get(supervision::signal).post(supervision::command),
         )
         .route(
             "/hall/apply/{item_id}",

@@ -4,17 +4,20 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use sunshine_domain::supervision::Level;
-use sunshine_store::supervision::SignalFilter;
+use sunshine_app::identity::Session;
+use sunshine_app::AppError;
+use sunshine_domain::supervision::{Level, Quarter, RuleCode, SignalState};
+use sunshine_store::supervision::{ComplaintRow, SignalFilter, SignalRow};
 
-use super::{bad_token, error_page, render, Chrome};
+use super::{bad_token, error_page, flash, fmt, refusal_message, render, Chrome};
 use crate::api::supervision::{
     board_of, complaint_view, evaluation_of, parse_command, parse_complaint_command, quarter_of,
-    signal_view, ComplaintView, DepartmentLine, EvaluationLine, SignalView,
+    DepartmentLine, EvaluationLine,
 };
 use crate::auth::{csrf_ok, url_escape, MaybeSession, SignedIn, StaffSession};
 use crate::i18n::Lang;
@@ -25,8 +28,18 @@ use crate::AppState;
 struct BoardPage {
     c: Chrome,
     quarter: String,
+    /// The quarter as people say it: 2026年第4季度, Q4 2026.
+    quarter_name: String,
     lines: Vec<DepartmentLine>,
     grades: Vec<EvaluationLine>,
+}
+
+/// A quarter as people say it.
+fn quarter_name(lang: Lang, q: Quarter) -> String {
+    match lang {
+        Lang::Zh => format!("{}年第{}季度", q.year, q.q),
+        Lang::En => format!("Q{} {}", q.q, q.year),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +64,7 @@ pub async fn board(
         evaluation_of(&s, quarter, lang).await,
     ) {
         (Ok(b), Ok(e)) => render(&BoardPage {
+            quarter_name: quarter_name(lang, quarter),
             c,
             quarter: b.quarter,
             lines: b.departments,
@@ -63,16 +77,72 @@ pub async fn board(
     }
 }
 
+/// A signal's line in the list: people's words only, its actions on its own page.
+pub struct SignalLine {
+    pub id: i64,
+    /// The rule's and the state's codes, for scripts and tests (never shown).
+    pub rule: &'static str,
+    pub state: &'static str,
+    pub level: &'static str,
+    pub level_name: String,
+    pub rule_name: String,
+    pub case_number: String,
+    pub link: String,
+    pub department_name: String,
+    pub due: String,
+    pub state_name: String,
+}
+
+fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> SignalLine {
+    let code = c.code();
+    SignalLine {
+        id: s.id,
+        rule: s.rule.as_str(),
+        state: s.state.as_str(),
+        level: s.level.as_str(),
+        level_name: s.level.name().get(code).to_string(),
+        rule_name: s.rule.name().get(code).to_string(),
+        case_number: s.case_number.clone(),
+        link: case_link(&s.case_number),
+        department_name: orgs.name(&s.department, code),
+        due: c.when(&s.due_at),
+        state_name: s.state.name().get(code).to_string(),
+    }
+}
+
+/// The staff page of a signal's case or hotline request.
+fn case_link(number: &str) -> String {
+    match sunshine_domain::hotline::ticket_id(number) {
+        Some(ticket) => format!("/staff/hotline/{ticket}"),
+        None => format!("/staff/cases/{number}"),
+    }
+}
+
+/// Signals shown on one page of the list.
+const PAGE: i64 = 50;
+
 #[derive(Template)]
 #[template(path = "staff/signals.html")]
 struct SignalsPage {
     c: Chrome,
-    signals: Vec<SignalView>,
-    open_only: bool,
+    signals: Vec<SignalLine>,
+    total: i64,
+    /// 1-based; the links to the pages before and after, when there are.
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    /// The filter as asked, to fill the form again.
+    f: SignalsForm,
+    states: Vec<super::Opt>,
+    levels: Vec<super::Opt>,
+    departments: Vec<super::Opt>,
+    /// A filter field's error, beside it: (field, message).
+    errors: BTreeMap<&'static str, String>,
     /// Where the drill-down stands: the whole area, a region, a department.
     region: Option<String>,
     department: Option<String>,
-    /// Open signals by the next level down: (link, name, warnings, yellow, red).
+    /// Open signals by the next level down.
     areas: Vec<AreaLine>,
 }
 
@@ -84,14 +154,132 @@ pub struct AreaLine {
     pub red: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct SignalsForm {
-    /// `all` shows closed and revoked signals too.
-    pub show: Option<String>,
+    /// `open` (the default), `all`, or one state (`issued`, `responded`, …).
+    #[serde(default)]
+    pub state: String,
+    /// The old switch: `all` shows closed and revoked signals too.
+    #[serde(default)]
+    pub show: String,
+    /// `warning`, `yellow` or `red`.
+    #[serde(default)]
+    pub level: String,
     /// Drill down to a region (the city's own code, or a district's).
-    pub region: Option<String>,
-    /// And to one department in it.
-    pub department: Option<String>,
+    #[serde(default)]
+    pub region: String,
+    /// And to one department.
+    #[serde(default)]
+    pub department: String,
+    /// Due on or after this day, and on or before that one (YYYY-MM-DD).
+    #[serde(default)]
+    pub due_from: String,
+    #[serde(default)]
+    pub due_to: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+impl SignalsForm {
+    /// The query string of this filter on another page.
+    fn href(&self, page: i64) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("state", &self.state),
+            ("level", &self.level),
+            ("region", &self.region),
+            ("department", &self.department),
+            ("due_from", &self.due_from),
+            ("due_to", &self.due_to),
+        ] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        q.append_pair("page", &page.to_string());
+        format!("/staff/signals?{}", q.finish())
+    }
+
+    /// The store's filter, or each field's error.
+    fn filter(&self, lang: Lang) -> Result<(SignalFilter, i64), BTreeMap<&'static str, String>> {
+        let mut errors = BTreeMap::new();
+        let mut f = SignalFilter {
+            limit: PAGE,
+            open_only: true,
+            ..SignalFilter::default()
+        };
+        match self.state.as_str() {
+            "" | "open" if self.show != "all" => {}
+            "" | "open" | "all" => f.open_only = false,
+            other => match SignalState::ALL.into_iter().find(|s| s.as_str() == other) {
+                Some(state) => {
+                    f.open_only = false;
+                    f.state = Some(state);
+                }
+                None => {
+                    errors.insert("state", lang.pick("没有这个状态", "No such state").into());
+                }
+            },
+        }
+        if !self.level.is_empty() {
+            match Level::parse(&self.level) {
+                Some(l) => f.level = Some(l),
+                None => {
+                    errors.insert("level", lang.pick("没有这个级别", "No such level").into());
+                }
+            }
+        }
+        f.region = Some(self.region.clone()).filter(|r| !r.is_empty());
+        f.departments = Some(self.department.clone())
+            .filter(|d| !d.is_empty())
+            .map(|d| vec![d]);
+        let day = |text: &str, field: &'static str, errors: &mut BTreeMap<&'static str, String>| {
+            if text.trim().is_empty() {
+                return None;
+            }
+            match text.trim().parse::<jiff::civil::Date>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.insert(
+                        field,
+                        lang.pick("日期格式为 年-月-日", "A day is year-month-day")
+                            .into(),
+                    );
+                    None
+                }
+            }
+        };
+        let start_of = |d: jiff::civil::Date| local_start(d);
+        if let Some(d) = day(&self.due_from, "due_from", &mut errors) {
+            f.due_from = start_of(d);
+        }
+        if let Some(d) = day(&self.due_to, "due_to", &mut errors) {
+            f.due_to = d.tomorrow().ok().and_then(start_of);
+        }
+        let page = match self.page.trim() {
+            "" => 1,
+            p => match p.parse::<i64>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    errors.insert("page", lang.pick("页码有误", "No such page").into());
+                    1
+                }
+            },
+        };
+        f.offset = (page - 1).saturating_mul(PAGE);
+        if errors.is_empty() {
+            Ok((f, page))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The first moment (µs) of a day in Hangzhou.
+fn local_start(d: jiff::civil::Date) -> Option<i64> {
+    d.to_zoned(sunshine_domain::clock::shanghai())
+        .ok()
+        .map(|z| sunshine_domain::clock::to_micros(z.timestamp()))
 }
 
 /// Group open-signal counts by region, or by department within `region`.
@@ -134,8 +322,10 @@ fn areas(
     by.into_values().collect()
 }
 
-/// `/staff/signals`: the workbench, open signals by age and level, with a
-/// drill-down from the whole area to a district to a department.
+/// `/staff/signals`: the workbench, one page of signals at a time, filtered
+/// by state, level, department and due day, with a drill-down from the
+/// whole area to a district to a department. No forms: each signal's
+/// actions are on its own page.
 pub async fn workbench(
     State(s): State<AppState>,
     lang: Lang,
@@ -143,30 +333,82 @@ pub async fn workbench(
     Query(f): Query<SignalsForm>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/signals");
-    let open_only = f.show.as_deref() != Some("all");
-    let region = f.region.clone().filter(|r| !r.is_empty());
-    let department = f.department.clone().filter(|d| !d.is_empty());
-    let filter = SignalFilter {
-        open_only,
-        region: region.clone(),
-        departments: department.clone().map(|d| vec![d]),
-        limit: 500,
-        ..SignalFilter::default()
+    let (filter, page, errors) = match f.filter(lang) {
+        Ok((filter, page)) => (filter, page, BTreeMap::new()),
+        Err(errors) => (
+            SignalFilter {
+                limit: PAGE,
+                open_only: true,
+                ..SignalFilter::default()
+            },
+            1,
+            errors,
+        ),
     };
-    let (rows, counts) = match (
-        s.app.signals(&session.actor, filter).await,
+    let (rows, total, counts) = match (
+        s.app.signal_page(&session.actor, filter).await,
         s.app.open_signal_counts(&session.actor).await,
     ) {
-        (Ok(rows), Ok(counts)) => (rows, counts),
+        (Ok((rows, total)), Ok(counts)) => (rows, total, counts),
         (Err(e), _) | (_, Err(e)) => return error_page(c, e),
     };
     let orgs = s.app.orgs();
-    render(&SignalsPage {
-        signals: rows
+    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let region = Some(f.region.clone()).filter(|r| !r.is_empty());
+    let department = Some(f.department.clone()).filter(|d| !d.is_empty());
+    let mut seen: Vec<String> = counts.iter().map(|(_, d, _, _)| d.clone()).collect();
+    if let Some(d) = &department {
+        seen.push(d.clone());
+    }
+    seen.sort();
+    seen.dedup();
+    let mut departments = super::opts(
+        seen.iter()
+            .map(|d| (d.clone(), orgs.name(d, lang.code())))
+            .collect::<Vec<_>>(),
+        &f.department,
+    );
+    departments.sort_by(|a, b| a.label.cmp(&b.label));
+    let state_now = if f.state.is_empty() && f.show == "all" {
+        "all"
+    } else {
+        f.state.as_str()
+    };
+    let mut states = vec![
+        ("open".to_string(), lang.pick("未办结", "Open").to_string()),
+        ("all".to_string(), lang.pick("全部", "All").to_string()),
+    ];
+    states.extend(SignalState::ALL.into_iter().map(|st| {
+        (
+            st.as_str().to_string(),
+            st.name().get(lang.code()).to_string(),
+        )
+    }));
+    let levels = std::iter::once((
+        "".to_string(),
+        lang.pick("全部级别", "Every level").to_string(),
+    ))
+    .chain(
+        [Level::Warning, Level::Yellow, Level::Red]
             .into_iter()
-            .map(|r| signal_view(r, &orgs, lang))
-            .collect(),
-        open_only,
+            .map(|l| {
+                (
+                    l.as_str().to_string(),
+                    l.name().get(lang.code()).to_string(),
+                )
+            }),
+    )
+    .collect::<Vec<_>>();
+    let page_html = SignalsPage {
+        signals: rows.iter().map(|r| signal_line(r, &orgs, &c)).collect(),
+        total,
+        page,
+        pages,
+        prev: (page > 1).then(|| f.href(page - 1)),
+        next: (page < pages).then(|| f.href(page + 1)),
+        states: super::opts(states, state_now),
+        levels: super::opts(levels, &f.level),
+        departments,
         areas: if department.is_some() {
             vec![]
         } else {
@@ -174,19 +416,157 @@ pub async fn workbench(
         },
         region: region.map(|r| orgs.name(&r, lang.code())),
         department: department.map(|d| orgs.name(&d, lang.code())),
+        errors,
+        f,
         c,
-    })
+    };
+    let status = if page_html.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, render(&page_html)).into_response()
+}
+
+/// An action offered on a signal's page.
+pub struct Offer {
+    pub command: &'static str,
+    pub title: String,
+    pub hint: String,
+    pub label: String,
+}
+
+fn offer(c: &Chrome, command: &'static str) -> Offer {
+    let (title, hint, label) = match command {
+        "respond" => (
+            c.pick("回告整改", "Report rectification"),
+            c.pick(
+                "写明本单位已如何整改；监察人员核实后办结。",
+                "Say what your unit has done to put it right; a supervisor checks it and closes the signal.",
+            ),
+            c.pick("整改情况", "What was done"),
+        ),
+        "close" => (
+            c.pick("办结", "Close"),
+            c.pick("整改已核实，办结此信号。", "The rectification is checked: close the signal."),
+            c.pick("办结意见", "Why it is closed"),
+        ),
+        "escalate" => (
+            c.pick("督办", "Escalate"),
+            c.pick(
+                "整改不到位或未回告：督促该单位再次整改回告。",
+                "Not put right, or not answered: the unit must rectify and report again.",
+            ),
+            c.pick("督办意见", "What must be done"),
+        ),
+        _ => (
+            c.pick("撤销", "Revoke"),
+            c.pick(
+                "信号不应发出（例如误报）：撤销并说明理由。",
+                "The signal should not have been raised (e.g. in error): revoke it and say why.",
+            ),
+            c.pick("撤销理由", "Why it is revoked"),
+        ),
+    };
+    Offer {
+        command,
+        title: title.into(),
+        hint: hint.into(),
+        label: label.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/signal.html")]
+struct SignalPage {
+    c: Chrome,
+    s: SignalLine,
+    message: String,
+    step: Option<i64>,
+    follows_up: Option<i64>,
+    complaint: Option<i64>,
+    responsible: Option<String>,
+    issued: String,
+    updated: String,
+    last_text: Option<String>,
+    /// The actions this person may take now, each its own form.
+    offers: Vec<Offer>,
+    /// A refused form: its command, its text, and the reason beside the field.
+    refused: Option<(String, String, String)>,
+    /// A refused command with no form on the page, and why.
+    refused_elsewhere: Option<String>,
+}
+
+async fn signal_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    id: i64,
+    refused: Option<(String, String, String)>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), &format!("/staff/signals/{id}"));
+    let row = match s.app.signal(&session.actor, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(c, e),
+    };
+    let orgs = s.app.orgs();
+    let offers: Vec<Offer> = s
+        .app
+        .signal_commands(&session.actor, &row)
+        .into_iter()
+        .map(|cmd| offer(&c, cmd))
+        .collect();
+    // A refusal of a command with no form here (no longer allowed, or never
+    // offered) is said at the top of the page.
+    let refused_elsewhere = refused
+        .as_ref()
+        .filter(|(cmd, _, _)| !offers.iter().any(|o| o.command == cmd))
+        .map(|(_, _, why)| why.clone());
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = SignalPage {
+        s: signal_line(&row, &orgs, &c),
+        message: row.rule.message().get(c.code()).to_string(),
+        step: (row.step >= 0 && row.rule != RuleCode::HotlineOverdue).then_some(row.step + 1),
+        follows_up: (row.rule == RuleCode::YellowUnrectified).then_some(row.cause),
+        complaint: (row.rule == RuleCode::ComplaintUpheld).then_some(row.cause),
+        responsible: row.responsible.clone(),
+        issued: c.when(&row.issued_at),
+        updated: c.when(&row.updated_at),
+        last_text: row.last_text.clone(),
+        offers,
+        refused,
+        refused_elsewhere,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /staff/signals/{id}`: one signal, and the actions this person may take on it.
+pub async fn signal(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+) -> Response {
+    signal_page(&s, lang, &session, id, None).await
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CommandForm {
+    #[serde(default)]
     pub csrf: String,
+    #[serde(default)]
     pub command: String,
     #[serde(default)]
     pub text: String,
 }
 
-/// `POST /staff/signals/{id}`: respond, close, escalate or revoke.
+/// `POST /staff/signals/{id}`: respond, close, escalate or revoke; back to
+/// the signal's page with what was done, or to its form with the reason.
 pub async fn command(
     State(s): State<AppState>,
     lang: Lang,
@@ -198,13 +578,99 @@ pub async fn command(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let command = match parse_command(&f.command, f.text) {
-        Ok(cmd) => cmd,
-        Err(r) => return error_page(c, r.into()),
+    let result = match parse_command(&f.command, f.text.clone()) {
+        Ok(cmd) => s.app.signal_command(&session.actor, id, cmd).await,
+        Err(r) => Err(r.into()),
     };
-    match s.app.signal_command(&session.actor, id, command).await {
-        Ok(_) => Redirect::to(&format!("/staff/signals#signal-{id}")).into_response(),
-        Err(e) => error_page(c, e),
+    match result {
+        Ok(row) => {
+            let (zh, en) = match f.command.as_str() {
+                "respond" => (
+                    "已回告整改，等待监察人员核实",
+                    "Rectification reported; a supervisor will check it",
+                ),
+                "close" => ("信号已办结", "The signal is closed"),
+                "escalate" => (
+                    "已督办，该单位须再次整改回告",
+                    "Escalated: the unit must rectify and report again",
+                ),
+                _ => ("信号已撤销", "The signal is revoked"),
+            };
+            let state = row.state.name();
+            flash::redirect(
+                &format!("/staff/signals/{id}"),
+                format!("监察信号 #{id}：{zh}（{}）", state.zh),
+                format!("Signal #{id}: {en} ({})", state.en),
+            )
+        }
+        Err(e) => match refusal_message(&c, &e) {
+            Some(m) if !matches!(&e, AppError::Refused(r) if r.kind == sunshine_domain::refusal::RefusalKind::NotFound) => {
+                signal_page(&s, lang, &session, id, Some((f.command, f.text, m))).await
+            }
+            _ => error_page(c, e),
+        },
+    }
+}
+
+/// A complaint as its page shows it.
+pub struct ComplaintLine {
+    pub id: i64,
+    pub case_number: Option<String>,
+    pub department_name: String,
+    pub text: String,
+    pub state: &'static str,
+    pub state_name: String,
+    pub received: String,
+    pub accept_due: String,
+    pub overdue: bool,
+    pub reason: Option<String>,
+    pub answer: Option<String>,
+    /// The commands a supervisor may give now: (value, label).
+    pub commands: Vec<(&'static str, String)>,
+}
+
+fn complaint_line(x: ComplaintRow, s: &AppState, c: &Chrome) -> ComplaintLine {
+    use sunshine_domain::supervision::ComplaintState as S;
+    let v = complaint_view(x, s, c.lang);
+    let state = sunshine_domain::supervision::ComplaintState::ALL
+        .into_iter()
+        .find(|st| st.as_str() == v.state);
+    let state_name = match state {
+        Some(S::Received) => c.pick("已收到，待受理", "Received, to be accepted"),
+        Some(S::Investigating) => c.pick("已受理，调查中", "Accepted, being looked into"),
+        Some(S::Refused) => c.pick("不予受理", "Refused"),
+        Some(S::Answered) => c.pick("已答复", "Answered"),
+        None => "",
+    };
+    let commands = match state {
+        Some(S::Received) => vec![
+            ("accept", c.pick("受理", "Accept").to_string()),
+            (
+                "refuse",
+                c.pick("不予受理（须说明理由）", "Refuse (say why)")
+                    .to_string(),
+            ),
+        ],
+        Some(S::Investigating) => vec![("answer", c.pick("答复", "Answer").to_string())],
+        _ => vec![],
+    };
+    ComplaintLine {
+        id: v.id,
+        case_number: v.case_number,
+        department_name: v.department_name,
+        text: v.text,
+        state: state.map(|s| s.as_str()).unwrap_or(""),
+        state_name: state_name.to_string(),
+        received: v
+            .received_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| super::fmt::moment(c.lang, t))
+            .unwrap_or_default(),
+        accept_due: c.day(&v.accept_due),
+        overdue: v.overdue,
+        reason: v.reason,
+        answer: v.answer,
+        commands,
     }
 }
 
@@ -212,16 +678,67 @@ pub async fn command(
 #[template(path = "complaints.html")]
 struct ComplaintsPage {
     c: Chrome,
-    complaints: Vec<ComplaintView>,
+    complaints: Vec<ComplaintLine>,
     /// Whether the visitor handles complaints (a supervisor) or files them.
     handles: bool,
-    /// The case the form is about, when it came from a case's page.
-    case: String,
+    /// The form to file one, kept after a refusal.
+    form: FileForm,
+    /// Departments one may complain about: (code, name).
+    departments: Vec<super::Opt>,
+    /// Each field's error, beside it.
+    errors: BTreeMap<String, String>,
+    /// A supervisor's refused command: (complaint, reason).
+    refused: Option<(i64, String)>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ComplaintsQuery {
     pub case: Option<String>,
+}
+
+async fn complaints_page(
+    s: &AppState,
+    lang: Lang,
+    session: &Session,
+    form: FileForm,
+    errors: BTreeMap<String, String>,
+    refused: Option<(i64, String)>,
+) -> Response {
+    let c = Chrome::new(lang, Some(session), "/complaints");
+    let rows = match s.app.complaints(&session.actor).await {
+        Ok(rows) => rows,
+        Err(e) => return error_page(c, e),
+    };
+    let orgs = s.app.orgs();
+    let mut departments: Vec<(String, String)> = orgs
+        .list
+        .iter()
+        .map(|o| (o.code.to_string(), orgs.name(o.code.as_str(), lang.code())))
+        .collect();
+    departments.sort_by(|a, b| a.0.cmp(&b.0));
+    departments.insert(
+        0,
+        (
+            String::new(),
+            lang.pick("（按办件投诉时不选）", "(none: the case says it)")
+                .to_string(),
+        ),
+    );
+    let status = if errors.is_empty() && refused.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ComplaintsPage {
+        handles: session.actor.kind == sunshine_domain::identity::UserKind::Staff,
+        complaints: rows.into_iter().map(|x| complaint_line(x, s, &c)).collect(),
+        departments: super::opts(departments, &form.department),
+        form,
+        errors,
+        refused,
+        c,
+    };
+    (status, render(&page)).into_response()
 }
 
 /// `/complaints`: a citizen's or an enterprise's complaints with the form to
@@ -233,23 +750,16 @@ pub async fn complaints(
     SignedIn(session): SignedIn,
     Query(q): Query<ComplaintsQuery>,
 ) -> Response {
-    let c = Chrome::new(lang, Some(&session), "/complaints");
-    match s.app.complaints(&session.actor).await {
-        Ok(rows) => render(&ComplaintsPage {
-            handles: session.actor.kind == sunshine_domain::identity::UserKind::Staff,
-            complaints: rows
-                .into_iter()
-                .map(|x| complaint_view(x, &s, lang))
-                .collect(),
-            case: q.case.unwrap_or_default(),
-            c,
-        }),
-        Err(e) => error_page(c, e),
-    }
+    let form = FileForm {
+        case_number: q.case.unwrap_or_default(),
+        ..FileForm::default()
+    };
+    complaints_page(&s, lang, &session, form, BTreeMap::new(), None).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct FileForm {
+    #[serde(default)]
     pub csrf: String,
     #[serde(default)]
     pub case_number: String,
@@ -257,6 +767,24 @@ pub struct FileForm {
     pub department: String,
     #[serde(default)]
     pub text: String,
+}
+
+/// Each field's reason from a refusal; a reason for no field goes beside the text.
+fn field_errors(c: &Chrome, e: &AppError) -> Option<BTreeMap<String, String>> {
+    match e {
+        AppError::Refused(r) => {
+            let mut errors: BTreeMap<String, String> = r
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get(c.code()).to_string()))
+                .collect();
+            if errors.is_empty() {
+                errors.insert("text".into(), r.message.get(c.code()).to_string());
+            }
+            Some(errors)
+        }
+        AppError::Internal(_) => None,
+    }
 }
 
 /// `POST /complaints`: file a complaint.
@@ -271,19 +799,36 @@ pub async fn file(
         return bad_token(c);
     }
     let new = sunshine_app::supervision::NewComplaint {
-        case_number: Some(f.case_number),
-        department: Some(f.department),
-        text: f.text,
+        case_number: Some(f.case_number.trim().to_string()),
+        department: Some(f.department.trim().to_string()),
+        text: f.text.clone(),
     };
     match s.app.file_complaint(&session.actor, new).await {
-        Ok(x) => Redirect::to(&format!("/complaints#complaint-{}", x.id)).into_response(),
-        Err(e) => error_page(c, e),
+        Ok(x) => flash::redirect(
+            &format!("/complaints#complaint-{}", x.id),
+            format!(
+                "投诉 #{} 已提交，监察人员将在{}前决定是否受理",
+                x.id,
+                fmt::day_str(Lang::Zh, &x.accept_due)
+            ),
+            format!(
+                "Complaint #{} is filed; a supervisor decides by {} whether to take it up",
+                x.id,
+                fmt::day_str(Lang::En, &x.accept_due)
+            ),
+        ),
+        Err(e) => match field_errors(&c, &e) {
+            Some(errors) => complaints_page(&s, lang, &session, f, errors, None).await,
+            None => error_page(c, e),
+        },
     }
 }
 
 #[derive(Debug, Deserialize)]
 pub struct HandleForm {
+    #[serde(default)]
     pub csrf: String,
+    #[serde(default)]
     pub command: String,
     #[serde(default)]
     pub text: String,
@@ -303,16 +848,50 @@ pub async fn handle(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let command = match parse_complaint_command(&f.command, f.text) {
-        Ok(cmd) => cmd,
-        Err(r) => return error_page(c, r.into()),
+    let result = match parse_complaint_command(&f.command, f.text) {
+        Ok(cmd) => {
+            s.app
+                .complaint_command(&session.actor, id, cmd, f.raise_signal.is_some())
+                .await
+        }
+        Err(r) => Err(r.into()),
     };
-    match s
-        .app
-        .complaint_command(&session.actor, id, command, f.raise_signal.is_some())
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/complaints#complaint-{id}")).into_response(),
-        Err(e) => error_page(c, e),
+    match result {
+        Ok(x) => {
+            let (zh, en) = match f.command.as_str() {
+                "accept" => ("已受理，请调查后答复", "accepted; look into it and answer"),
+                "refuse" => (
+                    "不予受理，理由已告知投诉人",
+                    "refused; the complainant is told why",
+                ),
+                _ => ("已答复投诉人", "answered"),
+            };
+            let (zh_signal, en_signal) = match x.signal_id {
+                Some(sig) if f.raise_signal.is_some() => (
+                    format!("，并对该办件发出监察信号 #{sig}"),
+                    format!(", and signal #{sig} raised on its case"),
+                ),
+                _ => (String::new(), String::new()),
+            };
+            flash::redirect(
+                &format!("/complaints#complaint-{id}"),
+                format!("投诉 #{id} {zh}{zh_signal}"),
+                format!("Complaint #{id} {en}{en_signal}"),
+            )
+        }
+        Err(e) => match refusal_message(&c, &e) {
+            Some(m) => {
+                complaints_page(
+                    &s,
+                    lang,
+                    &session,
+                    FileForm::default(),
+                    BTreeMap::new(),
+                    Some((id, m)),
+                )
+                .await
+            }
+            None => error_page(c, e),
+        },
     }
 }

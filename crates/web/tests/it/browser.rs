@@ -391,40 +391,22 @@ async fn a_supervisor_sees_a_red_card_appear_and_the_units_rectification_reaches
     let before = rectified(reqwest::get(t.url("/supervision")).await?.text().await?);
     sign_out(&b).await?;
 
-    // The unit answers through the form.
+    // The unit answers through the form on the signal's own page.
     sign_in_at(&b, &t.base, "clerk").await?;
-    b.goto(&t.url("/staff/signals")).await?;
-    b.fill(
-        &format!("#signal-{id} input[name='text']"),
-        "已约谈承办人，案件于当日办结",
-    )
-    .await?;
-    b.set(&format!("#signal-{id} select[name='command']"), "respond")
+    b.goto(&t.url(&format!("/staff/signals/{id}"))).await?;
+    b.fill("#text-respond", "已约谈承办人，案件于当日办结")
         .await?;
-    b.click(&format!("#signal-{id} button")).await?;
-    b.wait_for(&format!("#signal-{id}[data-state='responded']"))
-        .await?;
+    b.click("#do-respond").await?;
+    b.wait_for("#signal[data-state='responded']").await?;
+    b.wait_for("#flash").await?;
     sign_out(&b).await?;
 
     // The supervisor closes it; the public board counts it as rectified.
     sign_in_at(&b, &t.base, "supervisor").await?;
-    b.goto(&t.url("/staff/signals")).await?;
-    b.fill(
-        &format!("#signal-{id} input[name='text']"),
-        "整改到位，予以办结",
-    )
-    .await?;
-    b.set(&format!("#signal-{id} select[name='command']"), "close")
-        .await?;
-    b.click(&format!("#signal-{id} button")).await?;
-    // Let the form's answer arrive (it comes back to the signal's anchor)
-    // before leaving the page, or leaving would cancel it.
-    for _ in 0..120 {
-        if b.client.current_url().await?.fragment() == Some(&format!("signal-{id}")) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    b.goto(&t.url(&format!("/staff/signals/{id}"))).await?;
+    b.fill("#text-close", "整改到位，予以办结").await?;
+    b.click("#do-close").await?;
+    b.wait_for("#signal[data-state='closed']").await?;
     // Then look until it is closed.
     let closed = format!("#signal-{id}[data-state='closed']");
     let mut is_closed = false;
@@ -717,11 +699,11 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     b.wait_for("#counter-problem").await?;
     b.fill("section.card .top-up-amount", "50").await?;
     b.click("section.card .top-up-submit").await?;
-    b.wait_text("section.card .wallet", "50").await?;
+    b.wait_text("section.card .wallet", "50.00 元").await?;
     // The bicycle deposit is 200 yuan: not with 50 in the wallet.
     b.click("section.card .bike-hold").await?;
     b.wait_for("#counter-problem").await?;
-    b.wait_text("section.card .wallet", "50").await?;
+    b.wait_text("section.card .wallet", "50.00 元").await?;
     sign_out(&b).await?;
 
     // The demo citizen sees their card, its rides and their discounts.
@@ -756,7 +738,7 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     b.wait_for("section.card .cancel-loss-submit").await?;
     let page = b.page_text().await?;
     assert!(
-        page.contains("blocked"),
+        page.contains("卡已停用，拒绝"),
         "the refused tap is on the card's page"
     );
     b.screenshot(&shots().join("card-lost.png")).await?;

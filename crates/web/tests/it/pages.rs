@@ -667,13 +667,13 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
         "the entitlements"
     );
     assert!(
-        html.contains("<td>公园年卡</td><td>2027-12-31</td>"),
+        html.contains("<td>公园年卡</td><td>2027年12月31日</td>"),
         "a park card granted to the end of next year shows that day as its last: {html}"
     );
     assert!(
         html.contains("class=\"medical\"")
             && html.contains("浙江")
-            && html.contains("<td class=\"self-pay\">50</td>"),
+            && html.contains("<td class=\"self-pay\">50.00 元</td>"),
         "the medical settlement, with what the holder paid: {html}"
     );
     assert!(
@@ -888,7 +888,7 @@ async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
     let html = resp.text().await.expect("page");
     assert!(
         html.contains("<tr data-product=\"bus_month\">")
-            && html.contains("<span class=\"wallet\">240</span>"),
+            && html.contains("<span class=\"wallet\">240.00 元</span>"),
         "the pass is sold from the wallet: {html}"
     );
     let resp = post(

@@ -977,3 +977,38 @@ async fn a_deadline_passed_before_supervision_read_it_still_raises_its_card() {
     );
     t.stop().await;
 }
+
+/// A red card holds a grade at 合格 at best, a yellow card at 良好, and a
+/// department with nothing to judge has neither grade nor score.
+#[tokio::test]
+async fn no_grade_on_the_board_is_better_than_its_cards_allow() {
+    let public = Api::new(&sunshine_testkit::shared_demo().base);
+    let (status, grades) = public.get("/api/v1/supervision/evaluation").await;
+    assert_eq!(status, StatusCode::OK, "{grades}");
+    for line in grades["departments"].as_array().expect("lines") {
+        let f = &line["figures"];
+        let grade = line["grade"].as_str();
+        if f["red_cards"].as_u64() > Some(0) {
+            assert!(
+                matches!(grade, Some("pass" | "fail")),
+                "a red card and graded {grade:?}: {line}"
+            );
+            assert!(line["score"].as_f64() < Some(80.0), "{line}");
+        } else if f["yellow_cards"].as_u64() > Some(0) {
+            assert!(
+                matches!(grade, Some("good" | "pass" | "fail")),
+                "a yellow card and graded {grade:?}: {line}"
+            );
+        }
+        if grade.is_none() {
+            assert!(line["score"].is_null(), "no grade, no score: {line}");
+            assert_eq!(line["grade_name"], "本季度无可评价办件");
+        }
+    }
+    let (status, html) = crate::pages::page(&crate::pages::client(), "/supervision").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("有红牌的最高评为合格"),
+        "the rule is on the board"
+    );
+}
