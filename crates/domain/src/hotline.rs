@@ -298,6 +298,23 @@ impl TicketState {
             TicketState::Merged => "已合并",
         }
     }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TicketState::Accepted => "Taken",
+            TicketState::Dispatched => "Dispatched",
+            TicketState::Signed => "Being handled",
+            TicketState::ReturnRequested => "Return under review",
+            TicketState::ExtensionRequested => "Extension under review",
+            TicketState::Answered => "Answer under review",
+            TicketState::AwaitingVisit => "Awaiting the return visit",
+            TicketState::Archived => "Closed",
+            TicketState::Merged => "Merged",
+        }
+    }
+    /// The state as people read it, in both languages.
+    pub fn label(self) -> crate::refusal::Text {
+        crate::refusal::Text::new(self.label_zh(), self.label_en())
+    }
     /// Archived and merged tickets take no more commands of their own.
     pub fn is_final(self) -> bool {
         matches!(self, TicketState::Archived | TicketState::Merged)
@@ -837,11 +854,20 @@ pub struct RequestText<'a> {
     pub lines: Vec<(&'static str, &'a str)>,
 }
 
-/// A new request's faults, all at once: a description of at most 4,000
+/// A new request's faults, all at once: a description, not empty, of at most 4,000
 /// characters, a point within the city, a phone number of digits, an e-mail
 /// address with its @, a media link over http(s).
 pub fn check_request(r: &RequestText<'_>) -> Result<(), Refusal> {
     let mut e = crate::refusal::FieldErrors::default();
+    // Every channel: a request says what it is about (a kiosk's category
+    // is chosen for the caller in advance, so a category alone is not one).
+    if r.description.trim().is_empty() {
+        e.add(
+            "description",
+            "请说明诉求内容",
+            "Say what the request is about",
+        );
+    }
     if r.description.chars().count() > MAX_DESCRIPTION {
         e.add(
             "description",
