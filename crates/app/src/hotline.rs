@@ -256,6 +256,7 @@ impl App {
             .into_iter()
             .filter_map(|(field, v)| v.map(|v| (field, v)))
             .collect(),
+            channel: Some(source.channel()),
         }) {
             faults.absorb(refused);
         }

@@ -55,6 +55,12 @@ impl Channel {
     pub fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
+    /// Whether a request by this channel must say in words what it is
+    /// about: every channel a person fills in. An Open311 client's request
+    /// may be its service code and place alone, as GeoReport v2 allows.
+    pub fn needs_words(self) -> bool {
+        self != Channel::Open311
+    }
 }
 
 /// The report's four service classes.
@@ -852,16 +858,19 @@ pub struct RequestText<'a> {
     pub media_url: Option<&'a str>,
     /// One-line texts: the caller's name, device and account ids.
     pub lines: Vec<(&'static str, &'a str)>,
+    /// The channel a new request comes by (none for a comment on one).
+    pub channel: Option<Channel>,
 }
 
-/// A new request's faults, all at once: a description, not empty, of at most 4,000
+/// A new request's faults, all at once: a description (not empty when a
+/// person fills the form in) of at most 4,000
 /// characters, a point within the city, a phone number of digits, an e-mail
 /// address with its @, a media link over http(s).
 pub fn check_request(r: &RequestText<'_>) -> Result<(), Refusal> {
     let mut e = crate::refusal::FieldErrors::default();
-    // Every channel: a request says what it is about (a kiosk's category
-    // is chosen for the caller in advance, so a category alone is not one).
-    if r.description.trim().is_empty() {
+    // A person's request says what it is about in words: a kiosk's category
+    // is chosen before anyone comes, so a category alone says nothing.
+    if r.channel.is_some_and(Channel::needs_words) && r.description.trim().is_empty() {
         e.add(
             "description",
             "请说明诉求内容",

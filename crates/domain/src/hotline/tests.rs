@@ -653,6 +653,7 @@ fn a_new_request_is_checked_all_at_once() {
         media_url: Some("https://x.cn/a.jpg"),
         address: None,
         lines: vec![("name", "王五")],
+        channel: Some(Channel::Web),
     };
     check_request(&ok).expect("a good request, HTML and all: it is stored as given");
     assert_eq!(
@@ -810,17 +811,27 @@ fn the_forms_offered_are_exactly_what_decide_allows() {
 }
 
 #[test]
-fn a_request_that_says_nothing_is_refused_on_every_channel() {
-    for said in ["", "   ", "\n\t"] {
-        let r = check_request(&RequestText {
-            description: said,
-            address: Some("文三路 100 号"),
-            ..Default::default()
-        })
-        .expect_err("an empty request");
-        assert!(r.fields.contains_key("description"), "{r:?}");
-        assert_eq!(r.fields["description"].en, "Say what the request is about");
+fn a_request_that_says_nothing_is_refused_on_every_channel_a_person_fills_in() {
+    for channel in [Channel::Phone, Channel::Web, Channel::Kiosk, Channel::Tv] {
+        for said in ["", "   ", "\n\t"] {
+            let r = check_request(&RequestText {
+                description: said,
+                address: Some("文三路 100 号"),
+                channel: Some(channel),
+                ..Default::default()
+            })
+            .expect_err("an empty request");
+            assert!(r.fields.contains_key("description"), "{r:?}");
+            assert_eq!(r.fields["description"].en, "Say what the request is about");
+        }
     }
+    // GeoReport v2: a client's service code and place are a report.
+    check_request(&RequestText {
+        address: Some("文一路 2 号"),
+        channel: Some(Channel::Open311),
+        ..Default::default()
+    })
+    .expect("an Open311 request without words");
 }
 
 #[test]
