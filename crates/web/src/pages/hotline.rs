@@ -427,6 +427,14 @@ impl TicketPage {
     fn label(&self, cmd: &str) -> &'static str {
         self.c.t(command_key(cmd))
     }
+    /// A refusal of a command this person has no form for (sent from an
+    /// old page, or not theirs to give): said above the forms.
+    fn other_problem(&self) -> Option<&String> {
+        self.problem
+            .as_ref()
+            .filter(|(which, _)| !self.commands.contains(&which.as_str()))
+            .map(|(_, m)| m)
+    }
     fn problem_for(&self, cmd: &str) -> Option<&String> {
         self.problem
             .as_ref()
@@ -846,6 +854,9 @@ pub async fn my_command(
 #[template(path = "hotline_my.html")]
 struct MyPage {
     c: Chrome,
+    /// Whether this person may make a request online (a bound citizen or
+    /// enterprise): the form is shown only then.
+    may_apply: bool,
     form: Intake,
     mine: Vec<Line>,
     /// Why a request could not be added, with what was typed.
@@ -895,6 +906,10 @@ async fn my_page(
         _ => StatusCode::OK,
     };
     let page = MyPage {
+        may_apply: s
+            .app
+            .authorize(&session.actor, &Action::ApplyOnline)
+            .is_ok(),
         mine: mine
             .iter()
             .map(|t| names.line(t, now, "/hotline/my"))

@@ -490,6 +490,70 @@ async fn check(b: &Browser, english: bool, path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Buttons only for what the person may do: a member of staff is offered
+/// no citizen's form on "my requests"; a citizen's own request offers no operator's command, and one
+/// sent all the same is refused on the page.
+#[tokio::test]
+async fn only_what_the_person_may_do_is_offered() {
+    let base = &shared_demo().base;
+    let (operator, _) = signed_in("operator").await;
+    let (status, html) = page(&operator, "/hotline/my").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("id=\"new-request\"") && !html.contains("id=\"claim-request\""),
+        "staff make no request of their own online: {html}"
+    );
+
+    let (_, id_number) = fresh_citizen(base).await;
+    let citizen = client();
+    post_login(
+        &citizen,
+        base,
+        &[
+            ("login", id_number.as_str()),
+            ("password", "long-enough-1"),
+            ("next", "/hotline/my"),
+        ],
+    )
+    .await
+    .expect("sign-in");
+    let (_, mine) = page(&citizen, "/hotline/my").await;
+    let resp = citizen
+        .post(shared_demo().url("/hotline/my"))
+        .form(&[
+            ("csrf", csrf(&mine).as_str()),
+            ("category", "bike.rental"),
+            ("description", "借车卡住了"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let at = resp.url().path().to_string();
+    let html = resp.text().await.expect("html");
+    assert!(at.starts_with("/hotline/my/"), "{at}");
+    assert!(!html.contains("id=\"do-dispatch\""), "{html}");
+    let resp = citizen
+        .post(shared_demo().url(&at))
+        .form(&[
+            ("csrf", csrf(&html).as_str()),
+            ("command", "dispatch"),
+            ("lead", "330100-034"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let html = resp.text().await.expect("html");
+    assert!(
+        html.contains("id=\"command-problem\""),
+        "said on the page: {html}"
+    );
+    assert!(
+        html.contains("id=\"ticket\""),
+        "the request's own page: {html}"
+    );
+}
+
 async fn browser_sign_in(b: &Browser, login: &str, password: &str) -> anyhow::Result<()> {
     b.goto(&shared_demo().url("/login")).await?;
     b.fill("#login", login).await?;
