@@ -384,6 +384,14 @@ async fn nearby_and_ticket_commands_keep_people_on_their_page() {
         "distances for people: {html}"
     );
 
+    let (status, html) = page(&client(), "/hotline?from=2020-01-01&until=2026-11-30").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"span-problem\""), "{html}");
+    assert!(
+        html.contains("value=\"2020-01-01\""),
+        "the span typed is kept"
+    );
+
     let (operator, _) = signed_in("operator").await;
     let (_, desk) = page(&operator, "/staff/hotline").await;
     let resp = operator

@@ -218,7 +218,7 @@ pub fn intake(
             problems
                 .entry(on.to_string())
                 .and_modify(|m: &mut String| {
-                    m.push_str("；");
+                    m.push('；');
                     m.push_str(&text)
                 })
                 .or_insert(text);
