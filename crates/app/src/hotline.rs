@@ -23,7 +23,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::journal::NewEntry;
 use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::Refusal;
+use sunshine_domain::refusal::{FieldErrors, Refusal};
 use sunshine_store::hotline::community as communitydb;
 use sunshine_store::hotline::knowledge as kb;
 use sunshine_store::hotline::{
@@ -239,7 +239,9 @@ impl App {
             );
         }
         let description = r.description.trim().to_string();
-        rules::check_request(&RequestText {
+        // Every fault of the request at once, so that a form can mark each field.
+        let mut faults = FieldErrors::default();
+        if let Err(refused) = rules::check_request(&RequestText {
             description: &description,
             point,
             address: address.as_deref(),
@@ -254,26 +256,43 @@ impl App {
             .into_iter()
             .filter_map(|(field, v)| v.map(|v| (field, v)))
             .collect(),
-        })?;
+            channel: Some(source.channel()),
+        }) {
+            faults.absorb(refused);
+        }
         let category = match self.all_categories().await?.get(r.category.trim()) {
-            Some(c) if c.active => c.clone(),
+            Some(c) if c.active => Some(c.clone()),
             _ => {
-                return Err(
-                    Refusal::field("service_code", "没有这个服务类别", "No such service").into(),
-                )
+                faults.add("service_code", "没有这个服务类别", "No such service");
+                None
             }
         };
-        let answers = check_answers(&category.attributes, &r.answers)?;
+        let answers = match category
+            .as_ref()
+            .map(|c| check_answers(&c.attributes, &r.answers))
+        {
+            Some(Ok(answers)) => answers,
+            Some(Err(refused)) => {
+                faults.absorb(refused);
+                BTreeMap::new()
+            }
+            None => BTreeMap::new(),
+        };
         let region = match trim(r.district) {
             None => CITY.to_string(),
             Some(d) => match OrgCode::parse(&d) {
                 Ok(code) if is_government(&self.orgs(), &code) => code.to_string(),
                 _ => {
-                    return Err(
-                        Refusal::field("district", "没有这个区县", "No such district").into(),
-                    )
+                    faults.add("district", "没有这个区县", "No such district");
+                    String::new()
                 }
             },
+        };
+        faults.check()?;
+        let Some(category) = category else {
+            return Err(
+                Refusal::field("service_code", "没有这个服务类别", "No such service").into(),
+            );
         };
         let now = self.clock.now();
         let at = sunshine_domain::clock::to_micros(now);

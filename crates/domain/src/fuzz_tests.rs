@@ -116,10 +116,12 @@ fn every_datatype() -> Vec<Attribute> {
         AttributeValue {
             key: "a".into(),
             name: "甲".into(),
+            name_en: String::new(),
         },
         AttributeValue {
             key: "b".into(),
             name: "乙".into(),
+            name_en: String::new(),
         },
     ];
     let attr = |code: &str, datatype, required, order, values: Vec<AttributeValue>| Attribute {
@@ -130,6 +132,7 @@ fn every_datatype() -> Vec<Attribute> {
         datatype_description: String::new(),
         order,
         description: code.into(),
+        description_en: String::new(),
         values,
     };
     vec![

@@ -55,6 +55,12 @@ impl Channel {
     pub fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
+    /// Whether a request by this channel must say in words what it is
+    /// about: every channel a person fills in. An Open311 client's request
+    /// may be its service code and place alone, as GeoReport v2 allows.
+    pub fn needs_words(self) -> bool {
+        self != Channel::Open311
+    }
 }
 
 /// The report's four service classes.
@@ -297,6 +303,23 @@ impl TicketState {
             TicketState::Archived => "已归档",
             TicketState::Merged => "已合并",
         }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TicketState::Accepted => "Taken",
+            TicketState::Dispatched => "Dispatched",
+            TicketState::Signed => "Being handled",
+            TicketState::ReturnRequested => "Return under review",
+            TicketState::ExtensionRequested => "Extension under review",
+            TicketState::Answered => "Answer under review",
+            TicketState::AwaitingVisit => "Awaiting the return visit",
+            TicketState::Archived => "Closed",
+            TicketState::Merged => "Merged",
+        }
+    }
+    /// The state as people read it, in both languages.
+    pub fn label(self) -> crate::refusal::Text {
+        crate::refusal::Text::new(self.label_zh(), self.label_en())
     }
     /// Archived and merged tickets take no more commands of their own.
     pub fn is_final(self) -> bool {
@@ -835,13 +858,25 @@ pub struct RequestText<'a> {
     pub media_url: Option<&'a str>,
     /// One-line texts: the caller's name, device and account ids.
     pub lines: Vec<(&'static str, &'a str)>,
+    /// The channel a new request comes by (none for a comment on one).
+    pub channel: Option<Channel>,
 }
 
-/// A new request's faults, all at once: a description of at most 4,000
+/// A new request's faults, all at once: a description (not empty when a
+/// person fills the form in) of at most 4,000
 /// characters, a point within the city, a phone number of digits, an e-mail
 /// address with its @, a media link over http(s).
 pub fn check_request(r: &RequestText<'_>) -> Result<(), Refusal> {
     let mut e = crate::refusal::FieldErrors::default();
+    // A person's request says what it is about in words: a kiosk's category
+    // is chosen before anyone comes, so a category alone says nothing.
+    if r.channel.is_some_and(Channel::needs_words) && r.description.trim().is_empty() {
+        e.add(
+            "description",
+            "请说明诉求内容",
+            "Say what the request is about",
+        );
+    }
     if r.description.chars().count() > MAX_DESCRIPTION {
         e.add(
             "description",

@@ -44,6 +44,13 @@ impl ServiceKind {
             ServiceKind::ElderlyCare => "居家养老",
         }
     }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ServiceKind::CommunityService => "Community services",
+            ServiceKind::Housekeeping => "Housekeeping",
+            ServiceKind::ElderlyCare => "Home elderly care",
+        }
+    }
 }
 
 /// A named place of the gazetteer.

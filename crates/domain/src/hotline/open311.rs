@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::TicketState;
-use crate::refusal::{FieldErrors, Refusal};
+use crate::refusal::{FieldErrors, Refusal, Text};
 
 /// An attribute's datatype, as the specification names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct Attribute {
     pub datatype_description: String,
     pub order: u32,
     pub description: String,
+    /// The question in English, for pages in English (the Chinese one when empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description_en: String,
     /// For the list types: key → name.
     #[serde(default)]
     pub values: Vec<AttributeValue>,
@@ -64,6 +67,35 @@ fn yes() -> bool {
 pub struct AttributeValue {
     pub key: String,
     pub name: String,
+    /// The choice in English (the Chinese name when empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
+}
+
+impl Attribute {
+    /// The question in both languages; English falls back to the Chinese
+    /// question where the category gives no English one.
+    pub fn question(&self) -> Text {
+        Text::new(
+            &self.description,
+            or_else(&self.description_en, &self.description),
+        )
+    }
+}
+
+impl AttributeValue {
+    /// The choice in both languages, as [`Attribute::question`].
+    pub fn label(&self) -> Text {
+        Text::new(&self.name, or_else(&self.name_en, &self.name))
+    }
+}
+
+fn or_else<'a>(s: &'a str, other: &'a str) -> &'a str {
+    if s.trim().is_empty() {
+        other
+    } else {
+        s
+    }
 }
 
 /// A service definition's attributes are well formed: codes unique and
@@ -138,10 +170,11 @@ pub fn check_answers(
             .unwrap_or_default();
         if values.is_empty() {
             if a.required {
+                let q = a.question();
                 e.add(
                     &field,
-                    format!("请回答：{}", a.description),
-                    format!("{} is required", a.code),
+                    format!("请回答：{}", q.zh),
+                    format!("Please answer: {}", q.en),
                 );
             }
             continue;
@@ -161,11 +194,16 @@ pub fn check_answers(
                 }
             };
             if !ok {
-                e.add(
-                    &field,
-                    format!("不是有效的{}值：{v}", a.datatype.as_str()),
-                    format!("Not a valid {} value: {v}", a.datatype.as_str()),
-                );
+                let (zh, en) = match a.datatype {
+                    Datatype::String => ("请不要超过255个字", "At most 255 characters"),
+                    Datatype::Text => ("请不要超过4000字", "At most 4,000 characters"),
+                    Datatype::Number => ("请填写数字", "Give a number"),
+                    Datatype::Datetime => ("请填写日期和时间", "Give a date and time"),
+                    Datatype::Singlevaluelist | Datatype::Multivaluelist => {
+                        ("请从给出的选项中选择", "Choose one of the options given")
+                    }
+                };
+                e.add(&field, zh, en);
             }
         }
         kept.insert(a.code.clone(), values);

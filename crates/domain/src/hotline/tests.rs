@@ -431,6 +431,7 @@ fn attrs() -> Vec<Attribute> {
             datatype_description: String::new(),
             order: 1,
             description: "楼层".into(),
+            description_en: String::new(),
             values: vec![],
         },
         Attribute {
@@ -441,14 +442,17 @@ fn attrs() -> Vec<Attribute> {
             datatype_description: String::new(),
             order: 2,
             description: "类型".into(),
+            description_en: String::new(),
             values: vec![
                 AttributeValue {
                     key: "burst".into(),
                     name: "爆管".into(),
+                    name_en: String::new(),
                 },
                 AttributeValue {
                     key: "leak".into(),
                     name: "渗漏".into(),
+                    name_en: String::new(),
                 },
             ],
         },
@@ -460,6 +464,7 @@ fn attrs() -> Vec<Attribute> {
             datatype_description: String::new(),
             order: 3,
             description: "开始时间".into(),
+            description_en: String::new(),
             values: vec![],
         },
     ]
@@ -648,6 +653,7 @@ fn a_new_request_is_checked_all_at_once() {
         media_url: Some("https://x.cn/a.jpg"),
         address: None,
         lines: vec![("name", "王五")],
+        channel: Some(Channel::Web),
     };
     check_request(&ok).expect("a good request, HTML and all: it is stored as given");
     assert_eq!(
@@ -802,4 +808,55 @@ fn the_forms_offered_are_exactly_what_decide_allows() {
     assert_eq!(available(&t, now), ["sign", "return", "urge"]);
     // A week later the return is too late; signing is still possible.
     assert_eq!(available(&t, at("2026-11-09T02:00:00Z")), ["sign", "urge"]);
+}
+
+#[test]
+fn a_request_that_says_nothing_is_refused_on_every_channel_a_person_fills_in() {
+    for channel in [Channel::Phone, Channel::Web, Channel::Kiosk, Channel::Tv] {
+        for said in ["", "   ", "\n\t"] {
+            let r = check_request(&RequestText {
+                description: said,
+                address: Some("文三路 100 号"),
+                channel: Some(channel),
+                ..Default::default()
+            })
+            .expect_err("an empty request");
+            assert!(r.fields.contains_key("description"), "{r:?}");
+            assert_eq!(r.fields["description"].en, "Say what the request is about");
+        }
+    }
+    // GeoReport v2: a client's service code and place are a report.
+    check_request(&RequestText {
+        address: Some("文一路 2 号"),
+        channel: Some(Channel::Open311),
+        ..Default::default()
+    })
+    .expect("an Open311 request without words");
+}
+
+#[test]
+fn a_question_and_its_refusal_speak_the_pages_language() {
+    let mut a = attrs();
+    a[1].description_en = "Kind".into();
+    a[1].values[0].name_en = "Burst main".into();
+    assert_eq!(a[1].question().en, "Kind");
+    assert_eq!(a[1].values[0].label().en, "Burst main");
+    assert_eq!(
+        a[1].values[1].label().en,
+        "渗漏",
+        "no English: the Chinese name"
+    );
+    let r = check_answers(&a, &given(&[("floor", "three")])).expect_err("faults");
+    assert_eq!(r.fields["attribute[kind]"].en, "Please answer: Kind");
+    assert_eq!(r.fields["attribute[kind]"].zh, "请回答：类型");
+    assert_eq!(r.fields["attribute[floor]"].en, "Give a number");
+    let r = check_answers(&a, &given(&[("kind", "flood")])).expect_err("not a key");
+    assert_eq!(
+        r.fields["attribute[kind]"].en,
+        "Choose one of the options given"
+    );
+    assert_eq!(
+        TicketState::AwaitingVisit.label().en,
+        "Awaiting the return visit"
+    );
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::AppError;
 use sunshine_domain::hotline::{RequestKind, ServiceClass, Urgency};
@@ -13,7 +13,7 @@ use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 
 use super::hotline::org_choices;
-use super::{bad_token, error_page, refusal_message, render, Chrome};
+use super::{bad_token, error_page, flash, refusal_message, render, Chrome};
 use crate::api::hotline::{
     category_row_of, category_view, key_view, CategoryBody, CategoryView, KeyView,
 };
@@ -22,8 +22,11 @@ use crate::i18n::Lang;
 use crate::AppState;
 use sunshine_app::identity::Session;
 
-/// A district's own dispatch entry, as shown.
+/// A district's own dispatch entry, as shown: names, with the codes kept
+/// for the page's data attributes.
 struct Override {
+    code: String,
+    region_code: String,
     category: String,
     region: String,
     lead_unit: String,
@@ -54,7 +57,19 @@ struct AdminPage {
     problem: Option<(String, &'static str)>,
     /// A key just issued: shown this once.
     issued: Option<(String, String)>,
-    saved: Option<String>,
+}
+
+impl AdminPage {
+    /// Whether a typed name is in Chinese (and so marked as such).
+    fn zh(&self, s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+    /// A stored moment (ISO) as people read it.
+    fn moment(&self, iso: &str) -> String {
+        iso.parse::<jiff::Timestamp>()
+            .map(|t| super::fmt::moment(self.c.lang, t))
+            .unwrap_or_else(|_| iso.to_string())
+    }
 }
 
 /// The category form as posted (every field text, so that a wrong number
@@ -224,8 +239,6 @@ pub struct CsrfForm {
 pub struct AdminQuery {
     /// The category to edit.
     pub edit: Option<String>,
-    /// The category or entry just saved.
-    pub saved: Option<String>,
 }
 
 /// What the page shows besides its lists.
@@ -237,7 +250,6 @@ struct Shown {
     unit: UnitForm,
     problem: Option<(String, &'static str)>,
     issued: Option<(String, String)>,
-    saved: Option<String>,
 }
 
 async fn page(
@@ -291,6 +303,12 @@ async fn page(
                 |o| lang.pick(&o.name, &o.name_en).to_string(),
             )
     };
+    let category_name = |code: &str| {
+        categories.iter().find(|v| v.code == code).map_or_else(
+            || code.to_string(),
+            |v| lang.pick(&v.body.name, &v.body.name_en).to_string(),
+        )
+    };
     let unit_rows = orgs
         .list
         .iter()
@@ -311,20 +329,28 @@ async fn page(
             )
         })
         .collect();
+    let overrides = overrides
+        .into_iter()
+        .map(|o| Override {
+            category: category_name(&o.category),
+            region: name_of(&o.region),
+            lead_unit: name_of(&o.lead_unit),
+            assisting: o
+                .assisting
+                .iter()
+                .map(|a| name_of(a))
+                .collect::<Vec<_>>()
+                .join(lang.pick("、", ", ")),
+            code: o.category,
+            region_code: o.region,
+        })
+        .collect();
     let page = AdminPage {
         unit_rows,
         governments: org_choices(s, lang, |o| o.kind.is_government()),
         unit: st.unit,
         categories,
-        overrides: overrides
-            .into_iter()
-            .map(|o| Override {
-                category: o.category,
-                region: o.region,
-                lead_unit: o.lead_unit,
-                assisting: o.assisting.join(" "),
-            })
-            .collect(),
+        overrides,
         keys,
         form,
         editing,
@@ -345,7 +371,6 @@ async fn page(
             .collect(),
         problem: st.problem,
         issued: st.issued,
-        saved: st.saved,
         c,
     };
     (status, render(&page)).into_response()
@@ -360,7 +385,6 @@ pub async fn admin(
 ) -> Response {
     let st = Shown {
         edit: q.edit,
-        saved: q.saved,
         ..Shown::default()
     };
     page(&s, lang, &session, st, StatusCode::OK).await
@@ -408,7 +432,11 @@ pub async fn put_category(
         Err(r) => Err(r.into()),
     };
     match result {
-        Ok(c) => Redirect::to(&format!("/staff/hotline/admin?saved={}", c.code)).into_response(),
+        Ok(c) => flash::redirect(
+            "/staff/hotline/admin#categories",
+            format!("已保存类别「{}」（第 {} 版）", c.name, c.version),
+            format!("Saved the category “{}” (version {})", c.name_en, c.version),
+        ),
         Err(e) => {
             let st = Shown {
                 form: Some(f),
@@ -440,12 +468,11 @@ pub async fn put_dispatch(
         )
         .await;
     match result {
-        Ok(()) => Redirect::to(&format!(
-            "/staff/hotline/admin?saved={}/{}#dispatch",
-            f.category.trim(),
-            f.region.trim()
-        ))
-        .into_response(),
+        Ok(()) => flash::redirect(
+            "/staff/hotline/admin#dispatch",
+            "已保存区县派单目录",
+            "Saved the district's own dispatch entry",
+        ),
         Err(e) => {
             let st = Shown {
                 dispatch: f,
@@ -513,7 +540,11 @@ pub async fn revoke_key(
         return bad_token(Chrome::new(lang, Some(&session), "/staff/hotline/admin"));
     }
     match s.app.revoke_open311_key(Some(&session.actor), id).await {
-        Ok(()) => Redirect::to("/staff/hotline/admin#keys").into_response(),
+        Ok(()) => flash::redirect(
+            "/staff/hotline/admin#keys",
+            "密钥已吊销",
+            "The key is revoked",
+        ),
         Err(e) => refused(&s, lang, &session, e, "key", Shown::default()).await,
     }
 }
@@ -540,9 +571,11 @@ pub async fn add_unit(
         Err(r) => Err(r.into()),
     };
     match result {
-        Ok(u) => {
-            Redirect::to(&format!("/staff/hotline/admin?saved={}#units", u.code)).into_response()
-        }
+        Ok(u) => flash::redirect(
+            "/staff/hotline/admin#units",
+            format!("已添加单位「{}」", u.name),
+            format!("Added the unit “{}”", u.name_en),
+        ),
         Err(e) => {
             let st = Shown {
                 unit: f,
@@ -572,9 +605,11 @@ pub async fn rename_unit(
         Err(_) => Err(Refusal::not_found("单位", "unit").into()),
     };
     match result {
-        Ok(u) => {
-            Redirect::to(&format!("/staff/hotline/admin?saved={}#units", u.code)).into_response()
-        }
+        Ok(u) => flash::redirect(
+            "/staff/hotline/admin#units",
+            format!("单位已改名为「{}」", u.name),
+            format!("The unit is now called “{}”", u.name_en),
+        ),
         Err(e) => refused(&s, lang, &session, e, "rename", Shown::default()).await,
     }
 }

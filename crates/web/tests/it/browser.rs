@@ -564,6 +564,17 @@ async fn a_request_is_made_on_the_tv_with_arrow_keys_and_enter() -> anyhow::Resu
         chosen, third,
         "two presses of the down arrow choose the third"
     );
+    // A request says what it is about, and answers its category's questions.
+    b.fill("#kiosk-description", "楼道灯坏了").await?;
+    if let Ok(first_choice) = b
+        .client
+        .find(Locator::Css(&format!(
+            "fieldset[data-category='{chosen}'] input[type='radio']"
+        )))
+        .await
+    {
+        first_choice.click().await?;
+    }
     b.client
         .find(Locator::Css("#kiosk-categories input:checked"))
         .await?

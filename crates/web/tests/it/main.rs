@@ -16,6 +16,7 @@ mod group_commit;
 mod hall_api;
 mod hall_pages;
 mod hotline_api;
+mod hotline_pages;
 mod identity_api;
 mod journal_api;
 mod jurisdiction;

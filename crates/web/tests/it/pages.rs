@@ -447,7 +447,7 @@ async fn an_administrator_manages_hotline_categories_dispatch_and_keys_on_a_page
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains("id=\"admin-saved\""), "{html}");
+    assert!(html.contains("id=\"flash\""), "the save is told: {html}");
     let (_, html) = page(&admin, "/staff/hotline/admin?edit=page.test-lamps").await;
     assert!(
         html.contains("readonly"),
