@@ -269,13 +269,17 @@ pub async fn cases_of_departments(
 }
 
 /// The names of item versions, by id.
-pub async fn version_names(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+/// The names and item types (as stored, e.g. `licensing`) of item versions.
+pub async fn version_names(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT id, name FROM item_versions WHERE id IN ({})",
+        "SELECT id, name, item_type FROM item_versions WHERE id IN ({})",
         list.join(", ")
     );
     let mut q = sqlx::query(&sql);
@@ -284,7 +288,13 @@ pub async fn version_names(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<
     }
     let rows = q.fetch_all(&mut *conn).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get("item_type")?,
+            ))
+        })
         .collect()
 }
 

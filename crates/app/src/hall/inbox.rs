@@ -1,7 +1,7 @@
 //! What staff and applicants read about cases: a clerk's inbox across the
 //! departments the policy lets them see, and a case's whole file.
 
-use sunshine_domain::catalog::ItemSpec;
+use sunshine_domain::catalog::{ItemSpec, ItemType};
 use sunshine_domain::hall::licence::licence_number;
 use sunshine_domain::hall::{CaseState, SpecialProcedure};
 use sunshine_domain::identity::Actor;
@@ -72,6 +72,8 @@ impl InboxFilter {
 pub struct CaseLine {
     pub case: CaseRow,
     pub item_name: String,
+    /// What kind of item: it names the case's decision.
+    pub item_type: ItemType,
 }
 
 /// A case with everything its page shows.
@@ -135,18 +137,26 @@ impl App {
         let mut ids: Vec<i64> = cases.iter().map(|c| c.version_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let names: std::collections::HashMap<i64, String> = {
+        let names: std::collections::HashMap<i64, (String, ItemType)> = {
             let mut conn = self.db.read().await?;
             store::version_names(&mut conn, &ids)
                 .await?
                 .into_iter()
+                .map(|(id, name, t)| (id, (name, ItemType::parse(&t).unwrap_or(ItemType::Other))))
                 .collect()
         };
         Ok(cases
             .into_iter()
-            .map(|case| CaseLine {
-                item_name: names.get(&case.version_id).cloned().unwrap_or_default(),
-                case,
+            .map(|case| {
+                let (item_name, item_type) = names
+                    .get(&case.version_id)
+                    .cloned()
+                    .unwrap_or((String::new(), ItemType::Other));
+                CaseLine {
+                    item_name,
+                    item_type,
+                    case,
+                }
             })
             .collect())
     }
@@ -172,5 +182,64 @@ impl App {
             spec,
             case,
         })
+    }
+}
+
+/// A member of staff named in a case's history: their name and posts.
+#[derive(Debug, Clone)]
+pub struct StaffName {
+    pub name: String,
+    pub org: String,
+    pub posts: Vec<String>,
+}
+
+impl App {
+    /// The staff a case's history names by journal name (`staff:<login>`),
+    /// with their names and posts, for people to read instead of logins.
+    pub async fn staff_names(
+        &self,
+        journal_names: &[String],
+    ) -> Result<std::collections::HashMap<String, StaffName>> {
+        let mut conn = self.db.read().await?;
+        let mut found = std::collections::HashMap::new();
+        for who in journal_names {
+            let Some(login) = who.strip_prefix("staff:") else {
+                continue;
+            };
+            if found.contains_key(who) {
+                continue;
+            }
+            let Some(user) = sunshine_store::identity::find_user_by_login(&mut conn, login).await?
+            else {
+                continue;
+            };
+            let posts = sunshine_store::identity::posts_of(&mut conn, user.id)
+                .await?
+                .into_iter()
+                .map(|p| p.name)
+                .collect();
+            found.insert(
+                who.clone(),
+                StaffName {
+                    name: user.display_name,
+                    org: user.org.map(|o| o.to_string()).unwrap_or_default(),
+                    posts,
+                },
+            );
+        }
+        Ok(found)
+    }
+}
+
+impl App {
+    /// The kind of item a version is (it names a case's decision).
+    pub async fn item_type_of(&self, version_id: i64) -> Result<ItemType> {
+        let mut conn = self.db.read().await?;
+        Ok(self
+            .specs
+            .spec(&mut conn, version_id)
+            .await?
+            .map(|s| s.item_type)
+            .unwrap_or(ItemType::Other))
     }
 }
