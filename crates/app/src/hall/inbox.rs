@@ -67,6 +67,96 @@ impl InboxFilter {
     }
 }
 
+/// Which promised due dates an inbox lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueFilter {
+    Any,
+    /// Promised by a day already past.
+    Overdue,
+    /// Promised within this many days from today (overdue ones included).
+    Within(u32),
+}
+
+/// A clerk's inbox as asked for: state, search, due dates and page.
+#[derive(Debug, Clone)]
+pub struct InboxAsk {
+    pub state: InboxFilter,
+    pub search: String,
+    pub due: DueFilter,
+    /// From 1.
+    pub page: u32,
+}
+
+/// How many cases a page of the inbox shows.
+pub const INBOX_PAGE: u32 = 50;
+
+impl InboxAsk {
+    /// The inbox's query from its form: `state`, `q`, `due` (`overdue` or
+    /// `within`) with `days`, and `page`; anything else is refused by field.
+    pub fn parse(state: &str, search: &str, due: &str, days: &str, page: &str) -> Result<InboxAsk> {
+        let state = InboxFilter::parse(state)?;
+        let search = search.trim().to_string();
+        if search.chars().count() > 100 || !sunshine_domain::refusal::is_clean_text(&search) {
+            return Err(Refusal::field(
+                "q",
+                "搜索词应为1至100个字符",
+                "A search has 1 to 100 characters",
+            )
+            .into());
+        }
+        let due = match due.trim() {
+            "" | "any" => DueFilter::Any,
+            "overdue" => DueFilter::Overdue,
+            "within" => match days.trim().parse::<u32>() {
+                Ok(n) if (1..=365).contains(&n) => DueFilter::Within(n),
+                _ => {
+                    return Err(Refusal::field(
+                        "days",
+                        "天数应为1至365的整数",
+                        "Days are a whole number from 1 to 365",
+                    )
+                    .into())
+                }
+            },
+            _ => {
+                return Err(
+                    Refusal::field("due", "未知的期限筛选", "Unknown due-date filter").into(),
+                )
+            }
+        };
+        let page = match page.trim() {
+            "" => 1,
+            p => p
+                .parse::<u32>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .ok_or_else(|| {
+                    Refusal::field(
+                        "page",
+                        "页码应为正整数",
+                        "A page is a positive whole number",
+                    )
+                })?,
+        };
+        Ok(InboxAsk {
+            state,
+            search,
+            due,
+            page,
+        })
+    }
+}
+
+/// A page of the inbox.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub lines: Vec<CaseLine>,
+    pub total: i64,
+    /// The applicants' full names, by case number, where the clerk handles
+    /// the case's department (their read is journaled).
+    pub full_names: std::collections::HashMap<String, String>,
+}
+
 /// A case in a list, with the name of its item.
 #[derive(Debug, Clone)]
 pub struct CaseLine {
@@ -121,15 +211,75 @@ impl App {
         Ok(departments)
     }
 
-    /// A clerk's inbox: the cases of every department whose cases the policy
-    /// lets the actor see, those waiting for acceptance first, then by due date.
-    pub async fn inbox(&self, actor: &Actor, filter: &InboxFilter) -> Result<Vec<CaseLine>> {
+    /// A page of a clerk's inbox: the cases of the departments the actor may
+    /// view, searched and filtered, the most urgent first. Where the actor
+    /// handles a case's department the applicant's full name is shown, and
+    /// that is journaled as a staff read of each applicant.
+    pub async fn inbox_page(&self, actor: &Actor, ask: &InboxAsk) -> Result<InboxPage> {
         let departments = self.viewable_departments(actor)?;
-        let cases = {
-            let mut conn = self.db.read().await?;
-            store::cases_of_departments(&mut conn, &departments, &filter.states(), 500).await?
+        let today = self.clock.today();
+        let day = |n: i64| -> Result<String> {
+            Ok(today
+                .checked_add(jiff::Span::new().days(n))
+                .map_err(|e| anyhow::anyhow!("date: {e}"))?
+                .to_string())
         };
-        self.with_item_names(cases).await
+        let (due_before, due_by) = match ask.due {
+            DueFilter::Any => (None, None),
+            DueFilter::Overdue => (Some(today.to_string()), None),
+            DueFilter::Within(n) => (None, Some(day(i64::from(n))?)),
+        };
+        let query = store::InboxQuery {
+            departments,
+            states: ask.state.states(),
+            search: Some(ask.search.clone()).filter(|s| !s.is_empty()),
+            due_before,
+            due_by,
+            limit: i64::from(INBOX_PAGE),
+            offset: i64::from(ask.page.saturating_sub(1)) * i64::from(INBOX_PAGE),
+        };
+        let (cases, total) = {
+            let mut conn = self.db.read().await?;
+            store::inbox(&mut conn, &query).await?
+        };
+        let handled: Vec<&CaseRow> = cases
+            .iter()
+            .filter(|c| {
+                sunshine_domain::ids::OrgCode::parse(&c.department).is_ok_and(|d| {
+                    self.authorize(actor, &Action::HandleCase { department: &d })
+                        .is_ok()
+                })
+            })
+            .collect();
+        let full_names: std::collections::HashMap<String, String> = handled
+            .iter()
+            .map(|c| {
+                let name = match &c.applicant {
+                    sunshine_domain::hall::Applicant::Person { name, .. }
+                    | sunshine_domain::hall::Applicant::Enterprise { name, .. } => name.clone(),
+                };
+                (c.number.clone(), name)
+            })
+            .collect();
+        if !handled.is_empty() {
+            let shown: Vec<&str> = handled.iter().map(|c| c.number.as_str()).collect();
+            let read = crate::access::StaffRead {
+                subject: "access/inbox".into(),
+                kind: sunshine_domain::access::ReadKind::CaseList,
+                purpose: sunshine_domain::access::ReadPurpose::HandleCase,
+                payload: serde_json::json!({"view": "inbox", "cases": shown}),
+                persons: handled
+                    .iter()
+                    .map(|c| crate::access::ReadOf::case(&c.number, c.applicant_user, &c.applicant))
+                    .collect(),
+            };
+            self.record_staff_read(actor, read).await?;
+        }
+        Ok(InboxPage {
+            lines: self.with_item_names(cases).await?,
+            total,
+            full_names,
+        })
     }
 
     /// Cases with the names of their items, for lists.

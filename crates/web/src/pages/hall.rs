@@ -78,10 +78,14 @@ pub struct FieldInput {
     pub name: String,
     pub id: String,
     pub label: String,
+    /// The label is the item's Chinese one (no English was written).
+    pub label_zh: bool,
     /// The `type` of an `<input>`; empty for a textarea or a select.
     pub input_type: &'static str,
     pub textarea: bool,
     pub options: Vec<Opt>,
+    /// The options are the item's own words (a choice), not the platform's (yes/no).
+    pub options_are_data: bool,
     pub required: bool,
     pub value: String,
     pub error: String,
@@ -107,6 +111,7 @@ pub fn field_inputs(
                 _ => vec![],
             };
             FieldInput {
+                label_zh: lang.is_en() && f.label_en.is_empty(),
                 id: format!("answer-{}", f.key),
                 label: if lang.is_en() && !f.label_en.is_empty() {
                     f.label_en.clone()
@@ -123,6 +128,7 @@ pub fn field_inputs(
                 },
                 textarea: f.kind == FieldKind::Textarea,
                 options: super::opts(choices, &value),
+                options_are_data: f.kind == FieldKind::Choice,
                 required: f.required,
                 error: errors.get(&name).cloned().unwrap_or_default(),
                 value,

@@ -9,7 +9,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sunshine_app::hall::inbox::{state_names, InboxFilter};
+use sunshine_app::hall::inbox::{state_names, InboxAsk, INBOX_PAGE};
 use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
@@ -38,16 +38,41 @@ use crate::AppState;
 struct InboxPage {
     c: Chrome,
     states: Vec<Opt>,
+    dues: Vec<Opt>,
+    q: String,
+    days: String,
     rows: Vec<CaseLineView>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    /// The query string of this search without its page, for the page links.
+    keep: String,
+    errors: FormErrors,
 }
 
-#[derive(Deserialize)]
+impl InboxPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
 pub struct InboxQuery {
-    state: Option<String>,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    page: String,
 }
 
-/// 办件箱: the cases of the departments the clerk may handle, those waiting
-/// for acceptance first, then the oldest due.
+/// 办件箱: the cases of the departments the clerk may handle, searched by
+/// number, applicant or item and filtered by state and due date, the most
+/// urgent first, a page at a time.
 pub async fn inbox(
     State(s): State<AppState>,
     lang: Lang,
@@ -55,11 +80,6 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/cases");
-    let chosen = q.state.unwrap_or_default();
-    let filter = match InboxFilter::parse(&chosen) {
-        Ok(f) => f,
-        Err(e) => return error_page(c, e),
-    };
     let mut choices: Vec<(String, String)> = vec![
         ("open".into(), t(lang, "open_cases").into()),
         ("all".into(), t(lang, "all_cases").into()),
@@ -69,13 +89,61 @@ pub async fn inbox(
             .into_iter()
             .map(|n| (n.to_string(), t(lang, &format!("cs_{n}")).to_string())),
     );
-    match s.app.inbox(&session.actor, &filter).await {
-        Ok(lines) => render(&InboxPage {
-            states: opts(choices, if chosen.is_empty() { "open" } else { &chosen }),
-            rows: line_views(&s, lang, lines),
-            c,
-        }),
-        Err(e) => error_page(c, e),
+    let dues = opts(
+        vec![
+            ("any", c.pick("不限期限", "Any due date")),
+            ("overdue", c.pick("已超期", "Overdue")),
+            ("within", c.pick("N 天内到期", "Due within N days")),
+        ],
+        if q.due.is_empty() { "any" } else { &q.due },
+    );
+    let states = opts(choices, if q.state.is_empty() { "open" } else { &q.state });
+    let keep: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("state", &q.state)
+        .append_pair("q", &q.q)
+        .append_pair("due", &q.due)
+        .append_pair("days", &q.days)
+        .finish();
+    let mut page = InboxPage {
+        c,
+        states,
+        dues,
+        q: q.q.clone(),
+        days: q.days.clone(),
+        rows: vec![],
+        total: 0,
+        page: 1,
+        pages: 1,
+        keep,
+        errors: FormErrors::new(),
+    };
+    let ask = match InboxAsk::parse(&q.state, &q.q, &q.due, &q.days, &q.page) {
+        Ok(ask) => ask,
+        Err(AppError::Refused(r)) => {
+            let (errors, _) = super::form_errors(&r, lang, &[], &[]);
+            page.errors = errors;
+            return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+        }
+        Err(e) => return error_page(page.c, e),
+    };
+    match s.app.inbox_page(&session.actor, &ask).await {
+        Ok(found) => {
+            let mut rows = line_views(&s, lang, found.lines);
+            for r in &mut rows {
+                if let Some(name) = found.full_names.get(&r.number) {
+                    r.applicant = name.clone();
+                }
+            }
+            page.rows = rows;
+            page.total = found.total;
+            page.page = ask.page;
+            page.pages = u32::try_from(
+                (found.total.max(1) + i64::from(INBOX_PAGE) - 1) / i64::from(INBOX_PAGE),
+            )
+            .unwrap_or(1);
+            render(&page)
+        }
+        Err(e) => error_page(page.c, e),
     }
 }
 
