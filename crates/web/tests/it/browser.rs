@@ -246,7 +246,8 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     b.check_page(false).await?;
     let number = b.text("#number").await?;
     assert!(number.starts_with("2026-330100-"), "{number}");
-    assert_eq!(b.text("#query-code").await?.len(), 8);
+    let code = b.text("#query-code").await?;
+    assert_eq!(code.len(), 8);
     assert!(b.text("#flash").await?.contains(&number));
     let files = b.text("#files").await?;
     assert!(
@@ -263,6 +264,18 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     b.goto(&shared_demo().url(&format!("/hall/cases/{number}?lang=en")))
         .await?;
     b.check_page(true).await?;
+    for path in [
+        "/hall/my".to_string(),
+        format!("/hall/track?number={number}&code={code}"),
+    ] {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        b.goto(&shared_demo().url(&format!("{path}{sep}lang=zh")))
+            .await?;
+        b.check_page(false).await?;
+        b.goto(&shared_demo().url(&format!("{path}{sep}lang=en")))
+            .await?;
+        b.check_page(true).await?;
+    }
     b.goto(&shared_demo().url("/lang?to=zh")).await?;
     sign_out(&b).await?;
 
@@ -273,6 +286,12 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
         .await?;
     b.check_page(false).await?;
     b.goto(&shared_demo().url("/staff/cases?lang=en")).await?;
+    b.check_page(true).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/new?item_id={item_id}")))
+        .await?;
+    b.check_page(false).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/new?item_id={item_id}&lang=en")))
+        .await?;
     b.check_page(true).await?;
     b.goto(&shared_demo().url(&format!("/staff/cases?q={number}&lang=zh")))
         .await?;
@@ -308,6 +327,12 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     b.goto(&shared_demo().url(&format!("/hall/cases/{number}")))
         .await?;
     b.click("#licence-link").await?;
+    b.wait_for("#qr svg").await?;
+    b.check_page(false).await?;
+    let licence_page = b.client.current_url().await?.to_string();
+    b.goto(&format!("{licence_page}?lang=en")).await?;
+    b.check_page(true).await?;
+    b.goto(&licence_page).await?;
     b.wait_for("#qr svg").await?;
     assert!(b.text("#verdict").await?.contains("有效"));
     let href = b

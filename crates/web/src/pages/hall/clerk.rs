@@ -436,9 +436,7 @@ pub(super) async fn case_page(
         .map(|t| {
             (
                 t.rule.message().get(lang.code()).to_string(),
-                sunshine_domain::clock::local_display(sunshine_domain::clock::from_micros(
-                    t.due_at,
-                )),
+                fmt::when(lang, t.due_at),
             )
         })
         .collect();
@@ -740,8 +738,7 @@ async fn counter_page(
                 (
                     v.item_id.to_string(),
                     format!(
-                        "{} · {} · {}",
-                        v.code,
+                        "{} · {}",
                         v.name,
                         orgs.name(&v.implementing_body, lang.code())
                     ),
