@@ -20,7 +20,7 @@ use sunshine_app::identity::Session;
 use sunshine_app::materials::Kept;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{FieldKind, FormField, Material};
-use sunshine_domain::hall::{decide, CaseCommand, CaseFacts, CaseState, Channel};
+use sunshine_domain::hall::{CaseState, Channel};
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 use super::item_form::FormErrors;
@@ -31,11 +31,6 @@ use crate::uploads::Parts;
 use crate::AppState;
 
 pub use words::state_label;
-
-/// Whether the lifecycle allows a command now, asked of its one rule.
-pub fn allowed(facts: &CaseFacts, cmd: &CaseCommand) -> bool {
-    decide(facts, cmd).is_ok()
-}
 
 /// A case as a row of a list.
 pub struct CaseLineView {
@@ -714,11 +709,14 @@ async fn case_page(
     let is_applicant = c.is_applicant && file.case.applicant_user == Some(session.actor.user_id);
     let materials = material_inputs(lang, &file.spec.materials, &f.errors, &[]);
     let rated = file.rating.is_some();
+    // The app's own check: the policy (only the applicant) and the lifecycle.
+    let may = |a: CaseAction| s.app.may_act(&session.actor, &file.case, &file.spec, &a);
+    let (can_withdraw, can_supply) = (may(CaseAction::Withdraw), may(CaseAction::SupplyCorrection));
     let d = case_detail(s, lang, file, history);
     let page = CasePage {
-        can_withdraw: is_applicant && allowed(&facts, &CaseCommand::Withdraw),
+        can_withdraw,
         can_add: is_applicant && sunshine_app::materials::may_add(&facts.state),
-        can_supply: is_applicant && allowed(&facts, &CaseCommand::SupplyCorrection),
+        can_supply,
         can_rate: is_applicant && !rated && facts.state.is_decided(),
         submitted,
         materials,
