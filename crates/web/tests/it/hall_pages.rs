@@ -821,3 +821,49 @@ async fn the_inbox_searches_filters_pages_and_signs_for_and_completes_a_step_at_
         "journaled as both"
     );
 }
+
+#[tokio::test]
+async fn signing_for_and_completing_a_step_at_once_is_only_for_a_holder_of_its_post() {
+    let base = &shared_demo().base;
+    let admin = Api::as_user(base, "admin").await;
+    let (citizen_api, _) = fresh_citizen(base).await;
+    let (item_id, guide) = city_item().await;
+    let department = guide["implementing_body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    let login = format!("postless{}", crate::support::unique());
+    let (status, body) = admin
+        .post(
+            "/api/v1/staff",
+            json!({"login": login, "display_name": "孙无岗", "org": department,
+                   "password": sunshine_app::demo::DEMO_PASSWORD, "roles": ["case_clerk"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, case) = apply_online(&citizen_api, item_id, &guide).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (c, token) = signed_in(&login).await;
+    let path = format!("/staff/cases/{number}/command");
+    let (_, _, html) = post_form(&c, &path, &[("csrf", &token), ("command", "accept")]).await;
+    assert!(
+        !html.contains("id=\"do-claim_and_pass\"") && !html.contains("id=\"do-claim\""),
+        "no button that would be refused"
+    );
+    let (status, _, _) = post_form(
+        &c,
+        &path,
+        &[("csrf", &token), ("command", "claim_and_pass")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let clerk = Api::as_user(base, "clerk").await;
+    let (_, after) = clerk.get(&format!("/api/v1/hall/cases/{number}")).await;
+    assert_eq!(after["state"], "in_process", "nothing moved: {after}");
+    let (status, claimed) = act(&clerk, &number, json!({"command": "claim"})).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the step was still to sign for: {claimed}"
+    );
+}
