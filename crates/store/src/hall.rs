@@ -537,3 +537,14 @@ pub async fn penalty(conn: &mut AnyConnection, number: &str) -> Result<Option<se
         .flatten();
     text.map(|t| parse("penalty", &t)).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn a_search_term_is_found_anywhere_and_its_wildcards_are_taken_literally() {
+        assert_eq!(contains_pattern("赵六"), "%赵六%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

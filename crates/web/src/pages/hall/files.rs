@@ -101,3 +101,26 @@ pub fn kept_views(lang: Lang, slot: usize, kept: &[Kept]) -> Vec<KeptView> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_names_its_kept_files_by_material_and_ignores_other_fields() {
+        let fields: BTreeMap<String, String> = [
+            ("kept.0.0", "aa"),
+            ("kept.2.1", "bb"),
+            ("kept.x.0", "cc"),
+            ("answer.kept", "dd"),
+            ("csrf", "ee"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            named(&fields),
+            vec![(0, "aa".to_string()), (2, "bb".to_string())]
+        );
+    }
+}
