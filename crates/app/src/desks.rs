@@ -100,11 +100,7 @@ impl App {
             (Role::CaseClerk, d.cases, "/staff/cases"),
             (Role::HotlineOperator, d.hotline, "/staff/hotline"),
             (Role::CardClerk, d.card_counter, "/staff/card"),
-            (
-                Role::CardOperator,
-                d.card_operations,
-                "/staff/card/operations",
-            ),
+            (Role::CardOperator, d.card_operations, "/staff/card/operations"),
             (Role::Supervisor, d.signals, "/staff/signals"),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),

@@ -199,10 +199,7 @@ impl Browser {
         )?;
         let problems = crate::words::problems(&shown, english);
         if !problems.is_empty() {
-            anyhow::bail!(
-                "{url} shows the machine's words:\n  {}",
-                problems.join("\n  ")
-            );
+            anyhow::bail!("{url} shows the machine's words:\n  {}", problems.join("\n  "));
         }
         Ok(())
     }

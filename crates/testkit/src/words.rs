@@ -25,8 +25,9 @@ static UNIT_CODE: LazyLock<Regex> =
 static ACTOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(?:citizen|enterprise|staff|system):[#\w]").expect("valid"));
 /// A Chinese character or punctuation mark.
-static CJK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\p{Han}\u{3000}-\u{303f}\u{ff01}-\u{ff5e}]").expect("valid"));
+static CJK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}\u{3000}-\u{303f}\u{ff01}-\u{ff5e}]").expect("valid")
+});
 
 /// A visible text and the language of the element it is in.
 #[derive(Debug, Clone, serde::Deserialize)]

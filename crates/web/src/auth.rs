@@ -270,7 +270,11 @@ mod tests {
             "https://evil.com",
             "javascript:alert(1)",
         ] {
-            assert_eq!(safe_path(evil), None, "{evil:?} must not be followed");
+            assert_eq!(
+                safe_path(evil),
+                None,
+                "{evil:?} must not be followed"
+            );
         }
     }
 }

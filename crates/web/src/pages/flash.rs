@@ -93,10 +93,7 @@ mod tests {
 
     #[test]
     fn a_flash_survives_its_cookie() {
-        let v = encode(
-            "已受理 2026-330100-000123；请留意 & 短信!",
-            "Accepted; see & wait!",
-        );
+        let v = encode("已受理 2026-330100-000123；请留意 & 短信!", "Accepted; see & wait!");
         assert!(!v.contains(';') && !v.contains(' ') && !v.contains(','));
         assert_eq!(
             decode(&v),
