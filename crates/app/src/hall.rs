@@ -309,6 +309,39 @@ impl App {
         number: &str,
         action: CaseAction,
     ) -> Result<CaseRow> {
+        self.case_actions(actor, number, vec![action]).await
+    }
+
+    /// 签收并办结本环节: sign for the current step and complete it, in one
+    /// transaction, journaled as both; only for one who may sign for it.
+    pub async fn claim_and_pass(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
+        self.case_actions(actor, number, vec![CaseAction::Claim, CaseAction::Pass])
+            .await
+    }
+
+    /// Whether the policy and the lifecycle let the actor issue this command
+    /// on the case now: the same check `case_action` makes, asked by pages
+    /// that offer only what would be done.
+    pub fn may_act(
+        &self,
+        actor: &Actor,
+        case: &CaseRow,
+        spec: &ItemSpec,
+        action: &CaseAction,
+    ) -> bool {
+        let orgs = self.orgs();
+        permit(&orgs, actor, case, spec, action).is_ok()
+            && rules::decide(&case.facts, &action.to_domain(actor.user_id)).is_ok()
+    }
+
+    /// Commands on a case, one after another in one transaction, each
+    /// checked and journaled on its own.
+    async fn case_actions(
+        &self,
+        actor: &Actor,
+        number: &str,
+        actions: Vec<CaseAction>,
+    ) -> Result<CaseRow> {
         let now = self.now_micros();
         let today = local_date(self.clock.now());
         let (actor, orgs, calendar, number) = (
@@ -322,30 +355,12 @@ impl App {
             .db
             .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<(CaseRow, Option<SigningKey>)>> {
                 Box::pin(async move {
+                    let mut done = None;
+                    let mut signed_with = None;
+                    for action in actions {
                     let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
-                    let department = sunshine_domain::ids::OrgCode::parse(&case.department).map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
                     let spec = specs.spec(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
-                    match &action {
-                        CaseAction::Withdraw | CaseAction::SupplyCorrection => {
-                            if !is_applicant(&actor, &case) {
-                                return Err(Refusal::forbidden("forbidden", "只有申请人本人可以执行此操作", "Only the applicant can do this").into());
-                            }
-                        }
-                        CaseAction::GiveOpinion { org, .. } => {
-                            let asked = sunshine_domain::ids::OrgCode::parse(org).map_err(|b| Refusal::field("org", b.zh, b.en))?;
-                            allow(&orgs, &actor, &Action::HandleCase { department: &asked })?;
-                        }
-                        CaseAction::Extend { .. } => allow(&orgs, &actor, &Action::ExtendCase { department: &department })?,
-                        CaseAction::Claim => {
-                            // A step is signed for by a clerk holding its post (签收).
-                            let post = case.facts.state.step().and_then(|i| spec.steps.get(i)).map(|s| s.post.as_str());
-                            match post {
-                                Some(post) => allow(&orgs, &actor, &Action::ClaimStep { department: &department, post })?,
-                                None => allow(&orgs, &actor, &Action::HandleCase { department: &department })?,
-                            }
-                        }
-                        _ => allow(&orgs, &actor, &Action::HandleCase { department: &department })?,
-                    }
+                    permit(&orgs, &actor, &case, &spec, &action)?;
                     if let CaseAction::RequestOpinions { orgs: asked } = &action {
                         for o in asked {
                             let known = sunshine_domain::ids::OrgCode::parse(o).ok().is_some_and(|c| orgs.tree.contains(&c));
@@ -366,13 +381,15 @@ impl App {
                     set_due_dates(&mut case, &calendar, &spec, today)?;
                     case.updated_at = now;
                     store::update_case(tx.conn(), &case).await?;
-                    let signed_with = match action {
+                    if let CaseAction::Approve = action {
                         // An approval produces its signed e-licence in the same transaction.
-                        CaseAction::Approve => Some(crate::licence::issue(tx, &kek, &keys, &orgs, &actor, &case, &spec, today.to_string(), now).await?),
-                        _ => None,
-                    };
+                        signed_with = Some(crate::licence::issue(tx, &kek, &keys, &orgs, &actor, &case, &spec, today.to_string(), now).await?);
+                    }
                     let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due, "step_due": case.step_due});
                     tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
+                    done = Some(case);
+                    }
+                    let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
                     Ok((case, signed_with))
                 })
             })
@@ -664,6 +681,77 @@ pub(crate) async fn open_case(
     )
     .await?;
     Ok(case)
+}
+
+/// Whether the policy lets the actor issue this command on the case: the
+/// applicant withdraws and supplies corrections, a holder of the step's post
+/// signs for it (签收), approvers extend, and the department's clerks do the rest.
+fn permit(
+    orgs: &crate::OrgDirectory,
+    actor: &Actor,
+    case: &CaseRow,
+    spec: &ItemSpec,
+    action: &CaseAction,
+) -> Result<()> {
+    let department = sunshine_domain::ids::OrgCode::parse(&case.department)
+        .map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
+    match action {
+        CaseAction::Withdraw | CaseAction::SupplyCorrection => {
+            if !is_applicant(actor, case) {
+                return Err(Refusal::forbidden(
+                    "forbidden",
+                    "只有申请人本人可以执行此操作",
+                    "Only the applicant can do this",
+                )
+                .into());
+            }
+        }
+        CaseAction::GiveOpinion { org, .. } => {
+            let asked = sunshine_domain::ids::OrgCode::parse(org)
+                .map_err(|b| Refusal::field("org", b.zh, b.en))?;
+            allow(orgs, actor, &Action::HandleCase { department: &asked })?;
+        }
+        CaseAction::Extend { .. } => allow(
+            orgs,
+            actor,
+            &Action::ExtendCase {
+                department: &department,
+            },
+        )?,
+        CaseAction::Claim => {
+            let post = case
+                .facts
+                .state
+                .step()
+                .and_then(|i| spec.steps.get(i))
+                .map(|s| s.post.as_str());
+            match post {
+                Some(post) => allow(
+                    orgs,
+                    actor,
+                    &Action::ClaimStep {
+                        department: &department,
+                        post,
+                    },
+                )?,
+                None => allow(
+                    orgs,
+                    actor,
+                    &Action::HandleCase {
+                        department: &department,
+                    },
+                )?,
+            }
+        }
+        _ => allow(
+            orgs,
+            actor,
+            &Action::HandleCase {
+                department: &department,
+            },
+        )?,
+    }
+    Ok(())
 }
 
 /// A case the actor may handle, with the spec of the version it began on.

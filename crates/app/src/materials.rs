@@ -230,6 +230,119 @@ impl App {
     }
 }
 
+/// A file kept from a refused form: the material's place it was chosen for,
+/// and what it is. The form shown again names it by hash (`kept.<slot>.<n>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub slot: usize,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// How long a kept file waits for its form to be sent again.
+const KEPT_FOR_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+impl App {
+    /// Keep the files of a refused form that pass their own checks, for this
+    /// account, so that the form shown again carries them and the person need
+    /// not choose them again; a file at fault is not kept (its field says why).
+    pub async fn keep_uploads(
+        &self,
+        actor: &Actor,
+        materials: &[Material],
+        uploads: &[Upload],
+    ) -> Result<Vec<Kept>> {
+        let kept: Vec<(Kept, Vec<u8>)> = uploads
+            .iter()
+            .filter_map(|u| {
+                let one = IncomingFile {
+                    slot: u.slot,
+                    file_name: &u.file_name,
+                    bytes: &u.bytes,
+                };
+                let file = rules::check_files(materials, &[one]).ok()?.pop()?;
+                let kept = Kept {
+                    slot: u.slot,
+                    file_name: file.file_name,
+                    sha256: file.sha256,
+                    size: i64::try_from(file.size).unwrap_or(i64::MAX),
+                };
+                Some((kept, u.bytes.clone()))
+            })
+            .collect();
+        if kept.is_empty() {
+            return Ok(vec![]);
+        }
+        let (user, now) = (actor.user_id, self.now_micros());
+        self.db
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<Kept>>> {
+                    Box::pin(async move {
+                        for (k, bytes) in &kept {
+                            store::put_blob(tx.conn(), &k.sha256, bytes, now).await?;
+                            let row = store::KeptRow {
+                                sha256: k.sha256.clone(),
+                                file_name: k.file_name.clone(),
+                                size: k.size,
+                            };
+                            store::keep(tx.conn(), user, &row, now).await?;
+                        }
+                        Ok(kept.into_iter().map(|(k, _)| k).collect())
+                    })
+                },
+            )
+            .await
+    }
+
+    /// The kept files a form names, as (slot, hash), each again as an upload
+    /// for its slot: only those kept for this account, lately. A hash kept
+    /// for someone else, or never, is not there (the form then misses it).
+    pub async fn kept_uploads(
+        &self,
+        actor: &Actor,
+        named: &[(usize, String)],
+    ) -> Result<Vec<(Kept, Upload)>> {
+        let since = self.now_micros() - KEPT_FOR_MICROS;
+        let mut conn = self.db.read().await?;
+        let mut found = Vec::new();
+        for (slot, sha256) in named {
+            let sha256 = sha256.trim().to_ascii_lowercase();
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
+            if let Some((row, bytes)) =
+                store::kept(&mut conn, actor.user_id, &sha256, since).await?
+            {
+                found.push((
+                    Kept {
+                        slot: *slot,
+                        file_name: row.file_name.clone(),
+                        sha256: row.sha256,
+                        size: row.size,
+                    },
+                    Upload {
+                        slot: *slot,
+                        file_name: row.file_name,
+                        bytes,
+                    },
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The form went through: what was kept for the account is let go.
+    pub async fn forget_kept(&self, actor: &Actor) -> Result<()> {
+        let user = actor.user_id;
+        self.db
+            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
+                Box::pin(async move { Ok(store::forget_kept(tx.conn(), user).await?) })
+            })
+            .await
+    }
+}
+
 /// Whether the applicant may still add files to a case in this state.
 pub fn may_add(state: &CaseState) -> bool {
     rules::check_may_add(state).is_ok()

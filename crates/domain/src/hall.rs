@@ -8,6 +8,7 @@ mod clocks;
 pub mod licence;
 mod lifecycle;
 pub mod materials;
+pub mod wording;
 
 pub use answers::check_answers;
 pub use clocks::{due_date, stopped_days, CaseClock};

@@ -233,49 +233,109 @@ pub async fn cases_of_department(
     rows.iter().map(case_row).collect()
 }
 
-/// Cases of several departments in any of `states`, the ones waiting to be
-/// accepted first, then by promised due date, oldest first.
-pub async fn cases_of_departments(
-    conn: &mut AnyConnection,
-    departments: &[String],
-    states: &[&str],
-    limit: i64,
-) -> Result<Vec<CaseRow>> {
-    if departments.is_empty() || states.is_empty() {
-        return Ok(vec![]);
-    }
-    let list = |from: usize, n: usize| {
-        (from..from + n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM cases WHERE department IN ({}) AND state IN ({}) \
-         ORDER BY COALESCE(promised_due, ''), submitted_at, id LIMIT ${}",
-        list(1, departments.len()),
-        list(departments.len() + 1, states.len()),
-        departments.len() + states.len() + 1
-    );
-    let mut q = sqlx::query(&sql);
-    for d in departments {
-        q = q.bind(d);
-    }
-    for s in states {
-        q = q.bind(*s);
-    }
-    let rows = q.bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(case_row).collect()
+/// What a clerk's inbox asks for: the departments and states to list, a
+/// search over case number, applicant and item name, a promised due date
+/// range, and a page.
+#[derive(Debug, Clone, Default)]
+pub struct InboxQuery {
+    pub departments: Vec<String>,
+    pub states: Vec<&'static str>,
+    /// Found in the case number, the applicant (name or number) or the item's name.
+    pub search: Option<String>,
+    /// Only cases promised by a day before this (`YYYY-MM-DD`): the overdue.
+    pub due_before: Option<String>,
+    /// Only cases promised by this day or earlier.
+    pub due_by: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
 }
 
-/// The names of item versions, by id.
-pub async fn version_names(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+/// A `LIKE` pattern finding `term` anywhere, its wildcards escaped.
+fn contains_pattern(term: &str) -> String {
+    let escaped: String = term
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// A page of a clerk's inbox, the most urgent first (the earliest promised
+/// due date; cases with none yet, waiting for acceptance, after them by
+/// age), and how many match in all.
+pub async fn inbox(conn: &mut AnyConnection, q: &InboxQuery) -> Result<(Vec<CaseRow>, i64)> {
+    if q.departments.is_empty() || q.states.is_empty() {
+        return Ok((vec![], 0));
+    }
+    let mut binds: Vec<String> = Vec::new();
+    let place = |v: String, binds: &mut Vec<String>| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let departments: Vec<String> = q
+        .departments
+        .iter()
+        .map(|d| place(d.clone(), &mut binds))
+        .collect();
+    let states: Vec<String> = q
+        .states
+        .iter()
+        .map(|s| place((*s).to_string(), &mut binds))
+        .collect();
+    let mut wheres = vec![
+        format!("department IN ({})", departments.join(", ")),
+        format!("state IN ({})", states.join(", ")),
+    ];
+    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = place(contains_pattern(term), &mut binds);
+        wheres.push(format!(
+            "(number LIKE {p} ESCAPE '\\' OR applicant LIKE {p} ESCAPE '\\' OR applicant_public LIKE {p} ESCAPE '\\' \
+             OR version_id IN (SELECT id FROM item_versions WHERE name LIKE {p} ESCAPE '\\'))"
+        ));
+    }
+    if let Some(d) = &q.due_before {
+        let p = place(d.clone(), &mut binds);
+        wheres.push(format!("promised_due IS NOT NULL AND promised_due < {p}"));
+    }
+    if let Some(d) = &q.due_by {
+        let p = place(d.clone(), &mut binds);
+        wheres.push(format!("promised_due IS NOT NULL AND promised_due <= {p}"));
+    }
+    let filter = wheres.join(" AND ");
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM cases WHERE {filter}");
+    let mut count = sqlx::query(&count_sql);
+    for b in &binds {
+        count = count.bind(b.clone());
+    }
+    let total: i64 = count.fetch_one(&mut *conn).await?.try_get("n")?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases WHERE {filter} \
+         ORDER BY CASE WHEN promised_due IS NULL THEN 1 ELSE 0 END, promised_due, submitted_at, id \
+         LIMIT {} OFFSET {}",
+        q.limit.clamp(1, 500),
+        q.offset.max(0)
+    );
+    let mut rows = sqlx::query(&sql);
+    for b in &binds {
+        rows = rows.bind(b.clone());
+    }
+    let rows = rows.fetch_all(&mut *conn).await?;
+    Ok((rows.iter().map(case_row).collect::<Result<_>>()?, total))
+}
+
+/// The names and item types (as stored, e.g. `licensing`) of item versions.
+pub async fn version_names(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT id, name FROM item_versions WHERE id IN ({})",
+        "SELECT id, name, item_type FROM item_versions WHERE id IN ({})",
         list.join(", ")
     );
     let mut q = sqlx::query(&sql);
@@ -284,7 +344,13 @@ pub async fn version_names(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<
     }
     let rows = q.fetch_all(&mut *conn).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get("item_type")?,
+            ))
+        })
         .collect()
 }
 
@@ -470,4 +536,15 @@ pub async fn penalty(conn: &mut AnyConnection, number: &str) -> Result<Option<se
         .transpose()?
         .flatten();
     text.map(|t| parse("penalty", &t)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn a_search_term_is_found_anywhere_and_its_wildcards_are_taken_literally() {
+        assert_eq!(contains_pattern("赵六"), "%赵六%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
 }

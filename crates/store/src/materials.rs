@@ -115,3 +115,66 @@ pub async fn file_of_case(
     row.map(|r| Ok((material_row(&r)?, r.try_get::<Vec<u8>, _>("content")?)))
         .transpose()
 }
+
+/// A file kept for an account from a refused form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRow {
+    pub sha256: String,
+    pub file_name: String,
+    pub size: i64,
+}
+
+/// Keep a file (its content already stored) for an account.
+pub async fn keep(conn: &mut AnyConnection, user_id: i64, file: &KeptRow, at: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kept_uploads (user_id, sha256, file_name, size, kept_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(&file.sha256)
+    .bind(&file.file_name)
+    .bind(file.size)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A file kept for this account since `since`, with its content; `None`
+/// for a hash kept for someone else or never.
+pub async fn kept(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    sha256: &str,
+    since: i64,
+) -> Result<Option<(KeptRow, Vec<u8>)>> {
+    let row = sqlx::query(
+        "SELECT k.sha256, k.file_name, k.size, b.content FROM kept_uploads k \
+         JOIN material_blobs b ON b.sha256 = k.sha256 \
+         WHERE k.user_id = $1 AND k.sha256 = $2 AND k.kept_at >= $3 ORDER BY k.id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(sha256)
+    .bind(since)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            KeptRow {
+                sha256: r.try_get("sha256")?,
+                file_name: r.try_get("file_name")?,
+                size: r.try_get("size")?,
+            },
+            r.try_get::<Vec<u8>, _>("content")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Forget what was kept for an account (its form went through).
+pub async fn forget_kept(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM kept_uploads WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

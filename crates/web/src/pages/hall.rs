@@ -4,6 +4,8 @@
 
 pub mod bundle;
 pub mod clerk;
+pub mod files;
+pub mod words;
 
 use std::collections::BTreeMap;
 
@@ -15,33 +17,20 @@ use serde::Deserialize;
 use sunshine_app::hall::inbox::{CaseFile, CaseLine};
 use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
+use sunshine_app::materials::Kept;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{FieldKind, FormField, Material};
-use sunshine_domain::clock::{from_micros, local_display};
-use sunshine_domain::hall::{decide, CaseCommand, CaseFacts, CaseState, Channel};
-use sunshine_domain::refusal::Refusal;
+use sunshine_domain::hall::{CaseState, Channel};
+use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 use super::item_form::FormErrors;
-use super::{bad_token, error_page, render, Chrome, Opt};
-use crate::api::catalog::{history_entry, HistoryEntry};
+use super::{bad_token, error_page, flash, fmt, render, Chrome, Opt};
 use crate::auth::{csrf_ok, url_escape, MaybeSession, SignedIn};
 use crate::i18n::{t, Lang};
 use crate::uploads::Parts;
 use crate::AppState;
 
-/// A case state for people.
-pub fn state_label(lang: Lang, state: &CaseState) -> &'static str {
-    t(lang, &format!("cs_{}", state.name()))
-}
-
-fn time(us: i64) -> String {
-    local_display(from_micros(us))
-}
-
-/// Whether the lifecycle allows a command now, asked of its one rule.
-pub fn allowed(facts: &CaseFacts, cmd: &CaseCommand) -> bool {
-    decide(facts, cmd).is_ok()
-}
+pub use words::state_label;
 
 /// A case as a row of a list.
 pub struct CaseLineView {
@@ -50,7 +39,7 @@ pub struct CaseLineView {
     pub department: String,
     pub applicant: String,
     pub state_code: &'static str,
-    pub state: &'static str,
+    pub state: String,
     pub promised_due: String,
     pub legal_due: String,
     pub submitted_at: String,
@@ -62,16 +51,21 @@ pub fn line_views(s: &AppState, lang: Lang, lines: Vec<CaseLine>) -> Vec<CaseLin
         .into_iter()
         .map(|l| CaseLineView {
             state_code: l.case.facts.state.name(),
-            state: state_label(lang, &l.case.facts.state),
+            state: state_label(lang, &l.case.facts.state, l.item_type),
             department: orgs.name(&l.case.department, lang.code()),
             applicant: l.case.applicant_public,
-            promised_due: l.case.promised_due.unwrap_or_default(),
-            legal_due: l.case.legal_due.unwrap_or_default(),
-            submitted_at: time(l.case.submitted_at),
+            promised_due: day_of(lang, l.case.promised_due.as_deref()),
+            legal_due: day_of(lang, l.case.legal_due.as_deref()),
+            submitted_at: fmt::when(lang, l.case.submitted_at),
             number: l.case.number,
             item_name: l.item_name,
         })
         .collect()
+}
+
+/// A stored `YYYY-MM-DD` due date for people; empty when there is none.
+fn day_of(lang: Lang, iso: Option<&str>) -> String {
+    iso.map(|d| fmt::day_str(lang, d)).unwrap_or_default()
 }
 
 /// One input of an item's form, typed by its field's kind.
@@ -79,10 +73,14 @@ pub struct FieldInput {
     pub name: String,
     pub id: String,
     pub label: String,
+    /// The label is the item's Chinese one (no English was written).
+    pub label_zh: bool,
     /// The `type` of an `<input>`; empty for a textarea or a select.
     pub input_type: &'static str,
     pub textarea: bool,
     pub options: Vec<Opt>,
+    /// The options are the item's own words (a choice), not the platform's (yes/no).
+    pub options_are_data: bool,
     pub required: bool,
     pub value: String,
     pub error: String,
@@ -108,6 +106,7 @@ pub fn field_inputs(
                 _ => vec![],
             };
             FieldInput {
+                label_zh: lang.is_en() && f.label_en.is_empty(),
                 id: format!("answer-{}", f.key),
                 label: if lang.is_en() && !f.label_en.is_empty() {
                     f.label_en.clone()
@@ -124,6 +123,7 @@ pub fn field_inputs(
                 },
                 textarea: f.kind == FieldKind::Textarea,
                 options: super::opts(choices, &value),
+                options_are_data: f.kind == FieldKind::Choice,
                 required: f.required,
                 error: errors.get(&name).cloned().unwrap_or_default(),
                 value,
@@ -140,9 +140,16 @@ pub struct MaterialInput {
     pub note: String,
     pub required: bool,
     pub error: String,
+    /// Files already uploaded for it on a form shown again.
+    pub kept: Vec<files::KeptView>,
 }
 
-pub fn material_inputs(materials: &[Material], errors: &FormErrors) -> Vec<MaterialInput> {
+pub fn material_inputs(
+    lang: Lang,
+    materials: &[Material],
+    errors: &FormErrors,
+    kept: &[Kept],
+) -> Vec<MaterialInput> {
     materials
         .iter()
         .enumerate()
@@ -154,9 +161,41 @@ pub fn material_inputs(materials: &[Material], errors: &FormErrors) -> Vec<Mater
                 label: m.name.clone(),
                 note: m.note.clone(),
                 required: m.required,
+                kept: files::kept_views(lang, i, kept),
             }
         })
         .collect()
+}
+
+/// A form shown again: what was typed, the errors by field, the general
+/// reason, and the files already uploaded.
+#[derive(Default)]
+pub struct Refill {
+    pub values: BTreeMap<String, String>,
+    pub errors: FormErrors,
+    pub general: String,
+    pub kept: Vec<Kept>,
+}
+
+impl Refill {
+    /// A form refused: its reasons by field (an answer's key becomes
+    /// `answer.<key>`, `rename` maps the app's other names to the form's).
+    pub fn refused(
+        r: &Refusal,
+        lang: Lang,
+        form: &[FormField],
+        rename: &[(&str, &str)],
+        values: BTreeMap<String, String>,
+        kept: Vec<Kept>,
+    ) -> Refill {
+        let (errors, general) = form_errors(r, lang, form, rename);
+        Refill {
+            values,
+            errors,
+            general,
+            kept,
+        }
+    }
 }
 
 /// The answers of a form, as posted: `answer.<key>` fields.
@@ -225,8 +264,9 @@ pub struct CaseDetail {
     pub item_name: String,
     pub department: String,
     pub state_code: &'static str,
-    pub state: &'static str,
+    pub state: String,
     pub channel: &'static str,
+    pub item_type: sunshine_domain::catalog::ItemType,
     pub applicant_public: String,
     pub applicant_full: String,
     pub steps: Vec<StepView>,
@@ -242,19 +282,16 @@ pub struct CaseDetail {
     pub answers: Vec<(String, String)>,
     pub files: Vec<FileView>,
     pub charges: Vec<(String, String)>,
-    pub penalty: String,
+    /// (circumstance · measure, amount): the first is data, as written.
+    pub penalty: Option<(String, String)>,
     pub rating: Option<i64>,
     pub licence: Option<String>,
-    pub history: Vec<HistoryEntry>,
+    pub history: Vec<words::HistoryLine>,
 }
 
-pub fn case_detail(
-    s: &AppState,
-    lang: Lang,
-    file: CaseFile,
-    history: Vec<sunshine_domain::journal::Entry>,
-) -> CaseDetail {
+pub fn case_detail(s: &AppState, lang: Lang, file: CaseFile, history: History) -> CaseDetail {
     let orgs = s.app.orgs();
+    let time = |us: i64| fmt::when(lang, us);
     let CaseFile {
         case,
         spec,
@@ -331,7 +368,8 @@ pub fn case_detail(
         item_name: spec.name.clone(),
         department: orgs.name(&case.department, lang.code()),
         state_code: case.facts.state.name(),
-        state: state_label(lang, &case.facts.state),
+        state: state_label(lang, &case.facts.state, spec.item_type),
+        item_type: spec.item_type,
         channel: t(
             lang,
             match case.channel {
@@ -353,8 +391,8 @@ pub fn case_detail(
             .map(|o| orgs.name(o, lang.code()))
             .collect(),
         steps,
-        promised_due: case.promised_due.clone().unwrap_or_default(),
-        legal_due: case.legal_due.clone().unwrap_or_default(),
+        promised_due: day_of(lang, case.promised_due.as_deref()),
+        legal_due: day_of(lang, case.legal_due.as_deref()),
         submitted_at: time(case.submitted_at),
         accepted_at: case.accepted_at.map(time).unwrap_or_default(),
         decided_at: case.decided_at.map(time).unwrap_or_default(),
@@ -364,31 +402,35 @@ pub fn case_detail(
             .into_iter()
             .map(|m| FileView {
                 url: format!("/hall/cases/{}/materials/{}", case.number, m.sha256),
-                size: format!("{:.1} KB", m.size as f64 / 1024.0),
+                size: fmt::size(lang, m.size),
+                content_type: file_kind(&m.content_type).to_string(),
+                added_by: if m.added_by.starts_with("staff:") {
+                    lang.pick("工作人员", "Staff").to_string()
+                } else {
+                    lang.pick("申请人", "Applicant").to_string()
+                },
                 material: m.material,
                 file_name: m.file_name,
-                content_type: m.content_type,
-                added_by: m.added_by,
                 added_at: time(m.added_at),
             })
             .collect(),
         charges: charges
             .into_iter()
-            .map(|(n, fen)| (n, super::yuan(&fen)))
+            .map(|(n, fen)| (n, fmt::money(lang, fen)))
             .collect(),
-        penalty: penalty
-            .map(|p| {
+        penalty: penalty.map(|p| {
+            (
                 format!(
-                    "{} · {} · ¥{}",
+                    "{} · {}",
                     p["circumstance"].as_str().unwrap_or(""),
-                    p["measure"].as_str().unwrap_or(""),
-                    super::yuan(&p["amount_fen"].as_i64().unwrap_or(0))
-                )
-            })
-            .unwrap_or_default(),
+                    p["measure"].as_str().unwrap_or("")
+                ),
+                fmt::money(lang, p["amount_fen"].as_i64().unwrap_or(0)),
+            )
+        }),
         rating,
         licence,
-        history: history.into_iter().map(history_entry).collect(),
+        history: words::history_lines(lang, history.entries, spec.item_type, &history.staff),
         number: case.number,
     }
 }
@@ -453,11 +495,15 @@ async fn apply_page(
     s: &AppState,
     c: Chrome,
     item_id: &str,
-    values: BTreeMap<String, String>,
-    errors: FormErrors,
-    general: String,
+    form: Refill,
     status: StatusCode,
 ) -> Response {
+    let Refill {
+        values,
+        errors,
+        general,
+        kept,
+    } = form;
     let item = match item_id.parse::<i64>() {
         Ok(id) => s.app.public_item(id).await,
         Err(_) => Err(Refusal::not_found("事项", "Item").into()),
@@ -475,7 +521,7 @@ async fn apply_page(
             .orgs()
             .name(v.spec.implementing_body.as_str(), lang.code()),
         fields: field_inputs(lang, &v.spec.form, &values, &errors),
-        materials: material_inputs(&v.spec.materials, &errors),
+        materials: material_inputs(lang, &v.spec.materials, &errors, &kept),
         materials_error: errors.get("materials").cloned().unwrap_or_default(),
         general,
         c,
@@ -503,16 +549,7 @@ pub async fn apply_form(
             .into(),
         );
     }
-    apply_page(
-        &s,
-        c,
-        &item_id,
-        BTreeMap::new(),
-        FormErrors::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    apply_page(&s, c, &item_id, Refill::default(), StatusCode::OK).await
 }
 
 /// Submit an application with its files; on success the case's page shows
@@ -529,17 +566,9 @@ pub async fn apply(
     let parts = match crate::uploads::read(multipart).await {
         Ok(p) => p,
         Err(r) => {
-            let (errors, general) = form_errors(&r, lang, &[], &[]);
-            return apply_page(
-                &s,
-                c,
-                &item_id,
-                BTreeMap::new(),
-                errors,
-                general,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let form = Refill::refused(&r, lang, &[], &[], BTreeMap::new(), vec![]);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return apply_page(&s, c, &item_id, form, status).await;
         }
     };
     if !csrf_ok(&session, &parts.text("csrf")) {
@@ -549,32 +578,46 @@ pub async fn apply(
         return error_page(c, Refusal::not_found("事项", "Item").into());
     };
     let Parts { fields, uploads } = parts;
+    let actor = &session.actor;
+    let files = match files::FormFiles::gather(&s, actor, &fields, uploads).await {
+        Ok(f) => f,
+        Err(e) => return error_page(c, e),
+    };
     match s
         .app
-        .apply(&session.actor, id, answers_of(&fields), uploads)
+        .apply(actor, id, answers_of(&fields), files.all())
         .await
     {
         Ok(case) => {
-            Redirect::to(&format!("/hall/cases/{}?submitted=1", case.number)).into_response()
+            forget_kept(&s, actor).await;
+            flash::redirect(
+                &format!("/hall/cases/{}?submitted=1", case.number),
+                format!("已提交申请 {}", case.number),
+                format!("Application {} submitted", case.number),
+            )
         }
-        Err(AppError::Refused(r)) if r.kind == sunshine_domain::refusal::RefusalKind::Invalid => {
-            let form = match s.app.public_item(id).await {
-                Ok(v) => v.spec.form,
+        Err(AppError::Refused(r)) => {
+            let spec = match s.app.public_item(id).await {
+                Ok(v) => v.spec,
                 Err(e) => return error_page(c, e),
             };
-            let (errors, general) = form_errors(&r, lang, &form, &[]);
-            apply_page(
-                &s,
-                c,
-                &item_id,
-                fields,
-                errors,
-                general,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let kept = if r.kind == RefusalKind::Invalid {
+                files.keep(&s, actor, &spec.materials).await
+            } else {
+                files.kept_only()
+            };
+            let form = Refill::refused(&r, lang, &spec.form, &[], fields, kept);
+            let status = crate::error::status_of(r.kind);
+            apply_page(&s, c, &item_id, form, status).await
         }
         Err(e) => error_page(c, e),
+    }
+}
+
+/// A form went through: the files kept from its refusals are let go.
+pub(crate) async fn forget_kept(s: &AppState, actor: &sunshine_domain::identity::Actor) {
+    if let Err(e) = s.app.forget_kept(actor).await {
+        tracing::warn!(error = ?e, "could not let go of kept files");
     }
 }
 
@@ -664,13 +707,16 @@ async fn case_page(
     };
     let facts = file.case.facts.clone();
     let is_applicant = c.is_applicant && file.case.applicant_user == Some(session.actor.user_id);
-    let materials = material_inputs(&file.spec.materials, &f.errors);
+    let materials = material_inputs(lang, &file.spec.materials, &f.errors, &[]);
     let rated = file.rating.is_some();
+    // The app's own check: the policy (only the applicant) and the lifecycle.
+    let may = |a: CaseAction| s.app.may_act(&session.actor, &file.case, &file.spec, &a);
+    let (can_withdraw, can_supply) = (may(CaseAction::Withdraw), may(CaseAction::SupplyCorrection));
     let d = case_detail(s, lang, file, history);
     let page = CasePage {
-        can_withdraw: is_applicant && allowed(&facts, &CaseCommand::Withdraw),
+        can_withdraw,
         can_add: is_applicant && sunshine_app::materials::may_add(&facts.state),
-        can_supply: is_applicant && allowed(&facts, &CaseCommand::SupplyCorrection),
+        can_supply,
         can_rate: is_applicant && !rated && facts.state.is_decided(),
         submitted,
         materials,
@@ -706,15 +752,55 @@ pub async fn case(
     .await
 }
 
+/// A case's journal entries and the staff they name.
+pub struct History {
+    pub entries: Vec<sunshine_domain::journal::Entry>,
+    pub staff: std::collections::HashMap<String, sunshine_app::hall::inbox::StaffName>,
+}
+
 /// A case's file and its journal history, for one who may see it.
 async fn load_case(
     s: &AppState,
     session: &Session,
     number: &str,
-) -> Result<(CaseFile, Vec<sunshine_domain::journal::Entry>), AppError> {
+) -> Result<(CaseFile, History), AppError> {
     let file = s.app.case_file(&session.actor, number).await?;
-    let history = s.app.history(&format!("case/{}", file.case.number)).await?;
-    Ok((file, history))
+    let entries = s.app.history(&format!("case/{}", file.case.number)).await?;
+    let actors: Vec<String> = entries.iter().map(|e| e.actor.clone()).collect();
+    let staff = s.app.staff_names(&actors).await?;
+    Ok((file, History { entries, staff }))
+}
+
+/// A file's type in words.
+fn file_kind(mime: &str) -> &'static str {
+    match mime {
+        "application/pdf" => "PDF",
+        "image/jpeg" => "JPEG",
+        "image/png" => "PNG",
+        "application/ofd" => "OFD",
+        _ => "",
+    }
+}
+
+/// What an action did, in both languages, for the flash after it.
+pub struct Done(pub String, pub String);
+
+impl Done {
+    /// A command's event done on a case: `已受理 2026-330100-000123`.
+    pub fn event(
+        event_type: &str,
+        item_type: sunshine_domain::catalog::ItemType,
+        number: &str,
+    ) -> Done {
+        let zh = words::event_words(Lang::Zh, event_type, item_type);
+        let en = words::event_words(Lang::En, event_type, item_type);
+        let zh = if zh.starts_with('已') || zh.starts_with('不') {
+            zh
+        } else {
+            format!("已{zh}")
+        };
+        Done(format!("{zh}：{number}"), format!("{en}: {number}"))
+    }
 }
 
 /// Whose page of a case a form was on.
@@ -735,14 +821,14 @@ async fn after(
     number: &str,
     form: &str,
     values: BTreeMap<String, String>,
-    result: Result<(), AppError>,
+    result: Result<Done, AppError>,
 ) -> Response {
     let base = match side {
         Side::Applicant => "/hall/cases/",
         Side::Clerk => "/staff/cases/",
     };
     match result {
-        Ok(()) => Redirect::to(&format!("{base}{}", url_escape(number))).into_response(),
+        Ok(Done(zh, en)) => flash::redirect(&format!("{base}{}", url_escape(number)), zh, en),
         Err(AppError::Refused(r)) => {
             let status = crate::error::status_of(r.kind);
             let flash = Flash::refused(form, &r, c.lang, values);
@@ -772,7 +858,12 @@ pub async fn withdraw(
         .app
         .case_action(&session.actor, &number, CaseAction::Withdraw)
         .await
-        .map(|_| ());
+        .map(|case| {
+            Done(
+                format!("已撤回申请 {}", case.number),
+                format!("Application {} withdrawn", case.number),
+            )
+        });
     after(
         &s,
         c,
@@ -817,20 +908,34 @@ pub async fn add_materials(
     }
     let supply = parts.fields.contains_key("supply");
     let form = if supply { "correction" } else { "materials" };
-    let mut result = Ok(());
+    let count = parts.uploads.len();
+    let mut result = Ok(Done(
+        format!("已上传 {count} 个文件"),
+        format!("{count} file(s) uploaded"),
+    ));
     if !parts.uploads.is_empty() || !supply {
-        result = s
+        if let Err(e) = s
             .app
             .add_materials(&session.actor, &number, parts.uploads)
             .await
-            .map(|_| ());
+        {
+            result = Err(e);
+        }
     }
     if supply && result.is_ok() {
         result = s
             .app
             .case_action(&session.actor, &number, CaseAction::SupplyCorrection)
             .await
-            .map(|_| ());
+            .map(|case| {
+                Done(
+                    format!("已提交补正材料，办件 {} 等待受理", case.number),
+                    format!(
+                        "Correction supplied; case {} awaits acceptance",
+                        case.number
+                    ),
+                )
+            });
     }
     after(
         &s,
@@ -860,11 +965,16 @@ pub async fn rate(
         return bad_token(c);
     }
     let result = match text("rating").trim().parse::<i64>() {
-        Ok(rating) => {
-            s.app
-                .rate_case(&session.actor, &number, rating, &text("comment"))
-                .await
-        }
+        Ok(rating) => s
+            .app
+            .rate_case(&session.actor, &number, rating, &text("comment"))
+            .await
+            .map(|()| {
+                Done(
+                    "感谢您的评价".to_string(),
+                    "Thank you for rating the service".to_string(),
+                )
+            }),
         Err(_) => Err(Refusal::field("rating", "评价应为1至5分", "A rating is 1 to 5").into()),
     };
     after(

@@ -4,16 +4,17 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::licence::{LicenceAnswer, LicenceRecord};
 use sunshine_app::AppError;
-use sunshine_domain::clock::{from_micros, local_display};
 use sunshine_domain::hall::licence::{self as rules, Verdict};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
+
+mod pdf;
 
 use super::{bad_token, error_page, render, Chrome};
 use crate::api::licence::licence_view;
@@ -64,7 +65,7 @@ impl LicenceShown {
                     format!("/licences/{escaped}")
                 };
                 LicenceShown {
-                    issued_at: local_display(from_micros(r.row.issued_at)),
+                    issued_at: super::fmt::when(lang, r.row.issued_at),
                     verdict: verdict_code(&r.verdict),
                     verdict_text: verdict_words(&r.verdict, &p.issuer_name, r.row.revoked_at, lang),
                     number: p.number,
@@ -84,7 +85,7 @@ impl LicenceShown {
             LicenceAnswer::Public(p) => {
                 let escaped = url_escape(&p.number);
                 LicenceShown {
-                    issued_at: local_display(from_micros(p.issued_at)),
+                    issued_at: super::fmt::when(lang, p.issued_at),
                     verdict: verdict_code(&p.verdict),
                     verdict_text: verdict_words(&p.verdict, &p.issuer_name, p.revoked_at, lang),
                     file_href: format!("/licences/{escaped}/file"),
@@ -117,25 +118,20 @@ fn verdict_code(v: &Verdict) -> &'static str {
 /// is shown (in full).
 fn verdict_words(v: &Verdict, issuer: &str, revoked_at: Option<i64>, lang: Lang) -> String {
     match v {
-        Verdict::Valid if lang.is_en() => format!(
-            "Valid: this licence was signed by {issuer}, has not been altered, and is in force."
-        ),
+        // In English the issuer's (Chinese) name is left to the licence's fields.
+        Verdict::Valid if lang.is_en() => "Valid: this licence was signed by the issuer named on it, has not been altered, and is in force.".to_string(),
         Verdict::Valid => format!("有效：该证照由{issuer}签发，内容未被改动，目前有效。"),
         Verdict::Revoked { reason } => {
             let on = revoked_at
-                .map(|t| local_display(from_micros(t)))
+                .map(|t| super::fmt::when(lang, t))
                 .unwrap_or_default();
             let mut words = if lang.is_en() {
-                format!("Revoked: this licence was genuinely signed by {issuer}, but was revoked on {on}.")
+                format!("Revoked: this licence was genuinely signed by the issuer named on it, but was revoked on {on}.")
             } else {
                 format!("已撤销：该证照确由{issuer}签发，但已于{on}撤销。")
             };
-            if !reason.is_empty() {
-                words.push_str(&if lang.is_en() {
-                    format!(" Reason: {reason}")
-                } else {
-                    format!("撤销理由：{reason}")
-                });
+            if !reason.is_empty() && !lang.is_en() {
+                words.push_str(&format!("撤销理由：{reason}"));
             }
             words
         }
@@ -228,11 +224,7 @@ fn licence_page(
 ) -> LicencePage {
     let l = LicenceShown::new(answer, c.lang, by_token);
     let verify_url = match &l.full {
-        Some(r) => format!(
-            "{}/licences/verify?token={}",
-            public_origin(&s.guard.config, headers),
-            url_escape(&r.token)
-        ),
+        Some(r) => verify_url_of(s, headers, r),
         None => String::new(),
     };
     let revoked = l.verdict == "revoked";
@@ -289,37 +281,97 @@ pub async fn show(
     }
 }
 
-/// `/licences/{number}/file`: the licence as a file: in full (its signed
-/// canonical text, the signature, the issuer's public key and the token)
-/// for those who may see it in full, else what the board shows.
+#[derive(Deserialize, Default)]
+pub struct FileQuery {
+    #[serde(default)]
+    token: String,
+    /// `json` for the signed data, for machines; else the printable PDF.
+    #[serde(default)]
+    format: String,
+}
+
+/// The link a licence's QR code carries: its verification with its token.
+fn verify_url_of(s: &AppState, headers: &HeaderMap, record: &LicenceRecord) -> String {
+    format!(
+        "{}/licences/verify?token={}",
+        public_origin(&s.guard.config, headers),
+        url_escape(&record.token)
+    )
+}
+
+/// `/licences/{number}/file`: the licence as a document to print, a PDF
+/// with its QR code (for those who may see it in full; else what the board
+/// shows, without one); with `?format=json`, its signed data (the canonical
+/// text, the signature, the issuer's public key and the token) for machines.
+/// A revoked licence is not handed out as a document to show.
 pub async fn download(
     State(s): State<AppState>,
     lang: Lang,
+    headers: HeaderMap,
     MaybeSession(session): MaybeSession,
     Path(number): Path<String>,
-    Query(q): Query<TokenQuery>,
+    Query(q): Query<FileQuery>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/licences/verify");
     let actor = session.as_ref().map(|s| &s.actor);
     let token = Some(q.token.as_str()).filter(|t| !t.trim().is_empty());
-    match s.app.licence(actor, &number, token).await {
-        Ok(answer) => {
-            let name = format!("{}.json", answer.number());
-            let body = serde_json::to_string_pretty(&licence_view(answer)).unwrap_or_default();
-            (
-                [
-                    (header::CONTENT_TYPE, "application/json".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        Err(e) => error_page(c, e),
+    let answer = match s.app.licence(actor, &number, token).await {
+        Ok(answer) => answer,
+        Err(e) => return error_page(c, e),
+    };
+    let attachment = |kind: &str, name: String, body: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, kind.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            ],
+            body,
+        )
+            .into_response()
+    };
+    if q.format == "json" {
+        let name = format!("{}.json", answer.number());
+        let body = serde_json::to_string_pretty(&licence_view(answer)).unwrap_or_default();
+        return attachment("application/json", name, body.into_bytes());
     }
+    match answer.verdict() {
+        Verdict::Valid => {}
+        Verdict::Revoked { .. } => {
+            let message = c
+                .pick(
+                    "该证照已撤销，不再提供可打印的证照文件。可在本页查看撤销情况。",
+                    "This licence has been revoked: it is no longer given out as a document to print. Its page says when and why.",
+                )
+                .to_string();
+            return refusal_page(c, StatusCode::GONE, message);
+        }
+        Verdict::Forged => {
+            let message = c
+                .pick(
+                    "平台上没有与此一致的证照，不能下载。",
+                    "The platform holds no licence that matches: there is nothing to download.",
+                )
+                .to_string();
+            return refusal_page(c, StatusCode::NOT_FOUND, message);
+        }
+    }
+    let verify_url = match &answer {
+        LicenceAnswer::Full(r) => Some(verify_url_of(&s, &headers, r)),
+        LicenceAnswer::Public(_) => None,
+    };
+    let shown = LicenceShown::new(answer, Lang::Zh, false);
+    let body = pdf::licence_pdf(&shown, verify_url.as_deref());
+    attachment("application/pdf", format!("{}.pdf", shown.number), body)
+}
+
+/// An error page with its status and words.
+fn refusal_page(c: Chrome, status: StatusCode, message: String) -> Response {
+    let title = c.t("error").to_string();
+    (status, render(&super::ErrorPage { c, title, message })).into_response()
 }
 
 #[derive(Deserialize)]
@@ -349,7 +401,11 @@ pub async fn revoke(
         .revoke_licence(&session.actor, &number, &f.reason)
         .await
     {
-        Ok(()) => Redirect::to(&here).into_response(),
+        Ok(()) => super::flash::redirect(
+            &here,
+            format!("已撤销证照 {number}"),
+            format!("Licence {number} revoked"),
+        ),
         Err(AppError::Refused(r)) if r.fields.contains_key("reason") => {
             let message = r
                 .fields

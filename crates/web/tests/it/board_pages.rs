@@ -239,7 +239,7 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
         "no revocation form for the public"
     );
     let public_file = c
-        .get(shared_demo().url(&format!("/licences/{licence}/file")))
+        .get(shared_demo().url(&format!("/licences/{licence}/file?format=json")))
         .send()
         .await
         .expect("file")
@@ -264,7 +264,7 @@ async fn a_licence_page_shows_the_verdict_a_qr_code_and_a_file_and_anyone_can_ve
     assert!(html.contains("<svg") && html.contains("/licences/verify?token="));
 
     let resp = holder
-        .get(shared_demo().url(&format!("/licences/{licence}/file")))
+        .get(shared_demo().url(&format!("/licences/{licence}/file?format=json")))
         .send()
         .await
         .expect("file");
@@ -422,8 +422,16 @@ async fn an_approver_revokes_a_licence_with_a_reason_from_its_page() {
         html.contains("已撤销") && html.contains("撤销理由：申请人以欺骗手段取得许可"),
         "the verification says revoked, when and why"
     );
-    let today = shared_demo().clock_today();
-    assert!(html.contains(&format!("已于{today}")), "with the date");
+    let today = shared_demo().clock_today().to_string();
+    let mut ymd = today.split('-').map(|n| n.trim_start_matches('0'));
+    let (y, m, d) = (ymd.next(), ymd.next(), ymd.next());
+    let day = format!(
+        "{}年{}月{}日",
+        y.unwrap_or(""),
+        m.unwrap_or(""),
+        d.unwrap_or("")
+    );
+    assert!(html.contains(&format!("已于{day}")), "with the date: {day}");
 
     // Signed out, the form's address sends to sign-in.
     let resp = client()

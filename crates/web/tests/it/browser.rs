@@ -215,13 +215,22 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
         .await?;
     b.click("#apply").await?;
     b.wait_for("#submit-application").await?;
+    b.check_page(false).await?;
+    b.goto(&shared_demo().url(&format!("/hall/apply/{item_id}?lang=en")))
+        .await?;
+    b.check_page(true).await?;
+    b.goto(&shared_demo().url(&format!("/hall/apply/{item_id}?lang=zh")))
+        .await?;
+    b.wait_for("#submit-application").await?;
+    // A mobile number that is not one: the form comes back with the reason
+    // beside it, and the four files already uploaded.
     for (id, value) in [
         ("#answer-applicant_name", "王小明"),
         ("#answer-id_number", sunshine_app::demo::DEMO_CITIZEN_ID),
         ("#answer-fund_account_no", "330100123456"),
         ("#answer-amount_yuan", "5000"),
         ("#answer-bank_account", "6222000011112222"),
-        ("#answer-mobile", "13812345678"),
+        ("#answer-mobile", "12"),
     ] {
         b.fill(id, value).await?;
     }
@@ -235,10 +244,24 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
     }
     b.screenshot(&shots().join("hall-apply.png")).await?;
     b.click("#submit-application").await?;
+    b.wait_for("#answer-mobile-error").await?;
+    let shown = b.page_text().await?;
+    assert_eq!(
+        shown.matches("已上传：").count(),
+        4,
+        "the four files are kept: {shown}"
+    );
+    b.screenshot(&shots().join("hall-apply-error.png")).await?;
+    // Fixed without choosing a file again.
+    b.fill("#answer-mobile", "13812345678").await?;
+    b.click("#submit-application").await?;
     b.wait_for("#submitted").await?;
+    b.check_page(false).await?;
     let number = b.text("#number").await?;
     assert!(number.starts_with("2026-330100-"), "{number}");
-    assert_eq!(b.text("#query-code").await?.len(), 8);
+    let code = b.text("#query-code").await?;
+    assert_eq!(code.len(), 8);
+    assert!(b.text("#flash").await?.contains(&number));
     let files = b.text("#files").await?;
     assert!(
         files.contains(
@@ -251,24 +274,63 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
         "the uploaded file is listed: {files}"
     );
     b.screenshot(&shots().join("hall-submitted.png")).await?;
+    b.goto(&shared_demo().url(&format!("/hall/cases/{number}?lang=en")))
+        .await?;
+    b.check_page(true).await?;
+    for path in [
+        "/hall/my".to_string(),
+        format!("/hall/track?number={number}&code={code}"),
+    ] {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        b.goto(&shared_demo().url(&format!("{path}{sep}lang=zh")))
+            .await?;
+        b.check_page(false).await?;
+        b.goto(&shared_demo().url(&format!("{path}{sep}lang=en")))
+            .await?;
+        b.check_page(true).await?;
+    }
+    b.goto(&shared_demo().url("/lang?to=zh")).await?;
     sign_out(&b).await?;
 
     sign_in(&b, "clerk").await?;
-    b.goto(&shared_demo().url("/staff/cases")).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases?q={number}")))
+        .await?;
     b.wait_for(&format!("a[href='/staff/cases/{number}']"))
         .await?;
+    b.check_page(false).await?;
+    b.goto(&shared_demo().url("/staff/cases?lang=en")).await?;
+    b.check_page(true).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/new?item_id={item_id}")))
+        .await?;
+    b.check_page(false).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/new?item_id={item_id}&lang=en")))
+        .await?;
+    b.check_page(true).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases?q={number}&lang=zh")))
+        .await?;
     b.click(&format!("a[href='/staff/cases/{number}']")).await?;
+    b.check_page(false).await?;
     b.click("#do-accept").await?;
-    b.wait_for("#do-claim").await?;
-    b.click("#do-claim").await?;
-    b.wait_for("#do-pass").await?;
-    b.click("#do-pass").await?;
+    b.wait_for("#do-claim_and_pass").await?;
+    b.click("#do-claim_and_pass").await?;
     b.wait_for("#do-claim").await?;
     b.click("#do-claim").await?;
     b.wait_for("#do-approve").await?;
+    assert_eq!(
+        b.text("#do-approve").await?,
+        "同意办理，办结",
+        "a housing-fund withdrawal is no licence"
+    );
+    b.check_page(false).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/{number}?lang=en")))
+        .await?;
+    b.check_page(true).await?;
+    b.goto(&shared_demo().url(&format!("/staff/cases/{number}?lang=zh")))
+        .await?;
+    b.wait_for("#do-approve").await?;
     b.screenshot(&shots().join("hall-clerk-case.png")).await?;
     b.click("#do-approve").await?;
-    b.wait_text("#state", "准予许可").await?;
+    b.wait_text("#state", "已办结（同意）").await?;
     b.wait_for("#licence-link").await?;
     b.screenshot(&shots().join("hall-approved.png")).await?;
     sign_out(&b).await?;
@@ -279,10 +341,16 @@ async fn a_citizen_applies_online_with_a_file_and_a_clerk_takes_the_case_to_appr
         .await?;
     b.click("#licence-link").await?;
     b.wait_for("#qr svg").await?;
+    b.check_page(false).await?;
+    let licence_page = b.client.current_url().await?.to_string();
+    b.goto(&format!("{licence_page}?lang=en")).await?;
+    b.check_page(true).await?;
+    b.goto(&licence_page).await?;
+    b.wait_for("#qr svg").await?;
     assert!(b.text("#verdict").await?.contains("有效"));
     let href = b
         .client
-        .find(Locator::Css("#download"))
+        .find(Locator::Css("#download-json"))
         .await?
         .attr("href")
         .await?

@@ -279,13 +279,13 @@ async fn a_clerk_takes_a_case_through_its_steps_with_the_forms_the_lifecycle_all
         }
     };
 
-    let (status, inbox) = page(&c, "/staff/cases").await;
+    let (status, inbox) = page(&c, &format!("/staff/cases?q={number}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(inbox.contains(&number), "the new case is in the inbox");
-    let (_, submitted) = page(&c, "/staff/cases?state=submitted").await;
+    let (_, submitted) = page(&c, &format!("/staff/cases?q={number}&state=submitted")).await;
     assert!(submitted.contains(&number));
-    let (_, delivered) = page(&c, "/staff/cases?state=delivered").await;
-    assert!(!delivered.contains(&number));
+    let (_, delivered) = page(&c, &format!("/staff/cases?q={number}&state=delivered")).await;
+    assert!(!delivered.contains(&format!("href=\"/staff/cases/{number}\"")));
     assert_eq!(
         page(&c, "/staff/cases?state=flying").await.0,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -600,5 +600,270 @@ async fn a_citizen_applies_for_a_bundle_on_its_page_and_follows_the_combined_res
     assert!(
         !outsider.contains("id=\"query-code\""),
         "someone signed out is sent to sign in"
+    );
+}
+
+/// The hidden references of the files a refused form kept: (name, hash).
+fn kept_files(html: &str) -> Vec<(String, String)> {
+    let re = regex::Regex::new(
+        r#"<input type="hidden" name="(kept\.\d+\.\d+)" value="([0-9a-f]{64})">"#,
+    )
+    .expect("regex");
+    re.captures_iter(html)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_refused_application_keeps_the_files_already_uploaded_so_none_is_chosen_again() {
+    let base = &shared_demo().base;
+    let (item_id, guide) = city_item().await;
+    let (_, id_number) = fresh_citizen(base).await;
+    let apply_path = format!("/hall/apply/{item_id}");
+    let (c, _, token) = sign_in(&id_number, "long-enough-1", &apply_path).await;
+
+    // Every file, but a required answer left out: the form comes back with
+    // the error by its field, the answers typed, and the files listed as uploaded.
+    let fields = answer_fields(&guide);
+    let (left_out, _) = fields
+        .iter()
+        .find(|(k, _)| {
+            guide["form"].as_array().into_iter().flatten().any(|f| {
+                f["required"] == true && format!("answer.{}", f["key"].as_str().unwrap_or("")) == *k
+            })
+        })
+        .cloned()
+        .expect("a required field");
+    let mut form = Form::new().text("csrf", token.clone());
+    for (k, v) in fields.iter().filter(|(k, _)| *k != left_out) {
+        form = form.text(k.clone(), v.clone());
+    }
+    let form = with_required_files(form, &guide);
+    let (status, _, html) = post_multipart(&c, &apply_path, form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let key = left_out.trim_start_matches("answer.");
+    assert!(
+        !text_of(&html, &format!("answer-{key}-error")).is_empty(),
+        "the missing answer's reason stands by it"
+    );
+    let kept = kept_files(&html);
+    let required = guide["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["required"].as_bool().unwrap_or(true))
+        .count();
+    assert_eq!(
+        kept.len(),
+        required,
+        "every uploaded file is kept: {kept:?}"
+    );
+    assert!(
+        html.contains("已上传：") && html.contains("扫描件.pdf"),
+        "the kept files are listed by name"
+    );
+
+    // Someone else cannot borrow them by their hashes.
+    let (_, other_id) = fresh_citizen(base).await;
+    let (other, _, other_token) = sign_in(&other_id, "long-enough-1", &apply_path).await;
+    let mut form = Form::new().text("csrf", other_token);
+    for (k, v) in &fields {
+        form = form.text(k.clone(), v.clone());
+    }
+    for (name, hash) in &kept {
+        form = form.text(name.clone(), hash.clone());
+    }
+    let (status, _, html) = post_multipart(&other, &apply_path, form).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another account's kept files are not there"
+    );
+    assert!(kept_files(&html).is_empty());
+
+    // Fixed without choosing the files again; a new file replaces a kept one.
+    let mut form = Form::new().text("csrf", token.clone());
+    for (k, v) in &fields {
+        form = form.text(k.clone(), v.clone());
+    }
+    for (name, hash) in &kept {
+        form = form.text(name.clone(), hash.clone());
+    }
+    let form = form.part("material.0", file_part(PDF, "替换.pdf"));
+    let (status, at, html) = post_multipart(&c, &apply_path, form).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(at.starts_with("/hall/cases/"), "{at}");
+    let number = text_of(&html, "number");
+    assert!(
+        text_of(&html, "flash").contains(&number),
+        "the flash says what was done: {}",
+        text_of(&html, "flash")
+    );
+    assert!(
+        html.contains("替换.pdf"),
+        "the new file took the kept one's place"
+    );
+    assert_eq!(
+        html.matches("扫描件.pdf</a>").count(),
+        required - 1,
+        "the other kept files went in with the case"
+    );
+}
+
+#[tokio::test]
+async fn a_counter_registration_refused_keeps_its_files() {
+    let (item_id, guide) = city_item().await;
+    let (c, token) = signed_in("clerk").await;
+    let form = |id: &str| {
+        let mut form = Form::new()
+            .text("csrf", token.clone())
+            .text("item_id", item_id.to_string())
+            .text("applicant_kind", "person")
+            .text("applicant_name", "钱七")
+            .text("applicant_id", id.to_string());
+        for (k, v) in answer_fields(&guide) {
+            form = form.text(k, v);
+        }
+        form
+    };
+    let (status, _, html) = post_multipart(
+        &c,
+        "/staff/cases/new",
+        with_required_files(form("not-a-number"), &guide),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "applicant_id-error").is_empty());
+    let kept = kept_files(&html);
+    assert!(!kept.is_empty(), "the files are kept");
+    let mut again = form(&crate::support::fresh_id_number());
+    for (name, hash) in &kept {
+        again = again.text(name.clone(), hash.clone());
+    }
+    let (status, at, html) = post_multipart(&c, "/staff/cases/new", again).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(at.starts_with("/staff/cases/2"), "{at}");
+    assert!(html.contains("扫描件.pdf") && text_of(&html, "flash").starts_with("已登记"));
+}
+
+#[tokio::test]
+async fn the_inbox_searches_filters_pages_and_signs_for_and_completes_a_step_at_once() {
+    let base = &shared_demo().base;
+    let (citizen_api, _) = fresh_citizen(base).await;
+    let (item_id, guide) = city_item().await;
+    let (_, case) = apply_online(&citizen_api, item_id, &guide).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (c, token) = signed_in("clerk").await;
+
+    // Searched by its number: one case, the applicant's full name for the clerk.
+    let (status, html) = page(&c, &format!("/staff/cases?q={number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&number));
+    assert!(
+        text_of(&html, "total").contains(" 1 "),
+        "{}",
+        text_of(&html, "total")
+    );
+    assert!(
+        html.contains("赵六") && !html.contains("赵某"),
+        "the full name, for the clerk"
+    );
+    // And by the applicant's name and the item's.
+    let (_, by_name) = page(&c, "/staff/cases?q=赵六&state=submitted").await;
+    assert!(by_name.contains(&number));
+    let item_name = guide["name"].as_str().unwrap_or("").to_string();
+    let (_, by_item) = page(&c, &format!("/staff/cases?q={item_name}&state=submitted")).await;
+    assert!(by_item.contains(&number), "by the item's name {item_name}");
+
+    // Due dates: a case just submitted is not overdue; a bad number of days is explained.
+    let (_, overdue) = page(&c, &format!("/staff/cases?q={number}&due=overdue")).await;
+    assert!(!overdue.contains(&format!("/staff/cases/{number}")));
+    let (status, html) = page(&c, "/staff/cases?due=within&days=many").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!text_of(&html, "days-error").is_empty());
+    let (_, soon) = page(&c, "/staff/cases?due=overdue&state=all").await;
+    assert!(soon.contains("id=\"cases\""));
+
+    // Pages: the demo's hundreds of cases come fifty at a time.
+    let (_, all) = page(&c, "/staff/cases?state=all").await;
+    assert!(all.contains("id=\"next-page\""), "a next page");
+    let (status, second) = page(&c, "/staff/cases?state=all&page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("id=\"prev-page\""));
+
+    // Accepted, the step is signed for and completed with one button.
+    let case_path = format!("/staff/cases/{number}");
+    let (_, _, html) = post_form(
+        &c,
+        &format!("{case_path}/command"),
+        &[("csrf", &token), ("command", "accept")],
+    )
+    .await;
+    assert!(
+        text_of(&html, "flash").contains(&number),
+        "{}",
+        text_of(&html, "flash")
+    );
+    assert!(
+        html.contains("id=\"do-claim_and_pass\""),
+        "offered to the post's holder"
+    );
+    let (status, _, html) = post_form(
+        &c,
+        &format!("{case_path}/command"),
+        &[("csrf", &token), ("command", "claim_and_pass")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&html, "flash").contains("办结本环节"));
+    assert!(
+        html.contains("签收本环节") && html.contains("办结本环节"),
+        "journaled as both"
+    );
+}
+
+#[tokio::test]
+async fn signing_for_and_completing_a_step_at_once_is_only_for_a_holder_of_its_post() {
+    let base = &shared_demo().base;
+    let admin = Api::as_user(base, "admin").await;
+    let (citizen_api, _) = fresh_citizen(base).await;
+    let (item_id, guide) = city_item().await;
+    let department = guide["implementing_body"]
+        .as_str()
+        .expect("body")
+        .to_string();
+    let login = format!("postless{}", crate::support::unique());
+    let (status, body) = admin
+        .post(
+            "/api/v1/staff",
+            json!({"login": login, "display_name": "孙无岗", "org": department,
+                   "password": sunshine_app::demo::DEMO_PASSWORD, "roles": ["case_clerk"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, case) = apply_online(&citizen_api, item_id, &guide).await;
+    let number = case["number"].as_str().expect("number").to_string();
+    let (c, token) = signed_in(&login).await;
+    let path = format!("/staff/cases/{number}/command");
+    let (_, _, html) = post_form(&c, &path, &[("csrf", &token), ("command", "accept")]).await;
+    assert!(
+        !html.contains("id=\"do-claim_and_pass\"") && !html.contains("id=\"do-claim\""),
+        "no button that would be refused"
+    );
+    let (status, _, _) = post_form(
+        &c,
+        &path,
+        &[("csrf", &token), ("command", "claim_and_pass")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let clerk = Api::as_user(base, "clerk").await;
+    let (_, after) = clerk.get(&format!("/api/v1/hall/cases/{number}")).await;
+    assert_eq!(after["state"], "in_process", "nothing moved: {after}");
+    let (status, claimed) = act(&clerk, &number, json!({"command": "claim"})).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the step was still to sign for: {claimed}"
     );
 }

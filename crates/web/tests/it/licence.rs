@@ -173,3 +173,159 @@ async fn a_sensitive_items_licence_is_not_found_by_the_public() {
     assert_eq!(status, StatusCode::OK, "{staff}");
     assert!(is_full(&staff) && staff["payload"]["holder"] == "周密");
 }
+
+/// A PDF's cross-reference table points at its objects: every entry's offset
+/// opens `<n> 0 obj`, and `startxref` points at the table. Offsets are in
+/// bytes, so the bytes are read one for one (as Latin-1).
+fn check_pdf_structure(pdf: &[u8]) -> Result<usize, String> {
+    let text: Vec<char> = pdf.iter().map(|&b| char::from(b)).collect();
+    let at = |from: usize, n: usize| -> String { text.iter().skip(from).take(n).collect() };
+    let whole: String = text.iter().collect();
+    let start = whole.rfind("startxref").ok_or("no startxref")?;
+    // `whole` has one char per byte, but `rfind` counts UTF-8 bytes: count chars instead.
+    let start = whole[..start].chars().count();
+    let tail = at(start + "startxref".len(), 40);
+    let offset: usize = tail
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or("startxref names no offset")?;
+    let table = at(offset, 20 * 1000);
+    let mut lines = table.lines();
+    if lines.next() != Some("xref") {
+        return Err(format!("no xref table at {offset}"));
+    }
+    let header = lines.next().ok_or("no xref section")?;
+    let count: usize = header
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .ok_or("bad xref section")?;
+    let entries: Vec<&str> = lines.take(count).collect();
+    for (i, e) in entries.iter().enumerate().skip(1) {
+        let obj: usize = e
+            .get(..10)
+            .and_then(|n| n.parse().ok())
+            .ok_or(format!("bad entry {e}"))?;
+        let expect = format!("{i} 0 obj");
+        if at(obj, expect.len()) != expect {
+            return Err(format!("object {i} is not at {obj}"));
+        }
+    }
+    if !whole.trim_end().ends_with("%%EOF") {
+        return Err("no %%EOF".into());
+    }
+    Ok(count - 1)
+}
+
+#[tokio::test]
+async fn the_licence_downloads_as_a_printable_pdf_whose_qr_code_is_its_verification_link() {
+    let base = &shared_demo().base;
+    let (item_id, guide) = city_item().await;
+    let number = approved_case(base, item_id, &guide).await;
+    let licence = format!("ZZ-{number}");
+    let holder = Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, full) = holder.get(&format!("/api/v1/licences/{licence}")).await;
+    let token = full["token"].as_str().expect("token").to_string();
+    let c = reqwest::Client::new();
+
+    let resp = c
+        .get(shared_demo().url(&format!("/licences/{licence}/file?token={token}")))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert!(resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or("")
+        .contains(&format!("{licence}.pdf")));
+    let pdf = resp.bytes().await.expect("bytes").to_vec();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let objects = check_pdf_structure(&pdf).unwrap_or_else(|e| panic!("the PDF parses: {e}"));
+    assert!(
+        objects >= 7,
+        "pages, content, the CJK font: {objects} objects"
+    );
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains(&licence), "the licence's number is in it");
+    assert!(
+        text.contains("/STSong-Light") && text.contains("/UniGB-UCS2-H") && text.contains("(GB1)"),
+        "Chinese through the standard CJK font, nothing embedded"
+    );
+    // The QR code is drawn module by module: as many squares as the
+    // verification link's code has dark modules.
+    let link = format!(
+        "{}/licences/verify?token={}",
+        base.trim_end_matches('/'),
+        token
+    );
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .expect("qr");
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .filter(|c| *c == qrcode::Color::Dark)
+        .count();
+    let squares = text.matches(" re\n").count();
+    assert_eq!(
+        squares,
+        dark + 1,
+        "the QR code of {link} (and the page's frame) is drawn"
+    );
+
+    // The signed data stays there for machines.
+    let json: Value = c
+        .get(shared_demo().url(&format!(
+            "/licences/{licence}/file?token={token}&format=json"
+        )))
+        .send()
+        .await
+        .expect("json")
+        .json()
+        .await
+        .expect("the JSON file");
+    assert_eq!(json["token"], token.as_str());
+
+    // The public's copy, by number alone, has no QR code.
+    let public = c
+        .get(shared_demo().url(&format!("/licences/{licence}/file")))
+        .send()
+        .await
+        .expect("file")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(public.starts_with(b"%PDF-"));
+    assert_eq!(
+        String::from_utf8_lossy(&public).matches(" re\n").count(),
+        1,
+        "no QR code without the token"
+    );
+
+    // An unknown licence: a clear not-found.
+    let resp = c
+        .get(shared_demo().url("/licences/ZZ-2026-330100-999999/file"))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.text().await.expect("html").contains("证照"));
+
+    // A revoked licence is not handed out to print, and says why.
+    let approver = Api::as_user(base, "approver").await;
+    let (status, body) = approver
+        .post(
+            &format!("/api/v1/licences/{licence}/revoke"),
+            serde_json::json!({"reason": "以欺骗手段取得"}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let resp = c
+        .get(shared_demo().url(&format!("/licences/{licence}/file?token={token}")))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(resp.status(), StatusCode::GONE);
+    assert!(resp.text().await.expect("html").contains("该证照已撤销"));
+}

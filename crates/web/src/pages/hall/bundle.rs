@@ -7,19 +7,19 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::bundle::{BundleApplication, BundleOffer};
 use sunshine_app::AppError;
 use sunshine_domain::hall::bundle::BundleOutcome;
 use sunshine_domain::refusal::RefusalKind;
 
-use super::{answers_of, field_inputs, form_errors, line_views, material_inputs};
-use super::{CaseLineView, FieldInput, MaterialInput};
+use super::files::FormFiles;
+use super::{answers_of, field_inputs, line_views, material_inputs};
+use super::{CaseLineView, FieldInput, MaterialInput, Refill};
 use crate::auth::{csrf_ok, MaybeSession, SignedIn};
 use crate::i18n::{t, Lang};
-use crate::pages::item_form::FormErrors;
-use crate::pages::{bad_token, error_page, render, Chrome};
+use crate::pages::{bad_token, error_page, flash, render, Chrome};
 use crate::uploads::Parts;
 use crate::AppState;
 
@@ -114,11 +114,15 @@ async fn apply_page(
     s: &AppState,
     c: Chrome,
     code: &str,
-    values: BTreeMap<String, String>,
-    errors: FormErrors,
-    general: String,
+    form: Refill,
     status: StatusCode,
 ) -> Response {
+    let Refill {
+        values,
+        errors,
+        general,
+        kept,
+    } = form;
     let offer = match s.app.bundle(code).await {
         Ok(o) => o,
         Err(e) => return error_page(c, e),
@@ -127,7 +131,7 @@ async fn apply_page(
     let page = ApplyPage {
         b: bundle_line(s, lang, &offer),
         fields: field_inputs(lang, &offer.form(), &values, &errors),
-        materials: material_inputs(&offer.materials(), &errors),
+        materials: material_inputs(lang, &offer.materials(), &errors, &kept),
         materials_error: errors.get("materials").cloned().unwrap_or_default(),
         general,
         c,
@@ -143,16 +147,7 @@ pub async fn apply_form(
     Path(code): Path<String>,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), &format!("/hall/bundles/{code}"));
-    apply_page(
-        &s,
-        c,
-        &code,
-        BTreeMap::new(),
-        FormErrors::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    apply_page(&s, c, &code, Refill::default(), StatusCode::OK).await
 }
 
 /// Apply for every item of the bundle at once, with the files.
@@ -167,38 +162,50 @@ pub async fn apply(
     let parts = match crate::uploads::read(multipart).await {
         Ok(p) => p,
         Err(r) => {
-            let (errors, general) = form_errors(&r, lang, &[], &[]);
+            let form = Refill::refused(&r, lang, &[], &[], BTreeMap::new(), vec![]);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return apply_page(&s, c, &code, BTreeMap::new(), errors, general, status).await;
+            return apply_page(&s, c, &code, form, status).await;
         }
     };
     if !csrf_ok(&session, &parts.text("csrf")) {
         return bad_token(c);
     }
     let Parts { fields, uploads } = parts;
+    let actor = &session.actor;
+    let files = match FormFiles::gather(&s, actor, &fields, uploads).await {
+        Ok(f) => f,
+        Err(e) => return error_page(c, e),
+    };
     match s
         .app
-        .apply_bundle(&session.actor, &code, answers_of(&fields), uploads)
+        .apply_bundle(actor, &code, answers_of(&fields), files.all())
         .await
     {
-        Ok(a) => Redirect::to(&format!(
-            "/hall/bundle-applications/{}?submitted=1",
-            a.application.number
-        ))
-        .into_response(),
-        Err(AppError::Refused(r)) if r.kind == RefusalKind::Invalid => {
-            let form = match s.app.bundle(&code).await {
-                Ok(o) => o.form(),
-                Err(e) => return error_page(c, e),
-            };
-            let (errors, general) = form_errors(&r, lang, &form, &[]);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            apply_page(&s, c, &code, fields, errors, general, status).await
+        Ok(a) => {
+            super::forget_kept(&s, actor).await;
+            let n = &a.application.number;
+            flash::redirect(
+                &format!("/hall/bundle-applications/{n}?submitted=1"),
+                format!("已提交一件事申请 {n}，共 {} 个办件", a.cases.len()),
+                format!(
+                    "One-stop application {n} submitted: {} cases",
+                    a.cases.len()
+                ),
+            )
         }
         Err(AppError::Refused(r)) => {
-            let general = r.message.get(lang.code()).to_string();
-            let status = StatusCode::CONFLICT;
-            apply_page(&s, c, &code, fields, FormErrors::new(), general, status).await
+            let offer = match s.app.bundle(&code).await {
+                Ok(o) => o,
+                Err(e) => return error_page(c, e),
+            };
+            let kept = if r.kind == RefusalKind::Invalid {
+                files.keep(&s, actor, &offer.materials()).await
+            } else {
+                files.kept_only()
+            };
+            let form = Refill::refused(&r, lang, &offer.form(), &[], fields, kept);
+            let status = crate::error::status_of(r.kind);
+            apply_page(&s, c, &code, form, status).await
         }
         Err(e) => error_page(c, e),
     }

@@ -2,32 +2,35 @@
 //! form per command the lifecycle allows now, fees and penalties, and
 //! registering an application taken at the counter.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sunshine_app::hall::inbox::{state_names, InboxFilter};
+use sunshine_app::hall::inbox::{state_names, InboxAsk, INBOX_PAGE};
 use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{ItemType, VersionState};
-use sunshine_domain::hall::{Applicant, CaseCommand, CaseState, Opinion, SpecialProcedure};
+use sunshine_domain::hall::wording::Decision;
+use sunshine_domain::hall::{Applicant, CaseCommand, CaseState, SpecialProcedure};
 use sunshine_domain::identity::OrgKind;
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::policy::Action;
-use sunshine_domain::refusal::{FieldErrors, Refusal};
+use sunshine_domain::refusal::{FieldErrors, Refusal, RefusalKind};
 
+use super::files::FormFiles;
+use super::words;
 use super::{
-    after, allowed, answers_of, case_detail, field_inputs, form_errors, line_views, load_case,
-    material_inputs, CaseDetail, CaseLineView, FieldInput, Flash, MaterialInput, Side,
+    after, answers_of, case_detail, field_inputs, line_views, load_case, material_inputs,
+    CaseDetail, CaseLineView, Done, FieldInput, Flash, MaterialInput, Refill, Side,
 };
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::{t, Lang};
 use crate::pages::item_form::{parse_yuan, FormErrors};
-use crate::pages::{bad_token, error_page, opts, render, Chrome, Opt};
+use crate::pages::{bad_token, error_page, flash, fmt, opts, render, Chrome, Opt};
 use crate::AppState;
 
 #[derive(Template)]
@@ -35,16 +38,41 @@ use crate::AppState;
 struct InboxPage {
     c: Chrome,
     states: Vec<Opt>,
+    dues: Vec<Opt>,
+    q: String,
+    days: String,
     rows: Vec<CaseLineView>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    /// The query string of this search without its page, for the page links.
+    keep: String,
+    errors: FormErrors,
 }
 
-#[derive(Deserialize)]
+impl InboxPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
 pub struct InboxQuery {
-    state: Option<String>,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    page: String,
 }
 
-/// 办件箱: the cases of the departments the clerk may handle, those waiting
-/// for acceptance first, then the oldest due.
+/// 办件箱: the cases of the departments the clerk may handle, searched by
+/// number, applicant or item and filtered by state and due date, the most
+/// urgent first, a page at a time.
 pub async fn inbox(
     State(s): State<AppState>,
     lang: Lang,
@@ -52,11 +80,6 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/cases");
-    let chosen = q.state.unwrap_or_default();
-    let filter = match InboxFilter::parse(&chosen) {
-        Ok(f) => f,
-        Err(e) => return error_page(c, e),
-    };
     let mut choices: Vec<(String, String)> = vec![
         ("open".into(), t(lang, "open_cases").into()),
         ("all".into(), t(lang, "all_cases").into()),
@@ -66,13 +89,61 @@ pub async fn inbox(
             .into_iter()
             .map(|n| (n.to_string(), t(lang, &format!("cs_{n}")).to_string())),
     );
-    match s.app.inbox(&session.actor, &filter).await {
-        Ok(lines) => render(&InboxPage {
-            states: opts(choices, if chosen.is_empty() { "open" } else { &chosen }),
-            rows: line_views(&s, lang, lines),
-            c,
-        }),
-        Err(e) => error_page(c, e),
+    let dues = opts(
+        vec![
+            ("any", c.pick("不限期限", "Any due date")),
+            ("overdue", c.pick("已超期", "Overdue")),
+            ("within", c.pick("N 天内到期", "Due within N days")),
+        ],
+        if q.due.is_empty() { "any" } else { &q.due },
+    );
+    let states = opts(choices, if q.state.is_empty() { "open" } else { &q.state });
+    let keep: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("state", &q.state)
+        .append_pair("q", &q.q)
+        .append_pair("due", &q.due)
+        .append_pair("days", &q.days)
+        .finish();
+    let mut page = InboxPage {
+        c,
+        states,
+        dues,
+        q: q.q.clone(),
+        days: q.days.clone(),
+        rows: vec![],
+        total: 0,
+        page: 1,
+        pages: 1,
+        keep,
+        errors: FormErrors::new(),
+    };
+    let ask = match InboxAsk::parse(&q.state, &q.q, &q.due, &q.days, &q.page) {
+        Ok(ask) => ask,
+        Err(AppError::Refused(r)) => {
+            let (errors, _) = super::form_errors(&r, lang, &[], &[]);
+            page.errors = errors;
+            return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+        }
+        Err(e) => return error_page(page.c, e),
+    };
+    match s.app.inbox_page(&session.actor, &ask).await {
+        Ok(found) => {
+            let mut rows = line_views(&s, lang, found.lines);
+            for r in &mut rows {
+                if let Some(name) = found.full_names.get(&r.number) {
+                    r.applicant = name.clone();
+                }
+            }
+            page.rows = rows;
+            page.total = found.total;
+            page.page = ask.page;
+            page.pages = u32::try_from(
+                (found.total.max(1) + i64::from(INBOX_PAGE) - 1) / i64::from(INBOX_PAGE),
+            )
+            .unwrap_or(1);
+            render(&page)
+        }
+        Err(e) => error_page(page.c, e),
     }
 }
 
@@ -83,6 +154,8 @@ struct Offers {
     not_accept: bool,
     request_correction: bool,
     claim: bool,
+    /// 签收并办结本环节: sign for the step and complete it at once.
+    claim_and_pass: bool,
     pass: bool,
     return_to: Vec<Opt>,
     request_opinions: Vec<Opt>,
@@ -92,6 +165,9 @@ struct Offers {
     extend: bool,
     approve: bool,
     refuse: bool,
+    /// The decisions' buttons, in the words of the item's kind.
+    approve_label: String,
+    refuse_label: String,
     deliver: bool,
     fees: Vec<Opt>,
     circumstances: Vec<Opt>,
@@ -118,6 +194,8 @@ impl Offers {
     }
 }
 
+/// What the clerk may do on the case now: each offer asks the app's own
+/// check (`App::may_act`: the policy, then the lifecycle's `decide`).
 fn offers(
     s: &AppState,
     lang: Lang,
@@ -133,8 +211,7 @@ fn offers(
     let handle = may(Action::HandleCase {
         department: &department,
     });
-    let clerk = actor.user_id;
-    let ok = |cmd: CaseCommand| handle && allowed(facts, &cmd);
+    let ok = |action: CaseAction| s.app.may_act(actor, &file.case, &file.spec, &action);
     let reason = || "-".to_string();
     let orgs = s.app.orgs();
     let step = match facts.state {
@@ -143,8 +220,7 @@ fn offers(
     };
     let return_to = (0..step)
         .filter(|target| {
-            ok(CaseCommand::ReturnTo {
-                clerk,
+            ok(CaseAction::ReturnTo {
                 step: *target,
                 reason: reason(),
             })
@@ -163,9 +239,8 @@ fn offers(
             selected: false,
         })
         .collect();
-    let departments = if ok(CaseCommand::RequestOpinions {
-        clerk,
-        orgs: BTreeSet::from([String::new()]),
+    let departments = if ok(CaseAction::RequestOpinions {
+        orgs: vec![String::new()],
     }) {
         orgs.list
             .iter()
@@ -183,17 +258,11 @@ fn offers(
         .pending_opinions
         .iter()
         .filter(|org| {
-            OrgCode::parse(org).is_ok_and(|code| may(Action::HandleCase { department: &code }))
-                && allowed(
-                    facts,
-                    &CaseCommand::GiveOpinion {
-                        org: (*org).clone(),
-                        opinion: Opinion {
-                            agree: true,
-                            text: reason(),
-                        },
-                    },
-                )
+            ok(CaseAction::GiveOpinion {
+                org: (*org).clone(),
+                agree: true,
+                text: reason(),
+            })
         })
         .map(|org| Opt {
             value: org.clone(),
@@ -207,8 +276,7 @@ fn offers(
         SpecialProcedure::Inspection,
         SpecialProcedure::ExpertReview,
     ];
-    let suspend = if ok(CaseCommand::Suspend {
-        clerk,
+    let suspend = if ok(CaseAction::Suspend {
         procedure: SpecialProcedure::Hearing,
     }) {
         procedures
@@ -229,39 +297,51 @@ fn offers(
         facts.state,
         CaseState::InProcess { .. } | CaseState::Suspended { .. }
     );
+    let claim = ok(CaseAction::Claim);
+    // Signing for the step and completing it at once: offered to one who may
+    // sign for it, when completing would then be allowed.
+    let claim_and_pass = claim
+        && sunshine_domain::hall::decide(
+            facts,
+            &CaseCommand::Claim {
+                clerk: actor.user_id,
+            },
+        )
+        .is_ok_and(|after| {
+            sunshine_domain::hall::decide(
+                &after,
+                &CaseCommand::Pass {
+                    clerk: actor.user_id,
+                },
+            )
+            .is_ok()
+        });
+    let item_type = file.spec.item_type;
     Offers {
-        accept: ok(CaseCommand::Accept),
-        not_accept: ok(CaseCommand::NotAccept { reason: reason() }),
-        request_correction: ok(CaseCommand::RequestCorrection { what: reason() }),
-        claim: ok(CaseCommand::Claim { clerk }),
-        pass: ok(CaseCommand::Pass { clerk }),
+        accept: ok(CaseAction::Accept),
+        not_accept: ok(CaseAction::NotAccept { reason: reason() }),
+        request_correction: ok(CaseAction::RequestCorrection { what: reason() }),
+        claim,
+        claim_and_pass,
+        pass: ok(CaseAction::Pass),
         return_to,
         request_opinions: departments,
         give_opinion,
         suspend,
-        resume: ok(CaseCommand::Resume { clerk }),
-        extend: may(Action::ExtendCase {
-            department: &department,
-        }) && allowed(
-            facts,
-            &CaseCommand::Extend {
-                days: 1,
-                max: sunshine_app::hall::MAX_EXTENSION,
-            },
-        ),
-        approve: ok(CaseCommand::Approve { clerk }),
-        refuse: ok(CaseCommand::Refuse {
-            clerk,
-            reason: reason(),
-        }),
-        deliver: ok(CaseCommand::Deliver),
+        resume: ok(CaseAction::Resume),
+        extend: ok(CaseAction::Extend { days: 1 }),
+        approve: ok(CaseAction::Approve),
+        refuse: ok(CaseAction::Refuse { reason: reason() }),
+        approve_label: words::decision_act(lang, item_type, Decision::Approve),
+        refuse_label: words::decision_act(lang, item_type, Decision::Refuse),
+        deliver: ok(CaseAction::Deliver),
         fees: if handle && in_process {
             file.spec
                 .fees
                 .iter()
                 .map(|f| Opt {
                     value: format!("{}|{}", f.name, f.standard_fen),
-                    label: format!("{} ¥{}", f.name, crate::pages::yuan(&f.standard_fen)),
+                    label: format!("{} {}", f.name, fmt::money(lang, f.standard_fen)),
                     selected: false,
                 })
                 .collect()
@@ -279,11 +359,11 @@ fn offers(
                 .map(|(i, d)| Opt {
                     value: i.to_string(),
                     label: format!(
-                        "{} — {} (¥{} – ¥{})",
+                        "{} — {} ({} – {})",
                         d.circumstance,
                         d.measure,
-                        crate::pages::yuan(&d.min_fen),
-                        crate::pages::yuan(&d.max_fen)
+                        fmt::money(lang, d.min_fen),
+                        fmt::money(lang, d.max_fen)
                     ),
                     selected: false,
                 })
@@ -356,9 +436,7 @@ pub(super) async fn case_page(
         .map(|t| {
             (
                 t.rule.message().get(lang.code()).to_string(),
-                sunshine_domain::clock::local_display(sunshine_domain::clock::from_micros(
-                    t.due_at,
-                )),
+                fmt::when(lang, t.due_at),
             )
         })
         .collect();
@@ -462,15 +540,35 @@ pub async fn command(
         return bad_token(c);
     }
     let form = f.get("command").cloned().unwrap_or_default();
-    let result = match action_of(&f) {
-        Ok(action) => s
-            .app
-            .case_action(&session.actor, &number, action)
-            .await
-            .map(|_| ()),
-        Err(r) => Err(r.into()),
+    let result = if form == "claim_and_pass" {
+        match s.app.claim_and_pass(&session.actor, &number).await {
+            Ok(case) => done(&s, case, "hall.case_passed").await,
+            Err(e) => Err(e),
+        }
+    } else {
+        match action_of(&f) {
+            Ok(action) => match s
+                .app
+                .case_action(&session.actor, &number, action.clone())
+                .await
+            {
+                Ok(case) => done(&s, case, action.event_type()).await,
+                Err(e) => Err(e),
+            },
+            Err(r) => Err(r.into()),
+        }
     };
     after(&s, c, &session, Side::Clerk, &number, &form, f, result).await
+}
+
+/// The flash after a command on a case: what it did, named for the item's kind.
+async fn done(
+    s: &AppState,
+    case: sunshine_store::hall::CaseRow,
+    event: &str,
+) -> Result<Done, AppError> {
+    let item_type = s.app.item_type_of(case.version_id).await?;
+    Ok(Done::event(event, item_type, &case.number))
 }
 
 /// Charge one of the item's catalogued fees.
@@ -494,7 +592,12 @@ pub async fn charge_fee(
             .app
             .charge_fee(&session.actor, &number, name, fen)
             .await
-            .map(|_| ()),
+            .map(|_| {
+                Done(
+                    format!("已收取{name} {}", fmt::money(Lang::Zh, fen)),
+                    format!("Charged {}", fmt::money(Lang::En, fen)),
+                )
+            }),
         None => Err(Refusal::field("fee", "请选择收费项目", "Choose a fee").into()),
     };
     after(&s, c, &session, Side::Clerk, &number, "fee", f, result).await
@@ -535,7 +638,12 @@ pub async fn decide_penalty(
             .app
             .decide_penalty(&session.actor, &number, i, fen)
             .await
-            .map(|_| ()),
+            .map(|_| {
+                Done(
+                    format!("已确定处罚，罚款 {}", fmt::money(Lang::Zh, fen)),
+                    format!("Penalty set: a fine of {}", fmt::money(Lang::En, fen)),
+                )
+            }),
         (Some(r), _, _) => Err(r.into()),
         _ => Err(Refusal::field("amount", "输入有误", "The input is not valid").into()),
     };
@@ -583,18 +691,21 @@ async fn item_in_force(
         .ok_or_else(|| Refusal::not_found("可申请的事项", "Item open for applications").into())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn counter_page(
     s: &AppState,
     c: Chrome,
     session: &Session,
     item_id: Option<i64>,
-    values: BTreeMap<String, String>,
-    errors: FormErrors,
-    general: String,
+    form: Refill,
     status: StatusCode,
 ) -> Response {
     let lang = c.lang;
+    let Refill {
+        values,
+        errors,
+        general,
+        kept,
+    } = form;
     let filter = sunshine_store::catalog::VersionFilter {
         state: Some(VersionState::InLibrary),
         latest_only: false,
@@ -627,8 +738,7 @@ async fn counter_page(
                 (
                     v.item_id.to_string(),
                     format!(
-                        "{} · {} · {}",
-                        v.code,
+                        "{} · {}",
                         v.name,
                         orgs.name(&v.implementing_body, lang.code())
                     ),
@@ -642,7 +752,7 @@ async fn counter_page(
             Ok(v) => (
                 v.spec.name.clone(),
                 field_inputs(lang, &v.spec.form, &values, &errors),
-                material_inputs(&v.spec.materials, &errors),
+                material_inputs(lang, &v.spec.materials, &errors, &kept),
             ),
             Err(e) => return error_page(c, e),
         },
@@ -692,17 +802,7 @@ pub async fn counter_form(
             Err(_) => return error_page(c, Refusal::not_found("事项", "Item").into()),
         },
     };
-    counter_page(
-        &s,
-        c,
-        &session,
-        item_id,
-        BTreeMap::new(),
-        FormErrors::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    counter_page(&s, c, &session, item_id, Refill::default(), StatusCode::OK).await
 }
 
 /// The applicant as the counter form gives it, or the fields at fault.
@@ -731,71 +831,63 @@ pub async fn register(
     let parts = match crate::uploads::read(multipart).await {
         Ok(p) => p,
         Err(r) => {
-            let (errors, general) = form_errors(&r, lang, &[], &[]);
-            return counter_page(
-                &s,
-                c,
-                &session,
-                None,
-                BTreeMap::new(),
-                errors,
-                general,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let form = Refill::refused(&r, lang, &[], &[], BTreeMap::new(), vec![]);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return counter_page(&s, c, &session, None, form, status).await;
         }
     };
     if !csrf_ok(&session, &parts.text("csrf")) {
         return bad_token(c);
     }
     let Ok(item_id) = parts.text("item_id").trim().parse::<i64>() else {
-        return error_page(
-            c,
-            Refusal::field("item_id", "请选择事项", "Choose the item").into(),
-        );
+        let r = Refusal::field("item_id", "请选择事项", "Choose the item");
+        let form = Refill::refused(&r, lang, &[], &[], BTreeMap::new(), vec![]);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return counter_page(&s, c, &session, None, form, status).await;
     };
     let crate::uploads::Parts { fields, uploads } = parts;
+    let actor = &session.actor;
+    let files = match FormFiles::gather(&s, actor, &fields, uploads).await {
+        Ok(f) => f,
+        Err(e) => return error_page(c, e),
+    };
     let result = match applicant_of(&fields) {
         Ok(applicant) => {
             s.app
-                .register_at_counter(
-                    &session.actor,
-                    item_id,
-                    applicant,
-                    answers_of(&fields),
-                    uploads,
-                )
+                .register_at_counter(actor, item_id, applicant, answers_of(&fields), files.all())
                 .await
         }
         Err(r) => Err(r.into()),
     };
     match result {
-        Ok(case) => Redirect::to(&format!("/staff/cases/{}", case.number)).into_response(),
-        Err(AppError::Refused(r)) if r.kind == sunshine_domain::refusal::RefusalKind::Invalid => {
-            let form = match item_in_force(&s, &session, item_id).await {
-                Ok(v) => v.spec.form,
+        Ok(case) => {
+            super::forget_kept(&s, actor).await;
+            flash::redirect(
+                &format!("/staff/cases/{}", case.number),
+                format!("已登记 {}，查询码 {}", case.number, case.query_code),
+                format!(
+                    "Registered {}; its query code is {}",
+                    case.number, case.query_code
+                ),
+            )
+        }
+        Err(AppError::Refused(r)) => {
+            let spec = match item_in_force(&s, &session, item_id).await {
+                Ok(v) => v.spec,
                 Err(e) => return error_page(c, e),
             };
-            let (errors, general) = form_errors(
-                &r,
-                lang,
-                &form,
-                &[
-                    ("applicant.name", "applicant_name"),
-                    ("applicant", "applicant_id"),
-                ],
-            );
-            counter_page(
-                &s,
-                c,
-                &session,
-                Some(item_id),
-                fields,
-                errors,
-                general,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let kept = if r.kind == RefusalKind::Invalid {
+                files.keep(&s, actor, &spec.materials).await
+            } else {
+                files.kept_only()
+            };
+            let rename = [
+                ("applicant.name", "applicant_name"),
+                ("applicant", "applicant_id"),
+            ];
+            let form = Refill::refused(&r, lang, &spec.form, &rename, fields, kept);
+            let status = crate::error::status_of(r.kind);
+            counter_page(&s, c, &session, Some(item_id), form, status).await
         }
         Err(e) => error_page(c, e),
     }

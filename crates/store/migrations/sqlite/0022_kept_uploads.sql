@@ -1,0 +1,14 @@
+-- Files kept from a form that was refused (an application, a one-stop
+-- application, a counter registration), so that the person does not choose
+-- them again: the bytes are stored like any material (material_blobs), and
+-- a row here says whose they are. A later submission names them by hash and
+-- is given only those kept for the same account.
+CREATE TABLE kept_uploads (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    INTEGER NOT NULL,
+    sha256     TEXT NOT NULL REFERENCES material_blobs(sha256),
+    file_name  TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    kept_at    INTEGER NOT NULL
+);
+CREATE INDEX kept_uploads_user ON kept_uploads (user_id, sha256);
