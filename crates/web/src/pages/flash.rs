@@ -69,7 +69,7 @@ fn encode(zh: &str, en: &str) -> String {
         while !s.is_char_boundary(end) {
             end -= 1;
         }
-        form_urlencoded::byte_serialize(s[..end].as_bytes()).collect()
+        form_urlencoded::byte_serialize(&s.as_bytes()[..end]).collect()
     };
     // `byte_serialize` escapes every `!`, so it can part the two texts.
     format!("{}!{}", cut(zh), cut(en))

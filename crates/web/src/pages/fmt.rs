@@ -12,7 +12,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(yuan(-100), "-1.00");
         assert_eq!(yuan(0), "0.00");
         assert_eq!(yuan(5_000_000), "50,000.00");
-        assert_eq!(yuan(123_456_789_01), "123,456,789.01");
+        assert_eq!(yuan(12_345_678_901), "123,456,789.01");
         assert_eq!(money(Lang::Zh, 5_000_000), "50,000.00 元");
         assert_eq!(money(Lang::En, -50), "CNY -0.50");
     }

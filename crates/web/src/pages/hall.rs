@@ -305,13 +305,7 @@ pub fn case_detail(s: &AppState, lang: Lang, file: CaseFile, history: History) -
         CaseState::InProcess { step } | CaseState::Suspended { step, .. } => Some(step),
         _ => None,
     };
-    let limit = |l: sunshine_domain::catalog::TimeLimit| {
-        if lang.is_en() {
-            format!("{} {}", l.value, l.unit.name_en())
-        } else {
-            format!("{}{}", l.value, l.unit.name_zh())
-        }
-    };
+    let limit = |l: sunshine_domain::catalog::TimeLimit| super::fmt::limit(lang, &l);
     let steps: Vec<StepView> = spec
         .steps
         .iter()
