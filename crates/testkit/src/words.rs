@@ -51,7 +51,12 @@ pub fn problems(shown: &[Shown], english: bool) -> Vec<String> {
             ("a journal actor", &*ACTOR),
         ] {
             if let Some(m) = re.find(t) {
-                found.push(format!("{what} {:?} in {t:?}", m.as_str().trim()));
+                let m = m
+                    .as_str()
+                    .trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                if !is_file_name(m) {
+                    found.push(format!("{what} {m:?} in {t:?}"));
+                }
             }
         }
         let data_in_chinese = s.lang.to_ascii_lowercase().starts_with("zh");
@@ -60,6 +65,16 @@ pub fn problems(shown: &[Shown], english: bool) -> Vec<String> {
         }
     }
     found
+}
+
+/// A file's name as its owner gave it (`photo.png`): data, not a code.
+fn is_file_name(s: &str) -> bool {
+    const KINDS: [&str; 14] = [
+        "pdf", "png", "jpg", "jpeg", "ofd", "csv", "json", "txt", "doc", "docx", "xls", "xlsx",
+        "zip", "gif",
+    ];
+    s.rsplit_once('.')
+        .is_some_and(|(_, ext)| KINDS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// The browser script that lists each visible text with its element's
@@ -121,6 +136,7 @@ mod tests {
             "e.g. see www.hangzhou.gov.cn",
             "mail help@hangzhou.gov.cn",
             "Version 1.2",
+            "营业执照 photo.png",
         ] {
             assert!(problems(&[shown(good, "en")], false).is_empty(), "{good}");
         }

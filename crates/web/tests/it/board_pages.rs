@@ -135,7 +135,9 @@ async fn the_public_board_lists_cases_masked_filters_them_and_pages() {
     )
     .await;
     assert!(filtered.contains(&number), "kept by a matching filter");
-    assert!(filtered.contains(&format!("<option value=\"{item_id}\" selected>")));
+    assert!(filtered.contains(&format!(
+        "<option value=\"{item_id}\" selected lang=\"zh-CN\">"
+    )));
     let (_, other) = page(
         &c,
         &shared_demo().url(&format!("/board?item_id={item_id}&state=withdrawn")),

@@ -376,11 +376,12 @@ async fn an_administrator_adds_staff_on_the_staff_page_and_an_editor_cannot() {
         .await
         .expect("post");
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // An editor may neither add staff nor list them.
     assert!(resp
         .text()
         .await
         .expect("html")
-        .contains("您没有执行此操作的权限"));
+        .contains("只有系统管理员可以查看工作人员"));
 }
 
 /// The hotline's administration page: a category added and edited (a new
