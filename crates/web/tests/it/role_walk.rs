@@ -223,3 +223,45 @@ async fn the_menu_offers_exactly_the_places_that_open() {
         }
     }
 }
+
+/// With script, the operator's form shows only the chosen category's
+/// questions, and the others' when the category changes.
+#[tokio::test]
+async fn the_hotline_form_asks_only_the_chosen_categorys_questions() -> anyhow::Result<()> {
+    let base = &shared_demo().base;
+    let b = Browser::start().await?;
+    sign_in(&b, base, "operator").await?;
+    b.goto(&format!("{base}/staff/hotline")).await?;
+    let shown = |code: &'static str| {
+        let b = &b;
+        async move {
+            let set = b
+                .client
+                .find(Locator::Css(&format!("fieldset[data-category='{code}']")))
+                .await?;
+            anyhow::Ok(set.is_displayed().await?)
+        }
+    };
+    b.set("#call-category", "power.outage").await?;
+    b.client
+        .execute(
+            "document.getElementById('call-category').dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await?;
+    assert!(
+        shown("power.outage").await?,
+        "the outage's questions are asked"
+    );
+    assert!(!shown("city.noise").await?, "the noise questions are not");
+    b.set("#call-category", "city.noise").await?;
+    b.client
+        .execute(
+            "document.getElementById('call-category').dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await?;
+    assert!(shown("city.noise").await?);
+    assert!(!shown("power.outage").await?);
+    b.close().await
+}
