@@ -210,9 +210,18 @@ async fn supervisors_and_complainants_read_supervision_in_their_own_words() -> a
     b.set("#filter-state", "all").await?;
     b.set("#filter-level", "red").await?;
     b.click("#filter-submit").await?;
-    b.wait_for("#signal-count").await?;
-    let url = b.client.current_url().await?.to_string();
+    // The list before the filter has the same count line: wait for the
+    // filtered page's address, not for an element both pages have.
+    let mut url = String::new();
+    for _ in 0..150 {
+        url = b.client.current_url().await?.to_string();
+        if url.contains("level=red") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     assert!(url.contains("level=red"), "{url}");
+    b.wait_for("#signal-count").await?;
     b.check_page(false).await?;
     let signals = open_signals("supervisor").await;
     for s in signals.iter().take(3) {
