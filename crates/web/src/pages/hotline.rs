@@ -999,11 +999,8 @@ pub async fn new_request(
         Ok(k) => k,
         Err(e) => return error_page(c, e),
     };
-    let mut request = p.request(&categories);
     // The web form asks no caller's phone or name: the account says who.
-    request.caller_phone = None;
-    request.caller_name = None;
-    request.district = None;
+    let request = p.request_without_caller(&categories);
     match s
         .app
         .take_request(Source::Citizen(session.actor.clone()), request)
@@ -1239,11 +1236,7 @@ pub async fn kiosk_request(
         Ok(k) => k,
         Err(e) => return error_page(c, e),
     };
-    let mut request = p.request(&categories);
-    // A kiosk asks for no phone, name or district.
-    request.caller_phone = None;
-    request.caller_name = None;
-    request.district = None;
+    let request = p.request_without_caller(&categories);
     match s.app.take_request(source, request).await {
         Ok(taken) => {
             let t = taken.ticket;

@@ -142,6 +142,18 @@ impl Posted {
         answers
     }
 
+    /// The request of a form that asks for no caller (a signed-in person,
+    /// whose account says who, or a kiosk): no phone, name or district is
+    /// taken from what was posted.
+    pub fn request_without_caller(&self, categories: &[CategoryRow]) -> NewRequest {
+        NewRequest {
+            caller_phone: None,
+            caller_name: None,
+            district: None,
+            ..self.request(categories)
+        }
+    }
+
     /// The request to take (the caller's own fields only where the form has them).
     pub fn request(&self, categories: &[CategoryRow]) -> NewRequest {
         let some = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
