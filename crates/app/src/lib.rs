@@ -3,6 +3,7 @@
 //! journal entry in one transaction.
 
 pub mod access;
+pub mod backup;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
@@ -96,6 +97,8 @@ pub struct App {
     card: Arc<tokio::sync::OnceCell<card::Engine>>,
     /// How much password hashing may run at once, and how long a sign-in waits for it.
     password_work: Arc<RwLock<identity::PasswordWork>>,
+    /// The continuous backup, when `serve` keeps one.
+    backup: Arc<std::sync::OnceLock<Arc<backup::service::BackupService>>>,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -192,6 +195,7 @@ impl App {
             webhook: Arc::default(),
             card: Arc::default(),
             password_work: Arc::default(),
+            backup: Arc::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -237,6 +241,7 @@ impl App {
             webhook: self.webhook.clone(),
             card: self.card.clone(),
             password_work: self.password_work.clone(),
+            backup: self.backup.clone(),
         }
     }
 

@@ -43,22 +43,16 @@ impl KeyCache {
     }
 }
 
-/// Sign and store the licence of an approved case, making the issuer's key
-/// on its first use. Runs inside the approval's write command; returns the
-/// key it signed with, for [`KeyCache::learn`] once the batch has committed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn issue(
+/// An organisation's signing key: the one it has, opened, or a new one made
+/// and sealed (its creation journaled) in the same transaction.
+pub(crate) async fn org_signing_key(
     tx: &mut WriteTx,
     kek: &Kek,
     keys: &KeyCache,
-    orgs: &OrgDirectory,
-    actor: &Actor,
-    case: &CaseRow,
-    spec: &ItemSpec,
-    decided_on: String,
+    issuer: &str,
     now: i64,
 ) -> Result<SigningKey> {
-    let issuer = case.department.clone();
+    let issuer = issuer.to_string();
     let cached = keys.get(&issuer);
     let stored = match cached {
         Some(_) => None,
@@ -85,6 +79,26 @@ pub(crate) async fn issue(
             key
         }
     };
+    Ok(key)
+}
+
+/// Sign and store the licence of an approved case, making the issuer's key
+/// on its first use. Runs inside the approval's write command; returns the
+/// key it signed with, for [`KeyCache::learn`] once the batch has committed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue(
+    tx: &mut WriteTx,
+    kek: &Kek,
+    keys: &KeyCache,
+    orgs: &OrgDirectory,
+    actor: &Actor,
+    case: &CaseRow,
+    spec: &ItemSpec,
+    decided_on: String,
+    now: i64,
+) -> Result<SigningKey> {
+    let issuer = case.department.clone();
+    let key = org_signing_key(tx, kek, keys, &issuer, now).await?;
     let (holder, holder_id) = match &case.applicant {
         Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
         Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),

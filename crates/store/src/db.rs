@@ -28,6 +28,11 @@ pub struct Db {
     writer: mpsc::Sender<Msg>,
     /// How to open a connection for bulk reads (the writer's kind).
     bulk: AnyConnectOptions,
+    /// The SQLite file, when the store is one (not in memory).
+    file: Option<std::path::PathBuf>,
+    /// Whether only a replica checkpoints (see [`crate::replica`]).
+    replicated: bool,
+    replica: std::sync::Arc<std::sync::Mutex<Option<crate::replica::Replica>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -43,16 +48,75 @@ impl Db {
 
     /// Connect by URL: `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
-        Db::open(url, |database| {
+        Db::open(url, false, |database| {
             let mut wal = WalFile::new(database);
             Box::new(move || wal.sync())
         })
         .await
     }
 
+    /// The embedded store in `dir`, opened for a replica: no connection
+    /// checkpoints by itself; [`Db::start_replica`] must follow, or the
+    /// log grows without end.
+    pub async fn open_sqlite_replicated(dir: &Path) -> Result<Db> {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        let path = dir.join("sunshine.db");
+        Db::open(
+            &format!("sqlite://{}?mode=rwc", path.display()),
+            true,
+            |database| {
+                let mut wal = WalFile::new(database);
+                Box::new(move || wal.sync())
+            },
+        )
+        .await
+    }
+
+    /// Ship this store's log to `sink` as it is written (continuous backup).
+    pub fn start_replica(
+        &self,
+        sink: Box<dyn crate::replica::Sink>,
+        schedule: crate::replica::Schedule,
+    ) -> Result<()> {
+        let (Some(file), true) = (self.file.clone(), self.replicated) else {
+            return Err(StoreError::Corrupt(
+                "a replica needs an embedded store file opened for one".into(),
+            ));
+        };
+        let replica = crate::replica::start(file, self.writer.clone(), sink, schedule)
+            .map_err(sqlx::Error::Io)?;
+        if let Ok(mut r) = self.replica.lock() {
+            *r = Some(replica);
+        }
+        Ok(())
+    }
+
+    /// What the replica has done, if one runs.
+    pub fn replica_status(&self) -> Option<crate::replica::ReplicaStatus> {
+        self.replica.lock().ok()?.as_ref().map(|r| r.status())
+    }
+
+    /// Have the replica start a new generation now.
+    pub fn replica_new_generation(&self) {
+        if let Ok(r) = self.replica.lock() {
+            if let Some(r) = r.as_ref() {
+                r.start_generation();
+            }
+        }
+    }
+
+    /// The embedded store's file, if it is one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
     /// Connect by URL; on a SQLite file, `log_sync` makes the write-ahead
     /// log of the database at the path it is given durable.
-    async fn open(url: &str, log_sync: impl FnOnce(&Path) -> logsync::Sync) -> Result<Db> {
+    async fn open(
+        url: &str,
+        replicated: bool,
+        log_sync: impl FnOnce(&Path) -> logsync::Sync,
+    ) -> Result<Db> {
         install_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -63,12 +127,13 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| Box::pin(prepare(conn, backend)))
+            .after_connect(move |conn, _meta| Box::pin(prepare(conn, backend, replicated)))
             .connect_with(options.clone())
             .await?;
         // SQLite's writer calls SQLite on its own thread (see `native`);
         // a database it cannot open that way (in memory) keeps sqlx's driver.
         // Its commits are made durable by a thread of its own (`logsync`).
+        let mut file = None;
         let (writer_options, log) = match backend {
             Backend::Sqlite => {
                 let native = format!(
@@ -77,10 +142,13 @@ impl Db {
                     url.strip_prefix("sqlite").unwrap_or(url)
                 );
                 match crate::native::NativeOptions::from_str(&native) {
-                    Ok(o) => (
-                        AnyConnectOptions::from_str(&native)?,
-                        Some(LogSync::start(log_sync(o.path())).map_err(sqlx::Error::Io)?),
-                    ),
+                    Ok(o) => {
+                        file = Some(o.path().to_path_buf());
+                        (
+                            AnyConnectOptions::from_str(&native)?,
+                            Some(LogSync::start(log_sync(o.path())).map_err(sqlx::Error::Io)?),
+                        )
+                    }
                     Err(_) => (options.clone(), None),
                 }
             }
@@ -91,7 +159,8 @@ impl Db {
         // SQLite's WAL is copied back into the database by a connection of
         // its own, so that the writer's commits never wait for a checkpoint.
         let (committed, commits) = tokio::sync::watch::channel(0u64);
-        if backend == Backend::Sqlite {
+        // With a replica, the replica alone checkpoints.
+        if backend == Backend::Sqlite && !replicated {
             tokio::spawn(writer::checkpoint(pool.clone(), commits));
         }
         // The writer has a thread and a connection of its own: between one
@@ -103,18 +172,31 @@ impl Db {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => {
-                        rt.block_on(writer::run(writer_options, backend, inbox, committed, log))
-                    }
+                    Ok(rt) => rt.block_on(writer::run(
+                        writer_options,
+                        backend,
+                        inbox,
+                        committed,
+                        log,
+                        replicated,
+                    )),
                     Err(e) => tracing::error!(error = %e, "cannot start the writer"),
                 }
             })
             .map_err(sqlx::Error::Io)?;
+        if replicated && file.is_none() {
+            return Err(StoreError::Corrupt(
+                "only an embedded store file can be replicated".into(),
+            ));
+        }
         Ok(Db {
             pool,
             backend,
             writer,
             bulk,
+            file,
+            replicated,
+            replica: Default::default(),
         })
     }
 
@@ -201,6 +283,11 @@ impl Db {
         if self.writer.send(Msg::Stop(done)).await.is_ok() {
             let _ = stopped.await;
         }
+        // The writer is done: the replica ships its last commits.
+        let replica = self.replica.lock().ok().and_then(|mut r| r.take());
+        if let Some(mut replica) = replica {
+            let _ = tokio::task::spawn_blocking(move || replica.stop()).await;
+        }
         self.pool.close().await;
     }
 }
@@ -225,6 +312,7 @@ pub fn install_drivers() {
 pub(crate) async fn prepare(
     conn: &mut AnyConnection,
     backend: Backend,
+    replicated: bool,
 ) -> std::result::Result<(), sqlx::Error> {
     if backend == Backend::Sqlite {
         // WAL lets readers go on while one writer commits; FULL makes every
@@ -233,6 +321,9 @@ pub(crate) async fn prepare(
         // sub-journal: in memory, not a temporary file. A larger page cache
         // keeps a busy batch's pages (the default is 2 MiB).
         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").await?;
+        if replicated {
+            conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+        }
     }
     Ok(())
 }
@@ -323,7 +414,7 @@ mod held_sync {
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
         // Each sync waits for its outcome to be sent.
         let (release, outcomes) = mpsc::channel::<std::io::Result<()>>();
-        let db = Db::open(&url, move |_| {
+        let db = Db::open(&url, false, move |_| {
             Box::new(move || outcomes.recv().unwrap_or(Ok(())))
         })
         .await

@@ -64,6 +64,12 @@ pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, O
 pub(crate) enum Msg {
     Job(Job),
     Stop(oneshot::Sender<()>),
+    /// Hold still between two batches: say so on `paused`, then wait for
+    /// `resume` (the replica's barrier, see `replica`).
+    Pause {
+        paused: oneshot::Sender<()>,
+        resume: oneshot::Receiver<()>,
+    },
 }
 
 /// Wrap a typed command as a job; the receiver yields its result after commit.
@@ -102,6 +108,7 @@ pub(crate) async fn run(
     mut inbox: mpsc::Receiver<Msg>,
     committed: watch::Sender<u64>,
     mut log: Option<LogSync>,
+    replicated: bool,
 ) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
@@ -112,13 +119,22 @@ pub(crate) async fn run(
                 let _ = done.send(());
                 return;
             }
+            Msg::Pause { paused, resume } => {
+                hold(paused, resume).await;
+                continue;
+            }
         };
         let mut stop = None;
+        let mut pause = None;
         while batch.len() < MAX_BATCH {
             match inbox.try_recv() {
                 Ok(Msg::Job(j)) => batch.push(j),
                 Ok(Msg::Stop(done)) => {
                     stop = Some(done);
+                    break;
+                }
+                Ok(Msg::Pause { paused, resume }) => {
+                    pause = Some((paused, resume));
                     break;
                 }
                 Err(_) => break,
@@ -130,7 +146,7 @@ pub(crate) async fn run(
                 break 'batch;
             }
             if tx.is_none() {
-                match connect(&options, backend, log.is_some()).await {
+                match connect(&options, backend, log.is_some(), replicated).await {
                     Ok(conn) => {
                         tx = Some(WriteTx {
                             conn,
@@ -161,6 +177,9 @@ pub(crate) async fn run(
                 }
             }
         }
+        if let Some((paused, resume)) = pause {
+            hold(paused, resume).await;
+        }
         if let Some(done) = stop {
             shut_down(tx.take(), log.as_mut()).await;
             let _ = done.send(());
@@ -170,20 +189,30 @@ pub(crate) async fn run(
     shut_down(tx.take(), log.as_mut()).await;
 }
 
+/// Wait, with no transaction open, until the one who paused the writer is done.
+async fn hold(paused: oneshot::Sender<()>, resume: oneshot::Receiver<()>) {
+    if paused.send(()).is_ok() {
+        let _ = resume.await;
+    }
+}
+
 /// The writer's own connection, set up like the pool's; when `log_syncs`,
 /// its commits leave syncing the log to [`LogSync`].
 async fn connect(
     options: &AnyConnectOptions,
     backend: Backend,
     log_syncs: bool,
+    replicated: bool,
 ) -> std::result::Result<AnyConnection, sqlx::Error> {
     let mut conn = options.connect().await?;
-    crate::db::prepare(&mut conn, backend).await?;
-    if backend == Backend::Sqlite {
+    crate::db::prepare(&mut conn, backend, replicated).await?;
+    if backend == Backend::Sqlite && !replicated {
         // Checkpoints are [`checkpoint`]'s work. Should it fall far behind,
         // the writer still checkpoints by itself, at 40 MiB of log instead
         // of SQLite's 4 MiB.
         conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
+    }
+    if backend == Backend::Sqlite {
         if log_syncs {
             // A checkpoint still syncs the log before copying it back.
             conn.execute("PRAGMA synchronous = NORMAL").await?;
