@@ -1,6 +1,7 @@
 //! `sunshine`: serve the platform, load the demo, migrate, verify the journal,
 //! import and export the catalogue, and run the benchmarks.
 
+mod backup;
 mod bench;
 
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ enum Command {
         listen: String,
         #[command(flatten)]
         web: WebFlags,
+        #[command(flatten)]
+        backup: backup::BackupFlags,
     },
     /// Load the Hangzhou demo (once) and serve it.
     Demo {
@@ -76,6 +79,8 @@ enum Command {
         cases: usize,
         #[command(flatten)]
         web: WebFlags,
+        #[command(flatten)]
+        backup: backup::BackupFlags,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -98,6 +103,11 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// The platform's own backup: archives, verification, restore.
+    Backup {
+        #[command(subcommand)]
+        command: backup::BackupCommand,
     },
     /// Measure throughput (release builds only give meaningful figures).
     Bench {
@@ -292,9 +302,15 @@ fn tune_allocator() {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // Whether --data was said, not defaulted (a restore must be told where).
+    let data_given = matches.value_source("data") != Some(clap::parser::ValueSource::DefaultValue);
     init_logging(cli.log_json);
-    match run(cli).await {
+    match run(cli, data_given).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -317,10 +333,18 @@ fn init_logging(json: bool) {
 }
 
 async fn open_db(cli: &Cli) -> anyhow::Result<Db> {
+    open_db_for(cli, false).await
+}
+
+/// Open the store; `replicated`, for a continuous backup (see `backup`).
+async fn open_db_for(cli: &Cli, replicated: bool) -> anyhow::Result<Db> {
     let db = match &cli.database_url {
         Some(url) => Db::connect(url)
             .await
             .with_context(|| "cannot connect to the database")?,
+        None if replicated => Db::open_sqlite_replicated(&cli.data)
+            .await
+            .with_context(|| format!("cannot open the store in {}", cli.data.display()))?,
         None => Db::open_sqlite(&cli.data)
             .await
             .with_context(|| format!("cannot open the store in {}", cli.data.display()))?,
@@ -362,7 +386,11 @@ fn clock(cli: &Cli) -> anyhow::Result<Arc<dyn Clock>> {
 }
 
 async fn open_app(cli: &Cli) -> anyhow::Result<Arc<App>> {
-    let db = open_db(cli).await?;
+    open_app_for(cli, false).await
+}
+
+async fn open_app_for(cli: &Cli, replicated: bool) -> anyhow::Result<Arc<App>> {
+    let db = open_db_for(cli, replicated).await?;
     let app = App::new(db, clock(cli)?, calendar(cli)?, key_encryption_key(cli)?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -422,12 +450,17 @@ async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
-async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     match &cli.command {
-        Command::Serve { listen: addr, web } => {
-            let app = open_app(&cli).await?;
+        Command::Serve {
+            listen: addr,
+            web,
+            backup,
+        } => {
+            let app = open_app_for(&cli, backup.replicates(&cli)?).await?;
             refuse_demo_credentials(&app).await?;
+            backup.start(&app, &cli).await?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
@@ -437,12 +470,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             listen: addr,
             cases,
             web,
+            backup,
         } => {
-            let app = open_app(&cli).await?;
+            let app = open_app_for(&cli, backup.replicates(&cli)?).await?;
             let listener = listen(addr).await?;
             let (loaded, logins) = sunshine_app::demo::load_with(&app, *cases)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+            backup.start(&app, &cli).await?;
             app.spawn_workers();
             let where_ = cli
                 .database_url
@@ -493,6 +528,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             }
+        }
+        Command::Backup { command } => {
+            return backup::run(&cli, command, data_given).await;
         }
         Command::Migrate => {
             open_db(&cli).await?;
