@@ -26,7 +26,11 @@ pub enum BackupCommand {
         #[arg(long)]
         to: PathBuf,
         /// Encrypt to this age recipient (age1…); may be given more than once.
-        #[arg(long = "encrypt-to", env = "SUNSHINE_BACKUP_ENCRYPT_TO", value_delimiter = ',')]
+        #[arg(
+            long = "encrypt-to",
+            env = "SUNSHINE_BACKUP_ENCRYPT_TO",
+            value_delimiter = ','
+        )]
         encrypt_to: Vec<String>,
     },
     /// List the archives in a directory.
@@ -165,7 +169,9 @@ fn parse_at(at: &Option<String>) -> anyhow::Result<Option<jiff::Timestamp>> {
     at.as_deref()
         .map(|s| {
             s.parse::<jiff::Timestamp>().map_err(|e| {
-                anyhow!("--at {s:?} is not an RFC 3339 moment (e.g. 2026-12-02T10:15:00+08:00): {e}")
+                anyhow!(
+                    "--at {s:?} is not an RFC 3339 moment (e.g. 2026-12-02T10:15:00+08:00): {e}"
+                )
             })
         })
         .transpose()
@@ -259,7 +265,9 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
                 .map_err(|e| anyhow!("{}: {e:#}", archive.display()));
             let verified = match manifest.map(|(m, _)| m.backend) {
                 Err(e) => Err(e),
-                Ok(b) if b == "postgres" => Err(anyhow!("PostgreSQL backups are not in this build yet")),
+                Ok(b) if b == "postgres" => {
+                    Err(anyhow!("PostgreSQL backups are not in this build yet"))
+                }
                 Ok(_) => {
                     backup::restore::verify_sqlite(
                         archive,
@@ -318,7 +326,13 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
                             public_key.clone(),
                         );
                         tokio::task::spawn_blocking(move || {
-                            backup::restore::restore_sqlite(&archive, &data, at, &opener, key.as_deref())
+                            backup::restore::restore_sqlite(
+                                &archive,
+                                &data,
+                                at,
+                                &opener,
+                                key.as_deref(),
+                            )
                         })
                         .await??
                     }
@@ -333,6 +347,10 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
                 restored.segments,
                 restored.commits,
                 restored.trust
+            );
+            println!(
+                "the organisations' signing keys in it are sealed: serve it with the same \
+                 key-encryption key (--key-encryption-key, or the key file of the old data directory)"
             );
         }
     }

@@ -42,6 +42,7 @@ pub fn create_snapshot(
 ) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(root).with_context(|| format!("{}", root.display()))?;
     std::fs::create_dir_all(scratch)?;
+    remove_stale_partials(root);
     let taken_at = jiff::Timestamp::now();
     let id = archive_id(taken_at);
     let copy = scratch.join(format!("snapshot-{id}.db"));
@@ -91,6 +92,20 @@ pub fn create_snapshot(
         let _ = std::fs::remove_dir_all(root.join(format!("{PARTIAL}{id}")));
     }
     result
+}
+
+/// Archives left half-written by a process that died more than a day ago.
+fn remove_stale_partials(root: &Path) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+        if stale && entry.file_name().to_string_lossy().starts_with(PARTIAL) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// One line of a generation's `wal.index`.
