@@ -36,6 +36,8 @@ pub struct Desks {
     pub users: bool,
     /// Issuing real-name binding codes at a counter.
     pub binding: bool,
+    /// The platform's own backup: its administrators.
+    pub backup: bool,
 }
 
 impl App {
@@ -85,6 +87,7 @@ impl App {
                 .org
                 .as_ref()
                 .is_some_and(|counter| may(&Action::IssueBindingCode { counter })),
+            backup: self.may_see_backup(actor),
         }
     }
 

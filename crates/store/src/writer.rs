@@ -212,11 +212,9 @@ async fn connect(
         // of SQLite's 4 MiB.
         conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
     }
-    if backend == Backend::Sqlite {
-        if log_syncs {
-            // A checkpoint still syncs the log before copying it back.
-            conn.execute("PRAGMA synchronous = NORMAL").await?;
-        }
+    if backend == Backend::Sqlite && log_syncs {
+        // A checkpoint still syncs the log before copying it back.
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
     }
     Ok(conn)
 }

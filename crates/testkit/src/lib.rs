@@ -231,6 +231,56 @@ impl TestApp {
         Ok(t)
     }
 
+    /// The demo on the embedded store (whatever the backend under test: the
+    /// continuous backup is the embedded store's), keeping a continuous
+    /// backup in `backup/` of its scratch directory.
+    pub async fn demo_backed_up() -> anyhow::Result<TestApp> {
+        show_errors();
+        remove_stale_dirs();
+        let dir = std::env::temp_dir().join(format!(
+            "sunshine-test-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        let db = Db::open_sqlite_replicated(&dir.join("data")).await?;
+        db.migrate().await?;
+        let clock = SimulatedClock::new(test_start());
+        let app = App::new(
+            db,
+            Arc::new(clock.clone()),
+            Calendar::shipped(),
+            sunshine_app::keys::Kek::from_bytes([7; 32]),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        patient_hashers(&app);
+        sunshine_app::demo::load_with(&app, 0)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo: {e}"))?;
+        app.start_backup(sunshine_app::backup::service::BackupConfig {
+            root: dir.join("backup"),
+            recipients: vec![],
+            opener: Default::default(),
+            plan: Default::default(),
+            schedule: Default::default(),
+            drill_every: std::time::Duration::from_secs(24 * 3600),
+            scratch: dir.join("drill"),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("backup: {e}"))?;
+        let config = test_config();
+        let (addr, server) = serve(app.clone(), config.clone()).await?;
+        Ok(TestApp {
+            addr,
+            config,
+            base: format!("http://{addr}"),
+            app,
+            clock,
+            scratch: Some(Scratch::Dir(dir)),
+            server: Some(server),
+        })
+    }
+
     /// The platform with Hangzhou's organisations and an administrator, but no items.
     pub async fn with_organisations() -> anyhow::Result<TestApp> {
         let t = TestApp::empty().await?;

@@ -20,9 +20,9 @@ pub fn choose(path: &Path, at: Option<jiff::Timestamp>) -> anyhow::Result<PathBu
         return Ok(path.to_path_buf());
     }
     let archives = list(path)?;
-    let usable = archives.iter().filter(|a| a.problem.is_none());
+    let mut usable = archives.iter().filter(|a| a.problem.is_none());
     let chosen = match at {
-        Some(at) => usable.filter(|a| a.taken_at <= at).next_back(),
+        Some(at) => usable.rfind(|a| a.taken_at <= at),
         None => usable.max_by(|a, b| a.until.cmp(&b.until)),
     };
     match chosen {

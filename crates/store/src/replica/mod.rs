@@ -542,13 +542,14 @@ fn checkpoint(conn: &rusqlite::Connection, mode: &str) -> rusqlite::Result<(i64,
     })
 }
 
-/// Rows per table and the journal's head, read in one snapshot.
-pub fn snapshot_facts(
-    conn: &rusqlite::Connection,
-) -> rusqlite::Result<(
+/// Rows per table, and the journal's last entry (sequence, hash).
+pub type Facts = (
     std::collections::BTreeMap<String, i64>,
     Option<(i64, String)>,
-)> {
+);
+
+/// Rows per table and the journal's head, read in one snapshot.
+pub fn snapshot_facts(conn: &rusqlite::Connection) -> rusqlite::Result<Facts> {
     let mut tables = Vec::new();
     {
         let mut stmt = conn.prepare(
@@ -580,12 +581,7 @@ pub fn snapshot_facts(
 
 /// Rows per table and the journal's head of a database file at rest (a
 /// restored copy), read-only.
-pub fn file_facts(
-    path: &Path,
-) -> rusqlite::Result<(
-    std::collections::BTreeMap<String, i64>,
-    Option<(i64, String)>,
-)> {
+pub fn file_facts(path: &Path) -> rusqlite::Result<Facts> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.execute_batch("BEGIN")?;

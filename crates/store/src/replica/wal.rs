@@ -146,7 +146,7 @@ pub fn scan(header: &Header, seed: [u32; 2], bytes: &[u8]) -> Scan {
 pub fn apply(file: &mut std::fs::File, page_size: u32, frames: &[u8]) -> std::io::Result<u32> {
     use std::io::{Seek, SeekFrom, Write};
     let frame_len = FRAME_HEADER_LEN + page_size as usize;
-    if frames.len() % frame_len != 0 {
+    if !frames.len().is_multiple_of(frame_len) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(

@@ -2,6 +2,7 @@
 //! form with a CSRF token, every error is shown next to its field.
 
 pub mod account;
+pub mod backup;
 pub mod board;
 pub mod card;
 pub mod flash;
@@ -171,6 +172,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/export", get(staff::export))
         .route("/staff/users", get(users::list).post(users::create))
+        .route("/staff/backup", get(backup::page))
+        .route("/staff/backup/drill", axum::routing::post(backup::drill))
         .route("/staff/users/{login}/{change}", post(users::change))
         .route("/account", get(account::show))
         .route("/account/sessions/end-all", post(account::end_all))

@@ -160,7 +160,7 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 12] = [
+const PLACES: [(&str, bool); 13] = [
     ("/staff/cases", true),
     ("/staff/hotline", true),
     ("/staff/hotline/admin", true),
@@ -171,6 +171,7 @@ const PLACES: [(&str, bool); 12] = [
     ("/staff/board", true),
     ("/staff/users", true),
     ("/staff/binding", true),
+    ("/staff/backup", true),
     ("/staff/", false),
     ("/staff/panorama", false),
 ];
