@@ -75,9 +75,9 @@ impl RetentionPlan {
                 Some(n) => Self::within(now, continuous, n),
             };
             // The newest archive of each day (month) is that day's (month's).
-            let daily = Self::within(now, self.daily.days(), t) && days.insert(day_of(t));
-            let monthly =
-                Self::within(now, (self.monthly * 31).days(), t) && months.insert(month_of(t));
+            let daily = Self::within(now, (self.daily * 24).hours(), t) && days.insert(day_of(t));
+            let monthly = Self::within(now, (self.monthly * 31 * 24).hours(), t)
+                && months.insert(month_of(t));
             out[i] = if log_needed {
                 Keep::Whole
             } else if daily || monthly {
@@ -135,7 +135,7 @@ mod tests {
             at("2026-11-05T00:00:00Z"), // November's newest? no, 11-20 is
             at("2026-11-20T00:00:00Z"), // November's newest: monthly
             at("2026-12-09T01:00:00Z"), // 12-09's older one: dropped
-            at("2026-12-09T23:00:00Z"), // 12-09's newest: daily
+            at("2026-12-09T23:00:00Z"), // its log reaches 12-10 11:30, within the hour: whole
             at("2026-12-10T11:30:00Z"), // newest: whole
         ];
         let d = plan.decide(&moments, now);
@@ -146,7 +146,7 @@ mod tests {
                 Keep::Drop,
                 Keep::BaseOnly,
                 Keep::Drop,
-                Keep::BaseOnly,
+                Keep::Whole,
                 Keep::Whole
             ]
         );
