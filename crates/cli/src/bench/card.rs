@@ -346,6 +346,7 @@ pub(super) async fn transit(
     cards: u64,
     upload: usize,
     clients: usize,
+    keep: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let p = Platform::new(cli, &[]).await?;
     let engine = p.app.card_engine().await.map_err(app_err)?.clone();
@@ -523,5 +524,5 @@ pub(super) async fn transit(
         book.ledger.accounts().count()
     );
     drop(book);
-    p.finish().await
+    p.finish_keeping(keep).await
 }
