@@ -175,10 +175,10 @@ async fn under_load(seconds: u64, clients: usize) -> anyhow::Result<()> {
     .await
     .map_err(app_err)?;
     let sealed = Instant::now();
-    while !app
+    while app
         .db
         .replica_status()
-        .is_some_and(|s| s.base_sealed_us.is_some())
+        .is_none_or(|s| s.base_sealed_us.is_none())
     {
         if sealed.elapsed() > Duration::from_secs(120) {
             bail!("the first base was not sealed");
