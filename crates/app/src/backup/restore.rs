@@ -402,3 +402,106 @@ fn compare_counts(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sunshine_domain::identity::{OrgKind, Organisation};
+    use sunshine_domain::ids::OrgCode;
+
+    use super::*;
+    use crate::backup::{archive, keygen, list, parse_recipient, Opener};
+
+    async fn platform(dir: &Path) -> Arc<crate::App> {
+        let db = sunshine_store::Db::open_sqlite(dir).await.unwrap();
+        db.migrate().await.unwrap();
+        let app = crate::App::new(
+            db,
+            Arc::new(sunshine_domain::clock::SystemClock),
+            sunshine_domain::calendar::Calendar::shipped(),
+            crate::keys::Kek::from_bytes([3; 32]),
+        )
+        .await
+        .unwrap();
+        app.bootstrap_orgs(&[Organisation {
+            code: OrgCode::parse("330100").unwrap(),
+            name: "杭州市人民政府".into(),
+            name_en: "Hangzhou".into(),
+            kind: OrgKind::City,
+            parent: None,
+        }])
+        .await
+        .unwrap();
+        app
+    }
+
+    fn identity_file(dir: &Path, identity: &str) -> PathBuf {
+        let path = dir.join(format!("id-{}", rand::random::<u32>()));
+        std::fs::write(&path, format!("# a comment\n{identity}\n")).unwrap();
+        path
+    }
+
+    /// An encrypted snapshot opens only with its identity, verifies and
+    /// restores with it, and a manifest altered or signed by another key is
+    /// refused.
+    #[tokio::test]
+    async fn an_encrypted_archive_opens_only_with_its_identity_and_its_signature_holds() {
+        let root = std::env::temp_dir().join(format!("backup-app-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let app = platform(&root.join("data")).await;
+        let (identity, recipient) = keygen();
+        let (other, _) = keygen();
+        let sealer = app.backup_sealer(&[recipient.clone()]).await.unwrap();
+        assert!(parse_recipient("age1nonsense").is_err());
+        let file = app.db.file().unwrap().to_path_buf();
+        let archives = root.join("archives");
+        let m = archive::create_snapshot(&file, &archives, &root.join("scratch"), &sealer).unwrap();
+        assert_eq!(m.encrypted_to, vec![recipient]);
+        assert!(m.row_counts.get("organisations").is_some_and(|n| *n == 1));
+        let dir = archives.join(&m.id);
+        assert!(dir.join("sunshine.db.age").exists() && !dir.join("sunshine.db").exists());
+        assert_eq!(list(&archives).unwrap().len(), 1);
+
+        let scratch = root.join("verify");
+        let none = verify_sqlite(&dir, &Opener::default(), None, &scratch, true).await;
+        assert!(format!("{:#}", none.unwrap_err()).contains("--identity"));
+        let wrong = Opener::from_file(&identity_file(&root, &other)).unwrap();
+        let e = verify_sqlite(&dir, &wrong, None, &scratch, true)
+            .await
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("cannot be decrypted"), "{e:#}");
+        let right = Opener::from_file(&identity_file(&root, &identity)).unwrap();
+        let v = verify_sqlite(&dir, &right, Some(&sealer.public_key()), &scratch, true)
+            .await
+            .unwrap();
+        assert_eq!(v.trust, "signed by the pinned key");
+        let r = restore_sqlite(&dir, &root.join("restored"), None, &right, None).unwrap();
+        assert_eq!(r.as_of, m.taken_at);
+        assert!(root.join("restored/sunshine.db").exists());
+        // Not over an existing store.
+        let again = restore_sqlite(&dir, &root.join("restored"), None, &right, None).unwrap_err();
+        assert!(again.to_string().contains("already holds a store"));
+
+        // Another key pinned: refused.
+        let stranger = hex::encode(crate::keys::new_signing_key().verifying_key().to_bytes());
+        let e = verify_sqlite(&dir, &right, Some(&stranger), &scratch, true)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("does not verify"), "{e}");
+        // One changed row count in the manifest: its signature no longer holds.
+        let text = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+        std::fs::write(
+            dir.join(MANIFEST),
+            text.replacen("\"organisations\": 1", "\"organisations\": 2", 1),
+        )
+        .unwrap();
+        let e = verify_sqlite(&dir, &right, None, &scratch, true)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("signature does not verify"), "{e}");
+        assert!(list(&archives).unwrap()[0].problem.is_some());
+        app.db.close().await;
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
