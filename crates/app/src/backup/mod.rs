@@ -15,6 +15,7 @@
 //! [`sunshine_store::replica`]), and `pgbackrest` (PostgreSQL, see [`pg`]).
 
 pub mod archive;
+pub mod pg;
 pub mod restore;
 pub mod service;
 

@@ -1,0 +1,1049 @@
+//! PostgreSQL's backup, through pgBackRest (Debian's `pgbackrest`).
+//!
+//! A backup root `repo` holds:
+//! - `repo/pgbackrest.conf`, written by [`setup`];
+//! - `repo/pgbackrest/`, pgBackRest's own repository (`archive/`, `backup/`,
+//!   `log/`, `lock/`): it has no `manifest.json`, so [`super::list`] passes it by;
+//! - `repo/<archive id>/`, one per [`create`]: `manifest.json` and
+//!   `manifest.sig` only. The manifest's `files` name pgBackRest's backup
+//!   manifest by a path relative to the archive's directory
+//!   (`../pgbackrest/backup/sunshine/<label>/backup.manifest`).
+//!
+//! What vouches for what: the signature covers the sha256 of pgBackRest's
+//! backup manifest, which holds the checksum of every file of the backup
+//! (`pgbackrest verify` checks them), and every archived WAL segment
+//! carries its own checksum in its name.
+//!
+//! Who runs what: pgBackRest must run on the database's machine, as the
+//! user who owns the data directory, and PostgreSQL refuses to run as
+//! root. When `sunshine` runs as that user (production: `sudo -u postgres
+//! sunshine backup …`) every program runs as itself. When it runs as root,
+//! pgBackRest, initdb, postgres and pg_ctl are run through `setpriv` as the
+//! owner of the data directory (at setup) or of the pgBackRest repository
+//! (afterwards), and what is created for them is given to that user: root
+//! can always drop to the right user, whereas running them as root would
+//! leave files the server cannot read.
+
+use std::ffi::OsString;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use serde::{Deserialize, Serialize};
+use sunshine_store::pg_backup;
+
+use super::restore::{Restored, Verified};
+use super::{
+    archive_id, hash_file, list, read_manifest, sync_dir, write_manifest, ArchiveKind, FileEntry,
+    JournalHead, Manifest, Sealer, Trust, MANIFEST, PARTIAL,
+};
+
+/// pgBackRest's name for the platform's cluster.
+pub const STANZA: &str = "sunshine";
+/// pgBackRest's repository, inside the backup root.
+const REPOSITORY: &str = "pgbackrest";
+/// pgBackRest's configuration, inside the backup root.
+const CONFIG: &str = "pgbackrest.conf";
+/// pgBackRest's backup manifest, in each backup's directory.
+const BACKUP_MANIFEST: &str = "backup.manifest";
+/// Its copy, which pgBackRest reads when the first is damaged.
+const BACKUP_MANIFEST_COPY: &str = "backup.manifest.copy";
+
+/// What a PostgreSQL archive's manifest records in `extra`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PgExtra {
+    pub stanza: String,
+    /// pgBackRest's backup label (`20261202-101500F`).
+    pub label: String,
+    /// `full` or `incr`.
+    pub backup_type: String,
+    /// The named restore point the row counts are exact at.
+    pub restore_point: String,
+    pub restore_lsn: String,
+    /// The WAL the backup itself needs, first and last segment.
+    pub wal_start: String,
+    pub wal_stop: String,
+    /// PostgreSQL's major version, schema, role and database of the backup.
+    pub major: String,
+    pub schema: String,
+    pub user: String,
+    pub database: String,
+}
+
+/// PostgreSQL's programs: `/usr/lib/postgresql/<major>/bin` when `major`
+/// is given and installed, else the newest version installed there, else
+/// what `pg_config --bindir` names.
+pub fn postgres_bin_dir(major: Option<&str>) -> anyhow::Result<PathBuf> {
+    let root = Path::new("/usr/lib/postgresql");
+    let has_postgres = |dir: &Path| dir.join("postgres").is_file();
+    if let Some(major) = major {
+        let dir = root.join(major).join("bin");
+        if has_postgres(&dir) {
+            return Ok(dir);
+        }
+    }
+    let mut installed: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            has_postgres(&bin).then_some((version, bin))
+        })
+        .collect();
+    installed.sort();
+    if let Some((_, bin)) = installed.pop() {
+        return Ok(bin);
+    }
+    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && has_postgres(&dir) {
+            return Ok(dir);
+        }
+    }
+    bail!(
+        "PostgreSQL's programs are not installed (no /usr/lib/postgresql/*/bin/postgres, no pg_config): install the postgresql package"
+    )
+}
+
+/// The `pgbackrest` program, found on the PATH.
+pub fn pgbackrest_bin() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|d| d.join("pgbackrest"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            anyhow!("pgBackRest is not installed (no pgbackrest on the PATH): install the pgbackrest package")
+        })
+}
+
+/// Whether this process runs as root (its effective uid, from /proc).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// The user pgBackRest and PostgreSQL's programs run as: ourselves, or,
+/// when we are root, the (uid, gid) given (see the module's doc).
+#[derive(Debug, Clone, Copy)]
+struct RunAs(Option<(u32, u32)>);
+
+impl RunAs {
+    /// As the owner of `path` when we are root; as ourselves otherwise.
+    fn owner_of(path: &Path) -> anyhow::Result<RunAs> {
+        if !is_root() {
+            return Ok(RunAs(None));
+        }
+        let md = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+        if md.uid() == 0 {
+            bail!(
+                "{} belongs to root, and PostgreSQL does not run as root: give it to the database's user (chown -R postgres: {})",
+                path.display(),
+                path.display()
+            );
+        }
+        Ok(RunAs(Some((md.uid(), md.gid()))))
+    }
+
+    fn command(&self, program: &Path) -> std::process::Command {
+        let mut c = match self.0 {
+            Some((uid, gid)) => {
+                let mut c = std::process::Command::new("setpriv");
+                c.arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={gid}"))
+                    .arg("--clear-groups")
+                    .arg("--")
+                    .arg(program);
+                c
+            }
+            None => std::process::Command::new(program),
+        };
+        // The user may not be able to enter the caller's directory.
+        c.current_dir("/");
+        c
+    }
+
+    /// Hand a path we created to the user the programs run as.
+    fn give(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some((uid, gid)) = self.0 {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .with_context(|| format!("giving {} to uid {uid}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Make a directory (mode 0700) that the programs' user owns.
+fn private_dir(path: &Path, who: RunAs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    who.give(path)
+}
+
+/// Run a program to the end: its standard output, or an error that says
+/// what it said.
+async fn run(mut command: std::process::Command, what: &str) -> anyhow::Result<String> {
+    command.stdin(Stdio::null());
+    let out = tokio::process::Command::from(command)
+        .output()
+        .await
+        .with_context(|| format!("{what}: cannot be started"))?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = if said.trim().is_empty() {
+            String::from_utf8_lossy(&out.stdout)
+        } else {
+            said
+        };
+        bail!("{what} failed ({}): {}", out.status, said.trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A backup root's pgBackRest: its configuration, repository and user.
+struct Rest {
+    root: PathBuf,
+    bin: PathBuf,
+    who: RunAs,
+}
+
+/// One backup as `pgbackrest info` lists it.
+#[derive(Debug, Clone, Deserialize)]
+struct InfoBackup {
+    label: String,
+    #[serde(rename = "type")]
+    kind: String,
+    archive: InfoWal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct InfoWal {
+    start: Option<String>,
+    stop: Option<String>,
+}
+
+impl Rest {
+    /// The pgBackRest set up in the backup root `root` by [`setup`].
+    fn at(root: &Path) -> anyhow::Result<Rest> {
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("{}: no backup root", root.display()))?;
+        if !root.join(CONFIG).is_file() || !root.join(REPOSITORY).is_dir() {
+            bail!(
+                "{}: pgBackRest is not set up there (no {CONFIG} and {REPOSITORY}/): run `sunshine backup setup` first",
+                root.display()
+            );
+        }
+        Ok(Rest {
+            who: RunAs::owner_of(&root.join(REPOSITORY))?,
+            bin: pgbackrest_bin()?,
+            root,
+        })
+    }
+
+    fn repository(&self) -> PathBuf {
+        self.root.join(REPOSITORY)
+    }
+
+    /// `pgbackrest` with the root's configuration and stanza, its paths
+    /// given again so that a root moved elsewhere still works.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let repo = self.repository();
+        let mut c = self.who.command(&self.bin);
+        c.arg(format!("--config={}", self.root.join(CONFIG).display()))
+            .arg(format!("--repo1-path={}", repo.display()))
+            .arg(format!("--log-path={}", repo.join("log").display()))
+            .arg(format!("--lock-path={}", repo.join("lock").display()))
+            .arg(format!("--stanza={STANZA}"))
+            .args(args);
+        c
+    }
+
+    async fn run(&self, args: &[&str]) -> anyhow::Result<String> {
+        let what = format!("pgbackrest {}", args.last().copied().unwrap_or_default());
+        run(self.command(args), &what).await
+    }
+
+    /// The stanza's backups, oldest first.
+    async fn backups(&self) -> anyhow::Result<Vec<InfoBackup>> {
+        #[derive(Deserialize)]
+        struct Stanza {
+            #[serde(default)]
+            backup: Vec<InfoBackup>,
+        }
+        let out = self.run(&["--output=json", "info"]).await?;
+        let stanzas: Vec<Stanza> = serde_json::from_str(&out)
+            .with_context(|| format!("pgbackrest info: not the JSON expected: {out}"))?;
+        Ok(stanzas.into_iter().flat_map(|s| s.backup).collect())
+    }
+
+    /// `pgbackrest verify` over the whole repository: the WAL segments it
+    /// checked, or its first complaint. (It exits 0 even when it finds
+    /// damage: what it prints decides.)
+    async fn verify(&self) -> anyhow::Result<usize> {
+        let out = self
+            .run(&[
+                "--output=text",
+                "--verbose",
+                "--log-level-console=info",
+                "--no-log-timestamp",
+                "verify",
+            ])
+            .await?;
+        if out.contains("status: error") {
+            let complaint = out
+                .lines()
+                .map(str::trim)
+                .find(|l| {
+                    l.contains(" INFO: ")
+                        && !l.contains("verify command")
+                        && !l.contains("stanza:")
+                })
+                .map(|l| l.split_once(" INFO: ").map_or(l, |(_, m)| m).to_string())
+                .or_else(|| {
+                    out.lines()
+                        .map(str::trim)
+                        .find(|l| l.contains("status: invalid"))
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| out.trim().to_string());
+            bail!("pgbackrest verify: {complaint}");
+        }
+        let wal = out
+            .lines()
+            .filter_map(|l| l.split_once("total WAL checked: "))
+            .filter_map(|(_, rest)| rest.split(',').next()?.trim().parse::<usize>().ok())
+            .sum();
+        Ok(wal)
+    }
+}
+
+/// Quote a word for the shell PostgreSQL runs `archive_command` with.
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-=+:,@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A string value in postgresql.conf.
+fn conf_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Prepare the cluster behind `url` for pgBackRest with its repository at
+/// `repo`: write the pgBackRest config (in `repo`), create the stanza, and
+/// check that WAL archiving (archive_mode=on, archive_command pushing to
+/// this stanza) is in place; if it is not, fail with the exact settings to
+/// add and that a restart is needed. Must run on the database's machine.
+/// Safe to run again.
+pub async fn setup(url: &str, repo: &Path) -> anyhow::Result<String> {
+    let bin = pgbackrest_bin()?;
+    std::fs::create_dir_all(repo).with_context(|| format!("creating {}", repo.display()))?;
+    let root = repo.canonicalize()?;
+    let mut conn = pg_backup::connect(url)
+        .await
+        .context("connecting to the database")?;
+    let facts = pg_backup::server_facts(&mut conn)
+        .await
+        .context("reading the server's settings")?;
+    pg_backup::close(conn).await;
+    let data = PathBuf::from(&facts.data_directory);
+    if !data.join("PG_VERSION").is_file() {
+        bail!(
+            "{}: the database's data directory is not on this machine; pgBackRest must run where PostgreSQL runs",
+            data.display()
+        );
+    }
+    let Some(socket) = facts
+        .socket_directories
+        .split(',')
+        .map(str::trim)
+        .find(|d| d.starts_with('/'))
+    else {
+        bail!("the server listens on no unix socket directory (unix_socket_directories), which pgBackRest connects through");
+    };
+    let who = RunAs::owner_of(&data)?;
+    let repository = root.join(REPOSITORY);
+    for dir in [
+        repository.clone(),
+        repository.join("log"),
+        repository.join("lock"),
+    ] {
+        private_dir(&dir, who)?;
+    }
+    // The server's user reaches the repository and the config through the root.
+    let mode = std::fs::metadata(&root)?.permissions().mode();
+    if who.0.is_some() && mode & 0o001 == 0 {
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(mode | 0o001))?;
+    }
+    let config = root.join(CONFIG);
+    let text = format!(
+        "# Written by `sunshine backup setup`; pgBackRest's repository for the platform's cluster.\n\
+         [global]\n\
+         repo1-path={repo}\n\
+         log-path={repo}/log\n\
+         lock-path={repo}/lock\n\
+         # Take the backup's checkpoint at once rather than at the next scheduled one.\n\
+         start-fast=y\n\
+         compress-type=zst\n\
+         # Backups are kept and pruned by the platform's retention, not by pgBackRest.\n\
+         repo1-retention-full=9999999\n\
+         \n\
+         [{STANZA}]\n\
+         pg1-path={data}\n\
+         pg1-port={port}\n\
+         pg1-socket-path={socket}\n",
+        repo = repository.display(),
+        data = data.display(),
+        port = facts.port,
+    );
+    std::fs::write(&config, text).with_context(|| format!("writing {}", config.display()))?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o640))?;
+    who.give(&config)?;
+    let rest = Rest {
+        root: root.clone(),
+        bin: bin.clone(),
+        who,
+    };
+    rest.run(&["stanza-create"]).await?;
+
+    let command = format!(
+        "{} --config={} --stanza={STANZA} archive-push %p",
+        shell_word(&bin.display().to_string()),
+        shell_word(&config.display().to_string())
+    );
+    let archives_here = facts.archive_command.contains("archive-push")
+        && facts.archive_command.contains(&format!("--stanza={STANZA}"))
+        && facts
+            .archive_command
+            .contains(&config.display().to_string());
+    let mut missing = Vec::new();
+    if !matches!(facts.wal_level.as_str(), "replica" | "logical") {
+        missing.push("wal_level = replica".to_string());
+    }
+    if !matches!(facts.archive_mode.as_str(), "on" | "always") {
+        missing.push("archive_mode = on".to_string());
+    }
+    if !archives_here {
+        missing.push(format!("archive_command = {}", conf_string(&command)));
+    }
+    if !missing.is_empty() {
+        missing.push("archive_timeout = 60    # ship a segment at least once a minute".into());
+        bail!(
+            "the stanza {STANZA} is created in {}, but WAL archiving does not reach it yet. \
+             Add to {} and restart PostgreSQL (these settings take effect only at a restart):\n\n{}\n\n\
+             then run setup again.",
+            repository.display(),
+            facts.config_file,
+            missing
+                .iter()
+                .map(|l| format!("    {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    // Switches the WAL and waits until the segment arrives in the repository.
+    rest.run(&["check"]).await?;
+    Ok(format!(
+        "pgBackRest is set up for stanza {STANZA} of the cluster in {}: configuration {}, repository {}; a WAL segment was archived there and checked.",
+        data.display(),
+        config.display(),
+        repository.display()
+    ))
+}
+
+/// A full (or, when one exists, incremental) pgBackRest backup of the
+/// cluster behind `url`, and a signed archive `repo/<archive id>/` whose
+/// row counts and journal head are exact at a named restore point made
+/// just after it (see [`pg_backup::restore_point`]): the archive restores
+/// to that point. Archives are not age-encrypted (pgBackRest has its own
+/// repository encryption); a sealer with recipients is refused rather
+/// than ignored.
+pub async fn create(url: &str, repo: &Path, sealer: &Sealer) -> anyhow::Result<Manifest> {
+    if sealer.encrypts() {
+        bail!(
+            "PostgreSQL backups are not encrypted to age recipients: encrypt pgBackRest's repository instead (repo1-cipher-type and repo1-cipher-pass in {CONFIG}), and leave out --encrypt-to"
+        );
+    }
+    let rest = Rest::at(repo)?;
+    let mut conn = pg_backup::connect(url)
+        .await
+        .context("connecting to the database")?;
+    let facts = pg_backup::server_facts(&mut conn).await?;
+    let before = rest.backups().await?;
+    let backup_type = if before.is_empty() { "full" } else { "incr" };
+    rest.run(&[&format!("--type={backup_type}"), "backup"])
+        .await?;
+    let backup = rest
+        .backups()
+        .await?
+        .pop()
+        .filter(|b| before.iter().all(|o| o.label != b.label))
+        .ok_or_else(|| anyhow!("pgbackrest backup: finished, but lists no new backup"))?;
+
+    let id = archive_id(jiff::Timestamp::now());
+    let point = pg_backup::restore_point(&mut conn, &format!("sunshine-{id}"))
+        .await
+        .context("making the restore point (every table held in SHARE mode)")?;
+    pg_backup::close(conn).await;
+    // Switches the WAL past the restore point and waits until it is archived.
+    rest.run(&["check"]).await?;
+
+    let mut files = Vec::new();
+    for name in [BACKUP_MANIFEST, BACKUP_MANIFEST_COPY] {
+        let inside = format!("backup/{STANZA}/{}/{name}", backup.label);
+        let path = format!("../{REPOSITORY}/{inside}");
+        let (bytes, sha256) = hash_file(&rest.repository().join(&inside))
+            .with_context(|| format!("{path}: cannot be read"))?;
+        files.push(FileEntry {
+            path,
+            bytes,
+            sha256,
+        });
+    }
+    let extra = PgExtra {
+        stanza: STANZA.into(),
+        label: backup.label.clone(),
+        backup_type: backup.kind.clone(),
+        restore_point: point.name.clone(),
+        restore_lsn: point.lsn.clone(),
+        wal_start: backup.archive.start.clone().unwrap_or_default(),
+        wal_stop: backup.archive.stop.clone().unwrap_or_default(),
+        major: facts.major.clone(),
+        schema: facts.schema.clone(),
+        user: facts.user.clone(),
+        database: facts.database.clone(),
+    };
+    let manifest = Manifest {
+        format: 1,
+        id: id.clone(),
+        kind: ArchiveKind::Pgbackrest,
+        backend: "postgres".into(),
+        taken_at: jiff::Timestamp::from_microsecond(point.at)?,
+        platform_version: env!("CARGO_PKG_VERSION").to_string(),
+        files,
+        page_size: None,
+        row_counts: point.row_counts.clone(),
+        journal_head: point
+            .journal_head
+            .clone()
+            .map(|(seq, hash)| JournalHead { seq, hash }),
+        encrypted_to: Vec::new(),
+        signed_by: sealer.signed_by(),
+        extra: Some(serde_json::to_value(&extra)?),
+    };
+    let partial = rest.root.join(format!("{PARTIAL}{id}"));
+    let written = (|| {
+        std::fs::create_dir_all(&partial)?;
+        write_manifest(&partial, &manifest, sealer)?;
+        sync_dir(&partial)?;
+        std::fs::rename(&partial, rest.root.join(&id))?;
+        sync_dir(&rest.root)?;
+        anyhow::Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
+    Ok(manifest)
+}
+
+/// Which PostgreSQL archive a restore reads: `path` itself when it is one,
+/// else the newest under it taken at or before `at` (or the newest of all).
+fn choose(path: &Path, at: Option<jiff::Timestamp>) -> anyhow::Result<PathBuf> {
+    if path.join(MANIFEST).exists() {
+        return Ok(path.to_path_buf());
+    }
+    let archives = list(path)?;
+    let mut usable = archives
+        .iter()
+        .filter(|a| a.problem.is_none() && a.kind == ArchiveKind::Pgbackrest);
+    let chosen = match at {
+        Some(at) => usable.rfind(|a| a.taken_at <= at),
+        None => usable.next_back(),
+    };
+    match (chosen, at) {
+        (Some(a), _) => Ok(a.path.clone()),
+        (None, Some(at)) => bail!(
+            "{}: no PostgreSQL archive reaches back to {at}",
+            path.display()
+        ),
+        (None, None) => bail!("{}: holds no PostgreSQL archive", path.display()),
+    }
+}
+
+/// The PostgreSQL facts of an archive's manifest.
+fn extra_of(dir: &Path, manifest: &Manifest) -> anyhow::Result<PgExtra> {
+    if manifest.backend != "postgres" || manifest.kind != ArchiveKind::Pgbackrest {
+        bail!(
+            "{}: a {} archive of {}, not a pgBackRest one",
+            dir.display(),
+            manifest.kind.as_str(),
+            manifest.backend
+        );
+    }
+    let extra = manifest
+        .extra
+        .clone()
+        .ok_or_else(|| anyhow!("{MANIFEST}: records no pgBackRest backup"))?;
+    serde_json::from_value(extra).with_context(|| format!("{MANIFEST}: its pgBackRest facts"))
+}
+
+/// Every file the manifest lists, against its size and sha256.
+fn check_files(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    for f in &manifest.files {
+        let (bytes, sha256) =
+            hash_file(&dir.join(&f.path)).with_context(|| format!("{}: missing", f.path))?;
+        if bytes != f.bytes || sha256 != f.sha256 {
+            bail!(
+                "{}: its contents differ from the manifest ({bytes} bytes, sha256 {sha256}; the manifest says {} bytes, {})",
+                f.path,
+                f.bytes,
+                f.sha256
+            );
+        }
+    }
+    Ok(())
+}
+
+fn trust_word(t: &Trust) -> String {
+    match t {
+        Trust::Pinned => "signed by the pinned key".into(),
+        Trust::SelfNamed => "signed by the key it names (pin one with --public-key)".into(),
+    }
+}
+
+/// The backup root an archive directory lies in.
+fn root_of(dir: &Path) -> anyhow::Result<PathBuf> {
+    let dir = dir.canonicalize()?;
+    dir.parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| anyhow!("{}: has no backup root", dir.display()))
+}
+
+/// Where a recovery stops.
+enum Target<'a> {
+    Point(&'a str),
+    Time(jiff::Timestamp),
+}
+
+/// Lay down `pgdata` from the backup with pgBackRest, set to recover to
+/// `target` and be promoted at the first start. Recovery follows the
+/// backup's own timeline, not one a later restore started.
+async fn lay_down(
+    rest: &Rest,
+    extra: &PgExtra,
+    pgdata: &Path,
+    target: Target<'_>,
+) -> anyhow::Result<()> {
+    if std::fs::read_dir(pgdata).is_ok_and(|mut d| d.next().is_some()) {
+        bail!(
+            "{} is not empty: restore into a new, empty directory",
+            pgdata.display()
+        );
+    }
+    private_dir(pgdata, rest.who)?;
+    let pgdata = pgdata.canonicalize()?;
+    let (kind, target) = match target {
+        Target::Point(name) => ("name", name.to_string()),
+        Target::Time(at) => ("time", at.strftime("%Y-%m-%d %H:%M:%S.%6f+00").to_string()),
+    };
+    rest.run(&[
+        &format!("--pg1-path={}", pgdata.display()),
+        &format!("--set={}", extra.label),
+        &format!("--type={kind}"),
+        &format!("--target={target}"),
+        "--target-action=promote",
+        "--target-timeline=current",
+        "restore",
+    ])
+    .await?;
+    Ok(())
+}
+
+/// Restore into a new PostgreSQL data directory `pgdata` (must not exist
+/// or be empty): at the archive's restore point, or at `at` (point in
+/// time, through the archived WAL) when given. `archive` is an archive's
+/// directory, or a backup root to choose the newest fitting archive in.
+///
+/// pgBackRest lays the directory down set to recover; PostgreSQL recovers
+/// at its first start and is promoted there (a WAL that does not reach
+/// `at` makes that start fail, saying so). The restored cluster keeps its
+/// settings, archiving included: once promoted it archives to the same
+/// stanza, on a timeline of its own.
+pub async fn restore(
+    archive: &Path,
+    pgdata: &Path,
+    at: Option<jiff::Timestamp>,
+    pinned: Option<&str>,
+) -> anyhow::Result<Restored> {
+    let dir = choose(archive, at)?;
+    let (manifest, trust) = read_manifest(&dir, pinned)?;
+    let extra = extra_of(&dir, &manifest)?;
+    check_files(&dir, &manifest)?;
+    if let Some(at) = at {
+        if at < manifest.taken_at {
+            bail!(
+                "{} begins at {}: it cannot go back to {at}",
+                manifest.id,
+                manifest.taken_at
+            );
+        }
+    }
+    let rest = Rest::at(&root_of(&dir)?)?;
+    let target = match at {
+        Some(at) => Target::Time(at),
+        None => Target::Point(&extra.restore_point),
+    };
+    lay_down(&rest, &extra, pgdata, target).await?;
+    Ok(Restored {
+        archive: manifest.id.clone(),
+        kind: manifest.kind,
+        as_of: at.unwrap_or(manifest.taken_at),
+        segments: 0,
+        commits: 0,
+        trust: trust_word(&trust),
+    })
+}
+
+/// What a verification remembers of an archive it found sound.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Remembered {
+    id: String,
+    /// The sha256 of the manifest verified: another manifest is another archive.
+    manifest_sha256: String,
+    tables: usize,
+    journal_entries: u64,
+    ledger: String,
+}
+
+/// Verify a PostgreSQL archive: the manifest's signature, the files'
+/// checksums, `pgbackrest verify` (every file of every backup and every
+/// WAL segment of the repository against pgBackRest's own checksums), then
+/// a restore into `scratch` to the archive's restore point, a temporary
+/// postgres on it (a free port, its unix socket in scratch, no archiving),
+/// amcheck's `bt_index_check` on every btree index of the schema, `journal
+/// verify`, `ledger check`, and the row counts and journal head against
+/// the manifest. The temporary server is stopped and its directory in
+/// scratch removed, whatever happens. The error names the first thing
+/// wrong.
+///
+/// pgBackRest's verify reads every file again each time, so the restore
+/// and what is checked on it are remembered instead (in
+/// `scratch/<id>.pg-verified.json`): an archive is immutable once made,
+/// and unless `full` a later run repeats only the signature, checksums and
+/// `pgbackrest verify`.
+pub async fn verify(
+    archive: &Path,
+    pinned: Option<&str>,
+    scratch: &Path,
+    full: bool,
+) -> anyhow::Result<Verified> {
+    let (manifest, trust) = read_manifest(archive, pinned)?;
+    let extra = extra_of(archive, &manifest)?;
+    check_files(archive, &manifest)?;
+    let rest = Rest::at(&root_of(archive)?)?;
+    let segments = rest.verify().await?;
+
+    std::fs::create_dir_all(scratch)
+        .with_context(|| format!("creating {}", scratch.display()))?;
+    let scratch = scratch.canonicalize()?;
+    let state_path = scratch.join(format!("{}.pg-verified.json", manifest.id));
+    let manifest_sha256 = hash_file(&archive.join(MANIFEST))?.1;
+    let remembered: Option<Remembered> = if full {
+        None
+    } else {
+        std::fs::read(&state_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|r: &Remembered| r.id == manifest.id && r.manifest_sha256 == manifest_sha256)
+    };
+    let verified = |r: &Remembered, base_checked: bool| Verified {
+        archive: manifest.id.clone(),
+        kind: manifest.kind,
+        trust: trust_word(&trust),
+        base_checked,
+        segments_checked: segments,
+        segments_remembered: 0,
+        as_of: manifest.taken_at,
+        tables: r.tables,
+        journal_entries: r.journal_entries,
+        ledger: r.ledger.clone(),
+    };
+    if let Some(r) = remembered {
+        return Ok(verified(&r, false));
+    }
+
+    let work = scratch.join(format!("{}.pg", manifest.id));
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("removing the old {}", work.display()))?;
+    }
+    let outcome = async {
+        private_dir(&work, rest.who)?;
+        let pgdata = work.join("data");
+        lay_down(&rest, &extra, &pgdata, Target::Point(&extra.restore_point)).await?;
+        let bin = postgres_bin_dir(Some(&extra.major))?;
+        let mut server =
+            TempServer::start(&bin, rest.who, &work, &pgdata, (&extra.user, &extra.database))
+                .await?;
+        let checked = check_restored(&server, &manifest, &extra).await;
+        server.stop();
+        checked
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&work);
+    let r = outcome?;
+    let r = Remembered {
+        id: manifest.id.clone(),
+        manifest_sha256,
+        ..r
+    };
+    std::fs::write(&state_path, serde_json::to_vec(&r)?)?;
+    Ok(verified(&r, true))
+}
+
+/// The checks run on a restored, promoted copy, in order.
+async fn check_restored(
+    server: &TempServer,
+    manifest: &Manifest,
+    extra: &PgExtra,
+) -> anyhow::Result<Remembered> {
+    let url = server.url(&extra.user, &extra.database);
+    let mut conn = pg_backup::connect(&url)
+        .await
+        .context("the restored database cannot be opened")?;
+    let superuser = pg_backup::superuser(&mut conn).await?;
+    let mut admin = pg_backup::connect(&server.url(&superuser, &extra.database))
+        .await
+        .with_context(|| format!("the restored database cannot be opened as {superuser}"))?;
+    match pg_backup::check_btree_indexes(&mut admin, &extra.schema)
+        .await
+        .context("amcheck cannot be run")?
+    {
+        Ok(_) => {}
+        Err((index, why)) => bail!("amcheck: index {index} is damaged: {why}"),
+    }
+    pg_backup::close(admin).await;
+
+    let store = sunshine_store::Db::connect(&url)
+        .await
+        .map_err(|e| anyhow!("the restored store cannot be opened: {e}"))?;
+    let journal = async {
+        let mut c = store.read().await?;
+        sunshine_store::journal::verify(&mut c).await
+    }
+    .await;
+    let ledger = crate::card::check_ledger(&store).await;
+    store.close().await;
+    let journal_entries = match journal.map_err(|e| anyhow!("journal verify: {e}"))? {
+        sunshine_store::journal::Verification::Intact { entries } => entries,
+        sunshine_store::journal::Verification::Broken(b) => {
+            bail!("journal verify: broken at entry {}: {}", b.seq, b.reason)
+        }
+    };
+    let ledger = ledger.map_err(|why| anyhow!("ledger check: {why}"))?;
+
+    let (counts, head) = pg_backup::facts(&mut conn, &extra.schema).await?;
+    pg_backup::close(conn).await;
+    for (table, want) in &manifest.row_counts {
+        let got = counts.get(table).copied();
+        if got != Some(*want) {
+            bail!(
+                "table {table}: the manifest counts {want} rows, the restored database has {}",
+                got.map_or("no such table".to_string(), |n| n.to_string())
+            );
+        }
+    }
+    if let Some(extra_table) = counts
+        .keys()
+        .find(|t| !manifest.row_counts.contains_key(*t))
+    {
+        bail!("table {extra_table}: in the restored database but not in the manifest");
+    }
+    if head.map(|(seq, hash)| JournalHead { seq, hash }) != manifest.journal_head {
+        bail!("the journal's last entry in the restored database differs from the manifest's");
+    }
+    Ok(Remembered {
+        id: String::new(),
+        manifest_sha256: String::new(),
+        tables: counts.len(),
+        journal_entries,
+        ledger: format!(
+            "{} accounts, {} transfers, {} taps; debits = credits = {} fen",
+            ledger.accounts, ledger.transfers, ledger.taps, ledger.posted
+        ),
+    })
+}
+
+/// A postgres of our own on a restored directory: no TCP, its socket in
+/// the work directory, its own configuration and `trust` for local
+/// connections, no archiving (its WAL must not reach the repository).
+/// Stopped when dropped.
+struct TempServer {
+    bin: PathBuf,
+    who: RunAs,
+    pgdata: PathBuf,
+    socket: PathBuf,
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl TempServer {
+    async fn start(
+        bin: &Path,
+        who: RunAs,
+        work: &Path,
+        pgdata: &Path,
+        (user, database): (&str, &str),
+    ) -> anyhow::Result<TempServer> {
+        let socket = work.join("sock");
+        private_dir(&socket, who)?;
+        let port = free_port()?;
+        let socket_file = socket.join(format!(".s.PGSQL.{port}"));
+        if socket_file.as_os_str().len() > 100 {
+            bail!(
+                "{}: too long a path for a unix socket; give a shorter scratch directory",
+                socket_file.display()
+            );
+        }
+        let conf = work.join("postgresql.conf");
+        let hba = work.join("pg_hba.conf");
+        let ident = work.join("pg_ident.conf");
+        for (path, text) in [
+            (&conf, "# The verification's own server: see the command line.\n"),
+            (&hba, "local all all trust\n"),
+            (&ident, ""),
+        ] {
+            std::fs::write(path, text)?;
+            who.give(path)?;
+        }
+        let log_path = work.join("server.log");
+        let log = std::fs::File::create(&log_path)?;
+        who.give(&log_path)?;
+        let mut command = who.command(&bin.join("postgres"));
+        command
+            .arg("-D")
+            .arg(pgdata)
+            .arg("-c")
+            .arg(format!("config_file={}", conf.display()))
+            .arg("-c")
+            .arg(format!("hba_file={}", hba.display()))
+            .arg("-c")
+            .arg(format!("ident_file={}", ident.display()))
+            .arg("-c")
+            .arg(format!("port={port}"))
+            .arg("-c")
+            .arg("listen_addresses=")
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", socket.display()))
+            .arg("-c")
+            .arg("archive_mode=off")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        let child = command
+            .spawn()
+            .with_context(|| format!("{}: cannot be started", bin.join("postgres").display()))?;
+        let mut server = TempServer {
+            bin: bin.to_path_buf(),
+            who,
+            pgdata: pgdata.to_path_buf(),
+            socket,
+            port,
+            child: Some(child),
+        };
+        server.wait_promoted(&log_path, user, database).await?;
+        Ok(server)
+    }
+
+    fn url(&self, user: &str, database: &str) -> String {
+        pg_backup::socket_url(&self.socket, self.port, user, database)
+    }
+
+    /// Wait until recovery has reached its target and the server is promoted.
+    async fn wait_promoted(&mut self, log: &Path, user: &str, database: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let url = self.url(user, database);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    self.child = None;
+                    bail!(
+                        "the restored database's server stopped ({status}) before recovery finished: {}",
+                        tail(log)
+                    );
+                }
+            }
+            match pg_backup::connect(&url).await {
+                Ok(mut c) => match pg_backup::in_recovery(&mut c).await {
+                    Ok(false) => {
+                        pg_backup::close(c).await;
+                        return Ok(());
+                    }
+                    Ok(true) => last = "still recovering".into(),
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        bail!(
+            "the restored database did not finish recovery within 10 minutes ({last}): {}",
+            tail(log)
+        )
+    }
+
+    /// Stop the server (fast: open sessions are ended) and wait for it.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let mut pg_ctl = self.who.command(&self.bin.join("pg_ctl"));
+        pg_ctl
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.pgdata)
+            .args(["-m", "fast", "-w", "-t", "60"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if !pg_ctl.status().is_ok_and(|s| s.success()) {
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+    }
+}
+
+impl Drop for TempServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The last lines of a server's log, for an error.
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join("\n")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
