@@ -255,15 +255,15 @@ impl Rest {
         self.root.join(REPOSITORY)
     }
 
-    /// `pgbackrest` with the root's configuration and stanza, its paths
-    /// given again so that a root moved elsewhere still works.
+    /// `pgbackrest` with the root's configuration and stanza, the
+    /// repository's path given again so that a root moved elsewhere is
+    /// still read where it is (the lock path is not valid for every command).
     fn command(&self, args: &[&str]) -> std::process::Command {
         let repo = self.repository();
         let mut c = self.who.command(&self.bin);
         c.arg(format!("--config={}", self.root.join(CONFIG).display()))
             .arg(format!("--repo1-path={}", repo.display()))
             .arg(format!("--log-path={}", repo.join("log").display()))
-            .arg(format!("--lock-path={}", repo.join("lock").display()))
             .arg(format!("--stanza={STANZA}"))
             .args(args);
         c

@@ -4,6 +4,8 @@
 //! that breaks them is seen here and not on the day of a measurement. The
 //! CLI crate's one integration-test binary.
 
+mod pg_backup;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
