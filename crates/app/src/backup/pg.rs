@@ -98,7 +98,10 @@ pub fn postgres_bin_dir(major: Option<&str>) -> anyhow::Result<PathBuf> {
     if let Some((_, bin)) = installed.pop() {
         return Ok(bin);
     }
-    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && has_postgres(&dir) {
             return Ok(dir);
@@ -305,9 +308,7 @@ impl Rest {
                 .lines()
                 .map(str::trim)
                 .find(|l| {
-                    l.contains(" INFO: ")
-                        && !l.contains("verify command")
-                        && !l.contains("stanza:")
+                    l.contains(" INFO: ") && !l.contains("verify command") && !l.contains("stanza:")
                 })
                 .map(|l| l.split_once(" INFO: ").map_or(l, |(_, m)| m).to_string())
                 .or_else(|| {
@@ -427,7 +428,9 @@ pub async fn setup(url: &str, repo: &Path) -> anyhow::Result<String> {
         shell_word(&config.display().to_string())
     );
     let archives_here = facts.archive_command.contains("archive-push")
-        && facts.archive_command.contains(&format!("--stanza={STANZA}"))
+        && facts
+            .archive_command
+            .contains(&format!("--stanza={STANZA}"))
         && facts
             .archive_command
             .contains(&config.display().to_string());
@@ -759,8 +762,7 @@ pub async fn verify(
     let rest = Rest::at(&root_of(archive)?)?;
     let segments = rest.verify().await?;
 
-    std::fs::create_dir_all(scratch)
-        .with_context(|| format!("creating {}", scratch.display()))?;
+    std::fs::create_dir_all(scratch).with_context(|| format!("creating {}", scratch.display()))?;
     let scratch = scratch.canonicalize()?;
     let state_path = scratch.join(format!("{}.pg-verified.json", manifest.id));
     let manifest_sha256 = hash_file(&archive.join(MANIFEST))?.1;
@@ -798,9 +800,14 @@ pub async fn verify(
         let pgdata = work.join("data");
         lay_down(&rest, &extra, &pgdata, Target::Point(&extra.restore_point)).await?;
         let bin = postgres_bin_dir(Some(&extra.major))?;
-        let mut server =
-            TempServer::start(&bin, rest.who, &work, &pgdata, (&extra.user, &extra.database))
-                .await?;
+        let mut server = TempServer::start(
+            &bin,
+            rest.who,
+            &work,
+            &pgdata,
+            (&extra.user, &extra.database),
+        )
+        .await?;
         let checked = check_restored(&server, &manifest, &extra).await;
         server.stop();
         checked
@@ -925,7 +932,10 @@ impl TempServer {
         let hba = work.join("pg_hba.conf");
         let ident = work.join("pg_ident.conf");
         for (path, text) in [
-            (&conf, "# The verification's own server: see the command line.\n"),
+            (
+                &conf,
+                "# The verification's own server: see the command line.\n",
+            ),
             (&hba, "local all all trust\n"),
             (&ident, ""),
         ] {
@@ -976,7 +986,12 @@ impl TempServer {
     }
 
     /// Wait until recovery has reached its target and the server is promoted.
-    async fn wait_promoted(&mut self, log: &Path, user: &str, database: &str) -> anyhow::Result<()> {
+    async fn wait_promoted(
+        &mut self,
+        log: &Path,
+        user: &str,
+        database: &str,
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(600);
         let url = self.url(user, database);
         let mut last = String::new();

@@ -52,7 +52,9 @@ fn give(path: &Path) {
 }
 
 fn succeeds(mut c: Command, what: &str) {
-    let out = c.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let out = c
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
     assert!(
         out.status.success(),
         "{what}: {}\n{}",
@@ -80,10 +82,16 @@ impl Cluster {
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         give(&data);
         let mut initdb = program(&bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        initdb.arg("-D").arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
         succeeds(initdb, "initdb");
         Cluster::adopt(bin, root, &data, name)
     }
@@ -244,7 +252,9 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     );
     source.configure(&settings);
     source.restart();
-    let done = pg::setup(&url, &repo).await.unwrap_or_else(|e| panic!("setup: {e:#}"));
+    let done = pg::setup(&url, &repo)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e:#}"));
     assert!(done.contains(pg::STANZA), "{done}");
 
     // The platform on it, with journal and ledger entries.
@@ -258,7 +268,9 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     )
     .await
     .expect("the app");
-    sunshine_app::demo::load_with(&app, 0).await.expect("the demo");
+    sunshine_app::demo::load_with(&app, 0)
+        .await
+        .expect("the demo");
     let sealer = app.backup_sealer(&[]).await.expect("the platform's sealer");
     let key = sealer.public_key();
 
@@ -304,7 +316,10 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     let restored = pg::restore(&repo, &restored_dir, Some(moment), Some(&key))
         .await
         .unwrap_or_else(|e| panic!("restore to {moment}: {e:#}"));
-    assert_eq!(restored.archive, first.id, "the archive taken before the moment");
+    assert_eq!(
+        restored.archive, first.id,
+        "the archive taken before the moment"
+    );
     assert_eq!(restored.as_of, moment);
     let mut copy = Cluster::adopt(&bin, &root, &restored_dir, "restored");
     // Its WAL must not reach the repository the test goes on verifying.
@@ -312,10 +327,16 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     copy.start();
     copy.wait_promoted().await;
     for login in ["pitr.before.1", "pitr.before.2"] {
-        assert!(has_account(&copy.url(), login).await, "{login} was written before the moment");
+        assert!(
+            has_account(&copy.url(), login).await,
+            "{login} was written before the moment"
+        );
     }
     for login in ["pitr.after.1", "pitr.after.2"] {
-        assert!(!has_account(&copy.url(), login).await, "{login} was written after the moment");
+        assert!(
+            !has_account(&copy.url(), login).await,
+            "{login} was written after the moment"
+        );
     }
     drop(copy);
 
