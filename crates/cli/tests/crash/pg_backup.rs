@@ -196,6 +196,13 @@ impl Drop for Cluster {
     }
 }
 
+fn flip_a_byte(path: &Path) {
+    let mut bytes = std::fs::read(path).expect("a file to damage");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(path, bytes).expect("damaged");
+}
+
 async fn register(app: &sunshine_app::App, n: u32, login: &str) {
     app.register_citizen(sunshine_app::identity::NewApplicant {
         login: login.into(),
@@ -255,6 +262,7 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     let done = pg::setup(&url, &repo)
         .await
         .unwrap_or_else(|e| panic!("setup: {e:#}"));
+    eprintln!("setup: {done}");
     assert!(done.contains(pg::STANZA), "{done}");
 
     // The platform on it, with journal and ledger entries.
@@ -346,6 +354,7 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     let verified = pg::verify(&archive, Some(&key), &scratch, false)
         .await
         .unwrap_or_else(|e| panic!("verify: {e:#}"));
+    eprintln!("verified: {verified:?}");
     assert!(verified.base_checked);
     assert_eq!(verified.tables, first.row_counts.len());
     assert_eq!(
@@ -365,17 +374,32 @@ async fn pg_backup_restores_to_a_moment_between_two_writes_and_verify_names_a_ta
     // One byte of a listed file changed: verify names it.
     let listed = &first.files[0];
     let path = archive.join(&listed.path);
-    let mut bytes = std::fs::read(&path).expect("the listed file");
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x01;
-    std::fs::write(&path, bytes).expect("tampered");
+    let original = std::fs::read(&path).expect("the listed file");
+    flip_a_byte(&path);
     let said = format!(
         "{:#}",
         pg::verify(&archive, Some(&key), &scratch, true)
             .await
             .expect_err("a tampered archive does not verify")
     );
+    eprintln!("verify of a tampered manifest: {said}");
     assert!(said.contains(&listed.path), "names {}: {said}", listed.path);
+
+    // A file of the backup itself changed: pgBackRest's own checksums name it.
+    std::fs::write(&path, original).expect("put back");
+    let damaged = path.with_file_name("pg_data").join("PG_VERSION.zst");
+    flip_a_byte(&damaged);
+    let said = format!(
+        "{:#}",
+        pg::verify(&archive, Some(&key), &scratch, true)
+            .await
+            .expect_err("a damaged backup does not verify")
+    );
+    eprintln!("verify of a damaged backup: {said}");
+    assert!(
+        said.contains("pgbackrest verify") && said.contains("PG_VERSION"),
+        "names the damaged file: {said}"
+    );
 
     drop(source);
     let _ = std::fs::remove_dir_all(&root);
