@@ -358,9 +358,9 @@ pub async fn setup(url: &str, repo: &Path) -> anyhow::Result<String> {
     let mut conn = pg_backup::connect(url)
         .await
         .context("connecting to the database")?;
-    let facts = pg_backup::server_facts(&mut conn)
-        .await
-        .context("reading the server's settings")?;
+    let facts = pg_backup::server_facts(&mut conn).await.context(
+        "reading the server's settings (needs a superuser, or a role granted pg_read_all_settings)",
+    )?;
     pg_backup::close(conn).await;
     let data = PathBuf::from(&facts.data_directory);
     if !data.join("PG_VERSION").is_file() {
@@ -486,7 +486,9 @@ pub async fn create(url: &str, repo: &Path, sealer: &Sealer) -> anyhow::Result<M
     let mut conn = pg_backup::connect(url)
         .await
         .context("connecting to the database")?;
-    let facts = pg_backup::server_facts(&mut conn).await?;
+    let facts = pg_backup::server_facts(&mut conn)
+        .await
+        .context("reading the server's settings")?;
     let before = rest.backups().await?;
     let backup_type = if before.is_empty() { "full" } else { "incr" };
     rest.run(&[&format!("--type={backup_type}"), "backup"])
@@ -501,7 +503,7 @@ pub async fn create(url: &str, repo: &Path, sealer: &Sealer) -> anyhow::Result<M
     let id = archive_id(jiff::Timestamp::now());
     let point = pg_backup::restore_point(&mut conn, &format!("sunshine-{id}"))
         .await
-        .context("making the restore point (every table held in SHARE mode)")?;
+        .context("making the restore point, every table held in SHARE mode (needs the tables' owner, and a superuser or EXECUTE on pg_create_restore_point)")?;
     pg_backup::close(conn).await;
     // Switches the WAL past the restore point and waits until it is archived.
     rest.run(&["check"]).await?;
