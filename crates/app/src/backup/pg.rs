@@ -18,7 +18,7 @@
 //! user who owns the data directory, and PostgreSQL refuses to run as
 //! root. When `sunshine` runs as that user (production: `sudo -u postgres
 //! sunshine backup …`) every program runs as itself. When it runs as root,
-//! pgBackRest, initdb, postgres and pg_ctl are run through `setpriv` as the
+//! pgBackRest, postgres and pg_ctl are run through `setpriv` as the
 //! owner of the data directory (at setup) or of the pgBackRest repository
 //! (afterwards), and what is created for them is given to that user: root
 //! can always drop to the right user, whereas running them as root would
