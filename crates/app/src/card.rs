@@ -68,6 +68,16 @@ pub struct LedgerReport {
     pub taps: usize,
 }
 
+impl LedgerReport {
+    /// One line for people: what was checked and that it balanced.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} accounts, {} transfers, {} taps; debits = credits = {} fen",
+            self.accounts, self.transfers, self.taps, self.posted
+        )
+    }
+}
+
 /// Check the stored books without the engine: replay the ledger's whole
 /// history under every rule (each transfer as applied, no chain cut short),
 /// check the invariant (debits equal credits, no flag broken), and tie every

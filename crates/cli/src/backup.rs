@@ -20,6 +20,12 @@ pub enum BackupCommand {
     Keygen,
     /// Print the platform's public signing key, to pin with --public-key.
     Key,
+    /// PostgreSQL: configure pgBackRest for the cluster behind
+    /// --database-url, with its repository in DIR, and check WAL archiving.
+    Setup {
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Archive the store now, while it serves: one consistent moment.
     Create {
         /// The directory archives are kept in.
@@ -196,6 +202,15 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
             let sealer = app.backup_sealer(&[]).await.map_err(|e| anyhow!("{e}"))?;
             println!("{}", sealer.public_key());
         }
+        BackupCommand::Setup { to } => {
+            let Some(url) = &cli.database_url else {
+                bail!(
+                    "setup is for PostgreSQL (give --database-url); the embedded store needs none: \
+                     `serve --backup-to DIR` or `backup create --to DIR`"
+                );
+            };
+            println!("{}", backup::pg::setup(url, to).await?);
+        }
         BackupCommand::Create { to, encrypt_to } => {
             let app = crate::open_app(cli).await?;
             let sealer = app
@@ -216,7 +231,7 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
                     })
                     .await??
                 }
-                Some(_) => bail!("PostgreSQL backups are not in this build yet"),
+                Some(url) => backup::pg::create(url, to, &sealer).await?,
             };
             println!(
                 "archive {} made in {}: {} tables, {} rows, {} bytes{}",
@@ -266,7 +281,7 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
             let verified = match manifest.map(|(m, _)| m.backend) {
                 Err(e) => Err(e),
                 Ok(b) if b == "postgres" => {
-                    Err(anyhow!("PostgreSQL backups are not in this build yet"))
+                    backup::pg::verify(archive, public_key.as_deref(), &scratch, *full).await
                 }
                 Ok(_) => {
                     backup::restore::verify_sqlite(
@@ -317,7 +332,7 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
                     let chosen = backup::restore::choose(archive, at)?;
                     let (m, _) = backup::read_manifest(&chosen, public_key.as_deref())?;
                     if m.backend == "postgres" {
-                        bail!("PostgreSQL backups are not in this build yet")
+                        backup::pg::restore(&chosen, &cli.data, at, public_key.as_deref()).await?
                     } else {
                         let (archive, data, opener, key) = (
                             archive.clone(),

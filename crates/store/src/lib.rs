@@ -20,6 +20,7 @@ mod logsync;
 pub mod marks;
 pub mod materials;
 pub mod native;
+pub mod pg_backup;
 pub mod replica;
 pub mod supervision;
 pub mod writer;

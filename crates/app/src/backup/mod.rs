@@ -15,6 +15,7 @@
 //! [`sunshine_store::replica`]), and `pgbackrest` (PostgreSQL, see [`pg`]).
 
 pub mod archive;
+pub mod pg;
 pub mod restore;
 pub mod service;
 
@@ -345,6 +346,45 @@ pub enum Trust {
     Pinned,
     /// Signed by the key the manifest names; nothing else vouches for it.
     SelfNamed,
+}
+
+impl Trust {
+    /// How the signature stands, in a sentence's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Trust::Pinned => "signed by the pinned key".into(),
+            Trust::SelfNamed => "signed by the key it names (pin one with --public-key)".into(),
+        }
+    }
+}
+
+/// Check that a restored store's rows per table are the manifest's, and
+/// that its journal ends where the manifest says; the error names the first
+/// table (or the journal) that differs.
+pub fn compare_facts(
+    manifest: &Manifest,
+    counts: &BTreeMap<String, i64>,
+    head: Option<(i64, String)>,
+) -> anyhow::Result<()> {
+    for (table, want) in &manifest.row_counts {
+        let got = counts.get(table).copied();
+        if got != Some(*want) {
+            bail!(
+                "table {table}: the manifest counts {want} rows, the restored store has {}",
+                got.map_or("no such table".to_string(), |n| n.to_string())
+            );
+        }
+    }
+    if let Some(extra) = counts
+        .keys()
+        .find(|t| !manifest.row_counts.contains_key(*t))
+    {
+        bail!("table {extra}: in the restored store but not in the manifest");
+    }
+    if head.map(|(seq, hash)| JournalHead { seq, hash }) != manifest.journal_head {
+        bail!("the journal's last entry in the restored store differs from the manifest's");
+    }
+    Ok(())
 }
 
 /// Read an archive's manifest and check its signature: against `pinned`

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sunshine_store::replica;
 
 use super::archive::{read_index, IndexLine};
-use super::{list, read_manifest, sha256_hex, ArchiveKind, Manifest, Opener, Trust, MANIFEST};
+use super::{list, read_manifest, sha256_hex, ArchiveKind, Manifest, Opener, MANIFEST};
 
 /// Which archive a restore reads: `path` itself when it is one, else the
 /// newest archive under it that covers `at` (or the newest of all).
@@ -44,13 +44,6 @@ pub struct Restored {
     pub segments: usize,
     pub commits: u64,
     pub trust: String,
-}
-
-fn trust_word(t: &Trust) -> String {
-    match t {
-        Trust::Pinned => "signed by the pinned key".into(),
-        Trust::SelfNamed => "signed by the key it names (pin one with --public-key)".into(),
-    }
 }
 
 /// A reader that hashes what it reads.
@@ -211,7 +204,7 @@ pub fn restore_sqlite(
             as_of,
             segments: lines.len(),
             commits,
-            trust: trust_word(&trust),
+            trust: trust.describe(),
         })
     })();
     match result {
@@ -305,11 +298,7 @@ pub async fn verify_sqlite(
                 restore_base(&dir, &manifest, opener, &db_path)?;
                 let (counts, head) = replica::file_facts(&db_path)
                     .map_err(|e| anyhow!("the restored base cannot be read: {e}"))?;
-                compare_counts(&manifest, &counts)?;
-                if head.map(|(seq, hash)| super::JournalHead { seq, hash }) != manifest.journal_head
-                {
-                    bail!("the journal's last entry in the base differs from the manifest's");
-                }
+                super::compare_facts(&manifest, &counts, head)?;
                 0
             }
         };
@@ -357,7 +346,7 @@ pub async fn verify_sqlite(
             Ok(Verified {
                 archive: manifest.id.clone(),
                 kind: manifest.kind,
-                trust: trust_word(&trust),
+                trust: trust.describe(),
                 base_checked: remembered.is_none(),
                 segments_checked: lines.len() - start,
                 segments_remembered: start,
@@ -367,10 +356,7 @@ pub async fn verify_sqlite(
                     .unwrap_or(manifest.taken_at),
                 tables,
                 journal_entries,
-                ledger: format!(
-                    "{} accounts, {} transfers, {} taps; debits = credits = {} fen",
-                    ledger.accounts, ledger.transfers, ledger.taps, ledger.posted
-                ),
+                ledger: ledger.summary(),
             })
         }
         Err(e) => {
@@ -379,28 +365,6 @@ pub async fn verify_sqlite(
             Err(e)
         }
     }
-}
-
-fn compare_counts(
-    manifest: &Manifest,
-    counts: &std::collections::BTreeMap<String, i64>,
-) -> anyhow::Result<()> {
-    for (table, want) in &manifest.row_counts {
-        let got = counts.get(table).copied();
-        if got != Some(*want) {
-            bail!(
-                "table {table}: the manifest counts {want} rows, the restored base has {}",
-                got.map_or("no such table".to_string(), |n| n.to_string())
-            );
-        }
-    }
-    if let Some(extra) = counts
-        .keys()
-        .find(|t| !manifest.row_counts.contains_key(*t))
-    {
-        bail!("table {extra}: in the restored base but not in the manifest");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

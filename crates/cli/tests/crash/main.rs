@@ -5,6 +5,7 @@
 //! CLI crate's one integration-test binary.
 
 mod backup;
+mod pg_backup;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
