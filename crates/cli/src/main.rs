@@ -223,7 +223,10 @@ impl WebFlags {
                 }
             });
         }
-        sunshine_web::serve_with(app, listener, self.config()).await
+        sunshine_web::serve_with(app.clone(), listener, self.config()).await?;
+        // Let the writer finish what is queued and the backup ship it.
+        app.db.close().await;
+        Ok(())
     }
 }
 

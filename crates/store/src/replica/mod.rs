@@ -228,6 +228,10 @@ struct Shipper {
     recent: Vec<(Instant, Duration)>,
 }
 
+/// The log a broken backup target may hold back before the store's own
+/// disk comes first.
+const GIVE_UP_AT: u64 = 1 << 30;
+
 /// The most log bytes one segment carries.
 const SEGMENT_MAX: u64 = 16 << 20;
 
@@ -350,7 +354,20 @@ impl Shipper {
             return Ok(());
         }
         self.barrier(|s| -> Result<(), String> {
-            s.ship()?;
+            if let Err(e) = s.ship() {
+                if wal_len < GIVE_UP_AT || !s.in_generation {
+                    return Err(e);
+                }
+                // The target has refused the log for long enough that the
+                // store's own disk is at risk: the generation is given up
+                // (a new one starts when the target takes writes again) and
+                // the log is checkpointed as if there were no backup.
+                s.in_generation = false;
+                s.fail(format!(
+                    "the backup target refuses the log ({e}); {wal_len} bytes of log waited, \
+                     so this generation ends here and a new one starts once it can"
+                ));
+            }
             let (busy, log, done) = checkpoint(conn, "PASSIVE").map_err(|e| e.to_string())?;
             // Only a log copied back whole can restart.
             if busy == 0 && log == done {
