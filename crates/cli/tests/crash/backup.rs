@@ -20,7 +20,6 @@ fn start_backed_up(data: &Path, archive: &Path, port: u16) -> Child {
         ])
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .args(["--backup-to", &archive.display().to_string()])
-        .env("SUNSHINE_SIGN_UPS_PER_HOUR", "3600")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -63,8 +62,57 @@ fn only_archive(root: &Path) -> std::path::PathBuf {
 
 /// What the load wrote and when the server acknowledged it.
 enum Acked {
-    Citizen(String),
+    Case(String),
     TopUp(u64),
+}
+
+/// A city licensing item with a form, and answers to its form.
+async fn item_and_answers(base: &str) -> (i64, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/catalog/items?region=330100&type=licensing&limit=100"
+        ))
+        .send()
+        .await
+        .expect("items")
+        .json()
+        .await
+        .expect("json");
+    for i in list["items"].as_array().expect("items") {
+        let item: serde_json::Value = client
+            .get(format!("{base}/api/v1/catalog/items/{}", i["item_id"]))
+            .send()
+            .await
+            .expect("item")
+            .json()
+            .await
+            .expect("json");
+        let form = item["guide"]["form"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if form.is_empty() {
+            continue;
+        }
+        let mut answers = serde_json::Map::new();
+        for f in form {
+            let v = match f["kind"].as_str().unwrap_or("") {
+                "number" => "100".to_string(),
+                "date" => "2026-11-01".to_string(),
+                "choice" => f["choices"][0].as_str().unwrap_or("").to_string(),
+                "bool" => "true".to_string(),
+                "phone" => "13812341234".to_string(),
+                "email" => "zhang@example.cn".to_string(),
+                "id_number" => "11010519491231002X".to_string(),
+                "credit_code" => "91350100M000100Y43".to_string(),
+                _ => "测试填写".to_string(),
+            };
+            answers.insert(f["key"].as_str().unwrap_or("").to_string(), v.into());
+        }
+        return (i["item_id"].as_i64().expect("id"), answers.into());
+    }
+    panic!("the demo has a city licensing item with a form");
 }
 
 #[tokio::test]
@@ -79,6 +127,8 @@ async fn a_continuous_backup_killed_under_load_restores_every_change_acknowledge
     wait_healthy(&base).await;
     let client = reqwest::Client::new();
     let clerk = token(&base, "card.clerk").await;
+    let case_clerk = token(&base, "clerk").await;
+    let (item, answers) = item_and_answers(&base).await;
     let mut cards = vec![];
     for n in 0..24u32 {
         let card: serde_json::Value = client
@@ -102,25 +152,34 @@ async fn a_continuous_backup_killed_under_load_restores_every_change_acknowledge
         assert!(r.status().is_success());
         cards.push(number);
     }
-    // Citizens sign up and cards are topped up, as fast as the server takes them.
+    // Cases are registered at the counter and cards are topped up, as fast
+    // as the server takes them.
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..6u64 {
         let (client, base, clerk, cards) =
             (client.clone(), base.clone(), clerk.clone(), cards.clone());
+        let (case_clerk, answers) = (case_clerk.clone(), answers.clone());
         tasks.spawn(async move {
             let mut acked: Vec<(Acked, SystemTime)> = vec![];
             for i in 0..100_000u64 {
                 let sent = if c % 2 == 0 {
-                    let n = (c * 10_000 + i) as u32;
-                    let login = format!("backup.{n}");
+                    let applicant = serde_json::json!({"kind": "enterprise", "name": "杭州某某餐饮有限公司", "credit_code": "91350100M000100Y43"});
                     let r = client
-                        .post(format!("{base}/api/v1/citizens"))
-                        .json(&serde_json::json!({"login": login, "id_number": id_number(3_000 + n), "name": "测试", "password": "long-enough-1"}))
+                        .post(format!("{base}/api/v1/hall/counter-applications"))
+                        .bearer_auth(&case_clerk)
+                        .json(&serde_json::json!({"item_id": item, "applicant": applicant, "answers": answers}))
                         .send()
                         .await;
                     match r {
                         Ok(r) if !r.status().is_success() => panic!("{} {}", r.status(), r.text().await.unwrap_or_default()),
-                        r => r.map(|r| (r.status(), Acked::Citizen(login))),
+                        Ok(r) => {
+                            let status = r.status();
+                            match r.json::<serde_json::Value>().await {
+                                Ok(case) => Ok((status, Acked::Case(case["number"].as_str().expect("a case number").to_string()))),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        Err(e) => Err(e),
                     }
                 } else {
                     let id = 5_000_000 + c * 1_000_000 + i;
@@ -186,17 +245,17 @@ async fn a_continuous_backup_killed_under_load_restores_every_change_acknowledge
     let db = rusqlite::Connection::open(restored.join("sunshine.db")).expect("the restored store");
     for what in settled {
         match what {
-            Acked::Citizen(login) => {
+            Acked::Case(number) => {
                 let n: i64 = db
                     .query_row(
-                        "SELECT count(*) FROM users WHERE login = ?1",
-                        [login],
+                        "SELECT count(*) FROM cases WHERE number = ?1",
+                        [number],
                         |r| r.get(0),
                     )
                     .expect("query");
                 assert_eq!(
                     n, 1,
-                    "{login}'s acknowledged registration is missing from the backup"
+                    "acknowledged case {number} is missing from the backup"
                 );
             }
             Acked::TopUp(id) => {
