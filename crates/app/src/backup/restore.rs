@@ -281,25 +281,23 @@ pub async fn verify_sqlite(
     let lines = segments_until(&dir, &manifest, &key, None)?;
     let encrypted = !manifest.encrypted_to.is_empty();
     let outcome = async {
-        let start = match &remembered {
+        let (start, fresh) = match &remembered {
             Some(r)
                 if r.segments <= lines.len()
                     && (r.segments == 0 || lines[r.segments - 1].sha256 == r.last_sha256) =>
             {
-                r.segments
+                (r.segments, false)
             }
-            Some(_) => bail!(
-                "{}: the log already verified has changed since (its index no longer matches)",
-                manifest.id
-            ),
-            None => {
+            // What was remembered no longer matches the index (its log was
+            // pruned, or the index changed): verify it all again.
+            _ => {
                 let _ = std::fs::remove_dir_all(&work);
                 std::fs::create_dir_all(&work)?;
                 restore_base(&dir, &manifest, opener, &db_path)?;
                 let (counts, head) = replica::file_facts(&db_path)
                     .map_err(|e| anyhow!("the restored base cannot be read: {e}"))?;
                 super::compare_facts(&manifest, &counts, head)?;
-                0
+                (0, true)
             }
         };
         let mut db = File::options().write(true).open(&db_path)?;
@@ -330,11 +328,11 @@ pub async fn verify_sqlite(
             }
         };
         let ledger = ledger.map_err(|why| anyhow!("ledger check: {why}"))?;
-        Ok((start, counts.len(), entries, ledger))
+        Ok((start, fresh, counts.len(), entries, ledger))
     }
     .await;
     match outcome {
-        Ok((start, tables, journal_entries, ledger)) => {
+        Ok((start, fresh, tables, journal_entries, ledger)) => {
             let state = Remembered {
                 id: manifest.id.clone(),
                 segments: lines.len(),
@@ -347,7 +345,7 @@ pub async fn verify_sqlite(
                 archive: manifest.id.clone(),
                 kind: manifest.kind,
                 trust: trust.describe(),
-                base_checked: remembered.is_none(),
+                base_checked: fresh,
                 segments_checked: lines.len() - start,
                 segments_remembered: start,
                 as_of: lines
