@@ -9,7 +9,7 @@
 use jiff::{Span, Timestamp, ToSpan};
 
 /// How long each kind of restore point is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RetentionPlan {
     /// Hours during which any moment can be restored.
     pub continuous_hours: i64,

@@ -41,6 +41,10 @@ pub struct Drill {
     pub ok: bool,
     /// What was checked, or the first thing found wrong.
     pub message: String,
+    /// The moment the drill restored to, when it passed.
+    pub as_of: Option<jiff::Timestamp>,
+    /// Journal entries whose chain held, when it passed.
+    pub journal_entries: u64,
     pub seconds: f64,
     /// Segments the drill applied this time, and those it remembered.
     pub segments_checked: usize,
@@ -63,7 +67,7 @@ pub struct BackupStatus {
     pub generations: Vec<GenerationRow>,
     pub last_error: Option<String>,
     pub last_drill: Option<Drill>,
-    pub plan: String,
+    pub plan: RetentionPlan,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,13 +84,6 @@ pub struct GenerationRow {
 pub(crate) struct BackupService {
     config: BackupConfig,
     drill: Mutex<Option<Drill>>,
-}
-
-fn describe(plan: &RetentionPlan) -> String {
-    format!(
-        "any moment of the last {} h; one a day for {} days; one a month for {} months",
-        plan.continuous_hours, plan.daily, plan.monthly
-    )
 }
 
 impl App {
@@ -197,6 +194,8 @@ impl App {
                 seconds: started.elapsed().as_secs_f64(),
                 segments_checked: v.segments_checked,
                 segments_remembered: v.segments_remembered,
+                as_of: Some(v.as_of),
+                journal_entries: v.journal_entries,
             },
             Err(e) => Drill {
                 at: jiff::Timestamp::now(),
@@ -206,6 +205,8 @@ impl App {
                 seconds: started.elapsed().as_secs_f64(),
                 segments_checked: 0,
                 segments_remembered: 0,
+                as_of: None,
+                journal_entries: 0,
             },
         };
         if !drill.ok {
@@ -262,7 +263,7 @@ impl App {
             generations,
             last_error: replica.last_error,
             last_drill: service.drill.lock().ok().and_then(|d| d.clone()),
-            plan: describe(&service.config.plan),
+            plan: service.config.plan,
         })
     }
 

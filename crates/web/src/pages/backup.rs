@@ -30,6 +30,7 @@ struct BackupPage {
     rpo_recent: String,
     rpo_worst: String,
     drill_at: String,
+    drill_as_of: String,
     drill_seconds: String,
     generations: Vec<GenerationLine>,
 }
@@ -60,6 +61,7 @@ pub async fn page(
     let (mut last_good, mut behind, mut rpo_recent, mut rpo_worst) =
         (none(), none(), none(), none());
     let (mut drill_at, mut drill_seconds, mut generations) = (none(), String::new(), vec![]);
+    let mut drill_as_of = String::new();
     if let Some(st) = &status {
         if let Some(t) = st.last_good {
             last_good = moment(lang, t);
@@ -71,6 +73,7 @@ pub async fn page(
         rpo_worst = seconds(lang, st.rpo_worst_ms);
         if let Some(d) = &st.last_drill {
             drill_at = moment(lang, d.at);
+            drill_as_of = d.as_of.map(|t| moment(lang, t)).unwrap_or_default();
             drill_seconds = format!("{:.1}", d.seconds);
         }
         generations = st
@@ -94,6 +97,7 @@ pub async fn page(
         rpo_recent,
         rpo_worst,
         drill_at,
+        drill_as_of,
         drill_seconds,
         generations,
     })

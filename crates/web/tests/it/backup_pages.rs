@@ -54,6 +54,8 @@ async fn an_administrator_watches_the_backup_and_drills_a_restore() -> anyhow::R
         text.contains("恢复演练通过"),
         "the drill's outcome is told: {text}"
     );
+    b.screenshot(&crate::browser::shots().join("backup.png"))
+        .await?;
     b.goto(&format!("{}/staff/backup?lang=en", t.base)).await?;
     b.check_page(true).await?;
     assert!(b.text("#drill-result").await?.contains("Passed"));

@@ -26,7 +26,7 @@ async fn sign_out(b: &Browser) -> anyhow::Result<()> {
     b.wait_for("a[href='/login']").await
 }
 
-fn shots() -> std::path::PathBuf {
+pub(crate) fn shots() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     let _ = std::fs::create_dir_all(&dir);
     dir
