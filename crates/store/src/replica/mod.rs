@@ -658,10 +658,13 @@ mod tests {
     use crate::{Db, StoreError};
     use std::sync::Mutex as StdMutex;
 
+    /// A base, the segments after it (page size, frames), and whether it was sealed.
+    type Generation = (Vec<u8>, Vec<(u32, Vec<u8>)>, bool);
+
     /// Generations kept in memory: each base and the segments after it.
     #[derive(Default)]
     struct Kept {
-        generations: Vec<(Vec<u8>, Vec<(u32, Vec<u8>)>, bool)>,
+        generations: Vec<Generation>,
         /// The highest log cycle seen within a generation.
         cycles: u64,
     }
