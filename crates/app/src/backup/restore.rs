@@ -414,7 +414,10 @@ mod tests {
         let app = platform(&root.join("data")).await;
         let (identity, recipient) = keygen();
         let (other, _) = keygen();
-        let sealer = app.backup_sealer(&[recipient.clone()]).await.unwrap();
+        let sealer = app
+            .backup_sealer(std::slice::from_ref(&recipient))
+            .await
+            .unwrap();
         assert!(parse_recipient("age1nonsense").is_err());
         let file = app.db.file().unwrap().to_path_buf();
         let archives = root.join("archives");
