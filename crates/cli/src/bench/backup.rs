@@ -76,7 +76,9 @@ pub(super) async fn backup(
     if let Some(store) = store {
         on_store(store).await?;
     }
-    under_load(seconds, clients).await
+    // The same load without a backup first: what the backup costs the writer.
+    under_load(seconds, clients, false).await?;
+    under_load(seconds, clients, true).await
 }
 
 /// Archive, verify and restore a kept store, with `sqlite3 .backup` beside.
@@ -154,36 +156,39 @@ async fn on_store(store: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fresh demo with a continuous backup, Open311 POSTs at full rate.
-async fn under_load(seconds: u64, clients: usize) -> anyhow::Result<()> {
+/// A fresh demo, with a continuous backup when `backed_up`, under Open311
+/// POSTs at full rate.
+async fn under_load(seconds: u64, clients: usize, backed_up: bool) -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("sunshine-bench-rpo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let _cleanup = TempDir(work.clone());
-    let app = open(&work.join("data"), true).await?;
+    let app = open(&work.join("data"), backed_up).await?;
     sunshine_app::demo::load_with(&app, 0)
         .await
         .map_err(app_err)?;
-    app.start_backup(backup::service::BackupConfig {
-        root: work.join("backup"),
-        recipients: vec![],
-        opener: Opener::default(),
-        plan: Default::default(),
-        schedule: Default::default(),
-        drill_every: Duration::from_secs(24 * 3600),
-        scratch: work.join("drill"),
-    })
-    .await
-    .map_err(app_err)?;
-    let sealed = Instant::now();
-    while app
-        .db
-        .replica_status()
-        .is_none_or(|s| s.base_sealed_us.is_none())
-    {
-        if sealed.elapsed() > Duration::from_secs(120) {
-            bail!("the first base was not sealed");
+    if backed_up {
+        app.start_backup(backup::service::BackupConfig {
+            root: work.join("backup"),
+            recipients: vec![],
+            opener: Opener::default(),
+            plan: Default::default(),
+            schedule: Default::default(),
+            drill_every: Duration::from_secs(24 * 3600),
+            scratch: work.join("drill"),
+        })
+        .await
+        .map_err(app_err)?;
+        let sealed = Instant::now();
+        while app
+            .db
+            .replica_status()
+            .is_none_or(|s| s.base_sealed_us.is_none())
+        {
+            if sealed.elapsed() > Duration::from_secs(120) {
+                bail!("the first base was not sealed");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (_, key) = app
         .issue_open311_key(None, "bench", 1_000_000, false)
@@ -248,11 +253,19 @@ async fn under_load(seconds: u64, clients: usize) -> anyhow::Result<()> {
     server.abort();
     app.db.close().await;
     println!(
-        "Open311 POSTs at full rate ({clients} clients, {}): {} acknowledged, {:.0} a second",
+        "Open311 POSTs at full rate ({clients} clients, {}, {}): {} acknowledged, {:.0} a second",
         secs(took),
+        if backed_up {
+            "continuous backup"
+        } else {
+            "no backup"
+        },
         acked.len(),
         acked.len() as f64 / took.as_secs_f64()
     );
+    if !backed_up {
+        return Ok(());
+    }
     println!(
         "RPO achieved under that load (longest wait from commit to durable in the backup): {} ms; {} segments, {} shipped",
         worst_recent.max(status.rpo_worst).as_millis(),
