@@ -5,6 +5,7 @@
 //! subsystem shares: refusals, the clock, the working-day calendar.
 
 pub mod access;
+pub mod backup_centre;
 pub mod calendar;
 pub mod card;
 pub mod catalog;
