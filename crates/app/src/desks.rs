@@ -36,6 +36,8 @@ pub struct Desks {
     pub users: bool,
     /// Issuing real-name binding codes at a counter.
     pub binding: bool,
+    /// The backup centre: the departments' systems and their archives.
+    pub backup_centre: bool,
 }
 
 impl App {
@@ -85,6 +87,9 @@ impl App {
                 .org
                 .as_ref()
                 .is_some_and(|counter| may(&Action::IssueBindingCode { counter })),
+            backup_centre: self
+                .authorize_centre(actor, CentreWork::KeepBackups)
+                .is_ok(),
         }
     }
 
@@ -110,6 +115,11 @@ impl App {
                 "/staff/card/operations",
             ),
             (Role::Supervisor, d.signals, "/staff/signals"),
+            (
+                Role::BackupKeeper,
+                d.backup_centre,
+                "/staff/backup-centre",
+            ),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),
             (Role::Approver, d.catalog, "/staff/"),

@@ -3,6 +3,7 @@
 //! journal entry in one transaction.
 
 pub mod access;
+pub mod backup_centre;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
@@ -96,6 +97,8 @@ pub struct App {
     card: Arc<tokio::sync::OnceCell<card::Engine>>,
     /// How much password hashing may run at once, and how long a sign-in waits for it.
     password_work: Arc<RwLock<identity::PasswordWork>>,
+    /// The backup centre's files and who is writing them.
+    centre: backup_centre::CentreFiles,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -114,6 +117,8 @@ pub enum CentreWork {
     ServeCardholder,
     /// 市民卡: operators, merchants, terminals, settlement.
     OperateCards,
+    /// 数据容灾集中备份中心: the departments' systems, keys and archives.
+    KeepBackups,
 }
 
 /// Whether `actor` may do `work` at its service's centre.
@@ -121,6 +126,7 @@ pub(crate) fn at_centre(orgs: &OrgDirectory, actor: &Actor, work: CentreWork) ->
     let service = match work {
         CentreWork::OperateHotline => CityService::Hotline,
         CentreWork::ServeCardholder | CentreWork::OperateCards => CityService::Card,
+        CentreWork::KeepBackups => CityService::BackupCentre,
     };
     let Some(centre) = orgs.centre(service) else {
         return Err(Refusal::forbidden(
@@ -134,6 +140,7 @@ pub(crate) fn at_centre(orgs: &OrgDirectory, actor: &Actor, work: CentreWork) ->
         CentreWork::OperateHotline => Action::OperateHotline { centre: &centre },
         CentreWork::ServeCardholder => Action::ServeCardholder { centre: &centre },
         CentreWork::OperateCards => Action::OperateCards { centre: &centre },
+        CentreWork::KeepBackups => Action::KeepBackups { centre: &centre },
     };
     allow(orgs, actor, &action)
 }
@@ -192,6 +199,7 @@ impl App {
             webhook: Arc::default(),
             card: Arc::default(),
             password_work: Arc::default(),
+            centre: Default::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -237,6 +245,7 @@ impl App {
             webhook: self.webhook.clone(),
             card: self.card.clone(),
             password_work: self.password_work.clone(),
+            centre: self.centre.clone(),
         }
     }
 
