@@ -281,7 +281,7 @@ impl App {
         *self.centre.dir.write().unwrap_or_else(|p| p.into_inner()) = Some(dir);
     }
 
-    fn centre_dir(&self) -> Result<PathBuf> {
+    pub(crate) fn centre_dir(&self) -> Result<PathBuf> {
         self.centre
             .dir
             .read()
