@@ -290,6 +290,14 @@ impl App {
             .ok_or_else(|| anyhow::anyhow!("the backup centre has no data directory").into())
     }
 
+    /// Where a kept blob's bytes are (`DIR/objects/ab/cdef…`), for operators and tests.
+    pub fn backup_blob_path(&self, sha256: &str) -> Result<PathBuf> {
+        if !rules::is_sha256(sha256) {
+            return Err(Refusal::field("sha256", "SHA-256应为64位十六进制", "The SHA-256 is 64 hex digits").into());
+        }
+        Ok(blob_path(&self.centre_dir()?, &sha256.to_ascii_lowercase()))
+    }
+
     fn keep_backups(&self, actor: &Actor) -> Result<()> {
         self.authorize_centre(actor, CentreWork::KeepBackups)
     }

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api_fuzz;
+mod backup_centre;
 mod board_pages;
 mod board_stream;
 mod browser;
