@@ -293,7 +293,12 @@ impl App {
     /// Where a kept blob's bytes are (`DIR/objects/ab/cdef…`), for operators and tests.
     pub fn backup_blob_path(&self, sha256: &str) -> Result<PathBuf> {
         if !rules::is_sha256(sha256) {
-            return Err(Refusal::field("sha256", "SHA-256应为64位十六进制", "The SHA-256 is 64 hex digits").into());
+            return Err(Refusal::field(
+                "sha256",
+                "SHA-256应为64位十六进制",
+                "The SHA-256 is 64 hex digits",
+            )
+            .into());
         }
         Ok(blob_path(&self.centre_dir()?, &sha256.to_ascii_lowercase()))
     }
@@ -311,9 +316,7 @@ impl App {
         let department = OrgCode::parse(s.department.trim())
             .ok()
             .filter(|o| self.orgs().tree.contains(o))
-            .ok_or_else(|| {
-                Refusal::field("department", "所属部门不存在", "No such department")
-            })?;
+            .ok_or_else(|| Refusal::field("department", "所属部门不存在", "No such department"))?;
         let (public_key, private_key) = match &s.public_key {
             Some(k) => (k.trim().to_ascii_lowercase(), None),
             None => {
@@ -525,7 +528,12 @@ impl App {
 
     /// Revoke a system's key (a keeper): requests and archives signed with
     /// it are refused from now on.
-    pub async fn revoke_backup_key(&self, actor: &Actor, key_id: i64, why: &str) -> Result<KeyView> {
+    pub async fn revoke_backup_key(
+        &self,
+        actor: &Actor,
+        key_id: i64,
+        why: &str,
+    ) -> Result<KeyView> {
         self.keep_backups(actor)?;
         let why = why.trim().to_string();
         if why.is_empty() || why.chars().count() > 200 {
@@ -588,8 +596,7 @@ impl App {
             .filter(|k| k.revoked_at.is_none())
             .collect();
         drop(conn);
-        let message =
-            rules::request_message(req.method, req.path_and_query, req.millis, req.body);
+        let message = rules::request_message(req.method, req.path_and_query, req.millis, req.body);
         let publics: Vec<&str> = keys.iter().map(|k| k.public_key.as_str()).collect();
         let now_millis = self.now_micros() / 1000;
         let at = rules::verify_request(&publics, &message, req.signature, req.millis, now_millis)?;
@@ -667,7 +674,11 @@ impl App {
 
     /// Where an upload stands (signed): after a dropped connection, the
     /// offset to send the next chunk at. A read: sending it again changes nothing.
-    pub async fn backup_upload(&self, upload_id: i64, req: &SignedRequest<'_>) -> Result<UploadView> {
+    pub async fn backup_upload(
+        &self,
+        upload_id: i64,
+        req: &SignedRequest<'_>,
+    ) -> Result<UploadView> {
         Ok(UploadView::from(&self.signed_upload(upload_id, req).await?))
     }
 
@@ -706,27 +717,30 @@ impl App {
         let (now, signature, department) =
             (self.now_micros(), req.signature.to_string(), row.system_id);
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UploadView>> {
-                Box::pin(async move {
-                    remember(tx, &signature, now).await?;
-                    let to = offset + len;
-                    let expires = now + rules::UPLOAD_EXPIRES_MICROS;
-                    if !store::advance_upload(tx.conn(), upload_id, offset, to, expires).await? {
-                        return Err(upload_moved().into());
-                    }
-                    let e = entry(
-                        &system_actor(),
-                        format!("backup-centre/upload/{upload_id}"),
-                        "backup_centre.chunk_received",
-                        json!({"system": department, "offset": offset, "length": len}),
-                    );
-                    tx.journal(now, e).await?;
-                    let row = store::upload(tx.conn(), upload_id)
-                        .await?
-                        .ok_or_else(upload_not_found)?;
-                    Ok(UploadView::from(&row))
-                })
-            })
+            .write(
+                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UploadView>> {
+                    Box::pin(async move {
+                        remember(tx, &signature, now).await?;
+                        let to = offset + len;
+                        let expires = now + rules::UPLOAD_EXPIRES_MICROS;
+                        if !store::advance_upload(tx.conn(), upload_id, offset, to, expires).await?
+                        {
+                            return Err(upload_moved().into());
+                        }
+                        let e = entry(
+                            &system_actor(),
+                            format!("backup-centre/upload/{upload_id}"),
+                            "backup_centre.chunk_received",
+                            json!({"system": department, "offset": offset, "length": len}),
+                        );
+                        tx.journal(now, e).await?;
+                        let row = store::upload(tx.conn(), upload_id)
+                            .await?
+                            .ok_or_else(upload_not_found)?;
+                        Ok(UploadView::from(&row))
+                    })
+                },
+            )
             .await
     }
 
@@ -789,7 +803,10 @@ impl App {
                     Some(bad_archive_signature())
                 }
             }
-            _ => Some(checksum_mismatch(&row.sha256, hashed.as_ref().map(|h| h.0.as_str()))),
+            _ => Some(checksum_mismatch(
+                &row.sha256,
+                hashed.as_ref().map(|h| h.0.as_str()),
+            )),
         };
         let key_id = keys
             .iter()
@@ -926,7 +943,11 @@ impl App {
     /// read in the last day, or every one when `all`. Damage found is
     /// recorded and raises a `backup.damaged` warning on the centre, once
     /// per archive. A keeper asks it; the schedule runs it without one.
-    pub async fn verify_backup_archives(&self, actor: Option<&Actor>, all: bool) -> Result<Verification> {
+    pub async fn verify_backup_archives(
+        &self,
+        actor: Option<&Actor>,
+        all: bool,
+    ) -> Result<Verification> {
         if let Some(actor) = actor {
             self.keep_backups(actor)?;
         }
@@ -935,14 +956,16 @@ impl App {
         let now = self.now_micros();
         let before = if all { now + 1 } else { now - VERIFY_EVERY };
         let centre = self.orgs().centre(CityService::BackupCentre);
+        let mut after = String::new();
         loop {
             let page = {
                 let mut conn = self.db.read().await?;
-                store::blobs_to_verify(&mut conn, before, VERIFY_PAGE).await?
+                store::blobs_to_verify(&mut conn, before, &after, VERIFY_PAGE).await?
             };
-            if page.is_empty() {
+            let Some((last, _, _)) = page.last() else {
                 return Ok(found);
-            }
+            };
+            after = last.clone();
             let checked = {
                 let dir = dir.clone();
                 blocking(move || {
@@ -983,7 +1006,8 @@ impl App {
                         .await?;
                         let Some(centre) = centre else { return Ok(()) };
                         for sha in &damaged {
-                            for (archive, system) in store::archives_of_blob(tx.conn(), sha).await? {
+                            for (archive, system) in store::archives_of_blob(tx.conn(), sha).await?
+                            {
                                 raise(
                                     tx,
                                     &calendar,

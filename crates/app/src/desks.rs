@@ -115,11 +115,7 @@ impl App {
                 "/staff/card/operations",
             ),
             (Role::Supervisor, d.signals, "/staff/signals"),
-            (
-                Role::BackupKeeper,
-                d.backup_centre,
-                "/staff/backup-centre",
-            ),
+            (Role::BackupKeeper, d.backup_centre, "/staff/backup-centre"),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),
             (Role::Approver, d.catalog, "/staff/"),

@@ -287,17 +287,21 @@ pub async fn blob_known(conn: &mut AnyConnection, sha256: &str) -> Result<bool> 
     Ok(n > 0)
 }
 
-/// Blobs to re-read: never verified or last verified before `before`, oldest first.
+/// Blobs to re-read: never verified or last verified before `before`, in
+/// order of their SHA-256 after `after` (a round pages through them once,
+/// however its clock stands).
 pub async fn blobs_to_verify(
     conn: &mut AnyConnection,
     before: i64,
+    after: &str,
     limit: i64,
 ) -> Result<Vec<(String, i64, bool)>> {
     let rows = sqlx::query(
-        "SELECT sha256, size, damaged FROM centre_blobs WHERE verified_at IS NULL OR verified_at < $1 \
-         ORDER BY COALESCE(verified_at, 0), sha256 LIMIT $2",
+        "SELECT sha256, size, damaged FROM centre_blobs WHERE (verified_at IS NULL OR verified_at < $1) \
+         AND sha256 > $2 ORDER BY sha256 LIMIT $3",
     )
     .bind(before)
+    .bind(after)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

@@ -192,7 +192,9 @@ async fn centre_page(
                 return error_page(c, e);
             };
             let reasons = match &e {
-                AppError::Refused(r) if r.kind == sunshine_domain::refusal::RefusalKind::Forbidden => {
+                AppError::Refused(r)
+                    if r.kind == sunshine_domain::refusal::RefusalKind::Forbidden =>
+                {
                     return error_page(c, e)
                 }
                 AppError::Refused(r) => r.field_messages(c.code()),
@@ -507,7 +509,11 @@ pub async fn revoke_key(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(Chrome::new(lang, Some(&session), HERE));
     }
-    match s.app.revoke_backup_key(&session.actor, key, &f.reason).await {
+    match s
+        .app
+        .revoke_backup_key(&session.actor, key, &f.reason)
+        .await
+    {
         Ok(_) => flash::redirect(
             &format!("{HERE}/systems/{id}"),
             "密钥已吊销",

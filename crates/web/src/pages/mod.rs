@@ -84,7 +84,10 @@ pub fn router() -> Router<AppState> {
             get(card::counter_pass_confirm).post(card::counter_pass),
         )
         .route("/staff/backup-centre", get(backup_centre::centre))
-        .route("/staff/backup-centre/systems", post(backup_centre::register))
+        .route(
+            "/staff/backup-centre/systems",
+            post(backup_centre::register),
+        )
         .route(
             "/staff/backup-centre/verification",
             post(backup_centre::verify),
