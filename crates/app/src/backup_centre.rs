@@ -714,7 +714,7 @@ impl App {
         })
         .await?
         .map_err(|e| anyhow::anyhow!("upload {upload_id}: {e}"))?;
-        let (now, signature, department) =
+        let (now, signature, system) =
             (self.now_micros(), req.signature.to_string(), row.system_id);
         self.db
             .write(
@@ -731,7 +731,7 @@ impl App {
                             &system_actor(),
                             format!("backup-centre/upload/{upload_id}"),
                             "backup_centre.chunk_received",
-                            json!({"system": department, "offset": offset, "length": len}),
+                            json!({"system": system, "offset": offset, "length": len}),
                         );
                         tx.journal(now, e).await?;
                         let row = store::upload(tx.conn(), upload_id)

@@ -459,7 +459,7 @@ pub async fn expired_uploads(conn: &mut AnyConnection, now: i64) -> Result<Vec<U
 /// uploads under way have declared.
 pub async fn usage(conn: &mut AnyConnection, system_id: i64) -> Result<(i64, i64)> {
     let kept: i64 = sqlx::query(
-        "SELECT COALESCE(SUM(b.size), 0) AS n FROM centre_blobs b WHERE b.sha256 IN \
+        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) AS n FROM centre_blobs b WHERE b.sha256 IN \
          (SELECT a.sha256 FROM centre_archives a WHERE a.system_id = $1)",
     )
     .bind(system_id)
@@ -467,7 +467,7 @@ pub async fn usage(conn: &mut AnyConnection, system_id: i64) -> Result<(i64, i64
     .await?
     .try_get("n")?;
     let reserved: i64 =
-        sqlx::query("SELECT COALESCE(SUM(size), 0) AS n FROM centre_uploads WHERE system_id = $1")
+        sqlx::query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS n FROM centre_uploads WHERE system_id = $1")
             .bind(system_id)
             .fetch_one(&mut *conn)
             .await?

@@ -253,19 +253,21 @@ pub async fn start_upload(
     Ok((StatusCode::CREATED, Json(u)))
 }
 
-/// Where an upload stands (signed): the offset the next chunk goes at.
+/// Where an upload stands (signed): the offset the next chunk goes at, in
+/// the body and in `Upload-Offset` (so that `HEAD`, signed as `HEAD`, tells it too).
 #[utoipa::path(get, path = "/api/v1/backup-centre/uploads/{id}", tag = "backup_centre", params(("id" = i64, Path), SystemSignature),
-    responses((status = 200, body = UploadView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UploadView, headers(("Upload-Offset" = i64, description = "The bytes received so far"))), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn upload(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     r: SystemRequest,
-) -> Result<Json<UploadView>, ApiError> {
-    s.app
+) -> Result<([(&'static str, String); 1], Json<UploadView>), ApiError> {
+    let u = s
+        .app
         .backup_upload(id, &r.signed())
         .await
-        .map(Json)
-        .map_err(|e| r.refused(e))
+        .map_err(|e| r.refused(e))?;
+    Ok(([("upload-offset", u.offset.to_string())], Json(u)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

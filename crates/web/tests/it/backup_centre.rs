@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sunshine_app::backup_centre::{sign_archive, sign_request};
-use sunshine_domain::clock::Clock;
+use sunshine_domain::clock::{Clock, SimulatedClock};
 use sunshine_testkit::browser::Browser;
 use sunshine_testkit::{shared_demo, TestApp};
 
@@ -30,13 +30,18 @@ struct System {
     base: String,
     id: i64,
     key: SigningKey,
-    now_ms: fn() -> i64,
+    clock: SimulatedClock,
 }
 
 /// Register a system as the keeper on the shared demo, with `extra` over
 /// the defaults; the centre makes its key.
 async fn register(extra: Value) -> (System, Value) {
-    let keeper = Api::as_user(&shared_demo().base, KEEPER).await;
+    register_on(&shared_demo().base, &shared_demo().clock, extra).await
+}
+
+/// Register a system on the server at `base`, whose clock is `clock`.
+async fn register_on(base: &str, clock: &SimulatedClock, extra: Value) -> (System, Value) {
+    let keeper = Api::as_user(base, KEEPER).await;
     let mut body = json!({
         "name": format!("测试系统-{}", unique()),
         "department": "330100-010",
@@ -59,16 +64,20 @@ async fn register(extra: Value) -> (System, Value) {
         .expect("32 bytes");
     (
         System {
-            base: shared_demo().base.clone(),
+            base: base.to_string(),
             id: r["system"]["id"].as_i64().expect("an id"),
             key: SigningKey::from_bytes(&seed),
-            now_ms: shared_now_ms,
+            clock: clock.clone(),
         },
         r,
     )
 }
 
 impl System {
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+
     /// A request signed with `key` at the server's time shifted by `skew_ms`.
     async fn send_with(
         &self,
@@ -78,7 +87,7 @@ impl System {
         body: Vec<u8>,
         skew_ms: i64,
     ) -> (StatusCode, Value, (String, String)) {
-        let millis = (self.now_ms)() + skew_ms;
+        let millis = self.now_ms() + skew_ms;
         let signature = sign_request(key, method.as_str(), path, millis, &body);
         let headers = (millis.to_string(), signature);
         let (status, value) = self.send_signed(method, path, body, &headers).await;
@@ -118,7 +127,7 @@ impl System {
     /// Announce an archive of `bytes` taken `hours_ago`.
     async fn announce(&self, bytes: &[u8], hours_ago: i64) -> (StatusCode, Value) {
         let sha = hex::encode(Sha256::digest(bytes));
-        let taken = jiff::Timestamp::from_millisecond((self.now_ms)() - hours_ago * 3_600_000)
+        let taken = jiff::Timestamp::from_millisecond(self.now_ms() - hours_ago * 3_600_000)
             .expect("a moment");
         let body = json!({
             "name": "archive.tar.zst",
@@ -665,6 +674,49 @@ async fn the_keeper_sees_the_overdue_system_and_registers_one() -> anyhow::Resul
         .expect("a list")
         .iter()
         .any(|s| s["name"] == "不动产登记系统" && s["department"] == "330100-014"));
+    abandoned_uploads_expire(&t).await;
     t.stop().await;
     Ok(())
+}
+
+/// A system registered with its department's own key sends with it; an
+/// upload left half-sent for a day is removed with its bytes. (On the
+/// test's own platform: the clock moves.)
+async fn abandoned_uploads_expire(t: &TestApp) {
+    let own = SigningKey::from_bytes(&[77; 32]);
+    let public = hex::encode(own.verifying_key().to_bytes());
+    let (mut system, registered) =
+        register_on(&t.base, &t.clock, json!({"public_key": public})).await;
+    assert!(registered["key"]["private_key"].is_null(), "{registered}");
+    assert_eq!(registered["key"]["key"]["public_key"], public.as_str());
+    system.key = own;
+    let bytes = archive(2000);
+    let (status, u) = system.announce(&bytes, 1).await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    let id = u["id"].as_i64().expect("an upload");
+    let (status, _) = system.chunk(id, 0, &bytes[..500]).await;
+    assert_eq!(status, StatusCode::OK);
+    let part = t
+        .app
+        .backup_blob_path(&"0".repeat(64))
+        .expect("a path")
+        .parent()
+        .and_then(|p| p.parent())
+        .and_then(|p| p.parent())
+        .expect("the centre's directory")
+        .join("uploads")
+        .join(format!("{id}.part"));
+    assert!(part.exists(), "{} holds the bytes so far", part.display());
+    assert_eq!(t.app.expire_backup_uploads().await.expect("expired"), 0);
+    t.clock.advance(jiff::SignedDuration::from_hours(25));
+    assert_eq!(t.app.expire_backup_uploads().await.expect("expired"), 1);
+    assert!(!part.exists(), "the part is removed");
+    let (status, gone) = system
+        .send(
+            Method::GET,
+            &format!("/api/v1/backup-centre/uploads/{id}"),
+            vec![],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{gone}");
 }
