@@ -1125,7 +1125,7 @@ impl App {
     }
 
     /// The centre's schedule, once a minute in a serving process: abandoned
-    /// uploads go, a page of blobs is re-read, overdue systems are warned.
+    /// uploads go, the blobs not re-read for a day are, overdue systems are warned.
     pub async fn run_backup_centre(&self) -> Result<()> {
         self.expire_backup_uploads().await?;
         if self.centre_dir().is_ok() {

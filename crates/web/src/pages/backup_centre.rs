@@ -207,7 +207,9 @@ async fn centre_page(
             (status, Some(message), reasons)
         }
     };
-    let lines: Vec<SystemLine> = systems.iter().map(|x| line(x, &c, &orgs)).collect();
+    let mut lines: Vec<SystemLine> = systems.iter().map(|x| line(x, &c, &orgs)).collect();
+    // What needs the keeper first: overdue systems, then damaged archives.
+    lines.sort_by_key(|l| (l.status != RpoStatus::Overdue.as_str(), l.damaged == 0));
     let page = CentrePage {
         overdue: systems
             .iter()
