@@ -15,6 +15,7 @@ use sunshine_domain::clock::SimulatedClock;
 use crate::identity::NewStaff;
 use crate::{App, Result};
 
+mod backup_centre;
 pub mod card;
 mod cases;
 mod hotline;
@@ -136,6 +137,10 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
             what: "operator of the citizen card: operators, merchants, terminals, settlement",
         },
         DemoLogin {
+            login: backup_centre::KEEPER.into(),
+            what: "keeper of the backup centre (数据容灾集中备份中心): departments' systems, keys, archives",
+        },
+        DemoLogin {
             login: DEMO_CITIZEN_ID.into(),
             what: "citizen 王小明 (signed up as wang.xiaoming; bound, so the number signs in too)",
         },
@@ -201,6 +206,7 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         let operator = app.staff_actor("card.operator").await?;
         card::load(app, &clerk, &operator).await?;
     }
+    backup_centre::load(app).await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))
 }
@@ -428,7 +434,7 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-pub const DEMO_LOGINS: [&str; 13] = [
+pub const DEMO_LOGINS: [&str; 14] = [
     "admin",
     "editor",
     "reviewer",
@@ -440,6 +446,7 @@ pub const DEMO_LOGINS: [&str; 13] = [
     "xihu.supervisor",
     "card.clerk",
     "card.operator",
+    backup_centre::KEEPER,
     DEMO_CITIZEN_LOGIN,
     DEMO_ENTERPRISE_LOGIN,
 ];

@@ -38,6 +38,8 @@ pub struct Desks {
     pub binding: bool,
     /// The platform's own backup: its administrators.
     pub backup: bool,
+    /// The backup centre: the departments' systems and their archives.
+    pub backup_centre: bool,
 }
 
 impl App {
@@ -88,6 +90,9 @@ impl App {
                 .as_ref()
                 .is_some_and(|counter| may(&Action::IssueBindingCode { counter })),
             backup: self.may_see_backup(actor),
+            backup_centre: self
+                .authorize_centre(actor, CentreWork::KeepBackups)
+                .is_ok(),
         }
     }
 
@@ -113,6 +118,7 @@ impl App {
                 "/staff/card/operations",
             ),
             (Role::Supervisor, d.signals, "/staff/signals"),
+            (Role::BackupKeeper, d.backup_centre, "/staff/backup-centre"),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),
             (Role::Approver, d.catalog, "/staff/"),

@@ -267,6 +267,11 @@ impl App {
             let told = app.notify_signals().await;
             app.report("supervision's signals could not be delivered", told);
         });
+        // The backup centre: abandoned uploads, re-verification, overdue systems.
+        self.every(Duration::from_secs(60), |app| async move {
+            let kept = app.run_backup_centre().await;
+            app.report("the backup centre's round failed", kept);
+        });
     }
 
     /// Run `round` every `period` until the store is closed.

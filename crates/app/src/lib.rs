@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod backup_centre;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
@@ -99,6 +100,8 @@ pub struct App {
     password_work: Arc<RwLock<identity::PasswordWork>>,
     /// The continuous backup, when `serve` keeps one.
     backup: Arc<std::sync::OnceLock<Arc<backup::service::BackupService>>>,
+    /// The backup centre's files and who is writing them.
+    centre: backup_centre::CentreFiles,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -117,6 +120,8 @@ pub enum CentreWork {
     ServeCardholder,
     /// 市民卡: operators, merchants, terminals, settlement.
     OperateCards,
+    /// 数据容灾集中备份中心: the departments' systems, keys and archives.
+    KeepBackups,
 }
 
 /// Whether `actor` may do `work` at its service's centre.
@@ -124,6 +129,7 @@ pub(crate) fn at_centre(orgs: &OrgDirectory, actor: &Actor, work: CentreWork) ->
     let service = match work {
         CentreWork::OperateHotline => CityService::Hotline,
         CentreWork::ServeCardholder | CentreWork::OperateCards => CityService::Card,
+        CentreWork::KeepBackups => CityService::BackupCentre,
     };
     let Some(centre) = orgs.centre(service) else {
         return Err(Refusal::forbidden(
@@ -137,6 +143,7 @@ pub(crate) fn at_centre(orgs: &OrgDirectory, actor: &Actor, work: CentreWork) ->
         CentreWork::OperateHotline => Action::OperateHotline { centre: &centre },
         CentreWork::ServeCardholder => Action::ServeCardholder { centre: &centre },
         CentreWork::OperateCards => Action::OperateCards { centre: &centre },
+        CentreWork::KeepBackups => Action::KeepBackups { centre: &centre },
     };
     allow(orgs, actor, &action)
 }
@@ -196,6 +203,7 @@ impl App {
             card: Arc::default(),
             password_work: Arc::default(),
             backup: Arc::default(),
+            centre: Default::default(),
         });
         app.reload_orgs().await?;
         Ok(app)
@@ -242,6 +250,7 @@ impl App {
             card: self.card.clone(),
             password_work: self.password_work.clone(),
             backup: self.backup.clone(),
+            centre: self.centre.clone(),
         }
     }
 

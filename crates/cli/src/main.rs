@@ -397,6 +397,8 @@ async fn open_app_for(cli: &Cli, replicated: bool) -> anyhow::Result<Arc<App>> {
     let app = App::new(db, clock(cli)?, calendar(cli)?, key_encryption_key(cli)?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The backup centre's archives live beside the store, on either backend.
+    app.set_backup_centre_dir(cli.data.join("centre"));
     if let Some(url) = &cli.supervision_webhook {
         app.set_supervision_webhook(url.clone())
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -162,14 +162,21 @@ pub enum CityService {
     Hotline,
     /// 市民卡
     Card,
+    /// 数据容灾集中备份中心: receives and keeps the departments' backups.
+    BackupCentre,
 }
 
 impl CityService {
-    pub const ALL: [CityService; 2] = [CityService::Hotline, CityService::Card];
+    pub const ALL: [CityService; 3] = [
+        CityService::Hotline,
+        CityService::Card,
+        CityService::BackupCentre,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             CityService::Hotline => "hotline",
             CityService::Card => "card",
+            CityService::BackupCentre => "backup_centre",
         }
     }
     pub fn parse(s: &str) -> Option<CityService> {
@@ -201,10 +208,13 @@ pub enum Role {
     CardClerk,
     /// 市民卡运营: registers operators, merchants and terminals, and settles.
     CardOperator,
+    /// 容灾备份中心管理员: registers the departments' systems and their keys,
+    /// and keeps the archives they send to the backup centre.
+    BackupKeeper,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
@@ -214,6 +224,7 @@ impl Role {
         Role::HotlineOperator,
         Role::CardClerk,
         Role::CardOperator,
+        Role::BackupKeeper,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -226,6 +237,7 @@ impl Role {
             Role::HotlineOperator => "hotline_operator",
             Role::CardClerk => "card_clerk",
             Role::CardOperator => "card_operator",
+            Role::BackupKeeper => "backup_keeper",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -242,6 +254,7 @@ impl Role {
             Role::HotlineOperator => "热线受理",
             Role::CardClerk => "市民卡柜员",
             Role::CardOperator => "市民卡运营",
+            Role::BackupKeeper => "容灾备份中心管理员",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -255,6 +268,7 @@ impl Role {
             Role::HotlineOperator => "Hotline operator",
             Role::CardClerk => "Card clerk",
             Role::CardOperator => "Card operator",
+            Role::BackupKeeper => "Backup centre keeper",
         }
     }
 }

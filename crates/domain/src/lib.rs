@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod backup_centre;
 pub mod calendar;
 pub mod card;
 pub mod catalog;

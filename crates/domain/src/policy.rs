@@ -73,6 +73,9 @@ pub enum Action<'a> {
     /// 市民卡: register operators, merchants and terminals, and settle with
     /// them, as an operator of the card centre.
     OperateCards { centre: &'a OrgCode },
+    /// 数据容灾集中备份中心: register the departments' systems and their keys,
+    /// and see and verify the archives they send, as a keeper of the centre.
+    KeepBackups { centre: &'a OrgCode },
     /// Grant a role held at an organisation: an administrator over it who
     /// holds that role there (or above) themselves.
     GrantRole { role: Role, org: &'a OrgCode },
@@ -112,6 +115,7 @@ impl Action<'_> {
             Action::ManageHotline => "manage_hotline",
             Action::ServeCardholder { .. } => "serve_cardholder",
             Action::OperateCards { .. } => "operate_cards",
+            Action::KeepBackups { .. } => "keep_backups",
             Action::GrantRole { .. } => "grant_role",
             Action::IssueBindingCode { .. } => "issue_binding_code",
             Action::ConfigurePlatform => "configure_platform",
@@ -199,6 +203,7 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         }
         Action::ServeCardholder { centre } => covers(Role::CardClerk, centre),
         Action::OperateCards { centre } => covers(Role::CardOperator, centre),
+        Action::KeepBackups { centre } => covers(Role::BackupKeeper, centre),
         // Nobody hands on a role they do not hold, or above where they hold it.
         Action::GrantRole { role, org } => covers(Role::Administrator, org) && covers(*role, org),
         Action::IssueBindingCode { counter } => {
@@ -340,6 +345,7 @@ mod tests {
                     HotlineOperator,
                     CardClerk,
                     CardOperator,
+                    BackupKeeper,
                 ],
                 AnyGrant,
             ),
@@ -406,6 +412,11 @@ mod tests {
             (
                 Action::OperateCards { centre: target },
                 &[CardOperator],
+                Subtree,
+            ),
+            (
+                Action::KeepBackups { centre: target },
+                &[BackupKeeper],
                 Subtree,
             ),
             (
@@ -503,7 +514,12 @@ mod tests {
     fn a_district_grant_never_reaches_the_city_wide_services() {
         let tree = wide_tree();
         let mut actor = staff(Role::Administrator, "330106");
-        for role in [Role::CardClerk, Role::CardOperator, Role::HotlineOperator] {
+        for role in [
+            Role::CardClerk,
+            Role::CardOperator,
+            Role::HotlineOperator,
+            Role::BackupKeeper,
+        ] {
             actor.grants.push(Grant {
                 role,
                 org: org("330106"),
@@ -531,6 +547,15 @@ mod tests {
             &actor,
             &Action::OperateHotline {
                 centre: &hotline_centre
+            },
+            &tree
+        )
+        .is_err());
+        let backup_centre = org("330100-041");
+        assert!(authorize(
+            &actor,
+            &Action::KeepBackups {
+                centre: &backup_centre
             },
             &tree
         )

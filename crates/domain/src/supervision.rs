@@ -127,10 +127,18 @@ pub enum RuleCode {
     /// unit's signature or its answer.
     #[serde(rename = "hotline.overdue")]
     HotlineOverdue,
+    /// A department's system whose last good backup at the backup centre
+    /// is older than its promised RPO and the grace (`backup_centre::grace`).
+    #[serde(rename = "backup.overdue")]
+    BackupOverdue,
+    /// An archive the backup centre keeps no longer matches its checksum
+    /// (bit rot found by re-verification): raised on the centre.
+    #[serde(rename = "backup.damaged")]
+    BackupDamaged,
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 13] = [
+    pub const ALL: [RuleCode; 15] = [
         RuleCode::DueSoon,
         RuleCode::PromisedOverdue,
         RuleCode::LegalOverdue,
@@ -144,6 +152,8 @@ impl RuleCode {
         RuleCode::FeeAboveStandard,
         RuleCode::ComplaintUpheld,
         RuleCode::HotlineOverdue,
+        RuleCode::BackupOverdue,
+        RuleCode::BackupDamaged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,6 +171,8 @@ impl RuleCode {
             RuleCode::FeeAboveStandard => "fee.above_standard",
             RuleCode::ComplaintUpheld => "complaint.upheld",
             RuleCode::HotlineOverdue => "hotline.overdue",
+            RuleCode::BackupOverdue => "backup.overdue",
+            RuleCode::BackupDamaged => "backup.damaged",
         }
     }
 
@@ -171,7 +183,7 @@ impl RuleCode {
     /// The level a rule raises unless the rule set says otherwise.
     pub fn default_level(self) -> Level {
         match self {
-            RuleCode::DueSoon => Level::Warning,
+            RuleCode::DueSoon | RuleCode::BackupOverdue | RuleCode::BackupDamaged => Level::Warning,
             RuleCode::PromisedOverdue
             | RuleCode::StepOverdue
             | RuleCode::StepOutOfOrder
@@ -205,6 +217,8 @@ impl RuleCode {
             RuleCode::FeeAboveStandard => Text::new("超标准收费", "Fee above the standard"),
             RuleCode::ComplaintUpheld => Text::new("投诉属实", "Complaint upheld"),
             RuleCode::HotlineOverdue => Text::new("热线工单超时", "Hotline request overdue"),
+            RuleCode::BackupOverdue => Text::new("数据备份超期", "Backup overdue"),
+            RuleCode::BackupDamaged => Text::new("备份数据损坏", "Backup damaged"),
         }
     }
 
@@ -257,6 +271,14 @@ impl RuleCode {
             RuleCode::HotlineOverdue => Text::new(
                 "热线工单超时未派单、签收或答复",
                 "A hotline request is past its limit to be dispatched, signed for or answered",
+            ),
+            RuleCode::BackupOverdue => Text::new(
+                "业务系统最近一次有效备份已超过承诺的恢复点目标",
+                "A system's last good backup is older than its promised recovery point",
+            ),
+            RuleCode::BackupDamaged => Text::new(
+                "备份中心保存的备份数据校验不符，已损坏",
+                "An archive kept at the backup centre no longer matches its checksum",
             ),
         }
     }

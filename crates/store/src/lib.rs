@@ -7,6 +7,7 @@
 //! entry of the change in the same transaction.
 
 pub mod access;
+pub mod backup_centre;
 pub mod bundle;
 pub mod card;
 pub mod catalog;

@@ -26,6 +26,21 @@ enum Scratch {
     Postgres { admin: String, url: String },
 }
 
+impl Scratch {
+    /// Where the backup centre keeps its files: beside SQLite's database,
+    /// or a directory of the test process's own beside PostgreSQL's.
+    fn centre_dir(&self) -> PathBuf {
+        match self {
+            Scratch::Dir(d) => d.join("centre"),
+            Scratch::Postgres { url, .. } => std::env::temp_dir().join(format!(
+                "sunshine-test-{}-centre-{}",
+                std::process::id(),
+                url.rsplit('/').next().unwrap_or("pg")
+            )),
+        }
+    }
+}
+
 /// A running server and the app behind it.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -192,6 +207,7 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        app.set_backup_centre_dir(scratch.centre_dir());
         patient_hashers(&app);
         let (addr, server) = serve(app.clone(), config.clone()).await?;
         Ok(TestApp {
@@ -311,6 +327,9 @@ impl TestApp {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(scratch) = &self.scratch {
+            self.app.set_backup_centre_dir(scratch.centre_dir());
+        }
         patient_hashers(&self.app);
         let (addr, server) = serve(self.app.clone(), self.config.clone()).await?;
         self.addr = addr;
@@ -358,8 +377,11 @@ impl TestApp {
             Some(Scratch::Dir(d)) => {
                 let _ = std::fs::remove_dir_all(d);
             }
-            Some(Scratch::Postgres { admin, url }) => {
-                let _ = sunshine_store::db::drop_database(&admin, &url).await;
+            Some(scratch @ Scratch::Postgres { .. }) => {
+                let _ = std::fs::remove_dir_all(scratch.centre_dir());
+                if let Scratch::Postgres { admin, url } = scratch {
+                    let _ = sunshine_store::db::drop_database(&admin, &url).await;
+                }
             }
             None => {}
         }

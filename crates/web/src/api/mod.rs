@@ -3,6 +3,7 @@
 //! that serves the routes.
 
 pub mod account;
+pub mod backup_centre;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
@@ -33,6 +34,7 @@ use crate::AppState;
     info(title = "Sunshine e-Government API", description = "The JSON API of the Sunshine platform (阳光政务). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`; messages follow Accept-Language (zh-CN by default, en on request)."),
     modifiers(&BearerAuth),
     tags(
+        (name = "backup_centre", description = "The backup centre (数据容灾集中备份中心): keepers register departments' systems and keys; systems send archives in signed, resumable uploads, kept once per SHA-256 within quota and retention, re-verified on a schedule; overdue systems raise supervision warnings"),
         (name = "card", description = "The citizen card (市民卡): cards and their life, wallet and account on a double-entry ledger, operators, merchants and terminals; the terminal API is signed with each terminal's ed25519 key"),
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
@@ -181,6 +183,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::medical))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))
+        .routes(routes!(backup_centre::systems, backup_centre::register))
+        .routes(routes!(backup_centre::system))
+        .routes(routes!(backup_centre::rotate_key))
+        .routes(routes!(backup_centre::revoke_key))
+        .routes(routes!(backup_centre::verify))
+        .routes(routes!(backup_centre::start_upload))
+        .routes(routes!(backup_centre::upload, backup_centre::put_chunk))
+        .routes(routes!(backup_centre::finish))
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(

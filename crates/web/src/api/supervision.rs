@@ -84,9 +84,13 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         updated_at: from_micros(s.updated_at).to_string(),
         last_text: s.last_text,
         id: s.id,
-        link: match sunshine_domain::hotline::ticket_id(&s.case_number) {
-            Some(ticket) => format!("/staff/hotline/{ticket}"),
-            None => format!("/staff/cases/{}", s.case_number),
+        link: match (
+            sunshine_domain::hotline::ticket_id(&s.case_number),
+            sunshine_app::backup_centre::system_of_signal(&s.case_number),
+        ) {
+            (Some(ticket), _) => format!("/staff/hotline/{ticket}"),
+            (None, Some(system)) => format!("/staff/backup-centre/systems/{system}"),
+            (None, None) => format!("/staff/cases/{}", s.case_number),
         },
         case_number: s.case_number,
     }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod backup;
+pub mod backup_centre;
 pub mod board;
 pub mod card;
 pub mod flash;
@@ -82,6 +83,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/staff/card/{number}/pass",
             get(card::counter_pass_confirm).post(card::counter_pass),
+        )
+        .route("/staff/backup-centre", get(backup_centre::centre))
+        .route(
+            "/staff/backup-centre/systems",
+            post(backup_centre::register),
+        )
+        .route(
+            "/staff/backup-centre/verification",
+            post(backup_centre::verify),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}",
+            get(backup_centre::system),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}/keys",
+            post(backup_centre::rotate_key),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}/keys/{key}/revoke",
+            post(backup_centre::revoke_key),
         )
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/parties", post(card::add_party))

@@ -110,8 +110,12 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
     }
 }
 
-/// The staff page of a signal's case or hotline request.
+/// The staff page of a signal's case or hotline request; none for a
+/// backup system's (its page is the backup centre keepers' alone).
 fn case_link(number: &str) -> String {
+    if sunshine_app::backup_centre::system_of_signal(number).is_some() {
+        return String::new();
+    }
     match sunshine_domain::hotline::ticket_id(number) {
         Some(ticket) => format!("/staff/hotline/{ticket}"),
         None => format!("/staff/cases/{number}"),

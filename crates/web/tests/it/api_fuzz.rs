@@ -25,6 +25,7 @@ const WHO: &[Option<&str>] = &[
     Some("xihu.supervisor"),
     Some("card.clerk"),
     Some("card.operator"),
+    Some("backup.keeper"),
     Some(sunshine_app::demo::DEMO_CITIZEN_ID),
 ];
 

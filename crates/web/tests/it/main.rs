@@ -5,6 +5,7 @@
 mod abuse;
 mod api_fuzz;
 mod backup_pages;
+mod backup_centre;
 mod board_pages;
 mod board_stream;
 mod browser;

@@ -6,6 +6,16 @@ use sunshine_testkit::shared_demo;
 /// Every operation the API offers. A route added without documentation, or
 /// documented without being served, fails here.
 const OPERATIONS: &[(&str, &str)] = &[
+    ("get", "/api/v1/backup-centre/systems"),
+    ("post", "/api/v1/backup-centre/systems"),
+    ("get", "/api/v1/backup-centre/systems/{id}"),
+    ("post", "/api/v1/backup-centre/systems/{id}/keys"),
+    ("post", "/api/v1/backup-centre/keys/{id}/revocation"),
+    ("post", "/api/v1/backup-centre/verification"),
+    ("post", "/api/v1/backup-centre/systems/{id}/uploads"),
+    ("get", "/api/v1/backup-centre/uploads/{id}"),
+    ("put", "/api/v1/backup-centre/uploads/{id}"),
+    ("post", "/api/v1/backup-centre/uploads/{id}/finish"),
     ("get", "/api/v1/catalog/items"),
     ("get", "/api/v1/catalog/items/{item_id}"),
     ("post", "/api/v1/catalog/drafts"),

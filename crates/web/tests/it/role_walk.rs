@@ -148,6 +148,11 @@ async fn a_card_operators_day() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn a_backup_keepers_day() -> anyhow::Result<()> {
+    walk("backup.keeper", "/staff/backup-centre").await
+}
+
+#[tokio::test]
 async fn a_catalogue_editors_day() -> anyhow::Result<()> {
     walk("editor", "/staff/").await
 }
@@ -160,8 +165,9 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 13] = [
+const PLACES: [(&str, bool); 14] = [
     ("/staff/cases", true),
+    ("/staff/backup-centre", true),
     ("/staff/hotline", true),
     ("/staff/hotline/admin", true),
     ("/staff/card", true),
