@@ -4,8 +4,8 @@
 
 mod abuse;
 mod api_fuzz;
-mod backup_pages;
 mod backup_centre;
+mod backup_pages;
 mod board_pages;
 mod board_stream;
 mod browser;
