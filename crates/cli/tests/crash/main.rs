@@ -305,13 +305,19 @@ async fn issued_count(base: &str) -> usize {
     issued
 }
 
-/// A copy of a stopped store's files.
+/// A copy of a stopped store's files, and of the folders beside them (the
+/// backup centre's objects).
 fn copy_store(from: &std::path::Path, to: &std::path::Path) {
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).expect("a data dir");
     for f in std::fs::read_dir(from).expect("data") {
         let f = f.expect("file").path();
-        std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+        let into = to.join(f.file_name().expect("name"));
+        if f.is_dir() {
+            copy_store(&f, &into);
+        } else {
+            std::fs::copy(&f, into).expect("copy");
+        }
     }
 }
 
