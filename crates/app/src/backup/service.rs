@@ -130,6 +130,7 @@ impl App {
         tokio::spawn(async move {
             let started = Instant::now();
             let mut last_drill: Option<Instant> = None;
+            let mut last_prune: Option<Instant> = None;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let Some(app) = app.upgrade() else { return };
@@ -137,8 +138,12 @@ impl App {
                     return;
                 }
                 app.publish_backup_metrics();
-                if let Err(e) = service.prune() {
-                    tracing::warn!(error = %e, "backup retention");
+                // Listing reads every generation's index: once a minute, not a second.
+                if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    last_prune = Some(Instant::now());
+                    if let Err(e) = service.prune() {
+                        tracing::warn!(error = %e, "backup retention");
+                    }
                 }
                 // The first drill once the first base is sealed; then on schedule.
                 let sealed = app
@@ -269,20 +274,24 @@ impl App {
 
     /// Set the backup's gauges for `/metrics`.
     pub fn publish_backup_metrics(&self) {
-        let Some(s) = self.backup_state() else { return };
-        if let Some(t) = s.last_good {
-            metrics::gauge!("sunshine_backup_last_good_timestamp_seconds")
-                .set(t.as_millisecond() as f64 / 1000.0);
+        // From what the replica and the drill hold in memory: the archives
+        // are not listed for this (the generations' gauge is set by `prune`).
+        let Some(service) = self.backup.get() else {
+            return;
+        };
+        let replica = self.db.replica_status().unwrap_or_default();
+        if let Some(us) = replica.last_shipped_us.or(replica.base_sealed_us) {
+            metrics::gauge!("sunshine_backup_last_good_timestamp_seconds").set(us as f64 / 1e6);
         }
-        metrics::gauge!("sunshine_backup_rpo_recent_seconds").set(s.rpo_recent_ms as f64 / 1000.0);
-        metrics::gauge!("sunshine_backup_rpo_worst_seconds").set(s.rpo_worst_ms as f64 / 1000.0);
-        metrics::gauge!("sunshine_backup_generations").set(s.generations.len() as f64);
-        metrics::gauge!("sunshine_backup_error").set(if s.last_error.is_some() {
+        let secs = |d: Duration| d.as_secs_f64();
+        metrics::gauge!("sunshine_backup_rpo_recent_seconds").set(secs(replica.rpo_recent));
+        metrics::gauge!("sunshine_backup_rpo_worst_seconds").set(secs(replica.rpo_worst));
+        metrics::gauge!("sunshine_backup_error").set(if replica.last_error.is_some() {
             1.0
         } else {
             0.0
         });
-        if let Some(d) = &s.last_drill {
+        if let Some(d) = service.drill.lock().ok().and_then(|d| d.clone()) {
             metrics::gauge!("sunshine_backup_drill_ok").set(if d.ok { 1.0 } else { 0.0 });
             metrics::gauge!("sunshine_backup_drill_timestamp_seconds")
                 .set(d.at.as_millisecond() as f64 / 1000.0);
@@ -300,6 +309,8 @@ impl BackupService {
             .collect();
         let moments: Vec<_> = archives.iter().map(|a| a.taken_at).collect();
         let decisions = self.config.plan.decide(&moments, jiff::Timestamp::now());
+        let kept = decisions.iter().filter(|k| **k != Keep::Drop).count();
+        metrics::gauge!("sunshine_backup_generations").set(kept as f64);
         for (a, keep) in archives.iter().zip(decisions) {
             match keep {
                 Keep::Whole => {}

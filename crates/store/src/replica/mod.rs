@@ -269,13 +269,7 @@ impl Shipper {
                     }
                 }
             }
-            let read_at = Instant::now();
-            match self.ship() {
-                Ok(true) => self.shipped(last_read),
-                Ok(false) => {}
-                Err(e) => self.fail(e),
-            }
-            last_read = read_at;
+            self.ship_timed(&mut last_read);
             if last_checkpoint.elapsed() >= self.schedule.checkpoint_every && self.in_generation {
                 last_checkpoint = Instant::now();
                 if let Err(e) = self.checkpoint(&conn) {
@@ -305,6 +299,18 @@ impl Shipper {
         if let Ok(mut s) = self.status.lock() {
             s.last_error = Some(why);
         }
+    }
+
+    /// Ship, and time what was shipped from the read before this one
+    /// (`last_read`, moved on to now).
+    fn ship_timed(&mut self, last_read: &mut Instant) {
+        let read_at = Instant::now();
+        match self.ship() {
+            Ok(true) => self.shipped(*last_read),
+            Ok(false) => {}
+            Err(e) => self.fail(e),
+        }
+        *last_read = read_at;
     }
 
     fn shipped(&mut self, since: Instant) {
@@ -457,13 +463,7 @@ impl Shipper {
             self.sink.base_bytes(&buf[..n])?;
             total += n as u64;
             if last_ship.elapsed() >= self.schedule.ship_every {
-                let read_at = Instant::now();
-                match self.ship() {
-                    Ok(true) => self.shipped(last_read),
-                    Ok(false) => {}
-                    Err(e) => self.fail(e),
-                }
-                last_read = read_at;
+                self.ship_timed(&mut last_read);
                 last_ship = Instant::now();
             }
             if stop.load(Ordering::SeqCst) {
