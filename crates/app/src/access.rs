@@ -2,7 +2,6 @@
 //! journaled with its purpose and, in the same transaction, recorded
 //! against each person it concerns, so that they can see it.
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::access::{person_ref, ReadKind, ReadPurpose};
 use sunshine_domain::hall::Applicant;
@@ -107,19 +106,17 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let mut payload = read.payload;
-                    if let Some(map) = payload.as_object_mut() {
-                        map.insert("purpose".into(), json!(read.purpose.as_str()));
-                    }
-                    tx.journal(
-                        now,
-                        entry(&actor, read.subject, "access.personal_record_read", payload),
-                    )
-                    .await?;
-                    record_against(tx, &actor, read.kind, read.purpose, read.persons, now).await
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let mut payload = read.payload;
+                if let Some(map) = payload.as_object_mut() {
+                    map.insert("purpose".into(), json!(read.purpose.as_str()));
+                }
+                tx.journal(
+                    now,
+                    entry(&actor, read.subject, "access.personal_record_read", payload),
+                )
+                .await?;
+                record_against(tx, &actor, read.kind, read.purpose, read.persons, now).await
             })
             .await
     }

@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use ed25519_dalek::SigningKey;
-use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -345,8 +344,7 @@ impl App {
         let actor = actor.clone();
         let (id, key_id) = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<(i64, i64)>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<(i64, i64)> {
                     let id = match store::insert_system(tx.conn(), &row).await {
                         Err(sunshine_store::StoreError::Duplicate(_)) => {
                             return Err(Refusal::field(
@@ -376,7 +374,6 @@ impl App {
                     .await?;
                     Ok((id, key_id))
                 })
-            })
             .await?;
         let mut conn = self.db.read().await?;
         let key = store::key(&mut conn, key_id)
@@ -490,34 +487,32 @@ impl App {
         let (now, actor) = (self.now_micros(), actor.clone());
         let key = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<KeyRow>> {
-                Box::pin(async move {
-                    if store::system(tx.conn(), system_id).await?.is_none() {
-                        return Err(system_not_found());
+            .write(async move |tx: &mut WriteTx| -> Result<KeyRow> {
+                if store::system(tx.conn(), system_id).await?.is_none() {
+                    return Err(system_not_found());
+                }
+                let mut revoked = vec![];
+                for k in store::keys(tx.conn(), system_id).await? {
+                    if k.revoked_at.is_none()
+                        && store::revoke_key(tx.conn(), k.id, "轮换 / rotated", now).await?
+                    {
+                        revoked.push(k.id);
                     }
-                    let mut revoked = vec![];
-                    for k in store::keys(tx.conn(), system_id).await? {
-                        if k.revoked_at.is_none()
-                            && store::revoke_key(tx.conn(), k.id, "轮换 / rotated", now).await?
-                        {
-                            revoked.push(k.id);
-                        }
-                    }
-                    let id = store::insert_key(tx.conn(), system_id, &public_key, now).await?;
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("backup-centre/system/{system_id}"),
-                            "backup_centre.key_rotated",
-                            json!({"key": {"id": id, "public_key": public_key}, "revoked": revoked}),
-                        ),
-                    )
-                    .await?;
-                    store::key(tx.conn(), id)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("key {id} just stored").into())
-                })
+                }
+                let id = store::insert_key(tx.conn(), system_id, &public_key, now).await?;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("backup-centre/system/{system_id}"),
+                        "backup_centre.key_rotated",
+                        json!({"key": {"id": id, "public_key": public_key}, "revoked": revoked}),
+                    ),
+                )
+                .await?;
+                store::key(tx.conn(), id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("key {id} just stored").into())
             })
             .await?;
         Ok(IssuedKey {
@@ -547,33 +542,31 @@ impl App {
         let (now, actor) = (self.now_micros(), actor.clone());
         let key = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<KeyRow>> {
-                Box::pin(async move {
-                    let Some(key) = store::key(tx.conn(), key_id).await? else {
-                        return Err(Refusal::not_found("密钥", "Key").into());
-                    };
-                    if !store::revoke_key(tx.conn(), key_id, &why, now).await? {
-                        return Err(Refusal::conflict(
-                            "key_revoked",
-                            "该密钥已吊销",
-                            "The key is already revoked",
-                        )
-                        .into());
-                    }
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("backup-centre/system/{}", key.system_id),
-                            "backup_centre.key_revoked",
-                            json!({"key": key_id, "reason": why}),
-                        ),
+            .write(async move |tx: &mut WriteTx| -> Result<KeyRow> {
+                let Some(key) = store::key(tx.conn(), key_id).await? else {
+                    return Err(Refusal::not_found("密钥", "Key").into());
+                };
+                if !store::revoke_key(tx.conn(), key_id, &why, now).await? {
+                    return Err(Refusal::conflict(
+                        "key_revoked",
+                        "该密钥已吊销",
+                        "The key is already revoked",
                     )
-                    .await?;
-                    store::key(tx.conn(), key_id)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("key {key_id} gone").into())
-                })
+                    .into());
+                }
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("backup-centre/system/{}", key.system_id),
+                        "backup_centre.key_revoked",
+                        json!({"key": key_id, "reason": why}),
+                    ),
+                )
+                .await?;
+                store::key(tx.conn(), key_id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("key {key_id} gone").into())
             })
             .await?;
         Ok(key.into())
@@ -640,8 +633,7 @@ impl App {
         let signature = req.signature.to_string();
         let department = system.department.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UploadView>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<UploadView> {
                     remember(tx, &signature, now).await?;
                     let (kept, reserved) = store::usage(tx.conn(), system_id).await?;
                     rules::check_quota(kept, reserved, row.size, system.quota)?;
@@ -657,7 +649,6 @@ impl App {
                     tx.journal(now, e).await?;
                     Ok(UploadView::from(&row))
                 })
-            })
             .await
     }
 
@@ -717,30 +708,25 @@ impl App {
         let (now, signature, system) =
             (self.now_micros(), req.signature.to_string(), row.system_id);
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UploadView>> {
-                    Box::pin(async move {
-                        remember(tx, &signature, now).await?;
-                        let to = offset + len;
-                        let expires = now + rules::UPLOAD_EXPIRES_MICROS;
-                        if !store::advance_upload(tx.conn(), upload_id, offset, to, expires).await?
-                        {
-                            return Err(upload_moved().into());
-                        }
-                        let e = entry(
-                            &system_actor(),
-                            format!("backup-centre/upload/{upload_id}"),
-                            "backup_centre.chunk_received",
-                            json!({"system": system, "offset": offset, "length": len}),
-                        );
-                        tx.journal(now, e).await?;
-                        let row = store::upload(tx.conn(), upload_id)
-                            .await?
-                            .ok_or_else(upload_not_found)?;
-                        Ok(UploadView::from(&row))
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<UploadView> {
+                remember(tx, &signature, now).await?;
+                let to = offset + len;
+                let expires = now + rules::UPLOAD_EXPIRES_MICROS;
+                if !store::advance_upload(tx.conn(), upload_id, offset, to, expires).await? {
+                    return Err(upload_moved().into());
+                }
+                let e = entry(
+                    &system_actor(),
+                    format!("backup-centre/upload/{upload_id}"),
+                    "backup_centre.chunk_received",
+                    json!({"system": system, "offset": offset, "length": len}),
+                );
+                tx.journal(now, e).await?;
+                let row = store::upload(tx.conn(), upload_id)
+                    .await?
+                    .ok_or_else(upload_not_found)?;
+                Ok(UploadView::from(&row))
+            })
             .await
     }
 
@@ -820,23 +806,21 @@ impl App {
             let id = row.id;
             let reason = refusal.code;
             self.db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                    Box::pin(async move {
-                        remember(tx, &signature, now).await?;
-                        if store::delete_upload(tx.conn(), id).await? {
-                            tx.journal(
-                                now,
-                                entry(
-                                    &system_actor(),
-                                    format!("backup-centre/upload/{id}"),
-                                    "backup_centre.upload_refused",
-                                    json!({"reason": reason}),
-                                ),
-                            )
-                            .await?;
-                        }
-                        Ok(())
-                    })
+                .write(async move |tx: &mut WriteTx| -> Result<()> {
+                    remember(tx, &signature, now).await?;
+                    if store::delete_upload(tx.conn(), id).await? {
+                        tx.journal(
+                            now,
+                            entry(
+                                &system_actor(),
+                                format!("backup-centre/upload/{id}"),
+                                "backup_centre.upload_refused",
+                                json!({"reason": reason}),
+                            ),
+                        )
+                        .await?;
+                    }
+                    Ok(())
                 })
                 .await?;
             let _ = blocking(move || std::fs::remove_file(part)).await;
@@ -864,8 +848,7 @@ impl App {
         let retention = system.retention;
         let stored = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<(ArchiveRow, Vec<String>)>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<(ArchiveRow, Vec<String>)> {
                     remember(tx, &signature, now).await?;
                     if !store::delete_upload(tx.conn(), row.id).await? {
                         return Err(upload_not_found());
@@ -918,7 +901,6 @@ impl App {
                     }
                     Ok((archive, gone))
                 })
-            })
             .await;
         let (archive, gone) = match stored {
             Ok(s) => s,
@@ -989,39 +971,36 @@ impl App {
             let (calendar, centre) = (self.calendar.clone(), centre.clone());
             let now = self.now_micros();
             self.db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                    Box::pin(async move {
-                        for (sha, damaged) in &checked {
-                            store::set_verified(tx.conn(), sha, *damaged, now).await?;
+                .write(async move |tx: &mut WriteTx| -> Result<()> {
+                    for (sha, damaged) in &checked {
+                        store::set_verified(tx.conn(), sha, *damaged, now).await?;
+                    }
+                    tx.journal(
+                        now,
+                        entry(
+                            &system_actor(),
+                            "backup-centre/verification".into(),
+                            "backup_centre.verified",
+                            json!({"checked": checked.len(), "damaged": damaged}),
+                        ),
+                    )
+                    .await?;
+                    let Some(centre) = centre else { return Ok(()) };
+                    for sha in &damaged {
+                        for (archive, system) in store::archives_of_blob(tx.conn(), sha).await? {
+                            raise(
+                                tx,
+                                &calendar,
+                                RuleCode::BackupDamaged,
+                                system,
+                                &centre,
+                                archive,
+                                now,
+                            )
+                            .await?;
                         }
-                        tx.journal(
-                            now,
-                            entry(
-                                &system_actor(),
-                                "backup-centre/verification".into(),
-                                "backup_centre.verified",
-                                json!({"checked": checked.len(), "damaged": damaged}),
-                            ),
-                        )
-                        .await?;
-                        let Some(centre) = centre else { return Ok(()) };
-                        for sha in &damaged {
-                            for (archive, system) in store::archives_of_blob(tx.conn(), sha).await?
-                            {
-                                raise(
-                                    tx,
-                                    &calendar,
-                                    RuleCode::BackupDamaged,
-                                    system,
-                                    &centre,
-                                    archive,
-                                    now,
-                                )
-                                .await?;
-                            }
-                        }
-                        Ok(())
-                    })
+                    }
+                    Ok(())
                 })
                 .await?;
         }
@@ -1048,31 +1027,29 @@ impl App {
         }
         let calendar = self.calendar.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<usize>> {
-                Box::pin(async move {
-                    let mut raised = 0;
-                    for (id, department, due, last_good) in overdue {
-                        let Ok(department) = OrgCode::parse(&department) else {
-                            continue;
-                        };
-                        // The episode: the backup it has fallen behind since.
-                        let cause = last_good / 1_000_000;
-                        if raise_at(
-                            tx,
-                            &calendar,
-                            RuleCode::BackupOverdue,
-                            id,
-                            &department,
-                            cause,
-                            (due, now),
-                        )
-                        .await?
-                        {
-                            raised += 1;
-                        }
+            .write(async move |tx: &mut WriteTx| -> Result<usize> {
+                let mut raised = 0;
+                for (id, department, due, last_good) in overdue {
+                    let Ok(department) = OrgCode::parse(&department) else {
+                        continue;
+                    };
+                    // The episode: the backup it has fallen behind since.
+                    let cause = last_good / 1_000_000;
+                    if raise_at(
+                        tx,
+                        &calendar,
+                        RuleCode::BackupOverdue,
+                        id,
+                        &department,
+                        cause,
+                        (due, now),
+                    )
+                    .await?
+                    {
+                        raised += 1;
                     }
-                    Ok(raised)
-                })
+                }
+                Ok(raised)
             })
             .await
     }
@@ -1090,26 +1067,24 @@ impl App {
         let ids: Vec<i64> = expired.iter().map(|u| u.id).collect();
         let gone = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<i64>>> {
-                Box::pin(async move {
-                    let mut gone = vec![];
-                    for id in ids {
-                        if store::delete_upload(tx.conn(), id).await? {
-                            tx.journal(
-                                now,
-                                entry(
-                                    &system_actor(),
-                                    format!("backup-centre/upload/{id}"),
-                                    "backup_centre.upload_expired",
-                                    json!({}),
-                                ),
-                            )
-                            .await?;
-                            gone.push(id);
-                        }
+            .write(async move |tx: &mut WriteTx| -> Result<Vec<i64>> {
+                let mut gone = vec![];
+                for id in ids {
+                    if store::delete_upload(tx.conn(), id).await? {
+                        tx.journal(
+                            now,
+                            entry(
+                                &system_actor(),
+                                format!("backup-centre/upload/{id}"),
+                                "backup_centre.upload_expired",
+                                json!({}),
+                            ),
+                        )
+                        .await?;
+                        gone.push(id);
                     }
-                    Ok(gone)
-                })
+                }
+                Ok(gone)
             })
             .await?;
         if let Ok(dir) = self.centre_dir() {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
 use sunshine_domain::hall::bundle::{
@@ -112,44 +111,39 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    for i in &spec.items {
-                        let found = sunshine_store::catalog::find_item(
-                            tx.conn(),
-                            &i.code,
-                            i.region.as_str(),
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                for i in &spec.items {
+                    let found =
+                        sunshine_store::catalog::find_item(tx.conn(), &i.code, i.region.as_str())
+                            .await?;
+                    if found.is_none() {
+                        return Err(Refusal::field(
+                            "items",
+                            format!("事项库中没有{}（{}）", i.code, i.region),
+                            format!("The catalogue has no {} in {}", i.code, i.region),
                         )
-                        .await?;
-                        if found.is_none() {
-                            return Err(Refusal::field(
-                                "items",
-                                format!("事项库中没有{}（{}）", i.code, i.region),
-                                format!("The catalogue has no {} in {}", i.code, i.region),
-                            )
-                            .into());
-                        }
+                        .into());
                     }
-                    let code = spec.code.clone();
-                    let payload = json!({"spec": spec, "active": active});
-                    let row = BundleRow {
-                        spec,
-                        active,
-                        updated_at: now,
-                    };
-                    let created = store::upsert_bundle(tx.conn(), &row).await?;
-                    let event = if created {
-                        "hall.bundle_defined"
-                    } else {
-                        "hall.bundle_changed"
-                    };
-                    tx.journal(
-                        now,
-                        entry(&actor, format!("bundle-config/{code}"), event, payload),
-                    )
-                    .await?;
-                    Ok(())
-                })
+                }
+                let code = spec.code.clone();
+                let payload = json!({"spec": spec, "active": active});
+                let row = BundleRow {
+                    spec,
+                    active,
+                    updated_at: now,
+                };
+                let created = store::upsert_bundle(tx.conn(), &row).await?;
+                let event = if created {
+                    "hall.bundle_defined"
+                } else {
+                    "hall.bundle_changed"
+                };
+                tx.journal(
+                    now,
+                    entry(&actor, format!("bundle-config/{code}"), event, payload),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -264,8 +258,7 @@ impl App {
         let query_code = new_query_code();
         let (actor, bundle_code) = (actor.clone(), offer.bundle.spec.code.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<BundleApplication>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<BundleApplication> {
                     let key = rules::bundle_sequence_key(&region);
                     let seq = sunshine_store::hall::next_sequence(tx.conn(), &key, year).await?;
                     let number = rules::bundle_number(year, &region, seq);
@@ -308,7 +301,6 @@ impl App {
                         outcome,
                     })
                 })
-            })
             .await
     }
 

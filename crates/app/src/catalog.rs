@@ -2,7 +2,6 @@
 
 pub mod io;
 
-use futures_util::future::BoxFuture;
 use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::json;
@@ -79,16 +78,11 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
-                    Box::pin(async move {
-                        let (_, version_id) =
-                            insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now)
-                                .await?;
-                        load(tx, version_id).await
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
+                let (_, version_id) =
+                    insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now).await?;
+                load(tx, version_id).await
+            })
             .await
     }
 
@@ -104,8 +98,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
                     let current = load(tx, version_id).await?;
                     allow(&orgs, &actor, &Action::DraftItem { implementing_body: &current.spec.implementing_body })?;
                     allow(&orgs, &actor, &Action::DraftItem { implementing_body: &spec.implementing_body })?;
@@ -118,7 +111,6 @@ impl App {
                     tx.journal(now, entry(&actor, subject(current.item_id), "catalog.draft_updated", payload)).await?;
                     load(tx, version_id).await
                 })
-            })
             .await
     }
 
@@ -156,8 +148,7 @@ impl App {
         let today = self.clock.today();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
                     let current = load(tx, version_id).await?;
                     let spec = &current.spec;
                     let government = region_government(spec);
@@ -173,7 +164,6 @@ impl App {
                     tx.journal(now, entry(&actor, subject(current.item_id), step.event_type(), payload)).await?;
                     load(tx, version_id).await
                 })
-            })
             .await
     }
 
@@ -182,8 +172,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<VersionRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
                     let versions = store::versions_of(tx.conn(), item_id).await?;
                     let Some(latest) = versions.last() else {
                         return Err(Refusal::not_found("事项", "Item").into());
@@ -197,7 +186,6 @@ impl App {
                     tx.journal(now, entry(&actor, subject(item_id), "catalog.version_opened", payload)).await?;
                     load(tx, id).await
                 })
-            })
             .await
     }
 
@@ -402,8 +390,7 @@ impl App {
             let now = self.now_micros();
             let put = self
                 .db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<bool>> {
-                    Box::pin(async move {
+                .write(async move |tx: &mut WriteTx| -> Result<bool> {
                         // Look again inside the transaction: another process may have done it.
                         let Some(v) = store::get_version(tx.conn(), version_id).await? else { return Ok(false) };
                         let newer_in_force = match v.current_version {
@@ -418,7 +405,6 @@ impl App {
                         tx.journal(now, entry(&crate::identity::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
                         Ok(true)
                     })
-                })
                 .await?;
             done += usize::from(put);
         }

@@ -1,7 +1,6 @@
 //! Credentials that end: API tokens listed and revoked, page sessions listed
 //! and ended, staff accounts disabled. Every change is journaled.
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
@@ -95,23 +94,21 @@ impl App {
         }
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    if store::revoke_api_token(tx.conn(), id, now).await? {
-                        let payload = json!({"token_id": id, "name": token.name});
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("user/{}", owner.id),
-                                "identity.api_token_revoked",
-                                payload,
-                            ),
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                if store::revoke_api_token(tx.conn(), id, now).await? {
+                    let payload = json!({"token_id": id, "name": token.name});
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("user/{}", owner.id),
+                            "identity.api_token_revoked",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                }
+                Ok(())
             })
             .await
     }
@@ -145,27 +142,25 @@ impl App {
         }
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let hash = store::sessions_of(tx.conn(), actor.user_id, now)
-                        .await?
-                        .into_iter()
-                        .map(|s| s.token_hash)
-                        .find(|h| h.starts_with(&id))
-                        .ok_or_else(|| Refusal::not_found("会话", "Session"))?;
-                    store::delete_session(tx.conn(), &hash).await?;
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("user/{}", actor.user_id),
-                            "identity.session_ended",
-                            json!({"session": id}),
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let hash = store::sessions_of(tx.conn(), actor.user_id, now)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.token_hash)
+                    .find(|h| h.starts_with(&id))
+                    .ok_or_else(|| Refusal::not_found("会话", "Session"))?;
+                store::delete_session(tx.conn(), &hash).await?;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("user/{}", actor.user_id),
+                        "identity.session_ended",
+                        json!({"session": id}),
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -175,23 +170,21 @@ impl App {
     pub async fn end_all_sessions(&self, actor: &Actor) -> Result<u64> {
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<u64>> {
-                Box::pin(async move {
-                    let ended = store::delete_sessions_of(tx.conn(), actor.user_id).await?;
-                    if ended > 0 {
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("user/{}", actor.user_id),
-                                "identity.sessions_ended",
-                                json!({"sessions": ended}),
-                            ),
-                        )
-                        .await?;
-                    }
-                    Ok(ended)
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<u64> {
+                let ended = store::delete_sessions_of(tx.conn(), actor.user_id).await?;
+                if ended > 0 {
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("user/{}", actor.user_id),
+                            "identity.sessions_ended",
+                            json!({"sessions": ended}),
+                        ),
+                    )
+                    .await?;
+                }
+                Ok(ended)
             })
             .await
     }
@@ -233,8 +226,7 @@ impl App {
         self.authorize(actor, &Action::ManageStaff { org: &org })?;
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
                     if !store::set_disabled(tx.conn(), user.id, disabled).await? {
                         return Ok(());
                     }
@@ -255,7 +247,6 @@ impl App {
                     .await?;
                     Ok(())
                 })
-            })
             .await
     }
 }

@@ -455,11 +455,9 @@ async fn mark_demo(app: &App) -> Result<()> {
     let now = app.now_micros();
     app.db
         .write(
-            move |tx: &mut sunshine_store::WriteTx| -> futures_util::future::BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    sunshine_store::marks::set(tx.conn(), DEMO_MARK, now).await?;
-                    Ok(())
-                })
+            async move |tx: &mut sunshine_store::WriteTx| -> Result<()> {
+                sunshine_store::marks::set(tx.conn(), DEMO_MARK, now).await?;
+                Ok(())
             },
         )
         .await

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
 use sunshine_domain::identity::Actor;
@@ -73,23 +72,18 @@ impl App {
             total += page.len();
             let mut changed = self
                 .db
-                .write(
-                    move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<BoardCase>>> {
-                        Box::pin(async move {
-                            // Another runner may have moved the cursor meanwhile: then this page is theirs.
-                            if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor
-                            {
-                                return Ok(vec![]);
-                            }
-                            let mut changed = vec![];
-                            for (number, seq) in touched {
-                                changed.extend(project(tx, &number, seq).await?);
-                            }
-                            sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
-                            Ok(changed)
-                        })
-                    },
-                )
+                .write(async move |tx: &mut WriteTx| -> Result<Vec<BoardCase>> {
+                    // Another runner may have moved the cursor meanwhile: then this page is theirs.
+                    if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
+                        return Ok(vec![]);
+                    }
+                    let mut changed = vec![];
+                    for (number, seq) in touched {
+                        changed.extend(project(tx, &number, seq).await?);
+                    }
+                    sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
+                    Ok(changed)
+                })
                 .await?;
             if !changed.is_empty() {
                 changed.sort_by_key(|c| c.seq);

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use sunshine_domain::access::{ReadKind, ReadPurpose};
 
 use ed25519_dalek::SigningKey;
-use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
 use sunshine_domain::calendar::WorkingDays;
@@ -296,8 +295,8 @@ impl App {
         };
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CaseRow>> {
-                Box::pin(async move { open_case(tx, &actor, new, now, year).await })
+            .write(async move |tx: &mut WriteTx| -> Result<CaseRow> {
+                open_case(tx, &actor, new, now, year).await
             })
             .await
     }
@@ -353,8 +352,7 @@ impl App {
         let (kek, specs, keys) = (self.kek.clone(), self.specs.clone(), self.keys.clone());
         let (case, signed_with) = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<(CaseRow, Option<SigningKey>)>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<(CaseRow, Option<SigningKey>)> {
                     let mut done = None;
                     let mut signed_with = None;
                     for action in actions {
@@ -392,7 +390,6 @@ impl App {
                     let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
                     Ok((case, signed_with))
                 })
-            })
             .await?;
         if let Some(key) = signed_with {
             // The batch is durable: the key it signed with is there for good.
@@ -420,35 +417,33 @@ impl App {
         let specs = self.specs.clone();
         self.db
             .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<(String, i64)>>> {
-                    Box::pin(async move {
-                        let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
-                        if !matches!(
-                            case.facts.state,
-                            sunshine_domain::hall::CaseState::InProcess { .. }
-                                | sunshine_domain::hall::CaseState::Suspended { .. }
-                        ) {
-                            return Err(Refusal::conflict(
-                                "not_in_process",
-                                "只能在办理中收费",
-                                "Fees are charged while the case is handled",
-                            )
-                            .into());
-                        }
-                        rules::check_fee(&spec.fees, &name, amount_fen)?;
-                        store::insert_charge(tx.conn(), &number, &name, amount_fen, now).await?;
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("case/{number}"),
-                                "hall.fee_charged",
-                                json!({"fee": name, "amount_fen": amount_fen}),
-                            ),
+                async move |tx: &mut WriteTx| -> Result<Vec<(String, i64)>> {
+                    let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
+                    if !matches!(
+                        case.facts.state,
+                        sunshine_domain::hall::CaseState::InProcess { .. }
+                            | sunshine_domain::hall::CaseState::Suspended { .. }
+                    ) {
+                        return Err(Refusal::conflict(
+                            "not_in_process",
+                            "只能在办理中收费",
+                            "Fees are charged while the case is handled",
                         )
-                        .await?;
-                        Ok(store::charges(tx.conn(), &number).await?)
-                    })
+                        .into());
+                    }
+                    rules::check_fee(&spec.fees, &name, amount_fen)?;
+                    store::insert_charge(tx.conn(), &number, &name, amount_fen, now).await?;
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("case/{number}"),
+                            "hall.fee_charged",
+                            json!({"fee": name, "amount_fen": amount_fen}),
+                        ),
+                    )
+                    .await?;
+                    Ok(store::charges(tx.conn(), &number).await?)
                 },
             )
             .await
@@ -467,8 +462,7 @@ impl App {
         let (actor, orgs, number) = (actor.clone(), self.orgs(), number.to_string());
         let specs = self.specs.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<serde_json::Value>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<serde_json::Value> {
                     let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
                     if spec.item_type != sunshine_domain::catalog::ItemType::Penalty {
                         return Err(Refusal::conflict("not_a_penalty", "只有行政处罚事项才有处罚决定", "Only a penalty item's case has a penalty").into());
@@ -482,7 +476,6 @@ impl App {
                     tx.journal(now, entry(&actor, format!("case/{number}"), "hall.penalty_decided", penalty.clone())).await?;
                     Ok(penalty)
                 })
-            })
             .await
     }
 
@@ -501,29 +494,27 @@ impl App {
             comment.trim().to_string(),
         );
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let case = store::case_by_number(tx.conn(), &number)
-                        .await?
-                        .ok_or_else(not_found)?;
-                    if !is_applicant(&actor, &case) {
-                        return Err(not_found());
-                    }
-                    let rated = store::rating(tx.conn(), &number).await?.is_some();
-                    rules::check_rating(&case.facts.state, rated, rating, &comment)?;
-                    store::set_rating(tx.conn(), &number, rating, &comment).await?;
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("case/{number}"),
-                            "hall.case_rated",
-                            json!({"rating": rating, "comment": comment}),
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let case = store::case_by_number(tx.conn(), &number)
+                    .await?
+                    .ok_or_else(not_found)?;
+                if !is_applicant(&actor, &case) {
+                    return Err(not_found());
+                }
+                let rated = store::rating(tx.conn(), &number).await?.is_some();
+                rules::check_rating(&case.facts.state, rated, rating, &comment)?;
+                store::set_rating(tx.conn(), &number, rating, &comment).await?;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("case/{number}"),
+                        "hall.case_rated",
+                        json!({"rating": rating, "comment": comment}),
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }

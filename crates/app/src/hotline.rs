@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use sunshine_domain::access::{ReadKind, ReadPurpose};
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -371,38 +370,34 @@ impl App {
         let actor_name = source.journal_name();
         let ticket = self
             .db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
-                    Box::pin(async move {
-                        row.id = store::insert_ticket(tx.conn(), &row).await?;
-                        // The journal keeps what was asked of whom, not who asked or what they said.
-                        let payload = json!({
-                            "category": row.category,
-                            "channel": row.channel.as_str(),
-                            "region": row.region,
-                            "dispatch_due": row.lifecycle.dispatch_due,
-                            "watch": watch(&row),
-                        });
-                        let journaled = tx
-                            .journal(
-                                at,
-                                system_entry(&actor_name, row.id, "hotline.accepted", payload),
-                            )
-                            .await?;
-                        note(
-                            tx,
-                            &row,
-                            &actor_name,
-                            "hotline.accepted",
-                            "已受理".into(),
-                            true,
-                            journaled.seq,
-                        )
-                        .await?;
-                        Ok(row)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+                row.id = store::insert_ticket(tx.conn(), &row).await?;
+                // The journal keeps what was asked of whom, not who asked or what they said.
+                let payload = json!({
+                    "category": row.category,
+                    "channel": row.channel.as_str(),
+                    "region": row.region,
+                    "dispatch_due": row.lifecycle.dispatch_due,
+                    "watch": watch(&row),
+                });
+                let journaled = tx
+                    .journal(
+                        at,
+                        system_entry(&actor_name, row.id, "hotline.accepted", payload),
+                    )
+                    .await?;
+                note(
+                    tx,
+                    &row,
+                    &actor_name,
+                    "hotline.accepted",
+                    "已受理".into(),
+                    true,
+                    journaled.seq,
+                )
+                .await?;
+                Ok(row)
+            })
             .await?;
         Ok(Taken {
             ticket,
@@ -437,56 +432,50 @@ impl App {
             }
         }
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
-                    Box::pin(async move {
-                        let mut t = store::ticket(tx.conn(), id)
-                            .await?
-                            .ok_or_else(ticket_not_found)?;
-                        may_command(&orgs, &actor, &t, &command)?;
-                        let next = rules::decide(&t.lifecycle, &command, now, &calendar)?;
-                        let at = sunshine_domain::clock::to_micros(now);
-                        match &command {
-                            Command::AnswerDirectly { answer } => {
-                                t.answer = Some(answer.trim().to_string())
-                            }
-                            Command::Answer { text } => t.answer = Some(text.trim().to_string()),
-                            _ => {}
-                        }
-                        let note_text = public_note(&command, &next, &orgs);
-                        t.lifecycle = next;
-                        t.updated_at = at;
-                        store::update_ticket(tx.conn(), &t).await?;
-                        let payload = json!({
-                            "command": command,
-                            "state": t.state().as_str(),
-                            "lead": t.lifecycle.lead,
-                            "next_deadline": t.lifecycle.next_deadline(),
-                            "escalated": rules::escalated(t.lifecycle.urges),
-                            "watch": watch(&t),
-                        });
-                        let name = actor.journal_name();
-                        let journaled = tx
-                            .journal(
-                                at,
-                                entry(&actor, format!("ticket/{id}"), event(&command), payload),
-                            )
-                            .await?;
-                        let (public, text) = match note_text {
-                            Some(text) => (true, text),
-                            None => (false, staff_note(&command)),
-                        };
-                        note(tx, &t, &name, event(&command), text, public, journaled.seq).await?;
-                        // Merged requests share the answer once it stands, and close with it.
-                        if t.state() == TicketState::AwaitingVisit
-                            || t.state() == TicketState::Archived
-                        {
-                            close_merged(tx, &t, &name, at).await?;
-                        }
-                        Ok(t)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+                let mut t = store::ticket(tx.conn(), id)
+                    .await?
+                    .ok_or_else(ticket_not_found)?;
+                may_command(&orgs, &actor, &t, &command)?;
+                let next = rules::decide(&t.lifecycle, &command, now, &calendar)?;
+                let at = sunshine_domain::clock::to_micros(now);
+                match &command {
+                    Command::AnswerDirectly { answer } => {
+                        t.answer = Some(answer.trim().to_string())
+                    }
+                    Command::Answer { text } => t.answer = Some(text.trim().to_string()),
+                    _ => {}
+                }
+                let note_text = public_note(&command, &next, &orgs);
+                t.lifecycle = next;
+                t.updated_at = at;
+                store::update_ticket(tx.conn(), &t).await?;
+                let payload = json!({
+                    "command": command,
+                    "state": t.state().as_str(),
+                    "lead": t.lifecycle.lead,
+                    "next_deadline": t.lifecycle.next_deadline(),
+                    "escalated": rules::escalated(t.lifecycle.urges),
+                    "watch": watch(&t),
+                });
+                let name = actor.journal_name();
+                let journaled = tx
+                    .journal(
+                        at,
+                        entry(&actor, format!("ticket/{id}"), event(&command), payload),
+                    )
+                    .await?;
+                let (public, text) = match note_text {
+                    Some(text) => (true, text),
+                    None => (false, staff_note(&command)),
+                };
+                note(tx, &t, &name, event(&command), text, public, journaled.seq).await?;
+                // Merged requests share the answer once it stands, and close with it.
+                if t.state() == TicketState::AwaitingVisit || t.state() == TicketState::Archived {
+                    close_merged(tx, &t, &name, at).await?;
+                }
+                Ok(t)
+            })
             .await
             .map(|t| self.as_seen_by(&reader, t))
     }
@@ -505,60 +494,52 @@ impl App {
         }
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
-                    Box::pin(async move {
-                        let mut t = store::ticket(tx.conn(), id)
-                            .await?
-                            .ok_or_else(ticket_not_found)?;
-                        let primary = store::ticket(tx.conn(), into).await?.ok_or_else(|| {
-                            crate::AppError::from(Refusal::field(
-                                "into",
-                                "没有这个工单",
-                                "No such request",
-                            ))
-                        })?;
-                        if primary.state().is_final() {
-                            return Err(Refusal::field(
-                                "into",
-                                "只能合并到未办结的工单",
-                                "Merge only into an open request",
-                            )
-                            .into());
-                        }
-                        t.lifecycle = rules::merge(&t.lifecycle)?;
-                        t.merged_into = Some(into);
-                        t.updated_at = now;
-                        store::update_ticket(tx.conn(), &t).await?;
-                        let journaled = tx
-                            .journal(
-                                now,
-                                entry(
-                                    &actor,
-                                    format!("ticket/{id}"),
-                                    "hotline.merged",
-                                    json!({"into": into, "watch": watch(&t)}),
-                                ),
-                            )
-                            .await?;
-                        let text = format!(
-                            "与相同诉求合并办理（{}）",
-                            rules::ticket_number(from_micros(primary.requested_at), into)
-                        );
-                        note(
-                            tx,
-                            &t,
-                            &actor.journal_name(),
+            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+                let mut t = store::ticket(tx.conn(), id)
+                    .await?
+                    .ok_or_else(ticket_not_found)?;
+                let primary = store::ticket(tx.conn(), into).await?.ok_or_else(|| {
+                    crate::AppError::from(Refusal::field("into", "没有这个工单", "No such request"))
+                })?;
+                if primary.state().is_final() {
+                    return Err(Refusal::field(
+                        "into",
+                        "只能合并到未办结的工单",
+                        "Merge only into an open request",
+                    )
+                    .into());
+                }
+                t.lifecycle = rules::merge(&t.lifecycle)?;
+                t.merged_into = Some(into);
+                t.updated_at = now;
+                store::update_ticket(tx.conn(), &t).await?;
+                let journaled = tx
+                    .journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("ticket/{id}"),
                             "hotline.merged",
-                            text,
-                            true,
-                            journaled.seq,
-                        )
-                        .await?;
-                        Ok(t)
-                    })
-                },
-            )
+                            json!({"into": into, "watch": watch(&t)}),
+                        ),
+                    )
+                    .await?;
+                let text = format!(
+                    "与相同诉求合并办理（{}）",
+                    rules::ticket_number(from_micros(primary.requested_at), into)
+                );
+                note(
+                    tx,
+                    &t,
+                    &actor.journal_name(),
+                    "hotline.merged",
+                    text,
+                    true,
+                    journaled.seq,
+                )
+                .await?;
+                Ok(t)
+            })
             .await
     }
 
@@ -600,42 +581,35 @@ impl App {
         let code = sunshine_domain::hall::QueryCode::parse(code).ok_or_else(ticket_not_found)?;
         let (actor, now, given) = (actor.clone(), self.now_micros(), number.trim().to_string());
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<TicketRow>> {
-                    Box::pin(async move {
-                        let mut t = store::ticket(tx.conn(), id)
-                            .await?
-                            .ok_or_else(ticket_not_found)?;
-                        let number = rules::ticket_number(from_micros(t.requested_at), t.id);
-                        // The whole number, its year too, and then the code.
-                        if t.query_code.is_empty()
-                            || number != given
-                            || t.query_code != code.as_str()
-                        {
-                            return Err(ticket_not_found());
-                        }
-                        match t.requester_user {
-                            Some(user) if user == actor.user_id => return Ok(t),
-                            Some(_) => return Err(ticket_not_found()),
-                            None => {}
-                        }
-                        store::set_requester(tx.conn(), id, actor.user_id, now).await?;
-                        t.requester_user = Some(actor.user_id);
-                        t.updated_at = now;
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("ticket/{id}"),
-                                "hotline.claimed",
-                                json!({"number": number, "user": actor.user_id}),
-                            ),
-                        )
-                        .await?;
-                        Ok(t)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+                let mut t = store::ticket(tx.conn(), id)
+                    .await?
+                    .ok_or_else(ticket_not_found)?;
+                let number = rules::ticket_number(from_micros(t.requested_at), t.id);
+                // The whole number, its year too, and then the code.
+                if t.query_code.is_empty() || number != given || t.query_code != code.as_str() {
+                    return Err(ticket_not_found());
+                }
+                match t.requester_user {
+                    Some(user) if user == actor.user_id => return Ok(t),
+                    Some(_) => return Err(ticket_not_found()),
+                    None => {}
+                }
+                store::set_requester(tx.conn(), id, actor.user_id, now).await?;
+                t.requester_user = Some(actor.user_id);
+                t.updated_at = now;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("ticket/{id}"),
+                        "hotline.claimed",
+                        json!({"number": number, "user": actor.user_id}),
+                    ),
+                )
+                .await?;
+                Ok(t)
+            })
             .await
     }
 
@@ -848,26 +822,22 @@ impl App {
         let actor = actor.clone();
         let stored = self
             .db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<CategoryRow>> {
-                    Box::pin(async move {
-                        c.version = store::put_category(tx.conn(), &c).await?;
-                        let payload = serde_json::to_value(&c)
-                            .map_err(|e| anyhow::anyhow!("category json: {e}"))?;
-                        tx.journal(
-                            c.updated_at,
-                            entry(
-                                &actor,
-                                format!("hotline-category/{}", c.code),
-                                "hotline.category_put",
-                                payload,
-                            ),
-                        )
-                        .await?;
-                        Ok(c)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<CategoryRow> {
+                c.version = store::put_category(tx.conn(), &c).await?;
+                let payload =
+                    serde_json::to_value(&c).map_err(|e| anyhow::anyhow!("category json: {e}"))?;
+                tx.journal(
+                    c.updated_at,
+                    entry(
+                        &actor,
+                        format!("hotline-category/{}", c.code),
+                        "hotline.category_put",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(c)
+            })
             .await?;
         self.hotline_categories.clear();
         Ok(stored)
@@ -902,23 +872,21 @@ impl App {
         let (actor, now) = (actor.clone(), self.now_micros());
         let (category, region, lead) = (category.to_string(), region.to_string(), lead.to_string());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::put_dispatch_override(tx.conn(), &category, &region, &lead, &assisting)
-                        .await?;
-                    let payload = json!({"region": region, "lead": lead, "assisting": assisting});
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("hotline-category/{category}"),
-                            "hotline.dispatch_put",
-                            payload,
-                        ),
-                    )
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                store::put_dispatch_override(tx.conn(), &category, &region, &lead, &assisting)
                     .await?;
-                    Ok(())
-                })
+                let payload = json!({"region": region, "lead": lead, "assisting": assisting});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("hotline-category/{category}"),
+                        "hotline.dispatch_put",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -1001,8 +969,7 @@ impl App {
         let now = self.now_micros();
         let row = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<KeyRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<KeyRow> {
                     let id = store::insert_key(
                         tx.conn(),
                         &client,
@@ -1031,7 +998,6 @@ impl App {
                         may_comment_on_all,
                     })
                 })
-            })
             .await?;
         Ok((row, key))
     }
@@ -1043,23 +1009,21 @@ impl App {
         let actor = actor.cloned().unwrap_or_else(crate::identity::system_actor);
         let now = self.now_micros();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    if !store::revoke_key(tx.conn(), id, now).await? {
-                        return Err(Refusal::not_found("密钥", "Key").into());
-                    }
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("open311-key/{id}"),
-                            "hotline.key_revoked",
-                            json!({}),
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                if !store::revoke_key(tx.conn(), id, now).await? {
+                    return Err(Refusal::not_found("密钥", "Key").into());
+                }
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("open311-key/{id}"),
+                        "hotline.key_revoked",
+                        json!({}),
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -1250,42 +1214,38 @@ impl App {
         let (actor, now) = (format!("open311:{}", key.client), self.now_micros());
         let (client, on_all) = (key.client.clone(), key.may_comment_on_all);
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<UpdateRow>> {
-                    Box::pin(async move {
-                        let mut t = store::ticket(tx.conn(), id)
-                            .await?
-                            .filter(|t| on_all || t.client.as_deref() == Some(client.as_str()))
-                            .ok_or_else(ticket_not_found)?;
-                        t.updated_at = now;
-                        store::update_ticket(tx.conn(), &t).await?;
-                        let journaled = tx
-                            .journal(
-                                now,
-                                system_entry(
-                                    &actor,
-                                    id,
-                                    "hotline.commented",
-                                    json!({"chars": text.chars().count()}),
-                                ),
-                            )
-                            .await?;
-                        let mut u = UpdateRow {
-                            id: 0,
-                            ticket_id: id,
-                            at: now,
-                            actor,
-                            event: "hotline.commented".into(),
-                            state: t.state(),
-                            text,
-                            public: true,
-                            journal_seq: journaled.seq,
-                        };
-                        u.id = store::insert_update(tx.conn(), &u).await?;
-                        Ok(u)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<UpdateRow> {
+                let mut t = store::ticket(tx.conn(), id)
+                    .await?
+                    .filter(|t| on_all || t.client.as_deref() == Some(client.as_str()))
+                    .ok_or_else(ticket_not_found)?;
+                t.updated_at = now;
+                store::update_ticket(tx.conn(), &t).await?;
+                let journaled = tx
+                    .journal(
+                        now,
+                        system_entry(
+                            &actor,
+                            id,
+                            "hotline.commented",
+                            json!({"chars": text.chars().count()}),
+                        ),
+                    )
+                    .await?;
+                let mut u = UpdateRow {
+                    id: 0,
+                    ticket_id: id,
+                    at: now,
+                    actor,
+                    event: "hotline.commented".into(),
+                    state: t.state(),
+                    text,
+                    public: true,
+                    journal_seq: journaled.seq,
+                };
+                u.id = store::insert_update(tx.conn(), &u).await?;
+                Ok(u)
+            })
             .await
     }
 }
@@ -1383,16 +1343,24 @@ impl App {
         };
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<kb::ArticleRow>> {
-                Box::pin(async move {
-                    let Some((id, version)) = kb::put_article(tx.conn(), &row, &words).await? else {
-                        return Err(Refusal::not_found("知识库条目", "Article").into());
-                    };
-                    (row.id, row.version) = (id, version);
-                    let payload = json!({"title": row.title, "category": row.category, "version": version});
-                    tx.journal(row.updated_at, entry(&actor, format!("knowledge/{id}"), "hotline.article_put", payload)).await?;
-                    Ok(row)
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<kb::ArticleRow> {
+                let Some((id, version)) = kb::put_article(tx.conn(), &row, &words).await? else {
+                    return Err(Refusal::not_found("知识库条目", "Article").into());
+                };
+                (row.id, row.version) = (id, version);
+                let payload =
+                    json!({"title": row.title, "category": row.category, "version": version});
+                tx.journal(
+                    row.updated_at,
+                    entry(
+                        &actor,
+                        format!("knowledge/{id}"),
+                        "hotline.article_put",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(row)
             })
             .await
     }
@@ -1450,27 +1418,25 @@ impl App {
         self.authorize(actor, &Action::ManageHotline)?;
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    for p in &places {
-                        communitydb::put_place(tx.conn(), p).await?;
-                    }
-                    for s in &services {
-                        communitydb::insert_service(tx.conn(), s).await?;
-                    }
-                    let payload = json!({"places": places.len(), "services": services.len()});
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            "community".into(),
-                            "hotline.community_loaded",
-                            payload,
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                for p in &places {
+                    communitydb::put_place(tx.conn(), p).await?;
+                }
+                for s in &services {
+                    communitydb::insert_service(tx.conn(), s).await?;
+                }
+                let payload = json!({"places": places.len(), "services": services.len()});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        "community".into(),
+                        "hotline.community_loaded",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }

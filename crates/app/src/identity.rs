@@ -4,7 +4,6 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
-use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -258,17 +257,15 @@ impl App {
         let (t, c) = (token.clone(), csrf.clone());
         let actor = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Actor>> {
-                Box::pin(async move {
-                    let expires = now + SESSION_HOURS * 3_600_000_000;
-                    store::insert_session(tx.conn(), &token_hash(&t), user.id, &c, now, expires)
-                        .await?;
-                    let actor = actor_of(tx.conn(), user).await?;
-                    let subject = format!("user/{}", actor.user_id);
-                    tx.journal(now, entry(&actor, subject, "identity.signed_in", json!({})))
-                        .await?;
-                    Ok(actor)
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<Actor> {
+                let expires = now + SESSION_HOURS * 3_600_000_000;
+                store::insert_session(tx.conn(), &token_hash(&t), user.id, &c, now, expires)
+                    .await?;
+                let actor = actor_of(tx.conn(), user).await?;
+                let subject = format!("user/{}", actor.user_id);
+                tx.journal(now, entry(&actor, subject, "identity.signed_in", json!({})))
+                    .await?;
+                Ok(actor)
             })
             .await?;
         let desks = self.desks(&actor);
@@ -292,11 +289,9 @@ impl App {
         let user = self.check_credentials(login, password).await?;
         let now = self.now_micros();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
-                Box::pin(async move {
-                    let actor = actor_of(tx.conn(), user).await?;
-                    insert_token(tx, &actor, &name, now, lifetime).await
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<String> {
+                let actor = actor_of(tx.conn(), user).await?;
+                insert_token(tx, &actor, &name, now, lifetime).await
             })
             .await
     }
@@ -349,20 +344,18 @@ impl App {
         let actor = session.actor.clone();
         let now = self.now_micros();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    if !store::delete_session(tx.conn(), &hash).await? {
-                        // Already signed out: nothing changed, so nothing to record.
-                        return Ok(());
-                    }
-                    let subject = format!("user/{}", actor.user_id);
-                    tx.journal(
-                        now,
-                        entry(&actor, subject, "identity.signed_out", json!({})),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                if !store::delete_session(tx.conn(), &hash).await? {
+                    // Already signed out: nothing changed, so nothing to record.
+                    return Ok(());
+                }
+                let subject = format!("user/{}", actor.user_id);
+                tx.journal(
+                    now,
+                    entry(&actor, subject, "identity.signed_out", json!({})),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -401,8 +394,8 @@ impl App {
         let actor = actor.clone();
         let now = self.now_micros();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<String>> {
-                Box::pin(async move { insert_token(tx, &actor, &name, now, lifetime).await })
+            .write(async move |tx: &mut WriteTx| -> Result<String> {
+                insert_token(tx, &actor, &name, now, lifetime).await
             })
             .await
     }
@@ -501,35 +494,33 @@ impl App {
         let now = self.now_micros();
         let (actor, login) = (actor.clone(), login.to_string());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let user = staff_member(tx, &login).await?;
-                    let grant = Grant {
-                        role,
-                        org: org.clone(),
-                    };
-                    if store::grants_of(tx.conn(), user.id).await?.contains(&grant) {
-                        return Err(Refusal::conflict(
-                            "already_granted",
-                            "该角色已授予",
-                            "The role is already granted",
-                        )
-                        .into());
-                    }
-                    store::insert_grant(tx.conn(), user.id, &grant).await?;
-                    let payload = json!({"role": role.as_str(), "org": org.as_str()});
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("user/{}", user.id),
-                            "identity.role_granted",
-                            payload,
-                        ),
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let user = staff_member(tx, &login).await?;
+                let grant = Grant {
+                    role,
+                    org: org.clone(),
+                };
+                if store::grants_of(tx.conn(), user.id).await?.contains(&grant) {
+                    return Err(Refusal::conflict(
+                        "already_granted",
+                        "该角色已授予",
+                        "The role is already granted",
                     )
-                    .await?;
-                    Ok(())
-                })
+                    .into());
+                }
+                store::insert_grant(tx.conn(), user.id, &grant).await?;
+                let payload = json!({"role": role.as_str(), "org": org.as_str()});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("user/{}", user.id),
+                        "identity.role_granted",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -567,25 +558,23 @@ impl App {
         let now = self.now_micros();
         let (actor, login) = (actor.clone(), login.to_string());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let user = staff_member(tx, &login).await?;
-                    let post = Post { org, name };
-                    if store::insert_post(tx.conn(), user.id, &post).await? {
-                        let payload = json!({"org": post.org.as_str(), "post": post.name});
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("user/{}", user.id),
-                                "identity.post_assigned",
-                                payload,
-                            ),
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let user = staff_member(tx, &login).await?;
+                let post = Post { org, name };
+                if store::insert_post(tx.conn(), user.id, &post).await? {
+                    let payload = json!({"org": post.org.as_str(), "post": post.name});
+                    tx.journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("user/{}", user.id),
+                            "identity.post_assigned",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                }
+                Ok(())
             })
             .await
     }
@@ -653,46 +642,44 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64>> {
-                Box::pin(async move {
-                    let id = match store::insert_user(tx.conn(), &user, now).await {
-                        // Only the login is unique: a taken login says nothing of any number.
-                        Err(sunshine_store::StoreError::Duplicate(_)) => {
-                            return Err(Refusal::field(
-                                "login",
-                                "该登录名已被使用，请换一个",
-                                "This login is taken; choose another",
-                            )
-                            .into())
-                        }
-                        other => other?,
-                    };
-                    for g in &grants {
-                        store::insert_grant(tx.conn(), id, g).await?;
+            .write(async move |tx: &mut WriteTx| -> Result<i64> {
+                let id = match store::insert_user(tx.conn(), &user, now).await {
+                    // Only the login is unique: a taken login says nothing of any number.
+                    Err(sunshine_store::StoreError::Duplicate(_)) => {
+                        return Err(Refusal::field(
+                            "login",
+                            "该登录名已被使用，请换一个",
+                            "This login is taken; choose another",
+                        )
+                        .into())
                     }
-                    // The journal is internal, yet it records only what it needs: no identity number.
-                    let login = match user.kind {
-                        UserKind::Citizen => masked_login(&user.login),
-                        _ => user.login.clone(),
-                    };
-                    let payload = json!({
-                        "kind": user.kind.as_str(),
-                        "login": login,
-                        "org": user.org.as_ref().map(|o| o.as_str().to_string()),
-                        "roles": grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
-                    });
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("user/{id}"),
-                            "identity.user_created",
-                            payload,
-                        ),
-                    )
-                    .await?;
-                    Ok(id)
-                })
+                    other => other?,
+                };
+                for g in &grants {
+                    store::insert_grant(tx.conn(), id, g).await?;
+                }
+                // The journal is internal, yet it records only what it needs: no identity number.
+                let login = match user.kind {
+                    UserKind::Citizen => masked_login(&user.login),
+                    _ => user.login.clone(),
+                };
+                let payload = json!({
+                    "kind": user.kind.as_str(),
+                    "login": login,
+                    "org": user.org.as_ref().map(|o| o.as_str().to_string()),
+                    "roles": grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
+                });
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("user/{id}"),
+                        "identity.user_created",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(id)
             })
             .await
     }
@@ -722,8 +709,7 @@ impl App {
         }
         let (actor, now, stored) = (actor.clone(), self.now_micros(), unit.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
                     if store::get_org(tx.conn(), &unit.code).await?.is_some() {
                         return Err(Refusal::conflict("org_exists", "该机构代码已被使用", "That organisation code is taken").into());
                     }
@@ -732,7 +718,6 @@ impl App {
                     tx.journal(now, entry(&actor, format!("org/{}", unit.code), "identity.org_added", payload)).await?;
                     Ok(())
                 })
-            })
             .await?;
         self.reload_orgs().await?;
         Ok(stored)
@@ -770,22 +755,20 @@ impl App {
         let (actor, now) = (actor.clone(), self.now_micros());
         let (code, n, ne) = (code.clone(), name.clone(), name_en.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::rename_org(tx.conn(), &code, &n, &ne).await?;
-                    let payload = json!({"name": n, "name_en": ne});
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("org/{code}"),
-                            "identity.org_renamed",
-                            payload,
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                store::rename_org(tx.conn(), &code, &n, &ne).await?;
+                let payload = json!({"name": n, "name_en": ne});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("org/{code}"),
+                        "identity.org_renamed",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await?;
         self.reload_orgs().await?;
@@ -809,8 +792,7 @@ impl App {
         let now = self.now_micros();
         let orgs = orgs.to_vec();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
                     for org in &orgs {
                         store::insert_org(tx.conn(), org, now).await?;
                         let payload = json!({"name": org.name, "kind": org.kind.as_str(), "parent": org.parent.as_ref().map(|p| p.as_str())});
@@ -818,7 +800,6 @@ impl App {
                     }
                     Ok(())
                 })
-            })
             .await?;
         self.reload_orgs().await
     }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ed25519_dalek::SigningKey;
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
 use sunshine_domain::hall::licence::{self as rules, LicencePayload, Verdict};
@@ -365,41 +364,39 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, number) = (actor.clone(), self.orgs(), number.trim().to_string());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let row = store::licence(tx.conn(), &number)
-                        .await?
-                        .ok_or_else(not_found)?;
-                    let issuer = OrgCode::parse(&row.issuer)
-                        .map_err(|_| anyhow::anyhow!("stored issuer {}", row.issuer))?;
-                    crate::allow(
-                        &orgs,
-                        &actor,
-                        &Action::RevokeLicence {
-                            department: &issuer,
-                        },
-                    )?;
-                    if row.revoked_at.is_some() {
-                        return Err(Refusal::conflict(
-                            "already_revoked",
-                            "该证照已撤销",
-                            "The licence is already revoked",
-                        )
-                        .into());
-                    }
-                    store::revoke_licence(tx.conn(), &number, &reason, now).await?;
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("case/{}", row.case_number),
-                            "hall.licence_revoked",
-                            json!({"licence": number, "reason": reason}),
-                        ),
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let row = store::licence(tx.conn(), &number)
+                    .await?
+                    .ok_or_else(not_found)?;
+                let issuer = OrgCode::parse(&row.issuer)
+                    .map_err(|_| anyhow::anyhow!("stored issuer {}", row.issuer))?;
+                crate::allow(
+                    &orgs,
+                    &actor,
+                    &Action::RevokeLicence {
+                        department: &issuer,
+                    },
+                )?;
+                if row.revoked_at.is_some() {
+                    return Err(Refusal::conflict(
+                        "already_revoked",
+                        "该证照已撤销",
+                        "The licence is already revoked",
                     )
-                    .await?;
-                    Ok(())
-                })
+                    .into());
+                }
+                store::revoke_licence(tx.conn(), &number, &reason, now).await?;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("case/{}", row.case_number),
+                        "hall.licence_revoked",
+                        json!({"licence": number, "reason": reason}),
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }

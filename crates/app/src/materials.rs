@@ -3,7 +3,6 @@
 //! or the command that brings them, and shown only to the applicant and the
 //! staff who may view the department's cases.
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::catalog::Material;
 use sunshine_domain::hall::materials::{self as rules, CheckedFile, IncomingFile};
@@ -161,49 +160,41 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, number) = (actor.clone(), self.orgs(), case.number.clone());
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<MaterialRow>>> {
-                    Box::pin(async move {
-                        let case = sunshine_store::hall::case_by_number(tx.conn(), &number)
-                            .await?
-                            .ok_or_else(|| anyhow::anyhow!("case {number} vanished"))?;
-                        let is_applicant = actor.kind != UserKind::Staff
-                            && case.applicant_user == Some(actor.user_id);
-                        if !is_applicant {
-                            let department = sunshine_domain::ids::OrgCode::parse(&case.department)
-                                .map_err(|_| {
-                                    anyhow::anyhow!("stored department {}", case.department)
-                                })?;
-                            allow(
-                                &orgs,
-                                &actor,
-                                &Action::HandleCase {
-                                    department: &department,
-                                },
-                            )?;
-                        }
-                        rules::check_may_add(&case.facts.state)?;
-                        let held = store::bytes_of_case(tx.conn(), &number).await?;
-                        let adding: Vec<CheckedFile> =
-                            files.iter().map(|p| p.file.clone()).collect();
-                        rules::check_case_bytes(u64::try_from(held).unwrap_or(0), &adding)?;
-                        attach(tx, &number, &files, &actor, now).await?;
-                        let payload =
-                            json!({"state": case.facts.state, "materials": journal_list(&files)});
-                        tx.journal(
-                            now,
-                            entry(
-                                &actor,
-                                format!("case/{number}"),
-                                "hall.material_added",
-                                payload,
-                            ),
-                        )
-                        .await?;
-                        Ok(store::of_case(tx.conn(), &number).await?)
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<Vec<MaterialRow>> {
+                let case = sunshine_store::hall::case_by_number(tx.conn(), &number)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("case {number} vanished"))?;
+                let is_applicant =
+                    actor.kind != UserKind::Staff && case.applicant_user == Some(actor.user_id);
+                if !is_applicant {
+                    let department = sunshine_domain::ids::OrgCode::parse(&case.department)
+                        .map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
+                    allow(
+                        &orgs,
+                        &actor,
+                        &Action::HandleCase {
+                            department: &department,
+                        },
+                    )?;
+                }
+                rules::check_may_add(&case.facts.state)?;
+                let held = store::bytes_of_case(tx.conn(), &number).await?;
+                let adding: Vec<CheckedFile> = files.iter().map(|p| p.file.clone()).collect();
+                rules::check_case_bytes(u64::try_from(held).unwrap_or(0), &adding)?;
+                attach(tx, &number, &files, &actor, now).await?;
+                let payload = json!({"state": case.facts.state, "materials": journal_list(&files)});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("case/{number}"),
+                        "hall.material_added",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(store::of_case(tx.conn(), &number).await?)
+            })
             .await
     }
 
@@ -276,22 +267,18 @@ impl App {
         }
         let (user, now) = (actor.user_id, self.now_micros());
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<Vec<Kept>>> {
-                    Box::pin(async move {
-                        for (k, bytes) in &kept {
-                            store::put_blob(tx.conn(), &k.sha256, bytes, now).await?;
-                            let row = store::KeptRow {
-                                sha256: k.sha256.clone(),
-                                file_name: k.file_name.clone(),
-                                size: k.size,
-                            };
-                            store::keep(tx.conn(), user, &row, now).await?;
-                        }
-                        Ok(kept.into_iter().map(|(k, _)| k).collect())
-                    })
-                },
-            )
+            .write(async move |tx: &mut WriteTx| -> Result<Vec<Kept>> {
+                for (k, bytes) in &kept {
+                    store::put_blob(tx.conn(), &k.sha256, bytes, now).await?;
+                    let row = store::KeptRow {
+                        sha256: k.sha256.clone(),
+                        file_name: k.file_name.clone(),
+                        size: k.size,
+                    };
+                    store::keep(tx.conn(), user, &row, now).await?;
+                }
+                Ok(kept.into_iter().map(|(k, _)| k).collect())
+            })
             .await
     }
 
@@ -336,8 +323,8 @@ impl App {
     pub async fn forget_kept(&self, actor: &Actor) -> Result<()> {
         let user = actor.user_id;
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move { Ok(store::forget_kept(tx.conn(), user).await?) })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                Ok(store::forget_kept(tx.conn(), user).await?)
             })
             .await
     }

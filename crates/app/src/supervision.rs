@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::clock::{from_micros, local_date, to_micros};
 use sunshine_domain::hall::CaseState;
@@ -72,22 +71,20 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64>> {
-                Box::pin(async move {
-                    let version = store::insert_rules(tx.conn(), &new, now, &actor.login).await?;
-                    let payload = json!({"version": version, "rules": new});
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("supervision/rules/{version}"),
-                            "supervision.rules_changed",
-                            payload,
-                        ),
-                    )
-                    .await?;
-                    Ok(version)
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<i64> {
+                let version = store::insert_rules(tx.conn(), &new, now, &actor.login).await?;
+                let payload = json!({"version": version, "rules": new});
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("supervision/rules/{version}"),
+                        "supervision.rules_changed",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(version)
             })
             .await
     }
@@ -109,23 +106,21 @@ impl App {
             let (calendar, specs, now) =
                 (self.calendar.clone(), self.specs.clone(), self.now_micros());
             self.db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                    Box::pin(async move {
-                        // Another runner may have taken this page meanwhile.
-                        if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
-                            return Ok(());
+                .write(async move |tx: &mut WriteTx| -> Result<()> {
+                    // Another runner may have taken this page meanwhile.
+                    if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
+                        return Ok(());
+                    }
+                    let (version, set) = store::rules(tx.conn()).await?;
+                    for e in &page {
+                        if e.subject.starts_with("case/") {
+                            observe(tx, &calendar, &specs, (version, &set), e, now).await?;
+                        } else if e.subject.starts_with("ticket/") {
+                            observe_ticket(tx, &calendar, (version, &set), e, now).await?;
                         }
-                        let (version, set) = store::rules(tx.conn()).await?;
-                        for e in &page {
-                            if e.subject.starts_with("case/") {
-                                observe(tx, &calendar, &specs, (version, &set), e, now).await?;
-                            } else if e.subject.starts_with("ticket/") {
-                                observe_ticket(tx, &calendar, (version, &set), e, now).await?;
-                            }
-                        }
-                        sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
-                        Ok(())
-                    })
+                    }
+                    sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
+                    Ok(())
                 })
                 .await?;
         }
@@ -160,31 +155,29 @@ impl App {
             let calendar = self.calendar.clone();
             issued += self
                 .db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<usize>> {
-                    Box::pin(async move {
-                        let (_, set) = store::rules(tx.conn()).await?;
-                        let mut issued = 0;
-                        // A timer set while firing (a yellow card's follow-up)
-                        // that falls before the rest of the page goes first:
-                        // the page stops there and the next one begins with it.
-                        let mut horizon = i64::MAX;
-                        for t in due {
-                            if t.due_at > horizon {
-                                break;
-                            }
-                            // Gone: another runner fired it, or the case moved on.
-                            if !store::delete_timer(tx.conn(), t.id).await? {
-                                continue;
-                            }
-                            if let Fired::Issued { follow_up } =
-                                fire(tx, &calendar, &set, &t, now).await?
-                            {
-                                issued += 1;
-                                horizon = horizon.min(follow_up.unwrap_or(i64::MAX));
-                            }
+                .write(async move |tx: &mut WriteTx| -> Result<usize> {
+                    let (_, set) = store::rules(tx.conn()).await?;
+                    let mut issued = 0;
+                    // A timer set while firing (a yellow card's follow-up)
+                    // that falls before the rest of the page goes first:
+                    // the page stops there and the next one begins with it.
+                    let mut horizon = i64::MAX;
+                    for t in due {
+                        if t.due_at > horizon {
+                            break;
                         }
-                        Ok(issued)
-                    })
+                        // Gone: another runner fired it, or the case moved on.
+                        if !store::delete_timer(tx.conn(), t.id).await? {
+                            continue;
+                        }
+                        if let Fired::Issued { follow_up } =
+                            fire(tx, &calendar, &set, &t, now).await?
+                        {
+                            issued += 1;
+                            horizon = horizon.min(follow_up.unwrap_or(i64::MAX));
+                        }
+                    }
+                    Ok(issued)
                 })
                 .await?;
         }
@@ -248,8 +241,7 @@ impl App {
             let now = self.now_micros();
             let id = s.id;
             self.db
-                .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                    Box::pin(async move {
+                .write(async move |tx: &mut WriteTx| -> Result<()> {
                         // Only once, even if two deliverers raced.
                         let current = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
                         if current.state != SignalState::Issued {
@@ -263,7 +255,6 @@ impl App {
                         tx.journal(now, e).await?;
                         Ok(())
                     })
-                })
                 .await?;
             notified += 1;
         }
@@ -382,8 +373,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<SignalRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<SignalRow> {
                     let s = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
                     let department = sunshine_domain::ids::OrgCode::parse(&s.department)
                         .map_err(|_| anyhow::anyhow!("stored department {}", s.department))?;
@@ -420,7 +410,6 @@ impl App {
                     tx.journal(now, entry(&actor, format!("signal/{id}"), event, payload)).await?;
                     store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)
                 })
-            })
             .await
     }
 

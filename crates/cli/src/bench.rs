@@ -586,8 +586,8 @@ async fn watch_cases(
     for chunk in (first..first + count).collect::<Vec<_>>().chunks(5_000) {
         let rows: Vec<(usize, i64)> = chunk.iter().map(|i| (*i, due(*i))).collect();
         app.db
-            .write(move |tx: &mut sunshine_store::WriteTx| -> futures_util::future::BoxFuture<'_, sunshine_app::Result<()>> {
-                Box::pin(async move {
+            .write(
+                async move |tx: &mut sunshine_store::WriteTx| -> sunshine_app::Result<()> {
                     for (i, promised) in rows {
                         let number = format!("2026-330100-{i:07}");
                         let watched = WatchedCase {
@@ -597,7 +597,11 @@ async fn watch_cases(
                             version_id: 0,
                             responsible: Some("bench.clerk".into()),
                             last_seq: 0,
-                            trace: CaseTrace { accepted: true, furthest_step: Some(0), ..CaseTrace::default() },
+                            trace: CaseTrace {
+                                accepted: true,
+                                furthest_step: Some(0),
+                                ..CaseTrace::default()
+                            },
                         };
                         store::save_watched_case(tx.conn(), &watched).await?;
                         let deadlines = [
@@ -606,14 +610,23 @@ async fn watch_cases(
                             (RuleCode::DueSoon, -1, promised - DAY),
                             (RuleCode::LegalOverdue, -1, promised + 10 * DAY),
                         ];
-                        for (rule, step, at) in deadlines.into_iter().take(if all { 4 } else { 1 }) {
-                            let t = TimerRow { id: 0, due_at: at, case_number: number.clone(), rule, step, cause: 0, rules_version: 0 };
+                        for (rule, step, at) in deadlines.into_iter().take(if all { 4 } else { 1 })
+                        {
+                            let t = TimerRow {
+                                id: 0,
+                                due_at: at,
+                                case_number: number.clone(),
+                                rule,
+                                step,
+                                cause: 0,
+                                rules_version: 0,
+                            };
                             store::insert_timer(tx.conn(), &t).await?;
                         }
                     }
                     Ok(())
-                })
-            })
+                },
+            )
             .await
             .map_err(app_err)?;
     }

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::mpsc;
@@ -236,9 +235,7 @@ impl Db {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>>
-            + Send
-            + 'static,
+        F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
     {
         self.queue_write(f).await.await
     }
@@ -253,9 +250,7 @@ impl Db {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>>
-            + Send
-            + 'static,
+        F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
     {
         let (job, result) = writer::job(f);
         let sent = self.writer.send(Msg::Job(job)).await.is_ok();
@@ -379,14 +374,12 @@ mod held_sync {
     use crate::StoreError;
 
     async fn insert(db: &Db, n: i64) -> Result<(), StoreError> {
-        db.write(move |tx| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO t (n) VALUES ($1)")
-                    .bind(n)
-                    .execute(tx.conn())
-                    .await?;
-                Ok(())
-            })
+        db.write(async move |tx| {
+            sqlx::query("INSERT INTO t (n) VALUES ($1)")
+                .bind(n)
+                .execute(tx.conn())
+                .await?;
+            Ok(())
         })
         .await
     }

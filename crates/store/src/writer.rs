@@ -13,7 +13,7 @@
 
 use std::panic::AssertUnwindSafe;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
@@ -59,7 +59,10 @@ pub(crate) struct Outcome {
     finish: Finish,
 }
 
-pub(crate) type Job = Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Outcome> + Send>;
+/// The writer runs on a thread of its own with a runtime of its own, so the
+/// commands' futures never move between threads and need not be `Send`.
+pub(crate) type Job =
+    Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> LocalBoxFuture<'a, Outcome> + Send>;
 
 pub(crate) enum Msg {
     Job(Job),
@@ -77,7 +80,7 @@ pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<std::result::Result<
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
-    F: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, std::result::Result<T, E>> + Send + 'static,
+    F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
 {
     let (send, recv) = oneshot::channel();
     let job: Job = Box::new(move |tx: &mut WriteTx| {

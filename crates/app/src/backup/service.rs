@@ -104,10 +104,8 @@ impl App {
         let issuer = org.clone();
         let key = self
             .db
-            .write(move |tx| {
-                Box::pin(async move {
-                    crate::licence::org_signing_key(tx, &kek, &keys, &issuer, now).await
-                })
+            .write(async move |tx| {
+                crate::licence::org_signing_key(tx, &kek, &keys, &issuer, now).await
             })
             .await?;
         Ok(Sealer::new(key, org, recipients))

@@ -156,10 +156,8 @@ async fn run(
             .await
             .expect("the engine's semaphore is never closed");
         let stored = db
-            .queue_write(move |tx| {
-                Box::pin(
-                    async move { sunshine_store::card::store_batch(tx, n, &fresh, &effects).await },
-                )
+            .queue_write(async move |tx| {
+                sunshine_store::card::store_batch(tx, n, &fresh, &effects).await
             })
             .await;
         let failed = failed.clone();

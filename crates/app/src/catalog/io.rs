@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::future::BoxFuture;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sunshine_domain::catalog::{ItemSpec, VersionState};
@@ -449,88 +448,78 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<ImportReport>> {
-                    Box::pin(async move {
-                        let mut imported = 0;
-                        for rows in groups.values() {
-                            let (first_line, first) = &rows[0];
-                            if store::find_item(
-                                tx.conn(),
-                                &first.spec.code,
-                                first.spec.region.as_str(),
-                            )
-                            .await?
-                            .is_some()
-                            {
-                                errors.push(RowError::new(
-                                    *first_line,
-                                    format!(
-                                        "事项编码{}在区划{}已存在",
-                                        first.spec.code, first.spec.region
-                                    ),
-                                    format!(
-                                        "the code {} already exists in region {}",
-                                        first.spec.code, first.spec.region
-                                    ),
-                                ));
-                                continue;
+            .write(async move |tx: &mut WriteTx| -> Result<ImportReport> {
+                let mut imported = 0;
+                for rows in groups.values() {
+                    let (first_line, first) = &rows[0];
+                    if store::find_item(tx.conn(), &first.spec.code, first.spec.region.as_str())
+                        .await?
+                        .is_some()
+                    {
+                        errors.push(RowError::new(
+                            *first_line,
+                            format!(
+                                "事项编码{}在区划{}已存在",
+                                first.spec.code, first.spec.region
+                            ),
+                            format!(
+                                "the code {} already exists in region {}",
+                                first.spec.code, first.spec.region
+                            ),
+                        ));
+                        continue;
+                    }
+                    let mut written = vec![];
+                    let mut item_id = None;
+                    for (_, r) in rows {
+                        let effective = match r.state {
+                            // An item in the library without a date takes effect on the day of import.
+                            VersionState::InLibrary => Some(r.effective_date.unwrap_or(today)),
+                            _ => r.effective_date,
+                        };
+                        let version_id = match item_id {
+                            None => {
+                                let (item, id) = insert_new_item(
+                                    tx,
+                                    &actor,
+                                    &r.spec,
+                                    r.state,
+                                    r.version_no,
+                                    effective,
+                                    now,
+                                )
+                                .await?;
+                                item_id = Some(item);
+                                id
                             }
-                            let mut written = vec![];
-                            let mut item_id = None;
-                            for (_, r) in rows {
-                                let effective = match r.state {
-                                    // An item in the library without a date takes effect on the day of import.
-                                    VersionState::InLibrary => {
-                                        Some(r.effective_date.unwrap_or(today))
-                                    }
-                                    _ => r.effective_date,
-                                };
-                                let version_id = match item_id {
-                                    None => {
-                                        let (item, id) = insert_new_item(
-                                            tx,
-                                            &actor,
-                                            &r.spec,
-                                            r.state,
-                                            r.version_no,
-                                            effective,
-                                            now,
-                                        )
-                                        .await?;
-                                        item_id = Some(item);
-                                        id
-                                    }
-                                    Some(item) => {
-                                        insert_version_of(
-                                            tx,
-                                            &actor,
-                                            item,
-                                            &r.spec,
-                                            r.state,
-                                            r.version_no,
-                                            effective,
-                                            "catalog.item_imported",
-                                            now,
-                                        )
-                                        .await?
-                                    }
-                                };
-                                written.push((version_id, r.version_no, r.state, effective));
-                                imported += 1;
+                            Some(item) => {
+                                insert_version_of(
+                                    tx,
+                                    &actor,
+                                    item,
+                                    &r.spec,
+                                    r.state,
+                                    r.version_no,
+                                    effective,
+                                    "catalog.item_imported",
+                                    now,
+                                )
+                                .await?
                             }
-                            if let Some(item) = item_id {
-                                set_in_force_after_import(tx, item, &written, today).await?;
-                            }
-                        }
-                        if !errors.is_empty() {
-                            // The command's savepoint is rolled back: every row written so far goes with it.
-                            return Err(refusal(errors).into());
-                        }
-                        Ok(ImportReport { imported })
-                    })
-                },
-            )
+                        };
+                        written.push((version_id, r.version_no, r.state, effective));
+                        imported += 1;
+                    }
+                    if let Some(item) = item_id {
+                        set_in_force_after_import(tx, item, &written, today).await?;
+                    }
+                }
+                if !errors.is_empty() {
+                    // The command's savepoint is rolled back: every row written so far goes with it.
+                    return Err(refusal(errors).into());
+                }
+                Ok(ImportReport { imported })
+            })
             .await
     }
 

@@ -7,7 +7,6 @@
 //! account closes every other unbound account that claimed the number. Each
 //! step is one journaled command; the journal names numbers only masked.
 
-use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -294,42 +293,40 @@ impl App {
         let for_number = masked(&number);
         let shown = for_number.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::insert_binding_code(tx.conn(), &hash, &row).await?;
-                    // The person is shown which counter issued a proof of their identity.
-                    let person = crate::access::ReadOf {
-                        user: None,
-                        number: Some(row.subject.clone()),
-                        what: shown.clone(),
-                    };
-                    crate::access::record_against(
-                        tx,
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                store::insert_binding_code(tx.conn(), &hash, &row).await?;
+                // The person is shown which counter issued a proof of their identity.
+                let person = crate::access::ReadOf {
+                    user: None,
+                    number: Some(row.subject.clone()),
+                    what: shown.clone(),
+                };
+                crate::access::record_against(
+                    tx,
+                    &actor,
+                    ReadKind::IdentityProof,
+                    ReadPurpose::CounterService,
+                    vec![person],
+                    now,
+                )
+                .await?;
+                let payload = json!({
+                    "kind": row.kind.as_str(),
+                    "number": shown,
+                    "counter": row.counter.as_str(),
+                    "expires_at": row.expires_at,
+                });
+                tx.journal(
+                    now,
+                    entry(
                         &actor,
-                        ReadKind::IdentityProof,
-                        ReadPurpose::CounterService,
-                        vec![person],
-                        now,
-                    )
-                    .await?;
-                    let payload = json!({
-                        "kind": row.kind.as_str(),
-                        "number": shown,
-                        "counter": row.counter.as_str(),
-                        "expires_at": row.expires_at,
-                    });
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("binding/{}", &hash[..16]),
-                            "identity.binding_code_issued",
-                            payload,
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+                        format!("binding/{}", &hash[..16]),
+                        "identity.binding_code_issued",
+                        payload,
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await?;
         Ok(IssuedBindingCode {
@@ -346,29 +343,27 @@ impl App {
         let code = BindingCode::parse(code).ok_or_else(bad_code)?;
         let (hash, now, who) = (code_hash(&code), self.now_micros(), actor.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    let row = store::find_binding_code(tx.conn(), &hash)
-                        .await?
-                        .filter(|r| r.used_at.is_none() && now < r.expires_at)
-                        .ok_or_else(bad_code)?;
-                    // A refusal below rolls the code's use back with the rest.
-                    if !store::use_binding_code(tx.conn(), &hash, who.user_id, now).await? {
-                        return Err(bad_code().into());
-                    }
-                    let details = json!({"code": &hash[..16], "counter": row.counter.as_str()});
-                    let proof = Proof {
-                        kind: row.kind,
-                        number: &row.subject,
-                        name: &row.name,
-                        method: "counter_code",
-                        legal_rep_name: row.legal_rep_name.as_deref(),
-                        legal_rep_id: row.legal_rep_id.as_deref(),
-                        details,
-                    };
-                    bind(tx, &who, proof, now).await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let row = store::find_binding_code(tx.conn(), &hash)
+                    .await?
+                    .filter(|r| r.used_at.is_none() && now < r.expires_at)
+                    .ok_or_else(bad_code)?;
+                // A refusal below rolls the code's use back with the rest.
+                if !store::use_binding_code(tx.conn(), &hash, who.user_id, now).await? {
+                    return Err(bad_code().into());
+                }
+                let details = json!({"code": &hash[..16], "counter": row.counter.as_str()});
+                let proof = Proof {
+                    kind: row.kind,
+                    number: &row.subject,
+                    name: &row.name,
+                    method: "counter_code",
+                    legal_rep_name: row.legal_rep_name.as_deref(),
+                    legal_rep_id: row.legal_rep_id.as_deref(),
+                    details,
+                };
+                bind(tx, &who, proof, now).await?;
+                Ok(())
             })
             .await?;
         self.account_actor_by_id(actor.user_id).await
@@ -383,30 +378,28 @@ impl App {
         let pin_hash = self.hash_password(pin.to_string()).await?;
         let (now, actor, number) = (self.now_micros(), actor.clone(), number.to_string());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::set_card_pin(tx.conn(), &number, &holder, &pin_hash, now).await?;
-                    let person = crate::access::ReadOf {
-                        user: None,
-                        number: Some(holder.clone()),
-                        what: mask_card_number(&number),
-                    };
-                    crate::access::record_against(
-                        tx,
-                        &actor,
-                        ReadKind::IdentityProof,
-                        ReadPurpose::CounterService,
-                        vec![person],
-                        now,
-                    )
-                    .await?;
-                    tx.journal(
-                        now,
-                        entry(&actor, format!("card/{number}"), "card.pin_set", json!({})),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                store::set_card_pin(tx.conn(), &number, &holder, &pin_hash, now).await?;
+                let person = crate::access::ReadOf {
+                    user: None,
+                    number: Some(holder.clone()),
+                    what: mask_card_number(&number),
+                };
+                crate::access::record_against(
+                    tx,
+                    &actor,
+                    ReadKind::IdentityProof,
+                    ReadPurpose::CounterService,
+                    vec![person],
+                    now,
+                )
+                .await?;
+                tx.journal(
+                    now,
+                    entry(&actor, format!("card/{number}"), "card.pin_set", json!({})),
+                )
+                .await?;
+                Ok(())
             })
             .await
     }
@@ -459,30 +452,28 @@ impl App {
         let card = number.clone();
         let bound = self
             .db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<bool>> {
-                Box::pin(async move {
-                    let Some((holder, name)) = live.filter(|_| right) else {
-                        store::count_pin_attempt(tx.conn(), &card, false).await?;
-                        tx.journal(
-                            now,
-                            entry(&who, format!("card/{card}"), "card.pin_failed", json!({})),
-                        )
-                        .await?;
-                        return Ok(false);
-                    };
-                    store::count_pin_attempt(tx.conn(), &card, true).await?;
-                    let proof = Proof {
-                        kind: UserKind::Citizen,
-                        number: &holder,
-                        name: &name,
-                        method: "citizen_card",
-                        legal_rep_name: None,
-                        legal_rep_id: None,
-                        details: json!({"card": card}),
-                    };
-                    bind(tx, &who, proof, now).await?;
-                    Ok(true)
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<bool> {
+                let Some((holder, name)) = live.filter(|_| right) else {
+                    store::count_pin_attempt(tx.conn(), &card, false).await?;
+                    tx.journal(
+                        now,
+                        entry(&who, format!("card/{card}"), "card.pin_failed", json!({})),
+                    )
+                    .await?;
+                    return Ok(false);
+                };
+                store::count_pin_attempt(tx.conn(), &card, true).await?;
+                let proof = Proof {
+                    kind: UserKind::Citizen,
+                    number: &holder,
+                    name: &name,
+                    method: "citizen_card",
+                    legal_rep_name: None,
+                    legal_rep_id: None,
+                    details: json!({"card": card}),
+                };
+                bind(tx, &who, proof, now).await?;
+                Ok(true)
             })
             .await?;
         if !bound {
@@ -514,21 +505,19 @@ impl App {
         self.authorize(actor, &Action::ConfigurePlatform)?;
         let (now, actor) = (self.now_micros(), actor.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<()>> {
-                Box::pin(async move {
-                    store::set_service_centre(tx.conn(), service.as_str(), &org).await?;
-                    tx.journal(
-                        now,
-                        entry(
-                            &actor,
-                            format!("platform/{}", service.as_str()),
-                            "identity.service_centre_set",
-                            json!({"org": org.as_str()}),
-                        ),
-                    )
-                    .await?;
-                    Ok(())
-                })
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                store::set_service_centre(tx.conn(), service.as_str(), &org).await?;
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("platform/{}", service.as_str()),
+                        "identity.service_centre_set",
+                        json!({"org": org.as_str()}),
+                    ),
+                )
+                .await?;
+                Ok(())
             })
             .await?;
         self.reload_orgs().await

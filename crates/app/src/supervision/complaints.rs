@@ -3,7 +3,6 @@
 //! by the supervisors over the department; an upheld complaint about a case
 //! can raise a signal on it.
 
-use futures_util::future::BoxFuture;
 use serde_json::json;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
@@ -93,8 +92,7 @@ impl App {
             .to_string();
         let actor = actor.clone();
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<ComplaintRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<ComplaintRow> {
                     let mut row = ComplaintRow {
                         id: 0,
                         case_number,
@@ -116,7 +114,6 @@ impl App {
                     tx.journal(now, entry(&actor, format!("complaint/{}", row.id), "supervision.complaint_received", payload)).await?;
                     Ok(row)
                 })
-            })
             .await
     }
 
@@ -164,8 +161,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         self.db
-            .write(move |tx: &mut WriteTx| -> BoxFuture<'_, Result<ComplaintRow>> {
-                Box::pin(async move {
+            .write(async move |tx: &mut WriteTx| -> Result<ComplaintRow> {
                     let mut c = store::complaint(tx.conn(), id).await?.ok_or_else(complaint_not_found)?;
                     let department = OrgCode::parse(&c.department)
                         .map_err(|_| anyhow::anyhow!("stored department {}", c.department))?;
@@ -219,7 +215,6 @@ impl App {
                     store::update_complaint(tx.conn(), &c).await?;
                     Ok(c)
                 })
-            })
             .await
     }
 }

@@ -746,23 +746,21 @@ mod tests {
                     let id = w * 100_000 + i;
                     // Rows of a few pages, so the log grows and restarts.
                     let v = format!("{id}-{}", "x".repeat((id % 7 * 900) as usize));
-                    db.write(move |tx| {
-                        Box::pin(async move {
-                            sqlx::query("INSERT INTO t (id, v) VALUES ($1, $2)")
-                                .bind(id)
-                                .bind(v)
+                    db.write(async move |tx| {
+                        sqlx::query("INSERT INTO t (id, v) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(v)
+                            .execute(tx.conn())
+                            .await
+                            .map_err(StoreError::from)?;
+                        if id % 5 == 0 {
+                            sqlx::query("DELETE FROM t WHERE id = $1")
+                                .bind(id - 3)
                                 .execute(tx.conn())
                                 .await
                                 .map_err(StoreError::from)?;
-                            if id % 5 == 0 {
-                                sqlx::query("DELETE FROM t WHERE id = $1")
-                                    .bind(id - 3)
-                                    .execute(tx.conn())
-                                    .await
-                                    .map_err(StoreError::from)?;
-                            }
-                            Ok::<_, StoreError>(())
-                        })
+                        }
+                        Ok::<_, StoreError>(())
                     })
                     .await
                     .unwrap();

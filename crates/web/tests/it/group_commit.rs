@@ -1,7 +1,6 @@
 //! Group commit: concurrent commands share transactions, yet each one stands
 //! or falls alone, and nothing is acknowledged that is not durable.
 
-use futures_util::future::BoxFuture;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::WorkflowStep;
 use sunshine_domain::identity::Actor;
@@ -82,16 +81,12 @@ async fn a_command_that_panics_loses_only_itself_and_the_writer_goes_on() {
     let result: Result<(), StoreError> = t
         .app
         .db
-        .write(
-            |tx: &mut WriteTx| -> BoxFuture<'_, Result<(), StoreError>> {
-                Box::pin(async move {
-                    sqlx::query("UPDATE organisations SET name = 'x' WHERE code = '330100'")
-                        .execute(tx.conn())
-                        .await?;
-                    panic!("a bug in a command");
-                })
-            },
-        )
+        .write(async move |tx: &mut WriteTx| -> Result<(), StoreError> {
+            sqlx::query("UPDATE organisations SET name = 'x' WHERE code = '330100'")
+                .execute(tx.conn())
+                .await?;
+            panic!("a bug in a command");
+        })
         .await;
     assert!(matches!(result, Err(StoreError::Commit(_))), "{result:?}");
     let orgs = {
@@ -125,32 +120,28 @@ async fn a_command_that_fails_after_journaling_leaves_no_entry_and_the_chain_hol
     for n in 0..60 {
         let db = t.app.db.clone();
         tasks.spawn(async move {
-            db.write(
-                move |tx: &mut WriteTx| -> BoxFuture<'_, Result<i64, StoreError>> {
-                    Box::pin(async move {
-                        sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2)")
-                            .bind(format!("test-{n}"))
-                            .bind(n)
-                            .execute(tx.conn())
-                            .await?;
-                        let mut last = 0;
-                        for k in 0..2 {
-                            let e = sunshine_domain::journal::NewEntry {
-                                actor: "test".into(),
-                                org: "330100".into(),
-                                subject: format!("test/{n}"),
-                                event_type: "test.written",
-                                payload: serde_json::json!({"n": n, "k": k}),
-                            };
-                            last = tx.journal(n, e).await?.seq;
-                        }
-                        if n % 3 == 0 {
-                            return Err(StoreError::Corrupt(format!("command {n} fails")));
-                        }
-                        Ok(last)
-                    })
-                },
-            )
+            db.write(async move |tx: &mut WriteTx| -> Result<i64, StoreError> {
+                sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2)")
+                    .bind(format!("test-{n}"))
+                    .bind(n)
+                    .execute(tx.conn())
+                    .await?;
+                let mut last = 0;
+                for k in 0..2 {
+                    let e = sunshine_domain::journal::NewEntry {
+                        actor: "test".into(),
+                        org: "330100".into(),
+                        subject: format!("test/{n}"),
+                        event_type: "test.written",
+                        payload: serde_json::json!({"n": n, "k": k}),
+                    };
+                    last = tx.journal(n, e).await?.seq;
+                }
+                if n % 3 == 0 {
+                    return Err(StoreError::Corrupt(format!("command {n} fails")));
+                }
+                Ok(last)
+            })
             .await
             .map(|seq| (n, seq))
         });
