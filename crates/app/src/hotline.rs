@@ -679,21 +679,17 @@ impl App {
     /// A unit's inbox: what is sent to the units the actor handles for,
     /// still with them, earliest deadline first.
     pub async fn unit_inbox(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
-        let orgs = self.orgs();
-        let units: Vec<String> = orgs
-            .list
-            .iter()
-            .filter(|o| allow(&orgs, actor, &Action::HandleTicket { unit: &o.code }).is_ok())
-            .map(|o| o.code.to_string())
-            .collect();
-        if units.is_empty() {
-            return Err(Refusal::forbidden(
-                "forbidden",
-                "您不是承办单位的工作人员",
-                "You handle no unit's requests",
-            )
-            .into());
-        }
+        let units = self.departments_where(
+            actor,
+            &[|unit| Action::HandleTicket { unit }],
+            || {
+                Refusal::forbidden(
+                    "forbidden",
+                    "您不是承办单位的工作人员",
+                    "You handle no unit's requests",
+                )
+            },
+        )?;
         let list = self
             .worklist(units, |s| s.with_unit() || s == TicketState::Answered)
             .await?;

@@ -280,6 +280,25 @@ impl App {
         allow(&self.orgs(), actor, action)
     }
 
+    /// The departments where `actor` may do any of `work`, or `refusal`
+    /// when there are none (see [`policy::organisations_where`]).
+    pub(crate) fn departments_where(
+        &self,
+        actor: &Actor,
+        work: &[policy::PerOrganisation],
+        refusal: impl FnOnce() -> Refusal,
+    ) -> Result<Vec<String>> {
+        let orgs = self.orgs();
+        let found = policy::organisations_where(
+            actor,
+            &orgs.tree,
+            orgs.list.iter().map(|o| &o.code),
+            work,
+            refusal,
+        )?;
+        Ok(found.into_iter().map(ToString::to_string).collect())
+    }
+
     /// Whether `actor` may do `work` at the centre of its city-wide service.
     pub fn authorize_centre(&self, actor: &Actor, work: CentreWork) -> Result<()> {
         at_centre(&self.orgs(), actor, work)

@@ -51,6 +51,13 @@ fn signal_not_found() -> crate::AppError {
     Refusal::not_found("监察信号", "Signal").into()
 }
 
+/// Who sees a department's signals: its supervisors, and the unit that
+/// answers them.
+const SIGNAL_WORK: [sunshine_domain::policy::PerOrganisation; 2] = [
+    |department| Action::Supervise { department },
+    |department| Action::RespondToSignal { department },
+];
+
 impl App {
     /// The supervision rules in force and their version (0: the built-in defaults).
     pub async fn supervision_rules(&self) -> Result<(i64, RuleSet)> {
@@ -333,33 +340,28 @@ impl App {
 
     /// The departments whose signals the actor sees.
     pub(crate) fn signal_departments(&self, actor: &Actor) -> Result<Vec<String>> {
-        let orgs = self.orgs();
-        let departments: Vec<String> = orgs
-            .list
-            .iter()
-            .filter(|o| self.may_see_signal(actor, o.code.as_str()))
-            .map(|o| o.code.to_string())
-            .collect();
-        if departments.is_empty() {
-            return Err(Refusal::forbidden(
-                "forbidden",
-                "您没有查看监察信号的权限",
-                "You may not see any supervision signals",
-            )
-            .into());
-        }
-        Ok(departments)
+        self.departments_where(
+            actor,
+            &SIGNAL_WORK,
+            || {
+                Refusal::forbidden(
+                    "forbidden",
+                    "您没有查看监察信号的权限",
+                    "You may not see any supervision signals",
+                )
+            },
+        )
     }
 
     fn may_see_signal(&self, actor: &Actor, department: &str) -> bool {
         let Ok(code) = sunshine_domain::ids::OrgCode::parse(department) else {
             return false;
         };
-        self.authorize(actor, &Action::Supervise { department: &code })
-            .is_ok()
-            || self
-                .authorize(actor, &Action::RespondToSignal { department: &code })
-                .is_ok()
+        let orgs = self.orgs();
+        sunshine_domain::policy::organisations_where(actor, &orgs.tree, [&code], &SIGNAL_WORK, || {
+            Refusal::forbidden("forbidden", "", "")
+        })
+        .is_ok()
     }
 
     /// Act on a signal: the unit responds (回告); the supervisor closes,

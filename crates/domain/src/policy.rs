@@ -217,6 +217,30 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
     }
 }
 
+/// One kind of work asked of each organisation in turn (`ViewCases` of
+/// this department, `HandleTicket` for this unit).
+pub type PerOrganisation = for<'c> fn(&'c OrgCode) -> Action<'c>;
+
+/// The organisations among `orgs` where `actor` may do any of `work`, or
+/// `refusal` when there are none: the one answer to "whose cases, tickets,
+/// signals or complaints may this person see".
+pub fn organisations_where<'o>(
+    actor: &Actor,
+    tree: &OrgTree,
+    orgs: impl IntoIterator<Item = &'o OrgCode>,
+    work: &[PerOrganisation],
+    refusal: impl FnOnce() -> Refusal,
+) -> Result<Vec<&'o OrgCode>, Refusal> {
+    let found: Vec<&OrgCode> = orgs
+        .into_iter()
+        .filter(|org| work.iter().any(|w| authorize(actor, &w(org), tree).is_ok()))
+        .collect();
+    if found.is_empty() {
+        return Err(refusal());
+    }
+    Ok(found)
+}
+
 fn refuse(action: &Action<'_>) -> Refusal {
     let mut r = Refusal::forbidden(
         "forbidden",

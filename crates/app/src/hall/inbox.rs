@@ -185,30 +185,17 @@ impl App {
     /// The departments whose cases the policy lets the actor see; refused
     /// when there are none.
     pub fn viewable_departments(&self, actor: &Actor) -> Result<Vec<String>> {
-        let orgs = self.orgs();
-        let departments: Vec<String> = orgs
-            .list
-            .iter()
-            .filter(|o| {
-                self.authorize(
-                    actor,
-                    &Action::ViewCases {
-                        department: &o.code,
-                    },
+        self.departments_where(
+            actor,
+            &[|department| Action::ViewCases { department }],
+            || {
+                Refusal::forbidden(
+                    "forbidden",
+                    "您没有查看任何部门办件的权限",
+                    "You may not view any department's cases",
                 )
-                .is_ok()
-            })
-            .map(|o| o.code.to_string())
-            .collect();
-        if departments.is_empty() {
-            return Err(Refusal::forbidden(
-                "forbidden",
-                "您没有查看任何部门办件的权限",
-                "You may not view any department's cases",
-            )
-            .into());
-        }
-        Ok(departments)
+            },
+        )
     }
 
     /// A page of a clerk's inbox: the cases of the departments the actor may

@@ -123,29 +123,11 @@ impl App {
         if self.authorize(actor, &Action::FileComplaint).is_ok() {
             return Ok(store::complaints(&mut conn, None, Some(actor.user_id), 200).await?);
         }
-        let departments: Vec<String> = self
-            .orgs()
-            .list
-            .iter()
-            .filter(|o| {
-                self.authorize(
-                    actor,
-                    &Action::Supervise {
-                        department: &o.code,
-                    },
-                )
-                .is_ok()
-            })
-            .map(|o| o.code.to_string())
-            .collect();
-        if departments.is_empty() {
-            return Err(Refusal::forbidden(
-                "forbidden",
-                "您没有查看投诉的权限",
-                "You may not see complaints",
-            )
-            .into());
-        }
+        let departments = self.departments_where(
+            actor,
+            &[|department| Action::Supervise { department }],
+            || Refusal::forbidden("forbidden", "您没有查看投诉的权限", "You may not see complaints"),
+        )?;
         Ok(store::complaints(&mut conn, Some(&departments), None, 500).await?)
     }
 
