@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use tokio::sync::mpsc;
 
 use crate::logsync::{self, LogSync, WalFile};
@@ -126,7 +126,7 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| Box::pin(prepare(conn, backend, replicated)))
+            .after_connect(move |conn, _meta| Box::pin(crate::connection::prepare(conn, backend, replicated)))
             .connect_with(options.clone())
             .await?;
         // SQLite's writer calls SQLite on its own thread (see `native`);
@@ -303,25 +303,6 @@ pub fn install_drivers() {
     });
 }
 
-/// Set up a new connection.
-pub(crate) async fn prepare(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    replicated: bool,
-) -> std::result::Result<(), sqlx::Error> {
-    if backend == Backend::Sqlite {
-        // WAL lets readers go on while one writer commits; FULL makes every
-        // commit durable; writers wait for each other instead of failing.
-        // Each command's savepoint keeps the pages it changes in a
-        // sub-journal: in memory, not a temporary file. A larger page cache
-        // keeps a busy batch's pages (the default is 2 MiB).
-        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").await?;
-        if replicated {
-            conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-        }
-    }
-    Ok(())
-}
 
 /// Ping the database (for `/healthz`).
 pub async fn ping(db: &Db) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod backup_centre;
 pub mod bundle;
 pub mod card;
 pub mod catalog;
+mod connection;
 pub mod db;
 pub mod disclosure;
 pub mod hall;

@@ -208,7 +208,7 @@ async fn connect(
     replicated: bool,
 ) -> std::result::Result<AnyConnection, sqlx::Error> {
     let mut conn = options.connect().await?;
-    crate::db::prepare(&mut conn, backend, replicated).await?;
+    crate::connection::prepare(&mut conn, backend, replicated).await?;
     if backend == Backend::Sqlite && !replicated {
         // Checkpoints are [`checkpoint`]'s work. Should it fall far behind,
         // the writer still checkpoints by itself, at 40 MiB of log instead

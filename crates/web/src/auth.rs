@@ -15,17 +15,7 @@ use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "sunshine_session";
 
-/// A cookie's value from the request headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
+pub use crate::cookies::cookie;
 
 /// The `Set-Cookie` value of a new session: HttpOnly, SameSite, whole site.
 pub fn session_cookie(token: &str) -> String {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod cookies;
 pub mod error;
 pub mod guard;
 pub mod i18n;

@@ -48,7 +48,7 @@ pub fn current(lang: Lang) -> Option<String> {
 /// The middleware: hands the flash cookie to the request's page and clears
 /// it once a page (not another redirect) has been answered.
 pub async fn layer(req: Request, next: Next) -> Response {
-    let found = crate::auth::cookie(req.headers(), COOKIE).and_then(|v| decode(&v));
+    let found = crate::cookies::cookie(req.headers(), COOKIE).and_then(|v| decode(&v));
     if found.is_none() {
         return next.run(req).await;
     }
