@@ -476,49 +476,7 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             cases,
             web,
             backup,
-        } => {
-            let app = open_app_for(&cli, backup.replicates(&cli)?).await?;
-            let listener = listen(addr).await?;
-            let (loaded, logins) = sunshine_app::demo::load_with(&app, *cases)
-                .await
-                .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
-            backup.start(&app, &cli).await?;
-            app.spawn_workers();
-            let where_ = cli
-                .database_url
-                .clone()
-                .map(|_| "PostgreSQL".to_string())
-                .unwrap_or_else(|| cli.data.display().to_string());
-            println!(
-                "Sunshine demo ({}) — {}",
-                if loaded {
-                    "demo data loaded"
-                } else {
-                    "demo data already present"
-                },
-                where_
-            );
-            println!();
-            println!("  Public portal:    http://{}/", listener.local_addr()?);
-            println!(
-                "  Staff workbench:  http://{}/staff/",
-                listener.local_addr()?
-            );
-            println!(
-                "  API document:     http://{}/api/v1/openapi.json",
-                listener.local_addr()?
-            );
-            println!();
-            println!(
-                "  Demo logins (password: {}):",
-                sunshine_app::demo::DEMO_PASSWORD
-            );
-            for l in &logins {
-                println!("    {:<36} {}", l.login, l.what);
-            }
-            println!();
-            web.serve(app, listener).await?;
-        }
+        } => demo(&cli, addr, *cases, web, backup).await?,
         Command::Ledger {
             command: LedgerCommand::Check,
         } => {
@@ -559,85 +517,153 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
                 }
             }
         }
-        Command::Open311 { command } => {
-            let app = open_app(&cli).await?;
-            let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
-            match command {
-                Open311Command::IssueKey {
-                    client,
-                    per_minute,
-                    may_comment_on_all,
-                } => {
-                    let (row, key) = app
-                        .issue_open311_key(None, client, *per_minute, *may_comment_on_all)
-                        .await
-                        .map_err(fail)?;
-                    eprintln!(
-                        "key {} issued to {}; it is shown only this once:",
-                        row.id, row.client
-                    );
-                    println!("{key}");
-                }
-                Open311Command::Keys => {
-                    for k in app.open311_keys(None).await.map_err(fail)? {
-                        let state = if k.revoked_at.is_some() {
-                            "revoked"
-                        } else {
-                            "live"
-                        };
-                        println!(
-                            "{}\t{}\t{}/min\t{}\t{state}",
-                            k.id,
-                            k.client,
-                            k.per_minute,
-                            sunshine_app::hotline::iso(k.created_at)
-                        );
-                    }
-                }
-                Open311Command::RevokeKey { id } => {
-                    app.revoke_open311_key(None, *id).await.map_err(fail)?;
-                    println!("key {id} revoked");
-                }
-            }
-        }
+        Command::Open311 { command } => open311(&cli, command).await?,
         Command::Catalog { command } => {
-            let app = open_app(&cli).await?;
-            match command {
-                CatalogCommand::Export { file, as_user } => {
-                    let actor = app
-                        .staff_actor(as_user)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let bytes = app
-                        .export_catalog(&actor, format_of(file)?)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    std::fs::write(file, bytes)?;
-                    println!("exported to {}", file.display());
-                }
-                CatalogCommand::Import { file, as_user } => {
-                    let actor = app
-                        .staff_actor(as_user)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let bytes = std::fs::read(file)?;
-                    match app.import_catalog(&actor, format_of(file)?, &bytes).await {
-                        Ok(r) => println!("imported {} items", r.imported),
-                        Err(sunshine_app::AppError::Refused(r)) => {
-                            println!("{}", r.message.en);
-                            for (k, v) in &r.fields {
-                                println!("  {k}: {}", v.en);
-                            }
-                            return Ok(ExitCode::from(2));
-                        }
-                        Err(e) => return Err(anyhow::anyhow!("{e}")),
-                    }
-                }
+            if let Some(code) = catalog(&cli, command).await? {
+                return Ok(code);
             }
         }
         Command::Bench { command } => bench::run(&cli, command).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sunshine demo`: load the demo once, then serve it and say how to sign in.
+async fn demo(
+    cli: &Cli,
+    addr: &str,
+    cases: usize,
+    web: &WebFlags,
+    backup: &backup::BackupFlags,
+) -> anyhow::Result<()> {
+    let app = open_app_for(cli, backup.replicates(cli)?).await?;
+    let listener = listen(addr).await?;
+    let (loaded, logins) = sunshine_app::demo::load_with(&app, cases)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+    backup.start(&app, cli).await?;
+    app.spawn_workers();
+    let where_ = cli
+        .database_url
+        .clone()
+        .map(|_| "PostgreSQL".to_string())
+        .unwrap_or_else(|| cli.data.display().to_string());
+    println!(
+        "Sunshine demo ({}) — {}",
+        if loaded {
+            "demo data loaded"
+        } else {
+            "demo data already present"
+        },
+        where_
+    );
+    println!();
+    println!("  Public portal:    http://{}/", listener.local_addr()?);
+    println!(
+        "  Staff workbench:  http://{}/staff/",
+        listener.local_addr()?
+    );
+    println!(
+        "  API document:     http://{}/api/v1/openapi.json",
+        listener.local_addr()?
+    );
+    println!();
+    println!(
+        "  Demo logins (password: {}):",
+        sunshine_app::demo::DEMO_PASSWORD
+    );
+    for l in &logins {
+        println!("    {:<36} {}", l.login, l.what);
+    }
+    println!();
+    web.serve(app, listener).await?;
+    Ok(())
+}
+
+/// `sunshine open311`: the keys of Open311 clients.
+async fn open311(cli: &Cli, command: &Open311Command) -> anyhow::Result<()> {
+    let app = open_app(cli).await?;
+    let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
+    match command {
+        Open311Command::IssueKey {
+            client,
+            per_minute,
+            may_comment_on_all,
+        } => {
+            let (row, key) = app
+                .issue_open311_key(None, client, *per_minute, *may_comment_on_all)
+                .await
+                .map_err(fail)?;
+            eprintln!(
+                "key {} issued to {}; it is shown only this once:",
+                row.id, row.client
+            );
+            println!("{key}");
+        }
+        Open311Command::Keys => {
+            for k in app.open311_keys(None).await.map_err(fail)? {
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!(
+                    "{}\t{}\t{}/min\t{}\t{state}",
+                    k.id,
+                    k.client,
+                    k.per_minute,
+                    sunshine_app::hotline::iso(k.created_at)
+                );
+            }
+        }
+        Open311Command::RevokeKey { id } => {
+            app.revoke_open311_key(None, *id).await.map_err(fail)?;
+            println!("key {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+/// `sunshine catalog`: export and import the catalogue; the exit code when
+/// an import is refused.
+async fn catalog(
+    cli: &Cli,
+    command: &CatalogCommand,
+) -> anyhow::Result<Option<std::process::ExitCode>> {
+    let app = open_app(cli).await?;
+    match command {
+        CatalogCommand::Export { file, as_user } => {
+            let actor = app
+                .staff_actor(as_user)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = app
+                .export_catalog(&actor, format_of(file)?)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(file, bytes)?;
+            println!("exported to {}", file.display());
+        }
+        CatalogCommand::Import { file, as_user } => {
+            let actor = app
+                .staff_actor(as_user)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = std::fs::read(file)?;
+            match app.import_catalog(&actor, format_of(file)?, &bytes).await {
+                Ok(r) => println!("imported {} items", r.imported),
+                Err(sunshine_app::AppError::Refused(r)) => {
+                    println!("{}", r.message.en);
+                    for (k, v) in &r.fields {
+                        println!("  {k}: {}", v.en);
+                    }
+                    return Ok(Some(std::process::ExitCode::from(2)));
+                }
+                Err(e) => return Err(anyhow::anyhow!("{e}")),
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn format_of(file: &std::path::Path) -> anyhow::Result<sunshine_app::catalog::io::Format> {
