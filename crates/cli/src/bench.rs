@@ -10,10 +10,10 @@ mod backup;
 mod card;
 
 use clap::Subcommand;
-use sunshine_app::hall::CaseAction;
 use sunshine_app::App;
 use sunshine_domain::catalog::{ItemSpec, WorkflowStep};
 use sunshine_domain::hall::Applicant;
+use sunshine_domain::hall::CaseCommand;
 use sunshine_domain::identity::{Actor, OrgKind, Organisation};
 use sunshine_domain::ids::{OrgCode, ResidentId};
 use sunshine_store::Db;
@@ -429,11 +429,11 @@ async fn catalog(cli: &Cli, items: usize, clients: usize) -> anyhow::Result<()> 
 }
 
 /// The transitions each case goes through, in order.
-const TRANSITIONS: [CaseAction; 4] = [
-    CaseAction::Accept,
-    CaseAction::Claim,
-    CaseAction::Approve,
-    CaseAction::Deliver,
+const TRANSITIONS: [CaseCommand; 4] = [
+    CaseCommand::Accept,
+    CaseCommand::Claim { clerk: 0 },
+    CaseCommand::Approve { clerk: 0 },
+    CaseCommand::Deliver,
 ];
 
 async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
@@ -516,7 +516,7 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
             for number in share {
                 for action in TRANSITIONS {
                     let t = Instant::now();
-                    app.case_action(&who, &number, action)
+                    app.case_command(&who, &number, action)
                         .await
                         .map_err(app_err)?;
                     latencies.push(t.elapsed());

@@ -15,12 +15,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_app::hall::inbox::{CaseFile, CaseLine};
-use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
 use sunshine_app::materials::Kept;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{FieldKind, FormField, Material};
-use sunshine_domain::hall::{CaseState, Channel};
+use sunshine_domain::hall::{CaseCommand, CaseState, Channel};
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 use super::item_form::FormErrors;
@@ -702,16 +701,16 @@ async fn case_page(
     let facts = file.case.facts.clone();
     let is_applicant = c.is_applicant && file.case.applicant_user == Some(session.actor.user_id);
     let materials = material_inputs(lang, &file.spec.materials, &f.errors, &[]);
-    let rated = file.rating.is_some();
-    // The app's own check: the policy (only the applicant) and the lifecycle.
-    let may = |a: CaseAction| s.app.may_act(&session.actor, &file.case, &file.spec, &a);
-    let (can_withdraw, can_supply) = (may(CaseAction::Withdraw), may(CaseAction::SupplyCorrection));
+    // The app's own rules: the policy (only the applicant) and the lifecycle.
+    let may = s.app.offers(&session.actor, &file);
+    let can_withdraw = may.has(|c| matches!(c, CaseCommand::Withdraw));
+    let can_supply = may.has(|c| matches!(c, CaseCommand::SupplyCorrection));
     let d = case_detail(s, lang, file, history);
     let page = CasePage {
         can_withdraw,
         can_add: is_applicant && sunshine_app::materials::may_add(&facts.state),
         can_supply,
-        can_rate: is_applicant && !rated && facts.state.is_decided(),
+        can_rate: may.rate,
         submitted,
         materials,
         d,
@@ -850,7 +849,7 @@ pub async fn withdraw(
     }
     let result = s
         .app
-        .case_action(&session.actor, &number, CaseAction::Withdraw)
+        .case_command(&session.actor, &number, CaseCommand::Withdraw)
         .await
         .map(|case| {
             Done(
@@ -919,7 +918,7 @@ pub async fn add_materials(
     if supply && result.is_ok() {
         result = s
             .app
-            .case_action(&session.actor, &number, CaseAction::SupplyCorrection)
+            .case_command(&session.actor, &number, CaseCommand::SupplyCorrection)
             .await
             .map(|case| {
                 Done(
