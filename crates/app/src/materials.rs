@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use sunshine_domain::catalog::Material;
-use sunshine_domain::hall::materials::{self as rules, CheckedFile, IncomingFile};
+use sunshine_domain::materials::{self as rules, CheckedFile, IncomingFile};
 use sunshine_domain::hall::{CaseState, Channel};
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::policy::Action;

@@ -540,10 +540,10 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     );
     // Every approval's licence verifies, whether it was signed ahead or in the writer.
     for case in &delivered {
-        let number = sunshine_domain::hall::licence::licence_number(&case.number);
+        let number = sunshine_domain::licence::licence_number(&case.number);
         let record = p.app.licence(None, &number, None).await.map_err(app_err)?;
         anyhow::ensure!(
-            *record.verdict() == sunshine_domain::hall::licence::Verdict::Valid,
+            *record.verdict() == sunshine_domain::licence::Verdict::Valid,
             "licence {number}: {:?}",
             record.verdict()
         );

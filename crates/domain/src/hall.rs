@@ -4,11 +4,8 @@
 
 mod answers;
 mod available;
-pub mod bundle;
 mod clocks;
-pub mod licence;
 mod lifecycle;
-pub mod materials;
 pub mod wording;
 
 pub use answers::check_answers;

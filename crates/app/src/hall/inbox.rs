@@ -2,7 +2,7 @@
 //! departments the policy lets them see, and a case's whole file.
 
 use sunshine_domain::catalog::{ItemSpec, ItemType};
-use sunshine_domain::hall::licence::licence_number;
+use sunshine_domain::licence::licence_number;
 use sunshine_domain::hall::{CaseState, SpecialProcedure};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::licence::LicenceAnswer;
 use sunshine_domain::clock::from_micros;
-use sunshine_domain::hall::licence::Verdict;
+use sunshine_domain::licence::Verdict;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{ApiActor, MaybeApiActor};

@@ -2,7 +2,6 @@
 //! cases, one case with what they may do now, and following a case with
 //! its query code. The clerk's pages are in `hall/clerk.rs`.
 
-pub mod bundle;
 pub mod clerk;
 pub mod files;
 pub mod words;
@@ -153,7 +152,7 @@ pub fn material_inputs(
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let name = sunshine_domain::hall::materials::field_of(i);
+            let name = sunshine_domain::materials::field_of(i);
             MaterialInput {
                 error: errors.get(&name).cloned().unwrap_or_default(),
                 name,
@@ -640,7 +639,7 @@ pub async fn my_cases(
                 number: a.application.number,
                 code: a.application.bundle_code,
                 outcome_code: a.outcome.name(),
-                outcome: bundle::outcome_label(lang, a.outcome),
+                outcome: super::bundle::outcome_label(lang, a.outcome),
                 parts: a.cases.len(),
             })
             .collect(),
@@ -1048,8 +1047,10 @@ pub async fn track(
         // A one-stop application: its combined result and each case.
         let tracked = match s.app.track_bundle(&number, &code).await {
             Ok(a) => {
-                let (outcome_code, outcome) =
-                    (a.outcome.name(), bundle::outcome_label(lang, a.outcome));
+                let (outcome_code, outcome) = (
+                    a.outcome.name(),
+                    super::bundle::outcome_label(lang, a.outcome),
+                );
                 s.app
                     .with_item_names(a.cases)
                     .await

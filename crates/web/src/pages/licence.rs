@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::licence::{LicenceAnswer, LicenceRecord};
 use sunshine_app::AppError;
-use sunshine_domain::hall::licence::{self as rules, Verdict};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
+use sunshine_domain::licence::{self as rules, Verdict};
 use sunshine_domain::policy::Action;
 
 mod pdf;
