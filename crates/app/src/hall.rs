@@ -1,7 +1,11 @@
 //! The hall's commands: applying online or at a counter, and every step of a
 //! case's lifecycle, each journaled under `case/<number>`.
 
+mod counter;
 pub mod inbox;
+
+/// A stored case, as the app hands it out.
+pub use sunshine_store::hall::CaseRow;
 
 use crate::access::{ReadOf, StaffRead};
 use std::collections::BTreeMap;
@@ -20,7 +24,7 @@ use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hall::{self as store, CaseRow};
+use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;

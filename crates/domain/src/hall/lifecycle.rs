@@ -374,6 +374,68 @@ fn holder(facts: &CaseFacts, clerk: i64) -> Result<(), Refusal> {
     }
 }
 
+/// 签收: the clerk who signs for the step, if no one has.
+fn claim(facts: &CaseFacts, clerk: i64) -> Result<i64, Refusal> {
+    match facts.claimed_by {
+        None => Ok(clerk),
+        Some(c) if c == clerk => Err(Refusal::conflict(
+            "already_claimed",
+            "您已签收该环节",
+            "You have already signed for this step",
+        )),
+        Some(_) => Err(Refusal::conflict(
+            "claimed_by_another",
+            "该环节已由其他人员签收",
+            "Another clerk has signed for this step",
+        )),
+    }
+}
+
+/// An extension is granted once, of 1 to `max` working days.
+fn extension(facts: &CaseFacts, days: u32, max: u32) -> Result<(), Refusal> {
+    if facts.extension_used {
+        return Err(Refusal::conflict(
+            "extension_once",
+            "办理期限只能延长一次",
+            "The time limit can be extended once",
+        ));
+    }
+    if days == 0 || days > max {
+        return Err(Refusal::field(
+            "days",
+            format!("延长期限应为1至{max}个工作日"),
+            format!("An extension is 1 to {max} working days"),
+        ));
+    }
+    Ok(())
+}
+
+/// The decision at the last step, by the clerk who signed for it, once
+/// every opinion is in; a refusal gives its legal reason.
+fn decision(
+    facts: &CaseFacts,
+    step: usize,
+    clerk: i64,
+    cmd: &CaseCommand,
+) -> Result<CaseState, Refusal> {
+    holder(facts, clerk)?;
+    no_pending(facts)?;
+    if step + 1 != facts.steps {
+        return Err(Refusal::conflict(
+            "not_last_step",
+            "尚未到决定环节",
+            "The case has not reached its deciding step",
+        ));
+    }
+    match cmd {
+        CaseCommand::Refuse { reason, .. } => {
+            reason_needed("reason", reason)?;
+            Ok(CaseState::Refused)
+        }
+        _ => Ok(CaseState::Approved),
+    }
+}
+
 fn no_pending(facts: &CaseFacts) -> Result<(), Refusal> {
     if facts.pending_opinions.is_empty() {
         Ok(())
@@ -421,23 +483,7 @@ fn next_facts(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal
             next.correction_used = true;
         }
         (S::CorrectionRequested, C::SupplyCorrection) => next.state = S::Submitted,
-        (S::InProcess { .. }, C::Claim { clerk }) => match facts.claimed_by {
-            None => next.claimed_by = Some(*clerk),
-            Some(c) if c == *clerk => {
-                return Err(Refusal::conflict(
-                    "already_claimed",
-                    "您已签收该环节",
-                    "You have already signed for this step",
-                ))
-            }
-            Some(_) => {
-                return Err(Refusal::conflict(
-                    "claimed_by_another",
-                    "该环节已由其他人员签收",
-                    "Another clerk has signed for this step",
-                ))
-            }
-        },
+        (S::InProcess { .. }, C::Claim { clerk }) => next.claimed_by = Some(claim(facts, *clerk)?),
         (S::InProcess { step }, C::Pass { clerk }) => {
             holder(facts, *clerk)?;
             no_pending(facts)?;
@@ -507,39 +553,11 @@ fn next_facts(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal
             next.state = S::InProcess { step };
         }
         (S::InProcess { .. } | S::Suspended { .. }, C::Extend { days, max }) => {
-            if facts.extension_used {
-                return Err(Refusal::conflict(
-                    "extension_once",
-                    "办理期限只能延长一次",
-                    "The time limit can be extended once",
-                ));
-            }
-            if *days == 0 || days > max {
-                return Err(Refusal::field(
-                    "days",
-                    format!("延长期限应为1至{max}个工作日"),
-                    format!("An extension is 1 to {max} working days"),
-                ));
-            }
+            extension(facts, *days, *max)?;
             next.extension_used = true;
         }
         (S::InProcess { step }, C::Approve { clerk } | C::Refuse { clerk, .. }) => {
-            holder(facts, *clerk)?;
-            no_pending(facts)?;
-            if step + 1 != facts.steps {
-                return Err(Refusal::conflict(
-                    "not_last_step",
-                    "尚未到决定环节",
-                    "The case has not reached its deciding step",
-                ));
-            }
-            next.state = match cmd {
-                C::Refuse { reason, .. } => {
-                    reason_needed("reason", reason)?;
-                    S::Refused
-                }
-                _ => S::Approved,
-            };
+            next.state = decision(facts, step, *clerk, cmd)?;
         }
         (S::Approved | S::Refused, C::Deliver) => next.state = S::Delivered,
         (

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sunshine_app::hall::CaseRow;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::hall::{Applicant, CaseCommand};
-use sunshine_store::hall::CaseRow;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::account::PurposeQuery;

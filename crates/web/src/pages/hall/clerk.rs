@@ -12,12 +12,10 @@ use serde::Deserialize;
 use sunshine_app::hall::inbox::{state_names, InboxAsk, INBOX_PAGE};
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
-use sunshine_domain::catalog::VersionState;
 use sunshine_domain::hall::wording::Decision;
 use sunshine_domain::hall::{Applicant, CaseCommand};
 use sunshine_domain::identity::OrgKind;
-use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
-use sunshine_domain::policy::Action;
+use sunshine_domain::ids::{CreditCode, ResidentId};
 use sunshine_domain::refusal::{FieldErrors, Refusal, RefusalKind};
 
 use super::files::FormFiles;
@@ -323,16 +321,10 @@ pub(super) async fn case_page(
     let o = offers(s, lang, session, &file);
     let d = case_detail(s, lang, file, history);
     // The case's timeline in supervision: what it raised and what is still to come.
-    let filter = sunshine_store::supervision::SignalFilter {
-        open_only: false,
-        case_number: Some(number.to_string()),
-        limit: 200,
-        ..Default::default()
-    };
     let orgs = s.app.orgs();
     let signals = s
         .app
-        .signals(&session.actor, filter)
+        .case_signals(&session.actor, number)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -467,7 +459,7 @@ pub async fn command(
 /// The flash after a command on a case: what it did, named for the item's kind.
 async fn done(
     s: &AppState,
-    case: sunshine_store::hall::CaseRow,
+    case: sunshine_app::hall::CaseRow,
     event: &str,
 ) -> Result<Done, AppError> {
     let item_type = s.app.item_type_of(case.version_id).await?;
@@ -580,20 +572,6 @@ pub struct CounterQuery {
     item_id: Option<String>,
 }
 
-/// The item version in force for an item, as staff see it.
-async fn item_in_force(
-    s: &AppState,
-    session: &Session,
-    item_id: i64,
-) -> Result<sunshine_store::catalog::VersionRow, AppError> {
-    s.app
-        .item_versions(&session.actor, item_id)
-        .await?
-        .into_iter()
-        .find(|v| v.current_version == Some(v.id) && v.state == VersionState::InLibrary)
-        .ok_or_else(|| Refusal::not_found("可申请的事项", "Item open for applications").into())
-}
-
 async fn counter_page(
     s: &AppState,
     c: Chrome,
@@ -609,30 +587,11 @@ async fn counter_page(
         general,
         kept,
     } = form;
-    let filter = sunshine_store::catalog::VersionFilter {
-        state: Some(VersionState::InLibrary),
-        latest_only: false,
-        limit: 500,
-        ..Default::default()
-    };
-    let list = match s.app.staff_versions(&session.actor, filter).await {
-        Ok(p) => p.items,
+    let handled = match s.app.counter_items(&session.actor).await {
+        Ok(items) => items,
         Err(e) => return error_page(c, e),
     };
     let orgs = s.app.orgs();
-    let handled: Vec<_> = list
-        .into_iter()
-        .filter(|v| {
-            OrgCode::parse(&v.implementing_body).is_ok_and(|d| {
-                s.app
-                    .authorize(
-                        &session.actor,
-                        &Action::RegisterAtCounter { department: &d },
-                    )
-                    .is_ok()
-            })
-        })
-        .collect();
     let chosen = item_id.map(|i| i.to_string()).unwrap_or_default();
     let items = opts(
         handled
@@ -651,7 +610,7 @@ async fn counter_page(
         &chosen,
     );
     let (item_name, fields, materials) = match item_id {
-        Some(id) => match item_in_force(s, session, id).await {
+        Some(id) => match s.app.item_in_force(&session.actor, id).await {
             Ok(v) => (
                 v.spec.name.clone(),
                 field_inputs(lang, &v.spec.form, &values, &errors),
@@ -775,7 +734,7 @@ pub async fn register(
             )
         }
         Err(AppError::Refused(r)) => {
-            let spec = match item_in_force(&s, &session, item_id).await {
+            let spec = match s.app.item_in_force(&session.actor, item_id).await {
                 Ok(v) => v.spec,
                 Err(e) => return error_page(c, e),
             };
