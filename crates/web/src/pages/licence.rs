@@ -17,9 +17,9 @@ use sunshine_domain::policy::Action;
 mod pdf;
 
 use super::{bad_token, error_page, render, Chrome};
-use crate::api::licence::licence_view;
 use crate::auth::{csrf_ok, url_escape, MaybeSession, StaffSession};
 use crate::i18n::Lang;
+use crate::views::licence::licence_view;
 use crate::AppState;
 
 /// A licence and its verdict, ready to show: with the number alone what
