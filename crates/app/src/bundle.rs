@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
-use sunshine_domain::hall::bundle::{
+use sunshine_domain::bundle::{
     self as rules, bundle_outcome, BundleItem, BundleOutcome, BundleSpec,
 };
 use sunshine_domain::hall::Channel;

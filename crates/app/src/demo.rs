@@ -28,7 +28,7 @@ const BUNDLES: &str = include_str!("../../../data/demo/bundles.json");
 #[derive(Deserialize)]
 struct DemoBundle {
     #[serde(flatten)]
-    spec: sunshine_domain::hall::bundle::BundleSpec,
+    spec: sunshine_domain::bundle::BundleSpec,
     active: bool,
 }
 

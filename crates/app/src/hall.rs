@@ -1,115 +1,55 @@
 //! The hall's commands: applying online or at a counter, and every step of a
 //! case's lifecycle, each journaled under `case/<number>`.
 
+mod counter;
 pub mod inbox;
 
+/// A stored case, as the app hands it out.
+pub use sunshine_store::hall::CaseRow;
+
 use crate::access::{ReadOf, StaffRead};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use sunshine_domain::access::{ReadKind, ReadPurpose};
 
 use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use serde_json::json;
-use sunshine_domain::calendar::WorkingDays;
 use sunshine_domain::catalog::{ItemSpec, TimeLimit};
 use sunshine_domain::clock::local_date;
 use sunshine_domain::hall::{
-    self as rules, Applicant, CaseClock, CaseCommand, CaseFacts, CaseNumber, Channel, Opinion,
-    QueryCode, SpecialProcedure,
+    self as rules, Applicant, CaseAt, CaseClock, CaseCommand, CaseFacts, CaseNumber, Channel,
+    Decision, Milestone, QueryCode,
 };
 use sunshine_domain::identity::{Actor, UserKind};
-use sunshine_domain::ids::{CreditCode, ResidentId};
+use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hall::{self as store, CaseRow};
+use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
 use crate::materials::Upload;
-use crate::{allow, App, AppError, Result};
+use crate::{App, AppError, Result};
 
-/// The longest extension the law allows (行政许可法 art. 42: ten working days).
-pub const MAX_EXTENSION: u32 = 10;
+pub use sunshine_domain::hall::MAX_EXTENSION;
 
-/// A command on a case as a user asks it; who the clerk is comes from the actor.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
-pub enum CaseAction {
-    Accept,
-    NotAccept {
-        reason: String,
-    },
-    RequestCorrection {
-        what: String,
-    },
-    SupplyCorrection,
-    Claim,
-    Pass,
-    ReturnTo {
-        step: usize,
-        reason: String,
-    },
-    RequestOpinions {
-        orgs: Vec<String>,
-    },
-    GiveOpinion {
-        org: String,
-        agree: bool,
-        text: String,
-    },
-    Suspend {
-        procedure: SpecialProcedure,
-    },
-    Resume,
-    Extend {
-        days: u32,
-    },
-    Approve,
-    Refuse {
-        reason: String,
-    },
-    Deliver,
-    Withdraw,
+/// What the actor may do on a case now, as the domain's rules say: the page
+/// offers these and nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct CaseOffers {
+    /// The commands that would be done, with sample wording.
+    pub commands: Vec<CaseCommand>,
+    /// 签收并办结本环节: sign for the step and complete it at once.
+    pub claim_and_pass: bool,
+    pub charge_fee: bool,
+    pub decide_penalty: bool,
+    pub rate: bool,
 }
 
-impl CaseAction {
-    /// The journal event this command writes.
-    pub fn event_type(&self) -> &'static str {
-        event_type(self)
-    }
-
-    fn to_domain(&self, clerk: i64) -> CaseCommand {
-        match self.clone() {
-            CaseAction::Accept => CaseCommand::Accept,
-            CaseAction::NotAccept { reason } => CaseCommand::NotAccept { reason },
-            CaseAction::RequestCorrection { what } => CaseCommand::RequestCorrection { what },
-            CaseAction::SupplyCorrection => CaseCommand::SupplyCorrection,
-            CaseAction::Claim => CaseCommand::Claim { clerk },
-            CaseAction::Pass => CaseCommand::Pass { clerk },
-            CaseAction::ReturnTo { step, reason } => CaseCommand::ReturnTo {
-                clerk,
-                step,
-                reason,
-            },
-            CaseAction::RequestOpinions { orgs } => CaseCommand::RequestOpinions {
-                clerk,
-                orgs: orgs.into_iter().collect::<BTreeSet<_>>(),
-            },
-            CaseAction::GiveOpinion { org, agree, text } => CaseCommand::GiveOpinion {
-                org,
-                opinion: Opinion { agree, text },
-            },
-            CaseAction::Suspend { procedure } => CaseCommand::Suspend { clerk, procedure },
-            CaseAction::Resume => CaseCommand::Resume { clerk },
-            CaseAction::Extend { days } => CaseCommand::Extend {
-                days,
-                max: MAX_EXTENSION,
-            },
-            CaseAction::Approve => CaseCommand::Approve { clerk },
-            CaseAction::Refuse { reason } => CaseCommand::Refuse { clerk, reason },
-            CaseAction::Deliver => CaseCommand::Deliver,
-            CaseAction::Withdraw => CaseCommand::Withdraw,
-        }
+impl CaseOffers {
+    /// Whether a command of this kind is offered (`CaseCommand::Accept` for accepting).
+    pub fn has(&self, pick: impl Fn(&CaseCommand) -> bool) -> bool {
+        self.commands.iter().any(pick)
     }
 }
 
@@ -302,44 +242,52 @@ impl App {
     }
 
     /// One step of a case's lifecycle, by whoever the policy allows.
-    pub async fn case_action(
+    pub async fn case_command(
         &self,
         actor: &Actor,
         number: &str,
-        action: CaseAction,
+        command: CaseCommand,
     ) -> Result<CaseRow> {
-        self.case_actions(actor, number, vec![action]).await
+        self.case_commands(actor, number, vec![command]).await
     }
 
     /// 签收并办结本环节: sign for the current step and complete it, in one
     /// transaction, journaled as both; only for one who may sign for it.
     pub async fn claim_and_pass(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
-        self.case_actions(actor, number, vec![CaseAction::Claim, CaseAction::Pass])
-            .await
+        let (claim, pass) = (
+            CaseCommand::Claim { clerk: 0 },
+            CaseCommand::Pass { clerk: 0 },
+        );
+        self.case_commands(actor, number, vec![claim, pass]).await
     }
 
-    /// Whether the policy and the lifecycle let the actor issue this command
-    /// on the case now: the same check `case_action` makes, asked by pages
+    /// What the actor may do on the case now: the same rules `case_command`,
+    /// `charge_fee`, `decide_penalty` and `rate_case` check, asked by pages
     /// that offer only what would be done.
-    pub fn may_act(
-        &self,
-        actor: &Actor,
-        case: &CaseRow,
-        spec: &ItemSpec,
-        action: &CaseAction,
-    ) -> bool {
+    pub fn offers(&self, actor: &Actor, file: &inbox::CaseFile) -> CaseOffers {
+        let Ok(department) = OrgCode::parse(&file.case.department) else {
+            return CaseOffers::default();
+        };
         let orgs = self.orgs();
-        permit(&orgs, actor, case, spec, action).is_ok()
-            && rules::decide(&case.facts, &action.to_domain(actor.user_id)).is_ok()
+        let by_applicant = is_applicant(actor, &file.case);
+        let at = case_at(&file.case, &department, &file.spec, by_applicant);
+        CaseOffers {
+            commands: rules::available(at, actor, &orgs.tree),
+            claim_and_pass: rules::may_claim_and_pass(at, actor, &orgs.tree),
+            charge_fee: rules::may_charge_fee(at, actor, &orgs.tree).is_ok(),
+            decide_penalty: rules::may_decide_penalty(at, actor, &orgs.tree).is_ok(),
+            rate: by_applicant
+                && rules::rating_open(&file.case.facts.state, file.rating.is_some()).is_ok(),
+        }
     }
 
     /// Commands on a case, one after another in one transaction, each
     /// checked and journaled on its own.
-    async fn case_actions(
+    async fn case_commands(
         &self,
         actor: &Actor,
         number: &str,
-        actions: Vec<CaseAction>,
+        commands: Vec<CaseCommand>,
     ) -> Result<CaseRow> {
         let now = self.now_micros();
         let today = local_date(self.clock.now());
@@ -352,44 +300,49 @@ impl App {
         let (kek, specs, keys) = (self.kek.clone(), self.specs.clone(), self.keys.clone());
         let (case, signed_with) = self
             .db
-            .write(async move |tx: &mut WriteTx| -> Result<(CaseRow, Option<SigningKey>)> {
+            .write(
+                async move |tx: &mut WriteTx| -> Result<(CaseRow, Option<SigningKey>)> {
                     let mut done = None;
                     let mut signed_with = None;
-                    for action in actions {
-                    let mut case = store::case_by_number(tx.conn(), &number).await?.ok_or_else(not_found)?;
-                    let spec = specs.spec(tx.conn(), case.version_id).await?.ok_or_else(not_found)?;
-                    permit(&orgs, &actor, &case, &spec, &action)?;
-                    if let CaseAction::RequestOpinions { orgs: asked } = &action {
-                        for o in asked {
-                            let known = sunshine_domain::ids::OrgCode::parse(o).ok().is_some_and(|c| orgs.tree.contains(&c));
-                            if !known {
-                                return Err(Refusal::field("orgs", format!("机构{o}不存在"), format!("No organisation {o}")).into());
-                            }
+                    for command in commands {
+                        let command = command.by(actor.user_id);
+                        let mut case = store::case_by_number(tx.conn(), &number)
+                            .await?
+                            .ok_or_else(not_found)?;
+                        let spec = specs
+                            .spec(tx.conn(), case.version_id)
+                            .await?
+                            .ok_or_else(not_found)?;
+                        let department = stored_department(&case)?;
+                        let at = case_at(&case, &department, &spec, is_applicant(&actor, &case));
+                        let decision = rules::check(at, &actor, &orgs.tree, &command)?;
+                        apply(&mut case, decision, today, now);
+                        set_due_dates(&mut case, &calendar, &spec, today)?;
+                        store::update_case(tx.conn(), &case).await?;
+                        if let CaseCommand::Approve { .. } = command {
+                            // An approval produces its signed e-licence in the same transaction.
+                            signed_with = Some(
+                                crate::licence::issue(
+                                    tx,
+                                    &kek,
+                                    &keys,
+                                    &orgs,
+                                    &actor,
+                                    &case,
+                                    &spec,
+                                    today.to_string(),
+                                    now,
+                                )
+                                .await?,
+                            );
                         }
-                    }
-                    let clerk = actor.user_id;
-                    case.facts = rules::decide(&case.facts, &action.to_domain(clerk))?;
-                    apply_clock(&mut case, &action, today);
-                    match &action {
-                        CaseAction::Accept => case.accepted_at = Some(now),
-                        CaseAction::Approve | CaseAction::Refuse { .. } => case.decided_at = Some(now),
-                        CaseAction::Deliver | CaseAction::NotAccept { .. } | CaseAction::Withdraw => case.completed_at = Some(now),
-                        _ => {}
-                    }
-                    set_due_dates(&mut case, &calendar, &spec, today)?;
-                    case.updated_at = now;
-                    store::update_case(tx.conn(), &case).await?;
-                    if let CaseAction::Approve = action {
-                        // An approval produces its signed e-licence in the same transaction.
-                        signed_with = Some(crate::licence::issue(tx, &kek, &keys, &orgs, &actor, &case, &spec, today.to_string(), now).await?);
-                    }
-                    let payload = json!({"action": event_type(&action), "state": case.facts.state, "details": details(&action), "promised_due": case.promised_due, "legal_due": case.legal_due, "step_due": case.step_due});
-                    tx.journal(now, entry(&actor, format!("case/{number}"), event_type(&action), payload)).await?;
-                    done = Some(case);
+                        journal_command(tx, &actor, &case, &command, now).await?;
+                        done = Some(case);
                     }
                     let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
                     Ok((case, signed_with))
-                })
+                },
+            )
             .await?;
         if let Some(key) = signed_with {
             // The batch is durable: the key it signed with is there for good.
@@ -418,19 +371,10 @@ impl App {
         self.db
             .write(
                 async move |tx: &mut WriteTx| -> Result<Vec<(String, i64)>> {
-                    let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
-                    if !matches!(
-                        case.facts.state,
-                        sunshine_domain::hall::CaseState::InProcess { .. }
-                            | sunshine_domain::hall::CaseState::Suspended { .. }
-                    ) {
-                        return Err(Refusal::conflict(
-                            "not_in_process",
-                            "只能在办理中收费",
-                            "Fees are charged while the case is handled",
-                        )
-                        .into());
-                    }
+                    let (case, spec) = case_and_spec(tx, &specs, &number).await?;
+                    let department = stored_department(&case)?;
+                    let at = case_at(&case, &department, &spec, false);
+                    rules::may_charge_fee(at, &actor, &orgs.tree)?;
                     rules::check_fee(&spec.fees, &name, amount_fen)?;
                     store::insert_charge(tx.conn(), &number, &name, amount_fen, now).await?;
                     tx.journal(
@@ -463,13 +407,10 @@ impl App {
         let specs = self.specs.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<serde_json::Value> {
-                    let (case, spec) = handled_case(tx, &orgs, &specs, &actor, &number).await?;
-                    if spec.item_type != sunshine_domain::catalog::ItemType::Penalty {
-                        return Err(Refusal::conflict("not_a_penalty", "只有行政处罚事项才有处罚决定", "Only a penalty item's case has a penalty").into());
-                    }
-                    if !matches!(case.facts.state, sunshine_domain::hall::CaseState::InProcess { .. }) {
-                        return Err(Refusal::conflict("not_in_process", "只能在办理中作出处罚决定", "A penalty is decided while the case is handled").into());
-                    }
+                    let (case, spec) = case_and_spec(tx, &specs, &number).await?;
+                    let department = stored_department(&case)?;
+                    let at = case_at(&case, &department, &spec, false);
+                    rules::may_decide_penalty(at, &actor, &orgs.tree)?;
                     let d = rules::check_penalty(&spec.discretion, circumstance, amount_fen)?;
                     let penalty = json!({"circumstance": d.circumstance, "measure": d.measure, "amount_fen": amount_fen});
                     store::set_penalty(tx.conn(), &number, &penalty).await?;
@@ -674,102 +615,72 @@ pub(crate) async fn open_case(
     Ok(case)
 }
 
-/// Whether the policy lets the actor issue this command on the case: the
-/// applicant withdraws and supplies corrections, a holder of the step's post
-/// signs for it (签收), approvers extend, and the department's clerks do the rest.
-fn permit(
-    orgs: &crate::OrgDirectory,
-    actor: &Actor,
-    case: &CaseRow,
-    spec: &ItemSpec,
-    action: &CaseAction,
-) -> Result<()> {
-    let department = sunshine_domain::ids::OrgCode::parse(&case.department)
-        .map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
-    match action {
-        CaseAction::Withdraw | CaseAction::SupplyCorrection => {
-            if !is_applicant(actor, case) {
-                return Err(Refusal::forbidden(
-                    "forbidden",
-                    "只有申请人本人可以执行此操作",
-                    "Only the applicant can do this",
-                )
-                .into());
-            }
-        }
-        CaseAction::GiveOpinion { org, .. } => {
-            let asked = sunshine_domain::ids::OrgCode::parse(org)
-                .map_err(|b| Refusal::field("org", b.zh, b.en))?;
-            allow(orgs, actor, &Action::HandleCase { department: &asked })?;
-        }
-        CaseAction::Extend { .. } => allow(
-            orgs,
-            actor,
-            &Action::ExtendCase {
-                department: &department,
-            },
-        )?,
-        CaseAction::Claim => {
-            let post = case
-                .facts
-                .state
-                .step()
-                .and_then(|i| spec.steps.get(i))
-                .map(|s| s.post.as_str());
-            match post {
-                Some(post) => allow(
-                    orgs,
-                    actor,
-                    &Action::ClaimStep {
-                        department: &department,
-                        post,
-                    },
-                )?,
-                None => allow(
-                    orgs,
-                    actor,
-                    &Action::HandleCase {
-                        department: &department,
-                    },
-                )?,
-            }
-        }
-        _ => allow(
-            orgs,
-            actor,
-            &Action::HandleCase {
-                department: &department,
-            },
-        )?,
-    }
-    Ok(())
-}
-
-/// A case the actor may handle, with the spec of the version it began on.
-async fn handled_case(
+/// A case with the spec of the version it began on.
+async fn case_and_spec(
     tx: &mut WriteTx,
-    orgs: &crate::OrgDirectory,
     specs: &crate::specs::SpecCache,
-    actor: &Actor,
     number: &str,
 ) -> Result<(CaseRow, std::sync::Arc<ItemSpec>)> {
     let case = store::case_by_number(tx.conn(), number)
         .await?
         .ok_or_else(not_found)?;
-    let department = sunshine_domain::ids::OrgCode::parse(&case.department)
-        .map_err(|_| anyhow::anyhow!("stored department {}", case.department))?;
-    allow(
-        orgs,
-        actor,
-        &Action::HandleCase {
-            department: &department,
-        },
-    )?;
     let spec = specs
         .spec(tx.conn(), case.version_id)
         .await?
         .ok_or_else(not_found)?;
     Ok((case, spec))
+}
+
+/// The department a stored case belongs to.
+fn stored_department(case: &CaseRow) -> Result<OrgCode> {
+    OrgCode::parse(&case.department)
+        .map_err(|_| anyhow::anyhow!("stored department {}", case.department).into())
+}
+
+/// The case as the domain's rules about who may act on it see it.
+fn case_at<'a>(
+    case: &'a CaseRow,
+    department: &'a OrgCode,
+    spec: &'a ItemSpec,
+    by_applicant: bool,
+) -> CaseAt<'a> {
+    CaseAt {
+        facts: &case.facts,
+        department,
+        spec,
+        by_applicant,
+    }
+}
+
+/// What the lifecycle decided, on the stored case: its facts, its clock and
+/// the time of the moment it marks.
+fn apply(case: &mut CaseRow, decision: Decision, today: jiff::civil::Date, now: i64) {
+    case.facts = decision.facts;
+    decision.clock.apply(&mut case.clock, today);
+    match decision.milestone {
+        Some(Milestone::Accepted) => case.accepted_at = Some(now),
+        Some(Milestone::Decided) => case.decided_at = Some(now),
+        Some(Milestone::Completed) => case.completed_at = Some(now),
+        None => {}
+    }
+    case.updated_at = now;
+}
+
+/// The journal's entry for a command done on a case, under `case/<number>`.
+async fn journal_command(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    case: &CaseRow,
+    command: &CaseCommand,
+    now: i64,
+) -> Result<()> {
+    let payload = json!({"action": command.event_type(), "state": case.facts.state,
+        "details": command.details(), "promised_due": case.promised_due,
+        "legal_due": case.legal_due, "step_due": case.step_due});
+    let subject = format!("case/{}", case.number);
+    tx.journal(now, entry(actor, subject, command.event_type(), payload))
+        .await?;
+    Ok(())
 }
 
 /// The case's promised and legal due dates, and its current step's, from the
@@ -796,72 +707,4 @@ fn set_due_dates(
         None => None,
     };
     Ok(())
-}
-
-/// The clock's part of a command: acceptance starts it, special procedures
-/// stop and restart it, an extension lengthens it.
-fn apply_clock(case: &mut CaseRow, action: &CaseAction, today: jiff::civil::Date) {
-    match action {
-        CaseAction::Accept => case.clock = Some(CaseClock::start(today)),
-        CaseAction::Pass | CaseAction::ReturnTo { .. } => {
-            if let Some(c) = case.clock.as_mut() {
-                c.step_started_on = Some(today);
-            }
-        }
-        CaseAction::Suspend { .. } => {
-            if let Some(c) = case.clock.as_mut() {
-                c.stops.push((today, None));
-            }
-        }
-        CaseAction::Resume => {
-            if let Some((_, end)) = case.clock.as_mut().and_then(|c| c.stops.last_mut()) {
-                *end = Some(today);
-            }
-        }
-        CaseAction::Extend { days } => {
-            if let Some(c) = case.clock.as_mut() {
-                c.extension = WorkingDays(*days);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn event_type(action: &CaseAction) -> &'static str {
-    match action {
-        CaseAction::Accept => "hall.case_accepted",
-        CaseAction::NotAccept { .. } => "hall.case_not_accepted",
-        CaseAction::RequestCorrection { .. } => "hall.case_correction_requested",
-        CaseAction::SupplyCorrection => "hall.case_correction_supplied",
-        CaseAction::Claim => "hall.case_claimed",
-        CaseAction::Pass => "hall.case_passed",
-        CaseAction::ReturnTo { .. } => "hall.case_returned",
-        CaseAction::RequestOpinions { .. } => "hall.case_opinions_requested",
-        CaseAction::GiveOpinion { .. } => "hall.case_opinion_given",
-        CaseAction::Suspend { .. } => "hall.case_suspended",
-        CaseAction::Resume => "hall.case_resumed",
-        CaseAction::Extend { .. } => "hall.case_extended",
-        CaseAction::Approve => "hall.case_approved",
-        CaseAction::Refuse { .. } => "hall.case_refused",
-        CaseAction::Deliver => "hall.case_delivered",
-        CaseAction::Withdraw => "hall.case_withdrawn",
-    }
-}
-
-/// What a command says beyond its name, for the journal.
-fn details(action: &CaseAction) -> serde_json::Value {
-    match action {
-        CaseAction::NotAccept { reason } | CaseAction::Refuse { reason } => {
-            json!({"reason": reason})
-        }
-        CaseAction::RequestCorrection { what } => json!({"what": what}),
-        CaseAction::ReturnTo { step, reason } => json!({"step": step, "reason": reason}),
-        CaseAction::RequestOpinions { orgs } => json!({"orgs": orgs}),
-        CaseAction::GiveOpinion { org, agree, text } => {
-            json!({"org": org, "agree": agree, "text": text})
-        }
-        CaseAction::Suspend { procedure } => json!({"procedure": procedure}),
-        CaseAction::Extend { days } => json!({"days": days}),
-        _ => json!({}),
-    }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
-use sunshine_domain::hall::licence::{self as rules, LicencePayload, Verdict};
+use sunshine_domain::licence::{self as rules, LicencePayload, Verdict};
 use sunshine_domain::hall::Applicant;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;

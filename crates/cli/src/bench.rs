@@ -10,10 +10,10 @@ mod backup;
 mod card;
 
 use clap::Subcommand;
-use sunshine_app::hall::CaseAction;
 use sunshine_app::App;
 use sunshine_domain::catalog::{ItemSpec, WorkflowStep};
 use sunshine_domain::hall::Applicant;
+use sunshine_domain::hall::CaseCommand;
 use sunshine_domain::identity::{Actor, OrgKind, Organisation};
 use sunshine_domain::ids::{OrgCode, ResidentId};
 use sunshine_store::Db;
@@ -429,11 +429,11 @@ async fn catalog(cli: &Cli, items: usize, clients: usize) -> anyhow::Result<()> 
 }
 
 /// The transitions each case goes through, in order.
-const TRANSITIONS: [CaseAction; 4] = [
-    CaseAction::Accept,
-    CaseAction::Claim,
-    CaseAction::Approve,
-    CaseAction::Deliver,
+const TRANSITIONS: [CaseCommand; 4] = [
+    CaseCommand::Accept,
+    CaseCommand::Claim { clerk: 0 },
+    CaseCommand::Approve { clerk: 0 },
+    CaseCommand::Deliver,
 ];
 
 async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
@@ -516,7 +516,7 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
             for number in share {
                 for action in TRANSITIONS {
                     let t = Instant::now();
-                    app.case_action(&who, &number, action)
+                    app.case_command(&who, &number, action)
                         .await
                         .map_err(app_err)?;
                     latencies.push(t.elapsed());
@@ -540,10 +540,10 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     );
     // Every approval's licence verifies, whether it was signed ahead or in the writer.
     for case in &delivered {
-        let number = sunshine_domain::hall::licence::licence_number(&case.number);
+        let number = sunshine_domain::licence::licence_number(&case.number);
         let record = p.app.licence(None, &number, None).await.map_err(app_err)?;
         anyhow::ensure!(
-            *record.verdict() == sunshine_domain::hall::licence::Verdict::Valid,
+            *record.verdict() == sunshine_domain::licence::Verdict::Valid,
             "licence {number}: {:?}",
             record.verdict()
         );

@@ -3,16 +3,20 @@
 //! Pure rules; the app layer stores cases and journals every command.
 
 mod answers;
-pub mod bundle;
+mod available;
 mod clocks;
-pub mod licence;
 mod lifecycle;
-pub mod materials;
 pub mod wording;
 
 pub use answers::check_answers;
-pub use clocks::{due_date, stopped_days, CaseClock};
-pub use lifecycle::{decide, CaseCommand, CaseFacts, CaseState, Opinion, SpecialProcedure};
+pub use available::{
+    available, check, may_charge_fee, may_claim_and_pass, may_decide_penalty, permit, CaseAt,
+};
+pub use clocks::{due_date, stopped_days, CaseClock, ClockChange};
+pub use lifecycle::{
+    decide, CaseCommand, CaseFacts, CaseState, Decision, Milestone, Opinion, SpecialProcedure,
+    MAX_EXTENSION,
+};
 
 use std::fmt;
 
@@ -241,20 +245,7 @@ pub fn check_rating(
     rating: i64,
     comment: &str,
 ) -> Result<(), Refusal> {
-    if !state.is_decided() {
-        return Err(Refusal::conflict(
-            "not_decided",
-            "办件作出决定后才能评价",
-            "A case can be rated once it is decided",
-        ));
-    }
-    if already_rated {
-        return Err(Refusal::conflict(
-            "already_rated",
-            "每个办件只能评价一次",
-            "A case is rated once",
-        ));
-    }
+    rating_open(state, already_rated)?;
     if !(1..=5).contains(&rating) {
         return Err(Refusal::field(
             "rating",
@@ -267,6 +258,25 @@ pub fn check_rating(
             "comment",
             "评价内容不超过500个字符，且不能包含控制字符",
             "A comment has at most 500 characters and no control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the applicant may rate the case now: once, after the decision.
+pub fn rating_open(state: &CaseState, already_rated: bool) -> Result<(), Refusal> {
+    if !state.is_decided() {
+        return Err(Refusal::conflict(
+            "not_decided",
+            "办件作出决定后才能评价",
+            "A case can be rated once it is decided",
+        ));
+    }
+    if already_rated {
+        return Err(Refusal::conflict(
+            "already_rated",
+            "每个办件只能评价一次",
+            "A case is rated once",
         ));
     }
     Ok(())

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod backup;
 pub mod backup_centre;
+pub mod bundle;
 pub mod calendar;
 pub mod card;
 pub mod catalog;
@@ -17,6 +18,8 @@ pub mod hotline;
 pub mod identity;
 pub mod ids;
 pub mod journal;
+pub mod licence;
+pub mod materials;
 pub mod policy;
 pub mod refusal;
 pub mod scrub;

@@ -1,7 +1,7 @@
 //! One-stop bundles' SQL: their configuration and their applications.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::hall::bundle::BundleSpec;
+use sunshine_domain::bundle::BundleSpec;
 
 use crate::{Result, StoreError};
 

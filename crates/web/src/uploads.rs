@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::Multipart;
 use sunshine_app::materials::Upload;
-use sunshine_domain::hall::materials::MAX_CASE_BYTES;
+use sunshine_domain::materials::MAX_CASE_BYTES;
 use sunshine_domain::refusal::Refusal;
 
 /// The largest body an upload route takes: a case's files and a form.

@@ -16,9 +16,9 @@ use sunshine_domain::hall::{Applicant, SpecialProcedure};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 
-use crate::hall::CaseAction;
 use crate::materials::Upload;
 use crate::{App, Result};
+use sunshine_domain::hall::CaseCommand;
 
 /// What a demo case comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,7 @@ type Running = (
 
 /// Something done to a demo case, some time after the thing before it.
 enum Do {
-    Act(Actor, CaseAction),
+    Act(Actor, CaseCommand),
     Fee(Actor, String, i64),
     Penalty(Actor, usize, i64),
     Rate(Actor, i64, &'static str),
@@ -229,20 +229,23 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
         Fate::Submitted => return out,
         Fate::Withdrawn if p.online.is_some() => {
             if let Some(applicant) = &p.online {
-                out.push((hours(5), Do::Act(applicant.clone(), CaseAction::Withdraw)));
+                out.push((hours(5), Do::Act(applicant.clone(), CaseCommand::Withdraw)));
             }
             return out;
         }
         Fate::NotAccepted | Fate::Withdrawn => {
             let reason = "申请事项不属于本机关职权范围，依据《行政许可法》第三十二条第一款第（二）项不予受理，请向有关行政机关申请".into();
-            out.push((hours(3), Do::Act(clerk(), CaseAction::NotAccept { reason })));
+            out.push((
+                hours(3),
+                Do::Act(clerk(), CaseCommand::NotAccept { reason }),
+            ));
             return out;
         }
         Fate::CorrectionRequested => {
             let what = "请补充提交经营场所产权证明复印件，并在申请表上加盖公章".into();
             out.push((
                 hours(2),
-                Do::Act(clerk(), CaseAction::RequestCorrection { what }),
+                Do::Act(clerk(), CaseCommand::RequestCorrection { what }),
             ));
             return out;
         }
@@ -250,7 +253,7 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
     }
     out.push((
         hours(rng.gen_range(1..20)),
-        Do::Act(clerk(), CaseAction::Accept),
+        Do::Act(clerk(), CaseCommand::Accept),
     ));
     let steps = p.spec.steps.len().max(1);
     let stop_at = match p.fate {
@@ -259,7 +262,7 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
     };
     for step in 0..steps {
         let pace = hours(p.pace_days * 24 + rng.gen_range(1..6));
-        out.push((pace, Do::Act(clerk(), CaseAction::Claim)));
+        out.push((pace, Do::Act(clerk(), CaseCommand::Claim { clerk: 0 })));
         if step == stop_at {
             if p.fate == Fate::Suspended {
                 let procedure = [
@@ -270,7 +273,13 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
                 ][rng.gen_range(0..4)];
                 out.push((
                     hours(1),
-                    Do::Act(clerk(), CaseAction::Suspend { procedure }),
+                    Do::Act(
+                        clerk(),
+                        CaseCommand::Suspend {
+                            clerk: 0,
+                            procedure,
+                        },
+                    ),
                 ));
             }
             return out;
@@ -293,21 +302,28 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
             if p.pace_days > 5 && rng.gen_bool(0.5) {
                 out.push((
                     hours(2),
-                    Do::Act(p.approver.clone(), CaseAction::Extend { days: 5 }),
+                    Do::Act(
+                        p.approver.clone(),
+                        CaseCommand::Extend {
+                            days: 5,
+                            max: sunshine_domain::hall::MAX_EXTENSION,
+                        },
+                    ),
                 ));
             }
         }
         if step + 1 < steps {
-            out.push((hours(1), Do::Act(clerk(), CaseAction::Pass)));
+            out.push((hours(1), Do::Act(clerk(), CaseCommand::Pass { clerk: 0 })));
         }
     }
     let decision = if p.fate == Fate::Refused {
-        CaseAction::Refuse {
+        CaseCommand::Refuse {
+            clerk: 0,
             reason: "经审查，申请人不符合法定条件，依据《行政许可法》第三十八条第二款不予许可"
                 .into(),
         }
     } else {
-        CaseAction::Approve
+        CaseCommand::Approve { clerk: 0 }
     };
     out.push((hours(2), Do::Act(clerk(), decision)));
     let delivered = match p.fate {
@@ -316,7 +332,7 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
         _ => false,
     };
     if delivered {
-        out.push((hours(24), Do::Act(clerk(), CaseAction::Deliver)));
+        out.push((hours(24), Do::Act(clerk(), CaseCommand::Deliver)));
         if let Some(applicant) = &p.online {
             let comment =
                 ["办事效率高", "窗口服务态度好", "网上办理很方便", ""][rng.gen_range(0..4)];
@@ -362,21 +378,21 @@ async fn bundles(
                 format!("clerk.{}", case.region)
             };
             let clerk = past.staff_actor(&login).await?;
-            let mut script = vec![CaseAction::Accept];
+            let mut script = vec![CaseCommand::Accept];
             if finished {
                 for step in 0..case.facts.steps {
-                    script.push(CaseAction::Claim);
+                    script.push(CaseCommand::Claim { clerk: 0 });
                     script.push(if step + 1 < case.facts.steps {
-                        CaseAction::Pass
+                        CaseCommand::Pass { clerk: 0 }
                     } else {
-                        CaseAction::Approve
+                        CaseCommand::Approve { clerk: 0 }
                     });
                 }
-                script.push(CaseAction::Deliver);
+                script.push(CaseCommand::Deliver);
             }
             for action in script {
                 tick();
-                past.case_action(&clerk, &case.number, action).await?;
+                past.case_command(&clerk, &case.number, action).await?;
             }
         }
     }
@@ -498,7 +514,7 @@ pub(super) async fn load(
             }
             Some(n) => match steps.next().map(|(_, d)| d) {
                 Some(Do::Act(who, action)) => {
-                    past.case_action(&who, &n, action).await?;
+                    past.case_command(&who, &n, action).await?;
                 }
                 Some(Do::Fee(who, name, fen)) => {
                     past.charge_fee(&who, &n, &name, fen).await?;

@@ -2,9 +2,9 @@
 //! departments the policy lets them see, and a case's whole file.
 
 use sunshine_domain::catalog::{ItemSpec, ItemType};
-use sunshine_domain::hall::licence::licence_number;
 use sunshine_domain::hall::{CaseState, SpecialProcedure};
 use sunshine_domain::identity::Actor;
+use sunshine_domain::licence::licence_number;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_store::hall::{self as store, CaseRow};
@@ -182,6 +182,21 @@ pub struct CaseFile {
 }
 
 impl App {
+    /// Supervision's signals on a case, those the actor may see.
+    pub async fn case_signals(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Vec<sunshine_store::supervision::SignalRow>> {
+        let filter = sunshine_store::supervision::SignalFilter {
+            open_only: false,
+            case_number: Some(number.to_string()),
+            limit: 200,
+            ..Default::default()
+        };
+        self.signals(actor, filter).await
+    }
+
     /// The departments whose cases the policy lets the actor see; refused
     /// when there are none.
     pub fn viewable_departments(&self, actor: &Actor) -> Result<Vec<String>> {

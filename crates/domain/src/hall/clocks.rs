@@ -55,6 +55,47 @@ impl CaseClock {
     }
 }
 
+/// What a command does to a case's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockChange {
+    None,
+    /// Acceptance starts the clock.
+    Start,
+    /// The case passed or returned to a step: the step's clock starts.
+    NextStep,
+    /// A special procedure begins: the clock stands still.
+    Stop,
+    /// The special procedure ended: the clock runs again.
+    Restart,
+    /// The time limit grows by these working days.
+    Extend(WorkingDays),
+}
+
+impl ClockChange {
+    /// The clock after the change, made `today`; a clock not started is
+    /// changed only by starting it.
+    pub fn apply(self, clock: &mut Option<CaseClock>, today: Date) {
+        if let ClockChange::Start = self {
+            *clock = Some(CaseClock::start(today));
+            return;
+        }
+        let Some(c) = clock.as_mut() else {
+            return;
+        };
+        match self {
+            ClockChange::NextStep => c.step_started_on = Some(today),
+            ClockChange::Stop => c.stops.push((today, None)),
+            ClockChange::Restart => {
+                if let Some((_, end)) = c.stops.last_mut() {
+                    *end = Some(today);
+                }
+            }
+            ClockChange::Extend(days) => c.extension = days,
+            ClockChange::None | ClockChange::Start => {}
+        }
+    }
+}
+
 /// Days in which the clock stood still up to `today`, in the limit's unit:
 /// the working days (or natural days) of each stop, the day it began
 /// included and the day it ended not.

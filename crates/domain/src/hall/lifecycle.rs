@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::clocks::ClockChange;
+use crate::calendar::WorkingDays;
 use crate::refusal::{is_clean_text, Refusal};
 
 /// Procedures whose time is not counted in the legal limit (行政许可法 art. 45).
@@ -23,6 +25,25 @@ pub enum SpecialProcedure {
     Inspection,
     /// 专家评审
     ExpertReview,
+}
+
+impl SpecialProcedure {
+    pub const ALL: [SpecialProcedure; 4] = [
+        SpecialProcedure::Hearing,
+        SpecialProcedure::Testing,
+        SpecialProcedure::Inspection,
+        SpecialProcedure::ExpertReview,
+    ];
+
+    /// The procedure's code, as the API and the forms name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            SpecialProcedure::Hearing => "hearing",
+            SpecialProcedure::Testing => "testing",
+            SpecialProcedure::Inspection => "inspection",
+            SpecialProcedure::ExpertReview => "expert_review",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,8 +154,18 @@ pub struct Opinion {
     pub text: String,
 }
 
-/// What someone does to a case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The longest extension the law allows (行政许可法 art. 42: ten working days).
+pub const MAX_EXTENSION: u32 = 10;
+
+fn max_extension() -> u32 {
+    MAX_EXTENSION
+}
+
+/// What someone does to a case, as the API and the forms send it
+/// (`{"command": "claim"}`). The clerk is the actor's, never the request's:
+/// [`CaseCommand::by`] sets it before the command is decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
 pub enum CaseCommand {
     Accept,
     NotAccept {
@@ -145,44 +176,160 @@ pub enum CaseCommand {
     },
     SupplyCorrection,
     Claim {
+        #[serde(skip)]
         clerk: i64,
     },
     Pass {
+        #[serde(skip)]
         clerk: i64,
     },
     ReturnTo {
+        #[serde(skip)]
         clerk: i64,
         step: usize,
         reason: String,
     },
     RequestOpinions {
+        #[serde(skip)]
         clerk: i64,
-        orgs: BTreeSet<String>,
+        orgs: Vec<String>,
     },
     GiveOpinion {
         org: String,
+        #[serde(flatten)]
         opinion: Opinion,
     },
     Suspend {
+        #[serde(skip)]
         clerk: i64,
         procedure: SpecialProcedure,
     },
     Resume {
+        #[serde(skip)]
         clerk: i64,
     },
     Extend {
         days: u32,
+        #[serde(skip, default = "max_extension")]
         max: u32,
     },
     Approve {
+        #[serde(skip)]
         clerk: i64,
     },
     Refuse {
+        #[serde(skip)]
         clerk: i64,
         reason: String,
     },
     Deliver,
     Withdraw,
+}
+
+impl CaseCommand {
+    /// The command as issued by `user`: the clerk of every command that has one.
+    pub fn by(mut self, user: i64) -> CaseCommand {
+        use CaseCommand as C;
+        match &mut self {
+            C::Claim { clerk }
+            | C::Pass { clerk }
+            | C::ReturnTo { clerk, .. }
+            | C::RequestOpinions { clerk, .. }
+            | C::Suspend { clerk, .. }
+            | C::Resume { clerk }
+            | C::Approve { clerk }
+            | C::Refuse { clerk, .. } => *clerk = user,
+            _ => {}
+        }
+        self
+    }
+
+    /// The journal event this command writes.
+    pub fn event_type(&self) -> &'static str {
+        use CaseCommand as C;
+        match self {
+            C::Accept => "hall.case_accepted",
+            C::NotAccept { .. } => "hall.case_not_accepted",
+            C::RequestCorrection { .. } => "hall.case_correction_requested",
+            C::SupplyCorrection => "hall.case_correction_supplied",
+            C::Claim { .. } => "hall.case_claimed",
+            C::Pass { .. } => "hall.case_passed",
+            C::ReturnTo { .. } => "hall.case_returned",
+            C::RequestOpinions { .. } => "hall.case_opinions_requested",
+            C::GiveOpinion { .. } => "hall.case_opinion_given",
+            C::Suspend { .. } => "hall.case_suspended",
+            C::Resume { .. } => "hall.case_resumed",
+            C::Extend { .. } => "hall.case_extended",
+            C::Approve { .. } => "hall.case_approved",
+            C::Refuse { .. } => "hall.case_refused",
+            C::Deliver => "hall.case_delivered",
+            C::Withdraw => "hall.case_withdrawn",
+        }
+    }
+
+    /// What the command says beyond its name, for the journal.
+    pub fn details(&self) -> serde_json::Value {
+        use serde_json::json;
+        use CaseCommand as C;
+        match self {
+            C::NotAccept { reason } | C::Refuse { reason, .. } => json!({"reason": reason}),
+            C::RequestCorrection { what } => json!({"what": what}),
+            C::ReturnTo { step, reason, .. } => json!({"step": step, "reason": reason}),
+            C::RequestOpinions { orgs, .. } => json!({"orgs": orgs}),
+            C::GiveOpinion { org, opinion } => {
+                json!({"org": org, "agree": opinion.agree, "text": opinion.text})
+            }
+            C::Suspend { procedure, .. } => json!({"procedure": procedure}),
+            C::Extend { days, .. } => json!({"days": days}),
+            _ => json!({}),
+        }
+    }
+
+    /// The clock's part of the command: acceptance starts it, passing or
+    /// returning starts a step, special procedures stop and restart it, an
+    /// extension lengthens it.
+    fn clock_change(&self) -> ClockChange {
+        use CaseCommand as C;
+        match self {
+            C::Accept => ClockChange::Start,
+            C::Pass { .. } | C::ReturnTo { .. } => ClockChange::NextStep,
+            C::Suspend { .. } => ClockChange::Stop,
+            C::Resume { .. } => ClockChange::Restart,
+            C::Extend { days, .. } => ClockChange::Extend(WorkingDays(*days)),
+            _ => ClockChange::None,
+        }
+    }
+
+    /// The moment of the case's life the command marks.
+    fn milestone(&self) -> Option<Milestone> {
+        use CaseCommand as C;
+        match self {
+            C::Accept => Some(Milestone::Accepted),
+            C::Approve { .. } | C::Refuse { .. } => Some(Milestone::Decided),
+            C::Deliver | C::NotAccept { .. } | C::Withdraw => Some(Milestone::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// A moment in a case's life the hall records the time of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    /// 受理
+    Accepted,
+    /// 准予 or 不予许可
+    Decided,
+    /// Delivered, not accepted or withdrawn: the case is closed.
+    Completed,
+}
+
+/// Everything a command does to a case: its facts after, its clock's change
+/// and the moment it marks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub facts: CaseFacts,
+    pub clock: ClockChange,
+    pub milestone: Option<Milestone>,
 }
 
 fn not_now(facts: &CaseFacts) -> Refusal {
@@ -227,6 +374,68 @@ fn holder(facts: &CaseFacts, clerk: i64) -> Result<(), Refusal> {
     }
 }
 
+/// 签收: the clerk who signs for the step, if no one has.
+fn claim(facts: &CaseFacts, clerk: i64) -> Result<i64, Refusal> {
+    match facts.claimed_by {
+        None => Ok(clerk),
+        Some(c) if c == clerk => Err(Refusal::conflict(
+            "already_claimed",
+            "您已签收该环节",
+            "You have already signed for this step",
+        )),
+        Some(_) => Err(Refusal::conflict(
+            "claimed_by_another",
+            "该环节已由其他人员签收",
+            "Another clerk has signed for this step",
+        )),
+    }
+}
+
+/// An extension is granted once, of 1 to `max` working days.
+fn extension(facts: &CaseFacts, days: u32, max: u32) -> Result<(), Refusal> {
+    if facts.extension_used {
+        return Err(Refusal::conflict(
+            "extension_once",
+            "办理期限只能延长一次",
+            "The time limit can be extended once",
+        ));
+    }
+    if days == 0 || days > max {
+        return Err(Refusal::field(
+            "days",
+            format!("延长期限应为1至{max}个工作日"),
+            format!("An extension is 1 to {max} working days"),
+        ));
+    }
+    Ok(())
+}
+
+/// The decision at the last step, by the clerk who signed for it, once
+/// every opinion is in; a refusal gives its legal reason.
+fn decision(
+    facts: &CaseFacts,
+    step: usize,
+    clerk: i64,
+    cmd: &CaseCommand,
+) -> Result<CaseState, Refusal> {
+    holder(facts, clerk)?;
+    no_pending(facts)?;
+    if step + 1 != facts.steps {
+        return Err(Refusal::conflict(
+            "not_last_step",
+            "尚未到决定环节",
+            "The case has not reached its deciding step",
+        ));
+    }
+    match cmd {
+        CaseCommand::Refuse { reason, .. } => {
+            reason_needed("reason", reason)?;
+            Ok(CaseState::Refused)
+        }
+        _ => Ok(CaseState::Approved),
+    }
+}
+
 fn no_pending(facts: &CaseFacts) -> Result<(), Refusal> {
     if facts.pending_opinions.is_empty() {
         Ok(())
@@ -239,8 +448,17 @@ fn no_pending(facts: &CaseFacts) -> Result<(), Refusal> {
     }
 }
 
-/// The one rule of a case's lifecycle: the facts after a command, or why not.
-pub fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal> {
+/// The one rule of a case's lifecycle: what a command does, or why not.
+pub fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<Decision, Refusal> {
+    Ok(Decision {
+        facts: next_facts(facts, cmd)?,
+        clock: cmd.clock_change(),
+        milestone: cmd.milestone(),
+    })
+}
+
+/// The facts after a command, or why not.
+fn next_facts(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal> {
     use CaseCommand as C;
     use CaseState as S;
     let mut next = facts.clone();
@@ -265,23 +483,7 @@ pub fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal
             next.correction_used = true;
         }
         (S::CorrectionRequested, C::SupplyCorrection) => next.state = S::Submitted,
-        (S::InProcess { .. }, C::Claim { clerk }) => match facts.claimed_by {
-            None => next.claimed_by = Some(*clerk),
-            Some(c) if c == *clerk => {
-                return Err(Refusal::conflict(
-                    "already_claimed",
-                    "您已签收该环节",
-                    "You have already signed for this step",
-                ))
-            }
-            Some(_) => {
-                return Err(Refusal::conflict(
-                    "claimed_by_another",
-                    "该环节已由其他人员签收",
-                    "Another clerk has signed for this step",
-                ))
-            }
-        },
+        (S::InProcess { .. }, C::Claim { clerk }) => next.claimed_by = Some(claim(facts, *clerk)?),
         (S::InProcess { step }, C::Pass { clerk }) => {
             holder(facts, *clerk)?;
             no_pending(facts)?;
@@ -326,7 +528,7 @@ pub fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal
                     "Choose the departments to ask",
                 ));
             }
-            next.pending_opinions = orgs.clone();
+            next.pending_opinions = orgs.iter().cloned().collect();
         }
         (S::InProcess { .. } | S::Suspended { .. }, C::GiveOpinion { org, opinion }) => {
             if !facts.pending_opinions.contains(org) {
@@ -351,39 +553,11 @@ pub fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, Refusal
             next.state = S::InProcess { step };
         }
         (S::InProcess { .. } | S::Suspended { .. }, C::Extend { days, max }) => {
-            if facts.extension_used {
-                return Err(Refusal::conflict(
-                    "extension_once",
-                    "办理期限只能延长一次",
-                    "The time limit can be extended once",
-                ));
-            }
-            if *days == 0 || days > max {
-                return Err(Refusal::field(
-                    "days",
-                    format!("延长期限应为1至{max}个工作日"),
-                    format!("An extension is 1 to {max} working days"),
-                ));
-            }
+            extension(facts, *days, *max)?;
             next.extension_used = true;
         }
         (S::InProcess { step }, C::Approve { clerk } | C::Refuse { clerk, .. }) => {
-            holder(facts, *clerk)?;
-            no_pending(facts)?;
-            if step + 1 != facts.steps {
-                return Err(Refusal::conflict(
-                    "not_last_step",
-                    "尚未到决定环节",
-                    "The case has not reached its deciding step",
-                ));
-            }
-            next.state = match cmd {
-                C::Refuse { reason, .. } => {
-                    reason_needed("reason", reason)?;
-                    S::Refused
-                }
-                _ => S::Approved,
-            };
+            next.state = decision(facts, step, *clerk, cmd)?;
         }
         (S::Approved | S::Refused, C::Deliver) => next.state = S::Delivered,
         (

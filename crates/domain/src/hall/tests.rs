@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use jiff::civil::{date, Date};
 use proptest::prelude::*;
@@ -6,6 +6,11 @@ use proptest::prelude::*;
 use super::*;
 use crate::calendar::{Calendar, WorkingDays};
 use crate::catalog::{FieldKind, FormField, TimeLimit, TimeUnit};
+
+/// The lifecycle's facts after a command (the clock's part is checked apart).
+fn decide(facts: &CaseFacts, cmd: &CaseCommand) -> Result<CaseFacts, crate::refusal::Refusal> {
+    super::decide(facts, cmd).map(|d| d.facts)
+}
 
 #[test]
 fn case_numbers_carry_year_region_and_sequence() {
@@ -316,7 +321,7 @@ fn only_the_clerk_who_signed_for_a_step_acts_on_it() {
 fn opinions_asked_of_other_departments_must_all_come_back_before_moving_on() {
     let f = decide(&CaseFacts::new(2), &CaseCommand::Accept).expect("accept");
     let f = decide(&f, &CaseCommand::Claim { clerk: 7 }).expect("claim");
-    let orgs: BTreeSet<String> = ["330100-012".to_string(), "330100-039".to_string()].into();
+    let orgs: Vec<String> = ["330100-012".to_string(), "330100-039".to_string()].into();
     let f = decide(&f, &CaseCommand::RequestOpinions { clerk: 7, orgs }).expect("ask");
     assert_eq!(
         decide(&f, &CaseCommand::Pass { clerk: 7 }).map_err(|r| r.code),
@@ -548,4 +553,51 @@ fn every_state_name_is_listed_once() {
     ];
     let names: Vec<&str> = states.iter().map(CaseState::name).collect();
     assert_eq!(names, CaseState::NAMES);
+}
+
+#[test]
+fn a_command_reads_as_the_api_sends_it_and_journals_its_details() {
+    let cmd: CaseCommand = serde_json::from_value(serde_json::json!(
+        {"command": "give_opinion", "org": "330100-012", "agree": true, "text": "同意"}
+    ))
+    .expect("give_opinion");
+    assert_eq!(cmd.event_type(), "hall.case_opinion_given");
+    assert_eq!(
+        cmd.details(),
+        serde_json::json!({"org": "330100-012", "agree": true, "text": "同意"})
+    );
+    let claim: CaseCommand =
+        serde_json::from_value(serde_json::json!({"command": "claim", "clerk": 99}))
+            .expect("claim");
+    assert_eq!(
+        claim.by(7),
+        CaseCommand::Claim { clerk: 7 },
+        "the clerk is the actor"
+    );
+    let extend: CaseCommand =
+        serde_json::from_value(serde_json::json!({"command": "extend", "days": 3}))
+            .expect("extend");
+    assert_eq!(
+        extend,
+        CaseCommand::Extend {
+            days: 3,
+            max: MAX_EXTENSION
+        }
+    );
+}
+
+#[test]
+fn deciding_a_command_says_what_it_does_to_the_clock() {
+    let accepted = super::decide(&CaseFacts::new(1), &CaseCommand::Accept).expect("accept");
+    assert_eq!(accepted.clock, ClockChange::Start);
+    assert_eq!(accepted.milestone, Some(Milestone::Accepted));
+    let extended = super::decide(
+        &accepted.facts,
+        &CaseCommand::Extend {
+            days: 4,
+            max: MAX_EXTENSION,
+        },
+    )
+    .expect("extend");
+    assert_eq!(extended.clock, ClockChange::Extend(WorkingDays(4)));
 }

@@ -7,10 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::hall::CaseAction;
+use sunshine_app::hall::CaseRow;
 use sunshine_domain::clock::from_micros;
-use sunshine_domain::hall::Applicant;
-use sunshine_store::hall::CaseRow;
+use sunshine_domain::hall::{Applicant, CaseCommand};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::account::PurposeQuery;
@@ -195,11 +194,11 @@ pub async fn command(
     lang: Lang,
     ApiActor(actor): ApiActor,
     ApiPath(number): ApiPath<String>,
-    ApiJson(action): ApiJson<CaseAction>,
+    ApiJson(command): ApiJson<CaseCommand>,
 ) -> Result<Json<CaseView>, ApiError> {
     let case = s
         .app
-        .case_action(&actor, &number, action)
+        .case_command(&actor, &number, command)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(case.into()))

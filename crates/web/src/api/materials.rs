@@ -7,9 +7,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use sunshine_app::materials::MaterialRow;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::materials::MaterialRow;
 use utoipa::ToSchema;
 
 use super::hall::CaseView;

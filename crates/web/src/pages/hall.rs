@@ -2,10 +2,16 @@
 //! cases, one case with what they may do now, and following a case with
 //! its query code. The clerk's pages are in `hall/clerk.rs`.
 
-pub mod bundle;
 pub mod clerk;
+mod detail;
 pub mod files;
+mod form;
+mod track;
 pub mod words;
+
+pub use detail::*;
+pub use form::*;
+pub use track::*;
 
 use std::collections::BTreeMap;
 
@@ -15,12 +21,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_app::hall::inbox::{CaseFile, CaseLine};
-use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
 use sunshine_app::materials::Kept;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::{FieldKind, FormField, Material};
-use sunshine_domain::hall::{CaseState, Channel};
+use sunshine_domain::hall::{CaseCommand, CaseState, Channel};
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 use super::item_form::FormErrors;
@@ -31,403 +36,6 @@ use crate::uploads::Parts;
 use crate::AppState;
 
 pub use words::state_label;
-
-/// A case as a row of a list.
-pub struct CaseLineView {
-    pub number: String,
-    pub item_name: String,
-    pub department: String,
-    pub applicant: String,
-    pub state_code: &'static str,
-    pub state: String,
-    pub promised_due: String,
-    pub legal_due: String,
-    pub submitted_at: String,
-}
-
-pub fn line_views(s: &AppState, lang: Lang, lines: Vec<CaseLine>) -> Vec<CaseLineView> {
-    let orgs = s.app.orgs();
-    lines
-        .into_iter()
-        .map(|l| CaseLineView {
-            state_code: l.case.facts.state.name(),
-            state: state_label(lang, &l.case.facts.state, l.item_type),
-            department: orgs.name(&l.case.department, lang.code()),
-            applicant: l.case.applicant_public,
-            promised_due: day_of(lang, l.case.promised_due.as_deref()),
-            legal_due: day_of(lang, l.case.legal_due.as_deref()),
-            submitted_at: fmt::when(lang, l.case.submitted_at),
-            number: l.case.number,
-            item_name: l.item_name,
-        })
-        .collect()
-}
-
-/// A stored `YYYY-MM-DD` due date for people; empty when there is none.
-fn day_of(lang: Lang, iso: Option<&str>) -> String {
-    iso.map(|d| fmt::day_str(lang, d)).unwrap_or_default()
-}
-
-/// One input of an item's form, typed by its field's kind.
-pub struct FieldInput {
-    pub name: String,
-    pub id: String,
-    pub label: String,
-    /// The label is the item's Chinese one (no English was written).
-    pub label_zh: bool,
-    /// The `type` of an `<input>`; empty for a textarea or a select.
-    pub input_type: &'static str,
-    pub textarea: bool,
-    pub options: Vec<Opt>,
-    /// The options are the item's own words (a choice), not the platform's (yes/no).
-    pub options_are_data: bool,
-    pub required: bool,
-    pub value: String,
-    pub error: String,
-}
-
-/// The inputs of an item's form, with what was typed and the errors.
-pub fn field_inputs(
-    lang: Lang,
-    form: &[FormField],
-    values: &BTreeMap<String, String>,
-    errors: &FormErrors,
-) -> Vec<FieldInput> {
-    form.iter()
-        .map(|f| {
-            let name = format!("answer.{}", f.key);
-            let value = values.get(&name).cloned().unwrap_or_default();
-            let choices: Vec<(String, String)> = match f.kind {
-                FieldKind::Choice => f.choices.iter().map(|c| (c.clone(), c.clone())).collect(),
-                FieldKind::Bool => vec![
-                    ("true".into(), t(lang, "yes").into()),
-                    ("false".into(), t(lang, "no").into()),
-                ],
-                _ => vec![],
-            };
-            FieldInput {
-                label_zh: lang.is_en() && f.label_en.is_empty(),
-                id: format!("answer-{}", f.key),
-                label: if lang.is_en() && !f.label_en.is_empty() {
-                    f.label_en.clone()
-                } else {
-                    f.label.clone()
-                },
-                input_type: match f.kind {
-                    FieldKind::Number => "number",
-                    FieldKind::Date => "date",
-                    FieldKind::Phone => "tel",
-                    FieldKind::Email => "email",
-                    FieldKind::Text | FieldKind::IdNumber | FieldKind::CreditCode => "text",
-                    FieldKind::Textarea | FieldKind::Choice | FieldKind::Bool => "",
-                },
-                textarea: f.kind == FieldKind::Textarea,
-                options: super::opts(choices, &value),
-                options_are_data: f.kind == FieldKind::Choice,
-                required: f.required,
-                error: errors.get(&name).cloned().unwrap_or_default(),
-                value,
-                name,
-            }
-        })
-        .collect()
-}
-
-/// A file input for one of the item's materials.
-pub struct MaterialInput {
-    pub name: String,
-    pub label: String,
-    pub note: String,
-    pub required: bool,
-    pub error: String,
-    /// Files already uploaded for it on a form shown again.
-    pub kept: Vec<files::KeptView>,
-}
-
-pub fn material_inputs(
-    lang: Lang,
-    materials: &[Material],
-    errors: &FormErrors,
-    kept: &[Kept],
-) -> Vec<MaterialInput> {
-    materials
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let name = sunshine_domain::hall::materials::field_of(i);
-            MaterialInput {
-                error: errors.get(&name).cloned().unwrap_or_default(),
-                name,
-                label: m.name.clone(),
-                note: m.note.clone(),
-                required: m.required,
-                kept: files::kept_views(lang, i, kept),
-            }
-        })
-        .collect()
-}
-
-/// A form shown again: what was typed, the errors by field, the general
-/// reason, and the files already uploaded.
-#[derive(Default)]
-pub struct Refill {
-    pub values: BTreeMap<String, String>,
-    pub errors: FormErrors,
-    pub general: String,
-    pub kept: Vec<Kept>,
-}
-
-impl Refill {
-    /// A form refused: its reasons by field (an answer's key becomes
-    /// `answer.<key>`, `rename` maps the app's other names to the form's).
-    pub fn refused(
-        r: &Refusal,
-        lang: Lang,
-        form: &[FormField],
-        rename: &[(&str, &str)],
-        values: BTreeMap<String, String>,
-        kept: Vec<Kept>,
-    ) -> Refill {
-        let (errors, general) = form_errors(r, lang, form, rename);
-        Refill {
-            values,
-            errors,
-            general,
-            kept,
-        }
-    }
-}
-
-/// The answers of a form, as posted: `answer.<key>` fields.
-pub fn answers_of(fields: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    fields
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("answer.")
-                .map(|k| (k.to_string(), v.clone()))
-        })
-        .collect()
-}
-
-/// A refusal's reasons keyed by the page's field names (an answer's key
-/// becomes `answer.<key>`), and its message.
-pub fn form_errors(
-    r: &Refusal,
-    lang: Lang,
-    form: &[FormField],
-    rename: &[(&str, &str)],
-) -> (FormErrors, String) {
-    let errors = r
-        .fields
-        .iter()
-        .map(|(k, v)| {
-            let key = if form.iter().any(|f| &f.key == k) {
-                format!("answer.{k}")
-            } else {
-                rename
-                    .iter()
-                    .find(|(from, _)| from == k)
-                    .map(|(_, to)| to.to_string())
-                    .unwrap_or_else(|| k.clone())
-            };
-            (key, v.get(lang.code()).to_string())
-        })
-        .collect();
-    (errors, r.message.get(lang.code()).to_string())
-}
-
-/// A step of the item's process, with the case's place in it.
-pub struct StepView {
-    pub no: usize,
-    pub name: String,
-    pub post: String,
-    pub limit: String,
-    pub current: bool,
-}
-
-/// A stored file, ready to list.
-pub struct FileView {
-    pub material: String,
-    pub file_name: String,
-    pub size: String,
-    pub content_type: String,
-    pub added_by: String,
-    pub added_at: String,
-    pub url: String,
-}
-
-/// Everything a case's page shows, for its applicant and for staff.
-pub struct CaseDetail {
-    pub number: String,
-    pub query_code: String,
-    pub item_id: i64,
-    pub item_name: String,
-    pub department: String,
-    pub state_code: &'static str,
-    pub state: String,
-    pub channel: &'static str,
-    pub item_type: sunshine_domain::catalog::ItemType,
-    pub applicant_public: String,
-    pub applicant_full: String,
-    pub steps: Vec<StepView>,
-    pub current_step: String,
-    pub claimed: bool,
-    pub pending: Vec<String>,
-    pub promised_due: String,
-    pub legal_due: String,
-    pub submitted_at: String,
-    pub accepted_at: String,
-    pub decided_at: String,
-    pub completed_at: String,
-    pub answers: Vec<(String, String)>,
-    pub files: Vec<FileView>,
-    pub charges: Vec<(String, String)>,
-    /// (circumstance · measure, amount): the first is data, as written.
-    pub penalty: Option<(String, String)>,
-    pub rating: Option<i64>,
-    pub licence: Option<String>,
-    pub history: Vec<words::HistoryLine>,
-}
-
-pub fn case_detail(s: &AppState, lang: Lang, file: CaseFile, history: History) -> CaseDetail {
-    let orgs = s.app.orgs();
-    let time = |us: i64| fmt::when(lang, us);
-    let CaseFile {
-        case,
-        spec,
-        materials,
-        charges,
-        penalty,
-        rating,
-        licence,
-    } = file;
-    let current = match case.facts.state {
-        CaseState::InProcess { step } | CaseState::Suspended { step, .. } => Some(step),
-        _ => None,
-    };
-    let limit = |l: sunshine_domain::catalog::TimeLimit| super::fmt::limit(lang, &l);
-    let steps: Vec<StepView> = spec
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, st)| StepView {
-            no: i + 1,
-            name: st.name.clone(),
-            post: st.post.clone(),
-            limit: limit(st.limit),
-            current: current == Some(i),
-        })
-        .collect();
-    let label = |key: &str| {
-        spec.form
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| {
-                if lang.is_en() && !f.label_en.is_empty() {
-                    f.label_en.clone()
-                } else {
-                    f.label.clone()
-                }
-            })
-            .unwrap_or_else(|| key.to_string())
-    };
-    let answers = case
-        .answers
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let shown = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Bool(true) => t(lang, "yes").to_string(),
-                        serde_json::Value::Bool(false) => t(lang, "no").to_string(),
-                        other => other.to_string(),
-                    };
-                    (label(k), shown)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let applicant_full = match &case.applicant {
-        sunshine_domain::hall::Applicant::Person { name, id_number } => {
-            format!("{name}（{}）", id_number.as_str())
-        }
-        sunshine_domain::hall::Applicant::Enterprise { name, credit_code } => {
-            format!("{name}（{}）", credit_code.as_str())
-        }
-    };
-    CaseDetail {
-        query_code: case.query_code.clone(),
-        item_id: case.item_id,
-        item_name: spec.name.clone(),
-        department: orgs.name(&case.department, lang.code()),
-        state_code: case.facts.state.name(),
-        state: state_label(lang, &case.facts.state, spec.item_type),
-        item_type: spec.item_type,
-        channel: t(
-            lang,
-            match case.channel {
-                Channel::Online => "channel_online",
-                Channel::Counter => "channel_counter",
-            },
-        ),
-        applicant_public: case.applicant_public.clone(),
-        applicant_full,
-        current_step: current
-            .and_then(|i| spec.steps.get(i))
-            .map(|st| st.name.clone())
-            .unwrap_or_default(),
-        claimed: case.facts.claimed_by.is_some(),
-        pending: case
-            .facts
-            .pending_opinions
-            .iter()
-            .map(|o| orgs.name(o, lang.code()))
-            .collect(),
-        steps,
-        promised_due: day_of(lang, case.promised_due.as_deref()),
-        legal_due: day_of(lang, case.legal_due.as_deref()),
-        submitted_at: time(case.submitted_at),
-        accepted_at: case.accepted_at.map(time).unwrap_or_default(),
-        decided_at: case.decided_at.map(time).unwrap_or_default(),
-        completed_at: case.completed_at.map(time).unwrap_or_default(),
-        answers,
-        files: materials
-            .into_iter()
-            .map(|m| FileView {
-                url: format!("/hall/cases/{}/materials/{}", case.number, m.sha256),
-                size: fmt::size(lang, m.size),
-                content_type: file_kind(&m.content_type).to_string(),
-                added_by: if m.added_by.starts_with("staff:") {
-                    lang.pick("工作人员", "Staff").to_string()
-                } else {
-                    lang.pick("申请人", "Applicant").to_string()
-                },
-                material: m.material,
-                file_name: m.file_name,
-                added_at: time(m.added_at),
-            })
-            .collect(),
-        charges: charges
-            .into_iter()
-            .map(|(n, fen)| (n, fmt::money(lang, fen)))
-            .collect(),
-        penalty: penalty.map(|p| {
-            (
-                format!(
-                    "{} · {}",
-                    p["circumstance"].as_str().unwrap_or(""),
-                    p["measure"].as_str().unwrap_or("")
-                ),
-                fmt::money(lang, p["amount_fen"].as_i64().unwrap_or(0)),
-            )
-        }),
-        rating,
-        licence,
-        history: words::history_lines(lang, history.entries, spec.item_type, &history.staff),
-        number: case.number,
-    }
-}
 
 /// A form's outcome to show again: which form, its errors, what was typed.
 #[derive(Default)]
@@ -641,7 +249,7 @@ pub async fn my_cases(
                 number: a.application.number,
                 code: a.application.bundle_code,
                 outcome_code: a.outcome.name(),
-                outcome: bundle::outcome_label(lang, a.outcome),
+                outcome: crate::pages::bundle::outcome_label(lang, a.outcome),
                 parts: a.cases.len(),
             })
             .collect(),
@@ -702,16 +310,16 @@ async fn case_page(
     let facts = file.case.facts.clone();
     let is_applicant = c.is_applicant && file.case.applicant_user == Some(session.actor.user_id);
     let materials = material_inputs(lang, &file.spec.materials, &f.errors, &[]);
-    let rated = file.rating.is_some();
-    // The app's own check: the policy (only the applicant) and the lifecycle.
-    let may = |a: CaseAction| s.app.may_act(&session.actor, &file.case, &file.spec, &a);
-    let (can_withdraw, can_supply) = (may(CaseAction::Withdraw), may(CaseAction::SupplyCorrection));
+    // The app's own rules: the policy (only the applicant) and the lifecycle.
+    let may = s.app.offers(&session.actor, &file);
+    let can_withdraw = may.has(|c| matches!(c, CaseCommand::Withdraw));
+    let can_supply = may.has(|c| matches!(c, CaseCommand::SupplyCorrection));
     let d = case_detail(s, lang, file, history);
     let page = CasePage {
         can_withdraw,
         can_add: is_applicant && sunshine_app::materials::may_add(&facts.state),
         can_supply,
-        can_rate: is_applicant && !rated && facts.state.is_decided(),
+        can_rate: may.rate,
         submitted,
         materials,
         d,
@@ -744,36 +352,6 @@ pub async fn case(
         StatusCode::OK,
     )
     .await
-}
-
-/// A case's journal entries and the staff they name.
-pub struct History {
-    pub entries: Vec<sunshine_domain::journal::Entry>,
-    pub staff: std::collections::HashMap<String, sunshine_app::hall::inbox::StaffName>,
-}
-
-/// A case's file and its journal history, for one who may see it.
-async fn load_case(
-    s: &AppState,
-    session: &Session,
-    number: &str,
-) -> Result<(CaseFile, History), AppError> {
-    let file = s.app.case_file(&session.actor, number).await?;
-    let entries = s.app.history(&format!("case/{}", file.case.number)).await?;
-    let actors: Vec<String> = entries.iter().map(|e| e.actor.clone()).collect();
-    let staff = s.app.staff_names(&actors).await?;
-    Ok((file, History { entries, staff }))
-}
-
-/// A file's type in words.
-fn file_kind(mime: &str) -> &'static str {
-    match mime {
-        "application/pdf" => "PDF",
-        "image/jpeg" => "JPEG",
-        "image/png" => "PNG",
-        "application/ofd" => "OFD",
-        _ => "",
-    }
 }
 
 /// What an action did, in both languages, for the flash after it.
@@ -850,7 +428,7 @@ pub async fn withdraw(
     }
     let result = s
         .app
-        .case_action(&session.actor, &number, CaseAction::Withdraw)
+        .case_command(&session.actor, &number, CaseCommand::Withdraw)
         .await
         .map(|case| {
             Done(
@@ -919,7 +497,7 @@ pub async fn add_materials(
     if supply && result.is_ok() {
         result = s
             .app
-            .case_action(&session.actor, &number, CaseAction::SupplyCorrection)
+            .case_command(&session.actor, &number, CaseCommand::SupplyCorrection)
             .await
             .map(|case| {
                 Done(
@@ -995,128 +573,5 @@ pub async fn download(
     match s.app.material_file(&session.actor, &number, &sha256).await {
         Ok((row, bytes)) => crate::api::materials::attachment(&row, bytes),
         Err(e) => error_page(Chrome::new(lang, Some(&session), &here), e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "hall/track.html")]
-struct TrackPage {
-    c: Chrome,
-    number: String,
-    code: String,
-    error: String,
-    found: Option<CaseLineView>,
-    bundle: Option<TrackedBundle>,
-}
-
-/// A one-stop application followed with its number and query code.
-pub struct TrackedBundle {
-    pub outcome_code: &'static str,
-    pub outcome: &'static str,
-    pub rows: Vec<CaseLineView>,
-}
-
-#[derive(Deserialize)]
-pub struct TrackQuery {
-    number: Option<String>,
-    code: Option<String>,
-}
-
-/// 办件查询: anyone with a case's number and query code sees its state,
-/// with the applicant masked.
-pub async fn track(
-    State(s): State<AppState>,
-    lang: Lang,
-    MaybeSession(session): MaybeSession,
-    Query(q): Query<TrackQuery>,
-) -> Response {
-    let c = Chrome::new(lang, session.as_ref(), "/hall/track");
-    let (number, code) = (
-        q.number.unwrap_or_default().trim().to_string(),
-        q.code.unwrap_or_default().trim().to_string(),
-    );
-    if number.is_empty() && code.is_empty() {
-        return render(&TrackPage {
-            c,
-            number,
-            code,
-            error: String::new(),
-            found: None,
-            bundle: None,
-        });
-    }
-    if number.starts_with("YJS-") {
-        // A one-stop application: its combined result and each case.
-        let tracked = match s.app.track_bundle(&number, &code).await {
-            Ok(a) => {
-                let (outcome_code, outcome) =
-                    (a.outcome.name(), bundle::outcome_label(lang, a.outcome));
-                s.app
-                    .with_item_names(a.cases)
-                    .await
-                    .map(|lines| TrackedBundle {
-                        outcome_code,
-                        outcome,
-                        rows: line_views(&s, lang, lines),
-                    })
-            }
-            Err(e) => Err(e),
-        };
-        return match tracked {
-            Ok(b) => render(&TrackPage {
-                c,
-                number,
-                code,
-                error: String::new(),
-                found: None,
-                bundle: Some(b),
-            }),
-            Err(AppError::Refused(_)) => {
-                let error = t(lang, "not_found_case").to_string();
-                let page = TrackPage {
-                    c,
-                    number,
-                    code,
-                    error,
-                    found: None,
-                    bundle: None,
-                };
-                (StatusCode::NOT_FOUND, render(&page)).into_response()
-            }
-            Err(e) => error_page(c, e),
-        };
-    }
-    let found = match s.app.track(&number, &code).await {
-        Ok(case) => s.app.with_item_names(vec![case]).await,
-        Err(e) => Err(e),
-    };
-    match found {
-        Ok(lines) => {
-            let found = line_views(&s, lang, lines).into_iter().next();
-            render(&TrackPage {
-                c,
-                number,
-                code,
-                error: String::new(),
-                found,
-                bundle: None,
-            })
-        }
-        Err(AppError::Refused(_)) => {
-            let error = t(lang, "not_found_case").to_string();
-            (
-                StatusCode::NOT_FOUND,
-                render(&TrackPage {
-                    c,
-                    number,
-                    code,
-                    error,
-                    found: None,
-                    bundle: None,
-                }),
-            )
-                .into_response()
-        }
-        Err(e) => error_page(c, e),
     }
 }

@@ -9,17 +9,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::licence::{LicenceAnswer, LicenceRecord};
 use sunshine_app::AppError;
-use sunshine_domain::hall::licence::{self as rules, Verdict};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
+use sunshine_domain::licence::{self as rules, Verdict};
 use sunshine_domain::policy::Action;
 
 mod pdf;
 
 use super::{bad_token, error_page, render, Chrome};
-use crate::api::licence::licence_view;
 use crate::auth::{csrf_ok, url_escape, MaybeSession, StaffSession};
 use crate::i18n::Lang;
+use crate::views::licence::licence_view;
 use crate::AppState;
 
 /// A licence and its verdict, ready to show: with the number alone what

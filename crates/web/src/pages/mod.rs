@@ -5,6 +5,7 @@ pub mod account;
 pub mod backup;
 pub mod backup_centre;
 pub mod board;
+pub mod bundle;
 pub mod card;
 pub mod flash;
 pub mod fmt;
@@ -213,16 +214,14 @@ pub fn router() -> Router<AppState> {
             get(hall::apply_form).post(hall::apply).layer(uploads()),
         )
         .route("/hall/my", get(hall::my_cases))
-        .route("/hall/bundles", get(hall::bundle::list))
+        .route("/hall/bundles", get(bundle::list))
         .route(
             "/hall/bundles/{code}",
-            get(hall::bundle::apply_form)
-                .post(hall::bundle::apply)
-                .layer(uploads()),
+            get(bundle::apply_form).post(bundle::apply).layer(uploads()),
         )
         .route(
             "/hall/bundle-applications/{number}",
-            get(hall::bundle::application),
+            get(bundle::application),
         )
         .route("/hall/track", get(hall::track.layer(PerClient(Lookups))))
         .route("/hall/cases/{number}", get(hall::case))

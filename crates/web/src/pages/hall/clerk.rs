@@ -10,15 +10,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::hall::inbox::{state_names, InboxAsk, INBOX_PAGE};
-use sunshine_app::hall::CaseAction;
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
-use sunshine_domain::catalog::{ItemType, VersionState};
 use sunshine_domain::hall::wording::Decision;
-use sunshine_domain::hall::{Applicant, CaseCommand, CaseState, SpecialProcedure};
+use sunshine_domain::hall::{Applicant, CaseCommand};
 use sunshine_domain::identity::OrgKind;
-use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
-use sunshine_domain::policy::Action;
+use sunshine_domain::ids::{CreditCode, ResidentId};
 use sunshine_domain::refusal::{FieldErrors, Refusal, RefusalKind};
 
 use super::files::FormFiles;
@@ -194,192 +191,104 @@ impl Offers {
     }
 }
 
-/// What the clerk may do on the case now: each offer asks the app's own
-/// check (`App::may_act`: the policy, then the lifecycle's `decide`).
+/// What the clerk may do on the case now, as the app's rules say
+/// (`App::offers`), with each choice named for the page.
 fn offers(
     s: &AppState,
     lang: Lang,
     session: &Session,
     file: &sunshine_app::hall::inbox::CaseFile,
 ) -> Offers {
-    let actor = &session.actor;
-    let facts = &file.case.facts;
-    let Ok(department) = OrgCode::parse(&file.case.department) else {
-        return Offers::default();
-    };
-    let may = |a: Action<'_>| s.app.authorize(actor, &a).is_ok();
-    let handle = may(Action::HandleCase {
-        department: &department,
-    });
-    let ok = |action: CaseAction| s.app.may_act(actor, &file.case, &file.spec, &action);
-    let reason = || "-".to_string();
+    let may = s.app.offers(&session.actor, file);
     let orgs = s.app.orgs();
-    let step = match facts.state {
-        CaseState::InProcess { step } | CaseState::Suspended { step, .. } => step,
-        _ => 0,
+    let opt = |value: String, label: String| Opt {
+        value,
+        label,
+        selected: false,
     };
-    let return_to = (0..step)
-        .filter(|target| {
-            ok(CaseAction::ReturnTo {
-                step: *target,
-                reason: reason(),
-            })
-        })
-        .map(|i| Opt {
-            value: i.to_string(),
-            label: format!(
-                "{}. {}",
-                i + 1,
-                file.spec
-                    .steps
-                    .get(i)
-                    .map(|st| st.name.as_str())
-                    .unwrap_or("")
-            ),
-            selected: false,
-        })
-        .collect();
-    let departments = if ok(CaseAction::RequestOpinions {
-        orgs: vec![String::new()],
-    }) {
+    let (mut return_to, mut give_opinion, mut suspend) = (vec![], vec![], vec![]);
+    for command in &may.commands {
+        match command {
+            CaseCommand::ReturnTo { step, .. } => {
+                let name = file.spec.steps.get(*step).map(|st| st.name.as_str());
+                return_to.push(opt(
+                    step.to_string(),
+                    format!("{}. {}", step + 1, name.unwrap_or("")),
+                ));
+            }
+            CaseCommand::GiveOpinion { org, .. } => {
+                give_opinion.push(opt(org.clone(), orgs.name(org, lang.code())));
+            }
+            CaseCommand::Suspend { procedure, .. } => {
+                let code = procedure.code();
+                suspend.push(opt(
+                    code.to_string(),
+                    t(lang, &format!("sp_{code}")).to_string(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let has = |pick: fn(&CaseCommand) -> bool| may.has(pick);
+    let request_opinions = if has(|c| matches!(c, CaseCommand::RequestOpinions { .. })) {
         orgs.list
             .iter()
             .filter(|o| o.kind == OrgKind::Department && o.code.as_str() != file.case.department)
-            .map(|o| Opt {
-                value: o.code.to_string(),
-                label: lang.pick(&o.name, &o.name_en).to_string(),
-                selected: false,
+            .map(|o| {
+                opt(
+                    o.code.to_string(),
+                    lang.pick(&o.name, &o.name_en).to_string(),
+                )
             })
             .collect()
     } else {
         vec![]
     };
-    let give_opinion = facts
-        .pending_opinions
-        .iter()
-        .filter(|org| {
-            ok(CaseAction::GiveOpinion {
-                org: (*org).clone(),
-                agree: true,
-                text: reason(),
-            })
-        })
-        .map(|org| Opt {
-            value: org.clone(),
-            label: orgs.name(org, lang.code()),
-            selected: false,
-        })
-        .collect();
-    let procedures = [
-        SpecialProcedure::Hearing,
-        SpecialProcedure::Testing,
-        SpecialProcedure::Inspection,
-        SpecialProcedure::ExpertReview,
-    ];
-    let suspend = if ok(CaseAction::Suspend {
-        procedure: SpecialProcedure::Hearing,
-    }) {
-        procedures
-            .iter()
-            .map(|p| {
-                let code = procedure_code(*p);
-                Opt {
-                    value: code.to_string(),
-                    label: t(lang, &format!("sp_{code}")).to_string(),
-                    selected: false,
-                }
-            })
-            .collect()
+    let fees = if may.charge_fee {
+        let fee = |f: &sunshine_domain::catalog::Fee| {
+            let label = format!("{} {}", f.name, fmt::money(lang, f.standard_fen));
+            opt(format!("{}|{}", f.name, f.standard_fen), label)
+        };
+        file.spec.fees.iter().map(fee).collect()
     } else {
         vec![]
     };
-    let in_process = matches!(
-        facts.state,
-        CaseState::InProcess { .. } | CaseState::Suspended { .. }
-    );
-    let claim = ok(CaseAction::Claim);
-    // Signing for the step and completing it at once: offered to one who may
-    // sign for it, when completing would then be allowed.
-    let claim_and_pass = claim
-        && sunshine_domain::hall::decide(
-            facts,
-            &CaseCommand::Claim {
-                clerk: actor.user_id,
-            },
-        )
-        .is_ok_and(|after| {
-            sunshine_domain::hall::decide(
-                &after,
-                &CaseCommand::Pass {
-                    clerk: actor.user_id,
-                },
-            )
-            .is_ok()
-        });
+    let circumstances = if may.decide_penalty {
+        let one = |(i, d): (usize, &sunshine_domain::catalog::Discretion)| {
+            let label = format!(
+                "{} — {} ({} – {})",
+                d.circumstance,
+                d.measure,
+                fmt::money(lang, d.min_fen),
+                fmt::money(lang, d.max_fen)
+            );
+            opt(i.to_string(), label)
+        };
+        file.spec.discretion.iter().enumerate().map(one).collect()
+    } else {
+        vec![]
+    };
     let item_type = file.spec.item_type;
     Offers {
-        accept: ok(CaseAction::Accept),
-        not_accept: ok(CaseAction::NotAccept { reason: reason() }),
-        request_correction: ok(CaseAction::RequestCorrection { what: reason() }),
-        claim,
-        claim_and_pass,
-        pass: ok(CaseAction::Pass),
+        accept: has(|c| matches!(c, CaseCommand::Accept)),
+        not_accept: has(|c| matches!(c, CaseCommand::NotAccept { .. })),
+        request_correction: has(|c| matches!(c, CaseCommand::RequestCorrection { .. })),
+        claim: has(|c| matches!(c, CaseCommand::Claim { .. })),
+        claim_and_pass: may.claim_and_pass,
+        pass: has(|c| matches!(c, CaseCommand::Pass { .. })),
         return_to,
-        request_opinions: departments,
+        request_opinions,
         give_opinion,
         suspend,
-        resume: ok(CaseAction::Resume),
-        extend: ok(CaseAction::Extend { days: 1 }),
-        approve: ok(CaseAction::Approve),
-        refuse: ok(CaseAction::Refuse { reason: reason() }),
+        resume: has(|c| matches!(c, CaseCommand::Resume { .. })),
+        extend: has(|c| matches!(c, CaseCommand::Extend { .. })),
+        approve: has(|c| matches!(c, CaseCommand::Approve { .. })),
+        refuse: has(|c| matches!(c, CaseCommand::Refuse { .. })),
         approve_label: words::decision_act(lang, item_type, Decision::Approve),
         refuse_label: words::decision_act(lang, item_type, Decision::Refuse),
-        deliver: ok(CaseAction::Deliver),
-        fees: if handle && in_process {
-            file.spec
-                .fees
-                .iter()
-                .map(|f| Opt {
-                    value: format!("{}|{}", f.name, f.standard_fen),
-                    label: format!("{} {}", f.name, fmt::money(lang, f.standard_fen)),
-                    selected: false,
-                })
-                .collect()
-        } else {
-            vec![]
-        },
-        circumstances: if handle
-            && file.spec.item_type == ItemType::Penalty
-            && matches!(facts.state, CaseState::InProcess { .. })
-        {
-            file.spec
-                .discretion
-                .iter()
-                .enumerate()
-                .map(|(i, d)| Opt {
-                    value: i.to_string(),
-                    label: format!(
-                        "{} — {} ({} – {})",
-                        d.circumstance,
-                        d.measure,
-                        fmt::money(lang, d.min_fen),
-                        fmt::money(lang, d.max_fen)
-                    ),
-                    selected: false,
-                })
-                .collect()
-        } else {
-            vec![]
-        },
-    }
-}
-
-fn procedure_code(p: SpecialProcedure) -> &'static str {
-    match p {
-        SpecialProcedure::Hearing => "hearing",
-        SpecialProcedure::Testing => "testing",
-        SpecialProcedure::Inspection => "inspection",
-        SpecialProcedure::ExpertReview => "expert_review",
+        deliver: has(|c| matches!(c, CaseCommand::Deliver)),
+        fees,
+        circumstances,
     }
 }
 
@@ -412,16 +321,10 @@ pub(super) async fn case_page(
     let o = offers(s, lang, session, &file);
     let d = case_detail(s, lang, file, history);
     // The case's timeline in supervision: what it raised and what is still to come.
-    let filter = sunshine_store::supervision::SignalFilter {
-        open_only: false,
-        case_number: Some(number.to_string()),
-        limit: 200,
-        ..Default::default()
-    };
     let orgs = s.app.orgs();
     let signals = s
         .app
-        .signals(&session.actor, filter)
+        .case_signals(&session.actor, number)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -475,55 +378,47 @@ fn form_chrome(
     (c, ok)
 }
 
-/// The command a case form posts.
-fn action_of(f: &BTreeMap<String, String>) -> Result<CaseAction, Refusal> {
-    let text = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let number = |k: &str| {
-        text(k)
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| Refusal::field(k, "应为整数", "A whole number is expected"))
-    };
-    Ok(match text("command").as_str() {
-        "accept" => CaseAction::Accept,
-        "not_accept" => CaseAction::NotAccept {
-            reason: text("reason"),
-        },
-        "request_correction" => CaseAction::RequestCorrection { what: text("what") },
-        "claim" => CaseAction::Claim,
-        "pass" => CaseAction::Pass,
-        "return_to" => CaseAction::ReturnTo {
-            step: number("step")? as usize,
-            reason: text("reason"),
-        },
-        "request_opinions" => CaseAction::RequestOpinions {
-            orgs: f
-                .keys()
-                .filter_map(|k| k.strip_prefix("org."))
-                .map(str::to_string)
-                .collect(),
-        },
-        "give_opinion" => CaseAction::GiveOpinion {
-            org: text("org"),
-            agree: text("agree") == "true",
-            text: text("text"),
-        },
-        "suspend" => CaseAction::Suspend {
-            procedure: serde_json::from_value(serde_json::Value::String(text("procedure")))
-                .map_err(|_| {
-                    Refusal::field("procedure", "请选择特别程序", "Choose the procedure")
-                })?,
-        },
-        "resume" => CaseAction::Resume,
-        "extend" => CaseAction::Extend {
-            days: number("days")?,
-        },
-        "approve" => CaseAction::Approve,
-        "refuse" => CaseAction::Refuse {
-            reason: text("reason"),
-        },
-        "deliver" => CaseAction::Deliver,
-        _ => return Err(Refusal::field("command", "未知操作", "Unknown action")),
+/// The command a case form posts: its fields as the API's JSON body, the
+/// departments asked as `org.<code>` checkboxes, whole numbers checked here.
+fn command_of(f: &BTreeMap<String, String>) -> Result<CaseCommand, Refusal> {
+    let mut body = serde_json::Map::new();
+    for (k, v) in f {
+        let value = match k.as_str() {
+            "csrf" => continue,
+            "step" | "days" => v
+                .trim()
+                .parse::<u32>()
+                .map(serde_json::Value::from)
+                .map_err(|_| Refusal::field(k, "应为整数", "A whole number is expected"))?,
+            _ if k.starts_with("org.") => continue,
+            _ => serde_json::Value::String(v.clone()),
+        };
+        body.insert(k.clone(), value);
+    }
+    let orgs: Vec<String> = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("org."))
+        .map(str::to_string)
+        .collect();
+    body.insert("orgs".into(), orgs.into());
+    body.insert(
+        "agree".into(),
+        (f.get("agree").map(String::as_str) == Some("true")).into(),
+    );
+    // A text a form leaves out is empty; the lifecycle says whether it may be.
+    for text in ["reason", "what", "text", "org"] {
+        body.entry(text).or_insert_with(|| "".into());
+    }
+    serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| {
+        let e = e.to_string();
+        if e.contains("`step`") || e.contains("`days`") {
+            let field = if e.contains("`step`") { "step" } else { "days" };
+            Refusal::field(field, "应为整数", "A whole number is expected")
+        } else if f.get("command").map(String::as_str) == Some("suspend") {
+            Refusal::field("procedure", "请选择特别程序", "Choose the procedure")
+        } else {
+            Refusal::field("command", "未知操作", "Unknown action")
+        }
     })
 }
 
@@ -546,13 +441,13 @@ pub async fn command(
             Err(e) => Err(e),
         }
     } else {
-        match action_of(&f) {
-            Ok(action) => match s
+        match command_of(&f) {
+            Ok(command) => match s
                 .app
-                .case_action(&session.actor, &number, action.clone())
+                .case_command(&session.actor, &number, command.clone())
                 .await
             {
-                Ok(case) => done(&s, case, action.event_type()).await,
+                Ok(case) => done(&s, case, command.event_type()).await,
                 Err(e) => Err(e),
             },
             Err(r) => Err(r.into()),
@@ -564,7 +459,7 @@ pub async fn command(
 /// The flash after a command on a case: what it did, named for the item's kind.
 async fn done(
     s: &AppState,
-    case: sunshine_store::hall::CaseRow,
+    case: sunshine_app::hall::CaseRow,
     event: &str,
 ) -> Result<Done, AppError> {
     let item_type = s.app.item_type_of(case.version_id).await?;
@@ -677,20 +572,6 @@ pub struct CounterQuery {
     item_id: Option<String>,
 }
 
-/// The item version in force for an item, as staff see it.
-async fn item_in_force(
-    s: &AppState,
-    session: &Session,
-    item_id: i64,
-) -> Result<sunshine_store::catalog::VersionRow, AppError> {
-    s.app
-        .item_versions(&session.actor, item_id)
-        .await?
-        .into_iter()
-        .find(|v| v.current_version == Some(v.id) && v.state == VersionState::InLibrary)
-        .ok_or_else(|| Refusal::not_found("可申请的事项", "Item open for applications").into())
-}
-
 async fn counter_page(
     s: &AppState,
     c: Chrome,
@@ -706,30 +587,11 @@ async fn counter_page(
         general,
         kept,
     } = form;
-    let filter = sunshine_store::catalog::VersionFilter {
-        state: Some(VersionState::InLibrary),
-        latest_only: false,
-        limit: 500,
-        ..Default::default()
-    };
-    let list = match s.app.staff_versions(&session.actor, filter).await {
-        Ok(p) => p.items,
+    let handled = match s.app.counter_items(&session.actor).await {
+        Ok(items) => items,
         Err(e) => return error_page(c, e),
     };
     let orgs = s.app.orgs();
-    let handled: Vec<_> = list
-        .into_iter()
-        .filter(|v| {
-            OrgCode::parse(&v.implementing_body).is_ok_and(|d| {
-                s.app
-                    .authorize(
-                        &session.actor,
-                        &Action::RegisterAtCounter { department: &d },
-                    )
-                    .is_ok()
-            })
-        })
-        .collect();
     let chosen = item_id.map(|i| i.to_string()).unwrap_or_default();
     let items = opts(
         handled
@@ -748,7 +610,7 @@ async fn counter_page(
         &chosen,
     );
     let (item_name, fields, materials) = match item_id {
-        Some(id) => match item_in_force(s, session, id).await {
+        Some(id) => match s.app.item_in_force(&session.actor, id).await {
             Ok(v) => (
                 v.spec.name.clone(),
                 field_inputs(lang, &v.spec.form, &values, &errors),
@@ -872,7 +734,7 @@ pub async fn register(
             )
         }
         Err(AppError::Refused(r)) => {
-            let spec = match item_in_force(&s, &session, item_id).await {
+            let spec = match s.app.item_in_force(&session.actor, item_id).await {
                 Ok(v) => v.spec,
                 Err(e) => return error_page(c, e),
             };

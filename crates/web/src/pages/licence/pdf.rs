@@ -60,21 +60,8 @@ fn qr(content: &mut Content, text: &str, x: f32, y: f32, side: f32) -> bool {
     true
 }
 
-/// The licence as a one-page PDF; `verify_url` (a licence shown in full)
-/// becomes its QR code.
-pub fn licence_pdf(l: &LicenceShown, verify_url: Option<&str>) -> Vec<u8> {
-    let mut pdf = Pdf::new();
-    let (catalog, pages, page, contents) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
-    let (font, cid_font, descriptor, info) = (Ref::new(5), Ref::new(6), Ref::new(7), Ref::new(8));
-    pdf.catalog(catalog).pages(pages);
-    pdf.pages(pages).kids([page]).count(1);
-    let mut p = pdf.page(page);
-    p.media_box(Rect::new(0.0, 0.0, A4.0, A4.1))
-        .parent(pages)
-        .contents(contents);
-    p.resources().fonts().pair(FONT, font);
-    p.finish();
-
+/// The built-in Song font (STSong-Light), which every PDF reader has.
+fn song_font(pdf: &mut Pdf, font: Ref, cid_font: Ref, descriptor: Ref) {
     pdf.type0_font(font)
         .base_font(Name(b"STSong-Light"))
         .encoding_predefined(Name(b"UniGB-UCS2-H"))
@@ -101,6 +88,24 @@ pub fn licence_pdf(l: &LicenceShown, verify_url: Option<&str>) -> Vec<u8> {
         .descent(-143.0)
         .cap_height(857.0)
         .stem_v(91.0);
+}
+
+/// The licence as a one-page PDF; `verify_url` (a licence shown in full)
+/// becomes its QR code.
+pub fn licence_pdf(l: &LicenceShown, verify_url: Option<&str>) -> Vec<u8> {
+    let mut pdf = Pdf::new();
+    let (catalog, pages, page, contents) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
+    let (font, cid_font, descriptor, info) = (Ref::new(5), Ref::new(6), Ref::new(7), Ref::new(8));
+    pdf.catalog(catalog).pages(pages);
+    pdf.pages(pages).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.media_box(Rect::new(0.0, 0.0, A4.0, A4.1))
+        .parent(pages)
+        .contents(contents);
+    p.resources().fonts().pair(FONT, font);
+    p.finish();
+
+    song_font(&mut pdf, font, cid_font, descriptor);
 
     let mut c = Content::new();
     // A frame, as on a printed certificate.

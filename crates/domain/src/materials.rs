@@ -5,8 +5,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::lifecycle::CaseState;
 use crate::catalog::Material;
+use crate::hall::CaseState;
 use crate::refusal::{FieldErrors, Refusal};
 
 /// The largest file accepted: 10 MiB.

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{check_answers, CaseState};
 use crate::catalog::FormField;
+use crate::hall::{check_answers, CaseState};
 use crate::ids::RegionCode;
 use crate::refusal::{is_clean_text, FieldErrors, Refusal};
 

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::bundle::{BundleApplication, BundleOffer};
 use sunshine_app::AppError;
-use sunshine_domain::hall::bundle::BundleOutcome;
+use sunshine_domain::bundle::BundleOutcome;
 use sunshine_domain::refusal::RefusalKind;
 
-use super::files::FormFiles;
-use super::{answers_of, field_inputs, line_views, material_inputs};
-use super::{CaseLineView, FieldInput, MaterialInput, Refill};
+use super::hall::files::FormFiles;
+use super::hall::{answers_of, field_inputs, line_views, material_inputs};
+use super::hall::{CaseLineView, FieldInput, MaterialInput, Refill};
 use crate::auth::{csrf_ok, MaybeSession, SignedIn};
 use crate::i18n::{t, Lang};
 use crate::pages::{bad_token, error_page, flash, render, Chrome};
@@ -182,7 +182,7 @@ pub async fn apply(
         .await
     {
         Ok(a) => {
-            super::forget_kept(&s, actor).await;
+            super::hall::forget_kept(&s, actor).await;
             let n = &a.application.number;
             flash::redirect(
                 &format!("/hall/bundle-applications/{n}?submitted=1"),
