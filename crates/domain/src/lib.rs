@@ -17,6 +17,7 @@ pub mod hotline;
 pub mod identity;
 pub mod ids;
 pub mod journal;
+pub mod money;
 pub mod policy;
 pub mod refusal;
 pub mod scrub;

@@ -13,8 +13,9 @@ use super::fares::{Fares, Leg};
 use super::ledger::{
     Account, AccountFlags, Id, Ledger, Refused, Transfer, TransferFlags, TransferRequest,
 };
-use super::lifecycle::{next_state, yuan, CardCommand, CardState, WalletRules};
+use super::lifecycle::{next_state, CardCommand, CardState, WalletRules};
 use crate::ids::ResidentId;
+use crate::money::Fen;
 use crate::journal::NewEntry;
 use crate::refusal::Refusal;
 
@@ -960,8 +961,8 @@ impl Book {
                 if bal.owed > 0 {
                     return Err(Refusal::conflict(
                         "card_owes",
-                        &format!("该卡欠款{}元，请先充值还款", yuan(bal.owed)),
-                        &format!("The card owes {} yuan; top it up first", yuan(bal.owed)),
+                        &format!("该卡欠款{}元，请先充值还款", Fen(bal.owed).short()),
+                        &format!("The card owes {} yuan; top it up first", Fen(bal.owed).short()),
                     ));
                 }
                 let fee = self.rules.wallet.cancel_fee.min(bal.wallet + bal.account);
@@ -1192,10 +1193,10 @@ impl Book {
                 if amount < self.rules.wallet.min_top_up {
                     return Err(Refusal::field(
                         "amount",
-                        format!("每次充值不少于{}元", yuan(self.rules.wallet.min_top_up)),
+                        format!("每次充值不少于{}元", Fen(self.rules.wallet.min_top_up).short()),
                         format!(
                             "A top-up is at least {} yuan",
-                            yuan(self.rules.wallet.min_top_up)
+                            Fen(self.rules.wallet.min_top_up).short()
                         ),
                     ));
                 }
@@ -2171,10 +2172,10 @@ impl Book {
         let t = result.map_err(|e| match e {
             Refused::ExceedsCredits => Refusal::conflict(
                 "insufficient_balance",
-                &format!("钱包余额不足以缴纳押金{}元", yuan(deposit)),
+                &format!("钱包余额不足以缴纳押金{}元", Fen(deposit).short()),
                 &format!(
                     "The wallet does not hold the {} yuan deposit",
-                    yuan(deposit)
+                    Fen(deposit).short()
                 ),
             ),
             other => ledger_refusal(other),

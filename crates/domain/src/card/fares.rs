@@ -299,7 +299,8 @@ impl Fares {
                         .ok_or_else(|| bad("duration is too long"))?
                 }
             };
-            let amount = super::lifecycle::fen_of(&get(&row, "amount"))
+            let amount = crate::money::Fen::parse(&get(&row, "amount"))
+                .map(crate::money::Fen::fen)
                 .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
             f.products.push(FareProduct {
                 fare_product_id: id,

@@ -13,10 +13,9 @@ use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TapOutcome, TerminalKind};
 use sunshine_domain::card::entitlement::{Kind, Verdict};
-use sunshine_domain::card::lifecycle::{
-    fen_of, in_service, steps_allowed_in, CardCommand, CardState,
-};
+use sunshine_domain::card::lifecycle::{in_service, steps_allowed_in, CardCommand, CardState};
 use sunshine_domain::clock::{from_micros, local_date};
+use sunshine_domain::money::Fen;
 use sunshine_domain::refusal::Refusal;
 
 use super::{bad_token, error_page, flash, fmt, render, Chrome};
@@ -331,7 +330,7 @@ pub struct TopUpForm {
 
 /// The form's top-up, or why it cannot be one.
 fn top_up_of(f: &TopUpForm) -> Result<TopUp, Refusal> {
-    let amount = fen_of(&f.amount).ok_or_else(|| {
+    let amount = Fen::parse(&f.amount).map(Fen::fen).ok_or_else(|| {
         Refusal::field(
             "amount",
             "金额须为元，最多两位小数",
