@@ -88,6 +88,24 @@ fn resident(n: u32) -> String {
     format!("{first}{check}")
 }
 
+/// A terminal's signed POST of a JSON body to `/api/v1/card/terminals/{code}/{what}`.
+async fn terminal_post(
+    t: &sunshine_testkit::TestApp,
+    code: &str,
+    what: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    terminal(
+        t,
+        code,
+        reqwest::Method::POST,
+        &format!("/api/v1/card/terminals/{code}/{what}"),
+        Some(body),
+        0,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_card_is_issued_topped_up_tapped_lost_denied_and_replaced() {
     let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");

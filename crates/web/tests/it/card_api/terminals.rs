@@ -3,24 +3,6 @@
 
 use super::*;
 
-/// A terminal's signed POST of a JSON body to `/api/v1/card/terminals/{code}/{what}`.
-async fn terminal_post(
-    t: &sunshine_testkit::TestApp,
-    code: &str,
-    what: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    terminal(
-        t,
-        code,
-        reqwest::Method::POST,
-        &format!("/api/v1/card/terminals/{code}/{what}"),
-        Some(body),
-        0,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
     let t = sunshine_testkit::TestApp::demo().await.expect("demo");
