@@ -20,6 +20,7 @@ pub mod ids;
 pub mod journal;
 pub mod licence;
 pub mod materials;
+pub mod money;
 pub mod policy;
 pub mod refusal;
 pub mod scrub;

@@ -272,43 +272,7 @@ impl Fares {
                 line,
                 why: why.into(),
             };
-            let id = get(&row, "fare_product_id");
-            if id.is_empty() {
-                return Err(bad("fare_product_id is empty"));
-            }
-            let currency = get(&row, "currency");
-            if currency != "CNY" {
-                return Err(bad("currency must be CNY"));
-            }
-            let duration_days = match (
-                get(&row, "duration_amount").as_str(),
-                get(&row, "duration_unit").as_str(),
-            ) {
-                ("", _) => 0,
-                (n, unit) => {
-                    let n: u32 = n
-                        .parse()
-                        .map_err(|_| bad("duration_amount is a whole number"))?;
-                    let days = match unit {
-                        "3" => 1,
-                        "4" => 7,
-                        "5" => 30,
-                        _ => return Err(bad("duration_unit is 3 (days), 4 (weeks) or 5 (months)")),
-                    };
-                    n.checked_mul(days)
-                        .ok_or_else(|| bad("duration is too long"))?
-                }
-            };
-            let amount = super::lifecycle::fen_of(&get(&row, "amount"))
-                .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
-            f.products.push(FareProduct {
-                fare_product_id: id,
-                fare_product_name: get(&row, "fare_product_name"),
-                rider_category_id: get(&row, "rider_category_id"),
-                fare_media_id: get(&row, "fare_media_id"),
-                amount,
-                duration_days,
-            });
+            f.products.push(product_of(&row, bad)?);
         }
         if let Some(text) = file("rider_categories.txt") {
             let name = "rider_categories.txt";
@@ -388,6 +352,54 @@ impl Fares {
         }
         Ok(f)
     }
+}
+
+/// A row of `fare_products.txt` as a product, or why it is not one.
+fn product_of(
+    row: &std::collections::HashMap<String, String>,
+    bad: impl Fn(&str) -> BadGtfs,
+) -> Result<FareProduct, BadGtfs> {
+    let get = |row: &std::collections::HashMap<String, String>, k: &str| {
+        row.get(k).cloned().unwrap_or_default()
+    };
+    let id = get(&row, "fare_product_id");
+    if id.is_empty() {
+        return Err(bad("fare_product_id is empty"));
+    }
+    let currency = get(&row, "currency");
+    if currency != "CNY" {
+        return Err(bad("currency must be CNY"));
+    }
+    let duration_days = match (
+        get(&row, "duration_amount").as_str(),
+        get(&row, "duration_unit").as_str(),
+    ) {
+        ("", _) => 0,
+        (n, unit) => {
+            let n: u32 = n
+                .parse()
+                .map_err(|_| bad("duration_amount is a whole number"))?;
+            let days = match unit {
+                "3" => 1,
+                "4" => 7,
+                "5" => 30,
+                _ => return Err(bad("duration_unit is 3 (days), 4 (weeks) or 5 (months)")),
+            };
+            n.checked_mul(days)
+                .ok_or_else(|| bad("duration is too long"))?
+        }
+    };
+    let amount = crate::money::Fen::parse(&get(&row, "amount"))
+        .map(crate::money::Fen::fen)
+        .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
+    Ok(FareProduct {
+        fare_product_id: id,
+        fare_product_name: get(&row, "fare_product_name"),
+        rider_category_id: get(&row, "rider_category_id"),
+        fare_media_id: get(&row, "fare_media_id"),
+        amount,
+        duration_days,
+    })
 }
 
 /// A public bicycle's rental: free for the first hour, then `per_hour` fen

@@ -402,39 +402,7 @@ impl Ledger {
         }
         let two_phase_end = r.flags.post_pending || r.flags.void_pending;
         let (debit_id, credit_id, amount, ledger) = if two_phase_end {
-            let p = self
-                .transfers
-                .get(&r.pending_id)
-                .ok_or(Refused::PendingTransferNotFound)?;
-            if !p.request.flags.pending {
-                return Err(Refused::PendingTransferNotPending);
-            }
-            let pr = &p.request;
-            let different = |given: Id, theirs: Id| given != 0 && given != theirs;
-            if different(r.debit_account_id, pr.debit_account_id)
-                || different(r.credit_account_id, pr.credit_account_id)
-                || (r.ledger != 0 && r.ledger != pr.ledger)
-            {
-                return Err(Refused::PendingTransferHasDifferentAccounts);
-            }
-            match self.pending.get(&r.pending_id) {
-                Some(PendingState::Posted) => return Err(Refused::PendingTransferAlreadyPosted),
-                Some(PendingState::Voided) => return Err(Refused::PendingTransferAlreadyVoided),
-                Some(PendingState::Expired) => return Err(Refused::PendingTransferExpired),
-                _ => {}
-            }
-            if pr.timeout > 0 && now >= p.timestamp.saturating_add(pr.timeout) {
-                return Err(Refused::PendingTransferExpired);
-            }
-            if r.amount > p.amount {
-                return Err(Refused::ExceedsPendingTransferAmount);
-            }
-            let amount = if r.flags.void_pending || r.amount == 0 {
-                p.amount
-            } else {
-                r.amount
-            };
-            (pr.debit_account_id, pr.credit_account_id, amount, pr.ledger)
+            self.pending_terms(r, now)?
         } else {
             (r.debit_account_id, r.credit_account_id, r.amount, r.ledger)
         };
@@ -520,6 +488,46 @@ impl Ledger {
             self.pending.insert(r.pending_id, state);
         }
         Ok(transfer)
+    }
+
+    /// The accounts, amount and ledger a post or void of a pending transfer
+    /// acts on, or why it cannot: the pending transfer must exist, still be
+    /// pending and unexpired, and match what the request names.
+    #[inline]
+    fn pending_terms(&self, r: &TransferRequest, now: i64) -> Result<(Id, Id, i64, u32), Refused> {
+        let p = self
+            .transfers
+            .get(&r.pending_id)
+            .ok_or(Refused::PendingTransferNotFound)?;
+        if !p.request.flags.pending {
+            return Err(Refused::PendingTransferNotPending);
+        }
+        let pr = &p.request;
+        let different = |given: Id, theirs: Id| given != 0 && given != theirs;
+        if different(r.debit_account_id, pr.debit_account_id)
+            || different(r.credit_account_id, pr.credit_account_id)
+            || (r.ledger != 0 && r.ledger != pr.ledger)
+        {
+            return Err(Refused::PendingTransferHasDifferentAccounts);
+        }
+        match self.pending.get(&r.pending_id) {
+            Some(PendingState::Posted) => return Err(Refused::PendingTransferAlreadyPosted),
+            Some(PendingState::Voided) => return Err(Refused::PendingTransferAlreadyVoided),
+            Some(PendingState::Expired) => return Err(Refused::PendingTransferExpired),
+            _ => {}
+        }
+        if pr.timeout > 0 && now >= p.timestamp.saturating_add(pr.timeout) {
+            return Err(Refused::PendingTransferExpired);
+        }
+        if r.amount > p.amount {
+            return Err(Refused::ExceedsPendingTransferAmount);
+        }
+        let amount = if r.flags.void_pending || r.amount == 0 {
+            p.amount
+        } else {
+            r.amount
+        };
+        Ok((pr.debit_account_id, pr.credit_account_id, amount, pr.ledger))
     }
 
     /// Pending transfers whose timeout has run out by `now`, oldest first:

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::money::Fen;
 use crate::refusal::Refusal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -182,8 +183,8 @@ impl WalletRules {
         if amount < self.min_top_up {
             return Err(Refusal::field(
                 "amount",
-                format!("每次充值不少于{}元", yuan(self.min_top_up)),
-                format!("A top-up is at least {} yuan", yuan(self.min_top_up)),
+                format!("每次充值不少于{}元", Fen(self.min_top_up).short()),
+                format!("A top-up is at least {} yuan", Fen(self.min_top_up).short()),
             ));
         }
         if balance.saturating_add(amount) > self.max_balance {
@@ -191,13 +192,13 @@ impl WalletRules {
                 "amount",
                 format!(
                     "充值后余额不能超过{}元（还可充值{}元）",
-                    yuan(self.max_balance),
-                    yuan((self.max_balance - balance).max(0))
+                    Fen(self.max_balance).short(),
+                    Fen((self.max_balance - balance).max(0)).short()
                 ),
                 format!(
                     "The wallet holds at most {} yuan ({} more can be added)",
-                    yuan(self.max_balance),
-                    yuan((self.max_balance - balance).max(0))
+                    Fen(self.max_balance).short(),
+                    Fen((self.max_balance - balance).max(0)).short()
                 ),
             ));
         }
@@ -207,35 +208,6 @@ impl WalletRules {
     /// What a cancelled card's holder gets back from `balance`.
     pub fn refund(&self, balance: i64) -> i64 {
         (balance - self.cancel_fee).max(0)
-    }
-}
-
-/// An amount in yuan as people and GTFS write it (`2`, `1.5`, `0.91`) in
-/// fen; `None` for anything else (a sign, a third decimal, letters).
-pub fn fen_of(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 12 || frac.len() > 2 || !digits(whole) || !digits(frac) {
-        return None;
-    }
-    let cents = format!("{frac:0<2}");
-    whole
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(cents.parse::<i64>().ok()?)
-}
-
-/// Fen as yuan with two decimals, trailing zeros dropped (`12.5`, `10`).
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    let (whole, cents) = (fen / 100, fen % 100);
-    match cents {
-        0 => format!("{sign}{whole}"),
-        c if c % 10 == 0 => format!("{sign}{whole}.{}", c / 10),
-        c => format!("{sign}{whole}.{c:02}"),
     }
 }
 
@@ -307,6 +279,8 @@ mod tests {
             ..w
         };
         assert_eq!((fee.refund(5_000), fee.refund(300)), (4_500, 0));
+        let fen_of = |s: &str| Fen::parse(s).map(Fen::fen);
+        let yuan = |fen: i64| Fen(fen).short().to_string();
         assert_eq!(
             [
                 fen_of("10"),

@@ -4,35 +4,21 @@
 
 use jiff::Timestamp;
 use sunshine_domain::clock::{from_micros, shanghai};
+use sunshine_domain::money::Fen;
 
 use crate::i18n::Lang;
-
-/// Digits grouped by thousands: `50000` → `50,000`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
 
 /// Fen as yuan with two decimals and grouped thousands, signed
 /// (`-0.50`, `50,000.00`), without the unit.
 pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", grouped(abs / 100), abs % 100)
+    Fen(fen).grouped().to_string()
 }
 
 /// Money for people: `50,000.00 元`, `CNY 50,000.00`.
 pub fn money(lang: Lang, fen: i64) -> String {
     match lang {
-        Lang::Zh => format!("{} 元", yuan(fen)),
-        Lang::En => format!("CNY {}", yuan(fen)),
+        Lang::Zh => format!("{} 元", Fen(fen).grouped()),
+        Lang::En => format!("CNY {}", Fen(fen).grouped()),
     }
 }
 

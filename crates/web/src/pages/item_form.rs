@@ -87,22 +87,7 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Yuan as typed (`50`, `50.5`, `0.01`) to fen.
 pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().ok()?
-    };
-    whole.checked_mul(100)?.checked_add(frac)
+    sunshine_domain::money::Fen::parse(s).map(sunshine_domain::money::Fen::fen)
 }
 
 fn unit(s: &str) -> Option<TimeUnit> {

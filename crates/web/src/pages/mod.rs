@@ -517,7 +517,5 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> impl IntoResponse {
 /// digits that the form's parser reads back. Pages show money with
 /// `fmt::money` (`c.money(..)`).
 pub fn yuan(fen: &i64) -> String {
-    let sign = if *fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    sunshine_domain::money::Fen(*fen).to_string()
 }

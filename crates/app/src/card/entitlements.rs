@@ -1,0 +1,124 @@
+//! Entitlements granted, revoked and checked, and medical settlements.
+
+use super::*;
+
+/// A medical settlement as its holder and the counter see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MedicalView {
+    #[serde(flatten)]
+    pub record: MedicalRecord,
+    /// The hospital or pharmacy.
+    pub place: String,
+}
+
+/// An entitlement with what a gate would say now.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntitlementView {
+    #[serde(flatten)]
+    pub entitlement: Entitlement,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+}
+
+/// An entitlement to grant.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Grant {
+    #[schema(value_type = String)]
+    pub kind: Kind,
+    /// The last day it holds (`YYYY-MM-DD`, Asia/Shanghai); none: open-ended.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
+/// What a gate or desk asks.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Check {
+    pub card: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
+}
+
+/// A medical settlement at a hospital's desk.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct Medical {
+    /// The desk's own id of this request (1 to 64 printable ASCII
+    /// characters): sent again, it answers the first settlement.
+    pub request_id: String,
+    pub card: String,
+    /// What the visit cost, and what insurance pays, fen.
+    pub total: i64,
+    pub insured: i64,
+}
+
+impl App {
+    /// Grant an entitlement (a card clerk).
+    pub async fn grant_entitlement(
+        &self,
+        actor: &Actor,
+        number: &str,
+        g: Grant,
+    ) -> Result<Entitlement> {
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
+        let until = match g
+            .valid_until
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(d) => {
+                let day = d.parse::<jiff::civil::Date>().map_err(|_| {
+                    Refusal::field(
+                        "valid_until",
+                        "日期格式为 YYYY-MM-DD",
+                        "A day is YYYY-MM-DD",
+                    )
+                })?;
+                // It holds to the end of its last day.
+                Some(book::day_bounds(day).1)
+            }
+        };
+        let (by, number) = (doer(actor), number.to_string());
+        self.on_books(move |b, now| b.grant(&number, g.kind, until, now, &by))
+            .await
+    }
+
+    /// Revoke an entitlement with the reason (a card clerk).
+    pub async fn revoke_entitlement(
+        &self,
+        actor: &Actor,
+        number: &str,
+        kind: Kind,
+        reason: &str,
+    ) -> Result<Entitlement> {
+        self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
+        let (by, number, reason) = (doer(actor), number.to_string(), reason.to_string());
+        self.on_books(move |b, now| b.revoke(&number, kind, &reason, now, &by))
+            .await
+    }
+
+    /// A gate or desk checks a card's entitlement (signed).
+    pub async fn check_entitlement(&self, s: &Signed<'_>) -> Result<Verdict> {
+        self.signed_by(s).await?;
+        let c: Check = body_of(s.body)?;
+        self.on_books(move |b, now| Ok(b.check_entitlement(&c.card, c.kind, now)))
+            .await
+    }
+
+    /// A hospital's desk records a medical settlement (signed).
+    pub async fn medical_settlement(&self, s: &Signed<'_>) -> Result<MedicalRecord> {
+        let terminal = self.signed_by(s).await?;
+        let m: Medical = body_of(s.body)?;
+        self.on_books(move |b, now| {
+            b.medical_settlement(
+                &terminal.code,
+                &m.request_id,
+                &m.card,
+                m.total,
+                m.insured,
+                now,
+            )
+        })
+        .await
+    }
+}

@@ -1,0 +1,250 @@
+//! What each party took in a day, its settlement, and merchants' refunds.
+
+use super::*;
+
+/// One operator's or merchant's settlement of one day (T+1): the day's
+/// takings less refunds, paid out by one transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Settlement {
+    /// The day settled (Asia/Shanghai), `YYYY-MM-DD`.
+    pub day: String,
+    pub party: u64,
+    /// Fares and purchases credited that day, fen, and how many.
+    pub takings: i64,
+    pub count: u64,
+    /// Refunds debited that day, fen.
+    pub refunds: i64,
+    /// Passes sold that day, fen.
+    #[serde(default)]
+    pub passes: i64,
+    /// Paid out: takings and passes less refunds.
+    pub net: i64,
+    /// The payout's transfer (0 when there was nothing to pay).
+    pub transfer: Id,
+    pub settled_at: i64,
+}
+
+/// What the ledger credited and debited an operator's or a merchant's
+/// takings with in one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DayTakings {
+    /// Fares and purchases (what taps charged), and how many.
+    pub takings: i64,
+    pub count: u64,
+    pub refunds: i64,
+    /// Passes sold.
+    pub passes: i64,
+}
+
+impl DayTakings {
+    /// What settlement pays.
+    pub fn net(&self) -> i64 {
+        self.takings + self.passes - self.refunds
+    }
+}
+
+/// The moments a day (Asia/Shanghai) runs between, microseconds: `[from, to)`.
+pub fn day_bounds(day: jiff::civil::Date) -> (i64, i64) {
+    let from = crate::clock::start_of_local_day(day).as_microsecond();
+    let to = day
+        .tomorrow()
+        .map(|d| crate::clock::start_of_local_day(d).as_microsecond())
+        .unwrap_or(i64::MAX);
+    (from, to)
+}
+
+impl Book {
+    /// What the ledger credited and debited each party's takings with in
+    /// `day` (by when the back office applied each transfer).
+    pub fn day_takings(
+        &self,
+        day: jiff::civil::Date,
+    ) -> std::collections::BTreeMap<u64, DayTakings> {
+        let (from, to) = day_bounds(day);
+        let mut out: std::collections::BTreeMap<u64, DayTakings> = Default::default();
+        for t in self.ledger.transfers() {
+            if t.timestamp < from || t.timestamp >= to {
+                continue;
+            }
+            let r = &t.request;
+            let party_of =
+                |id: Id| (id & (1 << 62) != 0 && id & (1 << 63) == 0).then_some(id & !(1 << 62));
+            match r.code {
+                transfer_code::FARE | transfer_code::PURCHASE => {
+                    if let Some(p) = party_of(r.credit_account_id) {
+                        let d = out.entry(p).or_default();
+                        d.takings += t.amount;
+                        d.count += 1;
+                    }
+                }
+                transfer_code::REFUND => {
+                    if let Some(p) = party_of(r.debit_account_id) {
+                        out.entry(p).or_default().refunds += t.amount;
+                    }
+                }
+                transfer_code::PASS => {
+                    if let Some(p) = party_of(r.credit_account_id) {
+                        out.entry(p).or_default().passes += t.amount;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The settlements made, of one day or all.
+    pub fn settlements(&self, day: Option<&str>) -> Vec<Settlement> {
+        self.settlements
+            .iter()
+            .filter(|s| day.is_none_or(|d| s.day == d))
+            .cloned()
+            .collect()
+    }
+
+    /// Settle a day that has ended (T+1): pay each party its takings less
+    /// refunds from its takings account, one transfer each, all or none. A
+    /// day is settled once.
+    pub fn settle(
+        &mut self,
+        day: jiff::civil::Date,
+        now: i64,
+        by: &Doer,
+    ) -> Result<Vec<Settlement>, Refusal> {
+        let (_, end) = day_bounds(day);
+        if now < end {
+            return Err(Refusal::conflict(
+                "day_not_over",
+                "只能结算已结束的日期（T+1）",
+                "Only a day that has ended can be settled (T+1)",
+            ));
+        }
+        let key = day.to_string();
+        if self.settlements.iter().any(|s| s.day == key) {
+            return Err(Refusal::conflict(
+                "already_settled",
+                &format!("{key} 已结算"),
+                &format!("{key} is settled already"),
+            ));
+        }
+        let takings = self.day_takings(day);
+        let mut rows = vec![];
+        let mut legs = vec![];
+        for (party, d) in &takings {
+            // A deficit (refunds above takings) is recovered from later
+            // payouts: never pay more than the takings account holds.
+            let held = self
+                .ledger
+                .account(takings_of(*party))
+                .map_or(0, Account::balance);
+            let net = d.net().min(held).max(0);
+            if net > 0 {
+                legs.push((
+                    takings_of(*party),
+                    SETTLED_ACCOUNT,
+                    net,
+                    transfer_code::SETTLEMENT,
+                ));
+            }
+            rows.push(Settlement {
+                day: key.clone(),
+                party: *party,
+                takings: d.takings,
+                count: d.count,
+                refunds: d.refunds,
+                passes: d.passes,
+                net,
+                transfer: 0,
+                settled_at: now,
+            });
+        }
+        if !legs.is_empty() {
+            let requests = self.chain(&legs);
+            let results = self.ledger.apply(&requests, now);
+            let mut paid = results.into_iter();
+            for row in rows.iter_mut().filter(|r| r.net > 0) {
+                match paid.next() {
+                    Some(Ok(t)) => row.transfer = t.request.id,
+                    Some(Err(why)) => return Err(ledger_refusal(why)),
+                    None => {}
+                }
+            }
+        }
+        let total: i64 = rows.iter().map(|r| r.net).sum();
+        for r in &rows {
+            self.effects.push(Effect::Settlement(r.clone()));
+        }
+        self.settlements.extend(rows.iter().cloned());
+        self.effects.push(Effect::Journal {
+            at: now,
+            entry: NewEntry {
+                actor: by.actor.clone(),
+                org: by.org.clone(),
+                subject: format!("card-settlement/{key}"),
+                event_type: "card.settled",
+                payload: serde_json::json!({ "parties": rows.len(), "net": total }),
+            },
+        });
+        Ok(rows)
+    }
+
+    /// A merchant gives a purchase back: once, at most what was paid, to
+    /// the purse it came from, from the merchant's takings. The refund's
+    /// transfer id is the purchase's with bit 62 set, so a purchase can be
+    /// refunded only once, and a stored refund names its purchase.
+    pub(super) fn refund(
+        &mut self,
+        t: &Terminal,
+        tap: &TapInput,
+        rec: &mut TapRecord,
+        now: i64,
+    ) -> TapOutcome {
+        rec.product = "refund".into();
+        let Some(original) = tap.refund_of else {
+            return TapOutcome::Rejected;
+        };
+        let Some(p) = self.ledger.transfer(original).cloned() else {
+            return TapOutcome::Rejected;
+        };
+        let r = &p.request;
+        let card = card_id(&rec.card);
+        let purse_ok = card.is_some_and(|c| {
+            r.debit_account_id == wallet_of(c) || r.debit_account_id == account_of(c)
+        });
+        if r.code != transfer_code::PURCHASE
+            || r.credit_account_id != takings_of(t.party)
+            || !purse_ok
+            || tap.amount <= 0
+            || tap.amount > p.amount
+            || original & OWN_IDS == 0
+        {
+            return TapOutcome::Rejected;
+        }
+        let id = original | (1 << 62);
+        if self.ledger.transfer(id).is_some() {
+            return TapOutcome::Repeat;
+        }
+        let request = TransferRequest {
+            id,
+            debit_account_id: takings_of(t.party),
+            credit_account_id: r.debit_account_id,
+            amount: tap.amount,
+            pending_id: 0,
+            timeout: 0,
+            ledger: CNY,
+            code: transfer_code::REFUND,
+            flags: TransferFlags::default(),
+        };
+        match self.ledger.apply(&[request], now).pop() {
+            Some(Ok(done)) => {
+                rec.full = tap.amount;
+                rec.transfer = done.request.id;
+                if let Some(c) = card {
+                    self.refresh_deny(c);
+                }
+                TapOutcome::Refunded
+            }
+            _ => TapOutcome::Rejected,
+        }
+    }
+}
