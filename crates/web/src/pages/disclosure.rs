@@ -10,7 +10,7 @@ use sunshine_domain::hall::CaseState;
 use sunshine_domain::refusal::Refusal;
 use sunshine_store::disclosure::BoardFilter;
 
-use super::public::paging;
+use super::catalog::public::paging;
 use super::{error_page, opts, render, Chrome, Opt};
 use crate::api::disclosure::{board_row, figures, BoardRow, Figures};
 use crate::auth::{url_escape, MaybeSession, StaffSession};
