@@ -107,7 +107,7 @@ async fn refuse_control_characters_in_paths(
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match sunshine_store::db::ping(&state.app.db).await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

@@ -3,8 +3,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use sunshine_app::catalog::VersionSummary;
 use sunshine_domain::catalog::{ItemSpec, ItemType};
-use sunshine_store::catalog::VersionSummary;
 
 use crate::api::catalog::ListQuery;
 use crate::auth::MaybeSession;
@@ -69,7 +69,7 @@ pub async fn index(
     MaybeSession(session): MaybeSession,
 ) -> Response {
     let c = Chrome::new(lang, session.as_ref(), "/");
-    let filter = sunshine_store::catalog::VersionFilter {
+    let filter = sunshine_app::catalog::VersionFilter {
         limit: 8,
         ..Default::default()
     };

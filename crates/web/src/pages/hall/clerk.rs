@@ -412,7 +412,7 @@ pub(super) async fn case_page(
     let o = offers(s, lang, session, &file);
     let d = case_detail(s, lang, file, history);
     // The case's timeline in supervision: what it raised and what is still to come.
-    let filter = sunshine_store::supervision::SignalFilter {
+    let filter = sunshine_app::supervision::SignalFilter {
         open_only: false,
         case_number: Some(number.to_string()),
         limit: 200,
@@ -682,7 +682,7 @@ async fn item_in_force(
     s: &AppState,
     session: &Session,
     item_id: i64,
-) -> Result<sunshine_store::catalog::VersionRow, AppError> {
+) -> Result<sunshine_app::catalog::VersionRow, AppError> {
     s.app
         .item_versions(&session.actor, item_id)
         .await?
@@ -706,7 +706,7 @@ async fn counter_page(
         general,
         kept,
     } = form;
-    let filter = sunshine_store::catalog::VersionFilter {
+    let filter = sunshine_app::catalog::VersionFilter {
         state: Some(VersionState::InLibrary),
         latest_only: false,
         limit: 500,
