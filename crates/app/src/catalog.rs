@@ -1,6 +1,9 @@
 //! The catalogue's commands and queries.
 
 pub mod io;
+mod view;
+
+pub use view::{VersionFilter, VersionRow, VersionSummary};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -10,9 +13,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{FieldErrors, Refusal};
-use sunshine_store::catalog::{
-    self as store, PanoramaCount, VersionFilter, VersionRow, VersionSummary,
-};
+use sunshine_store::catalog::{self as store, PanoramaCount};
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
@@ -78,12 +79,13 @@ impl App {
         let now = self.now_micros();
         let actor = actor.clone();
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::VersionRow> {
                 let (_, version_id) =
                     insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now).await?;
                 load(tx, version_id).await
             })
             .await
+            .map(VersionRow::from)
     }
 
     /// Edit a draft. The code and region identify the item and stay as they are.
@@ -98,7 +100,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::VersionRow> {
                     let current = load(tx, version_id).await?;
                     allow(&orgs, &actor, &Action::DraftItem { implementing_body: &current.spec.implementing_body })?;
                     allow(&orgs, &actor, &Action::DraftItem { implementing_body: &spec.implementing_body })?;
@@ -112,6 +114,7 @@ impl App {
                     load(tx, version_id).await
                 })
             .await
+            .map(VersionRow::from)
     }
 
     /// The workflow steps `actor` may take on `version` now: allowed by the
@@ -148,7 +151,7 @@ impl App {
         let today = self.clock.today();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::VersionRow> {
                     let current = load(tx, version_id).await?;
                     let spec = &current.spec;
                     let government = region_government(spec);
@@ -165,6 +168,7 @@ impl App {
                     load(tx, version_id).await
                 })
             .await
+            .map(VersionRow::from)
     }
 
     /// Open a new draft of an item beside its published version.
@@ -172,7 +176,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<VersionRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::VersionRow> {
                     let versions = store::versions_of(tx.conn(), item_id).await?;
                     let Some(latest) = versions.last() else {
                         return Err(Refusal::not_found("事项", "Item").into());
@@ -187,6 +191,7 @@ impl App {
                     load(tx, id).await
                 })
             .await
+            .map(VersionRow::from)
     }
 
     /// A version, for staff.
@@ -195,6 +200,7 @@ impl App {
         let mut conn = self.db.read().await?;
         store::get_version(&mut conn, version_id)
             .await?
+            .map(VersionRow::from)
             .ok_or_else(|| Refusal::not_found("事项版本", "Item version").into())
     }
 
@@ -202,7 +208,8 @@ impl App {
     pub async fn item_versions(&self, actor: &Actor, item_id: i64) -> Result<Vec<VersionRow>> {
         self.authorize(actor, &Action::ViewStaffCatalog)?;
         let mut conn = self.db.read().await?;
-        Ok(store::versions_of(&mut conn, item_id).await?)
+        let versions = store::versions_of(&mut conn, item_id).await?;
+        Ok(versions.into_iter().map(VersionRow::from).collect())
     }
 
     /// Versions for the staff workbench (any state, sensitive included).
@@ -225,12 +232,13 @@ impl App {
 
     async fn list(&self, filter: VersionFilter) -> Result<Page<VersionSummary>> {
         let mut conn = self.db.read().await?;
-        let (items, total) = store::list_versions(&mut conn, &filter).await?;
+        let (limit, offset) = (filter.limit, filter.offset);
+        let (items, total) = store::list_versions(&mut conn, &filter.into()).await?;
         Ok(Page {
-            items,
+            items: items.into_iter().map(VersionSummary::from).collect(),
             total,
-            limit: filter.limit,
-            offset: filter.offset,
+            limit,
+            offset,
         })
     }
 
@@ -238,7 +246,7 @@ impl App {
     pub async fn public_item(&self, item_id: i64) -> Result<VersionRow> {
         let mut conn = self.db.read().await?;
         match store::current_version(&mut conn, item_id).await? {
-            Some(v) if !v.spec.sensitive && v.state == VersionState::InLibrary => Ok(v),
+            Some(v) if !v.spec.sensitive && v.state == VersionState::InLibrary => Ok(v.into()),
             _ => Err(Refusal::not_found("事项", "Item").into()),
         }
     }
@@ -306,7 +314,7 @@ impl Panorama {
     }
 }
 
-async fn load(tx: &mut WriteTx, version_id: i64) -> Result<VersionRow> {
+async fn load(tx: &mut WriteTx, version_id: i64) -> Result<store::VersionRow> {
     store::get_version(tx.conn(), version_id)
         .await?
         .ok_or_else(|| Refusal::not_found("事项版本", "Item version").into())
@@ -317,7 +325,7 @@ async fn load(tx: &mut WriteTx, version_id: i64) -> Result<VersionRow> {
 /// the library and is put in force on its date by [`App::put_due_versions_in_force`].
 async fn apply_state(
     tx: &mut WriteTx,
-    current: &VersionRow,
+    current: &store::VersionRow,
     next: VersionState,
     step: &WorkflowStep,
     today: Date,

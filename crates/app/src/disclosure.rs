@@ -9,19 +9,20 @@ use std::time::Duration;
 use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
 use sunshine_domain::identity::Actor;
-use sunshine_store::disclosure::{
-    self as store, BoardCase, BoardFilter, BoardStats, ExtranetCase, Facets,
-};
+use sunshine_store::disclosure as store;
 use sunshine_store::WriteTx;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::{App, Result};
 
+mod view;
+pub use view::{BoardCase, BoardFilter, BoardStats, ExtranetCase, Facets};
+
 /// The consumer's name in `consumer_cursors`.
 pub const CONSUMER: &str = "disclosure";
 
 /// The rows one page of the consumer changed, oldest change first.
-pub type BoardChanges = Arc<Vec<BoardCase>>;
+pub type BoardChanges = Arc<Vec<store::BoardCase>>;
 
 /// Pages of changes kept for live clients; one that falls further behind
 /// catches up from the table instead, so it never holds back the consumer.
@@ -72,18 +73,20 @@ impl App {
             total += page.len();
             let mut changed = self
                 .db
-                .write(async move |tx: &mut WriteTx| -> Result<Vec<BoardCase>> {
-                    // Another runner may have moved the cursor meanwhile: then this page is theirs.
-                    if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
-                        return Ok(vec![]);
-                    }
-                    let mut changed = vec![];
-                    for (number, seq) in touched {
-                        changed.extend(project(tx, &number, seq).await?);
-                    }
-                    sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
-                    Ok(changed)
-                })
+                .write(
+                    async move |tx: &mut WriteTx| -> Result<Vec<store::BoardCase>> {
+                        // Another runner may have moved the cursor meanwhile: then this page is theirs.
+                        if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
+                            return Ok(vec![]);
+                        }
+                        let mut changed = vec![];
+                        for (number, seq) in touched {
+                            changed.extend(project(tx, &number, seq).await?);
+                        }
+                        sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
+                        Ok(changed)
+                    },
+                )
                 .await?;
             if !changed.is_empty() {
                 changed.sort_by_key(|c| c.seq);
@@ -105,6 +108,7 @@ impl App {
         filter: BoardFilter,
     ) -> Result<(i64, impl Stream<Item = Result<LiveChange>> + Send + 'static)> {
         // Listen first, then look: whatever commits in between arrives twice and is dropped once.
+        let filter = store::BoardFilter::from(filter);
         let rx = self.board_changes.subscribe();
         let closing = self.live_closing.subscribe();
         let (start, catch_up) = match filter.after_seq {
@@ -118,7 +122,7 @@ impl App {
             app: self.clone(),
             rx,
             closing,
-            filter: BoardFilter {
+            filter: store::BoardFilter {
                 after_seq: Some(start),
                 limit: CATCH_UP_PAGE,
                 offset: 0,
@@ -145,10 +149,11 @@ impl App {
 
     /// A page of the public board, newest change first, and how many rows pass the filter.
     pub async fn board_page(&self, filter: BoardFilter) -> Result<(Vec<BoardCase>, i64)> {
+        let filter = store::BoardFilter::from(filter);
         let mut conn = self.db.read().await?;
         let rows = store::list(&mut conn, &filter).await?;
         let total = store::count(&mut conn, &filter).await?;
-        Ok((rows, total))
+        Ok((rows.into_iter().map(BoardCase::from).collect(), total))
     }
 
     /// The extranet view (政务外网): the cases of every department whose
@@ -175,7 +180,7 @@ impl App {
         let departments = self.viewable_departments(actor)?;
         let (rows, total) = {
             let mut conn = self.db.read().await?;
-            store::extranet(&mut conn, &filter, &departments).await?
+            store::extranet(&mut conn, &filter.into(), &departments).await?
         };
         // The rows name applicants with their identity numbers: a staff read.
         if !rows.is_empty() {
@@ -193,28 +198,29 @@ impl App {
             };
             self.record_staff_read(actor, read).await?;
         }
-        Ok((rows, total))
+        Ok((rows.into_iter().map(ExtranetCase::from).collect(), total))
     }
 
     /// The departments, regions and items that have cases on the board.
     pub async fn board_facets(&self) -> Result<Facets> {
         let mut conn = self.db.read().await?;
-        Ok(store::facets(&mut conn).await?)
+        Ok(store::facets(&mut conn).await?.into())
     }
 
     /// The public board, newest change first.
     pub async fn board(&self, filter: BoardFilter) -> Result<Vec<BoardCase>> {
         let mut conn = self.db.read().await?;
-        Ok(store::list(&mut conn, &filter).await?)
+        let rows = store::list(&mut conn, &filter.into()).await?;
+        Ok(rows.into_iter().map(BoardCase::from).collect())
     }
 
     /// The board's figures by department and by region.
     pub async fn board_stats(&self) -> Result<(Vec<BoardStats>, Vec<BoardStats>)> {
         let mut conn = self.db.read().await?;
-        Ok((
-            store::stats(&mut conn, false).await?,
-            store::stats(&mut conn, true).await?,
-        ))
+        let by_department = store::stats(&mut conn, false).await?;
+        let by_region = store::stats(&mut conn, true).await?;
+        let ours = |rows: Vec<store::BoardStats>| rows.into_iter().map(BoardStats::from).collect();
+        Ok((ours(by_department), ours(by_region)))
     }
 
     /// The background work of a serving process: versions coming into force
@@ -308,7 +314,7 @@ struct Live {
     rx: tokio::sync::broadcast::Receiver<BoardChanges>,
     closing: tokio::sync::watch::Receiver<bool>,
     /// Its `after_seq` is the last change this client has passed.
-    filter: BoardFilter,
+    filter: store::BoardFilter,
     pending: VecDeque<LiveChange>,
     /// Read the table before listening again (at the start, and after lagging).
     catch_up: bool,
@@ -328,7 +334,7 @@ impl Live {
                 self.catch_up = rows.len() as i64 == CATCH_UP_PAGE;
                 self.pass(
                     rows.into_iter()
-                        .map(|r| LiveChange::Row(Box::new(r)))
+                        .map(|r| LiveChange::Row(Box::new(r.into())))
                         .collect(),
                 );
                 continue;
@@ -344,7 +350,7 @@ impl Live {
                         .iter()
                         .filter_map(|c| {
                             if f.matches(c) {
-                                Some(LiveChange::Row(Box::new(c.clone())))
+                                Some(LiveChange::Row(Box::new(c.clone().into())))
                             } else if f.moved_out(c) {
                                 Some(LiveChange::MovedOut {
                                     number: c.number.clone(),
@@ -373,7 +379,7 @@ impl Live {
 }
 
 /// Write one case's public row, unless its item is sensitive; the row written.
-async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<BoardCase>> {
+async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<store::BoardCase>> {
     let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
         return Ok(None);
     };
@@ -386,7 +392,7 @@ async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<Boar
         return Ok(None);
     }
     let rating = sunshine_store::hall::rating(tx.conn(), &case.number).await?;
-    let row = BoardCase {
+    let row = store::BoardCase {
         rating,
         number: case.number,
         item_id: case.item_id,

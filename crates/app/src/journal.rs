@@ -3,12 +3,28 @@
 use std::collections::HashMap;
 
 use sunshine_domain::identity::Actor;
-use sunshine_domain::journal::Entry;
+use sunshine_domain::journal::{BrokenLink, Entry};
 use sunshine_domain::policy::Action;
 use sunshine_domain::Text;
-use sunshine_store::journal::{self as store, Verification};
+use sunshine_store::journal as store;
 
 use crate::{App, Result};
+
+/// What a walk of the journal's chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    Intact { entries: u64 },
+    Broken(BrokenLink),
+}
+
+impl From<store::Verification> for Verification {
+    fn from(v: store::Verification) -> Self {
+        match v {
+            store::Verification::Intact { entries } => Verification::Intact { entries },
+            store::Verification::Broken(b) => Verification::Broken(b),
+        }
+    }
+}
 
 /// At most this many entries in one read.
 pub const MAX_PAGE: i64 = 1000;
@@ -35,7 +51,7 @@ impl App {
     /// Walk the whole chain and report the first broken link.
     pub async fn verify_journal(&self) -> Result<Verification> {
         let mut conn = self.db.read().await?;
-        Ok(store::verify(&mut conn).await?)
+        Ok(store::verify(&mut conn).await?.into())
     }
 
     /// The history of one subject, for the staff pages.

@@ -227,6 +227,11 @@ impl App {
         })
     }
 
+    /// Whether the database answers: the health check's question.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(sunshine_store::db::ping(&self.db).await?)
+    }
+
     /// Now, as stored: microseconds since the epoch.
     pub fn now_micros(&self) -> i64 {
         to_micros(self.clock.now())

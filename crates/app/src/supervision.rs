@@ -18,15 +18,16 @@ use sunshine_domain::supervision::{
     self as rules, CaseDeadlines, CaseTrace, HallFact, Level, Quarter, QuarterFigures, RuleCode,
     RuleSet, SignalCommand, SignalState, Verdict,
 };
-use sunshine_store::supervision::{
-    self as store, DepartmentSignals, SignalFilter, SignalRow, TimerRow, WatchedCase,
-};
+use sunshine_store::supervision::{self as store, DepartmentSignals, TimerRow, WatchedCase};
 use sunshine_store::WriteTx;
 
 use crate::identity::{entry, system_actor};
 use crate::{allow, App, Result};
 
 mod complaints;
+mod view;
+
+pub use view::{ComplaintRow, SignalFilter, SignalRow};
 
 pub use complaints::NewComplaint;
 
@@ -277,7 +278,8 @@ impl App {
             None => allowed,
         });
         let mut conn = self.db.read().await?;
-        Ok(store::signals(&mut conn, &filter).await?)
+        let rows = store::signals(&mut conn, &filter.into()).await?;
+        Ok(rows.into_iter().map(SignalRow::from).collect())
     }
 
     /// One page of the signals the actor may see, and how many match over
@@ -292,10 +294,11 @@ impl App {
             Some(asked) => asked.into_iter().filter(|d| allowed.contains(d)).collect(),
             None => allowed,
         });
+        let filter = store::SignalFilter::from(filter);
         let mut conn = self.db.read().await?;
         let rows = store::signals(&mut conn, &filter).await?;
         let total = store::count_signals(&mut conn, &filter).await?;
-        Ok((rows, total))
+        Ok((rows.into_iter().map(SignalRow::from).collect(), total))
     }
 
     /// The commands (by name) this actor may give on this signal now: what
@@ -335,22 +338,18 @@ impl App {
         if !self.may_see_signal(actor, &s.department) {
             return Err(signal_not_found());
         }
-        Ok(s)
+        Ok(s.into())
     }
 
     /// The departments whose signals the actor sees.
     pub(crate) fn signal_departments(&self, actor: &Actor) -> Result<Vec<String>> {
-        self.departments_where(
-            actor,
-            &SIGNAL_WORK,
-            || {
-                Refusal::forbidden(
-                    "forbidden",
-                    "您没有查看监察信号的权限",
-                    "You may not see any supervision signals",
-                )
-            },
-        )
+        self.departments_where(actor, &SIGNAL_WORK, || {
+            Refusal::forbidden(
+                "forbidden",
+                "您没有查看监察信号的权限",
+                "You may not see any supervision signals",
+            )
+        })
     }
 
     fn may_see_signal(&self, actor: &Actor, department: &str) -> bool {
@@ -358,9 +357,13 @@ impl App {
             return false;
         };
         let orgs = self.orgs();
-        sunshine_domain::policy::organisations_where(actor, &orgs.tree, [&code], &SIGNAL_WORK, || {
-            Refusal::forbidden("forbidden", "", "")
-        })
+        sunshine_domain::policy::organisations_where(
+            actor,
+            &orgs.tree,
+            [&code],
+            &SIGNAL_WORK,
+            || Refusal::forbidden("forbidden", "", ""),
+        )
         .is_ok()
     }
 
@@ -375,7 +378,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<SignalRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::SignalRow> {
                     let s = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
                     let department = sunshine_domain::ids::OrgCode::parse(&s.department)
                         .map_err(|_| anyhow::anyhow!("stored department {}", s.department))?;
@@ -413,6 +416,7 @@ impl App {
                     store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)
                 })
             .await
+            .map(SignalRow::from)
     }
 
     /// The timers waiting for a case, for its timeline.
@@ -808,7 +812,7 @@ pub(crate) async fn issue(
     evidence: Vec<i64>,
     (due_at, now): (i64, i64),
 ) -> Result<Option<(i64, Option<i64>)>> {
-    let row = SignalRow {
+    let row = store::SignalRow {
         id: 0,
         case_number: watched.number.clone(),
         rule,

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sunshine_app::journal::Verification;
 use sunshine_app::App;
 use sunshine_domain::calendar::Calendar;
 use sunshine_domain::clock::{Clock, SimulatedClock, SystemClock};
-use sunshine_store::journal::Verification;
 use sunshine_store::Db;
 
 #[derive(Parser)]

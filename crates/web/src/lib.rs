@@ -61,8 +61,8 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render_with_token))
         .route("/static/app.css", get(stylesheet))
-        .route("/static/board.js", get(pages::board::script))
-        .route("/static/page.js", get(pages::board::page_script))
+        .route("/static/board.js", get(pages::disclosure::script))
+        .route("/static/page.js", get(pages::disclosure::page_script))
         .merge(api)
         .merge(open311::router())
         .merge(pages::router())
@@ -109,7 +109,7 @@ async fn refuse_control_characters_in_paths(
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match sunshine_store::db::ping(&state.app.db).await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

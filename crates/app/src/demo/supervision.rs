@@ -3,10 +3,10 @@
 //! demo citizen act on what it raised, so that every signal state and both
 //! boards have something to show.
 
+use crate::supervision::SignalFilter;
 use jiff::{SignedDuration, Timestamp};
 use sunshine_domain::clock::SimulatedClock;
 use sunshine_domain::supervision::{ComplaintCommand, SignalCommand};
-use sunshine_store::supervision::SignalFilter;
 
 use super::DEMO_CITIZEN_ID;
 use crate::supervision::NewComplaint;

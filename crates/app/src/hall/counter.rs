@@ -6,7 +6,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::catalog::{VersionFilter, VersionRow, VersionSummary};
+use crate::catalog::{VersionFilter, VersionRow, VersionSummary};
 
 use crate::{App, Result};
 

@@ -187,8 +187,8 @@ impl App {
         &self,
         actor: &Actor,
         number: &str,
-    ) -> Result<Vec<sunshine_store::supervision::SignalRow>> {
-        let filter = sunshine_store::supervision::SignalFilter {
+    ) -> Result<Vec<crate::supervision::SignalRow>> {
+        let filter = crate::supervision::SignalFilter {
             open_only: false,
             case_number: Some(number.to_string()),
             limit: 200,

@@ -11,7 +11,9 @@ use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
     self as rules, ComplaintCommand, ComplaintState, Level, RuleCode,
 };
-use sunshine_store::supervision::{self as store, ComplaintRow, WatchedCase};
+use sunshine_store::supervision::{self as store, WatchedCase};
+
+use super::ComplaintRow;
 use sunshine_store::WriteTx;
 
 use crate::identity::entry;
@@ -92,8 +94,8 @@ impl App {
             .to_string();
         let actor = actor.clone();
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<ComplaintRow> {
-                    let mut row = ComplaintRow {
+            .write(async move |tx: &mut WriteTx| -> Result<store::ComplaintRow> {
+                    let mut row = store::ComplaintRow {
                         id: 0,
                         case_number,
                         department,
@@ -115,20 +117,29 @@ impl App {
                     Ok(row)
                 })
             .await
+            .map(ComplaintRow::from)
     }
 
     /// Complaints the actor may see: a complainant's own, or a supervisor's area.
     pub async fn complaints(&self, actor: &Actor) -> Result<Vec<ComplaintRow>> {
         let mut conn = self.db.read().await?;
         if self.authorize(actor, &Action::FileComplaint).is_ok() {
-            return Ok(store::complaints(&mut conn, None, Some(actor.user_id), 200).await?);
+            let rows = store::complaints(&mut conn, None, Some(actor.user_id), 200).await?;
+            return Ok(rows.into_iter().map(ComplaintRow::from).collect());
         }
         let departments = self.departments_where(
             actor,
             &[|department| Action::Supervise { department }],
-            || Refusal::forbidden("forbidden", "您没有查看投诉的权限", "You may not see complaints"),
+            || {
+                Refusal::forbidden(
+                    "forbidden",
+                    "您没有查看投诉的权限",
+                    "You may not see complaints",
+                )
+            },
         )?;
-        Ok(store::complaints(&mut conn, Some(&departments), None, 500).await?)
+        let rows = store::complaints(&mut conn, Some(&departments), None, 500).await?;
+        Ok(rows.into_iter().map(ComplaintRow::from).collect())
     }
 
     /// A supervisor accepts, refuses or answers a complaint; a complaint
@@ -143,7 +154,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<ComplaintRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::ComplaintRow> {
                     let mut c = store::complaint(tx.conn(), id).await?.ok_or_else(complaint_not_found)?;
                     let department = OrgCode::parse(&c.department)
                         .map_err(|_| anyhow::anyhow!("stored department {}", c.department))?;
@@ -198,5 +209,6 @@ impl App {
                     Ok(c)
                 })
             .await
+            .map(ComplaintRow::from)
     }
 }

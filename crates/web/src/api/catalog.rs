@@ -10,10 +10,10 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sunshine_app::catalog::io::{Format, ImportReport};
 use sunshine_app::catalog::{parse_filter, Page};
+use sunshine_app::catalog::{VersionFilter, VersionRow, VersionSummary};
 use sunshine_domain::catalog::{ItemSpec, ItemType, VersionState, WorkflowStep};
 use sunshine_domain::clock::{from_micros, local_display};
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::catalog::{VersionFilter, VersionRow, VersionSummary};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::ApiActor;

@@ -10,9 +10,9 @@ use axum::Json;
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use sunshine_app::disclosure::LiveChange;
+use sunshine_app::disclosure::{BoardCase, BoardFilter, BoardStats};
 use sunshine_app::OrgDirectory;
 use sunshine_domain::clock::{from_micros, local_display};
-use sunshine_store::disclosure::{BoardCase, BoardFilter, BoardStats};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiQuery, ErrorBody};

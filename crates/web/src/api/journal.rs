@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sunshine_app::journal::Verification;
 use sunshine_domain::journal::Entry;
-use sunshine_store::journal::Verification;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::ApiActor;

@@ -4,13 +4,13 @@
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sunshine_app::supervision::{SignalFilter, SignalRow};
 use sunshine_app::OrgDirectory;
 use sunshine_domain::clock::{from_micros, local_display, to_micros};
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::supervision::{
     Cap, ComplaintCommand, Grade, Level, Quarter, QuarterFigures, RuleCode, RuleSet, SignalCommand,
 };
-use sunshine_store::supervision::{SignalFilter, SignalRow};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::ApiActor;
@@ -441,7 +441,7 @@ pub struct ComplaintView {
 }
 
 pub fn complaint_view(
-    c: sunshine_store::supervision::ComplaintRow,
+    c: sunshine_app::supervision::ComplaintRow,
     s: &AppState,
     lang: Lang,
 ) -> ComplaintView {

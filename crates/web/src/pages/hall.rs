@@ -28,7 +28,7 @@ use sunshine_domain::catalog::{FieldKind, FormField, Material};
 use sunshine_domain::hall::{CaseCommand, CaseState, Channel};
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
-use super::item_form::FormErrors;
+use super::catalog::form::FormErrors;
 use super::{bad_token, error_page, flash, fmt, render, Chrome, Opt};
 use crate::auth::{csrf_ok, url_escape, MaybeSession, SignedIn};
 use crate::i18n::{t, Lang};

@@ -4,21 +4,19 @@
 pub mod account;
 pub mod backup;
 pub mod backup_centre;
-pub mod board;
 pub mod bundle;
 pub mod card;
+pub mod catalog;
+pub mod disclosure;
 pub mod flash;
 pub mod fmt;
 pub mod hall;
 pub mod hotline;
 pub mod hotline_admin;
-pub mod item_form;
+pub mod identity;
 pub mod licence;
-pub mod public;
 pub mod real_name;
-pub mod staff;
 pub mod supervision;
-pub mod users;
 
 use askama::Template;
 use axum::extract::Query;
@@ -38,13 +36,13 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(public::index))
-        .route("/catalog", get(public::catalog))
-        .route("/catalog/{item_id}", get(public::item))
-        .route("/board", get(board::board))
+        .route("/", get(catalog::public::index))
+        .route("/catalog", get(catalog::public::catalog))
+        .route("/catalog/{item_id}", get(catalog::public::item))
+        .route("/board", get(disclosure::board))
         .route(
             "/board/stats",
-            get(board::stats.layer(PerClient(Aggregates))),
+            get(disclosure::stats.layer(PerClient(Aggregates))),
         )
         .route(
             "/supervision",
@@ -156,7 +154,7 @@ pub fn router() -> Router<AppState> {
         .route("/licences/{number}", get(licence::show))
         .route("/licences/{number}/file", get(licence::download))
         .route("/licences/{number}/revoke", post(licence::revoke))
-        .route("/login", get(public::login_form).post(public::login))
+        .route("/login", get(identity::login_form).post(identity::login))
         .route(
             "/signup",
             get(real_name::signup_form).post(real_name::signup.layer(PerClient(SignUps))),
@@ -170,40 +168,40 @@ pub fn router() -> Router<AppState> {
             get(real_name::counter).post(real_name::issue),
         )
         .route("/staff/card/{number}/pin", post(card::counter_pin))
-        .route("/logout", post(public::logout))
+        .route("/logout", post(identity::logout))
         .route("/lang", get(switch_lang))
-        .route("/staff/", get(staff::workbench))
+        .route("/staff/", get(catalog::staff::workbench))
         .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
         .route(
             "/staff/items/new",
-            get(staff::new_item_form).post(staff::create_item),
+            get(catalog::staff::new_item_form).post(catalog::staff::create_item),
         )
-        .route("/staff/versions/{id}", get(staff::version))
+        .route("/staff/versions/{id}", get(catalog::staff::version))
         .route(
             "/staff/versions/{id}/edit",
-            get(staff::edit_form).post(staff::update_item),
+            get(catalog::staff::edit_form).post(catalog::staff::update_item),
         )
-        .route("/staff/versions/{id}/step", post(staff::step))
+        .route("/staff/versions/{id}/step", post(catalog::staff::step))
         .route(
             "/staff/items/{item_id}/new-version",
-            post(staff::new_version),
+            post(catalog::staff::new_version),
         )
-        .route("/staff/panorama", get(staff::panorama))
+        .route("/staff/panorama", get(catalog::staff::panorama))
         .route(
             "/staff/transfer",
-            get(staff::transfer_page).post(staff::import),
+            get(catalog::staff::transfer_page).post(catalog::staff::import),
         )
-        .route("/staff/export", get(staff::export))
-        .route("/staff/users", get(users::list).post(users::create))
+        .route("/staff/export", get(catalog::staff::export))
+        .route("/staff/users", get(identity::list).post(identity::create))
         .route("/staff/backup", get(backup::page))
         .route("/staff/backup/drill", axum::routing::post(backup::drill))
-        .route("/staff/users/{login}/{change}", post(users::change))
+        .route("/staff/users/{login}/{change}", post(identity::change))
         .route("/account", get(account::show))
         .route("/account/sessions/end-all", post(account::end_all))
         .route("/account/sessions/{id}/end", post(account::end_session))
         .route("/account/tokens", post(account::issue_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/staff/board", get(board::extranet))
+        .route("/staff/board", get(disclosure::extranet))
         .route("/staff/signals", get(supervision::workbench))
         .route(
             "/staff/signals/{id}",

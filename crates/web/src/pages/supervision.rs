@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use sunshine_app::identity::Session;
+use sunshine_app::supervision::{ComplaintRow, SignalFilter, SignalRow};
 use sunshine_app::AppError;
 use sunshine_domain::supervision::{Level, Quarter, RuleCode, SignalState};
-use sunshine_store::supervision::{ComplaintRow, SignalFilter, SignalRow};
 
 use super::{bad_token, error_page, flash, fmt, refusal_message, render, Chrome};
 use crate::api::supervision::{

@@ -246,7 +246,7 @@ async fn a_client_that_falls_behind_catches_up_from_the_table_without_holding_ba
     let t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let clerk = Api::as_user(&t.base, "clerk").await;
     let (item_id, guide) = first_city_item(&t.base).await;
-    let filter = sunshine_store::disclosure::BoardFilter::default();
+    let filter = sunshine_app::disclosure::BoardFilter::default();
     let (_, stream) = t.app.board_live(filter).await.expect("live");
     let mut stream = Box::pin(stream);
     // More pages than the live backlog holds, while this client reads nothing.

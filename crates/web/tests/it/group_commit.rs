@@ -1,10 +1,10 @@
 //! Group commit: concurrent commands share transactions, yet each one stands
 //! or falls alone, and nothing is acknowledged that is not durable.
 
+use sunshine_app::journal::Verification;
 use sunshine_app::AppError;
 use sunshine_domain::catalog::WorkflowStep;
 use sunshine_domain::identity::Actor;
-use sunshine_store::journal::Verification;
 use sunshine_store::{StoreError, WriteTx};
 use sunshine_testkit::TestApp;
 

@@ -957,7 +957,7 @@ async fn staff_reads_of_a_case_are_journaled() {
     let actor = t.app.staff_actor("clerk").await.expect("clerk");
     let (rows, _) = t
         .app
-        .extranet_board(&actor, sunshine_store::disclosure::BoardFilter::default())
+        .extranet_board(&actor, sunshine_app::disclosure::BoardFilter::default())
         .await
         .expect("extranet");
     assert!(rows.iter().any(|r| r.number == number));

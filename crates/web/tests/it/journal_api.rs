@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use sunshine_store::journal::Verification;
+use sunshine_app::journal::Verification;
 use sunshine_testkit::{api_token, shared_demo, TestApp};
 
 use crate::support::{fields, item, Api};

@@ -26,7 +26,7 @@ use super::{
 };
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::{t, Lang};
-use crate::pages::item_form::{parse_yuan, FormErrors};
+use crate::pages::catalog::form::{parse_yuan, FormErrors};
 use crate::pages::{bad_token, error_page, flash, fmt, opts, render, Chrome, Opt};
 use crate::AppState;
 

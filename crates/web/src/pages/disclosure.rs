@@ -5,12 +5,12 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use sunshine_app::disclosure::BoardFilter;
 use sunshine_domain::access::ReadPurpose;
 use sunshine_domain::hall::CaseState;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::disclosure::BoardFilter;
 
-use super::public::paging;
+use super::catalog::public::paging;
 use super::{error_page, opts, render, Chrome, Opt};
 use crate::api::disclosure::{board_row, figures, BoardRow, Figures};
 use crate::auth::{url_escape, MaybeSession, StaffSession};
@@ -94,7 +94,7 @@ pub struct BoardChoices {
 
 /// The filter form's choices, with the current ones selected.
 fn choices(
-    facets: &sunshine_store::disclosure::Facets,
+    facets: &sunshine_app::disclosure::Facets,
     f: &BoardForm,
     orgs: &sunshine_app::OrgDirectory,
     lang: Lang,
@@ -315,7 +315,7 @@ pub struct ExtranetRow {
 }
 
 fn extranet_row(
-    c: sunshine_store::disclosure::ExtranetCase,
+    c: sunshine_app::disclosure::ExtranetCase,
     orgs: &sunshine_app::OrgDirectory,
     today: &str,
     lang: Lang,

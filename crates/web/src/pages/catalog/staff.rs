@@ -11,12 +11,12 @@ use sunshine_app::AppError;
 use sunshine_domain::catalog::{TimeUnit, VersionState, WorkflowStep};
 use sunshine_domain::refusal::Refusal;
 
-use super::item_form::{form_field, FormErrors, ItemForm};
+use super::form::{form_field, FormErrors, ItemForm};
 use super::public::{paging, region_options, rows, type_options, Row, SpecView};
-use super::{bad_token, error_page, opts, render, Chrome, Opt};
 use crate::api::catalog::{parse_date, ListQuery};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
+use crate::pages::{bad_token, error_page, opts, render, Chrome, Opt};
 use crate::AppState;
 
 #[derive(Template)]
@@ -172,7 +172,7 @@ pub async fn version(
         .into_iter()
         .map(|e| HistoryLine {
             seq: e.seq,
-            at: super::fmt::when(lang, e.at),
+            at: crate::pages::fmt::when(lang, e.at),
             who: who
                 .get(&e.actor)
                 .map(|t| t.get(lang.code()).to_string())

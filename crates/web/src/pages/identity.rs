@@ -1,16 +1,21 @@
-//! Staff accounts: who works in the platform with which roles, and the form
-//! with which an administrator adds one.
+//! Who may enter: signing in and out, and staff accounts (who works in the
+//! platform with which roles, and the form with which an administrator adds
+//! one).
 
 use askama::Template;
-use axum::extract::{Form, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Form, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sunshine_app::identity::NewStaff;
 use sunshine_app::AppError;
 use sunshine_domain::identity::Role;
 
 use super::{bad_token, error_page, flash, opts, render, Chrome, Opt};
-use crate::auth::{csrf_ok, StaffSession};
+use crate::auth::{
+    clear_session_cookie, csrf_ok, safe_path, session_cookie, FormToken, MaybeSession, StaffSession,
+};
+use crate::guard::ClientAddr;
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -260,4 +265,145 @@ pub async fn change(
         }
         Err(e) => error_page(c, e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    next: String,
+    login: String,
+    error: String,
+    /// The visitor's pre-session CSRF token (login CSRF).
+    form_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    lang: Lang,
+    MaybeSession(session): MaybeSession,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let c = Chrome::new(lang, session.as_ref(), "/login");
+    let form = FormToken::for_visitor(&headers);
+    (
+        form.set_cookie(),
+        render(&LoginPage {
+            c,
+            next: q.next.as_deref().and_then(safe_path).unwrap_or_default(),
+            login: String::new(),
+            error: String::new(),
+            form_token: form.token,
+        }),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login(
+    State(s): State<AppState>,
+    lang: Lang,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let c = Chrome::new(lang, None, "/login");
+    // Another site's form must not sign this browser in as someone else.
+    if !FormToken::accepts(&headers, &f.csrf) {
+        return super::bad_token(c);
+    }
+    if let Err(wait) = s.guard.admit_sign_in(&f.login, client) {
+        return crate::guard::too_many("/login", lang, wait);
+    }
+    match s.app.sign_in(&f.login, &f.password).await {
+        Ok(session) => {
+            s.guard.sign_in_succeeded(&f.login);
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = session_cookie(&session.token).parse() {
+                headers.insert(header::SET_COOKIE, v);
+            }
+            // Back to the page that sent them (applicants only to the hall,
+            // the catalogue or their account), else to their own work.
+            let staff = session.actor.kind == sunshine_domain::identity::UserKind::Staff;
+            let target = f
+                .next
+                .as_deref()
+                .and_then(safe_path)
+                .filter(|n| {
+                    staff
+                        || n.starts_with("/hall/")
+                        || n.starts_with("/catalog")
+                        || n.starts_with("/account")
+                })
+                .unwrap_or_else(|| s.app.home(&session.actor).to_string());
+            (headers, Redirect::to(&target)).into_response()
+        }
+        Err(e) => {
+            let error = match &e {
+                sunshine_app::AppError::Refused(r) => {
+                    if r.kind == sunshine_domain::refusal::RefusalKind::Unauthenticated {
+                        s.guard.sign_in_failed(&f.login, client);
+                    }
+                    r.message.get(c.code()).to_string()
+                }
+                sunshine_app::AppError::Internal(_) => return error_page(c, e),
+            };
+            let status = match &e {
+                sunshine_app::AppError::Refused(r) => crate::error::status_of(r.kind),
+                sunshine_app::AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (
+                status,
+                render(&LoginPage {
+                    c,
+                    next: f.next.as_deref().and_then(safe_path).unwrap_or_default(),
+                    login: f.login,
+                    error,
+                    form_token: f.csrf,
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(session) = session {
+        if !csrf_ok(&session, &f.csrf) {
+            return (StatusCode::FORBIDDEN, "invalid form token").into_response();
+        }
+        if let Err(e) = s.app.sign_out(&session).await {
+            tracing::error!(error = %e, "sign-out failed");
+        }
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = clear_session_cookie().parse() {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    (headers, Redirect::to("/")).into_response()
 }
