@@ -14,6 +14,7 @@ pub mod open311;
 pub mod pages;
 pub mod shield;
 pub mod uploads;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

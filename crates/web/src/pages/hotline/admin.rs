@@ -12,13 +12,13 @@ use sunshine_domain::hotline::{RequestKind, ServiceClass, Urgency};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 
-use super::hotline::org_choices;
-use super::{bad_token, error_page, flash, refusal_message, render, Chrome};
+use super::org_choices;
 use crate::api::hotline::{
     category_row_of, category_view, key_view, CategoryBody, CategoryView, KeyView,
 };
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
+use crate::pages::{bad_token, error_page, flash, refusal_message, render, Chrome};
 use crate::AppState;
 use sunshine_app::identity::Session;
 
@@ -67,7 +67,7 @@ impl AdminPage {
     /// A stored moment (ISO) as people read it.
     fn moment(&self, iso: &str) -> String {
         iso.parse::<jiff::Timestamp>()
-            .map(|t| super::fmt::moment(self.c.lang, t))
+            .map(|t| crate::pages::fmt::moment(self.c.lang, t))
             .unwrap_or_else(|_| iso.to_string())
     }
 }

@@ -1,0 +1,3 @@
+//! View models that the pages and the JSON API share, one module per subsystem.
+
+pub mod hotline;
