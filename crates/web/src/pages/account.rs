@@ -9,7 +9,7 @@ use serde::Deserialize;
 use sunshine_app::identity::Session;
 
 use super::fmt::when;
-use super::hotline_admin::CsrfForm;
+use super::hotline::admin::CsrfForm;
 use super::{bad_token, error_page, flash, refusal_message, render, Chrome};
 use crate::auth::{clear_session_cookie, csrf_ok, SignedIn};
 use crate::error::status_of;

@@ -108,7 +108,7 @@ pub async fn drill(
     State(s): State<AppState>,
     lang: Lang,
     StaffSession(session): StaffSession,
-    Form(f): Form<super::hotline_admin::CsrfForm>,
+    Form(f): Form<super::hotline::admin::CsrfForm>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/backup");
     if !csrf_ok(&session, &f.csrf) {

@@ -227,7 +227,7 @@ pub async fn change(
     lang: Lang,
     StaffSession(session): StaffSession,
     axum::extract::Path((login, change)): axum::extract::Path<(String, String)>,
-    Form(f): Form<super::hotline_admin::CsrfForm>,
+    Form(f): Form<super::hotline::admin::CsrfForm>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/users");
     if !csrf_ok(&session, &f.csrf) {

@@ -12,7 +12,6 @@ pub mod flash;
 pub mod fmt;
 pub mod hall;
 pub mod hotline;
-pub mod hotline_admin;
 pub mod identity;
 pub mod licence;
 pub mod real_name;
@@ -121,24 +120,24 @@ pub fn router() -> Router<AppState> {
             "/staff/hotline",
             get(hotline::console).post(hotline::take_call),
         )
-        .route("/staff/hotline/admin", get(hotline_admin::admin))
+        .route("/staff/hotline/admin", get(hotline::admin::admin))
         .route(
             "/staff/hotline/admin/categories",
-            post(hotline_admin::put_category),
+            post(hotline::admin::put_category),
         )
         .route(
             "/staff/hotline/admin/dispatch",
-            post(hotline_admin::put_dispatch),
+            post(hotline::admin::put_dispatch),
         )
-        .route("/staff/hotline/admin/units", post(hotline_admin::add_unit))
+        .route("/staff/hotline/admin/units", post(hotline::admin::add_unit))
         .route(
             "/staff/hotline/admin/units/rename",
-            post(hotline_admin::rename_unit),
+            post(hotline::admin::rename_unit),
         )
-        .route("/staff/hotline/admin/keys", post(hotline_admin::issue_key))
+        .route("/staff/hotline/admin/keys", post(hotline::admin::issue_key))
         .route(
             "/staff/hotline/admin/keys/{id}/revoke",
-            post(hotline_admin::revoke_key),
+            post(hotline::admin::revoke_key),
         )
         .route(
             "/staff/hotline/{id}",

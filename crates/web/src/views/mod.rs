@@ -1,3 +1,4 @@
-//! View models that both the pages and the JSON API show.
+//! View models that the pages and the JSON API share, one module per subsystem.
 
+pub mod hotline;
 pub mod licence;

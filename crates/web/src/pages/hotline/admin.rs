@@ -12,13 +12,13 @@ use sunshine_domain::hotline::{RequestKind, ServiceClass, Urgency};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 
-use super::hotline::org_choices;
-use super::{bad_token, error_page, flash, refusal_message, render, Chrome};
+use super::org_choices;
 use crate::api::hotline::{
     category_row_of, category_view, key_view, CategoryBody, CategoryView, KeyView,
 };
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
+use crate::pages::{bad_token, error_page, flash, refusal_message, render, Chrome};
 use crate::AppState;
 use sunshine_app::identity::Session;
 
@@ -67,7 +67,7 @@ impl AdminPage {
     /// A stored moment (ISO) as people read it.
     fn moment(&self, iso: &str) -> String {
         iso.parse::<jiff::Timestamp>()
-            .map(|t| super::fmt::moment(self.c.lang, t))
+            .map(|t| crate::pages::fmt::moment(self.c.lang, t))
             .unwrap_or_else(|_| iso.to_string())
     }
 }
@@ -252,6 +252,44 @@ struct Shown {
     issued: Option<(String, String)>,
 }
 
+/// An organisation's name in the page's language, or its code if it is unknown.
+fn org_name(orgs: &sunshine_app::OrgDirectory, lang: Lang, code: &str) -> String {
+    orgs.list
+        .iter()
+        .find(|o| o.code.as_str() == code)
+        .map_or_else(
+            || code.to_string(),
+            |o| lang.pick(&o.name, &o.name_en).to_string(),
+        )
+}
+
+/// The units (not governments) with their kind and parent, for the units table.
+fn unit_rows(
+    orgs: &sunshine_app::OrgDirectory,
+    lang: Lang,
+) -> Vec<(String, String, String, String)> {
+    let name_of = |code: &str| org_name(orgs, lang, code);
+    orgs.list
+        .iter()
+        .filter(|o| !o.kind.is_government())
+        .map(|o| {
+            let kind = match o.kind {
+                sunshine_domain::identity::OrgKind::Utility => lang.pick("公用事业单位", "utility"),
+                _ => lang.pick("部门", "department"),
+            };
+            (
+                o.code.to_string(),
+                lang.pick(&o.name, &o.name_en).to_string(),
+                kind.to_string(),
+                o.parent
+                    .as_ref()
+                    .map(|p| name_of(p.as_str()))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 async fn page(
     s: &AppState,
     lang: Lang,
@@ -294,41 +332,14 @@ async fn page(
     // Editing is saving a category that exists: a new version of it.
     let editing = categories.iter().any(|v| v.code == form.code);
     let orgs = s.app.orgs();
-    let name_of = |code: &str| {
-        orgs.list
-            .iter()
-            .find(|o| o.code.as_str() == code)
-            .map_or_else(
-                || code.to_string(),
-                |o| lang.pick(&o.name, &o.name_en).to_string(),
-            )
-    };
+    let name_of = |code: &str| org_name(&orgs, lang, code);
     let category_name = |code: &str| {
         categories.iter().find(|v| v.code == code).map_or_else(
             || code.to_string(),
             |v| lang.pick(&v.body.name, &v.body.name_en).to_string(),
         )
     };
-    let unit_rows = orgs
-        .list
-        .iter()
-        .filter(|o| !o.kind.is_government())
-        .map(|o| {
-            let kind = match o.kind {
-                sunshine_domain::identity::OrgKind::Utility => lang.pick("公用事业单位", "utility"),
-                _ => lang.pick("部门", "department"),
-            };
-            (
-                o.code.to_string(),
-                lang.pick(&o.name, &o.name_en).to_string(),
-                kind.to_string(),
-                o.parent
-                    .as_ref()
-                    .map(|p| name_of(p.as_str()))
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
+    let unit_rows = unit_rows(&orgs, lang);
     let overrides = overrides
         .into_iter()
         .map(|o| Override {
