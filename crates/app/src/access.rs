@@ -9,7 +9,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_store::access::{self as store, PersonalRead};
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 
 /// The person a read concerns, and what of theirs was read.

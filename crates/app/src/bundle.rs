@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
 use sunshine_domain::bundle::{
     self as rules, bundle_outcome, BundleItem, BundleOutcome, BundleSpec,
 };
+use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
 use sunshine_domain::hall::Channel;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
@@ -20,7 +20,7 @@ use sunshine_store::hall::CaseRow;
 use sunshine_store::WriteTx;
 
 use crate::hall::{new_query_code, open_case, NewCase};
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::materials::Upload;
 use crate::{App, AppError, Result};
 

@@ -16,7 +16,7 @@ use sunshine_domain::refusal::{FieldErrors, Refusal};
 use sunshine_store::catalog::{self as store, PanoramaCount};
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{allow, App, Result};
 
 /// The journal subject of an item.
@@ -410,7 +410,7 @@ impl App {
                         }
                         put_in_force(tx, item_id, version_id, v.current_version, now).await?;
                         let payload = json!({"version_id": version_id, "version_no": v.version_no, "effective_date": v.effective_date.map(|d| d.to_string())});
-                        tx.journal(now, entry(&crate::identity::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
+                        tx.journal(now, entry(&crate::journal_entry::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
                         Ok(true)
                     })
                 .await?;

@@ -9,7 +9,8 @@ use sunshine_domain::refusal::Refusal;
 use sunshine_store::identity::{self as store, TokenRow, UserRow};
 use sunshine_store::WriteTx;
 
-use crate::identity::{entry, token_hash, Session};
+use crate::identity::{token_hash, Session};
+use crate::journal_entry::entry;
 use crate::{App, Result};
 
 /// How many hex digits of a session's hash name it to its owner.

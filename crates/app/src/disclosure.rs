@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::Stream;
 use sunshine_domain::clock::{from_micros, local_date};
@@ -221,90 +220,6 @@ impl App {
         let by_region = store::stats(&mut conn, true).await?;
         let ours = |rows: Vec<store::BoardStats>| rows.into_iter().map(BoardStats::from).collect();
         Ok((ours(by_department), ours(by_region)))
-    }
-
-    /// The background work of a serving process: versions coming into force
-    /// and the organisation tree reloaded (each minute), the disclosure board
-    /// and supervision following the journal, and supervision's timers. Each
-    /// ends once the store is closed.
-    pub fn spawn_workers(self: &Arc<Self>) {
-        let app = self.clone();
-        tokio::spawn(async move {
-            // The card engine replays its ledger now rather than at the first card request.
-            let opened = app.card_engine().await.map(|_| ());
-            app.report("the citizen card's books could not be opened", opened);
-        });
-        self.every(Duration::from_secs(60), |app| async move {
-            if let Some(n) = app.report(
-                "putting due versions in force failed",
-                app.put_due_versions_in_force().await,
-            ) {
-                if n > 0 {
-                    tracing::info!(
-                        versions = n,
-                        "versions put in force on their effective date"
-                    );
-                }
-            }
-            // Units another process added or renamed.
-            let reloaded = app.reload_orgs().await;
-            app.report("the organisation tree could not be reloaded", reloaded);
-        });
-        self.every(Duration::from_millis(250), |app| async move {
-            let followed = app.run_disclosure().await;
-            app.report(
-                "the disclosure board could not follow the journal",
-                followed,
-            );
-        });
-        // Supervision follows the journal and fires what is due: a signal
-        // comes within a quarter of a second of its moment.
-        self.every(Duration::from_millis(250), |app| async move {
-            let followed = app.run_supervision().await;
-            app.report("supervision could not follow the journal", followed);
-            let fired = app.run_supervision_timers().await;
-            app.report("supervision's timers could not fire", fired);
-            let told = app.notify_signals().await;
-            app.report("supervision's signals could not be delivered", told);
-        });
-        // The backup centre: abandoned uploads, re-verification, overdue systems.
-        self.every(Duration::from_secs(60), |app| async move {
-            let kept = app.run_backup_centre().await;
-            app.report("the backup centre's round failed", kept);
-        });
-    }
-
-    /// Run `round` every `period` until the store is closed.
-    fn every<F, Fut>(self: &Arc<Self>, period: Duration, round: F)
-    where
-        F: Fn(Arc<App>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + Send,
-    {
-        let app = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(period);
-            loop {
-                tick.tick().await;
-                if app.db.is_closed() {
-                    return;
-                }
-                round(app.clone()).await;
-            }
-        });
-    }
-
-    /// Log what a background round could not do, unless the store was
-    /// closed under it (the process is stopping); its value if it could.
-    fn report<T>(&self, what: &str, result: Result<T>) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                if !self.db.is_closed() {
-                    tracing::error!(error = %e, "{what}");
-                }
-                None
-            }
-        }
     }
 }
 

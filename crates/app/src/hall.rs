@@ -27,7 +27,7 @@ use sunshine_domain::refusal::Refusal;
 use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::materials::Upload;
 use crate::{App, AppError, Result};
 

@@ -16,11 +16,13 @@ pub mod hall;
 pub mod hotline;
 pub mod identity;
 pub mod journal;
+pub mod journal_entry;
 pub mod keys;
 pub mod licence;
 pub mod materials;
 pub mod specs;
 pub mod supervision;
+mod workers;
 
 use std::sync::{Arc, RwLock};
 

@@ -7,16 +7,16 @@ use std::sync::{Arc, Mutex};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
-use sunshine_domain::licence::{self as rules, LicencePayload, Verdict};
 use sunshine_domain::hall::Applicant;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
+use sunshine_domain::licence::{self as rules, LicencePayload, Verdict};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
 use sunshine_store::hall::{self as store, CaseRow, LicenceRow};
 use sunshine_store::WriteTx;
 
-use crate::identity::{entry, system_actor};
+use crate::journal_entry::{entry, system_actor};
 use crate::keys::{new_signing_key, Kek};
 use crate::{App, OrgDirectory, Result};
 

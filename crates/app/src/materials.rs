@@ -15,7 +15,7 @@ use sunshine_store::materials as store;
 pub use sunshine_store::materials::MaterialRow;
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{allow, App, AppError, Result};
 
 /// A file as the sender gives it: which of the item's materials it is for

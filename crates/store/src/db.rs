@@ -126,7 +126,9 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| Box::pin(crate::connection::prepare(conn, backend, replicated)))
+            .after_connect(move |conn, _meta| {
+                Box::pin(crate::connection::prepare(conn, backend, replicated))
+            })
             .connect_with(options.clone())
             .await?;
         // SQLite's writer calls SQLite on its own thread (see `native`);
@@ -302,7 +304,6 @@ pub fn install_drivers() {
         }
     });
 }
-
 
 /// Ping the database (for `/healthz`).
 pub async fn ping(db: &Db) -> Result<()> {

@@ -22,7 +22,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use jiff::Timestamp;
-use sunshine_store::hotline::KeyRow;
+use sunshine_app::hotline::KeyRow;
 
 /// The one jurisdiction this endpoint serves.
 pub const JURISDICTION: &str = "hangzhou.gov.cn";

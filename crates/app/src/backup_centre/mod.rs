@@ -27,7 +27,7 @@ use sunshine_domain::refusal::{Refusal, RefusalKind, Text};
 use sunshine_store::backup_centre::{self as store, ArchiveRow, KeyRow, SystemRow, UploadRow};
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{App, CentreWork, Result};
 
 mod schedule;

@@ -12,7 +12,7 @@ use sunshine_store::backup_centre::{self as store};
 use sunshine_store::supervision::WatchedCase;
 use sunshine_store::WriteTx;
 
-use crate::identity::{entry, system_actor};
+use crate::journal_entry::{entry, system_actor};
 use crate::{App, Result};
 
 use super::*;

@@ -12,7 +12,7 @@ use sunshine_domain::refusal::{Refusal, RefusalKind, Text};
 use sunshine_store::backup_centre::{self as store, ArchiveRow, KeyRow, SystemRow, UploadRow};
 use sunshine_store::WriteTx;
 
-use crate::identity::{entry, system_actor};
+use crate::journal_entry::{entry, system_actor};
 use crate::{App, Result};
 
 use super::*;

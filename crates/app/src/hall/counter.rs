@@ -1,12 +1,12 @@
 //! 窗口受理: what a clerk at the counter may register, and the item version
 //! in force that an application taken there is for.
 
+use crate::catalog::{VersionFilter, VersionRow, VersionSummary};
 use sunshine_domain::catalog::VersionState;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use crate::catalog::{VersionFilter, VersionRow, VersionSummary};
 
 use crate::{App, Result};
 

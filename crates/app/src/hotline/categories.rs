@@ -1,7 +1,7 @@
 //! The categories, their cache and the dispatch catalogue.
 
 use super::is_government;
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! The services around a home.
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
 use sunshine_domain::hotline::community;

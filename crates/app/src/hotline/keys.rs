@@ -1,6 +1,7 @@
 //! The keys of the Open311 clients.
 
-use crate::identity::{entry, random_token};
+use crate::identity::random_token;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -52,7 +53,9 @@ impl App {
         }
         let key = random_token();
         let hash = key_hash(&key);
-        let actor = actor.cloned().unwrap_or_else(crate::identity::system_actor);
+        let actor = actor
+            .cloned()
+            .unwrap_or_else(crate::journal_entry::system_actor);
         let now = self.now_micros();
         let row = self
             .db
@@ -93,7 +96,9 @@ impl App {
         if let Some(a) = actor {
             self.authorize(a, &Action::ManageHotline)?;
         }
-        let actor = actor.cloned().unwrap_or_else(crate::identity::system_actor);
+        let actor = actor
+            .cloned()
+            .unwrap_or_else(crate::journal_entry::system_actor);
         let now = self.now_micros();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<()> {

@@ -1,6 +1,6 @@
 //! The knowledge base operators answer from.
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! journal and the public are told of each step.
 
 use super::{ticket_not_found, CITY};
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{allow, App, OrgDirectory, Result};
 use serde_json::json;
 use sunshine_domain::clock::from_micros;

@@ -2,7 +2,7 @@
 
 use super::ticket_not_found;
 use crate::access::{ReadOf, StaffRead};
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{allow, App, Result};
 use serde_json::json;
 use std::collections::BTreeMap;

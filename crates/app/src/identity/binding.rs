@@ -23,7 +23,7 @@ use sunshine_store::identity::binding::{self as store, BindingCodeRow, Bound};
 use sunshine_store::identity::{find_bound_user, find_user};
 use sunshine_store::{StoreError, WriteTx};
 
-use super::entry;
+use crate::journal_entry::entry;
 use crate::{App, Result};
 
 /// What a refusal to an account not yet bound says.

@@ -16,7 +16,7 @@ use sunshine_store::supervision::{self as store, WatchedCase};
 use super::ComplaintRow;
 use sunshine_store::WriteTx;
 
-use crate::identity::entry;
+use crate::journal_entry::entry;
 use crate::{allow, App, Result};
 
 /// What a complaint is about, and what it says.

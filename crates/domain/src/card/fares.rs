@@ -362,17 +362,17 @@ fn product_of(
     let get = |row: &std::collections::HashMap<String, String>, k: &str| {
         row.get(k).cloned().unwrap_or_default()
     };
-    let id = get(&row, "fare_product_id");
+    let id = get(row, "fare_product_id");
     if id.is_empty() {
         return Err(bad("fare_product_id is empty"));
     }
-    let currency = get(&row, "currency");
+    let currency = get(row, "currency");
     if currency != "CNY" {
         return Err(bad("currency must be CNY"));
     }
     let duration_days = match (
-        get(&row, "duration_amount").as_str(),
-        get(&row, "duration_unit").as_str(),
+        get(row, "duration_amount").as_str(),
+        get(row, "duration_unit").as_str(),
     ) {
         ("", _) => 0,
         (n, unit) => {
@@ -389,14 +389,14 @@ fn product_of(
                 .ok_or_else(|| bad("duration is too long"))?
         }
     };
-    let amount = crate::money::Fen::parse(&get(&row, "amount"))
+    let amount = crate::money::Fen::parse(&get(row, "amount"))
         .map(crate::money::Fen::fen)
         .ok_or_else(|| bad("amount is not a sum in yuan with at most two decimals"))?;
     Ok(FareProduct {
         fare_product_id: id,
-        fare_product_name: get(&row, "fare_product_name"),
-        rider_category_id: get(&row, "rider_category_id"),
-        fare_media_id: get(&row, "fare_media_id"),
+        fare_product_name: get(row, "fare_product_name"),
+        rider_category_id: get(row, "rider_category_id"),
+        fare_media_id: get(row, "fare_media_id"),
         amount,
         duration_days,
     })

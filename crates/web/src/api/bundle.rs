@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::bundle::{BundleApplication, BundleOffer};
-use sunshine_domain::catalog::{FormField, Material};
 use sunshine_domain::bundle::{BundleItem, BundleOutcome, BundleSpec};
+use sunshine_domain::catalog::{FormField, Material};
 use utoipa::{IntoParams, ToSchema};
 
 use super::hall::{time, TrackView};

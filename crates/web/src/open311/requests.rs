@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use sunshine_app::hotline::{iso, NewRequest, Source};
+use sunshine_app::hotline::{CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
 use sunshine_app::AppError;
 use sunshine_domain::clock::to_micros;
 use sunshine_domain::hotline::open311::{public_place, public_text, states_for_status, status};
 use sunshine_domain::hotline::{TicketState, MAX_DESCRIPTION};
-use sunshine_store::hotline::{CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
 
 pub(super) fn bad(format: Format, description: impl Into<String>) -> Open311Error {
     Open311Error::new(format, StatusCode::BAD_REQUEST, description)

@@ -6,7 +6,7 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use sunshine_store::hotline::CategoryRow;
+use sunshine_app::hotline::CategoryRow;
 
 pub(super) fn discovery(format: Format, headers: &HeaderMap) -> Response {
     let changeset = "2026-11-29T00:00:00+08:00";

@@ -27,9 +27,9 @@ use crate::i18n::Lang;
 use crate::AppState;
 use axum::http::StatusCode;
 use std::sync::Arc;
+use sunshine_app::hotline::{CategoryRow, TicketRow};
 use sunshine_app::{AppError, OrgDirectory};
 use sunshine_domain::identity::Organisation;
-use sunshine_store::hotline::{CategoryRow, TicketRow};
 
 /// The status a refusal answers with.
 fn status_of(e: &AppError) -> StatusCode {

@@ -5,10 +5,10 @@
 use crate::i18n::Lang;
 use crate::AppState;
 use serde::{Deserialize, Serialize};
+use sunshine_app::hotline::CategoryRow;
 use sunshine_domain::hotline::Command;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::CategoryRow;
 use utoipa::{IntoParams, ToSchema};
 
 /// A lifecycle command. Fields by command: `answer_directly` (answer),

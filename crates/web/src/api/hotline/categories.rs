@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use sunshine_app::hotline::CategoryRow;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::CategoryRow;
 use utoipa::{IntoParams, ToSchema};
 
 /// A category and its dispatch catalogue entry, as administrators edit it.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::hotline::iso;
-use sunshine_store::hotline::KeyRow;
+use sunshine_app::hotline::KeyRow;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]

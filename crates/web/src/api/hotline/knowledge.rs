@@ -27,10 +27,7 @@ pub struct ArticleView {
     pub score: Option<f64>,
 }
 
-pub fn article_view(
-    a: sunshine_store::hotline::knowledge::ArticleRow,
-    score: Option<f64>,
-) -> ArticleView {
+pub fn article_view(a: sunshine_app::hotline::ArticleRow, score: Option<f64>) -> ArticleView {
     ArticleView {
         id: a.id,
         title: a.title,

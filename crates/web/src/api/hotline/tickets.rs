@@ -13,9 +13,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use sunshine_app::hotline::{iso, NewRequest, Source};
+use sunshine_app::hotline::{TicketRow, UpdateRow};
 use sunshine_domain::access::ReadPurpose;
 use sunshine_domain::identity::UserKind;
-use sunshine_store::hotline::{TicketRow, UpdateRow};
 use utoipa::ToSchema;
 
 /// A request (工单) as the staff who handle it, and its requester, see it.

@@ -422,7 +422,8 @@ mod tests {
     #[test]
     fn a_spec_survives_the_form_and_back() {
         let spec: ItemSpec =
-            serde_json::from_str(include_str!("../../../tests/fixtures/item.json")).expect("fixture");
+            serde_json::from_str(include_str!("../../../tests/fixtures/item.json"))
+                .expect("fixture");
         let form = ItemForm::from_spec(&spec);
         assert_eq!(form.to_spec(Lang::Zh), Ok(spec));
     }
@@ -430,7 +431,8 @@ mod tests {
     #[test]
     fn a_malformed_line_is_reported_on_its_field() {
         let spec: ItemSpec =
-            serde_json::from_str(include_str!("../../../tests/fixtures/item.json")).expect("fixture");
+            serde_json::from_str(include_str!("../../../tests/fixtures/item.json"))
+                .expect("fixture");
         let mut form = ItemForm::from_spec(&spec);
         form.fees = "证书工本费|abc|某文件".into();
         let errors = form.to_spec(Lang::En).expect_err("bad fee");

@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sunshine_app::hotline::Source;
+use sunshine_app::hotline::TicketRow;
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::TicketRow;
 
 /// A request in a list.
 pub(super) struct Line {
@@ -56,7 +56,7 @@ pub(super) struct Article {
     pub(super) body: String,
 }
 
-pub(super) fn article(a: sunshine_store::hotline::knowledge::ArticleRow) -> Article {
+pub(super) fn article(a: sunshine_app::hotline::ArticleRow) -> Article {
     Article {
         id: a.id,
         title: a.title,

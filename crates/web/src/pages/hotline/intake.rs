@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use sunshine_app::hotline::CategoryRow;
 use sunshine_app::hotline::NewRequest;
 use sunshine_domain::hotline::open311::Datatype;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::CategoryRow;
 
 use crate::i18n::Lang;
 

@@ -12,13 +12,13 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sunshine_app::hotline::{TicketRow, UpdateRow};
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
 use sunshine_domain::hotline::{available, Party};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, RefusalKind};
-use sunshine_store::hotline::{TicketRow, UpdateRow};
 
 #[derive(Template)]
 #[template(path = "hotline_ticket.html")]
