@@ -86,11 +86,8 @@ pub async fn load(app: &App) -> Result<(bool, Vec<DemoLogin>)> {
     load_with(app, DEMO_CASES).await
 }
 
-/// The demo with as many cases as asked (tests that need no history ask for none).
-pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)> {
-    let orgs: Vec<Organisation> =
-        serde_json::from_str(ORGANISATIONS).map_err(anyhow::Error::from)?;
-    let items: Vec<DemoItem> = serde_json::from_str(ITEMS).map_err(anyhow::Error::from)?;
+/// Who can sign in to the demo, and as what.
+fn demo_logins() -> Vec<DemoLogin> {
     let mut logins = vec![
         DemoLogin {
             login: "admin".into(),
@@ -153,6 +150,15 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         login: "editor.<region>, approver.<region>, clerk.<region>".into(),
         what: "an editor, an approver and a case clerk for each region with items (e.g. clerk.330106)",
     });
+    logins
+}
+
+/// The demo with as many cases as asked (tests that need no history ask for none).
+pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)> {
+    let orgs: Vec<Organisation> =
+        serde_json::from_str(ORGANISATIONS).map_err(anyhow::Error::from)?;
+    let items: Vec<DemoItem> = serde_json::from_str(ITEMS).map_err(anyhow::Error::from)?;
+    let logins = demo_logins();
     if !app.orgs().list.is_empty() {
         return Ok((false, logins));
     }
@@ -222,39 +228,60 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
     let admin = app
         .bootstrap_admin("admin", "系统管理员", &orgs[0].code, DEMO_PASSWORD)
         .await?;
-    let staff = |login: &str, name: &str, org: &OrgCode, role: &str| NewStaff {
+    let (city, regions) = demo_staff(app, &admin, &orgs, &items, &economy).await?;
+    demo_applicants(app).await?;
+    demo_clerks(app, &admin, &items, &regions, &city).await?;
+    demo_items(app, items, &city).await?;
+    let bundles: Vec<DemoBundle> = serde_json::from_str(BUNDLES).map_err(anyhow::Error::from)?;
+    for b in bundles {
+        app.define_bundle(&admin, b.spec, b.active).await?;
+    }
+    hotline::categories(app).await
+}
+
+/// A demo staff account with one role.
+fn staff(login: &str, name: &str, org: &OrgCode, role: &str) -> NewStaff {
+    NewStaff {
         login: login.into(),
         display_name: name.into(),
         org: org.to_string(),
         password: DEMO_PASSWORD.into(),
         roles: vec![role.into()],
-    };
+    }
+}
+
+/// The city's staff, an editor and an approver per region, and the
+/// city-wide services' centres; the city and the regions.
+async fn demo_staff(
+    app: &App,
+    admin: &Actor,
+    orgs: &[Organisation],
+    items: &[DemoItem],
+    economy: &OrgCode,
+) -> Result<(OrgCode, Vec<OrgCode>)> {
     let city = orgs[0].code.clone();
-    app.create_staff(
-        &admin,
-        staff("editor", "陈编制", &economy, "catalog_editor"),
-    )
-    .await?;
-    app.create_staff(&admin, staff("reviewer", "李法制", &city, "legal_reviewer"))
+    app.create_staff(admin, staff("editor", "陈编制", economy, "catalog_editor"))
         .await?;
-    app.create_staff(&admin, staff("approver", "赵审批", &city, "approver"))
+    app.create_staff(admin, staff("reviewer", "李法制", &city, "legal_reviewer"))
         .await?;
-    app.create_staff(&admin, staff("clerk", "孙承办", &city, "case_clerk"))
+    app.create_staff(admin, staff("approver", "赵审批", &city, "approver"))
         .await?;
-    app.create_staff(&admin, staff("supervisor", "周监察", &city, "supervisor"))
+    app.create_staff(admin, staff("clerk", "孙承办", &city, "case_clerk"))
+        .await?;
+    app.create_staff(admin, staff("supervisor", "周监察", &city, "supervisor"))
         .await?;
     let hotline_centre = orgs
         .iter()
         .find(|o| o.name.contains("96345"))
         .map_or_else(|| city.clone(), |o| o.code.clone());
     app.create_staff(
-        &admin,
+        admin,
         staff("operator", "钱话务", &hotline_centre, "hotline_operator"),
     )
     .await?;
     let xihu = OrgCode::parse("330106").map_err(|b| anyhow::anyhow!(b.en))?;
     app.create_staff(
-        &admin,
+        admin,
         staff("xihu.supervisor", "吴监察", &xihu, "supervisor"),
     )
     .await?;
@@ -267,7 +294,7 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
     regions.dedup();
     for r in &regions {
         app.create_staff(
-            &admin,
+            admin,
             staff(
                 &format!("editor.{r}"),
                 &format!("{r}事项编制员"),
@@ -282,19 +309,23 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
             } else {
                 format!("approver.{r}")
             };
-            app.create_staff(&admin, staff(&login, &format!("{r}审批员"), r, "approver"))
+            app.create_staff(admin, staff(&login, &format!("{r}审批员"), r, "approver"))
                 .await?;
         }
     }
     // The city-wide services' centres, whose staff alone do their work.
     for (service, needle) in [("hotline", "96345"), ("card", "市民卡")] {
         if let Some(centre) = orgs.iter().find(|o| o.name.contains(needle)) {
-            app.set_service_centre(&admin, service, centre.code.as_str())
+            app.set_service_centre(admin, service, centre.code.as_str())
                 .await?;
         }
     }
-    // The demo's citizen and enterprise sign up online, then bind their
-    // accounts with a code the city's counter issued after seeing their papers.
+    Ok((city, regions))
+}
+
+/// The demo's citizen and enterprise sign up online, then bind their
+/// accounts with a code the city's counter issued after seeing their papers.
+async fn demo_applicants(app: &App) -> Result<()> {
     app.register_citizen(crate::identity::NewApplicant {
         login: DEMO_CITIZEN_LOGIN.into(),
         number: DEMO_CITIZEN_ID.into(),
@@ -343,16 +374,22 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
         app.bind_with_code(&account, &issued.code).await?;
     }
 
-    let actor = |login: &str| {
-        let login = login.to_string();
-        async move { app.staff_actor(&login).await }
-    };
-    // The clerks hold the posts of their departments' process steps: the
-    // city's clerk those of the city's items, a clerk per district the rest.
+    Ok(())
+}
+
+/// The clerks hold the posts of their departments' process steps: the
+/// city's clerk those of the city's items, a clerk per district the rest.
+async fn demo_clerks(
+    app: &App,
+    admin: &Actor,
+    items: &[DemoItem],
+    regions: &[OrgCode],
+    city: &OrgCode,
+) -> Result<()> {
     let mut posts: std::collections::BTreeSet<(String, OrgCode, String)> = Default::default();
-    for item in &items {
+    for item in items {
         let government = crate::catalog::region_government(&item.spec);
-        let clerk = if government == city {
+        let clerk = if &government == city {
             "clerk".to_string()
         } else {
             format!("clerk.{government}")
@@ -365,9 +402,9 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
             ));
         }
     }
-    for r in regions.iter().filter(|r| **r != city) {
+    for r in regions.iter().filter(|r| *r != city) {
         app.create_staff(
-            &admin,
+            admin,
             staff(
                 &format!("clerk.{r}"),
                 &format!("{r}承办员"),
@@ -378,13 +415,22 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
         .await?;
     }
     for (clerk, org, post) in posts {
-        app.assign_post(&admin, &clerk, org.as_str(), &post).await?;
+        app.assign_post(admin, &clerk, org.as_str(), &post).await?;
     }
+    Ok(())
+}
+
+/// The items, each brought along the workflow as far as the demo wants it.
+async fn demo_items(app: &App, items: Vec<DemoItem>, city: &OrgCode) -> Result<()> {
+    let actor = |login: &str| {
+        let login = login.to_string();
+        async move { app.staff_actor(&login).await }
+    };
     let reviewer = actor("reviewer").await?;
     for (n, item) in items.into_iter().enumerate() {
         let government = crate::catalog::region_government(&item.spec);
         let editor = actor(&format!("editor.{government}")).await?;
-        let approver = if government == city {
+        let approver = if &government == city {
             actor("approver").await?
         } else if government.as_str() == "330106" {
             actor("xihu.approver").await?
@@ -423,11 +469,7 @@ async fn populate(app: &App, orgs: Vec<Organisation>, items: Vec<DemoItem>) -> R
             }
         }
     }
-    let bundles: Vec<DemoBundle> = serde_json::from_str(BUNDLES).map_err(anyhow::Error::from)?;
-    for b in bundles {
-        app.define_bundle(&admin, b.spec, b.active).await?;
-    }
-    hotline::categories(app).await
+    Ok(())
 }
 
 /// The mark a store carries once the demo was loaded into it.

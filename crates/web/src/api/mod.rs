@@ -63,6 +63,30 @@ impl Modify for BearerAuth {
 /// The API routes and the OpenAPI document that describes exactly them.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(catalog_routes())
+        .merge(hall_routes())
+        .merge(bundle_routes())
+        .merge(materials_routes())
+        .merge(licence_routes())
+        .merge(disclosure_routes())
+        .merge(identity_routes())
+        .merge(supervision_routes())
+        .merge(hotline_routes())
+        .merge(platform_routes())
+        .merge(card_routes())
+        .merge(backup_centre_routes())
+        .split_for_parts();
+    let doc = openapi.clone();
+    let router = router.route(
+        "/api/v1/openapi.json",
+        get(move || async move { Json(doc) }),
+    );
+    (router, openapi)
+}
+
+/// The power-item catalogue and its workflow.
+fn catalog_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(catalog::search_public))
         .routes(routes!(catalog::public_item))
         .routes(routes!(catalog::create_item))
@@ -78,6 +102,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::panorama))
         .routes(routes!(catalog::export))
         .routes(routes!(catalog::import))
+}
+
+/// The online hall's cases.
+fn hall_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(hall::apply))
         .routes(routes!(hall::register_at_counter))
         .routes(routes!(hall::get_case))
@@ -87,22 +116,47 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hall::rate))
         .routes(routes!(hall::charge_fee))
         .routes(routes!(hall::decide_penalty))
+}
+
+/// One-stop bundles.
+fn bundle_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(bundle::list))
         .routes(routes!(bundle::get, bundle::put))
         .routes(uploads(routes!(bundle::apply)))
         .routes(limited(routes!(bundle::track), Bucket::Lookups))
         .routes(routes!(bundle::application))
         .routes(routes!(bundle::mine))
+}
+
+/// Application materials.
+fn materials_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(uploads(routes!(materials::apply)))
         .routes(uploads(routes!(materials::add, materials::list)))
         .routes(routes!(materials::download))
+}
+
+/// E-licences.
+fn licence_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(licence::get_licence))
         .routes(routes!(licence::verify))
         .routes(routes!(licence::revoke))
         .routes(routes!(licence::keys))
+}
+
+/// Sunshine disclosure.
+fn disclosure_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(disclosure::cases))
         .routes(limited(routes!(disclosure::stats), Bucket::Aggregates))
         .routes(routes!(disclosure::stream))
+}
+
+/// Identity: accounts, tokens, sessions, staff, real names, units.
+fn identity_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(identity::issue_token, account::list_tokens))
         .routes(routes!(account::revoke_token))
         .routes(routes!(account::list_sessions, account::end_all_sessions))
@@ -128,6 +182,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(identity::binding::set_centre))
         .routes(routes!(identity::organisations, identity::add_unit))
         .routes(routes!(identity::rename_unit))
+}
+
+/// Electronic supervision: signals, rules, evaluation, complaints.
+fn supervision_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(supervision::list))
         .routes(routes!(supervision::get))
         .routes(routes!(supervision::command))
@@ -142,6 +201,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             supervision::complaints
         ))
         .routes(routes!(supervision::complaint_command))
+}
+
+/// The 96345 hotline.
+fn hotline_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(hotline::take))
         .routes(limited(routes!(hotline::claim), Bucket::Lookups))
         .routes(routes!(hotline::get))
@@ -161,9 +225,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(hotline::get_article, hotline::put_article))
         .routes(routes!(hotline::nearby))
         .routes(routes!(hotline::assist))
+}
+
+/// The platform's clock and journal.
+fn platform_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
+}
+
+/// The citizen card.
+fn card_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(card::issue, card::list))
         .routes(routes!(card::mine))
         .routes(routes!(card::get))
@@ -183,6 +257,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(card::medical))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))
+}
+
+/// The backup centre.
+fn backup_centre_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(backup_centre::systems, backup_centre::register))
         .routes(routes!(backup_centre::system))
         .routes(routes!(backup_centre::rotate_key))
@@ -191,13 +270,6 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backup_centre::start_upload))
         .routes(routes!(backup_centre::upload, backup_centre::put_chunk))
         .routes(routes!(backup_centre::finish))
-        .split_for_parts();
-    let doc = openapi.clone();
-    let router = router.route(
-        "/api/v1/openapi.json",
-        get(move || async move { Json(doc) }),
-    );
-    (router, openapi)
 }
 
 /// A route that takes files: its body may be as large as a case's materials.

@@ -35,18 +35,82 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(catalog_routes())
+        .merge(disclosure_routes())
+        .merge(supervision_routes())
+        .merge(hotline_routes())
+        .merge(card_routes())
+        .merge(backup_routes())
+        .merge(licence_routes())
+        .merge(identity_routes())
+        .merge(hall_routes())
+        .merge(bundle_routes())
+        .layer(axum::middleware::from_fn(flash::layer))
+}
+
+/// The catalogue: the public portal and the staff workbench.
+fn catalog_routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(catalog::public::index))
         .route("/catalog", get(catalog::public::catalog))
         .route("/catalog/{item_id}", get(catalog::public::item))
+        .route("/staff/", get(catalog::staff::workbench))
+        .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
+        .route(
+            "/staff/items/new",
+            get(catalog::staff::new_item_form).post(catalog::staff::create_item),
+        )
+        .route("/staff/versions/{id}", get(catalog::staff::version))
+        .route(
+            "/staff/versions/{id}/edit",
+            get(catalog::staff::edit_form).post(catalog::staff::update_item),
+        )
+        .route("/staff/versions/{id}/step", post(catalog::staff::step))
+        .route(
+            "/staff/items/{item_id}/new-version",
+            post(catalog::staff::new_version),
+        )
+        .route("/staff/panorama", get(catalog::staff::panorama))
+        .route(
+            "/staff/transfer",
+            get(catalog::staff::transfer_page).post(catalog::staff::import),
+        )
+        .route("/staff/export", get(catalog::staff::export))
+}
+
+/// Sunshine disclosure: the public board and the staff extranet.
+fn disclosure_routes() -> Router<AppState> {
+    Router::new()
         .route("/board", get(disclosure::board))
         .route(
             "/board/stats",
             get(disclosure::stats.layer(PerClient(Aggregates))),
         )
+        .route("/staff/board", get(disclosure::extranet))
+}
+
+/// Electronic supervision: the public board, complaints, signals.
+fn supervision_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/supervision",
             get(supervision::board.layer(PerClient(Aggregates))),
         )
+        .route(
+            "/complaints",
+            get(supervision::complaints).post(supervision::file),
+        )
+        .route("/complaints/{id}", axum::routing::post(supervision::handle))
+        .route("/staff/signals", get(supervision::workbench))
+        .route(
+            "/staff/signals/{id}",
+            get(supervision::signal).post(supervision::command),
+        )
+}
+
+/// The 96345 hotline: the public pages, the kiosk, the console, its administration.
+fn hotline_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/hotline",
             get(hotline::dashboard.layer(PerClient(Aggregates))),
@@ -64,53 +128,6 @@ pub fn router() -> Router<AppState> {
         .route(
             "/hotline/my/claim",
             post(hotline::claim_request.layer(PerClient(Lookups))),
-        )
-        .route("/card", get(card::my_cards))
-        .route("/card/{number}/top-up", post(card::my_top_up))
-        .route("/card/{number}/loss", post(card::my_report_loss))
-        .route("/card/{number}/bike", post(card::my_bike))
-        .route(
-            "/card/{number}/pass",
-            get(card::my_pass_confirm).post(card::my_pass),
-        )
-        .route("/staff/card", get(card::counter))
-        .route("/staff/card/issue", post(card::issue))
-        .route("/staff/card/{number}/command", post(card::command))
-        .route("/staff/card/{number}/top-up", post(card::counter_top_up))
-        .route("/staff/card/{number}/bike", post(card::counter_bike))
-        .route(
-            "/staff/card/{number}/pass",
-            get(card::counter_pass_confirm).post(card::counter_pass),
-        )
-        .route("/staff/backup-centre", get(backup_centre::centre))
-        .route(
-            "/staff/backup-centre/systems",
-            post(backup_centre::register),
-        )
-        .route(
-            "/staff/backup-centre/verification",
-            post(backup_centre::verify),
-        )
-        .route(
-            "/staff/backup-centre/systems/{id}",
-            get(backup_centre::system),
-        )
-        .route(
-            "/staff/backup-centre/systems/{id}/keys",
-            post(backup_centre::rotate_key),
-        )
-        .route(
-            "/staff/backup-centre/systems/{id}/keys/{key}/revoke",
-            post(backup_centre::revoke_key),
-        )
-        .route("/staff/card/operations", get(card::operations))
-        .route("/staff/card/parties", post(card::add_party))
-        .route("/staff/card/settle", post(card::settle))
-        .route("/staff/card/{number}/entitlements", post(card::entitlement))
-        .route("/staff/card/terminals", post(card::add_terminal))
-        .route(
-            "/staff/card/terminals/{code}/{change}",
-            post(card::change_terminal),
         )
         .route(
             "/hotline/my/{id}",
@@ -143,16 +160,81 @@ pub fn router() -> Router<AppState> {
             "/staff/hotline/{id}",
             get(hotline::staff_ticket).post(hotline::staff_command),
         )
+}
+
+/// The citizen card: the holder's pages, the counter, operations.
+fn card_routes() -> Router<AppState> {
+    Router::new()
+        .route("/card", get(card::my_cards))
+        .route("/card/{number}/top-up", post(card::my_top_up))
+        .route("/card/{number}/loss", post(card::my_report_loss))
+        .route("/card/{number}/bike", post(card::my_bike))
         .route(
-            "/complaints",
-            get(supervision::complaints).post(supervision::file),
+            "/card/{number}/pass",
+            get(card::my_pass_confirm).post(card::my_pass),
         )
-        .route("/complaints/{id}", axum::routing::post(supervision::handle))
+        .route("/staff/card", get(card::counter))
+        .route("/staff/card/issue", post(card::issue))
+        .route("/staff/card/{number}/command", post(card::command))
+        .route("/staff/card/{number}/top-up", post(card::counter_top_up))
+        .route("/staff/card/{number}/bike", post(card::counter_bike))
+        .route(
+            "/staff/card/{number}/pass",
+            get(card::counter_pass_confirm).post(card::counter_pass),
+        )
+        .route("/staff/card/operations", get(card::operations))
+        .route("/staff/card/parties", post(card::add_party))
+        .route("/staff/card/settle", post(card::settle))
+        .route("/staff/card/{number}/entitlements", post(card::entitlement))
+        .route("/staff/card/terminals", post(card::add_terminal))
+        .route(
+            "/staff/card/terminals/{code}/{change}",
+            post(card::change_terminal),
+        )
+        .route("/staff/card/{number}/pin", post(card::counter_pin))
+}
+
+/// Backup and the backup centre.
+fn backup_routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/backup-centre", get(backup_centre::centre))
+        .route(
+            "/staff/backup-centre/systems",
+            post(backup_centre::register),
+        )
+        .route(
+            "/staff/backup-centre/verification",
+            post(backup_centre::verify),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}",
+            get(backup_centre::system),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}/keys",
+            post(backup_centre::rotate_key),
+        )
+        .route(
+            "/staff/backup-centre/systems/{id}/keys/{key}/revoke",
+            post(backup_centre::revoke_key),
+        )
+        .route("/staff/backup", get(backup::page))
+        .route("/staff/backup/drill", axum::routing::post(backup::drill))
+}
+
+/// E-licences: verification, keys, files, revocation.
+fn licence_routes() -> Router<AppState> {
+    Router::new()
         .route("/licences/verify", get(licence::verify))
         .route("/licences/keys", get(licence::keys))
         .route("/licences/{number}", get(licence::show))
         .route("/licences/{number}/file", get(licence::download))
         .route("/licences/{number}/revoke", post(licence::revoke))
+}
+
+/// Signing in and up, real names, accounts, staff, the language.
+fn identity_routes() -> Router<AppState> {
+    Router::new()
         .route("/login", get(identity::login_form).post(identity::login))
         .route(
             "/signup",
@@ -166,60 +248,25 @@ pub fn router() -> Router<AppState> {
             "/staff/binding",
             get(real_name::counter).post(real_name::issue),
         )
-        .route("/staff/card/{number}/pin", post(card::counter_pin))
         .route("/logout", post(identity::logout))
         .route("/lang", get(switch_lang))
-        .route("/staff/", get(catalog::staff::workbench))
-        .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
-        .route(
-            "/staff/items/new",
-            get(catalog::staff::new_item_form).post(catalog::staff::create_item),
-        )
-        .route("/staff/versions/{id}", get(catalog::staff::version))
-        .route(
-            "/staff/versions/{id}/edit",
-            get(catalog::staff::edit_form).post(catalog::staff::update_item),
-        )
-        .route("/staff/versions/{id}/step", post(catalog::staff::step))
-        .route(
-            "/staff/items/{item_id}/new-version",
-            post(catalog::staff::new_version),
-        )
-        .route("/staff/panorama", get(catalog::staff::panorama))
-        .route(
-            "/staff/transfer",
-            get(catalog::staff::transfer_page).post(catalog::staff::import),
-        )
-        .route("/staff/export", get(catalog::staff::export))
         .route("/staff/users", get(identity::list).post(identity::create))
-        .route("/staff/backup", get(backup::page))
-        .route("/staff/backup/drill", axum::routing::post(backup::drill))
         .route("/staff/users/{login}/{change}", post(identity::change))
         .route("/account", get(account::show))
         .route("/account/sessions/end-all", post(account::end_all))
         .route("/account/sessions/{id}/end", post(account::end_session))
         .route("/account/tokens", post(account::issue_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/staff/board", get(disclosure::extranet))
-        .route("/staff/signals", get(supervision::workbench))
-        .route(
-            "/staff/signals/{id}",
-            get(supervision::signal).post(supervision::command),
-        )
+}
+
+/// The online hall: applying, tracking, the clerk's inbox and case.
+fn hall_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/hall/apply/{item_id}",
             get(hall::apply_form).post(hall::apply).layer(uploads()),
         )
         .route("/hall/my", get(hall::my_cases))
-        .route("/hall/bundles", get(bundle::list))
-        .route(
-            "/hall/bundles/{code}",
-            get(bundle::apply_form).post(bundle::apply).layer(uploads()),
-        )
-        .route(
-            "/hall/bundle-applications/{number}",
-            get(bundle::application),
-        )
         .route("/hall/track", get(hall::track.layer(PerClient(Lookups))))
         .route("/hall/cases/{number}", get(hall::case))
         .route("/hall/cases/{number}/withdraw", post(hall::withdraw))
@@ -246,7 +293,20 @@ pub fn router() -> Router<AppState> {
             "/staff/cases/{number}/penalty",
             post(hall::clerk::decide_penalty),
         )
-        .layer(axum::middleware::from_fn(flash::layer))
+}
+
+/// One-stop bundles.
+fn bundle_routes() -> Router<AppState> {
+    Router::new()
+        .route("/hall/bundles", get(bundle::list))
+        .route(
+            "/hall/bundles/{code}",
+            get(bundle::apply_form).post(bundle::apply).layer(uploads()),
+        )
+        .route(
+            "/hall/bundle-applications/{number}",
+            get(bundle::application),
+        )
 }
 
 /// The body limit of a page that takes files.
