@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use sunshine_domain::bundle::{
-    self as rules, bundle_outcome, BundleItem, BundleOutcome, BundleSpec,
+    self as rules, bundle_outcome, BundleItem, BundleOutcome, BundleSpec, ConfiguredBundle,
+    OneStopApplication,
 };
 use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
 use sunshine_domain::hall::Channel;
@@ -15,8 +16,8 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{FieldErrors, Refusal};
-use sunshine_store::bundle::{self as store, BundleApplicationRow, BundleRow};
-use sunshine_store::hall::CaseRow;
+use sunshine_store::bundle as store;
+use sunshine_domain::hall::Case;
 use sunshine_store::WriteTx;
 
 use crate::hall::{new_query_code, open_case, NewCase};
@@ -35,7 +36,7 @@ pub struct OfferedItem {
 /// A bundle with its items looked up in the library.
 #[derive(Debug, Clone)]
 pub struct BundleOffer {
-    pub bundle: BundleRow,
+    pub bundle: ConfiguredBundle,
     pub items: Vec<OfferedItem>,
 }
 
@@ -81,8 +82,8 @@ impl BundleOffer {
 /// A one-stop application with its cases and their combined result.
 #[derive(Debug, Clone)]
 pub struct BundleApplication {
-    pub application: BundleApplicationRow,
-    pub cases: Vec<CaseRow>,
+    pub application: OneStopApplication,
+    pub cases: Vec<Case>,
     pub outcome: BundleOutcome,
 }
 
@@ -127,7 +128,7 @@ impl App {
                 }
                 let code = spec.code.clone();
                 let payload = json!({"spec": spec, "active": active});
-                let row = BundleRow {
+                let row = ConfiguredBundle {
                     spec,
                     active,
                     updated_at: now,
@@ -148,7 +149,7 @@ impl App {
             .await
     }
 
-    async fn offer_of(&self, bundle: BundleRow) -> Result<BundleOffer> {
+    async fn offer_of(&self, bundle: ConfiguredBundle) -> Result<BundleOffer> {
         let mut conn = self.db.read().await?;
         let mut items = Vec::with_capacity(bundle.spec.items.len());
         for item in &bundle.spec.items {
@@ -262,7 +263,7 @@ impl App {
                     let key = rules::bundle_sequence_key(&region);
                     let seq = sunshine_store::hall::next_sequence(tx.conn(), &key, year).await?;
                     let number = rules::bundle_number(year, &region, seq);
-                    let application = BundleApplicationRow {
+                    let application = OneStopApplication {
                         number: number.clone(),
                         query_code: query_code.as_str().to_string(),
                         bundle_code: bundle_code.clone(),

@@ -3,7 +3,7 @@
 pub mod io;
 mod view;
 
-pub use view::{VersionFilter, VersionRow, VersionSummary};
+pub use view::{PanoramaCount, VersionFilter, VersionRow, VersionSummary};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{FieldErrors, Refusal};
-use sunshine_store::catalog::{self as store, PanoramaCount};
+use sunshine_store::catalog as store;
 use sunshine_store::WriteTx;
 
 use crate::journal_entry::entry;
@@ -256,7 +256,7 @@ impl App {
         self.authorize(actor, &Action::ViewStaffCatalog)?;
         let mut conn = self.db.read().await?;
         let cells = store::panorama(&mut conn).await?;
-        Ok(Panorama::from_cells(cells))
+        Ok(Panorama::from_cells(cells.into_iter().map(PanoramaCount::from).collect()))
     }
 }
 

@@ -6,7 +6,7 @@ use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::identity::{self as store, TokenRow, UserRow};
+use sunshine_store::identity::{self as store, UserRow};
 use sunshine_store::WriteTx;
 
 use crate::identity::{token_hash, Session};
@@ -25,6 +25,28 @@ pub struct SessionView {
     pub expires_at: i64,
     /// The session this request came with.
     pub current: bool,
+}
+
+/// An API token as its owner and administrators see it: never its secret.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<store::TokenRow> for ApiToken {
+    fn from(t: store::TokenRow) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
 }
 
 fn token_not_found() -> Refusal {
@@ -62,7 +84,7 @@ impl App {
 
     /// A user's API tokens, newest first: their own, or, for an
     /// administrator over them, another account's by login.
-    pub async fn api_tokens(&self, actor: &Actor, login: Option<&str>) -> Result<Vec<TokenRow>> {
+    pub async fn api_tokens(&self, actor: &Actor, login: Option<&str>) -> Result<Vec<ApiToken>> {
         let user_id = match login.map(str::trim).filter(|l| !l.is_empty()) {
             Some(login) => {
                 let user = self.user_by_login(login).await?;
@@ -72,7 +94,8 @@ impl App {
             None => actor.user_id,
         };
         let mut conn = self.db.read().await?;
-        Ok(store::tokens_of(&mut conn, user_id).await?)
+        let tokens = store::tokens_of(&mut conn, user_id).await?;
+        Ok(tokens.into_iter().map(ApiToken::from).collect())
     }
 
     /// Revoke an API token, as its owner or an administrator over them. A
@@ -192,7 +215,7 @@ impl App {
 
     /// Whether `actor` may disable or re-enable the staff account `user`:
     /// an administrator over its organisation, never themselves.
-    pub fn may_disable(&self, actor: &Actor, user: &UserRow) -> bool {
+    pub(crate) fn may_disable(&self, actor: &Actor, user: &UserRow) -> bool {
         user.kind == UserKind::Staff
             && user.id != actor.user_id
             && user

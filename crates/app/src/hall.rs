@@ -4,8 +4,8 @@
 mod counter;
 pub mod inbox;
 
-/// A stored case, as the app hands it out.
-pub use sunshine_store::hall::CaseRow;
+/// A case as the domain defines it and the app hands it out.
+pub use sunshine_domain::hall::Case;
 
 use crate::access::{ReadOf, StaffRead};
 use std::collections::BTreeMap;
@@ -56,7 +56,7 @@ impl CaseOffers {
 /// The case's applicant: the account that applied, or, for a case a counter
 /// registered, the account bound to its number (实名) — never one that
 /// only says it is that number.
-pub(crate) fn is_applicant(actor: &Actor, case: &CaseRow) -> bool {
+pub(crate) fn is_applicant(actor: &Actor, case: &Case) -> bool {
     if actor.kind == UserKind::Staff {
         return false;
     }
@@ -106,7 +106,7 @@ impl App {
         item_id: i64,
         answers: BTreeMap<String, String>,
         materials: Vec<Upload>,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         self.authorize(actor, &Action::ApplyOnline)?;
         let (version_id, spec) = self.applicable(item_id).await?;
         if spec.sensitive {
@@ -166,7 +166,7 @@ impl App {
         applicant: Applicant,
         answers: BTreeMap<String, String>,
         materials: Vec<Upload>,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let (version_id, spec) = self.applicable(item_id).await?;
         self.authorize(
             actor,
@@ -214,7 +214,7 @@ impl App {
         channel: Channel,
         answers: BTreeMap<String, String>,
         materials: Vec<Upload>,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let (typed, files) = crate::materials::together(
             rules::check_answers(&spec.form, &answers).map_err(AppError::from),
             crate::materials::prepare(&spec.materials, materials, channel),
@@ -235,7 +235,7 @@ impl App {
         };
         let actor = actor.clone();
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<CaseRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<Case> {
                 open_case(tx, &actor, new, now, year).await
             })
             .await
@@ -247,13 +247,13 @@ impl App {
         actor: &Actor,
         number: &str,
         command: CaseCommand,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         self.case_commands(actor, number, vec![command]).await
     }
 
     /// 签收并办结本环节: sign for the current step and complete it, in one
     /// transaction, journaled as both; only for one who may sign for it.
-    pub async fn claim_and_pass(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
+    pub async fn claim_and_pass(&self, actor: &Actor, number: &str) -> Result<Case> {
         let (claim, pass) = (
             CaseCommand::Claim { clerk: 0 },
             CaseCommand::Pass { clerk: 0 },
@@ -288,7 +288,7 @@ impl App {
         actor: &Actor,
         number: &str,
         commands: Vec<CaseCommand>,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let now = self.now_micros();
         let today = local_date(self.clock.now());
         let (actor, orgs, calendar, number) = (
@@ -301,7 +301,7 @@ impl App {
         let (case, signed_with) = self
             .db
             .write(
-                async move |tx: &mut WriteTx| -> Result<(CaseRow, Option<SigningKey>)> {
+                async move |tx: &mut WriteTx| -> Result<(Case, Option<SigningKey>)> {
                     let mut done = None;
                     let mut signed_with = None;
                     for command in commands {
@@ -461,7 +461,7 @@ impl App {
     }
 
     /// A case, for the staff of its department or its applicant.
-    pub async fn case_for(&self, actor: &Actor, number: &str) -> Result<CaseRow> {
+    pub async fn case_for(&self, actor: &Actor, number: &str) -> Result<Case> {
         self.read_case(actor, number, ReadPurpose::HandleCase).await
     }
 
@@ -472,7 +472,7 @@ impl App {
         actor: &Actor,
         number: &str,
         purpose: ReadPurpose,
-    ) -> Result<CaseRow> {
+    ) -> Result<Case> {
         let mut conn = self.db.read().await?;
         let case = store::case_by_number(&mut conn, number)
             .await?
@@ -506,7 +506,7 @@ impl App {
     }
 
     /// Follow a case without signing in: its number and query code.
-    pub async fn track(&self, number: &str, query_code: &str) -> Result<CaseRow> {
+    pub async fn track(&self, number: &str, query_code: &str) -> Result<Case> {
         let code = QueryCode::parse(query_code).ok_or_else(not_found)?;
         let mut conn = self.db.read().await?;
         match store::case_by_number(&mut conn, number.trim()).await? {
@@ -516,7 +516,7 @@ impl App {
     }
 
     /// A citizen's or enterprise's own cases, newest first.
-    pub async fn my_cases(&self, actor: &Actor) -> Result<Vec<CaseRow>> {
+    pub async fn my_cases(&self, actor: &Actor) -> Result<Vec<Case>> {
         let mut conn = self.db.read().await?;
         let verified = actor.verified_id.as_deref().filter(|_| actor.is_verified());
         Ok(store::cases_of_applicant(&mut conn, actor.user_id, verified, 200).await?)
@@ -552,7 +552,7 @@ pub(crate) async fn open_case(
     new: NewCase,
     now: i64,
     year: i16,
-) -> Result<CaseRow> {
+) -> Result<Case> {
     let NewCase {
         item_id,
         version_id,
@@ -572,7 +572,7 @@ pub(crate) async fn open_case(
         seq,
     }
     .to_string();
-    let mut case = CaseRow {
+    let mut case = Case {
         id: 0,
         number: number.clone(),
         query_code: query_code.as_str().to_string(),
@@ -620,7 +620,7 @@ async fn case_and_spec(
     tx: &mut WriteTx,
     specs: &crate::specs::SpecCache,
     number: &str,
-) -> Result<(CaseRow, std::sync::Arc<ItemSpec>)> {
+) -> Result<(Case, std::sync::Arc<ItemSpec>)> {
     let case = store::case_by_number(tx.conn(), number)
         .await?
         .ok_or_else(not_found)?;
@@ -632,14 +632,14 @@ async fn case_and_spec(
 }
 
 /// The department a stored case belongs to.
-fn stored_department(case: &CaseRow) -> Result<OrgCode> {
+fn stored_department(case: &Case) -> Result<OrgCode> {
     OrgCode::parse(&case.department)
         .map_err(|_| anyhow::anyhow!("stored department {}", case.department).into())
 }
 
 /// The case as the domain's rules about who may act on it see it.
 fn case_at<'a>(
-    case: &'a CaseRow,
+    case: &'a Case,
     department: &'a OrgCode,
     spec: &'a ItemSpec,
     by_applicant: bool,
@@ -654,7 +654,7 @@ fn case_at<'a>(
 
 /// What the lifecycle decided, on the stored case: its facts, its clock and
 /// the time of the moment it marks.
-fn apply(case: &mut CaseRow, decision: Decision, today: jiff::civil::Date, now: i64) {
+fn apply(case: &mut Case, decision: Decision, today: jiff::civil::Date, now: i64) {
     case.facts = decision.facts;
     decision.clock.apply(&mut case.clock, today);
     match decision.milestone {
@@ -670,7 +670,7 @@ fn apply(case: &mut CaseRow, decision: Decision, today: jiff::civil::Date, now: 
 async fn journal_command(
     tx: &mut WriteTx,
     actor: &Actor,
-    case: &CaseRow,
+    case: &Case,
     command: &CaseCommand,
     now: i64,
 ) -> Result<()> {
@@ -686,7 +686,7 @@ async fn journal_command(
 /// The case's promised and legal due dates, and its current step's, from the
 /// clock: the same domain rule that supervision uses.
 fn set_due_dates(
-    case: &mut CaseRow,
+    case: &mut Case,
     calendar: &sunshine_domain::calendar::Calendar,
     spec: &ItemSpec,
     today: jiff::civil::Date,

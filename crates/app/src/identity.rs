@@ -24,6 +24,7 @@ const SESSION_HOURS: i64 = 12;
 
 pub mod binding;
 mod staff;
+pub use staff::StaffAccount;
 mod units;
 /// How long an API token lasts unless it is asked for shorter: the longest it may.
 pub const TOKEN_DAYS: u32 = 90;

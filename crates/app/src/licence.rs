@@ -10,10 +10,11 @@ use sunshine_domain::catalog::ItemSpec;
 use sunshine_domain::hall::Applicant;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
-use sunshine_domain::licence::{self as rules, LicencePayload, Verdict};
+use sunshine_domain::licence::{self as rules, IssuedLicence, LicencePayload, Verdict};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
-use sunshine_store::hall::{self as store, CaseRow, LicenceRow};
+use sunshine_domain::hall::Case;
+use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
 use crate::journal_entry::{entry, system_actor};
@@ -91,7 +92,7 @@ pub(crate) async fn issue(
     keys: &KeyCache,
     orgs: &OrgDirectory,
     actor: &Actor,
-    case: &CaseRow,
+    case: &Case,
     spec: &ItemSpec,
     decided_on: String,
     now: i64,
@@ -114,7 +115,7 @@ pub(crate) async fn issue(
         decided_on,
     };
     let canonical = rules::canonical(&payload);
-    let licence = LicenceRow {
+    let licence = IssuedLicence {
         number: payload.number.clone(),
         case_number: case.number.clone(),
         issuer,
@@ -141,7 +142,7 @@ pub(crate) async fn issue(
 /// A licence with what is needed to check it.
 #[derive(Debug, Clone)]
 pub struct LicenceRecord {
-    pub row: LicenceRow,
+    pub row: IssuedLicence,
     pub payload: LicencePayload,
     pub public_key: String,
     pub token: String,

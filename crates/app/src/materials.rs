@@ -12,7 +12,7 @@ use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 use sunshine_store::materials as store;
 /// A stored file of a case, as the app hands it out.
-pub use sunshine_store::materials::MaterialRow;
+pub use sunshine_domain::materials::MaterialFile;
 use sunshine_store::WriteTx;
 
 use crate::journal_entry::entry;
@@ -116,7 +116,7 @@ pub(crate) async fn attach(
         store::put_blob(tx.conn(), &p.file.sha256, &p.bytes, now).await?;
         store::insert_material(
             tx.conn(),
-            &MaterialRow {
+            &MaterialFile {
                 case_number: number.to_string(),
                 material: p.file.material.clone(),
                 file_name: p.file.file_name.clone(),
@@ -141,7 +141,7 @@ impl App {
         actor: &Actor,
         number: &str,
         uploads: Vec<Upload>,
-    ) -> Result<Vec<MaterialRow>> {
+    ) -> Result<Vec<MaterialFile>> {
         let case = self.case_for(actor, number).await?;
         if uploads.is_empty() {
             return Err(Refusal::field(
@@ -162,7 +162,7 @@ impl App {
         let now = self.now_micros();
         let (actor, orgs, number) = (actor.clone(), self.orgs(), case.number.clone());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<Vec<MaterialRow>> {
+            .write(async move |tx: &mut WriteTx| -> Result<Vec<MaterialFile>> {
                 let case = sunshine_store::hall::case_by_number(tx.conn(), &number)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("case {number} vanished"))?;
@@ -201,7 +201,7 @@ impl App {
     }
 
     /// The files of a case, for those who may see the case.
-    pub async fn case_materials(&self, actor: &Actor, number: &str) -> Result<Vec<MaterialRow>> {
+    pub async fn case_materials(&self, actor: &Actor, number: &str) -> Result<Vec<MaterialFile>> {
         let case = self.case_for(actor, number).await?;
         let mut conn = self.db.read().await?;
         Ok(store::of_case(&mut conn, &case.number).await?)
@@ -214,7 +214,7 @@ impl App {
         actor: &Actor,
         number: &str,
         sha256: &str,
-    ) -> Result<(MaterialRow, Vec<u8>)> {
+    ) -> Result<(MaterialFile, Vec<u8>)> {
         let case = self.case_for(actor, number).await?;
         let mut conn = self.db.read().await?;
         store::file_of_case(&mut conn, &case.number, &sha256.to_ascii_lowercase())

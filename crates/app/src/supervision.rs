@@ -18,7 +18,7 @@ use sunshine_domain::supervision::{
     self as rules, CaseDeadlines, CaseTrace, HallFact, Level, Quarter, QuarterFigures, RuleCode,
     RuleSet, SignalCommand, SignalState, Verdict,
 };
-use sunshine_store::supervision::{self as store, DepartmentSignals, TimerRow, WatchedCase};
+use sunshine_store::supervision::{self as store, TimerRow, WatchedCase};
 use sunshine_store::WriteTx;
 
 use crate::journal_entry::{entry, system_actor};
@@ -30,7 +30,7 @@ use follow::catch_up;
 pub(crate) use follow::issue;
 mod view;
 
-pub use view::{ComplaintRow, SignalFilter, SignalRow};
+pub use view::{CaseTimer, ComplaintRow, DepartmentSignals, SignalFilter, SignalRow};
 
 pub use complaints::NewComplaint;
 
@@ -329,9 +329,10 @@ impl App {
     }
 
     /// The timers waiting for a case, for its timeline.
-    pub async fn case_supervision_timers(&self, number: &str) -> Result<Vec<TimerRow>> {
+    pub async fn case_supervision_timers(&self, number: &str) -> Result<Vec<CaseTimer>> {
         let mut conn = self.db.read().await?;
-        Ok(store::case_timers(&mut conn, number).await?)
+        let timers = store::case_timers(&mut conn, number).await?;
+        Ok(timers.into_iter().map(CaseTimer::from).collect())
     }
 
     /// Grade every department that completed cases or drew signals in a
@@ -397,7 +398,8 @@ impl App {
     /// public supervision board's figures, with no case or person in them.
     pub async fn supervision_board(&self, from: i64, to: i64) -> Result<Vec<DepartmentSignals>> {
         let mut conn = self.db.read().await?;
-        Ok(store::per_department(&mut conn, from, to).await?)
+        let rows = store::per_department(&mut conn, from, to).await?;
+        Ok(rows.into_iter().map(DepartmentSignals::from).collect())
     }
 }
 

@@ -137,6 +137,26 @@ pub fn check_bundle_answers(
     Ok(typed)
 }
 
+/// A configured bundle.
+#[derive(Debug, Clone)]
+pub struct ConfiguredBundle {
+    pub spec: BundleSpec,
+    pub active: bool,
+    pub updated_at: i64,
+}
+
+/// An application for a bundle; its parts are cases with its number.
+#[derive(Debug, Clone)]
+pub struct OneStopApplication {
+    pub number: String,
+    pub query_code: String,
+    pub bundle_code: String,
+    pub applicant_user: Option<i64>,
+    pub applicant_public: String,
+    pub channel: String,
+    pub submitted_at: i64,
+}
+
 /// What the applicant of a bundle sees as its one result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -142,6 +142,38 @@ pub enum Channel {
     Counter,
 }
 
+/// A case: who applied for which item version, through which channel, its
+/// facts and clock, and the moments it passed. The store keeps it; the app
+/// applies decisions to it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: i64,
+    pub number: String,
+    pub query_code: String,
+    pub item_id: i64,
+    pub version_id: i64,
+    pub department: String,
+    pub region: String,
+    pub applicant_user: Option<i64>,
+    pub applicant: Applicant,
+    pub applicant_public: String,
+    pub channel: Channel,
+    pub answers: serde_json::Value,
+    pub facts: CaseFacts,
+    pub clock: Option<CaseClock>,
+    pub promised_due: Option<String>,
+    pub legal_due: Option<String>,
+    /// When the current step is due, while the case is handled.
+    pub step_due: Option<String>,
+    /// The one-stop application (一件事) this case is part of.
+    pub bundle_number: Option<String>,
+    pub submitted_at: i64,
+    pub accepted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
 /// 按时办结: whether a case was completed within its promised due date or,
 /// while open, is not yet past it. `state` is a `CaseState::name()`; dates are
 /// ISO `YYYY-MM-DD` (Shanghai), which compare as text. A case not yet

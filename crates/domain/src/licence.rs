@@ -86,6 +86,20 @@ pub fn parse_token(token: &str) -> Option<(String, LicencePayload, String)> {
     Some((canonical, payload, hex::encode(sig)))
 }
 
+/// A licence as issued: its signed payload and signature, and its
+/// revocation when it is revoked.
+#[derive(Debug, Clone)]
+pub struct IssuedLicence {
+    pub number: String,
+    pub case_number: String,
+    pub issuer: String,
+    pub payload: String,
+    pub signature: String,
+    pub issued_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
 /// What a check of a licence concludes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]

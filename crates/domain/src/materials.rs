@@ -127,6 +127,21 @@ pub fn field_of(slot: usize) -> String {
     format!("material.{slot}")
 }
 
+/// A file a case holds, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialFile {
+    pub case_number: String,
+    /// The item's material this file is for (申请材料名称).
+    pub material: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    /// The journal name of whoever added it.
+    pub added_by: String,
+    pub added_at: i64,
+}
+
 /// Check every file against the item's materials and the limits, and
 /// refuse with every fault at once.
 pub fn check_files(

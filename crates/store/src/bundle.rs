@@ -1,21 +1,13 @@
 //! One-stop bundles' SQL: their configuration and their applications.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::bundle::BundleSpec;
+use sunshine_domain::bundle::{ConfiguredBundle, OneStopApplication};
 
 use crate::{Result, StoreError};
 
-/// A configured bundle.
-#[derive(Debug, Clone)]
-pub struct BundleRow {
-    pub spec: BundleSpec,
-    pub active: bool,
-    pub updated_at: i64,
-}
-
-fn bundle_row(r: &sqlx::any::AnyRow) -> Result<BundleRow> {
+fn bundle_row(r: &sqlx::any::AnyRow) -> Result<ConfiguredBundle> {
     let spec: String = r.try_get("spec")?;
-    Ok(BundleRow {
+    Ok(ConfiguredBundle {
         spec: serde_json::from_str(&spec)
             .map_err(|e| StoreError::Corrupt(format!("bundle spec: {e}")))?,
         active: r.try_get::<i64, _>("active")? != 0,
@@ -24,7 +16,7 @@ fn bundle_row(r: &sqlx::any::AnyRow) -> Result<BundleRow> {
 }
 
 /// Insert or replace a bundle's configuration; whether it was new.
-pub async fn upsert_bundle(conn: &mut AnyConnection, b: &BundleRow) -> Result<bool> {
+pub async fn upsert_bundle(conn: &mut AnyConnection, b: &ConfiguredBundle) -> Result<bool> {
     let existed = get_bundle(conn, &b.spec.code).await?.is_some();
     let spec = serde_json::to_string(&b.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
@@ -42,7 +34,7 @@ pub async fn upsert_bundle(conn: &mut AnyConnection, b: &BundleRow) -> Result<bo
     Ok(!existed)
 }
 
-pub async fn get_bundle(conn: &mut AnyConnection, code: &str) -> Result<Option<BundleRow>> {
+pub async fn get_bundle(conn: &mut AnyConnection, code: &str) -> Result<Option<ConfiguredBundle>> {
     let row = sqlx::query("SELECT spec, active, updated_at FROM bundles WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut *conn)
@@ -50,26 +42,14 @@ pub async fn get_bundle(conn: &mut AnyConnection, code: &str) -> Result<Option<B
     row.as_ref().map(bundle_row).transpose()
 }
 
-pub async fn list_bundles(conn: &mut AnyConnection) -> Result<Vec<BundleRow>> {
+pub async fn list_bundles(conn: &mut AnyConnection) -> Result<Vec<ConfiguredBundle>> {
     let rows = sqlx::query("SELECT spec, active, updated_at FROM bundles ORDER BY code")
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(bundle_row).collect()
 }
 
-/// An application for a bundle; its parts are cases with its number.
-#[derive(Debug, Clone)]
-pub struct BundleApplicationRow {
-    pub number: String,
-    pub query_code: String,
-    pub bundle_code: String,
-    pub applicant_user: Option<i64>,
-    pub applicant_public: String,
-    pub channel: String,
-    pub submitted_at: i64,
-}
-
-pub async fn insert_application(conn: &mut AnyConnection, a: &BundleApplicationRow) -> Result<()> {
+pub async fn insert_application(conn: &mut AnyConnection, a: &OneStopApplication) -> Result<()> {
     sqlx::query(
         "INSERT INTO bundle_applications (number, query_code, bundle_code, applicant_user, applicant_public, channel, submitted_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -89,8 +69,8 @@ pub async fn insert_application(conn: &mut AnyConnection, a: &BundleApplicationR
 const COLUMNS: &str =
     "number, query_code, bundle_code, applicant_user, applicant_public, channel, submitted_at";
 
-fn application_row(r: &sqlx::any::AnyRow) -> Result<BundleApplicationRow> {
-    Ok(BundleApplicationRow {
+fn application_row(r: &sqlx::any::AnyRow) -> Result<OneStopApplication> {
+    Ok(OneStopApplication {
         number: r.try_get("number")?,
         query_code: r.try_get("query_code")?,
         bundle_code: r.try_get("bundle_code")?,
@@ -104,7 +84,7 @@ fn application_row(r: &sqlx::any::AnyRow) -> Result<BundleApplicationRow> {
 pub async fn application(
     conn: &mut AnyConnection,
     number: &str,
-) -> Result<Option<BundleApplicationRow>> {
+) -> Result<Option<OneStopApplication>> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM bundle_applications WHERE number = $1"
     ))
@@ -118,7 +98,7 @@ pub async fn applications_of(
     conn: &mut AnyConnection,
     user_id: i64,
     limit: i64,
-) -> Result<Vec<BundleApplicationRow>> {
+) -> Result<Vec<OneStopApplication>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM bundle_applications WHERE applicant_user = $1 ORDER BY submitted_at DESC, number DESC LIMIT $2"
     ))

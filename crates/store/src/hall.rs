@@ -1,7 +1,8 @@
 //! The hall's SQL: case numbers, cases and their changing state.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::hall::{Applicant, CaseClock, CaseFacts, Channel};
+use sunshine_domain::hall::{Case, Channel};
+use sunshine_domain::licence::IssuedLicence;
 
 use crate::{Result, StoreError};
 
@@ -19,36 +20,6 @@ pub async fn next_sequence(conn: &mut AnyConnection, region: &str, year: i16) ->
     u32::try_from(last).map_err(|_| StoreError::Corrupt(format!("case sequence {last}")))
 }
 
-/// A case as stored.
-#[derive(Debug, Clone)]
-pub struct CaseRow {
-    pub id: i64,
-    pub number: String,
-    pub query_code: String,
-    pub item_id: i64,
-    pub version_id: i64,
-    pub department: String,
-    pub region: String,
-    pub applicant_user: Option<i64>,
-    pub applicant: Applicant,
-    pub applicant_public: String,
-    pub channel: Channel,
-    pub answers: serde_json::Value,
-    pub facts: CaseFacts,
-    pub clock: Option<CaseClock>,
-    pub promised_due: Option<String>,
-    pub legal_due: Option<String>,
-    /// When the current step is due, while the case is handled.
-    pub step_due: Option<String>,
-    /// The one-stop application (一件事) this case is part of.
-    pub bundle_number: Option<String>,
-    pub submitted_at: i64,
-    pub accepted_at: Option<i64>,
-    pub decided_at: Option<i64>,
-    pub completed_at: Option<i64>,
-    pub updated_at: i64,
-}
-
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -64,7 +35,7 @@ fn channel_str(c: Channel) -> &'static str {
     }
 }
 
-pub async fn insert_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<i64> {
+pub async fn insert_case(conn: &mut AnyConnection, c: &Case) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO cases (number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, \
          channel, answers, facts, state, submitted_at, updated_at, bundle_number, applicant_key) \
@@ -105,7 +76,7 @@ fn applicant_key(a: &sunshine_domain::hall::Applicant) -> String {
 }
 
 /// Write a case's changing parts after a command.
-pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
+pub async fn update_case(conn: &mut AnyConnection, c: &Case) -> Result<()> {
     sqlx::query(
         "UPDATE cases SET facts = $1, state = $2, clock = $3, promised_due = $4, legal_due = $5, accepted_at = $6, \
          decided_at = $7, completed_at = $8, updated_at = $9, step_due = $10 WHERE id = $11",
@@ -129,10 +100,10 @@ pub async fn update_case(conn: &mut AnyConnection, c: &CaseRow) -> Result<()> {
 const COLUMNS: &str = "id, number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, channel, \
      answers, facts, clock, promised_due, legal_due, step_due, bundle_number, submitted_at, accepted_at, decided_at, completed_at, updated_at";
 
-fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
+fn case_row(r: &sqlx::any::AnyRow) -> Result<Case> {
     let channel: String = r.try_get("channel")?;
     let clock: Option<String> = r.try_get("clock")?;
-    Ok(CaseRow {
+    Ok(Case {
         id: r.try_get("id")?,
         number: r.try_get("number")?,
         query_code: r.try_get("query_code")?,
@@ -163,7 +134,7 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow> {
     })
 }
 
-pub async fn case_by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<CaseRow>> {
+pub async fn case_by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Case>> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM cases WHERE number = $1"))
         .bind(number)
         .fetch_optional(&mut *conn)
@@ -179,7 +150,7 @@ pub async fn cases_of_applicant(
     user_id: i64,
     verified: Option<&str>,
     limit: i64,
-) -> Result<Vec<CaseRow>> {
+) -> Result<Vec<Case>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cases WHERE applicant_user = $1 \
          OR (applicant_user IS NULL AND applicant_key = $3) ORDER BY id DESC LIMIT $2"
@@ -196,7 +167,7 @@ pub async fn cases_of_applicant(
 pub async fn cases_in_bundle(
     conn: &mut AnyConnection,
     bundle_number: &str,
-) -> Result<Vec<CaseRow>> {
+) -> Result<Vec<Case>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cases WHERE bundle_number = $1 ORDER BY id"
     ))
@@ -212,7 +183,7 @@ pub async fn cases_of_department(
     department: &str,
     state: Option<&str>,
     limit: i64,
-) -> Result<Vec<CaseRow>> {
+) -> Result<Vec<Case>> {
     let rows = match state {
         Some(s) => {
             sqlx::query(&format!("SELECT {COLUMNS} FROM cases WHERE department = $1 AND state = $2 ORDER BY id DESC LIMIT $3"))
@@ -265,7 +236,7 @@ fn contains_pattern(term: &str) -> String {
 /// A page of a clerk's inbox, the most urgent first (the earliest promised
 /// due date; cases with none yet, waiting for acceptance, after them by
 /// age), and how many match in all.
-pub async fn inbox(conn: &mut AnyConnection, q: &InboxQuery) -> Result<(Vec<CaseRow>, i64)> {
+pub async fn inbox(conn: &mut AnyConnection, q: &InboxQuery) -> Result<(Vec<Case>, i64)> {
     if q.departments.is_empty() || q.states.is_empty() {
         return Ok((vec![], 0));
     }
@@ -393,20 +364,7 @@ pub async fn public_keys(conn: &mut AnyConnection) -> Result<Vec<(String, String
         .collect()
 }
 
-/// A licence as stored.
-#[derive(Debug, Clone)]
-pub struct LicenceRow {
-    pub number: String,
-    pub case_number: String,
-    pub issuer: String,
-    pub payload: String,
-    pub signature: String,
-    pub issued_at: i64,
-    pub revoked_at: Option<i64>,
-    pub revoked_reason: Option<String>,
-}
-
-pub async fn insert_licence(conn: &mut AnyConnection, l: &LicenceRow) -> Result<()> {
+pub async fn insert_licence(conn: &mut AnyConnection, l: &IssuedLicence) -> Result<()> {
     sqlx::query("INSERT INTO licences (number, case_number, issuer, payload, signature, issued_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&l.number)
         .bind(&l.case_number)
@@ -419,13 +377,13 @@ pub async fn insert_licence(conn: &mut AnyConnection, l: &LicenceRow) -> Result<
     Ok(())
 }
 
-pub async fn licence(conn: &mut AnyConnection, number: &str) -> Result<Option<LicenceRow>> {
+pub async fn licence(conn: &mut AnyConnection, number: &str) -> Result<Option<IssuedLicence>> {
     let row = sqlx::query("SELECT number, case_number, issuer, payload, signature, issued_at, revoked_at, revoked_reason FROM licences WHERE number = $1")
         .bind(number)
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| {
-        Ok(LicenceRow {
+        Ok(IssuedLicence {
             number: r.try_get("number")?,
             case_number: r.try_get("case_number")?,
             issuer: r.try_get("issuer")?,

@@ -3,22 +3,9 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::Result;
+use sunshine_domain::materials::MaterialFile;
 
-/// A file a case holds, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MaterialRow {
-    pub case_number: String,
-    /// The item's material this file is for (申请材料名称).
-    pub material: String,
-    pub file_name: String,
-    pub sha256: String,
-    pub size: i64,
-    pub content_type: String,
-    /// The journal name of whoever added it.
-    pub added_by: String,
-    pub added_at: i64,
-}
+use crate::Result;
 
 /// Store content under its hash; content already there is kept as it is.
 pub async fn put_blob(
@@ -40,7 +27,7 @@ pub async fn put_blob(
     Ok(())
 }
 
-pub async fn insert_material(conn: &mut AnyConnection, m: &MaterialRow) -> Result<()> {
+pub async fn insert_material(conn: &mut AnyConnection, m: &MaterialFile) -> Result<()> {
     sqlx::query(
         "INSERT INTO case_materials (case_number, material, file_name, sha256, size, content_type, added_by, added_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -61,8 +48,8 @@ pub async fn insert_material(conn: &mut AnyConnection, m: &MaterialRow) -> Resul
 const COLUMNS: &str =
     "case_number, material, file_name, sha256, size, content_type, added_by, added_at";
 
-fn material_row(r: &sqlx::any::AnyRow) -> Result<MaterialRow> {
-    Ok(MaterialRow {
+fn material_row(r: &sqlx::any::AnyRow) -> Result<MaterialFile> {
+    Ok(MaterialFile {
         case_number: r.try_get("case_number")?,
         material: r.try_get("material")?,
         file_name: r.try_get("file_name")?,
@@ -75,7 +62,7 @@ fn material_row(r: &sqlx::any::AnyRow) -> Result<MaterialRow> {
 }
 
 /// The files of a case, in the order they were added.
-pub async fn of_case(conn: &mut AnyConnection, number: &str) -> Result<Vec<MaterialRow>> {
+pub async fn of_case(conn: &mut AnyConnection, number: &str) -> Result<Vec<MaterialFile>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM case_materials WHERE case_number = $1 ORDER BY id"
     ))
@@ -102,7 +89,7 @@ pub async fn file_of_case(
     conn: &mut AnyConnection,
     number: &str,
     sha256: &str,
-) -> Result<Option<(MaterialRow, Vec<u8>)>> {
+) -> Result<Option<(MaterialFile, Vec<u8>)>> {
     let row = sqlx::query(
         "SELECT m.case_number, m.material, m.file_name, m.sha256, m.size, m.content_type, m.added_by, m.added_at, b.content \
          FROM case_materials m JOIN material_blobs b ON b.sha256 = m.sha256 \

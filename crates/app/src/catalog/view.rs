@@ -110,3 +110,25 @@ impl From<VersionFilter> for store::VersionFilter {
         }
     }
 }
+
+/// One cell of the panoramic view: how many versions of a kind stand where.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PanoramaCount {
+    pub region: String,
+    pub implementing_body: String,
+    pub item_type: String,
+    pub state: String,
+    pub count: i64,
+}
+
+impl From<store::PanoramaCount> for PanoramaCount {
+    fn from(c: store::PanoramaCount) -> Self {
+        Self {
+            region: c.region,
+            implementing_body: c.implementing_body,
+            item_type: c.item_type,
+            state: c.state,
+            count: c.count,
+        }
+    }
+}

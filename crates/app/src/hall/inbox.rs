@@ -7,8 +7,9 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::licence::licence_number;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hall::{self as store, CaseRow};
-use sunshine_store::materials::MaterialRow;
+use sunshine_domain::hall::Case;
+use sunshine_store::hall as store;
+use sunshine_domain::materials::MaterialFile;
 
 use crate::{App, Result};
 
@@ -160,7 +161,7 @@ pub struct InboxPage {
 /// A case in a list, with the name of its item.
 #[derive(Debug, Clone)]
 pub struct CaseLine {
-    pub case: CaseRow,
+    pub case: Case,
     pub item_name: String,
     /// What kind of item: it names the case's decision.
     pub item_type: ItemType,
@@ -169,10 +170,10 @@ pub struct CaseLine {
 /// A case with everything its page shows.
 #[derive(Debug, Clone)]
 pub struct CaseFile {
-    pub case: CaseRow,
+    pub case: Case,
     /// The item version the case began on.
     pub spec: ItemSpec,
-    pub materials: Vec<MaterialRow>,
+    pub materials: Vec<MaterialFile>,
     /// Fees charged: (name, fen).
     pub charges: Vec<(String, i64)>,
     pub penalty: Option<serde_json::Value>,
@@ -244,7 +245,7 @@ impl App {
             let mut conn = self.db.read().await?;
             store::inbox(&mut conn, &query).await?
         };
-        let handled: Vec<&CaseRow> = cases
+        let handled: Vec<&Case> = cases
             .iter()
             .filter(|c| {
                 sunshine_domain::ids::OrgCode::parse(&c.department).is_ok_and(|d| {
@@ -285,7 +286,7 @@ impl App {
     }
 
     /// Cases with the names of their items, for lists.
-    pub async fn with_item_names(&self, cases: Vec<CaseRow>) -> Result<Vec<CaseLine>> {
+    pub async fn with_item_names(&self, cases: Vec<Case>) -> Result<Vec<CaseLine>> {
         let mut ids: Vec<i64> = cases.iter().map(|c| c.version_id).collect();
         ids.sort_unstable();
         ids.dedup();

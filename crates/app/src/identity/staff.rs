@@ -3,6 +3,20 @@
 
 use super::*;
 
+/// A staff account as its administrator sees it in the list: never its
+/// password's hash.
+#[derive(Debug, Clone)]
+pub struct StaffAccount {
+    pub login: String,
+    pub display_name: String,
+    pub org: OrgCode,
+    pub disabled: bool,
+    /// The roles it holds, each at an organisation.
+    pub grants: Vec<Grant>,
+    /// Whether the administrator who listed it may disable or enable it.
+    pub may_disable: bool,
+}
+
 impl App {
     /// Create a staff account with its roles, held at its organisation.
     pub async fn create_staff(&self, actor: &Actor, new: NewStaff) -> Result<i64> {
@@ -185,7 +199,7 @@ impl App {
 
     /// The staff accounts an administrator manages: those of the
     /// organisations beneath their grant. Nobody else lists staff.
-    pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<(UserRow, Vec<Grant>)>> {
+    pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<StaffAccount>> {
         if !self.manages_staff(actor) {
             return Err(Refusal::forbidden(
                 "forbidden",
@@ -197,13 +211,17 @@ impl App {
         let mut conn = self.db.read().await?;
         let mut out = vec![];
         for u in store::list_staff(&mut conn).await? {
-            let managed = u
-                .org
-                .as_ref()
-                .is_some_and(|org| self.authorize(actor, &Action::ManageStaff { org }).is_ok());
-            if managed {
+            let Some(org) = u.org.clone() else { continue };
+            if self.authorize(actor, &Action::ManageStaff { org: &org }).is_ok() {
                 let grants = store::grants_of(&mut conn, u.id).await?;
-                out.push((u, grants));
+                out.push(StaffAccount {
+                    may_disable: self.may_disable(actor, &u),
+                    login: u.login,
+                    display_name: u.display_name,
+                    org,
+                    disabled: u.disabled,
+                    grants,
+                });
             }
         }
         Ok(out)

@@ -132,3 +132,54 @@ impl From<SignalFilter> for store::SignalFilter {
         }
     }
 }
+
+/// A moment a case's supervision waits for, for its timeline: the rule that
+/// fires then, and for which step (-1 for the whole case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTimer {
+    pub due_at: i64,
+    pub rule: RuleCode,
+    pub step: i64,
+    /// The yellow card the timer follows up, else 0.
+    pub cause: i64,
+}
+
+impl From<store::TimerRow> for CaseTimer {
+    fn from(t: store::TimerRow) -> Self {
+        Self {
+            due_at: t.due_at,
+            rule: t.rule,
+            step: t.step,
+            cause: t.cause,
+        }
+    }
+}
+
+/// Cards and warnings per department, for the public supervision board: no
+/// case, no person, only counts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DepartmentSignals {
+    pub department: String,
+    pub region: String,
+    pub warnings: i64,
+    pub yellow_cards: i64,
+    pub red_cards: i64,
+    /// Cards (yellow and red) rectified: responded to or closed.
+    pub rectified: i64,
+    /// Signals still open.
+    pub open: i64,
+}
+
+impl From<store::DepartmentSignals> for DepartmentSignals {
+    fn from(d: store::DepartmentSignals) -> Self {
+        Self {
+            department: d.department,
+            region: d.region,
+            warnings: d.warnings,
+            yellow_cards: d.yellow_cards,
+            red_cards: d.red_cards,
+            rectified: d.rectified,
+            open: d.open,
+        }
+    }
+}

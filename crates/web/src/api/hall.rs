@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::hall::CaseRow;
+use sunshine_app::hall::Case;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::hall::{Applicant, CaseCommand};
 use utoipa::{IntoParams, ToSchema};
@@ -61,8 +61,8 @@ pub(crate) fn time(us: i64) -> String {
     from_micros(us).to_string()
 }
 
-impl From<CaseRow> for CaseView {
-    fn from(c: CaseRow) -> Self {
+impl From<Case> for CaseView {
+    fn from(c: Case) -> Self {
         CaseView {
             state: c.facts.state.name().to_string(),
             facts: serde_json::to_value(&c.facts).unwrap_or_default(),
@@ -254,8 +254,8 @@ pub async fn track(
     Ok(Json(TrackView::from(&c)))
 }
 
-impl From<&CaseRow> for TrackView {
-    fn from(c: &CaseRow) -> Self {
+impl From<&Case> for TrackView {
+    fn from(c: &Case) -> Self {
         TrackView {
             state: c.facts.state.name().to_string(),
             number: c.number.clone(),

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use sunshine_app::materials::MaterialRow;
+use sunshine_app::materials::MaterialFile;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::refusal::Refusal;
 use utoipa::ToSchema;
@@ -34,8 +34,8 @@ pub struct MaterialView {
     pub added_at: String,
 }
 
-impl From<MaterialRow> for MaterialView {
-    fn from(m: MaterialRow) -> Self {
+impl From<MaterialFile> for MaterialView {
+    fn from(m: MaterialFile) -> Self {
         MaterialView {
             name: m.material,
             file_name: m.file_name,
@@ -170,7 +170,7 @@ pub async fn download(
 }
 
 /// A stored file as a download that no browser will render or sniff.
-pub fn attachment(row: &MaterialRow, bytes: Vec<u8>) -> Response {
+pub fn attachment(row: &MaterialFile, bytes: Vec<u8>) -> Response {
     let ascii: String = row
         .file_name
         .chars()

@@ -107,14 +107,12 @@ async fn page(
     let dir = s.app.orgs();
     let rows = list
         .into_iter()
-        .map(|(u, grants)| StaffRow {
-            can_change: s.app.may_disable(actor, &u),
+        .map(|u| StaffRow {
+            can_change: u.may_disable,
             disabled: u.disabled,
-            org: u
-                .org
-                .map(|o| dir.name(o.as_str(), lang.code()))
-                .unwrap_or_default(),
-            roles: grants
+            org: dir.name(u.org.as_str(), lang.code()),
+            roles: u
+                .grants
                 .iter()
                 .map(|g| {
                     format!(

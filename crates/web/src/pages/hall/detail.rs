@@ -230,7 +230,7 @@ fn answer_lines(
 }
 
 /// A file handed in with the case, as the page lists it.
-fn file_view(lang: Lang, number: &str, m: sunshine_app::materials::MaterialRow) -> FileView {
+fn file_view(lang: Lang, number: &str, m: sunshine_app::materials::MaterialFile) -> FileView {
     FileView {
         url: format!("/hall/cases/{}/materials/{}", number, m.sha256),
         size: fmt::size(lang, m.size),
