@@ -10,6 +10,7 @@ mod keys;
 mod knowledge;
 mod lifecycle;
 mod reads;
+mod view;
 
 pub use categories::CategoryCache;
 pub use community::NEARBY_RADIUS_M;
@@ -17,8 +18,7 @@ pub use intake::{Assist, NewRequest, Source, Taken};
 pub use keys::DEFAULT_PER_MINUTE;
 pub use knowledge::NewArticle;
 /// The hotline's read models as the pages, the API and Open311 read them.
-pub use sunshine_store::hotline::knowledge::ArticleRow;
-pub use sunshine_store::hotline::{CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
+pub use view::{ArticleRow, CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
 
 use jiff::Timestamp;
 use sunshine_domain::clock::from_micros;

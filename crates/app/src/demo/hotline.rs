@@ -6,9 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 use sunshine_domain::clock::SimulatedClock;
 use sunshine_domain::hotline::Command;
 use sunshine_domain::ids::OrgCode;
-use sunshine_store::hotline::CategoryRow;
 
-use crate::hotline::{NewRequest, Source};
+use crate::hotline::{CategoryRow, NewRequest, Source};
 use crate::{App, Result};
 
 const CATEGORIES: &str = include_str!("../../../../data/demo/hotline.json");

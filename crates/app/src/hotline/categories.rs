@@ -1,6 +1,7 @@
 //! The categories, their cache and the dispatch catalogue.
 
 use super::is_government;
+use super::CategoryRow;
 use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
@@ -11,7 +12,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::{self as store, CategoryRow};
+use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
 
 /// The categories as last read, by code. An edit clears it and moves its
@@ -20,7 +21,7 @@ use sunshine_store::WriteTx;
 pub struct CategoryCache(Arc<RwLock<(u64, Option<Categories>)>>);
 
 /// Every category by code.
-type Categories = Arc<BTreeMap<String, CategoryRow>>;
+type Categories = Arc<BTreeMap<String, store::CategoryRow>>;
 
 impl CategoryCache {
     fn get(&self) -> (u64, Option<Categories>) {
@@ -46,6 +47,7 @@ impl App {
             .values()
             .filter(|c| c.active || !active_only)
             .cloned()
+            .map(Into::into)
             .collect())
     }
 
@@ -70,7 +72,7 @@ impl App {
     /// A category in force.
     pub async fn hotline_category(&self, code: &str) -> Result<CategoryRow> {
         match self.all_categories().await?.get(code) {
-            Some(c) if c.active => Ok(c.clone()),
+            Some(c) if c.active => Ok(c.clone().into()),
             _ => Err(Refusal::not_found("服务类别", "Service").into()),
         }
     }
@@ -93,36 +95,35 @@ impl App {
 
     /// Add or edit a category, as an administrator of the city: a new
     /// version each time, journaled.
-    pub async fn put_hotline_category(
-        &self,
-        actor: &Actor,
-        mut c: CategoryRow,
-    ) -> Result<CategoryRow> {
+    pub async fn put_hotline_category(&self, actor: &Actor, c: CategoryRow) -> Result<CategoryRow> {
         self.authorize(actor, &Action::ManageHotline)?;
+        let mut c = store::CategoryRow::from(c);
         self.check_category(&c)?;
         c.updated_at = self.now_micros();
         let actor = actor.clone();
         let stored = self
             .db
-            .write(async move |tx: &mut WriteTx| -> Result<CategoryRow> {
-                c.version = store::put_category(tx.conn(), &c).await?;
-                let payload =
-                    serde_json::to_value(&c).map_err(|e| anyhow::anyhow!("category json: {e}"))?;
-                tx.journal(
-                    c.updated_at,
-                    entry(
-                        &actor,
-                        format!("hotline-category/{}", c.code),
-                        "hotline.category_put",
-                        payload,
-                    ),
-                )
-                .await?;
-                Ok(c)
-            })
+            .write(
+                async move |tx: &mut WriteTx| -> Result<store::CategoryRow> {
+                    c.version = store::put_category(tx.conn(), &c).await?;
+                    let payload = serde_json::to_value(&c)
+                        .map_err(|e| anyhow::anyhow!("category json: {e}"))?;
+                    tx.journal(
+                        c.updated_at,
+                        entry(
+                            &actor,
+                            format!("hotline-category/{}", c.code),
+                            "hotline.category_put",
+                            payload,
+                        ),
+                    )
+                    .await?;
+                    Ok(c)
+                },
+            )
             .await?;
         self.hotline_categories.clear();
-        Ok(stored)
+        Ok(stored.into())
     }
 
     /// The districts' own dispatch entries, for administrators of the city.
@@ -173,7 +174,7 @@ impl App {
             .await
     }
 
-    fn check_category(&self, c: &CategoryRow) -> Result<()> {
+    fn check_category(&self, c: &store::CategoryRow) -> Result<()> {
         let mut e = sunshine_domain::refusal::FieldErrors::default();
         if c.code.is_empty()
             || c.code.len() > 40

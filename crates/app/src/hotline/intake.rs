@@ -2,6 +2,7 @@
 
 use super::lifecycle::{note, system_entry, watch};
 use super::{is_government, CITY};
+use super::{ArticleRow, TicketRow};
 use crate::access::{ReadOf, StaffRead};
 use crate::identity::random_token;
 use crate::{App, Result};
@@ -18,8 +19,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{FieldErrors, Refusal};
-use sunshine_store::hotline::knowledge as kb;
-use sunshine_store::hotline::{self as store, TicketFilter, TicketRow};
+use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
 
 /// Who brings a request in, which also says by which channel.
@@ -173,7 +173,7 @@ impl App {
             Source::Client(c) => Some(c.clone()),
             _ => None,
         };
-        let row = TicketRow {
+        let row = store::TicketRow {
             id: 0,
             token: random_token(),
             query_code: crate::hall::new_query_code().as_str().to_string(),
@@ -202,7 +202,7 @@ impl App {
         let actor_name = source.journal_name();
         let ticket = self.insert_accepted(row, actor_name, at).await?;
         Ok(Taken {
-            ticket,
+            ticket: ticket.into(),
             alike: alike_ids,
         })
     }
@@ -275,12 +275,12 @@ impl App {
     /// Stores a request taken, journals it and tells the public it is accepted.
     async fn insert_accepted(
         &self,
-        mut row: TicketRow,
+        mut row: store::TicketRow,
         actor_name: String,
         at: i64,
-    ) -> Result<TicketRow> {
+    ) -> Result<store::TicketRow> {
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::TicketRow> {
                 row.id = store::insert_ticket(tx.conn(), &row).await?;
                 // The journal keeps what was asked of whom, not who asked or what they said.
                 let payload = json!({
@@ -318,12 +318,12 @@ impl App {
 pub struct Assist {
     pub history: Vec<TicketRow>,
     pub categories: Vec<String>,
-    pub answers: Vec<(kb::ArticleRow, f64)>,
+    pub answers: Vec<(ArticleRow, f64)>,
 }
 
 /// An operator's look-up of a caller's earlier requests: a read of each
 /// requester's records among them.
-fn caller_history_read(phone: &str, history: &[TicketRow]) -> StaffRead {
+fn caller_history_read(phone: &str, history: &[store::TicketRow]) -> StaffRead {
     let mut persons: Vec<ReadOf> = vec![];
     for t in history {
         if let Some(user) = t.requester_user {
@@ -358,17 +358,18 @@ impl App {
         let mut assist = Assist::default();
         if let Some(phone) = phone.map(str::trim).filter(|p| !p.is_empty()) {
             let mut conn = self.db.read().await?;
-            let filter = TicketFilter {
+            let filter = store::TicketFilter {
                 caller_phone: Some(phone.to_string()),
                 limit: 20,
                 ..Default::default()
             };
-            assist.history = store::tickets(&mut conn, &filter).await?;
+            let history = store::tickets(&mut conn, &filter).await?;
             drop(conn);
-            if !assist.history.is_empty() {
-                let read = caller_history_read(phone, &assist.history);
+            if !history.is_empty() {
+                let read = caller_history_read(phone, &history);
                 self.record_staff_read(actor, read).await?;
             }
+            assist.history = history.into_iter().map(Into::into).collect();
         }
         if !said.trim().is_empty() {
             let all = self.all_categories().await?;

@@ -1,5 +1,6 @@
 //! The keys of the Open311 clients.
 
+use super::KeyRow;
 use crate::identity::random_token;
 use crate::journal_entry::entry;
 use crate::{App, Result};
@@ -8,7 +9,7 @@ use sha2::{Digest, Sha256};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::{self as store, KeyRow};
+use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
 
 fn key_hash(key: &str) -> String {
@@ -59,7 +60,7 @@ impl App {
         let now = self.now_micros();
         let row = self
             .db
-            .write(async move |tx: &mut WriteTx| -> Result<KeyRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::KeyRow> {
                     let id = store::insert_key(
                         tx.conn(),
                         &client,
@@ -79,7 +80,7 @@ impl App {
                         ),
                     )
                     .await?;
-                    Ok(KeyRow {
+                    Ok(store::KeyRow {
                         id,
                         client,
                         per_minute,
@@ -89,7 +90,7 @@ impl App {
                     })
                 })
             .await?;
-        Ok((row, key))
+        Ok((row.into(), key))
     }
 
     pub async fn revoke_open311_key(&self, actor: Option<&Actor>, id: i64) -> Result<()> {
@@ -125,12 +126,14 @@ impl App {
             self.authorize(a, &Action::ManageHotline)?;
         }
         let mut conn = self.db.read().await?;
-        Ok(store::keys(&mut conn).await?)
+        let list = store::keys(&mut conn).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// The live key a client presents, if it is one.
     pub async fn open311_client(&self, key: &str) -> Result<Option<KeyRow>> {
         let mut conn = self.db.read().await?;
-        Ok(store::key_by_hash(&mut conn, &key_hash(key)).await?)
+        let found = store::key_by_hash(&mut conn, &key_hash(key)).await?;
+        Ok(found.map(Into::into))
     }
 }

@@ -1,5 +1,6 @@
 //! The knowledge base operators answer from.
 
+use super::ArticleRow;
 use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
@@ -23,12 +24,7 @@ impl App {
     /// Write an article (`id` 0 for a new one) as an operator or an
     /// administrator of the hotline: its words are indexed in the same
     /// transaction, and the change is journaled.
-    pub async fn put_article(
-        &self,
-        actor: &Actor,
-        id: i64,
-        a: NewArticle,
-    ) -> Result<kb::ArticleRow> {
+    pub async fn put_article(&self, actor: &Actor, id: i64, a: NewArticle) -> Result<ArticleRow> {
         if self
             .authorize_centre(actor, crate::CentreWork::OperateHotline)
             .is_err()
@@ -86,6 +82,7 @@ impl App {
                 Ok(row)
             })
             .await
+            .map(Into::into)
     }
 
     /// Articles answering a question, best first, each with its score:
@@ -94,7 +91,7 @@ impl App {
         &self,
         question: &str,
         limit: usize,
-    ) -> Result<Vec<(kb::ArticleRow, f64)>> {
+    ) -> Result<Vec<(ArticleRow, f64)>> {
         let query = knowledge::terms(question);
         let words: Vec<String> = query.keys().take(32).cloned().collect();
         let mut conn = self.db.read().await?;
@@ -114,14 +111,15 @@ impl App {
             .collect();
         Ok(top
             .into_iter()
-            .filter_map(|(id, score)| found.remove(&id).map(|a| (a, score)))
+            .filter_map(|(id, score)| found.remove(&id).map(|a| (a.into(), score)))
             .collect())
     }
 
-    pub async fn article(&self, id: i64) -> Result<kb::ArticleRow> {
+    pub async fn article(&self, id: i64) -> Result<ArticleRow> {
         let mut conn = self.db.read().await?;
         kb::article(&mut conn, id)
             .await?
+            .map(Into::into)
             .ok_or_else(|| Refusal::not_found("知识库条目", "Article").into())
     }
 }

@@ -2,6 +2,7 @@
 //! journal and the public are told of each step.
 
 use super::{ticket_not_found, CITY};
+use super::{KeyRow, TicketRow, UpdateRow};
 use crate::journal_entry::entry;
 use crate::{allow, App, OrgDirectory, Result};
 use serde_json::json;
@@ -12,7 +13,7 @@ use sunshine_domain::ids::OrgCode;
 use sunshine_domain::journal::NewEntry;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::{self as store, KeyRow, TicketFilter, TicketRow, UpdateRow};
+use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
 
 /// What supervision watches of a ticket (in its journal entries, which
@@ -20,7 +21,7 @@ use sunshine_store::WriteTx;
 /// city's hotline until it is dispatched), and that limit's moment, keyed by
 /// stage and round so that a limit that comes again (after a re-dispatch or
 /// a redo) is a new one.
-pub(super) fn watch(t: &TicketRow) -> serde_json::Value {
+pub(super) fn watch(t: &store::TicketRow) -> serde_json::Value {
     let l = &t.lifecycle;
     let stage: i64 = match l.state {
         TicketState::Accepted => 0,
@@ -119,7 +120,7 @@ impl App {
             }
         }
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::TicketRow> {
                 let mut t = store::ticket(tx.conn(), id)
                     .await?
                     .ok_or_else(ticket_not_found)?;
@@ -164,7 +165,7 @@ impl App {
                 Ok(t)
             })
             .await
-            .map(|t| self.as_seen_by(&reader, t))
+            .map(|t| self.as_seen_by(&reader, t).into())
     }
 
     /// Merge a request into an earlier open one like it; its requester is
@@ -181,7 +182,7 @@ impl App {
         }
         let (actor, now) = (actor.clone(), self.now_micros());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::TicketRow> {
                 let mut t = store::ticket(tx.conn(), id)
                     .await?
                     .ok_or_else(ticket_not_found)?;
@@ -228,6 +229,7 @@ impl App {
                 Ok(t)
             })
             .await
+            .map(Into::into)
     }
 
     /// A comment from another system on a request (mySociety's
@@ -258,7 +260,7 @@ impl App {
         let (actor, now) = (format!("open311:{}", key.client), self.now_micros());
         let (client, on_all) = (key.client.clone(), key.may_comment_on_all);
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<UpdateRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::UpdateRow> {
                 let mut t = store::ticket(tx.conn(), id)
                     .await?
                     .filter(|t| on_all || t.client.as_deref() == Some(client.as_str()))
@@ -276,7 +278,7 @@ impl App {
                         ),
                     )
                     .await?;
-                let mut u = UpdateRow {
+                let mut u = store::UpdateRow {
                     id: 0,
                     ticket_id: id,
                     at: now,
@@ -291,12 +293,18 @@ impl App {
                 Ok(u)
             })
             .await
+            .map(Into::into)
     }
 }
 
 /// Whether the actor may give this command on this ticket; anyone who may
 /// not see it is told it is not there.
-fn may_command(orgs: &OrgDirectory, actor: &Actor, t: &TicketRow, c: &Command) -> Result<()> {
+fn may_command(
+    orgs: &OrgDirectory,
+    actor: &Actor,
+    t: &store::TicketRow,
+    c: &Command,
+) -> Result<()> {
     let operator = crate::at_centre(orgs, actor, crate::CentreWork::OperateHotline).is_ok();
     let unit = t
         .lifecycle
@@ -360,7 +368,7 @@ pub(super) fn system_entry(
 
 pub(super) async fn note(
     tx: &mut WriteTx,
-    t: &TicketRow,
+    t: &store::TicketRow,
     actor: &str,
     event: &str,
     text: String,
@@ -369,7 +377,7 @@ pub(super) async fn note(
 ) -> Result<()> {
     store::insert_update(
         tx.conn(),
-        &UpdateRow {
+        &store::UpdateRow {
             id: 0,
             ticket_id: t.id,
             at: t.updated_at,
@@ -387,8 +395,13 @@ pub(super) async fn note(
 
 /// Tell every request merged into `primary` its answer, and archive them
 /// with it once it is archived.
-async fn close_merged(tx: &mut WriteTx, primary: &TicketRow, actor: &str, at: i64) -> Result<()> {
-    let filter = TicketFilter {
+async fn close_merged(
+    tx: &mut WriteTx,
+    primary: &store::TicketRow,
+    actor: &str,
+    at: i64,
+) -> Result<()> {
+    let filter = store::TicketFilter {
         states: vec![TicketState::Merged],
         merged_into: Some(primary.id),
         limit: 10_000,

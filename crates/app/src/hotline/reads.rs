@@ -1,6 +1,7 @@
 //! Reading tickets and their updates: one by one, by worklist, and counted.
 
 use super::ticket_not_found;
+use super::{TicketFilter, TicketRow, UpdateRow};
 use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
 use crate::{allow, App, Result};
@@ -12,7 +13,7 @@ use sunshine_domain::hotline::{self as rules, TicketState};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::hotline::{self as store, TicketFilter, TicketRow, UpdateRow};
+use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
 
 impl App {
@@ -22,6 +23,7 @@ impl App {
         let mut conn = self.db.read().await?;
         store::ticket(&mut conn, id)
             .await?
+            .map(Into::into)
             .ok_or_else(ticket_not_found)
     }
 
@@ -29,12 +31,13 @@ impl App {
         let mut conn = self.db.read().await?;
         store::ticket_by_token(&mut conn, token)
             .await?
+            .map(Into::into)
             .ok_or_else(ticket_not_found)
     }
 
     /// A request as `actor` may see it: its query code is the caller's, read
     /// out by the hotline, so only operators and the requester see it.
-    pub(super) fn as_seen_by(&self, actor: &Actor, mut t: TicketRow) -> TicketRow {
+    pub(super) fn as_seen_by(&self, actor: &Actor, mut t: store::TicketRow) -> store::TicketRow {
         let operator =
             crate::at_centre(&self.orgs(), actor, crate::CentreWork::OperateHotline).is_ok();
         if !operator && t.requester_user != Some(actor.user_id) {
@@ -54,7 +57,7 @@ impl App {
         let code = sunshine_domain::hall::QueryCode::parse(code).ok_or_else(ticket_not_found)?;
         let (actor, now, given) = (actor.clone(), self.now_micros(), number.trim().to_string());
         self.db
-            .write(async move |tx: &mut WriteTx| -> Result<TicketRow> {
+            .write(async move |tx: &mut WriteTx| -> Result<store::TicketRow> {
                 let mut t = store::ticket(tx.conn(), id)
                     .await?
                     .ok_or_else(ticket_not_found)?;
@@ -84,6 +87,7 @@ impl App {
                 Ok(t)
             })
             .await
+            .map(Into::into)
     }
 
     /// A ticket for staff: operators see every one; a unit's staff those
@@ -140,13 +144,18 @@ impl App {
             };
             self.record_staff_read(actor, read).await?;
         }
-        Ok((self.as_seen_by(actor, t), updates))
+        Ok((
+            self.as_seen_by(actor, t).into(),
+            updates.into_iter().map(Into::into).collect(),
+        ))
     }
 
     /// Tickets for the public lists (Open311's `GET requests`).
-    pub async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRow>> {
+    pub async fn tickets(&self, filter: TicketFilter) -> Result<Vec<TicketRow>> {
+        let filter = store::TicketFilter::from(filter);
         let mut conn = self.db.read().await?;
-        Ok(store::tickets(&mut conn, filter).await?)
+        let list = store::tickets(&mut conn, &filter).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// A unit's inbox: what is sent to the units the actor handles for,
@@ -165,7 +174,7 @@ impl App {
             .await?;
         Ok(list
             .into_iter()
-            .map(|t| self.as_seen_by(actor, t))
+            .map(|t| self.as_seen_by(actor, t).into())
             .collect())
     }
 
@@ -174,9 +183,9 @@ impl App {
         &self,
         lead_units: Vec<String>,
         holds: impl Fn(TicketState) -> bool,
-    ) -> Result<Vec<TicketRow>> {
+    ) -> Result<Vec<store::TicketRow>> {
         let mut conn = self.db.read().await?;
-        let filter = TicketFilter {
+        let filter = store::TicketFilter {
             lead_units,
             states: TicketState::ALL.into_iter().filter(|s| holds(*s)).collect(),
             limit: 500,
@@ -190,18 +199,20 @@ impl App {
     /// The operators' queue: what waits on the hotline, earliest deadline first.
     pub async fn hotline_queue(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
         self.authorize_centre(actor, crate::CentreWork::OperateHotline)?;
-        self.worklist(vec![], TicketState::with_hotline).await
+        let list = self.worklist(vec![], TicketState::with_hotline).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// A requester's own tickets, newest first.
     pub async fn my_tickets(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
         let mut conn = self.db.read().await?;
-        let filter = TicketFilter {
+        let filter = store::TicketFilter {
             requester_user: Some(actor.user_id),
             limit: 200,
             ..Default::default()
         };
-        Ok(store::tickets(&mut conn, &filter).await?)
+        let list = store::tickets(&mut conn, &filter).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// Public updates between two moments, for mySociety's `servicerequestupdates`.
@@ -212,7 +223,8 @@ impl App {
         limit: i64,
     ) -> Result<Vec<UpdateRow>> {
         let mut conn = self.db.read().await?;
-        Ok(store::public_updates(&mut conn, from, until, limit).await?)
+        let list = store::public_updates(&mut conn, from, until, limit).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// A ticket's public updates, oldest first.
@@ -220,7 +232,7 @@ impl App {
         let mut conn = self.db.read().await?;
         let mut list = store::updates(&mut conn, id).await?;
         list.retain(|u| u.public);
-        Ok(list)
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// The latest public note of each ticket, for lists.
@@ -237,7 +249,7 @@ impl App {
         until: i64,
     ) -> Result<sunshine_domain::hotline::IndicatorTable> {
         let mut conn = self.db.read().await?;
-        let filter = TicketFilter {
+        let filter = store::TicketFilter {
             from: Some(from),
             until: Some(until),
             limit: i64::MAX,

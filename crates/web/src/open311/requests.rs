@@ -214,7 +214,7 @@ pub(super) async fn list_requests(state: &AppState, format: Format, p: &Params) 
     }
     let list = state
         .app
-        .tickets(&filter)
+        .tickets(filter)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
     let node = requests_node(state, &list)

@@ -92,7 +92,7 @@ async fn demo_categories() -> Vec<String> {
         .collect()
 }
 
-async fn ticket(id: i64) -> sunshine_store::hotline::TicketRow {
+async fn ticket(id: i64) -> sunshine_app::hotline::TicketRow {
     shared_demo()
         .with_app(move |app| async move { app.ticket(id).await })
         .await
