@@ -211,63 +211,8 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
             };
             println!("{}", backup::pg::setup(url, to).await?);
         }
-        BackupCommand::Create { to, encrypt_to } => {
-            let app = crate::open_app(cli).await?;
-            let sealer = app
-                .backup_sealer(encrypt_to)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            let manifest = match &cli.database_url {
-                None => {
-                    let file = app
-                        .db
-                        .file()
-                        .ok_or_else(|| anyhow!("the embedded store has no file"))?
-                        .to_path_buf();
-                    let scratch = cli.data.join("backup-scratch");
-                    tokio::task::spawn_blocking({
-                        let to = to.clone();
-                        move || backup::archive::create_snapshot(&file, &to, &scratch, &sealer)
-                    })
-                    .await??
-                }
-                Some(url) => backup::pg::create(url, to, &sealer).await?,
-            };
-            println!(
-                "archive {} made in {}: {} tables, {} rows, {} bytes{}",
-                manifest.id,
-                to.display(),
-                manifest.row_counts.len(),
-                manifest.row_counts.values().sum::<i64>(),
-                manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
-                if manifest.encrypted_to.is_empty() {
-                    ""
-                } else {
-                    ", encrypted"
-                }
-            );
-        }
-        BackupCommand::List { from } => {
-            let archives = backup::list(from)?;
-            if archives.is_empty() {
-                println!("no archive in {}", from.display());
-            }
-            for a in archives {
-                match &a.problem {
-                    Some(p) => println!("{:<24} UNREADABLE: {p}", a.id),
-                    None => println!(
-                        "{:<24} {:<11} {:<8} {} … {}  {:>12} bytes{}",
-                        a.id,
-                        a.kind.as_str(),
-                        a.backend,
-                        a.taken_at,
-                        a.until,
-                        a.bytes,
-                        if a.encrypted { "  encrypted" } else { "" }
-                    ),
-                }
-            }
-        }
+        BackupCommand::Create { to, encrypt_to } => create(cli, to, encrypt_to).await?,
+        BackupCommand::List { from } => list(from)?,
         BackupCommand::Verify {
             archive,
             identity,
@@ -275,43 +220,14 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
             full,
             scratch,
         } => {
-            let scratch = scratch.clone().unwrap_or_else(|| default_scratch(archive));
-            let manifest = backup::read_manifest(archive, public_key.as_deref())
-                .map_err(|e| anyhow!("{}: {e:#}", archive.display()));
-            let verified = match manifest.map(|(m, _)| m.backend) {
-                Err(e) => Err(e),
-                Ok(b) if b == "postgres" => {
-                    backup::pg::verify(archive, public_key.as_deref(), &scratch, *full).await
-                }
-                Ok(_) => {
-                    backup::restore::verify_sqlite(
-                        archive,
-                        &opener(identity)?,
-                        public_key.as_deref(),
-                        &scratch,
-                        *full,
-                    )
-                    .await
-                }
-            };
-            match verified {
-                Ok(v) => println!(
-                    "archive {} verified ({}): {}; {} log segments checked now, {} remembered; as of {}; {} tables match the manifest; journal intact ({} entries); ledger sound ({})",
-                    v.archive,
-                    v.trust,
-                    if v.base_checked { "base read and checked" } else { "base remembered" },
-                    v.segments_checked,
-                    v.segments_remembered,
-                    v.as_of,
-                    v.tables,
-                    v.journal_entries,
-                    v.ledger
-                ),
-                Err(e) => {
-                    println!("archive {} FAILED verification: {e:#}", archive.display());
-                    return Ok(ExitCode::from(2));
-                }
-            }
+            return verify(
+                archive,
+                identity,
+                public_key.as_deref(),
+                *full,
+                scratch.clone(),
+            )
+            .await
         }
         BackupCommand::Restore {
             archive,
@@ -322,52 +238,163 @@ pub async fn run(cli: &Cli, command: &BackupCommand, data_given: bool) -> anyhow
             if !data_given {
                 bail!("say where to restore: --data NEWDIR (a new, empty directory)");
             }
-            let at = parse_at(at)?;
-            let restored = match &cli.database_url {
-                Some(_) => bail!(
-                    "a PostgreSQL archive restores into a new data directory given with --data; \
-                     leave out --database-url"
-                ),
-                None => {
-                    let chosen = backup::restore::choose(archive, at)?;
-                    let (m, _) = backup::read_manifest(&chosen, public_key.as_deref())?;
-                    if m.backend == "postgres" {
-                        backup::pg::restore(&chosen, &cli.data, at, public_key.as_deref()).await?
-                    } else {
-                        let (archive, data, opener, key) = (
-                            archive.clone(),
-                            cli.data.clone(),
-                            opener(identity)?,
-                            public_key.clone(),
-                        );
-                        tokio::task::spawn_blocking(move || {
-                            backup::restore::restore_sqlite(
-                                &archive,
-                                &data,
-                                at,
-                                &opener,
-                                key.as_deref(),
-                            )
-                        })
-                        .await??
-                    }
-                }
-            };
-            println!(
-                "restored {} ({}) into {} as of {}: {} log segments, {} commits applied; {}",
-                restored.archive,
-                restored.kind.as_str(),
-                cli.data.display(),
-                restored.as_of,
-                restored.segments,
-                restored.commits,
-                restored.trust
-            );
-            println!(
-                "the organisations' signing keys in it are sealed: serve it with the same \
-                 key-encryption key (--key-encryption-key, or the key file of the old data directory)"
-            );
+            restore(cli, archive, at, identity, public_key).await?
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `backup create`: archive the store now, into `to`.
+async fn create(cli: &Cli, to: &Path, encrypt_to: &[String]) -> anyhow::Result<()> {
+    let app = crate::open_app(cli).await?;
+    let sealer = app
+        .backup_sealer(encrypt_to)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let manifest = match &cli.database_url {
+        None => {
+            let file = app
+                .db
+                .file()
+                .ok_or_else(|| anyhow!("the embedded store has no file"))?
+                .to_path_buf();
+            let scratch = cli.data.join("backup-scratch");
+            tokio::task::spawn_blocking({
+                let to = to.to_path_buf();
+                move || backup::archive::create_snapshot(&file, &to, &scratch, &sealer)
+            })
+            .await??
+        }
+        Some(url) => backup::pg::create(url, to, &sealer).await?,
+    };
+    println!(
+        "archive {} made in {}: {} tables, {} rows, {} bytes{}",
+        manifest.id,
+        to.display(),
+        manifest.row_counts.len(),
+        manifest.row_counts.values().sum::<i64>(),
+        manifest.files.iter().map(|f| f.bytes).sum::<u64>(),
+        if manifest.encrypted_to.is_empty() {
+            ""
+        } else {
+            ", encrypted"
+        }
+    );
+    Ok(())
+}
+
+/// `backup list`: the archives in `from`, one a line.
+fn list(from: &Path) -> anyhow::Result<()> {
+    let archives = backup::list(from)?;
+    if archives.is_empty() {
+        println!("no archive in {}", from.display());
+    }
+    for a in archives {
+        match &a.problem {
+            Some(p) => println!("{:<24} UNREADABLE: {p}", a.id),
+            None => println!(
+                "{:<24} {:<11} {:<8} {} … {}  {:>12} bytes{}",
+                a.id,
+                a.kind.as_str(),
+                a.backend,
+                a.taken_at,
+                a.until,
+                a.bytes,
+                if a.encrypted { "  encrypted" } else { "" }
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `backup verify`: restore an archive in `scratch` and check it; exit
+/// code 2 when it fails.
+async fn verify(
+    archive: &Path,
+    identity: &Option<PathBuf>,
+    public_key: Option<&str>,
+    full: bool,
+    scratch: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let scratch = scratch.unwrap_or_else(|| default_scratch(archive));
+    let manifest = backup::read_manifest(archive, public_key)
+        .map_err(|e| anyhow!("{}: {e:#}", archive.display()));
+    let verified = match manifest.map(|(m, _)| m.backend) {
+        Err(e) => Err(e),
+        Ok(b) if b == "postgres" => backup::pg::verify(archive, public_key, &scratch, full).await,
+        Ok(_) => {
+            backup::restore::verify_sqlite(archive, &opener(identity)?, public_key, &scratch, full)
+                .await
+        }
+    };
+    match verified {
+        Ok(v) => println!(
+            "archive {} verified ({}): {}; {} log segments checked now, {} remembered; as of {}; {} tables match the manifest; journal intact ({} entries); ledger sound ({})",
+            v.archive,
+            v.trust,
+            if v.base_checked { "base read and checked" } else { "base remembered" },
+            v.segments_checked,
+            v.segments_remembered,
+            v.as_of,
+            v.tables,
+            v.journal_entries,
+            v.ledger
+        ),
+        Err(e) => {
+            println!("archive {} FAILED verification: {e:#}", archive.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `backup restore`: an archive, or the newest one reaching `at`, into the
+/// data directory.
+async fn restore(
+    cli: &Cli,
+    archive: &Path,
+    at: &Option<String>,
+    identity: &Option<PathBuf>,
+    public_key: &Option<String>,
+) -> anyhow::Result<()> {
+    let at = parse_at(at)?;
+    let restored = match &cli.database_url {
+        Some(_) => bail!(
+            "a PostgreSQL archive restores into a new data directory given with --data; \
+             leave out --database-url"
+        ),
+        None => {
+            let chosen = backup::restore::choose(archive, at)?;
+            let (m, _) = backup::read_manifest(&chosen, public_key.as_deref())?;
+            if m.backend == "postgres" {
+                backup::pg::restore(&chosen, &cli.data, at, public_key.as_deref()).await?
+            } else {
+                let (archive, data, opener, key) = (
+                    archive.to_path_buf(),
+                    cli.data.clone(),
+                    opener(identity)?,
+                    public_key.clone(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    backup::restore::restore_sqlite(&archive, &data, at, &opener, key.as_deref())
+                })
+                .await??
+            }
+        }
+    };
+    println!(
+        "restored {} ({}) into {} as of {}: {} log segments, {} commits applied; {}",
+        restored.archive,
+        restored.kind.as_str(),
+        cli.data.display(),
+        restored.as_of,
+        restored.segments,
+        restored.commits,
+        restored.trust
+    );
+    println!(
+        "the organisations' signing keys in it are sealed: serve it with the same \
+         key-encryption key (--key-encryption-key, or the key file of the old data directory)"
+    );
+    Ok(())
 }

@@ -438,11 +438,58 @@ const TRANSITIONS: [CaseCommand; 4] = [
 
 async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     let p = Platform::new(cli, &STAFF).await?;
+    let (item_id, clerk) = single_step_item(&p).await?;
+    let (submit_latencies, submit_elapsed, numbers) =
+        register_cases(&p.app, &clerk, item_id, cases, clients).await?;
+
+    let (app, who) = (p.app.clone(), clerk.clone());
+    let cpu_before = cpu_time();
+    let (latencies, elapsed) = drive(numbers, clients, move |share| {
+        let (app, who) = (app.clone(), who.clone());
+        async move {
+            let mut latencies = Vec::with_capacity(share.len() * TRANSITIONS.len());
+            for number in share {
+                for action in TRANSITIONS {
+                    let t = Instant::now();
+                    app.case_command(&who, &number, action)
+                        .await
+                        .map_err(app_err)?;
+                    latencies.push(t.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    let cpu = cpu_before.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+    let delivered = check_delivered(&p.app, cases).await?;
+    let verified = p.app.verify_journal().await.map_err(app_err)?;
+    println!("backend:            {}", p.backend);
+    println!("clients:            {clients}");
+    println!("cases:              {cases} (registered, then 4 transitions each)");
+    println!(
+        "registrations/s:    {:.0}",
+        submit_latencies.len() as f64 / submit_elapsed.as_secs_f64()
+    );
+    report("transitions", &latencies, elapsed);
+    if let Some(cpu) = cpu {
+        println!(
+            "CPU per transition: {:.1} µs (this process, all threads)",
+            cpu.as_secs_f64() * 1e6 / latencies.len().max(1) as f64
+        );
+    }
+    println!("delivered:          {delivered}");
+    println!("journal:            {verified:?}");
+    p.finish().await
+}
+
+/// One item in the library whose process has a single step, so that a
+/// case is decided after accept, claim, approve and deliver; and the clerk,
+/// holding the step's post. The item's id and the clerk.
+async fn single_step_item(p: &Platform) -> anyhow::Result<(i64, Actor)> {
     let [editor, _, _, clerk] = &p.staff[..] else {
         anyhow::bail!("four staff expected");
     };
-    // One item in the library whose process has a single step, so that a
-    // case is decided after accept, claim, approve and deliver.
     let mut spec = item(0)?;
     spec.steps.truncate(1);
     let post = spec
@@ -462,7 +509,19 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
         .assign_post(&p.admin, &clerk.login, DEPARTMENT, &post)
         .await
         .map_err(app_err)?;
-    let clerk = &p.app.staff_actor(&clerk.login).await.map_err(app_err)?;
+    let clerk = p.app.staff_actor(&clerk.login).await.map_err(app_err)?;
+    Ok((v.item_id, clerk))
+}
+
+/// Register `cases` cases for the item at the counter from `clients`
+/// concurrent clients: the latencies, the wall time and the cases' numbers.
+async fn register_cases(
+    app: &Arc<App>,
+    clerk: &Actor,
+    item_id: i64,
+    cases: usize,
+    clients: usize,
+) -> anyhow::Result<(Vec<Duration>, Duration, Vec<String>)> {
     let applicant = Applicant::Person {
         name: "王小明".into(),
         id_number: ResidentId::parse("33010619900101123X")?,
@@ -480,8 +539,8 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
 
-    let (app, who) = (p.app.clone(), clerk.clone());
-    let (item_id, numbers) = (v.item_id, Arc::new(std::sync::Mutex::new(vec![])));
+    let (app, who) = (app.clone(), clerk.clone());
+    let numbers = Arc::new(std::sync::Mutex::new(vec![]));
     let registered = numbers.clone();
     let (submit_latencies, submit_elapsed) = drive((0..cases).collect(), clients, move |share| {
         let (app, who, applicant, answers) =
@@ -506,29 +565,14 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     })
     .await?;
     let numbers = std::mem::take(&mut *numbers.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    Ok((submit_latencies, submit_elapsed, numbers))
+}
 
-    let (app, who) = (p.app.clone(), clerk.clone());
-    let cpu_before = cpu_time();
-    let (latencies, elapsed) = drive(numbers, clients, move |share| {
-        let (app, who) = (app.clone(), who.clone());
-        async move {
-            let mut latencies = Vec::with_capacity(share.len() * TRANSITIONS.len());
-            for number in share {
-                for action in TRANSITIONS {
-                    let t = Instant::now();
-                    app.case_command(&who, &number, action)
-                        .await
-                        .map_err(app_err)?;
-                    latencies.push(t.elapsed());
-                }
-            }
-            Ok(latencies)
-        }
-    })
-    .await?;
-    let cpu = cpu_before.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+/// Check that all `cases` cases were delivered and that every approval's
+/// licence verifies; how many were delivered.
+async fn check_delivered(app: &App, cases: usize) -> anyhow::Result<usize> {
     let delivered = {
-        let mut conn = p.app.db.read().await?;
+        let mut conn = app.db.read().await?;
         let limit = i64::try_from(cases)? + 1;
         sunshine_store::hall::cases_of_department(&mut conn, DEPARTMENT, Some("delivered"), limit)
             .await?
@@ -541,32 +585,14 @@ async fn hall(cli: &Cli, cases: usize, clients: usize) -> anyhow::Result<()> {
     // Every approval's licence verifies, whether it was signed ahead or in the writer.
     for case in &delivered {
         let number = sunshine_domain::licence::licence_number(&case.number);
-        let record = p.app.licence(None, &number, None).await.map_err(app_err)?;
+        let record = app.licence(None, &number, None).await.map_err(app_err)?;
         anyhow::ensure!(
             *record.verdict() == sunshine_domain::licence::Verdict::Valid,
             "licence {number}: {:?}",
             record.verdict()
         );
     }
-    let delivered = delivered.len();
-    let verified = p.app.verify_journal().await.map_err(app_err)?;
-    println!("backend:            {}", p.backend);
-    println!("clients:            {clients}");
-    println!("cases:              {cases} (registered, then 4 transitions each)");
-    println!(
-        "registrations/s:    {:.0}",
-        submit_latencies.len() as f64 / submit_elapsed.as_secs_f64()
-    );
-    report("transitions", &latencies, elapsed);
-    if let Some(cpu) = cpu {
-        println!(
-            "CPU per transition: {:.1} µs (this process, all threads)",
-            cpu.as_secs_f64() * 1e6 / latencies.len().max(1) as f64
-        );
-    }
-    println!("delivered:          {delivered}");
-    println!("journal:            {verified:?}");
-    p.finish().await
+    Ok(delivered.len())
 }
 
 /// Put `count` open cases, numbered from `first`, into supervision's index:

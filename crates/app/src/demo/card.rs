@@ -6,7 +6,7 @@
 
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
-use sunshine_domain::card::book::{NewParty, NewTerminal, Purse, TapInput, TerminalKind};
+use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Purse, TapInput, TerminalKind};
 use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::identity::Actor;
 
@@ -45,7 +45,18 @@ pub fn demo_terminal_key(code: &str) -> SigningKey {
     SigningKey::from_bytes(&seed)
 }
 
+/// The card centre's parties and terminals, the demo citizen's card with
+/// its entitlements, and a morning's rides on it.
 pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<()> {
+    add_parties(app, operator).await?;
+    add_terminals(app, operator).await?;
+    let card = issue_citizen_card(app, clerk).await?;
+    grant_entitlements(app, clerk, &card).await?;
+    morning_rides(app, &card).await
+}
+
+/// The transit operators, merchants and institutions that take the card.
+async fn add_parties(app: &App, operator: &Actor) -> Result<()> {
     let party = |code: &str, name: &str, kind: &str, accepts: &[Purse], percent| NewParty {
         code: code.into(),
         name: name.into(),
@@ -107,6 +118,11 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
     ] {
         app.add_card_party(operator, p).await?;
     }
+    Ok(())
+}
+
+/// The demo terminals ([`DEMO_TERMINALS`]), with keys from their codes.
+async fn add_terminals(app: &App, operator: &Actor) -> Result<()> {
     for (code, kind, party, network) in DEMO_TERMINALS {
         app.add_terminal(
             operator,
@@ -120,6 +136,11 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The demo citizen's card, issued, activated and topped up.
+async fn issue_citizen_card(app: &App, clerk: &Actor) -> Result<Card> {
     let card = app
         .issue_card(
             clerk,
@@ -142,6 +163,10 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         },
     )
     .await?;
+    Ok(card)
+}
+
+async fn grant_entitlements(app: &App, clerk: &Actor, card: &Card) -> Result<()> {
     // Insured, with a park annual card to the end of next year and a library card.
     let next_year = sunshine_domain::clock::local_date(app.clock.now()).year() + 1;
     for (kind, until) in [
@@ -159,6 +184,10 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
         )
         .await?;
     }
+    Ok(())
+}
+
+async fn morning_rides(app: &App, card: &Card) -> Result<()> {
     // A morning's rides and a parking fee, uploaded as the terminals would.
     let now = app.now_micros();
     let hour = 3_600_000_000;

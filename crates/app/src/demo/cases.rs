@@ -223,38 +223,14 @@ fn hours(h: i64) -> SignedDuration {
 
 /// What happens to a case after it is submitted, and when.
 fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
-    let clerk = || p.clerk.clone();
-    let mut out = vec![];
-    match p.fate {
-        Fate::Submitted => return out,
-        Fate::Withdrawn if p.online.is_some() => {
-            if let Some(applicant) = &p.online {
-                out.push((hours(5), Do::Act(applicant.clone(), CaseCommand::Withdraw)));
-            }
-            return out;
-        }
-        Fate::NotAccepted | Fate::Withdrawn => {
-            let reason = "申请事项不属于本机关职权范围，依据《行政许可法》第三十二条第一款第（二）项不予受理，请向有关行政机关申请".into();
-            out.push((
-                hours(3),
-                Do::Act(clerk(), CaseCommand::NotAccept { reason }),
-            ));
-            return out;
-        }
-        Fate::CorrectionRequested => {
-            let what = "请补充提交经营场所产权证明复印件，并在申请表上加盖公章".into();
-            out.push((
-                hours(2),
-                Do::Act(clerk(), CaseCommand::RequestCorrection { what }),
-            ));
-            return out;
-        }
-        _ => {}
+    if let Some(out) = settled_before_acceptance(p) {
+        return out;
     }
-    out.push((
+    let clerk = || p.clerk.clone();
+    let mut out = vec![(
         hours(rng.gen_range(1..20)),
         Do::Act(clerk(), CaseCommand::Accept),
-    ));
+    )];
     let steps = p.spec.steps.len().max(1);
     let stop_at = match p.fate {
         Fate::InProcess | Fate::Suspended => rng.gen_range(0..steps),
@@ -265,57 +241,109 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
         out.push((pace, Do::Act(clerk(), CaseCommand::Claim { clerk: 0 })));
         if step == stop_at {
             if p.fate == Fate::Suspended {
-                let procedure = [
-                    SpecialProcedure::Inspection,
-                    SpecialProcedure::ExpertReview,
-                    SpecialProcedure::Testing,
-                    SpecialProcedure::Hearing,
-                ][rng.gen_range(0..4)];
-                out.push((
-                    hours(1),
-                    Do::Act(
-                        clerk(),
-                        CaseCommand::Suspend {
-                            clerk: 0,
-                            procedure,
-                        },
-                    ),
-                ));
+                out.push((hours(1), suspension(p, rng)));
             }
             return out;
         }
         if step == 0 {
-            // Fees and penalties are settled while the case is handled.
-            if let Some(fee) = p.spec.fees.first() {
-                out.push((
-                    hours(1),
-                    Do::Fee(clerk(), fee.name.clone(), fee.standard_fen),
-                ));
-            }
-            if p.spec.item_type == ItemType::Penalty && !p.spec.discretion.is_empty() {
-                let c = rng.gen_range(0..p.spec.discretion.len());
-                out.push((
-                    hours(1),
-                    Do::Penalty(clerk(), c, p.spec.discretion[c].min_fen),
-                ));
-            }
-            if p.pace_days > 5 && rng.gen_bool(0.5) {
-                out.push((
-                    hours(2),
-                    Do::Act(
-                        p.approver.clone(),
-                        CaseCommand::Extend {
-                            days: 5,
-                            max: sunshine_domain::hall::MAX_EXTENSION,
-                        },
-                    ),
-                ));
-            }
+            out.extend(while_handled(p, rng));
         }
         if step + 1 < steps {
             out.push((hours(1), Do::Act(clerk(), CaseCommand::Pass { clerk: 0 })));
         }
     }
+    out.extend(decision_and_delivery(p, rng));
+    out
+}
+
+/// The script of a case that never gets accepted (or, for `Submitted`,
+/// has nothing done to it yet); `None` for one that does.
+fn settled_before_acceptance(p: &Plan) -> Option<Vec<(SignedDuration, Do)>> {
+    let clerk = || p.clerk.clone();
+    let mut out = vec![];
+    match p.fate {
+        Fate::Submitted => Some(out),
+        Fate::Withdrawn if p.online.is_some() => {
+            if let Some(applicant) = &p.online {
+                out.push((hours(5), Do::Act(applicant.clone(), CaseCommand::Withdraw)));
+            }
+            Some(out)
+        }
+        Fate::NotAccepted | Fate::Withdrawn => {
+            let reason = "申请事项不属于本机关职权范围，依据《行政许可法》第三十二条第一款第（二）项不予受理，请向有关行政机关申请".into();
+            out.push((
+                hours(3),
+                Do::Act(clerk(), CaseCommand::NotAccept { reason }),
+            ));
+            Some(out)
+        }
+        Fate::CorrectionRequested => {
+            let what = "请补充提交经营场所产权证明复印件，并在申请表上加盖公章".into();
+            out.push((
+                hours(2),
+                Do::Act(clerk(), CaseCommand::RequestCorrection { what }),
+            ));
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A suspension for one of the special procedures, drawn at random.
+fn suspension(p: &Plan, rng: &mut StdRng) -> Do {
+    let procedure = [
+        SpecialProcedure::Inspection,
+        SpecialProcedure::ExpertReview,
+        SpecialProcedure::Testing,
+        SpecialProcedure::Hearing,
+    ][rng.gen_range(0..4)];
+    Do::Act(
+        p.clerk.clone(),
+        CaseCommand::Suspend {
+            clerk: 0,
+            procedure,
+        },
+    )
+}
+
+/// What is settled while the first step is handled: the fee, the penalty,
+/// and for a late case sometimes an extension.
+fn while_handled(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
+    let clerk = || p.clerk.clone();
+    let mut out = vec![];
+    // Fees and penalties are settled while the case is handled.
+    if let Some(fee) = p.spec.fees.first() {
+        out.push((
+            hours(1),
+            Do::Fee(clerk(), fee.name.clone(), fee.standard_fen),
+        ));
+    }
+    if p.spec.item_type == ItemType::Penalty && !p.spec.discretion.is_empty() {
+        let c = rng.gen_range(0..p.spec.discretion.len());
+        out.push((
+            hours(1),
+            Do::Penalty(clerk(), c, p.spec.discretion[c].min_fen),
+        ));
+    }
+    if p.pace_days > 5 && rng.gen_bool(0.5) {
+        out.push((
+            hours(2),
+            Do::Act(
+                p.approver.clone(),
+                CaseCommand::Extend {
+                    days: 5,
+                    max: sunshine_domain::hall::MAX_EXTENSION,
+                },
+            ),
+        ));
+    }
+    out
+}
+
+/// The decision after the last step, then delivery and the applicant's
+/// rating where the case gets that far.
+fn decision_and_delivery(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
+    let clerk = || p.clerk.clone();
     let decision = if p.fate == Fate::Refused {
         CaseCommand::Refuse {
             clerk: 0,
@@ -325,7 +353,7 @@ fn script(p: &Plan, rng: &mut StdRng) -> Vec<(SignedDuration, Do)> {
     } else {
         CaseCommand::Approve { clerk: 0 }
     };
-    out.push((hours(2), Do::Act(clerk(), decision)));
+    let mut out = vec![(hours(2), Do::Act(clerk(), decision))];
     let delivered = match p.fate {
         Fate::Delivered => true,
         Fate::Refused => rng.gen_bool(0.5),
@@ -409,16 +437,7 @@ pub(super) async fn load(
     count: usize,
 ) -> Result<usize> {
     let mut rng = StdRng::seed_from_u64(2009);
-    let mut items: Vec<(i64, ItemSpec)> = vec![];
-    let live = {
-        let mut conn = past.db.read().await?;
-        sunshine_store::catalog::live_versions(&mut conn).await?
-    };
-    for v in live {
-        if v.state == VersionState::InLibrary {
-            items.push((v.item_id, v.spec));
-        }
-    }
+    let items = library_items(past).await?;
     if items.is_empty() || count == 0 {
         return Ok(0);
     }
@@ -435,46 +454,8 @@ pub(super) async fn load(
     let mut cases: Vec<Running> = Vec::with_capacity(count);
     for i in 0..count {
         let (item_id, spec) = items[i % items.len()].clone();
-        let government = crate::catalog::region_government(&spec);
-        let (clerk, approver) = if government == city {
-            ("clerk".to_string(), "approver".to_string())
-        } else if government.as_str() == "330106" {
-            (format!("clerk.{government}"), "xihu.approver".to_string())
-        } else {
-            (
-                format!("clerk.{government}"),
-                format!("approver.{government}"),
-            )
-        };
-        let mut roll = rng.gen_range(0..100);
-        let mut fate = Fate::Delivered;
-        for (f, weight) in FATES {
-            if roll < weight {
-                fate = f;
-                break;
-            }
-            roll -= weight;
-        }
-        let online = (!spec.sensitive && rng.gen_bool(0.3)).then(|| {
-            if rng.gen_bool(0.5) {
-                citizen.clone()
-            } else {
-                enterprise.clone()
-            }
-        });
-        let plan = Plan {
-            item_id,
-            spec,
-            clerk: past.staff_actor(&clerk).await?,
-            approver: past.staff_actor(&approver).await?,
-            fate,
-            pace_days: if rng.gen_bool(0.12) {
-                rng.gen_range(4..9)
-            } else {
-                rng.gen_range(0..2)
-            },
-            online,
-        };
+        let online = [&citizen, &enterprise];
+        let plan = plan_case(past, &mut rng, item_id, spec, &city, online).await?;
         let steps = script(&plan, &mut rng).into_iter();
         let arrive = start
             .checked_add(SignedDuration::from_secs(span * i as i64 / count as i64))
@@ -482,6 +463,99 @@ pub(super) async fn load(
         queue.push(Reverse((arrive, i)));
         cases.push((plan, steps, None));
     }
+    play(past, clock, end, &mut rng, queue, cases).await?;
+    Ok(count)
+}
+
+/// The items in the library, each with its specification.
+async fn library_items(past: &App) -> Result<Vec<(i64, ItemSpec)>> {
+    let mut items: Vec<(i64, ItemSpec)> = vec![];
+    let live = {
+        let mut conn = past.db.read().await?;
+        sunshine_store::catalog::live_versions(&mut conn).await?
+    };
+    for v in live {
+        if v.state == VersionState::InLibrary {
+            items.push((v.item_id, v.spec));
+        }
+    }
+    Ok(items)
+}
+
+/// The logins of the clerk and the approver who handle a government's cases.
+fn handlers(government: &OrgCode, city: &OrgCode) -> (String, String) {
+    if government == city {
+        ("clerk".to_string(), "approver".to_string())
+    } else if government.as_str() == "330106" {
+        (format!("clerk.{government}"), "xihu.approver".to_string())
+    } else {
+        (
+            format!("clerk.{government}"),
+            format!("approver.{government}"),
+        )
+    }
+}
+
+/// A fate drawn with the weights of [`FATES`].
+fn roll_fate(rng: &mut StdRng) -> Fate {
+    let mut roll = rng.gen_range(0..100);
+    let mut fate = Fate::Delivered;
+    for (f, weight) in FATES {
+        if roll < weight {
+            fate = f;
+            break;
+        }
+        roll -= weight;
+    }
+    fate
+}
+
+/// A case's plan for an item: its handlers, its fate, its pace, and
+/// whether one of the `online` applicants (the citizen, the enterprise)
+/// submits it rather than a counter.
+async fn plan_case(
+    past: &App,
+    rng: &mut StdRng,
+    item_id: i64,
+    spec: ItemSpec,
+    city: &OrgCode,
+    [citizen, enterprise]: [&Actor; 2],
+) -> Result<Plan> {
+    let government = crate::catalog::region_government(&spec);
+    let (clerk, approver) = handlers(&government, city);
+    let fate = roll_fate(rng);
+    let online = (!spec.sensitive && rng.gen_bool(0.3)).then(|| {
+        if rng.gen_bool(0.5) {
+            citizen.clone()
+        } else {
+            enterprise.clone()
+        }
+    });
+    Ok(Plan {
+        item_id,
+        spec,
+        clerk: past.staff_actor(&clerk).await?,
+        approver: past.staff_actor(&approver).await?,
+        fate,
+        pace_days: if rng.gen_bool(0.12) {
+            rng.gen_range(4..9)
+        } else {
+            rng.gen_range(0..2)
+        },
+        online,
+    })
+}
+
+/// Play the cases in time order on the demo's clock: each submitted when
+/// it arrives, then its script a step at a time; nothing at or after `end`.
+async fn play(
+    past: &App,
+    clock: &SimulatedClock,
+    end: Timestamp,
+    rng: &mut StdRng,
+    mut queue: BinaryHeap<Reverse<(Timestamp, usize)>>,
+    mut cases: Vec<Running>,
+) -> Result<()> {
     while let Some(Reverse((at, i))) = queue.pop() {
         if at >= end {
             continue;
@@ -489,48 +563,54 @@ pub(super) async fn load(
         clock.set(at);
         let (plan, steps, number) = &mut cases[i];
         match number.clone() {
-            None => {
-                let today = past.clock.today();
-                let form = answers(&plan.spec.form, &mut rng, today);
-                let case = match &plan.online {
-                    Some(applicant) => {
-                        let uploads = files(&plan.spec.materials, false);
-                        past.apply(applicant, plan.item_id, form, uploads).await?
-                    }
-                    None => {
-                        let applicant = counter_applicant(&mut rng);
-                        let uploads = files(&plan.spec.materials, true);
-                        past.register_at_counter(
-                            &plan.clerk,
-                            plan.item_id,
-                            applicant,
-                            form,
-                            uploads,
-                        )
-                        .await?
-                    }
-                };
-                *number = Some(case.number);
+            None => *number = Some(submit(past, plan, rng).await?),
+            Some(n) => {
+                if let Some((_, d)) = steps.next() {
+                    carry_out(past, &n, d).await?;
+                }
             }
-            Some(n) => match steps.next().map(|(_, d)| d) {
-                Some(Do::Act(who, action)) => {
-                    past.case_command(&who, &n, action).await?;
-                }
-                Some(Do::Fee(who, name, fen)) => {
-                    past.charge_fee(&who, &n, &name, fen).await?;
-                }
-                Some(Do::Penalty(who, c, fen)) => {
-                    past.decide_penalty(&who, &n, c, fen).await?;
-                }
-                Some(Do::Rate(who, rating, comment)) => {
-                    past.rate_case(&who, &n, rating, comment).await?;
-                }
-                None => {}
-            },
         }
         if let Some((after, _)) = steps.as_slice().first() {
             queue.push(Reverse((at.checked_add(*after).unwrap_or(end), i)));
         }
     }
-    Ok(count)
+    Ok(())
+}
+
+/// Submit a planned case, online or at a counter; its number.
+async fn submit(past: &App, plan: &Plan, rng: &mut StdRng) -> Result<String> {
+    let today = past.clock.today();
+    let form = answers(&plan.spec.form, rng, today);
+    let case = match &plan.online {
+        Some(applicant) => {
+            let uploads = files(&plan.spec.materials, false);
+            past.apply(applicant, plan.item_id, form, uploads).await?
+        }
+        None => {
+            let applicant = counter_applicant(rng);
+            let uploads = files(&plan.spec.materials, true);
+            past.register_at_counter(&plan.clerk, plan.item_id, applicant, form, uploads)
+                .await?
+        }
+    };
+    Ok(case.number)
+}
+
+/// Do one thing of a case's script to case `n`.
+async fn carry_out(past: &App, n: &str, d: Do) -> Result<()> {
+    match d {
+        Do::Act(who, action) => {
+            past.case_command(&who, n, action).await?;
+        }
+        Do::Fee(who, name, fen) => {
+            past.charge_fee(&who, n, &name, fen).await?;
+        }
+        Do::Penalty(who, c, fen) => {
+            past.decide_penalty(&who, n, c, fen).await?;
+        }
+        Do::Rate(who, rating, comment) => {
+            past.rate_case(&who, n, rating, comment).await?;
+        }
+    }
+    Ok(())
 }

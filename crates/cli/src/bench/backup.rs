@@ -167,28 +167,7 @@ async fn under_load(seconds: u64, clients: usize, backed_up: bool) -> anyhow::Re
         .await
         .map_err(app_err)?;
     if backed_up {
-        app.start_backup(backup::service::BackupConfig {
-            root: work.join("backup"),
-            recipients: vec![],
-            opener: Opener::default(),
-            plan: Default::default(),
-            schedule: Default::default(),
-            drill_every: Duration::from_secs(24 * 3600),
-            scratch: work.join("drill"),
-        })
-        .await
-        .map_err(app_err)?;
-        let sealed = Instant::now();
-        while app
-            .db
-            .replica_status()
-            .is_none_or(|s| s.base_sealed_us.is_none())
-        {
-            if sealed.elapsed() > Duration::from_secs(120) {
-                bail!("the first base was not sealed");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        start_continuous_backup(&app, &work).await?;
     }
     let (_, key) = app
         .issue_open311_key(None, "bench", 1_000_000, false)
@@ -206,35 +185,7 @@ async fn under_load(seconds: u64, clients: usize, backed_up: bool) -> anyhow::Re
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..clients {
         let (client, base, key) = (client.clone(), base.clone(), key.clone());
-        tasks.spawn(async move {
-            let mut ids = vec![];
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                n += 1;
-                let r = client
-                    .post(&base)
-                    .form(&[
-                        ("api_key", key.as_str()),
-                        ("service_code", "streetlight.out"),
-                        ("lat", "30.2803"),
-                        ("long", "120.1303"),
-                        ("description", &format!("基准 {c}-{n} 路灯不亮")),
-                    ])
-                    .send()
-                    .await?;
-                if r.status() != reqwest::StatusCode::CREATED {
-                    bail!("a POST was refused: {} {}", r.status(), r.text().await?);
-                }
-                let v: serde_json::Value = r.json().await?;
-                ids.push(
-                    v[0]["service_request_id"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                );
-            }
-            Ok(ids)
-        });
+        tasks.spawn(post_until(client, base, key, c, deadline));
     }
     let load = Instant::now();
     let mut worst_recent = Duration::ZERO;
@@ -272,6 +223,78 @@ async fn under_load(seconds: u64, clients: usize, backed_up: bool) -> anyhow::Re
         status.segments,
         gib(status.bytes_shipped)
     );
+    check_restore(&work, &acked)
+}
+
+/// Start the continuous backup into `work`, and wait (up to two minutes)
+/// for its first base to be sealed.
+async fn start_continuous_backup(app: &Arc<App>, work: &Path) -> anyhow::Result<()> {
+    app.start_backup(backup::service::BackupConfig {
+        root: work.join("backup"),
+        recipients: vec![],
+        opener: Opener::default(),
+        plan: Default::default(),
+        schedule: Default::default(),
+        drill_every: Duration::from_secs(24 * 3600),
+        scratch: work.join("drill"),
+    })
+    .await
+    .map_err(app_err)?;
+    let sealed = Instant::now();
+    while app
+        .db
+        .replica_status()
+        .is_none_or(|s| s.base_sealed_us.is_none())
+    {
+        if sealed.elapsed() > Duration::from_secs(120) {
+            bail!("the first base was not sealed");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// Client `c`'s Open311 POSTs, one after another until `deadline`: the
+/// ids of the requests acknowledged.
+async fn post_until(
+    client: reqwest::Client,
+    base: String,
+    key: String,
+    c: usize,
+    deadline: Instant,
+) -> anyhow::Result<Vec<String>> {
+    let mut ids = vec![];
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        n += 1;
+        let r = client
+            .post(&base)
+            .form(&[
+                ("api_key", key.as_str()),
+                ("service_code", "streetlight.out"),
+                ("lat", "30.2803"),
+                ("long", "120.1303"),
+                ("description", &format!("基准 {c}-{n} 路灯不亮")),
+            ])
+            .send()
+            .await?;
+        if r.status() != reqwest::StatusCode::CREATED {
+            bail!("a POST was refused: {} {}", r.status(), r.text().await?);
+        }
+        let v: serde_json::Value = r.json().await?;
+        ids.push(
+            v[0]["service_request_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
+    }
+    Ok(ids)
+}
+
+/// Restore the backup in `work` and check that every acknowledged request
+/// is in it.
+fn check_restore(work: &Path, acked: &[String]) -> anyhow::Result<()> {
     let restored = work.join("restored");
     let r = backup::restore::restore_sqlite(
         &work.join("backup"),
@@ -282,7 +305,7 @@ async fn under_load(seconds: u64, clients: usize, backed_up: bool) -> anyhow::Re
     )?;
     let db = rusqlite::Connection::open(restored.join("sunshine.db"))?;
     let mut missing = 0;
-    for id in &acked {
+    for id in acked {
         let n: i64 = db.query_row(
             "SELECT count(*) FROM hotline_tickets WHERE id = ?1",
             [id.parse::<i64>().unwrap_or(-1)],

@@ -3,7 +3,7 @@
 //! rows per transfer, side by side), single taps' latency, and a replay of a
 //! synthetic peak day of transit.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sunshine_app::card::engine::Engine;
 use sunshine_domain::card::book::{
@@ -117,6 +117,66 @@ async fn open_accounts(engine: &Engine, accounts: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The operator the benchmarks' validators belong to.
+fn bench_operator() -> NewParty {
+    NewParty {
+        code: "bench-bus".into(),
+        name: "基准公交".into(),
+        kind: "operator".into(),
+        accepts: vec![Purse::Wallet],
+        percent_of_price: 100,
+    }
+}
+
+/// Who the benchmarks' set-up is done by.
+fn bench_doer() -> book::Doer {
+    book::Doer {
+        actor: "bench".into(),
+        org: "330100".into(),
+    }
+}
+
+/// The public key (hex) every benchmark validator signs with.
+fn bench_key() -> String {
+    hex::encode(
+        sunshine_app::demo::card::demo_terminal_key("bench")
+            .verifying_key()
+            .to_bytes(),
+    )
+}
+
+/// Print `count` things (`many`, `one`) a second over `elapsed`, and the
+/// CPU time each took, where known.
+fn throughput((many, one): (&str, &str), count: usize, elapsed: Duration, cpu: Option<Duration>) {
+    println!(
+        "{:<20}{:.0}",
+        format!("{many}/second:"),
+        count as f64 / elapsed.as_secs_f64()
+    );
+    if let Some(cpu) = cpu {
+        println!(
+            "{:<20}{:.2} µs",
+            format!("CPU/{one}:"),
+            cpu.as_secs_f64() * 1e6 / count as f64
+        );
+    }
+}
+
+/// A plain tap: card `card` at `at` (µs), charged the fare, on no purse
+/// in particular.
+fn plain_tap(seq: u64, card: String, at: i64) -> TapInput {
+    TapInput {
+        seq,
+        card,
+        at,
+        from_area: String::new(),
+        to_area: String::new(),
+        amount: 0,
+        purse: None,
+        refund_of: None,
+    }
+}
+
 /// Durable transfers through the card engine: `clients` concurrent clients
 /// each send requests of `batch` transfers (wallet → merchant) and wait for
 /// each to be durable; then single taps' latency; then the ledger's check.
@@ -130,8 +190,41 @@ pub(super) async fn ledger(
     let p = Platform::new(cli, &[]).await?;
     let engine = p.app.card_engine().await.map_err(app_err)?.clone();
     open_accounts(&engine, accounts).await?;
+    let requests = purchases(transfers, batch, accounts);
+    let sent = requests.iter().map(Vec::len).sum::<usize>();
+    let cpu_before = cpu_time();
+    let (latencies, elapsed) = apply_transfers(&engine, requests, clients).await?;
+    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    println!("backend:            {}", p.backend);
+    println!(
+        "engine:             card engine, group commit (batches of up to {} requests)",
+        sunshine_app::card::engine::MAX_JOBS
+    );
+    println!("accounts:           {accounts} wallets, one merchant");
+    println!("clients:            {clients}, each waiting for its request to be durable");
+    println!("transfers/request:  {batch}");
+    report("requests", &latencies, elapsed);
+    println!("{:<20}{sent}", "transfers:");
+    throughput(("transfers", "transfer"), sent, elapsed, cpu);
+    single_taps(&engine, clients).await?;
+    let checked = sunshine_app::card::check_ledger(&p.app.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("ledger check: {e}"))?;
+    println!(
+        "ledger check:       sound ({} transfers; posted debits = credits = {} fen)",
+        checked.transfers, checked.posted
+    );
+    if p.backend == "PostgreSQL" {
+        peer(&p, transfers, accounts).await?;
+    }
+    p.finish().await
+}
+
+/// `transfers` purchases (wallet → merchant) drawn at random over
+/// `accounts` wallets, `batch` to a request.
+fn purchases(transfers: usize, batch: usize, accounts: u64) -> Vec<Vec<TransferRequest>> {
     let mut rng = Rng(0x5eed);
-    let requests: Vec<Vec<TransferRequest>> = (0..transfers.div_ceil(batch))
+    (0..transfers.div_ceil(batch))
         .map(|r| {
             (0..batch)
                 .map(|k| {
@@ -147,11 +240,18 @@ pub(super) async fn ledger(
                 })
                 .collect()
         })
-        .collect();
-    let sent = requests.iter().map(Vec::len).sum::<usize>();
-    let cpu_before = cpu_time();
+        .collect()
+}
+
+/// Send the requests from `clients` concurrent clients, each waiting for
+/// its request to be durable: the requests' latencies and the wall time.
+async fn apply_transfers(
+    engine: &Engine,
+    requests: Vec<Vec<TransferRequest>>,
+    clients: usize,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
     let e = engine.clone();
-    let (latencies, elapsed) = drive(requests, clients, move |share| {
+    drive(requests, clients, move |share| {
         let e = e.clone();
         async move {
             let mut latencies = Vec::with_capacity(share.len());
@@ -173,45 +273,49 @@ pub(super) async fn ledger(
             Ok(latencies)
         }
     })
-    .await?;
-    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
-    println!("backend:            {}", p.backend);
-    println!(
-        "engine:             card engine, group commit (batches of up to {} requests)",
-        sunshine_app::card::engine::MAX_JOBS
-    );
-    println!("accounts:           {accounts} wallets, one merchant");
-    println!("clients:            {clients}, each waiting for its request to be durable");
-    println!("transfers/request:  {batch}");
-    report("requests", &latencies, elapsed);
-    println!("{:<20}{sent}", "transfers:");
-    println!(
-        "{:<20}{:.0}",
-        "transfers/second:",
-        sent as f64 / elapsed.as_secs_f64()
-    );
-    if let Some(cpu) = cpu {
-        println!(
-            "{:<20}{:.2} µs",
-            "CPU/transfer:",
-            cpu.as_secs_f64() * 1e6 / sent as f64
-        );
-    }
+    .await
+}
 
-    // Single taps, each its own request, as validators online send them.
-    let op = NewParty {
-        code: "bench-bus".into(),
-        name: "基准公交".into(),
-        kind: "operator".into(),
-        accepts: vec![Purse::Wallet],
-        percent_of_price: 100,
-    };
+/// Single taps, each its own request, as validators online send them:
+/// `clients` validators, each with a card of its own, tapping 200 times.
+async fn single_taps(engine: &Engine, clients: usize) -> anyhow::Result<()> {
+    validators_with_cards(engine, clients).await?;
+    let taps_each = 200usize;
+    let terminals: Vec<usize> = (0..clients).collect();
+    let e = engine.clone();
+    let (tap_latencies, tap_elapsed) = drive(terminals, clients, move |share| {
+        let e = e.clone();
+        async move {
+            let mut latencies = vec![];
+            for t in share {
+                let card = book::card_number(t as u64 + 1);
+                for seq in 1..=taps_each as u64 {
+                    // A day's taps, hours apart: each one charged, none a double tap or a transfer.
+                    let tap = plain_tap(seq, card.clone(), (seq as i64) * 3 * 3_600_000_000);
+                    let code = format!("BENCH-{t}");
+                    let started = Instant::now();
+                    e.run(move |b, now| b.upload(&code, vec![tap], now))
+                        .await
+                        .map_err(app_err)?;
+                    latencies.push(started.elapsed());
+                }
+            }
+            Ok(latencies)
+        }
+    })
+    .await?;
+    println!("single taps ({clients} validators online, one tap a request):");
+    report("taps", &tap_latencies, tap_elapsed);
+    Ok(())
+}
+
+/// The bench operator, and for each of `clients` validators (`BENCH-n`) an
+/// active card with money on it, so that no wallet runs dry.
+async fn validators_with_cards(engine: &Engine, clients: usize) -> anyhow::Result<()> {
+    let op = bench_operator();
     engine
         .run(move |b, now| {
-            let by = book::Doer {
-                actor: "bench".into(),
-                org: "330100".into(),
-            };
+            let by = bench_doer();
             b.add_party(&op, now, &by)?;
             for t in 0..clients {
                 // A card for each validator, so that no wallet runs dry.
@@ -231,11 +335,7 @@ pub(super) async fn ledger(
                         kind: TerminalKind::Validator,
                         party: "bench-bus".into(),
                         network_id: "bus".into(),
-                        public_key: hex::encode(
-                            sunshine_app::demo::card::demo_terminal_key("bench")
-                                .verifying_key()
-                                .to_bytes(),
-                        ),
+                        public_key: bench_key(),
                     },
                     now,
                     &by,
@@ -244,53 +344,7 @@ pub(super) async fn ledger(
             Ok(())
         })
         .await
-        .map_err(app_err)?;
-    let taps_each = 200usize;
-    let terminals: Vec<usize> = (0..clients).collect();
-    let e = engine.clone();
-    let (tap_latencies, tap_elapsed) = drive(terminals, clients, move |share| {
-        let e = e.clone();
-        async move {
-            let mut latencies = vec![];
-            for t in share {
-                let card = book::card_number(t as u64 + 1);
-                for seq in 1..=taps_each as u64 {
-                    // A day's taps, hours apart: each one charged, none a double tap or a transfer.
-                    let tap = TapInput {
-                        seq,
-                        card: card.clone(),
-                        at: (seq as i64) * 3 * 3_600_000_000,
-                        from_area: String::new(),
-                        to_area: String::new(),
-                        amount: 0,
-                        purse: None,
-                        refund_of: None,
-                    };
-                    let code = format!("BENCH-{t}");
-                    let started = Instant::now();
-                    e.run(move |b, now| b.upload(&code, vec![tap], now))
-                        .await
-                        .map_err(app_err)?;
-                    latencies.push(started.elapsed());
-                }
-            }
-            Ok(latencies)
-        }
-    })
-    .await?;
-    println!("single taps ({clients} validators online, one tap a request):");
-    report("taps", &tap_latencies, tap_elapsed);
-    let checked = sunshine_app::card::check_ledger(&p.app.db)
-        .await
-        .map_err(|e| anyhow::anyhow!("ledger check: {e}"))?;
-    println!(
-        "ledger check:       sound ({} transfers; posted debits = credits = {} fen)",
-        checked.transfers, checked.posted
-    );
-    if p.backend == "PostgreSQL" {
-        peer(&p, transfers, accounts).await?;
-    }
-    p.finish().await
+        .map_err(app_err)
 }
 
 /// The peer on the same PostgreSQL: one transaction per transfer that locks
@@ -351,33 +405,47 @@ pub(super) async fn transit(
     let p = Platform::new(cli, &[]).await?;
     let engine = p.app.card_engine().await.map_err(app_err)?.clone();
     let setup = Instant::now();
-    let by = book::Doer {
-        actor: "bench".into(),
-        org: "330100".into(),
+    let issued = set_up_transit(&engine, terminals, cards).await?;
+    println!(
+        "set-up:             {:.1} s ({issued} cards with 500 yuan each, {terminals} validators)",
+        setup.elapsed().as_secs_f64()
+    );
+    // The day: each terminal's taps in time order, 06:00 to 22:00.
+    let day = Day {
+        start: jiff::Timestamp::now().as_microsecond() - 24 * 3_600_000_000,
+        per_terminal: taps.div_ceil(terminals),
+        cards: issued,
+        upload,
     };
+    let jobs: Vec<usize> = (0..terminals).collect();
+    let e = engine.clone();
+    let cpu_before = cpu_time();
+    let (latencies, elapsed) = replay(e, jobs, clients, day).await?;
+    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    let total = day.per_terminal * terminals;
+    println!("backend:            {}", p.backend);
+    println!("day:                {total} taps over {terminals} validators, uploaded {upload} at a time, {clients} validators at once");
+    report("uploads", &latencies, elapsed);
+    println!("{:<20}{:.1} s", "replay wall time:", elapsed.as_secs_f64());
+    throughput(("taps", "tap"), total, elapsed, cpu);
+    check_and_reopen(&p).await?;
+    p.finish_keeping(keep).await
+}
+
+/// The bench operator, `terminals` validators (`V00000`…, every third on
+/// the air-conditioned buses' network) and `cards` active cards with 500
+/// yuan each, 5,000 to a request: the number of wallets opened.
+async fn set_up_transit(engine: &Engine, terminals: usize, cards: u64) -> anyhow::Result<u64> {
+    let by = bench_doer();
     let b2 = by.clone();
     engine
         .run(move |b, now| {
-            b.add_party(
-                &NewParty {
-                    code: "bench-bus".into(),
-                    name: "基准公交".into(),
-                    kind: "operator".into(),
-                    accepts: vec![Purse::Wallet],
-                    percent_of_price: 100,
-                },
-                now,
-                &b2,
-            )?;
+            b.add_party(&bench_operator(), now, &b2)?;
             Ok(())
         })
         .await
         .map_err(app_err)?;
-    let key = hex::encode(
-        sunshine_app::demo::card::demo_terminal_key("bench")
-            .verifying_key()
-            .to_bytes(),
-    );
+    let key = bench_key();
     for start in (0..terminals).step_by(5_000) {
         let (by, key) = (by.clone(), key.clone());
         engine
@@ -435,42 +503,36 @@ pub(super) async fn transit(
         })
         .await
         .map_err(app_err)? as u64;
-    println!(
-        "set-up:             {:.1} s ({issued} cards with 500 yuan each, {terminals} validators)",
-        setup.elapsed().as_secs_f64()
-    );
-    // The day: each terminal's taps in time order, 06:00 to 22:00.
-    let day_start = jiff::Timestamp::now().as_microsecond() - 24 * 3_600_000_000;
-    let per_terminal = taps.div_ceil(terminals);
-    let jobs: Vec<usize> = (0..terminals).collect();
-    let e = engine.clone();
-    let cpu_before = cpu_time();
-    let (latencies, elapsed) = drive(jobs, clients, move |share| {
+    Ok(issued)
+}
+
+/// The synthetic day the validators replay.
+#[derive(Clone, Copy)]
+struct Day {
+    /// Midnight at its start, µs.
+    start: i64,
+    /// Taps each validator uploads.
+    per_terminal: usize,
+    /// Cards the taps are drawn from.
+    cards: u64,
+    /// Taps an upload carries.
+    upload: usize,
+}
+
+/// Each of `jobs`' validators uploads its day, `clients` validators at a
+/// time: the uploads' latencies and the wall time.
+async fn replay(
+    e: Engine,
+    jobs: Vec<usize>,
+    clients: usize,
+    day: Day,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
+    drive(jobs, clients, move |share| {
         let e = e.clone();
         async move {
             let mut latencies = vec![];
             for t in share {
-                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t as u64 + 1));
-                let span = 16 * 3_600_000_000i64;
-                let mut times: Vec<i64> = (0..per_terminal)
-                    .map(|_| day_start + 6 * 3_600_000_000 + rng.below(span as u64) as i64)
-                    .collect();
-                times.sort_unstable();
-                let day: Vec<TapInput> = times
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, at)| TapInput {
-                        seq: i as u64 + 1,
-                        card: book::card_number(1 + rng.below(issued.max(1))),
-                        at,
-                        from_area: String::new(),
-                        to_area: String::new(),
-                        amount: 0,
-                        purse: None,
-                        refund_of: None,
-                    })
-                    .collect();
-                for chunk in day.chunks(upload) {
+                for chunk in taps_of(t, day).chunks(day.upload) {
                     let (chunk, code) = (chunk.to_vec(), format!("V{t:05}"));
                     let started = Instant::now();
                     e.run(move |b, now| b.upload(&code, chunk, now).map(|_| ()))
@@ -482,25 +544,31 @@ pub(super) async fn transit(
             Ok(latencies)
         }
     })
-    .await?;
-    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
-    let total = per_terminal * terminals;
-    println!("backend:            {}", p.backend);
-    println!("day:                {total} taps over {terminals} validators, uploaded {upload} at a time, {clients} validators at once");
-    report("uploads", &latencies, elapsed);
-    println!("{:<20}{:.1} s", "replay wall time:", elapsed.as_secs_f64());
-    println!(
-        "{:<20}{:.0}",
-        "taps/second:",
-        total as f64 / elapsed.as_secs_f64()
-    );
-    if let Some(cpu) = cpu {
-        println!(
-            "{:<20}{:.2} µs",
-            "CPU/tap:",
-            cpu.as_secs_f64() * 1e6 / total as f64
-        );
-    }
+    .await
+}
+
+/// Validator `t`'s taps of the day, in time order, 06:00 to 22:00, each on
+/// a card drawn at random.
+fn taps_of(t: usize, day: Day) -> Vec<TapInput> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t as u64 + 1));
+    let span = 16 * 3_600_000_000i64;
+    let mut times: Vec<i64> = (0..day.per_terminal)
+        .map(|_| day.start + 6 * 3_600_000_000 + rng.below(span as u64) as i64)
+        .collect();
+    times.sort_unstable();
+    times
+        .into_iter()
+        .enumerate()
+        .map(|(i, at)| {
+            let card = book::card_number(1 + rng.below(day.cards.max(1)));
+            plain_tap(i as u64 + 1, card, at)
+        })
+        .collect()
+}
+
+/// The ledger's check after the day, and the time to reopen the books
+/// (what a restart of the engine takes).
+async fn check_and_reopen(p: &Platform) -> anyhow::Result<()> {
     let restart = Instant::now();
     let checked = sunshine_app::card::check_ledger(&p.app.db)
         .await
@@ -524,5 +592,5 @@ pub(super) async fn transit(
         book.ledger.accounts().count()
     );
     drop(book);
-    p.finish_keeping(keep).await
+    Ok(())
 }

@@ -46,10 +46,28 @@ enum Reach {
     Applicants,
 }
 
+/// One row of [`every_action`]: an action, the roles that may do it and
+/// how far a role reaches.
+type ActionRow<'a> = (Action<'a>, &'static [Role], Reach);
+
 /// Every action, made for a target organisation, with the roles that may
 /// do it and how far a role reaches: the policy restated as a table, so
 /// that the exhaustive test below checks the code against it.
-fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
+fn every_action(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    [
+        catalogue_actions(target),
+        platform_actions(target),
+        case_actions(target),
+        service_actions(target),
+        grant_actions(target),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The catalogue's actions: drafting to publishing, importing, bundles.
+fn catalogue_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
     use Reach::*;
     use Role::*;
     vec![
@@ -102,6 +120,14 @@ fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
             &[Administrator],
             Subtree,
         ),
+    ]
+}
+
+/// The platform's own actions, and what only applicants do.
+fn platform_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    use Reach::*;
+    use Role::*;
+    vec![
         (
             Action::ViewStaffCatalog,
             &[
@@ -128,6 +154,14 @@ fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
         (Action::ManageHotline, &[Administrator], Root),
         (Action::ApplyOnline, &[], Applicants),
         (Action::FileComplaint, &[], Applicants),
+    ]
+}
+
+/// The hall's actions on cases and their supervision.
+fn case_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    use Reach::*;
+    use Role::*;
+    vec![
         (
             Action::RegisterAtCounter { department: target },
             &[CaseClerk],
@@ -163,6 +197,14 @@ fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
             &[CaseClerk, Approver],
             Subtree,
         ),
+    ]
+}
+
+/// The hotline's, the card centre's and the backups' actions.
+fn service_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    use Reach::*;
+    use Role::*;
+    vec![
         (
             Action::HandleTicket { unit: target },
             &[CaseClerk, Approver],
@@ -193,6 +235,14 @@ fn every_action(target: &OrgCode) -> Vec<(Action<'_>, &'static [Role], Reach)> {
             &[CaseClerk, CardClerk],
             Subtree,
         ),
+    ]
+}
+
+/// Granting roles.
+fn grant_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    use Reach::*;
+    use Role::*;
+    vec![
         // With one grant only, an administrator can hand on only its own role.
         (
             Action::GrantRole {
@@ -386,86 +436,115 @@ fn every_role_against_every_catalogue_command() {
     let city = org("330100");
     let district = org("330106");
     let district_dept = org("330106-001");
-    let actions = [
+    let actions = catalogue_commands(&dept, &other_dept, &city, &district, &district_dept);
+    let table = catalogue_expectations();
+    let tree = tree();
+    for (role, at, expected) in table {
+        let actor = staff(role, at);
+        for ((label, action), allowed) in actions.iter().zip(expected) {
+            let got = authorize(&actor, action, &tree).is_ok();
+            assert_eq!(
+                got,
+                allowed,
+                "{role:?} at {at}: {label} should be {}",
+                if allowed { "allowed" } else { "refused" }
+            );
+        }
+    }
+}
+
+/// The catalogue commands the test above tries, each with its label:
+/// aimed at the own department, another, the city and a district.
+fn catalogue_commands<'a>(
+    dept: &'a OrgCode,
+    other_dept: &'a OrgCode,
+    city: &'a OrgCode,
+    district: &'a OrgCode,
+    district_dept: &'a OrgCode,
+) -> [(&'static str, Action<'a>); 15] {
+    [
         (
             "draft own dept",
             Action::DraftItem {
-                implementing_body: &dept,
+                implementing_body: dept,
             },
         ),
         (
             "draft other dept",
             Action::DraftItem {
-                implementing_body: &other_dept,
+                implementing_body: other_dept,
             },
         ),
         (
             "declare own dept",
             Action::DeclareItem {
-                implementing_body: &dept,
+                implementing_body: dept,
             },
         ),
         (
             "review own dept",
             Action::ReviewItem {
-                implementing_body: &dept,
+                implementing_body: dept,
             },
         ),
         (
             "review district dept",
             Action::ReviewItem {
-                implementing_body: &district_dept,
+                implementing_body: district_dept,
             },
         ),
         (
             "approve city item",
             Action::ApproveItem {
-                region_government: &city,
+                region_government: city,
             },
         ),
         (
             "approve district item",
             Action::ApproveItem {
-                region_government: &district,
+                region_government: district,
             },
         ),
         (
             "publish city item",
             Action::PublishItem {
-                region_government: &city,
+                region_government: city,
             },
         ),
         (
             "publish district item",
             Action::PublishItem {
-                region_government: &district,
+                region_government: district,
             },
         ),
         (
             "return city item",
             Action::ReturnItem {
-                implementing_body: &dept,
-                region_government: &city,
+                implementing_body: dept,
+                region_government: city,
             },
         ),
         (
             "import city",
             Action::ImportCatalog {
-                region_government: &city,
+                region_government: city,
             },
         ),
         (
             "import district",
             Action::ImportCatalog {
-                region_government: &district,
+                region_government: district,
             },
         ),
         ("view staff catalogue", Action::ViewStaffCatalog),
-        ("manage staff of dept", Action::ManageStaff { org: &dept }),
+        ("manage staff of dept", Action::ManageStaff { org: dept }),
         ("read journal", Action::ReadJournal),
-    ];
-    // (role, held at) -> which of the actions above are allowed, in order.
-    let table: [(Role, &str, [bool; 15]); 7] = [
+    ]
+}
+
+/// (role, held at) -> which of [`catalogue_commands`] are allowed, in order.
+fn catalogue_expectations() -> [(Role, &'static str, [bool; 15]); 7] {
+    [
         (
             Role::CatalogEditor,
             "330100-002",
@@ -522,20 +601,7 @@ fn every_role_against_every_catalogue_command() {
                 true, false, false,
             ],
         ),
-    ];
-    let tree = tree();
-    for (role, at, expected) in table {
-        let actor = staff(role, at);
-        for ((label, action), allowed) in actions.iter().zip(expected) {
-            let got = authorize(&actor, action, &tree).is_ok();
-            assert_eq!(
-                got,
-                allowed,
-                "{role:?} at {at}: {label} should be {}",
-                if allowed { "allowed" } else { "refused" }
-            );
-        }
-    }
+    ]
 }
 
 /// Every role, and a citizen, against every hall command.

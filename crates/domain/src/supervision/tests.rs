@@ -170,7 +170,7 @@ fn a_case_handled_by_the_book_raises_nothing() {
 }
 
 #[test]
-fn process_and_fee_faults_are_each_caught() {
+fn process_faults_are_each_caught() {
     // A decision on a case never accepted.
     let mut t = CaseTrace::default();
     assert_eq!(
@@ -233,6 +233,12 @@ fn process_and_fee_faults_are_each_caught() {
         ),
         vec![RuleCode::NoLegalReason]
     );
+}
+
+/// A case decided minutes after it came in was entered after the fact when
+/// registered at the counter, not when the applicant submitted it online.
+#[test]
+fn a_counter_case_decided_at_once_is_entered_after_the_fact() {
     // Registered at the counter and decided five minutes later.
     let mut t = CaseTrace::default();
     rules_of(
@@ -275,6 +281,10 @@ fn process_and_fee_faults_are_each_caught() {
         1
     )
     .is_empty());
+}
+
+#[test]
+fn fee_faults_are_each_caught() {
     // Fees: outside the catalogue, above the standard; below it the hall refuses, supervision does not flag.
     let mut t = CaseTrace::default();
     let charge = |name: &str, amount_fen| HallFact::FeeCharged {
