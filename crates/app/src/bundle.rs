@@ -11,13 +11,13 @@ use sunshine_domain::bundle::{
     OneStopApplication,
 };
 use sunshine_domain::catalog::{FormField, ItemSpec, Material, VersionState};
+use sunshine_domain::hall::Case;
 use sunshine_domain::hall::Channel;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{FieldErrors, Refusal};
 use sunshine_store::bundle as store;
-use sunshine_domain::hall::Case;
 use sunshine_store::WriteTx;
 
 use crate::hall::{new_query_code, open_case, NewCase};

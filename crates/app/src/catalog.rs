@@ -256,7 +256,9 @@ impl App {
         self.authorize(actor, &Action::ViewStaffCatalog)?;
         let mut conn = self.db.read().await?;
         let cells = store::panorama(&mut conn).await?;
-        Ok(Panorama::from_cells(cells.into_iter().map(PanoramaCount::from).collect()))
+        Ok(Panorama::from_cells(
+            cells.into_iter().map(PanoramaCount::from).collect(),
+        ))
     }
 }
 

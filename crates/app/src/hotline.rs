@@ -18,7 +18,9 @@ pub use intake::{Assist, NewRequest, Source, Taken};
 pub use keys::DEFAULT_PER_MINUTE;
 pub use knowledge::NewArticle;
 /// The hotline's read models as the pages, the API and Open311 read them.
-pub use view::{ArticleRow, CategoryRow, KeyRow, TicketFilter, TicketRow, UpdateRow};
+pub use view::{
+    ArticleRow, CategoryRow, DispatchOverride, KeyRow, TicketFilter, TicketRow, UpdateRow,
+};
 
 use jiff::Timestamp;
 use sunshine_domain::clock::from_micros;

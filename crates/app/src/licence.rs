@@ -8,12 +8,12 @@ use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
 use sunshine_domain::hall::Applicant;
+use sunshine_domain::hall::Case;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::licence::{self as rules, IssuedLicence, LicencePayload, Verdict};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
-use sunshine_domain::hall::Case;
 use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 

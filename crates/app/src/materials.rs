@@ -7,12 +7,12 @@ use serde_json::json;
 use sunshine_domain::catalog::Material;
 use sunshine_domain::hall::{CaseState, Channel};
 use sunshine_domain::identity::{Actor, UserKind};
+/// A stored file of a case, as the app hands it out.
+pub use sunshine_domain::materials::MaterialFile;
 use sunshine_domain::materials::{self as rules, CheckedFile, IncomingFile};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 use sunshine_store::materials as store;
-/// A stored file of a case, as the app hands it out.
-pub use sunshine_domain::materials::MaterialFile;
 use sunshine_store::WriteTx;
 
 use crate::journal_entry::entry;

@@ -164,10 +164,7 @@ pub async fn cases_of_applicant(
 }
 
 /// The cases that make up a one-stop application, in the bundle's order.
-pub async fn cases_in_bundle(
-    conn: &mut AnyConnection,
-    bundle_number: &str,
-) -> Result<Vec<Case>> {
+pub async fn cases_in_bundle(conn: &mut AnyConnection, bundle_number: &str) -> Result<Vec<Case>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cases WHERE bundle_number = $1 ORDER BY id"
     ))

@@ -16,7 +16,7 @@ const COMMUNITY: &str = include_str!("../../../../data/demo/community.json");
 
 #[derive(serde::Deserialize)]
 struct DemoCommunity {
-    services: Vec<sunshine_store::hotline::community::ServiceRow>,
+    services: Vec<sunshine_domain::hotline::community::CommunityService>,
     places: Vec<sunshine_domain::hotline::community::Place>,
 }
 

@@ -2,14 +2,14 @@
 //! departments the policy lets them see, and a case's whole file.
 
 use sunshine_domain::catalog::{ItemSpec, ItemType};
+use sunshine_domain::hall::Case;
 use sunshine_domain::hall::{CaseState, SpecialProcedure};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::licence::licence_number;
+use sunshine_domain::materials::MaterialFile;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
-use sunshine_domain::hall::Case;
 use sunshine_store::hall as store;
-use sunshine_domain::materials::MaterialFile;
 
 use crate::{App, Result};
 

@@ -1,7 +1,7 @@
 //! The categories, their cache and the dispatch catalogue.
 
 use super::is_government;
-use super::CategoryRow;
+use super::{CategoryRow, DispatchOverride};
 use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
@@ -127,10 +127,11 @@ impl App {
     }
 
     /// The districts' own dispatch entries, for administrators of the city.
-    pub async fn dispatch_overrides(&self, actor: &Actor) -> Result<Vec<store::DispatchOverride>> {
+    pub async fn dispatch_overrides(&self, actor: &Actor) -> Result<Vec<DispatchOverride>> {
         self.authorize(actor, &Action::ManageHotline)?;
         let mut conn = self.db.read().await?;
-        Ok(store::dispatch_overrides(&mut conn).await?)
+        let rows = store::dispatch_overrides(&mut conn).await?;
+        Ok(rows.into_iter().map(DispatchOverride::from).collect())
     }
 
     /// Send a category elsewhere in one district, as an administrator of the city.

@@ -3,7 +3,7 @@
 use crate::journal_entry::entry;
 use crate::{App, Result};
 use serde_json::json;
-use sunshine_domain::hotline::community;
+use sunshine_domain::hotline::community::{self, CommunityService};
 use sunshine_domain::hotline::{self as rules};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
@@ -21,7 +21,7 @@ impl App {
         &self,
         actor: &Actor,
         places: Vec<community::Place>,
-        services: Vec<communitydb::ServiceRow>,
+        services: Vec<CommunityService>,
     ) -> Result<()> {
         self.authorize(actor, &Action::ManageHotline)?;
         let (actor, now) = (actor.clone(), self.now_micros());
@@ -57,7 +57,7 @@ impl App {
         point: Option<(f64, f64)>,
         kinds: &[community::ServiceKind],
         limit: usize,
-    ) -> Result<((f64, f64), Vec<(communitydb::ServiceRow, f64)>)> {
+    ) -> Result<((f64, f64), Vec<(CommunityService, f64)>)> {
         let mut conn = self.db.read().await?;
         let at = match (point, address.map(str::trim).filter(|a| !a.is_empty())) {
             (Some((lat, long)), _) => {

@@ -281,3 +281,23 @@ impl From<kb::ArticleRow> for ArticleRow {
         }
     }
 }
+
+/// A district's own dispatch entry for a category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchOverride {
+    pub category: String,
+    pub region: String,
+    pub lead_unit: String,
+    pub assisting: Vec<String>,
+}
+
+impl From<store::DispatchOverride> for DispatchOverride {
+    fn from(d: store::DispatchOverride) -> Self {
+        Self {
+            category: d.category,
+            region: d.region,
+            lead_unit: d.lead_unit,
+            assisting: d.assisting,
+        }
+    }
+}

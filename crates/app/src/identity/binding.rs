@@ -106,6 +106,16 @@ fn masked(number: &str) -> String {
         })
 }
 
+/// What a counter checked, read and validated.
+struct Papers {
+    kind: UserKind,
+    number: String,
+    name: String,
+    legal_rep_name: Option<String>,
+    legal_rep_id: Option<String>,
+    counter: OrgCode,
+}
+
 fn clean_name(e: &mut FieldErrors, field: &'static str, name: &str) -> String {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || !is_clean_text(name) {
@@ -213,64 +223,14 @@ impl App {
         actor: &Actor,
         input: NewBindingCode,
     ) -> Result<IssuedBindingCode> {
-        let mut e = FieldErrors::default();
-        let kind = match input.kind.as_str() {
-            "citizen" => Some(UserKind::Citizen),
-            "enterprise" => Some(UserKind::Enterprise),
-            _ => {
-                e.add(
-                    "kind",
-                    "类型应为个人或企业",
-                    "The kind is citizen or enterprise",
-                );
-                None
-            }
-        };
-        let number = match kind {
-            Some(UserKind::Enterprise) => CreditCode::parse(input.number.trim())
-                .map(|c| c.to_string())
-                .map_err(|b| e.add("number", b.zh, b.en))
-                .ok(),
-            _ => ResidentId::parse(input.number.trim())
-                .map(|i| i.to_string())
-                .map_err(|b| e.add("number", b.zh, b.en))
-                .ok(),
-        };
-        let name = clean_name(&mut e, "name", &input.name);
-        let (mut rep_name, mut rep_id) = (None, None);
-        if kind == Some(UserKind::Enterprise) {
-            rep_name = Some(clean_name(
-                &mut e,
-                "legal_rep_name",
-                input.legal_rep_name.as_deref().unwrap_or(""),
-            ));
-            rep_id = ResidentId::parse(input.legal_rep_id.as_deref().unwrap_or("").trim())
-                .map(|i| i.to_string())
-                .map_err(|b| e.add("legal_rep_id", b.zh, b.en))
-                .ok();
-        }
-        let counter = input
-            .counter
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| {
-                OrgCode::parse(c)
-                    .ok()
-                    .filter(|o| self.orgs().tree.contains(o))
-            })
-            .unwrap_or_else(|| actor.org.clone());
-        if counter.is_none() {
-            e.add(
-                "counter",
-                "没有这个窗口机构",
-                "No such counter organisation",
-            );
-        }
-        e.check()?;
-        let (Some(kind), Some(number), Some(counter)) = (kind, number, counter) else {
-            return Err(anyhow::anyhow!("checked above").into());
-        };
+        let Papers {
+            kind,
+            number,
+            name,
+            legal_rep_name: rep_name,
+            legal_rep_id: rep_id,
+            counter,
+        } = self.papers(actor, &input)?;
         self.authorize(actor, &Action::IssueBindingCode { counter: &counter })?;
         let mut bytes = [0u8; 10];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -333,6 +293,77 @@ impl App {
             code: code.as_str().to_string(),
             expires_at,
             for_number,
+        })
+    }
+
+    /// The papers a counter clerk says they checked, read from the request,
+    /// or every field that cannot be read.
+    fn papers(&self, actor: &Actor, input: &NewBindingCode) -> Result<Papers> {
+        let mut e = FieldErrors::default();
+        let kind = match input.kind.as_str() {
+            "citizen" => Some(UserKind::Citizen),
+            "enterprise" => Some(UserKind::Enterprise),
+            _ => {
+                e.add(
+                    "kind",
+                    "类型应为个人或企业",
+                    "The kind is citizen or enterprise",
+                );
+                None
+            }
+        };
+        let number = match kind {
+            Some(UserKind::Enterprise) => CreditCode::parse(input.number.trim())
+                .map(|c| c.to_string())
+                .map_err(|b| e.add("number", b.zh, b.en))
+                .ok(),
+            _ => ResidentId::parse(input.number.trim())
+                .map(|i| i.to_string())
+                .map_err(|b| e.add("number", b.zh, b.en))
+                .ok(),
+        };
+        let name = clean_name(&mut e, "name", &input.name);
+        let (mut rep_name, mut rep_id) = (None, None);
+        if kind == Some(UserKind::Enterprise) {
+            rep_name = Some(clean_name(
+                &mut e,
+                "legal_rep_name",
+                input.legal_rep_name.as_deref().unwrap_or(""),
+            ));
+            rep_id = ResidentId::parse(input.legal_rep_id.as_deref().unwrap_or("").trim())
+                .map(|i| i.to_string())
+                .map_err(|b| e.add("legal_rep_id", b.zh, b.en))
+                .ok();
+        }
+        let counter = input
+            .counter
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                OrgCode::parse(c)
+                    .ok()
+                    .filter(|o| self.orgs().tree.contains(o))
+            })
+            .unwrap_or_else(|| actor.org.clone());
+        if counter.is_none() {
+            e.add(
+                "counter",
+                "没有这个窗口机构",
+                "No such counter organisation",
+            );
+        }
+        e.check()?;
+        let (Some(kind), Some(number), Some(counter)) = (kind, number, counter) else {
+            return Err(anyhow::anyhow!("checked above").into());
+        };
+        Ok(Papers {
+            kind,
+            number,
+            name,
+            legal_rep_name: rep_name,
+            legal_rep_id: rep_id,
+            counter,
         })
     }
 

@@ -212,7 +212,10 @@ impl App {
         let mut out = vec![];
         for u in store::list_staff(&mut conn).await? {
             let Some(org) = u.org.clone() else { continue };
-            if self.authorize(actor, &Action::ManageStaff { org: &org }).is_ok() {
+            if self
+                .authorize(actor, &Action::ManageStaff { org: &org })
+                .is_ok()
+            {
                 let grants = store::grants_of(&mut conn, u.id).await?;
                 out.push(StaffAccount {
                     may_disable: self.may_disable(actor, &u),

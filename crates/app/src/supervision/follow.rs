@@ -162,67 +162,13 @@ async fn observe(
     // Deadlines that passed before this entry fire before it counts.
     catch_up(tx, calendar, set, number, e.at, now).await?;
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
-    let at = from_micros(e.at);
-    let mut watched = match store::watched_case(tx.conn(), number).await? {
-        Some(w) => w,
-        None => {
-            // Known from its submission; a case seen first in the middle
-            // (supervision came later) is taken from the hall's record.
-            let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
-                return Ok(());
-            };
-            WatchedCase {
-                number: number.to_string(),
-                department: case.department.clone(),
-                region: case.region.clone(),
-                version_id: case.version_id,
-                responsible: None,
-                last_seq: e.seq,
-                trace: CaseTrace {
-                    accepted: case.accepted_at.is_some() && e.event_type != "hall.case_accepted",
-                    furthest_step: case
-                        .facts
-                        .state
-                        .step()
-                        .filter(|_| e.event_type != "hall.case_submitted"),
-                    ..CaseTrace::default()
-                },
-            }
-        }
+    let Some(mut watched) = watched_case(tx, number, e).await? else {
+        return Ok(());
     };
     let state: Option<CaseState> = payload
         .get("state")
         .and_then(|s| serde_json::from_value(s.clone()).ok());
-    let fact = match e.event_type.as_str() {
-        "hall.case_submitted" => Some(HallFact::Submitted {
-            at,
-            at_counter: payload.get("channel").and_then(|c| c.as_str()) == Some("counter"),
-        }),
-        "hall.case_accepted" => Some(HallFact::Accepted),
-        "hall.case_claimed" | "hall.case_passed" | "hall.case_returned" => state
-            .and_then(|s| s.step())
-            .map(|step| HallFact::AtStep { step }),
-        "hall.case_not_accepted" => Some(HallFact::NotAccepted {
-            reason: reason(&payload),
-        }),
-        "hall.case_approved" => Some(HallFact::Approved { at }),
-        "hall.case_refused" => Some(HallFact::Refused {
-            at,
-            reason: reason(&payload),
-        }),
-        "hall.fee_charged" => Some(HallFact::FeeCharged {
-            name: payload
-                .get("fee")
-                .and_then(|f| f.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            amount_fen: payload
-                .get("amount_fen")
-                .and_then(|a| a.as_i64())
-                .unwrap_or_default(),
-        }),
-        _ => None,
-    };
+    let fact = hall_fact(e, &payload, state.as_ref());
     // The clerk who signed for or passed on the step is responsible for it.
     if let (Some(HallFact::AtStep { .. }), Some(login)) = (&fact, e.actor.strip_prefix("staff:")) {
         watched.responsible = Some(login.to_string());
@@ -261,44 +207,131 @@ async fn observe(
     store::save_watched_case(tx.conn(), &watched).await?;
     // The case's moments follow every change of its state and due dates.
     if let Some(state) = state {
-        let timers = if matches!(state, CaseState::InProcess { .. }) {
-            let date = |k: &str| {
-                payload
-                    .get(k)
-                    .and_then(|d| d.as_str())
-                    .and_then(|d| d.parse().ok())
-            };
-            let deadlines = CaseDeadlines {
-                promised: date("promised_due"),
-                legal: date("legal_due"),
-                step: state.step().zip(date("step_due")),
-            };
-            // A deadline beyond the shipped calendar cannot be timed; one
-            // case must not stall the consumer for every other, so it is
-            // logged and left without timers until the calendar is updated.
-            rules::case_timers(set, &watched.region, calendar, &deadlines)
-                .unwrap_or_else(|err| {
-                    tracing::warn!(case = number, error = %err, "deadlines not timed");
-                    vec![]
-                })
-                .into_iter()
-                .map(|t| TimerRow {
-                    id: 0,
-                    due_at: to_micros(t.due),
-                    case_number: number.to_string(),
-                    rule: t.rule,
-                    step: step_key(t.step),
-                    cause: 0,
-                    rules_version: version,
-                })
-                .collect()
-        } else {
-            // Stopped (a special procedure, a correction), decided or over: nothing runs.
-            vec![]
-        };
+        let timers = case_timers(
+            calendar,
+            (version, set),
+            &watched.region,
+            number,
+            &state,
+            &payload,
+        );
         store::replace_case_timers(tx.conn(), number, &timers).await?;
     }
     Ok(())
+}
+
+/// The case as supervision follows it: known from its submission, or, for
+/// a case seen first in the middle (supervision came later), taken from the
+/// hall's record. None for a case the hall does not hold.
+async fn watched_case(tx: &mut WriteTx, number: &str, e: &Entry) -> Result<Option<WatchedCase>> {
+    if let Some(w) = store::watched_case(tx.conn(), number).await? {
+        return Ok(Some(w));
+    }
+    let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
+        return Ok(None);
+    };
+    Ok(Some(WatchedCase {
+        number: number.to_string(),
+        department: case.department.clone(),
+        region: case.region.clone(),
+        version_id: case.version_id,
+        responsible: None,
+        last_seq: e.seq,
+        trace: CaseTrace {
+            accepted: case.accepted_at.is_some() && e.event_type != "hall.case_accepted",
+            furthest_step: case
+                .facts
+                .state
+                .step()
+                .filter(|_| e.event_type != "hall.case_submitted"),
+            ..CaseTrace::default()
+        },
+    }))
+}
+
+/// What a hall entry tells supervision, if anything.
+fn hall_fact(
+    e: &Entry,
+    payload: &serde_json::Value,
+    state: Option<&CaseState>,
+) -> Option<HallFact> {
+    let at = from_micros(e.at);
+    match e.event_type.as_str() {
+        "hall.case_submitted" => Some(HallFact::Submitted {
+            at,
+            at_counter: payload.get("channel").and_then(|c| c.as_str()) == Some("counter"),
+        }),
+        "hall.case_accepted" => Some(HallFact::Accepted),
+        "hall.case_claimed" | "hall.case_passed" | "hall.case_returned" => state
+            .and_then(|s| s.step())
+            .map(|step| HallFact::AtStep { step }),
+        "hall.case_not_accepted" => Some(HallFact::NotAccepted {
+            reason: reason(payload),
+        }),
+        "hall.case_approved" => Some(HallFact::Approved { at }),
+        "hall.case_refused" => Some(HallFact::Refused {
+            at,
+            reason: reason(payload),
+        }),
+        "hall.fee_charged" => Some(HallFact::FeeCharged {
+            name: payload
+                .get("fee")
+                .and_then(|f| f.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            amount_fen: payload
+                .get("amount_fen")
+                .and_then(|a| a.as_i64())
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    }
+}
+
+/// The moments a case in `state` waits for, from the due dates its entry
+/// carries: none unless it is being handled.
+fn case_timers(
+    calendar: &sunshine_domain::calendar::Calendar,
+    (version, set): (i64, &RuleSet),
+    region: &str,
+    number: &str,
+    state: &CaseState,
+    payload: &serde_json::Value,
+) -> Vec<TimerRow> {
+    if !matches!(state, CaseState::InProcess { .. }) {
+        // Stopped (a special procedure, a correction), decided or over: nothing runs.
+        return vec![];
+    }
+    let date = |k: &str| {
+        payload
+            .get(k)
+            .and_then(|d| d.as_str())
+            .and_then(|d| d.parse().ok())
+    };
+    let deadlines = CaseDeadlines {
+        promised: date("promised_due"),
+        legal: date("legal_due"),
+        step: state.step().zip(date("step_due")),
+    };
+    // A deadline beyond the shipped calendar cannot be timed; one case must
+    // not stall the consumer for every other, so it is logged and left
+    // without timers until the calendar is updated.
+    rules::case_timers(set, region, calendar, &deadlines)
+        .unwrap_or_else(|err| {
+            tracing::warn!(case = number, error = %err, "deadlines not timed");
+            vec![]
+        })
+        .into_iter()
+        .map(|t| TimerRow {
+            id: 0,
+            due_at: to_micros(t.due),
+            case_number: number.to_string(),
+            rule: t.rule,
+            step: step_key(t.step),
+            cause: 0,
+            rules_version: version,
+        })
+        .collect()
 }
 
 fn reason(payload: &serde_json::Value) -> String {

@@ -53,6 +53,22 @@ impl ServiceKind {
     }
 }
 
+/// A service around the home.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CommunityService {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    pub kind: ServiceKind,
+    pub address: String,
+    pub lat: f64,
+    #[serde(rename = "long")]
+    pub lon: f64,
+    pub phone: String,
+    pub hours: String,
+    pub region: String,
+}
+
 /// A named place of the gazetteer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Place {

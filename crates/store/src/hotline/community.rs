@@ -1,28 +1,12 @@
 //! Community services around a home, and the gazetteer of places.
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::hotline::community::{Place, ServiceKind};
+use sunshine_domain::hotline::community::{CommunityService, Place, ServiceKind};
 
 use crate::supervision::corrupt;
 use crate::Result;
 
-/// A service around the home.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ServiceRow {
-    #[serde(default)]
-    pub id: i64,
-    pub name: String,
-    pub kind: ServiceKind,
-    pub address: String,
-    pub lat: f64,
-    #[serde(rename = "long")]
-    pub lon: f64,
-    pub phone: String,
-    pub hours: String,
-    pub region: String,
-}
-
-pub async fn insert_service(conn: &mut AnyConnection, s: &ServiceRow) -> Result<i64> {
+pub async fn insert_service(conn: &mut AnyConnection, s: &CommunityService) -> Result<i64> {
     let r = sqlx::query(
         "INSERT INTO community_services (name, kind, address, lat, lon, phone, hours, region) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -77,7 +61,7 @@ pub async fn services_near(
     conn: &mut AnyConnection,
     at: (f64, f64),
     deg: f64,
-) -> Result<Vec<ServiceRow>> {
+) -> Result<Vec<CommunityService>> {
     let rows = sqlx::query(
         "SELECT id, name, kind, address, lat, lon, phone, hours, region FROM community_services \
          WHERE lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4",
@@ -91,7 +75,7 @@ pub async fn services_near(
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;
-            Ok(ServiceRow {
+            Ok(CommunityService {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 kind: ServiceKind::parse(&kind).ok_or_else(|| corrupt("service kind", &kind))?,

@@ -94,6 +94,125 @@ fn unit(s: &str) -> Option<TimeUnit> {
     TimeUnit::parse(s.trim())
 }
 
+/// The materials, one a line: name|copies|original (yes/no)|required (yes/no)|note.
+fn materials(text: &str, err: &mut dyn FnMut(&str, String, String)) -> Vec<Material> {
+    let mut materials = vec![];
+    for (n, line) in lines(text) {
+        let p = parts(line);
+        let copies = p.get(1).filter(|c| !c.is_empty()).map(|c| c.parse::<u32>());
+        match copies {
+            Some(Err(_)) => err(
+                "materials",
+                format!("第{n}行：份数应为整数"),
+                format!("Line {n}: copies is a whole number"),
+            ),
+            _ => materials.push(Material {
+                name: p[0].clone(),
+                copies: copies.and_then(Result::ok).unwrap_or(1),
+                original: p.get(2).map(|s| yes(s)).unwrap_or(false),
+                required: p.get(3).map(|s| yes(s)).unwrap_or(true),
+                note: p.get(4).cloned().unwrap_or_default(),
+            }),
+        }
+    }
+    materials
+}
+
+/// The fees, one a line: name|amount in yuan|legal basis.
+fn fees(text: &str, err: &mut dyn FnMut(&str, String, String)) -> Vec<Fee> {
+    let mut fees = vec![];
+    for (n, line) in lines(text) {
+        let p = parts(line);
+        match (p.get(1).and_then(|y| parse_yuan(y)), p.get(2)) {
+            (Some(fen), Some(basis)) => fees.push(Fee {
+                name: p[0].clone(),
+                standard_fen: fen,
+                basis: basis.clone(),
+            }),
+            _ => err(
+                "fees",
+                format!("第{n}行应为：名称|金额（元）|依据"),
+                format!("Line {n} should be: name|amount in yuan|legal basis"),
+            ),
+        }
+    }
+    fees
+}
+
+/// The steps, one a line: step|post|duty|limit|counted in the legal limit
+/// (yes/no); a step's limit is in the legal limit's unit.
+fn steps(text: &str, legal_unit: TimeUnit, err: &mut dyn FnMut(&str, String, String)) -> Vec<Step> {
+    let mut steps = vec![];
+    for (n, line) in lines(text) {
+        let p = parts(line);
+        match (p.get(1), p.get(3).and_then(|v| v.parse::<u32>().ok())) {
+            (Some(post), Some(value)) => steps.push(Step {
+                name: p[0].clone(),
+                post: post.clone(),
+                duty: p.get(2).cloned().unwrap_or_default(),
+                limit: TimeLimit {
+                    value,
+                    unit: legal_unit,
+                },
+                counted_in_legal_limit: p.get(4).map(|s| yes(s)).unwrap_or(true),
+            }),
+            _ => err(
+                "steps",
+                format!("第{n}行应为：环节|岗位|职责|时限|计入法定时限(是/否)"),
+                format!("Line {n} should be: step|post|duty|limit|counted (yes/no)"),
+            ),
+        }
+    }
+    steps
+}
+
+/// The discretion benchmarks, one a line: circumstance|measure|min yuan|max yuan.
+fn discretion(text: &str, err: &mut dyn FnMut(&str, String, String)) -> Vec<Discretion> {
+    let mut discretion = vec![];
+    for (n, line) in lines(text) {
+        let p = parts(line);
+        match (
+            p.get(1),
+            p.get(2).and_then(|y| parse_yuan(y)),
+            p.get(3).and_then(|y| parse_yuan(y)),
+        ) {
+            (Some(measure), Some(min), Some(max)) => discretion.push(Discretion {
+                circumstance: p[0].clone(),
+                measure: measure.clone(),
+                min_fen: min,
+                max_fen: max,
+            }),
+            _ => err(
+                "discretion",
+                format!("第{n}行应为：情形|措施|下限（元）|上限（元）"),
+                format!("Line {n} should be: circumstance|measure|min yuan|max yuan"),
+            ),
+        }
+    }
+    discretion
+}
+
+/// The application form's fields, one a line:
+/// key|label|English label|kind|required (yes/no)|option1/option2.
+fn form_fields(text: &str, err: &mut dyn FnMut(&str, String, String)) -> Vec<FormField> {
+    let mut form = vec![];
+    for (n, line) in lines(text) {
+        let p = parts(line);
+        match (p.get(1), p.get(3).and_then(|k| FieldKind::parse(k))) {
+            (Some(label), Some(kind)) => form.push(FormField {
+                key: p[0].clone(),
+                label: label.clone(),
+                label_en: p.get(2).cloned().unwrap_or_default(),
+                kind,
+                required: p.get(4).map(|s| yes(s)).unwrap_or(false),
+                choices: p.get(5).map(|c| c.split('/').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+            }),
+            _ => err("form", format!("第{n}行应为：键名|标签|英文标签|类型|必填(是/否)|选项1/选项2"), format!("Line {n} should be: key|label|English label|kind|required (yes/no)|option1/option2")),
+        }
+    }
+    form
+}
+
 impl ItemForm {
     /// Turn the form into a spec, or say which fields could not be read.
     pub fn to_spec(&self, lang: Lang) -> Result<ItemSpec, FormErrors> {
@@ -151,98 +270,11 @@ impl ItemForm {
         );
         let legal_unit = legal_limit.map(|l| l.unit).unwrap_or(TimeUnit::WorkingDays);
 
-        let mut materials = vec![];
-        for (n, line) in lines(&self.materials) {
-            let p = parts(line);
-            let copies = p.get(1).filter(|c| !c.is_empty()).map(|c| c.parse::<u32>());
-            match copies {
-                Some(Err(_)) => err(
-                    "materials",
-                    format!("第{n}行：份数应为整数"),
-                    format!("Line {n}: copies is a whole number"),
-                ),
-                _ => materials.push(Material {
-                    name: p[0].clone(),
-                    copies: copies.and_then(Result::ok).unwrap_or(1),
-                    original: p.get(2).map(|s| yes(s)).unwrap_or(false),
-                    required: p.get(3).map(|s| yes(s)).unwrap_or(true),
-                    note: p.get(4).cloned().unwrap_or_default(),
-                }),
-            }
-        }
-        let mut fees = vec![];
-        for (n, line) in lines(&self.fees) {
-            let p = parts(line);
-            match (p.get(1).and_then(|y| parse_yuan(y)), p.get(2)) {
-                (Some(fen), Some(basis)) => fees.push(Fee {
-                    name: p[0].clone(),
-                    standard_fen: fen,
-                    basis: basis.clone(),
-                }),
-                _ => err(
-                    "fees",
-                    format!("第{n}行应为：名称|金额（元）|依据"),
-                    format!("Line {n} should be: name|amount in yuan|legal basis"),
-                ),
-            }
-        }
-        let mut steps = vec![];
-        for (n, line) in lines(&self.steps) {
-            let p = parts(line);
-            match (p.get(1), p.get(3).and_then(|v| v.parse::<u32>().ok())) {
-                (Some(post), Some(value)) => steps.push(Step {
-                    name: p[0].clone(),
-                    post: post.clone(),
-                    duty: p.get(2).cloned().unwrap_or_default(),
-                    limit: TimeLimit {
-                        value,
-                        unit: legal_unit,
-                    },
-                    counted_in_legal_limit: p.get(4).map(|s| yes(s)).unwrap_or(true),
-                }),
-                _ => err(
-                    "steps",
-                    format!("第{n}行应为：环节|岗位|职责|时限|计入法定时限(是/否)"),
-                    format!("Line {n} should be: step|post|duty|limit|counted (yes/no)"),
-                ),
-            }
-        }
-        let mut discretion = vec![];
-        for (n, line) in lines(&self.discretion) {
-            let p = parts(line);
-            match (
-                p.get(1),
-                p.get(2).and_then(|y| parse_yuan(y)),
-                p.get(3).and_then(|y| parse_yuan(y)),
-            ) {
-                (Some(measure), Some(min), Some(max)) => discretion.push(Discretion {
-                    circumstance: p[0].clone(),
-                    measure: measure.clone(),
-                    min_fen: min,
-                    max_fen: max,
-                }),
-                _ => err(
-                    "discretion",
-                    format!("第{n}行应为：情形|措施|下限（元）|上限（元）"),
-                    format!("Line {n} should be: circumstance|measure|min yuan|max yuan"),
-                ),
-            }
-        }
-        let mut form = vec![];
-        for (n, line) in lines(&self.form) {
-            let p = parts(line);
-            match (p.get(1), p.get(3).and_then(|k| FieldKind::parse(k))) {
-                (Some(label), Some(kind)) => form.push(FormField {
-                    key: p[0].clone(),
-                    label: label.clone(),
-                    label_en: p.get(2).cloned().unwrap_or_default(),
-                    kind,
-                    required: p.get(4).map(|s| yes(s)).unwrap_or(false),
-                    choices: p.get(5).map(|c| c.split('/').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
-                }),
-                _ => err("form", format!("第{n}行应为：键名|标签|英文标签|类型|必填(是/否)|选项1/选项2"), format!("Line {n} should be: key|label|English label|kind|required (yes/no)|option1/option2")),
-            }
-        }
+        let materials = materials(&self.materials, &mut err);
+        let fees = fees(&self.fees, &mut err);
+        let steps = steps(&self.steps, legal_unit, &mut err);
+        let discretion = discretion(&self.discretion, &mut err);
+        let form = form_fields(&self.form, &mut err);
         let min_visits = if self.min_visits.trim().is_empty() {
             Some(0)
         } else {

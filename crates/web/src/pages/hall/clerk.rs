@@ -457,11 +457,7 @@ pub async fn command(
 }
 
 /// The flash after a command on a case: what it did, named for the item's kind.
-async fn done(
-    s: &AppState,
-    case: sunshine_app::hall::Case,
-    event: &str,
-) -> Result<Done, AppError> {
+async fn done(s: &AppState, case: sunshine_app::hall::Case, event: &str) -> Result<Done, AppError> {
     let item_type = s.app.item_type_of(case.version_id).await?;
     Ok(Done::event(event, item_type, &case.number))
 }
