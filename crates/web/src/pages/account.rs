@@ -42,7 +42,7 @@ pub struct ReadLine {
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "account/index.html")]
 struct AccountPage {
     c: Chrome,
     sessions: Vec<SessionLine>,

@@ -21,7 +21,7 @@ pub struct GenerationLine {
 }
 
 #[derive(Template)]
-#[template(path = "staff/backup.html")]
+#[template(path = "backup/index.html")]
 struct BackupPage {
     c: Chrome,
     status: Option<BackupStatus>,

@@ -141,7 +141,7 @@ pub struct SystemForm {
 type Reasons = BTreeMap<String, String>;
 
 #[derive(Template)]
-#[template(path = "staff/backup_centre.html")]
+#[template(path = "backup_centre/index.html")]
 struct CentrePage {
     c: Chrome,
     systems: Vec<SystemLine>,
@@ -371,7 +371,7 @@ pub struct UploadLine {
 }
 
 #[derive(Template)]
-#[template(path = "staff/backup_system.html")]
+#[template(path = "backup_centre/system.html")]
 struct SystemPage {
     c: Chrome,
     s: SystemLine,

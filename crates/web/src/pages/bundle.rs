@@ -73,7 +73,7 @@ fn bundle_line(s: &AppState, lang: Lang, o: &BundleOffer) -> BundleLine {
 }
 
 #[derive(Template)]
-#[template(path = "hall/bundles.html")]
+#[template(path = "bundle/list.html")]
 struct BundlesPage {
     c: Chrome,
     bundles: Vec<BundleLine>,
@@ -100,7 +100,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "hall/bundle_apply.html")]
+#[template(path = "bundle/apply.html")]
 struct ApplyPage {
     c: Chrome,
     b: BundleLine,
@@ -217,7 +217,7 @@ pub fn outcome_label(lang: Lang, o: BundleOutcome) -> &'static str {
 }
 
 #[derive(Template)]
-#[template(path = "hall/bundle_application.html")]
+#[template(path = "bundle/application.html")]
 struct ApplicationPage {
     c: Chrome,
     number: String,

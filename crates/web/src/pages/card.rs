@@ -558,7 +558,7 @@ fn pass_done(p: &sunshine_domain::card::book::Pass, offers: &[PassOffer]) -> (St
 
 /// A pass about to be bought, for the confirmation page.
 #[derive(Template)]
-#[template(path = "card_pass_confirm.html")]
+#[template(path = "card/pass_confirm.html")]
 struct PassConfirmPage {
     c: Chrome,
     number: String,

@@ -129,7 +129,7 @@ pub fn state_options(lang: Lang, selected: &str) -> Vec<Opt> {
 }
 
 #[derive(Template)]
-#[template(path = "board.html")]
+#[template(path = "disclosure/board.html")]
 struct BoardPage {
     c: Chrome,
     choices: BoardChoices,
@@ -222,7 +222,7 @@ fn lines(figures: Vec<Figures>) -> Vec<FigureLine> {
 }
 
 #[derive(Template)]
-#[template(path = "board_stats.html")]
+#[template(path = "disclosure/stats.html")]
 struct StatsPage {
     c: Chrome,
     /// (heading, table id, lines): by department, then by district.
@@ -400,7 +400,7 @@ fn extranet_row(
 }
 
 #[derive(Template)]
-#[template(path = "staff/board.html")]
+#[template(path = "disclosure/extranet.html")]
 struct ExtranetPage {
     c: Chrome,
     choices: BoardChoices,

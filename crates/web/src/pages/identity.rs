@@ -36,7 +36,7 @@ pub struct RoleBox {
 }
 
 #[derive(Template)]
-#[template(path = "staff/users.html")]
+#[template(path = "identity/users.html")]
 struct UsersPage {
     c: Chrome,
     rows: Vec<StaffRow>,
@@ -266,7 +266,7 @@ pub async fn change(
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "identity/login.html")]
 struct LoginPage {
     c: Chrome,
     next: String,

@@ -185,7 +185,7 @@ fn qr_svg(text: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "licence.html")]
+#[template(path = "licence/licence.html")]
 struct LicencePage {
     c: Chrome,
     l: LicenceShown,
@@ -443,7 +443,7 @@ pub struct VerifyQuery {
 }
 
 #[derive(Template)]
-#[template(path = "licence_verify.html")]
+#[template(path = "licence/verify.html")]
 struct VerifyPage {
     c: Chrome,
     number: String,
@@ -531,7 +531,7 @@ pub async fn verify(
 }
 
 #[derive(Template)]
-#[template(path = "licence_keys.html")]
+#[template(path = "licence/keys.html")]
 struct KeysPage {
     c: Chrome,
     /// (organisation code, name, public key).

@@ -52,7 +52,7 @@ pub struct SignupForm {
 }
 
 #[derive(Template)]
-#[template(path = "signup.html")]
+#[template(path = "real_name/signup.html")]
 struct SignupPage {
     c: Chrome,
     form_token: String,
@@ -181,7 +181,7 @@ pub struct BindForm {
 }
 
 #[derive(Template)]
-#[template(path = "account_bind.html")]
+#[template(path = "real_name/bind.html")]
 struct BindPage {
     c: Chrome,
     verified: bool,
@@ -294,7 +294,7 @@ pub struct CodeForm {
 }
 
 #[derive(Template)]
-#[template(path = "staff/binding.html")]
+#[template(path = "real_name/binding.html")]
 struct CounterPage {
     c: Chrome,
     f: CodeForm,

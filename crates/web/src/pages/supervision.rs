@@ -27,7 +27,7 @@ mod complaints;
 pub use complaints::{complaints, file, handle};
 
 #[derive(Template)]
-#[template(path = "supervision_board.html")]
+#[template(path = "supervision/board.html")]
 struct BoardPage {
     c: Chrome,
     quarter: String,
@@ -129,7 +129,7 @@ fn case_link(number: &str) -> String {
 const PAGE: i64 = 50;
 
 #[derive(Template)]
-#[template(path = "staff/signals.html")]
+#[template(path = "supervision/signals.html")]
 struct SignalsPage {
     c: Chrome,
     signals: Vec<SignalLine>,
@@ -484,7 +484,7 @@ fn offer(c: &Chrome, command: &'static str) -> Offer {
 }
 
 #[derive(Template)]
-#[template(path = "staff/signal.html")]
+#[template(path = "supervision/signal.html")]
 struct SignalPage {
     c: Chrome,
     s: SignalLine,

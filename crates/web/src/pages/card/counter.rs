@@ -23,7 +23,7 @@ pub struct IssueForm {
 }
 
 #[derive(Template)]
-#[template(path = "staff/card.html")]
+#[template(path = "card/counter.html")]
 pub(super) struct CounterPage {
     c: Chrome,
     holder: String,

@@ -4,7 +4,7 @@
 use super::*;
 
 #[derive(Template)]
-#[template(path = "card_my.html")]
+#[template(path = "card/my.html")]
 pub(super) struct MyCardsPage {
     c: Chrome,
     cards: Vec<CardRow>,

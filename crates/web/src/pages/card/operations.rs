@@ -88,7 +88,7 @@ pub struct ClearingRow {
 }
 
 #[derive(Template)]
-#[template(path = "staff/card_operations.html")]
+#[template(path = "card/operations.html")]
 pub(super) struct OperationsPage {
     c: Chrome,
     day: String,

@@ -55,7 +55,7 @@ pub fn type_options(lang: Lang) -> Vec<(&'static str, &'static str)> {
 }
 
 #[derive(Template)]
-#[template(path = "index.html")]
+#[template(path = "catalog/index.html")]
 struct IndexPage {
     c: Chrome,
     types: Vec<Opt>,
@@ -85,7 +85,7 @@ pub async fn index(
 }
 
 #[derive(Template)]
-#[template(path = "catalog.html")]
+#[template(path = "catalog/list.html")]
 struct CatalogPage {
     c: Chrome,
     q: String,
@@ -207,7 +207,7 @@ impl SpecView {
 }
 
 #[derive(Template)]
-#[template(path = "item.html")]
+#[template(path = "catalog/item.html")]
 struct ItemPage {
     c: Chrome,
     item_id: i64,

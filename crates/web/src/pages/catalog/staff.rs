@@ -20,7 +20,7 @@ use crate::pages::{bad_token, error_page, opts, render, Chrome, Opt};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "staff/workbench.html")]
+#[template(path = "catalog/workbench.html")]
 struct Workbench {
     c: Chrome,
     roles: Vec<(String, String)>,
@@ -111,7 +111,7 @@ pub struct StepButton {
 }
 
 #[derive(Template)]
-#[template(path = "staff/version.html")]
+#[template(path = "catalog/version.html")]
 struct VersionPage {
     c: Chrome,
     id: i64,
@@ -317,7 +317,7 @@ pub async fn new_version(
 }
 
 #[derive(Template)]
-#[template(path = "staff/item_form.html")]
+#[template(path = "catalog/form.html")]
 struct ItemFormPage {
     c: Chrome,
     title: &'static str,
@@ -565,7 +565,7 @@ pub async fn update_item(
 }
 
 #[derive(Template)]
-#[template(path = "staff/panorama.html")]
+#[template(path = "catalog/panorama.html")]
 struct PanoramaPage {
     c: Chrome,
     total: i64,
@@ -639,7 +639,7 @@ pub async fn panorama(
 }
 
 #[derive(Template)]
-#[template(path = "staff/transfer.html")]
+#[template(path = "catalog/transfer.html")]
 struct TransferPage {
     c: Chrome,
     message: String,

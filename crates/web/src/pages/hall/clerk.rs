@@ -31,7 +31,7 @@ use crate::pages::{bad_token, error_page, flash, fmt, opts, render, Chrome, Opt}
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "staff/cases.html")]
+#[template(path = "hall/inbox.html")]
 struct InboxPage {
     c: Chrome,
     states: Vec<Opt>,
@@ -293,7 +293,7 @@ fn offers(
 }
 
 #[derive(Template)]
-#[template(path = "staff/case.html")]
+#[template(path = "hall/clerk_case.html")]
 struct StaffCasePage {
     c: Chrome,
     d: CaseDetail,
@@ -542,7 +542,7 @@ pub async fn decide_penalty(
 }
 
 #[derive(Template)]
-#[template(path = "staff/counter.html")]
+#[template(path = "hall/counter.html")]
 struct CounterPage {
     c: Chrome,
     items: Vec<Opt>,

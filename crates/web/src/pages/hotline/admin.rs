@@ -34,7 +34,7 @@ struct Override {
 }
 
 #[derive(Template)]
-#[template(path = "staff/hotline_admin.html")]
+#[template(path = "hotline/admin.html")]
 struct AdminPage {
     c: Chrome,
     categories: Vec<CategoryView>,

@@ -23,7 +23,7 @@ pub(super) struct Service {
 }
 
 #[derive(Template)]
-#[template(path = "hotline_nearby.html")]
+#[template(path = "hotline/nearby.html")]
 pub(super) struct NearbyPage {
     pub(super) c: Chrome,
     pub(super) address: String,

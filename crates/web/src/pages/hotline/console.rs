@@ -32,7 +32,7 @@ pub(super) struct Line {
 }
 
 #[derive(Template)]
-#[template(path = "hotline_console.html")]
+#[template(path = "hotline/console.html")]
 pub(super) struct ConsolePage {
     pub(super) c: Chrome,
     pub(super) operator: bool,

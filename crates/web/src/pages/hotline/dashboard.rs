@@ -42,7 +42,7 @@ pub(super) fn row(v: &IndicatorsView) -> Row {
 }
 
 #[derive(Template)]
-#[template(path = "hotline_dashboard.html")]
+#[template(path = "hotline/dashboard.html")]
 pub(super) struct DashboardPage {
     pub(super) c: Chrome,
     pub(super) from: String,

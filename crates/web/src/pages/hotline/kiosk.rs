@@ -14,7 +14,7 @@ use sunshine_app::hotline::Source;
 use sunshine_app::AppError;
 
 #[derive(Template)]
-#[template(path = "kiosk.html")]
+#[template(path = "hotline/kiosk.html")]
 pub(super) struct KioskPage {
     pub(super) c: Chrome,
     /// `kiosk` or `tv`.

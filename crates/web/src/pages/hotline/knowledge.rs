@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use sunshine_app::AppError;
 
 #[derive(Template)]
-#[template(path = "hotline_knowledge.html")]
+#[template(path = "hotline/knowledge.html")]
 pub(super) struct KnowledgePage {
     pub(super) c: Chrome,
     pub(super) q: String,

@@ -19,7 +19,7 @@ use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 #[derive(Template)]
-#[template(path = "hotline_my.html")]
+#[template(path = "hotline/my.html")]
 pub(super) struct MyPage {
     pub(super) c: Chrome,
     /// Whether this person may make a request online (a bound citizen or

@@ -21,7 +21,7 @@ use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 #[derive(Template)]
-#[template(path = "hotline_ticket.html")]
+#[template(path = "hotline/ticket.html")]
 pub(super) struct TicketPage {
     pub(super) c: Chrome,
     pub(super) t: Detail,

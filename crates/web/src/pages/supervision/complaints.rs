@@ -66,7 +66,7 @@ fn complaint_line(x: ComplaintRow, s: &AppState, c: &Chrome) -> ComplaintLine {
 }
 
 #[derive(Template)]
-#[template(path = "complaints.html")]
+#[template(path = "supervision/complaints.html")]
 struct ComplaintsPage {
     c: Chrome,
     complaints: Vec<ComplaintLine>,
