@@ -103,10 +103,7 @@ pub async fn categories(
     Ok(Json(list.into_iter().map(category_view).collect()))
 }
 
-pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
-    field: &str,
-    v: &str,
-) -> Result<T, Refusal> {
+fn parse_enum<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> Result<T, Refusal> {
     serde_json::from_value(serde_json::Value::String(v.to_string()))
         .map_err(|_| Refusal::field(field, "取值不正确", format!("Not a valid {field}: {v}")))
 }

@@ -71,7 +71,7 @@ pub struct ArticleBody {
     pub category: Option<String>,
 }
 
-pub(super) fn new_article(b: ArticleBody) -> sunshine_app::hotline::NewArticle {
+fn new_article(b: ArticleBody) -> sunshine_app::hotline::NewArticle {
     sunshine_app::hotline::NewArticle {
         title: b.title,
         body: b.body,

@@ -292,7 +292,7 @@ pub async fn merge(
     Ok(Json(ticket_view(t, s.app.clock.now())))
 }
 
-pub(super) fn list_view(
+fn list_view(
     s: &AppState,
     list: sunshine_app::Result<Vec<TicketRow>>,
     lang: Lang,

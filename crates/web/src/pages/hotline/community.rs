@@ -24,7 +24,7 @@ pub(super) struct Service {
 
 #[derive(Template)]
 #[template(path = "hotline/nearby.html")]
-pub(super) struct NearbyPage {
+struct NearbyPage {
     pub(super) c: Chrome,
     pub(super) address: String,
     pub(super) kind: String,

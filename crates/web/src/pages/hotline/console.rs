@@ -33,7 +33,7 @@ pub(super) struct Line {
 
 #[derive(Template)]
 #[template(path = "hotline/console.html")]
-pub(super) struct ConsolePage {
+struct ConsolePage {
     pub(super) c: Chrome,
     pub(super) operator: bool,
     pub(super) unit: bool,
@@ -86,7 +86,7 @@ pub async fn console(
     console_page(&s, lang, &session, call, None, None).await
 }
 
-pub(super) async fn console_page(
+async fn console_page(
     s: &AppState,
     lang: Lang,
     session: &Session,

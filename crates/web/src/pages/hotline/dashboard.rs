@@ -43,7 +43,7 @@ pub(super) fn row(v: &IndicatorsView) -> Row {
 
 #[derive(Template)]
 #[template(path = "hotline/dashboard.html")]
-pub(super) struct DashboardPage {
+struct DashboardPage {
     pub(super) c: Chrome,
     pub(super) from: String,
     pub(super) until: String,

@@ -15,7 +15,7 @@ use sunshine_app::AppError;
 
 #[derive(Template)]
 #[template(path = "hotline/kiosk.html")]
-pub(super) struct KioskPage {
+struct KioskPage {
     pub(super) c: Chrome,
     /// `kiosk` or `tv`.
     pub(super) channel: String,
@@ -38,7 +38,7 @@ pub struct KioskQuery {
     pub at: Option<String>,
 }
 
-pub(super) fn kiosk_channel(c: Option<&str>) -> &'static str {
+fn kiosk_channel(c: Option<&str>) -> &'static str {
     if c == Some("tv") {
         "tv"
     } else {

@@ -14,7 +14,7 @@ use sunshine_app::AppError;
 
 #[derive(Template)]
 #[template(path = "hotline/knowledge.html")]
-pub(super) struct KnowledgePage {
+struct KnowledgePage {
     pub(super) c: Chrome,
     pub(super) q: String,
     pub(super) problem: Option<String>,

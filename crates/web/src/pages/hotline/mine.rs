@@ -20,7 +20,7 @@ use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 #[derive(Template)]
 #[template(path = "hotline/my.html")]
-pub(super) struct MyPage {
+struct MyPage {
     pub(super) c: Chrome,
     /// Whether this person may make a request online (a bound citizen or
     /// enterprise): the form is shown only then.

@@ -22,7 +22,7 @@ use sunshine_domain::refusal::{Refusal, RefusalKind};
 
 #[derive(Template)]
 #[template(path = "hotline/ticket.html")]
-pub(super) struct TicketPage {
+struct TicketPage {
     pub(super) c: Chrome,
     pub(super) t: Detail,
     pub(super) steps: Vec<Step>,
@@ -46,13 +46,13 @@ impl TicketPage {
     }
     /// A refusal of a command this person has no form for (sent from an
     /// old page, or not theirs to give): said above the forms.
-    pub(super) fn other_problem(&self) -> Option<&String> {
+    fn other_problem(&self) -> Option<&String> {
         self.problem
             .as_ref()
             .filter(|(which, _)| !self.commands.contains(&which.as_str()))
             .map(|(_, m)| m)
     }
-    pub(super) fn problem_for(&self, cmd: &str) -> Option<&String> {
+    fn problem_for(&self, cmd: &str) -> Option<&String> {
         self.problem
             .as_ref()
             .filter(|(which, _)| which == cmd)
@@ -60,7 +60,7 @@ impl TicketPage {
     }
 }
 
-pub(super) fn command_key(cmd: &str) -> &str {
+fn command_key(cmd: &str) -> &str {
     if cmd == "return" {
         "ticket_return"
     } else {
@@ -92,7 +92,7 @@ pub(super) struct Detail {
     pub(super) answers: Vec<(String, bool, String, bool)>,
 }
 
-pub(super) fn channel_name(lang: Lang, ch: &str) -> &'static str {
+fn channel_name(lang: Lang, ch: &str) -> &'static str {
     match ch {
         "phone" => lang.pick("电话", "Phone"),
         "web" => lang.pick("网站", "Web"),
@@ -231,7 +231,7 @@ pub(super) fn step(lang: Lang, u: UpdateRow, staff: bool) -> Step {
 }
 
 /// The commands this actor may give on this ticket now.
-pub(super) fn commands_for(s: &AppState, actor: &Actor, t: &TicketRow) -> Vec<&'static str> {
+fn commands_for(s: &AppState, actor: &Actor, t: &TicketRow) -> Vec<&'static str> {
     let operator = s
         .app
         .authorize_centre(actor, sunshine_app::CentreWork::OperateHotline)
@@ -370,7 +370,7 @@ pub(super) fn done(cmd: &str) -> (&'static str, &'static str) {
 }
 
 /// A form's yes or no (`true`/`false`), or `None` when it said neither.
-pub(super) fn yes_no(v: &str) -> Option<bool> {
+fn yes_no(v: &str) -> Option<bool> {
     match v.trim() {
         "true" | "on" | "yes" => Some(true),
         "false" | "no" => Some(false),
@@ -378,7 +378,7 @@ pub(super) fn yes_no(v: &str) -> Option<bool> {
     }
 }
 
-pub(super) async fn command_on(
+async fn command_on(
     s: &AppState,
     lang: Lang,
     session: &Session,
