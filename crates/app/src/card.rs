@@ -33,7 +33,9 @@ mod operations;
 
 pub use cards::{BuyPass, CardView, IssueCard, TapView, TopUp};
 pub use entitlements::{Check, EntitlementView, Grant, Medical, MedicalView};
-pub use operations::{Clearing, ClearingLine, DenyEntry, DenyList, Signed, UploadResult};
+pub use operations::{
+    Clearing, ClearingLine, DenyEntry, DenyList, Signed, TapUpload, UploadResult,
+};
 
 /// The city's fares as shipped, in GTFS-Fares v2 files.
 const FARE_FILES: [(&str, &str); 3] = [

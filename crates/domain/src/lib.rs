@@ -13,6 +13,7 @@ pub mod card;
 pub mod catalog;
 pub mod clock;
 pub mod csv_cell;
+pub mod decimal_u64;
 pub mod hall;
 pub mod hotline;
 pub mod identity;

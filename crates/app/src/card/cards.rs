@@ -18,7 +18,10 @@ pub struct IssueCard {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TopUp {
     /// The client's id for this top-up, 1 to 2⁶²−1: a retry with the same id
-    /// is answered with the first top-up and adds nothing.
+    /// is answered with the first top-up and adds nothing. A decimal string:
+    /// it can exceed 2⁵³ − 1 (a JSON number is still taken).
+    #[serde(with = "sunshine_domain::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "4611686018427387903")]
     pub id: u64,
     #[schema(value_type = String)]
     pub purse: Purse,

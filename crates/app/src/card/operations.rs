@@ -49,6 +49,12 @@ pub struct UploadResult {
     pub deny_version: u64,
 }
 
+/// What a terminal uploads: the taps it recorded, in any order.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct TapUpload {
+    pub taps: Vec<TapInput>,
+}
+
 /// The deny list for a terminal: the full list, or the changes since a version.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DenyList {
@@ -227,11 +233,7 @@ impl App {
     /// A terminal uploads taps it recorded (online or after working offline).
     pub async fn upload_taps(&self, s: &Signed<'_>) -> Result<UploadResult> {
         let terminal = self.signed_by(s).await?;
-        #[derive(Deserialize)]
-        struct Body {
-            taps: Vec<TapInput>,
-        }
-        let body: Body = body_of(s.body)?;
+        let body: TapUpload = body_of(s.body)?;
         if body.taps.len() > 10_000 {
             return Err(Refusal::invalid(
                 "too_many_taps",

@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::card::{
-    CardView, Check, Clearing, DenyList, Grant, IssueCard, Medical, Signed, TopUp, UploadResult,
+    CardView, Check, Clearing, DenyList, Grant, IssueCard, Medical, Signed, TapUpload, TopUp,
+    UploadResult,
 };
 use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Settlement, Terminal};
 use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
@@ -133,11 +134,23 @@ pub async fn command(
     Ok(Json(CommandResult { card, replacement }))
 }
 
-/// The ledger's transfer, as the API shows it.
+/// The ledger's transfer, as the API shows it. Its ids are decimal strings:
+/// the ledger's ids go past 2⁵³ − 1, where a JSON number read as a double
+/// loses digits.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransferView {
+    /// The transfer: the client's id (a top-up's), or from 2⁶³ up one the
+    /// books made. A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "sunshine_domain::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub id: u64,
+    /// The account debited. A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "sunshine_domain::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub debit_account_id: u64,
+    /// The account credited. A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "sunshine_domain::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub credit_account_id: u64,
     /// Fen.
     pub amount: i64,
@@ -396,7 +409,7 @@ impl<S: Send + Sync> FromRequest<S> for TerminalRequest {
 /// lists each tap's outcome, the sequence numbers still missing, and the
 /// deny list's version.
 #[utoipa::path(post, path = "/api/v1/card/terminals/{code}/taps", tag = "card", params(("code" = String, Path), SignatureHeaders),
-    request_body(content = Object, description = "{\"taps\": [{\"seq\", \"card\", \"at\", \"from_area\", \"to_area\", \"amount\", \"purse\", \"refund_of\"}]}: a validator's rides, a POS's purchases (amount, purse) and refunds (refund_of: the purchase's transfer; amount: what is given back), a dock's takes and returns"),
+    request_body(content = TapUpload, description = "A validator's rides, a POS's purchases (amount, purse) and refunds (refund_of: the purchase's transfer, a decimal string; amount: what is given back), a dock's takes and returns"),
     responses((status = 200, body = UploadResult), (status = 401, body = ErrorBody), (status = 400, body = ErrorBody)))]
 pub async fn upload(
     State(s): State<AppState>,

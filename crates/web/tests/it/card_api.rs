@@ -12,6 +12,7 @@ use sunshine_domain::card::signing;
 
 use crate::support::Api;
 
+mod big_ids;
 mod entitlements;
 mod terminals;
 

@@ -227,3 +227,60 @@ async fn every_documented_operation_is_served() {
         );
     }
 }
+
+/// The fields whose integers can pass 2⁵³ − 1 (the card ledger's ids): a
+/// client reading JSON numbers as doubles would round them, so the
+/// document says they are decimal strings. Schema and property.
+const DECIMAL_STRINGS: &[(&str, &str)] = &[
+    ("TransferView", "id"),
+    ("TransferView", "debit_account_id"),
+    ("TransferView", "credit_account_id"),
+    ("TopUp", "id"),
+    ("TapRecord", "transfer"),
+    ("TapInput", "refund_of"),
+    ("Settlement", "transfer"),
+    ("Pass", "transfer"),
+];
+
+#[tokio::test]
+async fn ids_that_can_pass_two_to_the_53_are_documented_as_decimal_strings() {
+    let doc: serde_json::Value = reqwest::get(shared_demo().url("/api/v1/openapi.json"))
+        .await
+        .expect("fetch")
+        .json()
+        .await
+        .expect("json");
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in DECIMAL_STRINGS {
+        let p = &schemas[schema]["properties"][field];
+        // `"string"`, or `["string", "null"]` for an optional one.
+        let types: Vec<&str> = match &p["type"] {
+            serde_json::Value::String(t) => vec![t.as_str()],
+            serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+            _ => vec![],
+        };
+        assert!(
+            types.contains(&"string") && !types.contains(&"integer"),
+            "{schema}.{field} is a string: {p}"
+        );
+        let pattern = p["pattern"].as_str().unwrap_or("");
+        let example = p["example"]
+            .as_str()
+            .or_else(|| p["examples"][0].as_str())
+            .unwrap_or("");
+        assert!(
+            !pattern.is_empty()
+                && regex::Regex::new(pattern)
+                    .expect("a pattern")
+                    .is_match(example)
+                && example.parse::<u64>().is_ok_and(|n| n > (1 << 53) - 1),
+            "{schema}.{field}: a pattern and an example past 2⁵³: {p}"
+        );
+        assert!(
+            p["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("decimal string")),
+            "{schema}.{field} says why: {p}"
+        );
+    }
+}

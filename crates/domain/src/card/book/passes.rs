@@ -11,7 +11,9 @@ pub struct Pass {
     pub product: String,
     pub valid_from: i64,
     pub valid_until: i64,
-    /// The transfer that paid for it.
+    /// The transfer that paid for it. A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "crate::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub transfer: Id,
     pub bought_at: i64,
 }

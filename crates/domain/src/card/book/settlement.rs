@@ -19,7 +19,10 @@ pub struct Settlement {
     pub passes: i64,
     /// Paid out: takings and passes less refunds.
     pub net: i64,
-    /// The payout's transfer (0 when there was nothing to pay).
+    /// The payout's transfer (`"0"` when there was nothing to pay).
+    /// A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "crate::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub transfer: Id,
     pub settled_at: i64,
 }

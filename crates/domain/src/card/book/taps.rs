@@ -24,7 +24,9 @@ pub struct TapInput {
     pub purse: Option<Purse>,
     /// A refund: the transfer of the purchase it gives back (its tap's
     /// `transfer`), `amount` being what is given back (at most what was paid).
-    #[serde(default)]
+    /// A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(default, with = "crate::decimal_u64::option")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub refund_of: Option<u64>,
 }
 
@@ -103,7 +105,9 @@ pub struct TapRecord {
     pub leg_group: String,
     pub full: i64,
     pub charged: i64,
-    /// The transfer that charged it (0: none).
+    /// The transfer that charged it (`"0"`: none). A decimal string: it can exceed 2⁵³ − 1.
+    #[serde(with = "crate::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "9223372036854775809")]
     pub transfer: Id,
     pub party: u64,
     /// When the back office applied it (its transfer's day is its day in clearing).
