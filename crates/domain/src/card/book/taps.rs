@@ -6,7 +6,7 @@ use super::*;
 /// A tap as a terminal recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TapInput {
-    /// The terminal's own sequence number, from 1, one per tap.
+    /// The terminal's own sequence number, from 1 to 2⁵³ − 1, one per tap.
     pub seq: u64,
     pub card: String,
     /// When the card was tapped, microseconds UTC (the terminal's clock).
@@ -165,8 +165,11 @@ impl Book {
             applied_at: now,
         };
         let seen = self.seen.entry(t.code.clone()).or_default();
-        if tap.seq == 0 || seen.contains(tap.seq) {
-            rec.outcome = if tap.seq == 0 {
+        // A sequence number past what every JSON reader keeps exactly could
+        // not be told back to the terminal as the number it sent.
+        let malformed = tap.seq == 0 || tap.seq > crate::decimal_u64::MAX_EXACT;
+        if malformed || seen.contains(tap.seq) {
+            rec.outcome = if malformed {
                 TapOutcome::Rejected
             } else {
                 TapOutcome::Repeat

@@ -100,6 +100,23 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
         .count();
     assert_eq!(stored, 5, "a repeat is not recorded again");
     assert!(b.upload("V9", vec![], 0).is_err(), "an unknown terminal");
+    // A sequence number of 0 or past 2⁵³ − 1 is malformed: recorded as
+    // rejected, charged nothing, and leaves no gap behind it.
+    let past = crate::decimal_u64::MAX_EXACT + 1;
+    let (recs, gaps) = b
+        .upload(
+            "V1",
+            vec![ride(0, &number, 0), ride(past, &number, 600 * 60 * SECOND)],
+            0,
+        )
+        .expect("uploaded");
+    assert_eq!(
+        outcomes(&recs),
+        [TapOutcome::Rejected, TapOutcome::Rejected]
+    );
+    assert!(recs.iter().all(|r| r.charged == 0));
+    assert!(gaps.is_empty(), "{gaps:?}");
+    assert_eq!(b.balances(id).wallet, 10_000 - 5 * 137);
     assert_sound(&mut b);
 }
 
