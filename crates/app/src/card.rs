@@ -5,7 +5,9 @@
 //! resident sees and reports lost only their own cards, and a terminal is
 //! known by its signature.
 
+mod check;
 pub mod engine;
+pub use check::{check_ledger, LedgerReport};
 
 use crate::access::{ReadOf, StaffRead};
 use serde::{Deserialize, Serialize};
@@ -68,61 +70,6 @@ pub fn city_rules() -> Rules {
     }
 }
 
-/// What `sunshine ledger check` found.
-#[derive(Debug, Clone, Serialize)]
-pub struct LedgerReport {
-    pub accounts: usize,
-    pub transfers: usize,
-    /// Posted debits, which equal posted credits, fen.
-    pub posted: i128,
-    pub taps: usize,
-}
-
-impl LedgerReport {
-    /// One line for people: what was checked and that it balanced.
-    pub fn summary(&self) -> String {
-        format!(
-            "{} accounts, {} transfers, {} taps; debits = credits = {} fen",
-            self.accounts, self.transfers, self.taps, self.posted
-        )
-    }
-}
-
-/// Check the stored books without the engine: replay the ledger's whole
-/// history under every rule (each transfer as applied, no chain cut short),
-/// check the invariant (debits equal credits, no flag broken), and tie every
-/// charged tap out to its transfer. Works on a store no process is serving,
-/// and on one that is (it reads what is committed).
-pub async fn check_ledger(db: &sunshine_store::Db) -> std::result::Result<LedgerReport, String> {
-    let mut conn = db.read_bulk().await.map_err(|e| e.to_string())?;
-    let loaded = sunshine_store::card::load(&mut conn)
-        .await
-        .map_err(|e| e.to_string())?;
-    let transfers = loaded
-        .events
-        .iter()
-        .filter(|e| matches!(e, sunshine_domain::card::ledger::Event::Transfer(_)))
-        .count();
-    let ledger = sunshine_domain::card::ledger::Ledger::replay(loaded.accounts, loaded.events)
-        .map_err(|e| format!("the history does not replay: {e}"))?;
-    ledger
-        .check()
-        .map_err(|e| format!("the invariant is broken: {e:?}"))?;
-    let (taps, wrong) = sunshine_store::card::taps_against_ledger(&mut conn)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let Some(first) = wrong.first() {
-        return Err(format!("{first} ({} such taps at least)", wrong.len()));
-    }
-    let posted = ledger.accounts().map(|a| i128::from(a.debits_posted)).sum();
-    Ok(LedgerReport {
-        accounts: ledger.accounts().count(),
-        transfers,
-        posted,
-        taps: usize::try_from(taps).unwrap_or(0),
-    })
-}
-
 const RECENT_TAPS: i64 = 20;
 /// How many of a holder's medical settlements a card's view shows.
 pub const RECENT_MEDICAL: i64 = 20;
@@ -170,7 +117,10 @@ impl App {
     /// The card engine, started on first use (the server starts it at once).
     pub async fn card_engine(&self) -> Result<&Engine> {
         self.card
-            .get_or_try_init(|| Engine::start(self.db.clone(), self.clock.clone(), city_rules()))
+            .get_or_try_init(|| {
+                let policy = self.card_snapshots.get().copied().unwrap_or_default();
+                Engine::start(self.db.clone(), self.clock.clone(), city_rules(), policy)
+            })
             .await
     }
 
@@ -180,6 +130,33 @@ impl App {
         F: FnOnce(&mut Book, i64) -> std::result::Result<T, Refusal> + Send + 'static,
     {
         self.card_engine().await?.run(f).await
+    }
+
+    /// [`App::on_books`] for a request that names transfers by id (a
+    /// retry's, a refund's purchase): those that left the engine's memory
+    /// are recalled from the store first.
+    pub(crate) async fn on_books_recalling<T, F>(&self, ids: Vec<u64>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Book, i64) -> std::result::Result<T, Refusal> + Send + 'static,
+    {
+        self.card_engine().await?.run_recalling(ids, f).await
+    }
+
+    /// How often the card engine snapshots its books; set before it starts.
+    pub fn set_card_snapshots(&self, policy: engine::SnapshotPolicy) -> Result<()> {
+        self.card_snapshots
+            .set(policy)
+            .map_err(|_| anyhow::anyhow!("the card snapshot policy is set once").into())
+    }
+
+    /// Snapshot the card books if the engine runs (at shutdown), so the
+    /// next start replays nothing.
+    pub async fn snapshot_card_books(&self) -> Result<()> {
+        match self.card.get() {
+            Some(engine) => engine.snapshot().await,
+            None => Ok(()),
+        }
     }
 
     /// The resident a citizen's account is bound to (实名), or a refusal: an

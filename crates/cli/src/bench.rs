@@ -82,6 +82,12 @@ pub enum BenchCommand {
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
     },
+    /// A start of the card engine on the store at --data (or
+    /// --database-url), e.g. what `bench transit --keep` left: the books
+    /// opened from the newest snapshot and the transfers after it, as a
+    /// restarted process opens them, with the time it took and the
+    /// process's resident memory.
+    Reopen,
     /// The platform's own backup: on a kept store (`--store`, e.g. what
     /// `bench transit --keep` left), archive, verify and restore times beside
     /// `sqlite3 .backup`; then the RPO achieved on a demo serving Open311
@@ -138,6 +144,7 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
             )
             .await
         }
+        BenchCommand::Reopen => card::reopen(cli).await,
         BenchCommand::Backup {
             store,
             seconds,
@@ -336,6 +343,19 @@ where
 
 /// The CPU time this process has used so far, all threads (Linux only):
 /// on a shared machine it says what a command costs when wall time cannot.
+/// The process's resident memory now and at its peak, bytes (Linux).
+fn resident_memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|k| k * 1024)
+    };
+    Some((kib("VmRSS:")?, kib("VmHWM:")?))
+}
+
 fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The fields after the command name, which is in parentheses.

@@ -55,6 +55,22 @@ struct Cli {
     /// Post each new supervision signal (JSON) to this URL, e.g. a mail or SMS gateway.
     #[arg(long, env = "SUNSHINE_SUPERVISION_WEBHOOK", global = true)]
     supervision_webhook: Option<String>,
+    /// The card engine snapshots its books after this many transfers…
+    #[arg(
+        long,
+        env = "SUNSHINE_CARD_SNAPSHOT_TRANSFERS",
+        default_value_t = 500_000,
+        global = true
+    )]
+    card_snapshot_transfers: usize,
+    /// …or this many seconds, whichever comes first (and at shutdown).
+    #[arg(
+        long,
+        env = "SUNSHINE_CARD_SNAPSHOT_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    card_snapshot_seconds: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -399,6 +415,11 @@ async fn open_app_for(cli: &Cli, replicated: bool) -> anyhow::Result<Arc<App>> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The backup centre's archives live beside the store, on either backend.
     app.set_backup_centre_dir(cli.data.join("centre"));
+    app.set_card_snapshots(sunshine_app::card::engine::SnapshotPolicy {
+        every: std::time::Duration::from_secs(cli.card_snapshot_seconds.max(1)),
+        every_transfers: cli.card_snapshot_transfers.max(1),
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(url) = &cli.supervision_webhook {
         app.set_supervision_webhook(url.clone())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -482,10 +503,7 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
         } => {
             let db = open_db(&cli).await?;
             match sunshine_app::card::check_ledger(&db).await {
-                Ok(r) => println!(
-                    "ledger sound: {} accounts, {} transfers, {} taps; posted debits = posted credits = {} fen",
-                    r.accounts, r.transfers, r.taps, r.posted
-                ),
+                Ok(r) => println!("ledger sound: {}", r.summary()),
                 Err(why) => {
                     println!("ledger BROKEN: {why}");
                     return Ok(ExitCode::from(2));

@@ -19,11 +19,16 @@ use crate::{Result, StoreError, WriteTx};
 
 mod load;
 mod read;
+mod snapshot;
 mod write;
 
 pub use load::{load, Loaded};
 pub use read::{medical_of, tapped_between, taps_against_ledger, taps_of};
-pub use write::store_batch;
+pub use snapshot::{
+    all_accounts, history_page, load_after, seen_upto, snapshot, snapshots, transfers_by_id, After,
+    SnapshotMeta, SnapshotRow,
+};
+pub use write::{store_batch, SNAPSHOTS_KEPT};
 
 /// Ids are u64; the database keeps their bits in a BIGINT.
 fn bits(id: u64) -> i64 {

@@ -152,10 +152,14 @@ pub async fn serve_with(
     };
     axum::serve(
         listener,
-        router_with(app, config).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with(app.clone(), config).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stopping)
     .await?;
+    // The next start then replays nothing of the card ledger.
+    if let Err(e) = app.snapshot_card_books().await {
+        tracing::error!(error = %e, "the card books' snapshot at shutdown failed");
+    }
     Ok(())
 }
 

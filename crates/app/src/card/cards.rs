@@ -121,7 +121,9 @@ impl App {
             .is_ok()
         {
             return self
-                .on_books(move |b, now| b.top_up(&number, input.purse, input.amount, input.id, now))
+                .on_books_recalling(vec![input.id], move |b, now| {
+                    b.top_up(&number, input.purse, input.amount, input.id, now)
+                })
                 .await;
         }
         if input.purse != Purse::Wallet {
@@ -132,8 +134,10 @@ impl App {
             )
             .into());
         }
-        self.on_books(move |b, now| b.top_up_from_account(&number, input.amount, input.id, now))
-            .await
+        self.on_books_recalling(vec![input.id], move |b, now| {
+            b.top_up_from_account(&number, input.amount, input.id, now)
+        })
+        .await
     }
 
     /// Hold the public-bicycle deposit in a card's wallet, or release it

@@ -242,7 +242,15 @@ impl App {
             )
             .into());
         }
-        self.on_books(move |b, now| {
+        // A refund names its purchase, and its own id is the purchase's
+        // with bit 62 set: both may have left the engine's memory.
+        let named = body
+            .taps
+            .iter()
+            .filter_map(|t| t.refund_of)
+            .flat_map(|p| [p, p | book::REFUND_BIT])
+            .collect();
+        self.on_books_recalling(named, move |b, now| {
             let (taps, missing) = b.upload(&terminal.code, body.taps, now)?;
             Ok(UploadResult {
                 taps,

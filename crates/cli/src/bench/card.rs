@@ -12,7 +12,7 @@ use sunshine_domain::card::book::{
 use sunshine_domain::card::ledger::{Account, AccountFlags, TransferFlags, TransferRequest};
 use sunshine_domain::refusal::Refusal;
 
-use super::{app_err, cpu_time, drive, report, Cli, Platform};
+use super::{app_err, cpu_time, drive, report, resident_memory, Cli, Platform};
 
 /// A small, fast, deterministic generator (xorshift64*), so that runs are alike.
 struct Rng(u64);
@@ -586,11 +586,64 @@ async fn check_and_reopen(p: &Platform) -> anyhow::Result<()> {
             .await
             .map_err(app_err)?;
     println!(
-        "{:<20}{:.1} s (replayed {} accounts; what a restart of the engine takes)",
+        "{:<20}{:.1} s ({} accounts, {} transfers replayed or pending; in this process, beside the running engine)",
         "books reopened in:",
         reopen.elapsed().as_secs_f64(),
-        book.ledger.accounts().count()
+        book.ledger.accounts().count(),
+        book.transfers_in_memory()
     );
     drop(book);
+    if let Some((now, peak)) = resident_memory() {
+        println!(
+            "{:<20}{:.2} GiB now, {:.2} GiB at the peak (the whole run, its load generator included)",
+            "resident memory:",
+            gib(now),
+            gib(peak)
+        );
+    }
+    Ok(())
+}
+
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1u32 << 30)
+}
+
+/// `bench reopen`: the card books opened from a store as a restarted
+/// process opens them, in this fresh process.
+pub(super) async fn reopen(cli: &Cli) -> anyhow::Result<()> {
+    let db = crate::open_db(cli).await?;
+    let snapshots = {
+        let mut conn = db.read().await?;
+        sunshine_store::card::snapshots(&mut conn).await?
+    };
+    let started = Instant::now();
+    let (book, batch) =
+        sunshine_app::card::engine::open_book(&db, sunshine_app::card::city_rules())
+            .await
+            .map_err(app_err)?;
+    let took = started.elapsed();
+    let from = match snapshots.last() {
+        Some(s) => format!(
+            "from the snapshot of batch {} ({:.1} MiB) and the batches after it, to {batch}",
+            s.batch,
+            s.size as f64 / f64::from(1u32 << 20)
+        ),
+        None => format!("from the whole history, to batch {batch} (no snapshot)"),
+    };
+    println!("books opened in:    {:.2} s, {from}", took.as_secs_f64());
+    println!(
+        "                    {} accounts; {} transfers in memory (those after the snapshot and those pending)",
+        book.ledger.accounts().count(),
+        book.transfers_in_memory()
+    );
+    if let Some((now, peak)) = resident_memory() {
+        println!(
+            "resident memory:    {:.2} GiB with the books open, {:.2} GiB at the peak",
+            gib(now),
+            gib(peak)
+        );
+    }
+    drop(book);
+    db.close().await;
     Ok(())
 }

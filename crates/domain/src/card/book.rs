@@ -22,6 +22,7 @@ use crate::refusal::Refusal;
 mod bicycles;
 mod cards;
 mod entitlements;
+mod image;
 mod passes;
 mod settlement;
 mod taps;
@@ -29,8 +30,9 @@ mod terminals;
 
 pub use bicycles::{BIKE_RETURN, BIKE_TAKE};
 pub use cards::{card_id, card_number, Card, Purse};
+pub use image::BookImage;
 pub use passes::Pass;
-pub use settlement::{day_bounds, DayTakings, Settlement};
+pub use settlement::{day_bounds, DayTakings, Settlement, TakingsByDay};
 pub use taps::{DenyChange, TapInput, TapOutcome, TapRecord};
 pub use terminals::{NewParty, NewTerminal, Party, Terminal, TerminalKind};
 
@@ -110,6 +112,8 @@ pub fn takings_of(party: u64) -> Id {
 /// books make for transfers of their own.
 pub const MAX_CLIENT_ID: Id = (1 << 62) - 1;
 const OWN_IDS: Id = 1 << 63;
+/// A refund's id is its purchase's with this bit set.
+pub const REFUND_BIT: Id = 1 << 62;
 
 /// The seconds within which a second tap of one card on one terminal is not
 /// charged again.
@@ -177,7 +181,7 @@ impl Default for Rules {
 }
 
 /// A terminal's sequence numbers seen: all up to `upto`, and those above it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Seen {
     upto: u64,
     above: BTreeSet<u64>,
@@ -209,7 +213,7 @@ impl Seen {
 }
 
 /// A card's last charged leg, for transfers and double taps.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct LastTap {
     terminal: String,
     at: i64,
@@ -244,6 +248,8 @@ pub struct Book {
     rentals: HashMap<u64, (String, i64)>,
     /// Passes bought, by holder.
     passes: HashMap<String, Vec<Pass>>,
+    /// What each party took, by day, for the days not yet settled.
+    takings: settlement::TakingsByDay,
     effects: Vec<Effect>,
 }
 
@@ -277,9 +283,17 @@ fn is_one_clean_line(s: &str) -> bool {
 }
 
 impl Book {
-    /// Open books around a replayed ledger and the stored rows. The card
-    /// centre's own accounts are opened if they are not there.
-    pub fn open(mut ledger: Ledger, rules: Rules, stored: Stored) -> Book {
+    /// Open books around a ledger replayed from the whole history and the
+    /// stored rows. The card centre's own accounts are opened if they are
+    /// not there.
+    pub fn open(ledger: Ledger, rules: Rules, stored: Stored) -> Book {
+        Book::assemble(ledger, rules, stored, image::Carried::default())
+    }
+
+    /// The books from their parts: a ledger (replayed whole, or from an
+    /// image and the transfers after it), what the image carried, and the
+    /// stored rows.
+    fn assemble(mut ledger: Ledger, rules: Rules, stored: Stored, carried: image::Carried) -> Book {
         for (id, code) in [
             (CASH_ACCOUNT, account_code::CASH),
             (FEE_ACCOUNT, account_code::FEES),
@@ -291,7 +305,8 @@ impl Book {
         // Refunds' ids (bit 62 set) are not the counter's.
         let next_own_id = ledger
             .max_id_between(OWN_IDS, OWN_IDS | (1 << 62))
-            .map_or(0, |id| id - OWN_IDS);
+            .map_or(0, |id| id - OWN_IDS)
+            .max(carried.next_own_id);
         let deposits = ledger
             .transfers()
             .filter(|t| t.request.code == transfer_code::DEPOSIT && t.request.flags.pending)
@@ -305,8 +320,19 @@ impl Book {
             rules,
             next_own_id,
             deposits,
+            seen: carried.seen,
+            last_tap: carried.last_tap,
+            takings: TakingsByDay::from_days(carried.takings),
             ..Book::default()
         };
+        // What the ledger replayed after the image is counted in its day.
+        let after: Vec<Transfer> = b
+            .ledger
+            .transfers()
+            .filter(|t| t.timestamp > carried.counted_upto)
+            .cloned()
+            .collect();
+        b.count_takings(&after);
         for c in stored.cards {
             b.next_card = b.next_card.max(c.id);
             if !c.state.is_dead() {
@@ -346,6 +372,9 @@ impl Book {
                 TapOutcome::Charged | TapOutcome::Overdrawn | TapOutcome::Free
             ) {
                 if let Some(id) = card_id(&tap.card) {
+                    if b.last_tap.get(&id).is_some_and(|l| l.at > tap.at) {
+                        continue;
+                    }
                     b.last_tap.insert(
                         id,
                         LastTap {

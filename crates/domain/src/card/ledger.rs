@@ -514,7 +514,9 @@ impl Ledger {
             Some(PendingState::Posted) => return Err(Refused::PendingTransferAlreadyPosted),
             Some(PendingState::Voided) => return Err(Refused::PendingTransferAlreadyVoided),
             Some(PendingState::Expired) => return Err(Refused::PendingTransferExpired),
-            _ => {}
+            Some(PendingState::Pending) => {}
+            // Recalled from the store after it was forgotten: it is done.
+            None => return Err(Refused::PendingTransferNotFound),
         }
         if pr.timeout > 0 && now >= p.timestamp.saturating_add(pr.timeout) {
             return Err(Refused::PendingTransferExpired);
@@ -582,92 +584,9 @@ impl Ledger {
         std::mem::take(&mut self.fresh)
     }
 
-    /// Rebuild a ledger from its stored history — the accounts as opened
-    /// (zero balances), then every transfer and expiry in the order of their
-    /// timestamps — applying each under every rule, as the engine did. A
-    /// history that a ledger could not have made (a transfer that breaks a
-    /// flag, a post of nothing pending, an amount or a moment that differs
-    /// from what applying gives, a linked chain cut short) is reported with
-    /// the transfer where it breaks. The result's invariant still wants
-    /// [`Ledger::check`].
-    pub fn replay(
-        accounts: impl IntoIterator<Item = Account>,
-        events: impl IntoIterator<Item = Event>,
-    ) -> Result<Ledger, BadHistory> {
-        let mut l = Ledger::default();
-        for a in accounts {
-            let id = a.id;
-            l.create_account(a).map_err(|e| BadHistory {
-                id,
-                why: format!("account {id}: {e:?}"),
-            })?;
-        }
-        let mut open_chain: Option<Id> = None;
-        for event in events {
-            match event {
-                Event::Transfer(t) => {
-                    let id = t.request.id;
-                    if l.transfers.contains_key(&id) {
-                        return Err(BadHistory {
-                            id,
-                            why: "stored twice".into(),
-                        });
-                    }
-                    if t.timestamp <= l.clock {
-                        return Err(BadHistory {
-                            id,
-                            why: "its timestamp does not come after the one before".into(),
-                        });
-                    }
-                    let applied =
-                        l.apply_one(&t.request, t.timestamp, None)
-                            .map_err(|e| BadHistory {
-                                id,
-                                why: format!("refused on replay: {e:?}"),
-                            })?;
-                    if applied.amount != t.amount || applied.timestamp != t.timestamp {
-                        return Err(BadHistory {
-                            id,
-                            why: format!(
-                                "stored amount {} at {}, replay gives {} at {}",
-                                t.amount, t.timestamp, applied.amount, applied.timestamp
-                            ),
-                        });
-                    }
-                    open_chain = t.request.flags.linked.then_some(id);
-                }
-                Event::Expired(id, at) => {
-                    if let Some(open) = open_chain {
-                        return Err(BadHistory {
-                            id: open,
-                            why: "a linked chain is cut short".into(),
-                        });
-                    }
-                    if at <= l.clock {
-                        return Err(BadHistory {
-                            id,
-                            why: "its expiry's timestamp does not come after the one before".into(),
-                        });
-                    }
-                    if !l.expired(at).contains(&id) {
-                        return Err(BadHistory {
-                            id,
-                            why: "stored as expired, but it was not pending past its timeout"
-                                .into(),
-                        });
-                    }
-                    l.release(id, at);
-                }
-            }
-        }
-        if let Some(id) = open_chain {
-            return Err(BadHistory {
-                id,
-                why: "a linked chain is cut short".into(),
-            });
-        }
-        l.fresh = Fresh::default();
-        Ok(l)
+    /// The transfers applied since the last [`Ledger::take_fresh`].
+    pub fn fresh_transfers(&self) -> &[Transfer] {
+        &self.fresh.transfers
     }
 
     /// The invariant: debits equal credits, posted and pending; no balance
@@ -766,6 +685,9 @@ fn check_shape(r: &TransferRequest) -> Result<(), Refused> {
     }
     Ok(())
 }
+
+mod image;
+pub use image::{LedgerImage, Replayer};
 
 #[cfg(test)]
 mod tests;

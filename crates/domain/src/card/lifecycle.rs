@@ -160,6 +160,10 @@ pub struct WalletRules {
     pub min_top_up: i64,
     /// The most the wallet may hold (the prepaid-card bound).
     pub max_balance: i64,
+    /// The most one payment into the real-name account at a counter: cash
+    /// above 50,000 yuan is large-value cash (大额现金), reported and
+    /// handled by a bank, not taken at a card counter.
+    pub max_account_top_up: i64,
     /// The public-bicycle deposit, held in the wallet while borrowing is on.
     pub bike_deposit: i64,
     /// What cancelling a card costs, taken from its refund.
@@ -171,6 +175,7 @@ impl Default for WalletRules {
         WalletRules {
             min_top_up: 1_000,
             max_balance: 100_000,
+            max_account_top_up: 5_000_000,
             bike_deposit: 20_000,
             cancel_fee: 0,
         }
@@ -178,6 +183,31 @@ impl Default for WalletRules {
 }
 
 impl WalletRules {
+    /// Whether the real-name account may take a payment of `amount`.
+    pub fn check_account_top_up(&self, amount: i64) -> Result<(), Refusal> {
+        if amount < self.min_top_up {
+            return Err(Refusal::field(
+                "amount",
+                format!("每次充值不少于{}元", Fen(self.min_top_up).short()),
+                format!("A top-up is at least {} yuan", Fen(self.min_top_up).short()),
+            ));
+        }
+        if amount > self.max_account_top_up {
+            return Err(Refusal::field(
+                "amount",
+                format!(
+                    "每笔存入不超过{}元，大额请通过银行办理",
+                    Fen(self.max_account_top_up).short()
+                ),
+                format!(
+                    "One payment is at most {} yuan; larger sums go through a bank",
+                    Fen(self.max_account_top_up).short()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether a wallet holding `balance` may take a top-up of `amount`.
     pub fn check_top_up(&self, balance: i64, amount: i64) -> Result<(), Refusal> {
         if amount < self.min_top_up {

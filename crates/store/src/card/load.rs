@@ -19,29 +19,11 @@ pub struct Loaded {
 
 /// Everything the engine stored.
 pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
-    let batch: i64 = sqlx::query("SELECT batch FROM card_ledger_head WHERE one = 1")
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("batch")?;
-    let mut accounts = vec![];
-    for row in sqlx::query("SELECT id, ledger, code, flags FROM card_accounts ORDER BY id")
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let flags: i64 = row.try_get("flags")?;
-        accounts.push(Account::new(
-            unbits(row.try_get("id")?),
-            u32::try_from(row.try_get::<i64, _>("ledger")?).map_err(|_| corrupt("ledger"))?,
-            u16::try_from(row.try_get::<i64, _>("code")?).map_err(|_| corrupt("account code"))?,
-            AccountFlags {
-                debits_must_not_exceed_credits: flags & 1 != 0,
-                credits_must_not_exceed_debits: flags & 2 != 0,
-            },
-        ));
-    }
-    let events = ledger_events(conn).await?;
+    let batch = super::snapshot::head(conn).await?;
+    let accounts = super::snapshot::all_accounts(conn).await?;
+    let events = ledger_events_after(conn, i64::MIN).await?;
     let mut stored = Stored::default();
-    load_cards_and_terminals(conn, &mut stored).await?;
+    load_cards_and_terminals(conn, &mut stored, None).await?;
     load_the_rest(conn, &mut stored).await?;
     Ok(Loaded {
         batch,
@@ -51,33 +33,56 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Loaded> {
     })
 }
 
-/// The ledger's history as the books replay it: transfers in order, with
-/// the pending transfers that expired between them.
-pub(super) async fn ledger_events(conn: &mut AnyConnection) -> Result<Vec<Event>> {
-    // Page by page, so that the rows of a long history are never all held at once.
-    let mut transfers = vec![];
-    let mut after = i64::MIN;
+/// The ledger's history after `after` (a timestamp) as the books replay
+/// it: transfers in order, with the pending transfers that expired between
+/// them.
+pub(super) async fn ledger_events_after(
+    conn: &mut AnyConnection,
+    after: i64,
+) -> Result<Vec<Event>> {
+    // Page by page, so that the rows of a long history are never all held twice.
+    let mut events = vec![];
+    let mut after = after;
     loop {
-        let page: Vec<Transfer> =
-            sqlx::query("SELECT * FROM card_transfers WHERE ts > $1 ORDER BY ts LIMIT $2")
-                .bind(after)
-                .bind(PAGE)
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(transfer)
-                .collect::<Result<_>>()?;
-        let Some(last) = page.last() else { break };
-        after = last.timestamp;
-        transfers.extend(page);
+        let (page, last) = events_page(conn, after, PAGE).await?;
+        events.extend(page);
+        match last {
+            Some(last) => after = last,
+            None => return Ok(events),
+        }
     }
-    let expiries: Vec<(i64, u64)> =
-        sqlx::query("SELECT ts, pending_id FROM card_expiries ORDER BY ts")
+}
+
+/// Up to `limit` transfers after `after`, with the expiries among them,
+/// in the order of their timestamps, and the page's last timestamp; `None`
+/// when this page ends the history (it then has every expiry left).
+pub(super) async fn events_page(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Event>, Option<i64>)> {
+    let transfers: Vec<Transfer> =
+        sqlx::query("SELECT * FROM card_transfers WHERE ts > $1 ORDER BY ts LIMIT $2")
+            .bind(after)
+            .bind(limit)
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| Ok((r.try_get("ts")?, unbits(r.try_get("pending_id")?))))
+            .map(transfer)
             .collect::<Result<_>>()?;
+    let last = (transfers.len() as i64 == limit)
+        .then(|| transfers.last().map(|t| t.timestamp))
+        .flatten();
+    let expiries: Vec<(i64, u64)> = sqlx::query(
+        "SELECT ts, pending_id FROM card_expiries WHERE ts > $1 AND ts <= $2 ORDER BY ts",
+    )
+    .bind(after)
+    .bind(last.unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("ts")?, unbits(r.try_get("pending_id")?))))
+    .collect::<Result<_>>()?;
     let mut events = Vec::with_capacity(transfers.len() + expiries.len());
     let mut expiries = expiries.into_iter().peekable();
     for t in transfers {
@@ -87,7 +92,47 @@ pub(super) async fn ledger_events(conn: &mut AnyConnection) -> Result<Vec<Event>
         events.push(Event::Transfer(t));
     }
     events.extend(expiries.map(|(ts, id)| Event::Expired(id, ts)));
-    Ok(events)
+    Ok((events, last))
+}
+
+/// Each terminal's sequence numbers seen, in the taps applied at or before
+/// `upto` (all of them without it): when as many taps are stored as the
+/// highest number, there is no gap and the highest is all it takes.
+pub(super) async fn seen_of_taps(
+    conn: &mut AnyConnection,
+    upto: Option<i64>,
+) -> Result<Vec<(String, u64, Vec<u64>)>> {
+    let upto = upto.unwrap_or(i64::MAX);
+    let mut seen = vec![];
+    for row in sqlx::query("SELECT terminal, CAST(MAX(seq) AS BIGINT) AS top, COUNT(*) AS n FROM card_taps WHERE applied_at <= $1 GROUP BY terminal")
+        .bind(upto)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let terminal: String = row.try_get("terminal")?;
+        let (top, n): (i64, i64) = (row.try_get("top")?, row.try_get("n")?);
+        if top == n {
+            seen.push((terminal, unbits(top), vec![]));
+            continue;
+        }
+        let seqs: Vec<u64> = sqlx::query("SELECT seq FROM card_taps WHERE terminal = $1 AND applied_at <= $2 ORDER BY seq")
+            .bind(&terminal)
+            .bind(upto)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(unbits(r.try_get("seq")?)))
+            .collect::<Result<_>>()?;
+        let upto = seqs
+            .iter()
+            .enumerate()
+            .take_while(|(i, s)| **s == *i as u64 + 1)
+            .count() as u64;
+        let above = seqs.into_iter().filter(|s| *s > upto).collect();
+        seen.push((terminal, upto, above));
+    }
+    seen.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(seen)
 }
 
 /// The cards, parties, terminals, each terminal's numbers seen and the
@@ -95,6 +140,7 @@ pub(super) async fn ledger_events(conn: &mut AnyConnection) -> Result<Vec<Event>
 pub(super) async fn load_cards_and_terminals(
     conn: &mut AnyConnection,
     stored: &mut Stored,
+    since: Option<i64>,
 ) -> Result<()> {
     for row in sqlx::query("SELECT * FROM cards ORDER BY id")
         .fetch_all(&mut *conn)
@@ -133,33 +179,19 @@ pub(super) async fn load_cards_and_terminals(
             retired_at: row.try_get("retired_at")?,
         });
     }
-    // Each terminal's numbers seen: when as many taps are stored as the
-    // highest number, there is no gap and the highest is all it takes.
-    for row in sqlx::query("SELECT terminal, CAST(MAX(seq) AS BIGINT) AS top, COUNT(*) AS n FROM card_taps GROUP BY terminal")
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let terminal: String = row.try_get("terminal")?;
-        let (top, n): (i64, i64) = (row.try_get("top")?, row.try_get("n")?);
-        if top == n {
-            stored.seen.push((terminal, unbits(top), vec![]));
-            continue;
+    // After a snapshot: the taps applied since (what it saw is in it).
+    if let Some(since) = since {
+        for row in
+            sqlx::query("SELECT * FROM card_taps WHERE applied_at > $1 ORDER BY at, terminal, seq")
+                .bind(since)
+                .fetch_all(&mut *conn)
+                .await?
+        {
+            stored.taps.push(tap(&row)?);
         }
-        let seqs: Vec<u64> = sqlx::query("SELECT seq FROM card_taps WHERE terminal = $1 ORDER BY seq")
-            .bind(&terminal)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok(unbits(r.try_get("seq")?)))
-            .collect::<Result<_>>()?;
-        let upto = seqs
-            .iter()
-            .enumerate()
-            .take_while(|(i, s)| **s == *i as u64 + 1)
-            .count() as u64;
-        let above = seqs.into_iter().filter(|s| *s > upto).collect();
-        stored.seen.push((terminal, upto, above));
+        return Ok(());
     }
+    stored.seen = seen_of_taps(conn, None).await?;
     // The last day of taps (before the newest applied) is what transfers
     // and double taps look back on.
     for row in sqlx::query("SELECT * FROM card_taps WHERE applied_at >= (SELECT COALESCE(MAX(applied_at), 0) FROM card_taps) - $1 ORDER BY at, terminal, seq")

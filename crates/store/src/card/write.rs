@@ -68,7 +68,11 @@ impl Bulk {
     }
 }
 
-static ACCOUNTS: Bulk = Bulk::new("INSERT INTO card_accounts (id, ledger, code, flags)", 4, "");
+static ACCOUNTS: Bulk = Bulk::new(
+    "INSERT INTO card_accounts (id, ledger, code, flags, batch)",
+    5,
+    "",
+);
 static TRANSFERS: Bulk = Bulk::new(
     "INSERT INTO card_transfers (ts, id, debit, credit, amount, pending_id, timeout, ledger, code, flags, moved)",
     11,
@@ -104,12 +108,14 @@ pub(super) fn purses(p: &[Purse]) -> String {
 /// Store one batch of the engine: the ledger's new rows and the books'
 /// effects, and move the batch number on from `batch - 1` to `batch`. If the
 /// stored number is not `batch - 1` — a batch before this one was lost, or
-/// another engine wrote — nothing is stored and the batch fails.
+/// another engine wrote — nothing is stored and the batch fails. A
+/// snapshot that ends the batch is stored with it, or not at all.
 pub async fn store_batch(
     tx: &mut WriteTx,
     batch: i64,
     fresh: &Fresh,
     effects: &[Effect],
+    snapshot: Option<&super::SnapshotRow>,
 ) -> Result<()> {
     let moved = sqlx::query("UPDATE card_ledger_head SET batch = $1 WHERE one = 1 AND batch = $2")
         .bind(batch)
@@ -130,6 +136,7 @@ pub async fn store_batch(
                 .bind(i64::from(a.ledger))
                 .bind(i64::from(a.code))
                 .bind(account_flags(a.flags))
+                .bind(batch)
         })
         .await?;
     TRANSFERS
@@ -204,8 +211,15 @@ pub async fn store_batch(
             tx.journal(*at, entry.clone()).await?;
         }
     }
+    if let Some(s) = snapshot {
+        super::snapshot::store_snapshot(tx, s, SNAPSHOTS_KEPT).await?;
+    }
     Ok(())
 }
+
+/// How many snapshots are kept: the newest, and some before it should it
+/// be found damaged.
+pub const SNAPSHOTS_KEPT: i64 = 4;
 
 /// A row of one of the rarer effects (parties, terminals, settlements,
 /// entitlements, medical settlements, rentals, passes); cards, taps and

@@ -14,9 +14,18 @@ use crate::support::Api;
 
 mod big_ids;
 mod entitlements;
+mod snapshots;
 mod terminals;
 
 /// A terminal's signed request, signed on the platform's clock.
+/// The demo citizen's card number, from `/api/v1/cards/mine`.
+fn first_card(mine: &Value) -> String {
+    mine[0]["card"]["number"]
+        .as_str()
+        .expect("the demo card")
+        .to_string()
+}
+
 async fn terminal(
     t: &sunshine_testkit::TestApp,
     code: &str,

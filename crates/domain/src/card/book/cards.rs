@@ -469,21 +469,7 @@ impl Book {
         match purse {
             // What is repaid does not stay in the wallet.
             Purse::Wallet => self.rules.wallet.check_top_up(bal.wallet - repay, amount)?,
-            Purse::Account => {
-                if amount < self.rules.wallet.min_top_up {
-                    return Err(Refusal::field(
-                        "amount",
-                        format!(
-                            "每次充值不少于{}元",
-                            Fen(self.rules.wallet.min_top_up).short()
-                        ),
-                        format!(
-                            "A top-up is at least {} yuan",
-                            Fen(self.rules.wallet.min_top_up).short()
-                        ),
-                    ));
-                }
-            }
+            Purse::Account => self.rules.wallet.check_account_top_up(amount)?,
         }
         let mut requests = vec![request];
         if repay > 0 {

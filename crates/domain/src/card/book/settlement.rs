@@ -58,42 +58,56 @@ pub fn day_bounds(day: jiff::civil::Date) -> (i64, i64) {
 
 impl Book {
     /// What the ledger credited and debited each party's takings with in
-    /// `day` (by when the back office applied each transfer).
+    /// `day` (by when the back office applied each transfer): as settled,
+    /// or as counted so far.
     pub fn day_takings(
         &self,
         day: jiff::civil::Date,
     ) -> std::collections::BTreeMap<u64, DayTakings> {
+        let key = day.to_string();
+        let settled: std::collections::BTreeMap<u64, DayTakings> = self
+            .settlements
+            .iter()
+            .filter(|s| s.day == key)
+            .map(|s| {
+                let d = DayTakings {
+                    takings: s.takings,
+                    count: s.count,
+                    refunds: s.refunds,
+                    passes: s.passes,
+                };
+                (s.party, d)
+            })
+            .collect();
+        if !settled.is_empty() {
+            return settled;
+        }
+        let mut out = self.takings.days.get(&key).cloned().unwrap_or_default();
+        // What this batch applied is counted when the batch is taken to store.
         let (from, to) = day_bounds(day);
-        let mut out: std::collections::BTreeMap<u64, DayTakings> = Default::default();
-        for t in self.ledger.transfers() {
-            if t.timestamp < from || t.timestamp >= to {
-                continue;
-            }
-            let r = &t.request;
-            let party_of =
-                |id: Id| (id & (1 << 62) != 0 && id & (1 << 63) == 0).then_some(id & !(1 << 62));
-            match r.code {
-                transfer_code::FARE | transfer_code::PURCHASE => {
-                    if let Some(p) = party_of(r.credit_account_id) {
-                        let d = out.entry(p).or_default();
-                        d.takings += t.amount;
-                        d.count += 1;
-                    }
+        for t in self.ledger.fresh_transfers() {
+            if (from..to).contains(&t.timestamp) {
+                if let Some((party, add)) = takings_moved(t) {
+                    add.to(out.entry(party).or_default());
                 }
-                transfer_code::REFUND => {
-                    if let Some(p) = party_of(r.debit_account_id) {
-                        out.entry(p).or_default().refunds += t.amount;
-                    }
-                }
-                transfer_code::PASS => {
-                    if let Some(p) = party_of(r.credit_account_id) {
-                        out.entry(p).or_default().passes += t.amount;
-                    }
-                }
-                _ => {}
             }
         }
         out
+    }
+
+    /// What changed since the last call, to store: the ledger's new rows,
+    /// whose takings are counted in their day as they are taken.
+    pub fn take_fresh(&mut self) -> super::super::ledger::Fresh {
+        let fresh = self.ledger.take_fresh();
+        self.count_takings(&fresh.transfers);
+        fresh
+    }
+
+    /// Count transfers in the takings of the day each was applied in.
+    pub(super) fn count_takings(&mut self, transfers: &[Transfer]) {
+        for t in transfers {
+            self.takings.count(t);
+        }
     }
 
     /// The settlements made, of one day or all.
@@ -178,6 +192,7 @@ impl Book {
             self.effects.push(Effect::Settlement(r.clone()));
         }
         self.settlements.extend(rows.iter().cloned());
+        self.takings.days.remove(&key);
         self.effects.push(Effect::Journal {
             at: now,
             entry: NewEntry {
@@ -223,7 +238,7 @@ impl Book {
         {
             return TapOutcome::Rejected;
         }
-        let id = original | (1 << 62);
+        let id = original | REFUND_BIT;
         if self.ledger.transfer(id).is_some() {
             return TapOutcome::Repeat;
         }
@@ -249,5 +264,82 @@ impl Book {
             }
             _ => TapOutcome::Rejected,
         }
+    }
+}
+
+/// What one transfer adds to one party's takings of its day.
+enum Takings {
+    Fare(i64),
+    Refund(i64),
+    Pass(i64),
+}
+
+impl Takings {
+    fn to(self, d: &mut DayTakings) {
+        match self {
+            Takings::Fare(n) => {
+                d.takings += n;
+                d.count += 1;
+            }
+            Takings::Refund(n) => d.refunds += n,
+            Takings::Pass(n) => d.passes += n,
+        }
+    }
+}
+
+/// The party whose takings a transfer moves, and how: fares and purchases
+/// credit them, refunds debit them, passes sold credit them apart.
+fn takings_moved(t: &Transfer) -> Option<(u64, Takings)> {
+    let r = &t.request;
+    let party_of = |id: Id| (id & (1 << 62) != 0 && id & (1 << 63) == 0).then_some(id & !(1 << 62));
+    match r.code {
+        transfer_code::FARE | transfer_code::PURCHASE => {
+            party_of(r.credit_account_id).map(|p| (p, Takings::Fare(t.amount)))
+        }
+        transfer_code::REFUND => {
+            party_of(r.debit_account_id).map(|p| (p, Takings::Refund(t.amount)))
+        }
+        transfer_code::PASS => party_of(r.credit_account_id).map(|p| (p, Takings::Pass(t.amount))),
+        _ => None,
+    }
+}
+
+/// What each party took, by day (Asia/Shanghai, `YYYY-MM-DD`), counted
+/// transfer by transfer.
+#[derive(Debug, Clone, Default)]
+pub struct TakingsByDay {
+    pub days: std::collections::BTreeMap<String, std::collections::BTreeMap<u64, DayTakings>>,
+    /// The day the last transfer counted fell in: `[from, to)` and its name.
+    counting_day: Option<(i64, i64, String)>,
+}
+
+impl TakingsByDay {
+    pub fn from_days(
+        days: std::collections::BTreeMap<String, std::collections::BTreeMap<u64, DayTakings>>,
+    ) -> TakingsByDay {
+        TakingsByDay {
+            days,
+            counting_day: None,
+        }
+    }
+
+    /// Count one transfer in its day, if it moves a party's takings.
+    pub fn count(&mut self, t: &Transfer) {
+        let Some((party, add)) = takings_moved(t) else {
+            return;
+        };
+        let day = match &self.counting_day {
+            Some((from, to, day)) if (*from..*to).contains(&t.timestamp) => day.clone(),
+            _ => {
+                let date = jiff::Timestamp::from_microsecond(t.timestamp)
+                    .map(crate::clock::local_date)
+                    .unwrap_or_default();
+                let (from, to) = day_bounds(date);
+                let day = date.to_string();
+                self.counting_day = Some((from, to, day.clone()));
+                day
+            }
+        };
+        add.to(self.days.entry(day).or_default().entry(party).or_default());
     }
 }

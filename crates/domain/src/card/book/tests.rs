@@ -6,6 +6,7 @@ use crate::refusal::RefusalKind;
 mod bicycles;
 mod cards;
 mod entitlements;
+mod image;
 mod passes;
 mod settlement;
 mod taps;
@@ -165,6 +166,17 @@ fn assert_sound(b: &mut Book) {
 fn reopened(b: &mut Book) -> Book {
     let fresh = b.ledger.take_fresh();
     let mut stored = Stored::default();
+    store_effects(b, &mut stored);
+    let ledger = Ledger::replay(
+        fresh.accounts,
+        fresh.transfers.into_iter().map(Event::Transfer),
+    )
+    .expect("replays");
+    Book::open(ledger, b.rules.clone(), stored)
+}
+
+/// `b`'s effects since the last call, kept in `stored` as a store keeps them.
+fn store_effects(b: &mut Book, stored: &mut Stored) {
     for e in b.take_effects() {
         match e {
             Effect::Card(c) => {
@@ -187,12 +199,6 @@ fn reopened(b: &mut Book) -> Book {
             Effect::Journal { .. } => {}
         }
     }
-    let ledger = Ledger::replay(
-        fresh.accounts,
-        fresh.transfers.into_iter().map(Event::Transfer),
-    )
-    .expect("replays");
-    Book::open(ledger, b.rules.clone(), stored)
 }
 
 /// The public key of the test key made from `seed`, hex.

@@ -388,3 +388,96 @@ fn a_history_the_ledger_could_not_have_made_is_refused_on_replay() {
         .expect_err("forged");
     assert!(e.why.contains("stored amount"), "{e}");
 }
+
+proptest! {
+    /// A ledger that forgets what is stored, restarts from its image and
+    /// recalls from the store each transfer a request names decides every
+    /// request as one that keeps its whole history: the same transfers
+    /// applied, refused where it refuses, and the same image at the end.
+    #[test]
+    fn forgetting_and_restarting_from_images_changes_no_decision(
+        batches in proptest::collection::vec(
+            (proptest::collection::vec(request(), 1..10), 0u8..4),
+            1..14,
+        )
+    ) {
+        let mut whole = five();
+        let mut lean = five();
+        let mut store: HashMap<Id, Transfer> = HashMap::new();
+        let mut now = 0;
+        for (batch, what_then) in &batches {
+            now += 20;
+            whole.expire(now);
+            lean.expire(now);
+            for r in batch {
+                if !lean.remembers(r.id) {
+                    if let Some(t) = store.get(&r.id) {
+                        lean.recall(t.clone());
+                    }
+                }
+            }
+            let expected = whole.apply(batch, now);
+            let got = lean.apply(batch, now);
+            for (e, g) in expected.iter().zip(&got) {
+                match (e, g) {
+                    (Ok(e), Ok(g)) => prop_assert_eq!(e, g),
+                    (Err(_), Err(_)) => {}
+                    _ => return Err(TestCaseError::fail(format!("{e:?} but {g:?} for {batch:?}"))),
+                }
+            }
+            for t in lean.take_fresh().transfers {
+                store.insert(t.request.id, t);
+            }
+            whole.take_fresh();
+            match what_then {
+                1 => {
+                    lean.forget_before(now + 1);
+                }
+                2 => {
+                    lean = Ledger::from_image(lean.image())
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                }
+                _ => {}
+            }
+            prop_assert_eq!(whole.image(), lean.image());
+            prop_assert!(lean.check().is_ok());
+        }
+    }
+}
+
+#[test]
+fn a_replay_from_an_image_and_forgetting_as_it_goes_ends_where_the_whole_one_does() {
+    let mut l = ledger();
+    let mut pending = t(4, 1, 2, 300);
+    pending.flags.pending = true;
+    let mut post = t(5, 0, 0, 0);
+    post.pending_id = 4;
+    post.flags.post_pending = true;
+    l.apply(&[t(1, 1, 2, 500), t(2, 2, 3, 200)], 10);
+    let half = l.image();
+    l.apply(&[t(3, 2, 3, 100), pending], 20);
+    l.apply(&[post], 30);
+    let fresh = l.take_fresh();
+    let accounts = fresh.accounts.clone();
+    let after_half = fresh.transfers.iter().filter(|t| t.timestamp > half.clock);
+    let mut r = Replayer::from_image(half.clone(), accounts.clone()).expect("the image opens");
+    for t in after_half {
+        r.push(Event::Transfer(t.clone())).expect("replays");
+        r.forget_before(t.timestamp);
+    }
+    assert_eq!(r.finish().expect("ends").image(), l.image());
+    // An image that names an account twice is no ledger's.
+    let mut twice = half;
+    twice.accounts.push(twice.accounts[0].clone());
+    assert!(Ledger::from_image(twice).is_err());
+    // A recalled pending transfer is done: it cannot be posted again.
+    let mut lean = Ledger::from_image(l.image()).expect("opens");
+    lean.recall(fresh.transfers[3].clone());
+    let mut again = t(6, 0, 0, 0);
+    again.pending_id = 4;
+    again.flags.post_pending = true;
+    assert_eq!(
+        lean.apply(&[again], 40).pop(),
+        Some(Err(Refused::PendingTransferNotFound))
+    );
+}

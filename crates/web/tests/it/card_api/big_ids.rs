@@ -22,10 +22,7 @@ async fn ids_past_two_to_the_53_come_back_as_strings_and_are_taken_back_as_strin
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     let clerk = Api::as_user(&t.base, "card.clerk").await;
     let (_, mine) = citizen.get("/api/v1/cards/mine").await;
-    let number = mine[0]["card"]["number"]
-        .as_str()
-        .expect("the demo card")
-        .to_string();
+    let number = first_card(&mine);
     let card = card_id(&number).expect("a card number");
 
     // A top-up whose client id is past 2⁵³, sent as a string.

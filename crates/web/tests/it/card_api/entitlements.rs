@@ -9,10 +9,7 @@ async fn entitlements_are_granted_checked_at_gates_recorded_at_hospitals_and_rev
     let clerk = Api::as_user(&t.base, "card.clerk").await;
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     let (_, mine) = citizen.get("/api/v1/cards/mine").await;
-    let number = mine[0]["card"]["number"]
-        .as_str()
-        .expect("the demo card")
-        .to_string();
+    let number = first_card(&mine);
     let kinds: Vec<&str> = mine[0]["entitlements"]
         .as_array()
         .expect("entitlements")

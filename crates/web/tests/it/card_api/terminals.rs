@@ -8,10 +8,7 @@ async fn a_bicycle_is_taken_with_the_deposit_held_and_returned_for_its_fee() {
     let t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     let (_, mine) = citizen.get("/api/v1/cards/mine").await;
-    let number = mine[0]["card"]["number"]
-        .as_str()
-        .expect("the demo card")
-        .to_string();
+    let number = first_card(&mine);
     let wallet = mine[0]["balances"]["wallet"].as_i64().expect("a balance");
     let now = t.app.now_micros();
     let hour = 3_600_000_000i64;

@@ -84,7 +84,15 @@ fn top_ups_keep_the_wallet_rules_and_retries_get_the_first_result() {
         "over 1000 yuan"
     );
     b.top_up(&number, Purse::Account, 500_000, 13, 9)
-        .expect("the account has no bound");
+        .expect("the account has no bound on what it holds");
+    let e = b
+        .top_up(&number, Purse::Account, 5_000_001, 14, 9)
+        .expect_err("one payment above 50,000 yuan is a bank's");
+    assert!(e.fields.contains_key("amount"), "{e:?}");
+    assert!(
+        b.top_up(&number, Purse::Account, 999, 15, 9).is_err(),
+        "below the least top-up"
+    );
     assert!(
         b.top_up(&number, Purse::Wallet, 1_000, 0, 9).is_err(),
         "id 0"

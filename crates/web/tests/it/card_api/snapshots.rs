@@ -1,0 +1,131 @@
+//! The card engine's snapshots: transfers leave memory once a snapshot
+//! after them is durable, a request that names one by id still gets its
+//! answer, a start from the snapshot is the books that were running, and
+//! the ledger check proves the snapshot against the history.
+
+use sunshine_domain::card::book::card_id;
+
+use super::*;
+
+#[tokio::test]
+async fn forgotten_transfers_still_answer_and_a_start_from_a_snapshot_is_the_running_books() {
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let clerk = Api::as_user(&t.base, "card.clerk").await;
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    let number = first_card(&mine);
+    let top_up = |id: u64| {
+        let (clerk, number) = (&clerk, number.clone());
+        async move {
+            clerk
+                .post(
+                    &format!("/api/v1/cards/{number}/top-ups"),
+                    json!({"id": id.to_string(), "purse": "account", "amount": 10_000}),
+                )
+                .await
+        }
+    };
+    let (status, first) = top_up(77_001).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, r) = terminal_post(
+        &t,
+        "TAXI-A12345",
+        "taps",
+        json!({"taps": [{"seq": 1, "card": number, "at": t.app.now_micros(),
+            "amount": 2_000, "purse": "account"}]}),
+    )
+    .await;
+    assert_eq!(
+        (status, outcomes(&r)),
+        (StatusCode::OK, vec!["charged"]),
+        "{r}"
+    );
+    let purchase: u64 = r["taps"][0]["transfer"]
+        .as_str()
+        .expect("a transfer id")
+        .parse()
+        .expect("decimal");
+
+    // A snapshot, then a batch after it is durable: what came before leaves memory.
+    let engine = t.app.card_engine().await.expect("the engine").clone();
+    engine.snapshot().await.expect("a snapshot");
+    let (status, _) = top_up(77_002).await;
+    assert_eq!(status, StatusCode::OK);
+    let remembered = engine
+        .run(move |b, _| Ok((b.ledger.remembers(77_001), b.ledger.remembers(purchase))))
+        .await
+        .expect("asked");
+    assert_eq!(
+        remembered,
+        (false, false),
+        "forgotten once a snapshot after them is durable"
+    );
+    let balance = || {
+        let (citizen, number) = (&citizen, number.clone());
+        async move {
+            let (_, v) = citizen.get(&format!("/api/v1/cards/{number}")).await;
+            v["balances"].clone()
+        }
+    };
+    let before = balance().await;
+
+    // The retry is answered with the first result and moves nothing.
+    let (status, again) = top_up(77_001).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+    let (status, e) = clerk
+        .post(
+            &format!("/api/v1/cards/{number}/top-ups"),
+            json!({"id": "77001", "purse": "account", "amount": 5_000}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("id_reused")),
+        "{e}"
+    );
+    assert_eq!(balance().await, before, "a retry moves nothing");
+    // A refund finds its forgotten purchase, once.
+    for (seq, outcome) in [(2, "refunded"), (3, "repeat")] {
+        let (status, r) = terminal_post(
+            &t,
+            "TAXI-A12345",
+            "taps",
+            json!({"taps": [{"seq": seq, "card": number, "at": t.app.now_micros(),
+                "amount": 2_000, "purse": "account", "refund_of": purchase.to_string()}]}),
+        )
+        .await;
+        assert_eq!(
+            (status, outcomes(&r)),
+            (StatusCode::OK, vec![outcome]),
+            "{r}"
+        );
+    }
+
+    // A start from the snapshot and what came after is the running books.
+    let running = engine
+        .run(|b, now| Ok(b.image(0, now)))
+        .await
+        .expect("asked");
+    let (opened, _) =
+        sunshine_app::card::engine::open_book(&t.app.db, sunshine_app::card::city_rules())
+            .await
+            .expect("opens from the snapshot");
+    let reopened = opened.image(0, running.taken_at);
+    assert_eq!(reopened.ledger, running.ledger);
+    assert_eq!(reopened.next_own_id, running.next_own_id);
+    assert_eq!(reopened.seen, running.seen);
+    assert_eq!(reopened.takings, running.takings);
+    assert!(
+        opened.transfers_in_memory() < 20,
+        "only the transfers after the snapshot were replayed"
+    );
+    let card = card_id(&number).expect("a card number");
+    assert!(running.ledger.accounts.iter().any(|a| a.id >> 8 == card));
+
+    // The ledger check proves the snapshots against the history.
+    let report = sunshine_app::card::check_ledger(&t.app.db)
+        .await
+        .expect("sound");
+    assert!(report.snapshots >= 1, "{}", report.summary());
+    t.stop().await;
+}
