@@ -7,6 +7,7 @@
 
 mod check;
 pub mod engine;
+pub mod lease;
 pub use check::{check_ledger, LedgerReport};
 
 use crate::access::{ReadOf, StaffRead};
@@ -114,16 +115,6 @@ fn doer(actor: &Actor) -> Doer {
 }
 
 impl App {
-    /// The card engine, started on first use (the server starts it at once).
-    pub async fn card_engine(&self) -> Result<&Engine> {
-        self.card
-            .get_or_try_init(|| {
-                let policy = self.card_snapshots.get().copied().unwrap_or_default();
-                Engine::start(self.db.clone(), self.clock.clone(), city_rules(), policy)
-            })
-            .await
-    }
-
     pub(crate) async fn on_books<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -141,22 +132,6 @@ impl App {
         F: FnOnce(&mut Book, i64) -> std::result::Result<T, Refusal> + Send + 'static,
     {
         self.card_engine().await?.run_recalling(ids, f).await
-    }
-
-    /// How often the card engine snapshots its books; set before it starts.
-    pub fn set_card_snapshots(&self, policy: engine::SnapshotPolicy) -> Result<()> {
-        self.card_snapshots
-            .set(policy)
-            .map_err(|_| anyhow::anyhow!("the card snapshot policy is set once").into())
-    }
-
-    /// Snapshot the card books if the engine runs (at shutdown), so the
-    /// next start replays nothing.
-    pub async fn snapshot_card_books(&self) -> Result<()> {
-        match self.card.get() {
-            Some(engine) => engine.snapshot().await,
-            None => Ok(()),
-        }
     }
 
     /// The resident a citizen's account is bound to (实名), or a refusal: an

@@ -96,10 +96,9 @@ pub struct App {
     hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
     webhook: Arc<std::sync::OnceLock<String>>,
-    /// The citizen card's engine, started on first use.
-    card: Arc<tokio::sync::OnceCell<card::Engine>>,
-    /// How often the card engine snapshots its books, if not by default.
-    card_snapshots: Arc<std::sync::OnceLock<card::engine::SnapshotPolicy>>,
+    /// The citizen card's engine: started on first use, or run by the
+    /// process that holds its lease.
+    card: Arc<card::lease::CardSlot>,
     /// How much password hashing may run at once, and how long a sign-in waits for it.
     password_work: Arc<RwLock<identity::PasswordWork>>,
     /// The continuous backup, when `serve` keeps one.
@@ -204,7 +203,6 @@ impl App {
             keys: licence::KeyCache::default(),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
-            card_snapshots: Arc::default(),
             card: Arc::default(),
             password_work: Arc::default(),
             backup: Arc::default(),
@@ -258,7 +256,6 @@ impl App {
             hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
             card: self.card.clone(),
-            card_snapshots: self.card_snapshots.clone(),
             password_work: self.password_work.clone(),
             backup: self.backup.clone(),
             centre: self.centre.clone(),

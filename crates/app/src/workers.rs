@@ -12,12 +12,8 @@ impl App {
     /// and supervision following the journal, and supervision's timers. Each
     /// ends once the store is closed.
     pub fn spawn_workers(self: &Arc<Self>) {
-        let app = self.clone();
-        tokio::spawn(async move {
-            // The card engine replays its ledger now rather than at the first card request.
-            let opened = app.card_engine().await.map(|_| ());
-            app.report("the citizen card's books could not be opened", opened);
-        });
+        // The card engine opens now (or when this node takes its lease).
+        tokio::spawn(self.clone().hold_card_lease());
         self.every(Duration::from_secs(60), |app| async move {
             if let Some(n) = app.report(
                 "putting due versions in force failed",
@@ -79,7 +75,7 @@ impl App {
 
     /// Log what a background round could not do, unless the store was
     /// closed under it (the process is stopping); its value if it could.
-    fn report<T>(&self, what: &str, result: Result<T>) -> Option<T> {
+    pub(crate) fn report<T>(&self, what: &str, result: Result<T>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {

@@ -145,6 +145,16 @@ struct WebFlags {
     /// names the client for the abuse limits.
     #[arg(long, env = "SUNSHINE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxy: Vec<std::net::IpAddr>,
+    /// This node's name among the nodes serving one store: the card engine
+    /// runs on the node that holds its lease, and a node restarting under
+    /// its name takes the lease back at once. Two nodes on one host need
+    /// names of their own. Default: the host's name.
+    #[arg(long, env = "SUNSHINE_NODE_NAME")]
+    node_name: Option<String>,
+    /// Where this node serves, as the other nodes point card clients to it
+    /// while it runs the card engine. Default: http:// and the listen address.
+    #[arg(long, env = "SUNSHINE_ADVERTISE")]
+    advertise: Option<String>,
     /// Serve /metrics on this address of its own (for the monitoring network).
     #[arg(long, env = "SUNSHINE_METRICS_LISTEN")]
     metrics_listen: Option<String>,
@@ -476,6 +486,25 @@ async fn listen(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
+impl WebFlags {
+    /// This node, as the card engine's lease names it.
+    fn card_node(&self, listen: &str) -> sunshine_app::card::lease::Node {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "sunshine".into());
+        sunshine_app::card::lease::Node {
+            name: self.node_name.clone().unwrap_or(host),
+            address: self
+                .advertise
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}")),
+        }
+    }
+}
+
 async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     match &cli.command {
@@ -487,6 +516,8 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             let app = open_app_for(&cli, backup.replicates(&cli)?).await?;
             refuse_demo_credentials(&app).await?;
             backup.start(&app, &cli).await?;
+            app.set_card_node(web.card_node(addr))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
@@ -560,6 +591,8 @@ async fn demo(
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
     backup.start(&app, cli).await?;
+    app.set_card_node(web.card_node(addr))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     app.spawn_workers();
     let where_ = cli
         .database_url

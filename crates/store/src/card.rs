@@ -17,18 +17,20 @@ use sunshine_domain::card::lifecycle::CardState;
 
 use crate::{Result, StoreError, WriteTx};
 
+mod lease;
 mod load;
 mod read;
 mod snapshot;
 mod write;
 
+pub use lease::{lease, release_lease, renew_lease, take_lease, Lease};
 pub use load::{load, Loaded};
 pub use read::{medical_of, tapped_between, taps_against_ledger, taps_of};
 pub use snapshot::{
     all_accounts, history_page, load_after, seen_upto, snapshot, snapshots, transfers_by_id, After,
     SnapshotMeta, SnapshotRow,
 };
-pub use write::{store_batch, SNAPSHOTS_KEPT};
+pub use write::{store_batch, Fence, SNAPSHOTS_KEPT};
 
 /// Ids are u64; the database keeps their bits in a BIGINT.
 fn bits(id: u64) -> i64 {

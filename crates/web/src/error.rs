@@ -106,7 +106,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let busy = self.status == StatusCode::SERVICE_UNAVAILABLE;
+        let mut response = (self.status, Json(self.body)).into_response();
+        if busy {
+            // Busy, or served by another node for now: worth asking again soon.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 

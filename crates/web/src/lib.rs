@@ -156,9 +156,10 @@ pub async fn serve_with(
     )
     .with_graceful_shutdown(stopping)
     .await?;
-    // The next start then replays nothing of the card ledger.
-    if let Err(e) = app.snapshot_card_books().await {
-        tracing::error!(error = %e, "the card books' snapshot at shutdown failed");
+    // The next start then replays nothing of the card ledger, and another
+    // node takes the card engine's lease at once.
+    if let Err(e) = app.stop_card_engine().await {
+        tracing::error!(error = %e, "the card engine did not stop cleanly");
     }
     Ok(())
 }

@@ -30,7 +30,7 @@ use sunshine_domain::card::book::{Book, BookImage, Rules};
 use sunshine_domain::card::ledger::{Id, Ledger, Replayer};
 use sunshine_domain::clock::{to_micros, Clock};
 use sunshine_domain::refusal::Refusal;
-use sunshine_store::card::SnapshotRow;
+use sunshine_store::card::{Fence, SnapshotRow};
 use sunshine_store::{Db, StoreError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -146,6 +146,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
         rules: Rules,
         policy: SnapshotPolicy,
+        fence: Option<Fence>,
     ) -> Result<Engine> {
         let (book, batch) = open_book(&db, rules.clone()).await?;
         let (inbox, jobs) = mpsc::channel(4 * MAX_JOBS);
@@ -153,6 +154,7 @@ impl Engine {
             book,
             batch,
             policy,
+            fence: fence.map(Arc::new),
         };
         tokio::spawn(run(db, clock, rules, from, jobs));
         Ok(Engine { inbox })
@@ -287,6 +289,8 @@ struct Start {
     book: Book,
     batch: i64,
     policy: SnapshotPolicy,
+    /// The lease it writes under, when nodes share the engine.
+    fence: Option<Arc<Fence>>,
 }
 
 async fn run(
@@ -300,6 +304,7 @@ async fn run(
         mut book,
         mut batch,
         policy,
+        fence,
     } = from;
     let failed = Arc::new(AtomicBool::new(false));
     let durable = Arc::new(AtomicI64::new(batch));
@@ -387,9 +392,11 @@ async fn run(
             .acquire_owned()
             .await
             .expect("the engine's semaphore is never closed");
+        let fence = fence.clone();
         let stored = db
             .queue_write(async move |tx| {
-                sunshine_store::card::store_batch(tx, n, &fresh, &effects, snapshot.as_ref()).await
+                let (snapshot, fence) = (snapshot.as_ref(), fence.as_deref());
+                sunshine_store::card::store_batch(tx, n, &fresh, &effects, snapshot, fence).await
             })
             .await;
         let (failed, durable) = (failed.clone(), durable.clone());

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{free_port, id_number, token, wait_healthy, BIN};
+use super::{active_card, free_port, token, wait_healthy, BIN};
 
 fn start_backed_up(data: &Path, archive: &Path, port: u16) -> Child {
     Command::new(BIN)
@@ -131,26 +131,7 @@ async fn a_continuous_backup_killed_under_load_restores_every_change_acknowledge
     let (item, answers) = item_and_answers(&base).await;
     let mut cards = vec![];
     for n in 0..24u32 {
-        let card: serde_json::Value = client
-            .post(format!("{base}/api/v1/cards"))
-            .bearer_auth(&clerk)
-            .json(&serde_json::json!({"holder": id_number(700 + n), "holder_name": "测试", "rider_category": "adult"}))
-            .send()
-            .await
-            .expect("issue")
-            .json()
-            .await
-            .expect("a card");
-        let number = card["number"].as_str().expect("a number").to_string();
-        let r = client
-            .post(format!("{base}/api/v1/cards/{number}/commands"))
-            .bearer_auth(&clerk)
-            .json(&serde_json::json!({"command": "activate"}))
-            .send()
-            .await
-            .expect("activate");
-        assert!(r.status().is_success());
-        cards.push(number);
+        cards.push(active_card(&client, &base, &clerk, 700 + n).await);
     }
     // Cases are registered at the counter and cards are topped up, as fast
     // as the server takes them.

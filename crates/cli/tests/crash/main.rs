@@ -5,6 +5,7 @@
 //! CLI crate's one integration-test binary.
 
 mod backup;
+mod nodes;
 mod pg_backup;
 
 use std::process::{Child, Command, Stdio};
@@ -450,17 +451,24 @@ async fn a_kill_in_a_run_of_deadlines_loses_no_signal_and_repeats_none() {
 /// engine snapshotting every 40 transfers: many batches carry a snapshot,
 /// so kills fall while one is being written.
 fn start_demo(data: &std::path::Path, port: u16) -> Child {
+    let data = data.display().to_string();
+    spawn_quiet(&[
+        "--data",
+        &data,
+        "--card-snapshot-transfers",
+        "40",
+        "demo",
+        "--cases",
+        "0",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])
+}
+
+/// The sunshine binary with `args`, its output dropped.
+fn spawn_quiet(args: &[&str]) -> Child {
     Command::new(BIN)
-        .args([
-            "--data",
-            &data.display().to_string(),
-            "--card-snapshot-transfers",
-            "40",
-            "demo",
-            "--cases",
-            "0",
-        ])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -521,26 +529,7 @@ async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound(
         if cards.is_empty() {
             let operator = token(&base, "card.operator").await;
             for n in 0..24u32 {
-                let card: serde_json::Value = client
-                    .post(format!("{base}/api/v1/cards"))
-                    .bearer_auth(&clerk)
-                    .json(&serde_json::json!({"holder": id_number(500 + n), "holder_name": "测试", "rider_category": "adult"}))
-                    .send()
-                    .await
-                    .expect("issue")
-                    .json()
-                    .await
-                    .expect("a card");
-                let number = card["number"].as_str().expect("a number").to_string();
-                let r = client
-                    .post(format!("{base}/api/v1/cards/{number}/commands"))
-                    .bearer_auth(&clerk)
-                    .json(&serde_json::json!({"command": "activate"}))
-                    .send()
-                    .await
-                    .expect("activate");
-                assert!(r.status().is_success());
-                cards.push(number);
+                cards.push(active_card(&client, &base, &clerk, 500 + n).await);
             }
             for k in 0..4 {
                 let code = format!("CRASH-BUS-{k}");
@@ -668,6 +657,30 @@ async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound(
     server.kill().expect("stop");
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A card issued to resident `n` and activated, by a card clerk: its number.
+async fn active_card(client: &reqwest::Client, base: &str, clerk: &str, n: u32) -> String {
+    let card: serde_json::Value = client
+        .post(format!("{base}/api/v1/cards"))
+        .bearer_auth(clerk)
+        .json(&serde_json::json!({"holder": id_number(n), "holder_name": "测试", "rider_category": "adult"}))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("a card");
+    let number = card["number"].as_str().expect("a number").to_string();
+    let r = client
+        .post(format!("{base}/api/v1/cards/{number}/commands"))
+        .bearer_auth(clerk)
+        .json(&serde_json::json!({"command": "activate"}))
+        .send()
+        .await
+        .expect("activate");
+    assert!(r.status().is_success(), "{}", r.status());
+    number
 }
 
 fn hex_of(bytes: &[u8]) -> String {

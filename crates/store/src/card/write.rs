@@ -116,7 +116,11 @@ pub async fn store_batch(
     fresh: &Fresh,
     effects: &[Effect],
     snapshot: Option<&super::SnapshotRow>,
+    fence: Option<&Fence>,
 ) -> Result<()> {
+    if let Some(f) = fence {
+        super::lease::fence(tx.conn(), &f.node, f.term).await?;
+    }
     let moved = sqlx::query("UPDATE card_ledger_head SET batch = $1 WHERE one = 1 AND batch = $2")
         .bind(batch)
         .bind(batch - 1)
@@ -215,6 +219,13 @@ pub async fn store_batch(
         super::snapshot::store_snapshot(tx, s, SNAPSHOTS_KEPT).await?;
     }
     Ok(())
+}
+
+/// The lease an engine writes under: its node and term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub node: String,
+    pub term: i64,
 }
 
 /// How many snapshots are kept: the newest, and some before it should it
