@@ -517,6 +517,7 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             refuse_demo_credentials(&app).await?;
             backup.start(&app, &cli).await?;
             app.set_card_node(web.card_node(addr))
+                .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             app.spawn_workers();
             let listener = listen(addr).await?;
@@ -592,6 +593,7 @@ async fn demo(
         .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
     backup.start(&app, cli).await?;
     app.set_card_node(web.card_node(addr))
+        .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     app.spawn_workers();
     let where_ = cli

@@ -84,6 +84,7 @@ fn internal(why: impl std::fmt::Display) -> AppError {
 /// history; either way under every rule, with the invariant checked. The
 /// batch number stored comes with them.
 pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
+    let started = Instant::now();
     let mut conn = db.read_bulk().await?;
     let snapshots = sunshine_store::card::snapshots(&mut conn).await?;
     for meta in snapshots.iter().rev() {
@@ -110,6 +111,7 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
             }
         };
         let after = sunshine_store::card::load_after(&mut conn, meta).await?;
+        let read_in = started.elapsed();
         let bad = |e: sunshine_domain::card::ledger::BadHistory| {
             internal(format!(
                 "the card ledger's history after snapshot {} does not replay: {e}",
@@ -121,8 +123,17 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
         for e in after.events {
             replayer.push(e).map_err(bad)?;
         }
+        let replayed = book_transfers(&replayer);
         let book = Book::open_image(image, replayer, rules, after.stored).map_err(bad)?;
         checked(&book)?;
+        tracing::info!(
+            snapshot = meta.batch,
+            batch = after.batch,
+            replayed,
+            read_in = ?read_in,
+            took = ?started.elapsed(),
+            "the card books opened from a snapshot"
+        );
         return Ok((book, after.batch));
     }
     let loaded = sunshine_store::card::load(&mut conn).await?;
@@ -131,6 +142,25 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
     let book = Book::open(ledger, rules, loaded.stored);
     checked(&book)?;
     Ok((book, loaded.batch))
+}
+
+/// How many transfers a replay holds in memory.
+fn book_transfers(r: &Replayer) -> usize {
+    r.ledger().remembered()
+}
+
+/// The latest moment a stored snapshot was taken at: the engine's batches
+/// come after it, even if the clock stands earlier now (a restart on a
+/// clock set back), so a snapshot's moment always parts the taps before it
+/// from those after.
+async fn moment_floor(db: &Db) -> Result<i64> {
+    let mut conn = db.read().await?;
+    Ok(sunshine_store::card::snapshots(&mut conn)
+        .await?
+        .iter()
+        .map(|s| s.taken_at)
+        .max()
+        .unwrap_or(i64::MIN))
 }
 
 fn checked(book: &Book) -> Result<()> {
@@ -149,10 +179,12 @@ impl Engine {
         fence: Option<Fence>,
     ) -> Result<Engine> {
         let (book, batch) = open_book(&db, rules.clone()).await?;
+        let floor = moment_floor(&db).await?;
         let (inbox, jobs) = mpsc::channel(4 * MAX_JOBS);
         let from = Start {
             book,
             batch,
+            floor,
             policy,
             fence: fence.map(Arc::new),
         };
@@ -288,6 +320,8 @@ async fn recall(db: &Db, book: &mut Book, mut ids: Vec<Id>) -> Result<()> {
 struct Start {
     book: Book,
     batch: i64,
+    /// The moment its batches come after.
+    floor: i64,
     policy: SnapshotPolicy,
     /// The lease it writes under, when nodes share the engine.
     fence: Option<Arc<Fence>>,
@@ -303,6 +337,7 @@ async fn run(
     let Start {
         mut book,
         mut batch,
+        floor,
         policy,
         fence,
     } = from;
@@ -316,7 +351,7 @@ async fn run(
         transfers: book.transfers_in_memory(),
         taken: VecDeque::new(),
     };
-    let mut last_now = i64::MIN;
+    let mut last_now = floor;
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_JOBS);
     while inbox.recv_many(&mut jobs, MAX_JOBS).await > 0 {
         if failed.load(Ordering::SeqCst) {
@@ -325,9 +360,14 @@ async fn run(
                 .acquire_many(IN_FLIGHT as u32)
                 .await
                 .expect("the engine's semaphore is never closed");
-            match open_book(&db, rules.clone()).await {
-                Ok((b, n)) => {
+            let reopened = match open_book(&db, rules.clone()).await {
+                Ok(opened) => moment_floor(&db).await.map(|floor| (opened, floor)),
+                Err(e) => Err(e),
+            };
+            match reopened {
+                Ok(((b, n), floor)) => {
                     (book, batch) = (b, n);
+                    last_now = last_now.max(floor);
                     durable.store(n, Ordering::SeqCst);
                     snapshots.taken.clear();
                     failed.store(false, Ordering::SeqCst);

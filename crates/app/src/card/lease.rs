@@ -141,12 +141,17 @@ impl App {
     }
 
     /// Run the card engine by lease, as `node` of several serving one
-    /// store; set before the workers start.
-    pub fn set_card_node(&self, node: Node) -> Result<()> {
+    /// store; set before the workers start. An engine started alone before
+    /// (loading the demo) stops: from now on only the lease starts one.
+    pub async fn set_card_node(&self, node: Node) -> Result<()> {
         self.card
             .node
             .set(node)
-            .map_err(|_| anyhow::anyhow!("the card node is set once").into())
+            .map_err(|_| anyhow::anyhow!("the card node is set once"))?;
+        if let Some(alone) = self.card.engine.lock().await.take() {
+            alone.snapshot().await?;
+        }
+        Ok(())
     }
 
     /// Whether this process runs the card engine now.
