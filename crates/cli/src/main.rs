@@ -59,7 +59,7 @@ struct Cli {
     #[arg(
         long,
         env = "SUNSHINE_CARD_SNAPSHOT_TRANSFERS",
-        default_value_t = 500_000,
+        default_value_t = 250_000,
         global = true
     )]
     card_snapshot_transfers: usize,

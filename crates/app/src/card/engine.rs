@@ -12,7 +12,7 @@
 //! stored; requests are safe to retry (their ids make retries idempotent).
 //!
 //! The books keep in memory what deciding needs, not the history: every
-//! minute or 500,000 transfers (a [`SnapshotPolicy`]), and when
+//! minute or 250,000 transfers (a [`SnapshotPolicy`]), and when
 //! asked (at shutdown), a batch carries a checksummed image of the books,
 //! stored in its transaction; once that batch is durable the transfers
 //! before the image leave memory. A request that names a transfer by id (a
@@ -53,7 +53,7 @@ impl Default for SnapshotPolicy {
     fn default() -> Self {
         SnapshotPolicy {
             every: Duration::from_secs(60),
-            every_transfers: 500_000,
+            every_transfers: 250_000,
         }
     }
 }
