@@ -387,6 +387,10 @@ impl Book {
             }
         }
         b.settlements = stored.settlements;
+        // A settled day's takings are its settlement's; only open days are counted.
+        for settled in &b.settlements {
+            b.takings.days.remove(&settled.day);
+        }
         b.medical_seq = stored.medical_seq;
         for m in stored.medical {
             b.medical_requests
