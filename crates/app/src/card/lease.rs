@@ -45,6 +45,8 @@ pub struct CardSlot {
     policy: std::sync::OnceLock<SnapshotPolicy>,
     /// Told when this node's engine opens.
     opened: tokio::sync::Notify,
+    /// Set at shutdown: the lease is not taken again.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// A card request where another node runs the engine (or none does yet).
@@ -172,7 +174,7 @@ impl App {
         let mut renewed = Instant::now();
         loop {
             tick.tick().await;
-            if self.db.is_closed() {
+            if self.db.is_closed() || self.card.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 return;
             }
             let held = *self
@@ -270,6 +272,9 @@ impl App {
     /// engine, so the next start replays nothing, and give the lease up so
     /// another node takes it at once.
     pub async fn stop_card_engine(&self) -> Result<()> {
+        self.card
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let engine = self.card.engine.lock().await.take();
         if let Some(engine) = engine {
             engine.snapshot().await?;
