@@ -24,11 +24,11 @@ mod snapshot;
 mod write;
 
 pub use lease::{lease, release_lease, renew_lease, take_lease, Lease};
-pub use load::{load, Loaded};
+pub use load::{events_page, load, seen_of_taps, Loaded};
 pub use read::{medical_of, tapped_between, taps_against_ledger, taps_of};
 pub use snapshot::{
-    all_accounts, history_page, load_after, seen_upto, snapshot, snapshots, transfers_by_id, After,
-    SnapshotMeta, SnapshotRow,
+    all_accounts, load_after, snapshot, snapshots, transfers_by_id, After, SnapshotMeta,
+    SnapshotRow,
 };
 pub use write::{store_batch, Fence, SNAPSHOTS_KEPT};
 

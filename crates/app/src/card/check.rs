@@ -4,15 +4,13 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use sunshine_domain::card::book::{BookImage, TakingsByDay};
-use sunshine_domain::card::ledger::{Event, Id, LedgerImage, Replayer};
+use sunshine_domain::card::book::{own_number, BookImage, TakingsByDay};
+use sunshine_domain::card::ledger::{Event, LedgerImage, Replayer};
 use sunshine_store::card::SnapshotMeta;
 use sunshine_store::Db;
 
 /// Transfers read and replayed at a time.
 const PAGE: i64 = 50_000;
-/// The books' own transfer ids (not a refund's).
-const OWN: std::ops::Range<Id> = (1 << 63)..((1 << 63) | (1 << 62));
 
 /// What `sunshine ledger check` found.
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +66,7 @@ pub async fn check_ledger(db: &Db) -> Result<LedgerReport, String> {
     };
     let mut after = i64::MIN;
     loop {
-        let (page, last) = sunshine_store::card::history_page(&mut conn, after, PAGE)
+        let (page, last) = sunshine_store::card::events_page(&mut conn, after, PAGE)
             .await
             .map_err(err)?;
         for event in page {
@@ -82,8 +80,8 @@ pub async fn check_ledger(db: &Db) -> Result<LedgerReport, String> {
             }
             if let Event::Transfer(t) = &event {
                 walk.transfers += 1;
-                if OWN.contains(&t.request.id) {
-                    walk.own = walk.own.max(t.request.id - OWN.start);
+                if let Some(n) = own_number(t.request.id) {
+                    walk.own = walk.own.max(n);
                 }
             }
             walk.replayer
@@ -177,7 +175,7 @@ impl Walk {
                 )));
             }
         }
-        let mut seen = sunshine_store::card::seen_upto(&mut conn, s.taken_at)
+        let mut seen = sunshine_store::card::seen_of_taps(&mut conn, Some(s.taken_at))
             .await
             .map_err(err)?;
         let mut held = image.seen.clone();

@@ -84,9 +84,28 @@ fn internal(why: impl std::fmt::Display) -> AppError {
 /// history; either way under every rule, with the invariant checked. The
 /// batch number stored comes with them.
 pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
+    open(db, rules).await.map(|o| (o.book, o.batch))
+}
+
+/// The books opened, the batch stored last, and the latest moment a stored
+/// snapshot was taken at: the engine's batches come after it, even if the
+/// clock stands earlier now (a restart on a clock set back), so a
+/// snapshot's moment always parts the taps before it from those after.
+struct Opened {
+    book: Book,
+    batch: i64,
+    floor: i64,
+}
+
+async fn open(db: &Db, rules: Rules) -> Result<Opened> {
     let started = Instant::now();
     let mut conn = db.read_bulk().await?;
     let snapshots = sunshine_store::card::snapshots(&mut conn).await?;
+    let floor = snapshots
+        .iter()
+        .map(|s| s.taken_at)
+        .max()
+        .unwrap_or(i64::MIN);
     for meta in snapshots.iter().rev() {
         let Some(row) = sunshine_store::card::snapshot(&mut conn, meta.batch).await? else {
             continue;
@@ -123,7 +142,7 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
         for e in after.events {
             replayer.push(e).map_err(bad)?;
         }
-        let replayed = book_transfers(&replayer);
+        let replayed = replayer.ledger().remembered();
         let book = Book::open_image(image, replayer, rules, after.stored).map_err(bad)?;
         checked(&book)?;
         tracing::info!(
@@ -134,33 +153,22 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
             took = ?started.elapsed(),
             "the card books opened from a snapshot"
         );
-        return Ok((book, after.batch));
+        return Ok(Opened {
+            book,
+            batch: after.batch,
+            floor,
+        });
     }
     let loaded = sunshine_store::card::load(&mut conn).await?;
     let ledger = Ledger::replay(loaded.accounts, loaded.events)
         .map_err(|e| internal(format!("the card ledger's history does not replay: {e}")))?;
     let book = Book::open(ledger, rules, loaded.stored);
     checked(&book)?;
-    Ok((book, loaded.batch))
-}
-
-/// How many transfers a replay holds in memory.
-fn book_transfers(r: &Replayer) -> usize {
-    r.ledger().remembered()
-}
-
-/// The latest moment a stored snapshot was taken at: the engine's batches
-/// come after it, even if the clock stands earlier now (a restart on a
-/// clock set back), so a snapshot's moment always parts the taps before it
-/// from those after.
-async fn moment_floor(db: &Db) -> Result<i64> {
-    let mut conn = db.read().await?;
-    Ok(sunshine_store::card::snapshots(&mut conn)
-        .await?
-        .iter()
-        .map(|s| s.taken_at)
-        .max()
-        .unwrap_or(i64::MIN))
+    Ok(Opened {
+        book,
+        batch: loaded.batch,
+        floor,
+    })
 }
 
 fn checked(book: &Book) -> Result<()> {
@@ -178,8 +186,7 @@ impl Engine {
         policy: SnapshotPolicy,
         fence: Option<Fence>,
     ) -> Result<Engine> {
-        let (book, batch) = open_book(&db, rules.clone()).await?;
-        let floor = moment_floor(&db).await?;
+        let Opened { book, batch, floor } = open(&db, rules.clone()).await?;
         let (inbox, jobs) = mpsc::channel(4 * MAX_JOBS);
         let from = Start {
             book,
@@ -360,12 +367,12 @@ async fn run(
                 .acquire_many(IN_FLIGHT as u32)
                 .await
                 .expect("the engine's semaphore is never closed");
-            let reopened = match open_book(&db, rules.clone()).await {
-                Ok(opened) => moment_floor(&db).await.map(|floor| (opened, floor)),
-                Err(e) => Err(e),
-            };
-            match reopened {
-                Ok(((b, n), floor)) => {
+            match open(&db, rules.clone()).await {
+                Ok(Opened {
+                    book: b,
+                    batch: n,
+                    floor,
+                }) => {
                     (book, batch) = (b, n);
                     last_now = last_now.max(floor);
                     durable.store(n, Ordering::SeqCst);

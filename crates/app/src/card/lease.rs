@@ -37,7 +37,10 @@ pub struct Node {
 /// This process's card engine, and how it comes to run one.
 #[derive(Default)]
 pub struct CardSlot {
-    engine: tokio::sync::Mutex<Option<Engine>>,
+    /// Read on every card request, so a plain lock held for a clone.
+    engine: std::sync::RwLock<Option<Engine>>,
+    /// Held while a lone process starts its engine, so it starts once.
+    starting: tokio::sync::Mutex<()>,
     /// Set when the engine runs by lease.
     node: std::sync::OnceLock<Node>,
     /// The lease's term this process holds, if it does.
@@ -47,6 +50,26 @@ pub struct CardSlot {
     opened: tokio::sync::Notify,
     /// Set at shutdown: the lease is not taken again.
     stopping: std::sync::atomic::AtomicBool,
+}
+
+impl CardSlot {
+    fn running(&self) -> Option<Engine> {
+        self.engine
+            .read()
+            .expect("the engine's lock is never poisoned")
+            .clone()
+    }
+
+    /// Put `engine` in the slot (or empty it): what was there.
+    fn set(&self, engine: Option<Engine>) -> Option<Engine> {
+        std::mem::replace(
+            &mut *self
+                .engine
+                .write()
+                .expect("the engine's lock is never poisoned"),
+            engine,
+        )
+    }
 }
 
 /// A card request where another node runs the engine (or none does yet).
@@ -96,9 +119,12 @@ impl App {
     /// the lease, or a 503 saying where the holder serves.
     pub async fn card_engine(&self) -> Result<Engine> {
         let Some(node) = self.card.node.get() else {
-            let mut slot = self.card.engine.lock().await;
-            if let Some(e) = slot.as_ref() {
-                return Ok(e.clone());
+            if let Some(e) = self.card.running() {
+                return Ok(e);
+            }
+            let _once = self.card.starting.lock().await;
+            if let Some(e) = self.card.running() {
+                return Ok(e);
             }
             let e = Engine::start(
                 self.db.clone(),
@@ -108,12 +134,12 @@ impl App {
                 None,
             )
             .await?;
-            *slot = Some(e.clone());
+            self.card.set(Some(e.clone()));
             return Ok(e);
         };
         let opened = self.card.opened.notified();
-        if let Some(e) = self.card.engine.lock().await.as_ref() {
-            return Ok(e.clone());
+        if let Some(e) = self.card.running() {
+            return Ok(e);
         }
         let lease = {
             let mut conn = self.db.read().await?;
@@ -124,8 +150,8 @@ impl App {
         }
         // This node is taking the lease (or it is free): wait for the books.
         let _ = tokio::time::timeout(2 * LEASE_FOR, opened).await;
-        match self.card.engine.lock().await.as_ref() {
-            Some(e) => Ok(e.clone()),
+        match self.card.running() {
+            Some(e) => Ok(e),
             None => Err(elsewhere(&lease, node).into()),
         }
     }
@@ -150,15 +176,10 @@ impl App {
             .node
             .set(node)
             .map_err(|_| anyhow::anyhow!("the card node is set once"))?;
-        if let Some(alone) = self.card.engine.lock().await.take() {
+        if let Some(alone) = self.card.set(None) {
             alone.snapshot().await?;
         }
         Ok(())
-    }
-
-    /// Whether this process runs the card engine now.
-    pub async fn runs_card_engine(&self) -> bool {
-        self.card.engine.lock().await.is_some()
     }
 
     /// Take, renew and give up the card engine's lease, until the store is
@@ -243,7 +264,7 @@ impl App {
         .await
         {
             Ok(engine) => {
-                *self.card.engine.lock().await = Some(engine);
+                self.card.set(Some(engine));
                 *self
                     .card
                     .term
@@ -259,7 +280,7 @@ impl App {
     }
 
     async fn step_down(&self, term: i64, why: &str) {
-        *self.card.engine.lock().await = None;
+        self.card.set(None);
         *self
             .card
             .term
@@ -275,7 +296,7 @@ impl App {
         self.card
             .stopping
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let engine = self.card.engine.lock().await.take();
+        let engine = self.card.set(None);
         if let Some(engine) = engine {
             engine.snapshot().await?;
         }

@@ -574,11 +574,12 @@ async fn check_and_reopen(p: &Platform) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("ledger check: {e}"))?;
     println!(
-        "ledger check:       sound in {:.1} s ({} transfers, {} taps tied out; posted = {} fen)",
+        "ledger check:       sound in {:.1} s ({} transfers, {} taps tied out; posted = {} fen; {} snapshots proven)",
         restart.elapsed().as_secs_f64(),
         checked.transfers,
         checked.taps,
-        checked.posted
+        checked.posted,
+        checked.snapshots
     );
     let reopen = Instant::now();
     let (book, _) =

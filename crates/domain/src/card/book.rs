@@ -115,6 +115,13 @@ const OWN_IDS: Id = 1 << 63;
 /// A refund's id is its purchase's with this bit set.
 pub const REFUND_BIT: Id = 1 << 62;
 
+/// The number of one of the books' own transfer ids (not a refund's), if it is one.
+pub fn own_number(id: Id) -> Option<u64> {
+    (OWN_IDS..OWN_IDS | REFUND_BIT)
+        .contains(&id)
+        .then(|| id - OWN_IDS)
+}
+
 /// The seconds within which a second tap of one card on one terminal is not
 /// charged again.
 pub const DOUBLE_TAP_SECONDS: i64 = 10;
@@ -304,8 +311,9 @@ impl Book {
         }
         // Refunds' ids (bit 62 set) are not the counter's.
         let next_own_id = ledger
-            .max_id_between(OWN_IDS, OWN_IDS | (1 << 62))
-            .map_or(0, |id| id - OWN_IDS)
+            .max_id_between(OWN_IDS, OWN_IDS | REFUND_BIT)
+            .and_then(own_number)
+            .unwrap_or(0)
             .max(carried.next_own_id);
         let deposits = ledger
             .transfers()

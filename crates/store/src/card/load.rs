@@ -56,7 +56,7 @@ pub(super) async fn ledger_events_after(
 /// Up to `limit` transfers after `after`, with the expiries among them,
 /// in the order of their timestamps, and the page's last timestamp; `None`
 /// when this page ends the history (it then has every expiry left).
-pub(super) async fn events_page(
+pub async fn events_page(
     conn: &mut AnyConnection,
     after: i64,
     limit: i64,
@@ -98,7 +98,7 @@ pub(super) async fn events_page(
 /// Each terminal's sequence numbers seen, in the taps applied at or before
 /// `upto` (all of them without it): when as many taps are stored as the
 /// highest number, there is no gap and the highest is all it takes.
-pub(super) async fn seen_of_taps(
+pub async fn seen_of_taps(
     conn: &mut AnyConnection,
     upto: Option<i64>,
 ) -> Result<Vec<(String, u64, Vec<u64>)>> {

@@ -2,7 +2,7 @@
 //! accounts opened after it, the ledger's events after its clock, the taps
 //! applied after it, and the books' current rows.
 
-use super::load::{ledger_events_after, load_cards_and_terminals, load_the_rest, seen_of_taps};
+use super::load::{ledger_events_after, load_cards_and_terminals, load_the_rest};
 use super::*;
 
 /// A snapshot as stored.
@@ -180,25 +180,4 @@ pub(super) async fn accounts_where(
 /// Every account as opened, by id.
 pub async fn all_accounts(conn: &mut AnyConnection) -> Result<Vec<Account>> {
     accounts_where(conn, "", None).await
-}
-
-/// One page of the ledger's history after `after` (a timestamp): up to
-/// `limit` transfers in order, with the expiries among them; the last
-/// timestamp of the page, or `None` when the history has ended (the
-/// expiries after the last transfer come with the last page).
-pub async fn history_page(
-    conn: &mut AnyConnection,
-    after: i64,
-    limit: i64,
-) -> Result<(Vec<Event>, Option<i64>)> {
-    super::load::events_page(conn, after, limit).await
-}
-
-/// Each terminal's sequence numbers seen in the taps applied at or before
-/// `upto` (µs), as a snapshot taken then holds them.
-pub async fn seen_upto(
-    conn: &mut AnyConnection,
-    upto: i64,
-) -> Result<Vec<(String, u64, Vec<u64>)>> {
-    seen_of_taps(conn, Some(upto)).await
 }

@@ -82,15 +82,6 @@ impl BookImage {
         }
         postcard::from_bytes(bytes).map_err(|e| format!("it does not decode: {e}"))
     }
-
-    /// What the image says each terminal has seen, to compare with a count
-    /// of the stored taps.
-    pub fn seen_by_terminal(&self) -> HashMap<&str, (u64, &[u64])> {
-        self.seen
-            .iter()
-            .map(|(t, upto, above)| (t.as_str(), (*upto, above.as_slice())))
-            .collect()
-    }
 }
 
 impl Book {
