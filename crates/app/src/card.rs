@@ -71,7 +71,7 @@ pub fn city_rules() -> Rules {
     }
 }
 
-const RECENT_TAPS: i64 = 20;
+const RECENT_TAPS: usize = 20;
 /// How many of a holder's medical settlements a card's view shows.
 pub const RECENT_MEDICAL: i64 = 20;
 

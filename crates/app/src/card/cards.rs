@@ -220,7 +220,7 @@ impl App {
         let (
             card,
             balances,
-            denied,
+            (denied, newest),
             (places, products, entitlements, (bike_deposit, bike_out), passes),
         ) = self
             .on_books(move |b, now| {
@@ -256,7 +256,7 @@ impl App {
                 Ok((
                     card.clone(),
                     b.balances(card.id),
-                    denied,
+                    (denied, b.newest_tap(card.id).cloned()),
                     (
                         places,
                         products,
@@ -270,7 +270,7 @@ impl App {
         let (taps, medical) = {
             let mut conn = self.db.read().await?;
             (
-                sunshine_store::card::taps_of(&mut conn, number, RECENT_TAPS).await?,
+                sunshine_store::card::taps_of(&mut conn, newest.as_ref(), RECENT_TAPS).await?,
                 sunshine_store::card::medical_of(&mut conn, &card.holder, RECENT_MEDICAL).await?,
             )
         };

@@ -33,7 +33,7 @@ pub use cards::{card_id, card_number, Card, Purse};
 pub use image::BookImage;
 pub use passes::Pass;
 pub use settlement::{day_bounds, DayTakings, Settlement, TakingsByDay};
-pub use taps::{DenyChange, TapInput, TapOutcome, TapRecord};
+pub use taps::{DenyChange, TapInput, TapKey, TapOutcome, TapRecord};
 pub use terminals::{NewParty, NewTerminal, Party, Terminal, TerminalKind};
 
 /// The ledger of the yuan, in fen (ISO 4217's number for CNY).
@@ -132,7 +132,9 @@ pub enum Effect {
     Card(Card),
     Party(Party),
     Terminal(Terminal),
-    Tap(TapRecord),
+    /// A tap stored, and the card's tap stored before it, which the
+    /// books link when the batch's effects are taken.
+    Tap(TapRecord, Option<TapKey>),
     Deny(DenyChange),
     Settlement(Settlement),
     Entitlement(super::entitlement::Entitlement),
@@ -241,6 +243,8 @@ pub struct Book {
     terminals: HashMap<String, Terminal>,
     seen: HashMap<String, Seen>,
     last_tap: HashMap<u64, LastTap>,
+    /// Each card's newest stored tap: its taps are a chain back from it.
+    heads: HashMap<u64, TapKey>,
     denied: HashMap<String, String>,
     deny_log: Vec<DenyChange>,
     settlements: Vec<Settlement>,
@@ -272,6 +276,9 @@ pub struct Stored {
     /// The taps recent enough to matter for transfers and double taps, in
     /// the order recorded (their sequence numbers are counted as seen too).
     pub taps: Vec<TapRecord>,
+    /// Each card's newest stored tap, when the books are replayed whole
+    /// (an image carries them otherwise).
+    pub heads: Vec<(u64, TapKey)>,
     /// Bicycles out: card, dock, since when.
     pub rentals: Vec<(u64, String, i64)>,
     pub passes: Vec<Pass>,
@@ -330,6 +337,7 @@ impl Book {
             deposits,
             seen: carried.seen,
             last_tap: carried.last_tap,
+            heads: carried.heads,
             takings: TakingsByDay::from_days(carried.takings),
             ..Book::default()
         };
@@ -370,6 +378,8 @@ impl Book {
         for p in stored.passes {
             b.passes.entry(p.holder.clone()).or_default().push(p);
         }
+        b.heads.extend(stored.heads);
+        b.heads.extend(taps::newest_by_card(&stored.taps));
         for tap in stored.taps {
             b.seen
                 .entry(tap.terminal.clone())
@@ -420,7 +430,9 @@ impl Book {
     /// What changed since the last call: the books' effects (the ledger's
     /// rows are taken from `ledger` separately).
     pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
+        let mut effects = std::mem::take(&mut self.effects);
+        self.link_taps(&mut effects);
+        effects
     }
 
     pub(crate) fn push_effect(&mut self, e: Effect) {

@@ -33,16 +33,34 @@ pub async fn taps_against_ledger(conn: &mut AnyConnection) -> Result<(i64, Vec<S
     Ok((n, wrong))
 }
 
-/// A card's taps, newest first, at most `limit`.
-pub async fn taps_of(conn: &mut AnyConnection, card: &str, limit: i64) -> Result<Vec<TapRecord>> {
-    sqlx::query("SELECT * FROM card_taps WHERE card = $1 ORDER BY at DESC LIMIT $2")
-        .bind(card)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(tap)
-        .collect()
+/// A card's taps, newest first, at most `limit`: along the chain back from
+/// its newest stored tap (`newest`, which the books keep), one primary-key
+/// read a tap.
+pub async fn taps_of(
+    conn: &mut AnyConnection,
+    newest: Option<&TapKey>,
+    limit: usize,
+) -> Result<Vec<TapRecord>> {
+    let mut taps = Vec::new();
+    let mut next = newest.map(|k| (k.terminal.clone(), bits(k.seq)));
+    while let Some((terminal, seq)) = next.take() {
+        if taps.len() >= limit {
+            break;
+        }
+        let Some(row) = sqlx::query("SELECT * FROM card_taps WHERE terminal = $1 AND seq = $2")
+            .bind(terminal)
+            .bind(seq)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Err(corrupt("a card's chain of taps names a tap not stored"));
+        };
+        let prev: (Option<String>, Option<i64>) =
+            (row.try_get("prev_terminal")?, row.try_get("prev_seq")?);
+        taps.push(tap(&row)?);
+        next = prev.0.zip(prev.1);
+    }
+    Ok(taps)
 }
 
 /// A holder's medical settlements, newest first.

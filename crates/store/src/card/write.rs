@@ -80,8 +80,8 @@ static TRANSFERS: Bulk = Bulk::new(
 );
 static EXPIRIES: Bulk = Bulk::new("INSERT INTO card_expiries (ts, pending_id)", 2, "");
 static TAPS: Bulk = Bulk::new(
-    "INSERT INTO card_taps (terminal, seq, card, at, outcome, product, leg_group, full_fare, charged, transfer, party, applied_at)",
-    12,
+    "INSERT INTO card_taps (terminal, seq, card, at, outcome, product, leg_group, full_fare, charged, transfer, party, applied_at, prev_terminal, prev_seq)",
+    14,
     "",
 );
 static DENY: Bulk = Bulk::new("INSERT INTO card_deny (version, card, reason)", 3, "");
@@ -172,7 +172,7 @@ pub async fn store_batch(
                 cards.retain(|x: &&Card| x.id != c.id);
                 cards.push(c);
             }
-            Effect::Tap(t) => taps.push(t),
+            Effect::Tap(t, prev) => taps.push((t, prev)),
             Effect::Deny(d) => deny.push(d),
             other => store_row(&mut *conn, other).await?,
         }
@@ -191,20 +191,26 @@ pub async fn store_batch(
                 .bind(c.changed_at)
         })
         .await?;
-    TAPS.insert(conn, &taps, |q, t: &&TapRecord| {
-        q.bind(&t.terminal)
-            .bind(bits(t.seq))
-            .bind(&t.card)
-            .bind(t.at)
-            .bind(t.outcome.as_str())
-            .bind(&t.product)
-            .bind(&t.leg_group)
-            .bind(t.full)
-            .bind(t.charged)
-            .bind(bits(t.transfer))
-            .bind(bits(t.party))
-            .bind(t.applied_at)
-    })
+    TAPS.insert(
+        conn,
+        &taps,
+        |q, (t, prev): &(&TapRecord, &Option<TapKey>)| {
+            q.bind(t.terminal.as_str())
+                .bind(bits(t.seq))
+                .bind(t.card.as_str())
+                .bind(t.at)
+                .bind(t.outcome.as_str())
+                .bind(t.product.as_str())
+                .bind(t.leg_group.as_str())
+                .bind(t.full)
+                .bind(t.charged)
+                .bind(bits(t.transfer))
+                .bind(bits(t.party))
+                .bind(t.applied_at)
+                .bind(prev.as_ref().map(|p| p.terminal.as_str()))
+                .bind(prev.as_ref().map(|p| bits(p.seq)))
+        },
+    )
     .await?;
     DENY.insert(conn, &deny, |q, d: &&DenyChange| {
         q.bind(bits(d.version)).bind(&d.card).bind(d.reason.clone())
@@ -327,7 +333,7 @@ pub(super) async fn store_row(conn: &mut AnyConnection, effect: &Effect) -> Resu
                 .execute(&mut *conn)
                 .await?;
         }
-        Effect::Card(_) | Effect::Tap(_) | Effect::Deny(_) | Effect::Journal { .. } => {}
+        Effect::Card(_) | Effect::Tap(..) | Effect::Deny(_) | Effect::Journal { .. } => {}
     }
     Ok(())
 }

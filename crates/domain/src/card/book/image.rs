@@ -1,8 +1,9 @@
 //! The books' image: what a start would otherwise rebuild from the whole
 //! history — the ledger's balances and live pending transfers, the books'
 //! own id counter, each terminal's sequence numbers seen, each card's last
-//! charged tap and the takings of the days not yet settled — encoded with
-//! its digest, so that a damaged image is found before it is used. The
+//! charged tap and newest stored tap, and the takings of the days not yet
+//! settled — encoded with its digest, so that a damaged image is found
+//! before it is used. The
 //! rows the books keep current at every batch (cards, parties, terminals,
 //! the deny list, passes, entitlements) are read as they are.
 
@@ -31,6 +32,8 @@ pub struct BookImage {
     pub last_taps: Vec<(u64, String, i64, String)>,
     /// The takings of each day not yet settled, by party.
     pub takings: Vec<(String, u64, DayTakings)>,
+    /// Each card's newest stored tap: card, terminal, sequence number.
+    pub heads: Vec<(u64, String, u64)>,
 }
 
 /// What a start carries over from an image, besides the ledger.
@@ -39,6 +42,7 @@ pub(super) struct Carried {
     pub next_own_id: u64,
     pub seen: HashMap<String, Seen>,
     pub last_tap: HashMap<u64, LastTap>,
+    pub heads: HashMap<u64, TapKey>,
     pub takings: std::collections::BTreeMap<String, std::collections::BTreeMap<u64, DayTakings>>,
     /// Transfers at or before this are counted in `takings` already.
     pub counted_upto: i64,
@@ -50,6 +54,7 @@ impl Default for Carried {
             next_own_id: 0,
             seen: HashMap::new(),
             last_tap: HashMap::new(),
+            heads: HashMap::new(),
             takings: Default::default(),
             counted_upto: i64::MIN,
         }
@@ -106,7 +111,14 @@ impl Book {
             .iter()
             .flat_map(|(day, parties)| parties.iter().map(|(p, d)| (day.clone(), *p, *d)))
             .collect();
+        let mut heads: Vec<(u64, String, u64)> = self
+            .heads
+            .iter()
+            .map(|(c, k)| (*c, k.terminal.clone(), k.seq))
+            .collect();
+        heads.sort_unstable_by_key(|h| h.0);
         BookImage {
+            heads,
             batch,
             taken_at,
             ledger: self.ledger.image(),
@@ -143,6 +155,9 @@ impl Book {
                 leg_group,
             };
             carried.last_tap.insert(card, last);
+        }
+        for (card, terminal, seq) in image.heads {
+            carried.heads.insert(card, TapKey { terminal, seq });
         }
         for (day, party, d) in image.takings {
             carried.takings.entry(day).or_default().insert(party, d);

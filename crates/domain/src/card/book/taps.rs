@@ -114,6 +114,46 @@ pub struct TapRecord {
     pub applied_at: i64,
 }
 
+/// A stored tap's key: its terminal and sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TapKey {
+    pub terminal: String,
+    pub seq: u64,
+}
+
+impl TapKey {
+    pub fn of(tap: &TapRecord) -> TapKey {
+        TapKey {
+            terminal: tap.terminal.clone(),
+            seq: tap.seq,
+        }
+    }
+}
+
+/// The order a card's taps are chained in: by the batch that applied them,
+/// then by the terminal's moment, terminal and number — an order the
+/// stored rows alone give again, so a start without an image finds each
+/// card's newest tap as the running books had it.
+fn chain_order(t: &TapRecord) -> (i64, i64, &str, u64) {
+    (t.applied_at, t.at, t.terminal.as_str(), t.seq)
+}
+
+/// Each card's newest of `taps`, in the chain's order.
+pub(super) fn newest_by_card(taps: &[TapRecord]) -> Vec<(u64, TapKey)> {
+    let mut newest: HashMap<u64, &TapRecord> = HashMap::new();
+    for t in taps {
+        let Some(id) = card_id(&t.card) else { continue };
+        let e = newest.entry(id).or_insert(t);
+        if chain_order(t) > chain_order(e) {
+            *e = t;
+        }
+    }
+    newest
+        .into_iter()
+        .map(|(id, t)| (id, TapKey::of(t)))
+        .collect()
+}
+
 /// A change of the deny list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DenyChange {
@@ -178,8 +218,38 @@ impl Book {
         }
         seen.insert(tap.seq);
         rec.outcome = self.charge_tap(t, &tap, &mut rec, now);
-        self.effects.push(Effect::Tap(rec.clone()));
+        self.effects.push(Effect::Tap(rec.clone(), None));
         rec
+    }
+
+    /// Link each card's taps stored in this batch, in the chain's order, to
+    /// the card's tap stored before: a card's taps are read back along the
+    /// chain from its newest, so the rows need no index by card (one would
+    /// take a random page of the disk for every tap).
+    pub(super) fn link_taps(&mut self, effects: &mut [Effect]) {
+        let mut taps: Vec<(u64, usize)> = effects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Effect::Tap(t, _) => card_id(&t.card).map(|id| (id, i)),
+                _ => None,
+            })
+            .collect();
+        let order = |i: usize| match &effects[i] {
+            Effect::Tap(t, _) => chain_order(t),
+            _ => unreachable!("only taps are linked"),
+        };
+        taps.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| order(a.1).cmp(&order(b.1))));
+        for (card, i) in taps {
+            if let Effect::Tap(t, prev) = &mut effects[i] {
+                *prev = self.heads.insert(card, TapKey::of(t));
+            }
+        }
+    }
+
+    /// The key of a card's newest stored tap, where its chain starts.
+    pub fn newest_tap(&self, card: u64) -> Option<&TapKey> {
+        self.heads.get(&card)
     }
 
     /// Charge a tap. The ledger's timestamp is the back office's `now`;

@@ -188,7 +188,7 @@ fn store_effects(b: &mut Book, stored: &mut Stored) {
                 stored.terminals.retain(|x| x.code != t.code);
                 stored.terminals.push(t);
             }
-            Effect::Tap(t) => stored.taps.push(t),
+            Effect::Tap(t, _) => stored.taps.push(t),
             Effect::Deny(d) => stored.deny_log.push(d),
             Effect::Settlement(x) => stored.settlements.push(x),
             Effect::Entitlement(e) => stored.entitlements.push(e),

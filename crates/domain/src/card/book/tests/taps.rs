@@ -96,7 +96,7 @@ fn offline_batches_with_repeats_gaps_and_late_arrivals() {
     let stored = b
         .take_effects()
         .into_iter()
-        .filter(|e| matches!(e, Effect::Tap(_)))
+        .filter(|e| matches!(e, Effect::Tap(..)))
         .count();
     assert_eq!(stored, 5, "a repeat is not recorded again");
     assert!(b.upload("V9", vec![], 0).is_err(), "an unknown terminal");
@@ -252,4 +252,79 @@ fn a_late_upload_of_an_older_tap_does_not_change_the_next_transfer() {
         TapOutcome::Free,
         "a transfer from the ten o'clock ride"
     );
+}
+
+#[test]
+fn a_cards_taps_are_chained_newest_first_in_an_order_the_rows_give_again() {
+    let (mut b, number) = books(10_000);
+    let id = card_id(&number).expect("id");
+    // One batch: V2's tap comes first but its moment is later than V1's two.
+    b.upload("V2", vec![ride(1, &number, 300 * 60 * SECOND)], 10)
+        .expect("uploaded");
+    b.upload(
+        "V1",
+        vec![
+            ride(2, &number, 100 * 60 * SECOND),
+            ride(1, &number, 50 * 60 * SECOND),
+        ],
+        10,
+    )
+    .expect("uploaded");
+    let links = |b: &mut Book| -> Vec<(String, u64, Option<TapKey>)> {
+        b.take_effects()
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Tap(t, prev) => Some((t.terminal, t.seq, prev)),
+                _ => None,
+            })
+            .collect()
+    };
+    let key = |t: &str, seq| TapKey {
+        terminal: t.into(),
+        seq,
+    };
+    let mut first = links(&mut b);
+    first.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    assert_eq!(
+        first,
+        [
+            ("V1".into(), 1, None),
+            ("V1".into(), 2, Some(key("V1", 1))),
+            ("V2".into(), 1, Some(key("V1", 2))),
+        ],
+        "by moment within the batch"
+    );
+    // A later batch: an older moment still comes after, by the batch.
+    b.upload("V1", vec![ride(3, &number, 60 * 60 * SECOND)], 20)
+        .expect("uploaded");
+    assert_eq!(
+        links(&mut b),
+        [("V1".into(), 3, Some(key("V2", 1)))],
+        "by batch first"
+    );
+    assert_eq!(b.newest_tap(id), Some(&key("V1", 3)));
+    // An unknown card's number that is no card's is not chained.
+    b.upload("V1", vec![ride(4, "not a card", 61 * 60 * SECOND)], 30)
+        .expect("uploaded");
+    assert_eq!(links(&mut b), [("V1".into(), 4, None)]);
+}
+
+#[test]
+fn books_replayed_whole_find_each_cards_newest_tap_again() {
+    let (mut b, number) = books(10_000);
+    b.upload("V2", vec![ride(1, &number, 300 * 60 * SECOND)], 10)
+        .expect("uploaded");
+    b.upload("V1", vec![ride(1, &number, 50 * 60 * SECOND)], 10)
+        .expect("uploaded");
+    b.upload("V1", vec![ride(2, &number, 20 * 60 * SECOND)], 20)
+        .expect("uploaded");
+    let id = card_id(&number).expect("id");
+    // The books link a batch's taps as its effects are taken to be stored.
+    let again = reopened(&mut b);
+    let newest = b.newest_tap(id);
+    assert_eq!(
+        newest.map(|k| (k.terminal.as_str(), k.seq)),
+        Some(("V1", 2))
+    );
+    assert_eq!(again.newest_tap(id), newest);
 }
