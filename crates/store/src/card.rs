@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use sqlx::{AnyConnection, Row};
 use sunshine_domain::card::book::{
-    Card, DenyChange, Effect, Party, Pass, Purse, Settlement, Stored, TapKey, TapOutcome,
-    TapRecord, Terminal, TerminalKind,
+    Card, DenyChange, Effect, NewestTaps, Party, Pass, Purse, Settlement, Stored, TapKey,
+    TapOutcome, TapRecord, Terminal, TerminalKind,
 };
 use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord};
 use sunshine_domain::card::ledger::{

@@ -33,7 +33,7 @@ pub use cards::{card_id, card_number, Card, Purse};
 pub use image::BookImage;
 pub use passes::Pass;
 pub use settlement::{day_bounds, DayTakings, Settlement, TakingsByDay};
-pub use taps::{DenyChange, TapInput, TapKey, TapOutcome, TapRecord};
+pub use taps::{DenyChange, NewestTaps, TapInput, TapKey, TapOutcome, TapRecord};
 pub use terminals::{NewParty, NewTerminal, Party, Terminal, TerminalKind};
 
 /// The ledger of the yuan, in fen (ISO 4217's number for CNY).
@@ -379,7 +379,9 @@ impl Book {
             b.passes.entry(p.holder.clone()).or_default().push(p);
         }
         b.heads.extend(stored.heads);
-        b.heads.extend(taps::newest_by_card(&stored.taps));
+        let mut newest = NewestTaps::default();
+        stored.taps.iter().for_each(|t| newest.offer(t));
+        b.heads.extend(newest.into_heads());
         for tap in stored.taps {
             b.seen
                 .entry(tap.terminal.clone())

@@ -7,12 +7,14 @@
 -- are read back along that chain and the index goes.
 --
 -- The chain's order is the batch that applied a tap, then the terminal's
--- moment, terminal and number: the existing rows are linked in it here.
+-- moment, terminal and number: the existing rows are linked in it here. A
+-- tap of a number no card had when it was applied is not chained.
 ALTER TABLE card_taps ADD COLUMN prev_terminal TEXT;
 ALTER TABLE card_taps ADD COLUMN prev_seq BIGINT;
 UPDATE card_taps SET prev_terminal = p.pt, prev_seq = p.ps
 FROM (SELECT terminal, seq, LAG(terminal) OVER w AS pt, LAG(seq) OVER w AS ps
       FROM card_taps
+      WHERE outcome <> 'unknown_card'
       WINDOW w AS (PARTITION BY card ORDER BY applied_at, at, terminal, seq)) AS p
 WHERE card_taps.terminal = p.terminal AND card_taps.seq = p.seq AND p.pt IS NOT NULL;
 DROP INDEX card_taps_card;

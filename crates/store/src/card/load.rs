@@ -205,37 +205,16 @@ pub(super) async fn load_cards_and_terminals(
     Ok(())
 }
 
-/// Each card's newest stored tap, in the chain's order (the batch that
-/// applied it, then the terminal's moment, terminal and number): the
-/// whole table streamed once, for a start that has no image.
+/// Each card's newest stored tap, in the chain's order: the whole table
+/// streamed once, for a start that has no image.
 async fn newest_taps(conn: &mut AnyConnection) -> Result<Vec<(u64, TapKey)>> {
     use futures_util::TryStreamExt;
-    let mut newest: std::collections::HashMap<u64, (i64, i64, String, u64)> = Default::default();
-    let mut rows =
-        sqlx::query("SELECT card, terminal, seq, at, applied_at FROM card_taps").fetch(&mut *conn);
+    let mut newest = NewestTaps::default();
+    let mut rows = sqlx::query("SELECT * FROM card_taps").fetch(&mut *conn);
     while let Some(row) = rows.try_next().await? {
-        let card: String = row.try_get("card")?;
-        let Some(id) = sunshine_domain::card::book::card_id(&card) else {
-            continue;
-        };
-        let key = (
-            row.try_get::<i64, _>("applied_at")?,
-            row.try_get::<i64, _>("at")?,
-            row.try_get::<String, _>("terminal")?,
-            unbits(row.try_get("seq")?),
-        );
-        match newest.get_mut(&id) {
-            Some(k) if *k >= key => {}
-            Some(k) => *k = key,
-            None => {
-                newest.insert(id, key);
-            }
-        }
+        newest.offer(&tap(&row)?);
     }
-    Ok(newest
-        .into_iter()
-        .map(|(id, (_, _, terminal, seq))| (id, TapKey { terminal, seq }))
-        .collect())
+    Ok(newest.into_heads())
 }
 
 /// Passes, rentals, the deny list's log, settlements, entitlements and

@@ -3,9 +3,9 @@
 //! own id counter, each terminal's sequence numbers seen, each card's last
 //! charged tap and newest stored tap, and the takings of the days not yet
 //! settled — encoded with its digest, so that a damaged image is found
-//! before it is used. The
-//! rows the books keep current at every batch (cards, parties, terminals,
-//! the deny list, passes, entitlements) are read as they are.
+//! before it is used. The rows the books keep current at every batch
+//! (cards, parties, terminals, the deny list, passes, entitlements) are
+//! read as they are.
 
 use sha2::{Digest, Sha256};
 

@@ -138,20 +138,38 @@ fn chain_order(t: &TapRecord) -> (i64, i64, &str, u64) {
     (t.applied_at, t.at, t.terminal.as_str(), t.seq)
 }
 
-/// Each card's newest of `taps`, in the chain's order.
-pub(super) fn newest_by_card(taps: &[TapRecord]) -> Vec<(u64, TapKey)> {
-    let mut newest: HashMap<u64, &TapRecord> = HashMap::new();
-    for t in taps {
-        let Some(id) = card_id(&t.card) else { continue };
-        let e = newest.entry(id).or_insert(t);
-        if chain_order(t) > chain_order(e) {
-            *e = t;
+/// The card a stored tap is chained to: one the books knew when it was
+/// applied (a number no card has is not, so made-up numbers cost no memory).
+fn chained_card(t: &TapRecord) -> Option<u64> {
+    if t.outcome == TapOutcome::UnknownCard {
+        return None;
+    }
+    card_id(&t.card)
+}
+
+/// Each card's newest of the taps offered, in the chain's order, whatever
+/// the order they are offered in: how a start finds the chains' heads from
+/// stored rows.
+#[derive(Debug, Default)]
+pub struct NewestTaps(HashMap<u64, (i64, i64, TapKey)>);
+
+impl NewestTaps {
+    pub fn offer(&mut self, t: &TapRecord) {
+        let Some(card) = chained_card(t) else { return };
+        let newer = self.0.get(&card).is_none_or(|(applied, at, k)| {
+            (*applied, *at, k.terminal.as_str(), k.seq) < chain_order(t)
+        });
+        if newer {
+            self.0.insert(card, (t.applied_at, t.at, TapKey::of(t)));
         }
     }
-    newest
-        .into_iter()
-        .map(|(id, t)| (id, TapKey::of(t)))
-        .collect()
+
+    pub fn into_heads(self) -> Vec<(u64, TapKey)> {
+        self.0
+            .into_iter()
+            .map(|(card, (_, _, k))| (card, k))
+            .collect()
+    }
 }
 
 /// A change of the deny list.
@@ -231,7 +249,7 @@ impl Book {
             .iter()
             .enumerate()
             .filter_map(|(i, e)| match e {
-                Effect::Tap(t, _) => card_id(&t.card).map(|id| (id, i)),
+                Effect::Tap(t, _) => chained_card(t).map(|id| (id, i)),
                 _ => None,
             })
             .collect();

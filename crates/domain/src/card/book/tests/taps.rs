@@ -307,6 +307,12 @@ fn a_cards_taps_are_chained_newest_first_in_an_order_the_rows_give_again() {
     b.upload("V1", vec![ride(4, "not a card", 61 * 60 * SECOND)], 30)
         .expect("uploaded");
     assert_eq!(links(&mut b), [("V1".into(), 4, None)]);
+    // Nor is a well-formed number no card was issued with.
+    let never = card_number(999);
+    b.upload("V1", vec![ride(5, &never, 62 * 60 * SECOND)], 40)
+        .expect("uploaded");
+    assert_eq!(links(&mut b), [("V1".into(), 5, None)]);
+    assert_eq!(b.newest_tap(card_id(&never).expect("well-formed")), None);
 }
 
 #[test]
