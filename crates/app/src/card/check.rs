@@ -4,10 +4,10 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use sunshine_domain::card::book::{own_number, BookImage, TakingsByDay};
+use sunshine_domain::card::book::{own_number, BookImage, NewestTaps, TakingsByDay};
 use sunshine_domain::card::ledger::{Event, LedgerImage, Replayer};
 use sunshine_store::card::SnapshotMeta;
-use sunshine_store::Db;
+use sunshine_store::{Db, StoreError};
 
 /// Transfers read and replayed at a time.
 const PAGE: i64 = 50_000;
@@ -43,7 +43,7 @@ fn err(e: impl std::fmt::Display) -> String {
 /// short), page by page and forgetting as it goes; prove each snapshot
 /// equal to the replay up to its point (balances, pending transfers, clock,
 /// the books' id counter, each unsettled day's takings and each terminal's
-/// sequence numbers seen); check the invariant (debits equal credits, no
+/// sequence numbers seen, each card's newest tap); check the invariant (debits equal credits, no
 /// flag broken); and tie every charged tap out to its transfer. A transfer
 /// id stored twice is refused by the store's unique index. Works on a store
 /// no process is serving, and on one that is (it reads what is committed).
@@ -63,6 +63,7 @@ pub async fn check_ledger(db: &Db) -> Result<LedgerReport, String> {
         own: 0,
         transfers: 0,
         proven: 0,
+        heads: vec![],
     };
     let mut after = i64::MIN;
     loop {
@@ -112,6 +113,7 @@ pub async fn check_ledger(db: &Db) -> Result<LedgerReport, String> {
     ledger
         .check()
         .map_err(|e| format!("the invariant is broken: {e:?}"))?;
+    newest_taps_proven(&mut conn, walk.heads).await?;
     let (taps, wrong) = sunshine_store::card::taps_against_ledger(&mut conn)
         .await
         .map_err(err)?;
@@ -136,7 +138,14 @@ struct Walk {
     own: u64,
     transfers: usize,
     proven: usize,
+    /// Each proven snapshot's moment, batch and newest taps, for
+    /// [`newest_taps_proven`].
+    heads: Vec<HeldHeads>,
 }
+
+/// A proven snapshot's moment, batch, and each card's newest tap in it
+/// (card, terminal, number).
+type HeldHeads = (i64, i64, Vec<(u64, String, u64)>);
 
 impl Walk {
     /// Prove snapshot `s` equal to the replay so far (every event up to its clock).
@@ -192,9 +201,44 @@ impl Walk {
                 "the sequence numbers it saw are not the taps stored by then: {first}"
             )));
         }
+        self.heads.push((s.taken_at, s.batch, image.heads));
         self.proven += 1;
         Ok(())
     }
+}
+
+/// Prove each snapshot's newest tap of every card (where its chain of taps
+/// starts) against the taps stored up to its moment: one pass over the
+/// taps in the order they were applied, holding one head a card.
+async fn newest_taps_proven(
+    conn: &mut sunshine_store::Conn,
+    mut heads: Vec<HeldHeads>,
+) -> Result<(), String> {
+    heads.sort_by_key(|h| h.0);
+    let mut heads = VecDeque::from(heads);
+    let mut newest = NewestTaps::default();
+    let prove =
+        |newest: &NewestTaps, (_, batch, held): (i64, i64, Vec<(u64, String, u64)>)| match newest
+            .first_difference(&held)
+        {
+            None => Ok(()),
+            Some(why) => Err(StoreError::Corrupt(format!(
+                "snapshot {batch}'s newest taps are not the taps stored by then: {why}"
+            ))),
+        };
+    sunshine_store::card::each_tap_as_applied(conn, |tap| {
+        while heads.front().is_some_and(|h| h.0 < tap.applied_at) {
+            prove(&newest, heads.pop_front().expect("just looked"))?;
+        }
+        newest.offer(&tap);
+        Ok(())
+    })
+    .await
+    .map_err(err)?;
+    heads
+        .into_iter()
+        .try_for_each(|h| prove(&newest, h))
+        .map_err(err)
 }
 
 /// The snapshot's ledger against the replay's at the same point: the same

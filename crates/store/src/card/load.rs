@@ -217,6 +217,21 @@ async fn newest_taps(conn: &mut AnyConnection) -> Result<Vec<(u64, TapKey)>> {
     Ok(newest.into_heads())
 }
 
+/// Every stored tap, in the order the batches applied them (those of one
+/// batch in no particular order), each handed to `f`: streamed, for a
+/// check that folds the whole table in bounded memory.
+pub async fn each_tap_as_applied(
+    conn: &mut AnyConnection,
+    mut f: impl FnMut(TapRecord) -> Result<()>,
+) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query("SELECT * FROM card_taps ORDER BY applied_at").fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        f(tap(&row)?)?;
+    }
+    Ok(())
+}
+
 /// Passes, rentals, the deny list's log, settlements, entitlements and
 /// medical settlements.
 pub(super) async fn load_the_rest(conn: &mut AnyConnection, stored: &mut Stored) -> Result<()> {

@@ -170,6 +170,35 @@ impl NewestTaps {
             .map(|(card, (_, _, k))| (card, k))
             .collect()
     }
+
+    /// Where `held` (an image's heads: card, terminal, number) differs
+    /// from the newest taps offered so far: the first difference found, or
+    /// `None` when they are the same.
+    pub fn first_difference(&self, held: &[(u64, String, u64)]) -> Option<String> {
+        for (card, terminal, seq) in held {
+            match self.0.get(card) {
+                Some((_, _, k)) if k.terminal == *terminal && k.seq == *seq => {}
+                Some((_, _, k)) => {
+                    return Some(format!(
+                        "card {card}'s newest tap is {terminal} #{seq} in it, {} #{} in the taps stored",
+                        k.terminal, k.seq
+                    ))
+                }
+                None => {
+                    return Some(format!(
+                        "card {card}'s newest tap is {terminal} #{seq} in it, and the taps stored have none"
+                    ))
+                }
+            }
+        }
+        (self.0.len() != held.len()).then(|| {
+            format!(
+                "it names the newest taps of {} cards, the taps stored give {}",
+                held.len(),
+                self.0.len()
+            )
+        })
+    }
 }
 
 /// A change of the deny list.
@@ -222,7 +251,10 @@ impl Book {
             party: t.party,
             applied_at: now,
         };
-        let seen = self.seen.entry(t.code.clone()).or_default();
+        if !self.seen.contains_key(&t.code) {
+            self.seen.insert(t.code.clone(), Seen::default());
+        }
+        let seen = self.seen.get_mut(&t.code).expect("just made");
         // A sequence number past what every JSON reader keeps exactly could
         // not be told back to the terminal as the number it sent.
         let malformed = tap.seq == 0 || tap.seq > crate::decimal_u64::MAX_EXACT;

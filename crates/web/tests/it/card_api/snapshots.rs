@@ -3,7 +3,7 @@
 //! answer, a start from the snapshot is the books that were running, and
 //! the ledger check proves the snapshot against the history.
 
-use sunshine_domain::card::book::card_id;
+use sunshine_domain::card::book::{card_id, BookImage};
 
 use super::*;
 
@@ -127,5 +127,42 @@ async fn forgotten_transfers_still_answer_and_a_start_from_a_snapshot_is_the_run
         .await
         .expect("sound");
     assert!(report.snapshots >= 1, "{}", report.summary());
+
+    // A snapshot whose chain of a card's taps starts at a tap it does not
+    // have (digest and all rewritten to match) is found out by the check.
+    let mut conn = t.app.db.read().await.expect("a connection");
+    let snapshots = sunshine_store::card::snapshots(&mut conn)
+        .await
+        .expect("listed");
+    let newest = snapshots.last().expect("a snapshot").batch;
+    let row = sunshine_store::card::snapshot(&mut conn, newest)
+        .await
+        .expect("read")
+        .expect("stored");
+    drop(conn);
+    let mut image = BookImage::decode(&row.image, &row.digest).expect("sound");
+    let head = image
+        .heads
+        .iter_mut()
+        .find(|h| h.0 == card)
+        .expect("the card's first tap came before the snapshot");
+    assert_eq!(head.1, "TAXI-A12345");
+    head.2 = 1_000;
+    let (bytes, digest) = image.encode();
+    sqlx::query("UPDATE card_snapshots SET image = $1, digest = $2 WHERE batch = $3")
+        .bind(bytes)
+        .bind(digest)
+        .bind(newest)
+        .execute(t.app.db.pool())
+        .await
+        .expect("rewritten");
+    let found = sunshine_app::card::check_ledger(&t.app.db)
+        .await
+        .expect_err("a snapshot's wrong newest tap is found");
+    assert!(
+        found.contains(&format!("snapshot {newest}'s newest taps"))
+            && found.contains("TAXI-A12345 #1000"),
+        "{found}"
+    );
     t.stop().await;
 }

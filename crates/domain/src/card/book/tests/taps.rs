@@ -334,3 +334,46 @@ fn books_replayed_whole_find_each_cards_newest_tap_again() {
     );
     assert_eq!(again.newest_tap(id), newest);
 }
+
+#[test]
+fn an_images_newest_taps_are_proven_against_the_taps_stored_up_to_it() {
+    let (mut b, number) = books(10_000);
+    let (mut recs, _) = b
+        .upload(
+            "V1",
+            vec![
+                ride(1, &number, 50 * 60 * SECOND),
+                ride(2, &number, 60 * 60 * SECOND),
+            ],
+            10,
+        )
+        .expect("uploaded");
+    let (later, _) = b
+        .upload("V2", vec![ride(1, &number, 20 * 60 * SECOND)], 20)
+        .expect("uploaded");
+    recs.extend(later);
+    b.take_effects();
+    let held = b.image(1, 20).heads;
+    assert_eq!(held.len(), 1);
+    let offered = |upto: i64| {
+        let mut newest = NewestTaps::default();
+        for r in recs.iter().filter(|r| r.applied_at <= upto) {
+            newest.offer(r);
+        }
+        newest
+    };
+    let all = offered(20);
+    assert_eq!(all.first_difference(&held), None);
+    // The taps stored up to an earlier moment end the chain elsewhere.
+    let early = offered(10).first_difference(&held);
+    assert!(
+        early.as_deref().is_some_and(|d| d.contains("V1 #2")),
+        "{early:?}"
+    );
+    // A head the taps never reached, and a card's head left out.
+    let mut extra = held.clone();
+    extra.push((u64::MAX, "V9".into(), 1));
+    assert!(all.first_difference(&extra).is_some());
+    assert!(all.first_difference(&[]).is_some());
+    assert!(offered(0).first_difference(&held).is_some());
+}
