@@ -5,7 +5,9 @@
 //! as [`Effect`]s — with the ledger's own new rows — for the engine to store
 //! in its next batch. Pure: no clock, no I/O; the moment is given.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use super::HashMap;
 
 use serde::{Deserialize, Serialize};
 

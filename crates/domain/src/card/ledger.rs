@@ -18,7 +18,7 @@
 //!   credits, posted and pending alike, and no balance breaks its flags —
 //!   is checked by [`Ledger::check`].
 
-use std::collections::HashMap;
+use super::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -594,7 +594,7 @@ impl Ledger {
     /// what its live pending transfers reserve.
     pub fn check(&self) -> Result<(), Broken> {
         let (mut dp, mut cp, mut dq, mut cq) = (0i128, 0i128, 0i128, 0i128);
-        let mut reserved: HashMap<Id, (i64, i64)> = HashMap::new();
+        let mut reserved: HashMap<Id, (i64, i64)> = HashMap::default();
         for (id, state) in &self.pending {
             if *state != PendingState::Pending {
                 continue;

@@ -52,9 +52,9 @@ impl Default for Carried {
     fn default() -> Self {
         Carried {
             next_own_id: 0,
-            seen: HashMap::new(),
-            last_tap: HashMap::new(),
-            heads: HashMap::new(),
+            seen: HashMap::default(),
+            last_tap: HashMap::default(),
+            heads: HashMap::default(),
             takings: Default::default(),
             counted_upto: i64::MIN,
         }

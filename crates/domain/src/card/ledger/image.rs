@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Account, BadHistory, Event, Id, Ledger, PendingState, Transfer};
 
+/// Entries a forgetting ledger's maps keep room for at least.
+const KEEP_ROOM: usize = 1 << 16;
+
 /// A ledger's state at one moment: what a start needs besides the
 /// transfers after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,8 +90,15 @@ impl Ledger {
             }
             keep
         });
-        self.transfers.shrink_to(self.transfers.len() * 5 / 4);
-        self.pending.shrink_to(self.pending.len() * 5 / 4);
+        // The maps keep their room: the next interval fills it again, and
+        // growing back would move every entry (and fault in fresh memory)
+        // once an interval. Only room far beyond what is held goes back.
+        if self.transfers.capacity() > 4 * self.transfers.len().max(KEEP_ROOM) {
+            self.transfers.shrink_to(self.transfers.len() * 2);
+        }
+        if self.pending.capacity() > 4 * self.pending.len().max(KEEP_ROOM) {
+            self.pending.shrink_to(self.pending.len() * 2);
+        }
         before - self.transfers.len()
     }
 

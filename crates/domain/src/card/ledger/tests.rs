@@ -298,7 +298,7 @@ proptest! {
         batches in proptest::collection::vec(proptest::collection::vec(request(), 1..12), 1..12)
     ) {
         let mut l = five();
-        let mut applied: HashMap<Id, Transfer> = HashMap::new();
+        let mut applied: HashMap<Id, Transfer> = HashMap::default();
         let mut now = 0;
         for batch in &batches {
             now += 20;
@@ -403,7 +403,7 @@ proptest! {
     ) {
         let mut whole = five();
         let mut lean = five();
-        let mut store: HashMap<Id, Transfer> = HashMap::new();
+        let mut store: HashMap<Id, Transfer> = HashMap::default();
         let mut now = 0;
         for (batch, what_then) in &batches {
             now += 20;
