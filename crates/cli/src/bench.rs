@@ -78,6 +78,10 @@ pub enum BenchCommand {
         /// Validators uploading at once.
         #[arg(long, default_value_t = 64)]
         clients: usize,
+        /// Days replayed one after the other, each of `--taps` taps: a
+        /// longer history, to show a restart and memory do not grow with it.
+        #[arg(long, default_value_t = 1)]
+        days: usize,
         /// Keep the store afterwards in this directory (for `bench backup --store`).
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
@@ -131,18 +135,18 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
             cards,
             upload,
             clients,
+            days,
             keep,
         } => {
-            card::transit(
-                cli,
-                *taps,
-                *terminals,
-                *cards,
-                *upload,
-                *clients,
-                keep.as_deref(),
-            )
-            .await
+            let shape = card::Shape {
+                taps: *taps,
+                days: (*days).max(1),
+                terminals: *terminals,
+                cards: *cards,
+                upload: *upload,
+                clients: *clients,
+            };
+            card::transit(cli, shape, keep.as_deref()).await
         }
         BenchCommand::Reopen => card::reopen(cli).await,
         BenchCommand::Backup {

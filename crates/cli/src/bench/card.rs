@@ -389,19 +389,35 @@ async fn peer(p: &Platform, transfers: usize, accounts: u64) -> anyhow::Result<(
     Ok(())
 }
 
-/// A synthetic peak day of transit replayed through the engine: `cards`
-/// cards, `terminals` validators, `taps` taps spread over the service day,
-/// each terminal uploading its day in batches of `upload` taps, `clients`
+/// What `bench transit` replays: `cards` cards, `terminals` validators,
+/// `taps` taps a day spread over the service day for `days` days, each
+/// terminal uploading its day in batches of `upload` taps, `clients`
 /// terminals at a time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shape {
+    pub taps: usize,
+    pub days: usize,
+    pub terminals: usize,
+    pub cards: u64,
+    pub upload: usize,
+    pub clients: usize,
+}
+
+/// A synthetic peak day of transit (or several, one after the other)
+/// replayed through the engine, then the ledger's check and a restart.
 pub(super) async fn transit(
     cli: &Cli,
-    taps: usize,
-    terminals: usize,
-    cards: u64,
-    upload: usize,
-    clients: usize,
+    shape: Shape,
     keep: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
+    let Shape {
+        taps,
+        days,
+        terminals,
+        cards,
+        upload,
+        clients,
+    } = shape;
     let p = Platform::new(cli, &[]).await?;
     let engine = p.app.card_engine().await.map_err(app_err)?.clone();
     let setup = Instant::now();
@@ -410,24 +426,49 @@ pub(super) async fn transit(
         "set-up:             {:.1} s ({issued} cards with 500 yuan each, {terminals} validators)",
         setup.elapsed().as_secs_f64()
     );
-    // The day: each terminal's taps in time order, 06:00 to 22:00.
-    let day = Day {
-        start: jiff::Timestamp::now().as_microsecond() - 24 * 3_600_000_000,
-        per_terminal: taps.div_ceil(terminals),
-        cards: issued,
-        upload,
-    };
-    let jobs: Vec<usize> = (0..terminals).collect();
-    let e = engine.clone();
-    let cpu_before = cpu_time();
-    let (latencies, elapsed) = replay(e, jobs, clients, day).await?;
-    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a - b);
-    let total = day.per_terminal * terminals;
+    let per_terminal = taps.div_ceil(terminals);
+    let total = per_terminal * terminals;
+    // Each day's taps in time order, 06:00 to 22:00; the last day is yesterday.
+    let yesterday = jiff::Timestamp::now().as_microsecond() - 24 * 3_600_000_000;
+    let (mut all, mut slowest, mut cpu) = (vec![], Duration::ZERO, Some(Duration::ZERO));
+    let started = Instant::now();
+    for d in 0..days {
+        let day = Day {
+            number: d,
+            start: yesterday - (days - 1 - d) as i64 * 24 * 3_600_000_000,
+            per_terminal,
+            cards: issued,
+            upload,
+        };
+        let jobs: Vec<usize> = (0..terminals).collect();
+        let cpu_before = cpu_time();
+        let (latencies, elapsed) = replay(engine.clone(), jobs, clients, day).await?;
+        cpu = cpu
+            .zip(cpu_time().zip(cpu_before).map(|(a, b)| a - b))
+            .map(|(a, b)| a + b);
+        slowest = slowest.max(elapsed);
+        all.extend(latencies);
+        if days > 1 && (d + 1) % 30 == 0 {
+            println!(
+                "day {:>4}:           {total} taps in {:.1} s",
+                d + 1,
+                elapsed.as_secs_f64()
+            );
+        }
+    }
+    let elapsed = started.elapsed();
+    all.sort();
     println!("backend:            {}", p.backend);
     println!("day:                {total} taps over {terminals} validators, uploaded {upload} at a time, {clients} validators at once");
-    report("uploads", &latencies, elapsed);
+    if days > 1 {
+        println!(
+            "days:               {days} one after the other, the slowest in {:.1} s",
+            slowest.as_secs_f64()
+        );
+    }
+    report("uploads", &all, elapsed);
     println!("{:<20}{:.1} s", "replay wall time:", elapsed.as_secs_f64());
-    throughput(("taps", "tap"), total, elapsed, cpu);
+    throughput(("taps", "tap"), total * days, elapsed, cpu);
     check_and_reopen(&p).await?;
     p.finish_keeping(keep).await
 }
@@ -509,6 +550,8 @@ async fn set_up_transit(engine: &Engine, terminals: usize, cards: u64) -> anyhow
 /// The synthetic day the validators replay.
 #[derive(Clone, Copy)]
 struct Day {
+    /// Days replayed before it: its terminals' numbers go on from theirs.
+    number: usize,
     /// Midnight at its start, µs.
     start: i64,
     /// Taps each validator uploads.
@@ -550,7 +593,7 @@ async fn replay(
 /// Validator `t`'s taps of the day, in time order, 06:00 to 22:00, each on
 /// a card drawn at random.
 fn taps_of(t: usize, day: Day) -> Vec<TapInput> {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t as u64 + 1));
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t as u64 + 1) ^ ((day.number as u64) << 32));
     let span = 16 * 3_600_000_000i64;
     let mut times: Vec<i64> = (0..day.per_terminal)
         .map(|_| day.start + 6 * 3_600_000_000 + rng.below(span as u64) as i64)
@@ -561,7 +604,8 @@ fn taps_of(t: usize, day: Day) -> Vec<TapInput> {
         .enumerate()
         .map(|(i, at)| {
             let card = book::card_number(1 + rng.below(day.cards.max(1)));
-            plain_tap(i as u64 + 1, card, at)
+            let seq = (day.number * day.per_terminal + i) as u64 + 1;
+            plain_tap(seq, card, at)
         })
         .collect()
 }
