@@ -3,6 +3,7 @@
 //! waits for it and a restart neither loses nor repeats an entry.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use futures_util::Stream;
@@ -49,15 +50,32 @@ impl LiveChange {
 /// Rows read from the table at a time when a live client catches up.
 const CATCH_UP_PAGE: i64 = 500;
 
+/// Where a process that has not yet followed the journal has told its live
+/// clients of the board's changes: nowhere.
+pub(crate) const NOT_YET_TOLD: i64 = -1;
+
 impl App {
     /// Bring the board up to date with the journal; the number of entries read.
     pub async fn run_disclosure(&self) -> Result<usize> {
+        self.follow_journal_for_board(&AtomicI64::new(NOT_YET_TOLD))
+            .await
+    }
+
+    /// Bring the board up to date with the journal, telling this process's
+    /// live clients of every change, whichever node applied it: `told` is
+    /// the journal sequence they have been told of changes up to, from one
+    /// round to the next ([`NOT_YET_TOLD`] at first: what is in the table
+    /// then, they read from it). The number of entries read.
+    pub(crate) async fn follow_journal_for_board(&self, told: &AtomicI64) -> Result<usize> {
         let mut total = 0;
         loop {
             let cursor = {
                 let mut conn = self.db.read().await?;
                 sunshine_store::journal::cursor(&mut conn, CONSUMER).await?
             };
+            // Pages another node applied come first: a live client passes
+            // a row only after the rows before it.
+            self.tell_applied_elsewhere(told, cursor).await?;
             let page = self.read_journal_after(cursor, 500).await?;
             let Some(last) = page.last().map(|e| e.seq) else {
                 return Ok(total);
@@ -70,29 +88,71 @@ impl App {
                 }
             }
             total += page.len();
-            let mut changed = self
+            let applied = self
                 .db
                 .write(
-                    async move |tx: &mut WriteTx| -> Result<Vec<store::BoardCase>> {
+                    async move |tx: &mut WriteTx| -> Result<Option<Vec<store::BoardCase>>> {
                         // Another runner may have moved the cursor meanwhile: then this page is theirs.
                         if sunshine_store::journal::cursor(tx.conn(), CONSUMER).await? != cursor {
-                            return Ok(vec![]);
+                            return Ok(None);
                         }
                         let mut changed = vec![];
                         for (number, seq) in touched {
                             changed.extend(project(tx, &number, seq).await?);
                         }
                         sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
-                        Ok(changed)
+                        Ok(Some(changed))
                     },
                 )
                 .await?;
+            let Some(mut changed) = applied else {
+                continue;
+            };
+            told.store(last, Ordering::SeqCst);
             if !changed.is_empty() {
                 changed.sort_by_key(|c| c.seq);
                 // Nobody listening is fine; a slow listener only loses its place in the backlog.
                 let _ = self.board_changes.send(Arc::new(changed));
             }
         }
+    }
+
+    /// Tell this process's live clients the rows that pages another node
+    /// applied after `told`, up to `cursor`, read from the table in the
+    /// order of the journal. A row changed again since is told with that
+    /// later change.
+    async fn tell_applied_elsewhere(&self, told: &AtomicI64, cursor: i64) -> Result<()> {
+        let from = told.load(Ordering::SeqCst);
+        if from >= cursor {
+            return Ok(());
+        }
+        if from != NOT_YET_TOLD {
+            let mut filter = store::BoardFilter {
+                after_seq: Some(from),
+                limit: CATCH_UP_PAGE,
+                ..Default::default()
+            };
+            loop {
+                let rows = {
+                    let mut conn = self.db.read().await?;
+                    store::changes(&mut conn, &filter).await?
+                };
+                let rows: Vec<store::BoardCase> =
+                    rows.into_iter().take_while(|r| r.seq <= cursor).collect();
+                let Some(seq) = rows.last().map(|r| r.seq) else {
+                    break;
+                };
+                filter.after_seq = Some(seq);
+                // A whole page up to the cursor: there may be more.
+                let whole = rows.len() as i64 == CATCH_UP_PAGE;
+                let _ = self.board_changes.send(Arc::new(rows));
+                if !whole {
+                    break;
+                }
+            }
+        }
+        told.store(cursor, Ordering::SeqCst);
+        Ok(())
     }
 
     /// The board's rows as they change, from just after `filter.after_seq`

@@ -1,6 +1,7 @@
 //! The background work of a serving process, in one place: what runs, how
 //! often, and how a failed round is reported.
 
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,12 +31,17 @@ impl App {
             let reloaded = app.reload_orgs().await;
             app.report("the organisation tree could not be reloaded", reloaded);
         });
-        self.every(Duration::from_millis(250), |app| async move {
-            let followed = app.run_disclosure().await;
-            app.report(
-                "the disclosure board could not follow the journal",
-                followed,
-            );
+        // How far this node's live clients of the board have been told, from round to round.
+        let told = Arc::new(AtomicI64::new(crate::disclosure::NOT_YET_TOLD));
+        self.every(Duration::from_millis(250), move |app| {
+            let told = told.clone();
+            async move {
+                let followed = app.follow_journal_for_board(&told).await;
+                app.report(
+                    "the disclosure board could not follow the journal",
+                    followed,
+                );
+            }
         });
         // Supervision follows the journal and fires what is due: a signal
         // comes within a quarter of a second of its moment.
@@ -44,7 +50,7 @@ impl App {
             app.report("supervision could not follow the journal", followed);
             let fired = app.run_supervision_timers().await;
             app.report("supervision's timers could not fire", fired);
-            let told = app.notify_signals().await;
+            let told = app.deliver_signals().await;
             app.report("supervision's signals could not be delivered", told);
         });
         // The backup centre: abandoned uploads, re-verification, overdue systems.
@@ -52,6 +58,22 @@ impl App {
             let kept = app.run_backup_centre().await;
             app.report("the backup centre's round failed", kept);
         });
+    }
+
+    /// Post new signals to the webhook, one node at a time: two nodes
+    /// posting the same signal at once would tell the gateway twice.
+    async fn deliver_signals(&self) -> Result<usize> {
+        if self.webhook.get().is_none() {
+            return Ok(0);
+        }
+        let Some(turn) =
+            sunshine_store::journal::take_turn(&self.db, "supervision.webhook").await?
+        else {
+            return Ok(0);
+        };
+        let told = self.notify_signals().await;
+        turn.end().await?;
+        told
     }
 
     /// Run `round` every `period` until the store is closed.

@@ -232,3 +232,42 @@ pub async fn set_cursor(conn: &mut AnyConnection, consumer: &str, seq: i64) -> R
         .await?;
     Ok(())
 }
+
+/// A turn at work that only one process may do at a time, such as posting
+/// to a gateway what a consumer found: on PostgreSQL an advisory lock held
+/// by a transaction of its own until the turn ends (or is dropped); the
+/// embedded store has one process, whose turn it always is.
+pub struct Turn(Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+/// Take the turn named `name`, or `None` while another process has it.
+pub async fn take_turn(db: &crate::Db, name: &str) -> Result<Option<Turn>> {
+    if db.backend() != crate::Backend::Postgres {
+        return Ok(Some(Turn(None)));
+    }
+    let mut tx = db.pool().begin().await?;
+    let row = sqlx::query("SELECT pg_try_advisory_xact_lock($1) AS taken")
+        .bind(turn_key(name))
+        .fetch_one(&mut *tx)
+        .await?;
+    let taken: bool = row.try_get("taken")?;
+    // A turn not taken rolls back as it is dropped.
+    Ok(taken.then_some(Turn(Some(tx))))
+}
+
+impl Turn {
+    /// Give the turn up.
+    pub async fn end(self) -> Result<()> {
+        if let Some(tx) = self.0 {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The advisory lock's key for a turn's name: FNV-1a, the same in every process.
+fn turn_key(name: &str) -> i64 {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash as i64
+}
