@@ -4,10 +4,10 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use sunshine_domain::card::book::{own_number, BookImage, NewestTaps, TakingsByDay};
+use sunshine_domain::card::book::{own_number, BookImage, NewestTaps, TakingsByDay, TapKey};
 use sunshine_domain::card::ledger::{Event, LedgerImage, Replayer};
 use sunshine_store::card::SnapshotMeta;
-use sunshine_store::{Db, StoreError};
+use sunshine_store::Db;
 
 /// Transfers read and replayed at a time.
 const PAGE: i64 = 50_000;
@@ -209,36 +209,40 @@ impl Walk {
 
 /// Prove each snapshot's newest tap of every card (where its chain of taps
 /// starts) against the taps stored up to its moment: one pass over the
-/// taps in the order they were applied, holding one head a card.
+/// taps, a page at a time, holding one head a card for each snapshot.
 async fn newest_taps_proven(
     conn: &mut sunshine_store::Conn,
-    mut heads: Vec<HeldHeads>,
+    heads: Vec<HeldHeads>,
 ) -> Result<(), String> {
-    heads.sort_by_key(|h| h.0);
-    let mut heads = VecDeque::from(heads);
-    let mut newest = NewestTaps::default();
-    let prove =
-        |newest: &NewestTaps, (_, batch, held): (i64, i64, Vec<(u64, String, u64)>)| match newest
-            .first_difference(&held)
-        {
-            None => Ok(()),
-            Some(why) => Err(StoreError::Corrupt(format!(
-                "snapshot {batch}'s newest taps are not the taps stored by then: {why}"
-            ))),
-        };
-    sunshine_store::card::each_tap_as_applied(conn, |tap| {
-        while heads.front().is_some_and(|h| h.0 < tap.applied_at) {
-            prove(&newest, heads.pop_front().expect("just looked"))?;
-        }
-        newest.offer(&tap);
-        Ok(())
-    })
-    .await
-    .map_err(err)?;
-    heads
+    let mut proofs: Vec<(HeldHeads, NewestTaps)> = heads
         .into_iter()
-        .try_for_each(|h| prove(&newest, h))
-        .map_err(err)
+        .map(|h| (h, NewestTaps::default()))
+        .collect();
+    let mut after = None;
+    loop {
+        let page = sunshine_store::card::taps_page(conn, after.as_ref(), PAGE)
+            .await
+            .map_err(err)?;
+        for tap in &page {
+            for ((taken_at, _, _), newest) in &mut proofs {
+                if tap.applied_at <= *taken_at {
+                    newest.offer(tap);
+                }
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = Some(TapKey::of(last)),
+            _ => break,
+        }
+    }
+    for ((_, batch, held), newest) in proofs {
+        if let Some(why) = newest.first_difference(&held) {
+            return Err(format!(
+                "snapshot {batch}: its newest taps are not the taps stored by then: {why}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The snapshot's ledger against the replay's at the same point: the same

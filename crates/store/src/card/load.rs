@@ -217,19 +217,33 @@ async fn newest_taps(conn: &mut AnyConnection) -> Result<Vec<(u64, TapKey)>> {
     Ok(newest.into_heads())
 }
 
-/// Every stored tap, in the order the batches applied them (those of one
-/// batch in no particular order), each handed to `f`: streamed, for a
-/// check that folds the whole table in bounded memory.
-pub async fn each_tap_as_applied(
+/// Up to `limit` stored taps after the tap `after` (from the first when
+/// `None`), in the order of their keys (terminal, number): a page of the
+/// whole table, for a check that folds it in bounded memory.
+pub async fn taps_page(
     conn: &mut AnyConnection,
-    mut f: impl FnMut(TapRecord) -> Result<()>,
-) -> Result<()> {
-    use futures_util::TryStreamExt;
-    let mut rows = sqlx::query("SELECT * FROM card_taps ORDER BY applied_at").fetch(&mut *conn);
-    while let Some(row) = rows.try_next().await? {
-        f(tap(&row)?)?;
-    }
-    Ok(())
+    after: Option<&TapKey>,
+    limit: i64,
+) -> Result<Vec<TapRecord>> {
+    let rows = match after {
+        None => {
+            sqlx::query("SELECT * FROM card_taps ORDER BY terminal, seq LIMIT $1")
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Some(k) => {
+            sqlx::query(
+                "SELECT * FROM card_taps WHERE (terminal, seq) > ($1, $2) ORDER BY terminal, seq LIMIT $3",
+            )
+            .bind(&k.terminal)
+            .bind(bits(k.seq))
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
+    rows.iter().map(tap).collect()
 }
 
 /// Passes, rentals, the deny list's log, settlements, entitlements and

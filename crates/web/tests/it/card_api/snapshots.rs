@@ -160,7 +160,7 @@ async fn forgotten_transfers_still_answer_and_a_start_from_a_snapshot_is_the_run
         .await
         .expect_err("a snapshot's wrong newest tap is found");
     assert!(
-        found.contains(&format!("snapshot {newest}'s newest taps"))
+        found.contains(&format!("snapshot {newest}: its newest taps"))
             && found.contains("TAXI-A12345 #1000"),
         "{found}"
     );
