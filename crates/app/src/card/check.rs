@@ -214,6 +214,9 @@ async fn newest_taps_proven(
     conn: &mut sunshine_store::Conn,
     heads: Vec<HeldHeads>,
 ) -> Result<(), String> {
+    if heads.is_empty() {
+        return Ok(());
+    }
     let mut proofs: Vec<(HeldHeads, NewestTaps)> = heads
         .into_iter()
         .map(|h| (h, NewestTaps::default()))

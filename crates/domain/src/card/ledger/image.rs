@@ -94,10 +94,12 @@ impl Ledger {
         // growing back would move every entry (and fault in fresh memory)
         // once an interval. Only room far beyond what is held goes back.
         if self.transfers.capacity() > 4 * self.transfers.len().max(KEEP_ROOM) {
-            self.transfers.shrink_to(self.transfers.len() * 2);
+            self.transfers
+                .shrink_to(self.transfers.len().max(KEEP_ROOM) * 2);
         }
         if self.pending.capacity() > 4 * self.pending.len().max(KEEP_ROOM) {
-            self.pending.shrink_to(self.pending.len() * 2);
+            self.pending
+                .shrink_to(self.pending.len().max(KEEP_ROOM) * 2);
         }
         before - self.transfers.len()
     }
