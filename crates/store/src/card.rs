@@ -27,8 +27,8 @@ pub use lease::{lease, release_lease, renew_lease, take_lease, Lease};
 pub use load::{events_page, load, seen_of_taps, taps_page, Loaded};
 pub use read::{medical_of, tapped_between, taps_against_ledger, taps_of};
 pub use snapshot::{
-    all_accounts, load_after, snapshot, snapshots, transfers_by_id, After, SnapshotMeta,
-    SnapshotRow,
+    all_accounts, last_applied, load_after, snapshot, snapshots, transfers_by_id, After,
+    SnapshotMeta, SnapshotRow,
 };
 pub use write::{store_batch, Fence, SNAPSHOTS_KEPT};
 

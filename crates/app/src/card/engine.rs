@@ -88,9 +88,11 @@ pub async fn open_book(db: &Db, rules: Rules) -> Result<(Book, i64)> {
 }
 
 /// The books opened, the batch stored last, and the latest moment a stored
-/// snapshot was taken at: the engine's batches come after it, even if the
-/// clock stands earlier now (a restart on a clock set back), so a
-/// snapshot's moment always parts the taps before it from those after.
+/// snapshot was taken at or a stored tap applied at: the engine's batches
+/// come after it, even if the clock stands earlier now (a restart on a
+/// clock set back, after a crash that left batches after the last
+/// snapshot), so a snapshot's moment always parts the taps before it from
+/// those after, and a card's chain of taps stays in the order applied.
 struct Opened {
     book: Book,
     batch: i64,
@@ -105,7 +107,12 @@ async fn open(db: &Db, rules: Rules) -> Result<Opened> {
         .iter()
         .map(|s| s.taken_at)
         .max()
-        .unwrap_or(i64::MIN);
+        .unwrap_or(i64::MIN)
+        .max(
+            sunshine_store::card::last_applied(&mut conn)
+                .await?
+                .unwrap_or(i64::MIN),
+        );
     for meta in snapshots.iter().rev() {
         let Some(row) = sunshine_store::card::snapshot(&mut conn, meta.batch).await? else {
             continue;

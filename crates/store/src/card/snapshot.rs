@@ -51,6 +51,14 @@ pub async fn store_snapshot(tx: &mut WriteTx, s: &SnapshotRow, keep: i64) -> Res
     Ok(())
 }
 
+/// The latest moment a stored tap was applied at, if any tap is stored.
+pub async fn last_applied(conn: &mut AnyConnection) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT MAX(applied_at) AS last FROM card_taps")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("last")?)
+}
+
 /// The snapshots stored, oldest first.
 pub async fn snapshots(conn: &mut AnyConnection) -> Result<Vec<SnapshotMeta>> {
     sqlx::query(

@@ -166,3 +166,52 @@ async fn forgotten_transfers_still_answer_and_a_start_from_a_snapshot_is_the_run
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_start_on_a_clock_set_back_applies_after_every_stored_tap() {
+    use sunshine_domain::clock::SimulatedClock;
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let citizen = Api::as_user(&t.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    let number = first_card(&mine);
+    let (status, r) = terminal_post(
+        &t,
+        "TAXI-A12345",
+        "taps",
+        json!({"taps": [{"seq": 1, "card": number, "at": t.app.now_micros(),
+            "amount": 500, "purse": "account"}]}),
+    )
+    .await;
+    // Unpaid (the account is empty), and stored like any other tap.
+    assert_eq!(
+        (status, outcomes(&r)),
+        (StatusCode::OK, vec!["unpaid"]),
+        "{r}"
+    );
+    let last = {
+        let mut conn = t.app.db.read().await.expect("a connection");
+        sunshine_store::card::last_applied(&mut conn)
+            .await
+            .expect("read")
+            .expect("a tap is stored")
+    };
+    // Books opened again (as after a crash, with no snapshot since the
+    // tap) by a process whose clock stands a day earlier.
+    let yesterday = jiff::Timestamp::from_microsecond(last - 24 * 3_600_000_000).expect("a moment");
+    let engine = sunshine_app::card::engine::Engine::start(
+        t.app.db.clone(),
+        std::sync::Arc::new(SimulatedClock::new(yesterday)),
+        sunshine_app::card::city_rules(),
+        sunshine_app::card::engine::SnapshotPolicy::default(),
+        None,
+    )
+    .await
+    .expect("the books open");
+    let now = engine.run(|_, now| Ok(now)).await.expect("a batch");
+    assert!(now > last, "its batch at {now}, a stored tap at {last}");
+    let report = sunshine_app::card::check_ledger(&t.app.db)
+        .await
+        .expect("the snapshot its first batch took is proven");
+    assert!(report.snapshots >= 1, "{}", report.summary());
+    t.stop().await;
+}
