@@ -42,9 +42,10 @@ fn err(e: impl std::fmt::Display) -> String {
 /// history under every rule (each transfer as applied, no chain cut
 /// short), page by page and forgetting as it goes; prove each snapshot
 /// equal to the replay up to its point (balances, pending transfers, clock,
-/// the books' id counter, each unsettled day's takings and each terminal's
-/// sequence numbers seen, each card's newest tap); check the invariant (debits equal credits, no
-/// flag broken); and tie every charged tap out to its transfer. A transfer
+/// the books' id counter, each unsettled day's takings, each terminal's
+/// sequence numbers seen and each card's newest tap); check the invariant
+/// (debits equal credits, no flag broken); and tie every charged tap out to
+/// its transfer. A transfer
 /// id stored twice is refused by the store's unique index. Works on a store
 /// no process is serving, and on one that is (it reads what is committed).
 pub async fn check_ledger(db: &Db) -> Result<LedgerReport, String> {

@@ -206,16 +206,22 @@ pub(super) async fn load_cards_and_terminals(
 }
 
 /// Each card's newest stored tap, in the chain's order: the whole table
-/// streamed once, for a start that has no image.
+/// read once, a page at a time, for a start that has no image.
 async fn newest_taps(conn: &mut AnyConnection) -> Result<Vec<(u64, TapKey)>> {
-    use futures_util::TryStreamExt;
     let mut newest = NewestTaps::default();
-    let mut rows = sqlx::query("SELECT * FROM card_taps").fetch(&mut *conn);
-    while let Some(row) = rows.try_next().await? {
-        newest.offer(&tap(&row)?);
+    let mut after = None;
+    loop {
+        let page = taps_page(conn, after.as_ref(), TAPS_PAGE).await?;
+        page.iter().for_each(|t| newest.offer(t));
+        match page.last() {
+            Some(last) if page.len() as i64 == TAPS_PAGE => after = Some(TapKey::of(last)),
+            _ => return Ok(newest.into_heads()),
+        }
     }
-    Ok(newest.into_heads())
 }
+
+/// Taps read at a time when the whole table is folded.
+const TAPS_PAGE: i64 = 50_000;
 
 /// Up to `limit` stored taps after the tap `after` (from the first when
 /// `None`), in the order of their keys (terminal, number): a page of the
