@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use sqlx::{AnyConnection, Row};
 use sunshine_domain::hotline::open311::Attribute;
 use sunshine_domain::hotline::{
-    Channel, Limits, RequestKind, ServiceClass, Ticket, TicketState, Urgency,
+    cells_around, place_cell, Channel, Limits, RequestKind, ServiceClass, Ticket, TicketState,
+    Urgency, ALIKE_BOX_DEG,
 };
 
 use crate::supervision::corrupt;
@@ -299,8 +300,8 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     let row = sqlx::query(
         "INSERT INTO hotline_tickets (token, category, channel, state, description, lat, lon, address, region, \
          caller_name, caller_phone, email, requester_user, client, device_id, account_id, media_url, answers, \
-         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
+         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code, place_cell) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          RETURNING id",
     )
     .bind(&t.token)
@@ -329,6 +330,7 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     .bind(t.requested_at)
     .bind(t.updated_at)
     .bind(&t.query_code)
+    .bind(t.lat.zip(t.lon).map(|(lat, lon)| place_cell(lat, lon)))
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -491,14 +493,14 @@ pub struct Candidate {
 }
 
 /// Open tickets of a category requested since `since` that may duplicate a
-/// new one: near its point (within `box_deg` degrees either way), at its
-/// address, or from its caller. Only these are read, never the whole category.
+/// new one: near its point (within `ALIKE_BOX_DEG` either way, found in the
+/// four squares of the grid around it), at its address, or from its caller.
+/// Only these are read, never the whole category or its history.
 pub async fn alike_candidates(
     conn: &mut AnyConnection,
     category: &str,
     since: i64,
     point: Option<(f64, f64)>,
-    box_deg: f64,
     address: Option<&str>,
     caller: Option<&str>,
 ) -> Result<Vec<Candidate>> {
@@ -514,10 +516,18 @@ pub async fn alike_candidates(
         format!("${n}")
     };
     if point.is_some() {
+        // One arm per row of squares, each a range of two squares, so that
+        // both backends bound the index's second column by it; PostgreSQL
+        // 15 kept `place_cell IN (…)` out of the index bounds in its generic
+        // plan and read the whole category.
         let (a, b, c, d) = (next(), next(), next(), next());
-        arms.push(format!(
-            "SELECT {COLUMNS} FROM hotline_tickets WHERE lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d} AND {OPEN}"
-        ));
+        for _ in 0..2 {
+            let (west, east) = (next(), next());
+            arms.push(format!(
+                "SELECT {COLUMNS} FROM hotline_tickets WHERE place_cell BETWEEN {west} AND {east} \
+                 AND lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d} AND {OPEN}"
+            ));
+        }
     }
     if caller.is_some() {
         arms.push(format!(
@@ -541,10 +551,14 @@ pub async fn alike_candidates(
     let mut q = sqlx::query(&sql).bind(category).bind(since);
     if let Some((lat, lon)) = point {
         q = q
-            .bind(lat - box_deg)
-            .bind(lat + box_deg)
-            .bind(lon - box_deg)
-            .bind(lon + box_deg);
+            .bind(lat - ALIKE_BOX_DEG)
+            .bind(lat + ALIKE_BOX_DEG)
+            .bind(lon - ALIKE_BOX_DEG)
+            .bind(lon + ALIKE_BOX_DEG);
+        // South-west to south-east, then north-west to north-east.
+        for cell in cells_around(lat, lon) {
+            q = q.bind(cell);
+        }
     }
     if let Some(c) = caller {
         q = q.bind(c);

@@ -235,17 +235,9 @@ impl App {
         let mut conn = self.db.read().await?;
         let since =
             sunshine_domain::clock::to_micros(now.saturating_sub(DUPLICATE_WINDOW).unwrap_or(now));
-        // Two requests alike are within 100 m; 0.002° is more than that either way here.
-        let candidates = store::alike_candidates(
-            &mut conn,
-            category,
-            since,
-            point,
-            0.002,
-            address,
-            caller_phone,
-        )
-        .await?;
+        let candidates =
+            store::alike_candidates(&mut conn, category, since, point, address, caller_phone)
+                .await?;
         drop(conn);
         let likeness = Likeness {
             category,

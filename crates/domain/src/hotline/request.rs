@@ -196,6 +196,48 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6_371_000.0 * h.sqrt().asin()
 }
 
+/// How far either way of a new point the duplicate check looks, in degrees:
+/// more than [`DUPLICATE_RADIUS_M`] here (0.002° is 222 m of latitude, and
+/// 193 m of longitude at 30° north).
+pub const ALIKE_BOX_DEG: f64 = 0.002;
+
+/// The side of a square of the grid that places requests for the duplicate
+/// check, in degrees: twice [`ALIKE_BOX_DEG`], so that the box around a
+/// point meets at most four squares, however the point falls.
+pub const PLACE_CELL_DEG: f64 = 2.0 * ALIKE_BOX_DEG;
+
+/// The square of the grid a point lies in, as one number: its row from the
+/// south pole times 100,000 plus its column from the antimeridian (a row has
+/// 90,000 columns). A request is stored with it, so that the requests near a
+/// point are found in the four squares around it, however many requests the
+/// city has had.
+pub fn place_cell(lat: f64, long: f64) -> i64 {
+    let row = ((lat + 90.0) / PLACE_CELL_DEG).floor() as i64;
+    let column = ((long + 180.0) / PLACE_CELL_DEG).floor() as i64;
+    row * 100_000 + column
+}
+
+/// The squares that the box of [`ALIKE_BOX_DEG`] around a point meets: a
+/// block of two by two, as the box is as wide as a square, given south-west,
+/// south-east, north-west, north-east, so that each row's two are a range.
+pub fn cells_around(lat: f64, long: f64) -> [i64; 4] {
+    let (south, north) = (
+        place_cell(lat - ALIKE_BOX_DEG, long),
+        place_cell(lat + ALIKE_BOX_DEG, long),
+    );
+    let (west, east) = (
+        place_cell(lat, long - ALIKE_BOX_DEG) % 100_000,
+        place_cell(lat, long + ALIKE_BOX_DEG) % 100_000,
+    );
+    let (south, north) = (south / 100_000, north / 100_000);
+    [
+        south * 100_000 + west,
+        south * 100_000 + east,
+        north * 100_000 + west,
+        north * 100_000 + east,
+    ]
+}
+
 /// Two requests are alike within this distance...
 pub const DUPLICATE_RADIUS_M: f64 = 100.0;
 /// ...and this time.

@@ -450,6 +450,30 @@ async fn returns_extensions_redoing_and_urging_follow_the_rules() {
     assert_eq!(status, StatusCode::OK, "{answered}");
 }
 
+/// The duplicate check finds requests near a point in the squares of a grid
+/// around it: a request across a corner of the grid is still alike, and one
+/// at the same latitude across town is not.
+#[tokio::test]
+async fn alike_requests_are_found_across_the_lines_of_the_grid() {
+    use sunshine_domain::hotline::place_cell;
+    let t = sunshine_testkit::TestApp::demo().await.expect("demo");
+    let operator = Api::as_user(&t.base, "operator").await;
+    let (north_east, south_west) = ((30.2003, 120.2003), (30.1999, 120.1999));
+    let cell = |(lat, long): (f64, f64)| place_cell(lat, long);
+    assert_ne!(cell(north_east) / 100_000, cell(south_west) / 100_000);
+    assert_ne!(cell(north_east) % 100_000, cell(south_west) % 100_000);
+    let first = take(&operator, json!({"category": "road.pothole", "description": "路口有坑", "lat": north_east.0, "long": north_east.1})).await;
+    let first_id = first["ticket"]["id"].as_i64().expect("an id");
+    let across_town = take(&operator, json!({"category": "road.pothole", "description": "另一处有坑", "lat": north_east.0, "long": 120.25})).await;
+    assert_eq!(across_town["alike"], json!([]), "{across_town}");
+    let across_the_corner = take(&operator, json!({"category": "road.pothole", "description": "路口南侧有坑", "lat": south_west.0, "long": south_west.1})).await;
+    assert_eq!(
+        across_the_corner["alike"],
+        json!([first_id]),
+        "{across_the_corner}"
+    );
+}
+
 #[tokio::test]
 async fn alike_requests_are_merged_and_every_requester_hears_the_answer() {
     let t = sunshine_testkit::TestApp::demo().await.expect("demo");

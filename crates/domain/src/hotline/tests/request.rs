@@ -155,3 +155,51 @@ fn a_request_that_says_nothing_is_refused_on_every_channel_a_person_fills_in() {
     })
     .expect("an Open311 request without words");
 }
+
+#[test]
+fn the_box_around_a_point_meets_a_block_of_four_squares() {
+    let own = place_cell(30.2741, 120.1551);
+    let around = cells_around(30.2741, 120.1551);
+    assert!(around.contains(&own), "{around:?} holds {own}");
+    let [south_west, south_east, north_west, north_east] = around;
+    assert_eq!((south_east - south_west, north_east - north_west), (1, 1));
+    assert_eq!(north_west - south_west, 100_000);
+    let rows = around.map(|c| c / 100_000);
+    let columns = around.map(|c| c % 100_000);
+    assert_eq!(rows.iter().max().unwrap() - rows.iter().min().unwrap(), 1);
+    assert_eq!(
+        columns.iter().max().unwrap() - columns.iter().min().unwrap(),
+        1
+    );
+    assert_eq!(
+        around
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        4,
+        "{around:?}"
+    );
+    assert_eq!(
+        own - place_cell(30.2741 - PLACE_CELL_DEG, 120.1551),
+        100_000,
+        "a square to the south is a row down"
+    );
+}
+
+proptest! {
+    /// However two points fall, when the second is within the box around the
+    /// first, its square is one of the first's four: the index never misses a
+    /// request the duplicate check would have found by its coordinates.
+    #[test]
+    fn a_point_within_the_box_lies_in_a_cell_around(
+        lat in 29.0f64..31.0,
+        long in 118.0f64..121.0,
+        dlat in -ALIKE_BOX_DEG..=ALIKE_BOX_DEG,
+        dlong in -ALIKE_BOX_DEG..=ALIKE_BOX_DEG,
+    ) {
+        let around = cells_around(lat, long);
+        let cell = place_cell(lat + dlat, long + dlong);
+        prop_assert!((around[0]..=around[1]).contains(&cell) || (around[2]..=around[3]).contains(&cell));
+        prop_assert!(around.contains(&place_cell(lat, long)));
+    }
+}
