@@ -4,27 +4,36 @@
 # --database-url (a scratch database is made and dropped). Results and
 # method: docs/BENCHMARKS.md.
 #
-#   bench/open311.sh [--duration 30s] [--connections "16 64"] [--threads 2] [--database-url URL]
+#   bench/open311.sh [--duration 30s] [--connections "16 64"] [--threads 2] [--database-url URL] [--fresh]
+#
+# The POSTs of a run stay in the store for the next run; with --fresh, each
+# number of connections starts on a fresh store instead (SQLite only), so
+# that numbers of connections compare on stores of the same size.
 set -euo pipefail
 
 duration=30s
 connections="16 64"
 threads=2
 database_url=""
+fresh=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --database-url) database_url="$2"; shift 2 ;;
+    --fresh) fresh=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
-(cd "$root" && cargo build --release --quiet -p sunshine)
-sunshine="$root/target/release/sunshine"
+# SUNSHINE_BIN runs another build (the one before a change, say) instead.
+if [ -z "${SUNSHINE_BIN:-}" ]; then
+  (cd "$root" && cargo build --release --quiet -p sunshine)
+fi
+sunshine="${SUNSHINE_BIN:-$root/target/release/sunshine}"
 port=18311
 work="$(mktemp -d)"
 server=""
@@ -55,7 +64,16 @@ run() {
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
-run "SQLite"
+if [ -n "$fresh" ]; then
+  all="$connections"
+  for connections in $all; do
+    rm -rf "$work/data"
+    run "SQLite, a fresh store"
+  done
+  connections="$all"
+else
+  run "SQLite"
+fi
 if [ -n "$database_url" ]; then
   scratch="sunshine_open311_bench_$$"
   psql "$database_url" -qc "CREATE DATABASE $scratch" >/dev/null
