@@ -212,24 +212,23 @@ pub const PLACE_CELL_DEG: f64 = 2.0 * ALIKE_BOX_DEG;
 /// point are found in the four squares around it, however many requests the
 /// city has had.
 pub fn place_cell(lat: f64, long: f64) -> i64 {
-    let row = ((lat + 90.0) / PLACE_CELL_DEG).floor() as i64;
-    let column = ((long + 180.0) / PLACE_CELL_DEG).floor() as i64;
-    row * 100_000 + column
+    row(lat) * 100_000 + column(long)
+}
+
+fn row(lat: f64) -> i64 {
+    ((lat + 90.0) / PLACE_CELL_DEG).floor() as i64
+}
+
+fn column(long: f64) -> i64 {
+    ((long + 180.0) / PLACE_CELL_DEG).floor() as i64
 }
 
 /// The squares that the box of [`ALIKE_BOX_DEG`] around a point meets: a
 /// block of two by two, as the box is as wide as a square, given south-west,
 /// south-east, north-west, north-east, so that each row's two are a range.
 pub fn cells_around(lat: f64, long: f64) -> [i64; 4] {
-    let (south, north) = (
-        place_cell(lat - ALIKE_BOX_DEG, long),
-        place_cell(lat + ALIKE_BOX_DEG, long),
-    );
-    let (west, east) = (
-        place_cell(lat, long - ALIKE_BOX_DEG) % 100_000,
-        place_cell(lat, long + ALIKE_BOX_DEG) % 100_000,
-    );
-    let (south, north) = (south / 100_000, north / 100_000);
+    let (south, north) = (row(lat - ALIKE_BOX_DEG), row(lat + ALIKE_BOX_DEG));
+    let (west, east) = (column(long - ALIKE_BOX_DEG), column(long + ALIKE_BOX_DEG));
     [
         south * 100_000 + west,
         south * 100_000 + east,
