@@ -481,7 +481,8 @@ pub async fn tickets(conn: &mut AnyConnection, f: &TicketFilter) -> Result<Vec<T
     rows.iter().map(ticket_row).collect()
 }
 
-/// What the duplicate check compares of an open ticket.
+/// What the duplicate check compares of an open ticket. One found only by
+/// its point has no address or caller: its point decides it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub id: i64,
@@ -509,6 +510,11 @@ pub async fn alike_candidates(
     const OPEN: &str =
         "category = $1 AND requested_at >= $2 AND state NOT IN ('archived', 'merged')";
     const COLUMNS: &str = "id, lat, lon, address, caller_phone, requested_at";
+    // A point decides the requests found by theirs (`domain::hotline::alike`),
+    // so that arm leaves out what only the table holds and is answered from
+    // the index of (category, square, time, point, state).
+    const BY_POINT: &str =
+        "id, lat, lon, CAST(NULL AS TEXT) AS address, CAST(NULL AS TEXT) AS caller_phone, requested_at";
     let mut arms = vec![];
     let mut n = 2;
     let mut next = || {
@@ -524,7 +530,7 @@ pub async fn alike_candidates(
         for _ in 0..2 {
             let (west, east) = (next(), next());
             arms.push(format!(
-                "SELECT {COLUMNS} FROM hotline_tickets WHERE place_cell BETWEEN {west} AND {east} \
+                "SELECT {BY_POINT} FROM hotline_tickets WHERE place_cell BETWEEN {west} AND {east} \
                  AND lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d} AND {OPEN}"
             ));
         }
@@ -546,7 +552,7 @@ pub async fn alike_candidates(
     }
     let sql = format!(
         "{} ORDER BY requested_at DESC LIMIT 50",
-        arms.join(" UNION ")
+        arms.join(" UNION ALL ")
     );
     let mut q = sqlx::query(&sql).bind(category).bind(since);
     if let Some((lat, lon)) = point {
@@ -567,18 +573,27 @@ pub async fn alike_candidates(
         q = q.bind(a);
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Candidate {
-                id: r.try_get("id")?,
-                lat: r.try_get("lat")?,
-                lon: r.try_get("lon")?,
-                address: r.try_get("address")?,
-                caller_phone: r.try_get("caller_phone")?,
-                requested_at: r.try_get("requested_at")?,
-            })
-        })
-        .collect()
+    // A request found by its point and by its caller or address comes once,
+    // with what the other arm read of it.
+    let mut found: Vec<Candidate> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let c = Candidate {
+            id: r.try_get("id")?,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
+            address: r.try_get("address")?,
+            caller_phone: r.try_get("caller_phone")?,
+            requested_at: r.try_get("requested_at")?,
+        };
+        match found.iter_mut().find(|f| f.id == c.id) {
+            Some(f) => {
+                f.address = f.address.take().or(c.address);
+                f.caller_phone = f.caller_phone.take().or(c.caller_phone);
+            }
+            None => found.push(c),
+        }
+    }
+    Ok(found)
 }
 
 /// One step of a ticket.
