@@ -472,6 +472,14 @@ async fn alike_requests_are_found_across_the_lines_of_the_grid() {
         json!([first_id]),
         "{across_the_corner}"
     );
+    // The same caller at the same place is found by the point and by the
+    // phone, and offered once.
+    let by_phone = |text: &str| json!({"category": "road.pothole", "description": text, "lat": 30.23, "long": 120.23, "caller_phone": "13800001111"});
+    let called = take(&operator, by_phone("桥下有坑")).await;
+    let called_id = called["ticket"]["id"].as_i64().expect("an id");
+    assert_eq!(called["alike"], json!([]), "{called}");
+    let again = take(&operator, by_phone("桥下的坑还在")).await;
+    assert_eq!(again["alike"], json!([called_id]), "{again}");
 }
 
 #[tokio::test]
