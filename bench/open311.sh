@@ -4,11 +4,14 @@
 # --database-url (a scratch database is made and dropped). Results and
 # method: docs/BENCHMARKS.md.
 #
-#   bench/open311.sh [--duration 30s] [--connections "16 64"] [--threads 2] [--database-url URL] [--fresh]
+#   bench/open311.sh [--duration 30s] [--connections "16 64"] [--threads 2] [--database-url URL] [--fresh] [--rounds N]
 #
 # The POSTs of a run stay in the store for the next run; with --fresh, each
 # number of connections starts on a fresh store instead (SQLite only), so
-# that numbers of connections compare on stores of the same size.
+# that numbers of connections compare on stores of the same size. With
+# --rounds N, each number of connections runs N rounds of POSTs one after
+# the other in the same store instead, and no GETs: how POSTs hold up as
+# the store grows.
 set -euo pipefail
 
 duration=30s
@@ -16,6 +19,7 @@ connections="16 64"
 threads=2
 database_url=""
 fresh=""
+rounds=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -23,6 +27,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --database-url) database_url="$2"; shift 2 ;;
     --fresh) fresh=1; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +61,13 @@ run() {
   export OPEN311_KEY
   OPEN311_KEY="$("$sunshine" --data "$work/data" "$@" open311 issue-key --client bench --per-minute 1000000 2>/dev/null)"
   for c in $connections; do
+    if [ -n "$rounds" ]; then
+      for r in $(seq 1 "$rounds"); do
+        echo "-- POST requests.json, $c connections, $duration, round $r"
+        wrk -t "$threads" -c "$c" -d "$duration" -s "$root/bench/open311/post.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|requests:"
+      done
+      continue
+    fi
     echo "-- POST requests.json, $c connections, $duration"
     wrk -t "$threads" -c "$c" -d "$duration" -s "$root/bench/open311/post.lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|requests:|latency p"
     echo "-- GET requests.json (page_size 50), $c connections, $duration"
