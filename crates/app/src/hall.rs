@@ -297,57 +297,63 @@ impl App {
             self.calendar.clone(),
             number.to_string(),
         );
+        let presigned = match commands.as_slice() {
+            [CaseCommand::Approve { .. }] => {
+                crate::licence::presign(self, &orgs, &number, today.to_string())
+            }
+            _ => None,
+        };
+        // One command checks everything before it writes anything; of two,
+        // the second is checked after the first has written.
+        let decides_first = commands.len() == 1;
         let (kek, specs, keys) = (self.kek.clone(), self.specs.clone(), self.keys.clone());
-        let (case, signed_with) = self
-            .db
-            .write(
-                async move |tx: &mut WriteTx| -> Result<(Case, Option<SigningKey>)> {
-                    let mut done = None;
-                    let mut signed_with = None;
-                    for command in commands {
-                        let command = command.by(actor.user_id);
-                        let mut case = store::case_by_number(tx.conn(), &number)
-                            .await?
-                            .ok_or_else(not_found)?;
-                        let spec = specs
-                            .spec(tx.conn(), case.version_id)
-                            .await?
-                            .ok_or_else(not_found)?;
-                        let department = stored_department(&case)?;
-                        let at = case_at(&case, &department, &spec, is_applicant(&actor, &case));
-                        let decision = rules::check(at, &actor, &orgs.tree, &command)?;
-                        apply(&mut case, decision, today, now);
-                        set_due_dates(&mut case, &calendar, &spec, today)?;
-                        store::update_case(tx.conn(), &case).await?;
-                        if let CaseCommand::Approve { .. } = command {
-                            // An approval produces its signed e-licence in the same transaction.
-                            signed_with = Some(
-                                crate::licence::issue(
-                                    tx,
-                                    &kek,
-                                    &keys,
-                                    &orgs,
-                                    &actor,
-                                    &case,
-                                    &spec,
-                                    today.to_string(),
-                                    now,
-                                )
-                                .await?,
-                            );
-                        }
-                        journal_command(tx, &actor, &case, &command, now).await?;
-                        done = Some(case);
-                    }
-                    let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
-                    Ok((case, signed_with))
-                },
-            )
-            .await?;
+        let write = async move |tx: &mut WriteTx| -> Result<(Case, Option<SigningKey>)> {
+            let mut presigned = presigned;
+            let mut done = None;
+            let mut signed_with = None;
+            for command in commands {
+                let command = command.by(actor.user_id);
+                let (mut case, spec) = case_and_spec(tx, &specs, &number).await?;
+                let department = stored_department(&case)?;
+                let at = case_at(&case, &department, &spec, is_applicant(&actor, &case));
+                let decision = rules::check(at, &actor, &orgs.tree, &command)?;
+                apply(&mut case, decision, today, now);
+                set_due_dates(&mut case, &calendar, &spec, today)?;
+                store::update_case(tx.conn(), &case).await?;
+                if let CaseCommand::Approve { .. } = command {
+                    // An approval produces its signed e-licence in the same transaction.
+                    signed_with = Some(
+                        crate::licence::issue(
+                            tx,
+                            &kek,
+                            &keys,
+                            &orgs,
+                            &actor,
+                            &case,
+                            &spec,
+                            today.to_string(),
+                            presigned.take(),
+                            now,
+                        )
+                        .await?,
+                    );
+                }
+                journal_command(tx, &actor, &case, &command, now).await?;
+                done = Some(case);
+            }
+            let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
+            Ok((case, signed_with))
+        };
+        let (case, signed_with) = if decides_first {
+            self.db.write_decided(write).await?
+        } else {
+            self.db.write(write).await?
+        };
         if let Some(key) = signed_with {
             // The batch is durable: the key it signed with is there for good.
             self.keys.learn(&case.department, key);
         }
+        self.recent_cases.keep(&case);
         Ok(case)
     }
 

@@ -92,6 +92,7 @@ pub struct App {
     pub specs: specs::SpecCache,
     /// Signing keys whose creation is durable, opened once.
     keys: licence::KeyCache,
+    recent_cases: licence::RecentCases,
     /// The hotline's categories, read once and again after each edit.
     hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
@@ -201,6 +202,7 @@ impl App {
             live_closing: tokio::sync::watch::channel(false).0,
             specs: specs::SpecCache::default(),
             keys: licence::KeyCache::default(),
+            recent_cases: licence::RecentCases::default(),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
             card: Arc::default(),
@@ -253,6 +255,7 @@ impl App {
             live_closing: self.live_closing.clone(),
             specs: self.specs.clone(),
             keys: self.keys.clone(),
+            recent_cases: self.recent_cases.clone(),
             hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
             card: self.card.clone(),

@@ -43,6 +43,52 @@ impl KeyCache {
     }
 }
 
+/// How many cases [`RecentCases`] keeps before it starts again from empty.
+const RECENT_CASES: usize = 65_536;
+
+/// What a licence says of its case, for the cases commands went through
+/// lately, by number: [`presign`] reads it here instead of in the store.
+/// None of it changes in a case's life; an entry that were stale or missing
+/// would only mean the approval signs in its transaction.
+#[derive(Clone, Default)]
+pub(crate) struct RecentCases(Arc<Mutex<HashMap<String, Arc<LicensedCase>>>>);
+
+/// The parts of a case its licence names.
+pub(crate) struct LicensedCase {
+    number: String,
+    applicant: Applicant,
+    department: String,
+    version_id: i64,
+}
+
+impl RecentCases {
+    /// Keep what a command just read or wrote of a case.
+    pub(crate) fn keep(&self, case: &Case) {
+        let mut cases = self.lock();
+        if cases.contains_key(&case.number) {
+            return;
+        }
+        if cases.len() >= RECENT_CASES {
+            cases.clear();
+        }
+        let entry = LicensedCase {
+            number: case.number.clone(),
+            applicant: case.applicant.clone(),
+            department: case.department.clone(),
+            version_id: case.version_id,
+        };
+        cases.insert(case.number.clone(), Arc::new(entry));
+    }
+
+    fn get(&self, number: &str) -> Option<Arc<LicensedCase>> {
+        self.lock().get(number).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LicensedCase>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// An organisation's signing key: the one it has, opened, or a new one made
 /// and sealed (its creation journaled) in the same transaction.
 pub(crate) async fn org_signing_key(
@@ -82,9 +128,70 @@ pub(crate) async fn org_signing_key(
     Ok(key)
 }
 
+/// A licence's text and signature made before its approval's write
+/// command, off the writer's thread: signing is the largest part of an
+/// approval's work, and the writer is the one thread every write waits for.
+/// The approval uses it only if the text it makes in its transaction is
+/// the same and the issuer's key is the one signed with.
+pub(crate) struct Presigned {
+    canonical: String,
+    public_key: [u8; 32],
+    signature: String,
+}
+
+/// The licence an approval of case `number` would issue today, signed, if
+/// the case, its item's spec and the issuer's key are all in memory;
+/// `None` otherwise (the approval then signs in its transaction).
+pub(crate) fn presign(
+    app: &App,
+    orgs: &OrgDirectory,
+    number: &str,
+    decided_on: String,
+) -> Option<Presigned> {
+    let case = app.recent_cases.get(number)?;
+    let spec = app.specs.cached(case.version_id)?;
+    let key = app.keys.get(&case.department)?;
+    let (applicant, department) = (&case.applicant, &case.department);
+    let payload = payload_of(orgs, &case.number, applicant, department, &spec, decided_on);
+    let canonical = rules::canonical(&payload);
+    Some(Presigned {
+        signature: rules::sign(&key, &canonical),
+        public_key: key.verifying_key().to_bytes(),
+        canonical,
+    })
+}
+
+/// What the licence of approved case `number` says.
+fn payload_of(
+    orgs: &OrgDirectory,
+    number: &str,
+    applicant: &Applicant,
+    department: &str,
+    spec: &ItemSpec,
+    decided_on: String,
+) -> LicencePayload {
+    let (holder, holder_id) = match applicant {
+        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
+        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
+    };
+    LicencePayload {
+        number: rules::licence_number(number),
+        case_number: number.to_string(),
+        item_code: spec.code.clone(),
+        item_name: spec.name.clone(),
+        holder,
+        holder_id,
+        issuer: department.to_string(),
+        issuer_name: orgs.name(department, "zh"),
+        decided_on,
+    }
+}
+
 /// Sign and store the licence of an approved case, making the issuer's key
 /// on its first use. Runs inside the approval's write command; returns the
 /// key it signed with, for [`KeyCache::learn`] once the batch has committed.
+/// A signature made beforehand ([`presign`]) is used if it is of the same
+/// text by the same key.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
     tx: &mut WriteTx,
@@ -95,31 +202,31 @@ pub(crate) async fn issue(
     case: &Case,
     spec: &ItemSpec,
     decided_on: String,
+    presigned: Option<Presigned>,
     now: i64,
 ) -> Result<SigningKey> {
     let issuer = case.department.clone();
     let key = org_signing_key(tx, kek, keys, &issuer, now).await?;
-    let (holder, holder_id) = match &case.applicant {
-        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
-        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
-    };
-    let payload = LicencePayload {
-        number: rules::licence_number(&case.number),
-        case_number: case.number.clone(),
-        item_code: spec.code.clone(),
-        item_name: spec.name.clone(),
-        holder,
-        holder_id,
-        issuer: issuer.clone(),
-        issuer_name: orgs.name(&issuer, "zh"),
+    let payload = payload_of(
+        orgs,
+        &case.number,
+        &case.applicant,
+        &case.department,
+        spec,
         decided_on,
-    };
+    );
     let canonical = rules::canonical(&payload);
+    let signature = match presigned {
+        Some(p) if p.canonical == canonical && p.public_key == key.verifying_key().to_bytes() => {
+            p.signature
+        }
+        _ => rules::sign(&key, &canonical),
+    };
     let licence = IssuedLicence {
         number: payload.number.clone(),
         case_number: case.number.clone(),
         issuer,
-        signature: rules::sign(&key, &canonical),
+        signature,
         payload: canonical,
         issued_at: now,
         revoked_at: None,

@@ -43,6 +43,11 @@ impl SpecCache {
         Ok(Some(spec))
     }
 
+    /// The spec of a version, if it is in memory.
+    pub fn cached(&self, version_id: i64) -> Option<Arc<ItemSpec>> {
+        self.lock().get(&version_id).cloned()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<ItemSpec>>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -242,6 +242,21 @@ impl Db {
         self.queue_write(f).await.await
     }
 
+    /// [`Db::write`] for a command that decides before it writes: it reads,
+    /// refuses or not, and only then writes, and what can fail after its
+    /// first write is the database alone. On SQLite it runs without a
+    /// savepoint of its own, which would copy every page it changes. Should
+    /// it refuse after writing all the same, its whole batch is rolled back
+    /// and every command of it answered with an error: nothing is kept half.
+    pub async fn write_decided<T, E, F>(&self, f: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
+    {
+        self.enqueue(f, true).await.await
+    }
+
     /// Queue a write command, and give back what waits for its result: the
     /// command's place in the writer's order is fixed when this returns, so
     /// commands queued one after another run and commit in that order.
@@ -254,7 +269,20 @@ impl Db {
         E: From<StoreError> + Send + 'static,
         F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
     {
-        let (job, result) = writer::job(f);
+        self.enqueue(f, false).await
+    }
+
+    async fn enqueue<T, E, F>(
+        &self,
+        f: F,
+        decides_first: bool,
+    ) -> impl std::future::Future<Output = std::result::Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
+    {
+        let (job, result) = writer::job(f, decides_first);
         let sent = self.writer.send(Msg::Job(job)).await.is_ok();
         async move {
             if !sent {

@@ -61,8 +61,15 @@ pub(crate) struct Outcome {
 
 /// The writer runs on a thread of its own with a runtime of its own, so the
 /// commands' futures never move between threads and need not be `Send`.
-pub(crate) type Job =
-    Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> LocalBoxFuture<'a, Outcome> + Send>;
+type Run = Box<dyn for<'a> FnOnce(&'a mut WriteTx) -> LocalBoxFuture<'a, Outcome> + Send>;
+
+/// A command queued to the writer.
+pub(crate) struct Job {
+    run: Run,
+    /// The command refuses only before its first write (see
+    /// [`crate::Db::write_decided`]): on SQLite it runs without a savepoint.
+    decides_first: bool,
+}
 
 pub(crate) enum Msg {
     Job(Job),
@@ -76,14 +83,17 @@ pub(crate) enum Msg {
 }
 
 /// Wrap a typed command as a job; the receiver yields its result after commit.
-pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<std::result::Result<T, E>>)
+pub(crate) fn job<T, E, F>(
+    f: F,
+    decides_first: bool,
+) -> (Job, oneshot::Receiver<std::result::Result<T, E>>)
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
     F: AsyncFnOnce(&mut WriteTx) -> std::result::Result<T, E> + Send + 'static,
 {
     let (send, recv) = oneshot::channel();
-    let job: Job = Box::new(move |tx: &mut WriteTx| {
+    let run: Run = Box::new(move |tx: &mut WriteTx| {
         Box::pin(async move {
             let result = f(tx).await;
             Outcome {
@@ -98,7 +108,7 @@ where
             }
         })
     });
-    (job, recv)
+    (Job { run, decides_first }, recv)
 }
 
 /// The writer task: batches until told to stop or every sender is gone.
@@ -260,6 +270,32 @@ async fn shut_down(tx: Option<WriteTx>, log: Option<&mut LogSync>) {
     }
 }
 
+/// SQLite's count of rows changed on the connection since it opened.
+async fn total_changes(conn: &mut AnyConnection) -> std::result::Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT total_changes()")
+        .fetch_one(conn)
+        .await?;
+    sqlx::Row::try_get(&row, 0)
+}
+
+/// Why a command that refused without a savepoint left the transaction
+/// other than it found it, if it did: it changed rows (`before` is the
+/// count it started at), or its failure ended the transaction (SQLite rolls
+/// one back by itself on some errors, and each statement after would then
+/// commit alone).
+async fn broken_promise(conn: &mut AnyConnection, before: i64) -> Option<String> {
+    match total_changes(conn).await {
+        Ok(n) if n == before => {}
+        Ok(n) => return Some(format!("a refused command had changed {} rows", n - before)),
+        Err(e) => return Some(format!("the count of changes could not be read: {e}")),
+    }
+    // `BEGIN` fails inside a transaction, and only there.
+    match conn.execute("BEGIN").await {
+        Err(_) => None,
+        Ok(_) => Some("a refused command's failure ended its transaction".into()),
+    }
+}
+
 async fn fail_all(batch: Vec<Job>, why: &str) {
     // The jobs never ran; dropping them drops their senders, and callers see an internal error.
     drop(batch);
@@ -296,26 +332,60 @@ async fn run_batch(
             });
         }
     }
-    // A batch of one needs no savepoint: its failure rolls back the transaction.
+    // A batch of one needs no savepoint: its failure rolls back the
+    // transaction. Nor, on SQLite, does a command that refuses only before
+    // it writes; that it wrote nothing when it refused is checked, and a
+    // batch in which one broke that promise is rolled back whole. (On
+    // PostgreSQL a failed statement spoils the transaction, so every command
+    // of a batch takes a savepoint.)
     let alone = batch.len() == 1;
+    let sqlite = backend == Backend::Sqlite;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut kept_any = false;
-    for (n, job) in batch.into_iter().enumerate() {
+    // Whether the savepoint `command` is open: it is released as the next
+    // is taken, in one round trip, or before a command that needs none; the
+    // commit releases the last.
+    let mut open = false;
+    let mut jobs = batch.into_iter();
+    while let Some(Job { run, decides_first }) = jobs.next() {
         let (head_before, staged_before) = (tx.head.clone(), tx.staged.len());
-        if !alone {
-            // The previous command's savepoint is released as this one's is
-            // taken, in one round trip; the commit releases the last.
-            let savepoint = if n == 0 {
-                "SAVEPOINT command"
-            } else {
+        let changes_before = if alone {
+            None
+        } else if sqlite && decides_first {
+            if open {
+                tx.conn.execute("RELEASE SAVEPOINT command").await?;
+                open = false;
+            }
+            Some(total_changes(&mut tx.conn).await?)
+        } else {
+            let savepoint = if open {
                 "RELEASE SAVEPOINT command; SAVEPOINT command"
+            } else {
+                "SAVEPOINT command"
             };
             tx.conn.execute(savepoint).await?;
-        }
-        let outcome = AssertUnwindSafe(job(tx)).catch_unwind().await;
+            open = true;
+            None
+        };
+        let outcome = AssertUnwindSafe(run(tx)).catch_unwind().await;
         let keep = matches!(&outcome, Ok(o) if o.keep);
-        if !alone && !keep {
-            tx.conn.execute("ROLLBACK TO SAVEPOINT command").await?;
+        if !keep {
+            if let Some(before) = changes_before {
+                if let Some(why) = broken_promise(&mut tx.conn, before).await {
+                    // Its changes cannot be undone alone: nothing of the batch is kept.
+                    tracing::error!(%why, "a write command refused after writing; its batch is rolled back");
+                    let _ = tx.conn.execute("ROLLBACK").await;
+                    outcomes.extend(outcome.ok());
+                    for o in outcomes {
+                        (o.finish)(Err(why.clone()));
+                    }
+                    // The commands not yet run are dropped: their callers hear so.
+                    drop(jobs);
+                    return Err(sqlx::Error::Protocol(why));
+                }
+            } else if !alone {
+                tx.conn.execute("ROLLBACK TO SAVEPOINT command").await?;
+            }
         }
         if keep {
             kept_any = true;

@@ -257,3 +257,165 @@ async fn a_library_version_s_spec_is_kept_in_memory_and_a_draft_s_never() {
     drop(c);
     t.stop().await;
 }
+
+/// Hold the writer inside a command for a moment, so that the commands sent
+/// meanwhile make up the next batch together.
+async fn hold_the_writer(db: &sunshine_store::Db) -> tokio::task::JoinHandle<()> {
+    let (started, running) = tokio::sync::oneshot::channel();
+    let db = db.clone();
+    let held = tokio::spawn(async move {
+        db.write(async move |_tx: &mut WriteTx| -> Result<(), StoreError> {
+            let _ = started.send(());
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Ok(())
+        })
+        .await
+        .expect("the holding command");
+    });
+    running.await.expect("the writer took the holding command");
+    held
+}
+
+async fn cursor_of(db: &sunshine_store::Db, name: &str) -> i64 {
+    let mut c = db.read().await.expect("conn");
+    sunshine_store::journal::cursor(&mut c, name)
+        .await
+        .expect("cursor")
+}
+
+#[tokio::test]
+async fn commands_that_decide_first_share_a_batch_with_others_and_a_refusal_costs_no_one() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let held = hold_the_writer(&t.app.db).await;
+    // One batch of thirty: every third decides to refuse after a read and
+    // before it writes; every fifth is an ordinary command (with a savepoint)
+    // that writes and then fails; the rest write and stand.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..30i64 {
+        let db = t.app.db.clone();
+        tasks.spawn(async move {
+            let name = format!("decided-{n}");
+            let command = async move |tx: &mut WriteTx| -> Result<(), StoreError> {
+                let seen = sunshine_store::journal::cursor(tx.conn(), &name).await?;
+                if n % 3 == 0 && n % 5 != 0 {
+                    return Err(StoreError::Corrupt(format!(
+                        "{n} refused, having read {seen}"
+                    )));
+                }
+                sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2)")
+                    .bind(&name)
+                    .bind(n + 1)
+                    .execute(tx.conn())
+                    .await?;
+                tx.journal(
+                    n,
+                    sunshine_domain::journal::NewEntry {
+                        actor: "test".into(),
+                        org: "330100".into(),
+                        subject: format!("decided/{n}"),
+                        event_type: "test.written",
+                        payload: serde_json::json!({"n": n}),
+                    },
+                )
+                .await?;
+                if n % 5 == 0 {
+                    return Err(StoreError::Corrupt(format!("{n} failed after writing")));
+                }
+                Ok(())
+            };
+            let result = if n % 5 == 0 {
+                db.write(command).await
+            } else {
+                db.write_decided(command).await
+            };
+            (n, result)
+        });
+    }
+    held.await.expect("held");
+    let mut refused = vec![];
+    while let Some(r) = tasks.join_next().await {
+        let (n, result) = r.expect("task");
+        match result {
+            Ok(()) => {}
+            Err(StoreError::Corrupt(_)) => refused.push(n),
+            Err(e) => panic!("command {n}: {e}"),
+        }
+    }
+    refused.sort();
+    assert_eq!(
+        refused,
+        [0, 3, 5, 6, 9, 10, 12, 15, 18, 20, 21, 24, 25, 27],
+        "each refused alone"
+    );
+    for n in 0..30i64 {
+        let stored = cursor_of(&t.app.db, &format!("decided-{n}")).await;
+        let expected = if refused.contains(&n) { 0 } else { n + 1 };
+        assert_eq!(stored, expected, "command {n}'s row");
+    }
+    assert!(matches!(
+        t.app.verify_journal().await.expect("verify"),
+        Verification::Intact { .. }
+    ));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_command_that_refuses_after_writing_without_a_savepoint_leaves_nothing_half_written() {
+    let t = TestApp::with_organisations().await.expect("platform");
+    let held = hold_the_writer(&t.app.db).await;
+    // Ten commands in one batch; the fifth breaks its promise to decide
+    // before it writes.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..10i64 {
+        let db = t.app.db.clone();
+        tasks.spawn(async move {
+            let result = db
+                .write_decided(async move |tx: &mut WriteTx| -> Result<(), StoreError> {
+                    sqlx::query("INSERT INTO consumer_cursors (name, seq) VALUES ($1, $2)")
+                        .bind(format!("promise-{n}"))
+                        .bind(n + 1)
+                        .execute(tx.conn())
+                        .await?;
+                    if n == 4 {
+                        return Err(StoreError::Corrupt("refused after writing".into()));
+                    }
+                    Ok(())
+                })
+                .await;
+            (n, result)
+        });
+    }
+    held.await.expect("held");
+    let mut stood = vec![];
+    while let Some(r) = tasks.join_next().await {
+        let (n, result) = r.expect("task");
+        if result.is_ok() {
+            stood.push(n);
+        }
+    }
+    stood.sort();
+    match sunshine_testkit::backend() {
+        // Without savepoints its change cannot be undone alone: the batch goes.
+        sunshine_store::Backend::Sqlite => assert_eq!(stood, Vec::<i64>::new()),
+        // PostgreSQL gives every command a savepoint: it fails alone.
+        sunshine_store::Backend::Postgres => assert_eq!(stood, [0, 1, 2, 3, 5, 6, 7, 8, 9]),
+    }
+    for n in 0..10i64 {
+        let expected = if stood.contains(&n) { n + 1 } else { 0 };
+        assert_eq!(
+            cursor_of(&t.app.db, &format!("promise-{n}")).await,
+            expected,
+            "command {n}: a row for each command that stood, and only for those"
+        );
+    }
+    let admin = t.app.staff_actor("admin").await.expect("admin");
+    t.app
+        .issue_api_token(&admin, "after the broken batch")
+        .await
+        .expect("the writer still writes");
+    assert!(matches!(
+        t.app.verify_journal().await.expect("verify"),
+        Verification::Intact { .. }
+    ));
+    t.stop().await;
+}
