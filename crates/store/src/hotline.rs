@@ -550,9 +550,13 @@ pub async fn alike_candidates(
     if arms.is_empty() {
         return Ok(vec![]);
     }
+    // A request comes once from each arm that finds it (a point arm, the
+    // caller's, the address's): the newest `ALIKE_AT_MOST` distinct
+    // requests are among that many rows for each arm.
     let sql = format!(
-        "{} ORDER BY requested_at DESC LIMIT 50",
-        arms.join(" UNION ALL ")
+        "{} ORDER BY requested_at DESC, id DESC LIMIT {}",
+        arms.join(" UNION ALL "),
+        ALIKE_AT_MOST * arms.len().min(3)
     );
     let mut q = sqlx::query(&sql).bind(category).bind(since);
     if let Some((lat, lon)) = point {
@@ -593,8 +597,12 @@ pub async fn alike_candidates(
             None => found.push(c),
         }
     }
+    found.truncate(ALIKE_AT_MOST);
     Ok(found)
 }
+
+/// The most requests offered as alike for one new request: the newest.
+pub const ALIKE_AT_MOST: usize = 50;
 
 /// One step of a ticket.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

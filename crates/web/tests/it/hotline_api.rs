@@ -480,6 +480,23 @@ async fn alike_requests_are_found_across_the_lines_of_the_grid() {
     assert_eq!(called["alike"], json!([]), "{called}");
     let again = take(&operator, by_phone("桥下的坑还在")).await;
     assert_eq!(again["alike"], json!([called_id]), "{again}");
+    // Found twice each, the newest fifty requests are all offered, not half.
+    let mut ids = vec![called_id, again["ticket"]["id"].as_i64().expect("an id")];
+    for n in 0..53 {
+        let more = take(&operator, by_phone(&format!("桥下有坑，第{n}次来电"))).await;
+        ids.push(more["ticket"]["id"].as_i64().expect("an id"));
+    }
+    let last = take(&operator, by_phone("桥下的坑又大了")).await;
+    let offered: Vec<i64> = serde_json::from_value(last["alike"].clone()).expect("ids");
+    let newest: std::collections::BTreeSet<i64> = ids.iter().rev().take(50).copied().collect();
+    assert_eq!(
+        offered
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<i64>>(),
+        newest,
+        "{last}"
+    );
 }
 
 #[tokio::test]
