@@ -55,7 +55,6 @@ pub(crate) struct RecentCases(Arc<Mutex<HashMap<String, Arc<LicensedCase>>>>);
 
 /// The parts of a case its licence names.
 pub(crate) struct LicensedCase {
-    number: String,
     applicant: Applicant,
     department: String,
     version_id: i64,
@@ -72,7 +71,6 @@ impl RecentCases {
             cases.clear();
         }
         let entry = LicensedCase {
-            number: case.number.clone(),
             applicant: case.applicant.clone(),
             department: case.department.clone(),
             version_id: case.version_id,
@@ -152,7 +150,7 @@ pub(crate) fn presign(
     let spec = app.specs.cached(case.version_id)?;
     let key = app.keys.get(&case.department)?;
     let (applicant, department) = (&case.applicant, &case.department);
-    let payload = payload_of(orgs, &case.number, applicant, department, &spec, decided_on);
+    let payload = payload_of(orgs, number, applicant, department, &spec, decided_on);
     let canonical = rules::canonical(&payload);
     Some(Presigned {
         signature: rules::sign(&key, &canonical),

@@ -602,7 +602,7 @@ pub async fn alike_candidates(
 }
 
 /// The most requests offered as alike for one new request: the newest.
-pub const ALIKE_AT_MOST: usize = 50;
+const ALIKE_AT_MOST: usize = 50;
 
 /// One step of a ticket.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
