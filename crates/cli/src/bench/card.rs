@@ -418,6 +418,15 @@ pub(super) async fn transit(
         upload,
         clients,
     } = shape;
+    if let Some(keep) = keep {
+        // Said before the day is run, not after it, when the store would be lost.
+        if keep.exists() {
+            anyhow::bail!("{} exists: --keep wants a new directory", keep.display());
+        }
+        if cli.database_url.is_some() {
+            anyhow::bail!("--keep keeps an embedded store; it cannot keep a PostgreSQL database");
+        }
+    }
     let p = Platform::new(cli, &[]).await?;
     let engine = p.app.card_engine().await.map_err(app_err)?.clone();
     let setup = Instant::now();
