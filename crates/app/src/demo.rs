@@ -126,6 +126,14 @@ fn demo_logins() -> Vec<DemoLogin> {
             what: "supervisor, 西湖区 (330106 departments)",
         },
         DemoLogin {
+            login: REGISTRAR.into(),
+            what: "population registrar, 西湖区: imports and holds the district's records",
+        },
+        DemoLogin {
+            login: COMMUNITY_WORKER.into(),
+            what: "community worker, 保俶塔社区 (330106001001): collects the community's records",
+        },
+        DemoLogin {
             login: "card.clerk".into(),
             what: "clerk of the citizen card centre (市民卡): issues cards, serves holders",
         },
@@ -152,6 +160,13 @@ fn demo_logins() -> Vec<DemoLogin> {
     });
     logins
 }
+
+/// The demo's population registrar, at 西湖区.
+pub const REGISTRAR: &str = "xihu.registrar";
+/// The demo's community worker, and the community (an organisation whose
+/// code is the district's and the community's six digits).
+pub const COMMUNITY_WORKER: &str = "community.worker";
+pub const DEMO_COMMUNITY: &str = "330106-001001";
 
 /// The demo with as many cases as asked (tests that need no history ask for none).
 pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)> {
@@ -283,6 +298,14 @@ async fn demo_staff(
     app.create_staff(
         admin,
         staff("xihu.supervisor", "吴监察", &xihu, "supervisor"),
+    )
+    .await?;
+    app.create_staff(admin, staff(REGISTRAR, "郑登记", &xihu, "registrar"))
+        .await?;
+    let community = OrgCode::parse(DEMO_COMMUNITY).map_err(|b| anyhow::anyhow!(b.en))?;
+    app.create_staff(
+        admin,
+        staff(COMMUNITY_WORKER, "冯社工", &community, "community_worker"),
     )
     .await?;
 
@@ -476,7 +499,7 @@ async fn demo_items(app: &App, items: Vec<DemoItem>, city: &OrgCode) -> Result<(
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-pub const DEMO_LOGINS: [&str; 14] = [
+pub const DEMO_LOGINS: [&str; 16] = [
     "admin",
     "editor",
     "reviewer",
@@ -486,6 +509,8 @@ pub const DEMO_LOGINS: [&str; 14] = [
     "operator",
     "supervisor",
     "xihu.supervisor",
+    REGISTRAR,
+    COMMUNITY_WORKER,
     "card.clerk",
     "card.operator",
     backup_centre::KEEPER,

@@ -20,6 +20,7 @@ pub mod journal_entry;
 pub mod keys;
 pub mod licence;
 pub mod materials;
+pub mod registry;
 pub mod specs;
 pub mod supervision;
 mod workers;
@@ -93,6 +94,8 @@ pub struct App {
     /// Signing keys whose creation is durable, opened once.
     keys: licence::KeyCache,
     recent_cases: licence::RecentCases,
+    /// The city's standard for the population registry: its code lists.
+    registry_standard: Arc<sunshine_domain::registry::Standard>,
     /// The hotline's categories, read once and again after each edit.
     hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
@@ -203,6 +206,7 @@ impl App {
             specs: specs::SpecCache::default(),
             keys: licence::KeyCache::default(),
             recent_cases: licence::RecentCases::default(),
+            registry_standard: Arc::new(registry::city_standard()),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
             card: Arc::default(),
@@ -256,6 +260,7 @@ impl App {
             specs: self.specs.clone(),
             keys: self.keys.clone(),
             recent_cases: self.recent_cases.clone(),
+            registry_standard: self.registry_standard.clone(),
             hotline_categories: self.hotline_categories.clone(),
             webhook: self.webhook.clone(),
             card: self.card.clone(),

@@ -110,6 +110,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// The community population registry (社区人口基础库).
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
     /// Open311 GeoReport v2: the keys of the client systems.
     Open311 {
         #[command(subcommand)]
@@ -303,6 +308,22 @@ enum CatalogCommand {
         file: PathBuf,
         #[arg(long, default_value = "admin")]
         as_user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Import persons and households from a CSV file in the city's layout
+    /// (身份证号, 姓名, 性别, 出生日期, 民族, 户籍地址, 居住地址, 社区代码, 户号,
+    /// 与户主关系, 联系电话): every row or none.
+    Import {
+        file: PathBuf,
+        /// The community worker or registrar the import is made by.
+        #[arg(long)]
+        by: String,
+        /// Say what the file would add and change, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -568,6 +589,11 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             }
         }
         Command::Open311 { command } => open311(&cli, command).await?,
+        Command::Registry { command } => {
+            if let Some(code) = registry(&cli, command).await? {
+                return Ok(code);
+            }
+        }
         Command::Catalog { command } => {
             if let Some(code) = catalog(&cli, command).await? {
                 return Ok(code);
@@ -705,18 +731,62 @@ async fn catalog(
             let bytes = std::fs::read(file)?;
             match app.import_catalog(&actor, format_of(file)?, &bytes).await {
                 Ok(r) => println!("imported {} items", r.imported),
-                Err(sunshine_app::AppError::Refused(r)) => {
-                    println!("{}", r.message.en);
-                    for (k, v) in &r.fields {
-                        println!("  {k}: {}", v.en);
-                    }
-                    return Ok(Some(std::process::ExitCode::from(2)));
-                }
-                Err(e) => return Err(anyhow::anyhow!("{e}")),
+                Err(e) => return refused_import(e).map(Some),
             }
         }
     }
     Ok(None)
+}
+
+/// `sunshine registry`: the exit code when an import is refused.
+async fn registry(
+    cli: &Cli,
+    command: &RegistryCommand,
+) -> anyhow::Result<Option<std::process::ExitCode>> {
+    let RegistryCommand::Import { file, by, dry_run } = command;
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let app = open_app(cli).await?;
+    let actor = app
+        .staff_actor(by)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match app.import_registry(&actor, &bytes, *dry_run).await {
+        Ok(r) => {
+            let verb = if r.dry_run { "would add" } else { "added" };
+            println!(
+                "{} rows: {verb} {}, {} {}, {} unchanged",
+                r.rows,
+                r.added.len(),
+                if r.dry_run { "would change" } else { "changed" },
+                r.changed.len(),
+                r.unchanged
+            );
+            for c in &r.changed {
+                println!("  line {}: {}", c.line, c.columns.join(", "));
+            }
+            if let Some(id) = r.import_id {
+                println!("import {id} recorded and journaled");
+            }
+        }
+        Err(e) => return refused_import(e).map(Some),
+    }
+    Ok(None)
+}
+
+/// An import's refusal printed with every line at fault, and exit code 2;
+/// any other failure as it is.
+fn refused_import(e: sunshine_app::AppError) -> anyhow::Result<std::process::ExitCode> {
+    match e {
+        sunshine_app::AppError::Refused(r) => {
+            println!("{}", r.message.en);
+            for (k, v) in &r.fields {
+                println!("  {k}: {}", v.en);
+            }
+            Ok(std::process::ExitCode::from(2))
+        }
+        e => Err(anyhow::anyhow!("{e}")),
+    }
 }
 
 fn format_of(file: &std::path::Path) -> anyhow::Result<sunshine_app::catalog::io::Format> {

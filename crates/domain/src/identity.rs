@@ -22,6 +22,10 @@ pub enum OrgKind {
     Department,
     /// 公用事业单位
     Utility,
+    /// 街道、乡镇
+    SubDistrict,
+    /// 社区、村
+    Community,
 }
 
 impl OrgKind {
@@ -33,6 +37,8 @@ impl OrgKind {
             OrgKind::Zone => "zone",
             OrgKind::Department => "department",
             OrgKind::Utility => "utility",
+            OrgKind::SubDistrict => "sub_district",
+            OrgKind::Community => "community",
         }
     }
     pub fn parse(s: &str) -> Option<OrgKind> {
@@ -43,6 +49,8 @@ impl OrgKind {
             OrgKind::Zone,
             OrgKind::Department,
             OrgKind::Utility,
+            OrgKind::SubDistrict,
+            OrgKind::Community,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -211,10 +219,16 @@ pub enum Role {
     /// 容灾备份中心管理员: registers the departments' systems and their keys,
     /// and keeps the archives they send to the backup centre.
     BackupKeeper,
+    /// 社区工作者: collects and corrects the population records of the
+    /// community where the role is held.
+    CommunityWorker,
+    /// 人口登记员: holds the population records of a district, imports and
+    /// reviews them, at the district's government.
+    Registrar,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 12] = [
         Role::CatalogEditor,
         Role::LegalReviewer,
         Role::Approver,
@@ -225,6 +239,8 @@ impl Role {
         Role::CardClerk,
         Role::CardOperator,
         Role::BackupKeeper,
+        Role::CommunityWorker,
+        Role::Registrar,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -238,6 +254,8 @@ impl Role {
             Role::CardClerk => "card_clerk",
             Role::CardOperator => "card_operator",
             Role::BackupKeeper => "backup_keeper",
+            Role::CommunityWorker => "community_worker",
+            Role::Registrar => "registrar",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -255,6 +273,8 @@ impl Role {
             Role::CardClerk => "市民卡柜员",
             Role::CardOperator => "市民卡运营",
             Role::BackupKeeper => "容灾备份中心管理员",
+            Role::CommunityWorker => "社区工作者",
+            Role::Registrar => "人口登记员",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -269,6 +289,8 @@ impl Role {
             Role::CardClerk => "Card clerk",
             Role::CardOperator => "Card operator",
             Role::BackupKeeper => "Backup centre keeper",
+            Role::CommunityWorker => "Community worker",
+            Role::Registrar => "Population registrar",
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod materials;
 pub mod money;
 pub mod policy;
 pub mod refusal;
+pub mod registry;
 pub mod scrub;
 pub mod supervision;
 

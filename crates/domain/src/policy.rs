@@ -27,6 +27,12 @@ pub enum Action<'a> {
     ImportCatalog { region_government: &'a OrgCode },
     /// Staff-only views: the panoramic view, export, drafts.
     ViewStaffCatalog,
+    /// 人口采集: import, collect and correct the population records of a
+    /// community, as its community worker or a registrar of its district.
+    CollectResidents {
+        community: &'a OrgCode,
+        district: &'a OrgCode,
+    },
     /// Create staff accounts and grant roles in an organisation.
     ManageStaff { org: &'a OrgCode },
     /// Read and verify the whole journal.
@@ -99,6 +105,7 @@ impl Action<'_> {
             Action::ImportCatalog { .. } => "import_catalog",
             Action::ViewStaffCatalog => "view_staff_catalog",
             Action::ManageStaff { .. } => "manage_staff",
+            Action::CollectResidents { .. } => "collect_residents",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
             Action::FileComplaint => "file_complaint",
@@ -167,6 +174,10 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         }
         Action::ViewStaffCatalog => !actor.grants.is_empty(),
         Action::ManageStaff { org } => covers(Role::Administrator, org),
+        Action::CollectResidents {
+            community,
+            district,
+        } => covers(Role::CommunityWorker, community) || covers(Role::Registrar, district),
         Action::ReadJournal | Action::ConfigurePlatform | Action::ManageHotline => actor
             .grants
             .iter()

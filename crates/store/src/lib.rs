@@ -23,6 +23,7 @@ pub mod marks;
 pub mod materials;
 pub mod native;
 pub mod pg_backup;
+pub mod registry;
 pub mod replica;
 pub mod supervision;
 pub mod writer;

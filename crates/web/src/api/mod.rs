@@ -15,6 +15,7 @@ pub mod identity;
 pub mod journal;
 pub mod licence;
 pub mod materials;
+pub mod registry;
 pub mod supervision;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,7 @@ use crate::AppState;
         (name = "backup_centre", description = "The backup centre (数据容灾集中备份中心): keepers register departments' systems and keys; systems send archives in signed, resumable uploads, kept once per SHA-256 within quota and retention, re-verified on a schedule; overdue systems raise supervision warnings"),
         (name = "card", description = "The citizen card (市民卡): cards and their life, wallet and account on a double-entry ledger, operators, merchants and terminals; the terminal API is signed with each terminal's ed25519 key"),
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
+        (name = "registry", description = "The community population registry (社区人口基础库): persons, households and addresses collected by communities to the city's standard, held by districts"),
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
         (name = "hall", description = "The online government hall (网上政务大厅): applications and cases"),
         (name = "hotline", description = "The 96345 service hotline (统一服务热线): requests, dispatch, units' answers, return visits; other systems use Open311 GeoReport v2 at /open311/v2"),
@@ -102,6 +104,7 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::panorama))
         .routes(routes!(catalog::export))
         .routes(routes!(catalog::import))
+        .routes(routes!(registry::import))
 }
 
 /// The online hall's cases.

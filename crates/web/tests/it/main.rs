@@ -29,6 +29,7 @@ mod open311;
 mod openapi;
 mod pages;
 mod personal_reads;
+mod registry_api;
 mod role_walk;
 mod supervision_api;
 mod supervision_pages;

@@ -69,6 +69,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/organisations"),
     ("post", "/api/v1/organisations"),
     ("put", "/api/v1/organisations/{code}"),
+    ("post", "/api/v1/registry/imports"),
     ("get", "/api/v1/journal"),
     ("get", "/api/v1/journal/verify"),
     ("get", "/api/v1/supervision/signals"),

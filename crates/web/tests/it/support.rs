@@ -59,6 +59,28 @@ impl Api {
         self.call(Method::PUT, path, Some(body)).await
     }
 
+    /// POST a body of text with its content type.
+    pub async fn post_text(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.to_string());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
     /// POST a multipart form.
     pub async fn multipart(
         &self,

@@ -275,6 +275,10 @@ fn unit_rows(
         .map(|o| {
             let kind = match o.kind {
                 sunshine_domain::identity::OrgKind::Utility => lang.pick("公用事业单位", "utility"),
+                sunshine_domain::identity::OrgKind::SubDistrict => {
+                    lang.pick("街道", "sub-district")
+                }
+                sunshine_domain::identity::OrgKind::Community => lang.pick("社区", "community"),
                 _ => lang.pick("部门", "department"),
             };
             (
