@@ -40,6 +40,8 @@ pub struct Desks {
     pub backup: bool,
     /// The backup centre: the departments' systems and their archives.
     pub backup_centre: bool,
+    /// The population registry's import: community workers and registrars.
+    pub registry: bool,
 }
 
 impl App {
@@ -93,6 +95,14 @@ impl App {
             backup_centre: self
                 .authorize_centre(actor, CentreWork::KeepBackups)
                 .is_ok(),
+            registry: any_org(&|o| {
+                sunshine_domain::ids::OrgCode::parse(o.region().as_str()).is_ok_and(|district| {
+                    may(&Action::CollectResidents {
+                        community: o,
+                        district: &district,
+                    })
+                })
+            }),
         }
     }
 
@@ -119,6 +129,8 @@ impl App {
             ),
             (Role::Supervisor, d.signals, "/staff/signals"),
             (Role::BackupKeeper, d.backup_centre, "/staff/backup-centre"),
+            (Role::CommunityWorker, d.registry, "/staff/registry"),
+            (Role::Registrar, d.registry, "/staff/registry"),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),
             (Role::Approver, d.catalog, "/staff/"),

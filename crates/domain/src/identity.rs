@@ -73,31 +73,87 @@ pub struct Organisation {
     pub parent: Option<OrgCode>,
 }
 
-/// Whether `unit` may be added under `parent` as a unit (a department or a
-/// public utility) of its government: its code is the parent's region code
-/// and a number (`330100-U11`), it has both names, and the parent is a
-/// government. Every fault at once.
+/// Whether `unit` may be added under `parent`: a department or a public
+/// utility under a government, its code the parent's region code and a
+/// number (`330100-U11`); a sub-district (街道) under a district or county,
+/// its code the district's and its township's three digits and `000`
+/// (`330106-001000`); a community (社区) under its sub-district, with the
+/// same district and township and its own three digits (`330106-001001`),
+/// so that a community's code is its 12-digit statistical division code.
+/// Both names in every case. Every fault at once.
 pub fn check_new_unit(unit: &Organisation, parent: &Organisation) -> Result<(), Refusal> {
     let mut e = crate::refusal::FieldErrors::default();
-    if !matches!(unit.kind, OrgKind::Department | OrgKind::Utility) {
-        e.add(
+    let (region, number) = unit
+        .code
+        .as_str()
+        .split_once('-')
+        .unwrap_or((unit.code.as_str(), ""));
+    let three = |s: &str| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()) && s != "000";
+    let under_parent = unit.parent.as_ref() == Some(&parent.code);
+    match unit.kind {
+        OrgKind::Department | OrgKind::Utility => {
+            if !parent.kind.is_government() || !under_parent {
+                e.add(
+                    "parent",
+                    "上级应为市、区县政府或开发区",
+                    "A unit belongs to a city, district, county or zone government",
+                );
+            } else if region != parent.code.as_str() {
+                e.add(
+                    "code",
+                    format!("单位代码应为“{}-序号”", parent.code),
+                    format!("A unit's code is \"{}-NUMBER\"", parent.code),
+                );
+            }
+        }
+        OrgKind::SubDistrict => {
+            if !matches!(parent.kind, OrgKind::District | OrgKind::County) || !under_parent {
+                e.add(
+                    "parent",
+                    "街道的上级应为区、县政府",
+                    "A sub-district belongs to a district or county government",
+                );
+            } else if region != parent.code.as_str()
+                || number.len() != 6
+                || !three(&number[..3])
+                || &number[3..] != "000"
+            {
+                e.add(
+                    "code",
+                    format!("街道代码应为“{}-”加三位街道编号和000", parent.code),
+                    format!(
+                        "A sub-district's code is \"{}-\", its three-digit number and 000",
+                        parent.code
+                    ),
+                );
+            }
+        }
+        OrgKind::Community => {
+            let sub_district = parent.code.as_str();
+            if parent.kind != OrgKind::SubDistrict || !under_parent {
+                e.add(
+                    "parent",
+                    "社区的上级应为街道",
+                    "A community belongs to a sub-district",
+                );
+            } else if number.len() != 6
+                || !three(&number[3..])
+                || format!("{region}-{}000", &number[..3]) != sub_district
+            {
+                e.add(
+                    "code",
+                    format!("社区代码应为街道代码的前九位加三位社区编号（{sub_district}→…001）"),
+                    format!(
+                        "A community's code is its sub-district's with its own three digits for the last 000 ({sub_district} → …001)"
+                    ),
+                );
+            }
+        }
+        _ => e.add(
             "kind",
-            "单位类型应为部门或公用事业单位",
-            "A unit is a department or a public utility",
-        );
-    }
-    if !parent.kind.is_government() || unit.parent.as_ref() != Some(&parent.code) {
-        e.add(
-            "parent",
-            "上级应为市、区县政府或开发区",
-            "A unit belongs to a city, district, county or zone government",
-        );
-    } else if unit.code.as_str().split_once('-').map(|(r, _)| r) != Some(parent.code.as_str()) {
-        e.add(
-            "code",
-            format!("单位代码应为“{}-序号”", parent.code),
-            format!("A unit's code is \"{}-NUMBER\"", parent.code),
-        );
+            "可添加的单位为部门、公用事业单位、街道或社区",
+            "A unit is a department, a public utility, a sub-district or a community",
+        ),
     }
     if unit.name.trim().is_empty() || unit.name_en.trim().is_empty() {
         e.add(
@@ -571,6 +627,60 @@ mod unit_tests {
             name_en: "Unit".into(),
             kind,
             parent: parent.map(|p| OrgCode::parse(p).expect("a code")),
+        }
+    }
+
+    #[test]
+    fn sub_districts_and_communities_carry_their_division_codes() {
+        let xihu = org("330106", OrgKind::District, Some("330100"));
+        let city = org("330100", OrgKind::City, None);
+        let beishan = org("330106-001000", OrgKind::SubDistrict, Some("330106"));
+        check_new_unit(&beishan, &xihu).expect("a sub-district of a district");
+        check_new_unit(
+            &org("330106-001002", OrgKind::Community, Some("330106-001000")),
+            &beishan,
+        )
+        .expect("a community of the sub-district");
+        let fields = |r: Refusal| r.fields.keys().cloned().collect::<Vec<_>>();
+        for (unit, parent, wrong) in [
+            (
+                org("330100-001000", OrgKind::SubDistrict, Some("330100")),
+                &city,
+                "parent",
+            ),
+            (
+                org("330106-001", OrgKind::SubDistrict, Some("330106")),
+                &xihu,
+                "code",
+            ),
+            (
+                org("330106-000000", OrgKind::SubDistrict, Some("330106")),
+                &xihu,
+                "code",
+            ),
+            (
+                org("330106-002001", OrgKind::Community, Some("330106-001000")),
+                &beishan,
+                "code",
+            ),
+            (
+                org("330106-001000", OrgKind::Community, Some("330106-001000")),
+                &beishan,
+                "code",
+            ),
+            (
+                org("330106-001003", OrgKind::Community, Some("330106")),
+                &xihu,
+                "parent",
+            ),
+            (
+                org("330106-001003", OrgKind::Department, Some("330106-001000")),
+                &beishan,
+                "parent",
+            ),
+        ] {
+            let r = check_new_unit(&unit, parent).expect_err("refused");
+            assert_eq!(fields(r), vec![wrong], "{}", unit.code);
         }
     }
 

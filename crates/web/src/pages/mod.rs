@@ -15,6 +15,7 @@ pub mod hotline;
 pub mod identity;
 pub mod licence;
 pub mod real_name;
+pub mod registry;
 pub mod supervision;
 
 use askama::Template;
@@ -74,6 +75,10 @@ fn catalog_routes() -> Router<AppState> {
         .route(
             "/staff/transfer",
             get(catalog::staff::transfer_page).post(catalog::staff::import),
+        )
+        .route(
+            "/staff/registry",
+            get(registry::page).post(registry::import),
         )
         .route("/staff/export", get(catalog::staff::export))
 }
@@ -439,6 +444,57 @@ pub fn opts<V: Into<String>, L: Into<String>>(list: Vec<(V, L)>, selected: &str)
 }
 
 /// Render a template, or a plain 500 if the template itself fails.
+/// A posted multipart form read whole: each field's file name (if it is a
+/// file) and bytes, by the field's name (the last one of a name wins).
+pub(crate) struct Posted(std::collections::BTreeMap<String, (Option<String>, axum::body::Bytes)>);
+
+impl Posted {
+    pub(crate) async fn read(mut form: axum::extract::Multipart) -> Result<Posted, AppError> {
+        let mut fields = std::collections::BTreeMap::new();
+        loop {
+            match form.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or("").to_string();
+                    let file_name = field.file_name().map(str::to_string);
+                    let bytes = field.bytes().await.map_err(|_| {
+                        sunshine_domain::refusal::Refusal::field(
+                            "file",
+                            "上传失败",
+                            "The upload failed",
+                        )
+                    })?;
+                    fields.insert(name, (file_name, bytes));
+                }
+                Ok(None) => return Ok(Posted(fields)),
+                Err(_) => {
+                    return Err(sunshine_domain::refusal::Refusal::field(
+                        "file",
+                        "上传格式有误",
+                        "The upload is malformed",
+                    )
+                    .into())
+                }
+            }
+        }
+    }
+
+    /// A field's text, empty when it was not sent.
+    pub(crate) fn text(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A file field's name and bytes, when a file that is not empty was sent.
+    pub(crate) fn file(&self, name: &str) -> Option<(Option<&str>, &axum::body::Bytes)> {
+        self.0
+            .get(name)
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(n, b)| (n.as_deref(), b))
+    }
+}
+
 pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -11,6 +11,7 @@ use crate::support::unique;
 mod card;
 mod hall;
 mod hotline;
+mod registry;
 
 async fn sign_in(b: &Browser, login: &str) -> anyhow::Result<()> {
     sign_in_at(b, &shared_demo().base, login).await

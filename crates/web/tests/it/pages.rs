@@ -414,3 +414,88 @@ async fn an_action_is_confirmed_once_on_the_page_it_leads_to() {
     let (_, again) = page(&c, "/staff/users").await;
     assert!(!again.contains("id=\"flash\""), "shown once only");
 }
+
+/// The two upload forms read the same way: the catalogue's import and the
+/// registry's each answer a bad file with its lines, no file with a
+/// request for one, and a wrong form token with a refusal.
+#[tokio::test]
+async fn the_catalogue_and_registry_uploads_answer_a_bad_file_a_missing_one_and_a_forged_form() {
+    let base = &shared_demo().base;
+    let form = |csrf: &str, file: Option<(&str, &str)>| {
+        let f = reqwest::multipart::Form::new().text("csrf", csrf.to_string());
+        match file {
+            Some((name, body)) => f.part(
+                "file",
+                reqwest::multipart::Part::bytes(body.as_bytes().to_vec())
+                    .file_name(name.to_string()),
+            ),
+            None => f,
+        }
+    };
+    let (admin, token) = signed_in("admin").await;
+    let post = |c: &reqwest::Client, path: &str, f: reqwest::multipart::Form| {
+        c.post(format!("{base}{path}")).multipart(f).send()
+    };
+    let bad = post(
+        &admin,
+        "/staff/transfer",
+        form(&token, Some(("items.csv", "code,name\nXK-1,x\n"))).text("format", "csv"),
+    )
+    .await
+    .expect("posted");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.expect("html").contains("class=\"errors\""));
+    let none = post(&admin, "/staff/transfer", form(&token, None))
+        .await
+        .expect("posted");
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none
+        .text()
+        .await
+        .expect("html")
+        .contains("请选择要导入的文件"));
+    let forged = post(
+        &admin,
+        "/staff/transfer",
+        form("forged", Some(("items.csv", "x"))),
+    )
+    .await
+    .expect("posted");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let (worker, token) = signed_in(sunshine_app::demo::COMMUNITY_WORKER).await;
+    let file = "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话\n\
+                ,韩梅,2,1988,汉族,杭州市西湖区保俶路30号,杭州市西湖区保俶路30号,330106001001,BCT0300,02,\n";
+    let dry = post(
+        &worker,
+        "/staff/registry",
+        form(&token, Some(("p.csv", file))).text("dry_run", "1"),
+    )
+    .await
+    .expect("posted");
+    assert_eq!(dry.status(), StatusCode::OK);
+    assert!(dry.text().await.expect("html").contains("将新增1人"));
+    let none = post(&worker, "/staff/registry", form(&token, None))
+        .await
+        .expect("posted");
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let forged = post(
+        &worker,
+        "/staff/registry",
+        form("forged", Some(("p.csv", file))),
+    )
+    .await
+    .expect("posted");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let (clerk, _) = signed_in("clerk").await;
+    let refused = clerk
+        .get(format!("{base}/staff/registry"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "a case clerk collects for no community"
+    );
+}

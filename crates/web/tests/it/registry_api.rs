@@ -237,3 +237,61 @@ async fn only_the_communitys_worker_and_the_districts_registrar_import_it() {
     let (status, _) = import(&Api::new(&demo.base), &both, true).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A city deploying the registry adds its sub-districts and communities as
+/// organisations, each with its statistical division code, and gives a
+/// community its worker, who then imports for it and for no other.
+#[tokio::test]
+async fn an_administrator_adds_a_community_and_its_worker_imports_for_it() {
+    let demo = shared_demo();
+    let admin = Api::as_user(&demo.base, "admin").await;
+    let sub_district = json!({"code": "330108-002000", "name": "滨江区长河街道办事处",
+        "name_en": "Changhe Sub-district Office, Binjiang District", "kind": "sub_district", "parent": "330108"});
+    let (status, body) = admin.post("/api/v1/organisations", sub_district).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let wrong = json!({"code": "330108-003004", "name": "某社区", "name_en": "A community",
+        "kind": "community", "parent": "330108-002000"});
+    let (status, body) = admin.post("/api/v1/organisations", wrong).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another township's number: {body}"
+    );
+    assert_eq!(fields(&body), ["code"]);
+    let community = json!({"code": "330108-002004", "name": "长河街道长江社区",
+        "name_en": "Changjiang Community, Changhe Sub-district", "kind": "community", "parent": "330108-002000"});
+    let (status, body) = admin.post("/api/v1/organisations", community).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = admin
+        .post(
+            "/api/v1/staff",
+            json!({"login": "changjiang.worker", "display_name": "褚社工", "org": "330108-002004",
+                "password": sunshine_app::demo::DEMO_PASSWORD, "roles": ["community_worker"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let worker = Api::as_user(&demo.base, "changjiang.worker").await;
+    let rows: Vec<String> = household(
+        "330108002004",
+        "CJ0001",
+        "13700001111",
+        "杭州市滨江区长江路5号",
+    )
+    .into_iter()
+    .map(|r| {
+        r.replace(&id("19610506", 311), &id("19610506", 319))
+            .replace(&id("19630809", 312), &id("19630809", 320))
+    })
+    .collect();
+    let (status, body) = import(&worker, &csv(&rows), false).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(lines(&body["added"]), vec![2, 3, 4]);
+    let theirs = household("330106001001", "BCT0009", "", "杭州市西湖区保俶路9号");
+    let (status, body) = import(&worker, &csv(&theirs), true).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "another district's community: {body}"
+    );
+}

@@ -165,8 +165,9 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 14] = [
+const PLACES: [(&str, bool); 15] = [
     ("/staff/cases", true),
+    ("/staff/registry", true),
     ("/staff/backup-centre", true),
     ("/staff/hotline", true),
     ("/staff/hotline/admin", true),

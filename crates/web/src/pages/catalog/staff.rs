@@ -659,53 +659,28 @@ pub async fn import(
     State(s): State<AppState>,
     lang: Lang,
     StaffSession(session): StaffSession,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), "/staff/transfer");
-    let (mut csrf, mut format, mut bytes) = (String::new(), String::new(), None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().map(str::to_string);
-                match field.bytes().await {
-                    Ok(b) => match name.as_str() {
-                        "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                        "format" => format = String::from_utf8_lossy(&b).into_owned(),
-                        "file" => {
-                            if format.is_empty() {
-                                format = file_name
-                                    .filter(|n| n.ends_with(".csv"))
-                                    .map(|_| "csv".to_string())
-                                    .unwrap_or_default();
-                            }
-                            bytes = Some(b);
-                        }
-                        _ => {}
-                    },
-                    Err(_) => {
-                        return error_page(
-                            c,
-                            Refusal::field("file", "上传失败", "The upload failed").into(),
-                        )
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return error_page(
-                    c,
-                    Refusal::field("file", "上传格式有误", "The upload is malformed").into(),
-                )
-            }
-        }
-    }
-    if !csrf_ok(&session, &csrf) {
+    let posted = match crate::pages::Posted::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => return error_page(c, e),
+    };
+    if !csrf_ok(&session, &posted.text("csrf")) {
         return bad_token(c);
+    }
+    let file = posted.file("file");
+    let mut format = posted.text("format");
+    if format.is_empty() {
+        format = file
+            .and_then(|(name, _)| name)
+            .filter(|n| n.ends_with(".csv"))
+            .map(|_| "csv".to_string())
+            .unwrap_or_default();
     }
     let format =
         Format::parse(if format.is_empty() { "json" } else { &format }).unwrap_or(Format::Json);
-    let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
+    let Some((_, bytes)) = file else {
         let message = c
             .pick("请选择要导入的文件", "Choose a file to import")
             .to_string();
@@ -719,7 +694,7 @@ pub async fn import(
         )
             .into_response();
     };
-    match s.app.import_catalog(&session.actor, format, &bytes).await {
+    match s.app.import_catalog(&session.actor, format, bytes).await {
         Ok(report) => {
             let message = if lang.is_en() {
                 format!("Imported {} items.", report.imported)

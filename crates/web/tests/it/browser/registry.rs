@@ -1,0 +1,84 @@
+//! A community worker imports the community's records on the registry's
+//! page: a dry run first, which writes nothing, then the import; a file with
+//! a wrong cell is refused with its line and column.
+
+use fantoccini::Locator;
+use sunshine_testkit::browser::Browser;
+
+use super::{shots, sign_in};
+
+fn id(birth: &str, seq: u32) -> String {
+    let first17 = format!("330106{birth}{seq:03}");
+    let check = sunshine_domain::ids::ResidentId::check_char(&first17).expect("check");
+    format!("{first17}{check}")
+}
+
+fn file(name: &str, body: &str) -> anyhow::Result<std::path::PathBuf> {
+    let path = std::env::temp_dir().join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&path, body)?;
+    Ok(path)
+}
+
+async fn upload(b: &Browser, path: &std::path::Path, dry_run: bool) -> anyhow::Result<String> {
+    b.client
+        .find(Locator::Css("#registry-file"))
+        .await?
+        .send_keys(&path.display().to_string())
+        .await?;
+    let checked = b
+        .client
+        .find(Locator::Css("#registry-dry-run"))
+        .await?
+        .prop("checked")
+        .await?
+        .as_deref()
+        == Some("true");
+    if checked != dry_run {
+        b.click("#registry-dry-run").await?;
+    }
+    b.click("#registry-import").await?;
+    b.wait_for("#import-message").await?;
+    b.text("#import-message").await
+}
+
+#[tokio::test]
+async fn a_community_worker_checks_a_file_then_imports_it() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    sign_in(&b, sunshine_app::demo::COMMUNITY_WORKER).await?;
+    b.click("a[href='/staff/registry']").await?;
+    b.wait_for("#registry-file").await?;
+    b.check_page(false).await?;
+
+    let good = format!(
+        "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话\n\
+         {},蒋志强,男,1970-07-07,汉族,杭州市西湖区保俶路20号,杭州市西湖区保俶路20号,330106001001,BCT0200,02,13500005555\n\
+         ,蒋思远,1,2012,01,杭州市西湖区保俶路20号,杭州市西湖区保俶路20号,330106001001,BCT0200,20,\n",
+        id("19700707", 331)
+    );
+    let good = file("good.csv", &good)?;
+    let said = upload(&b, &good, true).await?;
+    assert!(
+        said.contains("将新增2人") && said.contains("未写入"),
+        "{said}"
+    );
+    b.screenshot(&shots().join("registry-dry-run.png")).await?;
+    let said = upload(&b, &good, false).await?;
+    assert!(
+        said.contains("已导入2行") && said.contains("新增2人"),
+        "{said}"
+    );
+    let said = upload(&b, &good, true).await?;
+    assert!(said.contains("2人不变"), "imported once: {said}");
+
+    let bad = std::fs::read_to_string(&good)?.replace("1970-07-07", "1970-07-08");
+    let bad = file("bad.csv", &bad)?;
+    let said = upload(&b, &bad, false).await?;
+    assert!(said.contains("导入被拒绝"), "{said}");
+    let errors = b.text("#import-errors").await?;
+    assert!(errors.contains("第2行 出生日期"), "{errors}");
+    b.screenshot(&shots().join("registry-refused.png")).await?;
+    for f in [good, bad] {
+        let _ = std::fs::remove_file(f);
+    }
+    b.close().await
+}
