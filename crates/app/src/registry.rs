@@ -11,7 +11,7 @@ use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{Refusal, Text};
 use sunshine_domain::registry::import::{self, CellError, Row};
-use sunshine_domain::registry::{CodeList, Person, Standard};
+use sunshine_domain::registry::{CodeList, DivisionCode, Person, Standard};
 use sunshine_store::registry as store;
 use sunshine_store::WriteTx;
 
@@ -102,10 +102,10 @@ async fn plan(conn: &mut sunshine_store::Conn, rows: Vec<Row>) -> Result<Plan> {
         .collect())
 }
 
-fn report(plan: &Plan, dry_run: bool, import_id: Option<i64>) -> ImportReport {
+fn report(plan: &Plan, dry_run: bool) -> ImportReport {
     let mut r = ImportReport {
         dry_run,
-        import_id,
+        import_id: None,
         rows: plan.len(),
         added: vec![],
         changed: vec![],
@@ -156,6 +156,52 @@ fn refused(errors: Vec<CellError>) -> Refusal {
     r
 }
 
+/// Whether `actor` collects the records of `community`.
+fn collects(orgs: &crate::OrgDirectory, actor: &Actor, community: &DivisionCode) -> bool {
+    let (org, district) = (community.org(), community.district_org());
+    crate::allow(
+        orgs,
+        actor,
+        &Action::CollectResidents {
+            community: &org,
+            district: &district,
+        },
+    )
+    .is_ok()
+}
+
+/// The rows that would change a person held in a community `actor` does
+/// not collect for: another community's record is not changed, or moved,
+/// from here.
+fn held_elsewhere(plan: &Plan, orgs: &crate::OrgDirectory, actor: &Actor) -> Result<()> {
+    let mut errors = vec![];
+    for (row, _, held) in plan {
+        let Some((_, held)) = held else { continue };
+        let theirs = DivisionCode::parse(&held.community).is_ok_and(|c| collects(orgs, actor, &c));
+        if !theirs {
+            errors.push(CellError {
+                line: row.line,
+                column: import::COLUMNS[0].to_string(),
+                message: Text::new(
+                    "此人登记在您不采集的社区，迁入须由其所在区的登记员办理",
+                    "This person is registered in a community you do not collect for; a move is for the registrar of their district",
+                ),
+            });
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut r = refused(errors);
+    r.kind = sunshine_domain::refusal::RefusalKind::Forbidden;
+    r.code = "registry_held_elsewhere";
+    r.message = Text::new(
+        "导入被拒绝：以下行的人员登记在其他社区，未导入任何记录",
+        "Import rejected: the persons on the rows below are registered in other communities, and nothing was imported",
+    );
+    Err(r.into())
+}
+
 impl App {
     /// Import a file in the city's layout: every row to the standard and
     /// for a community the actor collects for, or nothing written. A dry
@@ -172,18 +218,9 @@ impl App {
         let mut not_theirs = vec![];
         let mut checked = BTreeMap::new();
         for r in &rows {
-            let allowed = *checked.entry(r.community.clone()).or_insert_with(|| {
-                let (community, district) = (r.community.org(), r.community.district_org());
-                crate::allow(
-                    &orgs,
-                    actor,
-                    &Action::CollectResidents {
-                        community: &community,
-                        district: &district,
-                    },
-                )
-                .is_ok()
-            });
+            let allowed = *checked
+                .entry(r.community.clone())
+                .or_insert_with(|| collects(&orgs, actor, &r.community));
             if !allowed {
                 not_theirs.push(CellError {
                     line: r.line,
@@ -211,7 +248,8 @@ impl App {
         if dry_run {
             let mut conn = self.db.read().await?;
             let plan = plan(&mut conn, rows).await?;
-            return Ok(report(&plan, true, None));
+            held_elsewhere(&plan, &orgs, actor)?;
+            return Ok(report(&plan, true));
         }
         let sha256 = hex::encode(Sha256::digest(bytes));
         let (now, today) = (self.now_micros(), today.to_string());
@@ -219,7 +257,8 @@ impl App {
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<ImportReport> {
                 let plan = plan(tx.conn(), rows).await?;
-                let summary = report(&plan, false, None);
+                held_elsewhere(&plan, &orgs, &actor)?;
+                let summary = report(&plan, false);
                 let import_id = store::insert_import(
                     tx.conn(),
                     actor.user_id,
@@ -292,10 +331,5 @@ impl App {
                 })
             })
             .await
-    }
-
-    /// The city's standard for the registry.
-    pub fn registry_standard(&self) -> &Standard {
-        &self.registry_standard
     }
 }

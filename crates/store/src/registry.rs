@@ -95,35 +95,6 @@ pub async fn unnumbered_in_households(
     .await
 }
 
-/// The persons of a community, by name.
-pub async fn persons_of_community(
-    conn: &mut AnyConnection,
-    community: &str,
-    limit: i64,
-) -> Result<Vec<(i64, Person)>> {
-    let sql =
-        format!("{PERSON} WHERE p.community = $1 ORDER BY h.number, p.relationship, p.id LIMIT $2");
-    sqlx::query(&sql)
-        .bind(community.to_string())
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(person_row)
-        .collect()
-}
-
-/// How many persons the registry holds in a community.
-pub async fn count_in_community(conn: &mut AnyConnection, community: &str) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT COUNT(*) AS n FROM registry_persons WHERE community = $1")
-            .bind(community.to_string())
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("n")?,
-    )
-}
-
 /// An import as written: who, when, the file's digest and what it did.
 pub async fn insert_import(
     conn: &mut AnyConnection,

@@ -223,6 +223,24 @@ async fn only_the_communitys_worker_and_the_districts_registrar_import_it() {
     );
     assert_eq!(lines(&body["added"]), vec![2, 3, 4, 5, 6, 7]);
 
+    // Next door's people are not moved, or changed, by this community's worker.
+    let moved_in: Vec<String> = next_door
+        .iter()
+        .take(2)
+        .map(|r| r.replace("330106001002", "330106001001"))
+        .collect();
+    let (status, body) = import(&worker, &csv(&moved_in), true).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "held in another community: {body}"
+    );
+    assert_eq!(
+        fields(&body),
+        ["line 2 身份证号", "line 3 身份证号"],
+        "{body}"
+    );
+
     let elsewhere: Vec<String> = next_door
         .iter()
         .map(|r| r.replace("330106001002", "330108001001"))
