@@ -36,9 +36,18 @@ async fn upload(b: &Browser, path: &std::path::Path, dry_run: bool) -> anyhow::R
     if checked != dry_run {
         b.click("#registry-dry-run").await?;
     }
+    // The page before answers with a message too: wait for the new one.
+    let before = b.text("#import-message").await.unwrap_or_default();
     b.click("#registry-import").await?;
-    b.wait_for("#import-message").await?;
-    b.text("#import-message").await
+    for _ in 0..150 {
+        if let Ok(now) = b.text("#import-message").await {
+            if now != before {
+                return Ok(now);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("the import's message stayed {before:?}")
 }
 
 #[tokio::test]
