@@ -19,6 +19,7 @@ mod backup_centre;
 pub mod card;
 mod cases;
 mod hotline;
+mod registry;
 mod supervision;
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
@@ -130,6 +131,10 @@ fn demo_logins() -> Vec<DemoLogin> {
             what: "population registrar, 西湖区: imports and holds the district's records",
         },
         DemoLogin {
+            login: CITY_REGISTRAR.into(),
+            what: "the city's population statistician: anonymous aggregates only, no persons",
+        },
+        DemoLogin {
             login: COMMUNITY_WORKER.into(),
             what: "community worker, 保俶塔社区 (330106001001): collects the community's records",
         },
@@ -163,6 +168,8 @@ fn demo_logins() -> Vec<DemoLogin> {
 
 /// The demo's population registrar, at 西湖区.
 pub const REGISTRAR: &str = "xihu.registrar";
+/// The city's registrar, who sees the city's aggregates and no person.
+pub const CITY_REGISTRAR: &str = "city.registrar";
 /// The demo's community worker, and the community (an organisation whose
 /// code is the district's and the community's six digits).
 pub const COMMUNITY_WORKER: &str = "community.worker";
@@ -228,6 +235,7 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         card::load(app, &clerk, &operator).await?;
     }
     backup_centre::load(app).await?;
+    registry::load(app).await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))
 }
@@ -301,6 +309,8 @@ async fn demo_staff(
     )
     .await?;
     app.create_staff(admin, staff(REGISTRAR, "郑登记", &xihu, "registrar"))
+        .await?;
+    app.create_staff(admin, staff(CITY_REGISTRAR, "钟统计", &city, "registrar"))
         .await?;
     let community = OrgCode::parse(DEMO_COMMUNITY).map_err(|b| anyhow::anyhow!(b.en))?;
     app.create_staff(
@@ -499,7 +509,7 @@ async fn demo_items(app: &App, items: Vec<DemoItem>, city: &OrgCode) -> Result<(
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-pub const DEMO_LOGINS: [&str; 16] = [
+pub const DEMO_LOGINS: [&str; 17] = [
     "admin",
     "editor",
     "reviewer",
@@ -510,6 +520,7 @@ pub const DEMO_LOGINS: [&str; 16] = [
     "supervisor",
     "xihu.supervisor",
     REGISTRAR,
+    CITY_REGISTRAR,
     COMMUNITY_WORKER,
     "card.clerk",
     "card.operator",

@@ -42,6 +42,8 @@ pub struct Desks {
     pub backup_centre: bool,
     /// The population registry's import: community workers and registrars.
     pub registry: bool,
+    /// The registry's anonymous aggregates: registrars, the city's too.
+    pub registry_statistics: bool,
 }
 
 impl App {
@@ -95,14 +97,23 @@ impl App {
             backup_centre: self
                 .authorize_centre(actor, CentreWork::KeepBackups)
                 .is_ok(),
-            registry: any_org(&|o| {
-                sunshine_domain::ids::OrgCode::parse(o.region().as_str()).is_ok_and(|district| {
-                    may(&Action::CollectResidents {
-                        community: o,
-                        district: &district,
-                    })
-                })
-            }),
+            // Records are collected for communities: a role held above the
+            // districts (the city's registrar) collects none.
+            registry: orgs
+                .list
+                .iter()
+                .filter(|o| o.kind == sunshine_domain::identity::OrgKind::Community)
+                .any(|o| {
+                    sunshine_domain::ids::OrgCode::parse(o.code.region().as_str()).is_ok_and(
+                        |district| {
+                            may(&Action::CollectResidents {
+                                community: &o.code,
+                                district: &district,
+                            })
+                        },
+                    )
+                }),
+            registry_statistics: any_org(&|o| may(&Action::ViewRegistryStatistics { region: o })),
         }
     }
 
@@ -131,6 +142,11 @@ impl App {
             (Role::BackupKeeper, d.backup_centre, "/staff/backup-centre"),
             (Role::CommunityWorker, d.registry, "/staff/registry"),
             (Role::Registrar, d.registry, "/staff/registry"),
+            (
+                Role::Registrar,
+                d.registry_statistics,
+                "/staff/registry/statistics",
+            ),
             (Role::CatalogEditor, d.catalog, "/staff/"),
             (Role::LegalReviewer, d.catalog, "/staff/"),
             (Role::Approver, d.catalog, "/staff/"),

@@ -18,6 +18,14 @@ use sunshine_store::WriteTx;
 use crate::journal_entry::entry;
 use crate::{App, Result};
 
+mod corrections;
+mod reads;
+mod statistics;
+
+pub use corrections::{CorrectionForm, CorrectionView, Decision, MyRegistry};
+pub use reads::{HouseholdSummary, HouseholdView, REGISTRY_PURPOSES};
+pub use statistics::{Breakdown, BreakdownRow, Statistics};
+
 /// The code lists the city's standard ships with (`data/registry/`).
 pub fn city_standard() -> Standard {
     let list = |name: &str, text: &str| {
@@ -157,7 +165,11 @@ fn refused(errors: Vec<CellError>) -> Refusal {
 }
 
 /// Whether `actor` collects the records of `community`.
-fn collects(orgs: &crate::OrgDirectory, actor: &Actor, community: &DivisionCode) -> bool {
+pub(crate) fn collects(
+    orgs: &crate::OrgDirectory,
+    actor: &Actor,
+    community: &DivisionCode,
+) -> bool {
     let (org, district) = (community.org(), community.district_org());
     crate::allow(
         orgs,
@@ -203,6 +215,11 @@ fn held_elsewhere(plan: &Plan, orgs: &crate::OrgDirectory, actor: &Actor) -> Res
 }
 
 impl App {
+    /// The city's standard the registry collects to.
+    pub fn registry_standard(&self) -> &Standard {
+        &self.registry_standard
+    }
+
     /// Import a file in the city's layout: every row to the standard and
     /// for a community the actor collects for, or nothing written. A dry
     /// run says what the file would add and change, and writes nothing.
@@ -304,7 +321,7 @@ impl App {
                                 person,
                                 year,
                                 household,
-                                import_id,
+                                Some(import_id),
                                 &today,
                                 now,
                             )

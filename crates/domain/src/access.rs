@@ -22,15 +22,23 @@ pub enum ReadPurpose {
     HandleTicket,
     /// 监督检查: supervision of how cases are handled.
     Supervision,
+    /// 采集核对: a community worker keeping their community's population
+    /// records (collecting, checking and correcting them).
+    KeepRecords,
+    /// 登记审核: a district's registrar reviewing the district's records
+    /// (duplicates, corrections); contact numbers are not theirs to see.
+    RegistryReview,
 }
 
 impl ReadPurpose {
-    pub const ALL: [ReadPurpose; 5] = [
+    pub const ALL: [ReadPurpose; 7] = [
         ReadPurpose::CounterService,
         ReadPurpose::HandleCase,
         ReadPurpose::HotlineCall,
         ReadPurpose::HandleTicket,
         ReadPurpose::Supervision,
+        ReadPurpose::KeepRecords,
+        ReadPurpose::RegistryReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +48,8 @@ impl ReadPurpose {
             ReadPurpose::HotlineCall => "hotline_call",
             ReadPurpose::HandleTicket => "handle_ticket",
             ReadPurpose::Supervision => "supervision",
+            ReadPurpose::KeepRecords => "keep_records",
+            ReadPurpose::RegistryReview => "registry_review",
         }
     }
 
@@ -50,6 +60,8 @@ impl ReadPurpose {
             ReadPurpose::HotlineCall => "热线接听",
             ReadPurpose::HandleTicket => "办理工单",
             ReadPurpose::Supervision => "监督检查",
+            ReadPurpose::KeepRecords => "社区采集核对",
+            ReadPurpose::RegistryReview => "人口登记审核",
         }
     }
 
@@ -60,6 +72,8 @@ impl ReadPurpose {
             ReadPurpose::HotlineCall => "Taking your call",
             ReadPurpose::HandleTicket => "Handling your request",
             ReadPurpose::Supervision => "Supervision",
+            ReadPurpose::KeepRecords => "Keeping your community's records",
+            ReadPurpose::RegistryReview => "Reviewing your district's records",
         }
     }
 
@@ -71,10 +85,11 @@ impl ReadPurpose {
                 .into_iter()
                 .find(|p| p.as_str() == g)
                 .ok_or_else(|| {
+                    let names: Vec<&str> = ReadPurpose::ALL.iter().map(|p| p.as_str()).collect();
                     Refusal::field(
                         "purpose",
-                        "查阅目的应为 counter_service、handle_case、hotline_call、handle_ticket 或 supervision",
-                        "A purpose is counter_service, handle_case, hotline_call, handle_ticket or supervision",
+                        format!("查阅目的应为以下之一：{}", names.join("、")),
+                        format!("A purpose is one of {}", names.join(", ")),
                     )
                 }),
         }
@@ -96,16 +111,19 @@ pub enum ReadKind {
     /// checking papers (a binding code, a card's PIN): whoever holds it can
     /// bind an account to the number, so the person is shown who issued it.
     IdentityProof,
+    /// The population registry's record of the person and their household.
+    RegistryRecord,
 }
 
 impl ReadKind {
-    pub const ALL: [ReadKind; 6] = [
+    pub const ALL: [ReadKind; 7] = [
         ReadKind::Card,
         ReadKind::Case,
         ReadKind::Ticket,
         ReadKind::CallerHistory,
         ReadKind::CaseList,
         ReadKind::IdentityProof,
+        ReadKind::RegistryRecord,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -115,6 +133,7 @@ impl ReadKind {
             ReadKind::CallerHistory => "caller_history",
             ReadKind::CaseList => "case_list",
             ReadKind::IdentityProof => "identity_proof",
+            ReadKind::RegistryRecord => "registry_record",
         }
     }
     pub fn parse(s: &str) -> Option<ReadKind> {
@@ -128,6 +147,7 @@ impl ReadKind {
             ReadKind::CallerHistory => "来电历史",
             ReadKind::CaseList => "政务外网办件列表",
             ReadKind::IdentityProof => "实名核验凭证（核验码或市民卡密码）",
+            ReadKind::RegistryRecord => "人口基础信息（本人及同户成员）",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -138,6 +158,7 @@ impl ReadKind {
             ReadKind::CallerHistory => "Your earlier calls",
             ReadKind::CaseList => "Case list (extranet)",
             ReadKind::IdentityProof => "A proof of identity (a binding code or a card PIN)",
+            ReadKind::RegistryRecord => "Your population record (with your household's)",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The one place that decides who may do what, in which organisation.
 //! Every app-layer command asks `authorize` before it changes anything.
 
+use crate::access::ReadPurpose;
 use crate::identity::{Actor, OrgTree, Role, UserKind};
 use crate::ids::OrgCode;
 use crate::refusal::Refusal;
@@ -33,6 +34,18 @@ pub enum Action<'a> {
         community: &'a OrgCode,
         district: &'a OrgCode,
     },
+    /// 查阅人口信息: read a community's population records for a purpose:
+    /// keeping them, as its community worker; reviewing them, as a
+    /// registrar of its district. A role held above the district (the
+    /// city's) never reads persons.
+    ReadResidents {
+        community: &'a OrgCode,
+        district: &'a OrgCode,
+        purpose: ReadPurpose,
+    },
+    /// 人口统计: see the registry's anonymous aggregates of a region, as a
+    /// registrar over it (the city's registrar sees the whole city's).
+    ViewRegistryStatistics { region: &'a OrgCode },
     /// Create staff accounts and grant roles in an organisation.
     ManageStaff { org: &'a OrgCode },
     /// Read and verify the whole journal.
@@ -106,6 +119,8 @@ impl Action<'_> {
             Action::ViewStaffCatalog => "view_staff_catalog",
             Action::ManageStaff { .. } => "manage_staff",
             Action::CollectResidents { .. } => "collect_residents",
+            Action::ReadResidents { .. } => "read_residents",
+            Action::ViewRegistryStatistics { .. } => "view_registry_statistics",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
             Action::FileComplaint => "file_complaint",
@@ -153,6 +168,13 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
     // Approval belongs to the government of the item's own level, not a higher one.
     let holds_at =
         |role: Role, org: &OrgCode| actor.grants.iter().any(|g| g.role == role && &g.org == org);
+    // Population records are the district's: a role over them counts only
+    // where it is held at the district or beneath it, never from above.
+    let in_district = |role: Role, org: &OrgCode, district: &OrgCode| {
+        actor.grants.iter().any(|g| {
+            g.role == role && tree.is_within(org, &g.org) && tree.is_within(&g.org, district)
+        })
+    };
     let allowed = match action {
         Action::DraftItem { implementing_body } | Action::DeclareItem { implementing_body } => {
             covers(Role::CatalogEditor, implementing_body)
@@ -177,7 +199,20 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::CollectResidents {
             community,
             district,
-        } => covers(Role::CommunityWorker, community) || covers(Role::Registrar, district),
+        } => {
+            in_district(Role::CommunityWorker, community, district)
+                || in_district(Role::Registrar, district, district)
+        }
+        Action::ReadResidents {
+            community,
+            district,
+            purpose,
+        } => match purpose {
+            ReadPurpose::KeepRecords => in_district(Role::CommunityWorker, community, district),
+            ReadPurpose::RegistryReview => in_district(Role::Registrar, district, district),
+            _ => false,
+        },
+        Action::ViewRegistryStatistics { region } => covers(Role::Registrar, region),
         Action::ReadJournal | Action::ConfigurePlatform | Action::ManageHotline => actor
             .grants
             .iter()

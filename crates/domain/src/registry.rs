@@ -7,6 +7,8 @@
 //! rules here are pure.
 
 pub mod import;
+pub mod stats;
+pub mod view;
 
 use std::collections::BTreeMap;
 
@@ -368,6 +370,24 @@ impl Person {
             .filter(|(changed, _)| *changed)
             .map(|(_, column)| column)
             .collect()
+    }
+
+    /// The record as the cells of a row in the city's layout, in the order
+    /// of [`import::COLUMNS`] (codes where the standard has codes).
+    pub fn cells(&self) -> [String; 11] {
+        [
+            self.id_number.clone().unwrap_or_default(),
+            self.name.clone(),
+            self.sex.clone(),
+            self.birth.clone(),
+            self.ethnicity.clone(),
+            self.registered_address.clone(),
+            self.residence_address.clone(),
+            self.community.clone(),
+            self.household.clone(),
+            self.relationship.clone(),
+            self.phone.clone().unwrap_or_default(),
+        ]
     }
 
     /// Whether a record held without an identity number is the person a

@@ -213,7 +213,7 @@ pub async fn update_person(
     p: &Person,
     birth_year: i64,
     household_id: i64,
-    import_id: i64,
+    import_id: Option<i64>,
     today: &str,
     now: i64,
 ) -> Result<()> {
@@ -292,4 +292,257 @@ pub async fn address_history(
     .iter()
     .map(|r| Ok((r.try_get("text")?, r.try_get("valid_from")?, r.try_get("valid_to")?)))
     .collect()
+}
+
+/// The person held under `id`.
+pub async fn person(conn: &mut AnyConnection, id: i64) -> Result<Option<(i64, Person)>> {
+    let sql = format!("{PERSON} WHERE p.id = $1");
+    match sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(person_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// The members of household `number` of a district, the head first.
+pub async fn household_members(
+    conn: &mut AnyConnection,
+    district: &str,
+    number: &str,
+) -> Result<Vec<(i64, Person)>> {
+    let sql =
+        format!("{PERSON} WHERE h.district = $1 AND h.number = $2 ORDER BY p.relationship, p.id");
+    sqlx::query(&sql)
+        .bind(district.to_string())
+        .bind(number.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(person_row)
+        .collect()
+}
+
+/// A household as a list shows it: no one's name, only how many.
+#[derive(Debug, Clone)]
+pub struct HouseholdRow {
+    pub district: String,
+    pub number: String,
+    pub members: i64,
+}
+
+/// The households of a community, by number, `limit` after `after`.
+pub async fn households_of(
+    conn: &mut AnyConnection,
+    community: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<HouseholdRow>> {
+    sqlx::query(
+        "SELECT h.district, h.number, COUNT(p.id) AS members FROM registry_households h \
+         JOIN registry_persons p ON p.household_id = h.id \
+         WHERE h.community = $1 AND h.number > $2 GROUP BY h.district, h.number ORDER BY h.number LIMIT $3",
+    )
+    .bind(community.to_string())
+    .bind(after.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(HouseholdRow {
+            district: r.try_get("district")?,
+            number: r.try_get("number")?,
+            members: r.try_get("members")?,
+        })
+    })
+    .collect()
+}
+
+/// A person's record changed by a correction: the record and its
+/// addresses' history as an import would change them.
+pub async fn correct_person(
+    conn: &mut AnyConnection,
+    id: i64,
+    held: &Person,
+    p: &Person,
+    birth_year: i64,
+    today: &str,
+    now: i64,
+) -> Result<()> {
+    let household: i64 = sqlx::query("SELECT household_id FROM registry_persons WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("household_id")?;
+    update_person(conn, id, held, p, birth_year, household, None, today, now).await
+}
+
+/// How many persons of a kind there are, grouped for the aggregates: by
+/// community, sex, ethnic group, year of birth, and whether the birthday
+/// is past on `month_day` (`MM-DD`; a year alone counts as past).
+#[derive(Debug, Clone)]
+pub struct CountRow {
+    pub community: String,
+    pub sex: String,
+    pub ethnicity: String,
+    pub birth_year: i64,
+    pub birthday_past: bool,
+    pub persons: i64,
+}
+
+/// The counts of the persons whose district starts with `prefix` (a
+/// district's six digits, or a city's first four).
+pub async fn counts(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    month_day: &str,
+) -> Result<Vec<CountRow>> {
+    sqlx::query(
+        "SELECT community, sex, ethnicity, birth_year, \
+         CAST(CASE WHEN LENGTH(birth) = 4 OR SUBSTR(birth, 6, 5) <= $2 THEN 1 ELSE 0 END AS BIGINT) AS past, \
+         COUNT(*) AS persons FROM registry_persons WHERE district LIKE $1 \
+         GROUP BY community, sex, ethnicity, birth_year, \
+         CASE WHEN LENGTH(birth) = 4 OR SUBSTR(birth, 6, 5) <= $2 THEN 1 ELSE 0 END",
+    )
+    .bind(format!("{prefix}%"))
+    .bind(month_day.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CountRow {
+            community: r.try_get("community")?,
+            sex: r.try_get("sex")?,
+            ethnicity: r.try_get("ethnicity")?,
+            birth_year: r.try_get("birth_year")?,
+            birthday_past: r.try_get::<i64, _>("past")? == 1,
+            persons: r.try_get("persons")?,
+        })
+    })
+    .collect()
+}
+
+/// A correction a resident asked for, as kept.
+#[derive(Debug, Clone)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub community: String,
+    pub requester: i64,
+    /// JSON: column → value asked.
+    pub changes: String,
+    pub reason: String,
+    pub state: String,
+    pub asked_at: i64,
+    pub decided_at: Option<i64>,
+    pub answer: Option<String>,
+}
+
+const CORRECTION: &str =
+    "SELECT id, person_id, community, requester, changes, reason, state, asked_at, \
+     decided_at, answer FROM registry_corrections";
+
+fn correction_row(r: &sqlx::any::AnyRow) -> Result<CorrectionRow> {
+    Ok(CorrectionRow {
+        id: r.try_get("id")?,
+        person_id: r.try_get("person_id")?,
+        community: r.try_get("community")?,
+        requester: r.try_get("requester")?,
+        changes: r.try_get("changes")?,
+        reason: r.try_get("reason")?,
+        state: r.try_get("state")?,
+        asked_at: r.try_get("asked_at")?,
+        decided_at: r.try_get("decided_at")?,
+        answer: r.try_get("answer")?,
+    })
+}
+
+/// A resident's request for a correction, open.
+pub async fn insert_correction(
+    conn: &mut AnyConnection,
+    person_id: i64,
+    community: &str,
+    requester: i64,
+    changes: &str,
+    reason: &str,
+    now: i64,
+) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO registry_corrections (person_id, community, requester, changes, reason, state, asked_at) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id",
+    )
+    .bind(person_id)
+    .bind(community.to_string())
+    .bind(requester)
+    .bind(changes.to_string())
+    .bind(reason.to_string())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("id")?)
+}
+
+pub async fn correction(conn: &mut AnyConnection, id: i64) -> Result<Option<CorrectionRow>> {
+    let sql = format!("{CORRECTION} WHERE id = $1");
+    match sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(correction_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// The open requests, oldest first, at most `limit`.
+pub async fn open_corrections(conn: &mut AnyConnection, limit: i64) -> Result<Vec<CorrectionRow>> {
+    let sql = format!("{CORRECTION} WHERE state = 'open' ORDER BY id LIMIT $1");
+    sqlx::query(&sql)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(correction_row)
+        .collect()
+}
+
+/// A person's requests, newest first.
+pub async fn corrections_of(
+    conn: &mut AnyConnection,
+    person_id: i64,
+) -> Result<Vec<CorrectionRow>> {
+    let sql = format!("{CORRECTION} WHERE person_id = $1 ORDER BY id DESC");
+    sqlx::query(&sql)
+        .bind(person_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(correction_row)
+        .collect()
+}
+
+/// Answer an open request; false if it was answered already.
+pub async fn decide_correction(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: &str,
+    by: i64,
+    answer: &str,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE registry_corrections SET state = $1, decided_by = $2, decided_at = $3, answer = $4 \
+         WHERE id = $5 AND state = 'open'",
+    )
+    .bind(state.to_string())
+    .bind(by)
+    .bind(now)
+    .bind(answer.to_string())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

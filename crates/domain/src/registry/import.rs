@@ -519,3 +519,69 @@ fn across_rows(rows: &[Row]) -> Vec<CellError> {
     }
     errors
 }
+
+/// The columns a correction may change. A community's code and a household
+/// number are where a person lives and with whom: changing them is a move,
+/// not a correction.
+pub const CORRECTABLE: [&str; 9] = [
+    COLUMNS[0],
+    COLUMNS[1],
+    COLUMNS[2],
+    COLUMNS[3],
+    COLUMNS[4],
+    COLUMNS[5],
+    COLUMNS[6],
+    COLUMNS[9],
+    COLUMNS[10],
+];
+
+/// A held record with `changes` (column → new cell) made, checked cell by
+/// cell like a row of a file, or every fault (line 0). The whole record is
+/// checked, not only the cells changed: a new identity number must agree
+/// with the birth date and sex held, unless those are corrected with it.
+pub fn correct(
+    held: &super::Person,
+    changes: &BTreeMap<String, String>,
+    standard: &Standard,
+    today: Date,
+) -> Result<super::Person, Vec<CellError>> {
+    let mut errors = vec![];
+    if changes.is_empty() {
+        errors.push(CellError::new(
+            0,
+            "",
+            Text::new("请至少更正一项", "Correct at least one column"),
+        ));
+    }
+    let mut cells = held.cells();
+    for (column, value) in changes {
+        match COLUMNS.iter().position(|c| c == column) {
+            Some(i) if CORRECTABLE.contains(&COLUMNS[i]) => cells[i] = value.clone(),
+            Some(_) => errors.push(CellError::new(
+                0,
+                column,
+                Text::new(
+                    "社区代码和户号的变化是迁移，不是更正",
+                    "A change of community or household is a move, not a correction",
+                ),
+            )),
+            None => errors.push(CellError::new(
+                0,
+                column,
+                Text::new(
+                    format!("“{column}”不是标准中的列"),
+                    format!("\"{column}\" is not a column of the standard"),
+                ),
+            )),
+        }
+    }
+    let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+    match row(0, &refs, standard, today) {
+        Ok(r) if errors.is_empty() => Ok(r.person()),
+        Ok(_) => Err(errors),
+        Err(mut e) => {
+            errors.append(&mut e);
+            Err(errors)
+        }
+    }
+}

@@ -121,6 +121,11 @@ fn platform_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
             &[Administrator],
             Subtree,
         ),
+        (
+            Action::ViewRegistryStatistics { region: target },
+            &[Registrar],
+            Subtree,
+        ),
         (Action::ReadJournal, &[Administrator], Root),
         (Action::ConfigurePlatform, &[Administrator], Root),
         (Action::ManageHotline, &[Administrator], Root),

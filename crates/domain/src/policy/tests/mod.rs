@@ -4,6 +4,7 @@ use crate::identity::{Grant, Post};
 mod action_table;
 mod catalogue;
 mod hall;
+mod registry;
 
 fn org(s: &str) -> OrgCode {
     OrgCode::parse(s).expect("valid org code")
