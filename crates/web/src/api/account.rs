@@ -18,8 +18,9 @@ use crate::AppState;
 /// Why a staff member reads a personal record.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct PurposeQuery {
-    /// `counter_service`, `handle_case`, `hotline_call`, `handle_ticket` or
-    /// `supervision`; the endpoint's own when not given.
+    /// `counter_service`, `handle_case`, `hotline_call`, `handle_ticket`,
+    /// `supervision`, `keep_records` or `registry_review`; the endpoint's
+    /// own (or, for the registry, the reader's role's) when not given.
     pub purpose: Option<String>,
 }
 

@@ -105,6 +105,15 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::export))
         .routes(routes!(catalog::import))
         .routes(routes!(registry::import))
+        .routes(routes!(registry::households))
+        .routes(routes!(registry::household))
+        .routes(routes!(registry::lookup))
+        .routes(routes!(registry::correct))
+        .routes(routes!(registry::corrections))
+        .routes(routes!(registry::decide))
+        .routes(routes!(registry::statistics))
+        .routes(routes!(registry::mine))
+        .routes(routes!(registry::ask))
 }
 
 /// The online hall's cases.

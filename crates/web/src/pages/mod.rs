@@ -80,6 +80,34 @@ fn catalog_routes() -> Router<AppState> {
             "/staff/registry",
             get(registry::page).post(registry::import),
         )
+        .route(
+            "/staff/registry/households",
+            get(registry::records::households).post(registry::records::lookup),
+        )
+        .route(
+            "/staff/registry/households/{district}/{number}",
+            get(registry::records::household),
+        )
+        .route(
+            "/staff/registry/persons/{id}/correct",
+            post(registry::records::correct),
+        )
+        .route(
+            "/staff/registry/corrections",
+            get(registry::records::corrections),
+        )
+        .route(
+            "/staff/registry/corrections/{id}",
+            post(registry::records::decide),
+        )
+        .route(
+            "/staff/registry/statistics",
+            get(registry::statistics::page),
+        )
+        .route(
+            "/account/registry",
+            get(registry::resident::page).post(registry::resident::ask),
+        )
         .route("/staff/export", get(catalog::staff::export))
 }
 

@@ -1,5 +1,6 @@
 //! The population registry's pages: a community worker's or a registrar's
-//! import, with a dry run first.
+//! import, with a dry run first; their records (`records`), the residents'
+//! own (`resident`) and the aggregates (`statistics`).
 
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -14,6 +15,10 @@ use super::{bad_token, error_page, render, Chrome, Posted};
 use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
+
+pub mod records;
+pub mod resident;
+pub mod statistics;
 
 const PLACE: &str = "/staff/registry";
 
@@ -39,7 +44,7 @@ impl ImportPage {
     }
 }
 
-fn not_here(c: Chrome) -> Response {
+pub(super) fn not_here(c: Chrome) -> Response {
     error_page(
         c,
         Refusal::forbidden(

@@ -30,6 +30,7 @@ mod openapi;
 mod pages;
 mod personal_reads;
 mod registry_api;
+mod registry_reads;
 mod role_walk;
 mod supervision_api;
 mod supervision_pages;

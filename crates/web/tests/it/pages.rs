@@ -499,3 +499,106 @@ async fn the_catalogue_and_registry_uploads_answer_a_bad_file_a_missing_one_and_
         "a case clerk collects for no community"
     );
 }
+
+/// The registry's record pages answer a stranger, a forged form and a bad
+/// correction with a readable page and the right status, and show the
+/// city's registrar charts and no person.
+#[tokio::test]
+async fn the_registry_record_pages_refuse_strangers_forged_forms_and_bad_corrections() {
+    let base = &shared_demo().base;
+    let get = |c: &reqwest::Client, path: &str| c.get(format!("{base}{path}")).send();
+    let household = "/staff/registry/households/330106/BST0001";
+
+    let (worker, token) = signed_in(sunshine_app::demo::COMMUNITY_WORKER).await;
+    let list = get(&worker, "/staff/registry/households")
+        .await
+        .expect("list");
+    assert_eq!(list.status(), StatusCode::OK);
+    let html = list.text().await.expect("html");
+    assert!(
+        html.contains(household) && !html.contains("王小明"),
+        "names stay off the list"
+    );
+    let page = get(&worker, household).await.expect("household");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("王小明") && html.contains("社区采集核对"));
+    let person = html
+        .split("/staff/registry/persons/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a correction form")
+        .to_string();
+    let correct = |csrf: &str, column: &str, value: &str| {
+        worker
+            .post(format!("{base}/staff/registry/persons/{person}/correct"))
+            .form(&[
+                ("csrf", csrf),
+                ("column", column),
+                ("value", value),
+                ("reason", "核对"),
+                ("back", household),
+            ])
+            .send()
+    };
+    let forged = correct("forged", "联系电话", "13900000000")
+        .await
+        .expect("posted");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let bad = correct(&token, "出生日期", "1991-01-01")
+        .await
+        .expect("posted");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad
+        .text()
+        .await
+        .expect("html")
+        .contains("出生日期与身份证号"));
+    let moved = correct(&token, "户号", "X1").await.expect("posted");
+    assert_eq!(moved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(moved.text().await.expect("html").contains("迁移"));
+
+    // A clerk has no registry pages; a household is not found for them.
+    let (clerk, _) = signed_in("clerk.330106").await;
+    for (path, status) in [
+        ("/staff/registry/households", StatusCode::FORBIDDEN),
+        ("/staff/registry/corrections", StatusCode::FORBIDDEN),
+        (household, StatusCode::NOT_FOUND),
+        ("/staff/registry/statistics", StatusCode::FORBIDDEN),
+    ] {
+        let resp = get(&clerk, path).await.expect("page");
+        assert_eq!(resp.status(), status, "{path}");
+        assert!(
+            resp.text().await.expect("html").contains("<main"),
+            "{path} is a page"
+        );
+    }
+
+    let (city, _) = signed_in(sunshine_app::demo::CITY_REGISTRAR).await;
+    let stats = get(&city, "/staff/registry/statistics")
+        .await
+        .expect("stats");
+    assert_eq!(stats.status(), StatusCode::OK);
+    let html = stats.text().await.expect("html");
+    assert!(html.contains("<svg") && html.contains("chart-age") && !html.contains("王小明"));
+    assert_eq!(
+        get(&city, household).await.expect("page").status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A resident's request without a reason is refused on the page.
+    let (resident, token) = signed_in(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let asked = resident
+        .post(format!("{base}/account/registry"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("column", "联系电话"),
+            ("value", "13900000000"),
+            ("reason", ""),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(asked.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(asked.text().await.expect("html").contains("请写明理由"));
+}

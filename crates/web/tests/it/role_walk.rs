@@ -165,9 +165,12 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 15] = [
+const PLACES: [(&str, bool); 18] = [
     ("/staff/cases", true),
     ("/staff/registry", true),
+    ("/staff/registry/households", false),
+    ("/staff/registry/statistics", false),
+    ("/account/registry", false),
     ("/staff/backup-centre", true),
     ("/staff/hotline", true),
     ("/staff/hotline/admin", true),

@@ -91,3 +91,82 @@ async fn a_community_worker_checks_a_file_then_imports_it() -> anyhow::Result<()
     }
     b.close().await
 }
+
+/// 王小明 asks on his own record for his new address; the community's
+/// worker accepts it on the requests page and sees it on the household at
+/// a glance; 王小明 sees the correction made and who read his record; the
+/// city's registrar sees only the aggregates, drawn as charts.
+#[tokio::test]
+async fn a_resident_asks_for_a_correction_and_the_worker_accepts_it() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    let address = format!("杭州市西湖区北山路{}号", crate::support::unique());
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.click("#my-registry-link").await?;
+    b.wait_for("#my-record").await?;
+    assert!(b.text("#my-record").await?.contains("王小明"));
+    b.check_page(false).await?;
+    b.set("#ask-column", "居住地址").await?;
+    b.fill("#ask-value", &address).await?;
+    b.fill("#ask-reason", "已搬家").await?;
+    b.click("#ask-send").await?;
+    b.wait_for("#flash").await?;
+    let mine = b.text("#my-requests").await?;
+    assert!(
+        mine.contains(&address) && mine.contains("待社区处理"),
+        "{mine}"
+    );
+    b.screenshot(&shots().join("registry-resident-asks.png"))
+        .await?;
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::COMMUNITY_WORKER).await?;
+    b.click("a[href='/staff/registry']").await?;
+    b.click("#tab-corrections").await?;
+    let accept = format!("//section[contains(., '{address}')]//button[@value='accept']");
+    b.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::XPath(&accept))
+        .await?;
+    b.check_page(false).await?;
+    b.client
+        .find(Locator::XPath(&accept))
+        .await?
+        .click()
+        .await?;
+    b.wait_for("#flash").await?;
+    assert!(b.text("#flash").await?.contains("已接受更正"));
+    b.click("#tab-households").await?;
+    b.click("a[href='/staff/registry/households/330106/BST0001']")
+        .await?;
+    b.wait_for("#read-purpose").await?;
+    assert!(b.page_text().await?.contains(&address));
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("registry-household.png"))
+        .await?;
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.click("#my-registry-link").await?;
+    b.wait_for("#my-requests").await?;
+    assert!(b.text("#my-record").await?.contains(&address));
+    assert!(b.text("#my-requests").await?.contains("已更正"));
+    b.goto(&format!("{}/account", sunshine_testkit::shared_demo().base))
+        .await?;
+    let account = b.page_text().await?;
+    assert!(
+        account.contains("冯社工") && account.contains("人口基础信息"),
+        "the worker's read is shown: {account}"
+    );
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::CITY_REGISTRAR).await?;
+    b.wait_for("#chart-division svg").await?;
+    b.check_page(false).await?;
+    let text = b.text("#chart-age").await?;
+    assert!(text.contains("60–79岁"), "{text}");
+    assert!(!b.page_text().await?.contains("王小明"));
+    b.screenshot(&shots().join("registry-statistics.png"))
+        .await?;
+    b.close().await
+}
