@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 mod backup;
 mod card;
+mod linkage;
 
 use clap::Subcommand;
 use sunshine_app::App;
@@ -116,6 +117,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
     },
+    /// The registry's duplicate finding on a generated district: a
+    /// million persons held with their blocks, a full re-link and its F1
+    /// against the generated truth, and records scored as they arrive.
+    Linkage {
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: usize,
+        /// The share of persons with a second record.
+        #[arg(long, default_value_t = 0.15)]
+        duplicates: f64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Records scored as they arrive (second records held back from
+        /// the district, and as many new persons).
+        #[arg(long, default_value_t = 10_000)]
+        arriving: usize,
+    },
 }
 
 pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
@@ -123,6 +140,12 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Catalog { items, clients } => catalog(cli, *items, *clients).await,
         BenchCommand::Hall { cases, clients } => hall(cli, *cases, *clients).await,
         BenchCommand::Supervision { cases } => supervision(cli, *cases).await,
+        BenchCommand::Linkage {
+            persons,
+            duplicates,
+            seed,
+            arriving,
+        } => linkage::linkage(*persons, *duplicates, *seed, *arriving),
         BenchCommand::Ledger {
             transfers,
             batch,

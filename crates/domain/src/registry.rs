@@ -7,6 +7,7 @@
 //! rules here are pure.
 
 pub mod import;
+pub mod linkage;
 pub mod stats;
 pub mod view;
 
