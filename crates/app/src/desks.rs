@@ -44,6 +44,8 @@ pub struct Desks {
     pub registry: bool,
     /// The registry's anonymous aggregates: registrars, the city's too.
     pub registry_statistics: bool,
+    /// The review queue of records that may be one person: a district's registrars.
+    pub registry_review: bool,
 }
 
 impl App {
@@ -113,6 +115,18 @@ impl App {
                         },
                     )
                 }),
+            registry_review: orgs.list.iter().any(|o| {
+                matches!(
+                    o.kind,
+                    sunshine_domain::identity::OrgKind::District
+                        | sunshine_domain::identity::OrgKind::County
+                        | sunshine_domain::identity::OrgKind::Zone
+                ) && may(&Action::ReadResidents {
+                    community: &o.code,
+                    district: &o.code,
+                    purpose: sunshine_domain::access::ReadPurpose::RegistryReview,
+                })
+            }),
             registry_statistics: any_org(&|o| may(&Action::ViewRegistryStatistics { region: o })),
         }
     }

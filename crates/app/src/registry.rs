@@ -19,10 +19,12 @@ use crate::journal_entry::entry;
 use crate::{App, Result};
 
 mod corrections;
+mod linkage;
 mod reads;
 mod statistics;
 
 pub use corrections::{CorrectionForm, CorrectionView, Decision, MyRegistry};
+pub use linkage::{PairDecision, PairView};
 pub use reads::{HouseholdSummary, HouseholdView, REGISTRY_PURPOSES};
 pub use statistics::{Breakdown, BreakdownRow, Statistics};
 
@@ -287,6 +289,7 @@ impl App {
                 )
                 .await?;
                 let mut communities = BTreeSet::new();
+                let mut written = vec![];
                 for (row, person, held) in &plan {
                     communities.insert(row.community.to_string());
                     let district = row.community.district();
@@ -302,7 +305,7 @@ impl App {
                     let year = i64::from(row.birth.year());
                     match held {
                         None => {
-                            store::insert_person(
+                            let id = store::insert_person(
                                 tx.conn(),
                                 person,
                                 year,
@@ -312,6 +315,7 @@ impl App {
                                 now,
                             )
                             .await?;
+                            written.push((id, person.clone()));
                         }
                         Some((id, held)) if held != person => {
                             store::update_person(
@@ -326,10 +330,12 @@ impl App {
                                 now,
                             )
                             .await?;
+                            written.push((*id, person.clone()));
                         }
                         Some(_) => {}
                     }
                 }
+                let pairs = linkage::link_arrivals(tx, &written, now).await?;
                 tx.journal(
                     now,
                     entry(
@@ -338,7 +344,7 @@ impl App {
                         "registry.imported",
                         json!({"sha256": sha256, "rows": plan.len(), "added": summary.added.len(),
                             "changed": summary.changed.len(), "unchanged": summary.unchanged,
-                            "communities": communities}),
+                            "communities": communities, "pairs_for_review": pairs}),
                     ),
                 )
                 .await?;

@@ -88,7 +88,7 @@ pub async fn unnumbered_in_households(
 ) -> Result<Vec<(i64, Person)>> {
     persons_in(
         conn,
-        "p.id_number IS NULL AND h.district = $1 AND h.number IN ({IN})",
+        "p.id_number IS NULL AND p.merged_into IS NULL AND h.district = $1 AND h.number IN ({IN})",
         &[district.to_string()],
         households,
     )
@@ -313,8 +313,10 @@ pub async fn household_members(
     district: &str,
     number: &str,
 ) -> Result<Vec<(i64, Person)>> {
-    let sql =
-        format!("{PERSON} WHERE h.district = $1 AND h.number = $2 ORDER BY p.relationship, p.id");
+    let sql = format!(
+        "{PERSON} WHERE h.district = $1 AND h.number = $2 AND p.merged_into IS NULL \
+         ORDER BY p.relationship, p.id"
+    );
     sqlx::query(&sql)
         .bind(district.to_string())
         .bind(number.to_string())
@@ -342,7 +344,7 @@ pub async fn households_of(
 ) -> Result<Vec<HouseholdRow>> {
     sqlx::query(
         "SELECT h.district, h.number, COUNT(p.id) AS members FROM registry_households h \
-         JOIN registry_persons p ON p.household_id = h.id \
+         JOIN registry_persons p ON p.household_id = h.id AND p.merged_into IS NULL \
          WHERE h.community = $1 AND h.number > $2 GROUP BY h.district, h.number ORDER BY h.number LIMIT $3",
     )
     .bind(community.to_string())
@@ -403,7 +405,7 @@ pub async fn counts(
     sqlx::query(
         "SELECT community, sex, ethnicity, birth_year, \
          CAST(CASE WHEN LENGTH(birth) = 4 OR SUBSTR(birth, 6, 5) <= $2 THEN 1 ELSE 0 END AS BIGINT) AS past, \
-         COUNT(*) AS persons FROM registry_persons WHERE district LIKE $1 \
+         COUNT(*) AS persons FROM registry_persons WHERE district LIKE $1 AND merged_into IS NULL \
          GROUP BY community, sex, ethnicity, birth_year, \
          CASE WHEN LENGTH(birth) = 4 OR SUBSTR(birth, 6, 5) <= $2 THEN 1 ELSE 0 END",
     )
@@ -545,4 +547,205 @@ pub async fn decide_correction(
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A person's blocking keys, replacing those they had.
+pub async fn set_blocks(conn: &mut AnyConnection, person: i64, keys: &[u64]) -> Result<()> {
+    sqlx::query("DELETE FROM registry_blocks WHERE person_id = $1")
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+    for k in keys {
+        sqlx::query(
+            "INSERT INTO registry_blocks (key, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(*k as i64)
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// How many persons hold a blocking key.
+pub async fn block_size(conn: &mut AnyConnection, key: u64) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM registry_blocks WHERE key = $1")
+        .bind(key as i64)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.try_get("n")?)
+}
+
+/// The most records one arrival is compared with.
+const MOST_MATES: i64 = 5000;
+
+/// The persons (not merged away) who share a block with `keys`, but `person`.
+pub async fn block_mates(
+    conn: &mut AnyConnection,
+    keys: &[u64],
+    person: i64,
+) -> Result<Vec<(i64, Person)>> {
+    if keys.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = placeholders(3, keys.len());
+    let sql = format!(
+        "{PERSON} WHERE p.merged_into IS NULL AND p.id <> $1 AND p.id IN \
+         (SELECT person_id FROM registry_blocks WHERE key IN ({list}) LIMIT $2)"
+    );
+    let mut q = sqlx::query(&sql).bind(person).bind(MOST_MATES);
+    for k in keys {
+        q = q.bind(*k as i64);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(person_row)
+        .collect()
+}
+
+/// A candidate pair as kept.
+#[derive(Debug, Clone)]
+pub struct PairRow {
+    pub id: i64,
+    pub district: String,
+    pub a: i64,
+    pub b: i64,
+    pub score: f64,
+    /// JSON of the field-by-field comparison.
+    pub comparison: String,
+    /// `open`, `merged` or `apart`.
+    pub state: String,
+    pub found_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const PAIR: &str =
+    "SELECT id, district, a, b, score, comparison, state, found_at, decided_at FROM registry_pairs";
+
+fn pair_row(r: &sqlx::any::AnyRow) -> Result<PairRow> {
+    Ok(PairRow {
+        id: r.try_get("id")?,
+        district: r.try_get("district")?,
+        a: r.try_get("a")?,
+        b: r.try_get("b")?,
+        score: r.try_get("score")?,
+        comparison: r.try_get("comparison")?,
+        state: r.try_get("state")?,
+        found_at: r.try_get("found_at")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+/// A pair found, open for review, unless the two were paired before
+/// (whatever became of it).
+pub async fn insert_pair(
+    conn: &mut AnyConnection,
+    district: &str,
+    a: i64,
+    b: i64,
+    score: f64,
+    comparison: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO registry_pairs (district, a, b, score, comparison, state, found_at) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT (a, b) DO NOTHING",
+    )
+    .bind(district.to_string())
+    .bind(a.min(b))
+    .bind(a.max(b))
+    .bind(score)
+    .bind(comparison.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A district's pairs in a state, the highest score first (the latest
+/// decided first for decided ones).
+pub async fn pairs(
+    conn: &mut AnyConnection,
+    district: &str,
+    state: &str,
+    limit: i64,
+) -> Result<Vec<PairRow>> {
+    let order = if state == "open" {
+        "score DESC, id"
+    } else {
+        "decided_at DESC, id DESC"
+    };
+    let sql = format!("{PAIR} WHERE district = $1 AND state = $2 ORDER BY {order} LIMIT $3");
+    sqlx::query(&sql)
+        .bind(district.to_string())
+        .bind(state.to_string())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(pair_row)
+        .collect()
+}
+
+pub async fn pair(conn: &mut AnyConnection, id: i64) -> Result<Option<PairRow>> {
+    let sql = format!("{PAIR} WHERE id = $1");
+    match sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(pair_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Move a pair from state `from` to `to`; false if it was not in `from`.
+pub async fn set_pair_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: &str,
+    to: &str,
+    by: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE registry_pairs SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND state = $5",
+    )
+    .bind(to.to_string())
+    .bind(by)
+    .bind(now)
+    .bind(id)
+    .bind(from.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether a record has been merged into another.
+pub async fn merged_into(conn: &mut AnyConnection, person: i64) -> Result<Option<i64>> {
+    let r = sqlx::query("SELECT merged_into FROM registry_persons WHERE id = $1")
+        .bind(person)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match r {
+        Some(r) => r.try_get("merged_into")?,
+        None => None,
+    })
+}
+
+/// Record `from` as the same person as `into` (`None`: undo it).
+pub async fn set_merged(
+    conn: &mut AnyConnection,
+    from: i64,
+    into: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE registry_persons SET merged_into = $1, updated_at = $2 WHERE id = $3")
+        .bind(into)
+        .bind(now)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -25,6 +25,8 @@ pub fn demo_file(households: usize, seed: u64) -> String {
         "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话\n",
     );
     let mut seq = 100u32;
+    // Members with a number, to be written down a second time below.
+    let mut numbered: Vec<(String, String, String)> = vec![];
     let id = |birth: &str, male: bool, seq: &mut u32| {
         *seq += 1;
         let n = *seq * 2 + u32::from(male);
@@ -90,10 +92,50 @@ pub fn demo_file(households: usize, seed: u64) -> String {
             out.push_str(&format!(
                 "{number_cell},{name},{sex},{birth},{ethnicity},{address},{address},330106001001,{number},{relationship},{phone}\n"
             ));
+            if !number_cell.is_empty() && h > 0 {
+                numbered.push((name, sex.to_string(), birth));
+            }
         }
+    }
+    // A few persons registered a second time, elsewhere in the community,
+    // without their number and with a character of the name written as
+    // another that reads the same: the registrar's review queue has them.
+    for k in 0..6 {
+        let (name, sex, birth) = &numbered[(k * 37 + 11) % numbered.len()];
+        let written: String = name
+            .chars()
+            .map(|c| match HOMOPHONES.iter().find(|(a, _)| *a == c) {
+                Some((_, b)) => *b,
+                None => c,
+            })
+            .collect();
+        let address = format!("杭州市西湖区曙光路{}号", 10 + k);
+        out.push_str(&format!(
+            ",{written},{sex},{birth},01,{address},{address},330106001001,BSTX{k:03},02,\n"
+        ));
     }
     out
 }
+
+/// Given-name characters and one that reads the same.
+const HOMOPHONES: [(char, char); 16] = [
+    ('伟', '玮'),
+    ('芳', '方'),
+    ('娜', '纳'),
+    ('敏', '闽'),
+    ('静', '婧'),
+    ('丽', '莉'),
+    ('强', '墙'),
+    ('磊', '蕾'),
+    ('军', '君'),
+    ('洋', '阳'),
+    ('勇', '涌'),
+    ('艳', '燕'),
+    ('杰', '洁'),
+    ('娟', '涓'),
+    ('涛', '韬'),
+    ('明', '铭'),
+];
 
 /// Import the demo's households as the community's worker.
 pub async fn load(app: &App) -> Result<()> {

@@ -206,6 +206,7 @@ async fn apply_correction(
         now,
     )
     .await?;
+    super::linkage::link_arrivals(tx, &[(id, corrected.clone())], now).await?;
     Ok((corrected, columns))
 }
 

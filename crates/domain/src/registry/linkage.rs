@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use pinyin::{ToPinyin, ToPinyinMulti};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Person;
 
@@ -137,7 +137,7 @@ fn birth_parts(birth: &str) -> (i16, Option<(u8, u8)>) {
 }
 
 /// How far two records' names agree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NameAgreement {
     /// Written alike.
@@ -151,7 +151,7 @@ pub enum NameAgreement {
     Different,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BirthAgreement {
     /// The same day.
@@ -166,7 +166,7 @@ pub enum BirthAgreement {
     Different,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Agreement {
     Same,
@@ -178,7 +178,7 @@ pub enum Agreement {
 }
 
 /// Two records compared, field by field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparison {
     pub name: NameAgreement,
     pub birth: BirthAgreement,
@@ -332,6 +332,23 @@ impl Comparison {
     }
 }
 
+/// How many records of a district share a name's sound before the name
+/// counts for less: an agreeing name is weaker evidence the more people
+/// bear it (Splink's term-frequency adjustment).
+const USUAL_NAMESAKES: f64 = 16.0;
+
+/// A comparison's weight, the name's agreement counting for less when
+/// `namesakes` records of the district sound alike (the pair included).
+pub fn weight_with(c: &Comparison, namesakes: usize) -> f64 {
+    let common = match c.name {
+        NameAgreement::Exact | NameAgreement::Homophone | NameAgreement::Dialect => {
+            (namesakes as f64 / USUAL_NAMESAKES).log2().max(0.0)
+        }
+        _ => 0.0,
+    };
+    c.weight() - common
+}
+
 /// Pairs scoring this or more are put to a registrar as the same person.
 pub const REVIEW_THRESHOLD: f64 = 11.0;
 
@@ -442,7 +459,10 @@ impl Linker {
                 if !comparable(r, held) {
                     return None;
                 }
-                let w = compare(r, held).weight();
+                let w = weight_with(
+                    &compare(r, held),
+                    self.namesakes(&keys, &self.keys[i as usize]),
+                );
                 (w >= threshold).then_some((i, w))
             })
             .collect();
@@ -450,32 +470,56 @@ impl Linker {
         found
     }
 
+    /// How many held records sound like either of two records (the
+    /// larger count, the pair included), by their keys.
+    fn namesakes(&self, a: &[Option<u64>; 5], b: &[Option<u64>; 5]) -> usize {
+        let of = |k: Option<u64>| k.and_then(|k| self.blocks[0].get(&k)).map_or(0, Vec::len);
+        of(a[0]).max(of(b[0])).max(2)
+    }
+
     /// Every pair of held records at `threshold` or above, each compared
-    /// once (under the first rule whose key they share).
+    /// once (under the first rule whose key they share), on every core.
     pub fn relink(&self, threshold: f64) -> Vec<Pair> {
+        let blocks: Vec<(usize, &Vec<u32>)> = (0..RULES.len())
+            .flat_map(|rule| self.blocks[rule].values().map(move |b| (rule, b)))
+            .filter(|(_, b)| b.len() > 1)
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = blocks.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = blocks
+                .chunks(share)
+                .map(|chunk| scope.spawn(move || self.relink_blocks(chunk, threshold)))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
+    fn relink_blocks(&self, blocks: &[(usize, &Vec<u32>)], threshold: f64) -> Vec<Pair> {
         let mut pairs = vec![];
-        for rule in 0..RULES.len() {
-            for block in self.blocks[rule].values() {
-                for (n, &i) in block.iter().enumerate() {
-                    for &j in &block[n + 1..] {
-                        let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
-                        if (0..rule)
-                            .any(|earlier| ki[earlier].is_some() && ki[earlier] == kj[earlier])
-                        {
-                            continue;
-                        }
-                        let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
-                        if !comparable(a, b) {
-                            continue;
-                        }
-                        let score = compare(a, b).weight();
-                        if score >= threshold {
-                            pairs.push(Pair {
-                                a: i.min(j),
-                                b: i.max(j),
-                                score,
-                            });
-                        }
+        for &(rule, block) in blocks {
+            for (n, &i) in block.iter().enumerate() {
+                for &j in &block[n + 1..] {
+                    let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
+                    if (0..rule).any(|earlier| ki[earlier].is_some() && ki[earlier] == kj[earlier])
+                    {
+                        continue;
+                    }
+                    let (a, b) = (&self.records[i as usize], &self.records[j as usize]);
+                    if !comparable(a, b) {
+                        continue;
+                    }
+                    let namesakes = self.namesakes(ki, kj);
+                    let score = weight_with(&compare(a, b), namesakes);
+                    if score >= threshold {
+                        pairs.push(Pair {
+                            a: i.min(j),
+                            b: i.max(j),
+                            score,
+                        });
                     }
                 }
             }

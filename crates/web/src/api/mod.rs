@@ -112,6 +112,8 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::corrections))
         .routes(routes!(registry::decide))
         .routes(routes!(registry::statistics))
+        .routes(routes!(registry::pairs))
+        .routes(routes!(registry::decide_pair))
         .routes(routes!(registry::mine))
         .routes(routes!(registry::ask))
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use sunshine_app::registry::{
     CorrectionForm, CorrectionView, Decision, HouseholdSummary, HouseholdView, ImportReport,
-    MyRegistry, Statistics,
+    MyRegistry, PairDecision, PairView, Statistics,
 };
 use sunshine_domain::access::ReadPurpose;
 use sunshine_domain::refusal::Refusal;
@@ -272,4 +272,53 @@ pub async fn ask(
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct PairsQuery {
+    /// The decided pairs (merged or kept apart), the latest first, instead
+    /// of the open ones.
+    #[serde(default)]
+    pub decided: bool,
+}
+
+/// The review queue of a district's registrar: pairs of records that may
+/// be one person, scored as they arrived, the likeliest first, with both
+/// records (as a review shows them) and how each field agrees. Reading the
+/// queue is a journaled read of the persons in it.
+#[utoipa::path(get, path = "/api/v1/registry/pairs", tag = "registry", params(PairsQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<PairView>), (status = 403, body = ErrorBody)))]
+pub async fn pairs(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<PairsQuery>,
+) -> Result<Json<Vec<PairView>>, ApiError> {
+    let list = s
+        .app
+        .registry_pairs(&actor, q.decided)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// Decide a pair: `{"decision": "merge"}` (one person: the record without
+/// an identity number, or the newer, is merged into the other),
+/// `{"decision": "keep_apart"}`, or `{"decision": "reopen"}` to undo either.
+#[utoipa::path(post, path = "/api/v1/registry/pairs/{id}/decision", tag = "registry",
+    params(("id" = i64, Path)), security(("bearer" = [])), request_body = PairDecision,
+    responses((status = 200, body = PairView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_pair(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(decision): ApiJson<PairDecision>,
+) -> Result<Json<PairView>, ApiError> {
+    let view = s
+        .app
+        .decide_registry_pair(&actor, id, decision)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
 }

@@ -100,6 +100,8 @@ fn catalog_routes() -> Router<AppState> {
             "/staff/registry/corrections/{id}",
             post(registry::records::decide),
         )
+        .route("/staff/registry/pairs", get(registry::pairs::page))
+        .route("/staff/registry/pairs/{id}", post(registry::pairs::decide))
         .route(
             "/staff/registry/statistics",
             get(registry::statistics::page),

@@ -77,6 +77,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/registry/corrections"),
     ("post", "/api/v1/registry/corrections/{id}/decision"),
     ("get", "/api/v1/registry/statistics"),
+    ("get", "/api/v1/registry/pairs"),
+    ("post", "/api/v1/registry/pairs/{id}/decision"),
     ("get", "/api/v1/me/registry"),
     ("post", "/api/v1/me/registry/corrections"),
     ("get", "/api/v1/journal"),

@@ -511,3 +511,144 @@ async fn the_aggregates_are_anonymous_and_for_registrars_only() {
     let (status, _) = Api::new(base).get("/api/v1/registry/statistics").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_second_record_is_paired_as_it_arrives_and_a_registrar_merges_keeps_apart_and_undoes() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let registrar = Api::as_user(base, REGISTRAR).await;
+    let (citizen, id) = fresh_citizen(base).await;
+    let sex = if id.as_bytes()[16] % 2 == 1 { "1" } else { "2" };
+    let (first, second) = (format!("PA{}", unique()), format!("PB{}", unique()));
+    let file = |line: String| format!("{HEADER}\n{line}\n");
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports", "text/csv", &file(format!(
+            "{id},赵明杰,{sex},1985-01-01,01,杭州市西湖区保俶路7号,杭州市西湖区保俶路7号,330106001001,{first},02,13900007777"
+        )))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The same person, written down again elsewhere without the number.
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports", "text/csv", &file(format!(
+            ",赵明洁,{sex},1985-01-01,01,杭州市西湖区曙光路8号,杭州市西湖区曙光路8号,330106001001,{second},02,"
+        )))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let ours = |list: &Value| -> Option<Value> {
+        list.as_array()?
+            .iter()
+            .find(|p| {
+                let households = [
+                    p["a"]["fields"]["household"].as_str(),
+                    p["b"]["fields"]["household"].as_str(),
+                ];
+                households.contains(&Some(first.as_str()))
+                    && households.contains(&Some(second.as_str()))
+            })
+            .cloned()
+    };
+    let (status, open) = registrar.get("/api/v1/registry/pairs").await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let pair = ours(&open).expect("the pair is queued as the second record arrives");
+    assert_eq!(pair["state"], "open");
+    assert_eq!(pair["comparison"]["name"], "homophone");
+    assert_eq!(pair["comparison"]["birth"], "exact");
+    assert!(
+        pair["a"]["fields"].get("phone").is_none() && pair["b"]["fields"].get("phone").is_none()
+    );
+    let pid = pair["id"].as_i64().expect("id");
+    let decide = |decision: &str| {
+        let registrar = &registrar;
+        let body = json!({"decision": decision});
+        async move {
+            registrar
+                .post(&format!("/api/v1/registry/pairs/{pid}/decision"), body)
+                .await
+        }
+    };
+
+    // Only the district's registrar reviews.
+    for login in [COMMUNITY_WORKER, CITY_REGISTRAR, "clerk.330106"] {
+        let other = Api::as_user(base, login).await;
+        let (status, _) = other.get("/api/v1/registry/pairs").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{login}");
+        let (status, _) = other
+            .post(
+                &format!("/api/v1/registry/pairs/{pid}/decision"),
+                json!({"decision": "merge"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{login}");
+    }
+    let (status, body) = decide("reopen").await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing to undo: {body}");
+    let (status, body) = decide("wed").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_json")),
+        "{body}"
+    );
+
+    // Merged: the record without the number goes into the one with it.
+    let (status, merged) = decide("merge").await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["state"], "merged");
+    let numbered = if merged["a"]["fields"]["id_number"] == id.as_str() {
+        &merged["a"]
+    } else {
+        &merged["b"]
+    };
+    assert_eq!(merged["merged_into"], numbered["id"]);
+    let (status, _) = worker
+        .get(&format!("/api/v1/registry/households/330106/{second}"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the merged record has left its household"
+    );
+    let (status, _) = decide("merge").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, decided) = registrar.get("/api/v1/registry/pairs?decided=true").await;
+    assert!(ours(&decided).is_some_and(|p| p["state"] == "merged"));
+
+    // Undone, then kept apart, then undone again.
+    let (status, reopened) = decide("reopen").await;
+    assert_eq!(
+        (status, reopened["state"].as_str()),
+        (StatusCode::OK, Some("open"))
+    );
+    assert!(reopened["merged_into"].is_null());
+    let (status, _) = worker
+        .get(&format!("/api/v1/registry/households/330106/{second}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "back in its household");
+    let (status, apart) = decide("keep_apart").await;
+    assert_eq!(
+        (status, apart["state"].as_str()),
+        (StatusCode::OK, Some("apart"))
+    );
+    let (_, open) = registrar.get("/api/v1/registry/pairs").await;
+    assert!(ours(&open).is_none(), "a pair kept apart is not put again");
+    let (status, again) = decide("reopen").await;
+    assert_eq!(
+        (status, again["state"].as_str()),
+        (StatusCode::OK, Some("open"))
+    );
+
+    // The person sees the registrar's reviews among the reads of their record.
+    let (_, reads) = citizen.get("/api/v1/me/reads").await;
+    assert!(
+        reads
+            .as_array()
+            .expect("reads")
+            .iter()
+            .any(|r| r["kind"] == "registry_record"
+                && r["reader"] == "郑登记"
+                && r["purpose"] == "registry_review"
+                && r["what"] == format!("#{pid}")),
+        "{reads}"
+    );
+}

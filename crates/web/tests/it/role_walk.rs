@@ -165,11 +165,12 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 18] = [
+const PLACES: [(&str, bool); 19] = [
     ("/staff/cases", true),
     ("/staff/registry", true),
     ("/staff/registry/households", false),
     ("/staff/registry/statistics", false),
+    ("/staff/registry/pairs", false),
     ("/account/registry", false),
     ("/staff/backup-centre", true),
     ("/staff/hotline", true),

@@ -170,3 +170,47 @@ async fn a_resident_asks_for_a_correction_and_the_worker_accepts_it() -> anyhow:
         .await?;
     b.close().await
 }
+
+/// The district's registrar reviews the demo's possible duplicates: merges
+/// one, sees it among the decided, and undoes the merge.
+#[tokio::test]
+async fn a_registrar_merges_a_possible_duplicate_and_undoes_it() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    sign_in(&b, sunshine_app::demo::REGISTRAR).await?;
+    b.click("#tab-pairs").await?;
+    b.wait_for("h1").await?;
+    b.check_page(false).await?;
+    // A pair the demo wrote: one record of it is in a household BSTX….
+    let merge =
+        "//section[contains(@class, 'pair') and contains(., 'BSTX')]//button[@value='merge']";
+    b.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::XPath(merge))
+        .await?;
+    let section = b
+        .client
+        .find(Locator::XPath(
+            "//section[contains(@class, 'pair') and contains(., 'BSTX')]",
+        ))
+        .await?;
+    let id = section.attr("id").await?.unwrap_or_default();
+    let text = section.text().await?;
+    assert!(
+        text.contains("姓名同音") || text.contains("姓名相同"),
+        "{text}"
+    );
+    b.screenshot(&shots().join("registry-pairs.png")).await?;
+    b.client.find(Locator::XPath(merge)).await?.click().await?;
+    // The page after: the pair among the decided, the flash saying so.
+    let pid = id.trim_start_matches("pair-");
+    let row = format!("#decided-{pid}");
+    b.wait_for(&row).await?;
+    assert!(b.text("#flash").await?.contains("已合并"));
+    assert!(b.text(&row).await?.contains("已合并"));
+    b.click(&format!("{row} button[value='reopen']")).await?;
+    // The page after: the pair open again.
+    b.wait_for(&format!("#{id}")).await?;
+    assert!(b.text("#flash").await?.contains("已撤销"));
+    b.close().await
+}
