@@ -24,7 +24,7 @@ mod reads;
 mod statistics;
 
 pub use corrections::{CorrectionForm, CorrectionView, Decision, MyRegistry};
-pub use linkage::{PairDecision, PairView};
+pub use linkage::{PairDecision, PairView, Relinked};
 pub use reads::{HouseholdSummary, HouseholdView, REGISTRY_PURPOSES};
 pub use statistics::{Breakdown, BreakdownRow, Statistics};
 

@@ -325,6 +325,16 @@ enum RegistryCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Score every pair of a district's records again and queue those at or
+    /// above the threshold for review (pairs found before keep their state).
+    Relink {
+        /// The district's code (`330106`).
+        #[arg(long)]
+        district: String,
+        /// The district's registrar.
+        #[arg(long)]
+        by: String,
+    },
 }
 
 /// mimalloc instead of glibc's allocator, for Rust and (by its `override`
@@ -743,7 +753,30 @@ async fn registry(
     cli: &Cli,
     command: &RegistryCommand,
 ) -> anyhow::Result<Option<std::process::ExitCode>> {
-    let RegistryCommand::Import { file, by, dry_run } = command;
+    let (file, by, dry_run) = match command {
+        RegistryCommand::Import { file, by, dry_run } => (file, by, dry_run),
+        RegistryCommand::Relink { district, by } => {
+            let app = open_app(cli).await?;
+            let actor = app
+                .staff_actor(by)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = std::time::Instant::now();
+            return match app.relink_registry(&actor, district).await {
+                Ok(r) => {
+                    println!(
+                        "{} records re-linked in {:.1} s: {} pairs for review, {} of them new",
+                        r.records,
+                        started.elapsed().as_secs_f64(),
+                        r.pairs,
+                        r.new_pairs
+                    );
+                    Ok(None)
+                }
+                Err(e) => refused_import(e).map(Some),
+            };
+        }
+    };
     let bytes =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let app = open_app(cli).await?;

@@ -304,6 +304,11 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          RETURNING id",
     )
+    // Not kept prepared: sqlx 0.8.6's `Any` driver binds a missing double
+    // (a request by address, without a point) as a NULL `float4`. A
+    // statement prepared that way on PostgreSQL then reads the next point's
+    // eight bytes as a `float4` and fails ("incorrect binary data format").
+    .persistent(false)
     .bind(&t.token)
     .bind(&t.category)
     .bind(t.channel.as_str())

@@ -749,3 +749,27 @@ pub async fn set_merged(
         .await?;
     Ok(())
 }
+
+/// Every person of a district not merged away, by id.
+pub async fn persons_of_district(
+    conn: &mut AnyConnection,
+    district: &str,
+) -> Result<Vec<(i64, Person)>> {
+    let sql = format!("{PERSON} WHERE p.district = $1 AND p.merged_into IS NULL ORDER BY p.id");
+    sqlx::query(&sql)
+        .bind(district.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(person_row)
+        .collect()
+}
+
+/// How many pairs a district has had found, whatever became of them.
+pub async fn pair_count(conn: &mut AnyConnection, district: &str) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM registry_pairs WHERE district = $1")
+        .bind(district.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(r.try_get("n")?)
+}

@@ -63,6 +63,17 @@ pub(crate) async fn link_arrivals(
     Ok(found)
 }
 
+/// What a full re-link of a district did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relinked {
+    pub records: usize,
+    /// Pairs at or above the threshold.
+    pub pairs: usize,
+    /// Of them, pairs not found before (those found before keep their
+    /// state: a pair kept apart is not put again).
+    pub new_pairs: usize,
+}
+
 /// A pair as a registrar reviews it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairView {
@@ -158,6 +169,72 @@ async fn pair_view(
 }
 
 impl App {
+    /// Score every pair of a district's records again (after the weights or
+    /// the threshold change, or records written before linkage): all
+    /// records held in memory by block, the pairs kept in one write and
+    /// journaled. For the district's registrar.
+    pub async fn relink_registry(&self, actor: &Actor, district: &str) -> Result<Relinked> {
+        let code = OrgCode::parse(district).map_err(|e| Refusal::field("district", e.zh, e.en))?;
+        if !reviews(&self.orgs(), actor, &code) {
+            return Err(Refusal::forbidden(
+                "forbidden",
+                "只有该区的人口登记员可以重新比对",
+                "Only the district's registrar re-links its records",
+            )
+            .into());
+        }
+        let persons = {
+            let mut conn = self.db.read().await?;
+            store::persons_of_district(&mut conn, district).await?
+        };
+        let mut linker = sunshine_domain::registry::linkage::Linker::new();
+        for (_, p) in &persons {
+            linker.add(Record::of(p));
+        }
+        let pairs = linker.relink(REVIEW_THRESHOLD);
+        let found: Vec<(i64, i64, f64, String)> = pairs
+            .iter()
+            .map(|p| {
+                let (a, b) = (&persons[p.a as usize], &persons[p.b as usize]);
+                let comparison = compare(&Record::of(&a.1), &Record::of(&b.1));
+                (
+                    a.0,
+                    b.0,
+                    p.score,
+                    serde_json::to_string(&comparison).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let (now, actor, district) = (self.now_micros(), actor.clone(), district.to_string());
+        let records = persons.len();
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<Relinked> {
+                let before = store::pair_count(tx.conn(), &district).await?;
+                for (a, b, score, comparison) in &found {
+                    store::insert_pair(tx.conn(), &district, *a, *b, *score, comparison, now)
+                        .await?;
+                }
+                let after = store::pair_count(tx.conn(), &district).await?;
+                let report = Relinked {
+                    records,
+                    pairs: found.len(),
+                    new_pairs: (after - before).max(0) as usize,
+                };
+                tx.journal(
+                    now,
+                    entry(
+                        &actor,
+                        format!("registry/district/{district}"),
+                        "registry.relinked",
+                        json!(report),
+                    ),
+                )
+                .await?;
+                Ok(report)
+            })
+            .await
+    }
+
     /// The pairs of the districts `actor` reviews as a registrar: `open`
     /// ones, the likeliest first, or the `decided` ones, the latest first.
     /// Both records of each pair are shown for review, a journaled read.

@@ -568,3 +568,45 @@ async fn alike_requests_are_merged_and_every_requester_hears_the_answer() {
         "the requester is told: {seen}"
     );
 }
+
+/// A request by address alone, then one at a point, on a fresh platform
+/// whose writer has prepared no request yet: the second is taken too. (On
+/// PostgreSQL the first once left a statement that read every later point
+/// as the wrong type.)
+#[tokio::test]
+async fn a_request_at_a_point_is_taken_after_one_by_address_alone() {
+    let app = sunshine_testkit::TestApp::demo_with_cases(0)
+        .await
+        .expect("a fresh demo");
+    let token = sunshine_testkit::api_token(
+        &app.url(""),
+        sunshine_app::demo::DEMO_CITIZEN_ID,
+        sunshine_app::demo::DEMO_PASSWORD,
+    )
+    .await
+    .expect("token");
+    let citizen = Api {
+        token: Some(token),
+        ..Api::new(&app.url(""))
+    };
+    let by_address = take(
+        &citizen,
+        json!({"category": "streetlight.out", "description": "路灯不亮",
+               "address": "杭州市西湖区保俶路1号"}),
+    )
+    .await;
+    assert!(
+        by_address["ticket"]["id"].as_i64().is_some(),
+        "{by_address}"
+    );
+    for n in 0..3 {
+        let at_point = take(
+            &citizen,
+            json!({"category": "streetlight.out", "description": format!("路灯不亮{n}"),
+                   "lat": 30.2741 + f64::from(n) * 0.01, "long": 120.1551}),
+        )
+        .await;
+        assert!(at_point["ticket"]["id"].as_i64().is_some(), "{at_point}");
+    }
+    app.stop().await;
+}

@@ -652,3 +652,34 @@ async fn a_second_record_is_paired_as_it_arrives_and_a_registrar_merges_keeps_ap
         "{reads}"
     );
 }
+
+/// `sunshine registry relink` through the app: the district's registrar
+/// scores the district again; pairs found before keep their state, so a
+/// second run adds none; nobody else may.
+#[tokio::test]
+async fn a_registrar_relinks_the_district_and_found_pairs_keep_their_state() {
+    let demo = shared_demo();
+    let (first, second, refused) = demo
+        .with_app(|app| async move {
+            let registrar = app.staff_actor(REGISTRAR).await.expect("registrar");
+            let first = app
+                .relink_registry(&registrar, "330106")
+                .await
+                .expect("relink");
+            let second = app
+                .relink_registry(&registrar, "330106")
+                .await
+                .expect("again");
+            let worker = app.staff_actor(COMMUNITY_WORKER).await.expect("worker");
+            let refused = app.relink_registry(&worker, "330106").await.is_err();
+            (first, second, refused)
+        })
+        .await;
+    assert!(first.records >= 300, "{first:?}");
+    assert!(
+        first.pairs >= 6,
+        "the demo's second records at least: {first:?}"
+    );
+    assert_eq!(second.new_pairs, 0, "{second:?}");
+    assert!(refused);
+}
