@@ -144,13 +144,7 @@ impl App {
             *sexes.entry(r.sex).or_default() += n;
             *ethnicities.entry(r.ethnicity).or_default() += n;
             let age = this_year - r.birth_year - i64::from(!r.birthday_past);
-            let band = match age {
-                ..15 => AgeBand::Under15,
-                15..60 => AgeBand::From15To59,
-                60..80 => AgeBand::From60To79,
-                80..90 => AgeBand::From80To89,
-                _ => AgeBand::From90,
-            };
+            let band = AgeBand::of_age(age.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16);
             *ages.entry(band).or_default() += n;
         }
         let standard = &self.registry_standard;

@@ -35,14 +35,18 @@ impl AgeBand {
     /// the year is known: then their age is the years since, as if the
     /// birthday had passed) on `today`.
     pub fn of(birth: &str, today: Date) -> Option<AgeBand> {
-        let age = age(birth, today)?;
-        Some(match age {
+        Some(AgeBand::of_age(age(birth, today)?))
+    }
+
+    /// The band of an age in whole years.
+    pub fn of_age(age: i16) -> AgeBand {
+        match age {
             ..15 => AgeBand::Under15,
             15..60 => AgeBand::From15To59,
             60..80 => AgeBand::From60To79,
             80..90 => AgeBand::From80To89,
             _ => AgeBand::From90,
-        })
+        }
     }
 
     pub fn label(self) -> Text {
