@@ -7,6 +7,7 @@ pub mod backup;
 pub mod backup_centre;
 pub mod bundle;
 pub mod card;
+pub mod care;
 pub mod catalog;
 pub mod credentials;
 pub mod demo;

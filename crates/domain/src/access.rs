@@ -28,10 +28,13 @@ pub enum ReadPurpose {
     /// 登记审核: a district's registrar reviewing the district's records
     /// (duplicates, corrections); contact numbers are not theirs to see.
     RegistryReview,
+    /// 养老服务: serving an elderly resident's home-care order, as the
+    /// provider sent it, the community's worker or the hotline.
+    CareService,
 }
 
 impl ReadPurpose {
-    pub const ALL: [ReadPurpose; 7] = [
+    pub const ALL: [ReadPurpose; 8] = [
         ReadPurpose::CounterService,
         ReadPurpose::HandleCase,
         ReadPurpose::HotlineCall,
@@ -39,6 +42,7 @@ impl ReadPurpose {
         ReadPurpose::Supervision,
         ReadPurpose::KeepRecords,
         ReadPurpose::RegistryReview,
+        ReadPurpose::CareService,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl ReadPurpose {
             ReadPurpose::Supervision => "supervision",
             ReadPurpose::KeepRecords => "keep_records",
             ReadPurpose::RegistryReview => "registry_review",
+            ReadPurpose::CareService => "care_service",
         }
     }
 
@@ -62,6 +67,7 @@ impl ReadPurpose {
             ReadPurpose::Supervision => "监督检查",
             ReadPurpose::KeepRecords => "社区采集核对",
             ReadPurpose::RegistryReview => "人口登记审核",
+            ReadPurpose::CareService => "居家养老服务",
         }
     }
 
@@ -74,6 +80,7 @@ impl ReadPurpose {
             ReadPurpose::Supervision => "Supervision",
             ReadPurpose::KeepRecords => "Keeping your community's records",
             ReadPurpose::RegistryReview => "Reviewing your district's records",
+            ReadPurpose::CareService => "Serving your home-care order",
         }
     }
 
@@ -113,10 +120,12 @@ pub enum ReadKind {
     IdentityProof,
     /// The population registry's record of the person and their household.
     RegistryRecord,
+    /// A home-care order, with the name, address and phone it is served at.
+    CareOrder,
 }
 
 impl ReadKind {
-    pub const ALL: [ReadKind; 7] = [
+    pub const ALL: [ReadKind; 8] = [
         ReadKind::Card,
         ReadKind::Case,
         ReadKind::Ticket,
@@ -124,6 +133,7 @@ impl ReadKind {
         ReadKind::CaseList,
         ReadKind::IdentityProof,
         ReadKind::RegistryRecord,
+        ReadKind::CareOrder,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,6 +144,7 @@ impl ReadKind {
             ReadKind::CaseList => "case_list",
             ReadKind::IdentityProof => "identity_proof",
             ReadKind::RegistryRecord => "registry_record",
+            ReadKind::CareOrder => "care_order",
         }
     }
     pub fn parse(s: &str) -> Option<ReadKind> {
@@ -148,6 +159,7 @@ impl ReadKind {
             ReadKind::CaseList => "政务外网办件列表",
             ReadKind::IdentityProof => "实名核验凭证（核验码或市民卡密码）",
             ReadKind::RegistryRecord => "人口基础信息（本人及同户成员）",
+            ReadKind::CareOrder => "居家养老服务工单（姓名、地址、电话）",
         }
     }
     pub fn name_en(self) -> &'static str {
@@ -159,6 +171,7 @@ impl ReadKind {
             ReadKind::CaseList => "Case list (extranet)",
             ReadKind::IdentityProof => "A proof of identity (a binding code or a card PIN)",
             ReadKind::RegistryRecord => "Your population record (with your household's)",
+            ReadKind::CareOrder => "A home-care order (your name, address and phone)",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod backup_centre;
 pub mod bundle;
 pub mod calendar;
 pub mod card;
+pub mod care;
 pub mod catalog;
 pub mod clock;
 pub mod csv_cell;

@@ -43,6 +43,13 @@ pub enum Action<'a> {
         district: &'a OrgCode,
         purpose: ReadPurpose,
     },
+    /// 居家养老: register a community's elderly residents for home care,
+    /// assess their needs, and place and follow their service orders, as
+    /// the community's worker (held at the district or beneath it).
+    ServeElders {
+        community: &'a OrgCode,
+        district: &'a OrgCode,
+    },
     /// 人口统计: see the registry's anonymous aggregates of a region, as a
     /// registrar over it (the city's registrar sees the whole city's).
     ViewRegistryStatistics { region: &'a OrgCode },
@@ -121,6 +128,7 @@ impl Action<'_> {
             Action::CollectResidents { .. } => "collect_residents",
             Action::ReadResidents { .. } => "read_residents",
             Action::ViewRegistryStatistics { .. } => "view_registry_statistics",
+            Action::ServeElders { .. } => "serve_elders",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
             Action::FileComplaint => "file_complaint",
@@ -213,6 +221,10 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             _ => false,
         },
         Action::ViewRegistryStatistics { region } => covers(Role::Registrar, region),
+        Action::ServeElders {
+            community,
+            district,
+        } => in_district(Role::CommunityWorker, community, district),
         Action::ReadJournal | Action::ConfigurePlatform | Action::ManageHotline => actor
             .grants
             .iter()
@@ -231,8 +243,11 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::ExtendCase { department } | Action::RevokeLicence { department } => {
             covers(Role::Approver, department)
         }
+        // A community answers for its elders' overdue care orders.
         Action::RespondToSignal { department } => {
-            covers(Role::CaseClerk, department) || covers(Role::Approver, department)
+            covers(Role::CaseClerk, department)
+                || covers(Role::Approver, department)
+                || covers(Role::CommunityWorker, department)
         }
         // Supervisors read the cases they watch, each read journaled like any staff read.
         Action::ViewCases { department } => {

@@ -127,6 +127,10 @@ pub enum RuleCode {
     /// unit's signature or its answer.
     #[serde(rename = "hotline.overdue")]
     HotlineOverdue,
+    /// A home-care order past its limit: not accepted in time, or not
+    /// served by the day asked for. The community answers for it.
+    #[serde(rename = "care.order_overdue")]
+    CareOrderOverdue,
     /// A department's system whose last good backup at the backup centre
     /// is older than its promised RPO and the grace (`backup_centre::grace`).
     #[serde(rename = "backup.overdue")]
@@ -138,7 +142,7 @@ pub enum RuleCode {
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 15] = [
+    pub const ALL: [RuleCode; 16] = [
         RuleCode::DueSoon,
         RuleCode::PromisedOverdue,
         RuleCode::LegalOverdue,
@@ -152,6 +156,7 @@ impl RuleCode {
         RuleCode::FeeAboveStandard,
         RuleCode::ComplaintUpheld,
         RuleCode::HotlineOverdue,
+        RuleCode::CareOrderOverdue,
         RuleCode::BackupOverdue,
         RuleCode::BackupDamaged,
     ];
@@ -171,6 +176,7 @@ impl RuleCode {
             RuleCode::FeeAboveStandard => "fee.above_standard",
             RuleCode::ComplaintUpheld => "complaint.upheld",
             RuleCode::HotlineOverdue => "hotline.overdue",
+            RuleCode::CareOrderOverdue => "care.order_overdue",
             RuleCode::BackupOverdue => "backup.overdue",
             RuleCode::BackupDamaged => "backup.damaged",
         }
@@ -190,7 +196,8 @@ impl RuleCode {
             | RuleCode::EnteredAfterTheFact
             | RuleCode::NoLegalReason
             | RuleCode::ComplaintUpheld
-            | RuleCode::HotlineOverdue => Level::Yellow,
+            | RuleCode::HotlineOverdue
+            | RuleCode::CareOrderOverdue => Level::Yellow,
             RuleCode::LegalOverdue
             | RuleCode::YellowUnrectified
             | RuleCode::DecisionWithoutAcceptance
@@ -217,6 +224,7 @@ impl RuleCode {
             RuleCode::FeeAboveStandard => Text::new("超标准收费", "Fee above the standard"),
             RuleCode::ComplaintUpheld => Text::new("投诉属实", "Complaint upheld"),
             RuleCode::HotlineOverdue => Text::new("热线工单超时", "Hotline request overdue"),
+            RuleCode::CareOrderOverdue => Text::new("养老服务工单超时", "Care order overdue"),
             RuleCode::BackupOverdue => Text::new("数据备份超期", "Backup overdue"),
             RuleCode::BackupDamaged => Text::new("备份数据损坏", "Backup damaged"),
         }
@@ -272,6 +280,10 @@ impl RuleCode {
                 "热线工单超时未派单、签收或答复",
                 "A hotline request is past its limit to be dispatched, signed for or answered",
             ),
+            RuleCode::CareOrderOverdue => Text::new(
+                "居家养老服务工单超时未接单或未按约定日期服务",
+                "A home-care order was not accepted in time, or not served by the day asked for",
+            ),
             RuleCode::BackupOverdue => Text::new(
                 "业务系统最近一次有效备份已超过承诺的恢复点目标",
                 "A system's last good backup is older than its promised recovery point",
@@ -281,6 +293,12 @@ impl RuleCode {
                 "An archive kept at the backup centre no longer matches its checksum",
             ),
         }
+    }
+
+    /// Whether the rule's step is a process step of a case (shown to people
+    /// as one), rather than the stage key of a hotline request or a care order.
+    pub fn has_process_step(self) -> bool {
+        !matches!(self, RuleCode::HotlineOverdue | RuleCode::CareOrderOverdue)
     }
 
     /// Rules that fire at a moment from the due-time index, rather than on

@@ -10,6 +10,7 @@ pub mod access;
 pub mod backup_centre;
 pub mod bundle;
 pub mod card;
+pub mod care;
 pub mod catalog;
 mod connection;
 pub mod db;

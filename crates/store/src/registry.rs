@@ -773,3 +773,18 @@ pub async fn pair_count(conn: &mut AnyConnection, district: &str) -> Result<i64>
         .await?;
     Ok(r.try_get("n")?)
 }
+
+/// Every person of a community not merged away, by id.
+pub async fn persons_of_community(
+    conn: &mut AnyConnection,
+    community: &str,
+) -> Result<Vec<(i64, Person)>> {
+    let sql = format!("{PERSON} WHERE p.community = $1 AND p.merged_into IS NULL ORDER BY p.id");
+    sqlx::query(&sql)
+        .bind(community.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(person_row)
+        .collect()
+}

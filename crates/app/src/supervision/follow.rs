@@ -31,7 +31,11 @@ impl App {
                         if e.subject.starts_with("case/") {
                             observe(tx, &calendar, &specs, (version, &set), e, now).await?;
                         } else if e.subject.starts_with("ticket/") {
-                            observe_ticket(tx, &calendar, (version, &set), e, now).await?;
+                            let rule = RuleCode::HotlineOverdue;
+                            observe_watched(tx, &calendar, (version, &set), e, now, rule).await?;
+                        } else if e.subject.starts_with("care/") {
+                            let rule = RuleCode::CareOrderOverdue;
+                            observe_watched(tx, &calendar, (version, &set), e, now, rule).await?;
                         }
                     }
                     sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;
@@ -99,15 +103,18 @@ impl App {
     }
 }
 
-/// A hotline request's entry: supervision watches the unit answerable now
-/// and the moment its limit runs out (one timer, replaced at every step,
-/// after a limit that ran out before the step has fired).
-async fn observe_ticket(
+/// An entry that says what supervision watches (a hotline request's, a
+/// care order's): the unit answerable now and the moment its limit runs
+/// out (one timer, replaced at every step, after a limit that ran out
+/// before the step has fired). Entries without `watch` (a care
+/// recipient's assessment) are not watched.
+async fn observe_watched(
     tx: &mut WriteTx,
     calendar: &sunshine_domain::calendar::Calendar,
     (rules_version, set): (i64, &RuleSet),
     e: &Entry,
     now: i64,
+    rule: RuleCode,
 ) -> Result<()> {
     let payload: serde_json::Value = serde_json::from_str(&e.payload)
         .map_err(|err| anyhow::anyhow!("entry {}: {err}", e.seq))?;
@@ -136,7 +143,7 @@ async fn observe_ticket(
             id: 0,
             due_at,
             case_number: watched.number.clone(),
-            rule: RuleCode::HotlineOverdue,
+            rule,
             step: w["key"].as_i64().unwrap_or(0),
             cause: 0,
             rules_version,

@@ -74,11 +74,14 @@ impl Field {
 
 /// The fields a purpose shows. Keeping a community's records needs all of
 /// them; reviewing the district's records (duplicates, corrections) needs
-/// who a person is and where, not how to call them; no other purpose reads
-/// the registry.
+/// who a person is and where, not how to call them; serving a home-care
+/// order needs whom to serve, where, and how to call them; no other
+/// purpose reads the registry.
 pub fn fields_for(purpose: ReadPurpose) -> &'static [Field] {
     static FIELDS: [Field; 11] = Field::ALL;
+    static CARE: [Field; 3] = [Field::Name, Field::ResidenceAddress, Field::Phone];
     match purpose {
+        ReadPurpose::CareService => &CARE,
         ReadPurpose::KeepRecords => &FIELDS,
         // Every field but the last, the contact number.
         ReadPurpose::RegistryReview => &FIELDS[..10],

@@ -67,7 +67,7 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         level: s.level.as_str().to_string(),
         level_name: s.level.name().get(code).to_string(),
         // A hotline card's key is not a process step.
-        step: (s.step >= 0 && s.rule != RuleCode::HotlineOverdue).then_some(s.step),
+        step: (s.step >= 0 && s.rule.has_process_step()).then_some(s.step),
         follows_up: (s.rule == RuleCode::YellowUnrectified).then_some(s.cause),
         complaint: (s.rule == RuleCode::ComplaintUpheld).then_some(s.cause),
         rules_version: s.rules_version,

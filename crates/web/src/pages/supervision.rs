@@ -113,11 +113,14 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
     }
 }
 
-/// The staff page of a signal's case or hotline request; none for a
-/// backup system's (its page is the backup centre keepers' alone).
+/// The staff page of a signal's case, hotline request or care order; none
+/// for a backup system's (its page is the backup centre keepers' alone).
 fn case_link(number: &str) -> String {
     if sunshine_app::backup_centre::system_of_signal(number).is_some() {
         return String::new();
+    }
+    if sunshine_domain::care::order::order_id(number).is_some() {
+        return format!("/staff/care/orders/{number}");
     }
     match sunshine_domain::hotline::ticket_id(number) {
         Some(ticket) => format!("/staff/hotline/{ticket}"),
@@ -537,7 +540,7 @@ async fn signal_page(
     let page = SignalPage {
         s: signal_line(&row, &orgs, &c),
         message: row.rule.message().get(c.code()).to_string(),
-        step: (row.step >= 0 && row.rule != RuleCode::HotlineOverdue).then_some(row.step + 1),
+        step: (row.step >= 0 && row.rule.has_process_step()).then_some(row.step + 1),
         follows_up: (row.rule == RuleCode::YellowUnrectified).then_some(row.cause),
         complaint: (row.rule == RuleCode::ComplaintUpheld).then_some(row.cause),
         responsible: row.responsible.clone(),

@@ -75,6 +75,15 @@ fn persons_are_read_within_the_district_and_for_the_roles_purpose() {
                     worker || registrar,
                     "{role:?} at {at} collecting {community}"
                 );
+                let serve = Action::ServeElders {
+                    community: &community,
+                    district: &district,
+                };
+                assert_eq!(
+                    authorize(&actor, &serve, &tree).is_ok(),
+                    worker,
+                    "{role:?} at {at} serving the elders of {community}"
+                );
             }
         }
     }

@@ -1,0 +1,134 @@
+//! Home care of the elderly (居家养老) on the population registry: the
+//! city's rules as data (age allowances, subsidised time by assessed need,
+//! the services and their standard prices), the needs assessment, and the
+//! life of a service order from its request to the resident's rating, with
+//! the subsidy it draws. Pure rules; the app layer stores and journals them.
+
+pub mod assessment;
+pub mod order;
+
+use serde::{Deserialize, Serialize};
+
+use crate::refusal::Text;
+
+pub use assessment::{AdlLevel, Assessment, ITEMS};
+pub use order::{
+    charge, next_order_state, order_number, Channel, Charge, OrderCommand, OrderState, Party,
+};
+
+/// An age allowance's band: from this age up to the next band's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AllowanceBand {
+    pub from_age: u32,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Paid each month, in fen.
+    pub monthly_fen: u64,
+}
+
+impl AllowanceBand {
+    pub fn name(&self) -> Text {
+        Text::new(&self.name_zh, &self.name_en)
+    }
+}
+
+/// A service of the housekeeping alliance (家政联盟), at the city's
+/// standard price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Service {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The standard price of an hour, in fen.
+    pub hourly_fen: u64,
+}
+
+impl Service {
+    pub fn name(&self) -> Text {
+        Text::new(&self.name_zh, &self.name_en)
+    }
+}
+
+/// The city's rules for home care, as shipped in `data/care/rules.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CareRules {
+    /// Home care is for residents of this age and over.
+    pub care_from_age: u32,
+    /// A provider must accept or decline an order within this many hours.
+    pub accept_hours: u32,
+    /// Ascending by age; the highest band reached applies.
+    pub allowances: Vec<AllowanceBand>,
+    /// Subsidised minutes a month, by assessed level (0 to 3).
+    pub subsidised_minutes: [u32; 4],
+    pub services: Vec<Service>,
+}
+
+impl CareRules {
+    /// The rules from their file, checked: bands ascending from at least
+    /// 60, services named once each with a price, limits that make sense.
+    pub fn from_json(text: &str) -> Result<CareRules, String> {
+        let rules: CareRules = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if rules.care_from_age < 50 || rules.care_from_age > 100 {
+            return Err(format!(
+                "care_from_age {} is not an age of old age",
+                rules.care_from_age
+            ));
+        }
+        if rules.accept_hours == 0 || rules.accept_hours > 24 * 7 {
+            return Err("accept_hours must be between 1 and 168".into());
+        }
+        if rules.allowances.is_empty() {
+            return Err("no allowance bands".into());
+        }
+        for pair in rules.allowances.windows(2) {
+            if pair[0].from_age >= pair[1].from_age {
+                return Err(format!(
+                    "allowance bands must ascend: {} then {}",
+                    pair[0].from_age, pair[1].from_age
+                ));
+            }
+        }
+        if rules.allowances[0].from_age < rules.care_from_age {
+            return Err("an allowance band begins below care_from_age".into());
+        }
+        if rules.subsidised_minutes.windows(2).any(|w| w[0] > w[1]) {
+            return Err("subsidised minutes must not fall as need grows".into());
+        }
+        if rules.services.is_empty() {
+            return Err("no services".into());
+        }
+        for (i, s) in rules.services.iter().enumerate() {
+            if s.code.is_empty() || !s.code.bytes().all(|b| b.is_ascii_lowercase()) {
+                return Err(format!(
+                    "service code {:?} is not lower-case letters",
+                    s.code
+                ));
+            }
+            if rules.services[..i].iter().any(|t| t.code == s.code) {
+                return Err(format!("service {} is listed twice", s.code));
+            }
+            if s.hourly_fen == 0 || s.name_zh.trim().is_empty() || s.name_en.trim().is_empty() {
+                return Err(format!("service {} lacks a price or a name", s.code));
+            }
+        }
+        Ok(rules)
+    }
+
+    /// The allowance band of someone `age` years old, if any.
+    pub fn allowance(&self, age: i16) -> Option<&AllowanceBand> {
+        let age = u32::try_from(age).ok()?;
+        self.allowances.iter().rev().find(|b| age >= b.from_age)
+    }
+
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    /// Subsidised minutes a month for an assessed level.
+    pub fn minutes_for(&self, level: AdlLevel) -> u32 {
+        self.subsidised_minutes[level as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! Home care's SQL: the alliance's providers, the residents registered for
+//! care with their assessment, and the service orders.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRow {
+    pub credit_code: String,
+    pub name: String,
+    pub services: Vec<String>,
+    pub districts: Vec<String>,
+    pub active: bool,
+    pub registered_at: i64,
+}
+
+fn split(s: String) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn provider_row(r: &sqlx::any::AnyRow) -> Result<ProviderRow> {
+    Ok(ProviderRow {
+        credit_code: r.try_get("credit_code")?,
+        name: r.try_get("name")?,
+        services: split(r.try_get("services")?),
+        districts: split(r.try_get("districts")?),
+        active: r.try_get::<i64, _>("active")? != 0,
+        registered_at: r.try_get("registered_at")?,
+    })
+}
+
+const PROVIDER: &str =
+    "SELECT credit_code, name, services, districts, active, registered_at FROM care_providers";
+
+/// Register a provider, or change what it gives and where.
+pub async fn upsert_provider(conn: &mut AnyConnection, p: &ProviderRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO care_providers (credit_code, name, services, districts, active, registered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (credit_code) DO UPDATE SET \
+         name = excluded.name, services = excluded.services, districts = excluded.districts, \
+         active = excluded.active",
+    )
+    .bind(p.credit_code.clone())
+    .bind(p.name.clone())
+    .bind(p.services.join(","))
+    .bind(p.districts.join(","))
+    .bind(i64::from(p.active))
+    .bind(p.registered_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn provider(conn: &mut AnyConnection, credit_code: &str) -> Result<Option<ProviderRow>> {
+    let sql = format!("{PROVIDER} WHERE credit_code = $1");
+    match sqlx::query(&sql)
+        .bind(credit_code.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(provider_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Every provider, by name.
+pub async fn providers(conn: &mut AnyConnection) -> Result<Vec<ProviderRow>> {
+    let sql = format!("{PROVIDER} ORDER BY name, credit_code");
+    sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(provider_row)
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientRow {
+    pub person_id: i64,
+    pub community: String,
+    /// The assessment's item scores, as JSON.
+    pub scores: String,
+    pub total: i64,
+    pub level: String,
+    /// Subsidised minutes a month.
+    pub minutes: i64,
+    pub assessed_at: i64,
+    pub assessed_by: String,
+}
+
+const RECIPIENT: &str = "SELECT person_id, community, scores, total, level, minutes, assessed_at, assessed_by FROM care_recipients";
+
+fn recipient_row(r: &sqlx::any::AnyRow) -> Result<RecipientRow> {
+    Ok(RecipientRow {
+        person_id: r.try_get("person_id")?,
+        community: r.try_get("community")?,
+        scores: r.try_get("scores")?,
+        total: r.try_get("total")?,
+        level: r.try_get("level")?,
+        minutes: r.try_get("minutes")?,
+        assessed_at: r.try_get("assessed_at")?,
+        assessed_by: r.try_get("assessed_by")?,
+    })
+}
+
+/// Register a resident for care, or record their new assessment.
+pub async fn upsert_recipient(conn: &mut AnyConnection, r: &RecipientRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO care_recipients (person_id, community, scores, total, level, minutes, assessed_at, assessed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (person_id) DO UPDATE SET \
+         community = excluded.community, scores = excluded.scores, total = excluded.total, \
+         level = excluded.level, minutes = excluded.minutes, assessed_at = excluded.assessed_at, \
+         assessed_by = excluded.assessed_by",
+    )
+    .bind(r.person_id)
+    .bind(r.community.clone())
+    .bind(r.scores.clone())
+    .bind(r.total)
+    .bind(r.level.clone())
+    .bind(r.minutes)
+    .bind(r.assessed_at)
+    .bind(r.assessed_by.clone())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn recipient(conn: &mut AnyConnection, person_id: i64) -> Result<Option<RecipientRow>> {
+    let sql = format!("{RECIPIENT} WHERE person_id = $1");
+    match sqlx::query(&sql)
+        .bind(person_id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(recipient_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// A community's residents registered for care.
+pub async fn recipients_of(conn: &mut AnyConnection, community: &str) -> Result<Vec<RecipientRow>> {
+    let sql = format!("{RECIPIENT} WHERE community = $1 ORDER BY person_id");
+    sqlx::query(&sql)
+        .bind(community.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(recipient_row)
+        .collect()
+}
+
+/// A service order as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub community: String,
+    pub provider: String,
+    pub service: String,
+    pub channel: String,
+    /// The journal name of whoever placed it.
+    pub placed_by: String,
+    pub placed_at: i64,
+    /// `YYYY-MM-DD`
+    pub wanted_on: String,
+    pub request: String,
+    pub state: String,
+    pub due_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub served_at: Option<i64>,
+    pub minutes: Option<i64>,
+    pub note: Option<String>,
+    /// `YYYY-MM`, the month served.
+    pub month: Option<String>,
+    pub total_fen: Option<i64>,
+    pub subsidy_fen: Option<i64>,
+    pub own_fen: Option<i64>,
+    pub subsidised_minutes: Option<i64>,
+    pub rating: Option<i64>,
+    pub comment: Option<String>,
+    pub closed_reason: Option<String>,
+    pub updated_at: i64,
+}
+
+const ORDER: &str = "SELECT id, person_id, community, provider, service, channel, placed_by, placed_at, \
+     wanted_on, request, state, due_at, accepted_at, served_at, minutes, note, month, total_fen, \
+     subsidy_fen, own_fen, subsidised_minutes, rating, comment, closed_reason, updated_at FROM care_orders";
+
+fn order_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
+    Ok(OrderRow {
+        id: r.try_get("id")?,
+        person_id: r.try_get("person_id")?,
+        community: r.try_get("community")?,
+        provider: r.try_get("provider")?,
+        service: r.try_get("service")?,
+        channel: r.try_get("channel")?,
+        placed_by: r.try_get("placed_by")?,
+        placed_at: r.try_get("placed_at")?,
+        wanted_on: r.try_get("wanted_on")?,
+        request: r.try_get("request")?,
+        state: r.try_get("state")?,
+        due_at: r.try_get("due_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        served_at: r.try_get("served_at")?,
+        minutes: r.try_get("minutes")?,
+        note: r.try_get("note")?,
+        month: r.try_get("month")?,
+        total_fen: r.try_get("total_fen")?,
+        subsidy_fen: r.try_get("subsidy_fen")?,
+        own_fen: r.try_get("own_fen")?,
+        subsidised_minutes: r.try_get("subsidised_minutes")?,
+        rating: r.try_get("rating")?,
+        comment: r.try_get("comment")?,
+        closed_reason: r.try_get("closed_reason")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// A new order, placed; its id.
+pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO care_orders (person_id, community, provider, service, channel, placed_by, \
+         placed_at, wanted_on, request, state, due_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(o.person_id)
+    .bind(o.community.clone())
+    .bind(o.provider.clone())
+    .bind(o.service.clone())
+    .bind(o.channel.clone())
+    .bind(o.placed_by.clone())
+    .bind(o.placed_at)
+    .bind(o.wanted_on.clone())
+    .bind(o.request.clone())
+    .bind(o.state.clone())
+    .bind(o.due_at)
+    .bind(o.updated_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("id")?)
+}
+
+/// Write an order's progress, if it is still in the state `was` (another
+/// writer that moved it first wins): whether it was written.
+pub async fn update_order(conn: &mut AnyConnection, o: &OrderRow, was: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE care_orders SET state = $1, due_at = $2, accepted_at = $3, served_at = $4, \
+         minutes = $5, note = $6, month = $7, total_fen = $8, subsidy_fen = $9, own_fen = $10, \
+         subsidised_minutes = $11, rating = $12, comment = $13, closed_reason = $14, updated_at = $15 \
+         WHERE id = $16 AND state = $17",
+    )
+    .bind(o.state.clone())
+    .bind(o.due_at)
+    .bind(o.accepted_at)
+    .bind(o.served_at)
+    .bind(o.minutes)
+    .bind(o.note.clone())
+    .bind(o.month.clone())
+    .bind(o.total_fen)
+    .bind(o.subsidy_fen)
+    .bind(o.own_fen)
+    .bind(o.subsidised_minutes)
+    .bind(o.rating)
+    .bind(o.comment.clone())
+    .bind(o.closed_reason.clone())
+    .bind(o.updated_at)
+    .bind(o.id)
+    .bind(was.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn order(conn: &mut AnyConnection, id: i64) -> Result<Option<OrderRow>> {
+    let sql = format!("{ORDER} WHERE id = $1");
+    match sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        Some(r) => Ok(Some(order_row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Whose orders to list.
+#[derive(Debug, Clone)]
+pub enum OrdersOf {
+    Community(String),
+    Provider(String),
+    Person(i64),
+    /// Every order (the hotline centre runs the alliance).
+    All,
+}
+
+/// Orders, newest first, at most `limit`.
+pub async fn orders(conn: &mut AnyConnection, of: &OrdersOf, limit: i64) -> Result<Vec<OrderRow>> {
+    let condition = match of {
+        OrdersOf::Community(_) => "WHERE community = $2",
+        OrdersOf::Provider(_) => "WHERE provider = $2",
+        OrdersOf::Person(_) => "WHERE person_id = $2",
+        OrdersOf::All => "",
+    };
+    let sql = format!("{ORDER} {condition} ORDER BY id DESC LIMIT $1");
+    let q = sqlx::query(&sql).bind(limit);
+    let q = match of {
+        OrdersOf::Community(c) => q.bind(c.clone()),
+        OrdersOf::Provider(p) => q.bind(p.clone()),
+        OrdersOf::Person(id) => q.bind(*id),
+        OrdersOf::All => q,
+    };
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(order_row)
+        .collect()
+}
+
+/// The subsidised minutes a resident's services drew in `month`.
+pub async fn subsidised_used(conn: &mut AnyConnection, person_id: i64, month: &str) -> Result<i64> {
+    let r = sqlx::query(
+        "SELECT COALESCE(SUM(subsidised_minutes), 0) AS used FROM care_orders \
+         WHERE person_id = $1 AND month = $2",
+    )
+    .bind(person_id)
+    .bind(month.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("used")?)
+}
