@@ -177,9 +177,11 @@ fn communities_served(orgs: &OrgDirectory, actor: &Actor) -> Vec<DivisionCode> {
 
 /// The credit code of the provider `actor` signs in as, if it is one.
 fn provider_code(actor: &Actor) -> Option<&str> {
-    (actor.kind == UserKind::Enterprise && actor.is_verified())
-        .then(|| actor.verified_id.as_deref())
-        .flatten()
+    if actor.kind == UserKind::Enterprise && actor.is_verified() {
+        actor.verified_id.as_deref()
+    } else {
+        None
+    }
 }
 
 /// The party `actor` is to an order for `person`, if any.
@@ -260,6 +262,19 @@ impl App {
     /// The city's rules for home care.
     pub fn care_rules(&self) -> &'static CareRules {
         &RULES
+    }
+
+    /// The communities (division codes) whose elders `actor` serves.
+    pub fn care_communities(&self, actor: &Actor) -> Vec<String> {
+        communities_served(&self.orgs(), actor)
+            .into_iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// Whether `actor` runs the alliance: an operator of the hotline centre.
+    pub fn runs_care_alliance(&self, actor: &Actor) -> bool {
+        actor.kind == UserKind::Staff && operates_hotline(&self.orgs(), actor)
     }
 
     /// Register a provider of the alliance, or change what it gives and

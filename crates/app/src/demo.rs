@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use sunshine_domain::catalog::{ItemSpec, VersionState, WorkflowStep};
 use sunshine_domain::identity::{Actor, Organisation};
-use sunshine_domain::ids::{CreditCode, OrgCode};
+use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use crate::{App, Result};
 
 mod backup_centre;
 pub mod card;
+mod care;
 mod cases;
 mod hotline;
 mod registry;
@@ -56,6 +57,32 @@ pub const DEMO_CITIZEN_ID: &str = "33010619900101123X";
 pub const DEMO_CITIZEN_LOGIN: &str = "wang.xiaoming";
 /// The login the demo enterprise chose at sign-up.
 pub const DEMO_ENTERPRISE_LOGIN: &str = "yunqi.data";
+/// The demo's elder in home care: 王小明's grandmother, of his household.
+pub const DEMO_ELDER_LOGIN: &str = "chen.xiuying";
+pub const DEMO_ELDER_NAME: &str = "陈秀英";
+pub const DEMO_ELDER_BIRTH: &str = "1940-03-15";
+/// The demo's provider of the housekeeping alliance (家政联盟).
+pub const DEMO_PROVIDER_LOGIN: &str = "anju.care";
+pub const DEMO_PROVIDER_NAME: &str = "杭州安居家政服务有限公司";
+
+/// The demo elder's identity number (Xihu district, born 1940-03-15, a woman).
+pub fn demo_elder_id() -> String {
+    let first17 = "33010619400315062";
+    format!(
+        "{first17}{}",
+        ResidentId::check_char(first17).unwrap_or('0')
+    )
+}
+
+/// The demo provider's credit code.
+pub fn demo_provider_code() -> String {
+    let first17 = "91330106MA2CD0002";
+    format!(
+        "{first17}{}",
+        CreditCode::check_char(first17).unwrap_or('0')
+    )
+}
+
 /// The demo enterprise's legal representative (valid check digit).
 const DEMO_LEGAL_REP_ID: &str = "330106198001011235";
 
@@ -158,6 +185,14 @@ fn demo_logins() -> Vec<DemoLogin> {
             login: demo_credit_code(),
             what: "enterprise 杭州云栖数据科技有限公司 (signed up as yunqi.data; bound with its legal representative)",
         },
+        DemoLogin {
+            login: DEMO_ELDER_LOGIN.into(),
+            what: "citizen 陈秀英, 86, 王小明's grandmother, registered for home care: orders at /account/care or on the TV page /tv/care",
+        },
+        DemoLogin {
+            login: DEMO_PROVIDER_LOGIN.into(),
+            what: "enterprise 杭州安居家政服务有限公司, a provider of the housekeeping alliance: its orders at /account/care",
+        },
     ];
     logins.push(DemoLogin {
         login: "editor.<region>, approver.<region>, clerk.<region>".into(),
@@ -236,6 +271,7 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     }
     backup_centre::load(app).await?;
     registry::load(app).await?;
+    care::load(app).await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))
 }
@@ -373,6 +409,27 @@ async fn demo_applicants(app: &App) -> Result<()> {
         password: DEMO_PASSWORD.into(),
     })
     .await?;
+    app.register_citizen(crate::identity::NewApplicant {
+        login: DEMO_ELDER_LOGIN.into(),
+        number: demo_elder_id(),
+        name: DEMO_ELDER_NAME.into(),
+        password: DEMO_PASSWORD.into(),
+    })
+    .await?;
+    app.register_enterprise(crate::identity::NewApplicant {
+        login: DEMO_PROVIDER_LOGIN.into(),
+        number: demo_provider_code(),
+        name: DEMO_PROVIDER_NAME.into(),
+        password: DEMO_PASSWORD.into(),
+    })
+    .await?;
+    let provider_rep = {
+        let first17 = "33010619780606041";
+        format!(
+            "{first17}{}",
+            ResidentId::check_char(first17).unwrap_or('0')
+        )
+    };
     let counter = app.staff_actor("clerk").await?;
     for (login, kind, number, name, rep) in [
         (
@@ -388,6 +445,20 @@ async fn demo_applicants(app: &App) -> Result<()> {
             demo_credit_code(),
             "杭州云栖数据科技有限公司",
             Some(("陈云栖", DEMO_LEGAL_REP_ID)),
+        ),
+        (
+            DEMO_ELDER_LOGIN,
+            "citizen",
+            demo_elder_id(),
+            DEMO_ELDER_NAME,
+            None,
+        ),
+        (
+            DEMO_PROVIDER_LOGIN,
+            "enterprise",
+            demo_provider_code(),
+            DEMO_PROVIDER_NAME,
+            Some(("安居平", provider_rep.as_str())),
         ),
     ] {
         let issued = app
@@ -509,7 +580,7 @@ async fn demo_items(app: &App, items: Vec<DemoItem>, city: &OrgCode) -> Result<(
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-pub const DEMO_LOGINS: [&str; 17] = [
+pub const DEMO_LOGINS: [&str; 19] = [
     "admin",
     "editor",
     "reviewer",
@@ -527,6 +598,8 @@ pub const DEMO_LOGINS: [&str; 17] = [
     backup_centre::KEEPER,
     DEMO_CITIZEN_LOGIN,
     DEMO_ENTERPRISE_LOGIN,
+    DEMO_ELDER_LOGIN,
+    DEMO_PROVIDER_LOGIN,
 ];
 
 async fn mark_demo(app: &App) -> Result<()> {

@@ -46,6 +46,9 @@ pub struct Desks {
     pub registry_statistics: bool,
     /// The review queue of records that may be one person: a district's registrars.
     pub registry_review: bool,
+    /// Home care (居家养老): a community's worker, or the hotline centre,
+    /// which runs the housekeeping alliance.
+    pub care: bool,
 }
 
 impl App {
@@ -128,6 +131,7 @@ impl App {
                 })
             }),
             registry_statistics: any_org(&|o| may(&Action::ViewRegistryStatistics { region: o })),
+            care: operates_hotline || !self.care_communities(actor).is_empty(),
         }
     }
 

@@ -50,7 +50,7 @@ impl Service {
 }
 
 /// The city's rules for home care, as shipped in `data/care/rules.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CareRules {
     /// Home care is for residents of this age and over.
     pub care_from_age: u32,

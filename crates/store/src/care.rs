@@ -323,7 +323,7 @@ pub async fn orders(conn: &mut AnyConnection, of: &OrdersOf, limit: i64) -> Resu
 /// The subsidised minutes a resident's services drew in `month`.
 pub async fn subsidised_used(conn: &mut AnyConnection, person_id: i64, month: &str) -> Result<i64> {
     let r = sqlx::query(
-        "SELECT COALESCE(SUM(subsidised_minutes), 0) AS used FROM care_orders \
+        "SELECT CAST(COALESCE(SUM(subsidised_minutes), 0) AS BIGINT) AS used FROM care_orders \
          WHERE person_id = $1 AND month = $2",
     )
     .bind(person_id)

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sunshine_domain::ids::ResidentId;
 
-use super::{COMMUNITY_WORKER, DEMO_CITIZEN_ID};
+use super::{demo_elder_id, COMMUNITY_WORKER, DEMO_CITIZEN_ID, DEMO_ELDER_BIRTH, DEMO_ELDER_NAME};
 use crate::{App, Result};
 
 const SURNAMES: [&str; 12] = [
@@ -96,6 +96,13 @@ pub fn demo_file(households: usize, seed: u64) -> String {
                 numbered.push((name, sex.to_string(), birth));
             }
         }
+        // 王小明's grandmother lives with him: the demo's elder in home care.
+        if h == 0 {
+            out.push_str(&format!(
+                "{},{DEMO_ELDER_NAME},2,{DEMO_ELDER_BIRTH},01,{address},{address},330106001001,{number},62,13957100062\n",
+                demo_elder_id()
+            ));
+        }
     }
     // A few persons registered a second time, elsewhere in the community,
     // without their number and with a character of the name written as
@@ -158,5 +165,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{:?}", &e[..e.len().min(5)]));
         assert!(rows.len() > 200, "{} rows", rows.len());
         assert_eq!(rows[0].name, "王小明");
+        assert!(rows.iter().any(|r| r.name == DEMO_ELDER_NAME
+            && r.id_number.as_ref().map(|n| n.as_str().to_string()) == Some(demo_elder_id())));
     }
 }

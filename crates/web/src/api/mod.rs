@@ -6,6 +6,7 @@ pub mod account;
 pub mod backup_centre;
 pub mod bundle;
 pub mod card;
+pub mod care;
 pub mod catalog;
 pub mod clock;
 pub mod disclosure;
@@ -37,6 +38,7 @@ use crate::AppState;
     tags(
         (name = "backup_centre", description = "The backup centre (数据容灾集中备份中心): keepers register departments' systems and keys; systems send archives in signed, resumable uploads, kept once per SHA-256 within quota and retention, re-verified on a schedule; overdue systems raise supervision warnings"),
         (name = "card", description = "The citizen card (市民卡): cards and their life, wallet and account on a double-entry ledger, operators, merchants and terminals; the terminal API is signed with each terminal's ed25519 key"),
+        (name = "care", description = "Home care of the elderly (居家养老) on the population registry: the city's rules, the housekeeping alliance's providers, residents registered with a needs assessment, age allowances, and service orders placed online, by a community worker, the 96345 hotline, a kiosk or the TV page, served, confirmed and rated"),
         (name = "catalog", description = "The power-item catalogue (权力事项库) and its solidification workflow"),
         (name = "registry", description = "The community population registry (社区人口基础库): persons, households and addresses collected by communities to the city's standard, held by districts"),
         (name = "disclosure", description = "Sunshine disclosure (阳光公示): the public, masked board of cases"),
@@ -116,6 +118,15 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::decide_pair))
         .routes(routes!(registry::mine))
         .routes(routes!(registry::ask))
+        .routes(routes!(care::rules))
+        .routes(routes!(care::providers, care::register_provider))
+        .routes(routes!(care::register_recipient))
+        .routes(routes!(care::recipients))
+        .routes(routes!(care::allowances))
+        .routes(routes!(care::orders, care::place))
+        .routes(routes!(care::order))
+        .routes(routes!(care::command))
+        .routes(routes!(care::mine))
 }
 
 /// The online hall's cases.

@@ -84,15 +84,22 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         updated_at: from_micros(s.updated_at).to_string(),
         last_text: s.last_text,
         id: s.id,
-        link: match (
-            sunshine_domain::hotline::ticket_id(&s.case_number),
-            sunshine_app::backup_centre::system_of_signal(&s.case_number),
-        ) {
-            (Some(ticket), _) => format!("/staff/hotline/{ticket}"),
-            (None, Some(system)) => format!("/staff/backup-centre/systems/{system}"),
-            (None, None) => format!("/staff/cases/{}", s.case_number),
-        },
+        link: subject_link(&s.case_number),
         case_number: s.case_number,
+    }
+}
+
+/// The staff page of what a signal is about: a case, a hotline request, a
+/// care order or a backup centre's system.
+pub fn subject_link(number: &str) -> String {
+    if let Some(ticket) = sunshine_domain::hotline::ticket_id(number) {
+        format!("/staff/hotline/{ticket}")
+    } else if let Some(system) = sunshine_app::backup_centre::system_of_signal(number) {
+        format!("/staff/backup-centre/systems/{system}")
+    } else if sunshine_domain::care::order::order_id(number).is_some() {
+        format!("/staff/care/orders/{number}")
+    } else {
+        format!("/staff/cases/{number}")
     }
 }
 

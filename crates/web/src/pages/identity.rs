@@ -336,7 +336,8 @@ pub async fn login(
                 headers.insert(header::SET_COOKIE, v);
             }
             // Back to the page that sent them (applicants only to the hall,
-            // the catalogue or their account), else to their own work.
+            // the catalogue, their account or the TV and kiosk pages of
+            // their own services), else to their own work.
             let staff = session.actor.kind == sunshine_domain::identity::UserKind::Staff;
             let target = f
                 .next
@@ -347,6 +348,8 @@ pub async fn login(
                         || n.starts_with("/hall/")
                         || n.starts_with("/catalog")
                         || n.starts_with("/account")
+                        || n.starts_with("/tv/")
+                        || n.starts_with("/kiosk/")
                 })
                 .unwrap_or_else(|| s.app.home(&session.actor).to_string());
             (headers, Redirect::to(&target)).into_response()

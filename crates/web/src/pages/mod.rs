@@ -6,6 +6,7 @@ pub mod backup;
 pub mod backup_centre;
 pub mod bundle;
 pub mod card;
+pub mod care;
 pub mod catalog;
 pub mod disclosure;
 pub mod flash;
@@ -110,6 +111,15 @@ fn catalog_routes() -> Router<AppState> {
             "/account/registry",
             get(registry::resident::page).post(registry::resident::ask),
         )
+        .route("/account/care", get(care::page).post(care::place))
+        .route("/tv/care", get(care::page).post(care::place))
+        .route("/kiosk/care", get(care::page).post(care::place))
+        .route("/care/orders/{number}/{command}", post(care::command))
+        .route("/staff/care", get(care::staff))
+        .route("/staff/care/recipients", post(care::assess))
+        .route("/staff/care/orders", post(care::staff_place))
+        .route("/staff/care/orders/{number}", get(care::order))
+        .route("/staff/care/providers", post(care::register_provider))
         .route("/staff/export", get(catalog::staff::export))
 }
 

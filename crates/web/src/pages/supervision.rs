@@ -113,19 +113,13 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
     }
 }
 
-/// The staff page of a signal's case, hotline request or care order; none
-/// for a backup system's (its page is the backup centre keepers' alone).
+/// The staff page of a signal's subject; none for a backup system's (its
+/// page is the backup centre keepers' alone).
 fn case_link(number: &str) -> String {
     if sunshine_app::backup_centre::system_of_signal(number).is_some() {
         return String::new();
     }
-    if sunshine_domain::care::order::order_id(number).is_some() {
-        return format!("/staff/care/orders/{number}");
-    }
-    match sunshine_domain::hotline::ticket_id(number) {
-        Some(ticket) => format!("/staff/hotline/{ticket}"),
-        None => format!("/staff/cases/{number}"),
-    }
+    crate::api::supervision::subject_link(number)
 }
 
 /// Signals shown on one page of the list.

@@ -9,6 +9,7 @@ use sunshine_testkit::shared_demo;
 use crate::support::unique;
 
 mod card;
+mod care;
 mod hall;
 mod hotline;
 mod registry;

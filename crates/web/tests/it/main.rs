@@ -12,6 +12,7 @@ mod browser;
 mod bundle_api;
 mod card_api;
 mod card_pages;
+mod care_api;
 mod catalog_api;
 mod credentials;
 mod group_commit;

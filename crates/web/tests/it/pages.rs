@@ -602,3 +602,115 @@ async fn the_registry_record_pages_refuse_strangers_forged_forms_and_bad_correct
     assert_eq!(asked.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(asked.text().await.expect("html").contains("请写明理由"));
 }
+
+/// Home care's pages: a forged form and a bad order are refused on a
+/// readable page; a clerk has no care page; a stranger cannot act on an
+/// order or see it; a resident who is not registered is told so.
+#[tokio::test]
+async fn the_care_pages_refuse_strangers_forged_forms_and_bad_orders() {
+    let base = &shared_demo().base;
+    let today = shared_demo().clock_today();
+    let (elder, token) = signed_in(sunshine_app::demo::DEMO_ELDER_LOGIN).await;
+    let place = |csrf: &str, wanted_on: &str| {
+        elder
+            .post(format!("{base}/tv/care"))
+            .form(&[
+                ("csrf", csrf),
+                ("service", "meal"),
+                ("wanted_on", wanted_on),
+                ("request", ""),
+            ])
+            .send()
+    };
+    let forged = place("forged", &today).await.expect("posted");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let past = place(&token, "2020-01-01").await.expect("posted");
+    assert_eq!(past.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.text().await.expect("html").contains("30天内"));
+    // A good one, with the provider the alliance assigns.
+    let placed = place(&token, &today).await.expect("posted");
+    assert_eq!(placed.status(), StatusCode::OK);
+    let html = placed.text().await.expect("html");
+    let number: String = html
+        .split("已预约，工单号 ")
+        .nth(1)
+        .map(|rest| rest.chars().take(16).collect())
+        .expect("the order's number in the flash");
+    assert!(html.contains(&format!("id=\"order-{number}\"")), "listed");
+
+    // Another enterprise cannot act on it, or see it.
+    let (other, other_token) = signed_in(sunshine_app::demo::DEMO_ENTERPRISE_LOGIN).await;
+    let accept = other
+        .post(format!("{base}/care/orders/{number}/accept"))
+        .form(&[("csrf", other_token.as_str()), ("back", "/account/care")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(accept.status(), StatusCode::NOT_FOUND);
+    let mine = other
+        .get(format!("{base}/account/care"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(mine.status(), StatusCode::OK);
+    let html = mine.text().await.expect("html");
+    assert!(html.contains("id=\"not-provider\"") && !html.contains(&number));
+
+    // The provider's rating is the resident's: a command from elsewhere is
+    // refused, and a bad number of minutes is named.
+    let (provider, p_token) = signed_in(sunshine_app::demo::DEMO_PROVIDER_LOGIN).await;
+    let post = |c: &reqwest::Client, command: &str, fields: Vec<(&str, String)>| {
+        c.post(format!("{base}/care/orders/{number}/{command}"))
+            .form(&fields)
+            .send()
+    };
+    let rate = post(
+        &provider,
+        "confirm",
+        vec![("csrf", p_token.clone()), ("rating", "5".into())],
+    )
+    .await
+    .expect("posted");
+    assert_eq!(rate.status(), StatusCode::FORBIDDEN);
+    post(
+        &provider,
+        "accept",
+        vec![("csrf", p_token.clone()), ("back", "/account/care".into())],
+    )
+    .await
+    .expect("posted");
+    let bad = post(
+        &provider,
+        "serve",
+        vec![
+            ("csrf", p_token.clone()),
+            ("minutes", "一小时".into()),
+            ("note", "x".into()),
+        ],
+    )
+    .await
+    .expect("posted");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.expect("html").contains("整数"));
+
+    // A clerk has no care page; a citizen not registered is told how.
+    let (clerk, _) = signed_in("clerk.330106").await;
+    let resp = clerk
+        .get(format!("{base}/staff/care"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (citizen, _) = signed_in(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let resp = citizen
+        .get(format!("{base}/account/care"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .text()
+        .await
+        .expect("html")
+        .contains("id=\"care-not-registered\""));
+}

@@ -116,6 +116,29 @@ async fn an_enterprises_day() -> anyhow::Result<()> {
     walk(sunshine_app::demo::DEMO_ENTERPRISE_LOGIN, "/hall/my").await
 }
 
+/// The elder in home care: their orders and the TV page, in both languages.
+#[tokio::test]
+async fn an_elders_day() -> anyhow::Result<()> {
+    walk_as(
+        Some(sunshine_app::demo::DEMO_ELDER_LOGIN),
+        "/hall/my",
+        "header nav a:not([href^='/lang'])",
+    )
+    .await
+}
+
+/// The housekeeping alliance's provider and its orders.
+#[tokio::test]
+async fn a_care_providers_day() -> anyhow::Result<()> {
+    walk(sunshine_app::demo::DEMO_PROVIDER_LOGIN, "/hall/my").await
+}
+
+/// The community worker: the records, home care and its orders.
+#[tokio::test]
+async fn a_community_workers_day() -> anyhow::Result<()> {
+    walk(sunshine_app::demo::COMMUNITY_WORKER, "/staff/registry").await
+}
+
 #[tokio::test]
 async fn a_case_clerks_day() -> anyhow::Result<()> {
     walk("clerk", "/staff/cases").await
@@ -165,8 +188,9 @@ async fn an_administrators_day() -> anyhow::Result<()> {
 /// Every staff place, and whether the menu must offer it exactly when it
 /// opens (`true`), or only never offer it when it would not (`false`: the
 /// catalogue's pages open to all staff but are the catalogue roles' work).
-const PLACES: [(&str, bool); 19] = [
+const PLACES: [(&str, bool); 20] = [
     ("/staff/cases", true),
+    ("/staff/care", true),
     ("/staff/registry", true),
     ("/staff/registry/households", false),
     ("/staff/registry/statistics", false),
@@ -195,6 +219,8 @@ async fn the_menu_offers_exactly_the_places_that_open() {
     let applicants = [
         sunshine_app::demo::DEMO_CITIZEN_LOGIN,
         sunshine_app::demo::DEMO_ENTERPRISE_LOGIN,
+        sunshine_app::demo::DEMO_ELDER_LOGIN,
+        sunshine_app::demo::DEMO_PROVIDER_LOGIN,
     ];
     let staff = sunshine_app::demo::DEMO_LOGINS
         .into_iter()

@@ -201,7 +201,12 @@ pub fn answers_for(form: &Value) -> Value {
 
 /// A valid resident identity number no other test uses (GB 11643 check digit).
 pub fn fresh_id_number() -> String {
-    let body = format!("33010619850101{:03}", unique() % 1000);
+    fresh_id_number_born("19850101")
+}
+
+/// An identity number of Xihu district for someone born on `birth` (`YYYYMMDD`).
+pub fn fresh_id_number_born(birth: &str) -> String {
+    let body = format!("330106{birth}{:03}", unique() % 1000);
     let check = sunshine_domain::ids::ResidentId::check_char(&body).expect("17 digits");
     format!("{body}{check}")
 }
@@ -209,7 +214,12 @@ pub fn fresh_id_number() -> String {
 /// A citizen who signs up now and binds the account with a code the city's
 /// counter clerk issued, signed in over the API with their identity number.
 pub async fn fresh_citizen(base: &str) -> (Api, String) {
-    let (unbound, id) = fresh_unbound_citizen(base).await;
+    fresh_citizen_born(base, "19850101").await
+}
+
+/// A bound citizen born on `birth` (`YYYYMMDD`).
+pub async fn fresh_citizen_born(base: &str, birth: &str) -> (Api, String) {
+    let (unbound, id) = fresh_unbound_citizen_born(base, birth).await;
     let clerk = Api::as_user(base, "clerk").await;
     let (status, code) = clerk
         .post(
@@ -240,7 +250,11 @@ pub async fn fresh_citizen(base: &str) -> (Api, String) {
 /// A citizen who signs up now (with a login of their own and an identity
 /// number nobody else uses) and has not bound the account yet.
 pub async fn fresh_unbound_citizen(base: &str) -> (Api, String) {
-    let id = fresh_id_number();
+    fresh_unbound_citizen_born(base, "19850101").await
+}
+
+async fn fresh_unbound_citizen_born(base: &str, birth: &str) -> (Api, String) {
+    let id = fresh_id_number_born(birth);
     let login = format!("citizen.{}", unique());
     let (status, body) = Api::new(base)
         .post(

@@ -1,0 +1,235 @@
+//! Home care of the elderly (居家养老) through the API: the city's rules,
+//! the alliance's providers, residents registered for care, their
+//! allowances, and service orders from placing to rating.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use sunshine_app::care::{
+    AllowanceRoll, MyCare, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
+    RecipientForm, RecipientView,
+};
+use sunshine_domain::care::CareRules;
+use utoipa::IntoParams;
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::i18n::Lang;
+use crate::AppState;
+
+/// The city's rules for home care: age allowance bands, subsidised
+/// minutes a month by assessed level, the services and their standard
+/// prices, and how long a provider has to accept an order. Public.
+#[utoipa::path(get, path = "/api/v1/care/rules", tag = "care",
+    responses((status = 200, body = CareRules)))]
+pub async fn rules(State(s): State<AppState>) -> Json<CareRules> {
+    Json(s.app.care_rules().clone())
+}
+
+/// The housekeeping alliance's providers (家政联盟): what each gives and
+/// in which districts. Public.
+#[utoipa::path(get, path = "/api/v1/care/providers", tag = "care",
+    responses((status = 200, body = Vec<ProviderView>)))]
+pub async fn providers(
+    State(s): State<AppState>,
+    lang: Lang,
+) -> Result<Json<Vec<ProviderView>>, ApiError> {
+    let list = s
+        .app
+        .care_providers()
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// Register a provider of the alliance, or change what it gives, where,
+/// or whether it takes orders, as an operator of the 96345 centre. The
+/// provider's people sign in with the enterprise account bound to its
+/// credit code.
+#[utoipa::path(post, path = "/api/v1/care/providers", tag = "care", security(("bearer" = [])),
+    request_body = ProviderForm,
+    responses((status = 200, body = ProviderView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register_provider(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<ProviderForm>,
+) -> Result<Json<ProviderView>, ApiError> {
+    let view = s
+        .app
+        .register_care_provider(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// Register a resident of the caller's community for home care with a
+/// needs assessment (the ten items of MZ/T 039-2013, each by its code),
+/// or record a new assessment. The level sets the subsidised minutes a
+/// month. Residents under the rules' age are refused; another
+/// community's resident is not found.
+#[utoipa::path(post, path = "/api/v1/care/recipients", tag = "care", security(("bearer" = [])),
+    request_body = RecipientForm,
+    responses((status = 200, body = RecipientView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register_recipient(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<RecipientForm>,
+) -> Result<Json<RecipientView>, ApiError> {
+    let view = s
+        .app
+        .register_care_recipient(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// A community's residents registered for care, with this month's use of
+/// their subsidised time (a journaled read), for its worker.
+#[utoipa::path(get, path = "/api/v1/care/communities/{community}/recipients", tag = "care",
+    params(("community" = String, Path, description = "The 12-digit division code")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<RecipientView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn recipients(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(community): ApiPath<String>,
+) -> Result<Json<Vec<RecipientView>>, ApiError> {
+    let list = s
+        .app
+        .care_recipients(&actor, &community)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MonthQuery {
+    /// `YYYY-MM`; this month when not given.
+    pub month: Option<String>,
+}
+
+/// A community's age allowances for a month by the city's bands (age on
+/// the month's last day), with each band's count and sum: a journaled read
+/// of the persons on it, for the community's worker.
+#[utoipa::path(get, path = "/api/v1/care/communities/{community}/allowances", tag = "care",
+    params(("community" = String, Path), MonthQuery), security(("bearer" = [])),
+    responses((status = 200, body = AllowanceRoll), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn allowances(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(community): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> Result<Json<AllowanceRoll>, ApiError> {
+    let roll = s
+        .app
+        .care_allowance_roll(&actor, &community, q.month.as_deref())
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(roll))
+}
+
+/// Place a service order. A resident places their own (`channel`:
+/// `resident`, `kiosk` or `tv`, signed in with a bound account); their
+/// community's worker names them by `person_id` (`worker`); the hotline
+/// names a caller by `id_number` (`hotline`). The resident must be
+/// registered for care, and the provider must give the service in their
+/// district. The provider has the rules' hours to accept it.
+#[utoipa::path(post, path = "/api/v1/care/orders", tag = "care", security(("bearer" = [])),
+    request_body = OrderForm,
+    responses((status = 201, body = OrderView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn place(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<OrderForm>,
+) -> Result<(StatusCode, Json<OrderView>), ApiError> {
+    let view = s
+        .app
+        .place_care_order(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The orders the caller has a part in, newest first (200): a resident's
+/// own, a provider's, a worker's communities', or every order for the
+/// hotline. A provider's or staff member's list is a journaled read.
+#[utoipa::path(get, path = "/api/v1/care/orders", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = Vec<OrderView>)))]
+pub async fn orders(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<OrderView>>, ApiError> {
+    let list = s
+        .app
+        .care_orders(&actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// One order, for a party to it; anyone else is told it is not found.
+#[utoipa::path(get, path = "/api/v1/care/orders/{number}", tag = "care",
+    params(("number" = String, Path, description = "JY…")), security(("bearer" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+pub async fn order(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let view = s
+        .app
+        .care_order(&actor, &number)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// Act on an order: the provider `accept`s, `decline`s (`reason`) or
+/// `serve`s it (`minutes`, `note`: the time is charged at the standard
+/// price, the subsidy drawn from the month's subsidised minutes); the
+/// resident `confirm`s it with a `rating` of 1 to 5 and a `comment`; the
+/// resident or whoever placed it for them may `cancel` it (`reason`)
+/// until it is served.
+#[utoipa::path(post, path = "/api/v1/care/orders/{number}/{command}", tag = "care",
+    params(("number" = String, Path), ("command" = String, Path, description = "accept, decline, serve, confirm or cancel")),
+    security(("bearer" = [])), request_body = OrderCommandForm,
+    responses((status = 200, body = OrderView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn command(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath((number, command)): ApiPath<(String, String)>,
+    ApiJson(form): ApiJson<OrderCommandForm>,
+) -> Result<Json<OrderView>, ApiError> {
+    let run = async {
+        let command = form.command(&command)?;
+        s.app.care_order_command(&actor, &number, command).await
+    };
+    let view = run.await.map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// The signed-in resident's home care: whether they are registered, their
+/// level and this month's subsidised time, their age allowance, what they
+/// may order from whom, and their orders. 403 until the account is bound.
+#[utoipa::path(get, path = "/api/v1/me/care", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = MyCare), (status = 403, body = ErrorBody)))]
+pub async fn mine(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<MyCare>, ApiError> {
+    let mine = s
+        .app
+        .my_care(&actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(mine))
+}

@@ -1,0 +1,101 @@
+//! Home care in a real browser: the demo's elder orders cleaning on the
+//! TV page, the alliance's provider accepts and serves it on its orders
+//! page, and the elder, back on the TV, rates it; the community's worker
+//! sees the rating.
+
+use sunshine_app::demo::{COMMUNITY_WORKER, DEMO_ELDER_LOGIN, DEMO_PASSWORD, DEMO_PROVIDER_LOGIN};
+use sunshine_testkit::browser::Browser;
+use sunshine_testkit::shared_demo;
+
+use super::{shots, sign_in, sign_out};
+
+/// Sign in from a page that asked for it, and come back to it.
+async fn sign_in_for(b: &Browser, path: &str, login: &str) -> anyhow::Result<()> {
+    b.goto(&shared_demo().url(path)).await?;
+    b.wait_for("#login").await?;
+    b.fill("#login", login).await?;
+    b.fill("#password", DEMO_PASSWORD).await?;
+    b.click("#sign-in").await?;
+    b.wait_for("form[action='/logout']").await
+}
+
+#[tokio::test]
+async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    // The TV page asks the elder to sign in, then brings her back to it.
+    sign_in_for(&b, "/tv/care", DEMO_ELDER_LOGIN).await?;
+    b.wait_for("#care-order-form").await?;
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("care-tv.png")).await?;
+    b.click("#service-clean").await?;
+    b.click("#day-2").await?;
+    b.fill("#care-request", "擦窗户，打扫阳台").await?;
+    b.click("#care-order").await?;
+    b.wait_for("#flash").await?;
+    let said = b.text("#flash").await?;
+    let number: String = said
+        .find("JY")
+        .map(|at| {
+            let digits: String = said[at + 2..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            format!("JY{digits}")
+        })
+        .ok_or_else(|| anyhow::anyhow!("no order number in {said:?}"))?;
+    let state = format!("#state-{number}");
+    assert_eq!(b.text(&state).await?, "待接单");
+    sign_out(&b).await?;
+
+    // The provider accepts it and records the time served.
+    sign_in(&b, DEMO_PROVIDER_LOGIN).await?;
+    b.click("#provider-care-link").await?;
+    b.wait_for(&format!("#accept-{number}")).await?;
+    b.check_page(false).await?;
+    b.click(&format!("#accept-{number}")).await?;
+    b.wait_for(&format!("#serve-{number}")).await?;
+    b.fill(&format!("#minutes-{number}"), "75").await?;
+    b.fill(&format!("#note-{number}"), "窗户和阳台已打扫")
+        .await?;
+    b.screenshot(&shots().join("care-provider.png")).await?;
+    b.click(&format!("#serve-{number}")).await?;
+    b.wait_for(&format!("#charge-{number}")).await?;
+    assert_eq!(b.text(&state).await?, "已服务，待确认");
+    // 75 minutes of cleaning at 40 yuan an hour.
+    let charge = b.text(&format!("#charge-{number}")).await?;
+    assert!(charge.contains("50.00"), "{charge}");
+    sign_out(&b).await?;
+
+    // Back on the TV, the elder rates it with the stars.
+    sign_in_for(&b, "/tv/care", DEMO_ELDER_LOGIN).await?;
+    b.wait_for(&format!("#rate-5-{number}")).await?;
+    b.fill(&format!("#comment-{number}"), "很满意").await?;
+    b.click(&format!("#rate-5-{number}")).await?;
+    b.wait_for(&format!("#rating-{number}")).await?;
+    assert_eq!(b.text(&state).await?, "已确认评价");
+    assert!(b
+        .text(&format!("#rating-{number}"))
+        .await?
+        .contains("★★★★★"));
+    b.screenshot(&shots().join("care-tv-rated.png")).await?;
+    // She sees who read her order, and why.
+    b.goto(&shared_demo().url("/account")).await?;
+    let account = b.page_text().await?;
+    assert!(account.contains("居家养老服务"), "{account}");
+    sign_out(&b).await?;
+
+    // The community's worker sees the order and its rating.
+    sign_in(&b, COMMUNITY_WORKER).await?;
+    b.click("#care-link").await?;
+    b.wait_for("#care-order-list").await?;
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("care-staff.png")).await?;
+    b.goto(&shared_demo().url(&format!("/staff/care/orders/{number}")))
+        .await?;
+    b.wait_for(&format!("#rating-{number}")).await?;
+    assert!(b
+        .text(&format!("#rating-{number}"))
+        .await?
+        .contains("★★★★★"));
+    b.close().await
+}

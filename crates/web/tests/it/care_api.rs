@@ -1,0 +1,488 @@
+//! Home care through the API: a resident registered with a needs
+//! assessment; an order from the resident, their worker or the hotline,
+//! served by the provider, confirmed and rated, with the subsidy drawn from
+//! the month's subsidised time; strangers told nothing; an order left too
+//! long raising a card against the community.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sunshine_app::demo::{
+    demo_provider_code, COMMUNITY_WORKER, DEMO_ENTERPRISE_LOGIN, DEMO_PROVIDER_LOGIN,
+};
+use sunshine_domain::care::ITEMS;
+use sunshine_testkit::{shared_demo, TestApp};
+
+use crate::support::{fields, fresh_citizen, fresh_citizen_born, unique, Api};
+
+const HEADER: &str =
+    "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话";
+
+/// Scores whose first `impaired` items are the lowest, the rest full marks.
+fn scores(impaired: usize) -> Value {
+    let map: serde_json::Map<String, Value> = ITEMS
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let s = if i < impaired {
+                0
+            } else {
+                *item.scores.last().expect("scores")
+            };
+            (item.code.to_string(), json!(s))
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// A bound citizen born on `birth`, living alone in the demo community:
+/// their API, identity number and registry id.
+async fn resident(base: &str, birth: &str) -> (Api, String, i64) {
+    let (api, id) = fresh_citizen_born(base, birth).await;
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let number = format!("JYH{}", unique());
+    let day = format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]);
+    let sex = if id.as_bytes()[16] % 2 == 1 { "1" } else { "2" };
+    let file = format!(
+        "{HEADER}\n{id},孙老,{sex},{day},01,杭州市西湖区保俶路3号,杭州市西湖区保俶路3号,330106001001,{number},02,13900001234\n"
+    );
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports", "text/csv", &file)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, found) = worker
+        .post("/api/v1/registry/lookups", json!({"id_number": id}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let person = found["members"][0]["id"].as_i64().expect("an id");
+    (api, id, person)
+}
+
+async fn register(worker: &Api, person: i64, impaired: usize) -> Value {
+    let (status, r) = worker
+        .post(
+            "/api/v1/care/recipients",
+            json!({"person_id": person, "scores": scores(impaired)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    r
+}
+
+fn tomorrow(base_today: &str) -> String {
+    let d: jiff::civil::Date = base_today.parse().expect("a day");
+    d.tomorrow().expect("a tomorrow").to_string()
+}
+
+async fn act(who: &Api, number: &str, command: &str, body: Value) -> (StatusCode, Value) {
+    who.post(&format!("/api/v1/care/orders/{number}/{command}"), body)
+        .await
+}
+
+#[tokio::test]
+async fn an_order_from_the_tv_is_served_confirmed_and_rated_with_its_subsidy() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let today = demo.clock_today();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let provider = Api::as_user(base, DEMO_PROVIDER_LOGIN).await;
+    let (elder, _, person) = resident(base, "19380214").await;
+
+    // Before registration the resident sees their allowance, not the services.
+    let (status, mine) = elder.get("/api/v1/me/care").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["registered"], false);
+    assert_eq!(mine["allowance_from_age"], 80, "{mine}");
+    let (status, e) = elder
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "tv", "service": "clean", "provider": demo_provider_code(), "wanted_on": today}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{e}");
+
+    // Severely impaired in daily living: the most subsidised time.
+    let r = register(&worker, person, 10).await;
+    assert_eq!(r["total"], 0);
+    assert_eq!(r["level"], "severe");
+    assert_eq!(r["minutes_per_month"], 2400);
+    let (_, mine) = elder.get("/api/v1/me/care").await;
+    assert_eq!(mine["registered"], true);
+    assert_eq!(mine["minutes_per_month"], 2400);
+    assert!(
+        mine["services"]
+            .as_array()
+            .expect("offers")
+            .iter()
+            .any(|o| o["service"]["code"] == "clean"
+                && o["providers"][0]["credit_code"] == demo_provider_code()),
+        "{mine}"
+    );
+
+    let (status, o) = elder
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "tv", "service": "clean", "provider": demo_provider_code(),
+                   "wanted_on": today, "request": "擦窗户"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    let number = o["number"].as_str().expect("a number").to_string();
+    assert!(number.starts_with("JY"), "{number}");
+    assert_eq!(o["state"], "placed");
+    assert_eq!(o["channel"], "tv");
+    assert_eq!(o["commands"], json!(["cancel"]));
+    assert!(o["due_at"].as_i64().is_some());
+
+    // Strangers are told nothing: another enterprise, another citizen.
+    let other = Api::as_user(base, DEMO_ENTERPRISE_LOGIN).await;
+    let (stranger, _) = fresh_citizen(base).await;
+    for who in [&other, &stranger] {
+        let (status, _) = who.get(&format!("/api/v1/care/orders/{number}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = act(who, &number, "accept", json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, list) = who.get("/api/v1/care/orders").await;
+        assert!(!list.to_string().contains(&number));
+    }
+
+    // The provider sees whom to serve, where and how to call them, and no
+    // identity number; the resident is not the one to accept.
+    let (status, seen) = provider.get(&format!("/api/v1/care/orders/{number}")).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["name"], "孙老");
+    assert_eq!(seen["phone"], "13900001234");
+    assert_eq!(seen["commands"], json!(["accept", "decline"]));
+    assert!(!seen.to_string().contains("330106193802"), "{seen}");
+    let (status, e) = act(&elder, &number, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (status, o) = act(&provider, &number, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "accepted");
+
+    // Serving: the time is checked, then charged at the standard price
+    // (clean: 40 yuan an hour), all of it subsidised.
+    let (status, e) = act(
+        &provider,
+        &number,
+        "serve",
+        json!({"minutes": 0, "note": "x"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["minutes"]);
+    let (status, o) = act(
+        &provider,
+        &number,
+        "serve",
+        json!({"minutes": 90, "note": "窗户擦完"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "served");
+    assert_eq!(
+        o["charge"],
+        json!({"total_fen": 6000, "subsidy_fen": 6000, "own_fen": 0, "subsidised_minutes": 90})
+    );
+
+    // Only the resident confirms and rates, once.
+    let (status, _) = act(&provider, &number, "confirm", json!({"rating": 5})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, e) = act(&elder, &number, "confirm", json!({"rating": 9})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, o) = act(
+        &elder,
+        &number,
+        "confirm",
+        json!({"rating": 4, "comment": "很干净"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "confirmed");
+    assert_eq!(o["rating"], 4);
+    assert_eq!(o["commands"], json!([]));
+    let (status, _) = act(&elder, &number, "confirm", json!({"rating": 5})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The month's subsidised time shows what was used; the resident sees
+    // that the provider read their order.
+    let (_, mine) = elder.get("/api/v1/me/care").await;
+    assert_eq!(mine["minutes_used"], 90, "{mine}");
+    let (_, reads) = elder.get("/api/v1/me/reads").await;
+    assert!(
+        reads
+            .as_array()
+            .expect("reads")
+            .iter()
+            .any(|r| r["kind"] == "care_order"
+                && r["purpose"] == "care_service"
+                && r["what"] == number.as_str()),
+        "{reads}"
+    );
+    // The worker's list has it, with the rating.
+    let (_, list) = worker.get("/api/v1/care/orders").await;
+    assert!(
+        list.as_array()
+            .expect("orders")
+            .iter()
+            .any(|x| x["number"] == number.as_str() && x["rating"] == 4),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn subsidised_time_runs_out_and_the_resident_pays_the_rest() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let today = demo.clock_today();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let provider = Api::as_user(base, DEMO_PROVIDER_LOGIN).await;
+    let (elder, _, person) = resident(base, "19500601").await;
+    // Mildly impaired (two items at 0: 85): 600 minutes a month.
+    let r = register(&worker, person, 2).await;
+    assert_eq!(r["level"], "mild", "{r}");
+    assert_eq!(r["minutes_per_month"], 600);
+    let mut charges = vec![];
+    for minutes in [500, 200] {
+        let (status, o) = worker
+            .post(
+                "/api/v1/care/orders",
+                json!({"channel": "worker", "person_id": person, "service": "clean",
+                       "provider": demo_provider_code(), "wanted_on": tomorrow(&today)}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{o}");
+        assert_eq!(o["channel"], "worker");
+        let number = o["number"].as_str().expect("a number").to_string();
+        act(&provider, &number, "accept", json!({})).await;
+        let (status, o) = act(
+            &provider,
+            &number,
+            "serve",
+            json!({"minutes": minutes, "note": "打扫"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{o}");
+        charges.push(o["charge"].clone());
+        // The worker does not rate for the resident.
+        let (status, _) = act(&worker, &number, "confirm", json!({"rating": 5})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(charges[0]["subsidised_minutes"], 500);
+    assert_eq!(charges[0]["own_fen"], 0);
+    // 200 minutes at 40 yuan an hour is 133.33 yuan; 100 minutes were left.
+    assert_eq!(
+        charges[1],
+        json!({"total_fen": 13333, "subsidy_fen": 6667, "own_fen": 6666, "subsidised_minutes": 100})
+    );
+    let (_, mine) = elder.get("/api/v1/me/care").await;
+    assert_eq!(mine["minutes_used"], 600);
+
+    // The worker's list of the community's recipients shows the month's use,
+    // and reading it is recorded against the resident.
+    let (status, list) = worker
+        .get("/api/v1/care/communities/330106001001/recipients")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let me = list
+        .as_array()
+        .expect("recipients")
+        .iter()
+        .find(|r| r["person_id"] == person)
+        .expect("registered");
+    assert_eq!(me["minutes_used"], 600);
+    let (_, reads) = elder.get("/api/v1/me/reads").await;
+    assert!(reads.to_string().contains("care_service"), "{reads}");
+}
+
+#[tokio::test]
+async fn the_hotline_and_workers_order_within_their_bounds_and_bad_input_is_named() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let today = demo.clock_today();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let operator = Api::as_user(base, "operator").await;
+    let provider = Api::as_user(base, DEMO_PROVIDER_LOGIN).await;
+    let (elder, id, person) = resident(base, "19420909").await;
+    register(&worker, person, 5).await;
+
+    // The hotline places an order for a caller by their identity number.
+    let order = |channel: &str| {
+        json!({"channel": channel, "id_number": id, "person_id": person, "service": "meal",
+               "provider": demo_provider_code(), "wanted_on": today, "request": "送午饭"})
+    };
+    let (status, o) = operator.post("/api/v1/care/orders", order("hotline")).await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    assert_eq!(o["channel"], "hotline");
+    let number = o["number"].as_str().expect("a number").to_string();
+    // A number nobody registered for care is not found.
+    let mut unknown = order("hotline");
+    unknown["id_number"] = json!(crate::support::fresh_id_number());
+    let (status, _) = operator.post("/api/v1/care/orders", unknown).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Channels are whose they are.
+    let (status, e) = elder.post("/api/v1/care/orders", order("hotline")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["error"]["code"], "channel_not_yours");
+    let (status, e) = worker.post("/api/v1/care/orders", order("tv")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (status, _) = provider.post("/api/v1/care/orders", order("worker")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a provider collects no community"
+    );
+
+    // Bad input: every field named, nothing written.
+    let (_, before) = elder.get("/api/v1/me/care").await;
+    let (status, e) = elder
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "resident", "service": "massage", "provider": "91330106MA2CD0009X",
+                   "wanted_on": "2020-01-01", "request": "a\u{202e}b"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["provider", "request", "service", "wanted_on"]);
+    let (_, after) = elder.get("/api/v1/me/care").await;
+    assert_eq!(before["orders"], after["orders"]);
+
+    // Whoever placed it may cancel it, with a reason, until it is served.
+    let (status, e) = act(&operator, &number, "cancel", json!({"reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, o) = act(&operator, &number, "cancel", json!({"reason": "来电取消"})).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "cancelled");
+    let (status, _) = act(&provider, &number, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = act(&provider, &number, "shine", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A resident under 60 is not registered; a bad assessment names its items.
+    let (_, _, young) = resident(base, "19800101").await;
+    let (status, e) = worker
+        .post(
+            "/api/v1/care/recipients",
+            json!({"person_id": young, "scores": scores(0)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["person_id"]);
+    let mut bad = scores(0);
+    bad["bathing"] = json!(10);
+    bad.as_object_mut().expect("map").remove("stairs");
+    let (status, e) = worker
+        .post(
+            "/api/v1/care/recipients",
+            json!({"person_id": person, "scores": bad}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["bathing", "stairs"]);
+    // Only the community's worker registers its residents.
+    let (status, _) = operator
+        .post(
+            "/api/v1/care/recipients",
+            json!({"person_id": person, "scores": scores(0)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Providers are the hotline centre's to register; each fault is named.
+    let (status, _) = worker
+        .post(
+            "/api/v1/care/providers",
+            json!({"credit_code": demo_provider_code(), "name": "x", "services": ["meal"], "districts": ["330106"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, e) = operator
+        .post(
+            "/api/v1/care/providers",
+            json!({"credit_code": "123", "name": " ", "services": ["massage"], "districts": ["999999"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["credit_code", "districts", "name", "services"]);
+    let (status, list) = Api::new(base).get("/api/v1/care/providers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.to_string().contains(&demo_provider_code()));
+    let (status, rules) = Api::new(base).get("/api/v1/care/rules").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rules["care_from_age"], 60);
+
+    // The month's allowances: the worker's, with each band's count and sum.
+    let (status, roll) = worker
+        .get("/api/v1/care/communities/330106001001/allowances")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{roll}");
+    assert!(roll["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .any(|l| l["person_id"] == person));
+    let sum: u64 = roll["bands"]
+        .as_array()
+        .expect("bands")
+        .iter()
+        .map(|b| b["total_fen"].as_u64().expect("fen"))
+        .sum();
+    assert_eq!(roll["total_fen"].as_u64(), Some(sum));
+    let (status, _) = operator
+        .get("/api/v1/care/communities/330106001001/allowances")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, e) = worker
+        .get("/api/v1/care/communities/330106001001/allowances?month=2026-13")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+}
+
+/// An order nobody accepts in time raises a yellow card against the
+/// community, which its worker answers.
+#[tokio::test]
+async fn an_order_left_unaccepted_raises_a_card_against_the_community() {
+    let t = TestApp::demo_with_cases(0).await.expect("a demo");
+    let worker = Api::as_user(&t.base, COMMUNITY_WORKER).await;
+    let (_, _, person) = resident(&t.base, "19360101").await;
+    register(&worker, person, 10).await;
+    let today = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today().to_string()
+    };
+    let (status, o) = worker
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "worker", "person_id": person, "service": "bath",
+                   "provider": demo_provider_code(), "wanted_on": today}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    let number = o["number"].as_str().expect("a number").to_string();
+    t.clock.advance(jiff::SignedDuration::from_hours(25));
+    t.app.run_supervision().await.expect("follows the journal");
+    t.app.run_supervision_timers().await.expect("fires");
+    let supervisor = Api::as_user(&t.base, "xihu.supervisor").await;
+    let (status, cards) = supervisor
+        .get(&format!(
+            "/api/v1/supervision/signals?case={number}&open=false"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cards}");
+    let cards = cards.as_array().expect("a list");
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert_eq!(cards[0]["rule"], "care.order_overdue");
+    assert_eq!(cards[0]["level"], "yellow");
+    assert_eq!(cards[0]["department"], "330106-001001");
+    assert_eq!(cards[0]["link"], format!("/staff/care/orders/{number}"));
+    // The community's worker answers it.
+    let id = cards[0]["id"].as_i64().expect("an id");
+    let (status, answered) = worker
+        .post(
+            &format!("/api/v1/supervision/signals/{id}/commands"),
+            json!({"command": "respond", "text": "已联系服务商，改派明日上门"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    t.stop().await;
+}
