@@ -33,8 +33,12 @@ use crate::journal_entry::entry;
 use crate::{at_centre, App, CentreWork, OrgDirectory, Result};
 
 mod views;
+mod volunteers;
 
 pub use views::{AllowanceLine, AllowanceRoll, MyCare, OrderView, ProviderView, RecipientView};
+pub use volunteers::{
+    ActivityForm, ActivityView, HoursDecision, HoursForm, HoursView, MyVolunteering,
+};
 
 /// The city's rules for home care, as shipped in `data/care/rules.json`.
 pub static RULES: LazyLock<CareRules> = LazyLock::new(|| {
@@ -93,6 +97,10 @@ pub struct OrderForm {
     /// What is asked for, in the resident's words.
     #[serde(default)]
     pub request: String,
+    /// Pay what the subsidy does not cover from the resident's time bank
+    /// (the minutes they gave as a volunteer), as far as it goes.
+    #[serde(default)]
+    pub use_time_bank: bool,
 }
 
 /// What a command on an order carries (each command reads its own).
@@ -463,17 +471,33 @@ impl App {
                 out.push(RecipientView::of(&r, &p, today, used));
             }
         }
-        if !persons.is_empty() {
-            let read = StaffRead {
-                subject: format!("care/recipients/{code}"),
-                kind: ReadKind::RegistryRecord,
-                purpose: ReadPurpose::CareService,
-                payload: json!({"community": code.as_str(), "recipients": out.len()}),
-                persons,
-            };
-            self.record_staff_read(actor, read).await?;
-        }
+        let subject = (format!("care/recipients/{code}"), ReadKind::RegistryRecord);
+        let payload = json!({"community": code.as_str(), "recipients": out.len()});
+        self.record_care_read(actor, subject, payload, persons)
+            .await?;
         Ok(out)
+    }
+
+    /// Journal a read of residents' records for home care (`kind` of
+    /// record), against each person it names; nothing when it names none.
+    async fn record_care_read(
+        &self,
+        actor: &Actor,
+        (subject, kind): (String, ReadKind),
+        payload: serde_json::Value,
+        persons: Vec<ReadOf>,
+    ) -> Result<()> {
+        if persons.is_empty() {
+            return Ok(());
+        }
+        let read = StaffRead {
+            subject,
+            kind,
+            purpose: ReadPurpose::CareService,
+            payload,
+            persons,
+        };
+        self.record_staff_read(actor, read).await
     }
 
     fn served_community(&self, actor: &Actor, community: &str) -> Result<DivisionCode> {
@@ -529,28 +553,24 @@ impl App {
             }
         }
         let roll = AllowanceRoll::of(code.to_string(), first.strftime("%Y-%m").to_string(), lines);
-        if !roll.lines.is_empty() {
-            let numbers: BTreeMap<i64, Option<String>> = persons
-                .into_iter()
-                .map(|(id, p)| (id, p.id_number))
-                .collect();
-            let read = StaffRead {
-                subject: format!("care/allowances/{code}/{}", roll.month),
-                kind: ReadKind::RegistryRecord,
-                purpose: ReadPurpose::CareService,
-                payload: json!({"community": code.as_str(), "month": roll.month, "persons": roll.lines.len()}),
-                persons: roll
-                    .lines
-                    .iter()
-                    .map(|l| ReadOf {
-                        user: None,
-                        number: numbers.get(&l.person_id).cloned().flatten(),
-                        what: format!("care/allowances/{}", roll.month),
-                    })
-                    .collect(),
-            };
-            self.record_staff_read(actor, read).await?;
-        }
+        let numbers: BTreeMap<i64, Option<String>> = persons
+            .into_iter()
+            .map(|(id, p)| (id, p.id_number))
+            .collect();
+        let read_of = |l: &AllowanceLine| ReadOf {
+            user: None,
+            number: numbers.get(&l.person_id).cloned().flatten(),
+            what: format!("care/allowances/{}", roll.month),
+        };
+        let subject = (
+            format!("care/allowances/{code}/{}", roll.month),
+            ReadKind::RegistryRecord,
+        );
+        let payload =
+            json!({"community": code.as_str(), "month": roll.month, "persons": roll.lines.len()});
+        let persons = roll.lines.iter().map(read_of).collect();
+        self.record_care_read(actor, subject, payload, persons)
+            .await?;
         Ok(roll)
     }
 
@@ -663,6 +683,7 @@ impl App {
             request: form.request.trim().to_string(),
             state: OrderState::Placed.as_str().to_string(),
             updated_at: now,
+            use_time_bank: form.use_time_bank,
             ..OrderRow::default()
         };
         row.due_at = due_at(&row, &RULES);
@@ -678,7 +699,8 @@ impl App {
                     format!("care/{number}"),
                     "care.order_placed",
                     json!({"person": row.person_id, "service": row.service, "provider": row.provider,
-                           "channel": row.channel, "wanted_on": row.wanted_on, "watch": watch(&row, &number)}),
+                           "channel": row.channel, "wanted_on": row.wanted_on,
+                           "use_time_bank": row.use_time_bank, "watch": watch(&row, &number)}),
                 );
                 e.org = community.org().to_string();
                 tx.journal(now, e).await?;
@@ -727,29 +749,23 @@ impl App {
         views: &[OrderView],
         persons: &[Person],
     ) -> Result<()> {
-        if views.is_empty() {
-            return Ok(());
-        }
-        let read = StaffRead {
-            subject: if views.len() == 1 {
-                format!("care/{}", views[0].number)
-            } else {
-                "care/orders".into()
-            },
-            kind: ReadKind::CareOrder,
-            purpose: ReadPurpose::CareService,
-            payload: json!({"orders": views.iter().map(|v| v.number.clone()).collect::<Vec<_>>()}),
-            persons: views
-                .iter()
-                .zip(persons)
-                .map(|(v, p)| ReadOf {
-                    user: None,
-                    number: p.id_number.clone(),
-                    what: v.number.clone(),
-                })
-                .collect(),
+        let subject = if views.len() == 1 {
+            format!("care/{}", views[0].number)
+        } else {
+            "care/orders".into()
         };
-        self.record_staff_read(actor, read).await
+        let payload = json!({"orders": views.iter().map(|v| v.number.clone()).collect::<Vec<_>>()});
+        let persons = views
+            .iter()
+            .zip(persons)
+            .map(|(v, p)| ReadOf {
+                user: None,
+                number: p.id_number.clone(),
+                what: v.number.clone(),
+            })
+            .collect();
+        self.record_care_read(actor, (subject, ReadKind::CareOrder), payload, persons)
+            .await
     }
 
     /// The orders `actor` has a part in, newest first: a resident's own, a
@@ -851,7 +867,18 @@ impl App {
                         let used = store::subsidised_used(tx.conn(), o.person_id, &month).await?;
                         let left = u32::try_from((allowed - used).max(0)).unwrap_or(0);
                         let hourly = RULES.service(&o.service).map_or(0, |s| s.hourly_fen);
-                        let c = charge(hourly, *minutes, left);
+                        let banked = if o.use_time_bank {
+                            store::bank_balance(tx.conn(), o.person_id).await?
+                        } else {
+                            0
+                        };
+                        let banked = u32::try_from(banked.max(0)).unwrap_or(u32::MAX);
+                        let c = charge(hourly, *minutes, left, banked);
+                        if c.banked_minutes > 0 {
+                            let spent = -i64::from(c.banked_minutes);
+                            store::bank(tx.conn(), o.person_id, spent, "spent", &number, now)
+                                .await?;
+                        }
                         o.served_at = Some(now);
                         o.minutes = Some(i64::from(*minutes));
                         o.note = Some(note.trim().to_string());
@@ -860,9 +887,12 @@ impl App {
                         o.subsidy_fen = Some(c.subsidy_fen as i64);
                         o.own_fen = Some(c.own_fen as i64);
                         o.subsidised_minutes = Some(i64::from(c.subsidised_minutes));
+                        o.bank_fen = Some(c.bank_fen as i64);
+                        o.banked_minutes = Some(i64::from(c.banked_minutes));
                         payload = json!({"minutes": minutes, "month": month, "total_fen": c.total_fen,
-                                         "subsidy_fen": c.subsidy_fen, "own_fen": c.own_fen,
-                                         "subsidised_minutes": c.subsidised_minutes});
+                                         "subsidy_fen": c.subsidy_fen, "bank_fen": c.bank_fen, "own_fen": c.own_fen,
+                                         "subsidised_minutes": c.subsidised_minutes,
+                                         "banked_minutes": c.banked_minutes});
                     }
                     OrderCommand::Confirm { rating, comment } => {
                         o.rating = Some(i64::from(*rating));
@@ -928,13 +958,14 @@ impl App {
         };
         let recipient = store::recipient(&mut conn, id).await?;
         let used = store::subsidised_used(&mut conn, id, &month_of(now)).await?;
+        let banked = store::bank_balance(&mut conn, id).await?;
         let providers = store::providers(&mut conn).await?;
         drop(conn);
         let orders = self.care_orders(actor).await?;
         Ok(MyCare::of(
             &person,
             recipient.as_ref(),
-            used,
+            (used, banked),
             today,
             providers,
             orders,
@@ -962,6 +993,8 @@ fn stored_charge(o: &OrderRow) -> Option<Charge> {
         subsidy_fen: u64::try_from(o.subsidy_fen?).ok()?,
         own_fen: u64::try_from(o.own_fen?).ok()?,
         subsidised_minutes: u32::try_from(o.subsidised_minutes?).ok()?,
+        bank_fen: u64::try_from(o.bank_fen.unwrap_or(0)).ok()?,
+        banked_minutes: u32::try_from(o.banked_minutes.unwrap_or(0)).ok()?,
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod assessment;
 pub mod order;
+pub mod timebank;
 
 use serde::{Deserialize, Serialize};
 

@@ -180,6 +180,9 @@ pub struct OrderRow {
     pub subsidy_fen: Option<i64>,
     pub own_fen: Option<i64>,
     pub subsidised_minutes: Option<i64>,
+    pub use_time_bank: bool,
+    pub bank_fen: Option<i64>,
+    pub banked_minutes: Option<i64>,
     pub rating: Option<i64>,
     pub comment: Option<String>,
     pub closed_reason: Option<String>,
@@ -188,7 +191,8 @@ pub struct OrderRow {
 
 const ORDER: &str = "SELECT id, person_id, community, provider, service, channel, placed_by, placed_at, \
      wanted_on, request, state, due_at, accepted_at, served_at, minutes, note, month, total_fen, \
-     subsidy_fen, own_fen, subsidised_minutes, rating, comment, closed_reason, updated_at FROM care_orders";
+     subsidy_fen, own_fen, subsidised_minutes, use_time_bank, bank_fen, banked_minutes, rating, comment, \
+     closed_reason, updated_at FROM care_orders";
 
 fn order_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
     Ok(OrderRow {
@@ -213,6 +217,9 @@ fn order_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
         subsidy_fen: r.try_get("subsidy_fen")?,
         own_fen: r.try_get("own_fen")?,
         subsidised_minutes: r.try_get("subsidised_minutes")?,
+        use_time_bank: r.try_get::<i64, _>("use_time_bank")? != 0,
+        bank_fen: r.try_get("bank_fen")?,
+        banked_minutes: r.try_get("banked_minutes")?,
         rating: r.try_get("rating")?,
         comment: r.try_get("comment")?,
         closed_reason: r.try_get("closed_reason")?,
@@ -224,8 +231,8 @@ fn order_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
 pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<i64> {
     let r = sqlx::query(
         "INSERT INTO care_orders (person_id, community, provider, service, channel, placed_by, \
-         placed_at, wanted_on, request, state, due_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         placed_at, wanted_on, request, state, due_at, updated_at, use_time_bank) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(o.person_id)
     .bind(o.community.clone())
@@ -239,6 +246,7 @@ pub async fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> Result<i64>
     .bind(o.state.clone())
     .bind(o.due_at)
     .bind(o.updated_at)
+    .bind(i64::from(o.use_time_bank))
     .fetch_one(&mut *conn)
     .await?;
     Ok(r.try_get("id")?)
@@ -250,7 +258,8 @@ pub async fn update_order(conn: &mut AnyConnection, o: &OrderRow, was: &str) -> 
     let done = sqlx::query(
         "UPDATE care_orders SET state = $1, due_at = $2, accepted_at = $3, served_at = $4, \
          minutes = $5, note = $6, month = $7, total_fen = $8, subsidy_fen = $9, own_fen = $10, \
-         subsidised_minutes = $11, rating = $12, comment = $13, closed_reason = $14, updated_at = $15 \
+         subsidised_minutes = $11, rating = $12, comment = $13, closed_reason = $14, updated_at = $15, \
+         bank_fen = $18, banked_minutes = $19 \
          WHERE id = $16 AND state = $17",
     )
     .bind(o.state.clone())
@@ -270,6 +279,8 @@ pub async fn update_order(conn: &mut AnyConnection, o: &OrderRow, was: &str) -> 
     .bind(o.updated_at)
     .bind(o.id)
     .bind(was.to_string())
+    .bind(o.bank_fen)
+    .bind(o.banked_minutes)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -331,4 +342,269 @@ pub async fn subsidised_used(conn: &mut AnyConnection, person_id: i64, month: &s
     .fetch_one(&mut *conn)
     .await?;
     Ok(r.try_get("used")?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerRow {
+    pub person_id: i64,
+    pub community: String,
+    pub skills: String,
+    pub registered_at: i64,
+}
+
+/// Register a volunteer, or change their skills.
+pub async fn upsert_volunteer(conn: &mut AnyConnection, v: &VolunteerRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO care_volunteers (person_id, community, skills, registered_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (person_id) DO UPDATE SET community = excluded.community, skills = excluded.skills",
+    )
+    .bind(v.person_id)
+    .bind(v.community.clone())
+    .bind(v.skills.clone())
+    .bind(v.registered_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn volunteer(conn: &mut AnyConnection, person_id: i64) -> Result<Option<VolunteerRow>> {
+    let r = sqlx::query(
+        "SELECT person_id, community, skills, registered_at FROM care_volunteers WHERE person_id = $1",
+    )
+    .bind(person_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.map(|r| {
+        Ok(VolunteerRow {
+            person_id: r.try_get("person_id")?,
+            community: r.try_get("community")?,
+            skills: r.try_get("skills")?,
+            registered_at: r.try_get("registered_at")?,
+        })
+    })
+    .transpose()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub community: String,
+    pub title: String,
+    /// `YYYY-MM-DD`
+    pub day: String,
+    pub place: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+const ACTIVITY: &str =
+    "SELECT id, community, title, day, place, created_by, created_at FROM care_activities";
+
+fn activity_row(r: &sqlx::any::AnyRow) -> Result<ActivityRow> {
+    Ok(ActivityRow {
+        id: r.try_get("id")?,
+        community: r.try_get("community")?,
+        title: r.try_get("title")?,
+        day: r.try_get("day")?,
+        place: r.try_get("place")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert_activity(conn: &mut AnyConnection, a: &ActivityRow) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO care_activities (community, title, day, place, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(a.community.clone())
+    .bind(a.title.clone())
+    .bind(a.day.clone())
+    .bind(a.place.clone())
+    .bind(a.created_by.clone())
+    .bind(a.created_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("id")?)
+}
+
+pub async fn activity(conn: &mut AnyConnection, id: i64) -> Result<Option<ActivityRow>> {
+    let sql = format!("{ACTIVITY} WHERE id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(activity_row)
+        .transpose()
+}
+
+/// A community's activities, the latest day first, at most `limit`.
+pub async fn activities_of(
+    conn: &mut AnyConnection,
+    community: &str,
+    limit: i64,
+) -> Result<Vec<ActivityRow>> {
+    let sql = format!("{ACTIVITY} WHERE community = $1 ORDER BY day DESC, id DESC LIMIT $2");
+    sqlx::query(&sql)
+        .bind(community.to_string())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(activity_row)
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursRow {
+    pub id: i64,
+    pub activity_id: i64,
+    pub person_id: i64,
+    pub community: String,
+    pub minutes: i64,
+    pub note: String,
+    pub state: String,
+    pub recorded_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+const HOURS: &str =
+    "SELECT id, activity_id, person_id, community, minutes, note, state, recorded_at, \
+     decided_by, decided_at, reason FROM care_hours";
+
+fn hours_row(r: &sqlx::any::AnyRow) -> Result<HoursRow> {
+    Ok(HoursRow {
+        id: r.try_get("id")?,
+        activity_id: r.try_get("activity_id")?,
+        person_id: r.try_get("person_id")?,
+        community: r.try_get("community")?,
+        minutes: r.try_get("minutes")?,
+        note: r.try_get("note")?,
+        state: r.try_get("state")?,
+        recorded_at: r.try_get("recorded_at")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+/// A volunteer's record of time at an activity; `None` when they recorded
+/// time there already.
+pub async fn insert_hours(conn: &mut AnyConnection, h: &HoursRow) -> Result<Option<i64>> {
+    let held = sqlx::query("SELECT id FROM care_hours WHERE activity_id = $1 AND person_id = $2")
+        .bind(h.activity_id)
+        .bind(h.person_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if held.is_some() {
+        return Ok(None);
+    }
+    let r = sqlx::query(
+        "INSERT INTO care_hours (activity_id, person_id, community, minutes, note, state, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(h.activity_id)
+    .bind(h.person_id)
+    .bind(h.community.clone())
+    .bind(h.minutes)
+    .bind(h.note.clone())
+    .bind(h.state.clone())
+    .bind(h.recorded_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Some(r.try_get("id")?))
+}
+
+pub async fn hours(conn: &mut AnyConnection, id: i64) -> Result<Option<HoursRow>> {
+    let sql = format!("{HOURS} WHERE id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(hours_row)
+        .transpose()
+}
+
+/// A community's records waiting for the worker, oldest first.
+pub async fn open_hours(conn: &mut AnyConnection, community: &str) -> Result<Vec<HoursRow>> {
+    let sql = format!("{HOURS} WHERE state = 'recorded' AND community = $1 ORDER BY id LIMIT 200");
+    sqlx::query(&sql)
+        .bind(community.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(hours_row)
+        .collect()
+}
+
+/// A volunteer's records, newest first.
+pub async fn hours_of(conn: &mut AnyConnection, person_id: i64) -> Result<Vec<HoursRow>> {
+    let sql = format!("{HOURS} WHERE person_id = $1 ORDER BY id DESC LIMIT 200");
+    sqlx::query(&sql)
+        .bind(person_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(hours_row)
+        .collect()
+}
+
+/// Decide a record still waiting; false if it was decided already.
+pub async fn decide_hours(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: &str,
+    by: &str,
+    at: i64,
+    reason: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE care_hours SET state = $1, decided_by = $2, decided_at = $3, reason = $4 \
+         WHERE id = $5 AND state = 'recorded'",
+    )
+    .bind(state.to_string())
+    .bind(by.to_string())
+    .bind(at)
+    .bind(reason.map(str::to_string))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Minutes into (positive) or out of (negative) a person's time bank.
+pub async fn bank(
+    conn: &mut AnyConnection,
+    person_id: i64,
+    minutes: i64,
+    kind: &str,
+    reference: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO care_time_bank (person_id, minutes, kind, ref, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(person_id)
+    .bind(minutes)
+    .bind(kind.to_string())
+    .bind(reference.to_string())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The minutes in a person's time bank.
+pub async fn bank_balance(conn: &mut AnyConnection, person_id: i64) -> Result<i64> {
+    let r = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS balance FROM care_time_bank WHERE person_id = $1",
+    )
+    .bind(person_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("balance")?)
 }

@@ -93,6 +93,8 @@ pub struct OrderView {
     pub minutes: Option<i64>,
     pub note: Option<String>,
     pub charge: Option<Charge>,
+    /// Whether the resident pays from their time bank what the subsidy does not cover.
+    pub use_time_bank: bool,
     pub rating: Option<i64>,
     pub comment: Option<String>,
     /// Why it was declined or cancelled.
@@ -127,6 +129,7 @@ impl OrderView {
             minutes: o.minutes,
             note: o.note.clone(),
             charge: stored_charge(o),
+            use_time_bank: o.use_time_bank,
             rating: o.rating,
             comment: o.comment.clone(),
             closed_reason: o.closed_reason.clone(),
@@ -207,6 +210,8 @@ pub struct MyCare {
     pub level: Option<AdlLevel>,
     pub minutes_per_month: i64,
     pub minutes_used: i64,
+    /// Minutes in their time bank, given as a volunteer, to spend on services.
+    pub time_bank_minutes: i64,
     /// The age allowance band they are in, and its monthly amount.
     pub allowance_from_age: Option<u32>,
     pub allowance_monthly_fen: Option<u64>,
@@ -231,6 +236,7 @@ impl MyCare {
             level: None,
             minutes_per_month: 0,
             minutes_used: 0,
+            time_bank_minutes: 0,
             allowance_from_age: None,
             allowance_monthly_fen: None,
             services: vec![],
@@ -242,7 +248,7 @@ impl MyCare {
     pub(crate) fn of(
         p: &Person,
         r: Option<&RecipientRow>,
-        used: i64,
+        (used, banked): (i64, i64),
         today: Date,
         providers: Vec<ProviderRow>,
         orders: Vec<OrderView>,
@@ -278,6 +284,7 @@ impl MyCare {
             level: r.map(stored_level),
             minutes_per_month: r.map_or(0, |r| r.minutes),
             minutes_used: used,
+            time_bank_minutes: banked,
             allowance_from_age: band.map(|b| b.from_age),
             allowance_monthly_fen: band.map(|b| b.monthly_fen),
             services,

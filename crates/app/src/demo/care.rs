@@ -11,8 +11,8 @@ use sunshine_domain::registry::stats;
 use super::{
     demo_elder_id, demo_provider_code, COMMUNITY_WORKER, DEMO_COMMUNITY, DEMO_ELDER_LOGIN,
 };
-use super::{DEMO_PROVIDER_LOGIN, DEMO_PROVIDER_NAME};
-use crate::care::{OrderForm, ProviderForm, RecipientForm};
+use super::{DEMO_CITIZEN_LOGIN, DEMO_PROVIDER_LOGIN, DEMO_PROVIDER_NAME};
+use crate::care::{ActivityForm, HoursDecision, HoursForm, OrderForm, ProviderForm, RecipientForm};
 use crate::{App, Result};
 
 /// An assessment whose items score the lowest allowed from the first
@@ -97,6 +97,7 @@ pub async fn load(app: &App) -> Result<()> {
                 provider: demo_provider_code(),
                 wanted_on: today.to_string(),
                 request: "打扫厨房和卫生间".into(),
+                use_time_bank: false,
             },
         )
         .await?;
@@ -132,9 +133,57 @@ pub async fn load(app: &App) -> Result<()> {
                 provider: demo_provider_code(),
                 wanted_on: today.tomorrow().unwrap_or(today).to_string(),
                 request: "送午餐，少盐".into(),
+                use_time_bank: false,
             },
         )
         .await?;
     }
+    // 王小明 volunteers: two hours at the community's haircut day, confirmed
+    // and banked; a visit to the elders next week is announced.
+    let citizen = app.account_actor(DEMO_CITIZEN_LOGIN).await?;
+    app.register_volunteer(&citizen, "理发、陪老人聊天").await?;
+    let haircut = app
+        .create_care_activity(
+            &worker,
+            ActivityForm {
+                community: community.clone(),
+                title: "助老义剪".into(),
+                day: today.yesterday().unwrap_or(today).to_string(),
+                place: "保俶塔社区活动室".into(),
+            },
+        )
+        .await?;
+    app.create_care_activity(
+        &worker,
+        ActivityForm {
+            community,
+            title: "走访独居老人".into(),
+            day: today
+                .checked_add(jiff::Span::new().days(7))
+                .unwrap_or(today)
+                .to_string(),
+            place: "保俶塔社区".into(),
+        },
+    )
+    .await?;
+    let hours = app
+        .record_volunteer_hours(
+            &citizen,
+            HoursForm {
+                activity: haircut.id,
+                minutes: 120,
+                note: "为六位老人理发".into(),
+            },
+        )
+        .await?;
+    app.decide_volunteer_hours(
+        &worker,
+        hours.id,
+        HoursDecision {
+            confirm: true,
+            reason: String::new(),
+        },
+    )
+    .await?;
     Ok(())
 }

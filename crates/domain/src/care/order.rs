@@ -298,24 +298,37 @@ pub struct Charge {
     pub total_fen: u64,
     /// The part the subsidy pays.
     pub subsidy_fen: u64,
+    /// The part paid with minutes from the resident's time bank.
+    #[serde(default)]
+    pub bank_fen: u64,
     /// The part the resident pays.
     pub own_fen: u64,
     /// The subsidised minutes the service used.
     pub subsidised_minutes: u32,
+    /// The banked minutes it used.
+    #[serde(default)]
+    pub banked_minutes: u32,
 }
 
-/// The cost of `minutes` at `hourly_fen` (to the nearest fen, halves up),
-/// with as much of it subsidised as the `left` subsidised minutes of the
-/// month cover. The parts always add up to the whole.
-pub fn charge(hourly_fen: u64, minutes: u32, left: u32) -> Charge {
+/// The cost of `minutes` at `hourly_fen` (to the nearest fen, halves up):
+/// as much of it subsidised as the `left` subsidised minutes of the month
+/// cover, then as much of the rest as the `banked` minutes of the time
+/// bank cover, and the rest paid. The parts always add up to the whole.
+pub fn charge(hourly_fen: u64, minutes: u32, left: u32, banked: u32) -> Charge {
     let at = |m: u32| (hourly_fen * u64::from(m) + 30) / 60;
     let subsidised_minutes = minutes.min(left);
+    let banked_minutes = (minutes - subsidised_minutes).min(banked);
     let total_fen = at(minutes);
     let subsidy_fen = at(subsidised_minutes).min(total_fen);
+    // Priced together, so that rounding never makes the two exceed the whole.
+    let bank_fen =
+        (at(subsidised_minutes + banked_minutes) - subsidy_fen).min(total_fen - subsidy_fen);
     Charge {
         total_fen,
         subsidy_fen,
-        own_fen: total_fen - subsidy_fen,
+        bank_fen,
+        own_fen: total_fen - subsidy_fen - bank_fen,
         subsidised_minutes,
+        banked_minutes,
     }
 }

@@ -208,21 +208,27 @@ fn commands_check_what_they_carry() {
 #[test]
 fn a_charge_at_the_standard_price() {
     // 90 minutes at 40 yuan an hour, 60 of them subsidised.
-    let c = charge(4000, 90, 60);
+    let c = charge(4000, 90, 60, 0);
     assert_eq!(
         c,
         Charge {
             total_fen: 6000,
             subsidy_fen: 4000,
+            bank_fen: 0,
             own_fen: 2000,
-            subsidised_minutes: 60
+            subsidised_minutes: 60,
+            banked_minutes: 0,
         }
     );
     // Nothing left: the resident pays it all; plenty left: nothing.
-    assert_eq!(charge(4000, 90, 0).own_fen, 6000);
-    assert_eq!(charge(4000, 90, 600).own_fen, 0);
+    assert_eq!(charge(4000, 90, 0, 0).own_fen, 6000);
+    assert_eq!(charge(4000, 90, 600, 0).own_fen, 0);
     // 7 minutes at 30 yuan an hour is 3.50 yuan.
-    assert_eq!(charge(3000, 7, 0).total_fen, 350);
+    assert_eq!(charge(3000, 7, 0, 0).total_fen, 350);
+    // The time bank pays after the subsidy: 60 subsidised, 20 banked, 10 paid.
+    let c = charge(4000, 90, 60, 20);
+    assert_eq!((c.subsidy_fen, c.bank_fen, c.own_fen), (4000, 1333, 667));
+    assert_eq!((c.subsidised_minutes, c.banked_minutes), (60, 20));
 }
 
 fn command() -> impl Strategy<Value = OrderCommand> {
@@ -287,20 +293,68 @@ proptest! {
     #[test]
     fn subsidies_add_up_and_stay_within_the_month(
         allowance in 0u32..3000,
+        bank in 0u32..3000,
         price in 1u64..20_000,
         orders in prop::collection::vec(1u32..=MAX_MINUTES, 0..30),
     ) {
-        let mut left = allowance;
-        let mut used = 0u32;
+        let (mut left, mut banked) = (allowance, bank);
+        let (mut used, mut spent) = (0u32, 0u32);
         for m in orders {
-            let c = charge(price, m, left);
-            prop_assert_eq!(c.subsidy_fen + c.own_fen, c.total_fen);
+            let c = charge(price, m, left, banked);
+            prop_assert_eq!(c.subsidy_fen + c.bank_fen + c.own_fen, c.total_fen);
             prop_assert!(c.subsidised_minutes <= m && c.subsidised_minutes <= left);
+            prop_assert!(c.subsidised_minutes + c.banked_minutes <= m && c.banked_minutes <= banked);
+            // The bank pays only what the subsidy does not.
+            prop_assert!(c.banked_minutes == 0 || c.subsidised_minutes == left);
             // Subsidised time is charged at the same price as the rest.
-            prop_assert!(c.subsidy_fen <= charge(price, c.subsidised_minutes, 0).total_fen);
+            prop_assert!(c.subsidy_fen <= charge(price, c.subsidised_minutes, 0, 0).total_fen);
             left -= c.subsidised_minutes;
+            banked -= c.banked_minutes;
             used += c.subsidised_minutes;
+            spent += c.banked_minutes;
         }
-        prop_assert!(used <= allowance);
+        prop_assert!(used <= allowance && spent <= bank);
+    }
+}
+
+mod time_bank {
+    use super::super::timebank::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn time_given_is_checked_then_confirmed_or_refused_once() {
+        let today = date(2026, 12, 4);
+        assert!(check_claim(120, "陪老人聊天", date(2026, 12, 1), today).is_ok());
+        let r = check_claim(0, " ", date(2026, 12, 9), today).unwrap_err();
+        let fields: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["activity", "minutes", "note"]);
+        assert!(check_claim(MAX_CLAIM_MINUTES + 1, "x", today, today).is_err());
+        assert_eq!(
+            decide_claim(ClaimState::Recorded, true, "").unwrap(),
+            ClaimState::Confirmed
+        );
+        assert!(decide_claim(ClaimState::Recorded, false, " ").is_err());
+        assert_eq!(
+            decide_claim(ClaimState::Recorded, false, "未到场").unwrap(),
+            ClaimState::Refused
+        );
+        assert_eq!(
+            decide_claim(ClaimState::Confirmed, true, "")
+                .unwrap_err()
+                .code,
+            "claim_state"
+        );
+    }
+
+    #[test]
+    fn an_activity_has_a_title_a_place_and_a_day_within_a_year() {
+        let today = date(2026, 12, 4);
+        assert_eq!(
+            check_activity("助老义剪", "2026-12-10", "社区活动室", today).unwrap(),
+            date(2026, 12, 10)
+        );
+        let r = check_activity("", "2030-01-01", "", today).unwrap_err();
+        let fields: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["day", "place", "title"]);
     }
 }

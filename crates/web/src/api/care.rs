@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use sunshine_app::care::{
-    AllowanceRoll, MyCare, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
+    ActivityForm, ActivityView, AllowanceRoll, HoursDecision, HoursForm, HoursView, MyCare,
+    MyVolunteering, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
     RecipientForm, RecipientView,
 };
 use sunshine_domain::care::CareRules;
@@ -232,4 +233,123 @@ pub async fn mine(
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(mine))
+}
+
+/// What a volunteer says they can do.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct VolunteerForm {
+    #[serde(default)]
+    pub skills: String,
+}
+
+/// Register as a volunteer of one's own community (a bound account whose
+/// person the registry holds), or change one's skills.
+#[utoipa::path(post, path = "/api/v1/me/volunteer", tag = "care", security(("bearer" = [])),
+    request_body = VolunteerForm,
+    responses((status = 200, body = MyVolunteering), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn volunteer(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<VolunteerForm>,
+) -> Result<Json<MyVolunteering>, ApiError> {
+    let mine = s
+        .app
+        .register_volunteer(&actor, &form.skills)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(mine))
+}
+
+/// One's volunteering: whether registered, the time bank's balance in
+/// minutes, the community's activities and one's records of time.
+#[utoipa::path(get, path = "/api/v1/me/volunteer", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = MyVolunteering), (status = 403, body = ErrorBody)))]
+pub async fn my_volunteering(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<MyVolunteering>, ApiError> {
+    let mine = s
+        .app
+        .my_volunteering(&actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(mine))
+}
+
+/// Record the time one gave at an activity of one's community (once per
+/// activity, not before its day); the community's worker confirms it.
+#[utoipa::path(post, path = "/api/v1/me/volunteer/hours", tag = "care", security(("bearer" = [])),
+    request_body = HoursForm,
+    responses((status = 201, body = HoursView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_hours(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<HoursForm>,
+) -> Result<(StatusCode, Json<HoursView>), ApiError> {
+    let view = s
+        .app
+        .record_volunteer_hours(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Announce an activity of a community, as its worker.
+#[utoipa::path(post, path = "/api/v1/care/activities", tag = "care", security(("bearer" = [])),
+    request_body = ActivityForm,
+    responses((status = 201, body = ActivityView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn announce(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<ActivityForm>,
+) -> Result<(StatusCode, Json<ActivityView>), ApiError> {
+    let view = s
+        .app
+        .create_care_activity(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The records of time waiting for the community's worker, with each
+/// volunteer's name (a journaled read).
+#[utoipa::path(get, path = "/api/v1/care/communities/{community}/hours", tag = "care",
+    params(("community" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<HoursView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn open_hours(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(community): ApiPath<String>,
+) -> Result<Json<Vec<HoursView>>, ApiError> {
+    let list = s
+        .app
+        .open_volunteer_hours(&actor, &community)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// Confirm a record of time (its minutes go into the volunteer's time
+/// bank) or refuse it with a `reason`.
+#[utoipa::path(post, path = "/api/v1/care/hours/{id}/decision", tag = "care",
+    params(("id" = i64, Path)), security(("bearer" = [])), request_body = HoursDecision,
+    responses((status = 200, body = HoursView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_hours(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(decision): ApiJson<HoursDecision>,
+) -> Result<Json<HoursView>, ApiError> {
+    let view = s
+        .app
+        .decide_volunteer_hours(&actor, id, decision)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
 }

@@ -127,6 +127,11 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(care::order))
         .routes(routes!(care::command))
         .routes(routes!(care::mine))
+        .routes(routes!(care::volunteer, care::my_volunteering))
+        .routes(routes!(care::record_hours))
+        .routes(routes!(care::announce))
+        .routes(routes!(care::open_hours))
+        .routes(routes!(care::decide_hours))
 }
 
 /// The online hall's cases.

@@ -11,7 +11,8 @@ use axum::extract::{Form, MatchedPath, Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use sunshine_app::care::{
-    AllowanceRoll, MyCare, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
+    ActivityForm, ActivityView, AllowanceRoll, HoursDecision, HoursForm, HoursView, MyCare,
+    MyVolunteering, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
     RecipientForm, RecipientView,
 };
 use sunshine_domain::care::{AdlLevel, Channel, ITEMS};
@@ -89,8 +90,19 @@ fn order_line(s: &AppState, c: &Chrome, o: &OrderView) -> OrderLine {
         charge: o
             .charge
             .map(|ch| {
+                let bank = if ch.banked_minutes > 0 {
+                    format!(
+                        " · {} {} ({} {})",
+                        c.pick("时间银行", "time bank"),
+                        c.money(&(ch.bank_fen as i64)),
+                        ch.banked_minutes,
+                        c.pick("分钟", "min")
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} {} · {} {} · {} {}",
+                    "{} {} · {} {}{bank} · {} {}",
                     c.pick("合计", "Total"),
                     c.money(&(ch.total_fen as i64)),
                     c.pick("补贴", "subsidy"),
@@ -286,6 +298,9 @@ pub struct PlaceForm {
     pub wanted_on: String,
     #[serde(default)]
     pub request: String,
+    /// `yes` to pay from the time bank what the subsidy does not cover.
+    #[serde(default)]
+    pub use_time_bank: String,
 }
 
 async fn place_own(
@@ -321,6 +336,7 @@ async fn place_own(
         provider,
         wanted_on: f.wanted_on,
         request: f.request,
+        use_time_bank: f.use_time_bank == "yes",
     };
     match s.app.place_care_order(&session.actor, form).await {
         Ok(o) => flash::redirect(
@@ -509,6 +525,8 @@ struct StaffPage {
     districts: Vec<Choice>,
     days: Vec<Choice>,
     orders: Vec<OrderLine>,
+    activities: Vec<ActivityView>,
+    hours: Vec<HoursView>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -556,6 +574,18 @@ pub async fn staff(
             (code.clone(), orgs.name(&org, c.code()), *code == community)
         })
         .collect();
+    let (activities, hours) = if community.is_empty() {
+        (vec![], vec![])
+    } else {
+        let activities = match s.app.care_activities(actor, &community).await {
+            Ok(a) => a,
+            Err(e) => return error_page(c, e),
+        };
+        match s.app.open_volunteer_hours(actor, &community).await {
+            Ok(h) => (activities, h),
+            Err(e) => return error_page(c, e),
+        }
+    };
     let (recipients, roll) = if community.is_empty() {
         (vec![], None)
     } else {
@@ -636,6 +666,8 @@ pub async fn staff(
         communities,
         community,
         orders,
+        activities,
+        hours,
         c,
     })
 }
@@ -712,6 +744,7 @@ pub async fn staff_place(
         provider: f.provider,
         wanted_on: f.wanted_on,
         request: f.request,
+        use_time_bank: false,
     };
     match s.app.place_care_order(&session.actor, form).await {
         Ok(o) => flash::redirect(
@@ -788,6 +821,234 @@ pub async fn order(
             let back = format!("{STAFF}/orders/{}", o.number);
             render(&OrderPage { c, o, back })
         }
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// An activity on the volunteer's page: whether time can be recorded now.
+pub struct ActivityLine {
+    pub id: i64,
+    pub title: String,
+    pub day: String,
+    pub place: String,
+    pub open: bool,
+    pub why_not: String,
+}
+
+/// A record of time on the volunteer's page.
+pub struct HoursLine {
+    pub activity: String,
+    pub minutes: i64,
+    pub note: String,
+    pub state: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "care/volunteer.html")]
+struct VolunteerPage {
+    c: Chrome,
+    mine: MyVolunteering,
+    activities: Vec<ActivityLine>,
+    hours: Vec<HoursLine>,
+}
+
+const VOLUNTEER: &str = "/account/volunteer";
+
+/// `/account/volunteer`: a resident's volunteering and time bank.
+pub async fn volunteer(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), VOLUNTEER);
+    let mine = match s.app.my_volunteering(&session.actor).await {
+        Ok(m) => m,
+        Err(e) => return error_page(c, e),
+    };
+    let today = s.app.clock.today().to_string();
+    let activities = mine
+        .activities
+        .iter()
+        .map(|a| {
+            let recorded = mine.hours.iter().any(|h| h.activity == a.id);
+            let early = a.day > today;
+            ActivityLine {
+                id: a.id,
+                title: a.title.clone(),
+                day: c.day(&a.day),
+                place: a.place.clone(),
+                open: !recorded && !early,
+                why_not: if recorded {
+                    c.pick("已登记", "Recorded")
+                } else {
+                    c.pick(
+                        "活动当天起可登记时长",
+                        "Time can be recorded from the activity's day",
+                    )
+                }
+                .to_string(),
+            }
+        })
+        .collect();
+    let hours = mine
+        .hours
+        .iter()
+        .map(|h| HoursLine {
+            activity: h.activity_title.clone(),
+            minutes: h.minutes,
+            note: h.note.clone(),
+            state: h.state.name().get(c.code()).to_string(),
+            reason: h.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    render(&VolunteerPage {
+        c,
+        mine,
+        activities,
+        hours,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VolunteerForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub skills: String,
+    #[serde(default)]
+    pub activity: String,
+    #[serde(default)]
+    pub minutes: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /account/volunteer`: register as a volunteer.
+pub async fn register_volunteer(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Form(f): Form<VolunteerForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), VOLUNTEER);
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s.app.register_volunteer(&session.actor, &f.skills).await {
+        Ok(_) => flash::redirect(
+            VOLUNTEER,
+            "已登记为志愿者",
+            "You are registered as a volunteer",
+        ),
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// `POST /account/volunteer/hours`: record the time given at an activity.
+pub async fn record_hours(
+    State(s): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    Form(f): Form<VolunteerForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), VOLUNTEER);
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let (Ok(activity), Ok(minutes)) = (f.activity.trim().parse(), f.minutes.trim().parse()) else {
+        return error_page(
+            c,
+            Refusal::field("minutes", "请填写整数分钟", "Give whole minutes").into(),
+        );
+    };
+    let form = HoursForm {
+        activity,
+        minutes,
+        note: f.note,
+    };
+    match s.app.record_volunteer_hours(&session.actor, form).await {
+        Ok(_) => flash::redirect(
+            VOLUNTEER,
+            "已登记，社区确认后存入时间银行",
+            "Recorded: once the community confirms it, it goes into your time bank",
+        ),
+        Err(e) => error_page(c, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkerVolunteerForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub day: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub confirm: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /staff/care/activities`: announce an activity.
+pub async fn announce(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<WorkerVolunteerForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), STAFF);
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let back = format!("{STAFF}?community={}", f.community);
+    let form = ActivityForm {
+        community: f.community,
+        title: f.title,
+        day: f.day,
+        place: f.place,
+    };
+    match s.app.create_care_activity(&session.actor, form).await {
+        Ok(a) => flash::redirect(
+            &back,
+            format!("已发布活动：{}", a.title),
+            format!("Announced: {}", a.title),
+        ),
+        Err(e) => error_page(c, e),
+    }
+}
+
+/// `POST /staff/care/hours/{id}`: confirm or refuse a record of time.
+pub async fn decide_hours(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(id): Path<i64>,
+    Form(f): Form<WorkerVolunteerForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), STAFF);
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    let decision = HoursDecision {
+        confirm: f.confirm == "yes",
+        reason: f.reason,
+    };
+    match s
+        .app
+        .decide_volunteer_hours(&session.actor, id, decision)
+        .await
+    {
+        Ok(h) => flash::redirect(
+            &format!("{STAFF}?community={}", f.community),
+            format!("{}：{}", h.volunteer, h.state.name().zh),
+            format!("{}: {}", h.volunteer, h.state.name().en),
+        ),
         Err(e) => error_page(c, e),
     }
 }

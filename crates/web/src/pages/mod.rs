@@ -120,6 +120,13 @@ fn catalog_routes() -> Router<AppState> {
         .route("/staff/care/orders", post(care::staff_place))
         .route("/staff/care/orders/{number}", get(care::order))
         .route("/staff/care/providers", post(care::register_provider))
+        .route("/staff/care/activities", post(care::announce))
+        .route("/staff/care/hours/{id}", post(care::decide_hours))
+        .route(
+            "/account/volunteer",
+            get(care::volunteer).post(care::register_volunteer),
+        )
+        .route("/account/volunteer/hours", post(care::record_hours))
         .route("/staff/export", get(catalog::staff::export))
 }
 

@@ -181,7 +181,8 @@ async fn an_order_from_the_tv_is_served_confirmed_and_rated_with_its_subsidy() {
     assert_eq!(o["state"], "served");
     assert_eq!(
         o["charge"],
-        json!({"total_fen": 6000, "subsidy_fen": 6000, "own_fen": 0, "subsidised_minutes": 90})
+        json!({"total_fen": 6000, "subsidy_fen": 6000, "bank_fen": 0, "own_fen": 0,
+               "subsidised_minutes": 90, "banked_minutes": 0})
     );
 
     // Only the resident confirms and rates, once.
@@ -272,7 +273,8 @@ async fn subsidised_time_runs_out_and_the_resident_pays_the_rest() {
     // 200 minutes at 40 yuan an hour is 133.33 yuan; 100 minutes were left.
     assert_eq!(
         charges[1],
-        json!({"total_fen": 13333, "subsidy_fen": 6667, "own_fen": 6666, "subsidised_minutes": 100})
+        json!({"total_fen": 13333, "subsidy_fen": 6667, "bank_fen": 0, "own_fen": 6666,
+               "subsidised_minutes": 100, "banked_minutes": 0})
     );
     let (_, mine) = elder.get("/api/v1/me/care").await;
     assert_eq!(mine["minutes_used"], 600);
@@ -485,4 +487,149 @@ async fn an_order_left_unaccepted_raises_a_card_against_the_community() {
         .await;
     assert_eq!(status, StatusCode::OK, "{answered}");
     t.stop().await;
+}
+
+/// Time given as a volunteer is recorded, confirmed by the worker, banked,
+/// and spent later on one's own care after the subsidy.
+#[tokio::test]
+async fn time_given_as_a_volunteer_is_banked_and_spent_on_ones_own_care() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let today = demo.clock_today();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let operator = Api::as_user(base, "operator").await;
+    let provider = Api::as_user(base, DEMO_PROVIDER_LOGIN).await;
+    let (volunteer, _, person) = resident(base, "19500303").await;
+
+    let (status, mine) = volunteer.get("/api/v1/me/volunteer").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(
+        (mine["held"].clone(), mine["registered"].clone()),
+        (json!(true), json!(false))
+    );
+    let (status, mine) = volunteer
+        .post("/api/v1/me/volunteer", json!({"skills": "理发"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["registered"], true);
+    assert_eq!(mine["balance_minutes"], 0);
+
+    // The worker announces; a bad activity names its faults.
+    let announce = |title: &str, day: &str| {
+        worker.post(
+            "/api/v1/care/activities",
+            json!({"community": "330106001001", "title": title, "day": day, "place": "社区活动室"}),
+        )
+    };
+    let (status, e) = announce("", "2040-01-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["day", "title"]);
+    let (status, _) = operator
+        .post(
+            "/api/v1/care/activities",
+            json!({"community": "330106001001", "title": "x", "day": today, "place": "y"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, haircut) = announce("助老义剪", &today).await;
+    assert_eq!(status, StatusCode::CREATED, "{haircut}");
+    let (_, visit) = announce("上门陪聊", &today).await;
+    let (_, later) = announce("重阳节活动", &tomorrow(&today)).await;
+
+    // The volunteer records the time given; once per activity, not early.
+    let record = |activity: &Value, minutes: u32| {
+        volunteer.post(
+            "/api/v1/me/volunteer/hours",
+            json!({"activity": activity["id"], "minutes": minutes, "note": "为老人理发"}),
+        )
+    };
+    let (status, e) = record(&later, 60).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["activity"]);
+    let (status, h) = record(&haircut, 120).await;
+    assert_eq!(status, StatusCode::CREATED, "{h}");
+    assert_eq!(h["state"], "recorded");
+    let (status, _) = record(&haircut, 30).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, refused) = record(&visit, 45).await;
+    // Someone who is not a volunteer records nothing.
+    let (stranger, _) = fresh_citizen(base).await;
+    let (status, _) = stranger
+        .post(
+            "/api/v1/me/volunteer/hours",
+            json!({"activity": haircut["id"], "minutes": 60, "note": "x"}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+
+    // The worker sees whose time waits, and confirms or refuses it.
+    let (status, open) = worker
+        .get("/api/v1/care/communities/330106001001/hours")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    assert!(open
+        .as_array()
+        .expect("records")
+        .iter()
+        .any(|x| x["id"] == h["id"] && x["volunteer"] == "孙老"));
+    let (status, _) = operator
+        .get("/api/v1/care/communities/330106001001/hours")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let decide = |id: &Value, body: Value| {
+        let path = format!("/api/v1/care/hours/{id}/decision");
+        let worker = &worker;
+        async move { worker.post(&path, body).await }
+    };
+    let (status, d) = decide(&h["id"], json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["state"], "confirmed");
+    let (status, _) = decide(&h["id"], json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "banked once");
+    let (status, e) = decide(&refused["id"], json!({"confirm": false, "reason": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (status, _) = decide(
+        &refused["id"],
+        json!({"confirm": false, "reason": "当天未到场"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mine) = volunteer.get("/api/v1/me/volunteer").await;
+    assert_eq!(mine["balance_minutes"], 120, "{mine}");
+
+    // Years later in care, with no subsidised time: the bank pays after the
+    // subsidy, the rest is paid. 150 minutes of cleaning is 100 yuan.
+    let r = register(&worker, person, 0).await;
+    assert_eq!(r["minutes_per_month"], 0, "{r}");
+    let (_, care) = volunteer.get("/api/v1/me/care").await;
+    assert_eq!(care["time_bank_minutes"], 120);
+    let (status, o) = volunteer
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "resident", "service": "clean", "provider": demo_provider_code(),
+                   "wanted_on": today, "use_time_bank": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    assert_eq!(o["use_time_bank"], true);
+    let number = o["number"].as_str().expect("a number").to_string();
+    act(&provider, &number, "accept", json!({})).await;
+    let (status, o) = act(
+        &provider,
+        &number,
+        "serve",
+        json!({"minutes": 150, "note": "大扫除"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(
+        o["charge"],
+        json!({"total_fen": 10000, "subsidy_fen": 0, "bank_fen": 8000, "own_fen": 2000,
+               "subsidised_minutes": 0, "banked_minutes": 120})
+    );
+    let (_, mine) = volunteer.get("/api/v1/me/volunteer").await;
+    assert_eq!(mine["balance_minutes"], 0, "spent: {mine}");
 }

@@ -99,3 +99,64 @@ async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
         .contains("★★★★★"));
     b.close().await
 }
+
+/// The worker announces an activity, the demo's citizen records the time
+/// he gave there, the worker confirms it and it shows in his time bank.
+#[tokio::test]
+async fn time_given_as_a_volunteer_reaches_the_time_bank() -> anyhow::Result<()> {
+    use sunshine_app::demo::DEMO_CITIZEN_LOGIN;
+    let b = Browser::start().await?;
+    let title = format!("社区义诊{}", crate::support::unique());
+    sign_in(&b, COMMUNITY_WORKER).await?;
+    b.click("#care-link").await?;
+    b.wait_for("#activity-form").await?;
+    b.fill("#activity-title", &title).await?;
+    b.set("#activity-day", &shared_demo().clock_today()).await?;
+    b.fill("#activity-place", "保俶塔社区卫生服务站").await?;
+    b.click("#activity-send").await?;
+    b.wait_for("#flash").await?;
+    assert!(b.text("#flash").await?.contains(&title));
+    sign_out(&b).await?;
+
+    sign_in(&b, DEMO_CITIZEN_LOGIN).await?;
+    b.click("#my-volunteer-link").await?;
+    b.wait_for("#volunteer-balance").await?;
+    let before: i64 = b.text("#volunteer-balance").await?.trim().parse()?;
+    let html = b.client.source().await?;
+    let id = html
+        .split(&title)
+        .next()
+        .and_then(|head| head.rsplit("id=\"activity-").next())
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("the activity is listed"))?
+        .to_string();
+    b.fill(&format!("#minutes-{id}"), "90").await?;
+    b.fill(&format!("#note-{id}"), "协助量血压").await?;
+    b.click(&format!("#record-{id}")).await?;
+    b.wait_for("#flash").await?;
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("care-volunteer.png")).await?;
+    sign_out(&b).await?;
+
+    sign_in(&b, COMMUNITY_WORKER).await?;
+    b.click("#care-link").await?;
+    b.wait_for("#open-hours").await?;
+    let html = b.client.source().await?;
+    let row = html
+        .split("协助量血压")
+        .next()
+        .and_then(|head| head.rsplit("id=\"hours-").next())
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("the record waits for the worker"))?
+        .to_string();
+    b.click(&format!("#confirm-hours-{row}")).await?;
+    b.wait_for("#flash").await?;
+    sign_out(&b).await?;
+
+    sign_in(&b, DEMO_CITIZEN_LOGIN).await?;
+    b.click("#my-volunteer-link").await?;
+    b.wait_for("#volunteer-balance").await?;
+    let after: i64 = b.text("#volunteer-balance").await?.trim().parse()?;
+    assert_eq!(after, before + 90);
+    b.close().await
+}
