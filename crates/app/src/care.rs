@@ -32,9 +32,11 @@ use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
 use crate::{at_centre, App, CentreWork, OrgDirectory, Result};
 
+mod aid;
 mod views;
 mod volunteers;
 
+pub use aid::{aid_id, aid_number, AidForm, AidPayment, AidReview, AidView};
 pub use views::{AllowanceLine, AllowanceRoll, MyCare, OrderView, ProviderView, RecipientView};
 pub use volunteers::{
     ActivityForm, ActivityView, HoursDecision, HoursForm, HoursView, MyVolunteering,
@@ -161,7 +163,7 @@ fn serves(orgs: &OrgDirectory, actor: &Actor, community: &DivisionCode) -> bool 
     crate::allow(
         orgs,
         actor,
-        &Action::ServeElders {
+        &Action::ServeCommunity {
             community: &org,
             district: &district,
         },

@@ -38,7 +38,7 @@ pub use complaints::NewComplaint;
 pub const CONSUMER: &str = "supervision";
 
 /// The journal's subjects supervision reads.
-const WATCHED_SUBJECTS: &[&str] = &["case/", "ticket/", "care/"];
+const WATCHED_SUBJECTS: &[&str] = &["case/", "ticket/", "care/", "aid/"];
 
 /// Journal entries read at a time.
 const PAGE: i64 = 500;

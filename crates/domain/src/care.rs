@@ -4,6 +4,7 @@
 //! life of a service order from its request to the resident's rating, with
 //! the subsidy it draws. Pure rules; the app layer stores and journals them.
 
+pub mod aid;
 pub mod assessment;
 pub mod order;
 pub mod timebank;
@@ -61,6 +62,8 @@ pub struct CareRules {
     pub allowances: Vec<AllowanceBand>,
     /// Subsidised minutes a month, by assessed level (0 to 3).
     pub subsidised_minutes: [u32; 4],
+    /// The kinds of aid to vulnerable households, with their review interval.
+    pub aid: Vec<aid::AidRule>,
     pub services: Vec<Service>,
 }
 
@@ -95,6 +98,14 @@ impl CareRules {
         if rules.subsidised_minutes.windows(2).any(|w| w[0] > w[1]) {
             return Err("subsidised minutes must not fall as need grows".into());
         }
+        for (i, a) in rules.aid.iter().enumerate() {
+            if a.kind.is_empty() || rules.aid[..i].iter().any(|b| b.kind == a.kind) {
+                return Err(format!("aid kind {:?} is empty or listed twice", a.kind));
+            }
+            if a.review_months == 0 || a.review_months > 60 {
+                return Err(format!("aid {} is reviewed every 1 to 60 months", a.kind));
+            }
+        }
         if rules.services.is_empty() {
             return Err("no services".into());
         }
@@ -119,6 +130,10 @@ impl CareRules {
     pub fn allowance(&self, age: i16) -> Option<&AllowanceBand> {
         let age = u32::try_from(age).ok()?;
         self.allowances.iter().rev().find(|b| age >= b.from_age)
+    }
+
+    pub fn aid_rule(&self, kind: &str) -> Option<&aid::AidRule> {
+        self.aid.iter().find(|a| a.kind == kind)
     }
 
     pub fn service(&self, code: &str) -> Option<&Service> {

@@ -43,10 +43,11 @@ pub enum Action<'a> {
         district: &'a OrgCode,
         purpose: ReadPurpose,
     },
-    /// 居家养老: register a community's elderly residents for home care,
-    /// assess their needs, and place and follow their service orders, as
-    /// the community's worker (held at the district or beneath it).
-    ServeElders {
+    /// 社区服务: home care (register and assess a community's elderly
+    /// residents, place and follow their orders), aid to its vulnerable
+    /// households and its volunteers' activities, as the community's
+    /// worker (held at the district or beneath it).
+    ServeCommunity {
         community: &'a OrgCode,
         district: &'a OrgCode,
     },
@@ -128,7 +129,7 @@ impl Action<'_> {
             Action::CollectResidents { .. } => "collect_residents",
             Action::ReadResidents { .. } => "read_residents",
             Action::ViewRegistryStatistics { .. } => "view_registry_statistics",
-            Action::ServeElders { .. } => "serve_elders",
+            Action::ServeCommunity { .. } => "serve_community",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
             Action::FileComplaint => "file_complaint",
@@ -221,7 +222,7 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             _ => false,
         },
         Action::ViewRegistryStatistics { region } => covers(Role::Registrar, region),
-        Action::ServeElders {
+        Action::ServeCommunity {
             community,
             district,
         } => in_district(Role::CommunityWorker, community, district),

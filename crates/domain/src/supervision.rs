@@ -131,6 +131,9 @@ pub enum RuleCode {
     /// served by the day asked for. The community answers for it.
     #[serde(rename = "care.order_overdue")]
     CareOrderOverdue,
+    /// A vulnerable household's aid (低保, 优抚) not reviewed by its day.
+    #[serde(rename = "aid.review_overdue")]
+    AidReviewOverdue,
     /// A department's system whose last good backup at the backup centre
     /// is older than its promised RPO and the grace (`backup_centre::grace`).
     #[serde(rename = "backup.overdue")]
@@ -142,7 +145,7 @@ pub enum RuleCode {
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 16] = [
+    pub const ALL: [RuleCode; 17] = [
         RuleCode::DueSoon,
         RuleCode::PromisedOverdue,
         RuleCode::LegalOverdue,
@@ -157,6 +160,7 @@ impl RuleCode {
         RuleCode::ComplaintUpheld,
         RuleCode::HotlineOverdue,
         RuleCode::CareOrderOverdue,
+        RuleCode::AidReviewOverdue,
         RuleCode::BackupOverdue,
         RuleCode::BackupDamaged,
     ];
@@ -177,6 +181,7 @@ impl RuleCode {
             RuleCode::ComplaintUpheld => "complaint.upheld",
             RuleCode::HotlineOverdue => "hotline.overdue",
             RuleCode::CareOrderOverdue => "care.order_overdue",
+            RuleCode::AidReviewOverdue => "aid.review_overdue",
             RuleCode::BackupOverdue => "backup.overdue",
             RuleCode::BackupDamaged => "backup.damaged",
         }
@@ -197,7 +202,8 @@ impl RuleCode {
             | RuleCode::NoLegalReason
             | RuleCode::ComplaintUpheld
             | RuleCode::HotlineOverdue
-            | RuleCode::CareOrderOverdue => Level::Yellow,
+            | RuleCode::CareOrderOverdue
+            | RuleCode::AidReviewOverdue => Level::Yellow,
             RuleCode::LegalOverdue
             | RuleCode::YellowUnrectified
             | RuleCode::DecisionWithoutAcceptance
@@ -225,6 +231,7 @@ impl RuleCode {
             RuleCode::ComplaintUpheld => Text::new("投诉属实", "Complaint upheld"),
             RuleCode::HotlineOverdue => Text::new("热线工单超时", "Hotline request overdue"),
             RuleCode::CareOrderOverdue => Text::new("养老服务工单超时", "Care order overdue"),
+            RuleCode::AidReviewOverdue => Text::new("救助逾期未复核", "Aid review overdue"),
             RuleCode::BackupOverdue => Text::new("数据备份超期", "Backup overdue"),
             RuleCode::BackupDamaged => Text::new("备份数据损坏", "Backup damaged"),
         }
@@ -284,6 +291,10 @@ impl RuleCode {
                 "居家养老服务工单超时未接单或未按约定日期服务",
                 "A home-care order was not accepted in time, or not served by the day asked for",
             ),
+            RuleCode::AidReviewOverdue => Text::new(
+                "困难家庭救助逾期未复核",
+                "A vulnerable household's aid was not reviewed by its day",
+            ),
             RuleCode::BackupOverdue => Text::new(
                 "业务系统最近一次有效备份已超过承诺的恢复点目标",
                 "A system's last good backup is older than its promised recovery point",
@@ -298,7 +309,10 @@ impl RuleCode {
     /// Whether the rule's step is a process step of a case (shown to people
     /// as one), rather than the stage key of a hotline request or a care order.
     pub fn has_process_step(self) -> bool {
-        !matches!(self, RuleCode::HotlineOverdue | RuleCode::CareOrderOverdue)
+        !matches!(
+            self,
+            RuleCode::HotlineOverdue | RuleCode::CareOrderOverdue | RuleCode::AidReviewOverdue
+        )
     }
 
     /// Rules that fire at a moment from the due-time index, rather than on

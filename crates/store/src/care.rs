@@ -608,3 +608,152 @@ pub async fn bank_balance(conn: &mut AnyConnection, person_id: i64) -> Result<i6
     .await?;
     Ok(r.try_get("balance")?)
 }
+
+/// A household's record of aid.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AidRow {
+    pub id: i64,
+    pub district: String,
+    pub household: String,
+    pub community: String,
+    pub kind: String,
+    pub monthly_fen: i64,
+    /// `YYYY-MM-DD`
+    pub since: String,
+    pub last_review: String,
+    pub next_review: String,
+    /// How many reviews it has had.
+    pub reviews: i64,
+    pub active: bool,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+const AID: &str =
+    "SELECT id, district, household, community, kind, monthly_fen, since, last_review, \
+     next_review, reviews, active, created_by, created_at FROM care_aid";
+
+fn aid_row(r: &sqlx::any::AnyRow) -> Result<AidRow> {
+    Ok(AidRow {
+        id: r.try_get("id")?,
+        district: r.try_get("district")?,
+        household: r.try_get("household")?,
+        community: r.try_get("community")?,
+        kind: r.try_get("kind")?,
+        monthly_fen: r.try_get("monthly_fen")?,
+        since: r.try_get("since")?,
+        last_review: r.try_get("last_review")?,
+        next_review: r.try_get("next_review")?,
+        reviews: r.try_get("reviews")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert_aid(conn: &mut AnyConnection, a: &AidRow) -> Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO care_aid (district, household, community, kind, monthly_fen, since, last_review, \
+         next_review, reviews, active, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(a.district.clone())
+    .bind(a.household.clone())
+    .bind(a.community.clone())
+    .bind(a.kind.clone())
+    .bind(a.monthly_fen)
+    .bind(a.since.clone())
+    .bind(a.last_review.clone())
+    .bind(a.next_review.clone())
+    .bind(a.reviews)
+    .bind(i64::from(a.active))
+    .bind(a.created_by.clone())
+    .bind(a.created_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(r.try_get("id")?)
+}
+
+/// Write a review's result, if the record is still at `reviews` reviews.
+pub async fn review_aid(conn: &mut AnyConnection, a: &AidRow, was: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE care_aid SET monthly_fen = $1, last_review = $2, next_review = $3, reviews = $4, \
+         active = $5 WHERE id = $6 AND reviews = $7",
+    )
+    .bind(a.monthly_fen)
+    .bind(a.last_review.clone())
+    .bind(a.next_review.clone())
+    .bind(a.reviews)
+    .bind(i64::from(a.active))
+    .bind(a.id)
+    .bind(was)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn aid(conn: &mut AnyConnection, id: i64) -> Result<Option<AidRow>> {
+    let sql = format!("{AID} WHERE id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(aid_row)
+        .transpose()
+}
+
+/// A community's records of aid, the active first.
+pub async fn aid_of(conn: &mut AnyConnection, community: &str) -> Result<Vec<AidRow>> {
+    let sql = format!("{AID} WHERE community = $1 ORDER BY active DESC, id LIMIT 500");
+    sqlx::query(&sql)
+        .bind(community.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(aid_row)
+        .collect()
+}
+
+/// Record a month's payment; false when that month was paid already.
+pub async fn pay_aid(
+    conn: &mut AnyConnection,
+    aid_id: i64,
+    month: &str,
+    amount_fen: i64,
+    by: &str,
+    at: i64,
+) -> Result<bool> {
+    let held = sqlx::query("SELECT aid_id FROM care_aid_payments WHERE aid_id = $1 AND month = $2")
+        .bind(aid_id)
+        .bind(month.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if held.is_some() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO care_aid_payments (aid_id, month, amount_fen, paid_by, paid_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(aid_id)
+    .bind(month.to_string())
+    .bind(amount_fen)
+    .bind(by.to_string())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// A record's payments: (month, amount), the latest first.
+pub async fn aid_payments(conn: &mut AnyConnection, aid_id: i64) -> Result<Vec<(String, i64)>> {
+    sqlx::query(
+        "SELECT month, amount_fen FROM care_aid_payments WHERE aid_id = $1 ORDER BY month DESC",
+    )
+    .bind(aid_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("month")?, r.try_get("amount_fen")?)))
+    .collect()
+}

@@ -36,6 +36,9 @@ impl App {
                         } else if e.subject.starts_with("care/") {
                             let rule = RuleCode::CareOrderOverdue;
                             observe_watched(tx, &calendar, (version, &set), e, now, rule).await?;
+                        } else if e.subject.starts_with("aid/") {
+                            let rule = RuleCode::AidReviewOverdue;
+                            observe_watched(tx, &calendar, (version, &set), e, now, rule).await?;
                         }
                     }
                     sunshine_store::journal::set_cursor(tx.conn(), CONSUMER, last).await?;

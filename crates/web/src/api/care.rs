@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use sunshine_app::care::{
-    ActivityForm, ActivityView, AllowanceRoll, HoursDecision, HoursForm, HoursView, MyCare,
-    MyVolunteering, OrderCommandForm, OrderForm, OrderView, ProviderForm, ProviderView,
-    RecipientForm, RecipientView,
+    ActivityForm, ActivityView, AidForm, AidPayment, AidReview, AidView, AllowanceRoll,
+    HoursDecision, HoursForm, HoursView, MyCare, MyVolunteering, OrderCommandForm, OrderForm,
+    OrderView, ProviderForm, ProviderView, RecipientForm, RecipientView,
 };
 use sunshine_domain::care::CareRules;
 use utoipa::IntoParams;
@@ -349,6 +349,86 @@ pub async fn decide_hours(
     let view = s
         .app
         .decide_volunteer_hours(&actor, id, decision)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// Record a household's aid (低保, 优抚) with its monthly amount, as its
+/// community's worker; it is reviewed a period (`data/care/rules.json`)
+/// after it began, and an overdue review raises a card against the
+/// community. Another community's household is not found.
+#[utoipa::path(post, path = "/api/v1/care/aid", tag = "care", security(("bearer" = [])),
+    request_body = AidForm,
+    responses((status = 201, body = AidView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_aid(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(form): ApiJson<AidForm>,
+) -> Result<(StatusCode, Json<AidView>), ApiError> {
+    let view = s
+        .app
+        .record_aid(&actor, form)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A community's records of aid with the months paid and whether each
+/// review is overdue (a journaled read of the households), for its worker.
+#[utoipa::path(get, path = "/api/v1/care/communities/{community}/aid", tag = "care",
+    params(("community" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<AidView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn community_aid(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(community): ApiPath<String>,
+) -> Result<Json<Vec<AidView>>, ApiError> {
+    let list = s
+        .app
+        .community_aid(&actor, &community)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// Review a record: `continue`, `adjust` (with the new `monthly_fen`) or
+/// `end`, with a `note`; the next review is a period from today.
+#[utoipa::path(post, path = "/api/v1/care/aid/{id}/reviews", tag = "care",
+    params(("id" = i64, Path)), security(("bearer" = [])), request_body = AidReview,
+    responses((status = 200, body = AidView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review_aid(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(review): ApiJson<AidReview>,
+) -> Result<Json<AidView>, ApiError> {
+    let view = s
+        .app
+        .review_aid(&actor, id, review)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(view))
+}
+
+/// Record a month paid at the record's amount (once a month, from its
+/// first month up to this one, while it is active).
+#[utoipa::path(post, path = "/api/v1/care/aid/{id}/payments", tag = "care",
+    params(("id" = i64, Path)), security(("bearer" = [])), request_body = AidPayment,
+    responses((status = 200, body = AidView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn pay_aid(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(payment): ApiJson<AidPayment>,
+) -> Result<Json<AidView>, ApiError> {
+    let view = s
+        .app
+        .pay_aid(&actor, id, payment)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(view))

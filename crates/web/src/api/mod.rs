@@ -132,6 +132,10 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(care::announce))
         .routes(routes!(care::open_hours))
         .routes(routes!(care::decide_hours))
+        .routes(routes!(care::record_aid))
+        .routes(routes!(care::community_aid))
+        .routes(routes!(care::review_aid))
+        .routes(routes!(care::pay_aid))
 }
 
 /// The online hall's cases.

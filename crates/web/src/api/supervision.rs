@@ -90,7 +90,7 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
 }
 
 /// The staff page of what a signal is about: a case, a hotline request, a
-/// care order or a backup centre's system.
+/// care order, a household's aid or a backup centre's system.
 pub fn subject_link(number: &str) -> String {
     if let Some(ticket) = sunshine_domain::hotline::ticket_id(number) {
         format!("/staff/hotline/{ticket}")
@@ -98,6 +98,8 @@ pub fn subject_link(number: &str) -> String {
         format!("/staff/backup-centre/systems/{system}")
     } else if sunshine_domain::care::order::order_id(number).is_some() {
         format!("/staff/care/orders/{number}")
+    } else if sunshine_app::care::aid_id(number).is_some() {
+        format!("/staff/care/aid#{number}")
     } else {
         format!("/staff/cases/{number}")
     }

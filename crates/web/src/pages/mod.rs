@@ -127,6 +127,9 @@ fn catalog_routes() -> Router<AppState> {
             get(care::volunteer).post(care::register_volunteer),
         )
         .route("/account/volunteer/hours", post(care::record_hours))
+        .route("/staff/care/aid", get(care::aid).post(care::record_aid))
+        .route("/staff/care/aid/{id}/reviews", post(care::review_aid))
+        .route("/staff/care/aid/{id}/payments", post(care::pay_aid))
         .route("/staff/export", get(catalog::staff::export))
 }
 

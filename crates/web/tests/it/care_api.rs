@@ -633,3 +633,148 @@ async fn time_given_as_a_volunteer_is_banked_and_spent_on_ones_own_care() {
     let (_, mine) = volunteer.get("/api/v1/me/volunteer").await;
     assert_eq!(mine["balance_minutes"], 0, "spent: {mine}");
 }
+
+/// A household's aid: recorded by its worker, paid month by month (once),
+/// reviewed (adjusted, then ended); strangers find nothing; a review left
+/// past its day raises a card against the community.
+#[tokio::test]
+async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
+    let t = TestApp::demo_with_cases(0).await.expect("a demo");
+    let base = &t.base;
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let operator = Api::as_user(base, "operator").await;
+    let today = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today()
+    };
+    let month = today.strftime("%Y-%m").to_string();
+    let record = |body: Value| worker.post("/api/v1/care/aid", body);
+    let (status, e) = record(
+        json!({"district": "330106", "household": "BST0003", "kind": "gold",
+                                    "monthly_fen": 0, "since": "2099-01-01"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["kind", "monthly_fen", "since"]);
+    let (status, _) = record(
+        json!({"district": "330106", "household": "NOPE01", "kind": "dibao",
+                                    "monthly_fen": 120000, "since": today.to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, a) = record(
+        json!({"district": "330106", "household": "BST0003", "kind": "dibao",
+                                    "monthly_fen": 120000, "since": today.to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_i64().expect("an id");
+    let number = a["number"].as_str().expect("a number").to_string();
+    assert!(!a["members"].as_array().expect("members").is_empty());
+    let next: jiff::civil::Date = a["next_review"]
+        .as_str()
+        .expect("a day")
+        .parse()
+        .expect("a day");
+    assert_eq!(
+        next,
+        today
+            .checked_add(jiff::Span::new().months(12))
+            .expect("a year on")
+    );
+    // The hotline's operator serves no community: nothing to see or do.
+    let (status, _) = operator
+        .get("/api/v1/care/communities/330106001001/aid")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = operator
+        .post(
+            &format!("/api/v1/care/aid/{id}/payments"),
+            json!({"month": month}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Paid once a month, never before its start or after this month.
+    let pay_path = format!("/api/v1/care/aid/{id}/payments");
+    let pay = |m: &str| worker.post(&pay_path, json!({"month": m}));
+    let (status, paid) = pay(&month).await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert_eq!(paid["payments"], json!([[month, 120000]]));
+    let (status, _) = pay(&month).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = pay("2001-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A review adjusts the amount; the list shows it.
+    let review_path = format!("/api/v1/care/aid/{id}/reviews");
+    let review = |body: Value| worker.post(&review_path, body);
+    let (status, e) = review(json!({"outcome": "adjust", "note": " "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["monthly_fen", "note"]);
+    let (status, r) = review(
+        json!({"outcome": "adjust", "monthly_fen": 90000, "note": "家庭收入增加，调整救助金额"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["monthly_fen"], 90000);
+    let (_, list) = worker
+        .get("/api/v1/care/communities/330106001001/aid")
+        .await;
+    assert!(list
+        .as_array()
+        .expect("records")
+        .iter()
+        .any(|x| x["number"] == number.as_str()));
+
+    // A second record left unreviewed a year and a day is a card.
+    let (_, other) = record(
+        json!({"district": "330106", "household": "BST0004", "kind": "youfu",
+                                   "monthly_fen": 80000, "since": today.to_string()}),
+    )
+    .await;
+    let other_number = other["number"].as_str().expect("a number").to_string();
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 367));
+    t.app.run_supervision().await.expect("follows the journal");
+    t.app.run_supervision_timers().await.expect("fires");
+    let supervisor = Api::as_user(base, "xihu.supervisor").await;
+    let (status, cards) = supervisor
+        .get(&format!(
+            "/api/v1/supervision/signals?case={other_number}&open=false"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cards}");
+    let cards = cards.as_array().expect("a list");
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert_eq!(cards[0]["rule"], "aid.review_overdue");
+    assert_eq!(cards[0]["department"], "330106-001001");
+    assert_eq!(cards[0]["link"], format!("/staff/care/aid#{other_number}"));
+    // A year on, the worker signs in again.
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let (status, list) = worker
+        .get("/api/v1/care/communities/330106001001/aid")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(list
+        .as_array()
+        .expect("records")
+        .iter()
+        .any(|x| x["number"] == other_number.as_str() && x["overdue"] == true));
+
+    // Ended, the aid is paid no more.
+    let (status, r) = worker
+        .post(
+            &review_path,
+            json!({"outcome": "end", "note": "已就业，不再符合条件"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["active"], false);
+    let later = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today().strftime("%Y-%m").to_string()
+    };
+    let (status, e) = worker.post(&pay_path, json!({"month": later})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    t.stop().await;
+}

@@ -75,7 +75,7 @@ fn persons_are_read_within_the_district_and_for_the_roles_purpose() {
                     worker || registrar,
                     "{role:?} at {at} collecting {community}"
                 );
-                let serve = Action::ServeElders {
+                let serve = Action::ServeCommunity {
                     community: &community,
                     district: &district,
                 };

@@ -160,3 +160,30 @@ async fn time_given_as_a_volunteer_reaches_the_time_bank() -> anyhow::Result<()>
     assert_eq!(after, before + 90);
     b.close().await
 }
+
+/// The worker records a household's aid on its page and a month paid.
+#[tokio::test]
+async fn a_worker_records_a_households_aid_and_a_month_paid() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    sign_in(&b, COMMUNITY_WORKER).await?;
+    b.click("#care-link").await?;
+    b.click("#aid-link").await?;
+    b.wait_for("#aid-form").await?;
+    b.check_page(false).await?;
+    b.fill("#aid-household", "BST0007").await?;
+    b.fill("#aid-yuan", "1200").await?;
+    b.set("#aid-since", &shared_demo().clock_today()).await?;
+    b.click("#aid-send").await?;
+    b.wait_for("#flash").await?;
+    let said = b.text("#flash").await?;
+    let at = said
+        .find("AID")
+        .ok_or_else(|| anyhow::anyhow!("no number in {said:?}"))?;
+    let id: i64 = said[at + 3..at + 11].parse()?;
+    b.click(&format!("#pay-{id}")).await?;
+    b.wait_for("#flash").await?;
+    let paid = b.text(&format!("#paid-{id}")).await?;
+    assert!(paid.contains("1,200.00"), "{paid}");
+    b.screenshot(&shots().join("care-aid.png")).await?;
+    b.close().await
+}

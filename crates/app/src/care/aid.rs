@@ -1,0 +1,324 @@
+//! Aid to vulnerable households (弱势群体帮扶): the community's worker
+//! records a household's aid (低保, 优抚) with its monthly amount, reviews
+//! it by its day (an overdue review is a card against the community) and
+//! records each month paid. Every step is journaled under `aid/…` with
+//! what supervision watches.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sunshine_domain::access::ReadKind;
+use sunshine_domain::care::aid::{
+    check_payment, check_record, check_review, next_review, ReviewOutcome,
+};
+use sunshine_domain::clock::{end_of_local_day, to_micros};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::refusal::Refusal;
+use sunshine_domain::registry::DivisionCode;
+use sunshine_store::care::{self as store, AidRow};
+use sunshine_store::registry as registry_store;
+use sunshine_store::WriteTx;
+
+use super::{serves, RULES};
+use crate::access::ReadOf;
+use crate::journal_entry::entry;
+use crate::{App, Result};
+
+/// A household's aid as its worker records it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AidForm {
+    /// The household's district (`330106`) and number.
+    pub district: String,
+    pub household: String,
+    /// A kind of `data/care/rules.json` (`dibao`, `youfu`).
+    pub kind: String,
+    pub monthly_fen: u64,
+    /// `YYYY-MM-DD`, not after today: the first review is a period later.
+    pub since: String,
+}
+
+/// What a review found.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AidReview {
+    pub outcome: ReviewOutcome,
+    /// The new amount, when adjusted.
+    #[serde(default)]
+    pub monthly_fen: Option<u64>,
+    pub note: String,
+}
+
+/// A month paid.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct AidPayment {
+    /// `YYYY-MM`
+    pub month: String,
+}
+
+/// A household's aid, with its members' names for the worker.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AidView {
+    pub id: i64,
+    pub number: String,
+    pub district: String,
+    pub household: String,
+    pub members: Vec<String>,
+    pub kind: String,
+    pub monthly_fen: i64,
+    pub since: String,
+    pub last_review: String,
+    pub next_review: String,
+    pub overdue: bool,
+    pub active: bool,
+    /// The months paid, the latest first, with the amount.
+    pub payments: Vec<(String, i64)>,
+}
+
+fn no_aid() -> Refusal {
+    Refusal::not_found("该救助记录", "The record of aid")
+}
+
+/// The number signals name a record by.
+pub fn aid_number(id: i64) -> String {
+    format!("AID{id:08}")
+}
+
+/// The id in an aid record's number, if it is one.
+pub fn aid_id(number: &str) -> Option<i64> {
+    let digits = number.strip_prefix("AID")?;
+    (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// What supervision watches of a record: the community answerable and the
+/// end of its review day, keyed by how many reviews it has had.
+fn watch(a: &AidRow) -> serde_json::Value {
+    let (district, community) = DivisionCode::parse(&a.community)
+        .map(|c| (c.district_org().to_string(), c.org().to_string()))
+        .unwrap_or_default();
+    let due = a
+        .active
+        .then(|| a.next_review.parse().ok())
+        .flatten()
+        .map(|d| to_micros(end_of_local_day(d)));
+    json!({"number": aid_number(a.id), "department": community, "region": district,
+           "due": due, "key": a.reviews})
+}
+
+impl App {
+    /// Record a household's aid, as its community's worker.
+    pub async fn record_aid(&self, actor: &Actor, form: AidForm) -> Result<AidView> {
+        let today = self.clock.today();
+        let rule = RULES.aid_rule(&form.kind);
+        let since = check_record(rule, form.monthly_fen, &form.since, today)?;
+        let members = {
+            let mut conn = self.db.read().await?;
+            registry_store::household_members(
+                &mut conn,
+                form.district.trim(),
+                &form.household.trim().to_ascii_uppercase(),
+            )
+            .await?
+        };
+        let Some((_, head)) = members.first() else {
+            return Err(Refusal::not_found("该户", "The household").into());
+        };
+        let community = DivisionCode::parse(&head.community)
+            .map_err(|_| Refusal::not_found("该户", "The household"))?;
+        if !serves(&self.orgs(), actor, &community) {
+            return Err(Refusal::not_found("该户", "The household").into());
+        }
+        let months = rule.map_or(12, |r| r.review_months);
+        let now = self.now_micros();
+        let mut row = AidRow {
+            district: community.district().to_string(),
+            household: head.household.clone(),
+            community: community.to_string(),
+            kind: form.kind.clone(),
+            monthly_fen: form.monthly_fen as i64,
+            since: since.to_string(),
+            last_review: since.to_string(),
+            next_review: next_review(since, months).to_string(),
+            reviews: 0,
+            active: true,
+            created_by: actor.display_name.clone(),
+            created_at: now,
+            ..AidRow::default()
+        };
+        let actor_c = actor.clone();
+        let id = self
+            .db
+            .write(async move |tx: &mut WriteTx| -> Result<i64> {
+                row.id = store::insert_aid(tx.conn(), &row).await?;
+                let mut e = entry(
+                    &actor_c,
+                    format!("aid/{}", aid_number(row.id)),
+                    "aid.recorded",
+                    json!({"household": format!("{}/{}", row.district, row.household), "kind": row.kind,
+                           "monthly_fen": row.monthly_fen, "since": row.since, "watch": watch(&row)}),
+                );
+                e.org = community.org().to_string();
+                tx.journal(now, e).await?;
+                Ok(row.id)
+            })
+            .await?;
+        self.aid_record(actor, id).await
+    }
+
+    async fn aid_record(&self, actor: &Actor, id: i64) -> Result<AidView> {
+        let mut views = self.aid_views(actor, None, Some(id)).await?;
+        views.pop().ok_or_else(|| no_aid().into())
+    }
+
+    /// A community's records of aid, with the households' members named: a
+    /// journaled read, for its worker.
+    pub async fn community_aid(&self, actor: &Actor, community: &str) -> Result<Vec<AidView>> {
+        let code = self.served_community(actor, community)?;
+        self.aid_views(actor, Some(code), None).await
+    }
+
+    async fn aid_views(
+        &self,
+        actor: &Actor,
+        community: Option<DivisionCode>,
+        one: Option<i64>,
+    ) -> Result<Vec<AidView>> {
+        let today = self.clock.today().to_string();
+        let orgs = self.orgs();
+        let mut views = vec![];
+        let mut persons = vec![];
+        {
+            let mut conn = self.db.read().await?;
+            let rows = match (&community, one) {
+                (Some(c), _) => store::aid_of(&mut conn, c.as_str()).await?,
+                (None, Some(id)) => store::aid(&mut conn, id).await?.into_iter().collect(),
+                (None, None) => vec![],
+            };
+            for a in rows {
+                let code = DivisionCode::parse(&a.community).map_err(|_| no_aid())?;
+                if !serves(&orgs, actor, &code) {
+                    return Err(no_aid().into());
+                }
+                let members =
+                    registry_store::household_members(&mut conn, &a.district, &a.household).await?;
+                persons.extend(members.iter().map(|(_, p)| ReadOf {
+                    user: None,
+                    number: p.id_number.clone(),
+                    what: aid_number(a.id),
+                }));
+                views.push(AidView {
+                    number: aid_number(a.id),
+                    payments: store::aid_payments(&mut conn, a.id).await?,
+                    members: members.into_iter().map(|(_, p)| p.name).collect(),
+                    overdue: a.active && a.next_review < today,
+                    id: a.id,
+                    district: a.district,
+                    household: a.household,
+                    kind: a.kind,
+                    monthly_fen: a.monthly_fen,
+                    since: a.since,
+                    last_review: a.last_review,
+                    next_review: a.next_review,
+                    active: a.active,
+                });
+            }
+        }
+        let subject = match (&community, one) {
+            (Some(c), _) => format!("aid/community/{c}"),
+            _ => format!("aid/{}", one.map(aid_number).unwrap_or_default()),
+        };
+        let payload =
+            json!({"records": views.iter().map(|v| v.number.clone()).collect::<Vec<_>>()});
+        self.record_care_read(actor, (subject, ReadKind::RegistryRecord), payload, persons)
+            .await?;
+        Ok(views)
+    }
+
+    /// Review a record: it continues, at the same or a new amount, until
+    /// its next review a period on; or it ends.
+    pub async fn review_aid(&self, actor: &Actor, id: i64, review: AidReview) -> Result<AidView> {
+        let (today, now) = (self.clock.today(), self.now_micros());
+        let orgs = self.orgs();
+        let actor_c = actor.clone();
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let mut a = store::aid(tx.conn(), id).await?.ok_or_else(no_aid)?;
+                let code = DivisionCode::parse(&a.community).map_err(|_| no_aid())?;
+                if !serves(&orgs, &actor_c, &code) {
+                    return Err(no_aid().into());
+                }
+                check_review(review.outcome, review.monthly_fen, &review.note, a.active)?;
+                let was = a.reviews;
+                let months = RULES.aid_rule(&a.kind).map_or(12, |r| r.review_months);
+                a.reviews += 1;
+                a.last_review = today.to_string();
+                a.next_review = next_review(today, months).to_string();
+                match review.outcome {
+                    ReviewOutcome::Continue => {}
+                    ReviewOutcome::Adjust => {
+                        a.monthly_fen = review.monthly_fen.unwrap_or(0) as i64;
+                    }
+                    ReviewOutcome::End => a.active = false,
+                }
+                if !store::review_aid(tx.conn(), &a, was).await? {
+                    return Err(Refusal::conflict(
+                        "aid_reviewed",
+                        "该记录刚被他人复核，请刷新",
+                        "Someone reviewed the record just now; reload it",
+                    )
+                    .into());
+                }
+                let mut e = entry(
+                    &actor_c,
+                    format!("aid/{}", aid_number(a.id)),
+                    "aid.reviewed",
+                    json!({"outcome": review.outcome, "monthly_fen": a.monthly_fen,
+                           "next_review": a.next_review, "active": a.active,
+                           "note": review.note.trim(), "watch": watch(&a)}),
+                );
+                e.org = code.org().to_string();
+                tx.journal(now, e).await?;
+                Ok(())
+            })
+            .await?;
+        self.aid_record(actor, id).await
+    }
+
+    /// Record a month's aid paid (once a month, at the record's amount).
+    pub async fn pay_aid(&self, actor: &Actor, id: i64, payment: AidPayment) -> Result<AidView> {
+        let (today, now) = (self.clock.today(), self.now_micros());
+        let orgs = self.orgs();
+        let actor_c = actor.clone();
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let a = store::aid(tx.conn(), id).await?.ok_or_else(no_aid)?;
+                let code = DivisionCode::parse(&a.community).map_err(|_| no_aid())?;
+                if !serves(&orgs, &actor_c, &code) {
+                    return Err(no_aid().into());
+                }
+                let since = a.since.parse().map_err(|_| no_aid())?;
+                let month = check_payment(&payment.month, since, today, a.active)?
+                    .strftime("%Y-%m")
+                    .to_string();
+                let by = actor_c.display_name.clone();
+                if !store::pay_aid(tx.conn(), id, &month, a.monthly_fen, &by, now).await? {
+                    return Err(Refusal::conflict(
+                        "aid_paid",
+                        "该月救助已发放",
+                        "That month was paid already",
+                    )
+                    .into());
+                }
+                let mut e = entry(
+                    &actor_c,
+                    format!("aid/{}", aid_number(a.id)),
+                    "aid.paid",
+                    json!({"month": month, "amount_fen": a.monthly_fen}),
+                );
+                e.org = code.org().to_string();
+                tx.journal(now, e).await?;
+                Ok(())
+            })
+            .await?;
+        self.aid_record(actor, id).await
+    }
+}

@@ -1,0 +1,188 @@
+//! Help for vulnerable households (弱势群体帮扶): a household's record of
+//! aid (低保, 优抚) with the amount paid each month and the day it must
+//! be reviewed again; the months paid; an overdue review is supervision's.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::refusal::{is_clean_text, FieldErrors, Refusal, Text};
+
+/// A kind of aid, with how often it is reviewed (`data/care/rules.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AidRule {
+    pub kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub review_months: u32,
+}
+
+impl AidRule {
+    pub fn name(&self) -> Text {
+        Text::new(&self.name_zh, &self.name_en)
+    }
+}
+
+/// The most a month's aid may be: 100,000 yuan would be a slip of the keys.
+pub const MAX_MONTHLY_FEN: u64 = 10_000_000;
+
+/// The day a record is next reviewed: `months` after the last review.
+pub fn next_review(last: Date, months: u32) -> Date {
+    last.checked_add(jiff::Span::new().months(i64::from(months)))
+        .unwrap_or(last)
+}
+
+/// A new record: a known kind, an amount, a start not in the future.
+pub fn check_record(
+    rule: Option<&AidRule>,
+    monthly_fen: u64,
+    since: &str,
+    today: Date,
+) -> Result<Date, Refusal> {
+    let mut faults = FieldErrors::default();
+    if rule.is_none() {
+        faults.add("kind", "没有这种救助类别", "No such kind of aid");
+    }
+    if monthly_fen == 0 || monthly_fen > MAX_MONTHLY_FEN {
+        faults.add(
+            "monthly_fen",
+            "月救助金额应大于0且不超过10万元",
+            "A month's aid is more than 0 and at most 100,000 yuan",
+        );
+    }
+    let since = match since.trim().parse::<Date>() {
+        Ok(d) if d <= today => Some(d),
+        _ => {
+            faults.add(
+                "since",
+                "起始日期应为今天或以前的“YYYY-MM-DD”",
+                "The start is a day (YYYY-MM-DD) not after today",
+            );
+            None
+        }
+    };
+    faults.check()?;
+    Ok(since.unwrap_or(today))
+}
+
+/// What a review found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// Still eligible at the same amount.
+    Continue,
+    /// Still eligible at a new amount.
+    Adjust,
+    /// No longer eligible: the aid ends.
+    End,
+}
+
+/// A review: its outcome, the new amount when adjusted, and a note.
+pub fn check_review(
+    outcome: ReviewOutcome,
+    new_fen: Option<u64>,
+    note: &str,
+    active: bool,
+) -> Result<(), Refusal> {
+    if !active {
+        return Err(Refusal::conflict(
+            "aid_ended",
+            "该救助已终止",
+            "The aid has ended",
+        ));
+    }
+    let mut faults = FieldErrors::default();
+    if outcome == ReviewOutcome::Adjust && !new_fen.is_some_and(|f| f > 0 && f <= MAX_MONTHLY_FEN) {
+        faults.add(
+            "monthly_fen",
+            "请填写调整后的月救助金额",
+            "Give the new amount of a month's aid",
+        );
+    }
+    let n = note.trim().chars().count();
+    if n == 0 || n > 500 || !is_clean_text(note) {
+        faults.add(
+            "note",
+            "请填写复核情况（500字以内）",
+            "Say what the review found (at most 500 characters)",
+        );
+    }
+    faults.check()
+}
+
+/// A month's payment: of an active record, from its first month up to this one.
+pub fn check_payment(month: &str, since: Date, today: Date, active: bool) -> Result<Date, Refusal> {
+    if !active {
+        return Err(Refusal::conflict(
+            "aid_ended",
+            "该救助已终止",
+            "The aid has ended",
+        ));
+    }
+    let first: Date = format!("{}-01", month.trim())
+        .parse()
+        .map_err(|_| Refusal::field("month", "月份应为“YYYY-MM”", "A month is YYYY-MM"))?;
+    if first < since.first_of_month() || first > today.first_of_month() {
+        return Err(Refusal::field(
+            "month",
+            "只能发放救助开始以来、截至本月的月份",
+            "Only months from the aid's start up to this one are paid",
+        ));
+    }
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn rule() -> AidRule {
+        AidRule {
+            kind: "dibao".into(),
+            name_zh: "最低生活保障".into(),
+            name_en: "Minimum living allowance".into(),
+            review_months: 12,
+        }
+    }
+
+    #[test]
+    fn a_record_is_reviewed_a_year_on_and_paid_month_by_month() {
+        let today = date(2026, 12, 4);
+        assert_eq!(
+            check_record(Some(&rule()), 120_000, "2026-01-15", today).unwrap(),
+            date(2026, 1, 15)
+        );
+        assert_eq!(next_review(date(2026, 1, 15), 12), date(2027, 1, 15));
+        assert_eq!(next_review(date(2024, 2, 29), 12), date(2025, 2, 28));
+        let r = check_record(None, 0, "2027-01-01", today).unwrap_err();
+        let fields: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["kind", "monthly_fen", "since"]);
+        let since = date(2026, 1, 15);
+        assert_eq!(
+            check_payment("2026-01", since, today, true).unwrap(),
+            date(2026, 1, 1)
+        );
+        assert!(check_payment("2025-12", since, today, true).is_err());
+        assert!(check_payment("2027-01", since, today, true).is_err());
+        assert_eq!(
+            check_payment("2026-05", since, today, false)
+                .unwrap_err()
+                .code,
+            "aid_ended"
+        );
+    }
+
+    #[test]
+    fn a_review_says_what_it_found() {
+        assert!(check_review(ReviewOutcome::Continue, None, "入户核查，情况未变", true).is_ok());
+        let r = check_review(ReviewOutcome::Adjust, None, " ", true).unwrap_err();
+        let fields: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["monthly_fen", "note"]);
+        assert_eq!(
+            check_review(ReviewOutcome::End, None, "x", false)
+                .unwrap_err()
+                .code,
+            "aid_ended"
+        );
+    }
+}
