@@ -493,7 +493,7 @@ impl App {
             return Ok(());
         }
         let read = StaffRead {
-            subject,
+            subject: format!("access/{subject}"),
             kind,
             purpose: ReadPurpose::CareService,
             payload,
@@ -642,7 +642,12 @@ impl App {
         if form.channel == Channel::Worker && !serves(&orgs, actor, &community) {
             return Err(not_registered().into());
         }
-        let Some(recipient) = store::recipient(&mut conn, person_id).await? else {
+        // Registered where they live now: a resident who moved is
+        // registered again by their new community.
+        let Some(recipient) = store::recipient(&mut conn, person_id)
+            .await?
+            .filter(|r| r.community == community.as_str())
+        else {
             return Err(not_registered().into());
         };
         let mut faults = FieldErrors::default();
@@ -685,7 +690,8 @@ impl App {
             request: form.request.trim().to_string(),
             state: OrderState::Placed.as_str().to_string(),
             updated_at: now,
-            use_time_bank: form.use_time_bank,
+            // Only the resident spends their own time bank.
+            use_time_bank: form.use_time_bank && form.channel.is_residents_own(),
             ..OrderRow::default()
         };
         row.due_at = due_at(&row, &RULES);
@@ -979,7 +985,7 @@ fn channel_not_yours(c: Channel) -> Refusal {
     Refusal::forbidden(
         "channel_not_yours",
         &format!("您不能通过“{}”下单", c.name().zh),
-        &format!("You may not place orders by \"{}\"", c.as_str()),
+        &format!("You may not place orders by \"{}\"", c.name().en),
     )
 }
 

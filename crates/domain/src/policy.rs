@@ -244,11 +244,15 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::ExtendCase { department } | Action::RevokeLicence { department } => {
             covers(Role::Approver, department)
         }
-        // A community answers for its elders' overdue care orders.
+        // A community answers for its own services' signals (overdue care
+        // orders, late aid reviews), as its worker within the district;
+        // a worker answers for no department's cases.
         Action::RespondToSignal { department } => {
             covers(Role::CaseClerk, department)
                 || covers(Role::Approver, department)
-                || covers(Role::CommunityWorker, department)
+                || community_of(department).is_some_and(|c| {
+                    in_district(Role::CommunityWorker, department, &c.district_org())
+                })
         }
         // Supervisors read the cases they watch, each read journaled like any staff read.
         Action::ViewCases { department } => {
@@ -301,6 +305,11 @@ pub fn organisations_where<'o>(
         return Err(refusal());
     }
     Ok(found)
+}
+
+/// The community an organisation is, if it is one (`330106-001001`).
+fn community_of(org: &OrgCode) -> Option<crate::registry::DivisionCode> {
+    crate::registry::DivisionCode::community(&org.as_str().replace('-', "")).ok()
 }
 
 fn refuse(action: &Action<'_>) -> Refusal {

@@ -129,6 +129,21 @@ impl App {
         }
         let months = rule.map_or(12, |r| r.review_months);
         let now = self.now_micros();
+        let already = {
+            let mut conn = self.db.read().await?;
+            store::aid_of(&mut conn, community.as_str()).await?
+        };
+        if already
+            .iter()
+            .any(|a| a.active && a.kind == form.kind && a.household == head.household)
+        {
+            return Err(Refusal::conflict(
+                "aid_held",
+                "该户已有同类在助记录，请复核调整，不要重复登记",
+                "The household already has this aid: review it rather than record it twice",
+            )
+            .into());
+        }
         let mut row = AidRow {
             district: community.district().to_string(),
             household: head.household.clone(),

@@ -126,7 +126,8 @@ pub enum Party {
     /// The elderly resident the order is for.
     Resident,
     /// Someone acting for the resident: their community's worker, or the
-    /// hotline that placed it.
+    /// 96345 centre, which runs the alliance and follows up every order
+    /// (callers phone about orders placed anywhere).
     ForResident,
     /// The provider the order was sent to.
     Provider,

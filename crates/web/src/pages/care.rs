@@ -124,6 +124,17 @@ fn order_line(s: &AppState, c: &Chrome, o: &OrderView) -> OrderLine {
     }
 }
 
+/// The staff page of a community, from a posted code kept to its digits
+/// (a form's field goes into an address, never anything else of it).
+pub(super) fn staff_page_of(community: &str) -> String {
+    let digits: String = community
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(12)
+        .collect();
+    format!("{STAFF}?community={digits}")
+}
+
 /// A choice on a form: (value, label).
 pub type Choice = (String, String);
 

@@ -312,9 +312,15 @@ async fn the_hotline_and_workers_order_within_their_bounds_and_bad_input_is_name
         json!({"channel": channel, "id_number": id, "person_id": person, "service": "meal",
                "provider": demo_provider_code(), "wanted_on": today, "request": "送午饭"})
     };
-    let (status, o) = operator.post("/api/v1/care/orders", order("hotline")).await;
+    let mut with_bank = order("hotline");
+    with_bank["use_time_bank"] = json!(true);
+    let (status, o) = operator.post("/api/v1/care/orders", with_bank).await;
     assert_eq!(status, StatusCode::CREATED, "{o}");
     assert_eq!(o["channel"], "hotline");
+    assert_eq!(
+        o["use_time_bank"], false,
+        "only the resident spends their time bank"
+    );
     let number = o["number"].as_str().expect("a number").to_string();
     // A number nobody registered for care is not found.
     let mut unknown = order("hotline");
@@ -668,6 +674,12 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{a}");
+    let (status, e) = record(
+        json!({"district": "330106", "household": "BST0003", "kind": "dibao",
+                                    "monthly_fen": 1000, "since": today.to_string()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "recorded once: {e}");
     let id = a["id"].as_i64().expect("an id");
     let number = a["number"].as_str().expect("a number").to_string();
     assert!(!a["members"].as_array().expect("members").is_empty());

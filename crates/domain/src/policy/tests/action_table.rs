@@ -171,7 +171,7 @@ fn case_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
         ),
         (
             Action::RespondToSignal { department: target },
-            &[CaseClerk, Approver, CommunityWorker],
+            &[CaseClerk, Approver],
             Subtree,
         ),
     ]

@@ -20,6 +20,54 @@ fn registry_tree() -> OrgTree {
     OrgTree::new(owned.iter().map(|(c, p)| (c, p.as_ref())))
 }
 
+/// A community worker answers no department's signals, even one held at
+/// the district over the department.
+#[test]
+fn a_community_worker_answers_only_a_communitys_signals() {
+    let mut pairs: Vec<(OrgCode, Option<OrgCode>)> = vec![
+        (org("330100"), None),
+        (org("330106"), Some(org("330100"))),
+        (org("330106-001"), Some(org("330106"))),
+    ];
+    pairs.push((org("330106-001000"), Some(org("330106"))));
+    pairs.push((org("330106-001001"), Some(org("330106-001000"))));
+    let tree = OrgTree::new(pairs.iter().map(|(c, p)| (c, p.as_ref())));
+    for at in ["330106", "330100"] {
+        let worker = staff(Role::CommunityWorker, at);
+        let department = org("330106-001");
+        assert!(
+            authorize(
+                &worker,
+                &Action::RespondToSignal {
+                    department: &department
+                },
+                &tree
+            )
+            .is_err(),
+            "{at}"
+        );
+    }
+    let worker = staff(Role::CommunityWorker, "330106");
+    let community = org("330106-001001");
+    assert!(authorize(
+        &worker,
+        &Action::RespondToSignal {
+            department: &community
+        },
+        &tree
+    )
+    .is_ok());
+    let city = staff(Role::CommunityWorker, "330100");
+    assert!(authorize(
+        &city,
+        &Action::RespondToSignal {
+            department: &community
+        },
+        &tree
+    )
+    .is_err());
+}
+
 /// Every role held at every place, against reading and collecting each
 /// community for each purpose: a worker keeps the communities beneath
 /// where the role is held, a registrar reviews its own district, and no
@@ -83,6 +131,17 @@ fn persons_are_read_within_the_district_and_for_the_roles_purpose() {
                     authorize(&actor, &serve, &tree).is_ok(),
                     worker,
                     "{role:?} at {at} serving the elders of {community}"
+                );
+                // The community's own signals are its worker's to answer.
+                let respond = Action::RespondToSignal {
+                    department: &community,
+                };
+                let clerk = matches!(role, Role::CaseClerk | Role::Approver)
+                    && tree.is_within(&community, &held);
+                assert_eq!(
+                    authorize(&actor, &respond, &tree).is_ok(),
+                    worker || clerk,
+                    "{role:?} at {at} answering {community}'s signals"
                 );
             }
         }

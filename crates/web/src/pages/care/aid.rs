@@ -161,7 +161,8 @@ fn fen_of(yuan: &str) -> Result<u64, Refusal> {
 }
 
 fn aid_back(community: &str, anchor: &str) -> String {
-    format!("{STAFF}/aid?community={community}#{anchor}")
+    let page = super::staff_page_of(community).replacen(STAFF, &format!("{STAFF}/aid"), 1);
+    format!("{page}#{anchor}")
 }
 
 /// `POST /staff/care/aid`: record a household's aid.

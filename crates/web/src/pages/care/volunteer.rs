@@ -195,7 +195,7 @@ pub async fn announce(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
-    let back = format!("{STAFF}?community={}", f.community);
+    let back = super::staff_page_of(&f.community);
     let form = ActivityForm {
         community: f.community,
         title: f.title,
@@ -234,7 +234,7 @@ pub async fn decide_hours(
         .await
     {
         Ok(h) => flash::redirect(
-            &format!("{STAFF}?community={}", f.community),
+            &super::staff_page_of(&f.community),
             format!("{}：{}", h.volunteer, h.state.name().zh),
             format!("{}: {}", h.volunteer, h.state.name().en),
         ),
