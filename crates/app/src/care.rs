@@ -212,6 +212,33 @@ fn party_of(orgs: &OrgDirectory, actor: &Actor, o: &OrderRow, person: &Person) -
     .then_some(Party::ForResident)
 }
 
+/// The party `actor` is to an order, as `party_of` says, except that
+/// acting for a resident who has no bound account of their own is a
+/// return visit (回访), which may confirm and rate for them.
+async fn party_for(
+    conn: &mut sunshine_store::Conn,
+    orgs: &OrgDirectory,
+    actor: &Actor,
+    o: &OrderRow,
+    person: &Person,
+) -> Result<Option<Party>> {
+    let party = party_of(orgs, actor, o, person);
+    if party != Some(Party::ForResident) {
+        return Ok(party);
+    }
+    let bound = match &person.id_number {
+        Some(n) => sunshine_store::identity::find_bound_user(conn, UserKind::Citizen, n)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    Ok(Some(if bound {
+        Party::ForResident
+    } else {
+        Party::ReturnVisit
+    }))
+}
+
 /// The month (`YYYY-MM`) a moment falls in, locally.
 fn month_of(micros: i64) -> String {
     local_date(from_micros(micros))
@@ -730,7 +757,7 @@ impl App {
     }
 
     async fn care_order_by_id(&self, actor: &Actor, id: i64) -> Result<OrderView> {
-        let (o, person, provider_name) = {
+        let (o, person, provider_name, party) = {
             let mut conn = self.db.read().await?;
             let o = store::order(&mut conn, id).await?.ok_or_else(no_order)?;
             let (_, person) = registry_store::person(&mut conn, o.person_id)
@@ -740,9 +767,9 @@ impl App {
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            (o, person, name)
+            let party = party_for(&mut conn, &self.orgs(), actor, &o, &person).await?;
+            (o, person, name, party.ok_or_else(no_order)?)
         };
-        let party = party_of(&self.orgs(), actor, &o, &person).ok_or_else(no_order)?;
         let view = OrderView::of(&o, &person, provider_name, party);
         if party != Party::Resident {
             self.record_order_reads(actor, std::slice::from_ref(&view), &[person])
@@ -817,7 +844,7 @@ impl App {
             let Some((_, person)) = registry_store::person(&mut conn, o.person_id).await? else {
                 continue;
             };
-            let Some(party) = party_of(&orgs, actor, &o, &person) else {
+            let Some(party) = party_for(&mut conn, &orgs, actor, &o, &person).await? else {
                 continue;
             };
             let name = providers.get(&o.provider).cloned().unwrap_or_default();
@@ -854,7 +881,9 @@ impl App {
                 let (_, person) = registry_store::person(tx.conn(), o.person_id)
                     .await?
                     .ok_or_else(no_order)?;
-                let party = party_of(&orgs, &actor_c, &o, &person).ok_or_else(no_order)?;
+                let party = party_for(tx.conn(), &orgs, &actor_c, &o, &person)
+                    .await?
+                    .ok_or_else(no_order)?;
                 let state = OrderState::parse(&o.state).ok_or_else(no_order)?;
                 let next = next_order_state(state, party, &command)?;
                 let was = o.state.clone();
@@ -905,7 +934,7 @@ impl App {
                     OrderCommand::Confirm { rating, comment } => {
                         o.rating = Some(i64::from(*rating));
                         o.comment = Some(comment.trim().to_string()).filter(|c| !c.is_empty());
-                        payload = json!({"rating": rating});
+                        payload = json!({"rating": rating, "return_visit": party == Party::ReturnVisit});
                     }
                 }
                 o.due_at = due_at(&o, &RULES);

@@ -129,6 +129,10 @@ pub enum Party {
     /// 96345 centre, which runs the alliance and follows up every order
     /// (callers phone about orders placed anywhere).
     ForResident,
+    /// Someone acting for a resident who has no account of their own, as
+    /// `ForResident`, who also confirms and rates the service on a return
+    /// visit (回访), in the resident's words.
+    ReturnVisit,
     /// The provider the order was sent to.
     Provider,
 }
@@ -231,7 +235,7 @@ pub fn next_order_state(
         OrderCommand::Accept | OrderCommand::Decline { .. } | OrderCommand::Serve { .. } => {
             party == Party::Provider
         }
-        OrderCommand::Confirm { .. } => party == Party::Resident,
+        OrderCommand::Confirm { .. } => matches!(party, Party::Resident | Party::ReturnVisit),
         OrderCommand::Cancel { .. } => party != Party::Provider,
     };
     if !whose {

@@ -153,6 +153,9 @@ fn the_happy_path_and_who_may_do_what() {
     );
     assert_eq!(commands_for(S::Accepted, Party::Resident), ["cancel"]);
     assert_eq!(commands_for(S::Served, Party::Resident), ["confirm"]);
+    // For a resident without an account, the worker's return visit confirms.
+    assert_eq!(commands_for(S::Served, Party::ReturnVisit), ["confirm"]);
+    assert!(commands_for(S::Served, Party::ForResident).is_empty());
     assert!(commands_for(S::Confirmed, Party::Resident).is_empty());
 }
 
@@ -276,7 +279,7 @@ proptest! {
                     match next {
                         OrderState::Accepted => { prop_assert_eq!(p, Party::Provider); accepted = true; }
                         OrderState::Served => { prop_assert!(accepted); prop_assert_eq!(p, Party::Provider); served = true; }
-                        OrderState::Confirmed => { prop_assert!(served); prop_assert_eq!(p, Party::Resident); }
+                        OrderState::Confirmed => { prop_assert!(served); prop_assert!(matches!(p, Party::Resident | Party::ReturnVisit)); }
                         OrderState::Cancelled => { prop_assert!(!served); prop_assert_ne!(p, Party::Provider); }
                         OrderState::Declined => { prop_assert!(!accepted); }
                         OrderState::Placed => prop_assert!(false, "nothing leads back to placed"),

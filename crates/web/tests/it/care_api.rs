@@ -790,3 +790,47 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
     assert_eq!(status, StatusCode::CONFLICT, "{e}");
     t.stop().await;
 }
+
+/// An elder with no account of their own: the worker orders for them and,
+/// on the return visit, confirms and rates the service in their words.
+#[tokio::test]
+async fn the_worker_confirms_for_an_elder_without_an_account() {
+    let demo = shared_demo();
+    let base = &demo.base;
+    let today = demo.clock_today();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let provider = Api::as_user(base, DEMO_PROVIDER_LOGIN).await;
+    let id = crate::support::fresh_id_number_born("19390505");
+    let household = format!("JYN{}", unique());
+    let sex = if id.as_bytes()[16] % 2 == 1 { "1" } else { "2" };
+    let file = format!(
+        "{HEADER}\n{id},吴老,{sex},1939-05-05,01,杭州市西湖区北山路8号,杭州市西湖区北山路8号,330106001001,{household},02,\n"
+    );
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports", "text/csv", &file)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, found) = worker
+        .post("/api/v1/registry/lookups", json!({"id_number": id}))
+        .await;
+    let person = found["members"][0]["id"].as_i64().expect("an id");
+    register(&worker, person, 8).await;
+    let (status, o) = worker
+        .post(
+            "/api/v1/care/orders",
+            json!({"channel": "worker", "person_id": person, "service": "escort",
+                   "provider": demo_provider_code(), "wanted_on": today}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    let number = o["number"].as_str().expect("a number").to_string();
+    act(&provider, &number, "accept", json!({})).await;
+    let (status, o) = act(&provider, &number, "serve", json!({"minutes": 120, "note": "陪同就医"})).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    let (_, seen) = worker.get(&format!("/api/v1/care/orders/{number}")).await;
+    assert_eq!(seen["commands"], json!(["confirm"]), "{seen}");
+    let (status, o) = act(&worker, &number, "confirm", json!({"rating": 5, "comment": "电话回访：很满意"})).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["state"], "confirmed");
+    assert_eq!(o["rating"], 5);
+}
