@@ -825,11 +825,23 @@ async fn the_worker_confirms_for_an_elder_without_an_account() {
     assert_eq!(status, StatusCode::CREATED, "{o}");
     let number = o["number"].as_str().expect("a number").to_string();
     act(&provider, &number, "accept", json!({})).await;
-    let (status, o) = act(&provider, &number, "serve", json!({"minutes": 120, "note": "陪同就医"})).await;
+    let (status, o) = act(
+        &provider,
+        &number,
+        "serve",
+        json!({"minutes": 120, "note": "陪同就医"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{o}");
     let (_, seen) = worker.get(&format!("/api/v1/care/orders/{number}")).await;
     assert_eq!(seen["commands"], json!(["confirm"]), "{seen}");
-    let (status, o) = act(&worker, &number, "confirm", json!({"rating": 5, "comment": "电话回访：很满意"})).await;
+    let (status, o) = act(
+        &worker,
+        &number,
+        "confirm",
+        json!({"rating": 5, "comment": "电话回访：很满意"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{o}");
     assert_eq!(o["state"], "confirmed");
     assert_eq!(o["rating"], 5);
