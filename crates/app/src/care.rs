@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::json;
 use sunshine_domain::access::{ReadKind, ReadPurpose};
-use sunshine_domain::care::order::{commands_for, order_id};
+use sunshine_domain::care::order::order_id;
 use sunshine_domain::care::{
     charge, next_order_state, order_number, AdlLevel, Assessment, CareRules, Channel, Charge,
     OrderCommand, OrderState, Party,
@@ -92,7 +92,9 @@ pub struct OrderForm {
     #[serde(default)]
     pub id_number: Option<String>,
     pub service: String,
-    /// The provider's credit code.
+    /// The provider's credit code; left empty on a resident's own channel,
+    /// the alliance assigns the first provider of the service in their district.
+    #[serde(default)]
     pub provider: String,
     /// `YYYY-MM-DD`, today or within 30 days.
     pub wanted_on: String,
@@ -176,13 +178,15 @@ fn operates_hotline(orgs: &OrgDirectory, actor: &Actor) -> bool {
 }
 
 /// The communities whose elders `actor` serves.
-fn communities_served(orgs: &OrgDirectory, actor: &Actor) -> Vec<DivisionCode> {
+fn communities_served<'a>(
+    orgs: &'a OrgDirectory,
+    actor: &'a Actor,
+) -> impl Iterator<Item = DivisionCode> + 'a {
     orgs.list
         .iter()
         .filter(|o| o.kind == OrgKind::Community)
         .filter_map(|o| division_of(&o.code))
-        .filter(|c| serves(orgs, actor, c))
-        .collect()
+        .filter(move |c| serves(orgs, actor, c))
 }
 
 /// The credit code of the provider `actor` signs in as, if it is one.
@@ -212,6 +216,33 @@ fn party_of(orgs: &OrgDirectory, actor: &Actor, o: &OrderRow, person: &Person) -
     .then_some(Party::ForResident)
 }
 
+/// The identity number a citizen's account is bound to, or a refusal
+/// saying that binding comes first, before `doing` (in both languages).
+pub(crate) fn bound_number<'a>(actor: &'a Actor, doing: (&str, &str)) -> Result<&'a str> {
+    match actor.verified_id.as_deref() {
+        Some(n) if actor.kind == UserKind::Citizen && actor.is_verified() => Ok(n),
+        _ => Err(Refusal::forbidden(
+            "not_verified",
+            &format!("请先完成实名认证{}", doing.0),
+            &format!("Bind your account to your identity first{}", doing.1),
+        )
+        .into()),
+    }
+}
+
+/// The registry's person with identity number `number`, if it holds one.
+pub(crate) async fn person_numbered(
+    conn: &mut sunshine_store::Conn,
+    number: &str,
+) -> Result<Option<(i64, Person)>> {
+    Ok(
+        registry_store::persons_by_id_number(conn, &[number.trim().to_ascii_uppercase()])
+            .await?
+            .into_iter()
+            .next(),
+    )
+}
+
 /// The party `actor` is to an order, as `party_of` says, except that
 /// acting for a resident who has no bound account of their own is a
 /// return visit (回访), which may confirm and rate for them.
@@ -237,6 +268,11 @@ async fn party_for(
     } else {
         Party::ReturnVisit
     }))
+}
+
+/// Whether a provider takes orders for `service` in `district` now.
+pub(crate) fn offers(p: &ProviderRow, service: &str, district: &str) -> bool {
+    p.active && p.services.iter().any(|s| s == service) && p.districts.iter().any(|d| d == district)
 }
 
 /// The month (`YYYY-MM`) a moment falls in, locally.
@@ -304,9 +340,14 @@ impl App {
     /// The communities (division codes) whose elders `actor` serves.
     pub fn care_communities(&self, actor: &Actor) -> Vec<String> {
         communities_served(&self.orgs(), actor)
-            .into_iter()
             .map(|c| c.to_string())
             .collect()
+    }
+
+    /// Whether `actor` serves any community (asked for the menu of every
+    /// page, so it stops at the first).
+    pub fn serves_a_community(&self, actor: &Actor) -> bool {
+        communities_served(&self.orgs(), actor).next().is_some()
     }
 
     /// Whether `actor` runs the alliance: an operator of the hotline centre.
@@ -616,19 +657,8 @@ impl App {
                 if actor.kind != UserKind::Citizen {
                     return Err(channel_not_yours(c).into());
                 }
-                let Some(number) = actor.verified_id.as_ref().filter(|_| actor.is_verified())
-                else {
-                    return Err(Refusal::forbidden(
-                        "not_verified",
-                        "请先完成实名认证，再预约居家养老服务",
-                        "Bind your account to your identity first, to order home care",
-                    )
-                    .into());
-                };
-                registry_store::persons_by_id_number(&mut conn, std::slice::from_ref(number))
-                    .await?
-                    .into_iter()
-                    .next()
+                let number = bound_number(actor, ("，再预约居家养老服务", ", to order home care"))?;
+                person_numbered(&mut conn, number).await?
             }
             Channel::Worker => match form.person_id {
                 Some(id) => registry_store::person(&mut conn, id).await?,
@@ -656,10 +686,7 @@ impl App {
                     )
                     .into());
                 }
-                registry_store::persons_by_id_number(&mut conn, &[number])
-                    .await?
-                    .into_iter()
-                    .next()
+                person_numbered(&mut conn, &number).await?
             }
         };
         let Some((person_id, person)) = found else {
@@ -681,13 +708,19 @@ impl App {
         if RULES.service(&form.service).is_none() {
             faults.add("service", "没有该服务项目", "No such service");
         }
-        let provider = store::provider(&mut conn, form.provider.trim()).await?;
+        let district = community.district();
+        let provider = if form.provider.trim().is_empty() && form.channel.is_residents_own() {
+            // The alliance assigns one: the first that gives the service here.
+            store::providers(&mut conn)
+                .await?
+                .into_iter()
+                .find(|p| offers(p, &form.service, district))
+        } else {
+            store::provider(&mut conn, form.provider.trim()).await?
+        };
         drop(conn);
         match &provider {
-            Some(p)
-                if p.active
-                    && p.services.contains(&form.service)
-                    && p.districts.iter().any(|d| d == community.district()) => {}
+            Some(p) if offers(p, &form.service, district) => {}
             _ => faults.add(
                 "provider",
                 "该服务商不在您所在的区提供此项服务",
@@ -708,7 +741,7 @@ impl App {
         let mut row = OrderRow {
             person_id,
             community: recipient.community.clone(),
-            provider: form.provider.trim().to_string(),
+            provider: provider.map(|p| p.credit_code).unwrap_or_default(),
             service: form.service.clone(),
             channel: form.channel.as_str().to_string(),
             placed_by: actor.journal_name(),
@@ -811,10 +844,10 @@ impl App {
         let lists: Vec<OrdersOf> = if let Some(code) = provider_code(actor) {
             vec![OrdersOf::Provider(code.to_string())]
         } else if actor.kind == UserKind::Citizen {
-            let Some(number) = actor.verified_id.as_ref().filter(|_| actor.is_verified()) else {
+            let Ok(number) = bound_number(actor, ("", "")) else {
                 return Ok(vec![]);
             };
-            registry_store::persons_by_id_number(&mut conn, std::slice::from_ref(number))
+            person_numbered(&mut conn, number)
                 .await?
                 .into_iter()
                 .map(|(id, _)| OrdersOf::Person(id))
@@ -823,7 +856,6 @@ impl App {
             vec![OrdersOf::All]
         } else {
             communities_served(&orgs, actor)
-                .into_iter()
                 .map(|c| OrdersOf::Community(c.to_string()))
                 .collect()
         };
@@ -972,24 +1004,10 @@ impl App {
     /// month's subsidised time and allowance, their orders, and what they
     /// may order from whom.
     pub async fn my_care(&self, actor: &Actor) -> Result<MyCare> {
-        let Some(number) = actor
-            .verified_id
-            .as_ref()
-            .filter(|_| actor.is_verified() && actor.kind == UserKind::Citizen)
-        else {
-            return Err(Refusal::forbidden(
-                "not_verified",
-                "请先完成实名认证，再使用居家养老服务",
-                "Bind your account to your identity first, to use home care",
-            )
-            .into());
-        };
+        let number = bound_number(actor, ("，再使用居家养老服务", ", to use home care"))?;
         let (today, now) = (self.clock.today(), self.now_micros());
         let mut conn = self.db.read().await?;
-        let found = registry_store::persons_by_id_number(&mut conn, std::slice::from_ref(number))
-            .await?
-            .into_iter()
-            .next();
+        let found = person_numbered(&mut conn, number).await?;
         let Some((id, person)) = found else {
             return Ok(MyCare::none(today));
         };
@@ -1016,11 +1034,6 @@ fn channel_not_yours(c: Channel) -> Refusal {
         &format!("您不能通过“{}”下单", c.name().zh),
         &format!("You may not place orders by \"{}\"", c.name().en),
     )
-}
-
-/// The commands a party may give on an order in its state.
-pub fn order_commands(state: OrderState, party: Party) -> Vec<&'static str> {
-    commands_for(state, party)
 }
 
 /// A charge as stored with an order, if it was served.

@@ -131,7 +131,7 @@ impl App {
                 })
             }),
             registry_statistics: any_org(&|o| may(&Action::ViewRegistryStatistics { region: o })),
-            care: operates_hotline || !self.care_communities(actor).is_empty(),
+            care: operates_hotline || self.serves_a_community(actor),
         }
     }
 

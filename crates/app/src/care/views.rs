@@ -11,7 +11,9 @@ use sunshine_domain::registry::view::{Field, PersonView};
 use sunshine_domain::registry::{stats, Person};
 use sunshine_store::care::{OrderRow, ProviderRow, RecipientRow};
 
-use super::{number_of, order_commands, stored_charge, stored_level, RULES};
+use sunshine_domain::care::order::commands_for;
+
+use super::{number_of, stored_charge, stored_level, RULES};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
@@ -134,7 +136,7 @@ impl OrderView {
             comment: o.comment.clone(),
             closed_reason: o.closed_reason.clone(),
             due_at: o.due_at,
-            commands: order_commands(state, party),
+            commands: commands_for(state, party),
         }
     }
 }
@@ -264,11 +266,7 @@ impl MyCare {
                     service: s.clone(),
                     providers: providers
                         .iter()
-                        .filter(|p| {
-                            p.active
-                                && p.services.contains(&s.code)
-                                && p.districts.iter().any(|d| d == district)
-                        })
+                        .filter(|p| super::offers(p, &s.code, district))
                         .cloned()
                         .map(ProviderView::of)
                         .collect(),

@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sunshine_domain::access::ReadKind;
 use sunshine_domain::care::timebank::{check_activity, check_claim, decide_claim, ClaimState};
-use sunshine_domain::identity::{Actor, UserKind};
+use sunshine_domain::identity::Actor;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
 use sunshine_domain::registry::{DivisionCode, Person};
 use sunshine_store::care::{self as store, ActivityRow, HoursRow, VolunteerRow};
 use sunshine_store::registry as registry_store;
 use sunshine_store::WriteTx;
 
-use super::serves;
+use super::{bound_number, person_numbered, serves};
 use crate::access::ReadOf;
 use crate::journal_entry::entry;
 use crate::{App, Result};
@@ -115,25 +115,9 @@ impl App {
     /// The signed-in resident's person in the registry, found by the
     /// identity number their account is bound to.
     async fn own_person(&self, actor: &Actor) -> Result<Option<(i64, Person)>> {
-        let Some(number) = actor
-            .verified_id
-            .as_ref()
-            .filter(|_| actor.is_verified() && actor.kind == UserKind::Citizen)
-        else {
-            return Err(Refusal::forbidden(
-                "not_verified",
-                "请先完成实名认证",
-                "Bind your account to your identity first",
-            )
-            .into());
-        };
+        let number = bound_number(actor, ("", ""))?;
         let mut conn = self.db.read().await?;
-        Ok(
-            registry_store::persons_by_id_number(&mut conn, std::slice::from_ref(number))
-                .await?
-                .into_iter()
-                .next(),
-        )
+        person_numbered(&mut conn, number).await
     }
 
     /// Register as a volunteer of one's own community, with what one can do.

@@ -307,7 +307,7 @@ pub struct PlaceForm {
     pub id_number: String,
     #[serde(default)]
     pub service: String,
-    /// Empty: the first provider of the service in the resident's district.
+    /// Empty: the alliance assigns one (`OrderForm::provider`).
     #[serde(default)]
     pub provider: String,
     #[serde(default)]
@@ -331,25 +331,12 @@ async fn place_own(
     if !csrf_ok(session, &f.csrf) {
         return bad_token(c);
     }
-    let mut provider = f.provider.trim().to_string();
-    if provider.is_empty() {
-        // The alliance assigns: the first provider of the service here.
-        if let Ok(mine) = s.app.my_care(&session.actor).await {
-            provider = mine
-                .services
-                .iter()
-                .find(|o| o.service.code == f.service)
-                .and_then(|o| o.providers.first())
-                .map(|p| p.credit_code.clone())
-                .unwrap_or_default();
-        }
-    }
     let form = OrderForm {
         channel,
         person_id: None,
         id_number: None,
         service: f.service,
-        provider,
+        provider: f.provider,
         wanted_on: f.wanted_on,
         request: f.request,
         use_time_bank: f.use_time_bank == "yes",

@@ -637,6 +637,54 @@ async fn the_care_pages_refuse_strangers_forged_forms_and_bad_orders() {
         .map(|rest| rest.chars().take(16).collect())
         .expect("the order's number in the flash");
     assert!(html.contains(&format!("id=\"order-{number}\"")), "listed");
+    // At a community's kiosk the order is the kiosk's.
+    let at_kiosk = elder
+        .post(format!("{base}/kiosk/care"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("service", "errand"),
+            ("wanted_on", today.as_str()),
+            ("request", ""),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(at_kiosk.status(), StatusCode::OK);
+    let html = at_kiosk.text().await.expect("html");
+    assert!(html.contains("便民服务亭"), "ordered at the kiosk: {html}");
+
+    // The worker reaches a resident's assessment from the household page,
+    // with the resident's number filled in.
+    let (worker, _) = signed_in(sunshine_app::demo::COMMUNITY_WORKER).await;
+    let household = worker
+        .get(format!("{base}/staff/registry/households/330106/BST0001"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let link = household
+        .split("href=\"/staff/care?community=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to register and assess")
+        .replace("&amp;", "&");
+    let person = link
+        .split("person=")
+        .nth(1)
+        .and_then(|p| p.split('#').next())
+        .expect("the person")
+        .to_string();
+    let assess = worker
+        .get(format!("{base}/staff/care?community={link}"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(assess.contains(&format!("id=\"assess-person\" value=\"{person}\"")));
 
     // Another enterprise cannot act on it, or see it.
     let (other, other_token) = signed_in(sunshine_app::demo::DEMO_ENTERPRISE_LOGIN).await;

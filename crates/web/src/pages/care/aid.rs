@@ -134,30 +134,15 @@ pub struct AidPageForm {
 
 /// An amount in yuan as typed (`1200`, `1200.5`), in fen.
 fn fen_of(yuan: &str) -> Result<u64, Refusal> {
-    let bad = || {
-        Refusal::field(
-            "monthly_fen",
-            "金额应为元，最多两位小数",
-            "An amount in yuan, at most two decimals",
-        )
-    };
-    let t = yuan.trim();
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: u64 = whole.parse().map_err(|_| bad())?;
-    let frac: u64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|f| f.checked_add(frac))
-        .ok_or_else(bad)
+    sunshine_domain::money::Fen::parse(yuan)
+        .and_then(|f| u64::try_from(f.fen()).ok())
+        .ok_or_else(|| {
+            Refusal::field(
+                "monthly_fen",
+                "金额应为元，最多两位小数",
+                "An amount in yuan, at most two decimals",
+            )
+        })
 }
 
 fn aid_back(community: &str, anchor: &str) -> String {
