@@ -96,6 +96,26 @@ pub(crate) async fn record_against(
     Ok(())
 }
 
+/// Journal a staff read (`access.personal_record_read`) and record it
+/// against every person it concerns, inside a write.
+pub(crate) async fn journal_staff_read(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    read: StaffRead,
+    now: i64,
+) -> Result<()> {
+    let mut payload = read.payload;
+    if let Some(map) = payload.as_object_mut() {
+        map.insert("purpose".into(), json!(read.purpose.as_str()));
+    }
+    tx.journal(
+        now,
+        entry(actor, read.subject, "access.personal_record_read", payload),
+    )
+    .await?;
+    record_against(tx, actor, read.kind, read.purpose, read.persons, now).await
+}
+
 /// The most reads a person is shown at once.
 const READS_SHOWN: i64 = 200;
 
@@ -107,16 +127,7 @@ impl App {
         let actor = actor.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<()> {
-                let mut payload = read.payload;
-                if let Some(map) = payload.as_object_mut() {
-                    map.insert("purpose".into(), json!(read.purpose.as_str()));
-                }
-                tx.journal(
-                    now,
-                    entry(&actor, read.subject, "access.personal_record_read", payload),
-                )
-                .await?;
-                record_against(tx, &actor, read.kind, read.purpose, read.persons, now).await
+                journal_staff_read(tx, &actor, read, now).await
             })
             .await
     }

@@ -35,7 +35,9 @@ mod entitlements;
 mod operations;
 
 pub use cards::{BuyPass, CardView, IssueCard, TapView, TopUp};
-pub use entitlements::{Check, EntitlementView, Grant, Medical, MedicalView};
+pub use entitlements::{
+    Check, CounterAsk, CounterCheck, EntitlementView, Grant, Medical, MedicalView,
+};
 pub use operations::{
     Clearing, ClearingLine, DenyEntry, DenyList, Signed, TapUpload, UploadResult,
 };

@@ -240,6 +240,8 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     if n > 0 {
         hotline::load(app, end).await?;
     }
+    // The registry first: a card is issued only to a person it holds.
+    registry::load(app).await?;
     let card_centre = app
         .orgs()
         .list
@@ -270,7 +272,6 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
         card::load(app, &clerk, &operator).await?;
     }
     backup_centre::load(app).await?;
-    registry::load(app).await?;
     care::load(app).await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))

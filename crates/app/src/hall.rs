@@ -24,6 +24,7 @@ use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::{CreditCode, OrgCode, ResidentId};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
+use sunshine_domain::registry::identity::{check_identity, IdentityCheck};
 use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
@@ -307,8 +308,9 @@ impl App {
         // the second is checked after the first has written.
         let decides_first = commands.len() == 1;
         let (kek, specs, keys) = (self.kek.clone(), self.specs.clone(), self.keys.clone());
-        let write = async move |tx: &mut WriteTx| -> Result<(Case, Option<SigningKey>)> {
+        let write = async move |tx: &mut WriteTx| -> Result<(Case, Option<SigningKey>, bool)> {
             let mut presigned = presigned;
+            let mut granted = false;
             let mut done = None;
             let mut signed_with = None;
             for command in commands {
@@ -321,6 +323,7 @@ impl App {
                 set_due_dates(&mut case, &calendar, &spec, today)?;
                 store::update_case(tx.conn(), &case).await?;
                 if let CaseCommand::Approve { .. } = command {
+                    granted |= crate::grants::on_approval(tx, &actor, &case, &spec, now).await?;
                     // An approval produces its signed e-licence in the same transaction.
                     signed_with = Some(
                         crate::licence::issue(
@@ -342,9 +345,9 @@ impl App {
                 done = Some(case);
             }
             let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
-            Ok((case, signed_with))
+            Ok((case, signed_with, granted))
         };
-        let (case, signed_with) = if decides_first {
+        let (case, signed_with, granted) = if decides_first {
             self.db.write_decided(write).await?
         } else {
             self.db.write(write).await?
@@ -354,6 +357,14 @@ impl App {
             self.keys.learn(&case.department, key);
         }
         self.recent_cases.keep(&case);
+        if granted {
+            // The books take it now if they can; the workers try again if not.
+            let delivered = self.deliver_grants().await;
+            self.report(
+                "an approved case's grant could not be carried out yet",
+                delivered,
+            );
+        }
         Ok(case)
     }
 
@@ -571,6 +582,7 @@ pub(crate) async fn open_case(
         bundle_number,
         files,
     } = new;
+    let (applicant, identity) = checked_applicant(tx, actor, applicant, channel, now).await?;
     let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
     let number = CaseNumber {
         year,
@@ -607,7 +619,8 @@ pub(crate) async fn open_case(
     crate::materials::attach(tx, &number, &files, actor, now).await?;
     let payload = json!({"item_id": item_id, "version_id": version_id, "department": case.department,
         "channel": channel, "applicant": case.applicant_public, "bundle": case.bundle_number,
-        "materials": crate::materials::journal_list(&files)});
+        "materials": crate::materials::journal_list(&files),
+        "identity": identity.map(|i| i.as_str())});
     tx.journal(
         now,
         entry(
@@ -619,6 +632,48 @@ pub(crate) async fn open_case(
     )
     .await?;
     Ok(case)
+}
+
+/// A person applying, checked against the registry. At the counter the
+/// name given must be the registry's for the number (the check is a read
+/// of their record, journaled); a number the registry does not hold is
+/// taken (the hall serves those who live elsewhere). Online, a bound
+/// account applies under the name the registry holds for its number; an
+/// unbound one only has the check's verdict journaled, so that nothing of
+/// the registry reaches someone who has only typed a number.
+async fn checked_applicant(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    applicant: Applicant,
+    channel: Channel,
+    now: i64,
+) -> Result<(Applicant, Option<IdentityCheck>)> {
+    let Applicant::Person { name, id_number } = applicant else {
+        return Ok((applicant, None));
+    };
+    let number = id_number.as_str().to_string();
+    if channel == Channel::Counter {
+        let verdict =
+            crate::registry::identity::check_at_counter(tx, actor, &number, &name, "hall", now)
+                .await?;
+        if verdict == IdentityCheck::NameDiffers {
+            return Err(Refusal::field(
+                "applicant.name",
+                "姓名与人口基础库中该身份号码的登记不符，请核对身份证件",
+                "The name is not the one the population registry holds for this number: check the identity card",
+            )
+            .into());
+        }
+        return Ok((Applicant::Person { name, id_number }, Some(verdict)));
+    }
+    let held = sunshine_store::registry::persons_by_id_number(tx.conn(), &[number]).await?;
+    let names: Vec<&str> = held.iter().map(|(_, p)| p.name.as_str()).collect();
+    let verdict = check_identity(&name, &names);
+    let name = match (verdict, actor.is_verified(), names.first()) {
+        (IdentityCheck::NameDiffers, true, Some(held)) => held.to_string(),
+        _ => name,
+    };
+    Ok((Applicant::Person { name, id_number }, Some(verdict)))
 }
 
 /// A case with the spec of the version it began on.

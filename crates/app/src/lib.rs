@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod demo;
 pub mod desks;
 pub mod disclosure;
+pub mod grants;
 pub mod hall;
 pub mod hotline;
 pub mod identity;

@@ -19,6 +19,7 @@ use crate::journal_entry::entry;
 use crate::{App, Result};
 
 mod corrections;
+pub(crate) mod identity;
 mod linkage;
 mod reads;
 mod statistics;

@@ -31,10 +31,13 @@ pub enum ReadPurpose {
     /// 养老服务: serving an elderly resident's home-care order, as the
     /// provider sent it, the community's worker or the hotline.
     CareService,
+    /// 身份核验: a counter checking the name given for an identity number
+    /// against the registry; it learns whether they agree and nothing else.
+    IdentityCheck,
 }
 
 impl ReadPurpose {
-    pub const ALL: [ReadPurpose; 8] = [
+    pub const ALL: [ReadPurpose; 9] = [
         ReadPurpose::CounterService,
         ReadPurpose::HandleCase,
         ReadPurpose::HotlineCall,
@@ -43,6 +46,7 @@ impl ReadPurpose {
         ReadPurpose::KeepRecords,
         ReadPurpose::RegistryReview,
         ReadPurpose::CareService,
+        ReadPurpose::IdentityCheck,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl ReadPurpose {
             ReadPurpose::KeepRecords => "keep_records",
             ReadPurpose::RegistryReview => "registry_review",
             ReadPurpose::CareService => "care_service",
+            ReadPurpose::IdentityCheck => "identity_check",
         }
     }
 
@@ -68,6 +73,7 @@ impl ReadPurpose {
             ReadPurpose::KeepRecords => "社区采集核对",
             ReadPurpose::RegistryReview => "人口登记审核",
             ReadPurpose::CareService => "居家养老服务",
+            ReadPurpose::IdentityCheck => "身份核验",
         }
     }
 
@@ -81,6 +87,7 @@ impl ReadPurpose {
             ReadPurpose::KeepRecords => "Keeping your community's records",
             ReadPurpose::RegistryReview => "Reviewing your district's records",
             ReadPurpose::CareService => "Serving your home-care order",
+            ReadPurpose::IdentityCheck => "Checking your name against your identity number",
         }
     }
 

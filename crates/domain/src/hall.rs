@@ -5,6 +5,7 @@
 mod answers;
 mod available;
 mod clocks;
+pub mod grants;
 mod lifecycle;
 pub mod wording;
 

@@ -6,6 +6,7 @@
 //! ethnic groups by GB/T 3304) are data, read into a [`Standard`]; the
 //! rules here are pure.
 
+pub mod identity;
 pub mod import;
 pub mod linkage;
 pub mod stats;

@@ -2,6 +2,7 @@
 //! the bicycle deposit, passes, and a card as it is read.
 
 use super::*;
+use sunshine_domain::registry::identity::IdentityCheck;
 
 /// A card to issue.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -82,11 +83,47 @@ impl App {
                 "Not a valid resident identity number",
             )
         })?;
+        self.registered(actor, &holder, &input.holder_name).await?;
         let by = doer(actor);
         self.on_books(move |b, now| {
             b.issue(&holder, &input.holder_name, &input.rider_category, now, &by)
         })
         .await
+    }
+
+    /// A card is issued only to a person the population registry holds,
+    /// under the name it holds: the check is journaled as a read of their
+    /// record, and the clerk learns only whether the two agree.
+    pub(crate) async fn registered(
+        &self,
+        actor: &Actor,
+        holder: &ResidentId,
+        name: &str,
+    ) -> Result<()> {
+        let now = self.now_micros();
+        let (actor, number, name) = (actor.clone(), holder.as_str().to_string(), name.to_string());
+        let verdict = self
+            .db
+            .write(async move |tx: &mut sunshine_store::WriteTx| -> Result<_> {
+                crate::registry::identity::check_at_counter(tx, &actor, &number, &name, "card", now)
+                    .await
+            })
+            .await?;
+        match verdict {
+            IdentityCheck::Matches => Ok(()),
+            IdentityCheck::NameDiffers => Err(Refusal::field(
+                "holder_name",
+                "姓名与人口基础库中该身份号码的登记不符，请核对身份证件",
+                "The name is not the one the population registry holds for this number: check the identity card",
+            )
+            .into()),
+            IdentityCheck::NotRegistered => Err(Refusal::field(
+                "holder",
+                "人口基础库中没有该居民：请先到居住地社区登记",
+                "The population registry does not hold this resident: they register with their community first",
+            )
+            .into()),
+        }
     }
 
     /// A step of a card's life. A holder may report their own card lost

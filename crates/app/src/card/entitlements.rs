@@ -122,3 +122,97 @@ impl App {
         .await
     }
 }
+
+/// What a hall counter asks of a card: whether its holder has one of the
+/// social-security entitlements the card proves.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CounterAsk {
+    pub card: String,
+    /// `medical`, `pension`, `dibao`, `housing_fund` or `affordable_housing`.
+    #[schema(value_type = String)]
+    pub kind: Kind,
+}
+
+/// What the counter is told: the verdict, and the holder's name to compare
+/// with the person in front of it; nothing else of the card.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterCheck {
+    /// The card, masked.
+    pub card: String,
+    #[schema(value_type = String)]
+    pub kind: Kind,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+    /// The name on the card (none for a card the books do not know).
+    pub holder_name: Option<String>,
+}
+
+impl App {
+    /// A hall counter checks a card's social-security entitlement: a clerk
+    /// who registers applications at a counter, or a card clerk. The check
+    /// is a read of the holder's card, journaled for them to see.
+    pub async fn check_at_hall_counter(
+        &self,
+        actor: &Actor,
+        ask: CounterAsk,
+    ) -> Result<CounterCheck> {
+        let orgs = self.orgs();
+        let at_counter = orgs.list.iter().any(|o| {
+            self.authorize(
+                actor,
+                &sunshine_domain::policy::Action::RegisterAtCounter {
+                    department: &o.code,
+                },
+            )
+            .is_ok()
+        });
+        if !at_counter {
+            self.authorize_centre(actor, crate::CentreWork::ServeCardholder)?;
+        }
+        if !Kind::SOCIAL_SECURITY.contains(&ask.kind) {
+            return Err(Refusal::field(
+                "kind",
+                "窗口核验的是社保类权益：医保、养老金、低保、公积金、保障房",
+                "A counter checks the social-security entitlements: medical, pension, dibao, housing fund, affordable housing",
+            )
+            .into());
+        }
+        let number = ask.card.trim().to_string();
+        let kind = ask.kind;
+        let (verdict, holder) = {
+            let number = number.clone();
+            self.on_books(move |b, now| {
+                let holder = b
+                    .card(&number)
+                    .map(|c| (c.holder.clone(), c.holder_name.clone()));
+                Ok((b.check_entitlement(&number, kind, now), holder))
+            })
+            .await?
+        };
+        let masked = mask_card_number(&number);
+        if let Some((holder, _)) = &holder {
+            self.record_staff_read(
+                actor,
+                StaffRead {
+                    subject: format!("access/card/{number}"),
+                    kind: ReadKind::Card,
+                    purpose: ReadPurpose::CounterService,
+                    payload: serde_json::json!({"view": "entitlement_check", "card": number,
+                        "kind": kind.as_str(), "verdict": verdict}),
+                    persons: vec![ReadOf {
+                        user: None,
+                        number: Some(holder.clone()),
+                        what: masked.clone(),
+                    }],
+                },
+            )
+            .await?;
+        }
+        Ok(CounterCheck {
+            card: masked,
+            kind,
+            verdict,
+            holder_name: holder.map(|(_, name)| name),
+        })
+    }
+}

@@ -523,7 +523,14 @@ async fn plan_case(
 ) -> Result<Plan> {
     let government = crate::catalog::region_government(&spec);
     let (clerk, approver) = handlers(&government, city);
-    let fate = roll_fate(rng);
+    let mut fate = roll_fate(rng);
+    // An approval's grant goes to a person the registry holds, and the
+    // demo's invented applicants are not held: such items are refused.
+    if crate::grants::GRANTS.for_item(&spec.code).is_some()
+        && matches!(fate, Fate::Approved | Fate::Delivered)
+    {
+        fate = Fate::Refused;
+    }
     let online = (!spec.sensitive && rng.gen_bool(0.3)).then(|| {
         if rng.gen_bool(0.5) {
             citizen.clone()

@@ -528,6 +528,7 @@ async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound(
         let clerk = token(&base, "card.clerk").await;
         if cards.is_empty() {
             let operator = token(&base, "card.operator").await;
+            enrol(&client, &base, 500..524).await;
             for n in 0..24u32 {
                 cards.push(active_card(&client, &base, &clerk, 500 + n).await);
             }
@@ -657,6 +658,41 @@ async fn every_acknowledged_transfer_survives_a_kill_and_the_ledger_stays_sound(
     server.kill().expect("stop");
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Residents `ns` held by the population registry (each in a household of
+/// their own in the demo community), as its worker imports them: a card is
+/// issued only to a person the registry holds.
+async fn enrol(client: &reqwest::Client, base: &str, ns: std::ops::Range<u32>) {
+    let worker = token(base, "community.worker").await;
+    let mut csv = String::from(
+        "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话",
+    );
+    for n in ns {
+        let number = id_number(n);
+        let sex = if (number.as_bytes()[16] - b'0') % 2 == 1 {
+            "1"
+        } else {
+            "2"
+        };
+        let birth = format!("{}-{}-{}", &number[6..10], &number[10..12], &number[12..14]);
+        csv.push_str(&format!(
+            "\n{number},测试,{sex},{birth},01,杭州市西湖区文三路1号,杭州市西湖区文三路1号,330106001001,C{n},02,"
+        ));
+    }
+    let r = client
+        .post(format!("{base}/api/v1/registry/imports?dry_run=false"))
+        .bearer_auth(&worker)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("import");
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
 }
 
 /// A card issued to resident `n` and activated, by a card clerk: its number.

@@ -1,6 +1,8 @@
 //! What a card entitles its holder to beyond money: the medical-insurance
-//! settlement identity (the card proves who the insured is), the park annual
-//! card, the library reader card. An entitlement belongs to the holder, so a
+//! settlement identity (the card proves who the insured is), the social
+//! security the card is the credential for (collecting a pension, the
+//! minimum living allowance, the housing fund, affordable housing), the
+//! park annual card, the library reader card. An entitlement belongs to the holder, so a
 //! replacement card carries it; it is granted (for a period or open-ended),
 //! checked at a gate or desk, expires, and can be revoked with a reason. A
 //! medical settlement at a hospital's desk is recorded against the insured.
@@ -28,16 +30,46 @@ pub enum Kind {
     Park,
     /// 图书馆借书证
     Library,
+    /// 养老金领取资格: the holder collects a pension.
+    Pension,
+    /// 最低生活保障: the holder's household receives the minimum living allowance.
+    Dibao,
+    /// 住房公积金: the holder contributes to the housing fund.
+    HousingFund,
+    /// 保障性住房资格: the holder may rent or buy affordable housing.
+    AffordableHousing,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Medical, Kind::Park, Kind::Library];
+    pub const ALL: [Kind; 7] = [
+        Kind::Medical,
+        Kind::Park,
+        Kind::Library,
+        Kind::Pension,
+        Kind::Dibao,
+        Kind::HousingFund,
+        Kind::AffordableHousing,
+    ];
+
+    /// The social-security entitlements (大社保), which the hall's counters
+    /// check on the card.
+    pub const SOCIAL_SECURITY: [Kind; 5] = [
+        Kind::Medical,
+        Kind::Pension,
+        Kind::Dibao,
+        Kind::HousingFund,
+        Kind::AffordableHousing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Medical => "medical",
             Kind::Park => "park",
             Kind::Library => "library",
+            Kind::Pension => "pension",
+            Kind::Dibao => "dibao",
+            Kind::HousingFund => "housing_fund",
+            Kind::AffordableHousing => "affordable_housing",
         }
     }
 
@@ -50,6 +82,22 @@ impl Kind {
             Kind::Medical => "医保结算",
             Kind::Park => "公园年卡",
             Kind::Library => "图书馆借书证",
+            Kind::Pension => "养老金领取",
+            Kind::Dibao => "最低生活保障",
+            Kind::HousingFund => "住房公积金",
+            Kind::AffordableHousing => "保障性住房",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Kind::Medical => "Medical insurance settlement",
+            Kind::Park => "Park annual card",
+            Kind::Library => "Library card",
+            Kind::Pension => "Pension collection",
+            Kind::Dibao => "Minimum living allowance",
+            Kind::HousingFund => "Housing fund",
+            Kind::AffordableHousing => "Affordable housing",
         }
     }
 }
@@ -148,5 +196,12 @@ mod tests {
             Verdict::Allowed
         );
         assert_eq!(Kind::parse("library"), Some(Kind::Library));
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k), "{k:?} reads back");
+            assert_eq!(
+                serde_json::to_value(k).expect("json"),
+                serde_json::json!(k.as_str())
+            );
+        }
     }
 }

@@ -89,7 +89,8 @@ pub fn fields_for(purpose: ReadPurpose) -> &'static [Field] {
         | ReadPurpose::HandleCase
         | ReadPurpose::HotlineCall
         | ReadPurpose::HandleTicket
-        | ReadPurpose::Supervision => &[],
+        | ReadPurpose::Supervision
+        | ReadPurpose::IdentityCheck => &[],
     }
 }
 

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::card::{
-    CardView, Check, Clearing, DenyList, Grant, IssueCard, Medical, Signed, TapUpload, TopUp,
-    UploadResult,
+    CardView, Check, Clearing, CounterAsk, CounterCheck, DenyList, Grant, IssueCard, Medical,
+    Signed, TapUpload, TopUp, UploadResult,
 };
 use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Settlement, Terminal};
 use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
@@ -506,7 +506,8 @@ pub async fn settle(
 }
 
 /// Grant an entitlement to a card's holder (a card clerk): `medical`,
-/// `park` or `library`, until a day or open-ended. Granting again renews it.
+/// `park`, `library`, `pension`, `dibao`, `housing_fund` or
+/// `affordable_housing`, until a day or open-ended. Granting again renews it.
 #[utoipa::path(post, path = "/api/v1/cards/{number}/entitlements", tag = "card", params(("number" = String, Path)), request_body = Grant, security(("bearer" = [])),
     responses((status = 201, body = Entitlement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn grant(
@@ -522,6 +523,26 @@ pub async fn grant(
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok((StatusCode::CREATED, Json(e)))
+}
+
+/// A hall counter checks a card's social-security entitlement (`medical`,
+/// `pension`, `dibao`, `housing_fund`, `affordable_housing`): a clerk who
+/// registers applications at a counter, or a card clerk. It is told the
+/// verdict and the name on the card, and the read is journaled for the
+/// holder to see.
+#[utoipa::path(post, path = "/api/v1/hall/entitlement-checks", tag = "card", request_body = CounterAsk, security(("bearer" = [])),
+    responses((status = 200, body = CounterCheck), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn counter_check(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(ask): ApiJson<CounterAsk>,
+) -> Result<Json<CounterCheck>, ApiError> {
+    s.app
+        .check_at_hall_counter(&actor, ask)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
 }
 
 /// Revoke an entitlement, with the reason (a card clerk).

@@ -288,6 +288,7 @@ fn card_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(card::grant))
         .routes(routes!(card::revoke_entitlement))
         .routes(routes!(card::check))
+        .routes(routes!(card::counter_check))
         .routes(routes!(card::medical))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))

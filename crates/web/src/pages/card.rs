@@ -297,12 +297,9 @@ fn card_row(c: &Chrome, v: CardView, offers: &[PassOffer]) -> CardRow {
             .into_iter()
             .map(|e| EntitlementRow {
                 kind: e.entitlement.kind.as_str().to_string(),
-                name: match e.entitlement.kind {
-                    Kind::Medical => c.pick("医保结算", "Medical insurance"),
-                    Kind::Park => c.pick("公园年卡", "Park annual card"),
-                    Kind::Library => c.pick("图书馆借书证", "Library card"),
-                }
-                .to_string(),
+                name: c
+                    .pick(e.entitlement.kind.name_zh(), e.entitlement.kind.name_en())
+                    .to_string(),
                 // The last day it holds: it ends as that day does.
                 until: e
                     .entitlement

@@ -4,6 +4,7 @@
 
 pub mod clerk;
 mod detail;
+pub mod entitlement;
 pub mod files;
 mod form;
 mod track;

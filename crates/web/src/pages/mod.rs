@@ -341,6 +341,10 @@ fn hall_routes() -> Router<AppState> {
                 .post(hall::clerk::register)
                 .layer(uploads()),
         )
+        .route(
+            "/staff/cases/entitlement-check",
+            get(hall::entitlement::form).post(hall::entitlement::check),
+        )
         .route("/staff/cases/{number}", get(hall::clerk::case))
         .route("/staff/cases/{number}/command", post(hall::clerk::command))
         .route("/staff/cases/{number}/fee", post(hall::clerk::charge_fee))

@@ -15,6 +15,7 @@ use crate::support::Api;
 mod big_ids;
 mod entitlements;
 mod snapshots;
+mod social;
 mod terminals;
 
 /// A terminal's signed request, signed on the platform's clock.
@@ -121,6 +122,26 @@ async fn a_card_is_issued_topped_up_tapped_lost_denied_and_replaced() {
     let mut t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let clerk = Api::as_user(&t.base, "card.clerk").await;
     let holder = resident(7);
+    // Not held by the population registry: no card.
+    let (status, body) = clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": holder, "holder_name": "陈七"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["holder"].is_string(), "{body}");
+    crate::support::enrolled(&t.base, &holder, "陈七").await;
+    // Held under another name: no card either, and the name held is not told.
+    let (status, body) = clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": holder, "holder_name": "陈八"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["holder_name"].is_string(), "{body}");
+    assert!(!body.to_string().contains("陈七"), "{body}");
 
     // Issue and activate.
     let (status, card) = clerk

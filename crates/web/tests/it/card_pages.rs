@@ -22,6 +22,7 @@ fn top_up_id() -> u64 {
 async fn citizen_with_card(account_fen: i64) -> (String, String) {
     let base = &shared_demo().base;
     let (_, id) = fresh_citizen(base).await;
+    crate::support::enrolled(base, &id, "赵六").await;
     let clerk = Api::as_user(base, "card.clerk").await;
     let (status, card) = clerk
         .post(

@@ -176,6 +176,7 @@ async fn a_number_typed_at_sign_up_reaches_nothing_until_the_counter_binds_it() 
     );
 
     // The card centre issues the resident a card.
+    crate::support::enrolled(base, &resident, "李四").await;
     let card_clerk = Api::as_user(base, "card.clerk").await;
     let (status, card) = card_clerk
         .post(
@@ -321,6 +322,7 @@ async fn a_citizen_card_and_its_pin_bind_an_account() {
     let t = sunshine_testkit::TestApp::demo().await.expect("demo");
     let base = &t.base;
     let resident = id_of("33010619750505123");
+    crate::support::enrolled(base, &resident, "周五").await;
     let card_clerk = Api::as_user(base, "card.clerk").await;
     let (status, card) = card_clerk
         .post(

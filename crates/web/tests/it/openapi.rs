@@ -139,6 +139,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/hotline/nearby"),
     ("get", "/api/v1/hotline/assist"),
     ("post", "/api/v1/cards"),
+    ("post", "/api/v1/hall/entitlement-checks"),
     ("get", "/api/v1/cards"),
     ("get", "/api/v1/cards/mine"),
     ("get", "/api/v1/cards/{number}"),

@@ -147,6 +147,7 @@ async fn the_counter_page_and_the_caller_lookup_are_reads_too() {
     let base = &shared_demo().base;
     let (resident, id) = fresh_citizen(base).await;
     // A card issued at the counter for them, then looked up there by a clerk.
+    crate::support::enrolled(base, &id, "赵六").await;
     let card_clerk = Api::as_user(base, "card.clerk").await;
     let (status, card) = card_clerk
         .post(

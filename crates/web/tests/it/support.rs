@@ -287,3 +287,30 @@ pub fn escape_path(value: &str) -> String {
     }
     out
 }
+
+/// Resident `number` held by the population registry under `name`, in a
+/// household of their own in the demo community, as its worker imports
+/// them: a card is issued, and an approval grants, only to such a person.
+pub async fn enrolled(base: &str, number: &str, name: &str) {
+    let worker = Api::as_user(base, sunshine_app::demo::COMMUNITY_WORKER).await;
+    let sex = if (number.as_bytes()[16] - b'0') % 2 == 1 {
+        "1"
+    } else {
+        "2"
+    };
+    let birth = format!("{}-{}-{}", &number[6..10], &number[10..12], &number[12..14]);
+    let community = sunshine_app::demo::DEMO_COMMUNITY.replace('-', "");
+    let household = format!("E{}", &number[..17]);
+    let csv = format!(
+        "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话\n\
+         {number},{name},{sex},{birth},01,杭州市西湖区文三路1号,杭州市西湖区文三路1号,{community},{household},02,"
+    );
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports?dry_run=false", "text/csv", &csv)
+        .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "{number} {name} enrolled: {body}"
+    );
+}

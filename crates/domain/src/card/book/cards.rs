@@ -93,6 +93,11 @@ impl Book {
         v
     }
 
+    /// The number of the holder's live card (not dead), if they hold one.
+    pub fn live_card_of(&self, holder: &str) -> Option<String> {
+        self.live_by_holder.get(holder).map(|id| card_number(*id))
+    }
+
     pub fn balances(&self, card: u64) -> Balances {
         let bal = |id| self.ledger.account(id).map_or(0, Account::balance);
         Balances {

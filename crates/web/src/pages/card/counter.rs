@@ -38,6 +38,8 @@ pub(super) struct CounterPage {
     base: &'static str,
     /// The pass form's input, kept after a refusal.
     pass: PassForm,
+    /// What a clerk may grant or revoke.
+    entitlement_kinds: [Kind; 7],
 }
 
 pub(super) async fn counter_page(
@@ -86,6 +88,7 @@ pub(super) async fn counter_page(
         pass_products: offers_shown(&c, &offers),
         today: s.app.clock.today().to_string(),
         base: "/staff/card",
+        entitlement_kinds: Kind::ALL,
         c,
     };
     (status, render(&page)).into_response()
@@ -314,11 +317,7 @@ pub async fn entitlement(
     let result = match Kind::parse(&f.kind) {
         None => Err(Refusal::field("kind", "未知的权益", "No such entitlement").into()),
         Some(kind) => {
-            let (zh, en) = match kind {
-                Kind::Medical => ("医保结算", "Medical insurance"),
-                Kind::Park => ("公园年卡", "The park annual card"),
-                Kind::Library => ("图书馆借书证", "The library card"),
-            };
+            let (zh, en) = (kind.name_zh(), kind.name_en());
             if f.action == "revoke" {
                 s.app
                     .revoke_entitlement(&session.actor, &number, kind, &f.reason)

@@ -136,6 +136,7 @@ async fn a_resident_signs_up_binds_with_a_counter_code_and_then_sees_the_card() 
         format!("{body}{check}")
     };
     // The card centre has already issued the resident a card.
+    crate::support::enrolled(base, &resident, "钱七").await;
     let card_clerk = crate::support::Api::as_user(base, "card.clerk").await;
     let (status, card) = card_clerk
         .post(

@@ -170,6 +170,7 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
 async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
     let (c, token) = signed_in("card.clerk").await;
     let holder = crate::support::fresh_id_number();
+    crate::support::enrolled(&shared_demo().base, &holder, "周六").await;
     let post = |path: String, fields: Vec<(&'static str, String)>| {
         let mut all = vec![("csrf", token.clone()), ("holder", holder.clone())];
         all.extend(fields);
@@ -272,4 +273,78 @@ async fn the_counter_sells_a_pass_and_holds_the_bicycle_deposit_for_a_holder() {
         html.contains("class=\"bike-release\""),
         "the deposit is still held: {html}"
     );
+}
+
+#[tokio::test]
+async fn a_hall_counter_checks_an_entitlement_on_the_card_page_and_strangers_cannot() {
+    // The demo citizen's card has the medical entitlement.
+    let citizen =
+        crate::support::Api::as_user(&shared_demo().base, sunshine_app::demo::DEMO_CITIZEN_ID)
+            .await;
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    let card = mine[0]["card"]["number"]
+        .as_str()
+        .expect("a card")
+        .to_string();
+
+    let (c, token) = signed_in("clerk").await;
+    let (status, html) = page(&c, "/staff/cases/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/staff/cases/entitlement-check\""),
+        "{html}"
+    );
+    let (status, html) = page(&c, "/staff/cases/entitlement-check").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"dibao\"") && !html.contains("value=\"park\""));
+    let check = |card: String, kind: &'static str, csrf: String| {
+        c.post(shared_demo().url("/staff/cases/entitlement-check"))
+            .form(&[("csrf", csrf), ("card", card), ("kind", kind.to_string())])
+            .send()
+    };
+    let resp = check(card.clone(), "medical", token.clone())
+        .await
+        .expect("check");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.expect("page");
+    assert!(
+        html.contains("id=\"check-verdict\">具备资格") && html.contains("王小明"),
+        "{html}"
+    );
+    let result = &html[html.find("id=\"check-result\"").expect("a result")..];
+    assert!(!result.contains(&card), "the result shows the card masked");
+    let resp = check(card.clone(), "pension", token.clone())
+        .await
+        .expect("check");
+    let html = resp.text().await.expect("page");
+    assert!(html.contains("未开通该资格"), "{html}");
+    // A kind no counter checks, and a forged form.
+    let resp = check(card.clone(), "park", token.clone())
+        .await
+        .expect("check");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp
+        .text()
+        .await
+        .expect("page")
+        .contains("id=\"check-problem\""));
+    let resp = check(card.clone(), "medical", "forged".into())
+        .await
+        .expect("check");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // A citizen has no counter.
+    let (c, token) = signed_in(sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let resp = c
+        .post(shared_demo().url("/staff/cases/entitlement-check"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("card", card.as_str()),
+            ("kind", "medical"),
+        ])
+        .send()
+        .await
+        .expect("check");
+    assert!(resp.url().path().starts_with("/login"), "{}", resp.url());
+    assert!(!resp.text().await.expect("page").contains("check-result"));
 }

@@ -1,0 +1,160 @@
+//! What an approved case grants on the citizen card (`data/hall/grants.json`):
+//! an approved 市民卡申领 issues the card to the person the form names, an
+//! approved 最低生活保障 loads the allowance's entitlement onto the head's
+//! card. The approval checks the person against the registry and writes
+//! the grant in its own transaction; the card books carry it out after the
+//! write, and a grant they could not take yet (the person has no card yet,
+//! the books are on another node) waits and is tried again each minute.
+
+use std::sync::LazyLock;
+
+use serde_json::json;
+use sunshine_domain::access::mask_card_number;
+use sunshine_domain::card::book::Doer;
+use sunshine_domain::catalog::ItemSpec;
+use sunshine_domain::hall::grants::{Grant, Grants};
+use sunshine_domain::hall::Case;
+use sunshine_domain::identity::Actor;
+use sunshine_domain::ids::ResidentId;
+use sunshine_domain::refusal::Refusal;
+use sunshine_domain::registry::identity::IdentityCheck;
+use sunshine_store::grants::{self as store, GrantRow};
+use sunshine_store::WriteTx;
+
+use crate::journal_entry::entry;
+use crate::{App, Result};
+
+/// The grants as shipped.
+pub static GRANTS: LazyLock<Grants> = LazyLock::new(|| {
+    Grants::from_json(include_str!("../../../data/hall/grants.json"))
+        .unwrap_or_else(|e| panic!("data/hall/grants.json: {e}"))
+});
+
+/// The most grants carried out in one round.
+const ROUND: i64 = 200;
+
+/// In an approval's transaction: if the item grants something, check the
+/// person the form names against the registry (refusing the approval when
+/// the registry does not hold them under that name) and write the grant.
+pub(crate) async fn on_approval(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    case: &Case,
+    spec: &ItemSpec,
+    now: i64,
+) -> Result<bool> {
+    let Some(rule) = GRANTS.for_item(&spec.code) else {
+        return Ok(false);
+    };
+    let (holder, name) = rule.person(&case.answers)?;
+    let verdict = crate::registry::identity::check_at_counter(
+        tx,
+        actor,
+        holder.as_str(),
+        &name,
+        &case.number,
+        now,
+    )
+    .await?;
+    match verdict {
+        IdentityCheck::Matches => {}
+        IdentityCheck::NameDiffers => {
+            return Err(Refusal::conflict(
+                "grant_identity",
+                "申领人姓名与人口基础库中该身份号码的登记不符：核实后再批准，或不予许可",
+                "The applicant's name is not the one the population registry holds for the number: check it before approving, or refuse",
+            )
+            .into())
+        }
+        IdentityCheck::NotRegistered => {
+            return Err(Refusal::conflict(
+                "grant_not_registered",
+                "人口基础库中没有申领人：请其先到居住地社区登记，或不予许可",
+                "The population registry does not hold the applicant: they register with their community first, or the case is refused",
+            )
+            .into())
+        }
+    }
+    store::insert_grant(
+        tx.conn(),
+        &GrantRow {
+            case_number: case.number.clone(),
+            grant_kind: rule.grant.as_str().to_string(),
+            holder: holder.as_str().to_string(),
+            holder_name: name,
+            department: case.department.clone(),
+            by_actor: actor.journal_name(),
+            state: "pending".into(),
+            card: None,
+            created_at: now,
+            done_at: None,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+impl App {
+    /// Carry out the grants approved cases wrote and the books have not
+    /// taken yet: each at most once, however often this runs and on however
+    /// many nodes (a card is issued only to one who holds none; loading an
+    /// entitlement again renews it). Returns how many were done.
+    pub async fn deliver_grants(&self) -> Result<usize> {
+        let pending = {
+            let mut conn = self.db.read().await?;
+            store::pending_grants(&mut conn, ROUND).await?
+        };
+        let mut done = 0;
+        for g in pending {
+            let Some(grant) = Grant::parse(&g.grant_kind) else {
+                tracing::warn!(case = %g.case_number, grant = %g.grant_kind, "an unknown grant waits");
+                continue;
+            };
+            let holder = ResidentId::parse(&g.holder)
+                .map_err(|e| anyhow::anyhow!("grant of {}: {e}", g.case_number))?;
+            let by = Doer {
+                actor: g.by_actor.clone(),
+                org: g.department.clone(),
+            };
+            let name = g.holder_name.clone();
+            let card = self
+                .on_books(
+                    move |b, now| match (grant, b.live_card_of(holder.as_str())) {
+                        (Grant::CitizenCard, Some(held)) => Ok(Some(held)),
+                        (Grant::CitizenCard, None) => b
+                            .issue(&holder, &name, "", now, &by)
+                            .map(|c| Some(c.number)),
+                        // Loaded when the person has a card.
+                        (Grant::Entitlement(_), None) => Ok(None),
+                        (Grant::Entitlement(kind), Some(card)) => {
+                            b.grant(&card, kind, None, now, &by).map(|_| Some(card))
+                        }
+                    },
+                )
+                .await?;
+            let Some(card) = card else { continue };
+            let now = self.now_micros();
+            let finished = self
+                .db
+                .write(async move |tx: &mut WriteTx| -> Result<bool> {
+                    if !store::finish_grant(tx.conn(), &g.case_number, &card, now).await? {
+                        return Ok(false);
+                    }
+                    let payload = json!({"grant": g.grant_kind, "card": mask_card_number(&card)});
+                    // Done by the platform, in the department that approved it.
+                    let mut done = entry(
+                        &crate::journal_entry::system_actor(),
+                        format!("case/{}", g.case_number),
+                        "hall.grant_done",
+                        payload,
+                    );
+                    done.org = g.department.clone();
+                    tx.journal(now, done).await?;
+                    Ok(true)
+                })
+                .await?;
+            done += usize::from(finished);
+        }
+        Ok(done)
+    }
+}

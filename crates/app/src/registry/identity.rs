@@ -1,0 +1,46 @@
+//! 身份核验 at a counter: the name given for an identity number checked
+//! against the registry, inside the write the counter's act is in. The
+//! check is a read of the person's record for that purpose: journaled and
+//! shown to them, though the counter learns only whether the two agree.
+
+use serde_json::json;
+use sunshine_domain::access::{ReadKind, ReadPurpose};
+use sunshine_domain::identity::Actor;
+use sunshine_domain::registry::identity::{check_identity, IdentityCheck};
+use sunshine_store::registry as store;
+use sunshine_store::WriteTx;
+
+use crate::access::{ReadOf, StaffRead};
+use crate::Result;
+
+/// Check `name` against the registry's names for `number`, for `what` (a
+/// case's number, "card"), and journal the check as a read of the person
+/// when the registry holds them.
+pub(crate) async fn check_at_counter(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    number: &str,
+    name: &str,
+    what: &str,
+    now: i64,
+) -> Result<IdentityCheck> {
+    let held = store::persons_by_id_number(tx.conn(), &[number.to_string()]).await?;
+    let names: Vec<&str> = held.iter().map(|(_, p)| p.name.as_str()).collect();
+    let verdict = check_identity(name, &names);
+    if verdict != IdentityCheck::NotRegistered {
+        let read = StaffRead {
+            subject: format!("access/registry/identity/{what}"),
+            kind: ReadKind::RegistryRecord,
+            purpose: ReadPurpose::IdentityCheck,
+            payload: json!({"view": "identity_check", "for": what, "verdict": verdict.as_str(),
+                "persons": held.iter().map(|(id, _)| id).collect::<Vec<_>>()}),
+            persons: vec![ReadOf {
+                user: None,
+                number: Some(number.to_string()),
+                what: what.to_string(),
+            }],
+        };
+        crate::access::journal_staff_read(tx, actor, read, now).await?;
+    }
+    Ok(verdict)
+}
