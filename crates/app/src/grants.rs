@@ -33,55 +33,74 @@ pub static GRANTS: LazyLock<Grants> = LazyLock::new(|| {
 /// The most grants carried out in one round.
 const ROUND: i64 = 200;
 
-/// In an approval's transaction: if the item grants something, check the
-/// person the form names against the registry (refusing the approval when
-/// the registry does not hold them under that name) and write the grant.
-pub(crate) async fn on_approval(
+/// A grant an approval will write, decided before it writes anything.
+pub(crate) struct Decided {
+    grant: Grant,
+    holder: ResidentId,
+    name: String,
+    found: (IdentityCheck, Vec<i64>),
+}
+
+/// Before an approval writes: if the item grants something, the person the
+/// form names, checked against the registry (refusing the approval when
+/// the registry does not hold them under that name). Reads only.
+pub(crate) async fn decide(
+    tx: &mut WriteTx,
+    case: &Case,
+    spec: &ItemSpec,
+) -> Result<Option<Decided>> {
+    let Some(rule) = GRANTS.for_item(&spec.code) else {
+        return Ok(None);
+    };
+    let (holder, name) = rule.person(&case.answers)?;
+    let found = crate::registry::identity::verdict_of(tx.conn(), holder.as_str(), &name).await?;
+    match found.0 {
+        IdentityCheck::Matches => Ok(Some(Decided {
+            grant: rule.grant,
+            holder,
+            name,
+            found,
+        })),
+        IdentityCheck::NameDiffers => Err(Refusal::conflict(
+            "grant_identity",
+            "申领人姓名与人口基础库中该身份号码的登记不符：核实后再批准，或不予许可",
+            "The applicant's name is not the one the population registry holds for the number: check it before approving, or refuse",
+        )
+        .into()),
+        IdentityCheck::NotRegistered => Err(Refusal::conflict(
+            "grant_not_registered",
+            "人口基础库中没有申领人：请其先到居住地社区登记，或不予许可",
+            "The population registry does not hold the applicant: they register with their community first, or the case is refused",
+        )
+        .into()),
+    }
+}
+
+/// In the approval's transaction, after its decision: journal the check as
+/// a read of the person and write the grant, pending.
+pub(crate) async fn write(
     tx: &mut WriteTx,
     actor: &Actor,
     case: &Case,
-    spec: &ItemSpec,
+    d: Decided,
     now: i64,
-) -> Result<bool> {
-    let Some(rule) = GRANTS.for_item(&spec.code) else {
-        return Ok(false);
-    };
-    let (holder, name) = rule.person(&case.answers)?;
-    let verdict = crate::registry::identity::check_at_counter(
+) -> Result<()> {
+    crate::registry::identity::journal_check(
         tx,
         actor,
-        holder.as_str(),
-        &name,
+        d.holder.as_str(),
         &case.number,
+        d.found,
         now,
     )
     .await?;
-    match verdict {
-        IdentityCheck::Matches => {}
-        IdentityCheck::NameDiffers => {
-            return Err(Refusal::conflict(
-                "grant_identity",
-                "申领人姓名与人口基础库中该身份号码的登记不符：核实后再批准，或不予许可",
-                "The applicant's name is not the one the population registry holds for the number: check it before approving, or refuse",
-            )
-            .into())
-        }
-        IdentityCheck::NotRegistered => {
-            return Err(Refusal::conflict(
-                "grant_not_registered",
-                "人口基础库中没有申领人：请其先到居住地社区登记，或不予许可",
-                "The population registry does not hold the applicant: they register with their community first, or the case is refused",
-            )
-            .into())
-        }
-    }
     store::insert_grant(
         tx.conn(),
         &GrantRow {
             case_number: case.number.clone(),
-            grant_kind: rule.grant.as_str().to_string(),
-            holder: holder.as_str().to_string(),
-            holder_name: name,
+            grant_kind: d.grant.as_str().to_string(),
+            holder: d.holder.as_str().to_string(),
+            holder_name: d.name,
             department: case.department.clone(),
             by_actor: actor.journal_name(),
             state: "pending".into(),
@@ -91,7 +110,7 @@ pub(crate) async fn on_approval(
         },
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 impl App {

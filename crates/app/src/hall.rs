@@ -319,11 +319,19 @@ impl App {
                 let department = stored_department(&case)?;
                 let at = case_at(&case, &department, &spec, is_applicant(&actor, &case));
                 let decision = rules::check(at, &actor, &orgs.tree, &command)?;
+                // What an approval grants is decided before anything is written.
+                let grant = match command {
+                    CaseCommand::Approve { .. } => crate::grants::decide(tx, &case, &spec).await?,
+                    _ => None,
+                };
                 apply(&mut case, decision, today, now);
                 set_due_dates(&mut case, &calendar, &spec, today)?;
                 store::update_case(tx.conn(), &case).await?;
                 if let CaseCommand::Approve { .. } = command {
-                    granted |= crate::grants::on_approval(tx, &actor, &case, &spec, now).await?;
+                    if let Some(grant) = grant {
+                        crate::grants::write(tx, &actor, &case, grant, now).await?;
+                        granted = true;
+                    }
                     // An approval produces its signed e-licence in the same transaction.
                     signed_with = Some(
                         crate::licence::issue(
@@ -653,9 +661,8 @@ async fn checked_applicant(
     };
     let number = id_number.as_str().to_string();
     if channel == Channel::Counter {
-        let verdict =
-            crate::registry::identity::check_at_counter(tx, actor, &number, &name, "hall", now)
-                .await?;
+        let found = crate::registry::identity::verdict_of(tx.conn(), &number, &name).await?;
+        let verdict = found.0;
         if verdict == IdentityCheck::NameDiffers {
             return Err(Refusal::field(
                 "applicant.name",
@@ -664,6 +671,7 @@ async fn checked_applicant(
             )
             .into());
         }
+        crate::registry::identity::journal_check(tx, actor, &number, "hall", found, now).await?;
         return Ok((Applicant::Person { name, id_number }, Some(verdict)));
     }
     let held = sunshine_store::registry::persons_by_id_number(tx.conn(), &[number]).await?;

@@ -13,9 +13,51 @@ use sunshine_store::WriteTx;
 use crate::access::{ReadOf, StaffRead};
 use crate::Result;
 
-/// Check `name` against the registry's names for `number`, for `what` (a
-/// case's number, "card"), and journal the check as a read of the person
-/// when the registry holds them.
+/// What the registry says of `name` for `number`, and the records it read:
+/// a read alone, so that a command can decide on it before it writes.
+pub(crate) async fn verdict_of(
+    conn: &mut sunshine_store::Conn,
+    number: &str,
+    name: &str,
+) -> Result<(IdentityCheck, Vec<i64>)> {
+    let held = store::persons_by_id_number(conn, &[number.to_string()]).await?;
+    let names: Vec<&str> = held.iter().map(|(_, p)| p.name.as_str()).collect();
+    Ok((
+        check_identity(name, &names),
+        held.iter().map(|(id, _)| *id).collect(),
+    ))
+}
+
+/// Journal a check of the person's record (when the registry holds them)
+/// as a read for `what` (a case's number, "card"), shown to the person.
+pub(crate) async fn journal_check(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    number: &str,
+    what: &str,
+    (verdict, persons): (IdentityCheck, Vec<i64>),
+    now: i64,
+) -> Result<()> {
+    if verdict == IdentityCheck::NotRegistered {
+        return Ok(());
+    }
+    let read = StaffRead {
+        subject: format!("access/registry/identity/{what}"),
+        kind: ReadKind::RegistryRecord,
+        purpose: ReadPurpose::IdentityCheck,
+        payload: json!({"view": "identity_check", "for": what, "verdict": verdict.as_str(),
+            "persons": persons}),
+        persons: vec![ReadOf {
+            user: None,
+            number: Some(number.to_string()),
+            what: what.to_string(),
+        }],
+    };
+    crate::access::journal_staff_read(tx, actor, read, now).await
+}
+
+/// Check `name` against the registry's names for `number`, for `what`, and
+/// journal the check as a read of the person when the registry holds them.
 pub(crate) async fn check_at_counter(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -24,23 +66,8 @@ pub(crate) async fn check_at_counter(
     what: &str,
     now: i64,
 ) -> Result<IdentityCheck> {
-    let held = store::persons_by_id_number(tx.conn(), &[number.to_string()]).await?;
-    let names: Vec<&str> = held.iter().map(|(_, p)| p.name.as_str()).collect();
-    let verdict = check_identity(name, &names);
-    if verdict != IdentityCheck::NotRegistered {
-        let read = StaffRead {
-            subject: format!("access/registry/identity/{what}"),
-            kind: ReadKind::RegistryRecord,
-            purpose: ReadPurpose::IdentityCheck,
-            payload: json!({"view": "identity_check", "for": what, "verdict": verdict.as_str(),
-                "persons": held.iter().map(|(id, _)| id).collect::<Vec<_>>()}),
-            persons: vec![ReadOf {
-                user: None,
-                number: Some(number.to_string()),
-                what: what.to_string(),
-            }],
-        };
-        crate::access::journal_staff_read(tx, actor, read, now).await?;
-    }
+    let found = verdict_of(tx.conn(), number, name).await?;
+    let verdict = found.0;
+    journal_check(tx, actor, number, what, found, now).await?;
     Ok(verdict)
 }

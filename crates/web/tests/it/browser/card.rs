@@ -36,6 +36,7 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     let t = sunshine_testkit::TestApp::demo().await?;
     let b = Browser::start().await?;
     // A clerk issues a card at the counter, activates it and takes cash for it.
+    crate::support::enrolled(&t.base, "330106198001010013", "林一").await;
     sign_in_at(&b, &t.base, "card.clerk").await?;
     b.goto(&format!("{}/staff/", t.base)).await?;
     b.click("#card-counter").await?;
@@ -217,4 +218,32 @@ async fn a_resident_signs_up_binds_with_a_counter_code_and_then_sees_the_card() 
     b.click("#sign-in").await?;
     b.wait_for("#login-error").await?;
     b.close().await
+}
+
+#[tokio::test]
+async fn a_hall_clerk_checks_a_social_security_entitlement_on_the_card() -> anyhow::Result<()> {
+    let base = &shared_demo().base;
+    let citizen = crate::support::Api::as_user(base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    let card = mine[0]["card"]["number"]
+        .as_str()
+        .expect("the demo citizen's card")
+        .to_string();
+    let b = Browser::start().await?;
+    sign_in_at(&b, base, "clerk").await?;
+    b.goto(&format!("{base}/staff/cases/new")).await?;
+    b.click("#entitlement-check").await?;
+    b.wait_for("#check-card").await?;
+    b.fill("#check-card", &card).await?;
+    b.set("#check-kind", "medical").await?;
+    b.click("#check").await?;
+    b.wait_text("#check-verdict", "具备资格").await?;
+    b.wait_text("#check-holder", "王小明").await?;
+    b.set("#check-kind", "pension").await?;
+    b.click("#check").await?;
+    b.wait_text("#check-verdict", "未开通该资格").await?;
+    b.screenshot(&shots().join("hall-entitlement-check.png"))
+        .await?;
+    sign_out(&b).await?;
+    Ok(())
 }
