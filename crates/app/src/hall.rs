@@ -647,8 +647,8 @@ pub(crate) async fn open_case(
 /// of their record, journaled); a number the registry does not hold is
 /// taken (the hall serves those who live elsewhere). Online, a bound
 /// account applies under the name the registry holds for its number; an
-/// unbound one only has the check's verdict journaled, so that nothing of
-/// the registry reaches someone who has only typed a number.
+/// unbound one is not checked, so that nothing of the registry reaches
+/// someone who has only typed a number.
 async fn checked_applicant(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -674,11 +674,16 @@ async fn checked_applicant(
         crate::registry::identity::journal_check(tx, actor, &number, "hall", found, now).await?;
         return Ok((Applicant::Person { name, id_number }, Some(verdict)));
     }
+    if !actor.is_verified() {
+        // A typed number learns nothing of the registry, not even a verdict
+        // kept where the case's history might show it.
+        return Ok((Applicant::Person { name, id_number }, None));
+    }
     let held = sunshine_store::registry::persons_by_id_number(tx.conn(), &[number]).await?;
     let names: Vec<&str> = held.iter().map(|(_, p)| p.name.as_str()).collect();
     let verdict = check_identity(&name, &names);
-    let name = match (verdict, actor.is_verified(), names.first()) {
-        (IdentityCheck::NameDiffers, true, Some(held)) => held.to_string(),
+    let name = match (verdict, names.first()) {
+        (IdentityCheck::NameDiffers, Some(held)) => held.to_string(),
         _ => name,
     };
     Ok((Applicant::Person { name, id_number }, Some(verdict)))
