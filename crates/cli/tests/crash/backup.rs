@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{active_card, free_port, token, wait_healthy, BIN};
+use super::{active_card, enrol, free_port, token, wait_healthy, BIN};
 
 fn start_backed_up(data: &Path, archive: &Path, port: u16) -> Child {
     Command::new(BIN)
@@ -130,6 +130,7 @@ async fn a_continuous_backup_killed_under_load_restores_every_change_acknowledge
     let case_clerk = token(&base, "clerk").await;
     let (item, answers) = item_and_answers(&base).await;
     let mut cards = vec![];
+    enrol(&client, &base, 700..724).await;
     for n in 0..24u32 {
         cards.push(active_card(&client, &base, &clerk, 700 + n).await);
     }

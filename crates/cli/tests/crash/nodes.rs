@@ -82,6 +82,7 @@ async fn two_nodes_serve_one_store_and_the_card_engine_fails_over_when_its_node_
 
     // Signed in on one node, the session serves on the other.
     let clerk = token(&b, "card.clerk").await;
+    enrol(&client, &a, 700..701).await;
     let number = active_card(&client, &a, &clerk, 700).await;
 
     // The other node points card clients to the holder, and serves the rest.
