@@ -17,7 +17,7 @@ use sunshine_domain::card::book::{
     self, Balances, Book, Card, DenyChange, Doer, NewParty, NewTerminal, Party, Purse, Rules,
     TapInput, TapRecord, Terminal,
 };
-use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
+use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, RestFrom, Verdict};
 use sunshine_domain::card::fares::Fares;
 use sunshine_domain::card::ledger::Transfer;
 use sunshine_domain::card::lifecycle::CardCommand;
@@ -36,7 +36,7 @@ mod operations;
 
 pub use cards::{BuyPass, CardView, IssueCard, TapView, TopUp};
 pub use entitlements::{
-    Check, CounterAsk, CounterCheck, EntitlementView, Grant, Medical, MedicalView,
+    Check, CounterAsk, CounterCheck, EntitlementView, Grant, Medical, MedicalCredit, MedicalView,
 };
 pub use operations::{
     Clearing, ClearingLine, DenyEntry, DenyList, Signed, TapUpload, UploadResult,

@@ -25,7 +25,7 @@ mod write;
 
 pub use lease::{lease, release_lease, renew_lease, take_lease, Lease};
 pub use load::{events_page, load, seen_of_taps, taps_page, Loaded};
-pub use read::{medical_of, tapped_between, taps_against_ledger, taps_of};
+pub use read::{medical_of, medical_paid_between, tapped_between, taps_against_ledger, taps_of};
 pub use snapshot::{
     all_accounts, last_applied, load_after, snapshot, snapshots, transfers_by_id, After,
     SnapshotMeta, SnapshotRow,
@@ -120,6 +120,9 @@ fn medical_row(r: &sqlx::any::AnyRow) -> Result<MedicalRecord> {
         total: r.try_get("total")?,
         insured: r.try_get("insured")?,
         self_pay: r.try_get("self_pay")?,
+        from_medical_account: r.try_get("from_medical_account")?,
+        from_account: r.try_get("from_account")?,
+        in_cash: r.try_get("in_cash")?,
         at: r.try_get("at")?,
         request_id: r.try_get("request_id")?,
     })

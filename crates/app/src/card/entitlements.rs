@@ -48,6 +48,28 @@ pub struct Medical {
     /// What the visit cost, and what insurance pays, fen.
     pub total: i64,
     pub insured: i64,
+    /// Where the insured's part beyond the personal medical account is
+    /// paid from: `account` (the card's real-name account, the default) or
+    /// `cash` at the desk.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub rest_from: RestFrom,
+}
+
+/// The medical-insurance fund's payment into a holder's personal medical
+/// account, as the fund's file gives it to the card centre.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct MedicalCredit {
+    /// The fund's id for this payment, 1 to 2⁶²−1: sent again, it is
+    /// answered with the first payment and pays nothing. A decimal string
+    /// (a JSON number is still taken).
+    #[serde(with = "sunshine_domain::decimal_u64")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "202612001")]
+    pub id: u64,
+    /// The holder's live card.
+    pub card: String,
+    /// Fen.
+    pub amount: i64,
 }
 
 impl App {
@@ -116,8 +138,20 @@ impl App {
                 &m.card,
                 m.total,
                 m.insured,
+                m.rest_from,
                 now,
             )
+        })
+        .await
+    }
+
+    /// The medical-insurance fund pays into a holder's personal medical
+    /// account (a card operator, from the fund's file).
+    pub async fn credit_medical(&self, actor: &Actor, c: MedicalCredit) -> Result<Transfer> {
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
+        let by = doer(actor);
+        self.on_books_recalling(vec![c.id], move |b, now| {
+            b.credit_medical(&c.card, c.amount, c.id, now, &by)
         })
         .await
     }

@@ -12,6 +12,9 @@ pub struct ClearingLine {
     /// Charged taps applied that day, and what they charged, fen.
     pub taps: u64,
     pub tapped: i64,
+    /// What cards paid at the party's desks for medical settlements
+    /// recorded that day, fen.
+    pub medical: i64,
     /// What the ledger credited to the party's takings that day, and debited back as refunds.
     pub ledger_takings: i64,
     pub refunds: i64,
@@ -32,6 +35,7 @@ pub struct Clearing {
     pub lines: Vec<ClearingLine>,
     /// Totals, fen.
     pub tapped: i64,
+    pub medical: i64,
     pub ledger_takings: i64,
     pub net: i64,
     /// Every line ties out.
@@ -145,9 +149,12 @@ impl App {
     pub async fn clearing(&self, actor: &Actor, day: jiff::civil::Date) -> Result<Clearing> {
         self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
         let (from, to) = book::day_bounds(day);
-        let tapped = {
+        let (tapped, medical) = {
             let mut conn = self.db.read().await?;
-            sunshine_store::card::tapped_between(&mut conn, from, to).await?
+            (
+                sunshine_store::card::tapped_between(&mut conn, from, to).await?,
+                sunshine_store::card::medical_paid_between(&mut conn, from, to).await?,
+            )
         };
         let key = day.to_string();
         let (takings, settlements, parties) = self
@@ -166,6 +173,10 @@ impl App {
                 .iter()
                 .find(|(id, _, _)| *id == p.id)
                 .map_or((0, 0), |(_, n, s)| (*n, *s));
+            let medical = medical
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .map_or(0, |(_, paid)| *paid);
             let settled = settlements.iter().find(|s| s.party == p.id).cloned();
             if taps == 0 && d == book::DayTakings::default() && settled.is_none() {
                 continue;
@@ -176,17 +187,19 @@ impl App {
                 kind: p.kind,
                 taps,
                 tapped: tapped_fen,
+                medical,
                 ledger_takings: d.takings,
                 refunds: d.refunds,
                 passes: d.passes,
                 net: d.net(),
-                ties_out: taps == d.count && tapped_fen == d.takings,
+                ties_out: taps == d.count && tapped_fen + medical == d.takings,
                 settled,
             });
         }
         Ok(Clearing {
             day: day.to_string(),
             tapped: lines.iter().map(|l| l.tapped).sum(),
+            medical: lines.iter().map(|l| l.medical).sum(),
             ledger_takings: lines.iter().map(|l| l.ledger_takings).sum(),
             net: lines.iter().map(|l| l.net).sum(),
             ties_out: lines.iter().all(|l| l.ties_out),

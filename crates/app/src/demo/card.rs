@@ -10,9 +10,9 @@ use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Purse, TapInput, 
 use sunshine_domain::card::lifecycle::CardCommand;
 use sunshine_domain::identity::Actor;
 
-use crate::card::{Grant, IssueCard, TopUp};
+use crate::card::{Grant, IssueCard, MedicalCredit, TopUp};
 use crate::{App, Result};
-use sunshine_domain::card::entitlement::Kind;
+use sunshine_domain::card::entitlement::{Kind, RestFrom};
 
 /// The demo terminals: code, kind, operator or merchant, fare network.
 pub const DEMO_TERMINALS: [(&str, TerminalKind, &str, &str); 10] = [
@@ -52,6 +52,18 @@ pub(super) async fn load(app: &App, clerk: &Actor, operator: &Actor) -> Result<(
     add_terminals(app, operator).await?;
     let card = issue_citizen_card(app, clerk).await?;
     grant_entitlements(app, clerk, &card).await?;
+    // The medical-insurance fund's payments into the personal account, as
+    // its file would give them: 1,200 yuan.
+    app.credit_medical(
+        operator,
+        MedicalCredit {
+            // The fund's ids are its own; a counter's top-ups count from 1.
+            id: 4_000_000_000_000_000_001,
+            card: card.number.clone(),
+            amount: 120_000,
+        },
+    )
+    .await?;
     morning_rides(app, &card).await
 }
 
@@ -215,8 +227,17 @@ async fn morning_rides(app: &App, card: &Card) -> Result<()> {
             }],
             now_b,
         )?;
-        // A visit to the hospital: 250 yuan, 200 of it paid by the insurance.
-        b.medical_settlement("HOSP-DESK-01", "demo-1", &number_b, 25_000, 20_000, now_b)?;
+        // A visit to the hospital: 250 yuan, 200 of it paid by the fund and
+        // 50 from the personal medical account.
+        b.medical_settlement(
+            "HOSP-DESK-01",
+            "demo-1",
+            &number_b,
+            25_000,
+            20_000,
+            RestFrom::Account,
+            now_b,
+        )?;
         Ok(())
     })
     .await

@@ -25,6 +25,7 @@ mod bicycles;
 mod cards;
 mod entitlements;
 mod image;
+mod medical;
 mod passes;
 mod settlement;
 mod taps;
@@ -49,6 +50,9 @@ pub mod account_code {
     pub const ACCOUNT: u16 = 2;
     /// What a card owes after offline taps overdrew its wallet.
     pub const CREDIT_LINE: u16 = 3;
+    /// The holder's personal medical-insurance account (医保个人账户),
+    /// one a holder whatever card they carry.
+    pub const MEDICAL: u16 = 4;
     /// Money paid in at counters and banks, and paid back out.
     pub const CASH: u16 = 10;
     /// The card centre's fees.
@@ -59,6 +63,8 @@ pub mod account_code {
     pub const SETTLED: u16 = 21;
     /// Public-bicycle deposits held.
     pub const DEPOSITS: u16 = 22;
+    /// The medical-insurance fund that pays into personal accounts.
+    pub const MEDICAL_FUND: u16 = 23;
 }
 
 /// What a transfer is (its `code`).
@@ -82,6 +88,12 @@ pub mod transfer_code {
     pub const DEPOSIT: u16 = 11;
     /// A pass (a monthly ticket) bought.
     pub const PASS: u16 = 12;
+    /// The medical-insurance fund's payment into a personal account (划入).
+    pub const MEDICAL_CREDIT: u16 = 13;
+    /// A medical settlement's part paid from the personal medical account.
+    pub const MEDICAL_PAY: u16 = 14;
+    /// A medical settlement's self-paid part, paid from the card's account.
+    pub const SELF_PAY: u16 = 15;
 }
 
 /// The counter's and banks' money.
@@ -92,6 +104,8 @@ pub const FEE_ACCOUNT: Id = 2;
 pub const SETTLED_ACCOUNT: Id = 3;
 /// Public-bicycle deposits held (pending until released).
 pub const DEPOSIT_ACCOUNT: Id = 4;
+/// The medical-insurance fund.
+pub const MEDICAL_FUND_ACCOUNT: Id = 5;
 
 /// A card's electronic purse.
 pub fn wallet_of(card: u64) -> Id {
@@ -105,6 +119,11 @@ pub fn account_of(card: u64) -> Id {
 pub fn credit_line_of(card: u64) -> Id {
     card << 8 | 3
 }
+/// A personal medical account, opened under the holder's card of the day
+/// it was first needed and kept by the holder through every card after.
+pub fn medical_account_of(card: u64) -> Id {
+    card << 8 | 4
+}
 /// An operator's or merchant's takings.
 pub fn takings_of(party: u64) -> Id {
     1 << 62 | party
@@ -116,6 +135,18 @@ pub const MAX_CLIENT_ID: Id = (1 << 62) - 1;
 const OWN_IDS: Id = 1 << 63;
 /// A refund's id is its purchase's with this bit set.
 pub const REFUND_BIT: Id = 1 << 62;
+
+/// A client's transfer id is from 1 to [`MAX_CLIENT_ID`].
+pub(crate) fn check_client_id(client_id: Id) -> Result<(), Refusal> {
+    if client_id == 0 || client_id > MAX_CLIENT_ID {
+        return Err(Refusal::field(
+            "id",
+            format!("请求编号须在1到{MAX_CLIENT_ID}之间"),
+            format!("The request id must be from 1 to {MAX_CLIENT_ID}"),
+        ));
+    }
+    Ok(())
+}
 
 /// The number of one of the books' own transfer ids (not a refund's), if it is one.
 pub fn own_number(id: Id) -> Option<u64> {
@@ -164,6 +195,9 @@ pub struct Balances {
     pub account: i64,
     /// What it owes after offline overdrafts.
     pub owed: i64,
+    /// The holder's personal medical account.
+    #[serde(default)]
+    pub medical: i64,
 }
 
 /// The rules the books apply beyond the ledger's.
@@ -238,6 +272,8 @@ pub struct Book {
     pub rules: Rules,
     cards: HashMap<u64, Card>,
     live_by_holder: HashMap<String, u64>,
+    /// Each holder's personal medical account, once opened.
+    medical_accounts: HashMap<String, Id>,
     next_card: u64,
     next_own_id: u64,
     parties: HashMap<u64, Party>,
@@ -315,6 +351,7 @@ impl Book {
             (FEE_ACCOUNT, account_code::FEES),
             (SETTLED_ACCOUNT, account_code::SETTLED),
             (DEPOSIT_ACCOUNT, account_code::DEPOSITS),
+            (MEDICAL_FUND_ACCOUNT, account_code::MEDICAL_FUND),
         ] {
             let _ = ledger.create_account(Account::new(id, CNY, code, AccountFlags::default()));
         }
@@ -355,6 +392,10 @@ impl Book {
             b.next_card = b.next_card.max(c.id);
             if !c.state.is_dead() {
                 b.live_by_holder.insert(c.holder.clone(), c.id);
+            }
+            if b.ledger.account(medical_account_of(c.id)).is_some() {
+                b.medical_accounts
+                    .insert(c.holder.clone(), medical_account_of(c.id));
             }
             b.cards.insert(c.id, c);
         }

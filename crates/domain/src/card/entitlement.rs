@@ -156,13 +156,36 @@ pub struct MedicalRecord {
     pub terminal: String,
     /// Fen.
     pub total: i64,
+    /// What the insurance fund pays (统筹), outside the card's ledger.
     pub insured: i64,
+    /// What the insured pays: the three parts below.
     pub self_pay: i64,
+    /// Of the self-paid part, what the personal medical account paid.
+    #[serde(default)]
+    pub from_medical_account: i64,
+    /// Of the rest, what the card's real-name account paid.
+    #[serde(default)]
+    pub from_account: i64,
+    /// Of the rest, what was paid in cash at the desk.
+    #[serde(default)]
+    pub in_cash: i64,
     pub at: i64,
     /// The desk's own id of the request: the same id from the same terminal
     /// is the same settlement, answered again and never recorded twice.
     #[serde(default)]
     pub request_id: String,
+}
+
+/// Where the part of a settlement the personal medical account does not
+/// cover is paid from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RestFrom {
+    /// The card's real-name account, which must hold it.
+    #[default]
+    Account,
+    /// Cash at the desk: recorded, not posted to the card's ledger.
+    Cash,
 }
 
 #[cfg(test)]

@@ -101,3 +101,21 @@ pub async fn tapped_between(
         })
         .collect()
 }
+
+/// What cards paid at each hospital's or pharmacy's desks for settlements
+/// recorded in `[from, to)` (from personal medical accounts and cards'
+/// accounts, not the fund's part or cash), per party, fen.
+pub async fn medical_paid_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(u64, i64)>> {
+    sqlx::query("SELECT party, CAST(SUM(from_medical_account + from_account) AS BIGINT) AS paid FROM card_medical WHERE at >= $1 AND at < $2 GROUP BY party ORDER BY party")
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((unbits(r.try_get("party")?), r.try_get("paid")?)))
+        .collect()
+}

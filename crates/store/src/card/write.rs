@@ -294,7 +294,7 @@ pub(super) async fn store_row(conn: &mut AnyConnection, effect: &Effect) -> Resu
                 .await?;
         }
         Effect::Medical(m) => {
-            sqlx::query("INSERT INTO card_medical (id, card, holder, party, terminal, total, insured, self_pay, at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            sqlx::query("INSERT INTO card_medical (id, card, holder, party, terminal, total, insured, self_pay, at, request_id, from_medical_account, from_account, in_cash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
                 .bind(bits(m.id))
                 .bind(&m.card)
                 .bind(&m.holder)
@@ -305,6 +305,9 @@ pub(super) async fn store_row(conn: &mut AnyConnection, effect: &Effect) -> Resu
                 .bind(m.self_pay)
                 .bind(m.at)
                 .bind(&m.request_id)
+                .bind(m.from_medical_account)
+                .bind(m.from_account)
+                .bind(m.in_cash)
                 .execute(&mut *conn)
                 .await?;
         }

@@ -12,7 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sunshine_app::card::{
     CardView, Check, Clearing, CounterAsk, CounterCheck, DenyList, Grant, IssueCard, Medical,
-    Signed, TapUpload, TopUp, UploadResult,
+    MedicalCredit, Signed, TapUpload, TopUp, UploadResult,
 };
 use sunshine_domain::card::book::{Card, NewParty, NewTerminal, Party, Settlement, Terminal};
 use sunshine_domain::card::entitlement::{Entitlement, Kind, MedicalRecord, Verdict};
@@ -587,8 +587,11 @@ pub async fn check(
         .map_err(|e| r.refused(e))
 }
 
-/// A hospital's desk records a medical settlement with the card as the
-/// insured's identity (signed): `{"card", "total", "insured"}` in fen.
+/// A hospital's desk settles a visit with the card as the insured's
+/// identity (signed): `{"request_id", "card", "total", "insured",
+/// "rest_from"}`, amounts in fen. The insured's part is paid from the
+/// personal medical account first, then from the card's account (409
+/// `insufficient_balance` if it holds too little) or in cash.
 #[utoipa::path(post, path = "/api/v1/card/terminals/{code}/medical", tag = "card", params(("code" = String, Path), SignatureHeaders),
     request_body = Medical,
     responses((status = 201, body = MedicalRecord), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -602,6 +605,24 @@ pub async fn medical(
         .await
         .map_err(|e| r.refused(e))?;
     Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// The medical-insurance fund pays into a holder's personal medical
+/// account (a card operator, from the fund's file). A retry with the same
+/// `id` is answered with the first payment.
+#[utoipa::path(post, path = "/api/v1/card/medical-credits", tag = "card", request_body = MedicalCredit, security(("bearer" = [])),
+    responses((status = 200, body = TransferView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn credit_medical(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<MedicalCredit>,
+) -> Result<Json<TransferView>, ApiError> {
+    s.app
+        .credit_medical(&actor, input)
+        .await
+        .map(|t| Json(t.into()))
+        .map_err(|e| ApiError::from_app(e, lang))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -290,6 +290,7 @@ fn card_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(card::check))
         .routes(routes!(card::counter_check))
         .routes(routes!(card::medical))
+        .routes(routes!(card::credit_medical))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))
 }

@@ -46,6 +46,10 @@ pub struct CardRow {
     pub wallet: i64,
     pub account: i64,
     pub owed: i64,
+    /// The holder's personal medical account, and whether it is shown (the
+    /// holder is insured, or it holds money).
+    pub medical_account: i64,
+    pub shows_medical_account: bool,
     /// Why terminals refuse it, in people's words.
     pub denied: Option<String>,
     pub replaces: String,
@@ -80,6 +84,11 @@ pub struct MedicalRow {
     pub total: i64,
     pub insured: i64,
     pub self_pay: i64,
+    /// The self-paid part: from the personal medical account, from the
+    /// card's account, in cash.
+    pub from_medical_account: i64,
+    pub from_account: i64,
+    pub in_cash: i64,
 }
 
 pub struct EntitlementRow {
@@ -256,6 +265,11 @@ fn card_row(c: &Chrome, v: CardView, offers: &[PassOffer]) -> CardRow {
         wallet: v.balances.wallet,
         account: v.balances.account,
         owed: v.balances.owed,
+        medical_account: v.balances.medical,
+        shows_medical_account: v.balances.medical != 0
+            || v.entitlements
+                .iter()
+                .any(|e| e.entitlement.kind == Kind::Medical),
         denied: v.denied.map(|d| denied_name(c, &d)),
         replaces: v.card.replaces.unwrap_or_default(),
         replaced_by: v.card.replaced_by.unwrap_or_default(),
@@ -290,6 +304,9 @@ fn card_row(c: &Chrome, v: CardView, offers: &[PassOffer]) -> CardRow {
                 total: m.record.total,
                 insured: m.record.insured,
                 self_pay: m.record.self_pay,
+                from_medical_account: m.record.from_medical_account,
+                from_account: m.record.from_account,
+                in_cash: m.record.in_cash,
             })
             .collect(),
         entitlements: v

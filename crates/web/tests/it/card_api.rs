@@ -14,6 +14,7 @@ use crate::support::Api;
 
 mod big_ids;
 mod entitlements;
+mod medical;
 mod snapshots;
 mod social;
 mod terminals;

@@ -146,6 +146,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/cards/{number}/commands"),
     ("post", "/api/v1/cards/{number}/top-ups"),
     ("post", "/api/v1/card/parties"),
+    ("post", "/api/v1/card/medical-credits"),
     ("get", "/api/v1/card/parties"),
     ("post", "/api/v1/card/terminals"),
     ("get", "/api/v1/card/terminals"),

@@ -104,6 +104,11 @@ impl Book {
             wallet: bal(wallet_of(card)),
             account: bal(account_of(card)),
             owed: -bal(credit_line_of(card)),
+            medical: self
+                .cards
+                .get(&card)
+                .and_then(|c| self.medical_accounts.get(&c.holder))
+                .map_or(0, |id| bal(*id)),
         }
     }
 
@@ -424,13 +429,7 @@ impl Book {
         client_id: Id,
         now: i64,
     ) -> Result<Transfer, Refusal> {
-        if client_id == 0 || client_id > MAX_CLIENT_ID {
-            return Err(Refusal::field(
-                "id",
-                format!("请求编号须在1到{MAX_CLIENT_ID}之间"),
-                format!("The request id must be from 1 to {MAX_CLIENT_ID}"),
-            ));
-        }
+        check_client_id(client_id)?;
         let card = self.live_card(number)?;
         let id = card.id;
         let request = TransferRequest {

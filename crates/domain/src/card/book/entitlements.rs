@@ -1,8 +1,7 @@
-//! Entitlements granted to a card's holder, checked at gates and desks,
-//! and medical settlements made with the card.
+//! Entitlements granted to a card's holder, checked at gates and desks.
 
 use super::*;
-use crate::card::entitlement::{verdict, Entitlement, Kind, MedicalRecord, Verdict};
+use crate::card::entitlement::{verdict, Entitlement, Kind, Verdict};
 
 impl Book {
     /// Grant an entitlement to a card's holder, until `valid_until` (or
@@ -111,73 +110,5 @@ impl Book {
             .collect();
         v.sort_by_key(|e| e.kind);
         v
-    }
-
-    /// Record a medical settlement at a hospital's desk: the card must prove
-    /// an insured holder. A request id the terminal has used before answers
-    /// that first settlement and records nothing (a replay, or a retry after
-    /// a lost answer).
-    pub fn medical_settlement(
-        &mut self,
-        terminal: &str,
-        request_id: &str,
-        number: &str,
-        total: i64,
-        insured: i64,
-        now: i64,
-    ) -> Result<MedicalRecord, Refusal> {
-        let party = self.serving_terminal(terminal)?.party;
-        let request_id = request_id.trim();
-        if request_id.is_empty()
-            || request_id.chars().count() > 64
-            || !request_id.chars().all(|c| c.is_ascii_graphic())
-        {
-            return Err(Refusal::field(
-                "request_id",
-                "请求编号须为1至64个可见ASCII字符",
-                "The request id is 1 to 64 printable ASCII characters",
-            ));
-        }
-        let key = (terminal.to_string(), request_id.to_string());
-        if let Some(first) = self.medical_requests.get(&key) {
-            return Ok(first.clone());
-        }
-        match self.check_entitlement(number, Kind::Medical, now) {
-            Verdict::Allowed => {}
-            v => {
-                return Err(Refusal::conflict(
-                    "not_insured",
-                    &format!("该卡不能用于医保结算（{v:?}）"),
-                    &format!("The card cannot be used for a medical settlement ({v:?})"),
-                ))
-            }
-        }
-        if total <= 0 || insured < 0 || insured > total {
-            return Err(Refusal::field(
-                "insured",
-                "金额须为正，医保支付不超过总额",
-                "The total is positive and insurance pays at most the total",
-            ));
-        }
-        let holder = self
-            .card(number)
-            .map(|c| c.holder.clone())
-            .unwrap_or_default();
-        self.medical_seq += 1;
-        let r = MedicalRecord {
-            id: self.medical_seq,
-            card: number.trim().to_string(),
-            holder,
-            party,
-            terminal: terminal.to_string(),
-            total,
-            insured,
-            self_pay: total - insured,
-            at: now,
-            request_id: request_id.to_string(),
-        };
-        self.medical_requests.insert(key, r.clone());
-        self.push_effect(Effect::Medical(r.clone()));
-        Ok(r)
     }
 }

@@ -31,7 +31,8 @@ pub struct Settlement {
 /// takings with in one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DayTakings {
-    /// Fares and purchases (what taps charged), and how many.
+    /// Fares and purchases (what taps charged, and what cards paid at
+    /// hospitals' desks), and how many taps.
     pub takings: i64,
     pub count: u64,
     pub refunds: i64,
@@ -270,6 +271,8 @@ impl Book {
 /// What one transfer adds to one party's takings of its day.
 enum Takings {
     Fare(i64),
+    /// What a card paid at a hospital's desk: takings, but not a tap.
+    Medical(i64),
     Refund(i64),
     Pass(i64),
 }
@@ -281,20 +284,25 @@ impl Takings {
                 d.takings += n;
                 d.count += 1;
             }
+            Takings::Medical(n) => d.takings += n,
             Takings::Refund(n) => d.refunds += n,
             Takings::Pass(n) => d.passes += n,
         }
     }
 }
 
-/// The party whose takings a transfer moves, and how: fares and purchases
-/// credit them, refunds debit them, passes sold credit them apart.
+/// The party whose takings a transfer moves, and how: fares, purchases and
+/// what a card paid at a hospital's desk credit them, refunds debit them,
+/// passes sold credit them apart.
 fn takings_moved(t: &Transfer) -> Option<(u64, Takings)> {
     let r = &t.request;
     let party_of = |id: Id| (id & (1 << 62) != 0 && id & (1 << 63) == 0).then_some(id & !(1 << 62));
     match r.code {
         transfer_code::FARE | transfer_code::PURCHASE => {
             party_of(r.credit_account_id).map(|p| (p, Takings::Fare(t.amount)))
+        }
+        transfer_code::MEDICAL_PAY | transfer_code::SELF_PAY => {
+            party_of(r.credit_account_id).map(|p| (p, Takings::Medical(t.amount)))
         }
         transfer_code::REFUND => {
             party_of(r.debit_account_id).map(|p| (p, Takings::Refund(t.amount)))

@@ -7,6 +7,7 @@ mod bicycles;
 mod cards;
 mod entitlements;
 mod image;
+mod medical;
 mod passes;
 mod settlement;
 mod taps;

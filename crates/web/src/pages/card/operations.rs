@@ -80,6 +80,8 @@ pub struct ClearingRow {
     pub name: String,
     pub taps: u64,
     pub tapped: i64,
+    /// What cards paid at the party's desks for medical settlements.
+    pub medical: i64,
     pub ledger: i64,
     pub refunds: i64,
     pub net: i64,
@@ -172,6 +174,7 @@ pub(super) async fn operations_page(
                 name: l.name,
                 taps: l.taps,
                 tapped: l.tapped,
+                medical: l.medical,
                 ledger: l.ledger_takings,
                 refunds: l.refunds,
                 net: l.net,

@@ -24,8 +24,13 @@ async fn the_card_pages_show_balances_and_answer_bad_input_readably() {
     assert!(
         html.contains("class=\"medical\"")
             && html.contains("浙江")
-            && html.contains("<td class=\"self-pay\">50.00 元</td>"),
-        "the medical settlement, with what the holder paid: {html}"
+            && html.contains("<td class=\"self-pay\">50.00 元</td>")
+            && html.contains("<td class=\"from-medical-account\">50.00 元</td>"),
+        "the medical settlement, with what the holder paid and from where: {html}"
+    );
+    assert!(
+        html.contains("医保个人账户") && html.contains("<td class=\"medical-account\">"),
+        "the personal medical account: {html}"
     );
     assert!(
         html.contains("class=\"buy-pass\"") && html.contains("普通公交月票"),

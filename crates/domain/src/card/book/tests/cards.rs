@@ -102,7 +102,8 @@ fn top_ups_keep_the_wallet_rules_and_retries_get_the_first_result() {
         Balances {
             wallet: 100_000,
             account: 500_000,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert_sound(&mut b);
@@ -129,7 +130,8 @@ fn a_replacement_takes_the_balances_and_debt_and_a_cancellation_pays_back_less_t
         Balances {
             wallet: 0,
             account: 0,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert_eq!(
@@ -137,7 +139,8 @@ fn a_replacement_takes_the_balances_and_debt_and_a_cancellation_pays_back_less_t
         Balances {
             wallet: 5_000,
             account: 2_000,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert_eq!(b.deny_list(), [(number.clone(), "replaced".to_string())]);
@@ -154,7 +157,8 @@ fn a_replacement_takes_the_balances_and_debt_and_a_cancellation_pays_back_less_t
         Balances {
             wallet: 0,
             account: 0,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert_eq!(
@@ -219,7 +223,8 @@ fn a_holder_moves_money_from_the_account_to_the_wallet_and_no_further() {
         Balances {
             wallet: 3_000,
             account: 2_000,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert_eq!(

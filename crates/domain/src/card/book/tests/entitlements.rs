@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn entitlements_follow_the_holder_and_stop_with_a_lost_card_expiry_or_revocation() {
-    use crate::card::entitlement::{Kind, Verdict};
+    use crate::card::entitlement::{Kind, RestFrom, Verdict};
     let (mut b, number) = books(0);
     assert_eq!(
         b.check_entitlement(&number, Kind::Park, 0),
@@ -45,18 +45,18 @@ fn entitlements_follow_the_holder_and_stop_with_a_lost_card_expiry_or_revocation
     };
     b.add_terminal(&desk, 0, &clerk()).expect("a desk");
     let r = b
-        .medical_settlement("H1", "r1", &number, 10_000, 7_000, 5)
+        .medical_settlement("H1", "r1", &number, 10_000, 7_000, RestFrom::Cash, 5)
         .expect("recorded");
     assert_eq!((r.self_pay, r.id), (3_000, 1));
     b.take_effects();
     assert_eq!(
-        b.medical_settlement("H1", "r1", &number, 10_000, 7_000, 9),
+        b.medical_settlement("H1", "r1", &number, 10_000, 7_000, RestFrom::Cash, 9),
         Ok(r.clone()),
         "a replayed request id answers the first settlement"
     );
     assert!(b.take_effects().is_empty(), "and records nothing");
     assert!(
-        b.medical_settlement("H1", "r2", &number, 100, 200, 5)
+        b.medical_settlement("H1", "r2", &number, 100, 200, RestFrom::Cash, 5)
             .is_err(),
         "insurance pays at most the total"
     );
@@ -91,7 +91,7 @@ fn entitlements_follow_the_holder_and_stop_with_a_lost_card_expiry_or_revocation
         .expect("revoked");
     assert_eq!(b.check_entitlement(&new, Kind::Park, 2), Verdict::Revoked);
     assert!(
-        b.medical_settlement("H1", "r3", &number, 100, 50, 5)
+        b.medical_settlement("H1", "r3", &number, 100, 50, RestFrom::Cash, 5)
             .is_err(),
         "the old card is dead"
     );

@@ -166,7 +166,8 @@ fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
         Balances {
             wallet: 0,
             account: 0,
-            owed: 137
+            owed: 137,
+            medical: 0,
         }
     );
     assert_eq!(b.deny_list(), [(number.clone(), "owed".to_string())]);
@@ -181,7 +182,8 @@ fn an_offline_tap_may_overdraw_a_little_and_the_card_owes_until_topped_up() {
         Balances {
             wallet: 1_000 - 137,
             account: 0,
-            owed: 0
+            owed: 0,
+            medical: 0,
         }
     );
     assert!(b.deny_list().is_empty());
