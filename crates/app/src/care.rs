@@ -32,7 +32,7 @@ use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
 use crate::{at_centre, App, CentreWork, OrgDirectory, Result};
 
-mod aid;
+pub(crate) mod aid;
 mod views;
 mod volunteers;
 

@@ -11,13 +11,16 @@ use std::sync::LazyLock;
 use serde_json::json;
 use sunshine_domain::access::mask_card_number;
 use sunshine_domain::card::book::Doer;
+use sunshine_domain::care::aid::topped_up_monthly;
 use sunshine_domain::catalog::ItemSpec;
-use sunshine_domain::hall::grants::{Grant, Grants};
+use sunshine_domain::hall::grants::{AidGrant, Grant, Grants};
 use sunshine_domain::hall::Case;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::ResidentId;
+use sunshine_domain::money::Fen;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::registry::identity::IdentityCheck;
+use sunshine_domain::registry::DivisionCode;
 use sunshine_store::grants::{self as store, GrantRow};
 use sunshine_store::WriteTx;
 
@@ -39,6 +42,74 @@ pub(crate) struct Decided {
     holder: ResidentId,
     name: String,
     found: (IdentityCheck, Vec<i64>),
+    aid: Option<OpenedAid>,
+}
+
+/// The household's aid an approval opens: where, what kind, how much.
+struct OpenedAid {
+    community: DivisionCode,
+    household: String,
+    kind: String,
+    monthly_fen: u64,
+}
+
+/// The aid an approval of `rule`'s item opens for the household of the
+/// person `holder`, at the amount its kind's rule computes from the form's
+/// means; refused when the means are not eligible or the household already
+/// holds that aid. Reads only.
+async fn decide_aid(
+    tx: &mut WriteTx,
+    aid: &AidGrant,
+    answers: &serde_json::Value,
+    holder: &ResidentId,
+) -> Result<OpenedAid> {
+    let means = aid.means(answers)?;
+    let rule = crate::care::RULES.aid_rule(&aid.kind).ok_or_else(|| {
+        anyhow::anyhow!(
+            "data/hall/grants.json names aid {:?} that the care rules do not",
+            aid.kind
+        )
+    })?;
+    let monthly_fen =
+        topped_up_monthly(rule, means.members, means.income_fen).ok_or_else(|| {
+            let standard = rule.standard_fen.unwrap_or(0) as i64;
+            Refusal::conflict(
+                "grant_not_eligible",
+                &format!(
+                    "申请家庭人均月收入不低于标准（每人每月{}元），不能批准：请不予许可",
+                    Fen(standard).short()
+                ),
+                &format!(
+                    "The household's income for each member is not below the standard ({} yuan a member a month): refuse the case",
+                    Fen(standard).short()
+                ),
+            )
+        })?;
+    let person =
+        sunshine_store::registry::persons_by_id_number(tx.conn(), &[holder.as_str().to_string()])
+            .await?
+            .into_iter()
+            .map(|(_, p)| p)
+            .next()
+            .ok_or_else(|| Refusal::not_found("该申领人", "The applicant"))?;
+    let community = DivisionCode::parse(&person.community)
+        .map_err(|_| Refusal::not_found("该申领人的社区", "The applicant's community"))?;
+    if crate::care::aid::holds_aid(tx.conn(), community.as_str(), &person.household, &aid.kind)
+        .await?
+    {
+        return Err(Refusal::conflict(
+            "aid_held",
+            "该户已在享受此项救助，由社区按期复核调整：请不予许可",
+            "The household already receives this aid, which its community reviews: refuse the case",
+        )
+        .into());
+    }
+    Ok(OpenedAid {
+        community,
+        household: person.household,
+        kind: aid.kind.clone(),
+        monthly_fen,
+    })
 }
 
 /// Before an approval writes: if the item grants something, the person the
@@ -55,12 +126,19 @@ pub(crate) async fn decide(
     let (holder, name) = rule.person(&case.answers)?;
     let found = crate::registry::identity::verdict_of(tx.conn(), holder.as_str(), &name).await?;
     match found.0 {
-        IdentityCheck::Matches => Ok(Some(Decided {
-            grant: rule.grant,
-            holder,
-            name,
-            found,
-        })),
+        IdentityCheck::Matches => {
+            let aid = match &rule.aid {
+                Some(aid) => Some(decide_aid(tx, aid, &case.answers, &holder).await?),
+                None => None,
+            };
+            Ok(Some(Decided {
+                grant: rule.grant,
+                holder,
+                name,
+                found,
+                aid,
+            }))
+        }
         IdentityCheck::NameDiffers => Err(Refusal::conflict(
             "grant_identity",
             "申领人姓名与人口基础库中该身份号码的登记不符：核实后再批准，或不予许可",
@@ -77,7 +155,8 @@ pub(crate) async fn decide(
 }
 
 /// In the approval's transaction, after its decision: journal the check as
-/// a read of the person and write the grant, pending.
+/// a read of the person, write the grant, pending, and open the
+/// household's aid (paid from the month of the decision).
 pub(crate) async fn write(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -110,6 +189,21 @@ pub(crate) async fn write(
         },
     )
     .await?;
+    if let Some(a) = d.aid {
+        let today = sunshine_domain::clock::local_date(
+            jiff::Timestamp::from_microsecond(now).unwrap_or_default(),
+        );
+        let mut row = crate::care::aid::new_aid(
+            &a.community,
+            &a.household,
+            &a.kind,
+            a.monthly_fen,
+            today,
+            actor,
+            now,
+        );
+        crate::care::aid::open_aid(tx, actor, &mut row, Some(&case.number), now).await?;
+    }
     Ok(())
 }
 

@@ -104,6 +104,74 @@ fn watch(a: &AidRow) -> serde_json::Value {
            "due": due, "key": a.reviews})
 }
 
+/// A household's new record of aid, from `since`, reviewed a period on.
+pub(crate) fn new_aid(
+    community: &DivisionCode,
+    household: &str,
+    kind: &str,
+    monthly_fen: u64,
+    since: jiff::civil::Date,
+    actor: &Actor,
+    now: i64,
+) -> AidRow {
+    let months = RULES.aid_rule(kind).map_or(12, |r| r.review_months);
+    AidRow {
+        district: community.district().to_string(),
+        household: household.to_string(),
+        community: community.to_string(),
+        kind: kind.to_string(),
+        monthly_fen: monthly_fen as i64,
+        since: since.to_string(),
+        last_review: since.to_string(),
+        next_review: next_review(since, months).to_string(),
+        reviews: 0,
+        active: true,
+        created_by: actor.display_name.clone(),
+        created_at: now,
+        ..AidRow::default()
+    }
+}
+
+/// Whether the household holds an active record of this kind of aid.
+pub(crate) async fn holds_aid(
+    conn: &mut sunshine_store::Conn,
+    community: &str,
+    household: &str,
+    kind: &str,
+) -> Result<bool> {
+    Ok(store::aid_of(conn, community)
+        .await?
+        .iter()
+        .any(|a| a.active && a.kind == kind && a.household == household))
+}
+
+/// Write a household's new record of aid and journal it (with what
+/// supervision watches of its review), in the community's name; `case`
+/// names the approved case that granted it, if one did. Its id.
+pub(crate) async fn open_aid(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    row: &mut AidRow,
+    case: Option<&str>,
+    now: i64,
+) -> Result<i64> {
+    row.id = store::insert_aid(tx.conn(), row).await?;
+    let org = DivisionCode::parse(&row.community)
+        .map(|c| c.org().to_string())
+        .unwrap_or_default();
+    let mut e = entry(
+        actor,
+        format!("aid/{}", aid_number(row.id)),
+        "aid.recorded",
+        json!({"household": format!("{}/{}", row.district, row.household), "kind": row.kind,
+               "monthly_fen": row.monthly_fen, "since": row.since, "case": case,
+               "watch": watch(row)}),
+    );
+    e.org = org;
+    tx.journal(now, e).await?;
+    Ok(row.id)
+}
+
 impl App {
     /// Record a household's aid, as its community's worker.
     pub async fn record_aid(&self, actor: &Actor, form: AidForm) -> Result<AidView> {
@@ -127,16 +195,12 @@ impl App {
         if !serves(&self.orgs(), actor, &community) {
             return Err(Refusal::not_found("该户", "The household").into());
         }
-        let months = rule.map_or(12, |r| r.review_months);
         let now = self.now_micros();
         let already = {
             let mut conn = self.db.read().await?;
-            store::aid_of(&mut conn, community.as_str()).await?
+            holds_aid(&mut conn, community.as_str(), &head.household, &form.kind).await?
         };
-        if already
-            .iter()
-            .any(|a| a.active && a.kind == form.kind && a.household == head.household)
-        {
+        if already {
             return Err(Refusal::conflict(
                 "aid_held",
                 "该户已有同类在助记录，请复核调整，不要重复登记",
@@ -144,36 +208,20 @@ impl App {
             )
             .into());
         }
-        let mut row = AidRow {
-            district: community.district().to_string(),
-            household: head.household.clone(),
-            community: community.to_string(),
-            kind: form.kind.clone(),
-            monthly_fen: form.monthly_fen as i64,
-            since: since.to_string(),
-            last_review: since.to_string(),
-            next_review: next_review(since, months).to_string(),
-            reviews: 0,
-            active: true,
-            created_by: actor.display_name.clone(),
-            created_at: now,
-            ..AidRow::default()
-        };
+        let mut row = new_aid(
+            &community,
+            &head.household,
+            &form.kind,
+            form.monthly_fen,
+            since,
+            actor,
+            now,
+        );
         let actor_c = actor.clone();
         let id = self
             .db
             .write(async move |tx: &mut WriteTx| -> Result<i64> {
-                row.id = store::insert_aid(tx.conn(), &row).await?;
-                let mut e = entry(
-                    &actor_c,
-                    format!("aid/{}", aid_number(row.id)),
-                    "aid.recorded",
-                    json!({"household": format!("{}/{}", row.district, row.household), "kind": row.kind,
-                           "monthly_fen": row.monthly_fen, "since": row.since, "watch": watch(&row)}),
-                );
-                e.org = community.org().to_string();
-                tx.journal(now, e).await?;
-                Ok(row.id)
+                open_aid(tx, &actor_c, &mut row, None, now).await
             })
             .await?;
         self.aid_record(actor, id).await

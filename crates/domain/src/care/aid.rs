@@ -14,6 +14,10 @@ pub struct AidRule {
     pub name_zh: String,
     pub name_en: String,
     pub review_months: u32,
+    /// For an allowance that tops a household's income up to a standard
+    /// (低保): the standard for each member a month, fen.
+    #[serde(default)]
+    pub standard_fen: Option<u64>,
 }
 
 impl AidRule {
@@ -24,6 +28,17 @@ impl AidRule {
 
 /// The most a month's aid may be: 100,000 yuan would be a slip of the keys.
 pub const MAX_MONTHLY_FEN: u64 = 10_000_000;
+
+/// A month's allowance for a household under a standard (补差): the
+/// standard for each member less the household's income, fen. None when
+/// the kind has no standard, or the income reaches it (the household is
+/// not eligible).
+pub fn topped_up_monthly(rule: &AidRule, members: u64, income_fen: u64) -> Option<u64> {
+    let line = rule.standard_fen?.checked_mul(members)?;
+    line.checked_sub(income_fen)
+        .filter(|gap| *gap > 0)
+        .map(|gap| gap.min(MAX_MONTHLY_FEN))
+}
 
 /// The day a record is next reviewed: `months` after the last review.
 pub fn next_review(last: Date, months: u32) -> Date {
@@ -142,7 +157,27 @@ mod tests {
             name_zh: "最低生活保障".into(),
             name_en: "Minimum living allowance".into(),
             review_months: 12,
+            standard_fen: Some(127_000),
         }
+    }
+
+    #[test]
+    fn an_allowance_tops_the_households_income_up_to_the_standard() {
+        // Three members under a standard of 1,270 yuan with 1,500 yuan a month.
+        assert_eq!(topped_up_monthly(&rule(), 3, 150_000), Some(231_000));
+        assert_eq!(topped_up_monthly(&rule(), 1, 0), Some(127_000));
+        assert_eq!(topped_up_monthly(&rule(), 2, 254_000), None, "at the line");
+        assert_eq!(topped_up_monthly(&rule(), 2, 900_000), None, "above it");
+        let no_standard = AidRule {
+            standard_fen: None,
+            ..rule()
+        };
+        assert_eq!(topped_up_monthly(&no_standard, 2, 0), None);
+        assert_eq!(
+            topped_up_monthly(&rule(), 50, 0),
+            Some(50 * 127_000),
+            "within the most a month may be"
+        );
     }
 
     #[test]

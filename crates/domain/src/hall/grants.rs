@@ -42,6 +42,65 @@ pub struct GrantRule {
     pub grant: Grant,
     pub holder_field: String,
     pub name_field: String,
+    /// The household's aid the approval also opens, if any.
+    pub aid: Option<AidGrant>,
+}
+
+/// A household's aid an approval opens: its kind (`data/care/rules.json`)
+/// and the form's fields that give the household's members and its monthly
+/// income in yuan, from which the amount is computed by the kind's rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AidGrant {
+    pub kind: String,
+    pub members_field: String,
+    pub income_field: String,
+}
+
+/// What an approval's form says of a household's means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Means {
+    pub members: u64,
+    /// A month's income, fen.
+    pub income_fen: u64,
+}
+
+impl AidGrant {
+    /// The household's members and income from a case's answers.
+    pub fn means(&self, answers: &serde_json::Value) -> Result<Means, Refusal> {
+        // A form's numbers are kept as JSON numbers (2, 2.0, 1500.5) or text.
+        let text = |key: &str| match answers.get(key) {
+            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+            Some(serde_json::Value::Number(n)) => Some(match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+                _ => n.to_string(),
+            }),
+            _ => None,
+        };
+        let members = text(&self.members_field)
+            .and_then(|t| t.parse::<u64>().ok())
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(|| {
+                Refusal::conflict(
+                    "grant_means",
+                    "办件中的共同生活家庭成员人数应为1至50",
+                    "The case's number of household members is 1 to 50",
+                )
+            })?;
+        let income_fen = text(&self.income_field)
+            .and_then(|t| crate::money::Fen::parse(&t))
+            .and_then(|f| u64::try_from(f.fen()).ok())
+            .ok_or_else(|| {
+                Refusal::conflict(
+                    "grant_means",
+                    "办件中的家庭月总收入应为不小于0的金额（元）",
+                    "The case's household monthly income is an amount in yuan, 0 or more",
+                )
+            })?;
+        Ok(Means {
+            members,
+            income_fen,
+        })
+    }
 }
 
 /// Every item's grant.
@@ -61,6 +120,8 @@ struct Line {
     grant: String,
     holder_field: String,
     name_field: String,
+    #[serde(default)]
+    aid: Option<AidGrant>,
 }
 
 impl Grants {
@@ -79,11 +140,17 @@ impl Grants {
             if rules.iter().any(|r| r.item == l.item) {
                 return Err(format!("{at}: the item is granted twice"));
             }
+            if l.aid.as_ref().is_some_and(|a| {
+                a.kind.trim().is_empty() || a.members_field.is_empty() || a.income_field.is_empty()
+            }) {
+                return Err(format!("{at}: the aid names its kind and both fields"));
+            }
             rules.push(GrantRule {
                 item: l.item,
                 grant,
                 holder_field: l.holder_field,
                 name_field: l.name_field,
+                aid: l.aid,
             });
         }
         Ok(Grants { rules })
@@ -138,6 +205,39 @@ mod tests {
             Some(Grant::Entitlement(Kind::Dibao))
         );
         assert!(g.for_item("XK-00000-000").is_none());
+    }
+
+    #[test]
+    fn the_allowance_opens_the_households_aid_from_the_forms_means() {
+        let g = Grants::from_json(SHIPPED).expect("shipped");
+        let aid = g
+            .for_item("JF-00501-000")
+            .and_then(|r| r.aid.clone())
+            .expect("低保 opens the household's aid");
+        assert_eq!(aid.kind, "dibao");
+        let means = aid
+            .means(&serde_json::json!({"household_size": 3.0, "monthly_income_total": 1500.5}))
+            .expect("means");
+        assert_eq!(
+            means,
+            Means {
+                members: 3,
+                income_fen: 150_050
+            }
+        );
+        for bad in [
+            serde_json::json!({"household_size": 0, "monthly_income_total": "1"}),
+            serde_json::json!({"household_size": "two", "monthly_income_total": "1"}),
+            serde_json::json!({"household_size": 2, "monthly_income_total": "-1"}),
+            serde_json::json!({"household_size": 2}),
+        ] {
+            assert_eq!(
+                aid.means(&bad).expect_err("refused").code,
+                "grant_means",
+                "{bad}"
+            );
+        }
+        assert!(g.for_item("GG-01101-000").is_some_and(|r| r.aid.is_none()));
     }
 
     #[test]

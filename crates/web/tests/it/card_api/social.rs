@@ -28,15 +28,24 @@ async fn item(region: &str, item_type: &str, code: &str) -> (i64, Value) {
 }
 
 /// `citizen` applies for the item for the person `number` named `name`: the case's number.
-async fn apply_for(
+async fn apply_for(citizen: &Api, item: &(i64, Value), number: &str, name: &str) -> String {
+    apply_with(citizen, item, number, name, json!({})).await
+}
+
+/// As [`apply_for`], with these answers besides.
+async fn apply_with(
     citizen: &Api,
     (item_id, guide): &(i64, Value),
     number: &str,
     name: &str,
+    besides: Value,
 ) -> String {
     let mut answers = answers_for(&guide["form"]);
     answers["id_number"] = number.into();
     answers["applicant_name"] = name.into();
+    for (k, v) in besides.as_object().into_iter().flatten() {
+        answers[k] = v.clone();
+    }
     let (status, case) = citizen
         .multipart(
             "/api/v1/hall/applications/multipart",
@@ -167,9 +176,56 @@ async fn an_approved_allowance_loads_onto_the_card_and_a_hall_counter_checks_it(
     assert_eq!(status, StatusCode::OK, "{before}");
     assert_eq!(before["verdict"], "not_granted", "{before}");
 
-    let case = apply_for(&citizen, &dibao_item, &id, "孙保障").await;
+    // Two members with 3,000 yuan a month are above the standard: the
+    // approval is refused.
+    let means = |income: &str| json!({"household_size": "2", "monthly_income_total": income});
+    let rich = apply_with(&citizen, &dibao_item, &id, "孙保障", means("3000")).await;
+    let (status, body) = to_approval("clerk.330106", &rich, &dibao_item.1).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("grant_not_eligible")),
+        "{body}"
+    );
+    let case = apply_with(&citizen, &dibao_item, &id, "孙保障", means("1000")).await;
     let (status, body) = to_approval("clerk.330106", &case, &dibao_item.1).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The household's aid is open in its community, topped up to the
+    // standard (1,270 yuan a member): 2 × 1,270 − 1,000 yuan a month.
+    let worker = Api::as_user(base, sunshine_app::demo::COMMUNITY_WORKER).await;
+    let (status, aid) = worker
+        .get(&format!(
+            "/api/v1/care/communities/{}/aid",
+            sunshine_app::demo::DEMO_COMMUNITY.replace('-', "")
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{aid}");
+    let household = format!("E{}", &id[..17]);
+    let opened: Vec<&Value> = aid
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|a| a["household"] == household.as_str())
+        .collect();
+    assert_eq!(opened.len(), 1, "{aid}");
+    assert_eq!(
+        (
+            &opened[0]["kind"],
+            &opened[0]["monthly_fen"],
+            &opened[0]["active"]
+        ),
+        (&json!("dibao"), &json!(154_000), &json!(true)),
+        "{aid}"
+    );
+    // Approved again: the household holds it already, and its community
+    // reviews it.
+    let again = apply_with(&citizen, &dibao_item, &id, "孙保障", means("500")).await;
+    let (status, body) = to_approval("clerk.330106", &again, &dibao_item.1).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("aid_held")),
+        "{body}"
+    );
 
     let (status, after) = check("dibao").await;
     assert_eq!(status, StatusCode::OK, "{after}");
