@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sunshine_domain::access::ReadKind;
 use sunshine_domain::care::aid::{
-    check_payment, check_record, check_review, next_review, ReviewOutcome,
+    check_payment, check_record, check_review, first_review, next_review, ReviewOutcome,
 };
 use sunshine_domain::clock::{end_of_local_day, to_micros};
 use sunshine_domain::identity::Actor;
@@ -114,6 +114,9 @@ pub(crate) fn new_aid(
     actor: &Actor,
     now: i64,
 ) -> AidRow {
+    let today = sunshine_domain::clock::local_date(
+        jiff::Timestamp::from_microsecond(now).unwrap_or_default(),
+    );
     let months = RULES.aid_rule(kind).map_or(12, |r| r.review_months);
     AidRow {
         district: community.district().to_string(),
@@ -123,7 +126,7 @@ pub(crate) fn new_aid(
         monthly_fen: monthly_fen as i64,
         since: since.to_string(),
         last_review: since.to_string(),
-        next_review: next_review(since, months).to_string(),
+        next_review: first_review(since, months, today).to_string(),
         reviews: 0,
         active: true,
         created_by: actor.display_name.clone(),
@@ -359,7 +362,9 @@ impl App {
                     return Err(no_aid().into());
                 }
                 let since = a.since.parse().map_err(|_| no_aid())?;
-                let month = check_payment(&payment.month, since, today, a.active)?
+                // An ended record's last review is the day it ended.
+                let ended_on = (!a.active).then(|| a.last_review.parse().ok()).flatten();
+                let month = check_payment(&payment.month, since, today, ended_on)?
                     .strftime("%Y-%m")
                     .to_string();
                 let by = actor_c.display_name.clone();

@@ -124,18 +124,27 @@ pub fn check_review(
     faults.check()
 }
 
-/// A month's payment: of an active record, from its first month up to this one.
-pub fn check_payment(month: &str, since: Date, today: Date, active: bool) -> Result<Date, Refusal> {
-    if !active {
-        return Err(Refusal::conflict(
-            "aid_ended",
-            "该救助已终止",
-            "The aid has ended",
-        ));
-    }
+/// A month's payment: from the aid's first month up to this one, or, once
+/// it has ended (`ended_on`), up to the month it ended in: a month it was
+/// owed is still paid after it ends, none after.
+pub fn check_payment(
+    month: &str,
+    since: Date,
+    today: Date,
+    ended_on: Option<Date>,
+) -> Result<Date, Refusal> {
     let first: Date = format!("{}-01", month.trim())
         .parse()
         .map_err(|_| Refusal::field("month", "月份应为“YYYY-MM”", "A month is YYYY-MM"))?;
+    if let Some(end) = ended_on {
+        if first > end.first_of_month() {
+            return Err(Refusal::conflict(
+                "aid_ended",
+                "该救助已终止，终止之后的月份不再发放",
+                "The aid has ended: no month after it ended is paid",
+            ));
+        }
+    }
     if first < since.first_of_month() || first > today.first_of_month() {
         return Err(Refusal::field(
             "month",
@@ -144,6 +153,22 @@ pub fn check_payment(month: &str, since: Date, today: Date, active: bool) -> Res
         ));
     }
     Ok(first)
+}
+
+/// A new record's first review: a period after its start, or, for aid
+/// recorded long after it started, the first such anniversary after today
+/// (recording it is a look at the household; its reviews keep the start's
+/// rhythm).
+pub fn first_review(since: Date, months: u32, today: Date) -> Date {
+    let mut next = next_review(since, months);
+    let mut periods = 1i64;
+    while next <= today && periods < 1200 {
+        periods += 1;
+        next = since
+            .checked_add(jiff::Span::new().months(i64::from(months) * periods))
+            .unwrap_or(today.tomorrow().unwrap_or(today));
+    }
+    next
 }
 
 #[cfg(test)]
@@ -194,16 +219,43 @@ mod tests {
         assert_eq!(fields, ["kind", "monthly_fen", "since"]);
         let since = date(2026, 1, 15);
         assert_eq!(
-            check_payment("2026-01", since, today, true).unwrap(),
+            check_payment("2026-01", since, today, None).unwrap(),
             date(2026, 1, 1)
         );
-        assert!(check_payment("2025-12", since, today, true).is_err());
-        assert!(check_payment("2027-01", since, today, true).is_err());
+        assert!(check_payment("2025-12", since, today, None).is_err());
+        assert!(check_payment("2027-01", since, today, None).is_err());
+        // Ended in June: May and June are still owed, July is not.
+        let ended = Some(date(2026, 6, 10));
+        assert!(check_payment("2026-05", since, today, ended).is_ok());
+        assert!(check_payment("2026-06", since, today, ended).is_ok());
         assert_eq!(
-            check_payment("2026-05", since, today, false)
+            check_payment("2026-07", since, today, ended)
                 .unwrap_err()
                 .code,
             "aid_ended"
+        );
+    }
+
+    #[test]
+    fn aid_recorded_long_after_it_began_is_reviewed_on_its_next_anniversary() {
+        let today = date(2026, 12, 4);
+        assert_eq!(
+            first_review(date(2026, 11, 1), 12, today),
+            date(2027, 11, 1)
+        );
+        assert_eq!(
+            first_review(date(2023, 3, 15), 12, today),
+            date(2027, 3, 15),
+            "not overdue the day it is recorded"
+        );
+        assert_eq!(
+            first_review(date(2025, 12, 4), 12, today),
+            date(2027, 12, 4),
+            "recorded on its anniversary: the next one"
+        );
+        assert_eq!(
+            first_review(date(2024, 2, 29), 12, today),
+            date(2027, 2, 28)
         );
     }
 

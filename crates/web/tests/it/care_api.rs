@@ -782,12 +782,54 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
         .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["active"], false);
+    // The month it ended in is still owed; none after it.
     let later = {
         use sunshine_domain::clock::Clock;
         t.clock.today().strftime("%Y-%m").to_string()
     };
-    let (status, e) = worker.post(&pay_path, json!({"month": later})).await;
+    let (status, r) = worker.post(&pay_path, json!({"month": later})).await;
+    assert_eq!(status, StatusCode::OK, "the month it ended in: {r}");
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 32));
+    let after = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today().strftime("%Y-%m").to_string()
+    };
+    let (status, e) = worker.post(&pay_path, json!({"month": after})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "aid_ended", "{e}");
+
+    // Aid recorded years after it began is reviewed on its next
+    // anniversary, not overdue the day it is recorded.
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let today = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today()
+    };
+    let began = today
+        .checked_sub(jiff::Span::new().years(3).days(10))
+        .expect("a day");
+    let (status, old) = worker
+        .post(
+            "/api/v1/care/aid",
+            json!({"district": "330106", "household": "BST0005", "kind": "youfu",
+                   "monthly_fen": 50000, "since": began.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{old}");
+    assert_eq!(old["overdue"], false, "{old}");
+    let next: jiff::civil::Date = old["next_review"]
+        .as_str()
+        .expect("a day")
+        .parse()
+        .expect("a day");
+    assert!(
+        next > today
+            && next
+                <= today
+                    .checked_add(jiff::Span::new().years(1))
+                    .expect("a day"),
+        "{old}"
+    );
     t.stop().await;
 }
 
