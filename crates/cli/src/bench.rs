@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 mod backup;
 mod card;
 mod linkage;
+mod registry;
 
 use clap::Subcommand;
 use sunshine_app::App;
@@ -117,6 +118,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         cases: usize,
     },
+    /// The registry's import at a city's scale: generated persons in
+    /// `--districts` districts, imported by each district's registrar in
+    /// files of `--file-rows` rows (all rows or none each), with the time,
+    /// the rows a second and the process's memory; then single persons
+    /// arriving in the last district, each imported and scored against
+    /// its records in the store, with the latency.
+    RegistryImport {
+        #[arg(long, default_value_t = 8_000_000)]
+        persons: usize,
+        #[arg(long, default_value_t = 8)]
+        districts: usize,
+        #[arg(long, default_value_t = 100_000)]
+        file_rows: usize,
+        /// Single persons imported at the end, each a file of one row.
+        #[arg(long, default_value_t = 200)]
+        arriving: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// The registry's duplicate finding on a generated district: a
     /// million persons held with their blocks, a full re-link and its F1
     /// against the generated truth, and records scored as they arrive.
@@ -146,6 +166,22 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
             seed,
             arriving,
         } => linkage::linkage(*persons, *duplicates, *seed, *arriving),
+        BenchCommand::RegistryImport {
+            persons,
+            districts,
+            file_rows,
+            arriving,
+            seed,
+        } => {
+            let shape = registry::Shape {
+                persons: *persons,
+                districts: (*districts).clamp(1, registry::DISTRICTS.len()),
+                file_rows: (*file_rows).max(1),
+                arriving: *arriving,
+                seed: *seed,
+            };
+            registry::import(cli, shape).await
+        }
         BenchCommand::Ledger {
             transfers,
             batch,
@@ -247,6 +283,16 @@ impl Drop for TempDir {
 
 impl Platform {
     async fn new(cli: &Cli, staff: &[(&str, &str, &str)]) -> anyhow::Result<Platform> {
+        Platform::with_units(cli, &[], staff).await
+    }
+
+    /// A platform with `units` (code, name, kind) under the city besides
+    /// the bench's department, and `staff` (login, role, unit).
+    async fn with_units(
+        cli: &Cli,
+        units: &[(String, String, OrgKind)],
+        staff: &[(&str, &str, &str)],
+    ) -> anyhow::Result<Platform> {
         let (db, backend, scratch, tmp) = match &cli.database_url {
             Some(admin) => {
                 let url =
@@ -280,7 +326,7 @@ impl Platform {
         )
         .await
         .map_err(app_err)?;
-        let orgs = [
+        let mut orgs = vec![
             org("330100", "杭州市人民政府", OrgKind::City, None)?,
             org(
                 DEPARTMENT,
@@ -289,6 +335,9 @@ impl Platform {
                 Some("330100"),
             )?,
         ];
+        for (code, name, kind) in units {
+            orgs.push(org(code, name, *kind, Some("330100"))?);
+        }
         app.bootstrap_orgs(&orgs).await.map_err(app_err)?;
         let admin = app
             .bootstrap_admin("bench.admin", "管理员", &orgs[0].code, "bench-password")

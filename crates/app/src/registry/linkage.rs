@@ -4,6 +4,8 @@
 //! a district registrar, who merges them or keeps them apart; either can
 //! be undone, and each is journaled.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sunshine_domain::access::{ReadKind, ReadPurpose};
@@ -12,7 +14,7 @@ use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::registry::linkage::{
-    blocking_keys, comparable, compare, weight_with, Comparison, Record, REVIEW_THRESHOLD,
+    blocking_keys, comparable, compare, weight_with, Comparison, Linker, Record, REVIEW_THRESHOLD,
 };
 use sunshine_domain::registry::view::PersonView;
 use sunshine_domain::registry::Person;
@@ -31,6 +33,9 @@ pub(crate) async fn link_arrivals(
     written: &[(i64, Person)],
     now: i64,
 ) -> Result<usize> {
+    if written.len() >= BULK {
+        return link_in_memory(tx, written, now).await;
+    }
     let mut found = 0;
     for (id, person) in written {
         let record = Record::of(person);
@@ -58,6 +63,63 @@ pub(crate) async fn link_arrivals(
                 store::insert_pair(tx.conn(), district, *id, other, score, &text, now).await?;
                 found += 1;
             }
+        }
+    }
+    Ok(found)
+}
+
+/// From this many records written at once, they are scored against their
+/// districts held in memory (read once) rather than block by block in the
+/// store: a city's first import writes a district's million records.
+const BULK: usize = 2_000;
+
+/// As [`link_arrivals`], for many records at once: each district's records
+/// held before the write are read once into a [`Linker`], and each record
+/// written is blocked in the store, scored in memory against those held and
+/// those written before it, and then held itself. The same rule and score
+/// as the store's path (`Linker::score`).
+async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -> Result<usize> {
+    let mut by_district: BTreeMap<String, Vec<&(i64, Person)>> = BTreeMap::new();
+    for w in written {
+        let district = w.1.community.get(..6).unwrap_or_default().to_string();
+        by_district.entry(district).or_default().push(w);
+    }
+    let mut found = 0;
+    for (district, arrivals) in by_district {
+        let fresh: std::collections::HashSet<i64> = arrivals.iter().map(|(id, _)| *id).collect();
+        let mut linker = Linker::new();
+        let mut ids = vec![];
+        let mut held = vec![];
+        for (id, p) in store::persons_of_district(tx.conn(), &district).await? {
+            if !fresh.contains(&id) {
+                linker.add(Record::of(&p));
+                ids.push(id);
+                held.push(p);
+            }
+        }
+        for (id, person) in arrivals {
+            let record = Record::of(person);
+            let keys: Vec<u64> = blocking_keys(&record).into_iter().flatten().collect();
+            store::set_blocks(tx.conn(), *id, &keys).await?;
+            for (place, score) in linker.score(&record, REVIEW_THRESHOLD) {
+                let other = &held[place as usize];
+                let comparison = compare(&record, &Record::of(other));
+                let text = serde_json::to_string(&comparison).unwrap_or_default();
+                store::insert_pair(
+                    tx.conn(),
+                    &district,
+                    *id,
+                    ids[place as usize],
+                    score,
+                    &text,
+                    now,
+                )
+                .await?;
+                found += 1;
+            }
+            linker.add(record);
+            ids.push(*id);
+            held.push(person.clone());
         }
     }
     Ok(found)
@@ -187,7 +249,7 @@ impl App {
             let mut conn = self.db.read().await?;
             store::persons_of_district(&mut conn, district).await?
         };
-        let mut linker = sunshine_domain::registry::linkage::Linker::new();
+        let mut linker = Linker::new();
         for (_, p) in &persons {
             linker.add(Record::of(p));
         }

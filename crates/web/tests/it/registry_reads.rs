@@ -683,3 +683,71 @@ async fn a_registrar_relinks_the_district_and_found_pairs_keep_their_state() {
     assert_eq!(second.new_pairs, 0, "{second:?}");
     assert!(refused);
 }
+
+/// A district's first import writes thousands of records at once: they are
+/// scored against the district held in memory, and find the same pair as
+/// records arriving one at a time, the second record against the first of
+/// the same file as well as against those held before.
+#[tokio::test]
+async fn a_large_import_is_scored_in_memory_and_pairs_a_second_record_in_the_same_file() {
+    let t = sunshine_testkit::TestApp::demo_with_cases(0)
+        .await
+        .expect("a demo");
+    let worker = Api::as_user(&t.base, COMMUNITY_WORKER).await;
+    let registrar = Api::as_user(&t.base, REGISTRAR).await;
+    let number = |birth: &str, seq: u32| {
+        let first17 = format!("330106{birth}{:03}", seq % 1000);
+        let check = sunshine_domain::ids::ResidentId::check_char(&first17).expect("17 digits");
+        format!("{first17}{check}")
+    };
+    let chars: Vec<char> = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉".chars().collect();
+    let mut file = String::from(HEADER);
+    for n in 0..2_100u32 {
+        let birth = format!("19{:02}{:02}{:02}", 30 + n % 60, 1 + n % 12, 1 + n % 28);
+        let id = number(&birth, 2 * (n / 420) + 1);
+        let name = format!(
+            "钱{}{}",
+            chars[(n % 20) as usize],
+            chars[((n / 20) % 20) as usize]
+        );
+        let birth = format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]);
+        file.push_str(&format!(
+            "\n{id},{name},1,{birth},01,杭州市西湖区文三路{n}号,杭州市西湖区文三路{n}号,330106001001,BULK{n},02,"
+        ));
+    }
+    // 赵明杰, and the same person written down again without the number.
+    let id = number("19860203", 8);
+    file.push_str(&format!(
+        "\n{id},赵明杰,2,1986-02-03,01,杭州市西湖区保俶路7号,杭州市西湖区保俶路7号,330106001001,BULKA,02,"
+    ));
+    file.push_str(
+        "\n,赵明洁,2,1986-02-03,01,杭州市西湖区曙光路8号,杭州市西湖区曙光路8号,330106001001,BULKB,02,",
+    );
+    let (status, body) = worker
+        .post_text("/api/v1/registry/imports", "text/csv", &file)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["added"].as_array().map(Vec::len),
+        Some(2_102),
+        "{body}"
+    );
+    let (status, open) = registrar.get("/api/v1/registry/pairs").await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let pair = open
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .find(|p| {
+            let households = [
+                p["a"]["fields"]["household"].as_str(),
+                p["b"]["fields"]["household"].as_str(),
+            ];
+            households.contains(&Some("BULKA")) && households.contains(&Some("BULKB"))
+        })
+        .cloned()
+        .expect("the second record is paired with the first of the same file");
+    assert_eq!(pair["comparison"]["name"], "homophone", "{pair}");
+    assert_eq!(pair["comparison"]["birth"], "exact", "{pair}");
+    t.stop().await;
+}
