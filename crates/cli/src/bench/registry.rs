@@ -251,5 +251,8 @@ pub async fn import(cli: &Cli, shape: Shape) -> anyhow::Result<()> {
             ms(percentile(&latencies, 1.0))
         );
     }
+    // Every import is journaled: the chain holds after them all.
+    let verified = p.app.verify_journal().await.map_err(app_err)?;
+    println!("journal: {verified:?}");
     p.finish().await
 }

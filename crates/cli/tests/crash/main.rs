@@ -162,6 +162,18 @@ fn the_benchmarks_run_and_check_their_results() {
             &["bench", "catalog", "--items", "10", "--clients", "2"],
             &[
                 "bench",
+                "registry-import",
+                "--persons",
+                "3000",
+                "--districts",
+                "2",
+                "--file-rows",
+                "1000",
+                "--arriving",
+                "5",
+            ],
+            &[
+                "bench",
                 "ledger",
                 "--transfers",
                 "2000",
