@@ -89,12 +89,10 @@ async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -
         let fresh: std::collections::HashSet<i64> = arrivals.iter().map(|(id, _)| *id).collect();
         let mut linker = Linker::new();
         let mut ids = vec![];
-        let mut held = vec![];
         for (id, p) in store::persons_of_district(tx.conn(), &district).await? {
             if !fresh.contains(&id) {
                 linker.add(Record::of(&p));
                 ids.push(id);
-                held.push(p);
             }
         }
         for (id, person) in arrivals {
@@ -102,8 +100,7 @@ async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -
             let keys: Vec<u64> = blocking_keys(&record).into_iter().flatten().collect();
             store::set_blocks(tx.conn(), *id, &keys).await?;
             for (place, score) in linker.score(&record, REVIEW_THRESHOLD) {
-                let other = &held[place as usize];
-                let comparison = compare(&record, &Record::of(other));
+                let comparison = compare(&record, linker.record(place));
                 let text = serde_json::to_string(&comparison).unwrap_or_default();
                 store::insert_pair(
                     tx.conn(),
@@ -119,7 +116,6 @@ async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -
             }
             linker.add(record);
             ids.push(*id);
-            held.push(person.clone());
         }
     }
     Ok(found)

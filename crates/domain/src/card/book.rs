@@ -148,6 +148,15 @@ pub(crate) fn check_client_id(client_id: Id) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A client's transfer id sent again with another transfer.
+pub(crate) fn id_reused() -> Refusal {
+    Refusal::conflict(
+        "id_reused",
+        "该请求编号已用于另一笔交易",
+        "That request id was used for another transfer",
+    )
+}
+
 /// The number of one of the books' own transfer ids (not a refund's), if it is one.
 pub fn own_number(id: Id) -> Option<u64> {
     (OWN_IDS..OWN_IDS | REFUND_BIT)

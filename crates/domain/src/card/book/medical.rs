@@ -63,11 +63,7 @@ impl Book {
             return if same {
                 Ok(first.clone())
             } else {
-                Err(Refusal::conflict(
-                    "id_reused",
-                    "该请求编号已用于另一笔交易",
-                    "That request id was used for another transfer",
-                ))
+                Err(id_reused())
             };
         }
         if card.state.is_dead() {
