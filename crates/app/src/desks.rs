@@ -46,6 +46,9 @@ pub struct Desks {
     pub registry_statistics: bool,
     /// The review queue of records that may be one person: a district's registrars.
     pub registry_review: bool,
+    /// The city's named reads (市级具名查阅): the city's registrar asks, a
+    /// district's registrar answers.
+    pub registry_named_reads: bool,
     /// Home care (居家养老): a community's worker, or the hotline centre,
     /// which runs the housekeeping alliance.
     pub care: bool,
@@ -131,6 +134,10 @@ impl App {
                 })
             }),
             registry_statistics: any_org(&|o| may(&Action::ViewRegistryStatistics { region: o })),
+            registry_named_reads: {
+                let (asks, decides) = self.named_read_desk(actor);
+                asks || decides
+            },
             care: operates_hotline || self.serves_a_community(actor),
         }
     }

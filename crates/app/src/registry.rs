@@ -21,11 +21,13 @@ use crate::{App, Result};
 mod corrections;
 pub(crate) mod identity;
 mod linkage;
+mod named_reads;
 mod reads;
 mod statistics;
 
 pub use corrections::{CorrectionForm, CorrectionView, Decision, MyRegistry};
 pub use linkage::{PairDecision, PairView, Relinked};
+pub use named_reads::{NamedReadDecision, NamedReadForm, NamedReadResult, NamedReadView};
 pub use reads::{HouseholdSummary, HouseholdView, REGISTRY_PURPOSES};
 pub use statistics::{Breakdown, BreakdownRow, Statistics};
 

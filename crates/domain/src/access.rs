@@ -34,10 +34,14 @@ pub enum ReadPurpose {
     /// 身份核验: a counter checking the name given for an identity number
     /// against the registry; it learns whether they agree and nothing else.
     IdentityCheck,
+    /// 市级具名查阅: the city's registrar reading a named person's record,
+    /// for a reason the person's district approved, the fields asked and
+    /// no more, while the approval lasts.
+    CityInquiry,
 }
 
 impl ReadPurpose {
-    pub const ALL: [ReadPurpose; 9] = [
+    pub const ALL: [ReadPurpose; 10] = [
         ReadPurpose::CounterService,
         ReadPurpose::HandleCase,
         ReadPurpose::HotlineCall,
@@ -47,6 +51,7 @@ impl ReadPurpose {
         ReadPurpose::RegistryReview,
         ReadPurpose::CareService,
         ReadPurpose::IdentityCheck,
+        ReadPurpose::CityInquiry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +65,7 @@ impl ReadPurpose {
             ReadPurpose::RegistryReview => "registry_review",
             ReadPurpose::CareService => "care_service",
             ReadPurpose::IdentityCheck => "identity_check",
+            ReadPurpose::CityInquiry => "city_inquiry",
         }
     }
 
@@ -74,6 +80,7 @@ impl ReadPurpose {
             ReadPurpose::RegistryReview => "人口登记审核",
             ReadPurpose::CareService => "居家养老服务",
             ReadPurpose::IdentityCheck => "身份核验",
+            ReadPurpose::CityInquiry => "市级具名查阅（经区审批）",
         }
     }
 
@@ -88,6 +95,7 @@ impl ReadPurpose {
             ReadPurpose::RegistryReview => "Reviewing your district's records",
             ReadPurpose::CareService => "Serving your home-care order",
             ReadPurpose::IdentityCheck => "Checking your name against your identity number",
+            ReadPurpose::CityInquiry => "A city inquiry your district approved",
         }
     }
 

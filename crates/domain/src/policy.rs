@@ -54,6 +54,12 @@ pub enum Action<'a> {
     /// 人口统计: see the registry's anonymous aggregates of a region, as a
     /// registrar over it (the city's registrar sees the whole city's).
     ViewRegistryStatistics { region: &'a OrgCode },
+    /// Ask a district to let the city read a named person's record
+    /// (市级具名查阅): the city's registrar, whose role is held at the root.
+    AskNamedRead,
+    /// Approve or refuse the city's request to read a person the district
+    /// holds: the district's registrar, within the district.
+    DecideNamedRead { district: &'a OrgCode },
     /// Create staff accounts and grant roles in an organisation.
     ManageStaff { org: &'a OrgCode },
     /// Read and verify the whole journal.
@@ -129,6 +135,8 @@ impl Action<'_> {
             Action::CollectResidents { .. } => "collect_residents",
             Action::ReadResidents { .. } => "read_residents",
             Action::ViewRegistryStatistics { .. } => "view_registry_statistics",
+            Action::AskNamedRead => "ask_named_read",
+            Action::DecideNamedRead { .. } => "decide_named_read",
             Action::ServeCommunity { .. } => "serve_community",
             Action::ReadJournal => "read_journal",
             Action::ApplyOnline => "apply_online",
@@ -222,6 +230,11 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             _ => false,
         },
         Action::ViewRegistryStatistics { region } => covers(Role::Registrar, region),
+        Action::AskNamedRead => actor
+            .grants
+            .iter()
+            .any(|g| g.role == Role::Registrar && tree.is_root(&g.org)),
+        Action::DecideNamedRead { district } => in_district(Role::Registrar, district, district),
         Action::ServeCommunity {
             community,
             district,

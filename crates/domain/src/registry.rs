@@ -9,6 +9,7 @@
 pub mod identity;
 pub mod import;
 pub mod linkage;
+pub mod named_read;
 pub mod stats;
 pub mod view;
 

@@ -788,3 +788,5 @@ pub async fn persons_of_community(
         .map(person_row)
         .collect()
 }
+
+pub mod named_reads;

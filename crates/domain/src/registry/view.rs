@@ -4,14 +4,26 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Person;
 use crate::access::ReadPurpose;
 use crate::refusal::Text;
 
 /// A field of a person's record, in the order of the city's layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     IdNumber,
@@ -83,8 +95,9 @@ pub fn fields_for(purpose: ReadPurpose) -> &'static [Field] {
     match purpose {
         ReadPurpose::CareService => &CARE,
         ReadPurpose::KeepRecords => &FIELDS,
-        // Every field but the last, the contact number.
-        ReadPurpose::RegistryReview => &FIELDS[..10],
+        // Every field but the last, the contact number. A city inquiry
+        // asks for some of these; the request names which.
+        ReadPurpose::RegistryReview | ReadPurpose::CityInquiry => &FIELDS[..10],
         ReadPurpose::CounterService
         | ReadPurpose::HandleCase
         | ReadPurpose::HotlineCall
@@ -110,6 +123,18 @@ impl PersonView {
     /// The record as `purpose` may show it.
     pub fn of(id: i64, person: &Person, purpose: ReadPurpose) -> PersonView {
         PersonView::with(id, person, fields_for(purpose))
+    }
+
+    /// The record as an approved city inquiry shows it: the fields the
+    /// request asked for, of those the purpose may show.
+    pub fn asked(id: i64, person: &Person, asked: &[Field]) -> PersonView {
+        let allowed = fields_for(ReadPurpose::CityInquiry);
+        let fields: Vec<Field> = asked
+            .iter()
+            .copied()
+            .filter(|f| allowed.contains(f))
+            .collect();
+        PersonView::with(id, person, &fields)
     }
 
     /// The whole record, as the person it belongs to sees it.
@@ -262,6 +287,9 @@ mod tests {
             .fields
             .is_empty());
         assert_eq!(PersonView::own(1, &p).fields.len(), Field::ALL.len());
+        // A city inquiry shows what it asked for, never the contact number.
+        let asked = PersonView::asked(1, &p, &[Field::Name, Field::Phone]);
+        assert_eq!(asked.fields.keys().collect::<Vec<_>>(), [&Field::Name]);
         assert_eq!(Field::Relationship.column(), "与户主关系");
     }
 }

@@ -118,6 +118,14 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::decide_pair))
         .routes(routes!(registry::mine))
         .routes(routes!(registry::ask))
+        .routes(routes!(
+            registry::named_reads::ask,
+            registry::named_reads::list
+        ))
+        .routes(routes!(registry::named_reads::one))
+        .routes(routes!(registry::named_reads::decide))
+        .routes(routes!(registry::named_reads::withdraw))
+        .routes(routes!(registry::named_reads::person))
         .routes(routes!(care::rules))
         .routes(routes!(care::providers, care::register_provider))
         .routes(routes!(care::register_recipient))

@@ -20,6 +20,8 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::i18n::Lang;
 use crate::AppState;
 
+pub mod named_reads;
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
     /// Say what the file would add and change, and write nothing.

@@ -101,6 +101,18 @@ fn catalog_routes() -> Router<AppState> {
             "/staff/registry/corrections/{id}",
             post(registry::records::decide),
         )
+        .route(
+            "/staff/registry/named-reads",
+            get(registry::named_reads::page).post(registry::named_reads::ask),
+        )
+        .route(
+            "/staff/registry/named-reads/{id}",
+            post(registry::named_reads::decide),
+        )
+        .route(
+            "/staff/registry/named-reads/{id}/person",
+            get(registry::named_reads::person),
+        )
         .route("/staff/registry/pairs", get(registry::pairs::page))
         .route("/staff/registry/pairs/{id}", post(registry::pairs::decide))
         .route(

@@ -16,6 +16,7 @@ use crate::auth::{csrf_ok, StaffSession};
 use crate::i18n::Lang;
 use crate::AppState;
 
+pub mod named_reads;
 pub mod pairs;
 pub mod records;
 pub mod resident;

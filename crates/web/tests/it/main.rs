@@ -31,6 +31,7 @@ mod openapi;
 mod pages;
 mod personal_reads;
 mod registry_api;
+mod registry_named;
 mod registry_reads;
 mod role_walk;
 mod supervision_api;

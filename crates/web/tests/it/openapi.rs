@@ -174,6 +174,12 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/staff/{login}/disable"),
     ("post", "/api/v1/staff/{login}/enable"),
     ("get", "/api/v1/me/reads"),
+    ("post", "/api/v1/registry/named-reads"),
+    ("get", "/api/v1/registry/named-reads"),
+    ("get", "/api/v1/registry/named-reads/{id}"),
+    ("post", "/api/v1/registry/named-reads/{id}/decision"),
+    ("post", "/api/v1/registry/named-reads/{id}/withdrawal"),
+    ("get", "/api/v1/registry/named-reads/{id}/person"),
 ];
 
 #[tokio::test]

@@ -126,6 +126,7 @@ fn platform_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
             &[Registrar],
             Subtree,
         ),
+        (Action::AskNamedRead, &[Registrar], Root),
         (Action::ReadJournal, &[Administrator], Root),
         (Action::ConfigurePlatform, &[Administrator], Root),
         (Action::ManageHotline, &[Administrator], Root),

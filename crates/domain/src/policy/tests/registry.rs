@@ -114,6 +114,25 @@ fn persons_are_read_within_the_district_and_for_the_roles_purpose() {
                         "{role:?} at {at} reading {community} for {purpose:?}"
                     );
                 }
+                // The city asks; only the district that holds the person
+                // answers, by its own registrar.
+                assert_eq!(
+                    authorize(
+                        &actor,
+                        &Action::DecideNamedRead {
+                            district: &district
+                        },
+                        &tree
+                    )
+                    .is_ok(),
+                    registrar,
+                    "{role:?} at {at} deciding a city inquiry into {district}"
+                );
+                assert_eq!(
+                    authorize(&actor, &Action::AskNamedRead, &tree).is_ok(),
+                    role == Role::Registrar && tree.is_root(&held),
+                    "{role:?} at {at} asking for a named read"
+                );
                 let collect = Action::CollectResidents {
                     community: &community,
                     district: &district,

@@ -214,3 +214,77 @@ async fn a_registrar_merges_a_possible_duplicate_and_undoes_it() -> anyhow::Resu
     assert!(b.text("#flash").await?.contains("已撤销"));
     b.close().await
 }
+
+/// The city's registrar asks to read 王小明's name and birth with a reason;
+/// Xihu's registrar approves it on the district's queue; the city reads
+/// those two fields and no contact number; 王小明 sees the read, the
+/// purpose and the reason on his account.
+#[tokio::test]
+async fn the_city_reads_a_named_person_after_the_district_approves() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    let reason = format!("核查第{}号信访件所涉人员身份", crate::support::unique());
+    sign_in(&b, sunshine_app::demo::CITY_REGISTRAR).await?;
+    b.click("#tab-named-reads").await?;
+    b.wait_for("#ask-form").await?;
+    b.check_page(false).await?;
+    b.set("#ask-district", "330106").await?;
+    b.fill("#ask-number", sunshine_app::demo::DEMO_CITIZEN_ID)
+        .await?;
+    // Sent without a field, it is refused on the page, the input kept.
+    b.fill("#ask-reason", &reason).await?;
+    b.click("#ask-send").await?;
+    b.wait_for("#ask-error").await?;
+    assert!(b.text("#ask-error").await?.contains("请选择需要查阅的项目"));
+    b.click("#field-name").await?;
+    b.click("#field-birth").await?;
+    b.click("#ask-send").await?;
+    b.wait_for("#flash").await?;
+    let row = "//tr[contains(., '待区审批')][1]";
+    let request = b.client.find(Locator::XPath(row)).await?;
+    let id = request.attr("id").await?.unwrap_or_default();
+    b.screenshot(&shots().join("registry-named-read-asked.png"))
+        .await?;
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::REGISTRAR).await?;
+    b.click("#tab-named-reads").await?;
+    let number = id.trim_start_matches("request-");
+    b.wait_for(&format!("#waiting-{number}")).await?;
+    b.check_page(false).await?;
+    assert!(b
+        .text(&format!("#waiting-{number}"))
+        .await?
+        .contains(&reason));
+    b.click(&format!("#approve-{number}")).await?;
+    b.wait_for("#flash").await?;
+    assert!(b.text("#flash").await?.contains("已批准"));
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::CITY_REGISTRAR).await?;
+    b.click("#tab-named-reads").await?;
+    b.click(&format!("#read-{number}")).await?;
+    b.wait_for("#person").await?;
+    b.check_page(false).await?;
+    let shown = b.text("#person").await?;
+    assert!(
+        shown.contains("王小明") && shown.contains("1990-01-01"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("联系电话") && !shown.contains("居住地址"),
+        "{shown}"
+    );
+    b.screenshot(&shots().join("registry-named-read.png"))
+        .await?;
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&format!("{}/account", sunshine_testkit::shared_demo().base))
+        .await?;
+    let account = b.page_text().await?;
+    assert!(
+        account.contains("钟统计") && account.contains("市级具名查阅") && account.contains(&reason),
+        "the city's read is shown with its reason: {account}"
+    );
+    b.close().await
+}
