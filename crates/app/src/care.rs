@@ -33,6 +33,7 @@ use crate::journal_entry::entry;
 use crate::{at_centre, App, CentreWork, OrgDirectory, Result};
 
 pub(crate) mod aid;
+pub(crate) mod payouts;
 mod views;
 mod volunteers;
 

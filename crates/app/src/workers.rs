@@ -30,6 +30,9 @@ impl App {
             // What approved cases grant on the card and the books could not take yet.
             let delivered = app.deliver_grants().await;
             app.report("approved cases' grants could not be carried out", delivered);
+            // Aid and allowances the books could not take yet.
+            let paid = app.deliver_payouts().await;
+            app.report("payouts could not be paid onto cards", paid);
             // Units another process added or renamed.
             let reloaded = app.reload_orgs().await;
             app.report("the organisation tree could not be reloaded", reloaded);

@@ -24,6 +24,7 @@ mod logsync;
 pub mod marks;
 pub mod materials;
 pub mod native;
+pub mod payouts;
 pub mod pg_backup;
 pub mod registry;
 pub mod replica;

@@ -7,17 +7,20 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sunshine_domain::access::ReadKind;
+use sunshine_domain::card::book::Payout;
 use sunshine_domain::care::aid::{
     check_payment, check_record, check_review, first_review, next_review, ReviewOutcome,
 };
 use sunshine_domain::clock::{end_of_local_day, to_micros};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::refusal::Refusal;
-use sunshine_domain::registry::DivisionCode;
+use sunshine_domain::registry::{DivisionCode, HEAD_OF_HOUSEHOLD};
 use sunshine_store::care::{self as store, AidRow};
+use sunshine_store::payouts::PayoutRow;
 use sunshine_store::registry as registry_store;
 use sunshine_store::WriteTx;
 
+use super::payouts::PayoutView;
 use super::{serves, RULES};
 use crate::access::ReadOf;
 use crate::journal_entry::entry;
@@ -70,6 +73,8 @@ pub struct AidView {
     pub active: bool,
     /// The months paid, the latest first, with the amount.
     pub payments: Vec<(String, i64)>,
+    /// Each month's payment onto the head's card, the latest first.
+    pub to_card: Vec<PayoutView>,
 }
 
 fn no_aid() -> Refusal {
@@ -274,6 +279,11 @@ impl App {
                 views.push(AidView {
                     number: aid_number(a.id),
                     payments: store::aid_payments(&mut conn, a.id).await?,
+                    to_card: sunshine_store::payouts::of(&mut conn, "aid", &a.id.to_string())
+                        .await?
+                        .iter()
+                        .map(PayoutView::of)
+                        .collect(),
                     members: members.into_iter().map(|(_, p)| p.name).collect(),
                     overdue: a.active && a.next_review < today,
                     id: a.id,
@@ -367,6 +377,22 @@ impl App {
                 let month = check_payment(&payment.month, since, today, ended_on)?
                     .strftime("%Y-%m")
                     .to_string();
+                // Paid to the head's card, so the head must be known by number.
+                let members =
+                    registry_store::household_members(tx.conn(), &a.district, &a.household)
+                        .await?;
+                let Some(head) = members
+                    .iter()
+                    .find(|(_, p)| p.relationship == HEAD_OF_HOUSEHOLD)
+                    .and_then(|(_, p)| p.id_number.clone())
+                else {
+                    return Err(Refusal::conflict(
+                        "aid_no_head_number",
+                        "该户户主在人口库中没有身份证号，救助金无法发放到其市民卡：请先更正户主记录",
+                        "The household's head has no identity number in the registry, so the aid cannot be paid to their card: correct the head's record first",
+                    )
+                    .into());
+                };
                 let by = actor_c.display_name.clone();
                 if !store::pay_aid(tx.conn(), id, &month, a.monthly_fen, &by, now).await? {
                     return Err(Refusal::conflict(
@@ -384,9 +410,27 @@ impl App {
                 );
                 e.org = code.org().to_string();
                 tx.journal(now, e).await?;
+                super::payouts::queue(
+                    tx,
+                    &PayoutRow {
+                        what: Payout::Aid.as_str().into(),
+                        reference: a.id.to_string(),
+                        month,
+                        holder: head,
+                        amount_fen: a.monthly_fen,
+                        subject: format!("aid/{}", aid_number(a.id)),
+                        org: code.org().to_string(),
+                        by_actor: actor_c.journal_name(),
+                        state: "pending".into(),
+                        created_at: now,
+                        ..PayoutRow::default()
+                    },
+                )
+                .await?;
                 Ok(())
             })
             .await?;
+        self.deliver_payouts_now().await;
         self.aid_record(actor, id).await
     }
 }

@@ -27,6 +27,7 @@ mod entitlements;
 mod image;
 mod medical;
 mod passes;
+mod payouts;
 mod settlement;
 mod taps;
 mod terminals;
@@ -35,6 +36,7 @@ pub use bicycles::{BIKE_RETURN, BIKE_TAKE};
 pub use cards::{card_id, card_number, Card, Purse};
 pub use image::BookImage;
 pub use passes::Pass;
+pub use payouts::Payout;
 pub use settlement::{day_bounds, DayTakings, Settlement, TakingsByDay};
 pub use taps::{DenyChange, NewestTaps, TapInput, TapKey, TapOutcome, TapRecord};
 pub use terminals::{NewParty, NewTerminal, Party, Terminal, TerminalKind};
@@ -65,6 +67,9 @@ pub mod account_code {
     pub const DEPOSITS: u16 = 22;
     /// The medical-insurance fund that pays into personal accounts.
     pub const MEDICAL_FUND: u16 = 23;
+    /// Civil affairs' funds (民政资金) that pay aid and age allowances
+    /// into holders' real-name accounts.
+    pub const CIVIL_AFFAIRS_FUND: u16 = 24;
 }
 
 /// What a transfer is (its `code`).
@@ -94,6 +99,10 @@ pub mod transfer_code {
     pub const MEDICAL_PAY: u16 = 14;
     /// A medical settlement's self-paid part, paid from the card's account.
     pub const SELF_PAY: u16 = 15;
+    /// A month of a household's aid (低保, 优抚) paid to the head's card.
+    pub const AID: u16 = 16;
+    /// A month's age allowance (高龄津贴) paid to the elder's card.
+    pub const ALLOWANCE: u16 = 17;
 }
 
 /// The counter's and banks' money.
@@ -106,6 +115,8 @@ pub const SETTLED_ACCOUNT: Id = 3;
 pub const DEPOSIT_ACCOUNT: Id = 4;
 /// The medical-insurance fund.
 pub const MEDICAL_FUND_ACCOUNT: Id = 5;
+/// Civil affairs' funds for aid and age allowances.
+pub const CIVIL_AFFAIRS_ACCOUNT: Id = 6;
 
 /// A card's electronic purse.
 pub fn wallet_of(card: u64) -> Id {
@@ -135,6 +146,16 @@ pub const MAX_CLIENT_ID: Id = (1 << 62) - 1;
 const OWN_IDS: Id = 1 << 63;
 /// A refund's id is its purchase's with this bit set.
 pub const REFUND_BIT: Id = 1 << 62;
+/// The platform's payouts (aid, allowances) take ids above the refunds of
+/// the books' own transfers, whose numbers never reach bit 61: a payout's
+/// id is this with its number in the platform's store, so that paying it
+/// again finds the first.
+const PAYOUT_IDS: Id = OWN_IDS | REFUND_BIT | (1 << 61);
+
+/// The transfer id of the platform's payout number `n` (from 1).
+pub fn payout_transfer_id(n: u64) -> Id {
+    PAYOUT_IDS | (n & ((1 << 61) - 1))
+}
 
 /// A client's transfer id is from 1 to [`MAX_CLIENT_ID`].
 pub(crate) fn check_client_id(client_id: Id) -> Result<(), Refusal> {
@@ -361,6 +382,7 @@ impl Book {
             (SETTLED_ACCOUNT, account_code::SETTLED),
             (DEPOSIT_ACCOUNT, account_code::DEPOSITS),
             (MEDICAL_FUND_ACCOUNT, account_code::MEDICAL_FUND),
+            (CIVIL_AFFAIRS_ACCOUNT, account_code::CIVIL_AFFAIRS_FUND),
         ] {
             let _ = ledger.create_account(Account::new(id, CNY, code, AccountFlags::default()));
         }
@@ -516,6 +538,16 @@ impl Book {
                 payload,
             },
         });
+    }
+
+    /// One transfer applied alone: the transfer, or the ledger's refusal
+    /// (nothing moved).
+    fn apply_one(&mut self, request: TransferRequest, now: i64) -> Result<Transfer, Refusal> {
+        self.ledger
+            .apply(&[request], now)
+            .pop()
+            .expect("one result a request")
+            .map_err(ledger_refusal)
     }
 
     /// Linked requests for `(debit, credit, amount, code)` legs, ids of the books' own.

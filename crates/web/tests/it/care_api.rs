@@ -713,8 +713,45 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
     let (status, paid) = pay(&month).await;
     assert_eq!(status, StatusCode::OK, "{paid}");
     assert_eq!(paid["payments"], json!([[month, 120000]]));
+    // The head holds no card yet: the money waits for one.
+    assert_eq!(paid["to_card"][0]["state"], "waiting", "{paid}");
+    assert!(paid["to_card"][0]["card"].is_null(), "{paid}");
     let (status, _) = pay(&month).await;
     assert_eq!(status, StatusCode::CONFLICT);
+    // The head is issued a card: the next round pays the month onto it,
+    // once, however often it runs.
+    let (_, household) = worker
+        .get("/api/v1/registry/households/330106/BST0003")
+        .await;
+    let head = members_head(&household);
+    let card_clerk = Api::as_user(base, "card.clerk").await;
+    let (status, card) = card_clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": head.0, "holder_name": head.1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let card = card["number"].as_str().expect("number").to_string();
+    assert_eq!(t.app.deliver_payouts().await.expect("delivered"), 1);
+    assert_eq!(t.app.deliver_payouts().await.expect("nothing left"), 0);
+    let (_, view) = card_clerk.get(&format!("/api/v1/cards/{card}")).await;
+    assert_eq!(view["balances"]["account"], 120000, "{view}");
+    let (_, list) = worker
+        .get("/api/v1/care/communities/330106001001/aid")
+        .await;
+    let mine = list
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|x| x["id"] == id)
+        .cloned()
+        .expect("the record");
+    assert_eq!(mine["to_card"][0]["state"], "paid", "{mine}");
+    assert_eq!(
+        mine["to_card"][0]["card"],
+        sunshine_domain::access::mask_card_number(&card)
+    );
     let (status, _) = pay("2001-01").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -887,4 +924,21 @@ async fn the_worker_confirms_for_an_elder_without_an_account() {
     assert_eq!(status, StatusCode::OK, "{o}");
     assert_eq!(o["state"], "confirmed");
     assert_eq!(o["rating"], 5);
+}
+
+/// The head of a household as the worker reads it: (identity number, name).
+fn members_head(household: &Value) -> (String, String) {
+    let head = household["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["fields"]["relationship"] == "02")
+        .expect("a head");
+    (
+        head["fields"]["id_number"]
+            .as_str()
+            .expect("a number")
+            .into(),
+        head["fields"]["name"].as_str().expect("a name").into(),
+    )
 }

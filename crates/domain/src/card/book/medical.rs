@@ -85,12 +85,7 @@ impl Book {
             code: transfer_code::MEDICAL_CREDIT,
             flags: TransferFlags::default(),
         };
-        let t = self
-            .ledger
-            .apply(&[request], now)
-            .pop()
-            .expect("one result a request")
-            .map_err(ledger_refusal)?;
+        let t = self.apply_one(request, now)?;
         self.journal(
             now,
             by,

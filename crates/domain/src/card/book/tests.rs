@@ -9,6 +9,7 @@ mod entitlements;
 mod image;
 mod medical;
 mod passes;
+mod payouts;
 mod settlement;
 mod taps;
 mod terminals;

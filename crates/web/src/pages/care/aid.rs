@@ -92,7 +92,21 @@ pub async fn aid(
             paid: a
                 .payments
                 .iter()
-                .map(|(m, fen)| format!("{m} {}", c.money(fen)))
+                .map(|(m, fen)| {
+                    let card = a.to_card.iter().find(|p| &p.month == m);
+                    let to = match card {
+                        Some(p) if p.state == "paid" => format!(
+                            "{}{}",
+                            c.pick("已到卡 ", "on card "),
+                            p.card.clone().unwrap_or_default()
+                        ),
+                        Some(_) => c
+                            .pick("待户主市民卡到账", "waiting for the head's card")
+                            .to_string(),
+                        None => c.pick("未经市民卡", "not through the card").to_string(),
+                    };
+                    format!("{m} {}（{to}）", c.money(fen))
+                })
                 .collect::<Vec<_>>()
                 .join(" · "),
         })
@@ -234,13 +248,29 @@ pub async fn pay_aid(
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
     }
+    let month = f.month.trim().to_string();
     let payment = AidPayment { month: f.month };
     match s.app.pay_aid(&session.actor, id, payment).await {
-        Ok(a) => flash::redirect(
-            &aid_back(&f.community, &a.number),
-            format!("已记录发放 {}", a.number),
-            format!("Payment recorded: {}", a.number),
-        ),
+        Ok(a) => {
+            let on_card = a
+                .to_card
+                .iter()
+                .find(|p| p.month == month)
+                .is_some_and(|p| p.state == "paid");
+            let (zh, en) = if on_card {
+                ("已发放到户主市民卡", "paid onto the head's citizen card")
+            } else {
+                (
+                    "已记录，户主办理市民卡后自动到账",
+                    "recorded: it reaches the head's card once they hold one",
+                )
+            };
+            flash::redirect(
+                &aid_back(&f.community, &a.number),
+                format!("{} {zh}", a.number),
+                format!("{}: {en}", a.number),
+            )
+        }
         Err(e) => error_page(c, e),
     }
 }

@@ -217,6 +217,17 @@ async fn an_approved_allowance_loads_onto_the_card_and_a_hall_counter_checks_it(
         (&json!("dibao"), &json!(154_000), &json!(true)),
         "{aid}"
     );
+    // The community pays the month: onto the head's card, at once.
+    let month = shared_demo().clock_today()[..7].to_string();
+    let aid_id = opened[0]["id"].as_i64().expect("an id");
+    let pay_path = format!("/api/v1/care/aid/{aid_id}/payments");
+    let (status, paid) = worker.post(&pay_path, json!({"month": month})).await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert_eq!(paid["to_card"][0]["state"], "paid", "{paid}");
+    let (status, again) = worker.post(&pay_path, json!({"month": month})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "paid once: {again}");
+    let (_, mine) = citizen.get("/api/v1/cards/mine").await;
+    assert_eq!(mine[0]["balances"]["account"], 154_000, "{mine}");
     // Approved again: the household holds it already, and its community
     // reviews it.
     let again = apply_with(&citizen, &dibao_item, &id, "孙保障", means("500")).await;
