@@ -38,6 +38,7 @@ mod views;
 mod volunteers;
 
 pub use aid::{aid_id, aid_number, AidForm, AidPayment, AidReview, AidView};
+pub use payouts::{AllowancePayment, PayoutView};
 pub use views::{AllowanceLine, AllowanceRoll, MyCare, OrderView, ProviderView, RecipientView};
 pub use volunteers::{
     ActivityForm, ActivityView, HoursDecision, HoursForm, HoursView, MyVolunteering,
@@ -607,23 +608,19 @@ impl App {
             let mut conn = self.db.read().await?;
             registry_store::persons_of_community(&mut conn, code.as_str()).await?
         };
-        let mut lines = vec![];
-        for (id, p) in &persons {
-            let Some(age) = stats::age(&p.birth, last) else {
-                continue;
-            };
-            if let Some(band) = RULES.allowance(age) {
-                lines.push(AllowanceLine {
-                    person_id: *id,
-                    name: p.name.clone(),
-                    birth: p.birth.clone(),
-                    age,
-                    band_from_age: band.from_age,
-                    monthly_fen: band.monthly_fen,
-                });
+        let month = first.strftime("%Y-%m").to_string();
+        let mut lines = views::allowance_lines(&persons, last);
+        {
+            let mut conn = self.db.read().await?;
+            let paid = sunshine_store::payouts::of_month(&mut conn, "allowance", &month).await?;
+            for l in &mut lines {
+                l.paid = paid
+                    .iter()
+                    .find(|p| p.reference == l.person_id.to_string())
+                    .map(payouts::PayoutView::of);
             }
         }
-        let roll = AllowanceRoll::of(code.to_string(), first.strftime("%Y-%m").to_string(), lines);
+        let roll = AllowanceRoll::of(code.to_string(), month, lines);
         let numbers: BTreeMap<i64, Option<String>> = persons
             .into_iter()
             .map(|(id, p)| (id, p.id_number))

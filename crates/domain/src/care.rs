@@ -11,7 +11,7 @@ pub mod timebank;
 
 use serde::{Deserialize, Serialize};
 
-use crate::refusal::Text;
+use crate::refusal::{Refusal, Text};
 
 pub use assessment::{AdlLevel, Assessment, ITEMS};
 pub use order::{
@@ -144,6 +144,38 @@ impl CareRules {
     pub fn minutes_for(&self, level: AdlLevel) -> u32 {
         self.subsidised_minutes[level as usize]
     }
+}
+
+/// How many months before this one a month's age allowances may still be
+/// paid (arrears of a roll paid late).
+pub const ALLOWANCE_ARREARS_MONTHS: i64 = 12;
+
+/// The month of age allowances to pay (`YYYY-MM`): this month or one of
+/// the [`ALLOWANCE_ARREARS_MONTHS`] before it, never one to come.
+pub fn allowance_month(
+    month: &str,
+    today: jiff::civil::Date,
+) -> Result<jiff::civil::Date, Refusal> {
+    let wrong = || {
+        Refusal::field(
+            "month",
+            format!("月份应为“YYYY-MM”，为本月或此前{ALLOWANCE_ARREARS_MONTHS}个月之一"),
+            format!(
+                "A month is YYYY-MM: this month or one of the {ALLOWANCE_ARREARS_MONTHS} before it"
+            ),
+        )
+    };
+    let first: jiff::civil::Date = format!("{}-01", month.trim())
+        .parse()
+        .map_err(|_| wrong())?;
+    let this = today.first_of_month();
+    let earliest = this
+        .checked_sub(jiff::Span::new().months(ALLOWANCE_ARREARS_MONTHS))
+        .map_err(|_| wrong())?;
+    if first > this || first < earliest {
+        return Err(wrong());
+    }
+    Ok(first)
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ impl App {
                 );
                 e.org = code.org().to_string();
                 tx.journal(now, e).await?;
-                super::payouts::queue(
+                let _queued = super::payouts::queue(
                     tx,
                     &PayoutRow {
                         what: Payout::Aid.as_str().into(),

@@ -10,8 +10,13 @@ use serde::Serialize;
 use serde_json::json;
 use sunshine_domain::access::mask_card_number;
 use sunshine_domain::card::book::{payout_transfer_id, Doer, Payout};
+use sunshine_domain::care::allowance_month;
+use sunshine_domain::identity::Actor;
 use sunshine_store::payouts::{self as store, PayoutRow};
+use sunshine_store::registry as registry_store;
 use sunshine_store::WriteTx;
+
+use super::views::allowance_lines;
 
 use crate::journal_entry::{entry, system_actor};
 use crate::{App, Result};
@@ -43,10 +48,10 @@ impl PayoutView {
     }
 }
 
-/// Write a payout with the payment it carries, pending: false when that
-/// month of that thing has one already.
-pub(crate) async fn queue(tx: &mut WriteTx, row: &PayoutRow) -> Result<bool> {
-    Ok(store::insert(tx.conn(), row).await?.is_some())
+/// Write a payout with the payment it carries, pending: its id, or none
+/// when that month of that thing has one already.
+pub(crate) async fn queue(tx: &mut WriteTx, row: &PayoutRow) -> Result<Option<i64>> {
+    Ok(store::insert(tx.conn(), row).await?)
 }
 
 impl App {
@@ -105,5 +110,113 @@ impl App {
     pub(crate) async fn deliver_payouts_now(&self) {
         let delivered = self.deliver_payouts().await;
         self.report("a payout could not be paid onto a card yet", delivered);
+    }
+}
+
+/// What paying a month's age allowances did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AllowancePayment {
+    pub community: String,
+    /// `YYYY-MM`
+    pub month: String,
+    /// Elders whose allowance was written now, to be paid onto their cards.
+    pub queued: u64,
+    /// What those come to, fen.
+    pub queued_fen: u64,
+    /// Elders whose allowance for the month was written before.
+    pub already: u64,
+    /// Of those written now, how many are on a card already; the rest wait
+    /// for the elder to hold one.
+    pub on_card: u64,
+    /// Elders on the roll the registry holds without an identity number,
+    /// who cannot be paid onto a card: their records are to be corrected.
+    pub without_number: Vec<String>,
+}
+
+impl App {
+    /// Pay a community's age allowances for a month (this month or one of
+    /// the twelve before) onto the elders' cards, as its worker: each
+    /// elder on the roll once, at their band's amount, in one write with
+    /// the journal's entry. Paying the month again pays no one twice.
+    pub async fn pay_allowances(
+        &self,
+        actor: &Actor,
+        community: &str,
+        month: &str,
+    ) -> Result<AllowancePayment> {
+        let code = self.served_community(actor, community)?;
+        let first = allowance_month(month, self.clock.today())?;
+        let month = first.strftime("%Y-%m").to_string();
+        let now = self.now_micros();
+        let actor_c = actor.clone();
+        let (mut paid, ids) = self
+            .db
+            .write(async move |tx: &mut WriteTx| -> Result<(AllowancePayment, Vec<i64>)> {
+                let persons =
+                    registry_store::persons_of_community(tx.conn(), code.as_str()).await?;
+                let lines = allowance_lines(&persons, first.last_of_month());
+                let subject = format!("care/allowances/{code}/{month}");
+                let mut done = AllowancePayment {
+                    community: code.to_string(),
+                    month: month.clone(),
+                    queued: 0,
+                    queued_fen: 0,
+                    already: 0,
+                    on_card: 0,
+                    without_number: vec![],
+                };
+                let mut ids = vec![];
+                for l in &lines {
+                    let number = persons
+                        .iter()
+                        .find(|(id, _)| *id == l.person_id)
+                        .and_then(|(_, p)| p.id_number.clone());
+                    let Some(holder) = number else {
+                        done.without_number.push(l.name.clone());
+                        continue;
+                    };
+                    let row = PayoutRow {
+                        what: Payout::Allowance.as_str().into(),
+                        reference: l.person_id.to_string(),
+                        month: month.clone(),
+                        holder,
+                        amount_fen: l.monthly_fen as i64,
+                        subject: subject.clone(),
+                        org: code.org().to_string(),
+                        by_actor: actor_c.journal_name(),
+                        state: "pending".into(),
+                        created_at: now,
+                        ..PayoutRow::default()
+                    };
+                    if let Some(id) = queue(tx, &row).await? {
+                        ids.push(id);
+                        done.queued += 1;
+                        done.queued_fen += l.monthly_fen;
+                    } else {
+                        done.already += 1;
+                    }
+                }
+                if done.queued > 0 {
+                    let mut e = entry(
+                        &actor_c,
+                        subject,
+                        "care.allowances_paid",
+                        json!({"month": month, "elders": done.queued, "amount_fen": done.queued_fen,
+                               "without_number": done.without_number.len()}),
+                    );
+                    e.org = code.org().to_string();
+                    tx.journal(now, e).await?;
+                }
+                Ok((done, ids))
+            })
+            .await?;
+        self.deliver_payouts_now().await;
+        let mut conn = self.db.read().await?;
+        let written = store::of_month(&mut conn, Payout::Allowance.as_str(), &paid.month).await?;
+        paid.on_card = written
+            .iter()
+            .filter(|p| ids.contains(&p.id) && p.state == "done")
+            .count() as u64;
+        Ok(paid)
     }
 }

@@ -152,6 +152,32 @@ pub struct AllowanceLine {
     /// The band's lower age (`data/care/rules.json`).
     pub band_from_age: u32,
     pub monthly_fen: u64,
+    /// The month's allowance paid onto the elder's card, once paid.
+    pub paid: Option<super::payouts::PayoutView>,
+}
+
+/// The residents among `persons` who are owed an age allowance for the
+/// month ending `last`, by the city's bands (age on that day).
+pub(crate) fn allowance_lines(
+    persons: &[(i64, Person)],
+    last: jiff::civil::Date,
+) -> Vec<AllowanceLine> {
+    persons
+        .iter()
+        .filter_map(|(id, p)| {
+            let age = stats::age(&p.birth, last)?;
+            let band = RULES.allowance(age)?;
+            Some(AllowanceLine {
+                person_id: *id,
+                name: p.name.clone(),
+                birth: p.birth.clone(),
+                age,
+                band_from_age: band.from_age,
+                monthly_fen: band.monthly_fen,
+                paid: None,
+            })
+        })
+        .collect()
 }
 
 /// A community's age allowances for a month, with the count and the sum

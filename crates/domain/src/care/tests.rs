@@ -361,3 +361,14 @@ mod time_bank {
         assert_eq!(fields, ["day", "place", "title"]);
     }
 }
+
+#[test]
+fn allowances_are_paid_for_this_month_and_a_year_of_arrears() {
+    let today: jiff::civil::Date = "2026-12-05".parse().expect("a day");
+    let month = |m: &str| allowance_month(m, today).map(|d| d.to_string());
+    assert_eq!(month("2026-12"), Ok("2026-12-01".to_string()));
+    assert_eq!(month(" 2025-12 "), Ok("2025-12-01".to_string()));
+    for wrong in ["2025-11", "2027-01", "2026-13", "December", ""] {
+        assert!(month(wrong).is_err(), "{wrong}");
+    }
+}

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use sunshine_app::care::{
-    ActivityForm, ActivityView, AidForm, AidPayment, AidReview, AidView, AllowanceRoll,
-    HoursDecision, HoursForm, HoursView, MyCare, MyVolunteering, OrderCommandForm, OrderForm,
-    OrderView, ProviderForm, ProviderView, RecipientForm, RecipientView,
+    ActivityForm, ActivityView, AidForm, AidPayment, AidReview, AidView, AllowancePayment,
+    AllowanceRoll, HoursDecision, HoursForm, HoursView, MyCare, MyVolunteering, OrderCommandForm,
+    OrderForm, OrderView, ProviderForm, ProviderView, RecipientForm, RecipientView,
 };
 use sunshine_domain::care::CareRules;
 use utoipa::IntoParams;
@@ -131,6 +131,36 @@ pub async fn allowances(
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(roll))
+}
+
+/// The month of age allowances to pay.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AllowanceMonth {
+    /// `YYYY-MM`: this month or one of the twelve before it.
+    pub month: String,
+}
+
+/// Pay a community's age allowances for a month onto the elders' citizen
+/// cards, from civil affairs' funds, as its worker: each elder on the roll
+/// once at their band's amount (paying the month again pays no one twice).
+/// An elder with no card yet is paid when they hold one; one the registry
+/// holds without an identity number is named in `without_number`.
+#[utoipa::path(post, path = "/api/v1/care/communities/{community}/allowances/payments", tag = "care",
+    params(("community" = String, Path)), security(("bearer" = [])), request_body = AllowanceMonth,
+    responses((status = 200, body = AllowancePayment), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn pay_allowances(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(community): ApiPath<String>,
+    ApiJson(m): ApiJson<AllowanceMonth>,
+) -> Result<Json<AllowancePayment>, ApiError> {
+    let paid = s
+        .app
+        .pay_allowances(&actor, &community, &m.month)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(paid))
 }
 
 /// Place a service order. A resident places their own (`channel`:

@@ -131,6 +131,7 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(care::register_recipient))
         .routes(routes!(care::recipients))
         .routes(routes!(care::allowances))
+        .routes(routes!(care::pay_allowances))
         .routes(routes!(care::orders, care::place))
         .routes(routes!(care::order))
         .routes(routes!(care::command))

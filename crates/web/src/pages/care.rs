@@ -722,6 +722,75 @@ pub async fn assess(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct AllowancesForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub month: String,
+}
+
+/// `POST /staff/care/allowances`: pay a month's age allowances onto the
+/// elders' cards.
+pub async fn pay_allowances(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Form(f): Form<AllowancesForm>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), STAFF);
+    if !csrf_ok(&session, &f.csrf) {
+        return bad_token(c);
+    }
+    match s
+        .app
+        .pay_allowances(&session.actor, &f.community, &f.month)
+        .await
+    {
+        Ok(p) => {
+            let waiting = p.queued - p.on_card;
+            let mut zh = format!(
+                "{}高龄津贴：本次发放{}人，共{}，其中{}人已到卡、{}人待办卡后到账；此前已发{}人",
+                p.month,
+                p.queued,
+                c.money(&(p.queued_fen as i64)),
+                p.on_card,
+                waiting,
+                p.already
+            );
+            let mut en = format!(
+                "Age allowances for {}: {} paid now, {} in all ({} on their cards, {} waiting for a card); {} paid before",
+                p.month,
+                p.queued,
+                c.money(&(p.queued_fen as i64)),
+                p.on_card,
+                waiting,
+                p.already
+            );
+            if !p.without_number.is_empty() {
+                zh.push_str(&format!(
+                    "；{}人无身份证号未能发放，请更正其记录：{}",
+                    p.without_number.len(),
+                    p.without_number.join("、")
+                ));
+                en.push_str(&format!(
+                    "; {} without an identity number were not paid (correct their records): {}",
+                    p.without_number.len(),
+                    p.without_number.join(", ")
+                ));
+            }
+            flash::redirect(
+                &format!("{STAFF}?community={}#allowance-roll", p.community),
+                zh,
+                en,
+            )
+        }
+        Err(e) => error_page(c, e),
+    }
+}
+
 /// `POST /staff/care/orders`: an order placed for a resident by their
 /// worker, or by the hotline for a caller.
 pub async fn staff_place(

@@ -130,6 +130,7 @@ fn catalog_routes() -> Router<AppState> {
         .route("/staff/care", get(care::staff))
         .route("/staff/care/recipients", post(care::assess))
         .route("/staff/care/orders", post(care::staff_place))
+        .route("/staff/care/allowances", post(care::pay_allowances))
         .route("/staff/care/orders/{number}", get(care::order))
         .route("/staff/care/providers", post(care::register_provider))
         .route("/staff/care/activities", post(care::announce))

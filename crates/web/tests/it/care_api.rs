@@ -942,3 +942,105 @@ fn members_head(household: &Value) -> (String, String) {
         head["fields"]["name"].as_str().expect("a name").into(),
     )
 }
+
+/// A month's age allowances are paid onto the elders' cards, once: an
+/// elder with a card at once, one without when they hold one; a month to
+/// come, or before the year of arrears, is refused; someone who serves no
+/// community pays nothing.
+#[tokio::test]
+async fn a_months_age_allowances_are_paid_onto_the_elders_cards_once() {
+    let mut t = TestApp::demo_with_cases(0).await.expect("a demo");
+    let base = &t.base.clone();
+    let worker = Api::as_user(base, COMMUNITY_WORKER).await;
+    let card_clerk = Api::as_user(base, "card.clerk").await;
+    let (_, carded, carded_person) = resident(base, "19360101").await;
+    let (_, later, later_person) = resident(base, "19400101").await;
+    let (status, card) = card_clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": carded, "holder_name": "孙老"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let card = card["number"].as_str().expect("number").to_string();
+    let month = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today().strftime("%Y-%m").to_string()
+    };
+    let path = "/api/v1/care/communities/330106001001/allowances/payments";
+
+    let operator = Api::as_user(base, "operator").await;
+    let (status, _) = operator.post(path, json!({"month": month})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for wrong in ["2099-01", "1999-01", "soon"] {
+        let (status, e) = worker.post(path, json!({"month": wrong})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}: {e}");
+        assert_eq!(fields(&e), ["month"]);
+    }
+
+    let (status, paid) = worker.post(path, json!({"month": month})).await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert!(paid["queued"].as_u64().expect("a count") >= 2, "{paid}");
+    assert_eq!(paid["already"], 0, "{paid}");
+    assert!(paid["on_card"].as_u64().expect("a count") >= 1, "{paid}");
+    let roll_path = format!("/api/v1/care/communities/330106001001/allowances?month={month}");
+    let (_, roll) = worker.get(&roll_path).await;
+    let line = |roll: &Value, person: i64| {
+        roll["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["person_id"] == person)
+            .cloned()
+            .unwrap_or_else(|| panic!("{person} on the roll: {roll}"))
+    };
+    let on_card = line(&roll, carded_person);
+    assert_eq!(on_card["paid"]["state"], "paid", "{on_card}");
+    assert_eq!(
+        on_card["paid"]["card"],
+        sunshine_domain::access::mask_card_number(&card)
+    );
+    let (_, view) = card_clerk.get(&format!("/api/v1/cards/{card}")).await;
+    assert_eq!(
+        view["balances"]["account"], on_card["monthly_fen"],
+        "the band's amount on the card: {view}"
+    );
+    assert_eq!(line(&roll, later_person)["paid"]["state"], "waiting");
+
+    // Paid again: no one twice.
+    let (status, again) = worker.post(path, json!({"month": month})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["queued"], 0, "{again}");
+    assert_eq!(again["already"], paid["queued"], "{again}");
+    let (_, view) = card_clerk.get(&format!("/api/v1/cards/{card}")).await;
+    assert_eq!(view["balances"]["account"], on_card["monthly_fen"]);
+
+    // Across a restart the waiting payout is kept, and the paid one is
+    // not paid again.
+    t.restart().await.expect("restarted");
+    assert_eq!(t.app.deliver_payouts().await.expect("a round"), 0);
+    let base = &t.base.clone();
+    let (worker, card_clerk) = (
+        Api::as_user(base, COMMUNITY_WORKER).await,
+        Api::as_user(base, "card.clerk").await,
+    );
+    let (_, view) = card_clerk.get(&format!("/api/v1/cards/{card}")).await;
+    assert_eq!(view["balances"]["account"], on_card["monthly_fen"]);
+    // The second elder gets a card: the next round pays them.
+    let (status, second) = card_clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": later, "holder_name": "孙老"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second = second["number"].as_str().expect("number").to_string();
+    assert!(t.app.deliver_payouts().await.expect("delivered") >= 1);
+    let (_, roll) = worker.get(&roll_path).await;
+    assert_eq!(line(&roll, later_person)["paid"]["state"], "paid");
+    let (_, view) = card_clerk.get(&format!("/api/v1/cards/{second}")).await;
+    assert_eq!(
+        view["balances"]["account"],
+        line(&roll, later_person)["monthly_fen"]
+    );
+}

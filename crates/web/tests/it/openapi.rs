@@ -180,6 +180,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/registry/named-reads/{id}/decision"),
     ("post", "/api/v1/registry/named-reads/{id}/withdrawal"),
     ("get", "/api/v1/registry/named-reads/{id}/person"),
+    (
+        "post",
+        "/api/v1/care/communities/{community}/allowances/payments",
+    ),
 ];
 
 #[tokio::test]

@@ -161,12 +161,29 @@ async fn time_given_as_a_volunteer_reaches_the_time_bank() -> anyhow::Result<()>
     b.close().await
 }
 
-/// The worker records a household's aid on its page and a month paid.
+/// The worker pays the month's age allowances onto the elders' cards,
+/// records a household's aid on its page and pays a month of it.
 #[tokio::test]
 async fn a_worker_records_a_households_aid_and_a_month_paid() -> anyhow::Result<()> {
     let b = Browser::start().await?;
     sign_in(&b, COMMUNITY_WORKER).await?;
     b.click("#care-link").await?;
+    b.wait_for("#allowance-pay").await?;
+    b.click("#allowance-pay").await?;
+    b.wait_for("#flash").await?;
+    let said = b.text("#flash").await?;
+    assert!(
+        said.contains("高龄津贴") && said.contains("本次发放"),
+        "{said}"
+    );
+    b.click("#allowance-roll summary").await?;
+    let roll = b.text("#allowance-roll").await?;
+    assert!(
+        !roll.contains("未发放"),
+        "every elder with a number is paid or waits for a card: {roll}"
+    );
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("care-allowances.png")).await?;
     b.click("#aid-link").await?;
     b.wait_for("#aid-form").await?;
     b.check_page(false).await?;
