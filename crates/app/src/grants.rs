@@ -33,6 +33,10 @@ pub static GRANTS: LazyLock<Grants> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("data/hall/grants.json: {e}"))
 });
 
+/// The code of an approval refused because the registry holds the
+/// person the form names under another name.
+pub(crate) const IDENTITY_REFUSED: &str = "grant_identity";
+
 /// The most grants carried out in one round.
 const ROUND: i64 = 200;
 
@@ -140,7 +144,7 @@ pub(crate) async fn decide(
             }))
         }
         IdentityCheck::NameDiffers => Err(Refusal::conflict(
-            "grant_identity",
+            IDENTITY_REFUSED,
             "申领人姓名与人口基础库中该身份号码的登记不符：核实后再批准，或不予许可",
             "The applicant's name is not the one the population registry holds for the number: check it before approving, or refuse",
         )
@@ -208,6 +212,35 @@ pub(crate) async fn write(
 }
 
 impl App {
+    /// An approval refused for the name the form gives its person: the
+    /// check read their record, so it is journaled (and shown to them) in a
+    /// write of its own, the approval's having rolled back.
+    pub(crate) async fn keep_refused_grant_check(&self, actor: &Actor, number: &str) -> Result<()> {
+        let (specs, now) = (self.specs.clone(), self.now_micros());
+        let (actor, number) = (actor.clone(), number.to_string());
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let (case, spec) = crate::hall::case_and_spec(tx, &specs, &number).await?;
+                let Some(rule) = GRANTS.for_item(&spec.code) else {
+                    return Ok(());
+                };
+                let (holder, name) = rule.person(&case.answers)?;
+                let found =
+                    crate::registry::identity::verdict_of(tx.conn(), holder.as_str(), &name)
+                        .await?;
+                crate::registry::identity::journal_check(
+                    tx,
+                    &actor,
+                    holder.as_str(),
+                    &case.number,
+                    found,
+                    now,
+                )
+                .await
+            })
+            .await
+    }
+
     /// Carry out the grants approved cases wrote and the books have not
     /// taken yet: each at most once, however often this runs and on however
     /// many nodes (a card is issued only to one who holds none; loading an

@@ -234,12 +234,28 @@ impl App {
             bundle_number: None,
             files,
         };
-        let actor = actor.clone();
-        self.db
+        // A counter's applicant whose name the registry holds otherwise is
+        // refused, and the check that found it is still journaled.
+        let checked = match (&new.channel, &new.applicant) {
+            (Channel::Counter, Applicant::Person { name, id_number }) => {
+                Some((id_number.as_str().to_string(), name.clone()))
+            }
+            _ => None,
+        };
+        let who = actor.clone();
+        let opened = self
+            .db
             .write(async move |tx: &mut WriteTx| -> Result<Case> {
-                open_case(tx, &actor, new, now, year).await
+                open_case(tx, &who, new, now, year).await
             })
-            .await
+            .await;
+        if let (Err(AppError::Refused(r)), Some((number, name))) = (&opened, checked) {
+            if r.fields.contains_key(APPLICANT_NAME) {
+                self.keep_refused_check(actor, &number, &name, "hall")
+                    .await?;
+            }
+        }
+        opened
     }
 
     /// One step of a case's lifecycle, by whoever the policy allows.
@@ -292,6 +308,7 @@ impl App {
     ) -> Result<Case> {
         let now = self.now_micros();
         let today = local_date(self.clock.now());
+        let (approver, case_number) = (actor.clone(), number.to_string());
         let (actor, orgs, calendar, number) = (
             actor.clone(),
             self.orgs(),
@@ -355,11 +372,18 @@ impl App {
             let case = done.ok_or_else(|| anyhow::anyhow!("no command given"))?;
             Ok((case, signed_with, granted))
         };
-        let (case, signed_with, granted) = if decides_first {
-            self.db.write_decided(write).await?
+        let written = if decides_first {
+            self.db.write_decided(write).await
         } else {
-            self.db.write(write).await?
+            self.db.write(write).await
         };
+        if let Err(AppError::Refused(r)) = &written {
+            if r.code == crate::grants::IDENTITY_REFUSED {
+                self.keep_refused_grant_check(&approver, &case_number)
+                    .await?;
+            }
+        }
+        let (case, signed_with, granted) = written?;
         if let Some(key) = signed_with {
             // The batch is durable: the key it signed with is there for good.
             self.keys.learn(&case.department, key);
@@ -642,6 +666,9 @@ pub(crate) async fn open_case(
     Ok(case)
 }
 
+/// The field a counter's applicant's name is refused on.
+const APPLICANT_NAME: &str = "applicant.name";
+
 /// A person applying, checked against the registry. At the counter the
 /// name given must be the registry's for the number (the check is a read
 /// of their record, journaled); a number the registry does not hold is
@@ -665,7 +692,7 @@ async fn checked_applicant(
         let verdict = found.0;
         if verdict == IdentityCheck::NameDiffers {
             return Err(Refusal::field(
-                "applicant.name",
+                APPLICANT_NAME,
                 "姓名与人口基础库中该身份号码的登记不符，请核对身份证件",
                 "The name is not the one the population registry holds for this number: check the identity card",
             )
@@ -690,7 +717,7 @@ async fn checked_applicant(
 }
 
 /// A case with the spec of the version it began on.
-async fn case_and_spec(
+pub(crate) async fn case_and_spec(
     tx: &mut WriteTx,
     specs: &crate::specs::SpecCache,
     number: &str,

@@ -11,7 +11,7 @@ use sunshine_store::registry as store;
 use sunshine_store::WriteTx;
 
 use crate::access::{ReadOf, StaffRead};
-use crate::Result;
+use crate::{App, Result};
 
 /// What the registry says of `name` for `number`, and the records it read:
 /// a read alone, so that a command can decide on it before it writes.
@@ -70,4 +70,32 @@ pub(crate) async fn check_at_counter(
     let verdict = found.0;
     journal_check(tx, actor, number, what, found, now).await?;
     Ok(verdict)
+}
+
+impl App {
+    /// A check that refused its command (a name the registry does not hold
+    /// for the number) still read the person's record, but the command's
+    /// write rolled back with it: journal the check again in a write of its
+    /// own, so the person is shown it as any other check.
+    pub(crate) async fn keep_refused_check(
+        &self,
+        actor: &Actor,
+        number: &str,
+        name: &str,
+        what: &str,
+    ) -> Result<()> {
+        let now = self.now_micros();
+        let (actor, number, name, what) = (
+            actor.clone(),
+            number.to_string(),
+            name.to_string(),
+            what.to_string(),
+        );
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                let found = verdict_of(tx.conn(), &number, &name).await?;
+                journal_check(tx, &actor, &number, &what, found, now).await
+            })
+            .await
+    }
 }

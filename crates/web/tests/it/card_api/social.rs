@@ -129,6 +129,16 @@ async fn an_approved_card_application_issues_the_card_to_the_person_the_registry
         !body.to_string().contains("钱多多"),
         "the name held is not told: {body}"
     );
+    // The refused approval's check is kept though the approval rolled back.
+    let (_, reads) = citizen.get("/api/v1/me/reads").await;
+    assert!(
+        reads
+            .as_array()
+            .expect("reads")
+            .iter()
+            .any(|r| r["purpose"] == "identity_check" && r["what"] == third.as_str()),
+        "{reads}"
+    );
 
     // The checks are reads of the person's record, shown to them.
     let (_, reads) = citizen.get("/api/v1/me/reads").await;
@@ -287,8 +297,17 @@ async fn an_approved_allowance_loads_onto_the_card_and_a_hall_counter_checks_it(
 #[tokio::test]
 async fn a_hall_counter_takes_a_registered_person_only_under_the_registrys_name() {
     let base = &shared_demo().base;
-    let (_, id) = fresh_citizen(base).await;
+    let (citizen, id) = fresh_citizen(base).await;
     enrolled(base, &id, "周正名").await;
+    let hall_checks = || async {
+        let (_, reads) = citizen.get("/api/v1/me/reads").await;
+        reads
+            .as_array()
+            .expect("reads")
+            .iter()
+            .filter(|r| r["purpose"] == "identity_check" && r["what"] == "hall")
+            .count()
+    };
     let clerk = Api::as_user(base, "clerk").await;
     let (item_id, guide) = crate::hall_api::city_item().await;
     let at_counter = |name: &str| {
@@ -305,8 +324,14 @@ async fn a_hall_counter_takes_a_registered_person_only_under_the_registrys_name(
         "{body}"
     );
     assert!(!body.to_string().contains("周正名"), "{body}");
+    assert_eq!(
+        hall_checks().await,
+        1,
+        "the refused check is shown to the person"
+    );
     let (status, body) = at_counter("周正名").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(hall_checks().await, 2);
     // One the registry does not hold is taken: the hall serves those who live elsewhere.
     let stranger = crate::support::fresh_id_number();
     let (status, body) = clerk
