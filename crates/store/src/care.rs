@@ -674,6 +674,39 @@ pub async fn insert_aid(conn: &mut AnyConnection, a: &AidRow) -> Result<i64> {
     Ok(r.try_get("id")?)
 }
 
+/// The amount of record `aid_id` from `from_month` (`YYYY-MM`) on,
+/// replacing one set for that month before.
+pub async fn set_aid_amount(
+    conn: &mut AnyConnection,
+    aid_id: i64,
+    from_month: &str,
+    monthly_fen: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO care_aid_amounts (aid_id, from_month, monthly_fen) VALUES ($1, $2, $3) \
+         ON CONFLICT (aid_id, from_month) DO UPDATE SET monthly_fen = excluded.monthly_fen",
+    )
+    .bind(aid_id)
+    .bind(from_month.to_string())
+    .bind(monthly_fen)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A record's amounts over time: (from month, amount), the earliest first.
+pub async fn aid_amounts(conn: &mut AnyConnection, aid_id: i64) -> Result<Vec<(String, i64)>> {
+    sqlx::query(
+        "SELECT from_month, monthly_fen FROM care_aid_amounts WHERE aid_id = $1 ORDER BY from_month",
+    )
+    .bind(aid_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("from_month")?, r.try_get("monthly_fen")?)))
+    .collect()
+}
+
 /// Write a review's result, if the record is still at `reviews` reviews.
 pub async fn review_aid(conn: &mut AnyConnection, a: &AidRow, was: i64) -> Result<bool> {
     let done = sqlx::query(

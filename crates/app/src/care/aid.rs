@@ -9,7 +9,8 @@ use serde_json::json;
 use sunshine_domain::access::ReadKind;
 use sunshine_domain::card::book::Payout;
 use sunshine_domain::care::aid::{
-    check_payment, check_record, check_review, first_review, next_review, ReviewOutcome,
+    adjusted_from, amount_in, check_payment, check_record, check_review, first_review, next_review,
+    ReviewOutcome,
 };
 use sunshine_domain::clock::{end_of_local_day, to_micros};
 use sunshine_domain::identity::Actor;
@@ -73,6 +74,9 @@ pub struct AidView {
     pub active: bool,
     /// The months paid, the latest first, with the amount.
     pub payments: Vec<(String, i64)>,
+    /// The monthly amount over time: (first month in force, fen), the
+    /// earliest first. A month is paid at the amount in force in it.
+    pub amounts: Vec<(String, i64)>,
     /// Each month's payment onto the head's card, the latest first.
     pub to_card: Vec<PayoutView>,
 }
@@ -164,6 +168,7 @@ pub(crate) async fn open_aid(
     now: i64,
 ) -> Result<i64> {
     row.id = store::insert_aid(tx.conn(), row).await?;
+    store::set_aid_amount(tx.conn(), row.id, &row.since[..7], row.monthly_fen).await?;
     let org = DivisionCode::parse(&row.community)
         .map(|c| c.org().to_string())
         .unwrap_or_default();
@@ -279,6 +284,7 @@ impl App {
                 views.push(AidView {
                     number: aid_number(a.id),
                     payments: store::aid_payments(&mut conn, a.id).await?,
+                    amounts: store::aid_amounts(&mut conn, a.id).await?,
                     to_card: sunshine_store::payouts::of(&mut conn, "aid", &a.id.to_string())
                         .await?
                         .iter()
@@ -335,6 +341,11 @@ impl App {
                     }
                     ReviewOutcome::End => a.active = false,
                 }
+                if let ReviewOutcome::Adjust = review.outcome {
+                    // From the next month: this one is paid as decided.
+                    let from = adjusted_from(today).strftime("%Y-%m").to_string();
+                    store::set_aid_amount(tx.conn(), a.id, &from, a.monthly_fen).await?;
+                }
                 if !store::review_aid(tx.conn(), &a, was).await? {
                     return Err(Refusal::conflict(
                         "aid_reviewed",
@@ -359,7 +370,8 @@ impl App {
         self.aid_record(actor, id).await
     }
 
-    /// Record a month's aid paid (once a month, at the record's amount).
+    /// Record a month's aid paid (once a month, at the amount in force in
+    /// that month) and pay it onto the head's card.
     pub async fn pay_aid(&self, actor: &Actor, id: i64, payment: AidPayment) -> Result<AidView> {
         let (today, now) = (self.clock.today(), self.now_micros());
         let orgs = self.orgs();
@@ -393,8 +405,16 @@ impl App {
                     )
                     .into());
                 };
+                // At the amount in force that month, however late it is paid.
+                let amounts: Vec<(jiff::civil::Date, i64)> = store::aid_amounts(tx.conn(), id)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(m, fen)| format!("{m}-01").parse().ok().map(|d| (d, fen)))
+                    .collect();
+                let first_day: jiff::civil::Date = format!("{month}-01").parse().map_err(|_| no_aid())?;
+                let amount = amount_in(first_day, &amounts).unwrap_or(a.monthly_fen);
                 let by = actor_c.display_name.clone();
-                if !store::pay_aid(tx.conn(), id, &month, a.monthly_fen, &by, now).await? {
+                if !store::pay_aid(tx.conn(), id, &month, amount, &by, now).await? {
                     return Err(Refusal::conflict(
                         "aid_paid",
                         "该月救助已发放",
@@ -406,7 +426,7 @@ impl App {
                     &actor_c,
                     format!("aid/{}", aid_number(a.id)),
                     "aid.paid",
-                    json!({"month": month, "amount_fen": a.monthly_fen}),
+                    json!({"month": month, "amount_fen": amount}),
                 );
                 e.org = code.org().to_string();
                 tx.journal(now, e).await?;
@@ -417,7 +437,7 @@ impl App {
                         reference: a.id.to_string(),
                         month,
                         holder: head,
-                        amount_fen: a.monthly_fen,
+                        amount_fen: amount,
                         subject: format!("aid/{}", aid_number(a.id)),
                         org: code.org().to_string(),
                         by_actor: actor_c.journal_name(),

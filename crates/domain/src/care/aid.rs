@@ -155,6 +155,27 @@ pub fn check_payment(
     Ok(first)
 }
 
+/// The month an amount set by a review comes into force: the one after
+/// the review's (this month is paid as it was decided).
+pub fn adjusted_from(review_day: Date) -> Date {
+    let first = review_day.first_of_month();
+    first
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(first)
+}
+
+/// The amount in force in `month` of a record whose amounts are given as
+/// (first month in force, amount), in any order: the latest that began on
+/// or before it; none before the first.
+pub fn amount_in(month: Date, amounts: &[(Date, i64)]) -> Option<i64> {
+    let month = month.first_of_month();
+    amounts
+        .iter()
+        .filter(|(from, _)| from.first_of_month() <= month)
+        .max_by_key(|(from, _)| *from)
+        .map(|(_, fen)| *fen)
+}
+
 /// A new record's first review: a period after its start, or, for aid
 /// recorded long after it started, the first such anniversary after today
 /// (recording it is a look at the household; its reviews keep the start's
@@ -169,6 +190,49 @@ pub fn first_review(since: Date, months: u32, today: Date) -> Date {
             .unwrap_or(today.tomorrow().unwrap_or(today));
     }
     next
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(s: &str) -> Date {
+        s.parse().expect("a day")
+    }
+
+    #[test]
+    fn a_month_is_paid_at_the_amount_in_force_in_it() {
+        let amounts = [(day("2026-09-01"), 90_000), (day("2026-01-01"), 120_000)];
+        assert_eq!(amount_in(day("2025-12-31"), &amounts), None);
+        assert_eq!(amount_in(day("2026-01-15"), &amounts), Some(120_000));
+        assert_eq!(amount_in(day("2026-08-31"), &amounts), Some(120_000));
+        assert_eq!(amount_in(day("2026-09-01"), &amounts), Some(90_000));
+        assert_eq!(amount_in(day("2030-01-01"), &amounts), Some(90_000));
+        assert_eq!(adjusted_from(day("2026-12-05")), day("2027-01-01"));
+        assert_eq!(adjusted_from(day("2026-01-31")), day("2026-02-01"));
+    }
+
+    proptest! {
+        /// Whatever the history, a month is paid at the amount of the
+        /// latest change on or before it, and a change never alters a
+        /// month before it came into force.
+        #[test]
+        fn a_later_change_never_alters_an_earlier_month(
+            changes in proptest::collection::vec((0..48i8, 1..500_000i64), 1..8),
+            month in 0..60i8,
+            later in 0..12i8,
+            fen in 1..500_000i64,
+        ) {
+            let start = day("2024-01-01");
+            let at = |m: i8| start.checked_add(jiff::Span::new().months(i64::from(m))).expect("a month");
+            let amounts: Vec<(Date, i64)> = changes.iter().map(|(m, f)| (at(*m), *f)).collect();
+            let before = amount_in(at(month), &amounts);
+            let mut changed = amounts.clone();
+            changed.push((at(month + 1 + later), fen));
+            prop_assert_eq!(amount_in(at(month), &changed), before);
+        }
+    }
 }
 
 #[cfg(test)]

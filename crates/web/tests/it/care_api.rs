@@ -767,6 +767,18 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
     .await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["monthly_fen"], 90000);
+    // From the next month: this one stays as it was decided.
+    let next_month = today
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .expect("a month")
+        .strftime("%Y-%m")
+        .to_string();
+    assert_eq!(
+        r["amounts"],
+        json!([[month, 120000], [next_month, 90000]]),
+        "{r}"
+    );
     let (_, list) = worker
         .get("/api/v1/care/communities/330106001001/aid")
         .await;
@@ -809,6 +821,24 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
         .expect("records")
         .iter()
         .any(|x| x["number"] == other_number.as_str() && x["overdue"] == true));
+    // Reviewed a year late with a new amount, its first month, paid now,
+    // is paid at the amount of that month.
+    let other_id = other["id"].as_i64().expect("an id");
+    let (status, r) = worker
+        .post(
+            &format!("/api/v1/care/aid/{other_id}/reviews"),
+            json!({"outcome": "adjust", "monthly_fen": 60000, "note": "复核后调整"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (status, r) = worker
+        .post(
+            &format!("/api/v1/care/aid/{other_id}/payments"),
+            json!({"month": month}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["payments"], json!([[month, 80000]]), "{r}");
 
     // Ended, the aid is paid no more.
     let (status, r) = worker
@@ -826,6 +856,7 @@ async fn a_households_aid_is_paid_reviewed_and_its_overdue_review_is_a_card() {
     };
     let (status, r) = worker.post(&pay_path, json!({"month": later})).await;
     assert_eq!(status, StatusCode::OK, "the month it ended in: {r}");
+    assert_eq!(r["payments"][0], json!([later, 90000]), "{r}");
     t.clock.advance(jiff::SignedDuration::from_hours(24 * 32));
     let after = {
         use sunshine_domain::clock::Clock;

@@ -27,6 +27,8 @@ pub struct AidLine {
     pub overdue: bool,
     pub active: bool,
     pub paid: String,
+    /// The amount's changes, when it has changed.
+    pub amounts: String,
 }
 
 #[derive(Template)]
@@ -89,6 +91,15 @@ pub async fn aid(
             next_review: c.day(&a.next_review),
             overdue: a.overdue,
             active: a.active,
+            amounts: if a.amounts.len() > 1 {
+                a.amounts
+                    .iter()
+                    .map(|(from, fen)| format!("{from}{} {}", c.pick("起", " on:"), c.money(fen)))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            } else {
+                String::new()
+            },
             paid: a
                 .payments
                 .iter()
