@@ -74,7 +74,11 @@ pub struct ChangedRow {
 /// number, or, without one, by household, name and birth.
 type Plan = Vec<(Row, Person, Option<(i64, Person)>)>;
 
-async fn plan(conn: &mut sunshine_store::Conn, rows: Vec<Row>) -> Result<Plan> {
+/// The plan, and the members held in the households the file writes to.
+async fn plan(
+    conn: &mut sunshine_store::Conn,
+    rows: Vec<Row>,
+) -> Result<(Plan, Vec<import::HeldMember>)> {
     let numbers: Vec<String> = rows
         .iter()
         .filter_map(|r| r.id_number.as_ref().map(|i| i.as_str().to_string()))
@@ -85,18 +89,23 @@ async fn plan(conn: &mut sunshine_store::Conn, rows: Vec<Row>) -> Result<Plan> {
         .filter_map(|(id, p)| p.id_number.clone().map(|n| (n, (id, p))))
         .collect();
     let mut households: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.id_number.is_none()) {
+    for r in &rows {
         households
             .entry(r.community.district().to_string())
             .or_default()
             .insert(r.household.clone());
     }
-    let mut unnumbered = vec![];
+    // The members the registry holds in the households the file writes to.
+    let mut members = vec![];
     for (district, numbers) in households {
         let numbers: Vec<String> = numbers.into_iter().collect();
-        unnumbered.extend(store::unnumbered_in_households(conn, &district, &numbers).await?);
+        members.extend(store::members_of_households(conn, &district, &numbers).await?);
     }
-    Ok(rows
+    let unnumbered: Vec<&(i64, Person)> = members
+        .iter()
+        .filter(|(_, p)| p.id_number.is_none())
+        .collect();
+    let plan: Plan = rows
         .into_iter()
         .map(|row| {
             let person = row.person();
@@ -108,11 +117,37 @@ async fn plan(conn: &mut sunshine_store::Conn, rows: Vec<Row>) -> Result<Plan> {
                         held.community.get(..6) == person.community.get(..6)
                             && held.is_same_unnumbered(&person)
                     })
-                    .cloned(),
+                    .map(|found| (*found).clone()),
             };
             (row, person, held)
         })
-        .collect())
+        .collect();
+    let held: Vec<import::HeldMember> = members
+        .iter()
+        .map(|(id, p)| import::HeldMember {
+            id: *id,
+            district: p.community.get(..6).unwrap_or_default().to_string(),
+            household: p.household.clone(),
+            community: p.community.clone(),
+            relationship: p.relationship.clone(),
+        })
+        .collect();
+    Ok((plan, held))
+}
+
+/// Each household as the file leaves it has one head and one community,
+/// with the members the registry holds that the file does not restate.
+fn whole_households(plan: &Plan, held: &[import::HeldMember]) -> Result<()> {
+    let paired: Vec<(&Row, Option<i64>)> = plan
+        .iter()
+        .map(|(row, _, found)| (row, found.as_ref().map(|(id, _)| *id)))
+        .collect();
+    let errors = import::check_households(&paired, held);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(refused(errors).into())
+    }
 }
 
 fn report(plan: &Plan, dry_run: bool) -> ImportReport {
@@ -269,8 +304,9 @@ impl App {
         }
         if dry_run {
             let mut conn = self.db.read().await?;
-            let plan = plan(&mut conn, rows).await?;
+            let (plan, held) = plan(&mut conn, rows).await?;
             held_elsewhere(&plan, &orgs, actor)?;
+            whole_households(&plan, &held)?;
             return Ok(report(&plan, true));
         }
         let sha256 = hex::encode(Sha256::digest(bytes));
@@ -278,8 +314,9 @@ impl App {
         let actor = actor.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<ImportReport> {
-                let plan = plan(tx.conn(), rows).await?;
+                let (plan, held) = plan(tx.conn(), rows).await?;
                 held_elsewhere(&plan, &orgs, &actor)?;
+                whole_households(&plan, &held)?;
                 let summary = report(&plan, false);
                 let import_id = store::insert_import(
                     tx.conn(),

@@ -80,15 +80,15 @@ pub async fn persons_by_id_number(
     persons_in(conn, "p.id_number IN ({IN})", &[], numbers).await
 }
 
-/// The persons without an identity number in these households of a district.
-pub async fn unnumbered_in_households(
+/// The persons held in these households of a district.
+pub async fn members_of_households(
     conn: &mut AnyConnection,
     district: &str,
     households: &[String],
 ) -> Result<Vec<(i64, Person)>> {
     persons_in(
         conn,
-        "p.id_number IS NULL AND p.merged_into IS NULL AND h.district = $1 AND h.number IN ({IN})",
+        "p.merged_into IS NULL AND h.district = $1 AND h.number IN ({IN})",
         &[district.to_string()],
         households,
     )

@@ -3,7 +3,7 @@
 //! reported at once, by line and column, and a file with one fault is not
 //! imported at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -442,8 +442,9 @@ fn row(line: u64, cells: &[&str], standard: &Standard, today: Date) -> Result<Ro
     }
 }
 
-/// The faults only rows together show: one person twice, a household
-/// without exactly one head, or a household's members in two communities.
+/// The faults only rows together show: one person twice, or a household's
+/// members in two communities. Heads are judged with the registry's
+/// households ([`check_households`]).
 fn across_rows(rows: &[Row]) -> Vec<CellError> {
     let mut errors = vec![];
     let mut seen: BTreeMap<&str, u64> = BTreeMap::new();
@@ -470,34 +471,7 @@ fn across_rows(rows: &[Row]) -> Vec<CellError> {
             .push(r);
     }
     for ((_, number), members) in households {
-        let heads: Vec<&&Row> = members
-            .iter()
-            .filter(|r| r.relationship == HEAD_OF_HOUSEHOLD)
-            .collect();
         let first = members[0];
-        match heads.as_slice() {
-            [_] => {}
-            [] => errors.push(CellError::new(
-                first.line,
-                COLUMNS[9],
-                Text::new(
-                    format!("户号{number}没有户主（与户主关系为02的人）"),
-                    format!("Household {number} has no head (relationship 02)"),
-                ),
-            )),
-            [_, more @ ..] => {
-                for extra in more {
-                    errors.push(CellError::new(
-                        extra.line,
-                        COLUMNS[9],
-                        Text::new(
-                            format!("户号{number}已有户主"),
-                            format!("Household {number} already has a head"),
-                        ),
-                    ));
-                }
-            }
-        }
         for r in &members {
             if r.community != first.community {
                 errors.push(CellError::new(
@@ -584,4 +558,96 @@ pub fn correct(
             Err(errors)
         }
     }
+}
+
+/// A member of a household the registry holds, as an import sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldMember {
+    pub id: i64,
+    /// The household's district and number.
+    pub district: String,
+    pub household: String,
+    pub community: String,
+    pub relationship: String,
+}
+
+/// Each household the file writes to, as it will be: the file's rows and
+/// the members the registry holds that the file does not restate (`rows`
+/// pair each row with the held person it restates, if any). It has exactly
+/// one head, so a newborn joins the household without the head's row; and
+/// its members stay in one community, so a household moves whole.
+pub fn check_households(rows: &[(&Row, Option<i64>)], held: &[HeldMember]) -> Vec<CellError> {
+    let restated: BTreeSet<i64> = rows.iter().filter_map(|(_, id)| *id).collect();
+    let mut households: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
+    for (r, _) in rows {
+        households
+            .entry((r.community.district(), r.household.as_str()))
+            .or_default()
+            .push(r);
+    }
+    let mut errors = vec![];
+    for ((district, number), members) in households {
+        let first = members[0];
+        let staying: Vec<&HeldMember> = held
+            .iter()
+            .filter(|m| m.district == district && m.household == number)
+            .filter(|m| !restated.contains(&m.id))
+            .collect();
+        let held_heads = staying
+            .iter()
+            .filter(|m| m.relationship == HEAD_OF_HOUSEHOLD)
+            .count();
+        let file_heads: Vec<&&Row> = members
+            .iter()
+            .filter(|r| r.relationship == HEAD_OF_HOUSEHOLD)
+            .collect();
+        if held_heads + file_heads.len() == 0 {
+            errors.push(CellError::new(
+                first.line,
+                COLUMNS[9],
+                Text::new(
+                    format!("户号{number}没有户主（与户主关系为02的人），登记中也没有"),
+                    format!("Household {number} has no head (relationship 02), in the file or the registry"),
+                ),
+            ));
+        }
+        for (i, extra) in file_heads.iter().enumerate() {
+            if i + held_heads == 0 {
+                continue;
+            }
+            let (zh, en) = if held_heads > 0 {
+                (
+                    format!("户号{number}在登记中已有户主：更换户主时，请在本文件中一并写明原户主的新关系"),
+                    format!("Household {number} has a head in the registry: to change the head, give the old head's new relationship in this file too"),
+                )
+            } else {
+                (
+                    format!("户号{number}已有户主"),
+                    format!("Household {number} already has a head"),
+                )
+            };
+            errors.push(CellError::new(extra.line, COLUMNS[9], Text::new(zh, en)));
+        }
+        if let Some(elsewhere) = staying
+            .iter()
+            .find(|m| m.community != first.community.to_string())
+        {
+            errors.push(CellError::new(
+                first.line,
+                COLUMNS[7],
+                Text::new(
+                    format!(
+                        "户号{number}的其他成员登记在社区{}：整户迁移时，请在本文件中写明全部成员",
+                        elsewhere.community
+                    ),
+                    format!(
+                        "The other members of household {number} are held in community {}: to move the household, give all its members in this file",
+                        elsewhere.community
+                    ),
+                ),
+            ));
+        }
+    }
+    errors.sort_by_key(|e| (e.line, column_order(&e.column)));
+    errors
 }

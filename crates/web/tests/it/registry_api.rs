@@ -134,6 +134,36 @@ async fn a_community_worker_imports_the_community_and_a_dry_run_says_what_would_
         Some(history[0].1.as_str()),
         "the old one ended the day the new one began"
     );
+
+    // A newborn joins the household without the head's row.
+    let newborn = csv(&[format!(
+        "{},周小贝,2,2026-11-01,01,杭州市西湖区保俶路1号,杭州市西湖区保俶路9号,330106001001,BCT0001,20,",
+        id("20261101", 314)
+    )]);
+    let (status, done) = import(&worker, &newborn, false).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(lines(&done["added"]), vec![2]);
+    // A second head beside the one held is refused, with how to change heads.
+    let second_head = csv(&[format!(
+        "{},周大宝,1,1985-01-01,01,杭州市西湖区保俶路1号,杭州市西湖区保俶路9号,330106001001,BCT0001,02,",
+        id("19850101", 315)
+    )]);
+    let (status, e) = import(&worker, &second_head, true).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["line 2 与户主关系"], "{e}");
+    // One member moved to another community alone: the household moves whole.
+    let mut split = household(
+        "330106001001",
+        "BCT0001",
+        "13900002222",
+        "杭州市西湖区保俶路9号",
+    );
+    split.truncate(1);
+    split[0] = split[0].replace("330106001001", "330106001002");
+    let registrar = Api::as_user(&demo.base, sunshine_app::demo::REGISTRAR).await;
+    let (status, e) = import(&registrar, &csv(&split), true).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["line 2 社区代码"], "{e}");
 }
 
 #[tokio::test]
