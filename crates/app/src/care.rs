@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::json;
 use sunshine_domain::access::{ReadKind, ReadPurpose};
+use sunshine_domain::care::alliance;
 use sunshine_domain::care::order::order_id;
 use sunshine_domain::care::{
     charge, next_order_state, order_number, AdlLevel, Assessment, CareRules, Channel, Charge,
@@ -95,7 +96,9 @@ pub struct OrderForm {
     pub id_number: Option<String>,
     pub service: String,
     /// The provider's credit code; left empty on a resident's own channel,
-    /// the alliance assigns the first provider of the service in their district.
+    /// the alliance assigns one that gives the service in their district
+    /// (`care::alliance::pick`: the least busy, then the most reliable and
+    /// best rated lately).
     #[serde(default)]
     pub provider: String,
     /// `YYYY-MM-DD`, today or within 30 days.
@@ -708,11 +711,36 @@ impl App {
         }
         let district = community.district();
         let provider = if form.provider.trim().is_empty() && form.channel.is_residents_own() {
-            // The alliance assigns one: the first that gives the service here.
-            store::providers(&mut conn)
+            // The alliance assigns one of those that give the service here:
+            // the least busy, then the most reliable and best rated lately.
+            let since = self.now_micros() - alliance::STANDING_DAYS * 86_400_000_000;
+            let standings = store::provider_standings(&mut conn, since).await?;
+            let candidates: Vec<ProviderRow> = store::providers(&mut conn)
                 .await?
                 .into_iter()
-                .find(|p| offers(p, &form.service, district))
+                .filter(|p| offers(p, &form.service, district))
+                .collect();
+            let standing: Vec<alliance::Standing> = candidates
+                .iter()
+                .map(|p| {
+                    let (open, declined, rated, stars) = standings
+                        .iter()
+                        .find(|(code, ..)| *code == p.credit_code)
+                        .map(|(_, o, d, r, s)| (*o, *d, *r, *s))
+                        .unwrap_or_default();
+                    alliance::Standing {
+                        code: p.credit_code.clone(),
+                        open,
+                        declined,
+                        rated,
+                        stars,
+                    }
+                })
+                .collect();
+            let chosen = alliance::pick(&standing).map(|s| s.code.clone());
+            candidates
+                .into_iter()
+                .find(|p| Some(&p.credit_code) == chosen.as_ref())
         } else {
             store::provider(&mut conn, form.provider.trim()).await?
         };

@@ -5,6 +5,7 @@
 //! the subsidy it draws. Pure rules; the app layer stores and journals them.
 
 pub mod aid;
+pub mod alliance;
 pub mod assessment;
 pub mod order;
 pub mod timebank;

@@ -286,6 +286,37 @@ pub async fn update_order(conn: &mut AnyConnection, o: &OrderRow, was: &str) -> 
     Ok(done.rows_affected() == 1)
 }
 
+/// Each provider's standing for the alliance: orders in hand (placed or
+/// accepted), and, of orders placed since `since` (µs), how many it
+/// declined, how many were rated and their stars.
+pub async fn provider_standings(
+    conn: &mut AnyConnection,
+    since: i64,
+) -> Result<Vec<(String, i64, i64, i64, i64)>> {
+    sqlx::query(
+        "SELECT provider, \
+         CAST(SUM(CASE WHEN state IN ('placed', 'accepted') THEN 1 ELSE 0 END) AS BIGINT) AS open, \
+         CAST(SUM(CASE WHEN state = 'declined' AND placed_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS declined, \
+         CAST(SUM(CASE WHEN rating IS NOT NULL AND placed_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS rated, \
+         CAST(SUM(CASE WHEN rating IS NOT NULL AND placed_at >= $1 THEN rating ELSE 0 END) AS BIGINT) AS stars \
+         FROM care_orders GROUP BY provider",
+    )
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("provider")?,
+            r.try_get("open")?,
+            r.try_get("declined")?,
+            r.try_get("rated")?,
+            r.try_get("stars")?,
+        ))
+    })
+    .collect()
+}
+
 pub async fn order(conn: &mut AnyConnection, id: i64) -> Result<Option<OrderRow>> {
     let sql = format!("{ORDER} WHERE id = $1");
     match sqlx::query(&sql)
