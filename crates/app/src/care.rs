@@ -829,7 +829,7 @@ impl App {
             let party = party_for(&mut conn, &self.orgs(), actor, &o, &person).await?;
             (o, person, name, party.ok_or_else(no_order)?)
         };
-        let view = OrderView::of(&o, &person, provider_name, party);
+        let view = OrderView::of(&o, &person, provider_name, party).at(self.now_micros());
         if party != Party::Resident {
             self.record_order_reads(actor, std::slice::from_ref(&view), &[person])
                 .await?;
@@ -906,7 +906,7 @@ impl App {
                 continue;
             };
             let name = providers.get(&o.provider).cloned().unwrap_or_default();
-            views.push(OrderView::of(&o, &person, name, party));
+            views.push(OrderView::of(&o, &person, name, party).at(self.now_micros()));
             persons.push(person);
         }
         drop(conn);

@@ -103,6 +103,9 @@ pub struct OrderView {
     pub closed_reason: Option<String>,
     /// When the current limit runs out (to be accepted, or served).
     pub due_at: Option<i64>,
+    /// The limit has run out: shown to the provider as to the community,
+    /// whose supervision card it raises.
+    pub overdue: bool,
     /// What the reader may do now.
     pub commands: Vec<&'static str>,
 }
@@ -136,8 +139,15 @@ impl OrderView {
             comment: o.comment.clone(),
             closed_reason: o.closed_reason.clone(),
             due_at: o.due_at,
+            overdue: false,
             commands: commands_for(state, party),
         }
+    }
+
+    /// The order as it stands at `now`: overdue once its limit has passed.
+    pub(crate) fn at(mut self, now: i64) -> OrderView {
+        self.overdue = self.due_at.is_some_and(|due| due < now);
+        self
     }
 }
 

@@ -37,6 +37,8 @@ pub use volunteer::{announce, decide_hours, record_hours, register_volunteer, vo
 /// An order as a page lists it.
 pub struct OrderLine {
     pub number: String,
+    /// Its limit has passed (to be accepted, or served).
+    pub overdue: bool,
     pub service: String,
     pub provider: String,
     pub channel: String,
@@ -74,6 +76,7 @@ fn stars(n: i64) -> String {
 
 fn order_line(s: &AppState, c: &Chrome, o: &OrderView) -> OrderLine {
     OrderLine {
+        overdue: o.overdue,
         number: o.number.clone(),
         service: service_name(s, c.lang, &o.service),
         provider: o.provider_name.clone(),
@@ -179,6 +182,8 @@ struct ProviderPage {
     c: Chrome,
     provider: Option<String>,
     orders: Vec<OrderLine>,
+    /// How many of the orders are past their limit.
+    overdue: usize,
 }
 
 fn resident_page(s: &AppState, c: Chrome, place: &'static str, mine: MyCare) -> Response {
@@ -263,10 +268,12 @@ async fn provider_page(
     } else {
         vec![]
     };
+    let overdue = orders.iter().filter(|o: &&OrderLine| o.overdue).count();
     render(&ProviderPage {
         c,
         provider,
         orders,
+        overdue,
     })
 }
 

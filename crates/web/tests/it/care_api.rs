@@ -483,6 +483,18 @@ async fn an_order_left_unaccepted_raises_a_card_against_the_community() {
     assert_eq!(cards[0]["level"], "yellow");
     assert_eq!(cards[0]["department"], "330106-001001");
     assert_eq!(cards[0]["link"], format!("/staff/care/orders/{number}"));
+    // The provider is told too: the order is marked overdue on its list.
+    let provider = Api::as_user(&t.base, DEMO_PROVIDER_LOGIN).await;
+    let (status, list) = provider.get("/api/v1/care/orders").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let mine = list
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["number"] == number.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("the provider sees {number}: {list}"));
+    assert_eq!(mine["overdue"], true, "{mine}");
     // The community's worker answers it.
     let id = cards[0]["id"].as_i64().expect("an id");
     let (status, answered) = worker
