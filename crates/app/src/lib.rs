@@ -25,6 +25,7 @@ pub mod materials;
 pub mod registry;
 pub mod specs;
 pub mod supervision;
+pub mod tv;
 mod workers;
 
 use std::sync::{Arc, RwLock};

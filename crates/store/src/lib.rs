@@ -29,6 +29,7 @@ pub mod pg_backup;
 pub mod registry;
 pub mod replica;
 pub mod supervision;
+pub mod tv;
 pub mod writer;
 
 pub use db::{Backend, Db};

@@ -116,6 +116,38 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// The cookie a paired TV holds its secret in (sent to `/tv` pages only).
+pub const TV_COOKIE: &str = "sunshine_tv";
+
+/// Who a digital-TV page serves: the signed-in visitor, or the resident a
+/// set-top box is paired with (`app::tv`); an unpaired TV is sent to pair.
+/// Only the TV's pages take this, so a paired TV opens nothing else.
+pub struct TvSession(pub Session);
+
+impl FromRequestParts<AppState> for TvSession {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, state)
+            .await
+            .unwrap_or(MaybeSession(None));
+        if let Some(s) = session {
+            return Ok(TvSession(s));
+        }
+        let pair = || Redirect::to("/tv/pair").into_response();
+        let Some(secret) = cookie(&parts.headers, TV_COOKIE).filter(|t| !t.is_empty()) else {
+            return Err(pair());
+        };
+        match state.app.tv_state(&secret).await {
+            Ok(sunshine_app::tv::TvState::Paired(s)) => Ok(TvSession(*s)),
+            Ok(_) => Err(pair()),
+            Err(e) => {
+                tracing::error!(error = %e, "TV lookup failed");
+                Err(pair())
+            }
+        }
+    }
+}
+
 /// A signed-in staff member; anyone else is sent to the sign-in page.
 pub struct StaffSession(pub Session);
 

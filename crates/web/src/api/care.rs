@@ -463,3 +463,67 @@ pub async fn pay_aid(
         .map_err(|e| ApiError::from_app(e, lang))?;
     Ok(Json(view))
 }
+
+/// The code a digital TV shows, confirmed by its resident.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TvPairing {
+    /// As the TV shows it (`ABCD-EFGH`; case, spaces and dashes do not matter).
+    pub code: String,
+    /// What to call the TV (`客厅电视`); `电视` when empty.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Pair a digital-TV set-top box with the signed-in resident's account
+/// (bound to their identity): the TV's home-care page then orders, confirms
+/// and rates home care in their name, and nothing else, until unpaired.
+/// A code is good for ten minutes and pairs one TV.
+#[utoipa::path(post, path = "/api/v1/me/tv-pairings", tag = "care", security(("bearer" = [])),
+    request_body = TvPairing,
+    responses((status = 201, body = sunshine_app::tv::TvDevice), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn pair_tv(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(p): ApiJson<TvPairing>,
+) -> Result<(StatusCode, Json<sunshine_app::tv::TvDevice>), ApiError> {
+    let d = s
+        .app
+        .pair_tv(&actor, &p.code, &p.label)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// The TVs paired with the signed-in resident's account, the latest first.
+#[utoipa::path(get, path = "/api/v1/me/tv-pairings", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = Vec<sunshine_app::tv::TvDevice>)))]
+pub async fn tv_pairings(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<sunshine_app::tv::TvDevice>>, ApiError> {
+    let list = s
+        .app
+        .tv_devices(&actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(list))
+}
+
+/// Unpair one of the resident's TVs: it must be paired again to be used.
+#[utoipa::path(post, path = "/api/v1/me/tv-pairings/{id}/unpair", tag = "care",
+    params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn unpair_tv(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .unpair_tv(&actor, id)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -132,6 +132,8 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(care::recipients))
         .routes(routes!(care::allowances))
         .routes(routes!(care::pay_allowances))
+        .routes(routes!(care::pair_tv, care::tv_pairings))
+        .routes(routes!(care::unpair_tv))
         .routes(routes!(care::orders, care::place))
         .routes(routes!(care::order))
         .routes(routes!(care::command))

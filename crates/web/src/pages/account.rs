@@ -37,7 +37,11 @@ pub struct ReadLine {
     pub at: String,
     pub reader: String,
     pub org: String,
+    /// The kind of record, in the page's language.
     pub what: String,
+    /// Which record (a case number, a masked card, a request with its
+    /// reason), as written.
+    pub detail: String,
     pub purpose: String,
 }
 
@@ -107,7 +111,8 @@ async fn page(s: &AppState, lang: Lang, session: &Session, shown: Shown) -> Resp
             at: when(lang, r.at),
             org: orgs.name(&r.reader_org, lang.code()),
             reader: r.reader,
-            what: format!("{} {}", c.pick(r.kind.name_zh(), r.kind.name_en()), r.what),
+            what: c.pick(r.kind.name_zh(), r.kind.name_en()).to_string(),
+            detail: r.what,
             purpose: c.pick(r.purpose.name_zh(), r.purpose.name_en()).to_string(),
         })
         .collect();

@@ -24,11 +24,12 @@ use crate::i18n::Lang;
 use crate::AppState;
 
 const ACCOUNT: &str = "/account/care";
-const TV: &str = "/tv/care";
+pub(crate) const TV: &str = "/tv/care";
 const KIOSK: &str = "/kiosk/care";
 const STAFF: &str = "/staff/care";
 
 mod aid;
+pub mod tv;
 mod volunteer;
 
 pub use aid::{aid, pay_aid, record_aid, review_aid};
@@ -231,7 +232,7 @@ fn resident_page(s: &AppState, c: Chrome, place: &'static str, mine: MyCare) -> 
     })
 }
 
-async fn show(
+pub(crate) async fn show(
     s: &AppState,
     lang: Lang,
     session: &sunshine_app::identity::Session,
@@ -326,7 +327,7 @@ pub struct PlaceForm {
     pub use_time_bank: String,
 }
 
-async fn place_own(
+pub(crate) async fn place_own(
     s: &AppState,
     lang: Lang,
     session: &sunshine_app::identity::Session,
@@ -412,9 +413,21 @@ pub async fn command(
     Path((number, command)): Path<(String, String)>,
     Form(f): Form<CommandForm>,
 ) -> Response {
-    let back = back_to(&f.back, &number);
-    let c = Chrome::new(lang, Some(&session), &back);
-    if !csrf_ok(&session, &f.csrf) {
+    act(&s, lang, &session, &number, &command, f).await
+}
+
+/// A party's command on an order, from the page `f.back` names.
+pub(crate) async fn act(
+    s: &AppState,
+    lang: Lang,
+    session: &sunshine_app::identity::Session,
+    number: &str,
+    command: &str,
+    f: CommandForm,
+) -> Response {
+    let back = back_to(&f.back, number);
+    let c = Chrome::new(lang, Some(session), &back);
+    if !csrf_ok(session, &f.csrf) {
         return bad_token(c);
     }
     let number_field = |v: &str, field: &str| -> Result<Option<u32>, Refusal> {
@@ -440,9 +453,9 @@ pub async fn command(
         Err(r) => return error_page(c, r.into()),
     };
     let run = async {
-        let command = form.command(&command)?;
+        let command = form.command(command)?;
         s.app
-            .care_order_command(&session.actor, &number, command)
+            .care_order_command(&session.actor, number, command)
             .await
     };
     match run.await {

@@ -124,7 +124,17 @@ fn catalog_routes() -> Router<AppState> {
             get(registry::resident::page).post(registry::resident::ask),
         )
         .route("/account/care", get(care::page).post(care::place))
-        .route("/tv/care", get(care::page).post(care::place))
+        .route("/tv/care", get(care::tv::page).post(care::tv::place))
+        .route("/tv/pair", get(care::tv::pair))
+        .route(
+            "/tv/care/orders/{number}/{command}",
+            post(care::tv::command),
+        )
+        .route(
+            "/account/tv",
+            get(care::tv::account).post(care::tv::confirm),
+        )
+        .route("/account/tv/{id}/unpair", post(care::tv::unpair))
         .route("/kiosk/care", get(care::page).post(care::place))
         .route("/care/orders/{number}/{command}", post(care::command))
         .route("/staff/care", get(care::staff))

@@ -1087,3 +1087,116 @@ async fn a_months_age_allowances_are_paid_onto_the_elders_cards_once() {
         line(&roll, later_person)["monthly_fen"]
     );
 }
+
+/// A TV pairs only with a bound resident's confirmation of its code, and a
+/// paired TV's cookie opens the TV's home care and nothing else.
+#[tokio::test]
+async fn a_paired_tv_opens_its_residents_home_care_and_nothing_else() {
+    let base = &shared_demo().base;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let resp = client
+        .get(format!("{base}/tv/care"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/tv/pair");
+    let resp = client
+        .get(format!("{base}/tv/pair"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let set = resp.headers()["set-cookie"]
+        .to_str()
+        .expect("text")
+        .to_string();
+    assert!(
+        set.contains("Path=/tv") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().expect("a cookie").to_string();
+    let page = resp.text().await.expect("a page");
+    let at = page.find("id=\"tv-code\"").expect("the code is shown");
+    let code: String = page[at..]
+        .split('>')
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a code")
+        .trim()
+        .to_string();
+    assert_eq!(code.len(), 9, "{code}");
+
+    // Not bound to an identity: no pairing.
+    let (unbound, _) = crate::support::fresh_unbound_citizen(base).await;
+    let (status, e) = unbound
+        .post("/api/v1/me/tv-pairings", json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (elder, _, _) = resident(base, "19390101").await;
+    let (status, paired) = elder
+        .post(
+            "/api/v1/me/tv-pairings",
+            json!({"code": code, "label": "卧室电视"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{paired}");
+    // A code pairs one TV.
+    let (other, _) = fresh_citizen(base).await;
+    let (status, _) = other
+        .post("/api/v1/me/tv-pairings", json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let get = |path: &str| {
+        client
+            .get(format!("{base}{path}"))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let tv = get("/tv/care").await.expect("sent");
+    assert_eq!(tv.status(), StatusCode::OK);
+    assert!(
+        tv.text().await.expect("a page").contains("赵六"),
+        "the account's name in the header"
+    );
+    for elsewhere in ["/account", "/account/care", "/hall/my", "/account/tv"] {
+        let resp = get(elsewhere).await.expect("sent");
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "{elsewhere} is not the TV's"
+        );
+        assert!(resp.headers()["location"]
+            .to_str()
+            .expect("text")
+            .starts_with("/login"));
+    }
+    // A form without the TV's token is refused.
+    let resp = client
+        .post(format!("{base}/tv/care"))
+        .header("cookie", cookie.clone())
+        .form(&[("csrf", "forged"), ("service", "clean")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Unpaired by someone else: not found; by the elder: the TV asks again.
+    let id = paired["id"].as_i64().expect("an id");
+    let (status, _) = other
+        .post(&format!("/api/v1/me/tv-pairings/{id}/unpair"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = elder
+        .post(&format!("/api/v1/me/tv-pairings/{id}/unpair"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let resp = get("/tv/care").await.expect("sent");
+    assert_eq!(resp.headers()["location"], "/tv/pair");
+    let (_, mine) = elder.get("/api/v1/me/tv-pairings").await;
+    assert_eq!(mine[0]["active"], false, "{mine}");
+}

@@ -22,8 +22,28 @@ async fn sign_in_for(b: &Browser, path: &str, login: &str) -> anyhow::Result<()>
 #[tokio::test]
 async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
     let b = Browser::start().await?;
-    // The TV page asks the elder to sign in, then brings her back to it.
-    sign_in_for(&b, "/tv/care", DEMO_ELDER_LOGIN).await?;
+    // The TV, not yet paired, shows its code; the elder's family confirms
+    // it from a phone, and the TV goes on to her home care by itself.
+    b.goto(&shared_demo().url("/tv/care")).await?;
+    b.wait_for("#tv-code").await?;
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("care-tv-pair.png")).await?;
+    let code = b.text("#tv-code").await?;
+    let elder = crate::support::Api::as_user(&shared_demo().base, DEMO_ELDER_LOGIN).await;
+    let (status, wrong) = elder
+        .post(
+            "/api/v1/me/tv-pairings",
+            serde_json::json!({"code": "AAAA-AAAA"}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 422, "{wrong}");
+    let (status, paired) = elder
+        .post(
+            "/api/v1/me/tv-pairings",
+            serde_json::json!({"code": code.to_lowercase(), "label": "客厅电视"}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "{paired}");
     b.wait_for("#care-order-form").await?;
     b.check_page(false).await?;
     b.screenshot(&shots().join("care-tv.png")).await?;
@@ -66,8 +86,8 @@ async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
     assert!(charge.contains("50.00"), "{charge}");
     sign_out(&b).await?;
 
-    // Back on the TV, the elder rates it with the stars.
-    sign_in_for(&b, "/tv/care", DEMO_ELDER_LOGIN).await?;
+    // Back on the TV, still paired, the elder rates it with the stars.
+    b.goto(&shared_demo().url("/tv/care")).await?;
     b.wait_for(&format!("#rate-5-{number}")).await?;
     b.fill(&format!("#comment-{number}"), "很满意").await?;
     b.click(&format!("#rate-5-{number}")).await?;
@@ -78,10 +98,24 @@ async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
         .await?
         .contains("★★★★★"));
     b.screenshot(&shots().join("care-tv-rated.png")).await?;
-    // She sees who read her order, and why.
-    b.goto(&shared_demo().url("/account")).await?;
+    // Unpaired from her account, the TV asks for a code again.
+    let id = paired["id"].as_i64().expect("an id");
+    let (status, _) = elder
+        .post(
+            &format!("/api/v1/me/tv-pairings/{id}/unpair"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 204);
+    b.goto(&shared_demo().url("/tv/care")).await?;
+    b.wait_for("#tv-code").await?;
+    // She sees who read her order, and why, and her TV unpaired.
+    sign_in_for(&b, "/account", DEMO_ELDER_LOGIN).await?;
     let account = b.page_text().await?;
     assert!(account.contains("居家养老服务"), "{account}");
+    b.goto(&shared_demo().url("/account/tv")).await?;
+    b.wait_for(&format!("#tv-{id}")).await?;
+    assert!(b.text(&format!("#tv-{id}")).await?.contains("已解除"));
     sign_out(&b).await?;
 
     // The community's worker sees the order and its rating.

@@ -1,0 +1,260 @@
+//! Pairing a digital-TV set-top box (数字电视) with a resident's account, so
+//! that an elder orders and rates home care with the remote control and
+//! never types a password on the TV. The TV asks for a pairing and shows
+//! its short code; the resident, signed in on a phone or computer (or
+//! helped by family), confirms the code; the TV, which holds only a secret
+//! in a cookie kept for the TV's pages, then serves that resident's home
+//! care until the resident unpairs it. Pairing and unpairing are journaled.
+
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sunshine_domain::identity::{Actor, UserKind};
+use sunshine_domain::refusal::Refusal;
+use sunshine_store::tv as store;
+use sunshine_store::WriteTx;
+
+use crate::identity::{random_token, token_hash, Session};
+use crate::journal_entry::entry;
+use crate::{App, Result};
+
+/// How long a TV's code waits for the resident, in minutes.
+pub const CODE_MINUTES: i64 = 10;
+/// Letters and digits a code is drawn from: none read like another.
+const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Where a TV stands.
+pub enum TvState {
+    /// Waiting for its code to be confirmed.
+    Waiting { code: String, expires_at: i64 },
+    /// Paired: the resident's session, for the TV's pages only.
+    Paired(Box<Session>),
+    /// Unknown, expired or unpaired: it asks again.
+    Unpaired,
+}
+
+/// A TV as its resident sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TvDevice {
+    pub id: i64,
+    pub label: String,
+    pub paired_at: i64,
+    pub last_used_at: Option<i64>,
+    /// Still paired (not unpaired).
+    pub active: bool,
+}
+
+impl TvDevice {
+    fn of(r: &store::PairingRow) -> TvDevice {
+        TvDevice {
+            id: r.id,
+            label: r.label.clone().unwrap_or_default(),
+            paired_at: r.paired_at.unwrap_or(r.created_at),
+            last_used_at: r.last_used_at,
+            active: r.revoked_at.is_none(),
+        }
+    }
+}
+
+/// A code as the TV shows it (`ABCD-EFGH`).
+pub fn shown_code(code: &str) -> String {
+    format!("{}-{}", &code[..4], &code[4..])
+}
+
+/// A code as typed: letters upper-cased, spaces and dashes dropped.
+fn typed_code(given: &str) -> String {
+    given
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+fn new_code() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b % 32)] as char)
+        .collect()
+}
+
+/// The form token of a TV's pages, from its secret.
+fn tv_csrf(secret: &str) -> String {
+    hex::encode(Sha256::digest(format!("{secret}:csrf").as_bytes()))[..32].to_string()
+}
+
+fn bad_code() -> Refusal {
+    Refusal::field(
+        "code",
+        "配对码无效或已过期：请在电视上重新打开养老服务页面，获取新的配对码",
+        "The code is wrong or has expired: open home care on the TV again for a new one",
+    )
+}
+
+impl App {
+    /// A TV asks to be paired: its secret (for its cookie), its code and
+    /// when the code expires.
+    pub async fn start_tv_pairing(&self) -> Result<(String, String, i64)> {
+        let now = self.now_micros();
+        let expires_at = now + CODE_MINUTES * 60_000_000;
+        for _ in 0..5 {
+            let (secret, code) = (random_token(), new_code());
+            let (hash, c) = (token_hash(&secret), code.clone());
+            let made = self
+                .db
+                .write(async move |tx: &mut WriteTx| -> Result<bool> {
+                    Ok(store::insert(tx.conn(), &c, &hash, now, expires_at).await?)
+                })
+                .await?;
+            if made {
+                return Ok((secret, code, expires_at));
+            }
+        }
+        Err(anyhow::anyhow!("no free TV pairing code after five draws").into())
+    }
+
+    /// Where the TV holding `secret` stands.
+    pub async fn tv_state(&self, secret: &str) -> Result<TvState> {
+        let now = self.now_micros();
+        let mut conn = self.db.read().await?;
+        let Some(p) = store::by_device(&mut conn, &token_hash(secret)).await? else {
+            return Ok(TvState::Unpaired);
+        };
+        match (p.user_id, p.revoked_at) {
+            (None, None) if p.expires_at > now => Ok(TvState::Waiting {
+                code: shown_code(&p.user_code),
+                expires_at: p.expires_at,
+            }),
+            (Some(user_id), None) => {
+                let Some(user) = sunshine_store::identity::find_user(&mut conn, user_id)
+                    .await?
+                    .filter(|u| u.is_open())
+                else {
+                    return Ok(TvState::Unpaired);
+                };
+                let actor = crate::identity::actor_of(&mut conn, user).await?;
+                drop(conn);
+                // Each use noted, at most once a minute.
+                if p.last_used_at.is_none_or(|at| now - at > 60_000_000) {
+                    let id = p.id;
+                    self.db
+                        .write(async move |tx: &mut WriteTx| -> Result<()> {
+                            Ok(store::touch(tx.conn(), id, now).await?)
+                        })
+                        .await?;
+                }
+                Ok(TvState::Paired(Box::new(Session {
+                    token: format!("tv:{}", p.id),
+                    csrf: tv_csrf(secret),
+                    desks: crate::desks::Desks::default(),
+                    actor,
+                })))
+            }
+            _ => Ok(TvState::Unpaired),
+        }
+    }
+
+    /// A resident confirms the code their TV shows: the TV is theirs until
+    /// they unpair it. Only a resident whose account is bound to their
+    /// identity (实名) pairs one, since the TV orders in their name.
+    pub async fn pair_tv(&self, actor: &Actor, code: &str, label: &str) -> Result<TvDevice> {
+        if actor.kind != UserKind::Citizen || !actor.is_verified() {
+            return Err(Refusal::forbidden(
+                "not_verified",
+                "请先完成实名认证，再配对电视",
+                "Bind your account to your identity first, then pair a TV",
+            )
+            .into());
+        }
+        let label = match label.trim() {
+            "" => "电视".to_string(),
+            l if l.chars().count() <= 40 => l.to_string(),
+            _ => {
+                return Err(Refusal::field(
+                    "label",
+                    "名称不超过40字",
+                    "A name is at most 40 characters",
+                )
+                .into())
+            }
+        };
+        let code = typed_code(code);
+        if code.len() != 8 {
+            return Err(bad_code().into());
+        }
+        let now = self.now_micros();
+        let who = actor.clone();
+        let id = self
+            .db
+            .write_decided(async move |tx: &mut WriteTx| -> Result<i64> {
+                let Some(id) = store::confirm(tx.conn(), &code, who.user_id, &label, now).await?
+                else {
+                    return Err(bad_code().into());
+                };
+                tx.journal(
+                    now,
+                    entry(
+                        &who,
+                        format!("account/tv/{id}"),
+                        "tv.paired",
+                        json!({"label": label}),
+                    ),
+                )
+                .await?;
+                Ok(id)
+            })
+            .await?;
+        self.tv_devices(actor)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| bad_code().into())
+    }
+
+    /// The TVs paired to the signed-in resident, the latest first.
+    pub async fn tv_devices(&self, actor: &Actor) -> Result<Vec<TvDevice>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::of_user(&mut conn, actor.user_id)
+            .await?
+            .iter()
+            .map(TvDevice::of)
+            .collect())
+    }
+
+    /// Unpair one of the resident's TVs: it asks for a new code next time.
+    pub async fn unpair_tv(&self, actor: &Actor, id: i64) -> Result<()> {
+        let now = self.now_micros();
+        let who = actor.clone();
+        self.db
+            .write_decided(async move |tx: &mut WriteTx| -> Result<()> {
+                if !store::revoke(tx.conn(), id, who.user_id, now).await? {
+                    return Err(Refusal::not_found("该电视", "The TV").into());
+                }
+                tx.journal(
+                    now,
+                    entry(&who, format!("account/tv/{id}"), "tv.unpaired", json!({})),
+                )
+                .await?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_is_eight_unambiguous_characters_typed_any_way() {
+        let code = new_code();
+        assert_eq!(code.len(), 8);
+        assert!(code.bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(!code.contains(['0', 'O', '1', 'I']));
+        assert_eq!(typed_code(" abcd-efgh "), "ABCDEFGH");
+        assert_eq!(shown_code("ABCDEFGH"), "ABCD-EFGH");
+        assert_ne!(tv_csrf("a"), tv_csrf("b"));
+    }
+}
