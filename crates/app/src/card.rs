@@ -37,6 +37,7 @@ mod operations;
 pub use cards::{BuyPass, CardView, IssueCard, TapView, TopUp};
 pub use entitlements::{
     Check, CounterAsk, CounterCheck, EntitlementView, Grant, Medical, MedicalCredit, MedicalView,
+    RollReport,
 };
 pub use operations::{
     Clearing, ClearingLine, DenyEntry, DenyList, Signed, TapUpload, UploadResult,

@@ -11,4 +11,5 @@ pub mod entitlement;
 pub mod fares;
 pub mod ledger;
 pub mod lifecycle;
+pub mod roll;
 pub mod signing;

@@ -157,6 +157,84 @@ impl App {
     }
 }
 
+/// What paying the fund's roll did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RollReport {
+    /// Payments in the file.
+    pub lines: usize,
+    /// Paid now.
+    pub paid: usize,
+    /// Paid before (the file, or part of it, sent again): not paid twice.
+    pub repeated: usize,
+    /// The file's total, fen.
+    pub total_fen: i64,
+}
+
+impl App {
+    /// The medical-insurance fund's roll (a card operator uploads the file
+    /// it sends): read whole, every line checked against the books, and
+    /// paid only if every line can be; a roll sent again pays nothing twice.
+    pub async fn credit_medical_roll(&self, actor: &Actor, bytes: &[u8]) -> Result<RollReport> {
+        use sunshine_domain::card::roll::{self, COLUMNS};
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
+        let refused = |faults: Vec<(u64, String, sunshine_domain::refusal::Text)>| {
+            let mut r = Refusal::invalid(
+                "roll_rejected",
+                "划入名单未被接受：以下各行有误，未划入任何一笔",
+                "The roll was not taken: the lines below are wrong, and nothing was paid",
+            );
+            for (line, column, why) in faults {
+                r.fields
+                    .entry(format!("line {line} {column}").trim_end().to_string())
+                    .or_insert(why);
+            }
+            r
+        };
+        let lines = roll::parse(bytes).map_err(|e| {
+            refused(
+                e.into_iter()
+                    .map(|c| (c.line, c.column, c.message))
+                    .collect(),
+            )
+        })?;
+        let ids: Vec<u64> = lines.iter().map(|l| l.id).collect();
+        let total_fen = lines.iter().map(|l| l.amount_fen).sum();
+        let entries: Vec<(u64, String, i64)> = lines
+            .iter()
+            .map(|l| (l.id, l.card.clone(), l.amount_fen))
+            .collect();
+        let by = doer(actor);
+        let outcome = self
+            .on_books_recalling(ids, move |b, now| {
+                Ok(b.credit_medical_roll(&entries, now, &by))
+            })
+            .await?;
+        match outcome {
+            Ok((paid, repeated)) => Ok(RollReport {
+                lines: lines.len(),
+                paid,
+                repeated,
+                total_fen,
+            }),
+            Err(faults) => Err(refused(
+                faults
+                    .into_iter()
+                    .map(|(i, r)| {
+                        let column = match r.fields.keys().next().map(String::as_str) {
+                            Some("id") => COLUMNS[0],
+                            Some("amount") => COLUMNS[2],
+                            _ => COLUMNS[1],
+                        };
+                        let why = r.fields.values().next().cloned().unwrap_or(r.message);
+                        (lines[i].line, column.to_string(), why)
+                    })
+                    .collect(),
+            )
+            .into()),
+        }
+    }
+}
+
 /// What a hall counter asks of a card: whether its holder has one of the
 /// social-security entitlements the card proves.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

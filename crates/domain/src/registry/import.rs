@@ -126,6 +126,11 @@ pub struct CellError {
 }
 
 impl CellError {
+    /// A fault of a cell of another file's layout.
+    pub fn at(line: u64, column: &str, zh: String, en: String) -> CellError {
+        CellError::new(line, column, Text::new(zh, en))
+    }
+
     fn new(line: u64, column: &str, message: Text) -> CellError {
         CellError {
             line,

@@ -625,6 +625,27 @@ pub async fn credit_medical(
         .map_err(|e| ApiError::from_app(e, lang))
 }
 
+/// The medical-insurance fund's monthly roll, as the fund sends it (CSV
+/// in UTF-8, header `划入编号,卡号,金额`, amounts in yuan): every line is
+/// checked against the books and nothing is paid unless every line can
+/// be; a fault is named in `fields` as `line N COLUMN`. A roll sent again
+/// pays nothing twice (each line's 划入编号 is the payment's id).
+#[utoipa::path(post, path = "/api/v1/card/medical-credits/rolls", tag = "card", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv", description = "The roll, with its header line"),
+    responses((status = 200, body = sunshine_app::card::RollReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn credit_medical_roll(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    body: axum::body::Bytes,
+) -> Result<Json<sunshine_app::card::RollReport>, ApiError> {
+    s.app
+        .credit_medical_roll(&actor, &body)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DepositRequest {
     /// `true` to hold the deposit in the wallet, `false` to release it.

@@ -302,6 +302,7 @@ fn card_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(card::counter_check))
         .routes(routes!(card::medical))
         .routes(routes!(card::credit_medical))
+        .routes(routes!(card::credit_medical_roll))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))
 }

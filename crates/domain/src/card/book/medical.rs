@@ -96,6 +96,70 @@ impl Book {
         Ok(t)
     }
 
+    /// Pay the fund's roll into the holders' personal accounts: every line
+    /// checked first (a live card; an id paid before only with the same
+    /// card and amount), and none paid unless all can be; then each paid,
+    /// an id paid before answered and not paid again. How many were paid
+    /// now and how many had been, or each line's fault by its index.
+    pub fn credit_medical_roll(
+        &mut self,
+        lines: &[(u64, String, i64)],
+        now: i64,
+        by: &Doer,
+    ) -> Result<(usize, usize), Vec<(usize, Refusal)>> {
+        let mut faults = vec![];
+        let mut repeats = 0;
+        for (i, (id, number, amount)) in lines.iter().enumerate() {
+            let checked = (|| -> Result<bool, Refusal> {
+                check_client_id(*id)?;
+                if *amount <= 0 || *amount > MAX_MEDICAL_CREDIT {
+                    return Err(Refusal::field(
+                        "amount",
+                        format!(
+                            "划入金额须大于0且不超过{}元",
+                            Fen(MAX_MEDICAL_CREDIT).short()
+                        ),
+                        format!(
+                            "The amount is above 0 and at most {} yuan",
+                            Fen(MAX_MEDICAL_CREDIT).short()
+                        ),
+                    ));
+                }
+                let card = self.live_card(number)?;
+                if let Some(first) = self.ledger.transfer(*id) {
+                    let same = first.request.code == transfer_code::MEDICAL_CREDIT
+                        && first.request.amount == *amount
+                        && self.medical_accounts.get(&card.holder)
+                            == Some(&first.request.credit_account_id);
+                    return if same { Ok(true) } else { Err(id_reused()) };
+                }
+                if card.state.is_dead() {
+                    return Err(Refusal::conflict(
+                        "card_state",
+                        "已作废的卡不能办理",
+                        "A dead card cannot be used",
+                    ));
+                }
+                Ok(false)
+            })();
+            match checked {
+                Ok(true) => repeats += 1,
+                Ok(false) => {}
+                Err(r) => faults.push((i, r)),
+            }
+        }
+        if !faults.is_empty() {
+            return Err(faults);
+        }
+        for (i, (id, number, amount)) in lines.iter().enumerate() {
+            if let Err(r) = self.credit_medical(number, *amount, *id, now, by) {
+                // Checked above, so this does not happen; said if it does.
+                return Err(vec![(i, r)]);
+            }
+        }
+        Ok((lines.len() - repeats, repeats))
+    }
+
     /// Settle a visit at a hospital's desk: the card must prove an insured
     /// holder. Of what the insured pays, the personal medical account pays
     /// what it can, and the rest comes from the card's real-name account

@@ -422,3 +422,72 @@ pub async fn add_terminal(
     let at = ("/staff/card/operations#terminals", "terminal");
     at_operations(&s, lang, &session, at, forms, added).await
 }
+
+/// `POST /staff/card/medical-roll`: the medical-insurance fund's roll,
+/// uploaded by a card operator: paid whole or not at all, and once.
+pub async fn medical_roll(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    let posted = match super::super::Posted::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => return error_page(c, e),
+    };
+    if !csrf_ok(&session, &posted.text("csrf")) {
+        return bad_token(c);
+    }
+    let Some((_, bytes)) = posted.file("file") else {
+        let r = sunshine_domain::refusal::Refusal::field(
+            "file",
+            "请选择医保基金的划入名单文件",
+            "Choose the fund's roll file",
+        );
+        return error_page(c, r.into());
+    };
+    match s.app.credit_medical_roll(&session.actor, bytes).await {
+        Ok(r) => flash::redirect(
+            "/staff/card/operations#medical-roll",
+            format!(
+                "划入名单共{}笔、{}：本次划入{}笔，此前已划入{}笔（不重复划入）",
+                r.lines,
+                fmt::money(Lang::Zh, r.total_fen),
+                r.paid,
+                r.repeated
+            ),
+            format!(
+                "The roll of {} payments, {}: {} paid now, {} paid before (not paid twice)",
+                r.lines,
+                fmt::money(Lang::En, r.total_fen),
+                r.paid,
+                r.repeated
+            ),
+        ),
+        Err(AppError::Refused(mut r)) => {
+            // Each fault with its line, as people say it.
+            let lines: Vec<String> = r
+                .fields
+                .iter()
+                .map(|(k, v)| {
+                    let place = match k.strip_prefix("line ") {
+                        Some(rest) if !lang.is_en() => {
+                            let (line, column) = rest.split_once(' ').unwrap_or((rest, ""));
+                            format!("第{line}行 {column}")
+                        }
+                        _ => k.clone(),
+                    };
+                    format!("{place}：{}", v.get(lang.code()))
+                })
+                .collect();
+            r.fields.clear();
+            let mut message = r.message.clone();
+            message.zh = format!("{}：{}", message.zh, lines.join("；"));
+            message.en = format!("{}: {}", message.en, lines.join("; "));
+            r.message = message;
+            error_page(c, r.into())
+        }
+        Err(e) => error_page(c, e),
+    }
+}

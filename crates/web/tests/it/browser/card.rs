@@ -102,6 +102,19 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
     // page, and what is uploaded under its key is refused from then on.
     sign_in_at(&b, &t.base, "card.operator").await?;
     b.goto(&format!("{}/staff/card/operations", t.base)).await?;
+    // First the medical fund's roll for the month, uploaded as its file.
+    let roll = std::env::temp_dir().join(format!("{}-roll.csv", std::process::id()));
+    std::fs::write(&roll, format!("划入编号,卡号,金额\n77001,{number},88.00\n"))?;
+    b.client
+        .find(Locator::Css("#medical-roll-file"))
+        .await?
+        .send_keys(&roll.display().to_string())
+        .await?;
+    b.click("#medical-roll-send").await?;
+    b.wait_for("#flash").await?;
+    let said = b.text("#flash").await?;
+    assert!(said.contains("本次划入1笔"), "{said}");
+    let _ = std::fs::remove_file(&roll);
     let row = "#terminals tr[data-code='BUS-B1-01']";
     b.wait_for(&format!("{row}[data-retired='false']")).await?;
     b.fill(&format!("{row} .retire-reason"), "被盗").await?;

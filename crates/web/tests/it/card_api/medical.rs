@@ -162,3 +162,64 @@ async fn a_visit_is_paid_from_the_personal_medical_account_then_the_cards_accoun
         .await;
     assert_eq!(view["balances"]["medical"], 700, "{view}");
 }
+
+/// The fund's monthly roll, uploaded as its file: refused whole for one bad
+/// line, paid whole when every line is good, and not paid twice when sent
+/// again.
+#[tokio::test]
+async fn the_funds_roll_is_paid_whole_or_not_at_all_and_once() {
+    let base = &sunshine_testkit::shared_demo().base;
+    let clerk = Api::as_user(base, "card.clerk").await;
+    let operator = Api::as_user(base, "card.operator").await;
+    let id = fresh_id_number();
+    enrolled(base, &id, "名单测").await;
+    let (status, card) = clerk
+        .post(
+            "/api/v1/cards",
+            json!({"holder": id, "holder_name": "名单测"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let number = card["number"].as_str().expect("number").to_string();
+    let medical = || async {
+        let (_, view) = clerk.get(&format!("/api/v1/cards/{number}")).await;
+        view["balances"]["medical"].as_i64().expect("a balance")
+    };
+    let first = 9_400_000 + u64::from(crate::support::unique());
+    let roll = |lines: &[(u64, &str, &str)]| {
+        let mut text = String::from("划入编号,卡号,金额\n");
+        for (id, card, yuan) in lines {
+            text.push_str(&format!("{id},{card},{yuan}\n"));
+        }
+        text
+    };
+    let path = "/api/v1/card/medical-credits/rolls";
+    let good = roll(&[(first, &number, "150.00"), (first + 1, &number, "50.5")]);
+    let (status, _) = clerk.post_text(path, "text/csv", &good).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a counter clerk");
+
+    let bad = roll(&[
+        (first, &number, "150.00"),
+        (first + 1, "3301999999990", "1"),
+    ]);
+    let (status, e) = operator.post_text(path, "text/csv", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(crate::support::fields(&e), ["line 3 卡号"], "{e}");
+    assert_eq!(medical().await, 0, "nothing paid");
+    let (status, e) = operator
+        .post_text(path, "text/csv", "卡号,金额\n1,2\n")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    let (status, paid) = operator.post_text(path, "text/csv", &good).await;
+    assert_eq!(status, StatusCode::OK, "{paid}");
+    assert_eq!(
+        (&paid["paid"], &paid["repeated"], &paid["total_fen"]),
+        (&json!(2), &json!(0), &json!(20_050))
+    );
+    assert_eq!(medical().await, 20_050);
+    let (status, again) = operator.post_text(path, "text/csv", &good).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!((&again["paid"], &again["repeated"]), (&json!(0), &json!(2)));
+    assert_eq!(medical().await, 20_050, "not paid twice");
+}

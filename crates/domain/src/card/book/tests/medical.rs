@@ -228,3 +228,28 @@ proptest! {
         b.ledger.check().expect("the invariant holds");
     }
 }
+
+#[test]
+fn the_funds_roll_is_paid_whole_or_not_at_all_and_once() {
+    let (mut b, number, _) = insured(0);
+    let id = card_id(&number).expect("id");
+    let bad = vec![(501, number.clone(), 1_000), (502, card_number(999), 2_000)];
+    let faults = b.credit_medical_roll(&bad, 1, &clerk()).unwrap_err();
+    assert_eq!(faults.len(), 1);
+    assert_eq!(faults[0].0, 1, "the unknown card's line");
+    assert_eq!(b.balances(id).medical, 0, "nothing paid");
+    let good = vec![(501, number.clone(), 1_000), (503, number.clone(), 500)];
+    assert_eq!(b.credit_medical_roll(&good, 2, &clerk()), Ok((2, 0)));
+    assert_eq!(b.balances(id).medical, 1_500);
+    // Sent again: answered, not paid twice; an id with another amount is refused.
+    assert_eq!(b.credit_medical_roll(&good, 3, &clerk()), Ok((0, 2)));
+    assert_eq!(b.balances(id).medical, 1_500);
+    let changed = vec![(501, number.clone(), 9_999)];
+    assert_eq!(
+        b.credit_medical_roll(&changed, 4, &clerk()).unwrap_err()[0]
+            .1
+            .code,
+        "id_reused"
+    );
+    b.ledger.check().expect("the invariant holds");
+}
