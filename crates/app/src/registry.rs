@@ -122,6 +122,25 @@ async fn plan(
             (row, person, held)
         })
         .collect();
+    // And the households the persons the file restates live in now, which
+    // they may be leaving.
+    let mut leaving: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, found) in plan.iter().filter_map(|(_, _, h)| h.as_ref()) {
+        let district = found.community.get(..6).unwrap_or_default();
+        if !members
+            .iter()
+            .any(|(_, m)| m.household == found.household && m.community.get(..6) == Some(district))
+        {
+            leaving
+                .entry(district.to_string())
+                .or_default()
+                .insert(found.household.clone());
+        }
+    }
+    for (district, numbers) in leaving {
+        let numbers: Vec<String> = numbers.into_iter().collect();
+        members.extend(store::members_of_households(conn, &district, &numbers).await?);
+    }
     let held: Vec<import::HeldMember> = members
         .iter()
         .map(|(id, p)| import::HeldMember {

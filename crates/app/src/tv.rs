@@ -105,6 +105,8 @@ impl App {
             let made = self
                 .db
                 .write(async move |tx: &mut WriteTx| -> Result<bool> {
+                    // Codes no one confirmed are forgotten a day after.
+                    store::purge_unconfirmed(tx.conn(), now - 86_400_000_000).await?;
                     Ok(store::insert(tx.conn(), &c, &hash, now, expires_at).await?)
                 })
                 .await?;

@@ -81,11 +81,12 @@ pub async fn insert(conn: &mut AnyConnection, p: &PayoutRow) -> Result<Option<i6
     Ok(Some(r.try_get("id")?))
 }
 
-/// The oldest payouts not yet done.
-pub async fn pending(conn: &mut AnyConnection, limit: i64) -> Result<Vec<PayoutRow>> {
+/// Payouts not yet done, after the one numbered `after`, oldest first.
+pub async fn pending(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<PayoutRow>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM care_payouts WHERE state = 'pending' ORDER BY id LIMIT $1"
+        "SELECT {COLUMNS} FROM care_payouts WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2"
     ))
+    .bind(after)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

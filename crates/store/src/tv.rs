@@ -134,3 +134,12 @@ pub async fn touch(conn: &mut AnyConnection, id: i64, now: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Forget codes no resident confirmed that expired before `before`.
+pub async fn purge_unconfirmed(conn: &mut AnyConnection, before: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM tv_pairings WHERE user_id IS NULL AND expires_at < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -21,7 +21,7 @@ use super::views::allowance_lines;
 use crate::journal_entry::{entry, system_actor};
 use crate::{App, Result};
 
-/// The most payouts carried out in one round.
+/// The payouts read at a time.
 const ROUND: i64 = 500;
 
 /// A month's payout as its worker and the resident see it.
@@ -59,50 +59,73 @@ impl App {
     /// once, however often this runs and on however many nodes. Returns
     /// how many were done.
     pub async fn deliver_payouts(&self) -> Result<usize> {
-        let pending = {
-            let mut conn = self.db.read().await?;
-            store::pending(&mut conn, ROUND).await?
-        };
-        let mut done = 0;
-        for p in pending {
-            let Some(what) = Payout::parse(&p.what) else {
-                tracing::warn!(payout = p.id, what = %p.what, "a payout of an unknown kind waits");
-                continue;
+        let (mut after, mut done) = (0, 0);
+        // Every pending payout, a page at a time: those waiting for a card
+        // never hold back the ones after them.
+        loop {
+            let page = {
+                let mut conn = self.db.read().await?;
+                store::pending(&mut conn, after, ROUND).await?
             };
-            let by = Doer {
-                actor: p.by_actor.clone(),
-                org: p.org.clone(),
+            let Some(last) = page.last() else {
+                return Ok(done);
             };
-            let n = u64::try_from(p.id).unwrap_or(0);
-            let (holder, amount) = (p.holder.clone(), p.amount_fen);
-            let paid = self
-                .on_books_recalling(vec![payout_transfer_id(n)], move |b, now| {
-                    b.pay_out(&holder, what, amount, n, now, &by)
-                })
-                .await?;
-            let Some((card, _)) = paid else { continue };
-            let now = self.now_micros();
-            let finished = self
-                .db
-                .write(async move |tx: &mut WriteTx| -> Result<bool> {
-                    if !store::finish(tx.conn(), p.id, &card, now).await? {
-                        return Ok(false);
-                    }
-                    let mut e = entry(
-                        &system_actor(),
-                        p.subject.clone(),
-                        "care.paid_to_card",
-                        json!({"what": p.what, "month": p.month, "amount_fen": p.amount_fen,
-                               "card": mask_card_number(&card)}),
-                    );
-                    e.org = p.org.clone();
-                    tx.journal(now, e).await?;
-                    Ok(true)
-                })
-                .await?;
-            done += usize::from(finished);
+            after = last.id;
+            for p in page {
+                done += usize::from(self.deliver_payout(p).await?);
+            }
         }
-        Ok(done)
+    }
+
+    /// Carry out one payout: true once it is done now. One the books refuse
+    /// is reported and left pending; the others go on.
+    async fn deliver_payout(&self, p: PayoutRow) -> Result<bool> {
+        let Some(what) = Payout::parse(&p.what) else {
+            tracing::warn!(payout = p.id, what = %p.what, "a payout of an unknown kind waits");
+            return Ok(false);
+        };
+        let by = Doer {
+            actor: p.by_actor.clone(),
+            org: p.org.clone(),
+        };
+        let n = u64::try_from(p.id).unwrap_or(0);
+        let (holder, amount) = (p.holder.clone(), p.amount_fen);
+        let paid = self
+            .on_books_recalling(vec![payout_transfer_id(n)], move |b, now| {
+                b.pay_out(&holder, what, amount, n, now, &by)
+            })
+            .await;
+        let card = match paid {
+            Ok(Some((card, _))) => card,
+            Ok(None) => return Ok(false),
+            Err(crate::AppError::Refused(r)) => {
+                tracing::error!(
+                    payout = p.id,
+                    code = r.code,
+                    "the card books refused a payout; it waits"
+                );
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let now = self.now_micros();
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<bool> {
+                if !store::finish(tx.conn(), p.id, &card, now).await? {
+                    return Ok(false);
+                }
+                let mut e = entry(
+                    &system_actor(),
+                    p.subject.clone(),
+                    "care.paid_to_card",
+                    json!({"what": p.what, "month": p.month, "amount_fen": p.amount_fen,
+                           "card": mask_card_number(&card)}),
+                );
+                e.org = p.org.clone();
+                tx.journal(now, e).await?;
+                Ok(true)
+            })
+            .await
     }
 
     /// Deliver payouts now if the books can take them; the workers try

@@ -653,6 +653,37 @@ pub fn check_households(rows: &[(&Row, Option<i64>)], held: &[HeldMember]) -> Ve
             ));
         }
     }
+    // A household a restated person leaves keeps a head if anyone stays.
+    let written: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(r, _)| (r.community.district().to_string(), r.household.clone()))
+        .collect();
+    for (r, id) in rows {
+        let Some(from) = id.and_then(|id| held.iter().find(|m| m.id == id)) else {
+            continue;
+        };
+        let key = (from.district.clone(), from.household.clone());
+        if written.contains(&key) {
+            continue;
+        }
+        let staying: Vec<&HeldMember> = held
+            .iter()
+            .filter(|m| {
+                (m.district.as_str(), m.household.as_str()) == (key.0.as_str(), key.1.as_str())
+            })
+            .filter(|m| !restated.contains(&m.id))
+            .collect();
+        if !staying.is_empty() && !staying.iter().any(|m| m.relationship == HEAD_OF_HOUSEHOLD) {
+            errors.push(CellError::new(
+                r.line,
+                COLUMNS[8],
+                Text::new(
+                    format!("此人迁出后，户号{}没有户主：请在本文件中为留下的成员写明新户主", key.1),
+                    format!("Once this person leaves, household {} has no head: give the members who stay a new head in this file", key.1),
+                ),
+            ));
+        }
+    }
     errors.sort_by_key(|e| (e.line, column_order(&e.column)));
     errors
 }

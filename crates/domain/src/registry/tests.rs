@@ -220,6 +220,22 @@ fn a_household_has_one_head_with_the_members_the_registry_holds() {
         vec![(2, "社区代码".to_string())]
     );
     assert_eq!(heads_of(&rows, &[elsewhere], &[(2, 9)]), vec![]);
+    // The head of another household moves into this one: the household
+    // left behind with members and no head is refused.
+    let mut other_head = held(20, "02", "330106001001");
+    other_head.household = "H0002".into();
+    let mut other_child = held(21, "20", "330106001001");
+    other_child.household = "H0002".into();
+    let mover = vec![rows[1].clone()];
+    assert_eq!(
+        heads_of(
+            &mover,
+            &[head.clone(), other_head.clone(), other_child],
+            &[(0, 20)]
+        ),
+        vec![(2, "户号".to_string())]
+    );
+    assert_eq!(heads_of(&mover, &[head, other_head], &[(0, 20)]), vec![]);
 }
 
 #[test]

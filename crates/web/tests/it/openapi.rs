@@ -184,6 +184,10 @@ const OPERATIONS: &[(&str, &str)] = &[
         "post",
         "/api/v1/care/communities/{community}/allowances/payments",
     ),
+    ("post", "/api/v1/me/tv-pairings"),
+    ("get", "/api/v1/me/tv-pairings"),
+    ("post", "/api/v1/me/tv-pairings/{id}/unpair"),
+    ("post", "/api/v1/card/medical-credits/rolls"),
 ];
 
 #[tokio::test]

@@ -151,6 +151,18 @@ async fn a_community_worker_imports_the_community_and_a_dry_run_says_what_would_
     let (status, e) = import(&worker, &second_head, true).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(fields(&e), ["line 2 与户主关系"], "{e}");
+    // The head moved alone to a household of his own: the members who stay
+    // would have no head.
+    let head_alone = csv(&[household(
+        "330106001001",
+        "BCT0009",
+        "13900002222",
+        "杭州市西湖区保俶路9号",
+    )[0]
+    .clone()]);
+    let (status, e) = import(&worker, &head_alone, true).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["line 2 户号"], "{e}");
     // One member moved to another community alone: the household moves whole.
     let mut split = household(
         "330106001001",

@@ -116,7 +116,12 @@ pub async fn aid(
                             .to_string(),
                         None => c.pick("未经市民卡", "not through the card").to_string(),
                     };
-                    format!("{m} {}（{to}）", c.money(fen))
+                    format!(
+                        "{m} {}{}{to}{}",
+                        c.money(fen),
+                        c.pick("（", " ("),
+                        c.pick("）", ")")
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(" · "),
