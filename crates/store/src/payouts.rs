@@ -93,6 +93,17 @@ pub async fn pending(conn: &mut AnyConnection, after: i64, limit: i64) -> Result
     rows.iter().map(row).collect()
 }
 
+/// One payout.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<PayoutRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM care_payouts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()
+}
+
 /// The payouts of one thing (an aid record, a person's allowance), the latest month first.
 pub async fn of(conn: &mut AnyConnection, what: &str, reference: &str) -> Result<Vec<PayoutRow>> {
     let rows = sqlx::query(&format!(

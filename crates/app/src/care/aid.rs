@@ -376,8 +376,9 @@ impl App {
         let (today, now) = (self.clock.today(), self.now_micros());
         let orgs = self.orgs();
         let actor_c = actor.clone();
-        self.db
-            .write(async move |tx: &mut WriteTx| -> Result<()> {
+        let queued = self
+            .db
+            .write(async move |tx: &mut WriteTx| -> Result<Option<i64>> {
                 let a = store::aid(tx.conn(), id).await?.ok_or_else(no_aid)?;
                 let code = DivisionCode::parse(&a.community).map_err(|_| no_aid())?;
                 if !serves(&orgs, &actor_c, &code) {
@@ -430,7 +431,7 @@ impl App {
                 );
                 e.org = code.org().to_string();
                 tx.journal(now, e).await?;
-                let _queued = super::payouts::queue(
+                let queued = super::payouts::queue(
                     tx,
                     &PayoutRow {
                         what: Payout::Aid.as_str().into(),
@@ -447,10 +448,10 @@ impl App {
                     },
                 )
                 .await?;
-                Ok(())
+                Ok(queued)
             })
             .await?;
-        self.deliver_payouts_now().await;
+        self.deliver_payouts_now(queued.as_slice()).await;
         self.aid_record(actor, id).await
     }
 }

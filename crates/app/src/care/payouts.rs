@@ -128,11 +128,24 @@ impl App {
             .await
     }
 
-    /// Deliver payouts now if the books can take them; the workers try
-    /// again if not. The payment is recorded either way.
-    pub(crate) async fn deliver_payouts_now(&self) {
-        let delivered = self.deliver_payouts().await;
-        self.report("a payout could not be paid onto a card yet", delivered);
+    /// Deliver the payouts a command has just written, if the books can
+    /// take them now; the workers try again for those they cannot, and for
+    /// every other payout waiting. The payment is recorded either way.
+    pub(crate) async fn deliver_payouts_now(&self, ids: &[i64]) {
+        for id in ids {
+            let delivered = async {
+                let row = {
+                    let mut conn = self.db.read().await?;
+                    store::get(&mut conn, *id).await?
+                };
+                match row.filter(|r| r.state == "pending") {
+                    Some(r) => self.deliver_payout(r).await,
+                    None => Ok(false),
+                }
+            }
+            .await;
+            self.report("a payout could not be paid onto a card yet", delivered);
+        }
     }
 }
 
@@ -178,6 +191,10 @@ impl App {
                 let persons =
                     registry_store::persons_of_community(tx.conn(), code.as_str()).await?;
                 let lines = allowance_lines(&persons, first.last_of_month());
+                let numbers: std::collections::BTreeMap<i64, Option<String>> = persons
+                    .iter()
+                    .map(|(id, p)| (*id, p.id_number.clone()))
+                    .collect();
                 let subject = format!("care/allowances/{code}/{month}");
                 let mut done = AllowancePayment {
                     community: code.to_string(),
@@ -190,11 +207,7 @@ impl App {
                 };
                 let mut ids = vec![];
                 for l in &lines {
-                    let number = persons
-                        .iter()
-                        .find(|(id, _)| *id == l.person_id)
-                        .and_then(|(_, p)| p.id_number.clone());
-                    let Some(holder) = number else {
+                    let Some(holder) = numbers.get(&l.person_id).cloned().flatten() else {
                         done.without_number.push(l.name.clone());
                         continue;
                     };
@@ -233,7 +246,7 @@ impl App {
                 Ok((done, ids))
             })
             .await?;
-        self.deliver_payouts_now().await;
+        self.deliver_payouts_now(&ids).await;
         let mut conn = self.db.read().await?;
         let written = store::of_month(&mut conn, Payout::Allowance.as_str(), &paid.month).await?;
         paid.on_card = written

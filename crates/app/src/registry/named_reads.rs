@@ -288,9 +288,18 @@ impl App {
         rows.sort_by_key(|r| std::cmp::Reverse(r.id));
         rows.dedup_by_key(|r| r.id);
         let now = self.now_micros();
+        // Each asker's name looked up once, however many requests they made.
+        let mut names: std::collections::BTreeMap<i64, String> = Default::default();
         let mut out = vec![];
         for r in rows {
-            let name = requester_name(&mut conn, r.requester).await?;
+            let name = match names.get(&r.requester) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = requester_name(&mut conn, r.requester).await?;
+                    names.insert(r.requester, n.clone());
+                    n
+                }
+            };
             out.push(view(&orgs, actor, r, name, now));
         }
         Ok(out)
