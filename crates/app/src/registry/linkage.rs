@@ -14,7 +14,8 @@ use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_domain::registry::linkage::{
-    blocking_keys, comparable, compare, weight_with, Comparison, Linker, Record, REVIEW_THRESHOLD,
+    blocking_keys, comparable, compare, compare_within, weight_with, Comparison, Linker, Record,
+    REVIEW_THRESHOLD,
 };
 use sunshine_domain::registry::view::PersonView;
 use sunshine_domain::registry::Person;
@@ -47,7 +48,9 @@ pub(crate) async fn link_arrivals(
             if !comparable(&record, &held) {
                 continue;
             }
-            let comparison = compare(&record, &held);
+            let Some(comparison) = compare_within(&record, &held, REVIEW_THRESHOLD) else {
+                continue;
+            };
             if comparison.weight() < REVIEW_THRESHOLD {
                 continue;
             }
@@ -84,7 +87,7 @@ async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -
         let district = w.1.community.get(..6).unwrap_or_default().to_string();
         by_district.entry(district).or_default().push(w);
     }
-    let mut found = 0;
+    let mut found_pairs = 0;
     for (district, arrivals) in by_district {
         let fresh: std::collections::HashSet<i64> = arrivals.iter().map(|(id, _)| *id).collect();
         let mut linker = Linker::new();
@@ -95,31 +98,43 @@ async fn link_in_memory(tx: &mut WriteTx, written: &[(i64, Person)], now: i64) -
                 ids.push(id);
             }
         }
-        for (id, person) in arrivals {
-            let record = Record::of(person);
-            let keys: Vec<u64> = blocking_keys(&record).into_iter().flatten().collect();
-            store::set_blocks(tx.conn(), *id, &keys).await?;
-            for (place, score) in linker.score(&record, REVIEW_THRESHOLD) {
-                let comparison = compare(&record, linker.record(place));
-                let text = serde_json::to_string(&comparison).unwrap_or_default();
-                store::insert_pair(
-                    tx.conn(),
-                    &district,
-                    *id,
-                    ids[place as usize],
-                    score,
-                    &text,
-                    now,
-                )
-                .await?;
-                found += 1;
+        // Scored a batch at a time on every core, each record as if those
+        // before it were held (`Linker::score_batch`), then written in order.
+        for batch in arrivals.chunks(SCORED_TOGETHER) {
+            let records: Vec<Record> = batch.iter().map(|(_, p)| Record::of(p)).collect();
+            let scored = linker.score_batch(&records, REVIEW_THRESHOLD);
+            let base = ids.len();
+            let batch_ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+            for (i, found) in scored.into_iter().enumerate() {
+                let (id, record) = (batch_ids[i], &records[i]);
+                let keys: Vec<u64> = blocking_keys(record).into_iter().flatten().collect();
+                store::set_blocks(tx.conn(), id, &keys).await?;
+                for (place, score) in found {
+                    let place = place as usize;
+                    let (other_id, other) = if place < base {
+                        (ids[place], linker.record(place as u32))
+                    } else {
+                        (batch_ids[place - base], &records[place - base])
+                    };
+                    let comparison = compare(record, other);
+                    let text = serde_json::to_string(&comparison).unwrap_or_default();
+                    store::insert_pair(tx.conn(), &district, id, other_id, score, &text, now)
+                        .await?;
+                    found_pairs += 1;
+                }
             }
-            linker.add(record);
-            ids.push(*id);
+            for (record, id) in records.into_iter().zip(batch_ids) {
+                linker.add(record);
+                ids.push(id);
+            }
         }
     }
-    Ok(found)
+    Ok(found_pairs)
 }
+
+/// How many arrivals are scored together, on every core, before they are
+/// written and held.
+const SCORED_TOGETHER: usize = 4_096;
 
 /// What a full re-link of a district did.
 #[derive(Debug, Clone, Serialize)]

@@ -247,23 +247,12 @@ fn bigram_similarity(a: &str, b: &str) -> f64 {
     shared as f64 / (pa.len() + pb.len() - shared) as f64
 }
 
-/// Compare two records field by field.
-pub fn compare(a: &Record, b: &Record) -> Comparison {
+/// The fields that compare cheaply: sex, birth, household and phone.
+fn cheap_fields(a: &Record, b: &Record) -> (Agreement, BirthAgreement, Agreement, Agreement) {
     let sex = match (a.sex, b.sex) {
         (b'1' | b'2', b'1' | b'2') if a.sex == b.sex => Agreement::Same,
         (b'1' | b'2', b'1' | b'2') => Agreement::Different,
         _ => Agreement::Unknown,
-    };
-    let address = if a.residence == b.residence
-        || a.registered == b.registered
-        || a.residence == b.registered
-        || a.registered == b.residence
-    {
-        Agreement::Same
-    } else if bigram_similarity(&a.residence, &b.residence) >= 0.6 {
-        Agreement::Similar
-    } else {
-        Agreement::Different
     };
     let household = if a.household == b.household {
         Agreement::Same
@@ -277,14 +266,56 @@ pub fn compare(a: &Record, b: &Record) -> Comparison {
         (Some(_), Some(_)) => Agreement::Different,
         _ => Agreement::Unknown,
     };
+    (sex, birth_agreement(a, b), household, phone)
+}
+
+fn address_agreement(a: &Record, b: &Record) -> Agreement {
+    if a.residence == b.residence
+        || a.registered == b.registered
+        || a.residence == b.registered
+        || a.registered == b.residence
+    {
+        Agreement::Same
+    } else if bigram_similarity(&a.residence, &b.residence) >= 0.6 {
+        Agreement::Similar
+    } else {
+        Agreement::Different
+    }
+}
+
+/// Compare two records field by field.
+pub fn compare(a: &Record, b: &Record) -> Comparison {
+    let (sex, birth, household, phone) = cheap_fields(a, b);
     Comparison {
         name: name_agreement(a, b),
-        birth: birth_agreement(a, b),
+        birth,
         sex,
-        address,
+        address: address_agreement(a, b),
         household,
         phone,
     }
+}
+
+/// [`compare`], where the comparison's weight can reach `threshold`: the
+/// name and the address, the costly fields, are compared only when the
+/// others leave the pair within reach of it with the best name and
+/// address. A pair passed over could not have reached it.
+pub fn compare_within(a: &Record, b: &Record, threshold: f64) -> Option<Comparison> {
+    let (sex, birth, household, phone) = cheap_fields(a, b);
+    let best = name_weight(NameAgreement::Exact)
+        + address_weight(Agreement::Same)
+        + birth_weight(birth)
+        + sex_weight(sex)
+        + household_weight(household)
+        + phone_weight(phone);
+    (best >= threshold).then(|| Comparison {
+        name: name_agreement(a, b),
+        birth,
+        sex,
+        address: address_agreement(a, b),
+        household,
+        phone,
+    })
 }
 
 /// The Fellegi–Sunter weights: log₂(m/u) for each level, where m is how
@@ -294,41 +325,64 @@ pub fn compare(a: &Record, b: &Record) -> Comparison {
 /// `docs/BENCHMARKS.md` for the F1 they give), not estimated per district.
 impl Comparison {
     pub fn weight(&self) -> f64 {
-        let name = match self.name {
-            NameAgreement::Exact => 9.0,
-            NameAgreement::Homophone => 7.5,
-            NameAgreement::Dialect => 5.5,
-            NameAgreement::Close => 3.5,
-            NameAgreement::Different => -8.0,
-        };
-        let birth = match self.birth {
-            BirthAgreement::Exact => 8.0,
-            BirthAgreement::SameYear => 4.0,
-            BirthAgreement::Near => 3.5,
-            BirthAgreement::FromAge => 1.5,
-            BirthAgreement::Different => -7.0,
-        };
-        let sex = match self.sex {
-            Agreement::Same => 0.9,
-            Agreement::Different => -6.0,
-            _ => 0.0,
-        };
-        let address = match self.address {
-            Agreement::Same => 3.0,
-            Agreement::Similar => 1.5,
-            _ => -1.0,
-        };
-        let household = match self.household {
-            Agreement::Same => 2.0,
-            Agreement::Similar => 0.5,
-            _ => -0.5,
-        };
-        let phone = match self.phone {
-            Agreement::Same => 6.0,
-            Agreement::Different => -1.0,
-            _ => 0.0,
-        };
-        name + birth + sex + address + household + phone
+        name_weight(self.name)
+            + birth_weight(self.birth)
+            + sex_weight(self.sex)
+            + address_weight(self.address)
+            + household_weight(self.household)
+            + phone_weight(self.phone)
+    }
+}
+
+fn name_weight(a: NameAgreement) -> f64 {
+    match a {
+        NameAgreement::Exact => 9.0,
+        NameAgreement::Homophone => 7.5,
+        NameAgreement::Dialect => 5.5,
+        NameAgreement::Close => 3.5,
+        NameAgreement::Different => -8.0,
+    }
+}
+
+fn birth_weight(a: BirthAgreement) -> f64 {
+    match a {
+        BirthAgreement::Exact => 8.0,
+        BirthAgreement::SameYear => 4.0,
+        BirthAgreement::Near => 3.5,
+        BirthAgreement::FromAge => 1.5,
+        BirthAgreement::Different => -7.0,
+    }
+}
+
+fn sex_weight(a: Agreement) -> f64 {
+    match a {
+        Agreement::Same => 0.9,
+        Agreement::Different => -6.0,
+        _ => 0.0,
+    }
+}
+
+fn address_weight(a: Agreement) -> f64 {
+    match a {
+        Agreement::Same => 3.0,
+        Agreement::Similar => 1.5,
+        _ => -1.0,
+    }
+}
+
+fn household_weight(a: Agreement) -> f64 {
+    match a {
+        Agreement::Same => 2.0,
+        Agreement::Similar => 0.5,
+        _ => -0.5,
+    }
+}
+
+fn phone_weight(a: Agreement) -> f64 {
+    match a {
+        Agreement::Same => 6.0,
+        Agreement::Different => -1.0,
+        _ => 0.0,
     }
 }
 
@@ -459,15 +513,104 @@ impl Linker {
                 if !comparable(r, held) {
                     return None;
                 }
-                let w = weight_with(
-                    &compare(r, held),
-                    self.namesakes(&keys, &self.keys[i as usize]),
-                );
+                let c = compare_within(r, held, threshold)?;
+                let w = weight_with(&c, self.namesakes(&keys, &self.keys[i as usize]));
                 (w >= threshold).then_some((i, w))
             })
             .collect();
         found.sort_by(|x, y| y.1.total_cmp(&x.1));
         found
+    }
+
+    /// [`Linker::score`] for each record of `batch` in turn, as if each
+    /// were held once scored: record `i` is scored against the held
+    /// records and `batch[..i]` (whose places follow the held ones, in
+    /// order), with the namesakes counted as they would be then. The
+    /// batch is scored on every core; the records are not held after.
+    pub fn score_batch(&self, batch: &[Record], threshold: f64) -> Vec<Vec<(u32, f64)>> {
+        let keys: Vec<[Option<u64>; 5]> = batch.iter().map(blocking_keys).collect();
+        let mut own: [HashMap<u64, Vec<u32>>; 5] = Default::default();
+        for (j, k) in keys.iter().enumerate() {
+            for (rule, k) in k.iter().enumerate() {
+                if let Some(k) = k {
+                    own[rule].entry(*k).or_default().push(j as u32);
+                }
+            }
+        }
+        let base = self.records.len() as u32;
+        // The held records and batch[..i] that sound like `key`.
+        let sounding = |key: Option<u64>, i: usize| {
+            key.map_or(0, |k| {
+                self.blocks[0].get(&k).map_or(0, Vec::len)
+                    + own[0]
+                        .get(&k)
+                        .map_or(0, |b| b.partition_point(|&j| (j as usize) < i))
+            })
+        };
+        let score_one = |i: usize| -> Vec<(u32, f64)> {
+            let (r, ki) = (&batch[i], &keys[i]);
+            let mut candidates: Vec<u32> = ki
+                .iter()
+                .enumerate()
+                .filter_map(|(rule, k)| k.map(|k| (rule, k)))
+                .flat_map(|(rule, k)| {
+                    let held = self.blocks[rule].get(&k).into_iter().flatten().copied();
+                    let earlier = own[rule]
+                        .get(&k)
+                        .into_iter()
+                        .flatten()
+                        .take_while(move |&&j| (j as usize) < i)
+                        .map(move |&j| base + j);
+                    held.chain(earlier)
+                })
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut found: Vec<(u32, f64)> = candidates
+                .into_iter()
+                .filter_map(|place| {
+                    let (other, ko) = if place < base {
+                        (&self.records[place as usize], &self.keys[place as usize])
+                    } else {
+                        let j = (place - base) as usize;
+                        (&batch[j], &keys[j])
+                    };
+                    if !comparable(r, other) {
+                        return None;
+                    }
+                    let c = compare_within(r, other, threshold)?;
+                    let namesakes = sounding(ki[0], i).max(sounding(ko[0], i)).max(2);
+                    let w = weight_with(&c, namesakes);
+                    (w >= threshold).then_some((place, w))
+                })
+                .collect();
+            found.sort_by(|x, y| y.1.total_cmp(&x.1));
+            found
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(batch.len().max(1));
+        let mut out: Vec<Vec<(u32, f64)>> = vec![vec![]; batch.len()];
+        std::thread::scope(|scope| {
+            // Strided, so that each thread gets its share of the large blocks.
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let score_one = &score_one;
+                    scope.spawn(move || {
+                        (t..batch.len())
+                            .step_by(threads)
+                            .map(|i| (i, score_one(i)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for w in workers {
+                for (i, found) in w.join().unwrap_or_default() {
+                    out[i] = found;
+                }
+            }
+        });
+        out
     }
 
     /// How many held records sound like either of two records (the
@@ -512,8 +655,10 @@ impl Linker {
                     if !comparable(a, b) {
                         continue;
                     }
-                    let namesakes = self.namesakes(ki, kj);
-                    let score = weight_with(&compare(a, b), namesakes);
+                    let Some(c) = compare_within(a, b, threshold) else {
+                        continue;
+                    };
+                    let score = weight_with(&c, self.namesakes(ki, kj));
                     if score >= threshold {
                         pairs.push(Pair {
                             a: i.min(j),

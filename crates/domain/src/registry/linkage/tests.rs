@@ -122,3 +122,68 @@ fn linkage_finds_the_generated_duplicates_with_an_f1_of_at_least_095() {
     let q = quality(&found, &g.truth);
     assert!(q.f1 >= 0.95, "{q:?}");
 }
+
+/// Scoring a batch on every core finds what scoring its records one at a
+/// time, each held once scored, finds: the same places and the same
+/// scores, namesakes counted alike.
+#[test]
+fn a_batch_scores_as_its_records_would_one_at_a_time() {
+    for (held, batch, seed) in [(0, 600, 1), (1_500, 900, 2), (3_000, 1, 3), (200, 0, 4)] {
+        let g = district(held + batch, 0.25, seed);
+        let records: Vec<Record> = g.records.iter().map(Record::of).collect();
+        let (first, rest) = records.split_at(records.len().min(held));
+        let mut one_by_one = Linker::new();
+        let mut batched = Linker::new();
+        for r in first {
+            one_by_one.add(r.clone());
+            batched.add(r.clone());
+        }
+        let expected: Vec<Vec<(u32, f64)>> = rest
+            .iter()
+            .map(|r| {
+                let found = one_by_one.score(r, REVIEW_THRESHOLD);
+                one_by_one.add(r.clone());
+                found
+            })
+            .collect();
+        let got = batched.score_batch(rest, REVIEW_THRESHOLD);
+        assert_eq!(got.len(), expected.len());
+        let sorted = |v: &[(u32, f64)]| {
+            let mut v = v.to_vec();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(sorted(g), sorted(e), "record {i} of seed {seed}");
+        }
+        assert!(
+            expected.iter().map(Vec::len).sum::<usize>() > 0 || rest.len() < 100,
+            "the batch of seed {seed} found pairs to compare"
+        );
+    }
+}
+
+/// Passing over a pair on its cheap fields never loses one that reaches
+/// the threshold: where `compare_within` answers, it answers `compare`.
+#[test]
+fn a_pair_passed_over_could_not_have_reached_the_threshold() {
+    let g = district(3_000, 0.3, 11);
+    let records: Vec<Record> = g.records.iter().map(Record::of).collect();
+    let (mut passed_over, mut reached) = (0, 0);
+    for (n, a) in records.iter().enumerate() {
+        for b in records.iter().skip(n + 1).step_by(7).take(60) {
+            for threshold in [REVIEW_THRESHOLD, 0.0, 15.0] {
+                let full = compare(a, b);
+                match compare_within(a, b, threshold) {
+                    Some(c) => assert_eq!(c, full),
+                    None => {
+                        assert!(full.weight() < threshold, "{full:?}");
+                        passed_over += 1;
+                    }
+                }
+                reached += usize::from(full.weight() >= threshold);
+            }
+        }
+    }
+    assert!(passed_over > 1000 && reached > 0, "{passed_over} {reached}");
+}
