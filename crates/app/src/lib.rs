@@ -98,7 +98,7 @@ pub struct App {
     keys: licence::KeyCache,
     recent_cases: licence::RecentCases,
     /// The city's standard for the population registry: its code lists.
-    registry_standard: Arc<sunshine_domain::registry::Standard>,
+    registry_standard: registry::StandardCell,
     /// The hotline's categories, read once and again after each edit.
     hotline_categories: hotline::CategoryCache,
     /// Where supervision posts each new signal (a mail or SMS gateway), if anywhere.
@@ -209,7 +209,7 @@ impl App {
             specs: specs::SpecCache::default(),
             keys: licence::KeyCache::default(),
             recent_cases: licence::RecentCases::default(),
-            registry_standard: Arc::new(registry::city_standard()),
+            registry_standard: Arc::new(RwLock::new(Arc::new(registry::city_standard()))),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
             card: Arc::default(),
@@ -218,6 +218,7 @@ impl App {
             centre: Default::default(),
         });
         app.reload_orgs().await?;
+        app.reload_registry_standard().await?;
         Ok(app)
     }
 

@@ -23,12 +23,15 @@ pub(crate) mod identity;
 mod linkage;
 mod named_reads;
 mod reads;
+mod standard;
 mod statistics;
 
 pub use corrections::{CorrectionForm, CorrectionView, Decision, MyRegistry};
 pub use linkage::{PairDecision, PairView, Relinked};
 pub use named_reads::{NamedReadDecision, NamedReadForm, NamedReadResult, NamedReadView};
 pub use reads::{HouseholdSummary, HouseholdView, REGISTRY_PURPOSES};
+pub(crate) use standard::StandardCell;
+pub use standard::{CodeChangeForm, CodeChangeView, CodeListView, CodeView, StandardView};
 pub use statistics::{Breakdown, BreakdownRow, Statistics};
 
 /// The code lists the city's standard ships with (`data/registry/`).
@@ -273,12 +276,22 @@ fn held_elsewhere(plan: &Plan, orgs: &crate::OrgDirectory, actor: &Actor) -> Res
     Err(r.into())
 }
 
-impl App {
-    /// The city's standard the registry collects to.
-    pub fn registry_standard(&self) -> &Standard {
-        &self.registry_standard
+/// No row takes a code the city has retired, unless it restates the
+/// record that holds it (`import::retired_cells`).
+fn no_retired_codes(plan: &Plan, standard: &Standard) -> Result<()> {
+    let errors: Vec<CellError> = plan
+        .iter()
+        .flat_map(|(row, person, held)| {
+            import::retired_cells(standard, row.line, person, held.as_ref().map(|(_, h)| h))
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
     }
+    Err(refused(errors).into())
+}
 
+impl App {
     /// Import a file in the city's layout: every row to the standard and
     /// for a community the actor collects for, or nothing written. A dry
     /// run says what the file would add and change, and writes nothing.
@@ -289,7 +302,8 @@ impl App {
         dry_run: bool,
     ) -> Result<ImportReport> {
         let today = self.clock.today();
-        let rows = import::parse(bytes, &self.registry_standard, today).map_err(refused)?;
+        let standard = self.reload_registry_standard().await?;
+        let rows = import::parse(bytes, &standard, today).map_err(refused)?;
         let orgs = self.orgs();
         let mut not_theirs = vec![];
         let mut checked = BTreeMap::new();
@@ -324,6 +338,7 @@ impl App {
         if dry_run {
             let mut conn = self.db.read().await?;
             let (plan, held) = plan(&mut conn, rows).await?;
+            no_retired_codes(&plan, &standard)?;
             held_elsewhere(&plan, &orgs, actor)?;
             whole_households(&plan, &held)?;
             return Ok(report(&plan, true));
@@ -334,6 +349,10 @@ impl App {
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<ImportReport> {
                 let (plan, held) = plan(tx.conn(), rows).await?;
+                let standard = standard::folded(
+                    &sunshine_store::registry::standard::changes(tx.conn()).await?,
+                );
+                no_retired_codes(&plan, &standard)?;
                 held_elsewhere(&plan, &orgs, &actor)?;
                 whole_households(&plan, &held)?;
                 let summary = report(&plan, false);

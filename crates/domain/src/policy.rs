@@ -57,6 +57,9 @@ pub enum Action<'a> {
     /// Ask a district to let the city read a named person's record
     /// (市级具名查阅): the city's registrar, whose role is held at the root.
     AskNamedRead,
+    /// 定义标准: change the city's code lists for the registry (add, rename,
+    /// retire and restore codes): the city's registrar, held at the root.
+    DefineRegistryStandard,
     /// Approve or refuse the city's request to read a person the district
     /// holds: the district's registrar, within the district.
     DecideNamedRead { district: &'a OrgCode },
@@ -136,6 +139,7 @@ impl Action<'_> {
             Action::ReadResidents { .. } => "read_residents",
             Action::ViewRegistryStatistics { .. } => "view_registry_statistics",
             Action::AskNamedRead => "ask_named_read",
+            Action::DefineRegistryStandard => "define_registry_standard",
             Action::DecideNamedRead { .. } => "decide_named_read",
             Action::ServeCommunity { .. } => "serve_community",
             Action::ReadJournal => "read_journal",
@@ -230,7 +234,7 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
             _ => false,
         },
         Action::ViewRegistryStatistics { region } => covers(Role::Registrar, region),
-        Action::AskNamedRead => actor
+        Action::AskNamedRead | Action::DefineRegistryStandard => actor
             .grants
             .iter()
             .any(|g| g.role == Role::Registrar && tree.is_root(&g.org)),

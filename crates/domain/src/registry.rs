@@ -13,7 +13,7 @@ pub mod named_read;
 pub mod stats;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,9 @@ use crate::refusal::Text;
 pub struct CodeList {
     pub standard: String,
     names: BTreeMap<String, String>,
+    /// Codes the city no longer collects: a record that holds one keeps
+    /// it, and no record takes one anew.
+    retired: BTreeSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +65,7 @@ impl CodeList {
         Ok(CodeList {
             standard: file.standard,
             names,
+            retired: BTreeSet::new(),
         })
     }
 
@@ -90,6 +94,190 @@ impl CodeList {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+
+    /// The city no longer collects `code`.
+    pub fn is_retired(&self, code: &str) -> bool {
+        self.retired.contains(code)
+    }
+
+    /// Every code with its name and whether it is retired, in code order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str, bool)> {
+        self.names
+            .iter()
+            .map(|(c, n)| (c.as_str(), n.as_str(), self.retired.contains(c)))
+    }
+
+    /// The list with the city's change to `code` made, or why it cannot be.
+    fn amend(&mut self, code: &str, change: &CodeChange) -> Result<(), Text> {
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Text::new(
+                format!("代码“{code}”应为两位数字"),
+                format!("The code \"{code}\" is two digits"),
+            ));
+        }
+        let held = self.names.contains_key(code);
+        match change {
+            CodeChange::Add { name } | CodeChange::Rename { name } => {
+                let adding = matches!(change, CodeChange::Add { .. });
+                if adding && held {
+                    return Err(Text::new(
+                        format!("代码{code}已在列表中"),
+                        format!("The code {code} is already listed"),
+                    ));
+                }
+                if !adding && !held {
+                    return Err(not_listed(code));
+                }
+                let name = code_name(name)?;
+                if let Some((other, _)) = self
+                    .names
+                    .iter()
+                    .find(|(c, n)| c.as_str() != code && **n == name)
+                {
+                    return Err(Text::new(
+                        format!("名称“{name}”已是代码{other}的名称"),
+                        format!("\"{name}\" is already the name of code {other}"),
+                    ));
+                }
+                self.names.insert(code.to_string(), name);
+            }
+            CodeChange::Retire => {
+                if !held {
+                    return Err(not_listed(code));
+                }
+                if !self.retired.insert(code.to_string()) {
+                    return Err(Text::new(
+                        format!("代码{code}已停用"),
+                        format!("The code {code} is already retired"),
+                    ));
+                }
+            }
+            CodeChange::Restore => {
+                if !self.retired.remove(code) {
+                    return Err(Text::new(
+                        format!("代码{code}未停用"),
+                        format!("The code {code} is not retired"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn not_listed(code: &str) -> Text {
+    Text::new(
+        format!("列表中没有代码{code}"),
+        format!("The list has no code {code}"),
+    )
+}
+
+/// A code's name as the city writes it: one line of at most 20 characters.
+fn code_name(name: &str) -> Result<String, Text> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 20 || name.chars().any(char::is_control) {
+        return Err(Text::new(
+            "名称应为1至20个字符的一行文字",
+            "The name is one line of 1 to 20 characters",
+        ));
+    }
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Text::new(
+            "名称不能全是数字（会被当作代码）",
+            "A name is not all digits (it would read as a code)",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Which of the standard's code lists.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ListName {
+    /// 家庭关系 (GB/T 4761-2008).
+    Relationships,
+    /// 民族 (GB/T 3304).
+    Ethnicities,
+}
+
+impl ListName {
+    pub const ALL: [ListName; 2] = [ListName::Relationships, ListName::Ethnicities];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListName::Relationships => "relationships",
+            ListName::Ethnicities => "ethnicities",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ListName> {
+        ListName::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    pub fn label(self) -> Text {
+        match self {
+            ListName::Relationships => Text::new("与户主关系", "Relationship to the head"),
+            ListName::Ethnicities => Text::new("民族", "Ethnicity"),
+        }
+    }
+}
+
+/// A change the city makes to one of its code lists. The lists the
+/// standard ships with are the start; the city's changes, in the order
+/// made, give the lists in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum CodeChange {
+    /// A code the list did not have.
+    Add { name: String },
+    /// A listed code's name, changed.
+    Rename { name: String },
+    /// No longer collected: records that hold it keep it, and no record
+    /// takes it anew.
+    Retire,
+    /// Collected again.
+    Restore,
+}
+
+impl CodeChange {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CodeChange::Add { .. } => "add",
+            CodeChange::Rename { .. } => "rename",
+            CodeChange::Retire => "retire",
+            CodeChange::Restore => "restore",
+        }
+    }
+
+    /// The change as stored: its kind and its name, if it has one.
+    pub fn from_parts(kind: &str, name: Option<String>) -> Option<CodeChange> {
+        match (kind, name) {
+            ("add", Some(name)) => Some(CodeChange::Add { name }),
+            ("rename", Some(name)) => Some(CodeChange::Rename { name }),
+            ("retire", _) => Some(CodeChange::Retire),
+            ("restore", _) => Some(CodeChange::Restore),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            CodeChange::Add { name } | CodeChange::Rename { name } => Some(name),
+            CodeChange::Retire | CodeChange::Restore => None,
+        }
+    }
 }
 
 /// The city's standard for the registry: the code lists every community
@@ -100,6 +288,33 @@ pub struct Standard {
     pub relationships: CodeList,
     /// 民族 (GB/T 3304).
     pub ethnicities: CodeList,
+}
+
+impl Standard {
+    pub fn list(&self, which: ListName) -> &CodeList {
+        match which {
+            ListName::Relationships => &self.relationships,
+            ListName::Ethnicities => &self.ethnicities,
+        }
+    }
+
+    /// The standard with the city's change made, or why it cannot be. The
+    /// head of a household (`02`) is never retired: every household has one.
+    pub fn amend(&mut self, which: ListName, code: &str, change: &CodeChange) -> Result<(), Text> {
+        if which == ListName::Relationships
+            && code == HEAD_OF_HOUSEHOLD
+            && *change == CodeChange::Retire
+        {
+            return Err(Text::new(
+                "户主（02）不能停用：每户都有户主",
+                "The head of a household (02) is never retired: every household has one",
+            ));
+        }
+        match which {
+            ListName::Relationships => self.relationships.amend(code, change),
+            ListName::Ethnicities => self.ethnicities.amend(code, change),
+        }
+    }
 }
 
 /// The relationship code of the head of a household (户主) in GB/T 4761.

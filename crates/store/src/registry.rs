@@ -790,3 +790,4 @@ pub async fn persons_of_community(
 }
 
 pub mod named_reads;
+pub mod standard;

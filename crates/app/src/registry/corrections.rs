@@ -221,7 +221,7 @@ impl App {
     ) -> Result<PersonView> {
         let why = reason(&form.reason, "reason")?;
         let (orgs, today, now) = (self.orgs(), self.clock.today(), self.now_micros());
-        let (actor, standard) = (actor.clone(), self.registry_standard.clone());
+        let (actor, standard) = (actor.clone(), self.registry_standard());
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<PersonView> {
                 let (person, columns) =
@@ -283,7 +283,7 @@ impl App {
         };
         let (id, today, now) = (mine.person.id, self.clock.today(), self.now_micros());
         let actor = actor.clone();
-        let standard = self.registry_standard.clone();
+        let standard = self.registry_standard();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<CorrectionView> {
                 let (_, held) = store::person(tx.conn(), id)
@@ -388,7 +388,7 @@ impl App {
             reason(&decision.answer, "answer")?
         };
         let (orgs, today, now) = (self.orgs(), self.clock.today(), self.now_micros());
-        let (actor, standard) = (actor.clone(), self.registry_standard.clone());
+        let (actor, standard) = (actor.clone(), self.registry_standard());
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<CorrectionView> {
                 let row = store::correction(tx.conn(), id)

@@ -147,7 +147,7 @@ impl App {
             let band = AgeBand::of_age(age.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16);
             *ages.entry(band).or_default() += n;
         }
-        let standard = &self.registry_standard;
+        let standard = self.registry_standard();
         let names = |code: &str| (orgs.name(code, "zh"), orgs.name(code, "en"));
         let division = divisions
             .into_iter()

@@ -556,13 +556,61 @@ pub fn correct(
     }
     let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
     match row(0, &refs, standard, today) {
-        Ok(r) if errors.is_empty() => Ok(r.person()),
-        Ok(_) => Err(errors),
+        Ok(r) => {
+            let person = r.person();
+            errors.extend(retired_cells(standard, 0, &person, Some(held)));
+            if errors.is_empty() {
+                Ok(person)
+            } else {
+                Err(errors)
+            }
+        }
         Err(mut e) => {
             errors.append(&mut e);
             Err(errors)
         }
     }
+}
+
+/// The cells of a row that take a code the city has retired. A record
+/// keeps a retired code it holds (`held`, the record the row restates);
+/// no record takes one anew.
+pub fn retired_cells(
+    standard: &Standard,
+    line: u64,
+    person: &super::Person,
+    held: Option<&super::Person>,
+) -> Vec<CellError> {
+    let mut errors = vec![];
+    for (column, list, code, kept) in [
+        (
+            4,
+            &standard.ethnicities,
+            &person.ethnicity,
+            held.map(|h| &h.ethnicity),
+        ),
+        (
+            9,
+            &standard.relationships,
+            &person.relationship,
+            held.map(|h| &h.relationship),
+        ),
+    ] {
+        if list.is_retired(code) && kept != Some(code) {
+            let name = list.name(code).unwrap_or_default();
+            errors.push(CellError::new(
+                line,
+                COLUMNS[column],
+                Text::new(
+                    format!("代码{code}（{name}）已由全市标准停用，新记录和更改不能使用"),
+                    format!(
+                        "The code {code} ({name}) is retired from the city's standard: no new or changed record takes it"
+                    ),
+                ),
+            ));
+        }
+    }
+    errors
 }
 
 /// A member of a household the registry holds, as an import sees it.

@@ -292,3 +292,158 @@ proptest! {
         prop_assert!(found.iter().all(|(l, _)| *l == line), "{:?}", found);
     }
 }
+
+#[test]
+fn the_city_amends_its_code_lists() {
+    let mut s = standard();
+    let add = |name: &str| CodeChange::Add { name: name.into() };
+    // A new code, found by code and by name.
+    s.amend(ListName::Relationships, "98", &add("寄宿学生"))
+        .expect("added");
+    let code = s
+        .relationships
+        .code_of("寄宿学生")
+        .expect("found")
+        .to_string();
+    assert_eq!(code, "98");
+    assert_eq!(s.relationships.code_of("98"), Some("98"));
+    // Listed twice, by code or by name, is refused.
+    assert!(s
+        .amend(ListName::Relationships, &code, &add("其他"))
+        .is_err());
+    assert!(s.amend(ListName::Ethnicities, "90", &add("汉族")).is_err());
+    // Bad codes and names.
+    for bad in ["9", "099", "a1", ""] {
+        assert!(
+            s.amend(ListName::Ethnicities, bad, &add("某族")).is_err(),
+            "{bad}"
+        );
+    }
+    for bad in [
+        "",
+        "  ",
+        "12",
+        "名\n称",
+        "一二三四五六七八九十一二三四五六七八九十一",
+    ] {
+        assert!(
+            s.amend(ListName::Ethnicities, "90", &add(bad)).is_err(),
+            "{bad:?}"
+        );
+    }
+    // Renamed: the old name no longer reads, the new one does.
+    s.amend(
+        ListName::Ethnicities,
+        "97",
+        &CodeChange::Rename {
+            name: "未识别民族".into(),
+        },
+    )
+    .expect("renamed");
+    assert_eq!(s.ethnicities.code_of("未识别民族"), Some("97"));
+    assert!(s
+        .amend(
+            ListName::Ethnicities,
+            "90",
+            &CodeChange::Rename {
+                name: "x族".into()
+            }
+        )
+        .is_err());
+    // Retired and restored, once each.
+    s.amend(ListName::Ethnicities, "97", &CodeChange::Retire)
+        .expect("retired");
+    assert!(s.ethnicities.is_retired("97"));
+    assert!(s
+        .amend(ListName::Ethnicities, "97", &CodeChange::Retire)
+        .is_err());
+    s.amend(ListName::Ethnicities, "97", &CodeChange::Restore)
+        .expect("restored");
+    assert!(!s.ethnicities.is_retired("97"));
+    assert!(s
+        .amend(ListName::Ethnicities, "97", &CodeChange::Restore)
+        .is_err());
+    assert!(s
+        .amend(ListName::Ethnicities, "90", &CodeChange::Retire)
+        .is_err());
+    // Every household has a head.
+    assert!(s
+        .amend(
+            ListName::Relationships,
+            HEAD_OF_HOUSEHOLD,
+            &CodeChange::Retire
+        )
+        .is_err());
+    assert_eq!(
+        CodeChange::from_parts("rename", Some("x".into())),
+        Some(CodeChange::Rename { name: "x".into() })
+    );
+    assert_eq!(CodeChange::from_parts("add", None), None);
+    assert_eq!(ListName::parse("ethnicities"), Some(ListName::Ethnicities));
+}
+
+#[test]
+fn a_retired_code_is_kept_by_those_who_hold_it_and_taken_by_no_one_else() {
+    let mut s = standard();
+    let rows = parse(&file(&good_rows()), &s, today()).expect("parsed");
+    let held = rows[0].person();
+    s.amend(ListName::Ethnicities, "01", &CodeChange::Retire)
+        .expect("retired");
+    // The file still parses: whether a code may be taken depends on who
+    // holds it.
+    let rows = parse(&file(&good_rows()), &s, today()).expect("parsed");
+    let row = rows[0].person();
+    assert!(import::retired_cells(&s, 2, &row, Some(&held)).is_empty());
+    let fresh = import::retired_cells(&s, 2, &row, None);
+    assert_eq!(fresh.len(), 1);
+    assert_eq!((fresh[0].line, fresh[0].column.as_str()), (2, COLUMNS[4]));
+    let mut other = held.clone();
+    other.ethnicity = "02".into();
+    assert_eq!(import::retired_cells(&s, 2, &row, Some(&other)).len(), 1);
+    // A correction of another column keeps the retired code; a correction
+    // to it is refused.
+    let changes = BTreeMap::from([(COLUMNS[10].to_string(), "13800009999".to_string())]);
+    assert!(import::correct(&held, &changes, &s, today()).is_ok());
+    let to_retired = BTreeMap::from([(COLUMNS[4].to_string(), "01".to_string())]);
+    let refused = import::correct(&other, &to_retired, &s, today()).expect_err("refused");
+    assert!(
+        refused.iter().any(|e| e.column == COLUMNS[4]),
+        "{refused:?}"
+    );
+}
+
+proptest! {
+    /// Whatever the city asks, in whatever order, a refused change leaves
+    /// the list as it was, and the list in force never gives one name to
+    /// two codes nor loses the head of a household.
+    #[test]
+    fn the_lists_in_force_stay_sound(
+        changes in proptest::collection::vec((0usize..2, 0u8..100, 0usize..4, 0usize..4), 0..60)
+    ) {
+        let names = ["甲", "乙", "汉族", "户主"];
+        let mut s = standard();
+        for (list, code, kind, name) in changes {
+            let which = ListName::ALL[list];
+            let code = format!("{code:02}");
+            let change = match kind {
+                0 => CodeChange::Add { name: names[name].into() },
+                1 => CodeChange::Rename { name: names[name].into() },
+                2 => CodeChange::Retire,
+                _ => CodeChange::Restore,
+            };
+            let before = s.list(which).clone();
+            if s.amend(which, &code, &change).is_err() {
+                prop_assert_eq!(s.list(which), &before);
+            }
+            for l in ListName::ALL {
+                let mut seen = std::collections::BTreeSet::new();
+                for (code, name, _) in s.list(l).entries() {
+                    prop_assert!(seen.insert(name.to_string()), "{} twice", name);
+                    prop_assert_eq!(s.list(l).code_of(name), Some(code));
+                }
+            }
+            prop_assert!(!s.relationships.is_retired(HEAD_OF_HOUSEHOLD));
+            prop_assert!(s.relationships.name(HEAD_OF_HOUSEHOLD).is_some());
+        }
+    }
+}

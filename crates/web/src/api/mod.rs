@@ -126,6 +126,8 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::named_reads::decide))
         .routes(routes!(registry::named_reads::withdraw))
         .routes(routes!(registry::named_reads::person))
+        .routes(routes!(registry::standard::view))
+        .routes(routes!(registry::standard::change))
         .routes(routes!(care::rules))
         .routes(routes!(care::providers, care::register_provider))
         .routes(routes!(care::register_recipient))

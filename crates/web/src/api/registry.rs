@@ -21,6 +21,7 @@ use crate::i18n::Lang;
 use crate::AppState;
 
 pub mod named_reads;
+pub mod standard;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {

@@ -113,6 +113,10 @@ fn catalog_routes() -> Router<AppState> {
             "/staff/registry/named-reads/{id}/person",
             get(registry::named_reads::person),
         )
+        .route(
+            "/staff/registry/standard",
+            get(registry::standard::page).post(registry::standard::change),
+        )
         .route("/staff/registry/pairs", get(registry::pairs::page))
         .route("/staff/registry/pairs/{id}", post(registry::pairs::decide))
         .route(

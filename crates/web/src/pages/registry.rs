@@ -20,6 +20,7 @@ pub mod named_reads;
 pub mod pairs;
 pub mod records;
 pub mod resident;
+pub mod standard;
 pub mod statistics;
 
 const PLACE: &str = "/staff/registry";

@@ -33,6 +33,7 @@ mod personal_reads;
 mod registry_api;
 mod registry_named;
 mod registry_reads;
+mod registry_standard;
 mod role_walk;
 mod supervision_api;
 mod supervision_pages;

@@ -188,6 +188,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/me/tv-pairings"),
     ("post", "/api/v1/me/tv-pairings/{id}/unpair"),
     ("post", "/api/v1/card/medical-credits/rolls"),
+    ("get", "/api/v1/registry/standard"),
+    ("post", "/api/v1/registry/standard/changes"),
 ];
 
 #[tokio::test]

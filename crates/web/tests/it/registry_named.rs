@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sunshine_app::demo::{CITY_REGISTRAR, COMMUNITY_WORKER, REGISTRAR};
 use sunshine_testkit::TestApp;
 
-use crate::support::{fields, fresh_citizen, fresh_id_number, unique, Api};
+use crate::support::{fields, fresh_citizen, fresh_id_number, journal_entries, unique, Api};
 
 const HEADER: &str =
     "身份证号,姓名,性别,出生日期,民族,户籍地址,居住地址,社区代码,户号,与户主关系,联系电话";
@@ -226,29 +226,17 @@ async fn the_city_reads_a_named_person_only_as_the_district_approved() {
 
     // The journal keeps every step.
     let admin = Api::as_user(base, "admin").await;
-    let (mut after, mut kinds) = (0, vec![]);
-    loop {
-        let (status, page) = admin
-            .get(&format!("/api/v1/journal?after={after}&limit=1000"))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let entries = page["entries"].as_array().cloned().unwrap_or_default();
-        if entries.is_empty() {
-            break;
-        }
-        kinds.extend(
-            entries
-                .iter()
-                .filter(|e| e["subject"] == format!("registry/named-read/{id}"))
-                .map(|e| {
-                    // The journal names the request, never the person's number.
-                    let payload = e["payload"].as_str().unwrap_or_default();
-                    assert!(!payload.contains(number.as_str()), "{payload}");
-                    e["event_type"].as_str().unwrap_or_default().to_string()
-                }),
-        );
-        after = page["next_cursor"].as_i64().expect("cursor");
-    }
+    let kinds: Vec<String> = journal_entries(&admin)
+        .await
+        .iter()
+        .filter(|e| e["subject"] == format!("registry/named-read/{id}"))
+        .map(|e| {
+            // The journal names the request, never the person's number.
+            let payload = e["payload"].as_str().unwrap_or_default();
+            assert!(!payload.contains(number.as_str()), "{payload}");
+            e["event_type"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
     for kind in [
         "registry.named_read_asked",
         "registry.named_read_approved",

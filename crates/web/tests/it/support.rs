@@ -314,3 +314,20 @@ pub async fn enrolled(base: &str, number: &str, name: &str) {
         "{number} {name} enrolled: {body}"
     );
 }
+
+/// Every journal entry, read page by page as `admin` reads them.
+pub async fn journal_entries(admin: &Api) -> Vec<Value> {
+    let (mut after, mut all) = (0, vec![]);
+    loop {
+        let (status, page) = admin
+            .get(&format!("/api/v1/journal?after={after}&limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let entries = page["entries"].as_array().cloned().unwrap_or_default();
+        if entries.is_empty() {
+            return all;
+        }
+        all.extend(entries);
+        after = page["next_cursor"].as_i64().expect("cursor");
+    }
+}

@@ -127,6 +127,7 @@ fn platform_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
             Subtree,
         ),
         (Action::AskNamedRead, &[Registrar], Root),
+        (Action::DefineRegistryStandard, &[Registrar], Root),
         (Action::ReadJournal, &[Administrator], Root),
         (Action::ConfigurePlatform, &[Administrator], Root),
         (Action::ManageHotline, &[Administrator], Root),

@@ -133,6 +133,11 @@ fn persons_are_read_within_the_district_and_for_the_roles_purpose() {
                     role == Role::Registrar && tree.is_root(&held),
                     "{role:?} at {at} asking for a named read"
                 );
+                assert_eq!(
+                    authorize(&actor, &Action::DefineRegistryStandard, &tree).is_ok(),
+                    role == Role::Registrar && tree.is_root(&held),
+                    "{role:?} at {at} changing the city's code lists"
+                );
                 let collect = Action::CollectResidents {
                     community: &community,
                     district: &district,

@@ -150,7 +150,7 @@ fn a_batch_scores_as_its_records_would_one_at_a_time() {
         assert_eq!(got.len(), expected.len());
         let sorted = |v: &[(u32, f64)]| {
             let mut v = v.to_vec();
-            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v.sort_by_key(|a| a.0);
             v
         };
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {

@@ -288,3 +288,74 @@ async fn the_city_reads_a_named_person_after_the_district_approves() -> anyhow::
     );
     b.close().await
 }
+
+/// The city's registrar adds a code to the relationships list on the code
+/// lists' page (refused first without a reason, the input kept), then
+/// retires it; a community worker sees the list in force and no form.
+#[tokio::test]
+async fn the_city_adds_a_code_and_retires_it_and_the_worker_sees_the_list() -> anyhow::Result<()> {
+    let b = Browser::start().await?;
+    sign_in(&b, sunshine_app::demo::CITY_REGISTRAR).await?;
+    b.click("#tab-standard").await?;
+    b.wait_for("#change-form").await?;
+    b.check_page(false).await?;
+    b.set("#change-list", "relationships").await?;
+    b.set("#change-kind", "add").await?;
+    b.fill("#change-code", "19").await?;
+    b.fill("#change-name", "托养人员").await?;
+    // Without a reason the browser's own check stops it: clear `required`
+    // so that the server's answer is seen.
+    b.client
+        .execute(
+            "document.getElementById('change-reason').removeAttribute('required')",
+            vec![],
+        )
+        .await?;
+    b.click("#change-send").await?;
+    b.wait_for("#change-error").await?;
+    assert!(b.text("#change-error").await?.contains("理由"));
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#change-name"))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("托养人员"),
+        "the input is kept"
+    );
+    b.fill("#change-reason", "市民政局2026年第5号通知：托养机构集体户")
+        .await?;
+    b.click("#change-send").await?;
+    b.wait_for("#code-relationships-19").await?;
+    assert!(b.text("#flash").await?.contains("新增"));
+    assert!(b.text("#code-relationships-19").await?.contains("托养人员"));
+    assert!(b
+        .text("#code-changes")
+        .await?
+        .contains("市民政局2026年第5号通知"));
+    b.set("#change-list", "relationships").await?;
+    b.set("#change-kind", "retire").await?;
+    b.fill("#change-code", "19").await?;
+    b.fill("#change-reason", "托养机构改为单独立户").await?;
+    b.click("#change-send").await?;
+    // The page before has a flash too: wait for the row as retired.
+    b.wait_for("#code-relationships-19[data-retired='true']")
+        .await?;
+    assert!(b.text("#flash").await?.contains("停用"));
+    b.screenshot(&shots().join("registry-code-lists.png"))
+        .await?;
+    super::sign_out(&b).await?;
+
+    sign_in(&b, sunshine_app::demo::COMMUNITY_WORKER).await?;
+    b.goto(&format!(
+        "{}/staff/registry/standard",
+        sunshine_testkit::shared_demo().base
+    ))
+    .await?;
+    b.wait_for("#code-relationships-19").await?;
+    b.check_page(false).await?;
+    assert!(b.text("#code-relationships-19").await?.contains("已停用"));
+    assert!(b.client.find(Locator::Css("#change-form")).await.is_err());
+    b.close().await
+}
