@@ -57,6 +57,54 @@ impl TvDevice {
     }
 }
 
+/// A TV waiting for its code, as the resident is shown it before
+/// confirming: so that a code a stranger reads out, for a TV that is not
+/// the resident's, can be told apart (RFC 8628 §5.4).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TvWaiting {
+    /// The code as the TV shows it (`ABCD-EFGH`).
+    pub code: String,
+    /// When the TV asked for it (µs).
+    pub shown_at: i64,
+    pub expires_at: i64,
+    /// The device, as its browser describes itself.
+    pub device: String,
+    /// The network it asked from, its address's last part hidden.
+    pub shown_from: String,
+}
+
+/// How a TV's address is shown to the resident: the network, not the
+/// house (`203.0.113.*`, `2001:db8:12::*`).
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.*", o[0], o[1], o[2])
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => network_of(std::net::IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::*", s[0], s[1], s[2])
+            }
+        },
+    }
+}
+
+/// A browser's description of itself, as kept: printable, at most 160
+/// characters.
+fn device_of(agent: &str) -> String {
+    let d: String = agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(160)
+        .collect();
+    match d.trim() {
+        "" => "未说明的设备 (an unnamed device)".to_string(),
+        t => t.to_string(),
+    }
+}
+
 /// A code as the TV shows it (`ABCD-EFGH`).
 pub fn shown_code(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
@@ -93,21 +141,44 @@ fn bad_code() -> Refusal {
     )
 }
 
+/// Only a resident whose account is bound to their identity pairs a TV.
+fn may_pair(actor: &Actor) -> Result<()> {
+    if actor.kind != UserKind::Citizen || !actor.is_verified() {
+        return Err(Refusal::forbidden(
+            "not_verified",
+            "请先完成实名认证，再配对电视",
+            "Bind your account to your identity first, then pair a TV",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 impl App {
-    /// A TV asks to be paired: its secret (for its cookie), its code and
-    /// when the code expires.
-    pub async fn start_tv_pairing(&self) -> Result<(String, String, i64)> {
+    /// A TV asks to be paired, from `address`, describing itself as
+    /// `agent`: its secret (for its cookie), its code and when the code
+    /// expires.
+    pub async fn start_tv_pairing(
+        &self,
+        agent: &str,
+        address: std::net::IpAddr,
+    ) -> Result<(String, String, i64)> {
+        let (device, from) = (device_of(agent), network_of(address));
         let now = self.now_micros();
         let expires_at = now + CODE_MINUTES * 60_000_000;
         for _ in 0..5 {
             let (secret, code) = (random_token(), new_code());
             let (hash, c) = (token_hash(&secret), code.clone());
+            let (device, from) = (device.clone(), from.clone());
             let made = self
                 .db
                 .write(async move |tx: &mut WriteTx| -> Result<bool> {
                     // Codes no one confirmed are forgotten a day after.
                     store::purge_unconfirmed(tx.conn(), now - 86_400_000_000).await?;
-                    Ok(store::insert(tx.conn(), &c, &hash, now, expires_at).await?)
+                    Ok(
+                        store::insert(tx.conn(), &c, &hash, now, expires_at, &device, &from)
+                            .await?,
+                    )
                 })
                 .await?;
             if made {
@@ -158,18 +229,33 @@ impl App {
         }
     }
 
+    /// The TV waiting for `code`, as the resident is shown it before they
+    /// confirm: when it asked, what it is and where from. Only for a
+    /// resident who may pair one.
+    pub async fn preview_tv_pairing(&self, actor: &Actor, code: &str) -> Result<TvWaiting> {
+        may_pair(actor)?;
+        let code = typed_code(code);
+        if code.len() != 8 {
+            return Err(bad_code().into());
+        }
+        let mut conn = self.db.read().await?;
+        let p = store::waiting(&mut conn, &code, self.now_micros())
+            .await?
+            .ok_or_else(bad_code)?;
+        Ok(TvWaiting {
+            code: shown_code(&p.user_code),
+            shown_at: p.created_at,
+            expires_at: p.expires_at,
+            device: p.device.unwrap_or_default(),
+            shown_from: p.shown_from.unwrap_or_default(),
+        })
+    }
+
     /// A resident confirms the code their TV shows: the TV is theirs until
     /// they unpair it. Only a resident whose account is bound to their
     /// identity (实名) pairs one, since the TV orders in their name.
     pub async fn pair_tv(&self, actor: &Actor, code: &str, label: &str) -> Result<TvDevice> {
-        if actor.kind != UserKind::Citizen || !actor.is_verified() {
-            return Err(Refusal::forbidden(
-                "not_verified",
-                "请先完成实名认证，再配对电视",
-                "Bind your account to your identity first, then pair a TV",
-            )
-            .into());
-        }
+        may_pair(actor)?;
         let label = match label.trim() {
             "" => "电视".to_string(),
             l if l.chars().count() <= 40 => l.to_string(),
@@ -258,5 +344,11 @@ mod tests {
         assert_eq!(typed_code(" abcd-efgh "), "ABCDEFGH");
         assert_eq!(shown_code("ABCDEFGH"), "ABCD-EFGH");
         assert_ne!(tv_csrf("a"), tv_csrf("b"));
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("address");
+        assert_eq!(network_of(ip("203.0.113.77")), "203.0.113.*");
+        assert_eq!(network_of(ip("::ffff:198.51.100.9")), "198.51.100.*");
+        assert_eq!(network_of(ip("2001:db8:12:34::1")), "2001:db8:12::*");
+        assert_eq!(device_of("  "), "未说明的设备 (an unnamed device)");
+        assert_eq!(device_of(&"x\u{7}".repeat(200)).len(), 160);
     }
 }

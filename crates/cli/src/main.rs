@@ -183,7 +183,7 @@ struct WebFlags {
     /// Sign-ups one client address may make an hour.
     #[arg(long, env = "SUNSHINE_SIGN_UPS_PER_HOUR", default_value_t = 10)]
     sign_ups_per_hour: u32,
-    /// Case trackings and hotline claims one client address may make a minute.
+    /// Case trackings, hotline claims, account bindings and TV pairing codes one client address may try a minute.
     #[arg(long, env = "SUNSHINE_LOOKUPS_PER_MINUTE", default_value_t = 30)]
     lookups_per_minute: u32,
     /// Kiosk requests one client address may post a minute.

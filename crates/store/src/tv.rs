@@ -16,10 +16,14 @@ pub struct PairingRow {
     pub paired_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The device that asked, as its browser describes itself.
+    pub device: Option<String>,
+    /// The network it asked from, its address's last part hidden.
+    pub shown_from: Option<String>,
 }
 
 const SELECT: &str = "SELECT id, user_code, created_at, expires_at, user_id, label, paired_at, \
-     revoked_at, last_used_at FROM tv_pairings";
+     revoked_at, last_used_at, device, shown_from FROM tv_pairings";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<PairingRow> {
     Ok(PairingRow {
@@ -32,6 +36,8 @@ fn row(r: &sqlx::any::AnyRow) -> Result<PairingRow> {
         paired_at: r.try_get("paired_at")?,
         revoked_at: r.try_get("revoked_at")?,
         last_used_at: r.try_get("last_used_at")?,
+        device: r.try_get("device")?,
+        shown_from: r.try_get("shown_from")?,
     })
 }
 
@@ -42,15 +48,19 @@ pub async fn insert(
     device_hash: &str,
     now: i64,
     expires_at: i64,
+    device: &str,
+    shown_from: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO tv_pairings (user_code, device_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO tv_pairings (user_code, device_hash, created_at, expires_at, device, shown_from) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(user_code.to_string())
     .bind(device_hash.to_string())
     .bind(now)
     .bind(expires_at)
+    .bind(device.to_string())
+    .bind(shown_from.to_string())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -61,6 +71,25 @@ pub async fn by_device(conn: &mut AnyConnection, device_hash: &str) -> Result<Op
     let sql = format!("{SELECT} WHERE device_hash = $1");
     sqlx::query(&sql)
         .bind(device_hash.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()
+}
+
+/// The pairing shown as `user_code`, while it waits unexpired.
+pub async fn waiting(
+    conn: &mut AnyConnection,
+    user_code: &str,
+    now: i64,
+) -> Result<Option<PairingRow>> {
+    let sql = format!(
+        "{SELECT} WHERE user_code = $1 AND user_id IS NULL AND revoked_at IS NULL AND expires_at > $2"
+    );
+    sqlx::query(&sql)
+        .bind(user_code.to_string())
+        .bind(now)
         .fetch_optional(&mut *conn)
         .await?
         .as_ref()

@@ -77,8 +77,9 @@ pub struct Limits {
     pub max_back_off: Duration,
     /// Sign-ups (citizens, enterprises) from one client address.
     pub sign_ups: Rate,
-    /// Case tracking and hotline request claims (a number and a secret,
-    /// which must not be guessed at speed) from one client address.
+    /// Case tracking, hotline request claims, account binding and TV
+    /// pairing codes (secrets which must not be guessed at speed) from one
+    /// client address.
     pub lookups: Rate,
     /// Requests posted at a kiosk, per client address.
     pub kiosk: Rate,

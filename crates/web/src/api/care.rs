@@ -474,6 +474,27 @@ pub struct TvPairing {
     pub label: String,
 }
 
+/// The TV a code belongs to, before pairing it: when it asked, how its
+/// browser describes itself and the network it asked from (its address's
+/// last part hidden), for the resident to check that it is the TV in front
+/// of them. Nothing changes; a wrong or expired code is 422.
+#[utoipa::path(post, path = "/api/v1/me/tv-pairings/preview", tag = "care", security(("bearer" = [])),
+    request_body = TvPairing,
+    responses((status = 200, body = sunshine_app::tv::TvWaiting), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview_tv(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiJson(p): ApiJson<TvPairing>,
+) -> Result<Json<sunshine_app::tv::TvWaiting>, ApiError> {
+    let w = s
+        .app
+        .preview_tv_pairing(&actor, &p.code)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    Ok(Json(w))
+}
+
 /// Pair a digital-TV set-top box with the signed-in resident's account
 /// (bound to their identity): the TV's home-care page then orders, confirms
 /// and rates home care in their name, and nothing else, until unpaired.

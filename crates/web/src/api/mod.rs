@@ -134,7 +134,10 @@ fn catalog_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(care::recipients))
         .routes(routes!(care::allowances))
         .routes(routes!(care::pay_allowances))
-        .routes(routes!(care::pair_tv, care::tv_pairings))
+        // A TV's code must not be guessed at speed.
+        .routes(limited(routes!(care::pair_tv), Bucket::Lookups))
+        .routes(limited(routes!(care::preview_tv), Bucket::Lookups))
+        .routes(routes!(care::tv_pairings))
         .routes(routes!(care::unpair_tv))
         .routes(routes!(care::orders, care::place))
         .routes(routes!(care::order))

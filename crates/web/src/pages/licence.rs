@@ -148,7 +148,7 @@ fn verdict_words(v: &Verdict, issuer: &str, revoked_at: Option<i64>, lang: Lang)
 /// is set, else the `Host` the request came to. `X-Forwarded-*` headers are
 /// never believed: anyone can send them, and a printed link must not point
 /// to a host the sender chose.
-fn public_origin(config: &crate::config::WebConfig, headers: &HeaderMap) -> String {
+pub(crate) fn public_origin(config: &crate::config::WebConfig, headers: &HeaderMap) -> String {
     if let Some(origin) = config.public_origin() {
         return origin;
     }
@@ -164,7 +164,7 @@ fn public_origin(config: &crate::config::WebConfig, headers: &HeaderMap) -> Stri
 }
 
 /// A QR code of `text` as inline SVG.
-fn qr_svg(text: &str) -> String {
+pub(crate) fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L) {
         Ok(code) => {
             let svg = code

@@ -136,7 +136,7 @@ fn catalog_routes() -> Router<AppState> {
         )
         .route(
             "/account/tv",
-            get(care::tv::account).post(care::tv::confirm),
+            get(care::tv::account).post(care::tv::confirm.layer(PerClient(Lookups))),
         )
         .route("/account/tv/{id}/unpair", post(care::tv::unpair))
         .route("/kiosk/care", get(care::page).post(care::place))

@@ -191,6 +191,12 @@ async fn floods_of_sign_ups_tracking_claims_kiosk_posts_and_aggregates_meet_thei
         ("POST", "/hotline/my/claim", None),
         ("POST", "/api/v1/hotline/requests/claim", Some(json!({}))),
         ("POST", "/kiosk", None),
+        ("POST", "/account/tv", None),
+        (
+            "POST",
+            "/api/v1/me/tv-pairings",
+            Some(json!({"code": "ABCD-EFGH"})),
+        ),
         ("GET", "/board/stats", None),
         ("GET", "/api/v1/disclosure/stats", None),
         ("GET", "/supervision", None),

@@ -1106,6 +1106,7 @@ async fn a_paired_tv_opens_its_residents_home_care_and_nothing_else() {
     assert_eq!(resp.headers()["location"], "/tv/pair");
     let resp = client
         .get(format!("{base}/tv/pair"))
+        .header("user-agent", "Mozilla/5.0 (Linux; Android 9; HZ-DVB-STB)")
         .send()
         .await
         .expect("sent");
@@ -1136,7 +1137,34 @@ async fn a_paired_tv_opens_its_residents_home_care_and_nothing_else() {
         .post("/api/v1/me/tv-pairings", json!({"code": code}))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (status, e) = unbound
+        .post("/api/v1/me/tv-pairings/preview", json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
     let (elder, _, _) = resident(base, "19390101").await;
+    // Before pairing, the resident is shown which TV the code belongs to;
+    // nothing changes by looking.
+    let (status, waiting) = elder
+        .post(
+            "/api/v1/me/tv-pairings/preview",
+            json!({"code": code.to_lowercase()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{waiting}");
+    assert_eq!(waiting["code"], code.as_str());
+    assert_eq!(
+        waiting["device"],
+        "Mozilla/5.0 (Linux; Android 9; HZ-DVB-STB)"
+    );
+    assert_eq!(waiting["shown_from"], "127.0.0.*");
+    let (status, e) = elder
+        .post(
+            "/api/v1/me/tv-pairings/preview",
+            json!({"code": "AAAA-AAAA"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(fields(&e), ["code"], "{e}");
     let (status, paired) = elder
         .post(
             "/api/v1/me/tv-pairings",

@@ -190,6 +190,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/card/medical-credits/rolls"),
     ("get", "/api/v1/registry/standard"),
     ("post", "/api/v1/registry/standard/changes"),
+    ("post", "/api/v1/me/tv-pairings/preview"),
 ];
 
 #[tokio::test]

@@ -4,17 +4,18 @@
 //! them. The TV's secret lives in a cookie sent to the TV's pages only.
 
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sunshine_app::tv::{TvDevice, TvState};
+use sunshine_app::tv::{TvDevice, TvState, TvWaiting};
 use sunshine_domain::care::Channel;
 
 use super::super::{bad_token, error_page, flash, render, Chrome};
 use super::{act, place_own, show, CommandForm, PlaceForm, TV};
 use crate::auth::{csrf_ok, MaybeSession, SignedIn, TvSession, TV_COOKIE};
 use crate::cookies::cookie;
+use crate::guard::ClientAddr;
 use crate::i18n::Lang;
 use crate::AppState;
 
@@ -27,6 +28,25 @@ struct PairPage {
     c: Chrome,
     code: String,
     until: String,
+    /// The link that opens the confirmation with the code, and its QR code.
+    link: String,
+    qr: String,
+}
+
+impl PairPage {
+    fn new(s: &AppState, headers: &HeaderMap, c: Chrome, code: String, expires_at: i64) -> Self {
+        let link = format!(
+            "{}{ACCOUNT_TV}?code={code}",
+            crate::pages::licence::public_origin(&s.guard.config, headers)
+        );
+        PairPage {
+            until: c.when(&expires_at),
+            qr: crate::pages::licence::qr_svg(&link),
+            link,
+            code,
+            c,
+        }
+    }
 }
 
 /// The cookie that holds a TV's secret: for the TV's pages, a year.
@@ -41,6 +61,7 @@ pub async fn pair(
     State(s): State<AppState>,
     lang: Lang,
     headers: HeaderMap,
+    ClientAddr(address): ClientAddr,
     session: MaybeSession,
 ) -> Response {
     if session.0.is_some() {
@@ -55,21 +76,25 @@ pub async fn pair(
     match state {
         Ok(TvState::Paired(_)) => Redirect::to(TV).into_response(),
         Ok(TvState::Waiting { code, expires_at }) => {
-            let until = c.when(&expires_at);
-            render(&PairPage { c, code, until })
+            render(&PairPage::new(&s, &headers, c, code, expires_at))
         }
-        Ok(TvState::Unpaired) => match s.app.start_tv_pairing().await {
-            Ok((secret, code, expires_at)) => {
-                let until = c.when(&expires_at);
-                let code = sunshine_app::tv::shown_code(&code);
-                (
-                    [(header::SET_COOKIE, tv_cookie(&secret))],
-                    render(&PairPage { c, code, until }),
-                )
-                    .into_response()
+        Ok(TvState::Unpaired) => {
+            let agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            match s.app.start_tv_pairing(agent, address).await {
+                Ok((secret, code, expires_at)) => {
+                    let code = sunshine_app::tv::shown_code(&code);
+                    (
+                        [(header::SET_COOKIE, tv_cookie(&secret))],
+                        render(&PairPage::new(&s, &headers, c, code, expires_at)),
+                    )
+                        .into_response()
+                }
+                Err(e) => error_page(c, e),
             }
-            Err(e) => error_page(c, e),
-        },
+        }
         Err(e) => error_page(c, e),
     }
 }
@@ -110,6 +135,24 @@ pub async fn command(
 struct AccountTvPage {
     c: Chrome,
     devices: Vec<TvLine>,
+    /// The code a TV's QR code brought, to confirm.
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "care/account_tv_confirm.html")]
+struct ConfirmTvPage {
+    c: Chrome,
+    waiting: TvWaiting,
+    shown: String,
+    until: String,
+    label: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeQuery {
+    #[serde(default)]
+    pub code: String,
 }
 
 pub struct TvLine {
@@ -135,12 +178,14 @@ pub async fn account(
     State(s): State<AppState>,
     lang: Lang,
     SignedIn(session): SignedIn,
+    Query(q): Query<CodeQuery>,
 ) -> Response {
     let c = Chrome::new(lang, Some(&session), ACCOUNT_TV);
     match s.app.tv_devices(&session.actor).await {
         Ok(list) => {
             let devices = list.iter().map(|d| line(&c, d)).collect();
-            render(&AccountTvPage { c, devices })
+            let code: String = q.code.chars().take(12).collect();
+            render(&AccountTvPage { c, devices, code })
         }
         Err(e) => error_page(c, e),
     }
@@ -154,9 +199,14 @@ pub struct PairForm {
     pub code: String,
     #[serde(default)]
     pub label: String,
+    /// `yes` once the resident has seen which TV the code belongs to.
+    #[serde(default)]
+    pub confirmed: String,
 }
 
-/// `POST /account/tv`: confirm the code a TV shows.
+/// `POST /account/tv`: the code a TV shows. First the TV it belongs to is
+/// shown (when it asked, what it is, where from) and the resident confirms
+/// it is theirs; then it is paired.
 pub async fn confirm(
     State(s): State<AppState>,
     lang: Lang,
@@ -166,6 +216,21 @@ pub async fn confirm(
     let c = Chrome::new(lang, Some(&session), ACCOUNT_TV);
     if !csrf_ok(&session, &f.csrf) {
         return bad_token(c);
+    }
+    if f.confirmed != "yes" {
+        return match s.app.preview_tv_pairing(&session.actor, &f.code).await {
+            Ok(waiting) => {
+                let (shown, until) = (c.when(&waiting.shown_at), c.when(&waiting.expires_at));
+                render(&ConfirmTvPage {
+                    c,
+                    waiting,
+                    shown,
+                    until,
+                    label: f.label,
+                })
+            }
+            Err(e) => error_page(c, e),
+        };
     }
     match s.app.pair_tv(&session.actor, &f.code, &f.label).await {
         Ok(d) => flash::redirect(

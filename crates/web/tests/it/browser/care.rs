@@ -134,6 +134,81 @@ async fn an_order_from_the_tv_is_served_and_rated() -> anyhow::Result<()> {
     b.close().await
 }
 
+/// The resident pairs a TV from a phone: the TV (here a plain client, as a
+/// set-top box's browser) shows its code and a QR code of the link; the
+/// link, opened and signed in to, brings the code; the page shows which
+/// device asked and from which network before the resident confirms; the
+/// TV then serves her home care.
+#[tokio::test]
+async fn a_tv_is_paired_from_a_phone_by_its_qr_link_after_checking_the_device() -> anyhow::Result<()>
+{
+    let base = shared_demo().base.clone();
+    let tv = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Mozilla/5.0 (Linux; Android 9; HZ-DVB-STB) HomeCare-TV")
+        .build()?;
+    let resp = tv.get(format!("{base}/tv/pair")).send().await?;
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let page = resp.text().await?;
+    assert!(page.contains("<svg"), "the TV shows a QR code");
+    let at = page
+        .find("data-link=\"")
+        .ok_or_else(|| anyhow::anyhow!("no link under the QR code"))?;
+    let link: String = page[at + 11..].chars().take_while(|c| *c != '"').collect();
+    let link = link
+        .strip_prefix(&base)
+        .ok_or_else(|| anyhow::anyhow!("the link {link} is not on {base}"))?
+        .to_string();
+    let code = link.trim_start_matches("/account/tv?code=").to_string();
+    assert_eq!(code.len(), 9, "{link}");
+
+    let b = Browser::start().await?;
+    sign_in_for(&b, &link, DEMO_ELDER_LOGIN).await?;
+    b.wait_for("#tv-code-input").await?;
+    assert_eq!(
+        b.client
+            .find(fantoccini::Locator::Css("#tv-code-input"))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some(code.as_str()),
+        "the link brings the code"
+    );
+    b.fill("#tv-label", "书房电视").await?;
+    b.click("#tv-pair-send").await?;
+    b.wait_for("#tv-waiting").await?;
+    b.check_page(false).await?;
+    let shown = b.text("#tv-waiting").await?;
+    assert!(
+        shown.contains("HZ-DVB-STB") && shown.contains("127.0.0.*") && shown.contains(&code),
+        "{shown}"
+    );
+    b.screenshot(&shots().join("care-tv-confirm.png")).await?;
+    // Nothing is paired by looking: the TV still asks for its code.
+    let still = tv
+        .get(format!("{base}/tv/care"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    assert_eq!(still.status().as_u16(), 303);
+    b.click("#tv-confirm").await?;
+    b.wait_for("#flash").await?;
+    assert!(b.text("#tv-devices").await?.contains("书房电视"));
+    let now = tv
+        .get(format!("{base}/tv/care"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    assert_eq!(now.status().as_u16(), 200);
+    b.close().await
+}
+
 /// The worker announces an activity, the demo's citizen records the time
 /// he gave there, the worker confirms it and it shows in his time bank.
 #[tokio::test]
