@@ -39,7 +39,7 @@ mod views;
 mod volunteers;
 
 pub use aid::{aid_id, aid_number, AidForm, AidPayment, AidReview, AidView};
-pub use payouts::{AllowancePayment, PayoutView};
+pub use payouts::{AllowancePayment, PayoutLine, PayoutView, PayoutsReport};
 pub use views::{AllowanceLine, AllowanceRoll, MyCare, OrderView, ProviderView, RecipientView};
 pub use volunteers::{
     ActivityForm, ActivityView, HoursDecision, HoursForm, HoursView, MyVolunteering,

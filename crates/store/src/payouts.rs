@@ -140,3 +140,53 @@ pub async fn finish(conn: &mut AnyConnection, id: i64, card: &str, now: i64) -> 
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Payouts of one kind, organisation and state: how many, and their sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutTotal {
+    pub what: String,
+    pub org: String,
+    pub state: String,
+    pub count: i64,
+    pub fen: i64,
+}
+
+/// Payouts by kind, organisation and state: of `month`, or of every month.
+pub async fn totals(conn: &mut AnyConnection, month: Option<&str>) -> Result<Vec<PayoutTotal>> {
+    let filter = if month.is_some() {
+        "WHERE month = $1"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT what, org, state, COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS fen \
+         FROM care_payouts {filter} GROUP BY what, org, state ORDER BY what, org, state"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(m) = month {
+        q = q.bind(m.to_string());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PayoutTotal {
+                what: r.try_get("what")?,
+                org: r.try_get("org")?,
+                state: r.try_get("state")?,
+                count: r.try_get("n")?,
+                fen: r.try_get("fen")?,
+            })
+        })
+        .collect()
+}
+
+/// Every pending payout's id and amount, oldest first.
+pub async fn pending_amounts(conn: &mut AnyConnection) -> Result<Vec<(i64, i64)>> {
+    sqlx::query("SELECT id, amount_fen FROM care_payouts WHERE state = 'pending' ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("amount_fen")?)))
+        .collect()
+}

@@ -256,3 +256,127 @@ impl App {
         Ok(paid)
     }
 }
+
+/// One kind of payout to one organisation's residents in a month.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PayoutLine {
+    /// `aid` or `allowance`.
+    pub what: String,
+    /// The community (or district) whose payment it was.
+    pub org: String,
+    pub org_name: String,
+    /// Paid onto cards: how many and how much.
+    pub paid: i64,
+    pub paid_fen: i64,
+    /// Waiting for a live card (or for the books): how many and how much.
+    pub waiting: i64,
+    pub waiting_fen: i64,
+}
+
+/// What civil affairs paid onto cards in a month, and whether its account
+/// on the card books agrees with the payouts recorded over every month.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PayoutsReport {
+    /// `YYYY-MM`
+    pub month: String,
+    pub lines: Vec<PayoutLine>,
+    pub paid_fen: i64,
+    pub waiting_fen: i64,
+    /// Every month: what civil affairs' account has paid on the books.
+    pub books_paid_fen: i64,
+    /// Every month: the payouts recorded as paid, and those the books have
+    /// taken while their record is still being marked.
+    pub recorded_paid_fen: i64,
+    /// The two agree.
+    pub ties_out: bool,
+}
+
+impl App {
+    /// A month's payouts from civil affairs' funds by kind and community,
+    /// for the card centre's operators, with the tie-out of civil affairs'
+    /// account on the books against every payout recorded.
+    pub async fn payouts_report(&self, actor: &Actor, month: &str) -> Result<PayoutsReport> {
+        self.authorize_centre(actor, crate::CentreWork::OperateCards)?;
+        let month = month.trim();
+        let valid = month.len() == 7
+            && jiff::civil::Date::strptime("%Y-%m-%d", format!("{month}-01")).is_ok();
+        if !valid {
+            return Err(sunshine_domain::refusal::Refusal::field(
+                "month",
+                "月份应写作 YYYY-MM，例如 2026-11",
+                "A month is written YYYY-MM, for example 2026-11",
+            )
+            .into());
+        }
+        let (of_month, all, pending) = {
+            let mut conn = self.db.read().await?;
+            (
+                store::totals(&mut conn, Some(month)).await?,
+                store::totals(&mut conn, None).await?,
+                store::pending_amounts(&mut conn).await?,
+            )
+        };
+        let ids: Vec<u64> = pending
+            .iter()
+            .map(|(id, _)| payout_transfer_id(u64::try_from(*id).unwrap_or(0)))
+            .collect();
+        let (books_paid_fen, in_flight_fen) = self
+            .on_books_recalling(ids.clone(), move |b, _| {
+                let paid = b
+                    .ledger
+                    .account(sunshine_domain::card::book::CIVIL_AFFAIRS_ACCOUNT)
+                    .map_or(0, |a| a.debits_posted);
+                let taken: i64 = pending
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, id)| b.ledger.transfer(**id).is_some())
+                    .map(|((_, fen), _)| *fen)
+                    .sum();
+                Ok((paid, taken))
+            })
+            .await?;
+        let done_fen: i64 = all
+            .iter()
+            .filter(|t| t.state == "done")
+            .map(|t| t.fen)
+            .sum();
+        let orgs = self.orgs();
+        let mut lines: Vec<PayoutLine> = vec![];
+        for t in of_month {
+            let at = match lines
+                .iter()
+                .position(|l| l.what == t.what && l.org == t.org)
+            {
+                Some(at) => at,
+                None => {
+                    lines.push(PayoutLine {
+                        what: t.what.clone(),
+                        org: t.org.clone(),
+                        org_name: orgs.name(&t.org, "zh"),
+                        paid: 0,
+                        paid_fen: 0,
+                        waiting: 0,
+                        waiting_fen: 0,
+                    });
+                    lines.len() - 1
+                }
+            };
+            let l = &mut lines[at];
+            if t.state == "done" {
+                (l.paid, l.paid_fen) = (t.count, t.fen);
+            } else {
+                (l.waiting, l.waiting_fen) = (t.count, t.fen);
+            }
+        }
+        let recorded_paid_fen = done_fen + in_flight_fen;
+        Ok(PayoutsReport {
+            month: month.to_string(),
+            paid_fen: lines.iter().map(|l| l.paid_fen).sum(),
+            waiting_fen: lines.iter().map(|l| l.waiting_fen).sum(),
+            lines,
+            books_paid_fen,
+            recorded_paid_fen,
+            ties_out: books_paid_fen == recorded_paid_fen,
+        })
+    }
+}

@@ -646,6 +646,32 @@ pub async fn credit_medical_roll(
         .map_err(|e| ApiError::from_app(e, lang))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MonthQuery {
+    /// `YYYY-MM`
+    pub month: String,
+}
+
+/// A month's payouts from civil affairs' funds onto cards (低保 aid, age
+/// allowances) by kind and community: how many and how much were paid and
+/// are waiting for a live card; and, over every month, civil affairs'
+/// account on the books against the payouts recorded (`ties_out`). For the
+/// card centre's operators.
+#[utoipa::path(get, path = "/api/v1/card/payouts", tag = "card", params(MonthQuery), security(("bearer" = [])),
+    responses((status = 200, body = sunshine_app::care::PayoutsReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn payouts(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> Result<Json<sunshine_app::care::PayoutsReport>, ApiError> {
+    s.app
+        .payouts_report(&actor, &q.month)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DepositRequest {
     /// `true` to hold the deposit in the wallet, `false` to release it.

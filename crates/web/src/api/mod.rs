@@ -308,6 +308,7 @@ fn card_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(card::medical))
         .routes(routes!(card::credit_medical))
         .routes(routes!(card::credit_medical_roll))
+        .routes(routes!(card::payouts))
         .routes(routes!(card::bike_deposit))
         .routes(routes!(card::buy_pass))
 }

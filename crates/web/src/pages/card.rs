@@ -34,7 +34,9 @@ pub use counter::{
 use counter::{counter_page, holder_page, IssueForm};
 use holder::my_page;
 pub use holder::{my_bike, my_cards, my_pass, my_pass_confirm, my_report_loss, my_top_up};
-pub use operations::{add_party, add_terminal, change_terminal, medical_roll, operations, settle};
+pub use operations::{
+    add_party, add_terminal, change_terminal, medical_roll, operations, payouts, settle,
+};
 
 /// A card as a page shows it: money in fen (the template writes it with
 /// `c.money`), moments and every code in people's words.

@@ -266,6 +266,7 @@ fn card_routes() -> Router<AppState> {
         )
         .route("/staff/card/operations", get(card::operations))
         .route("/staff/card/medical-roll", post(card::medical_roll))
+        .route("/staff/card/payouts", get(card::payouts))
         .route("/staff/card/parties", post(card::add_party))
         .route("/staff/card/settle", post(card::settle))
         .route("/staff/card/{number}/entitlements", post(card::entitlement))

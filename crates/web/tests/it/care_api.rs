@@ -1058,6 +1058,44 @@ async fn a_months_age_allowances_are_paid_onto_the_elders_cards_once() {
     let (_, view) = card_clerk.get(&format!("/api/v1/cards/{card}")).await;
     assert_eq!(view["balances"]["account"], on_card["monthly_fen"]);
 
+    // The card centre's month: the allowances by community, on cards and
+    // waiting, and civil affairs' account on the books tying out with them.
+    let card_operator = Api::as_user(base, "card.operator").await;
+    let report_path = format!("/api/v1/card/payouts?month={month}");
+    let (status, e) = worker.get(&report_path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    for wrong in ["2026-13", "11-2026", "2026-1"] {
+        let (status, e) = card_operator
+            .get(&format!("/api/v1/card/payouts?month={wrong}"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}: {e}");
+        assert_eq!(fields(&e), ["month"]);
+    }
+    let allowances = |r: &Value| {
+        r["lines"]
+            .as_array()
+            .and_then(|ls| {
+                ls.iter()
+                    .find(|l| l["what"] == "allowance" && l["org"] == "330106-001001")
+            })
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let (status, before) = card_operator.get(&report_path).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["ties_out"], true, "{before}");
+    assert!(
+        before["books_paid_fen"].as_i64().expect("fen") > 0,
+        "{before}"
+    );
+    let first = allowances(&before);
+    assert!(first["paid"].as_i64().expect("a count") >= 1, "{before}");
+    assert!(first["waiting"].as_i64().expect("a count") >= 1, "{before}");
+    let (_, elsewhere) = card_operator
+        .get("/api/v1/card/payouts?month=2020-01")
+        .await;
+    assert_eq!(elsewhere["lines"], json!([]), "{elsewhere}");
+
     // Across a restart the waiting payout is kept, and the paid one is
     // not paid again.
     t.restart().await.expect("restarted");
@@ -1085,6 +1123,20 @@ async fn a_months_age_allowances_are_paid_onto_the_elders_cards_once() {
     assert_eq!(
         view["balances"]["account"],
         line(&roll, later_person)["monthly_fen"]
+    );
+    // The report follows: one more on cards, one fewer waiting, still
+    // tying out.
+    let card_operator = Api::as_user(base, "card.operator").await;
+    let (_, after) = card_operator.get(&report_path).await;
+    let second_line = allowances(&after);
+    assert_eq!(after["ties_out"], true, "{after}");
+    assert_eq!(
+        second_line["paid"].as_i64(),
+        first["paid"].as_i64().map(|n| n + 1)
+    );
+    assert_eq!(
+        second_line["waiting"].as_i64(),
+        first["waiting"].as_i64().map(|n| n - 1)
     );
 }
 

@@ -191,6 +191,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/registry/standard"),
     ("post", "/api/v1/registry/standard/changes"),
     ("post", "/api/v1/me/tv-pairings/preview"),
+    ("get", "/api/v1/card/payouts"),
 ];
 
 #[tokio::test]

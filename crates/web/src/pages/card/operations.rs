@@ -491,3 +491,58 @@ pub async fn medical_roll(
         Err(e) => error_page(c, e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "card/payouts.html")]
+struct PayoutsPage {
+    c: Chrome,
+    month: String,
+    report: Option<sunshine_app::care::PayoutsReport>,
+    problem: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MonthQuery {
+    #[serde(default)]
+    pub month: String,
+}
+
+/// `GET /staff/card/payouts?month=YYYY-MM`: what civil affairs paid onto
+/// cards in a month, by kind and community, and whether its account on
+/// the books ties out with the payouts recorded.
+pub async fn payouts(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let c = Chrome::new(lang, Some(&session), "/staff/card/operations");
+    let month = match q.month.trim() {
+        "" => s.app.clock.today().strftime("%Y-%m").to_string(),
+        m => m.chars().take(20).collect(),
+    };
+    match s.app.payouts_report(&session.actor, &month).await {
+        Ok(report) => render(&PayoutsPage {
+            c,
+            month,
+            report: Some(report),
+            problem: String::new(),
+        }),
+        Err(AppError::Refused(r)) if r.kind == sunshine_domain::refusal::RefusalKind::Invalid => {
+            let problem = r
+                .field_messages::<Vec<(String, String)>>(lang.code())
+                .into_iter()
+                .map(|(_, why)| why)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let page = PayoutsPage {
+                c,
+                month,
+                report: None,
+                problem,
+            };
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(e) => error_page(c, e),
+    }
+}

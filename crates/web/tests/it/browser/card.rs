@@ -129,6 +129,32 @@ async fn a_card_reported_lost_on_its_page_is_refused_at_the_next_tap() -> anyhow
             .is_err_and(|e| e.to_string().contains("403")),
         "a retired validator's upload: {refused:?}"
     );
+    // The month's payouts from civil affairs' funds, tying out with its
+    // account on the books; a month mistyped is said so. The community's
+    // worker has paid the month's age allowances.
+    let month = {
+        use sunshine_domain::clock::Clock;
+        t.clock.today().strftime("%Y-%m").to_string()
+    };
+    let worker = crate::support::Api::as_user(&t.base, sunshine_app::demo::COMMUNITY_WORKER).await;
+    let (status, paid) = worker
+        .post(
+            "/api/v1/care/communities/330106001001/allowances/payments",
+            serde_json::json!({"month": month}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{paid}");
+    b.goto(&format!("{}/staff/card/operations", t.base)).await?;
+    b.click("#payouts-link").await?;
+    b.wait_for("#payouts-allowance-330106-001001").await?;
+    b.check_page(false).await?;
+    let tie = b.client.find(Locator::Css("#payouts-tie-out")).await?;
+    assert_eq!(tie.attr("data-ties-out").await?.as_deref(), Some("true"));
+    b.screenshot(&shots().join("card-payouts.png")).await?;
+    b.fill("#payouts-month-input", "2026-13").await?;
+    b.click("#payouts-month button").await?;
+    b.wait_for("#payouts-error").await?;
+    assert!(b.text("#payouts-error").await?.contains("YYYY-MM"));
     b.close().await?;
     t.stop().await;
     Ok(())
