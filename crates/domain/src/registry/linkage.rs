@@ -628,17 +628,30 @@ impl Linker {
             .filter(|(_, b)| b.len() > 1)
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = blocks.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = blocks
-                .chunks(share)
-                .map(|chunk| scope.spawn(move || self.relink_blocks(chunk, threshold)))
+        // Each thread gets about as many comparisons as the others: the
+        // largest blocks first, each to the thread with the fewest so far.
+        let mut blocks = blocks;
+        blocks.sort_by_key(|(_, b)| std::cmp::Reverse(b.len()));
+        let mut shares: Vec<(u64, Vec<(usize, &Vec<u32>)>)> = vec![(0, vec![]); threads];
+        for block in blocks {
+            let n = block.1.len() as u64;
+            if let Some(least) = shares.iter_mut().min_by_key(|(work, _)| *work) {
+                least.0 += n * n.saturating_sub(1) / 2;
+                least.1.push(block);
+            }
+        }
+        let mut pairs: Vec<Pair> = std::thread::scope(|scope| {
+            let workers: Vec<_> = shares
+                .iter()
+                .map(|(_, share)| scope.spawn(move || self.relink_blocks(share, threshold)))
                 .collect();
             workers
                 .into_iter()
                 .flat_map(|w| w.join().unwrap_or_default())
                 .collect()
-        })
+        });
+        pairs.sort_by_key(|p| (p.a, p.b));
+        pairs
     }
 
     fn relink_blocks(&self, blocks: &[(usize, &Vec<u32>)], threshold: f64) -> Vec<Pair> {
