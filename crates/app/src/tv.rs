@@ -119,6 +119,12 @@ fn typed_code(given: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Eight characters of the codes' alphabet: anything else is no code,
+/// refused before the store is asked.
+fn well_formed(code: &str) -> bool {
+    code.len() == 8 && code.bytes().all(|b| ALPHABET.contains(&b))
+}
+
 fn new_code() -> String {
     let mut bytes = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -235,7 +241,7 @@ impl App {
     pub async fn preview_tv_pairing(&self, actor: &Actor, code: &str) -> Result<TvWaiting> {
         may_pair(actor)?;
         let code = typed_code(code);
-        if code.len() != 8 {
+        if !well_formed(&code) {
             return Err(bad_code().into());
         }
         let mut conn = self.db.read().await?;
@@ -258,18 +264,23 @@ impl App {
         may_pair(actor)?;
         let label = match label.trim() {
             "" => "电视".to_string(),
-            l if l.chars().count() <= 40 => l.to_string(),
+            l if l.chars().count() <= 40
+                && !l.contains(['\n', '\r', '\t'])
+                && sunshine_domain::refusal::is_clean_text(l) =>
+            {
+                l.to_string()
+            }
             _ => {
                 return Err(Refusal::field(
                     "label",
-                    "名称不超过40字",
-                    "A name is at most 40 characters",
+                    "名称为一行文字，不超过40字",
+                    "A name is one line of at most 40 characters",
                 )
                 .into())
             }
         };
         let code = typed_code(code);
-        if code.len() != 8 {
+        if !well_formed(&code) {
             return Err(bad_code().into());
         }
         let now = self.now_micros();
@@ -342,6 +353,8 @@ mod tests {
         assert!(code.bytes().all(|b| ALPHABET.contains(&b)));
         assert!(!code.contains(['0', 'O', '1', 'I']));
         assert_eq!(typed_code(" abcd-efgh "), "ABCDEFGH");
+        assert!(well_formed(&typed_code("abcd-efgh")));
+        assert!(!well_formed("ABCD\0FGH") && !well_formed("ABCDEFG0") && !well_formed("ABC"));
         assert_eq!(shown_code("ABCDEFGH"), "ABCD-EFGH");
         assert_ne!(tv_csrf("a"), tv_csrf("b"));
         let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("address");

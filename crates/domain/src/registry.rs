@@ -175,7 +175,11 @@ fn not_listed(code: &str) -> Text {
 /// A code's name as the city writes it: one line of at most 20 characters.
 fn code_name(name: &str) -> Result<String, Text> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 20 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 20
+        || name.contains(['\n', '\r', '\t'])
+        || !crate::refusal::is_clean_text(name)
+    {
         return Err(Text::new(
             "名称应为1至20个字符的一行文字",
             "The name is one line of 1 to 20 characters",

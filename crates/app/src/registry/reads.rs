@@ -154,11 +154,13 @@ impl App {
         id_number: &str,
         purpose: Option<ReadPurpose>,
     ) -> Result<HouseholdView> {
+        let number =
+            sunshine_domain::ids::ResidentId::parse(&id_number.trim().to_ascii_uppercase())
+                .map_err(|e| Refusal::field("id_number", e.zh, e.en))?;
         let members = {
             let mut conn = self.db.read().await?;
             let found =
-                store::persons_by_id_number(&mut conn, &[id_number.trim().to_ascii_uppercase()])
-                    .await?;
+                store::persons_by_id_number(&mut conn, &[number.as_str().to_string()]).await?;
             match found.first() {
                 Some((_, p)) => {
                     store::household_members(&mut conn, &p.community[..6], &p.household).await?

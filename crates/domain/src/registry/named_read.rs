@@ -93,9 +93,17 @@ pub fn asked_fields(asked: &[Field]) -> Result<Vec<Field>, Refusal> {
     Ok(fields)
 }
 
-/// A reason or an answer, trimmed: required, at most [`MAX_TEXT`] characters.
+/// A reason or an answer, trimmed: required, at most [`MAX_TEXT`]
+/// characters, and text a person could have typed.
 pub fn text(given: &str, field: &str) -> Result<String, Refusal> {
     let t = given.trim();
+    if !crate::refusal::is_clean_text(t) {
+        return Err(Refusal::field(
+            field,
+            "不能包含控制字符",
+            "Control characters are not allowed",
+        ));
+    }
     if t.is_empty() || t.chars().count() > MAX_TEXT {
         return Err(Refusal::field(
             field,

@@ -379,6 +379,9 @@ fn the_city_amends_its_code_lists() {
         Some(CodeChange::Rename { name: "x".into() })
     );
     assert_eq!(CodeChange::from_parts("add", None), None);
+    // A reason is text a person could have typed (PostgreSQL keeps no NUL).
+    assert!(named_read::text("依据\u{0}通知", "reason").is_err());
+    assert!(named_read::text("依据第3号通知\n第二条", "reason").is_ok());
     assert_eq!(ListName::parse("ethnicities"), Some(ListName::Ethnicities));
 }
 

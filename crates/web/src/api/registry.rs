@@ -133,7 +133,7 @@ pub struct Lookup {
 /// `GET /api/v1/registry/households/{district}/{number}` reads it.
 #[utoipa::path(post, path = "/api/v1/registry/lookups", tag = "registry", security(("bearer" = [])),
     request_body = Lookup,
-    responses((status = 200, body = HouseholdView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = HouseholdView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn lookup(
     State(s): State<AppState>,
     lang: Lang,

@@ -140,6 +140,14 @@ async fn a_household_is_read_for_the_readers_purpose_and_its_members_see_each_re
         .await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["number"], "BST0001");
+    // A number that is no identity number is said so, whatever it holds.
+    for bad in ["330106", "\u{0}", "33010619900101123Y"] {
+        let (status, body) = worker
+            .post("/api/v1/registry/lookups", json!({"id_number": bad}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {body}");
+        assert_eq!(fields(&body), ["id_number"], "{body}");
+    }
 
     // 王小明 sees who read his record, and why.
     let citizen = Api::as_user(base, DEMO_CITIZEN_ID).await;
