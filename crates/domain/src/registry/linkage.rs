@@ -446,6 +446,9 @@ pub fn blocking_keys(r: &Record) -> [Option<u64>; 5] {
     ]
 }
 
+/// Blocks to compare within, each with the rule that made it.
+type Blocks<'a> = Vec<(usize, &'a Vec<u32>)>;
+
 /// Records held for linking, with their blocks.
 #[derive(Debug, Default)]
 pub struct Linker {
@@ -632,7 +635,7 @@ impl Linker {
         // largest blocks first, each to the thread with the fewest so far.
         let mut blocks = blocks;
         blocks.sort_by_key(|(_, b)| std::cmp::Reverse(b.len()));
-        let mut shares: Vec<(u64, Vec<(usize, &Vec<u32>)>)> = vec![(0, vec![]); threads];
+        let mut shares: Vec<(u64, Blocks<'_>)> = vec![(0, vec![]); threads];
         for block in blocks {
             let n = block.1.len() as u64;
             if let Some(least) = shares.iter_mut().min_by_key(|(work, _)| *work) {
