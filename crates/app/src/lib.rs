@@ -209,7 +209,7 @@ impl App {
             specs: specs::SpecCache::default(),
             keys: licence::KeyCache::default(),
             recent_cases: licence::RecentCases::default(),
-            registry_standard: Arc::new(RwLock::new(Arc::new(registry::city_standard()))),
+            registry_standard: Arc::new(RwLock::new((0, Arc::new(registry::city_standard())))),
             hotline_categories: hotline::CategoryCache::default(),
             webhook: Arc::default(),
             card: Arc::default(),

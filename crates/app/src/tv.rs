@@ -92,17 +92,17 @@ pub fn network_of(ip: std::net::IpAddr) -> String {
 }
 
 /// A browser's description of itself, as kept: printable, at most 160
-/// characters.
+/// characters; empty when it gives none.
 fn device_of(agent: &str) -> String {
-    let d: String = agent
+    // No control characters nor bidirectional overrides: the TV's owner
+    // chooses this text, and it must not read otherwise than it holds.
+    agent
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && sunshine_domain::refusal::is_clean_text(&c.to_string()))
         .take(160)
-        .collect();
-    match d.trim() {
-        "" => "未说明的设备 (an unnamed device)".to_string(),
-        t => t.to_string(),
-    }
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// A code as the TV shows it (`ABCD-EFGH`).
@@ -361,7 +361,8 @@ mod tests {
         assert_eq!(network_of(ip("203.0.113.77")), "203.0.113.*");
         assert_eq!(network_of(ip("::ffff:198.51.100.9")), "198.51.100.*");
         assert_eq!(network_of(ip("2001:db8:12:34::1")), "2001:db8:12::*");
-        assert_eq!(device_of("  "), "未说明的设备 (an unnamed device)");
+        assert_eq!(device_of("  "), "");
+        assert_eq!(device_of("STB\u{202e}VT"), "STBVT");
         assert_eq!(device_of(&"x\u{7}".repeat(200)).len(), 160);
     }
 }

@@ -181,12 +181,26 @@ pub async fn totals(conn: &mut AnyConnection, month: Option<&str>) -> Result<Vec
         .collect()
 }
 
-/// Every pending payout's id and amount, oldest first.
-pub async fn pending_amounts(conn: &mut AnyConnection) -> Result<Vec<(i64, i64)>> {
-    sqlx::query("SELECT id, amount_fen FROM care_payouts WHERE state = 'pending' ORDER BY id")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("amount_fen")?)))
-        .collect()
+/// In one read: the sum of the payouts done, and every pending payout's
+/// id and amount, oldest first (one statement, so one moment of the store).
+pub async fn done_and_pending(conn: &mut AnyConnection) -> Result<(i64, Vec<(i64, i64)>)> {
+    let rows = sqlx::query(
+        "SELECT 0 AS id, CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen, 'done' AS kind \
+         FROM care_payouts WHERE state = 'done' \
+         UNION ALL SELECT id, amount_fen AS fen, 'pending' AS kind FROM care_payouts WHERE state = 'pending' \
+         ORDER BY kind, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let (mut done, mut pending) = (0, vec![]);
+    for r in &rows {
+        let (id, fen, kind): (i64, i64, String) =
+            (r.try_get("id")?, r.try_get("fen")?, r.try_get("kind")?);
+        if kind == "done" {
+            done = fen;
+        } else {
+            pending.push((id, fen));
+        }
+    }
+    Ok((done, pending))
 }

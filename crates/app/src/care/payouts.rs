@@ -292,6 +292,36 @@ pub struct PayoutsReport {
 }
 
 impl App {
+    /// What civil affairs' account has paid on the books, and what the
+    /// payouts record as paid: those done, and those pending that the
+    /// books have taken while their row is still being marked.
+    async fn civil_affairs_tie_out(&self) -> Result<(i64, i64)> {
+        let (done_fen, pending) = {
+            let mut conn = self.db.read().await?;
+            store::done_and_pending(&mut conn).await?
+        };
+        let ids: Vec<u64> = pending
+            .iter()
+            .map(|(id, _)| payout_transfer_id(u64::try_from(*id).unwrap_or(0)))
+            .collect();
+        let (books, in_flight) = self
+            .on_books_recalling(ids.clone(), move |b, _| {
+                let paid = b
+                    .ledger
+                    .account(sunshine_domain::card::book::CIVIL_AFFAIRS_ACCOUNT)
+                    .map_or(0, |a| a.debits_posted);
+                let taken: i64 = pending
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, id)| b.ledger.transfer(**id).is_some())
+                    .map(|((_, fen), _)| *fen)
+                    .sum();
+                Ok((paid, taken))
+            })
+            .await?;
+        Ok((books, done_fen + in_flight))
+    }
+
     /// A month's payouts from civil affairs' funds by kind and community,
     /// for the card centre's operators, with the tie-out of civil affairs'
     /// account on the books against every payout recorded.
@@ -308,38 +338,17 @@ impl App {
             )
             .into());
         }
-        let (of_month, all, pending) = {
+        let of_month = {
             let mut conn = self.db.read().await?;
-            (
-                store::totals(&mut conn, Some(month)).await?,
-                store::totals(&mut conn, None).await?,
-                store::pending_amounts(&mut conn).await?,
-            )
+            store::totals(&mut conn, Some(month)).await?
         };
-        let ids: Vec<u64> = pending
-            .iter()
-            .map(|(id, _)| payout_transfer_id(u64::try_from(*id).unwrap_or(0)))
-            .collect();
-        let (books_paid_fen, in_flight_fen) = self
-            .on_books_recalling(ids.clone(), move |b, _| {
-                let paid = b
-                    .ledger
-                    .account(sunshine_domain::card::book::CIVIL_AFFAIRS_ACCOUNT)
-                    .map_or(0, |a| a.debits_posted);
-                let taken: i64 = pending
-                    .iter()
-                    .zip(&ids)
-                    .filter(|(_, id)| b.ledger.transfer(**id).is_some())
-                    .map(|((_, fen), _)| *fen)
-                    .sum();
-                Ok((paid, taken))
-            })
-            .await?;
-        let done_fen: i64 = all
-            .iter()
-            .filter(|t| t.state == "done")
-            .map(|t| t.fen)
-            .sum();
+        // A payout written and paid between the store's read and the
+        // books' shows as a difference for that moment: a difference is
+        // looked at again before it is reported.
+        let (mut books_paid_fen, mut recorded_paid_fen) = self.civil_affairs_tie_out().await?;
+        if books_paid_fen != recorded_paid_fen {
+            (books_paid_fen, recorded_paid_fen) = self.civil_affairs_tie_out().await?;
+        }
         let orgs = self.orgs();
         let mut lines: Vec<PayoutLine> = vec![];
         for t in of_month {
@@ -368,7 +377,6 @@ impl App {
                 (l.waiting, l.waiting_fen) = (t.count, t.fen);
             }
         }
-        let recorded_paid_fen = done_fen + in_flight_fen;
         Ok(PayoutsReport {
             month: month.to_string(),
             paid_fen: lines.iter().map(|l| l.paid_fen).sum(),

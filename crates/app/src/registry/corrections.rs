@@ -221,9 +221,10 @@ impl App {
     ) -> Result<PersonView> {
         let why = reason(&form.reason, "reason")?;
         let (orgs, today, now) = (self.orgs(), self.clock.today(), self.now_micros());
-        let (actor, standard) = (actor.clone(), self.registry_standard());
+        let actor = actor.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<PersonView> {
+                let standard = super::standard::in_force(tx).await?;
                 let (person, columns) =
                     apply_correction(&standard, tx, &orgs, &actor, id, &form.changes, today, now)
                         .await?;
@@ -283,9 +284,9 @@ impl App {
         };
         let (id, today, now) = (mine.person.id, self.clock.today(), self.now_micros());
         let actor = actor.clone();
-        let standard = self.registry_standard();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<CorrectionView> {
+                let standard = super::standard::in_force(tx).await?;
                 let (_, held) = store::person(tx.conn(), id)
                     .await?
                     .ok_or_else(|| Refusal::not_found("您的人口信息", "Your population record"))?;
@@ -388,9 +389,10 @@ impl App {
             reason(&decision.answer, "answer")?
         };
         let (orgs, today, now) = (self.orgs(), self.clock.today(), self.now_micros());
-        let (actor, standard) = (actor.clone(), self.registry_standard());
+        let actor = actor.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<CorrectionView> {
+                let standard = super::standard::in_force(tx).await?;
                 let row = store::correction(tx.conn(), id)
                     .await?
                     .ok_or_else(no_correction)?;

@@ -19,8 +19,17 @@ use sunshine_store::WriteTx;
 use crate::journal_entry::entry;
 use crate::{allow, App, Result};
 
-/// The lists in force, shared by every clone of the app.
-pub(crate) type StandardCell = Arc<RwLock<Arc<Standard>>>;
+/// The lists in force, shared by every clone of the app, with the id of
+/// the last change folded into them (0: none), so that a slower reload
+/// never puts back older lists.
+pub(crate) type StandardCell = Arc<RwLock<(i64, Arc<Standard>)>>;
+
+/// The lists in force as the write's transaction sees them: commands that
+/// judge a record against the standard fold it there, so that a change
+/// made on another node is in force at once.
+pub(crate) async fn in_force(tx: &mut WriteTx) -> Result<Standard> {
+    Ok(folded(&store::changes(tx.conn()).await?))
+}
 
 /// The city's change, as asked.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -103,17 +112,24 @@ impl App {
         self.registry_standard
             .read()
             .unwrap_or_else(|p| p.into_inner())
+            .1
             .clone()
     }
 
-    /// Read the standard in force from the store again.
+    /// Read the standard in force from the store again; kept unless a
+    /// reload that read later got there first.
     pub(crate) async fn reload_registry_standard(&self) -> Result<Arc<Standard>> {
         let mut conn = self.db.read().await?;
-        let standard = Arc::new(folded(&store::changes(&mut conn).await?));
-        *self
+        let changes = store::changes(&mut conn).await?;
+        let version = changes.last().map_or(0, |c| c.id);
+        let standard = Arc::new(folded(&changes));
+        let mut cell = self
             .registry_standard
             .write()
-            .unwrap_or_else(|p| p.into_inner()) = standard.clone();
+            .unwrap_or_else(|p| p.into_inner());
+        if version >= cell.0 {
+            *cell = (version, standard.clone());
+        }
         Ok(standard)
     }
 
@@ -186,6 +202,16 @@ impl App {
         let orgs = self.orgs();
         allow(&orgs, actor, &Action::DefineRegistryStandard)?;
         let reason = text(&form.reason, "reason")?;
+        let mut form = form;
+        form.change = match form.change {
+            CodeChange::Add { name } => CodeChange::Add {
+                name: name.trim().to_string(),
+            },
+            CodeChange::Rename { name } => CodeChange::Rename {
+                name: name.trim().to_string(),
+            },
+            other => other,
+        };
         let (now, who) = (self.now_micros(), actor.clone());
         let id = self
             .db

@@ -608,7 +608,10 @@ impl Linker {
                 })
                 .collect();
             for w in workers {
-                for (i, found) in w.join().unwrap_or_default() {
+                // A worker that panicked takes the import down with it:
+                // its pairs are not silently lost.
+                let scored = w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                for (i, found) in scored {
                     out[i] = found;
                 }
             }
@@ -650,7 +653,7 @@ impl Linker {
                 .collect();
             workers
                 .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
         pairs.sort_by_key(|p| (p.a, p.b));
