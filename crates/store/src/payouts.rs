@@ -151,34 +151,26 @@ pub struct PayoutTotal {
     pub fen: i64,
 }
 
-/// Payouts by kind, organisation and state: of `month`, or of every month.
-pub async fn totals(conn: &mut AnyConnection, month: Option<&str>) -> Result<Vec<PayoutTotal>> {
-    let filter = if month.is_some() {
-        "WHERE month = $1"
-    } else {
-        ""
-    };
-    let sql = format!(
+/// A month's payouts by kind, organisation and state.
+pub async fn totals(conn: &mut AnyConnection, month: &str) -> Result<Vec<PayoutTotal>> {
+    sqlx::query(
         "SELECT what, org, state, COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS fen \
-         FROM care_payouts {filter} GROUP BY what, org, state ORDER BY what, org, state"
-    );
-    let mut q = sqlx::query(&sql);
-    if let Some(m) = month {
-        q = q.bind(m.to_string());
-    }
-    q.fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PayoutTotal {
-                what: r.try_get("what")?,
-                org: r.try_get("org")?,
-                state: r.try_get("state")?,
-                count: r.try_get("n")?,
-                fen: r.try_get("fen")?,
-            })
+         FROM care_payouts WHERE month = $1 GROUP BY what, org, state ORDER BY what, org, state",
+    )
+    .bind(month.to_string())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PayoutTotal {
+            what: r.try_get("what")?,
+            org: r.try_get("org")?,
+            state: r.try_get("state")?,
+            count: r.try_get("n")?,
+            fen: r.try_get("fen")?,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// In one read: the sum of the payouts done, and every pending payout's

@@ -340,7 +340,7 @@ impl App {
         }
         let of_month = {
             let mut conn = self.db.read().await?;
-            store::totals(&mut conn, Some(month)).await?
+            store::totals(&mut conn, month).await?
         };
         // A payout written and paid between the store's read and the
         // books' shows as a difference for that moment: a difference is
