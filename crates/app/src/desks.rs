@@ -52,6 +52,9 @@ pub struct Desks {
     /// Home care (居家养老): a community's worker, or the hotline centre,
     /// which runs the housekeeping alliance.
     pub care: bool,
+    /// The exchange between platforms (两级平台): on a city's or a
+    /// district's platform, for staff who read the journal.
+    pub exchange: bool,
 }
 
 impl App {
@@ -102,6 +105,7 @@ impl App {
                 .as_ref()
                 .is_some_and(|counter| may(&Action::IssueBindingCode { counter })),
             backup: self.may_see_backup(actor),
+            exchange: self.platform().is_some() && may(&Action::ReadJournal),
             backup_centre: self
                 .authorize_centre(actor, CentreWork::KeepBackups)
                 .is_ok(),

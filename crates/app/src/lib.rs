@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod demo;
 pub mod desks;
 pub mod disclosure;
+pub mod exchange;
 pub mod grants;
 pub mod hall;
 pub mod hotline;
@@ -112,6 +113,8 @@ pub struct App {
     backup: Arc<std::sync::OnceLock<Arc<backup::service::BackupService>>>,
     /// The backup centre's files and who is writing them.
     centre: backup_centre::CentreFiles,
+    /// The keys of the platforms this one exchanges with.
+    exchange: exchange::PeerKeys,
 }
 
 /// Ask the policy with a given organisation tree (inside a write command,
@@ -216,6 +219,7 @@ impl App {
             password_work: Arc::default(),
             backup: Arc::default(),
             centre: Default::default(),
+            exchange: Default::default(),
         });
         app.reload_orgs().await?;
         app.reload_registry_standard().await?;
@@ -271,6 +275,7 @@ impl App {
             password_work: self.password_work.clone(),
             backup: self.backup.clone(),
             centre: self.centre.clone(),
+            exchange: self.exchange.clone(),
         }
     }
 

@@ -29,7 +29,7 @@ use crate::{App, OrgDirectory, Result};
 pub(crate) struct KeyCache(Arc<Mutex<HashMap<String, SigningKey>>>);
 
 impl KeyCache {
-    fn get(&self, org: &str) -> Option<SigningKey> {
+    pub(crate) fn get(&self, org: &str) -> Option<SigningKey> {
         self.lock().get(org).cloned()
     }
 

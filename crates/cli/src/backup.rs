@@ -13,7 +13,7 @@ use sunshine_app::App;
 
 use crate::Cli;
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 pub enum BackupCommand {
     /// Make an age key pair for encrypting archives: the identity (keep it
     /// apart from the archives) and the recipient to pass to --encrypt-to.

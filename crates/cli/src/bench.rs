@@ -22,7 +22,7 @@ use sunshine_store::Db;
 
 use crate::Cli;
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 pub enum BenchCommand {
     /// Catalogue commands per second: items created and taken through the
     /// whole workflow (5 journaled commands each) by concurrent clients, on a

@@ -15,7 +15,7 @@ use sunshine_domain::calendar::Calendar;
 use sunshine_domain::clock::{Clock, SimulatedClock, SystemClock};
 use sunshine_store::Db;
 
-#[derive(Parser)]
+#[derive(Parser, Clone)]
 #[command(
     name = "sunshine",
     version,
@@ -71,11 +71,20 @@ struct Cli {
         global = true
     )]
     card_snapshot_seconds: u64,
+    /// Run as one platform of several, each with its own store: `city`,
+    /// or `district:` and the district's or county's code (e.g.
+    /// district:330106). Needs --nats-url. Without it one process runs all.
+    #[arg(long, env = "SUNSHINE_PLATFORM", global = true)]
+    platform: Option<sunshine_domain::exchange::Platform>,
+    /// The NATS server (with JetStream) the platforms exchange through,
+    /// e.g. nats://127.0.0.1:4222.
+    #[arg(long, env = "SUNSHINE_NATS_URL", global = true)]
+    nats_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Serve the platform.
     Serve {
@@ -97,6 +106,12 @@ enum Command {
         web: WebFlags,
         #[command(flatten)]
         backup: backup::BackupFlags,
+        /// Run the demo as a city and districts in one process, each with a
+        /// store of its own under --data and its own port counting up from
+        /// --listen's, exchanging through --nats-url (default
+        /// nats://127.0.0.1:4222): e.g. city,330106,330108.
+        #[arg(long, value_delimiter = ',')]
+        platforms: Vec<String>,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -130,6 +145,11 @@ enum Command {
         #[command(subcommand)]
         command: backup::BackupCommand,
     },
+    /// The two-level platform: this platform's key, and the peers it trusts.
+    Exchange {
+        #[command(subcommand)]
+        command: ExchangeCommand,
+    },
     /// Measure throughput (release builds only give meaningful figures).
     Bench {
         #[command(subcommand)]
@@ -138,7 +158,7 @@ enum Command {
 }
 
 /// How the web face is deployed, and its abuse limits.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct WebFlags {
     /// The address people reach the site at, e.g. https://zwfw.example.cn:
     /// QR links start with it, writes must come from its origin, and when it
@@ -261,7 +281,22 @@ impl WebFlags {
     }
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
+enum ExchangeCommand {
+    /// Print this platform's public key (--platform), for its peers to trust.
+    Key,
+    /// Trust a peer platform's messages signed with its public key.
+    Trust {
+        /// `city` or `district:<code>`.
+        peer: String,
+        /// The peer's public key, as its `sunshine exchange key` printed it.
+        public_key: String,
+    },
+    /// List the peers this platform trusts.
+    Peers,
+}
+
+#[derive(Subcommand, Clone)]
 enum Open311Command {
     /// Issue a key to a client system and print it (it is shown only once).
     IssueKey {
@@ -280,7 +315,7 @@ enum Open311Command {
     RevokeKey { id: i64 },
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum LedgerCommand {
     /// Replay the ledger's whole history under every rule, check that debits
     /// equal credits and no balance breaks its flags, and tie every charged
@@ -288,13 +323,13 @@ enum LedgerCommand {
     Check,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum JournalCommand {
     /// Walk the hash chain and report the first broken link.
     Verify,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum CatalogCommand {
     /// Write the latest version of every item to a file (json or csv by extension).
     Export {
@@ -311,7 +346,7 @@ enum CatalogCommand {
     },
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum RegistryCommand {
     /// Import persons and households from a CSV file in the city's layout
     /// (身份证号, 姓名, 性别, 出生日期, 民族, 户籍地址, 居住地址, 社区代码, 户号,
@@ -546,10 +581,12 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
         } => {
             let app = open_app_for(&cli, backup.replicates(&cli)?).await?;
             refuse_demo_credentials(&app).await?;
+            let exchange = join_platform(&cli, &app).await?;
             backup.start(&app, &cli).await?;
             app.set_card_node(web.card_node(addr))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let _exchange = start_exchange(&app, exchange).await?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
@@ -560,7 +597,16 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             cases,
             web,
             backup,
+            platforms,
+        } if !platforms.is_empty() => demo_platforms(&cli, addr, *cases, web, platforms).await?,
+        Command::Demo {
+            listen: addr,
+            cases,
+            web,
+            backup,
+            ..
         } => demo(&cli, addr, *cases, web, backup).await?,
+        Command::Exchange { command } => exchange(&cli, command).await?,
         Command::Ledger {
             command: LedgerCommand::Check,
         } => {
@@ -624,13 +670,16 @@ async fn demo(
 ) -> anyhow::Result<()> {
     let app = open_app_for(cli, backup.replicates(cli)?).await?;
     let listener = listen(addr).await?;
+    let exchange = join_platform(cli, &app).await?;
     let (loaded, logins) = sunshine_app::demo::load_with(&app, cases)
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo: {e}"))?;
+    app.check_platform().map_err(|e| anyhow::anyhow!("{e}"))?;
     backup.start(&app, cli).await?;
     app.set_card_node(web.card_node(addr))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let _exchange = start_exchange(&app, exchange).await?;
     app.spawn_workers();
     let where_ = cli
         .database_url
@@ -666,6 +715,178 @@ async fn demo(
     }
     println!();
     web.serve(app, listener).await?;
+    Ok(())
+}
+
+/// Join the platform `--platform` names, if it names one; the NATS URL to
+/// start the exchange with once the platform is ready.
+async fn join_platform(cli: &Cli, app: &Arc<App>) -> anyhow::Result<Option<String>> {
+    match (&cli.platform, &cli.nats_url) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => anyhow::bail!("--nats-url needs --platform: which platform is this?"),
+        (Some(p), None) => anyhow::bail!("--platform {p} needs --nats-url to exchange through"),
+        (Some(p), Some(url)) => {
+            app.join_platform(p.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Some(url.clone()))
+        }
+    }
+}
+
+async fn start_exchange(
+    app: &Arc<App>,
+    nats_url: Option<String>,
+) -> anyhow::Result<Option<sunshine_exchange::Exchange>> {
+    let Some(url) = nats_url else { return Ok(None) };
+    let platform = app.platform().cloned();
+    let exchange = sunshine_exchange::start(app.clone(), &url).await?;
+    if let Some(p) = platform {
+        println!("Platform {p}, exchanging through {url}");
+    }
+    Ok(Some(exchange))
+}
+
+/// `sunshine exchange`: this platform's key and its peers.
+async fn exchange(cli: &Cli, command: &ExchangeCommand) -> anyhow::Result<()> {
+    let app = open_app(cli).await?;
+    let fail = |e: sunshine_app::AppError| anyhow::anyhow!("{e}");
+    match command {
+        ExchangeCommand::Key => {
+            let Some(p) = &cli.platform else {
+                anyhow::bail!("which platform's key? say --platform");
+            };
+            app.join_platform(p.clone()).await.map_err(fail)?;
+            let (platform, key) = app.exchange_key().await.map_err(fail)?;
+            eprintln!("{platform}'s public key:");
+            println!("{key}");
+        }
+        ExchangeCommand::Trust { peer, public_key } => {
+            if let Some(p) = &cli.platform {
+                app.join_platform(p.clone()).await.map_err(fail)?;
+            }
+            let row = app
+                .trust_peer_at_deployment(peer, public_key)
+                .await
+                .map_err(fail)?;
+            println!("trusted {} with key {}", row.platform, row.public_key);
+        }
+        ExchangeCommand::Peers => {
+            for p in app.exchange_peers().await.map_err(fail)? {
+                println!("{}\t{}", p.platform, p.public_key);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `sunshine demo --platforms city,330106,…`: the demo as a city and its
+/// districts in one process, each a platform with a store of its own under
+/// --data and a port of its own, trusting each other's keys, exchanging
+/// through NATS.
+async fn demo_platforms(
+    cli: &Cli,
+    addr: &str,
+    cases: usize,
+    web: &WebFlags,
+    names: &[String],
+) -> anyhow::Result<()> {
+    use sunshine_domain::exchange::Platform;
+    if cli.database_url.is_some() {
+        anyhow::bail!(
+            "--platforms runs each platform on an embedded store of its own under --data"
+        );
+    }
+    let url = cli
+        .nats_url
+        .clone()
+        .unwrap_or_else(|| "nats://127.0.0.1:4222".to_string());
+    let base: std::net::SocketAddr = addr
+        .parse()
+        .with_context(|| format!("--listen {addr} is not an address and port"))?;
+    let mut platforms = Vec::new();
+    for name in names {
+        let p: Platform = if name == "city" {
+            Platform::City
+        } else {
+            format!("district:{name}").parse()?
+        };
+        if platforms.contains(&p) {
+            anyhow::bail!("{p} is named twice");
+        }
+        platforms.push(p);
+    }
+    let mut apps = Vec::new();
+    for (i, p) in platforms.iter().enumerate() {
+        let mut one = cli.clone();
+        one.data = cli.data.join(p.to_string().replace(':', "-"));
+        one.platform = Some(p.clone());
+        let app = open_app(&one).await?;
+        app.join_platform(p.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        sunshine_app::demo::load_with(&app, cases)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the demo for {p}: {e}"))?;
+        app.check_platform().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let port_addr = std::net::SocketAddr::new(base.ip(), base.port() + i as u16);
+        apps.push((p.clone(), app, port_addr));
+    }
+    // Each platform trusts the others' keys, as a deployment would by
+    // exchanging them with `sunshine exchange key` and `trust`.
+    let mut keys = Vec::new();
+    for (p, app, _) in &apps {
+        keys.push((
+            p.clone(),
+            app.exchange_key()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .1,
+        ));
+    }
+    for (p, app, _) in &apps {
+        for (peer, key) in &keys {
+            if peer != p {
+                app.trust_peer_at_deployment(&peer.to_string(), key)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+        }
+    }
+    println!(
+        "Sunshine demo as {} platforms, exchanging through {url}",
+        apps.len()
+    );
+    println!();
+    let mut served = Vec::new();
+    for (p, app, at) in apps {
+        let listener = listen(&at.to_string()).await?;
+        app.set_card_node(web.card_node(&at.to_string()))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let exchange = sunshine_exchange::start(app.clone(), &url).await?;
+        app.spawn_workers();
+        println!(
+            "  {:<18} http://{}/   (store {})",
+            p.to_string(),
+            listener.local_addr()?,
+            cli.data.join(p.to_string().replace(':', "-")).display()
+        );
+        let web = web.clone();
+        served.push(tokio::spawn(async move {
+            let _exchange = exchange;
+            web.serve(app, listener).await
+        }));
+    }
+    println!();
+    println!(
+        "  Demo logins on each (password: {}): admin, clerk, xihu.registrar, wang.xiaoming, …",
+        sunshine_app::demo::DEMO_PASSWORD
+    );
+    println!("  The exchange's messages: /staff/exchange on each platform.");
+    for s in served {
+        s.await??;
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod clock;
 pub mod csv_cell;
 pub mod decimal_u64;
+pub mod exchange;
 pub mod hall;
 pub mod hotline;
 pub mod identity;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
+use sunshine_domain::exchange::Platform;
 use tokio::sync::mpsc;
 
 use crate::logsync::{self, LogSync, WalFile};
@@ -32,6 +33,9 @@ pub struct Db {
     /// Whether only a replica checkpoints (see [`crate::replica`]).
     replicated: bool,
     replica: std::sync::Arc<std::sync::Mutex<Option<crate::replica::Replica>>>,
+    /// Which platform this store is, when it is one of several (see
+    /// [`Db::join_platform`]); the writer fills the outbox for it.
+    platform: std::sync::Arc<std::sync::OnceLock<Platform>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -104,6 +108,25 @@ impl Db {
         }
     }
 
+    /// Make this store one platform of several: from now on, each journal
+    /// entry that leaves it is written to its outbox in the entry's own
+    /// transaction. Set once, before the first write; a store already
+    /// joined as another platform refuses.
+    pub fn join_platform(&self, platform: Platform) -> Result<()> {
+        let held = self.platform.get_or_init(|| platform.clone());
+        if *held != platform {
+            return Err(StoreError::Corrupt(format!(
+                "this store is already the platform {held}, not {platform}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The platform this store is, if it is one of several.
+    pub fn platform(&self) -> Option<&Platform> {
+        self.platform.get()
+    }
+
     /// The embedded store's file, if it is one.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -157,6 +180,8 @@ impl Db {
         };
         let bulk = writer_options.clone();
         let (writer, inbox) = mpsc::channel(4096);
+        let platform = std::sync::Arc::new(std::sync::OnceLock::new());
+        let writer_platform = platform.clone();
         // SQLite's WAL is copied back into the database by a connection of
         // its own, so that the writer's commits never wait for a checkpoint.
         let (committed, commits) = tokio::sync::watch::channel(0u64);
@@ -180,6 +205,7 @@ impl Db {
                         committed,
                         log,
                         replicated,
+                        writer_platform,
                     )),
                     Err(e) => tracing::error!(error = %e, "cannot start the writer"),
                 }
@@ -198,6 +224,7 @@ impl Db {
             file,
             replicated,
             replica: Default::default(),
+            platform,
         })
     }
 

@@ -15,6 +15,7 @@ pub mod catalog;
 mod connection;
 pub mod db;
 pub mod disclosure;
+pub mod exchange;
 pub mod grants;
 pub mod hall;
 pub mod hotline;

@@ -12,11 +12,13 @@
 //! batch's callers, while the writer runs the next batch (see `logsync`).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
+use sunshine_domain::exchange::Platform;
 use sunshine_domain::journal::{Entry, NewEntry};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -36,6 +38,8 @@ pub struct WriteTx {
     head: (i64, String),
     /// The batch's journal entries so far, stored just before it commits.
     staged: Vec<Entry>,
+    /// The platform whose outbox the entries that leave it go to, if any.
+    platform: Arc<OnceLock<Platform>>,
 }
 
 impl WriteTx {
@@ -122,6 +126,7 @@ pub(crate) async fn run(
     committed: watch::Sender<u64>,
     mut log: Option<LogSync>,
     replicated: bool,
+    platform: Arc<OnceLock<Platform>>,
 ) {
     let mut tx: Option<WriteTx> = None;
     while let Some(msg) = inbox.recv().await {
@@ -165,6 +170,7 @@ pub(crate) async fn run(
                             conn,
                             head: (0, String::new()),
                             staged: Vec::new(),
+                            platform: platform.clone(),
                         })
                     }
                     Err(e) => {
@@ -400,6 +406,13 @@ async fn run_batch(
     }
     let end = if kept_any {
         let stored = match journal::insert(&mut tx.conn, &tx.staged).await {
+            Ok(()) => match tx.platform.get() {
+                Some(p) => crate::exchange::stage(&mut tx.conn, p, &tx.staged).await,
+                None => Ok(()),
+            },
+            Err(e) => Err(e),
+        };
+        let stored = match stored {
             Ok(()) => journal::set_head(&mut tx.conn, &tx.head).await,
             Err(e) => Err(e),
         };

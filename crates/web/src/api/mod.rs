@@ -10,6 +10,7 @@ pub mod care;
 pub mod catalog;
 pub mod clock;
 pub mod disclosure;
+pub mod exchange;
 pub mod hall;
 pub mod hotline;
 pub mod identity;
@@ -46,6 +47,7 @@ use crate::AppState;
         (name = "hotline", description = "The 96345 service hotline (统一服务热线): requests, dispatch, units' answers, return visits; other systems use Open311 GeoReport v2 at /open311/v2"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)"),
+        (name = "exchange", description = "The two-level platform: the city and districts exchanging signed messages (两级平台)"),
         (name = "platform", description = "The platform's clock (a simulated one can be moved forward for demonstrations and tests)"),
         (name = "supervision", description = "Electronic supervision (电子监察): signals, their rectification, the rules, the public board")
     )
@@ -283,6 +285,11 @@ fn platform_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(clock::now, clock::move_to))
         .routes(routes!(journal::read))
         .routes(routes!(journal::verify))
+        .routes(routes!(exchange::key))
+        .routes(routes!(exchange::overview))
+        .routes(routes!(exchange::messages))
+        .routes(routes!(exchange::trust))
+        .routes(routes!(exchange::district_cases))
 }
 
 /// The citizen card.

@@ -9,6 +9,7 @@ pub mod card;
 pub mod care;
 pub mod catalog;
 pub mod disclosure;
+pub mod exchange;
 pub mod flash;
 pub mod fmt;
 pub mod hall;
@@ -303,6 +304,7 @@ fn backup_routes() -> Router<AppState> {
             post(backup_centre::revoke_key),
         )
         .route("/staff/backup", get(backup::page))
+        .route("/staff/exchange", get(exchange::page))
         .route("/staff/backup/drill", axum::routing::post(backup::drill))
 }
 

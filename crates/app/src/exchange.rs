@@ -1,0 +1,693 @@
+//! The two-level platform's use cases: which platform this is, its key as
+//! published, the peers it trusts, the outbox signed for the messaging
+//! engine, the messages that arrive applied once and in order, and the
+//! message log and the city's view of the districts' cases for staff.
+//!
+//! The engine itself (NATS JetStream) is the `sunshine-exchange` crate's:
+//! it carries what [`App::outgoing`] gives it and hands what arrives to
+//! [`App::receive`], acknowledging only what this says is done.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::json;
+use sunshine_domain::exchange::{self as rules, admit, Admit, Flow, Message, Platform, Refused};
+use sunshine_domain::identity::{Actor, OrgKind};
+use sunshine_domain::licence::public_key_hex;
+use sunshine_domain::policy::Action;
+use sunshine_domain::refusal::{is_clean_text, Refusal};
+use sunshine_store::exchange as store;
+use sunshine_store::WriteTx;
+
+use crate::journal_entry::entry;
+use crate::{App, AppError, Result};
+
+use store::LogLine;
+
+/// One line of the message log, for staff.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MessageLine {
+    pub id: i64,
+    /// Microseconds since the Unix epoch, UTC.
+    pub at: i64,
+    /// `sent` or `received`.
+    pub direction: String,
+    pub flow: String,
+    /// The entry's platform-qualified id, e.g. `district:330106/1234`.
+    pub msg_id: String,
+    /// The other platform.
+    pub peer: String,
+    /// `sent`, `applied`, `duplicate`, `held` or `refused`.
+    pub status: String,
+    /// Why a message was held or refused.
+    pub reason: Option<String>,
+}
+
+/// What to look for in the message log; every part optional.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// `sent` or `received`.
+    pub direction: Option<String>,
+    /// `sent`, `applied`, `duplicate`, `held` or `refused`.
+    pub status: Option<String>,
+    /// The other platform, e.g. `district:330106`.
+    pub peer: Option<String>,
+    /// One message's id.
+    pub msg_id: Option<String>,
+    /// Lines older than this line's id (the next page).
+    pub before: Option<i64>,
+    /// At most this many, 1 to 100 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// Where a sender's flow stands here: the last message applied and when.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SenderView {
+    pub sender: String,
+    pub flow: String,
+    pub last_seq: i64,
+    /// When the sender journaled it (microseconds, UTC).
+    pub last_at: i64,
+    /// When it was applied here.
+    pub applied_at: i64,
+}
+
+/// A district's case as the city learnt it from the district (never the applicant).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RemoteCase {
+    /// `case/` and the case's number.
+    pub subject: String,
+    pub district: String,
+    pub department: String,
+    pub item_id: Option<i64>,
+    /// `submitted`, `accepted`, `in_progress`, `approved`, `refused`, …
+    pub state: String,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// How many of a district's cases are in a state.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DistrictCount {
+    pub district: String,
+    pub state: String,
+    pub cases: i64,
+}
+
+/// The peers' keys, read once and again after each change.
+#[derive(Clone, Default)]
+pub struct PeerKeys(Arc<RwLock<Option<HashMap<Platform, String>>>>);
+
+impl PeerKeys {
+    fn get(&self) -> Option<HashMap<Platform, String>> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+    fn set(&self, keys: HashMap<Platform, String>) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(keys);
+    }
+}
+
+/// A message from the outbox, signed, ready for the engine.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub flow: String,
+    pub seq: i64,
+    pub msg_id: String,
+    pub subject: String,
+    pub body: String,
+    pub signature: String,
+}
+
+/// A message as the engine delivered it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub subject: String,
+    pub msg_id: String,
+    pub body: String,
+    pub signature: String,
+}
+
+/// What the engine should do with a delivered message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Done with (applied, a duplicate, or refused for good): acknowledge.
+    Done,
+    /// Not yet (an earlier one is missing, or the sender is not yet
+    /// trusted): deliver it again later.
+    Later,
+}
+
+/// A trusted peer, for staff.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PeerView {
+    pub platform: String,
+    pub public_key: String,
+    pub trusted_at: i64,
+}
+
+/// The exchange at a glance, for staff.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    /// `city` or `district:<code>`; none when one process runs all.
+    #[schema(value_type = Option<String>)]
+    pub platform: Option<Platform>,
+    pub public_key: Option<String>,
+    /// Messages written but not yet taken by the engine.
+    pub backlog: i64,
+    pub peers: Vec<PeerView>,
+    pub senders: Vec<SenderView>,
+    /// For the city: each district's cases by state.
+    pub district_counts: Vec<DistrictCount>,
+}
+
+/// How many log lines a page shows at most.
+pub const LOG_PAGE: i64 = 100;
+
+impl App {
+    /// Make this process the platform `platform`: its organisation must be
+    /// in the tree (the city's government for the city, a district's or
+    /// county's for a district), and from now on the journal entries that
+    /// leave it go to its outbox in their own transactions.
+    pub async fn join_platform(&self, platform: Platform) -> Result<()> {
+        self.db
+            .join_platform(platform)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        self.check_platform()?;
+        self.reload_peer_keys().await
+    }
+
+    /// Whether the platform this process joined is in the organisation
+    /// tree, once there is one (a store is joined before the demo loads it).
+    pub fn check_platform(&self) -> Result<()> {
+        let orgs = self.orgs();
+        let (Some(root), Some(Platform::District(code))) = (orgs.tree.root(), self.platform())
+        else {
+            return Ok(());
+        };
+        let known = orgs.list.iter().any(|o| {
+            o.code.as_str() == code
+                && matches!(o.kind, OrgKind::District | OrgKind::County)
+                && o.parent.as_ref() == Some(root)
+        });
+        if known {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(
+                "district:{code}: no district or county {code} under {root} in the organisation tree"
+            )
+            .into())
+        }
+    }
+
+    /// The platform this process is, if it is one of several.
+    pub fn platform(&self) -> Option<&Platform> {
+        self.db.platform()
+    }
+
+    fn signing_org(&self, platform: &Platform) -> Result<String> {
+        let orgs = self.orgs();
+        let root = orgs
+            .tree
+            .root()
+            .ok_or_else(|| anyhow::anyhow!("the organisation tree is empty"))?;
+        Ok(platform.signing_org(root.as_str()).to_string())
+    }
+
+    /// This platform's public key, as it publishes it for its peers (made
+    /// on first use, its creation journaled).
+    pub async fn exchange_key(&self) -> Result<(Platform, String)> {
+        let platform = self.platform().cloned().ok_or_else(not_a_platform)?;
+        let key = self.platform_signing_key(&platform).await?;
+        Ok((platform, public_key_hex(&key)))
+    }
+
+    /// Trust `peer`'s messages signed with `public_key` (a root administrator).
+    pub async fn trust_peer(
+        &self,
+        actor: &Actor,
+        peer: &str,
+        public_key: &str,
+    ) -> Result<PeerView> {
+        self.authorize(actor, &Action::ConfigurePlatform)?;
+        self.record_trust(actor, peer, public_key).await
+    }
+
+    async fn record_trust(&self, actor: &Actor, peer: &str, public_key: &str) -> Result<PeerView> {
+        let peer: Platform = peer.trim().parse().map_err(|e: rules::BadPlatform| {
+            Refusal::field(
+                "platform",
+                "平台名称无效：city 或 district:六位区划代码",
+                e.to_string(),
+            )
+        })?;
+        let public_key = public_key.trim().to_ascii_lowercase();
+        let valid = public_key.len() == 64
+            && is_clean_text(&public_key)
+            && hex::decode(&public_key)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
+        if !valid {
+            return Err(Refusal::field(
+                "public_key",
+                "公钥应为 64 位十六进制的 ed25519 公钥",
+                "A public key is an ed25519 key in 64 hex characters",
+            )
+            .into());
+        }
+        if self.platform() == Some(&peer) {
+            return Err(Refusal::field(
+                "platform",
+                "不能信任本平台自己",
+                "A platform does not trust itself as a peer",
+            )
+            .into());
+        }
+        let row = store::Peer {
+            platform: peer.to_string(),
+            public_key: public_key.clone(),
+            trusted_at: self.now_micros(),
+            trusted_by: actor.user_id,
+        };
+        let actor = actor.clone();
+        let stored = row.clone();
+        self.db
+            .write_decided(async move |tx: &mut WriteTx| {
+                store::trust(tx.conn(), &stored).await?;
+                tx.journal(
+                    stored.trusted_at,
+                    entry(
+                        &actor,
+                        format!("platform/{}", stored.platform),
+                        "exchange.peer_trusted",
+                        json!({"public_key": stored.public_key}),
+                    ),
+                )
+                .await?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+        self.reload_peer_keys().await?;
+        Ok(PeerView {
+            platform: row.platform,
+            public_key: row.public_key,
+            trusted_at: row.trusted_at,
+        })
+    }
+
+    /// Trust `peer`'s key as the deployment says (the `sunshine exchange
+    /// trust` command, or the demo's platforms trusting each other),
+    /// journaled as the platform's own act.
+    pub async fn trust_peer_at_deployment(&self, peer: &str, public_key: &str) -> Result<PeerView> {
+        self.record_trust(&crate::journal_entry::system_actor(), peer, public_key)
+            .await
+    }
+
+    /// The peers this platform trusts (for the deployment's command line;
+    /// staff see them in [`App::exchange_overview`]).
+    pub async fn exchange_peers(&self) -> Result<Vec<PeerView>> {
+        let mut conn = self.db.read().await?;
+        Ok(peer_views(store::peers(&mut conn).await?))
+    }
+
+    async fn reload_peer_keys(&self) -> Result<()> {
+        let mut conn = self.db.read().await?;
+        let keys = store::peers(&mut conn)
+            .await?
+            .into_iter()
+            .filter_map(|p| Some((p.platform.parse().ok()?, p.public_key)))
+            .collect();
+        self.exchange.set(keys);
+        Ok(())
+    }
+
+    /// The outbox's next messages, signed with this platform's key, oldest first.
+    pub async fn outgoing(&self, limit: i64) -> Result<Vec<Signed>> {
+        let platform = self.platform().cloned().ok_or_else(not_a_platform)?;
+        let waiting = {
+            let mut conn = self.db.read().await?;
+            store::unpublished(&mut conn, limit).await?
+        };
+        if waiting.is_empty() {
+            return Ok(vec![]);
+        }
+        let key = self.platform_signing_key(&platform).await?;
+        Ok(waiting
+            .into_iter()
+            .map(|m| Signed {
+                signature: rules::sign(&key, &m.subject, &m.body),
+                flow: m.flow,
+                seq: m.seq,
+                msg_id: m.msg_id,
+                subject: m.subject,
+                body: m.body,
+            })
+            .collect())
+    }
+
+    async fn platform_signing_key(&self, platform: &Platform) -> Result<ed25519_dalek::SigningKey> {
+        let org = self.signing_org(platform)?;
+        if let Some(key) = self.keys.get(&org) {
+            return Ok(key);
+        }
+        let (kek, keys, now) = (self.kek.clone(), self.keys.clone(), self.now_micros());
+        let key = self
+            .db
+            .write(async move |tx: &mut WriteTx| {
+                crate::licence::org_signing_key(tx, &kek, &keys, &org, now).await
+            })
+            .await?;
+        self.keys.learn(&self.signing_org(platform)?, key.clone());
+        Ok(key)
+    }
+
+    /// Say that the engine has stored `sent`: they leave the outbox's
+    /// waiting list and are logged sent.
+    pub async fn published(&self, sent: &[Signed]) -> Result<()> {
+        let rows: Vec<store::Outgoing> = sent
+            .iter()
+            .map(|s| store::Outgoing {
+                flow: s.flow.clone(),
+                seq: s.seq,
+                msg_id: s.msg_id.clone(),
+                subject: s.subject.clone(),
+                body: s.body.clone(),
+            })
+            .collect();
+        let now = self.now_micros();
+        self.db
+            .write(async move |tx: &mut WriteTx| {
+                for m in &rows {
+                    let peer = m
+                        .flow
+                        .parse::<Flow>()
+                        .map(|f| f.receiver().to_string())
+                        .unwrap_or_default();
+                    store::mark_published(tx.conn(), std::slice::from_ref(m), &peer, now).await?;
+                }
+                Ok::<_, AppError>(())
+            })
+            .await
+    }
+
+    /// Apply what the engine delivered, in the order delivered, in one
+    /// write: each message's effect, its id in the inbox and its log line
+    /// together. A verdict for each, to be given to the engine only now
+    /// that the write is durable.
+    pub async fn receive(&self, batch: Vec<Incoming>) -> Result<Vec<Verdict>> {
+        let me = self.platform().cloned().ok_or_else(not_a_platform)?;
+        let keys = match self.exchange.get() {
+            Some(k) => k,
+            None => {
+                self.reload_peer_keys().await?;
+                self.exchange.get().unwrap_or_default()
+            }
+        };
+        let now = self.now_micros();
+        self.db
+            .write(async move |tx: &mut WriteTx| {
+                let mut verdicts = Vec::with_capacity(batch.len());
+                for m in &batch {
+                    verdicts.push(receive_one(tx, &me, &keys, m, now).await?);
+                }
+                Ok::<_, AppError>(verdicts)
+            })
+            .await
+    }
+
+    /// The exchange at a glance (staff who read the journal).
+    pub async fn exchange_overview(&self, actor: &Actor) -> Result<Overview> {
+        self.authorize(actor, &Action::ReadJournal)?;
+        let platform = self.platform().cloned();
+        let public_key = match &platform {
+            Some(_) => Some(self.exchange_key().await?.1),
+            None => None,
+        };
+        let mut conn = self.db.read().await?;
+        Ok(Overview {
+            platform,
+            public_key,
+            backlog: store::backlog(&mut conn).await?,
+            peers: peer_views(store::peers(&mut conn).await?),
+            senders: store::cursors(&mut conn)
+                .await?
+                .into_iter()
+                .map(|c| SenderView {
+                    sender: c.sender,
+                    flow: c.flow,
+                    last_seq: c.last_seq,
+                    last_at: c.last_at,
+                    applied_at: c.applied_at,
+                })
+                .collect(),
+            district_counts: store::district_case_counts(&mut conn)
+                .await?
+                .into_iter()
+                .map(|(district, state, cases)| DistrictCount {
+                    district,
+                    state,
+                    cases,
+                })
+                .collect(),
+        })
+    }
+
+    /// The message log, newest first, filtered (staff who read the journal).
+    pub async fn exchange_log(&self, actor: &Actor, q: MessageQuery) -> Result<Vec<MessageLine>> {
+        self.authorize(actor, &Action::ReadJournal)?;
+        for (field, value) in [("direction", &q.direction), ("status", &q.status)] {
+            let allowed: &[&str] = if field == "direction" {
+                &["sent", "received"]
+            } else {
+                &["sent", "applied", "duplicate", "held", "refused"]
+            };
+            if let Some(v) = value {
+                if !allowed.contains(&v.as_str()) {
+                    return Err(Refusal::field(
+                        field,
+                        format!("只能是：{}", allowed.join("、")),
+                        format!("One of: {}", allowed.join(", ")),
+                    )
+                    .into());
+                }
+            }
+        }
+        for value in [&q.peer, &q.msg_id].into_iter().flatten() {
+            if !is_clean_text(value) || value.len() > 100 {
+                return Err(Refusal::invalid(
+                    "bad_query",
+                    "查询条件含有无效字符或过长",
+                    "The query holds characters it cannot, or is too long",
+                )
+                .into());
+            }
+        }
+        let q = store::LogQuery {
+            direction: q.direction,
+            status: q.status,
+            peer: q.peer,
+            msg_id: q.msg_id,
+            before: q.before,
+            limit: q.limit.unwrap_or(LOG_PAGE).clamp(1, LOG_PAGE),
+        };
+        let mut conn = self.db.read().await?;
+        Ok(store::search(&mut conn, &q)
+            .await?
+            .into_iter()
+            .map(|l| MessageLine {
+                id: l.id,
+                at: l.at,
+                direction: l.direction,
+                flow: l.flow,
+                msg_id: l.msg_id,
+                peer: l.peer,
+                status: l.status,
+                reason: l.reason,
+            })
+            .collect())
+    }
+
+    /// The districts' cases as the city has learnt them (staff who read the journal).
+    pub async fn district_cases(
+        &self,
+        actor: &Actor,
+        district: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<RemoteCase>> {
+        self.authorize(actor, &Action::ReadJournal)?;
+        if let Some(d) = district {
+            if !(d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(Refusal::field(
+                    "district",
+                    "区县代码为六位数字",
+                    "A district's code is six digits",
+                )
+                .into());
+            }
+        }
+        let mut conn = self.db.read().await?;
+        Ok(
+            store::district_cases(&mut conn, district, limit.clamp(1, 500))
+                .await?
+                .into_iter()
+                .map(|c| RemoteCase {
+                    subject: c.subject,
+                    district: c.district,
+                    department: c.department,
+                    item_id: c.item_id,
+                    state: c.state,
+                    submitted_at: c.submitted_at,
+                    decided_at: c.decided_at,
+                    updated_at: c.updated_at,
+                })
+                .collect(),
+        )
+    }
+}
+
+fn peer_views(peers: Vec<store::Peer>) -> Vec<PeerView> {
+    peers
+        .into_iter()
+        .map(|p| PeerView {
+            platform: p.platform,
+            public_key: p.public_key,
+            trusted_at: p.trusted_at,
+        })
+        .collect()
+}
+
+fn not_a_platform() -> AppError {
+    Refusal::conflict(
+        "not_a_platform",
+        "本平台以单一进程运行，未加入两级平台",
+        "This platform runs as one process, not as a city or district platform",
+    )
+    .into()
+}
+
+/// One delivered message, inside the receiving write.
+async fn receive_one(
+    tx: &mut WriteTx,
+    me: &Platform,
+    keys: &HashMap<Platform, String>,
+    m: &Incoming,
+    now: i64,
+) -> Result<Verdict> {
+    let opened = rules::open(me, &m.subject, &m.msg_id, &m.body, &m.signature, |p| {
+        keys.get(p).cloned()
+    });
+    let message = match opened {
+        Ok(message) => message,
+        Err(why) => {
+            let peer = m
+                .subject
+                .rsplit('.')
+                .next()
+                .map(|t| {
+                    if t == "city" {
+                        t.to_string()
+                    } else {
+                        format!("district:{t}")
+                    }
+                })
+                .unwrap_or_default();
+            let flow = m.subject.split('.').nth(1).unwrap_or_default().to_string();
+            note(
+                tx,
+                now,
+                &flow,
+                &m.msg_id,
+                &peer,
+                "refused",
+                Some(why.to_string()),
+            )
+            .await?;
+            // A sender not yet trusted may be trusted soon: its messages wait.
+            return Ok(match why {
+                Refused::UnknownSender(_) => Verdict::Later,
+                _ => Verdict::Done,
+            });
+        }
+    };
+    let (flow, sender) = (message.flow.as_str(), message.from.to_string());
+    if store::applied(tx.conn(), flow, &message.id).await? {
+        note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
+        return Ok(Verdict::Done);
+    }
+    let last = store::cursor(tx.conn(), &sender, flow).await?;
+    match admit(last, message.seq, message.prev) {
+        Admit::Apply => {
+            apply(tx, &message, now).await?;
+            store::record_applied(tx.conn(), &message, now).await?;
+            note(tx, now, flow, &message.id, &sender, "applied", None).await?;
+            Ok(Verdict::Done)
+        }
+        Admit::Duplicate => {
+            note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
+            Ok(Verdict::Done)
+        }
+        Admit::Wait => {
+            let why = format!(
+                "waiting for {}'s message {} (last applied {last})",
+                sender, message.prev
+            );
+            note(tx, now, flow, &message.id, &sender, "held", Some(why)).await?;
+            Ok(Verdict::Later)
+        }
+        Admit::Rewound => {
+            let why = format!(
+                "the sender's previous message is {} but {last} was applied already: its outbox was rewound",
+                message.prev
+            );
+            note(tx, now, flow, &message.id, &sender, "refused", Some(why)).await?;
+            Ok(Verdict::Done)
+        }
+    }
+}
+
+/// A message's effect, by flow, and its journal entry here.
+async fn apply(tx: &mut WriteTx, m: &Message, now: i64) -> Result<()> {
+    match m.flow {
+        Flow::Cases => store::apply_case(tx.conn(), m).await?,
+    }
+    tx.journal(
+        now,
+        sunshine_domain::journal::NewEntry {
+            actor: format!("platform:{}", m.from),
+            org: m.org.clone(),
+            subject: m.subject.clone(),
+            event_type: "exchange.applied",
+            payload: json!({"msg_id": m.id, "event_type": m.event_type, "flow": m.flow}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Log a received message's fate, unless the last line for it says the same
+/// (a message held or refused is delivered again and again).
+async fn note(
+    tx: &mut WriteTx,
+    now: i64,
+    flow: &str,
+    msg_id: &str,
+    peer: &str,
+    status: &str,
+    reason: Option<String>,
+) -> Result<()> {
+    if status != "applied" {
+        if let Some(last) = store::last_line(tx.conn(), msg_id).await? {
+            if last.direction == "received" && last.status == status && last.reason == reason {
+                return Ok(());
+            }
+        }
+    }
+    store::log(
+        tx.conn(),
+        &LogLine::new(now, "received", flow, msg_id, peer, status, reason),
+    )
+    .await?;
+    Ok(())
+}
