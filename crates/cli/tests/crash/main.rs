@@ -5,6 +5,7 @@
 //! CLI crate's one integration-test binary.
 
 mod backup;
+mod exchange;
 mod nodes;
 mod pg_backup;
 

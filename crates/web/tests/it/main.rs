@@ -15,6 +15,7 @@ mod card_pages;
 mod care_api;
 mod catalog_api;
 mod credentials;
+mod exchange;
 mod group_commit;
 mod hall_api;
 mod hall_pages;

@@ -1,0 +1,432 @@
+//! The two-level platform with real processes and a real nats-server: a
+//! district's platform and the city's, each its own `sunshine` process on a
+//! store of its own, joined through JetStream. While a counter clerk keeps
+//! registering and accepting cases at the district, the engine is down at
+//! first, the city is stopped for a stretch, and the city, the district and
+//! nats-server are each killed with SIGKILL at a random moment. At the end,
+//! every message the district's outbox holds has been published and
+//! applied at the city exactly once, in the district's order, and the
+//! city's view of each case is the district's last word on it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sunshine_domain::exchange::RemoteCaseState;
+
+use super::{free_port, wait_healthy, BIN};
+
+/// Debian's nats-server; CI installs it. Its absence fails the test: a
+/// skipped fault test is not a pass.
+fn nats_server(dir: &Path, port: u16) -> Child {
+    Command::new("nats-server")
+        .args([
+            "-js",
+            "-sd",
+            &dir.display().to_string(),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server (Debian's nats-server package) must be installed for the exchange's fault test")
+}
+
+async fn wait_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nats-server did not listen on {port}");
+}
+
+struct Platform {
+    name: &'static str,
+    data: PathBuf,
+    port: u16,
+    nats: u16,
+    child: Option<Child>,
+}
+
+impl Platform {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn start(&mut self) {
+        let child = Command::new(BIN)
+            .args([
+                "--data",
+                &self.data.display().to_string(),
+                "--platform",
+                self.name,
+                "--nats-url",
+                &format!("nats://127.0.0.1:{}", self.nats),
+                "demo",
+                "--cases",
+                "0",
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the sunshine binary starts");
+        self.child = Some(child);
+        wait_healthy(&self.base()).await;
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().expect("SIGKILL");
+            let _ = c.wait();
+        }
+    }
+
+    fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.data.join("sunshine.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("the platform's store opens")
+    }
+}
+
+async fn token(base: &str, login: &str) -> String {
+    let r: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&json!({"login": login, "password": "sunshine-demo", "name": "exchange test"}))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("token");
+    r["token"].as_str().expect("a token").to_string()
+}
+
+/// Answers that satisfy a form definition.
+fn answers(form: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for f in form.as_array().into_iter().flatten() {
+        let v = match f["kind"].as_str().unwrap_or("") {
+            "number" => "100".to_string(),
+            "date" => "2026-11-01".to_string(),
+            "choice" => f["choices"][0].as_str().unwrap_or("").to_string(),
+            "phone" => "13812341234".to_string(),
+            "id_number" => "11010519491231002X".to_string(),
+            "credit_code" => "91350100M000100Y43".to_string(),
+            _ => "测试".to_string(),
+        };
+        out.insert(f["key"].as_str().unwrap_or("").into(), Value::String(v));
+    }
+    Value::Object(out)
+}
+
+/// Register a case at the district's counter and accept it; whether both
+/// were answered (a kill may take either).
+async fn one_case(client: &reqwest::Client, base: &str, token: &str, item: &(i64, Value)) -> bool {
+    let applicant = json!({"kind": "enterprise", "name": "杭州测试餐饮有限公司", "credit_code": "91350100M000100Y43"});
+    let Ok(r) = client
+        .post(format!("{base}/api/v1/hall/counter-applications"))
+        .bearer_auth(token)
+        .json(&json!({"item_id": item.0, "applicant": applicant, "answers": answers(&item.1)}))
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let Ok(case) = r.json::<Value>().await else {
+        return false;
+    };
+    let Some(number) = case["number"].as_str() else {
+        panic!("the counter registers a case: {case}");
+    };
+    client
+        .post(format!("{base}/api/v1/hall/cases/{number}/commands"))
+        .bearer_auth(token)
+        .json(&json!({"command": "accept"}))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+/// The district's food-business licence (食品经营许可), with its form.
+async fn district_item(base: &str) -> (i64, Value) {
+    let list: Value = reqwest::get(format!(
+        "{base}/api/v1/catalog/items?region=330106&limit=100"
+    ))
+    .await
+    .expect("catalogue")
+    .json()
+    .await
+    .expect("json");
+    for i in list["items"].as_array().expect("items") {
+        if i["code"] == "XK-00301-000" {
+            let id = i["item_id"].as_i64().expect("id");
+            let guide: Value = reqwest::get(format!("{base}/api/v1/catalog/items/{id}"))
+                .await
+                .expect("guide")
+                .json()
+                .await
+                .expect("json");
+            return (id, guide["guide"]["form"].clone());
+        }
+    }
+    panic!("the demo has 西湖区's food-business licence: {list}");
+}
+
+/// Keep registering cases until `stop`; how many got through.
+fn clerk_writes(
+    base: String,
+    token: String,
+    item: (i64, Value),
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<usize> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let mut done = 0;
+        while !*stop.borrow() {
+            if one_case(&client, &base, &token, &item).await {
+                done += 1;
+            } else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        done
+    })
+}
+
+async fn random_pause(from_ms: u64, span_ms: u64) {
+    tokio::time::sleep(Duration::from_millis(
+        from_ms + rand::random::<u64>() % span_ms,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_districts_messages_reach_the_city_once_and_in_order_through_outages_and_kills() {
+    let root = std::env::temp_dir().join(format!("sunshine-exchange-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let nats_port = free_port();
+    let nats_dir = root.join("nats");
+    let mut district = Platform {
+        name: "district:330106",
+        data: root.join("district"),
+        port: free_port(),
+        nats: nats_port,
+        child: None,
+    };
+    let mut city = Platform {
+        name: "city",
+        data: root.join("city"),
+        port: free_port(),
+        nats: nats_port,
+        child: None,
+    };
+
+    // Both platforms start while the engine is down.
+    district.start().await;
+    city.start().await;
+    let key: Value = reqwest::get(format!("{}/api/v1/exchange/key", district.base()))
+        .await
+        .expect("key")
+        .json()
+        .await
+        .expect("json");
+    let admin = token(&city.base(), "admin").await;
+    let trusted = reqwest::Client::new()
+        .post(format!("{}/api/v1/exchange/peers", city.base()))
+        .bearer_auth(&admin)
+        .json(&json!({"platform": "district:330106", "public_key": key["public_key"]}))
+        .send()
+        .await
+        .expect("trust");
+    assert!(trusted.status().is_success(), "{:?}", trusted.text().await);
+
+    let item = district_item(&district.base()).await;
+    let clerk = token(&district.base(), "clerk.330106").await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let writes = clerk_writes(
+        district.base(),
+        clerk.clone(),
+        item.clone(),
+        stopped.clone(),
+    );
+
+    // The engine is down: the district's outbox holds what it writes.
+    random_pause(1500, 1000).await;
+    let backlog: i64 = district
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM exchange_outbox WHERE published_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("backlog");
+    assert!(backlog > 0, "the outbox holds while the engine is down");
+
+    // The engine comes up; the backlog drains while the clerk writes on.
+    let mut nats = nats_server(&nats_dir, nats_port);
+    wait_port(nats_port).await;
+    random_pause(500, 1500).await;
+
+    // The city is stopped for a stretch: the district's messages wait in
+    // the stream for it.
+    city.kill();
+    random_pause(1500, 1000).await;
+    city.start().await;
+
+    // Each process killed at a random moment and started again.
+    random_pause(200, 1500).await;
+    city.kill();
+    city.start().await;
+    random_pause(200, 1500).await;
+    district.kill();
+    // The clerk's requests fail while the district is down.
+    district.start().await;
+    random_pause(200, 1500).await;
+    nats.kill().expect("SIGKILL nats-server");
+    let _ = nats.wait();
+    random_pause(500, 1000).await;
+    let mut nats = nats_server(&nats_dir, nats_port);
+    wait_port(nats_port).await;
+    random_pause(500, 1000).await;
+
+    stop.send(true).expect("stop the clerk");
+    let written = writes.await.expect("the clerk's task");
+    assert!(written > 0, "the clerk got cases through");
+
+    // Everything the district's outbox holds reaches the city.
+    let outbox: BTreeMap<i64, (String, String)> = {
+        let db = district.db();
+        let mut q = db
+            .prepare("SELECT seq, msg_id, body FROM exchange_outbox ORDER BY seq")
+            .expect("outbox");
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))))
+            .expect("rows");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    assert!(outbox.len() >= 2 * written, "two messages a case accepted");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let applied: i64 = city
+            .db()
+            .query_row("SELECT COUNT(*) FROM exchange_inbox", [], |r| r.get(0))
+            .expect("inbox");
+        if applied as usize == outbox.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the city applied {applied} of the district's {} messages",
+            outbox.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let unpublished: i64 = district
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM exchange_outbox WHERE published_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("unpublished");
+    assert_eq!(unpublished, 0, "every message is marked published");
+
+    let db = city.db();
+    // Exactly the district's messages, each once.
+    let inbox: BTreeSet<String> = {
+        let mut q = db
+            .prepare("SELECT msg_id FROM exchange_inbox")
+            .expect("inbox");
+        let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    let sent: BTreeSet<String> = outbox.values().map(|(id, _)| id.clone()).collect();
+    assert_eq!(inbox, sent);
+    let applied_entries: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM journal WHERE event_type = 'exchange.applied'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("journal");
+    assert_eq!(
+        applied_entries as usize,
+        outbox.len(),
+        "nothing applied twice"
+    );
+    // In the district's order.
+    let applied_order: Vec<i64> = {
+        let mut q = db
+            .prepare("SELECT msg_id FROM exchange_log WHERE status = 'applied' ORDER BY id")
+            .expect("log");
+        let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+        rows.map(|r| {
+            r.expect("row")
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .expect("a seq")
+        })
+        .collect()
+    };
+    assert_eq!(applied_order, outbox.keys().copied().collect::<Vec<_>>());
+    // Each case as the district last said.
+    let mut last_word: BTreeMap<String, String> = BTreeMap::new();
+    for (_, body) in outbox.values() {
+        let m: Value = serde_json::from_str(body).expect("a message");
+        let event = m["event_type"].as_str().expect("event type");
+        let state = RemoteCaseState::after(event).expect("a case's move");
+        last_word.insert(
+            m["subject"].as_str().expect("subject").into(),
+            state.as_str().into(),
+        );
+    }
+    let held: BTreeMap<String, String> = {
+        let mut q = db
+            .prepare("SELECT subject, state FROM exchange_district_cases")
+            .expect("cases");
+        let rows = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    assert_eq!(held, last_word);
+    drop(db);
+
+    // Both journals' chains hold.
+    for p in [&mut city, &mut district] {
+        p.kill();
+        let out = Command::new(BIN)
+            .args(["--data", &p.data.display().to_string(), "journal", "verify"])
+            .output()
+            .expect("journal verify");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("journal intact"),
+            "{}: {}",
+            p.name,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    nats.kill().expect("stop nats-server");
+    let _ = nats.wait();
+    let _ = std::fs::remove_dir_all(&root);
+}
