@@ -80,6 +80,10 @@ pub struct RemoteCase {
     pub subject: String,
     pub district: String,
     pub department: String,
+    /// The department's name in Chinese and English, as this platform's
+    /// organisation tree has it (its code when the tree has it not).
+    pub department_name: String,
+    pub department_name_en: String,
     pub item_id: Option<i64>,
     /// `submitted`, `accepted`, `in_progress`, `approved`, `refused`, …
     pub state: String,
@@ -92,6 +96,9 @@ pub struct RemoteCase {
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DistrictCount {
     pub district: String,
+    /// The district's name in Chinese and English.
+    pub district_name: String,
+    pub district_name_en: String,
     pub state: String,
     pub cases: i64,
 }
@@ -445,10 +452,15 @@ impl App {
             district_counts: store::district_case_counts(&mut conn)
                 .await?
                 .into_iter()
-                .map(|(district, state, cases)| DistrictCount {
-                    district,
-                    state,
-                    cases,
+                .map(|(district, state, cases)| {
+                    let (district_name, district_name_en) = self.org_names(&district);
+                    DistrictCount {
+                        district,
+                        district_name,
+                        district_name_en,
+                        state,
+                        cases,
+                    }
                 })
                 .collect(),
         })
@@ -532,18 +544,35 @@ impl App {
             store::district_cases(&mut conn, district, limit.clamp(1, 500))
                 .await?
                 .into_iter()
-                .map(|c| RemoteCase {
-                    subject: c.subject,
-                    district: c.district,
-                    department: c.department,
-                    item_id: c.item_id,
-                    state: c.state,
-                    submitted_at: c.submitted_at,
-                    decided_at: c.decided_at,
-                    updated_at: c.updated_at,
+                .map(|c| {
+                    let (department_name, department_name_en) = self.org_names(&c.department);
+                    RemoteCase {
+                        subject: c.subject,
+                        district: c.district,
+                        department_name,
+                        department_name_en,
+                        department: c.department,
+                        item_id: c.item_id,
+                        state: c.state,
+                        submitted_at: c.submitted_at,
+                        decided_at: c.decided_at,
+                        updated_at: c.updated_at,
+                    }
                 })
                 .collect(),
         )
+    }
+}
+
+impl App {
+    /// An organisation's names, Chinese and English, or its code twice.
+    fn org_names(&self, code: &str) -> (String, String) {
+        self.orgs()
+            .list
+            .iter()
+            .find(|o| o.code.as_str() == code)
+            .map(|o| (o.name.clone(), o.name_en.clone()))
+            .unwrap_or_else(|| (code.to_string(), code.to_string()))
     }
 }
 

@@ -26,30 +26,13 @@ static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
     std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
 
 /// Browser tests start in parallel: one installs while the others wait.
-static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn ensure_installed() -> anyhow::Result<()> {
-    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
-    if Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists() {
-        return Ok(());
-    }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false);
-    if is_root && Path::new("/usr/bin/apt-get").exists() {
-        eprintln!("installing chromium and chromium-driver with apt-get for the browser tests…");
-        let ok = Command::new("sh")
-            .args(["-c", "apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium chromium-driver"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ok && Path::new(CHROMEDRIVER).exists() {
-            return Ok(());
-        }
-    }
-    anyhow::bail!("the browser tests need Debian's chromium and chromium-driver: run `apt-get install chromium chromium-driver`")
+    crate::apt_ensure(
+        &[CHROMEDRIVER, CHROMIUM],
+        &["chromium", "chromium-driver"],
+        "the browser tests",
+    )
 }
 
 fn free_port() -> anyhow::Result<u16> {

@@ -519,3 +519,38 @@ pub async fn api_token(base: &str, login: &str, password: &str) -> anyhow::Resul
         .map(str::to_string)
         .ok_or_else(|| anyhow::anyhow!("no token for {login}: {status} {body}"))
 }
+
+static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Make sure the Debian packages `packages` are installed, judged by the
+/// files `binaries`: when one is missing and the tests run as root on
+/// Debian, install them with apt-get (one test at a time); otherwise say
+/// what `who` needs. A test that needs a service fails without it, never
+/// skips.
+pub fn apt_ensure(binaries: &[&str], packages: &[&str], who: &str) -> anyhow::Result<()> {
+    use std::path::Path;
+    use std::process::Command;
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
+    let present = || binaries.iter().all(|b| Path::new(b).exists());
+    if present() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    let list = packages.join(" ");
+    if is_root && Path::new("/usr/bin/apt-get").exists() {
+        eprintln!("installing {list} with apt-get for {who}…");
+        let ok = Command::new("sh")
+            .args(["-c", &format!("apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq {list}")])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok && present() {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("{who} need Debian's {list}: run `apt-get install {list}`")
+}

@@ -18,10 +18,18 @@ use sunshine_domain::exchange::RemoteCaseState;
 
 use super::{free_port, wait_healthy, BIN};
 
-/// Debian's nats-server; CI installs it. Its absence fails the test: a
+const NATS_SERVER: &str = "/usr/sbin/nats-server";
+
+/// Debian's nats-server, installed with apt when missing. Its absence fails the test: a
 /// skipped fault test is not a pass.
 fn nats_server(dir: &Path, port: u16) -> Child {
-    Command::new("nats-server")
+    sunshine_testkit::apt_ensure(
+        &[NATS_SERVER],
+        &["nats-server"],
+        "the exchange's fault test",
+    )
+    .expect("nats-server");
+    Command::new(NATS_SERVER)
         .args([
             "-js",
             "-sd",

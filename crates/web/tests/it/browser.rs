@@ -10,6 +10,7 @@ use crate::support::unique;
 
 mod card;
 mod care;
+mod exchange;
 mod hall;
 mod hotline;
 mod registry;

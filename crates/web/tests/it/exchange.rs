@@ -25,7 +25,7 @@ fn incoming(s: &Signed) -> Incoming {
 
 /// Apply online, as the demo citizen, for the first of the district's
 /// items a citizen may apply for; the case's number.
-async fn district_case(base: &str, citizen: &Api) -> String {
+pub(crate) async fn district_case(base: &str, citizen: &Api) -> String {
     let public = Api::new(base);
     let (_, list) = public
         .get("/api/v1/catalog/items?region=330106&limit=100")

@@ -192,6 +192,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/api/v1/registry/standard/changes"),
     ("post", "/api/v1/me/tv-pairings/preview"),
     ("get", "/api/v1/card/payouts"),
+    ("get", "/api/v1/exchange/key"),
+    ("get", "/api/v1/exchange"),
+    ("get", "/api/v1/exchange/messages"),
+    ("post", "/api/v1/exchange/peers"),
+    ("get", "/api/v1/exchange/district-cases"),
 ];
 
 #[tokio::test]
