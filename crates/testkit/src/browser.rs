@@ -25,8 +25,7 @@ pub struct Browser {
 static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
     std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
 
-/// Browser tests start in parallel: one installs while the others wait.
-
+/// Debian's chromium and chromium-driver, installed when missing.
 fn ensure_installed() -> anyhow::Result<()> {
     crate::apt_ensure(
         &[CHROMEDRIVER, CHROMIUM],
