@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 mod backup;
 mod card;
+mod exchange;
 mod linkage;
 mod registry;
 
@@ -35,6 +36,25 @@ pub enum BenchCommand {
         /// Concurrent clients.
         #[arg(long, default_value_t = 8)]
         clients: usize,
+    },
+    /// The two-level platform: the city and Hangzhou's 13 districts and
+    /// counties, each on a store of its own, exchanging through a scratch
+    /// nats-server (Debian's): the drain rate of a backlog, events a second
+    /// at full speed, and the lag from a district's commit to the city's
+    /// effect at a steady rate.
+    Exchange {
+        /// Messages each district writes while the exchange is stopped.
+        #[arg(long, default_value_t = 5000)]
+        backlog: usize,
+        /// Messages each district writes as fast as it can.
+        #[arg(long, default_value_t = 5000)]
+        burst: usize,
+        /// Messages a second each district writes for the lag.
+        #[arg(long, default_value_t = 50)]
+        rate: u32,
+        /// For how many seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
     },
     /// Durable case transitions per second: cases registered at the counter,
     /// then each taken through accept, claim, approve (which signs its
@@ -159,6 +179,12 @@ pub async fn run(cli: &Cli, cmd: &BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Catalog { items, clients } => catalog(cli, *items, *clients).await,
         BenchCommand::Hall { cases, clients } => hall(cli, *cases, *clients).await,
+        BenchCommand::Exchange {
+            backlog,
+            burst,
+            rate,
+            seconds,
+        } => exchange::exchange(*backlog, *burst, *rate, *seconds).await,
         BenchCommand::Supervision { cases } => supervision(cli, *cases).await,
         BenchCommand::Linkage {
             persons,

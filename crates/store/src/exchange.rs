@@ -192,12 +192,14 @@ pub async fn cursor(conn: &mut AnyConnection, sender: &str, flow: &str) -> Resul
 pub async fn record_applied(conn: &mut AnyConnection, message: &Message, at: i64) -> Result<()> {
     let sender = message.from.to_string();
     sqlx::query(
-        "INSERT INTO exchange_inbox (flow, msg_id, sender, seq, applied_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO exchange_inbox (flow, msg_id, sender, seq, sent_at, applied_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(message.flow.as_str())
     .bind(&message.id)
     .bind(&sender)
     .bind(message.seq)
+    .bind(message.at)
     .bind(at)
     .execute(&mut *conn)
     .await?;
@@ -468,4 +470,23 @@ pub async fn district_cases(
             })
         })
         .collect()
+}
+
+/// How many messages have been applied here.
+pub async fn applied_count(conn: &mut AnyConnection) -> Result<i64> {
+    let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM exchange_inbox")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// For each message applied whose sender journaled it at or after `since`:
+/// how long after (microseconds) it was applied here. For the benchmarks.
+pub async fn lags_since(conn: &mut AnyConnection, since: i64) -> Result<Vec<i64>> {
+    let rows =
+        sqlx::query("SELECT applied_at - sent_at AS lag FROM exchange_inbox WHERE sent_at >= $1")
+            .bind(since)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter().map(|r| Ok(r.try_get("lag")?)).collect()
 }

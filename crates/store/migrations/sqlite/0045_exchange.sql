@@ -24,6 +24,7 @@ CREATE TABLE exchange_inbox (
     msg_id      TEXT NOT NULL,
     sender      TEXT NOT NULL,
     seq         BIGINT NOT NULL,
+    sent_at     BIGINT NOT NULL,
     applied_at  BIGINT NOT NULL,
     PRIMARY KEY (flow, msg_id)
 );
