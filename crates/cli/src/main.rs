@@ -80,6 +80,15 @@ struct Cli {
     /// e.g. nats://127.0.0.1:4222.
     #[arg(long, env = "SUNSHINE_NATS_URL", global = true)]
     nats_url: Option<String>,
+    /// How many NATS servers keep each of the exchange's streams: 1 for one
+    /// server, 3 in a three-node cluster (docs/DEPLOYMENT.md).
+    #[arg(
+        long,
+        env = "SUNSHINE_NATS_REPLICAS",
+        default_value_t = 1,
+        global = true
+    )]
+    nats_replicas: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -586,7 +595,7 @@ async fn run(cli: Cli, data_given: bool) -> anyhow::Result<std::process::ExitCod
             app.set_card_node(web.card_node(addr))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let _exchange = start_exchange(&app, exchange).await?;
+            let _exchange = start_exchange(&cli, &app, exchange).await?;
             app.spawn_workers();
             let listener = listen(addr).await?;
             println!("Sunshine is serving at http://{}", listener.local_addr()?);
@@ -679,7 +688,7 @@ async fn demo(
     app.set_card_node(web.card_node(addr))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let _exchange = start_exchange(&app, exchange).await?;
+    let _exchange = start_exchange(cli, &app, exchange).await?;
     app.spawn_workers();
     let where_ = cli
         .database_url
@@ -735,12 +744,13 @@ async fn join_platform(cli: &Cli, app: &Arc<App>) -> anyhow::Result<Option<Strin
 }
 
 async fn start_exchange(
+    cli: &Cli,
     app: &Arc<App>,
     nats_url: Option<String>,
 ) -> anyhow::Result<Option<sunshine_exchange::Exchange>> {
     let Some(url) = nats_url else { return Ok(None) };
     let platform = app.platform().cloned();
-    let exchange = sunshine_exchange::start(app.clone(), &url).await?;
+    let exchange = sunshine_exchange::start(app.clone(), &url, cli.nats_replicas).await?;
     if let Some(p) = platform {
         println!("Platform {p}, exchanging through {url}");
     }
@@ -864,7 +874,7 @@ async fn demo_platforms(
         app.set_card_node(web.card_node(&at.to_string()))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let exchange = sunshine_exchange::start(app.clone(), &url).await?;
+        let exchange = sunshine_exchange::start(app.clone(), &url, cli.nats_replicas).await?;
         app.spawn_workers();
         println!(
             "  {:<18} http://{}/   (store {})",

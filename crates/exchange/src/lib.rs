@@ -64,7 +64,9 @@ impl Exchange {
 /// Start the relay, and a receiver for each flow `app`'s platform receives,
 /// against the NATS server at `nats_url`. The engine need not be up: the
 /// tasks connect when it is, and the outbox holds until then.
-pub async fn start(app: Arc<App>, nats_url: &str) -> anyhow::Result<Exchange> {
+/// `replicas` is how many of the cluster's servers keep each stream (1 for
+/// one server, 3 for the three-node cluster of `docs/DEPLOYMENT.md`).
+pub async fn start(app: Arc<App>, nats_url: &str, replicas: usize) -> anyhow::Result<Exchange> {
     let platform = app
         .platform()
         .cloned()
@@ -79,7 +81,10 @@ pub async fn start(app: Arc<App>, nats_url: &str) -> anyhow::Result<Exchange> {
         .connection_timeout(Duration::from_secs(5))
         .connect(nats_url)
         .await?;
-    let js = jetstream::new(client);
+    let js = Engine {
+        js: jetstream::new(client),
+        replicas,
+    };
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(relay(
         app.clone(),
@@ -100,10 +105,18 @@ pub async fn start(app: Arc<App>, nats_url: &str) -> anyhow::Result<Exchange> {
     Ok(Exchange { stop, tasks })
 }
 
+/// The engine and how many servers keep each stream.
+#[derive(Clone)]
+struct Engine {
+    js: jetstream::Context,
+    replicas: usize,
+}
+
 /// The stream of `flow`, created if it is not there yet.
-async fn stream_of(js: &jetstream::Context, flow: Flow) -> anyhow::Result<stream::Stream> {
-    Ok(js
+async fn stream_of(e: &Engine, flow: Flow) -> anyhow::Result<stream::Stream> {
+    Ok(e.js
         .get_or_create_stream(stream::Config {
+            num_replicas: e.replicas.max(1),
             name: flow.stream().to_string(),
             subjects: vec![flow.subjects()],
             storage: stream::StorageType::File,
@@ -124,7 +137,7 @@ async fn pause(stopped: &mut watch::Receiver<bool>, d: Duration) -> bool {
 }
 
 /// Publish the outbox, in order, as long as the exchange runs.
-async fn relay(app: Arc<App>, js: jetstream::Context, mut stopped: watch::Receiver<bool>) {
+async fn relay(app: Arc<App>, js: Engine, mut stopped: watch::Receiver<bool>) {
     let mut streams_ready = false;
     loop {
         if *stopped.borrow() {
@@ -162,7 +175,7 @@ async fn relay(app: Arc<App>, js: jetstream::Context, mut stopped: watch::Receiv
             }
             streams_ready = true;
         }
-        let (done, failed) = publish(&js, &batch).await;
+        let (done, failed) = publish(&js.js, &batch).await;
         if !done.is_empty() {
             // Until this is stored the messages stay waiting and go again,
             // which the engine's and the receiver's de-duplication absorb.
@@ -227,7 +240,7 @@ fn consumer_name(platform: &Platform, flow: Flow) -> String {
 /// Apply `flow`'s messages as they arrive, as long as the exchange runs.
 async fn receive(
     app: Arc<App>,
-    js: jetstream::Context,
+    js: Engine,
     platform: Platform,
     flow: Flow,
     mut stopped: watch::Receiver<bool>,

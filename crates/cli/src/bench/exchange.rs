@@ -200,10 +200,10 @@ pub async fn exchange(backlog: usize, burst: usize, rate: u32, seconds: u64) -> 
         "backlog:     {total} messages written with the exchange stopped in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let mut exchanges = vec![sunshine_exchange::start(city.clone(), &url).await?];
+    let mut exchanges = vec![sunshine_exchange::start(city.clone(), &url, 1).await?];
     let t = Instant::now();
     for (_, app) in &apps {
-        exchanges.push(sunshine_exchange::start(app.clone(), &url).await?);
+        exchanges.push(sunshine_exchange::start(app.clone(), &url, 1).await?);
     }
     wait_applied(&city, total).await?;
     let drained = t.elapsed().as_secs_f64();
