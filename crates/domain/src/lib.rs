@@ -24,6 +24,7 @@ pub mod journal;
 pub mod licence;
 pub mod materials;
 pub mod money;
+pub mod opendata;
 pub mod policy;
 pub mod refusal;
 pub mod registry;

@@ -65,6 +65,7 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         .route("/static/page.js", get(pages::disclosure::page_script))
         .merge(api)
         .merge(open311::router())
+        .merge(api::ckan::router())
         .merge(pages::router())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)

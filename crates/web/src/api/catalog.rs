@@ -80,7 +80,7 @@ pub struct SummaryPage {
     pub offset: i64,
 }
 
-fn page(state: &AppState, p: Page<VersionSummary>, lang: Lang) -> SummaryPage {
+pub(crate) fn page(state: &AppState, p: Page<VersionSummary>, lang: Lang) -> SummaryPage {
     let orgs = state.app.orgs();
     SummaryPage {
         items: p

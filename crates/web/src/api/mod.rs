@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod card;
 pub mod care;
 pub mod catalog;
+pub mod ckan;
 pub mod clock;
 pub mod disclosure;
 pub mod exchange;

@@ -204,6 +204,13 @@ async fn floods_of_sign_ups_tracking_claims_kiosk_posts_and_aggregates_meet_thei
         ("GET", "/api/v1/supervision/evaluation", None),
         ("GET", "/hotline", None),
         ("GET", "/api/v1/hotline/indicators", None),
+        ("GET", "/api/3/action/package_list", None),
+        (
+            "POST",
+            "/api/action/datastore_search",
+            Some(json!({"resource_id": "power-items"})),
+        ),
+        ("GET", "/catalog.ttl", None),
     ];
     for (i, (method, path, body)) in floods.into_iter().enumerate() {
         // Each flood from an address of its own: the buckets are per address.

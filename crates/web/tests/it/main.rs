@@ -28,6 +28,7 @@ mod leaks;
 mod licence;
 mod materials_api;
 mod open311;
+mod open_data;
 mod openapi;
 mod pages;
 mod personal_reads;

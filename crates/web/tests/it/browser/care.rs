@@ -307,7 +307,8 @@ async fn a_worker_records_a_households_aid_and_a_month_paid() -> anyhow::Result<
         .ok_or_else(|| anyhow::anyhow!("no number in {said:?}"))?;
     let id: i64 = said[at + 3..at + 11].parse()?;
     b.click(&format!("#pay-{id}")).await?;
-    b.wait_for("#flash").await?;
+    // The page before has a flash too: wait for the paid line.
+    b.wait_for(&format!("#paid-{id}")).await?;
     let paid = b.text(&format!("#paid-{id}")).await?;
     assert!(paid.contains("1,200.00"), "{paid}");
     b.screenshot(&shots().join("care-aid.png")).await?;
