@@ -405,13 +405,10 @@ impl App {
     /// that the write is durable.
     pub async fn receive(&self, batch: Vec<Incoming>) -> Result<Vec<Verdict>> {
         let me = self.platform().cloned().ok_or_else(not_a_platform)?;
-        let keys = match self.exchange.get() {
-            Some(k) => k,
-            None => {
-                self.reload_peer_keys().await?;
-                self.exchange.get().unwrap_or_default()
-            }
-        };
+        // The peers' keys as the store has them now: a key trusted or
+        // replaced by another process (the command line) counts at once.
+        self.reload_peer_keys().await?;
+        let keys = self.exchange.get().unwrap_or_default();
         let now = self.now_micros();
         self.db
             .write(async move |tx: &mut WriteTx| {
@@ -633,9 +630,11 @@ async fn receive_one(
                 Some(why.to_string()),
             )
             .await?;
-            // A sender not yet trusted may be trusted soon: its messages wait.
+            // A sender not yet trusted may be trusted soon, and a signature
+            // that does not verify may be a key trusted wrongly and then
+            // mended: such messages wait. The rest can never apply.
             return Ok(match why {
-                Refused::UnknownSender(_) => Verdict::Later,
+                Refused::UnknownSender(_) | Refused::BadSignature(_) => Verdict::Later,
                 _ => Verdict::Done,
             });
         }

@@ -162,15 +162,15 @@ impl FromStr for Flow {
 }
 
 /// The facts of a case entry that may leave the district: the item, the
-/// department, the channel, a step, a reason for a refusal, a fee. Never
-/// the applicant's name, identity, answers or materials.
-const CASE_FACTS: [&str; 10] = [
+/// department, the channel, a step, a fee. Never the applicant's name,
+/// identity, answers or materials, and never a clerk's free text (a
+/// reason may name the applicant).
+const CASE_FACTS: [&str; 9] = [
     "item_id",
     "version_id",
     "department",
     "channel",
     "step",
-    "reason",
     "fee",
     "amount_fen",
     "working_days",
@@ -180,17 +180,8 @@ const CASE_FACTS: [&str; 10] = [
 /// What leaves a platform when `entry` is journaled there: the flow and the
 /// message's facts, or nothing.
 pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json::Value)> {
-    // A case is the district's when its number is in the district's
-    // region (`case/2026-330106-000123`); the city's departments' cases in
-    // a district's store are not the district's to report.
-    let region = entry
-        .subject
-        .strip_prefix("case/")
-        .and_then(|n| n.split('-').nth(1));
     if !Flow::Cases.sent_by(platform)
-        || region.is_none()
-        || region != platform.district()
-        || RemoteCaseState::after(&entry.event_type).is_none()
+        || !districts_case(platform, &entry.subject, &entry.event_type)
     {
         return None;
     }
@@ -200,6 +191,20 @@ pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json:
         .filter_map(|k| payload.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
     Some((Flow::Cases, serde_json::Value::Object(facts)))
+}
+
+/// Whether an entry of `event_type` on `subject` is a move of one of
+/// `platform`'s own cases: its number is in the district's region
+/// (`case/2026-330106-000123`; the city's departments' cases in a
+/// district's store are not the district's to report) and the event moves
+/// a case.
+fn districts_case(platform: &Platform, subject: &str, event_type: &str) -> bool {
+    let region = subject
+        .strip_prefix("case/")
+        .and_then(|n| n.split('-').nth(1));
+    region.is_some()
+        && region == platform.district()
+        && RemoteCaseState::after(event_type).is_some()
 }
 
 /// A message between platforms, as signed: the journal entry it tells of,
@@ -283,6 +288,8 @@ pub enum Refused {
     WrongId { header: String, body: String },
     #[error("the flow {flow} is not received by {platform}")]
     NotForUs { flow: String, platform: String },
+    #[error("{sender} may not send this: {what}")]
+    NotTheSenders { sender: String, what: String },
 }
 
 /// Check what arrived on `subject` with id `msg_id` and signature
@@ -320,6 +327,42 @@ pub fn open(
         key_of(&message.from).ok_or_else(|| Refused::UnknownSender(message.from.to_string()))?;
     if !licence::verify(&key, &signed_text(subject, body), signature) {
         return Err(Refused::BadSignature(message.from.to_string()));
+    }
+    // A trusted sender still speaks only of its own: the same rule that
+    // lets an entry leave it is checked where it arrives.
+    let not_its = |what: String| Refused::NotTheSenders {
+        sender: message.from.to_string(),
+        what,
+    };
+    match message.flow {
+        Flow::Cases => {
+            if !districts_case(&message.from, &message.subject, &message.event_type) {
+                return Err(not_its(format!(
+                    "{} on {}",
+                    message.event_type, message.subject
+                )));
+            }
+            let own_facts = message
+                .facts
+                .as_object()
+                .is_some_and(|f| f.keys().all(|k| CASE_FACTS.contains(&k.as_str())));
+            if !own_facts {
+                return Err(not_its("facts a case message does not carry".into()));
+            }
+            let district = message.from.district().unwrap_or_default();
+            // The department a fact names, and the organisation of whoever
+            // acted (none for a citizen), are the district's.
+            let outside = [
+                message.facts.get("department").and_then(|d| d.as_str()),
+                Some(message.org.as_str()).filter(|o| !o.is_empty()),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|o| !o.starts_with(district));
+            if let Some(o) = outside {
+                return Err(not_its(format!("an organisation outside it ({o})")));
+            }
+        }
     }
     Ok(message)
 }
@@ -622,6 +665,61 @@ mod tests {
                 keys
             ),
             Err(Refused::BadSignature(_))
+        ));
+    }
+
+    #[test]
+    fn a_trusted_district_speaks_only_of_its_own_cases() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let public = licence::public_key_hex(&key);
+        let binjiang = Platform::District("330108".into());
+        let keys = |p: &Platform| (p == &binjiang).then(|| public.clone());
+        let subject = Flow::Cases.subject(&binjiang);
+        let send = |m: &Message| {
+            let body = m.body();
+            let sig = sign(&key, &subject, &body);
+            open(&Platform::City, &subject, &m.id, &body, &sig, keys)
+        };
+        let mut e = entry(
+            5,
+            "case/2026-330108-000001",
+            "hall.case_refused",
+            serde_json::json!({}),
+        );
+        e.org = "330108-002".into();
+        let own = Message::of(
+            &binjiang,
+            Flow::Cases,
+            &e,
+            0,
+            serde_json::json!({"department": "330108-002"}),
+        );
+        assert!(send(&own).is_ok());
+        let theirs = Message {
+            subject: "case/2026-330106-000001".into(),
+            ..own.clone()
+        };
+        assert!(matches!(send(&theirs), Err(Refused::NotTheSenders { .. })));
+        let odd_event = Message {
+            event_type: "registry.person_added".into(),
+            ..own.clone()
+        };
+        assert!(matches!(
+            send(&odd_event),
+            Err(Refused::NotTheSenders { .. })
+        ));
+        let extra = Message {
+            facts: serde_json::json!({"applicant": "王某"}),
+            ..own.clone()
+        };
+        assert!(matches!(send(&extra), Err(Refused::NotTheSenders { .. })));
+        let elsewhere = Message {
+            facts: serde_json::json!({"department": "330106-002"}),
+            ..own
+        };
+        assert!(matches!(
+            send(&elsewhere),
+            Err(Refused::NotTheSenders { .. })
         ));
     }
 

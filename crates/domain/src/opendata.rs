@@ -151,9 +151,6 @@ pub fn search<'a>(packages: &'a [Package], q: &PackageQuery) -> Result<SearchRes
             ));
         }
     }
-    if q.rows > MAX_ROWS {
-        return Err(bad("rows", format!("at most {MAX_ROWS}")));
-    }
     let mut found: Vec<&Package> = packages
         .iter()
         .filter(|p| holds_words(p, &q.q))
@@ -198,7 +195,12 @@ pub fn search<'a>(packages: &'a [Package], q: &PackageQuery) -> Result<SearchRes
         facets.insert(f.clone(), counts);
     }
     let count = found.len();
-    let results = found.into_iter().skip(q.start).take(q.rows).collect();
+    // As CKAN does, more rows than the most are given as the most.
+    let results = found
+        .into_iter()
+        .skip(q.start)
+        .take(q.rows.min(MAX_ROWS))
+        .collect();
     Ok(SearchResult {
         count,
         results,
@@ -273,9 +275,6 @@ pub fn query_rows(
     rows: &[Map<String, Value>],
     q: &RowQuery,
 ) -> Result<RowsResult, BadParam> {
-    if q.limit > MAX_LIMIT {
-        return Err(bad("limit", format!("at most {MAX_LIMIT}")));
-    }
     for name in q.filters.keys() {
         field_named(fields, name, "filters")?;
     }
@@ -359,7 +358,8 @@ pub fn query_rows(
     let records = matched
         .into_iter()
         .skip(q.offset)
-        .take(q.limit)
+        // As CKAN does, a limit above the most is the most.
+        .take(q.limit.min(MAX_LIMIT))
         .map(|row| {
             shown
                 .iter()
@@ -561,13 +561,22 @@ mod tests {
                 facet_fields: vec!["notes".into()],
                 ..q()
             },
-            PackageQuery {
-                rows: MAX_ROWS + 1,
-                ..q()
-            },
         ] {
             assert!(search(&all, &bad).is_err(), "{bad:?}");
         }
+        let many = search(
+            &all,
+            &PackageQuery {
+                rows: usize::MAX,
+                ..q()
+            },
+        )
+        .expect("capped");
+        assert_eq!(
+            many.results.len(),
+            3,
+            "more rows than the most are the most"
+        );
     }
 
     fn table() -> (Vec<Field>, Vec<Map<String, Value>>) {
@@ -701,13 +710,20 @@ mod tests {
                 q: Some(json!(3)),
                 ..rq()
             },
-            RowQuery {
-                limit: MAX_LIMIT + 1,
-                ..rq()
-            },
         ] {
             assert!(query_rows(&fields, &rows, &bad).is_err(), "{bad:?}");
         }
+        let r = query_rows(
+            &fields,
+            &rows,
+            &RowQuery {
+                limit: usize::MAX,
+                offset: usize::MAX,
+                ..rq()
+            },
+        )
+        .expect("capped");
+        assert!(r.records.is_empty());
     }
 
     #[test]

@@ -399,7 +399,8 @@ pub async fn apply_case(conn: &mut AnyConnection, m: &Message) -> Result<()> {
              decided_at = COALESCE(excluded.decided_at, exchange_district_cases.decided_at),
              last_seq = excluded.last_seq,
              updated_at = excluded.updated_at
-         WHERE exchange_district_cases.last_seq < excluded.last_seq",
+         WHERE exchange_district_cases.district = excluded.district
+           AND exchange_district_cases.last_seq < excluded.last_seq",
     )
     .bind(&m.subject)
     .bind(district)

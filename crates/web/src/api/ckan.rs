@@ -91,6 +91,7 @@ fn ok(result: Value) -> Response {
 async fn get_action(
     State(s): State<AppState>,
     lang: Lang,
+    headers: HeaderMap,
     Path(action): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -107,7 +108,7 @@ async fn get_action(
             }
         }
     }
-    run(&s, lang, &action, params).await
+    run(&s, lang, &site(&s, &headers), &action, params).await
 }
 
 async fn post_action(
@@ -137,16 +138,22 @@ async fn post_action(
         }
     };
     match params {
-        Ok(p) => run(&s, lang, &action, p).await,
+        Ok(p) => run(&s, lang, &site(&s, &headers), &action, p).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn run(s: &AppState, lang: Lang, action: &str, p: Map<String, Value>) -> Response {
+async fn run(
+    s: &AppState,
+    lang: Lang,
+    base: &str,
+    action: &str,
+    p: Map<String, Value>,
+) -> Response {
     let done = match action {
         "package_list" => package_list(s, &p),
-        "package_show" => package_show(s, &p),
-        "package_search" => package_search(s, &p),
+        "package_show" => package_show(s, base, &p),
+        "package_search" => package_search(s, base, &p),
         "organization_list" => organization_list(s, &p),
         "datastore_search" => datastore_search(s, lang, &p).await,
         other => Err(CkanError(
@@ -305,8 +312,7 @@ fn packages(s: &AppState) -> Vec<Package> {
     ]
 }
 
-fn package_json(s: &AppState, p: &Package) -> Value {
-    let _ = s;
+fn package_json(base: &str, p: &Package) -> Value {
     json!({
         "id": p.name,
         "name": p.name,
@@ -324,7 +330,7 @@ fn package_json(s: &AppState, p: &Package) -> Value {
         "resources": p.resources.iter().enumerate().map(|(i, r)| json!({
             "id": r.id, "name": r.name, "description": r.description, "format": r.format,
             "package_id": p.name, "position": i, "datastore_active": true,
-            "url": format!("/api/3/action/datastore_search?resource_id={}", r.id),
+            "url": format!("{base}/api/3/action/datastore_search?resource_id={}", r.id),
         })).collect::<Vec<_>>(),
         "num_resources": p.resources.len(),
     })
@@ -342,16 +348,16 @@ fn package_list(s: &AppState, p: &Map<String, Value>) -> Result<Value, CkanError
         .collect::<Vec<_>>()))
 }
 
-fn package_show(s: &AppState, p: &Map<String, Value>) -> Result<Value, CkanError> {
+fn package_show(s: &AppState, base: &str, p: &Map<String, Value>) -> Result<Value, CkanError> {
     let id = text_param(p, "id").ok_or_else(|| invalid_field("id", "Missing value"))?;
     packages(s)
         .iter()
         .find(|x| x.name == id)
-        .map(|x| package_json(s, x))
+        .map(|x| package_json(base, x))
         .ok_or_else(|| not_found("package"))
 }
 
-fn package_search(s: &AppState, p: &Map<String, Value>) -> Result<Value, CkanError> {
+fn package_search(s: &AppState, base: &str, p: &Map<String, Value>) -> Result<Value, CkanError> {
     let all = packages(s);
     let q = PackageQuery {
         q: text_param(p, "q").unwrap_or_default(),
@@ -375,7 +381,7 @@ fn package_search(s: &AppState, p: &Map<String, Value>) -> Result<Value, CkanErr
     Ok(json!({
         "count": found.count,
         "sort": q.sort,
-        "results": found.results.iter().map(|x| package_json(s, x)).collect::<Vec<_>>(),
+        "results": found.results.iter().map(|x| package_json(base, x)).collect::<Vec<_>>(),
         "facets": found.facets,
         "search_facets": search_facets,
     }))
@@ -416,8 +422,9 @@ async fn table(
                 let page = s
                     .app
                     .public_items(sunshine_app::catalog::VersionFilter {
+                        // The version in the library, even while a newer
+                        // one is being revised.
                         public_only: true,
-                        latest_only: true,
                         limit: 500,
                         offset,
                         ..Default::default()
@@ -500,7 +507,7 @@ async fn datastore_search(
         filters,
         q,
         fields: list_param(p, "fields"),
-        limit: count_param(p, "limit", 100)?,
+        limit: count_param(p, "limit", 100)?.min(opendata::MAX_LIMIT),
         offset: count_param(p, "offset", 0)?,
         sort: text_param(p, "sort").unwrap_or_default(),
         include_total: bool_param(p, "include_total", true)?,
@@ -515,7 +522,7 @@ async fn datastore_search(
         "offset": query.offset,
         "_links": {
             "start": format!("/api/3/action/datastore_search?resource_id={id}&limit={}", query.limit),
-            "next": format!("/api/3/action/datastore_search?resource_id={id}&limit={}&offset={}", query.limit, query.offset + query.limit),
+            "next": format!("/api/3/action/datastore_search?resource_id={id}&limit={}&offset={}", query.limit, query.offset.saturating_add(query.limit)),
         },
     });
     if let Some(total) = r.total {

@@ -71,13 +71,14 @@ pub async fn messages(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Result<Json<MessagePage>, ApiError> {
-    let limit = q.limit.unwrap_or(sunshine_app::exchange::LOG_PAGE);
+    let page = sunshine_app::exchange::LOG_PAGE;
+    let limit = q.limit.unwrap_or(page).clamp(1, page);
     let messages = s
         .app
         .exchange_log(&actor, q)
         .await
         .map_err(|e| ApiError::from_app(e, lang))?;
-    let next_before = (messages.len() as i64 >= limit.max(1))
+    let next_before = (messages.len() as i64 >= limit)
         .then(|| messages.last().map(|m| m.id))
         .flatten();
     Ok(Json(MessagePage {
