@@ -411,6 +411,18 @@ pub enum RemoteCaseState {
 }
 
 impl RemoteCaseState {
+    pub const ALL: [RemoteCaseState; 9] = [
+        RemoteCaseState::Submitted,
+        RemoteCaseState::Accepted,
+        RemoteCaseState::NotAccepted,
+        RemoteCaseState::InProgress,
+        RemoteCaseState::Suspended,
+        RemoteCaseState::Approved,
+        RemoteCaseState::Refused,
+        RemoteCaseState::Withdrawn,
+        RemoteCaseState::Delivered,
+    ];
+
     /// The state a case is in after an entry of `event_type`, for the
     /// entries that move it; `None` for the ones that do not.
     pub fn after(event_type: &str) -> Option<RemoteCaseState> {
@@ -451,20 +463,7 @@ impl RemoteCaseState {
     }
 
     pub fn parse(s: &str) -> Option<RemoteCaseState> {
-        use RemoteCaseState::*;
-        [
-            Submitted,
-            Accepted,
-            NotAccepted,
-            InProgress,
-            Suspended,
-            Approved,
-            Refused,
-            Withdrawn,
-            Delivered,
-        ]
-        .into_iter()
-        .find(|s2| s2.as_str() == s)
+        Self::ALL.into_iter().find(|s2| s2.as_str() == s)
     }
 
     /// Whether the case is decided (a result the board counts).
@@ -725,6 +724,9 @@ mod tests {
 
     #[test]
     fn every_moving_event_has_a_state_and_a_label() {
+        for s in RemoteCaseState::ALL {
+            assert_eq!(RemoteCaseState::parse(s.as_str()), Some(s));
+        }
         for e in [
             "hall.case_submitted",
             "hall.case_accepted",
