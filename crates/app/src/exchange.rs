@@ -386,13 +386,15 @@ impl App {
         let now = self.now_micros();
         self.db
             .write(async move |tx: &mut WriteTx| {
-                for m in &rows {
-                    let peer = m
-                        .flow
-                        .parse::<Flow>()
-                        .map(|f| f.receiver().to_string())
-                        .unwrap_or_default();
-                    store::mark_published(tx.conn(), std::slice::from_ref(m), &peer, now).await?;
+                // Every flow has one receiver: mark each flow's messages at once.
+                for flow in Flow::ALL {
+                    let of_flow: Vec<store::Outgoing> = rows
+                        .iter()
+                        .filter(|m| m.flow == flow.as_str())
+                        .cloned()
+                        .collect();
+                    let peer = flow.receiver().to_string();
+                    store::mark_published(tx.conn(), &of_flow, &peer, now).await?;
                 }
                 Ok::<_, AppError>(())
             })

@@ -198,9 +198,8 @@ fn bool_param(
     match p.get(name) {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => match text_param(&Map::from_iter([(name.to_string(), v.clone())]), name)
-            .as_deref()
-            .map(str::to_ascii_lowercase)
+        Some(_) => match text_param(p, name)
+            .map(|t| t.to_ascii_lowercase())
             .as_deref()
         {
             Some("true" | "1" | "yes") => Ok(true),
