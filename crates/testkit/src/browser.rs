@@ -52,28 +52,31 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        let profile =
-            std::env::temp_dir().join(format!("sunshine-chromium-{}-{port}", std::process::id()));
-        let caps = serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "prefs": {"intl.accept_languages": "zh-CN,zh"},
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1000", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())
-                ]
-            }
-        });
-        let caps = match caps {
-            serde_json::Value::Object(m) => m,
-            _ => unreachable!("a JSON object literal"),
-        };
         let mut last = None;
-        // chromedriver takes a moment to listen.
-        for _ in 0..50 {
+        // chromedriver takes a moment to listen; a Chromium that exited at
+        // launch leaves its profile locked, so each try has a profile of its own.
+        for attempt in 0..50 {
+            let profile = std::env::temp_dir().join(format!(
+                "sunshine-chromium-{}-{port}-{attempt}",
+                std::process::id()
+            ));
+            let caps = serde_json::json!({
+                "goog:chromeOptions": {
+                    "binary": CHROMIUM,
+                    "prefs": {"intl.accept_languages": "zh-CN,zh"},
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--window-size=1280,1000", "--lang=zh-CN", format!("--user-data-dir={}", profile.display())
+                    ]
+                }
+            });
+            let caps = match caps {
+                serde_json::Value::Object(m) => m,
+                _ => unreachable!("a JSON object literal"),
+            };
             match ClientBuilder::rustls()?
-                .capabilities(caps.clone())
+                .capabilities(caps)
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
             {
@@ -85,7 +88,10 @@ impl Browser {
                         _turn: turn,
                     })
                 }
-                Err(e) => last = Some(e),
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&profile);
+                    last = Some(e)
+                }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
