@@ -11,7 +11,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde_json::json;
-use sunshine_domain::exchange::{self as rules, admit, Admit, Flow, Message, Platform, Refused};
+use sha2::{Digest, Sha256};
+use sunshine_domain::exchange::{
+    self as rules, admit, Admit, Application, Flow, Message, Platform, Refused,
+};
+use sunshine_domain::hall::{Case, CaseFacts};
 use sunshine_domain::identity::{Actor, OrgKind};
 use sunshine_domain::licence::public_key_hex;
 use sunshine_domain::policy::Action;
@@ -119,6 +123,8 @@ impl PeerKeys {
 /// A message from the outbox, signed, ready for the engine.
 #[derive(Debug, Clone)]
 pub struct Signed {
+    /// The platform it goes to.
+    pub peer: String,
     pub flow: String,
     pub seq: i64,
     pub msg_id: String,
@@ -134,6 +140,9 @@ pub struct Incoming {
     pub msg_id: String,
     pub body: String,
     pub signature: String,
+    /// The files the message names that the engine brought beside it (see
+    /// [`App::files_wanted`]); each is checked against its hash.
+    pub files: Vec<Vec<u8>>,
 }
 
 /// What the engine should do with a delivered message.
@@ -345,6 +354,7 @@ impl App {
             .into_iter()
             .map(|m| Signed {
                 signature: rules::sign(&key, &m.subject, &m.body),
+                peer: m.peer,
                 flow: m.flow,
                 seq: m.seq,
                 msg_id: m.msg_id,
@@ -376,6 +386,7 @@ impl App {
         let rows: Vec<store::Outgoing> = sent
             .iter()
             .map(|s| store::Outgoing {
+                peer: s.peer.clone(),
                 flow: s.flow.clone(),
                 seq: s.seq,
                 msg_id: s.msg_id.clone(),
@@ -386,19 +397,39 @@ impl App {
         let now = self.now_micros();
         self.db
             .write(async move |tx: &mut WriteTx| {
-                // Every flow has one receiver: mark each flow's messages at once.
-                for flow in Flow::ALL {
-                    let of_flow: Vec<store::Outgoing> = rows
-                        .iter()
-                        .filter(|m| m.flow == flow.as_str())
-                        .cloned()
-                        .collect();
-                    let peer = flow.receiver().to_string();
-                    store::mark_published(tx.conn(), &of_flow, &peer, now).await?;
-                }
+                store::mark_published(tx.conn(), &rows, now).await?;
                 Ok::<_, AppError>(())
             })
             .await
+    }
+
+    /// The files an outgoing message names, with their bytes, for the
+    /// engine to carry beside it (an application handed down names the
+    /// materials handed in with it).
+    pub async fn files_to_carry(&self, m: &Signed) -> Result<Vec<(String, Vec<u8>)>> {
+        let hashes = named_files(&m.body);
+        let mut conn = self.db.read().await?;
+        let mut files = Vec::with_capacity(hashes.len());
+        for h in hashes {
+            let bytes = sunshine_store::materials::blob(&mut conn, &h)
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("the file {h} of message {} is not stored here", m.msg_id)
+                })?;
+            files.push((h, bytes));
+        }
+        Ok(files)
+    }
+
+    /// The files a delivered message names that this store does not hold
+    /// yet: the engine brings them before it hands the message over.
+    pub async fn files_wanted(&self, m: &Incoming) -> Result<Vec<String>> {
+        let hashes = named_files(&m.body);
+        if hashes.is_empty() {
+            return Ok(hashes);
+        }
+        let mut conn = self.db.read().await?;
+        Ok(sunshine_store::materials::missing_blobs(&mut conn, &hashes).await?)
     }
 
     /// Apply what the engine delivered, in the order delivered, in one
@@ -648,12 +679,17 @@ async fn receive_one(
     }
     let last = store::cursor(tx.conn(), &sender, flow).await?;
     match admit(last, message.seq, message.prev) {
-        Admit::Apply => {
-            apply(tx, &message, now).await?;
-            store::record_applied(tx.conn(), &message, now).await?;
-            note(tx, now, flow, &message.id, &sender, "applied", None).await?;
-            Ok(Verdict::Done)
-        }
+        Admit::Apply => match apply(tx, &message, &m.files, now).await? {
+            Effect::Done => {
+                store::record_applied(tx.conn(), &message, now).await?;
+                note(tx, now, flow, &message.id, &sender, "applied", None).await?;
+                Ok(Verdict::Done)
+            }
+            Effect::Hold(why) => {
+                note(tx, now, flow, &message.id, &sender, "held", Some(why)).await?;
+                Ok(Verdict::Later)
+            }
+        },
         Admit::Duplicate => {
             note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
             Ok(Verdict::Done)
@@ -677,10 +713,26 @@ async fn receive_one(
     }
 }
 
+/// What applying a message came to.
+enum Effect {
+    /// Its effect is written (with its journal entry here).
+    Done,
+    /// Not yet: what it needs is not here (an item version, a file). It
+    /// comes again, and nothing of it is written meanwhile.
+    Hold(String),
+}
+
 /// A message's effect, by flow, and its journal entry here.
-async fn apply(tx: &mut WriteTx, m: &Message, now: i64) -> Result<()> {
+async fn apply(tx: &mut WriteTx, m: &Message, files: &[Vec<u8>], now: i64) -> Result<Effect> {
     match m.flow {
-        Flow::Cases => store::apply_case(tx.conn(), m).await?,
+        Flow::Cases => {
+            store::apply_case(tx.conn(), m).await?;
+            follow_handed_down(tx, m).await?;
+        }
+        Flow::Applications => {
+            // Its entry here is the case's submission, which names the message.
+            return take_application(tx, m, files, now).await;
+        }
     }
     tx.journal(
         now,
@@ -693,7 +745,199 @@ async fn apply(tx: &mut WriteTx, m: &Message, now: i64) -> Result<()> {
         },
     )
     .await?;
+    Ok(Effect::Done)
+}
+
+/// The city's copy of a case it handed down follows the district's word.
+async fn follow_handed_down(tx: &mut WriteTx, m: &Message) -> Result<()> {
+    let Some(number) = m.subject.strip_prefix("case/") else {
+        return Ok(());
+    };
+    let Some(mut case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
+        return Ok(());
+    };
+    if rules::follow(&mut case, m) {
+        sunshine_store::hall::update_case(tx.conn(), &case).await?;
+    }
     Ok(())
+}
+
+/// A district's platform takes an application the city's portal handed
+/// down, as its own portal would have: the case, its files, and its
+/// submission journaled here (which goes back up as the case's first word).
+async fn take_application(
+    tx: &mut WriteTx,
+    m: &Message,
+    files: &[Vec<u8>],
+    now: i64,
+) -> Result<Effect> {
+    // `open` has checked it whole, numbered for this district, from the city.
+    let a: Application = serde_json::from_value(m.facts.clone())
+        .map_err(|e| anyhow::anyhow!("an application checked whole is not: {e}"))?;
+    if sunshine_store::hall::case_by_number(tx.conn(), &a.number)
+        .await?
+        .is_some()
+    {
+        return Err(anyhow::anyhow!(
+            "a case numbered {} is here already, not from the city's message {}",
+            a.number,
+            m.id
+        )
+        .into());
+    }
+    let version = sunshine_store::catalog::get_version(tx.conn(), a.version_id).await?;
+    let Some(version) = version.filter(|v| v.item_id == a.item_id) else {
+        return Ok(Effect::Hold(format!(
+            "item {} version {} is not in this platform's catalogue yet",
+            a.item_id, a.version_id
+        )));
+    };
+    let spec = version.spec;
+    let brought: HashMap<String, &Vec<u8>> = files
+        .iter()
+        .map(|b| (hex::encode(Sha256::digest(b)), b))
+        .collect();
+    let hashes: Vec<String> = a.materials.iter().map(|f| f.sha256.clone()).collect();
+    let missing = sunshine_store::materials::missing_blobs(tx.conn(), &hashes).await?;
+    if let Some(h) = missing.iter().find(|h| !brought.contains_key(*h)) {
+        return Ok(Effect::Hold(format!("the file {h} has not arrived")));
+    }
+    for h in &missing {
+        sunshine_store::materials::put_blob(tx.conn(), h, brought[h], now).await?;
+    }
+    let from = format!("platform:{}", m.from);
+    let case = Case {
+        id: 0,
+        number: a.number.clone(),
+        query_code: a.query_code.clone(),
+        item_id: a.item_id,
+        version_id: a.version_id,
+        department: spec.implementing_body.to_string(),
+        region: spec.region.to_string(),
+        // The account is the city's: here the applicant is found by the
+        // number their bound account holds.
+        applicant_user: None,
+        applicant_public: a.applicant.public_name(),
+        applicant: a.applicant.clone(),
+        channel: a.channel,
+        answers: a.answers.clone(),
+        facts: CaseFacts::new(spec.steps.len()),
+        clock: None,
+        promised_due: None,
+        legal_due: None,
+        step_due: None,
+        bundle_number: a.bundle_number.clone(),
+        handled_by: None,
+        submitted_at: m.at,
+        accepted_at: None,
+        decided_at: None,
+        completed_at: None,
+        updated_at: now,
+    };
+    sunshine_store::hall::insert_case(tx.conn(), &case).await?;
+    for f in &a.materials {
+        sunshine_store::materials::insert_material(
+            tx.conn(),
+            &sunshine_domain::materials::MaterialFile {
+                case_number: a.number.clone(),
+                material: f.material.clone(),
+                file_name: f.file_name.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+                content_type: f.content_type.clone(),
+                added_by: from.clone(),
+                added_at: m.at,
+            },
+        )
+        .await?;
+    }
+    let materials: Vec<serde_json::Value> = a
+        .materials
+        .iter()
+        .map(|f| {
+            json!({"name": f.material, "file_name": f.file_name, "sha256": f.sha256,
+            "size": f.size, "type": f.content_type})
+        })
+        .collect();
+    tx.journal(
+        now,
+        sunshine_domain::journal::NewEntry {
+            actor: from,
+            org: String::new(),
+            subject: m.subject.clone(),
+            event_type: "hall.case_submitted",
+            payload: json!({"item_id": a.item_id, "version_id": a.version_id,
+                "department": case.department, "channel": a.channel,
+                "applicant": case.applicant_public, "bundle": a.bundle_number,
+                "materials": materials, "via": m.from, "msg_id": m.id}),
+        },
+    )
+    .await?;
+    Ok(Effect::Done)
+}
+
+/// The hashes of the files a message's body names (an application's
+/// materials); none for any other message, or a body that is not one.
+fn named_files(body: &str) -> Vec<String> {
+    let Ok(m) = serde_json::from_str::<Message>(body) else {
+        return vec![];
+    };
+    if m.flow != Flow::Applications {
+        return vec![];
+    }
+    serde_json::from_value::<Application>(m.facts)
+        .map(|a| a.materials.into_iter().map(|f| f.sha256).collect())
+        .unwrap_or_default()
+}
+
+/// The district that handles a case of `region` this platform takes: the
+/// city hands a district's applications to the district's own platform
+/// when it trusts one (read in the case's own write).
+pub(crate) async fn hand_to(tx: &mut WriteTx, region: &str) -> Result<Option<Platform>> {
+    if tx.platform() != Some(&Platform::City) {
+        return Ok(None);
+    }
+    let peers = store::peers(tx.conn()).await?;
+    Ok(rules::handed_to(
+        tx.platform(),
+        region,
+        peers.into_iter().filter_map(|p| p.platform.parse().ok()),
+    ))
+}
+
+/// Send the case just opened down to `district`, in the same commit as its
+/// submission `submitted`: the applicant, answers and the files' list (the
+/// engine carries the files' bytes beside it).
+pub(crate) fn hand_down(
+    tx: &mut WriteTx,
+    submitted: &sunshine_domain::journal::Entry,
+    district: Platform,
+    case: &Case,
+    files: &[crate::materials::Prepared],
+) -> Result<()> {
+    let application = Application {
+        number: case.number.clone(),
+        query_code: case.query_code.clone(),
+        item_id: case.item_id,
+        version_id: case.version_id,
+        applicant: case.applicant.clone(),
+        channel: case.channel,
+        answers: case.answers.clone(),
+        materials: files.iter().map(|f| f.sent()).collect(),
+        bundle_number: case.bundle_number.clone(),
+    };
+    let facts = serde_json::to_value(application).map_err(anyhow::Error::from)?;
+    tx.send(submitted, Flow::Applications, district, facts);
+    Ok(())
+}
+
+/// Why a case handed down is not acted on here.
+pub(crate) fn handled_elsewhere(platform: &str) -> Refusal {
+    Refusal::conflict(
+        "handled_elsewhere",
+        &format!("该办件已转由区县平台（{platform}）办理，请在该平台办理"),
+        &format!("This case is handled on the platform {platform}: act on it there"),
+    )
 }
 
 /// Log a received message's fate, unless the last line for it says the same

@@ -285,6 +285,10 @@ impl App {
         let Ok(department) = OrgCode::parse(&file.case.department) else {
             return CaseOffers::default();
         };
+        if file.case.handled_by.is_some() {
+            // Handed down: it is acted on where it is handled.
+            return CaseOffers::default();
+        }
         let orgs = self.orgs();
         let by_applicant = is_applicant(actor, &file.case);
         let at = case_at(&file.case, &department, &file.spec, by_applicant);
@@ -615,7 +619,8 @@ pub(crate) async fn open_case(
         files,
     } = new;
     let (applicant, identity) = checked_applicant(tx, actor, applicant, channel, now).await?;
-    let seq = store::next_sequence(tx.conn(), spec.region.as_str(), year).await?;
+    let hand_to = crate::exchange::hand_to(tx, spec.region.as_str()).await?;
+    let seq = numbered(tx, spec.region.as_str(), year, hand_to.is_some()).await?;
     let number = CaseNumber {
         year,
         region: spec.region.clone(),
@@ -641,6 +646,7 @@ pub(crate) async fn open_case(
         legal_due: None,
         step_due: None,
         bundle_number,
+        handled_by: hand_to.as_ref().map(|p| p.to_string()),
         submitted_at: now,
         accepted_at: None,
         decided_at: None,
@@ -653,17 +659,46 @@ pub(crate) async fn open_case(
         "channel": channel, "applicant": case.applicant_public, "bundle": case.bundle_number,
         "materials": crate::materials::journal_list(&files),
         "identity": identity.map(|i| i.as_str())});
-    tx.journal(
-        now,
-        entry(
-            actor,
-            format!("case/{number}"),
-            "hall.case_submitted",
-            payload,
-        ),
-    )
-    .await?;
+    let submitted = tx
+        .journal(
+            now,
+            entry(
+                actor,
+                format!("case/{number}"),
+                "hall.case_submitted",
+                payload,
+            ),
+        )
+        .await?;
+    if let Some(district) = hand_to {
+        // The district handles it: what it needs goes down in this commit.
+        crate::exchange::hand_down(tx, &submitted, district, &case, &files)?;
+    }
     Ok(case)
+}
+
+/// The next number in a region's series this year. The city's portal
+/// numbers the applications it hands down above [`rules::PORTAL_SERIES`],
+/// a district's platform below it, so the two never give one number twice.
+async fn numbered(tx: &mut WriteTx, region: &str, year: i16, handed_down: bool) -> Result<u32> {
+    let seq = store::next_sequence(tx.conn(), region, year).await?;
+    let district_platform = tx.platform().is_some_and(|p| p.district().is_some());
+    let (seq, limit) = if handed_down {
+        (seq.saturating_add(rules::PORTAL_SERIES), 999_999)
+    } else if district_platform {
+        (seq, rules::PORTAL_SERIES)
+    } else {
+        (seq, 999_999)
+    };
+    if seq > limit {
+        return Err(Refusal::conflict(
+            "case_numbers_used_up",
+            &format!("{region}今年的办件编号已用完"),
+            &format!("The case numbers of {region} for this year are used up"),
+        )
+        .into());
+    }
+    Ok(seq)
 }
 
 /// The field a counter's applicant's name is refused on.
@@ -725,6 +760,9 @@ pub(crate) async fn case_and_spec(
     let case = store::case_by_number(tx.conn(), number)
         .await?
         .ok_or_else(not_found)?;
+    if let Some(platform) = &case.handled_by {
+        return Err(crate::exchange::handled_elsewhere(platform).into());
+    }
     let spec = specs
         .spec(tx.conn(), case.version_id)
         .await?

@@ -39,6 +39,17 @@ impl Prepared {
     pub(crate) fn material(&self) -> &str {
         &self.file.material
     }
+
+    /// The file as an application handed down names it.
+    pub(crate) fn sent(&self) -> sunshine_domain::exchange::SentMaterial {
+        sunshine_domain::exchange::SentMaterial {
+            material: self.file.material.clone(),
+            file_name: self.file.file_name.clone(),
+            sha256: self.file.sha256.clone(),
+            size: i64::try_from(self.file.size).unwrap_or(i64::MAX),
+            content_type: self.file.file_type.mime().to_string(),
+        }
+    }
 }
 
 fn check(materials: &[Material], uploads: Vec<Upload>) -> Result<Vec<Prepared>> {

@@ -21,6 +21,7 @@ use std::str::FromStr;
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
+use crate::hall::{Applicant, Case, CaseNumber, CaseState, Channel, PORTAL_SERIES};
 use crate::journal::Entry;
 use crate::licence;
 
@@ -104,16 +105,22 @@ impl<'de> Deserialize<'de> for Platform {
 pub enum Flow {
     /// District → city: what happens to the district's cases (submitted,
     /// accepted, at a step, decided, delivered), for the city's board and
-    /// supervision. Never the applicant: no name, number or answers.
+    /// supervision, and the results of the applications the city handed
+    /// down. Never the applicant: no name, number or answers.
     Cases,
+    /// City → district: an application made at the city's portal for an
+    /// item a district's department handles, with what the district needs
+    /// to handle it (the applicant, the answers, the materials' list).
+    Applications,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 1] = [Flow::Cases];
+    pub const ALL: [Flow; 2] = [Flow::Cases, Flow::Applications];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Flow::Cases => "cases",
+            Flow::Applications => "applications",
         }
     }
 
@@ -121,6 +128,7 @@ impl Flow {
     pub fn stream(self) -> &'static str {
         match self {
             Flow::Cases => "SUNSHINE_CASES",
+            Flow::Applications => "SUNSHINE_APPLICATIONS",
         }
     }
 
@@ -129,27 +137,33 @@ impl Flow {
         format!("sunshine.{}.*", self.as_str())
     }
 
-    /// The subject a platform's messages in this flow are published on: one
-    /// per sender, so that the engine keeps each sender's order.
-    pub fn subject(self, from: &Platform) -> String {
-        let token = match from {
-            Platform::City => "city".to_string(),
-            Platform::District(code) => code.clone(),
-        };
-        format!("sunshine.{}.{token}", self.as_str())
+    /// The subject the flow's messages between the city and `district` are
+    /// published on, whichever way they go: one per district, so that the
+    /// engine keeps each pair's order and a district's leaf node is allowed
+    /// its own subjects only.
+    pub fn subject(self, district: &str) -> String {
+        format!("sunshine.{}.{district}", self.as_str())
     }
 
-    /// Who receives the flow.
-    pub fn receiver(self) -> Platform {
+    /// The subject of the flow's messages from `from` to `to`: the one for
+    /// the district either is.
+    pub fn between(self, from: &Platform, to: &Platform) -> String {
+        self.subject(from.district().or(to.district()).unwrap_or("city"))
+    }
+
+    /// Whether the flow goes from `from` to `to`.
+    pub fn goes(self, from: &Platform, to: &Platform) -> bool {
         match self {
-            Flow::Cases => Platform::City,
+            Flow::Cases => from.district().is_some() && to == &Platform::City,
+            Flow::Applications => from == &Platform::City && to.district().is_some(),
         }
     }
 
-    /// Whether `platform` sends in this flow.
-    pub fn sent_by(self, platform: &Platform) -> bool {
+    /// Whether `platform` receives in this flow.
+    pub fn received_by(self, platform: &Platform) -> bool {
         match self {
-            Flow::Cases => matches!(platform, Platform::District(_)),
+            Flow::Cases => platform == &Platform::City,
+            Flow::Applications => platform.district().is_some(),
         }
     }
 }
@@ -165,7 +179,12 @@ impl FromStr for Flow {
 /// department, the channel, a step, a fee. Never the applicant's name,
 /// identity, answers or materials, and never a clerk's free text (a
 /// reason may name the applicant).
-const CASE_FACTS: [&str; 9] = [
+/// With them go where the case stands (its lifecycle state and due dates),
+/// so that the city shows the result of an application it handed down.
+const CASE_FACTS: [&str; 12] = [
+    "state",
+    "promised_due",
+    "legal_due",
     "item_id",
     "version_id",
     "department",
@@ -177,11 +196,11 @@ const CASE_FACTS: [&str; 9] = [
     "outcome",
 ];
 
-/// What leaves a platform when `entry` is journaled there: the flow and the
-/// message's facts, or nothing.
+/// What leaves a platform by itself when `entry` is journaled there: the
+/// flow and the message's facts, or nothing. (An application handed down
+/// is sent by the hall that takes it, with more than its entry holds.)
 pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json::Value)> {
-    if !Flow::Cases.sent_by(platform)
-        || !districts_case(platform, &entry.subject, &entry.event_type)
+    if platform.district().is_none() || !districts_case(platform, &entry.subject, &entry.event_type)
     {
         return None;
     }
@@ -215,6 +234,7 @@ pub struct Message {
     /// engine's de-duplication id.
     pub id: String,
     pub from: Platform,
+    pub to: Platform,
     pub flow: Flow,
     /// The entry's sequence in the sender's journal.
     pub seq: i64,
@@ -229,9 +249,11 @@ pub struct Message {
 }
 
 impl Message {
-    /// The message for an entry, given the sequence of the flow's previous one.
+    /// The message for an entry, given the sequence of the previous one
+    /// between the same two platforms in the flow.
     pub fn of(
         from: &Platform,
+        to: &Platform,
         flow: Flow,
         entry: &Entry,
         prev: i64,
@@ -240,6 +262,7 @@ impl Message {
         Message {
             id: message_id(from, entry.seq),
             from: from.clone(),
+            to: to.clone(),
             flow,
             seq: entry.seq,
             prev,
@@ -255,6 +278,84 @@ impl Message {
     pub fn body(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// The subject it travels on.
+    pub fn wire_subject(&self) -> String {
+        self.flow.between(&self.from, &self.to)
+    }
+}
+
+/// An application made at the city's portal for an item a district's
+/// department handles, as the district receives it: all it needs to
+/// handle the case as if it had been made at its own portal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    pub number: String,
+    /// The applicant's query code, so that they may track it at either portal.
+    pub query_code: String,
+    pub item_id: i64,
+    pub version_id: i64,
+    pub applicant: Applicant,
+    pub channel: Channel,
+    pub answers: serde_json::Value,
+    /// The files handed in, by hash: their bytes travel beside the message.
+    pub materials: Vec<SentMaterial>,
+    pub bundle_number: Option<String>,
+}
+
+/// A file of an application handed down, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMaterial {
+    pub material: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+}
+
+/// The district that handles an application the city takes for an item of
+/// `region`, when that district runs a platform of its own (the city
+/// trusts it as a peer); `None` when the city handles it itself.
+pub fn handed_to(
+    me: Option<&Platform>,
+    region: &str,
+    peers: impl IntoIterator<Item = Platform>,
+) -> Option<Platform> {
+    if me != Some(&Platform::City) {
+        return None;
+    }
+    let district = Platform::District(region.to_string());
+    peers.into_iter().any(|p| p == district).then_some(district)
+}
+
+/// Whether the entry that opened an application handed down, and the
+/// application it carries, are what the city may send `to`: a submission
+/// of a case in the district's region, numbered in the portal's series.
+fn citys_application(
+    to: &Platform,
+    subject: &str,
+    event_type: &str,
+    facts: &serde_json::Value,
+) -> Result<Application, String> {
+    if event_type != "hall.case_submitted" {
+        return Err(format!("{event_type} is not an application"));
+    }
+    let number = subject
+        .strip_prefix("case/")
+        .and_then(|n| CaseNumber::parse(n).ok())
+        .ok_or_else(|| format!("{subject} is not a case"))?;
+    if Some(number.region.as_str()) != to.district() || number.seq <= PORTAL_SERIES {
+        return Err(format!("{subject} is not a case the city numbers for {to}"));
+    }
+    let application: Application = serde_json::from_value(facts.clone())
+        .map_err(|e| format!("the application is not whole: {e}"))?;
+    if application.number != number.to_string() {
+        return Err(format!(
+            "the application is {} but the entry is {subject}",
+            application.number
+        ));
+    }
+    Ok(application)
 }
 
 /// A message's id: the sender and its entry's sequence.
@@ -286,8 +387,12 @@ pub enum Refused {
     WrongSubject { claimed: String, subject: String },
     #[error("the message id {header} is not the body's {body}")]
     WrongId { header: String, body: String },
-    #[error("the flow {flow} is not received by {platform}")]
-    NotForUs { flow: String, platform: String },
+    #[error("the message in {flow} is for {to}, not {platform}")]
+    NotForUs {
+        flow: String,
+        to: String,
+        platform: String,
+    },
     #[error("{sender} may not send this: {what}")]
     NotTheSenders { sender: String, what: String },
 }
@@ -305,7 +410,7 @@ pub fn open(
 ) -> Result<Message, Refused> {
     let message: Message =
         serde_json::from_str(body).map_err(|e| Refused::Malformed(e.to_string()))?;
-    if message.flow.subject(&message.from) != subject {
+    if !message.flow.goes(&message.from, &message.to) || message.wire_subject() != subject {
         return Err(Refused::WrongSubject {
             claimed: message.from.to_string(),
             subject: subject.to_string(),
@@ -317,9 +422,10 @@ pub fn open(
             body: message.id.clone(),
         });
     }
-    if &message.flow.receiver() != me {
+    if &message.to != me {
         return Err(Refused::NotForUs {
             flow: message.flow.as_str().to_string(),
+            to: message.to.to_string(),
             platform: me.to_string(),
         });
     }
@@ -363,6 +469,10 @@ pub fn open(
                 return Err(not_its(format!("an organisation outside it ({o})")));
             }
         }
+        Flow::Applications => {
+            citys_application(me, &message.subject, &message.event_type, &message.facts)
+                .map_err(not_its)?;
+        }
     }
     Ok(message)
 }
@@ -393,6 +503,47 @@ pub fn admit(last_applied: i64, seq: i64, prev: i64) -> Admit {
     } else {
         Admit::Rewound
     }
+}
+
+/// The city's copy of a case it handed down, moved on by the district's
+/// message about it: its state and due dates as the district has them, and
+/// the moments it passed. Whether the message was the handling district's
+/// about this case (nothing changes otherwise).
+pub fn follow(case: &mut Case, m: &Message) -> bool {
+    let from = m.from.to_string();
+    if case.handled_by.as_deref() != Some(from.as_str())
+        || m.subject.strip_prefix("case/") != Some(case.number.as_str())
+    {
+        return false;
+    }
+    let Some(moved) = RemoteCaseState::after(&m.event_type) else {
+        return false;
+    };
+    if let Some(state) = m
+        .facts
+        .get("state")
+        .and_then(|s| serde_json::from_value::<CaseState>(s.clone()).ok())
+    {
+        case.facts.state = state;
+    }
+    let date = |k: &str| m.facts.get(k).and_then(|d| d.as_str()).map(str::to_string);
+    if let Some(d) = date("promised_due") {
+        case.promised_due = Some(d);
+    }
+    if let Some(d) = date("legal_due") {
+        case.legal_due = Some(d);
+    }
+    use RemoteCaseState::*;
+    match moved {
+        Accepted => {
+            case.accepted_at.get_or_insert(m.at);
+        }
+        Approved | Refused => case.decided_at = Some(m.at),
+        NotAccepted | Withdrawn | Delivered => case.completed_at = Some(m.at),
+        Submitted | InProgress | Suspended => {}
+    }
+    case.updated_at = m.at;
+    true
 }
 
 /// Where a district's case stands, as the city learns it from the district.
@@ -604,8 +755,15 @@ mod tests {
             "hall.case_approved",
             serde_json::json!({}),
         );
-        let m = Message::of(&xihu(), Flow::Cases, &e, 7, serde_json::json!({}));
-        let subject = Flow::Cases.subject(&xihu());
+        let m = Message::of(
+            &xihu(),
+            &Platform::City,
+            Flow::Cases,
+            &e,
+            7,
+            serde_json::json!({}),
+        );
+        let subject = m.wire_subject();
         assert_eq!(subject, "sunshine.cases.330106");
         let body = m.body();
         let sig = sign(&key, &subject, &body);
@@ -673,7 +831,7 @@ mod tests {
         let public = licence::public_key_hex(&key);
         let binjiang = Platform::District("330108".into());
         let keys = |p: &Platform| (p == &binjiang).then(|| public.clone());
-        let subject = Flow::Cases.subject(&binjiang);
+        let subject = Flow::Cases.subject("330108");
         let send = |m: &Message| {
             let body = m.body();
             let sig = sign(&key, &subject, &body);
@@ -688,6 +846,7 @@ mod tests {
         e.org = "330108-002".into();
         let own = Message::of(
             &binjiang,
+            &Platform::City,
             Flow::Cases,
             &e,
             0,
@@ -720,6 +879,221 @@ mod tests {
             send(&elsewhere),
             Err(Refused::NotTheSenders { .. })
         ));
+    }
+
+    fn application(number: &str) -> Application {
+        Application {
+            number: number.into(),
+            query_code: "ABCD2345".into(),
+            item_id: 3,
+            version_id: 4,
+            applicant: Applicant::Person {
+                name: "王小明".into(),
+                id_number: crate::ids::ResidentId::parse("33010619900101123X").expect("id"),
+            },
+            channel: Channel::Online,
+            answers: serde_json::json!({"purpose": "开业"}),
+            materials: vec![],
+            bundle_number: None,
+        }
+    }
+
+    #[test]
+    fn the_city_hands_down_only_to_a_district_with_a_platform_and_only_its_applications() {
+        let peers = || [xihu(), Platform::District("330108".into())];
+        assert_eq!(
+            handed_to(Some(&Platform::City), "330106", peers()),
+            Some(xihu())
+        );
+        assert_eq!(
+            handed_to(Some(&Platform::City), "330110", peers()),
+            None,
+            "no platform of its own"
+        );
+        assert_eq!(
+            handed_to(Some(&xihu()), "330106", peers()),
+            None,
+            "only the city hands down"
+        );
+        assert_eq!(
+            handed_to(None, "330106", peers()),
+            None,
+            "one process handles all"
+        );
+
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let public = licence::public_key_hex(&key);
+        let keys = |p: &Platform| (p == &Platform::City).then(|| public.clone());
+        let send =
+            |number: &str, event: &str, facts: serde_json::Value, to: &Platform, me: &Platform| {
+                let mut e = entry(40, &format!("case/{number}"), event, serde_json::json!({}));
+                e.org = String::new();
+                let m = Message::of(&Platform::City, to, Flow::Applications, &e, 0, facts);
+                let subject = m.wire_subject();
+                let body = m.body();
+                let sig = sign(&key, &subject, &body);
+                open(me, &subject, &m.id, &body, &sig, keys)
+            };
+        let n = "2026-330106-900001";
+        let facts = serde_json::to_value(application(n)).expect("json");
+        let opened =
+            send(n, "hall.case_submitted", facts.clone(), &xihu(), &xihu()).expect("opens");
+        assert_eq!(opened.wire_subject(), "sunshine.applications.330106");
+        assert_eq!(
+            serde_json::from_value::<Application>(opened.facts).expect("whole"),
+            application(n)
+        );
+        // Sent to another district, or read by one it is not for.
+        let binjiang = Platform::District("330108".into());
+        assert!(matches!(
+            send(
+                n,
+                "hall.case_submitted",
+                facts.clone(),
+                &binjiang,
+                &binjiang
+            ),
+            Err(Refused::NotTheSenders { .. })
+        ));
+        assert!(matches!(
+            send(n, "hall.case_submitted", facts.clone(), &xihu(), &binjiang),
+            Err(Refused::NotForUs { .. })
+        ));
+        // A number in the district's own series, another event, a number
+        // the application does not say, an application not whole.
+        for (number, event, facts) in [
+            (
+                "2026-330106-000001",
+                "hall.case_submitted",
+                serde_json::to_value(application("2026-330106-000001")).expect("json"),
+            ),
+            (n, "hall.case_withdrawn", facts.clone()),
+            (
+                n,
+                "hall.case_submitted",
+                serde_json::to_value(application("2026-330106-900002")).expect("json"),
+            ),
+            (n, "hall.case_submitted", serde_json::json!({"number": n})),
+        ] {
+            assert!(
+                matches!(
+                    send(number, event, facts, &xihu(), &xihu()),
+                    Err(Refused::NotTheSenders { .. })
+                ),
+                "{number} {event}"
+            );
+        }
+        // The flow goes one way only.
+        let e = entry(
+            41,
+            &format!("case/{n}"),
+            "hall.case_submitted",
+            serde_json::json!({}),
+        );
+        let up = Message::of(
+            &xihu(),
+            &Platform::City,
+            Flow::Applications,
+            &e,
+            0,
+            serde_json::json!({}),
+        );
+        let body = up.body();
+        assert!(matches!(
+            open(
+                &Platform::City,
+                &up.wire_subject(),
+                &up.id,
+                &body,
+                &sign(&key, &up.wire_subject(), &body),
+                keys
+            ),
+            Err(Refused::WrongSubject { .. })
+        ));
+    }
+
+    #[test]
+    fn a_result_carries_where_the_case_stands_and_never_the_clerks_words() {
+        let decided = entry(
+            9,
+            "case/2026-330106-900001",
+            "hall.case_refused",
+            serde_json::json!({"action": "hall.case_refused", "state": {"state": "refused"},
+                "details": {"reason": "王小明的材料不全"}, "promised_due": "2026-12-20",
+                "legal_due": "2027-01-10", "step_due": null}),
+        );
+        let (_, facts) = outbound(&xihu(), &decided).expect("a result leaves");
+        assert_eq!(
+            facts,
+            serde_json::json!({"state": {"state": "refused"}, "promised_due": "2026-12-20", "legal_due": "2027-01-10"})
+        );
+    }
+
+    #[test]
+    fn the_citys_copy_follows_only_the_handling_districts_word_on_it() {
+        let number = "2026-330106-900001";
+        let mut case = Case {
+            id: 1,
+            number: number.into(),
+            query_code: "ABCD2345".into(),
+            item_id: 3,
+            version_id: 4,
+            department: "330106-012".into(),
+            region: "330106".into(),
+            applicant_user: Some(9),
+            applicant: application(number).applicant,
+            applicant_public: "王某".into(),
+            channel: Channel::Online,
+            answers: serde_json::json!({}),
+            facts: crate::hall::CaseFacts::new(2),
+            clock: None,
+            promised_due: None,
+            legal_due: None,
+            step_due: None,
+            bundle_number: None,
+            handled_by: Some("district:330106".into()),
+            submitted_at: 1,
+            accepted_at: None,
+            decided_at: None,
+            completed_at: None,
+            updated_at: 1,
+        };
+        let word = |event: &str, facts: serde_json::Value, from: &Platform| {
+            let e = entry(50, &format!("case/{number}"), event, serde_json::json!({}));
+            Message::of(from, &Platform::City, Flow::Cases, &e, 0, facts)
+        };
+        let accepted = word(
+            "hall.case_accepted",
+            serde_json::json!({"state": {"state": "in_process", "step": 0}, "promised_due": "2026-12-20", "legal_due": "2027-01-10"}),
+            &xihu(),
+        );
+        assert!(follow(&mut case, &accepted));
+        assert_eq!(case.facts.state, CaseState::InProcess { step: 0 });
+        assert_eq!(case.promised_due.as_deref(), Some("2026-12-20"));
+        assert_eq!(case.accepted_at, Some(accepted.at));
+        let approved = word(
+            "hall.case_approved",
+            serde_json::json!({"state": {"state": "approved"}}),
+            &xihu(),
+        );
+        assert!(follow(&mut case, &approved));
+        assert_eq!(case.facts.state, CaseState::Approved);
+        assert_eq!(case.decided_at, Some(approved.at));
+        assert_eq!(
+            case.promised_due.as_deref(),
+            Some("2026-12-20"),
+            "kept when not said"
+        );
+        // Another district's word, or a case not handed down, changes nothing.
+        let theirs = word(
+            "hall.case_refused",
+            serde_json::json!({"state": {"state": "refused"}}),
+            &Platform::District("330108".into()),
+        );
+        assert!(!follow(&mut case, &theirs));
+        case.handled_by = None;
+        assert!(!follow(&mut case, &approved));
+        assert_eq!(case.facts.state, CaseState::Approved);
     }
 
     #[test]

@@ -27,6 +27,12 @@ use crate::catalog::{Discretion, Fee};
 use crate::ids::{mask_person_name, CreditCode, RegionCode, ResidentId};
 use crate::refusal::Refusal;
 
+/// Where the city's portal numbers the applications it takes for a district
+/// that runs a platform of its own: above this, in the district's series
+/// (`2026-330106-900001`), so that the two never give one number twice. A
+/// district's own platform numbers up to it.
+pub const PORTAL_SERIES: u32 = 900_000;
+
 /// 办件编号: year, region and a sequence within them (`2026-330106-000123`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -168,6 +174,9 @@ pub struct Case {
     pub step_due: Option<String>,
     /// The one-stop application (一件事) this case is part of.
     pub bundle_number: Option<String>,
+    /// The platform that handles the case when this one took it and
+    /// handed it down (`district:330106`): here it is only followed.
+    pub handled_by: Option<String>,
     pub submitted_at: i64,
     pub accepted_at: Option<i64>,
     pub decided_at: Option<i64>,

@@ -1,7 +1,13 @@
 //! The two-level platform over NATS JetStream.
 //!
-//! Each flow between platforms is one stream (`SUNSHINE_CASES` holds
-//! `sunshine.cases.<sender>`). A platform runs two kinds of task:
+//! Each flow between platforms is one stream, with a subject per district
+//! whichever way the flow goes (`SUNSHINE_CASES` holds
+//! `sunshine.cases.<district>`, the districts' cases going up;
+//! `SUNSHINE_APPLICATIONS` holds `sunshine.applications.<district>`, the
+//! city's applications going down). The files an application names travel
+//! beside it, by hash, in the receiving district's own object store
+//! (`SUNSHINE_MATERIALS_330106`), which no other district need be allowed
+//! to read. A platform runs two kinds of task:
 //!
 //! - the **relay** reads its outbox (filled by the store's writer in each
 //!   journal entry's own transaction), publishes each message with
@@ -24,12 +30,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer, stream, AckKind};
+use async_nats::jetstream::{self, consumer, object_store, stream, AckKind};
 use async_nats::HeaderMap;
 use futures_util::StreamExt;
 use sunshine_app::exchange::{Incoming, Signed, Verdict};
 use sunshine_app::App;
 use sunshine_domain::exchange::{Flow, Platform};
+use tokio::io::AsyncReadExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -44,6 +51,13 @@ const IDLE_POLL: Duration = Duration::from_millis(20);
 const REDELIVER_AFTER: Duration = Duration::from_secs(2);
 /// How long to wait before trying again after the engine or the store failed.
 const BACKOFF: Duration = Duration::from_millis(500);
+/// The object stores the files of applications travel in, by their
+/// SHA-256: this and the receiving district's code.
+const MATERIALS: &str = "SUNSHINE_MATERIALS_";
+/// How long a file waits there for its receiver: the receiver keeps its
+/// own copy, so this only bounds how long a platform may be offline and
+/// still receive the files of what was sent meanwhile.
+const MATERIALS_KEPT: Duration = Duration::from_secs(90 * 24 * 3600);
 
 /// The running exchange of one platform.
 pub struct Exchange {
@@ -92,7 +106,7 @@ pub async fn start(app: Arc<App>, nats_url: &str, replicas: usize) -> anyhow::Re
         stopped.clone(),
     ))];
     for flow in Flow::ALL {
-        if flow.receiver() == platform {
+        if flow.received_by(&platform) {
             tasks.push(tokio::spawn(receive(
                 app.clone(),
                 js.clone(),
@@ -125,6 +139,95 @@ async fn stream_of(e: &Engine, flow: Flow) -> anyhow::Result<stream::Stream> {
             ..Default::default()
         })
         .await?)
+}
+
+/// The object store of the files of applications to `district`, created
+/// if it is not there yet.
+async fn materials_of(e: &Engine, district: &str) -> anyhow::Result<object_store::ObjectStore> {
+    let bucket = format!("{MATERIALS}{district}");
+    if let Ok(store) = e.js.get_object_store(&bucket).await {
+        return Ok(store);
+    }
+    Ok(e.js
+        .create_object_store(object_store::Config {
+            bucket,
+            description: Some("The files of applications handed between platforms".into()),
+            max_age: MATERIALS_KEPT,
+            storage: stream::StorageType::File,
+            num_replicas: e.replicas.max(1),
+            ..Default::default()
+        })
+        .await?)
+}
+
+/// Put in the object store the files `batch` names that it lacks, before
+/// the messages that name them are published.
+async fn carry_files(app: &App, e: &Engine, batch: &[Signed]) -> anyhow::Result<()> {
+    let mut buckets = std::collections::HashMap::new();
+    for m in batch {
+        if m.flow != Flow::Applications.as_str() {
+            continue;
+        }
+        let files = app
+            .files_to_carry(m)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let Some(district) = m.peer.strip_prefix("district:") else {
+            anyhow::bail!("an application to {} is not to a district", m.peer);
+        };
+        for (sha256, bytes) in files {
+            if !buckets.contains_key(district) {
+                buckets.insert(district.to_string(), materials_of(e, district).await?);
+            }
+            let Some(store) = buckets.get(district) else {
+                continue;
+            };
+            if store.info(&sha256).await.is_err() {
+                store.put(sha256.as_str(), &mut bytes.as_slice()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bring from the object store the files a delivered message names that the
+/// store lacks. One that is not there (yet) is left out: the message then
+/// waits, and comes again.
+async fn bring_files(app: &App, e: &Engine, district: &str, m: &mut Incoming) {
+    let wanted = match app.files_wanted(m).await {
+        Ok(w) => w,
+        Err(err) => {
+            tracing::warn!(error = %err, "the exchange cannot tell which files a message needs");
+            return;
+        }
+    };
+    if wanted.is_empty() {
+        return;
+    }
+    let store = match materials_of(e, district).await {
+        Ok(s) => s,
+        Err(err) => {
+            tracing::warn!(error = %err, "the exchange cannot reach the files' store");
+            return;
+        }
+    };
+    for sha256 in wanted {
+        let mut bytes = Vec::new();
+        let got = match store.get(&sha256).await {
+            Ok(mut object) => object
+                .read_to_end(&mut bytes)
+                .await
+                .map(|_| ())
+                .map_err(anyhow::Error::from),
+            Err(err) => Err(err.into()),
+        };
+        match got {
+            Ok(()) => m.files.push(bytes),
+            Err(err) => {
+                tracing::warn!(error = %err, file = %sha256, "a file of a message is not there yet")
+            }
+        }
+    }
 }
 
 /// Sleep `d`, or less if the exchange is stopping; whether it is.
@@ -174,6 +277,13 @@ async fn relay(app: Arc<App>, js: Engine, mut stopped: watch::Receiver<bool>) {
                 continue;
             }
             streams_ready = true;
+        }
+        if let Err(e) = carry_files(&app, &js, &batch).await {
+            tracing::warn!(error = %e, "the exchange cannot put an application's files in the engine");
+            if pause(&mut stopped, BACKOFF).await {
+                return;
+            }
+            continue;
         }
         let (done, failed) = publish(&js.js, &batch).await;
         if !done.is_empty() {
@@ -250,12 +360,18 @@ async fn receive(
         if *stopped.borrow() {
             return;
         }
+        // A district takes only its own subject of a flow coming down.
+        let filter_subject = platform
+            .district()
+            .map(|d| flow.subject(d))
+            .unwrap_or_default();
         let consumer: consumer::PullConsumer = match stream_of(&js, flow).await {
             Ok(s) => match s
                 .get_or_create_consumer(
                     &name,
                     consumer::pull::Config {
                         durable_name: Some(name.clone()),
+                        filter_subject: filter_subject.clone(),
                         ack_policy: consumer::AckPolicy::Explicit,
                         ack_wait: Duration::from_secs(30),
                         deliver_policy: consumer::DeliverPolicy::All,
@@ -315,8 +431,13 @@ async fn receive(
             if messages.is_empty() {
                 continue;
             }
-            let incoming = messages.iter().map(incoming).collect();
-            match app.receive(incoming).await {
+            let mut batch: Vec<Incoming> = messages.iter().map(incoming).collect();
+            if let Some(district) = platform.district() {
+                for m in &mut batch {
+                    bring_files(&app, &js, district, m).await;
+                }
+            }
+            match app.receive(batch).await {
                 Ok(verdicts) => {
                     for (m, v) in messages.iter().zip(verdicts) {
                         let kind = match v {
@@ -361,5 +482,6 @@ fn incoming(m: &jetstream::Message) -> Incoming {
             .map(str::to_string)
             .unwrap_or_default(),
         signature: header(SIGNATURE),
+        files: vec![],
     }
 }

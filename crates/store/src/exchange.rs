@@ -8,48 +8,67 @@ use sqlx::{AnyConnection, Row};
 use sunshine_domain::exchange::{outbound, Flow, Message, Platform, RemoteCaseState};
 use sunshine_domain::journal::Entry;
 
+use crate::writer::Sending;
 use crate::Result;
 
 /// Write to the outbox, in the batch's transaction, the messages of the
-/// batch's entries that leave `platform`.
+/// batch's entries that leave `platform` and those its commands sent, in
+/// the journal's order. Each names the previous message on its subject (the
+/// flow between this platform and one other), so the other applies them in
+/// order.
 pub(crate) async fn stage(
     conn: &mut AnyConnection,
     platform: &Platform,
     entries: &[Entry],
+    sends: &[Sending],
 ) -> Result<()> {
-    let mut prev: HashMap<Flow, i64> = HashMap::new();
-    for e in entries {
-        let Some((flow, facts)) = outbound(platform, e) else {
-            continue;
-        };
-        let last = match prev.get(&flow) {
+    let mut out: Vec<(&Entry, Flow, Platform, serde_json::Value)> = entries
+        .iter()
+        .filter_map(|e| outbound(platform, e).map(|(f, facts)| (e, f, Platform::City, facts)))
+        .chain(
+            sends
+                .iter()
+                .map(|s| (&s.entry, s.flow, s.to.clone(), s.facts.clone())),
+        )
+        .collect();
+    if out.is_empty() {
+        return Ok(());
+    }
+    out.sort_by_key(|(e, ..)| e.seq);
+    let mut prev: HashMap<String, i64> = HashMap::new();
+    for (e, flow, to, facts) in out {
+        let subject = flow.between(platform, &to);
+        let last = match prev.get(&subject) {
             Some(p) => *p,
-            None => last_staged(conn, flow).await?,
+            None => last_staged(conn, flow, &subject).await?,
         };
-        let message = Message::of(platform, flow, e, last, facts);
+        let message = Message::of(platform, &to, flow, e, last, facts);
         sqlx::query(
-            "INSERT INTO exchange_outbox (flow, seq, prev, msg_id, subject, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO exchange_outbox (flow, seq, prev, msg_id, subject, body, created_at, peer)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(flow.as_str())
         .bind(e.seq)
         .bind(last)
         .bind(&message.id)
-        .bind(flow.subject(platform))
+        .bind(&subject)
         .bind(message.body())
         .bind(e.at)
+        .bind(to.to_string())
         .execute(&mut *conn)
         .await?;
-        prev.insert(flow, e.seq);
+        prev.insert(subject, e.seq);
     }
     Ok(())
 }
 
-async fn last_staged(conn: &mut AnyConnection, flow: Flow) -> Result<i64> {
+async fn last_staged(conn: &mut AnyConnection, flow: Flow, subject: &str) -> Result<i64> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS last FROM exchange_outbox WHERE flow = $1",
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS last FROM exchange_outbox
+         WHERE flow = $1 AND subject = $2",
     )
     .bind(flow.as_str())
+    .bind(subject)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("last")?)
@@ -58,6 +77,8 @@ async fn last_staged(conn: &mut AnyConnection, flow: Flow) -> Result<i64> {
 /// A message in the outbox.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
+    /// The platform it goes to.
+    pub peer: String,
     pub flow: String,
     pub seq: i64,
     pub msg_id: String,
@@ -68,7 +89,7 @@ pub struct Outgoing {
 /// Messages not yet published, oldest first, at most `limit`.
 pub async fn unpublished(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Outgoing>> {
     let rows = sqlx::query(
-        "SELECT flow, seq, msg_id, subject, body FROM exchange_outbox
+        "SELECT peer, flow, seq, msg_id, subject, body FROM exchange_outbox
          WHERE published_at IS NULL ORDER BY seq LIMIT $1",
     )
     .bind(limit)
@@ -77,6 +98,7 @@ pub async fn unpublished(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Out
     rows.iter()
         .map(|r| {
             Ok(Outgoing {
+                peer: r.try_get("peer")?,
                 flow: r.try_get("flow")?,
                 seq: r.try_get("seq")?,
                 msg_id: r.try_get("msg_id")?,
@@ -97,13 +119,8 @@ pub async fn backlog(conn: &mut AnyConnection) -> Result<i64> {
     Ok(row.try_get("n")?)
 }
 
-/// Mark messages published (the engine has stored them) and log them sent to `peer`.
-pub async fn mark_published(
-    conn: &mut AnyConnection,
-    sent: &[Outgoing],
-    peer: &str,
-    at: i64,
-) -> Result<()> {
+/// Mark messages published (the engine has stored them) and log each sent to its peer.
+pub async fn mark_published(conn: &mut AnyConnection, sent: &[Outgoing], at: i64) -> Result<()> {
     for m in sent {
         let done = sqlx::query(
             "UPDATE exchange_outbox SET published_at = $1
@@ -117,7 +134,7 @@ pub async fn mark_published(
         if done.rows_affected() > 0 {
             log(
                 conn,
-                &LogLine::new(at, "sent", &m.flow, &m.msg_id, peer, "sent", None),
+                &LogLine::new(at, "sent", &m.flow, &m.msg_id, &m.peer, "sent", None),
             )
             .await?;
         }

@@ -38,8 +38,8 @@ fn channel_str(c: Channel) -> &'static str {
 pub async fn insert_case(conn: &mut AnyConnection, c: &Case) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO cases (number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, \
-         channel, answers, facts, state, submitted_at, updated_at, bundle_number, applicant_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
+         channel, answers, facts, state, submitted_at, updated_at, bundle_number, applicant_key, handled_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17) RETURNING id",
     )
     .bind(&c.number)
     .bind(&c.query_code)
@@ -57,6 +57,7 @@ pub async fn insert_case(conn: &mut AnyConnection, c: &Case) -> Result<i64> {
     .bind(c.submitted_at)
     .bind(c.bundle_number.clone())
     .bind(applicant_key(&c.applicant))
+    .bind(c.handled_by.clone())
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -98,7 +99,7 @@ pub async fn update_case(conn: &mut AnyConnection, c: &Case) -> Result<()> {
 }
 
 const COLUMNS: &str = "id, number, query_code, item_id, version_id, department, region, applicant_user, applicant, applicant_public, channel, \
-     answers, facts, clock, promised_due, legal_due, step_due, bundle_number, submitted_at, accepted_at, decided_at, completed_at, updated_at";
+     answers, facts, clock, promised_due, legal_due, step_due, bundle_number, handled_by, submitted_at, accepted_at, decided_at, completed_at, updated_at";
 
 fn case_row(r: &sqlx::any::AnyRow) -> Result<Case> {
     let channel: String = r.try_get("channel")?;
@@ -126,6 +127,7 @@ fn case_row(r: &sqlx::any::AnyRow) -> Result<Case> {
         legal_due: r.try_get("legal_due")?,
         step_due: r.try_get("step_due")?,
         bundle_number: r.try_get("bundle_number")?,
+        handled_by: r.try_get("handled_by")?,
         submitted_at: r.try_get("submitted_at")?,
         accepted_at: r.try_get("accepted_at")?,
         decided_at: r.try_get("decided_at")?,

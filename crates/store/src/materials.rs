@@ -165,3 +165,28 @@ pub async fn forget_kept(conn: &mut AnyConnection, user_id: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// The content stored under `sha256`, if any.
+pub async fn blob(conn: &mut AnyConnection, sha256: &str) -> Result<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT content FROM material_blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| Ok(r.try_get::<Vec<u8>, _>("content")?))
+        .transpose()
+}
+
+/// Which of `hashes` have no content stored here.
+pub async fn missing_blobs(conn: &mut AnyConnection, hashes: &[String]) -> Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for h in hashes {
+        let row = sqlx::query("SELECT 1 AS one FROM material_blobs WHERE sha256 = $1")
+            .bind(h)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if row.is_none() && !missing.contains(h) {
+            missing.push(h.clone());
+        }
+    }
+    Ok(missing)
+}

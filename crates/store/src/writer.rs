@@ -18,7 +18,7 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
-use sunshine_domain::exchange::Platform;
+use sunshine_domain::exchange::{Flow, Platform};
 use sunshine_domain::journal::{Entry, NewEntry};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -38,6 +38,9 @@ pub struct WriteTx {
     head: (i64, String),
     /// The batch's journal entries so far, stored just before it commits.
     staged: Vec<Entry>,
+    /// Messages a command sends beside its entries (an application handed
+    /// down), staged in the outbox with the entries' own.
+    sends: Vec<Sending>,
     /// The platform whose outbox the entries that leave it go to, if any.
     platform: Arc<OnceLock<Platform>>,
 }
@@ -54,6 +57,34 @@ impl WriteTx {
         self.staged.push(entry.clone());
         Ok(entry)
     }
+
+    /// Send `facts` in `flow` to `to` as the message of `entry` (an entry of
+    /// this transaction), if this process is one of several platforms: it
+    /// reaches the outbox in the same commit as the entry, or not at all.
+    pub fn send(&mut self, entry: &Entry, flow: Flow, to: Platform, facts: serde_json::Value) {
+        if self.platform.get().is_some() {
+            self.sends.push(Sending {
+                entry: entry.clone(),
+                flow,
+                to,
+                facts,
+            });
+        }
+    }
+
+    /// The platform this process is, if it is one of several.
+    pub fn platform(&self) -> Option<&Platform> {
+        self.platform.get()
+    }
+}
+
+/// A message a command sends beside its entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Sending {
+    pub entry: Entry,
+    pub flow: Flow,
+    pub to: Platform,
+    pub facts: serde_json::Value,
 }
 
 /// What a command reports back to the writer: whether to keep its changes,
@@ -170,6 +201,7 @@ pub(crate) async fn run(
                             conn,
                             head: (0, String::new()),
                             staged: Vec::new(),
+                            sends: Vec::new(),
                             platform: platform.clone(),
                         })
                     }
@@ -327,6 +359,7 @@ async fn run_batch(
     // Locking the head row serialises writers of other processes on PostgreSQL;
     // the head is then kept here for the batch and stored once at its end.
     tx.staged.clear();
+    tx.sends.clear();
     match journal::head_for_update(&mut tx.conn).await {
         Ok(head) => tx.head = head,
         Err(e) => {
@@ -354,7 +387,8 @@ async fn run_batch(
     let mut open = false;
     let mut jobs = batch.into_iter();
     while let Some(Job { run, decides_first }) = jobs.next() {
-        let (head_before, staged_before) = (tx.head.clone(), tx.staged.len());
+        let (head_before, staged_before, sends_before) =
+            (tx.head.clone(), tx.staged.len(), tx.sends.len());
         let changes_before = if alone {
             None
         } else if sqlite && decides_first {
@@ -398,6 +432,7 @@ async fn run_batch(
         } else {
             tx.head = head_before;
             tx.staged.truncate(staged_before);
+            tx.sends.truncate(sends_before);
         }
         match outcome {
             Ok(o) => outcomes.push(o),
@@ -407,7 +442,7 @@ async fn run_batch(
     let end = if kept_any {
         let stored = match journal::insert(&mut tx.conn, &tx.staged).await {
             Ok(()) => match tx.platform.get() {
-                Some(p) => crate::exchange::stage(&mut tx.conn, p, &tx.staged).await,
+                Some(p) => crate::exchange::stage(&mut tx.conn, p, &tx.staged, &tx.sends).await,
                 None => Ok(()),
             },
             Err(e) => Err(e),

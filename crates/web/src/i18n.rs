@@ -119,6 +119,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("code", "事项编码", "Code"),
     ("name", "事项名称", "Name"),
     ("department", "实施主体", "Implementing body"),
+    ("handled_on", "办理平台", "Handled on"),
+    ("handled_on_note", "本平台受理后转该区县平台办理，办理进度与结果由其回传", "taken here and handed to the district's platform, which reports its progress and result back"),
     ("region", "区划", "Region"),
     ("state", "状态", "State"),
     ("version", "版本", "Version"),

@@ -51,6 +51,9 @@ pub struct CaseView {
     pub step_due: Option<String>,
     /// The one-stop application (一件事一次办) this case is part of, if any.
     pub bundle_number: Option<String>,
+    /// The platform that handles the case when this one took it and handed
+    /// it down (`district:330106`): its state here follows that platform's.
+    pub handled_by: Option<String>,
     pub submitted_at: String,
     pub accepted_at: Option<String>,
     pub decided_at: Option<String>,
@@ -83,6 +86,7 @@ impl From<Case> for CaseView {
             legal_due: c.legal_due,
             step_due: c.step_due,
             bundle_number: c.bundle_number,
+            handled_by: c.handled_by,
             submitted_at: time(c.submitted_at),
             accepted_at: c.accepted_at.map(time),
             decided_at: c.decided_at.map(time),

@@ -20,7 +20,54 @@ fn incoming(s: &Signed) -> Incoming {
         msg_id: s.msg_id.clone(),
         body: s.body.clone(),
         signature: s.signature.clone(),
+        files: vec![],
     }
+}
+
+/// Hand `from`'s outbox to `to` as the engine does: each message with the
+/// files it names that `to` lacks, applied, then marked published. The
+/// verdicts, in the outbox's order.
+pub(crate) async fn pump(from: &TestApp, to: &TestApp) -> anyhow::Result<Vec<Verdict>> {
+    let out = from.app.outgoing(500).await?;
+    let mut batch = Vec::with_capacity(out.len());
+    for s in &out {
+        let mut m = incoming(s);
+        let wanted = to.app.files_wanted(&m).await?;
+        m.files = from
+            .app
+            .files_to_carry(s)
+            .await?
+            .into_iter()
+            .filter(|(h, _)| wanted.contains(h))
+            .map(|(_, bytes)| bytes)
+            .collect();
+        batch.push(m);
+    }
+    let verdicts = to.app.receive(batch).await?;
+    from.app.published(&out).await?;
+    Ok(verdicts)
+}
+
+/// A city's platform and a district's (西湖区), each on a store of its
+/// own, trusting each other's keys.
+pub(crate) async fn city_and_district() -> anyhow::Result<(TestApp, TestApp)> {
+    let district = TestApp::demo_with_cases(0).await?;
+    let city = TestApp::demo_with_cases(0).await?;
+    district
+        .app
+        .join_platform(Platform::District("330106".into()))
+        .await?;
+    city.app.join_platform(Platform::City).await?;
+    let (_, district_key) = district.app.exchange_key().await?;
+    let (_, city_key) = city.app.exchange_key().await?;
+    city.app
+        .trust_peer_at_deployment("district:330106", &district_key)
+        .await?;
+    district
+        .app
+        .trust_peer_at_deployment("city", &city_key)
+        .await?;
+    Ok((city, district))
 }
 
 /// Apply online, as the demo citizen, for the first of the district's
@@ -270,6 +317,180 @@ async fn a_districts_cases_reach_the_city_once_and_in_order_however_they_are_del
     assert_eq!(log(&admin, "", "status=applied").await.len(), 6);
     district.stop().await;
     city.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_application_at_the_city_for_a_district_item_is_handled_by_the_district_and_its_result_comes_back(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    // The resident applies at the city's portal for one of 西湖区's items.
+    let resident = Api::as_user(&city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let number = district_case(&city.base, &resident).await;
+    assert!(
+        number.starts_with("2026-330106-9"),
+        "numbered in the portal's series of the district: {number}"
+    );
+    let path = format!("/api/v1/hall/cases/{number}");
+    let (status, at_city) = resident.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{at_city}");
+    assert_eq!(at_city["state"], "submitted");
+    assert_eq!(at_city["handled_by"], "district:330106");
+    let (_, city_files) = resident.get(&format!("{path}/materials")).await;
+
+    // It goes down whole, to the district only, signed by the city.
+    let out = city.app.outgoing(100).await?;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].subject, "sunshine.applications.330106");
+    assert_eq!(out[0].peer, "district:330106");
+    assert!(
+        out[0].body.contains("33010619900101123X"),
+        "the district needs the applicant"
+    );
+
+    // At the city nobody acts on it: the district handles it.
+    let city_clerk = Api::as_user(&city.base, "clerk.330106").await;
+    let (status, body) = act(&city_clerk, &number, json!({"command": "accept"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "handled_elsewhere");
+    let (status, body) = act(&resident, &number, json!({"command": "withdraw"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // The district takes it, with its files, once however often it comes.
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let again: Vec<Incoming> = out.iter().map(incoming).collect();
+    assert_eq!(district.app.receive(again).await?, [Verdict::Done]);
+    let clerk = Api::as_user(&district.base, "clerk.330106").await;
+    let (status, there) = clerk.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{there}");
+    assert_eq!(there["state"], "submitted");
+    assert_eq!(there["handled_by"], Value::Null);
+    assert_eq!(there["query_code"], at_city["query_code"]);
+    assert_eq!(there["answers"], at_city["answers"]);
+    let (_, district_files) = clerk.get(&format!("{path}/materials")).await;
+    let hashes = |files: &Value| -> Vec<String> {
+        files
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["sha256"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        hashes(&district_files),
+        hashes(&city_files),
+        "{district_files}"
+    );
+    assert!(
+        !hashes(&city_files).is_empty(),
+        "the item asks for files: {city_files}"
+    );
+    let district_admin = Api::as_user(&district.base, "admin").await;
+    let submitted: Vec<Value> = journal_entries(&district_admin)
+        .await
+        .into_iter()
+        .filter(|e| e["subject"] == format!("case/{number}"))
+        .collect();
+    assert_eq!(
+        submitted
+            .iter()
+            .filter(|e| e["event_type"] == "hall.case_submitted")
+            .count(),
+        1,
+        "{submitted:?}"
+    );
+
+    // The district's clerk handles it to a decision.
+    let (status, body) = act(&clerk, &number, json!({"command": "accept"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let steps = body["facts"]["steps"].as_u64().unwrap_or(1);
+    for _ in 0..steps - 1 {
+        assert_eq!(
+            act(&clerk, &number, json!({"command": "claim"})).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            act(&clerk, &number, json!({"command": "pass"})).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        act(&clerk, &number, json!({"command": "claim"})).await.0,
+        StatusCode::OK
+    );
+    let (status, decided) = act(&clerk, &number, json!({"command": "approve"})).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+
+    // The result comes back up: the resident sees it at the city.
+    let verdicts = pump(&district, &city).await?;
+    assert!(verdicts.iter().all(|v| *v == Verdict::Done), "{verdicts:?}");
+    let (_, at_city) = resident.get(&path).await;
+    assert_eq!(at_city["state"], "approved", "{at_city}");
+    assert_eq!(at_city["promised_due"], decided["promised_due"]);
+    assert!(at_city["accepted_at"].is_string() && at_city["decided_at"].is_string());
+    let (_, mine) = resident.get("/api/v1/hall/my-cases").await;
+    assert!(mine.to_string().contains(&number), "{mine}");
+
+    // And the city's public board shows it, as it shows its own, masked.
+    crate::board_pages::on_board(&city.base, &number, "approved").await;
+    let (_, rows) = Api::new(&city.base)
+        .get("/api/v1/disclosure/cases?region=330106&limit=100")
+        .await;
+    assert!(!rows.to_string().contains("33010619900101123X"));
+
+    // Each side logs what it sent and what it applied.
+    let city_admin = Api::as_user(&city.base, "admin").await;
+    let sent = log(&city_admin, "", "direction=sent").await;
+    assert!(sent
+        .iter()
+        .any(|l| l["flow"] == "applications" && l["peer"] == "district:330106"));
+    let applied = log(&district_admin, "", "status=applied").await;
+    assert!(applied
+        .iter()
+        .any(|l| l["flow"] == "applications" && l["peer"] == "city"));
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_application_whose_files_have_not_arrived_waits_for_them() -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let resident = Api::as_user(&city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let number = district_case(&city.base, &resident).await;
+    let out = city.app.outgoing(100).await?;
+    // Delivered without its files: held, nothing of it written.
+    let bare: Vec<Incoming> = out.iter().map(incoming).collect();
+    assert!(!district.app.files_wanted(&bare[0]).await?.is_empty());
+    assert_eq!(district.app.receive(bare.clone()).await?, [Verdict::Later]);
+    let clerk = Api::as_user(&district.base, "clerk.330106").await;
+    assert_eq!(
+        clerk.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let admin = Api::as_user(&district.base, "admin").await;
+    let held = log(&admin, "", "status=held").await;
+    assert!(
+        held[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("has not arrived"),
+        "{held:?}"
+    );
+    // A file that is not the one named does not count.
+    let mut wrong = bare[0].clone();
+    wrong.files = vec![b"%PDF-1.4 something else".to_vec()];
+    assert_eq!(district.app.receive(vec![wrong]).await?, [Verdict::Later]);
+    // With its files it applies.
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    assert_eq!(
+        clerk.get(&format!("/api/v1/hall/cases/{number}")).await.0,
+        StatusCode::OK
+    );
+    city.stop().await;
+    district.stop().await;
     Ok(())
 }
 

@@ -90,6 +90,9 @@ pub struct CaseDetail {
     pub rating: Option<i64>,
     pub licence: Option<String>,
     pub history: Vec<words::HistoryLine>,
+    /// The platform that handles a case this one handed down, by name
+    /// (the district's); empty for a case handled here.
+    pub handled_by: String,
 }
 
 pub fn case_detail(s: &AppState, lang: Lang, file: CaseFile, history: History) -> CaseDetail {
@@ -159,6 +162,14 @@ pub fn case_detail(s: &AppState, lang: Lang, file: CaseFile, history: History) -
             .map(|o| orgs.name(o, lang.code()))
             .collect(),
         steps,
+        handled_by: case
+            .handled_by
+            .as_deref()
+            .map(|p| {
+                let district = p.strip_prefix("district:").unwrap_or(p);
+                format!("{}（{p}）", orgs.name(district, lang.code()))
+            })
+            .unwrap_or_default(),
         promised_due: day_of(lang, case.promised_due.as_deref()),
         legal_due: day_of(lang, case.legal_due.as_deref()),
         submitted_at: time(case.submitted_at),

@@ -111,13 +111,27 @@ pub fn history_lines(
                         })
                         .unwrap_or_default(),
                 ),
+                // Another platform's word on the case (the district that
+                // handles it, or the city that handed it down).
+                Some(("platform", "city")) => {
+                    (lang.pick("市级平台", "The city's platform"), String::new())
+                }
+                Some(("platform", _)) => (
+                    lang.pick("区县平台", "The district's platform"),
+                    String::new(),
+                ),
                 _ => (lang.pick("系统", "The platform"), String::new()),
             };
+            // A message applied here tells of the other platform's entry.
+            let told = (e.event_type == "exchange.applied")
+                .then(|| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+                .flatten()
+                .and_then(|p| p["event_type"].as_str().map(str::to_string));
             HistoryLine {
                 at: fmt::when(lang, e.at),
                 role: role.to_string(),
                 name,
-                what: event_words(lang, &e.event_type, item_type),
+                what: event_words(lang, told.as_deref().unwrap_or(&e.event_type), item_type),
             }
         })
         .collect()

@@ -1,32 +1,26 @@
-//! The city's administrator reads the exchange on the city's platform: the
+//! The two-level platform in a real browser. A resident applies at the
+//! city's portal for a district's item; the district's clerk handles it on
+//! the district's platform; the resident and the city's public board see
+//! the result. And the city's administrator reads the exchange: the
 //! district's cases as the district reported them, the trusted district,
 //! and the message log, searched for what was refused; a clerk has no such
 //! page.
 
 use sunshine_app::exchange::{Incoming, Verdict};
-use sunshine_domain::exchange::Platform;
 use sunshine_testkit::browser::Browser;
-use sunshine_testkit::TestApp;
 
 use super::{shots, sign_in_at, sign_out};
-use crate::exchange::district_case;
+use crate::exchange::pump;
+use crate::exchange::{city_and_district, district_case};
 use crate::hall_api::act;
+use crate::support::unique;
 use crate::support::Api;
+use fantoccini::Locator;
 
 #[tokio::test]
 async fn the_city_reads_a_districts_cases_and_the_message_log_on_its_exchange_page(
 ) -> anyhow::Result<()> {
-    let district = TestApp::demo_with_cases(0).await?;
-    let city = TestApp::demo_with_cases(0).await?;
-    district
-        .app
-        .join_platform(Platform::District("330106".into()))
-        .await?;
-    city.app.join_platform(Platform::City).await?;
-    let (_, key) = district.app.exchange_key().await?;
-    city.app
-        .trust_peer_at_deployment("district:330106", &key)
-        .await?;
+    let (city, district) = city_and_district().await?;
 
     let citizen = Api::as_user(&district.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
     let number = district_case(&district.base, &citizen).await;
@@ -46,6 +40,7 @@ async fn the_city_reads_a_districts_cases_and_the_message_log_on_its_exchange_pa
             msg_id: s.msg_id.clone(),
             body: s.body.clone(),
             signature: s.signature.clone(),
+            files: vec![],
         })
         .collect();
     let mut forged = out[0].clone();
@@ -102,4 +97,157 @@ async fn the_city_reads_a_districts_cases_and_the_message_log_on_its_exchange_pa
     district.stop().await;
     city.stop().await;
     Ok(())
+}
+
+#[tokio::test]
+async fn a_resident_applies_at_the_city_the_district_handles_it_and_the_city_shows_the_result(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let verdicts = |v: Vec<Verdict>| v.iter().all(|v| *v == Verdict::Done);
+    // 食品经营许可 of 西湖区's market regulator, found as the public would.
+    let public = Api::new(&city.base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330106&q=XK-00301-000")
+        .await;
+    let item_id = list["items"][0]["item_id"].as_i64().expect("the item");
+    let (_, guide) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    let guide = &guide["guide"];
+    let scan = std::env::temp_dir().join(format!("sunshine-scan-{}.pdf", unique()));
+    std::fs::write(&scan, crate::support::PDF)?;
+
+    let b = Browser::start().await?;
+    sign_in_at(&b, &city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&format!("{}/catalog/{item_id}", city.base)).await?;
+    b.click("#apply").await?;
+    b.wait_for("#submit-application").await?;
+    let answers = crate::support::answers_for(&guide["form"]);
+    for (key, value) in answers.as_object().into_iter().flatten() {
+        b.set(
+            &format!("#answer-{key}"),
+            value.as_str().unwrap_or_default(),
+        )
+        .await?;
+    }
+    for (slot, m) in guide["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if m["required"] == true {
+            b.client
+                .find(Locator::Css(&format!("#file-{slot}")))
+                .await?
+                .send_keys(&scan.display().to_string())
+                .await?;
+        }
+    }
+    b.click("#submit-application").await?;
+    b.wait_for("#submitted").await?;
+    let number = b.text("#number").await?;
+    assert!(number.starts_with("2026-330106-9"), "{number}");
+    assert!(
+        b.text("#handled-by").await?.contains("西湖区"),
+        "the resident is told who handles it"
+    );
+    assert!(
+        b.client
+            .find_all(Locator::Css("[id^='do-']"))
+            .await?
+            .is_empty(),
+        "nothing to do on it here"
+    );
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("exchange-handed-down.png"))
+        .await?;
+    sign_out(&b).await?;
+
+    // It reaches the district's platform, whose clerk takes it to approval.
+    assert!(verdicts(pump(&city, &district).await?));
+    sign_in_at(&b, &district.base, "clerk.330106").await?;
+    b.goto(&format!("{}/staff/cases?q={number}", district.base))
+        .await?;
+    b.click(&format!("a[href='/staff/cases/{number}']")).await?;
+    b.wait_for("#do-accept").await?;
+    let files = b.text("#files").await?;
+    assert!(
+        files.matches(".pdf").count() >= 4,
+        "the files came down with it: {files}"
+    );
+    b.click("#do-accept").await?;
+    loop {
+        b.wait_for("#do-claim, #do-claim_and_pass, #do-approve")
+            .await?;
+        if !b
+            .client
+            .find_all(Locator::Css("#do-approve"))
+            .await?
+            .is_empty()
+        {
+            break;
+        }
+        if !b
+            .client
+            .find_all(Locator::Css("#do-claim_and_pass"))
+            .await?
+            .is_empty()
+        {
+            let before = b.text("#current-step").await?;
+            b.click("#do-claim_and_pass").await?;
+            wait_until_changed(&b, "#current-step", &before).await?;
+        } else {
+            b.click("#do-claim").await?;
+            b.wait_for("#do-approve").await?;
+        }
+    }
+    b.click("#do-approve").await?;
+    b.wait_for("#state.approved").await?;
+    b.screenshot(&shots().join("exchange-district-approves.png"))
+        .await?;
+    sign_out(&b).await?;
+
+    // The result goes back up: the resident sees it at the city's portal,
+    // and the city's public board shows it.
+    assert!(verdicts(pump(&district, &city).await?));
+    sign_in_at(&b, &city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await?;
+    b.goto(&format!("{}/hall/cases/{number}", city.base))
+        .await?;
+    b.wait_for("#state.approved").await?;
+    assert!(
+        !b.text("#promised-due").await?.is_empty(),
+        "the district's due date"
+    );
+    b.screenshot(&shots().join("exchange-result-at-city.png"))
+        .await?;
+    crate::board_pages::on_board(&city.base, &number, "approved").await;
+    b.goto(&format!("{}/board?item_id={item_id}", city.base))
+        .await?;
+    let row = format!("#board tr[data-number='{number}']");
+    b.wait_for(&row).await?;
+    assert!(b.text(&row).await?.contains("王某"));
+    assert!(!b
+        .page_text()
+        .await?
+        .contains(sunshine_app::demo::DEMO_CITIZEN_ID));
+    b.screenshot(&shots().join("exchange-city-board.png"))
+        .await?;
+    b.close().await?;
+    let _ = std::fs::remove_file(&scan);
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
+
+/// Wait until `css`'s text is no longer `before`.
+async fn wait_until_changed(b: &Browser, css: &str, before: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        match b.text(css).await {
+            Ok(now) if now != before => return Ok(()),
+            Err(_) => return Ok(()),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    anyhow::bail!("{css} stayed {before}")
 }
