@@ -1,12 +1,15 @@
 //! The two-level platform with real processes and a real nats-server: a
 //! district's platform and the city's, each its own `sunshine` process on a
 //! store of its own, joined through JetStream. While a counter clerk keeps
-//! registering and accepting cases at the district, the engine is down at
-//! first, the city is stopped for a stretch, and the city, the district and
-//! nats-server are each killed with SIGKILL at a random moment. At the end,
-//! every message the district's outbox holds has been published and
-//! applied at the city exactly once, in the district's order, and the
-//! city's view of each case is the district's last word on it.
+//! registering and accepting cases at the district, and a resident keeps
+//! applying at the city's portal for the district's item with files of
+//! their own, the engine is down at first, the city is stopped for a
+//! stretch, and the city, the district and nats-server are each killed
+//! with SIGKILL at a random moment. At the end, every message each outbox
+//! holds has been published and applied on the other side exactly once, in
+//! the sender's order: the district holds each application the city took,
+//! with its files, and the city's view of each case is the district's last
+//! word on it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -196,6 +199,76 @@ async fn district_item(base: &str) -> (i64, Value) {
     panic!("the demo has 西湖区's food-business licence: {list}");
 }
 
+/// A PDF of its own for the `n`th application, so each brings new files.
+fn scan(n: usize, slot: usize) -> Vec<u8> {
+    format!("%PDF-1.4\n% application {n} material {slot}\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n").into_bytes()
+}
+
+/// Apply online at the city's portal for the district's item, with a file
+/// for each required material; whether it was answered.
+async fn one_application(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    item: &(i64, Value),
+    n: usize,
+) -> bool {
+    let mut form = reqwest::multipart::Form::new()
+        .text("item_id", item.0.to_string())
+        .text("answers", answers(&item.1).to_string());
+    for slot in 0..4 {
+        let part = reqwest::multipart::Part::bytes(scan(n, slot))
+            .file_name(format!("scan-{n}-{slot}.pdf"))
+            .mime_str("application/pdf")
+            .expect("mime");
+        form = form.part(format!("material.{slot}"), part);
+    }
+    let Ok(r) = client
+        .post(format!("{base}/api/v1/hall/applications/multipart"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let status = r.status();
+    if status.is_server_error() {
+        return false;
+    }
+    assert!(
+        status.is_success(),
+        "the city takes the application: {:?}",
+        r.text().await
+    );
+    true
+}
+
+/// Keep applying at the city until `stop`; how many were taken.
+fn resident_applies(
+    base: String,
+    token: String,
+    item: (i64, Value),
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<usize> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let mut done = 0;
+        let mut n = 0;
+        while !*stop.borrow() {
+            n += 1;
+            if one_application(&client, &base, &token, &item, n).await {
+                done += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        done
+    })
+}
+
 /// Keep registering cases until `stop`; how many got through.
 fn clerk_writes(
     base: String,
@@ -228,7 +301,7 @@ async fn random_pause(from_ms: u64, span_ms: u64) {
 }
 
 #[tokio::test]
-async fn a_districts_messages_reach_the_city_once_and_in_order_through_outages_and_kills() {
+async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_order_through_outages_and_kills() {
     let root = std::env::temp_dir().join(format!("sunshine-exchange-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let nats_port = free_port();
@@ -267,8 +340,26 @@ async fn a_districts_messages_reach_the_city_once_and_in_order_through_outages_a
         .expect("trust");
     assert!(trusted.status().is_success(), "{:?}", trusted.text().await);
 
+    // And the district trusts the city's.
+    let city_key: Value = reqwest::get(format!("{}/api/v1/exchange/key", city.base()))
+        .await
+        .expect("key")
+        .json()
+        .await
+        .expect("json");
+    let district_admin = token(&district.base(), "admin").await;
+    let trusted = reqwest::Client::new()
+        .post(format!("{}/api/v1/exchange/peers", district.base()))
+        .bearer_auth(&district_admin)
+        .json(&json!({"platform": "city", "public_key": city_key["public_key"]}))
+        .send()
+        .await
+        .expect("trust");
+    assert!(trusted.status().is_success(), "{:?}", trusted.text().await);
+
     let item = district_item(&district.base()).await;
     let clerk = token(&district.base(), "clerk.330106").await;
+    let resident = token(&city.base(), "wang.xiaoming").await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let writes = clerk_writes(
         district.base(),
@@ -276,6 +367,7 @@ async fn a_districts_messages_reach_the_city_once_and_in_order_through_outages_a
         item.clone(),
         stopped.clone(),
     );
+    let applications = resident_applies(city.base(), resident, item.clone(), stopped.clone());
 
     // The engine is down: the district's outbox holds what it writes.
     random_pause(1500, 1000).await;
@@ -319,6 +411,110 @@ async fn a_districts_messages_reach_the_city_once_and_in_order_through_outages_a
     stop.send(true).expect("stop the clerk");
     let written = writes.await.expect("the clerk's task");
     assert!(written > 0, "the clerk got cases through");
+    let applied_at_city = applications.await.expect("the resident's task");
+    assert!(applied_at_city > 0, "the city took applications");
+
+    // Everything the city handed down reaches the district, once, in order,
+    // each application with its files (and the district's word on each
+    // goes up with the rest, below).
+    let handed: BTreeMap<i64, (String, String)> = {
+        let db = city.db();
+        let mut q = db
+            .prepare("SELECT seq, msg_id, body FROM exchange_outbox WHERE flow = 'applications' ORDER BY seq")
+            .expect("outbox");
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))))
+            .expect("rows");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    assert!(
+        handed.len() >= applied_at_city,
+        "one message an application taken"
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let taken: i64 = district
+            .db()
+            .query_row(
+                "SELECT COUNT(*) FROM exchange_inbox WHERE flow = 'applications'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("inbox");
+        if taken as usize == handed.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the district took {taken} of the city's {} applications",
+            handed.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    {
+        let ddb = district.db();
+        let taken: BTreeSet<String> = {
+            let mut q = ddb
+                .prepare("SELECT msg_id FROM exchange_inbox WHERE flow = 'applications'")
+                .expect("inbox");
+            let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+            rows.map(|r| r.expect("row")).collect()
+        };
+        let sent: BTreeSet<String> = handed.values().map(|(id, _)| id.clone()).collect();
+        assert_eq!(taken, sent);
+        let submissions: i64 = ddb
+            .query_row(
+                "SELECT COUNT(*) FROM journal WHERE event_type = 'hall.case_submitted' AND actor = 'platform:city'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("journal");
+        assert_eq!(
+            submissions as usize,
+            handed.len(),
+            "each application taken once"
+        );
+        for (_, body) in handed.values() {
+            let m: Value = serde_json::from_str(body).expect("a message");
+            let number = m["facts"]["number"].as_str().expect("number");
+            let files: Vec<(String, i64)> = {
+                let mut q = ddb
+                    .prepare("SELECT m.sha256, b.size FROM case_materials m JOIN material_blobs b ON b.sha256 = m.sha256 WHERE m.case_number = ?1 ORDER BY m.id")
+                    .expect("files");
+                let rows = q
+                    .query_map([number], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .expect("rows");
+                rows.map(|r| r.expect("row")).collect()
+            };
+            let named: Vec<(String, i64)> = m["facts"]["materials"]
+                .as_array()
+                .expect("materials")
+                .iter()
+                .map(|f| {
+                    (
+                        f["sha256"].as_str().expect("sha").to_string(),
+                        f["size"].as_i64().expect("size"),
+                    )
+                })
+                .collect();
+            assert_eq!(files, named, "{number}'s files came with it");
+        }
+        let applied_order: Vec<i64> = {
+            let mut q = ddb
+                .prepare("SELECT msg_id FROM exchange_log WHERE status = 'applied' AND flow = 'applications' ORDER BY id")
+                .expect("log");
+            let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+            rows.map(|r| {
+                r.expect("row")
+                    .rsplit('/')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .expect("a seq")
+            })
+            .collect()
+        };
+        assert_eq!(applied_order, handed.keys().copied().collect::<Vec<_>>());
+    }
 
     // Everything the district's outbox holds reaches the city.
     let outbox: BTreeMap<i64, (String, String)> = {
