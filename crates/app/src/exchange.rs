@@ -673,15 +673,30 @@ async fn receive_one(
         }
     };
     let (flow, sender) = (message.flow.as_str(), message.from.to_string());
-    if store::applied(tx.conn(), flow, &message.id).await? {
-        note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
+    let body_sha256 = rules::body_hash(&m.body);
+    if let Some(kept) = store::applied(tx.conn(), flow, &message.id).await? {
+        // The same id with another body is not a copy: the sender numbers
+        // anew (restored from an old backup) or someone forged it.
+        if kept.is_some_and(|k| k != body_sha256) {
+            let why = "another message was applied under this id: the sender's outbox was rewound"
+                .to_string();
+            note(tx, now, flow, &message.id, &sender, "refused", Some(why)).await?;
+        } else {
+            note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
+        }
         return Ok(Verdict::Done);
     }
-    let last = store::cursor(tx.conn(), &sender, flow).await?;
-    match admit(last, message.seq, message.prev) {
+    let (last, last_hash) = store::cursor(tx.conn(), &sender, flow).await?;
+    match admit(
+        last,
+        last_hash.as_deref(),
+        message.seq,
+        message.prev,
+        &message.prev_hash,
+    ) {
         Admit::Apply => match apply(tx, &message, &m.files, now).await? {
             Effect::Done => {
-                store::record_applied(tx.conn(), &message, now).await?;
+                store::record_applied(tx.conn(), &message, &body_sha256, now).await?;
                 note(tx, now, flow, &message.id, &sender, "applied", None).await?;
                 Ok(Verdict::Done)
             }
@@ -691,7 +706,13 @@ async fn receive_one(
             }
         },
         Admit::Duplicate => {
-            note(tx, now, flow, &message.id, &sender, "duplicate", None).await?;
+            // Below the last applied, yet not in the inbox: never one of
+            // the messages applied, so the sender numbers anew.
+            let why = format!(
+                "its sequence {} is below the last applied ({last}) but it was never applied: the sender's outbox was rewound",
+                message.seq
+            );
+            note(tx, now, flow, &message.id, &sender, "refused", Some(why)).await?;
             Ok(Verdict::Done)
         }
         Admit::Wait => {
@@ -704,8 +725,9 @@ async fn receive_one(
         }
         Admit::Rewound => {
             let why = format!(
-                "the sender's previous message is {} but {last} was applied already: its outbox was rewound",
-                message.prev
+                "the sender's previous message is {} ({}) but {last} was applied already, with another body: its outbox was rewound",
+                message.prev,
+                message.prev_hash
             );
             note(tx, now, flow, &message.id, &sender, "refused", Some(why)).await?;
             Ok(Verdict::Done)

@@ -240,6 +240,11 @@ pub struct Message {
     pub seq: i64,
     /// The sequence of the sender's previous message in this flow (0 for its first).
     pub prev: i64,
+    /// The SHA-256 of that message's body (empty for the first): the
+    /// messages between two platforms form a chain that a sender restored
+    /// from an old backup cannot continue unnoticed.
+    #[serde(default)]
+    pub prev_hash: String,
     /// When the entry was journaled (microseconds, UTC).
     pub at: i64,
     pub subject: String,
@@ -256,7 +261,7 @@ impl Message {
         to: &Platform,
         flow: Flow,
         entry: &Entry,
-        prev: i64,
+        (prev, prev_hash): (i64, String),
         facts: serde_json::Value,
     ) -> Message {
         Message {
@@ -266,6 +271,7 @@ impl Message {
             flow,
             seq: entry.seq,
             prev,
+            prev_hash,
             at: entry.at,
             subject: entry.subject.clone(),
             event_type: entry.event_type.clone(),
@@ -356,6 +362,12 @@ fn citys_application(
         ));
     }
     Ok(application)
+}
+
+/// The SHA-256 (hex) of a message's body, as the next message names it.
+pub fn body_hash(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(body.as_bytes()))
 }
 
 /// A message's id: the sender and its entry's sequence.
@@ -478,7 +490,8 @@ pub fn open(
 }
 
 /// Whether a message may be applied, given the sequence of the last one
-/// applied from its sender in its flow (0 if none).
+/// applied from its sender in its flow (0 if none) and its body's hash
+/// (none where it was applied before hashes were kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admit {
     /// The next in order: apply it.
@@ -493,11 +506,22 @@ pub enum Admit {
     Rewound,
 }
 
-pub fn admit(last_applied: i64, seq: i64, prev: i64) -> Admit {
+pub fn admit(
+    last_applied: i64,
+    last_hash: Option<&str>,
+    seq: i64,
+    prev: i64,
+    prev_hash: &str,
+) -> Admit {
     if seq <= last_applied {
         Admit::Duplicate
     } else if prev == last_applied {
-        Admit::Apply
+        // The one it follows must be the one applied, not another body
+        // under its number.
+        match last_hash {
+            Some(h) if last_applied > 0 && h != prev_hash => Admit::Rewound,
+            _ => Admit::Apply,
+        }
     } else if prev > last_applied {
         Admit::Wait
     } else {
@@ -760,7 +784,7 @@ mod tests {
             &Platform::City,
             Flow::Cases,
             &e,
-            7,
+            (7, "ab".into()),
             serde_json::json!({}),
         );
         let subject = m.wire_subject();
@@ -849,7 +873,7 @@ mod tests {
             &Platform::City,
             Flow::Cases,
             &e,
-            0,
+            (0, String::new()),
             serde_json::json!({"department": "330108-002"}),
         );
         assert!(send(&own).is_ok());
@@ -928,7 +952,14 @@ mod tests {
             |number: &str, event: &str, facts: serde_json::Value, to: &Platform, me: &Platform| {
                 let mut e = entry(40, &format!("case/{number}"), event, serde_json::json!({}));
                 e.org = String::new();
-                let m = Message::of(&Platform::City, to, Flow::Applications, &e, 0, facts);
+                let m = Message::of(
+                    &Platform::City,
+                    to,
+                    Flow::Applications,
+                    &e,
+                    (0, String::new()),
+                    facts,
+                );
                 let subject = m.wire_subject();
                 let body = m.body();
                 let sig = sign(&key, &subject, &body);
@@ -995,7 +1026,7 @@ mod tests {
             &Platform::City,
             Flow::Applications,
             &e,
-            0,
+            (0, String::new()),
             serde_json::json!({}),
         );
         let body = up.body();
@@ -1060,7 +1091,14 @@ mod tests {
         };
         let word = |event: &str, facts: serde_json::Value, from: &Platform| {
             let e = entry(50, &format!("case/{number}"), event, serde_json::json!({}));
-            Message::of(from, &Platform::City, Flow::Cases, &e, 0, facts)
+            Message::of(
+                from,
+                &Platform::City,
+                Flow::Cases,
+                &e,
+                (0, String::new()),
+                facts,
+            )
         };
         let accepted = word(
             "hall.case_accepted",
@@ -1129,7 +1167,8 @@ mod tests {
             gaps in proptest::collection::vec(1i64..5, 1..30),
             deliveries in proptest::collection::vec(any::<prop::sample::Index>(), 0..80),
         ) {
-            // The sender's messages: (seq, prev), seqs rising with gaps.
+            // The sender's messages: (seq, prev), seqs rising with gaps; a
+            // message's hash here is its seq's, as each body is its own.
             let mut sent = Vec::new();
             let mut prev = 0;
             for g in gaps {
@@ -1137,6 +1176,7 @@ mod tests {
                 sent.push((seq, prev));
                 prev = seq;
             }
+            let hash = |seq: i64| if seq == 0 { String::new() } else { format!("h{seq}") };
             let mut last = 0;
             let mut applied = Vec::new();
             // Random deliveries, then a redelivery of everything held, in
@@ -1146,7 +1186,7 @@ mod tests {
                 .map(|i| sent[i.index(sent.len())])
                 .chain(sent.iter().copied());
             for (seq, prev) in order {
-                match admit(last, seq, prev) {
+                match admit(last, Some(&hash(last)), seq, prev, &hash(prev)) {
                     Admit::Apply => {
                         applied.push(seq);
                         last = seq;
@@ -1161,9 +1201,21 @@ mod tests {
 
     #[test]
     fn a_rewound_sender_is_caught() {
-        assert_eq!(admit(10, 12, 4), Admit::Rewound);
-        assert_eq!(admit(10, 12, 10), Admit::Apply);
-        assert_eq!(admit(10, 12, 11), Admit::Wait);
-        assert_eq!(admit(10, 9, 4), Admit::Duplicate);
+        let h = Some("aa");
+        assert_eq!(admit(10, h, 12, 4, "00"), Admit::Rewound);
+        assert_eq!(admit(10, h, 12, 10, "aa"), Admit::Apply);
+        assert_eq!(
+            admit(10, h, 12, 10, "bb"),
+            Admit::Rewound,
+            "another body numbered 10"
+        );
+        assert_eq!(
+            admit(10, None, 12, 10, "bb"),
+            Admit::Apply,
+            "applied before hashes"
+        );
+        assert_eq!(admit(10, h, 12, 11, "cc"), Admit::Wait);
+        assert_eq!(admit(10, h, 9, 4, "dd"), Admit::Duplicate);
+        assert_eq!(admit(0, None, 3, 0, ""), Admit::Apply);
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
-use sunshine_domain::exchange::{outbound, Flow, Message, Platform, RemoteCaseState};
+use sunshine_domain::exchange::{body_hash, outbound, Flow, Message, Platform, RemoteCaseState};
 use sunshine_domain::journal::Entry;
 
 use crate::writer::Sending;
@@ -35,43 +35,52 @@ pub(crate) async fn stage(
         return Ok(());
     }
     out.sort_by_key(|(e, ..)| e.seq);
-    let mut prev: HashMap<String, i64> = HashMap::new();
+    let mut prev: HashMap<String, (i64, String)> = HashMap::new();
     for (e, flow, to, facts) in out {
         let subject = flow.between(platform, &to);
-        let last = match prev.get(&subject) {
-            Some(p) => *p,
+        let last = match prev.remove(&subject) {
+            Some(p) => p,
             None => last_staged(conn, flow, &subject).await?,
         };
-        let message = Message::of(platform, &to, flow, e, last, facts);
+        let message = Message::of(platform, &to, flow, e, last.clone(), facts);
+        let body = message.body();
         sqlx::query(
             "INSERT INTO exchange_outbox (flow, seq, prev, msg_id, subject, body, created_at, peer)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(flow.as_str())
         .bind(e.seq)
-        .bind(last)
+        .bind(last.0)
         .bind(&message.id)
         .bind(&subject)
-        .bind(message.body())
+        .bind(&body)
         .bind(e.at)
         .bind(to.to_string())
         .execute(&mut *conn)
         .await?;
-        prev.insert(subject, e.seq);
+        prev.insert(subject, (e.seq, body_hash(&body)));
     }
     Ok(())
 }
 
-async fn last_staged(conn: &mut AnyConnection, flow: Flow, subject: &str) -> Result<i64> {
+/// The last message staged on `subject` in `flow`: its sequence and its
+/// body's hash ((0, "") before the first).
+async fn last_staged(conn: &mut AnyConnection, flow: Flow, subject: &str) -> Result<(i64, String)> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS last FROM exchange_outbox
-         WHERE flow = $1 AND subject = $2",
+        "SELECT seq, body FROM exchange_outbox WHERE flow = $1 AND subject = $2
+         ORDER BY seq DESC LIMIT 1",
     )
     .bind(flow.as_str())
     .bind(subject)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.try_get("last")?)
+    Ok(match row {
+        Some(r) => (
+            r.try_get("seq")?,
+            body_hash(&r.try_get::<String, _>("body")?),
+        ),
+        None => (0, String::new()),
+    })
 }
 
 /// A message in the outbox.
@@ -195,22 +204,39 @@ pub async fn trust(conn: &mut AnyConnection, peer: &Peer) -> Result<()> {
     Ok(())
 }
 
-/// The sequence of the last message applied from `sender` in `flow` (0 if none).
-pub async fn cursor(conn: &mut AnyConnection, sender: &str, flow: &str) -> Result<i64> {
-    let row = sqlx::query("SELECT last_seq FROM exchange_cursors WHERE sender = $1 AND flow = $2")
-        .bind(sender)
-        .bind(flow)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|r| r.try_get("last_seq")).transpose()?.unwrap_or(0))
+/// The last message applied from `sender` in `flow`: its sequence (0 if
+/// none) and its body's hash (none if none, or applied before hashes
+/// were kept).
+pub async fn cursor(
+    conn: &mut AnyConnection,
+    sender: &str,
+    flow: &str,
+) -> Result<(i64, Option<String>)> {
+    let row = sqlx::query(
+        "SELECT last_seq, last_sha256 FROM exchange_cursors WHERE sender = $1 AND flow = $2",
+    )
+    .bind(sender)
+    .bind(flow)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(r) => Ok((r.try_get("last_seq")?, r.try_get("last_sha256")?)),
+        None => Ok((0, None)),
+    }
 }
 
-/// Record `message` applied: its id in the inbox and its sender's cursor moved on.
-pub async fn record_applied(conn: &mut AnyConnection, message: &Message, at: i64) -> Result<()> {
+/// Record `message` applied: its id and its body's hash in the inbox and
+/// its sender's cursor moved on.
+pub async fn record_applied(
+    conn: &mut AnyConnection,
+    message: &Message,
+    body_sha256: &str,
+    at: i64,
+) -> Result<()> {
     let sender = message.from.to_string();
     sqlx::query(
-        "INSERT INTO exchange_inbox (flow, msg_id, sender, seq, sent_at, applied_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO exchange_inbox (flow, msg_id, sender, seq, sent_at, applied_at, body_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(message.flow.as_str())
     .bind(&message.id)
@@ -218,32 +244,41 @@ pub async fn record_applied(conn: &mut AnyConnection, message: &Message, at: i64
     .bind(message.seq)
     .bind(message.at)
     .bind(at)
+    .bind(body_sha256)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO exchange_cursors (sender, flow, last_seq, last_at, applied_at)
-         VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO exchange_cursors (sender, flow, last_seq, last_at, applied_at, last_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (sender, flow) DO UPDATE SET last_seq = excluded.last_seq,
-             last_at = excluded.last_at, applied_at = excluded.applied_at",
+             last_at = excluded.last_at, applied_at = excluded.applied_at,
+             last_sha256 = excluded.last_sha256",
     )
     .bind(&sender)
     .bind(message.flow.as_str())
     .bind(message.seq)
     .bind(message.at)
     .bind(at)
+    .bind(body_sha256)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Whether the message `msg_id` of `flow` has been applied here.
-pub async fn applied(conn: &mut AnyConnection, flow: &str, msg_id: &str) -> Result<bool> {
-    let row = sqlx::query("SELECT 1 AS one FROM exchange_inbox WHERE flow = $1 AND msg_id = $2")
+/// Whether the message `msg_id` of `flow` has been applied here: `None`
+/// if not, else the hash of the body applied (`Some(None)` for a message
+/// applied before hashes were kept).
+pub async fn applied(
+    conn: &mut AnyConnection,
+    flow: &str,
+    msg_id: &str,
+) -> Result<Option<Option<String>>> {
+    let row = sqlx::query("SELECT body_sha256 FROM exchange_inbox WHERE flow = $1 AND msg_id = $2")
         .bind(flow)
         .bind(msg_id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.is_some())
+    row.map(|r| Ok(r.try_get("body_sha256")?)).transpose()
 }
 
 /// Where each sender stands: its flow, last message applied, and when.

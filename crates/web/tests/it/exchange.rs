@@ -494,6 +494,71 @@ async fn an_application_whose_files_have_not_arrived_waits_for_them() -> anyhow:
     Ok(())
 }
 
+#[tokio::test]
+async fn a_district_restored_from_an_old_backup_is_refused_not_taken_for_copies(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let citizen = Api::as_user(&district.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    for _ in 0..2 {
+        let number = district_case(&district.base, &citizen).await;
+        act(&citizen, &number, json!({"command": "withdraw"})).await;
+    }
+    let verdicts = pump(&district, &city).await?;
+    assert_eq!(verdicts, [Verdict::Done; 4]);
+    let admin = Api::as_user(&city.base, "admin").await;
+    let applied = applied_entries(&admin).await;
+
+    // The district starts again from an earlier store (here: an empty one
+    // with the same platform and a key the city is told to trust): its new
+    // messages reuse ids the city applied, with other bodies.
+    let restored = TestApp::demo_with_cases(0).await?;
+    restored
+        .app
+        .join_platform(Platform::District("330106".into()))
+        .await?;
+    let (_, key) = restored.app.exchange_key().await?;
+    city.app
+        .trust_peer_at_deployment("district:330106", &key)
+        .await?;
+    // Its journal as the lost one's was: the same entries before the cases.
+    let (_, city_key) = city.app.exchange_key().await?;
+    restored
+        .app
+        .trust_peer_at_deployment("city", &city_key)
+        .await?;
+    // This time the resident applies six times and withdraws nothing.
+    let citizen = Api::as_user(&restored.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    for _ in 0..6 {
+        district_case(&restored.base, &citizen).await;
+    }
+    // The first is the lost one's first to the letter: a copy. The next
+    // three reuse applied ids with other bodies, and the fifth follows an
+    // id applied but not its body: refused. The sixth waits for the fifth.
+    let verdicts = pump(&restored, &city).await?;
+    let mut expected = [Verdict::Done; 6];
+    expected[5] = Verdict::Later;
+    assert_eq!(verdicts, expected);
+    assert_eq!(
+        applied_entries(&admin).await,
+        applied,
+        "none of them applied"
+    );
+    assert_eq!(log(&admin, "", "status=duplicate").await.len(), 1);
+    assert_eq!(log(&admin, "", "status=held").await.len(), 1);
+    let refused = log(&admin, "", "status=refused").await;
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|l| l["reason"].as_str().unwrap_or_default().contains("rewound")),
+        "{refused:?}"
+    );
+    city.stop().await;
+    district.stop().await;
+    restored.stop().await;
+    Ok(())
+}
+
 async fn applied_entries(admin: &Api) -> usize {
     journal_entries(admin)
         .await
