@@ -89,7 +89,16 @@ pub async fn start(app: Arc<App>, nats_url: &str, replicas: usize) -> anyhow::Re
     app.exchange_key()
         .await
         .map_err(|e| anyhow::anyhow!("the platform's key: {e}"))?;
-    let client = async_nats::ConnectOptions::new()
+    // The engine's client does not take a user and password from the URL
+    // by itself: a URL that carries them signs in with them.
+    let address: async_nats::ServerAddr = nats_url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("the NATS URL {nats_url:?}: {e}"))?;
+    let mut options = async_nats::ConnectOptions::new();
+    if let (Some(user), Some(password)) = (address.username(), address.password()) {
+        options = options.user_and_password(user.to_string(), password.to_string());
+    }
+    let client = options
         .name(format!("sunshine {platform}"))
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5))
@@ -98,6 +107,7 @@ pub async fn start(app: Arc<App>, nats_url: &str, replicas: usize) -> anyhow::Re
     let js = Engine {
         js: jetstream::new(client),
         replicas,
+        provides: platform == Platform::City,
     };
     let (stop, stopped) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(relay(
@@ -119,15 +129,27 @@ pub async fn start(app: Arc<App>, nats_url: &str, replicas: usize) -> anyhow::Re
     Ok(Exchange { stop, tasks })
 }
 
-/// The engine and how many servers keep each stream.
+/// The engine, how many servers keep each stream, and whether this
+/// platform makes the streams and the districts' file stores (the city's
+/// does; a district's only finds them, so that its user in the engine
+/// needs no right to make or change them).
 #[derive(Clone)]
 struct Engine {
     js: jetstream::Context,
     replicas: usize,
+    provides: bool,
 }
 
-/// The stream of `flow`, created if it is not there yet.
+/// The stream of `flow`: made by the city if it is not there yet, found by a district.
 async fn stream_of(e: &Engine, flow: Flow) -> anyhow::Result<stream::Stream> {
+    if !e.provides {
+        return e.js.get_stream(flow.stream()).await.map_err(|err| {
+            anyhow::anyhow!(
+                "{err} (the city's platform makes the stream {})",
+                flow.stream()
+            )
+        });
+    }
     Ok(e.js
         .get_or_create_stream(stream::Config {
             num_replicas: e.replicas.max(1),
@@ -145,8 +167,12 @@ async fn stream_of(e: &Engine, flow: Flow) -> anyhow::Result<stream::Stream> {
 /// if it is not there yet.
 async fn materials_of(e: &Engine, district: &str) -> anyhow::Result<object_store::ObjectStore> {
     let bucket = format!("{MATERIALS}{district}");
-    if let Ok(store) = e.js.get_object_store(&bucket).await {
-        return Ok(store);
+    match e.js.get_object_store(&bucket).await {
+        Ok(store) => return Ok(store),
+        Err(err) if !e.provides => {
+            anyhow::bail!("{err} (the city's platform makes the file store {bucket})")
+        }
+        Err(_) => {}
     }
     Ok(e.js
         .create_object_store(object_store::Config {
@@ -230,6 +256,15 @@ async fn bring_files(app: &App, e: &Engine, district: &str, m: &mut Incoming) {
     }
 }
 
+/// Make every flow's stream (a district's file store is made when the
+/// first file for it is carried, before the message that names it).
+async fn provide(e: &Engine) -> anyhow::Result<()> {
+    for flow in Flow::ALL {
+        stream_of(e, flow).await?;
+    }
+    Ok(())
+}
+
 /// Sleep `d`, or less if the exchange is stopping; whether it is.
 async fn pause(stopped: &mut watch::Receiver<bool>, d: Duration) -> bool {
     tokio::select! {
@@ -245,6 +280,18 @@ async fn relay(app: Arc<App>, js: Engine, mut stopped: watch::Receiver<bool>) {
     loop {
         if *stopped.borrow() {
             return;
+        }
+        // The city makes every stream as soon as the engine is there, so
+        // that a district finds them whichever of the two starts first.
+        if js.provides && !streams_ready {
+            if let Err(e) = provide(&js).await {
+                tracing::warn!(error = %e, "the exchange cannot make its streams");
+                if pause(&mut stopped, BACKOFF).await {
+                    return;
+                }
+                continue;
+            }
+            streams_ready = true;
         }
         let batch = match app.outgoing(BATCH as i64).await {
             Ok(b) => b,
@@ -265,6 +312,9 @@ async fn relay(app: Arc<App>, js: Engine, mut stopped: watch::Receiver<bool>) {
         if !streams_ready {
             let mut ready = true;
             for flow in Flow::ALL {
+                if !batch.iter().any(|m| m.flow == flow.as_str()) {
+                    continue;
+                }
                 if let Err(e) = stream_of(&js, flow).await {
                     tracing::warn!(error = %e, flow = flow.as_str(), "the exchange cannot reach its stream");
                     ready = false;

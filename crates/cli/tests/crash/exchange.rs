@@ -32,21 +32,73 @@ fn nats_server(dir: &Path, port: u16) -> Child {
         "the exchange's fault test",
     )
     .expect("nats-server");
+    let conf = dir.with_extension("conf");
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).expect("the test's directory");
+    }
+    std::fs::write(&conf, nats_conf(dir, port)).expect("nats-server's configuration");
+    // Its log (a permission refused shows there) is kept beside it.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.with_extension("log"))
+        .expect("nats-server's log");
     Command::new(NATS_SERVER)
-        .args([
-            "-js",
-            "-sd",
-            &dir.display().to_string(),
-            "-a",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
+        .args(["-c", &conf.display().to_string()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("nats-server (Debian's nats-server package) must be installed for the exchange's fault test")
 }
+
+/// The engine as `docs/DEPLOYMENT.md` has it: the city's user may do
+/// anything in the account; 西湖区's user may publish only its own cases,
+/// pull only its own applications, and read only its own file store. A
+/// district's platform that needed more would fail this test.
+fn nats_conf(dir: &Path, port: u16) -> String {
+    let district_may = DISTRICT_PUBLISHES
+        .iter()
+        .map(|s| format!("\"{}\"", s.replace("<code>", "330106")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"listen: 127.0.0.1:{port}
+jetstream {{ store_dir: "{}" }}
+accounts {{
+  SUNSHINE: {{
+    jetstream: enabled
+    users: [
+      {{ user: city, password: city-secret }}
+      {{ user: d330106, password: d330106-secret,
+         permissions: {{ publish: [{district_may}], subscribe: ["_INBOX.>"] }} }}
+    ]
+  }}
+}}
+"#,
+        dir.display()
+    )
+}
+
+/// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it.
+const DISTRICT_PUBLISHES: [&str; 17] = [
+    "sunshine.cases.<code>",
+    "$JS.API.INFO",
+    "$JS.API.STREAM.INFO.SUNSHINE_CASES",
+    "$JS.API.STREAM.INFO.SUNSHINE_APPLICATIONS",
+    "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
+    "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
+    "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_APPLICATIONS.<code>-applications.>",
+    "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_APPLICATIONS.<code>-applications",
+    "$JS.ACK.SUNSHINE_APPLICATIONS.<code>-applications.>",
+    "$JS.API.DIRECT.GET.OBJ_SUNSHINE_MATERIALS_<code>.>",
+    "$JS.API.STREAM.MSG.GET.OBJ_SUNSHINE_MATERIALS_<code>",
+    "$JS.API.CONSUMER.CREATE.OBJ_SUNSHINE_MATERIALS_<code>",
+    "$JS.API.CONSUMER.CREATE.OBJ_SUNSHINE_MATERIALS_<code>.>",
+    "$JS.API.CONSUMER.DELETE.OBJ_SUNSHINE_MATERIALS_<code>.>",
+    "$JS.FC.>",
+];
 
 async fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -67,6 +119,8 @@ struct Platform {
     data: PathBuf,
     port: u16,
     nats: u16,
+    /// `user:password` in the engine.
+    nats_user: &'static str,
     child: Option<Child>,
 }
 
@@ -83,7 +137,7 @@ impl Platform {
                 "--platform",
                 self.name,
                 "--nats-url",
-                &format!("nats://127.0.0.1:{}", self.nats),
+                &format!("nats://{}@127.0.0.1:{}", self.nats_user, self.nats),
                 "demo",
                 "--cases",
                 "0",
@@ -312,6 +366,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
         data: root.join("district"),
         port: free_port(),
         nats: nats_port,
+        nats_user: "d330106:d330106-secret",
         child: None,
     };
     let mut city = Platform {
@@ -319,6 +374,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
         data: root.join("city"),
         port: free_port(),
         nats: nats_port,
+        nats_user: "city:city-secret",
         child: None,
     };
 
@@ -633,5 +689,10 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
     }
     nats.kill().expect("stop nats-server");
     let _ = nats.wait();
+    let engine_log = std::fs::read_to_string(nats_dir.with_extension("log")).unwrap_or_default();
+    assert!(
+        !engine_log.contains("Violation"),
+        "a platform needed more than its user may: {engine_log}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }
