@@ -107,6 +107,18 @@ pub struct DistrictCount {
     pub cases: i64,
 }
 
+/// A district's population registry as it last reported it to the city:
+/// anonymous aggregates, small counts hidden.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DistrictAggregates {
+    pub district: String,
+    pub district_name: String,
+    pub district_name_en: String,
+    /// When the district journaled the report (microseconds, UTC).
+    pub reported_at: i64,
+    pub statistics: crate::registry::Statistics,
+}
+
 /// The peers' keys, read once and again after each change.
 #[derive(Clone, Default)]
 pub struct PeerKeys(Arc<RwLock<Option<HashMap<Platform, String>>>>);
@@ -176,6 +188,8 @@ pub struct Overview {
     pub senders: Vec<SenderView>,
     /// For the city: each district's cases by state.
     pub district_counts: Vec<DistrictCount>,
+    /// For the city: each district's registry as last reported.
+    pub district_aggregates: Vec<DistrictAggregates>,
 }
 
 /// How many log lines a page shows at most.
@@ -462,8 +476,10 @@ impl App {
             Some(_) => Some(self.exchange_key().await?.1),
             None => None,
         };
+        let district_aggregates = self.district_aggregates_read().await?;
         let mut conn = self.db.read().await?;
         Ok(Overview {
+            district_aggregates,
             platform,
             public_key,
             backlog: store::backlog(&mut conn).await?,
@@ -595,6 +611,87 @@ impl App {
 }
 
 impl App {
+    /// Each district's registry as it last reported it (staff who read the journal).
+    pub async fn district_aggregates(&self, actor: &Actor) -> Result<Vec<DistrictAggregates>> {
+        self.authorize(actor, &Action::ReadJournal)?;
+        self.district_aggregates_read().await
+    }
+
+    async fn district_aggregates_read(&self) -> Result<Vec<DistrictAggregates>> {
+        let rows = {
+            let mut conn = self.db.read().await?;
+            store::district_aggregates(&mut conn).await?
+        };
+        rows.into_iter()
+            .map(|r| {
+                let (district_name, district_name_en) = self.org_names(&r.district);
+                let statistics = serde_json::from_str(&r.report).map_err(|e| {
+                    anyhow::anyhow!("{}'s report as kept is not a report: {e}", r.district)
+                })?;
+                Ok(DistrictAggregates {
+                    district: r.district,
+                    district_name,
+                    district_name_en,
+                    reported_at: r.reported_at,
+                    statistics,
+                })
+            })
+            .collect()
+    }
+
+    /// On a district's platform: report the district's registry to the
+    /// city as anonymous aggregates, when they differ from the last
+    /// report (journaled, and so sent in the same commit). Whether a
+    /// report was made.
+    pub async fn report_registry_aggregates(&self) -> Result<bool> {
+        let Some(district) = self
+            .platform()
+            .and_then(|p| p.district())
+            .map(str::to_string)
+        else {
+            return Ok(false);
+        };
+        let region = sunshine_domain::ids::OrgCode::parse(&district)
+            .map_err(|e| anyhow::anyhow!("district {district}: {}", e.en))?;
+        let report = serde_json::to_value(self.statistics_of(&region).await?)
+            .map_err(anyhow::Error::from)?;
+        // What leaves is checked by the rule the city checks it with.
+        rules::only_aggregates(&district, &report)
+            .map_err(|why| anyhow::anyhow!("the district's report: {why}"))?;
+        let subject = rules::aggregates_subject(&district);
+        let last = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::journal::by_subject(&mut conn, &subject)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|e| e.event_type == rules::AGGREGATES_REPORTED)
+        };
+        let unchanged = last
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+            .is_some_and(|p| p == report);
+        if unchanged {
+            return Ok(false);
+        }
+        let now = self.now_micros();
+        self.db
+            .write(async move |tx: &mut WriteTx| {
+                tx.journal(
+                    now,
+                    entry(
+                        &crate::journal_entry::system_actor(),
+                        subject,
+                        rules::AGGREGATES_REPORTED,
+                        report,
+                    ),
+                )
+                .await?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+        Ok(true)
+    }
+
     /// An organisation's names, Chinese and English, or its code twice.
     fn org_names(&self, code: &str) -> (String, String) {
         self.orgs()
@@ -755,6 +852,7 @@ async fn apply(tx: &mut WriteTx, m: &Message, files: &[Vec<u8>], now: i64) -> Re
             // Its entry here is the case's submission, which names the message.
             return take_application(tx, m, files, now).await;
         }
+        Flow::Aggregates => store::apply_aggregates(tx.conn(), m, now).await?,
     }
     tx.journal(
         now,

@@ -59,6 +59,12 @@ impl App {
             let told = app.deliver_signals().await;
             app.report("supervision's signals could not be delivered", told);
         });
+        // A district's platform reports its registry's aggregates to the
+        // city at start and each hour, when they have changed.
+        self.every(Duration::from_secs(3600), |app| async move {
+            let reported = app.report_registry_aggregates().await;
+            app.report("the registry's aggregates could not be reported", reported);
+        });
         // The backup centre: abandoned uploads, re-verification, overdue systems.
         self.every(Duration::from_secs(60), |app| async move {
             let kept = app.run_backup_centre().await;

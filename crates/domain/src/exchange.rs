@@ -112,15 +112,20 @@ pub enum Flow {
     /// item a district's department handles, with what the district needs
     /// to handle it (the applicant, the answers, the materials' list).
     Applications,
+    /// District → city: the district's population registry as anonymous
+    /// aggregates (counts by division, sex, age band, ethnic group, small
+    /// counts hidden), never a person.
+    Aggregates,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 2] = [Flow::Cases, Flow::Applications];
+    pub const ALL: [Flow; 3] = [Flow::Cases, Flow::Applications, Flow::Aggregates];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Flow::Cases => "cases",
             Flow::Applications => "applications",
+            Flow::Aggregates => "aggregates",
         }
     }
 
@@ -129,6 +134,7 @@ impl Flow {
         match self {
             Flow::Cases => "SUNSHINE_CASES",
             Flow::Applications => "SUNSHINE_APPLICATIONS",
+            Flow::Aggregates => "SUNSHINE_AGGREGATES",
         }
     }
 
@@ -154,7 +160,7 @@ impl Flow {
     /// Whether the flow goes from `from` to `to`.
     pub fn goes(self, from: &Platform, to: &Platform) -> bool {
         match self {
-            Flow::Cases => from.district().is_some() && to == &Platform::City,
+            Flow::Cases | Flow::Aggregates => from.district().is_some() && to == &Platform::City,
             Flow::Applications => from == &Platform::City && to.district().is_some(),
         }
     }
@@ -162,7 +168,7 @@ impl Flow {
     /// Whether `platform` receives in this flow.
     pub fn received_by(self, platform: &Platform) -> bool {
         match self {
-            Flow::Cases => platform == &Platform::City,
+            Flow::Cases | Flow::Aggregates => platform == &Platform::City,
             Flow::Applications => platform.district().is_some(),
         }
     }
@@ -200,8 +206,12 @@ const CASE_FACTS: [&str; 12] = [
 /// flow and the message's facts, or nothing. (An application handed down
 /// is sent by the hall that takes it, with more than its entry holds.)
 pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json::Value)> {
-    if platform.district().is_none() || !districts_case(platform, &entry.subject, &entry.event_type)
-    {
+    let district = platform.district()?;
+    if entry.event_type == AGGREGATES_REPORTED && entry.subject == aggregates_subject(district) {
+        let payload: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
+        return Some((Flow::Aggregates, payload));
+    }
+    if !districts_case(platform, &entry.subject, &entry.event_type) {
         return None;
     }
     let payload: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
@@ -210,6 +220,73 @@ pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json:
         .filter_map(|k| payload.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
     Some((Flow::Cases, serde_json::Value::Object(facts)))
+}
+
+/// The event a district journals when it reports its registry's aggregates.
+pub const AGGREGATES_REPORTED: &str = "registry.aggregates_reported";
+
+/// The subject of a district's reports of its registry's aggregates.
+pub fn aggregates_subject(district: &str) -> String {
+    format!("registry/aggregates/{district}")
+}
+
+/// Whether a report of a district's aggregates is only aggregates: a
+/// region (the district's) and breakdowns whose every count shown, and
+/// every total, is none, nought, or at least
+/// [`crate::registry::stats::SMALLEST_SHOWN`] — nothing that could single
+/// someone out, and no field that could carry a person.
+pub fn only_aggregates(district: &str, facts: &serde_json::Value) -> Result<(), String> {
+    use crate::registry::stats::SMALLEST_SHOWN;
+    let fine = |n: &serde_json::Value| {
+        n.is_null() || n.as_u64().is_some_and(|n| n == 0 || n >= SMALLEST_SHOWN)
+    };
+    let Some(report) = facts.as_object() else {
+        return Err("the report is not an object".into());
+    };
+    if let Some(k) = report
+        .keys()
+        .find(|k| !["region", "region_zh", "region_en", "breakdowns"].contains(&k.as_str()))
+    {
+        return Err(format!("a report carries no {k}"));
+    }
+    if report.get("region").and_then(|r| r.as_str()) != Some(district) {
+        return Err(format!("the report is not of {district}"));
+    }
+    let breakdowns = report
+        .get("breakdowns")
+        .and_then(|b| b.as_array())
+        .ok_or("the report has no breakdowns")?;
+    for b in breakdowns {
+        let stray = b.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !["dimension", "rows", "total"].contains(&k.as_str()))
+        });
+        if let Some(k) = stray {
+            return Err(format!("a breakdown carries no {k}"));
+        }
+        let rows = b
+            .get("rows")
+            .and_then(|r| r.as_array())
+            .ok_or("a breakdown has no rows")?;
+        if !b.get("total").is_none_or(fine) {
+            return Err("a total could single someone out".into());
+        }
+        for r in rows {
+            let Some(row) = r.as_object() else {
+                return Err("a row is not an object".into());
+            };
+            if let Some(k) = row
+                .keys()
+                .find(|k| !["key", "label_zh", "label_en", "persons"].contains(&k.as_str()))
+            {
+                return Err(format!("a row carries no {k}"));
+            }
+            if !row.get("persons").is_none_or(fine) {
+                return Err("a count could single someone out".into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether an entry of `event_type` on `subject` is a move of one of
@@ -484,6 +561,18 @@ pub fn open(
         Flow::Applications => {
             citys_application(me, &message.subject, &message.event_type, &message.facts)
                 .map_err(not_its)?;
+        }
+        Flow::Aggregates => {
+            let district = message.from.district().unwrap_or_default();
+            if message.event_type != AGGREGATES_REPORTED
+                || message.subject != aggregates_subject(district)
+            {
+                return Err(not_its(format!(
+                    "{} on {}",
+                    message.event_type, message.subject
+                )));
+            }
+            only_aggregates(district, &message.facts).map_err(not_its)?;
         }
     }
     Ok(message)
@@ -1132,6 +1221,50 @@ mod tests {
         case.handled_by = None;
         assert!(!follow(&mut case, &approved));
         assert_eq!(case.facts.state, CaseState::Approved);
+    }
+
+    #[test]
+    fn a_districts_report_leaves_it_and_holds_only_aggregates() {
+        let report = serde_json::json!({"region": "330106", "region_zh": "西湖区", "region_en": "Xihu",
+            "breakdowns": [{"dimension": "age", "total": 120, "rows": [
+                {"key": "under15", "label_zh": "15岁以下", "label_en": "Under 15", "persons": 20},
+                {"key": "from90", "label_zh": "90岁以上", "label_en": "90 and over", "persons": null},
+                {"key": "from80_to89", "label_zh": "80-89岁", "label_en": "80-89", "persons": 0}]}]});
+        let e = entry(
+            60,
+            "registry/aggregates/330106",
+            AGGREGATES_REPORTED,
+            report.clone(),
+        );
+        assert_eq!(
+            outbound(&xihu(), &e),
+            Some((Flow::Aggregates, report.clone()))
+        );
+        assert_eq!(outbound(&Platform::City, &e), None);
+        let other = entry(
+            61,
+            "registry/aggregates/330108",
+            AGGREGATES_REPORTED,
+            report.clone(),
+        );
+        assert_eq!(outbound(&xihu(), &other), None, "only its own report");
+        assert_eq!(only_aggregates("330106", &report), Ok(()));
+        assert!(
+            only_aggregates("330108", &report).is_err(),
+            "another district's"
+        );
+        let mut small = report.clone();
+        small["breakdowns"][0]["rows"][0]["persons"] = 3.into();
+        assert!(only_aggregates("330106", &small).is_err());
+        let mut total = report.clone();
+        total["breakdowns"][0]["total"] = 2.into();
+        assert!(only_aggregates("330106", &total).is_err());
+        let mut person = report.clone();
+        person["breakdowns"][0]["rows"][0]["id_number"] = "33010619900101123X".into();
+        assert!(only_aggregates("330106", &person).is_err());
+        let mut extra = report;
+        extra["persons"] = serde_json::json!([]);
+        assert!(only_aggregates("330106", &extra).is_err());
     }
 
     #[test]

@@ -543,3 +543,52 @@ pub async fn lags_since(conn: &mut AnyConnection, since: i64) -> Result<Vec<i64>
             .await?;
     rows.iter().map(|r| Ok(r.try_get("lag")?)).collect()
 }
+
+/// Keep a district's report of its registry's aggregates, unless one it
+/// sent later is kept already.
+pub async fn apply_aggregates(conn: &mut AnyConnection, m: &Message, at: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO exchange_district_aggregates (district, report, reported_at, last_seq, updated_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (district) DO UPDATE SET report = excluded.report,
+             reported_at = excluded.reported_at, last_seq = excluded.last_seq,
+             updated_at = excluded.updated_at
+         WHERE exchange_district_aggregates.last_seq < excluded.last_seq",
+    )
+    .bind(m.from.district().unwrap_or_default())
+    .bind(m.facts.to_string())
+    .bind(m.at)
+    .bind(m.seq)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A district's last report of its registry's aggregates.
+#[derive(Debug, Clone)]
+pub struct DistrictAggregates {
+    pub district: String,
+    /// The report as sent (JSON).
+    pub report: String,
+    /// When the district journaled it.
+    pub reported_at: i64,
+}
+
+/// Every district's last report, by district.
+pub async fn district_aggregates(conn: &mut AnyConnection) -> Result<Vec<DistrictAggregates>> {
+    let rows = sqlx::query(
+        "SELECT district, report, reported_at FROM exchange_district_aggregates ORDER BY district",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DistrictAggregates {
+                district: r.try_get("district")?,
+                report: r.try_get("report")?,
+                reported_at: r.try_get("reported_at")?,
+            })
+        })
+        .collect()
+}

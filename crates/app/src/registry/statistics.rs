@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sunshine_domain::identity::{Actor, Role};
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::policy::Action;
@@ -16,7 +16,7 @@ use sunshine_store::registry as store;
 use crate::{App, Result};
 
 /// One breakdown of the region's persons.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Breakdown {
     /// `division`, `sex`, `age` or `ethnicity`.
     pub dimension: String,
@@ -25,7 +25,7 @@ pub struct Breakdown {
     pub total: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BreakdownRow {
     /// A division code, a GB/T 2261.1 or GB/T 3304 code, or an age band.
     pub key: String,
@@ -36,7 +36,7 @@ pub struct BreakdownRow {
 }
 
 /// A region's aggregates.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Statistics {
     /// The organisation whose region is counted.
     pub region: String,
@@ -124,7 +124,13 @@ impl App {
             actor,
             &Action::ViewRegistryStatistics { region: &region },
         )?;
-        let prefix = prefix(&region);
+        self.statistics_of(&region).await
+    }
+
+    /// The aggregates of `region`, whoever asks (the caller has checked).
+    pub(crate) async fn statistics_of(&self, region: &OrgCode) -> Result<Statistics> {
+        let orgs = self.orgs();
+        let prefix = prefix(region);
         let today = self.clock.today();
         let month_day = format!("{:02}-{:02}", today.month(), today.day());
         let rows = {

@@ -5,7 +5,9 @@
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sunshine_app::exchange::{MessageLine, MessageQuery, Overview, PeerView, RemoteCase};
+use sunshine_app::exchange::{
+    DistrictAggregates, MessageLine, MessageQuery, Overview, PeerView, RemoteCase,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::ApiActor;
@@ -134,6 +136,23 @@ pub async fn district_cases(
 ) -> Result<Json<Vec<RemoteCase>>, ApiError> {
     s.app
         .district_cases(&actor, q.district.as_deref(), q.limit.unwrap_or(100))
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_app(e, lang))
+}
+
+/// Each district's population registry as its platform last reported it:
+/// anonymous aggregates by division, sex, age band and ethnic group, small
+/// counts hidden; never a person.
+#[utoipa::path(get, path = "/api/v1/exchange/district-aggregates", tag = "exchange", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DistrictAggregates>), (status = 403, body = ErrorBody)))]
+pub async fn district_aggregates(
+    State(s): State<AppState>,
+    lang: Lang,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<DistrictAggregates>>, ApiError> {
+    s.app
+        .district_aggregates(&actor)
         .await
         .map(Json)
         .map_err(|e| ApiError::from_app(e, lang))

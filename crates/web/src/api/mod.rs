@@ -291,6 +291,7 @@ fn platform_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(exchange::messages))
         .routes(routes!(exchange::trust))
         .routes(routes!(exchange::district_cases))
+        .routes(routes!(exchange::district_aggregates))
 }
 
 /// The citizen card.

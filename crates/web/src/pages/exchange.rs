@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use sunshine_app::exchange::{MessageLine, MessageQuery, Overview, RemoteCase};
+use sunshine_app::exchange::{DistrictAggregates, MessageLine, MessageQuery, Overview, RemoteCase};
 use sunshine_app::AppError;
 use sunshine_domain::exchange::RemoteCaseState;
 
@@ -40,6 +40,30 @@ impl ExchangePage {
             Some(st) => self.c.pick(st.label_zh(), st.label_en()).to_string(),
             None => s.to_string(),
         }
+    }
+
+    /// The age bands' names, for the head of the districts' registry table.
+    fn age_bands(&self) -> Vec<String> {
+        sunshine_domain::registry::stats::AgeBand::ALL
+            .into_iter()
+            .map(|b| self.c.pick(&b.label().zh, &b.label().en).to_string())
+            .collect()
+    }
+
+    /// A district's report in one row: the total, then each age band's
+    /// count ("—" where the district hid a small count).
+    fn registry_row(&self, d: &DistrictAggregates) -> (String, Vec<String>) {
+        let shown = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_else(|| "—".into());
+        let age = d
+            .statistics
+            .breakdowns
+            .iter()
+            .find(|b| b.dimension == "age");
+        let total = shown(age.and_then(|b| b.total));
+        let cells = age
+            .map(|b| b.rows.iter().map(|r| shown(r.persons)).collect())
+            .unwrap_or_default();
+        (total, cells)
     }
 
     fn status(&self, s: &str) -> String {

@@ -559,6 +559,60 @@ async fn a_district_restored_from_an_old_backup_is_refused_not_taken_for_copies(
     Ok(())
 }
 
+#[tokio::test]
+async fn a_district_reports_its_registry_to_the_city_as_aggregates_only() -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    // Reported when it has changed since the last report (the platform's
+    // worker may have made the first), not otherwise.
+    district.app.report_registry_aggregates().await?;
+    assert!(!district.app.report_registry_aggregates().await?);
+    assert!(
+        !city.app.report_registry_aggregates().await?,
+        "the city reports to nobody"
+    );
+    let out = district.app.outgoing(10).await?;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].subject, "sunshine.aggregates.330106");
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+
+    let admin = Api::as_user(&city.base, "admin").await;
+    let (status, reports) = admin.get("/api/v1/exchange/district-aggregates").await;
+    assert_eq!(status, StatusCode::OK, "{reports}");
+    let xihu = &reports[0];
+    assert_eq!(xihu["district"], "330106");
+    assert_eq!(xihu["statistics"]["region"], "330106");
+    let age = xihu["statistics"]["breakdowns"]
+        .as_array()
+        .expect("breakdowns")
+        .iter()
+        .find(|b| b["dimension"] == "age")
+        .expect("by age")
+        .clone();
+    let total = age["total"].as_u64().expect("a total");
+    assert!(total > 0, "{age}");
+    for row in age["rows"].as_array().expect("rows") {
+        assert!(
+            row["persons"].is_null() || row["persons"].as_u64().is_some_and(|n| n == 0 || n >= 5),
+            "no small count: {row}"
+        );
+    }
+    let text = reports.to_string();
+    assert!(
+        !text.contains("33010619900101123X") && !text.contains("王小明"),
+        "never a person"
+    );
+    let (_, overview) = admin.get("/api/v1/exchange").await;
+    assert_eq!(overview["district_aggregates"][0]["district"], "330106");
+    let clerk = Api::as_user(&city.base, "clerk").await;
+    assert_eq!(
+        clerk.get("/api/v1/exchange/district-aggregates").await.0,
+        StatusCode::FORBIDDEN
+    );
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
+
 async fn applied_entries(admin: &Api) -> usize {
     journal_entries(admin)
         .await

@@ -197,6 +197,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/exchange/messages"),
     ("post", "/api/v1/exchange/peers"),
     ("get", "/api/v1/exchange/district-cases"),
+    ("get", "/api/v1/exchange/district-aggregates"),
 ];
 
 #[tokio::test]

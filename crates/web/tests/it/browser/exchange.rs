@@ -54,6 +54,13 @@ async fn the_city_reads_a_districts_cases_and_the_message_log_on_its_exchange_pa
         "the forged one waits"
     );
 
+    // And the district reports its registry's aggregates.
+    district.app.report_registry_aggregates().await?;
+    assert!(pump(&district, &city)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+
     let b = Browser::start().await?;
     sign_in_at(&b, &city.base, "admin").await?;
     b.click("#exchange-link").await?;
@@ -65,6 +72,10 @@ async fn the_city_reads_a_districts_cases_and_the_message_log_on_its_exchange_pa
         "the district's withdrawn case is counted"
     );
     assert!(b.text("#district-cases").await?.contains(&number));
+    assert!(
+        b.text("#registry-330106").await?.contains("西湖区"),
+        "the district's registry as it reported it"
+    );
     let log = b.text("#exchange-log").await?;
     assert!(log.contains("已生效") && log.contains("已拒收"), "{log}");
     b.check_page(false).await?;
