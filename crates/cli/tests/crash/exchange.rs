@@ -301,7 +301,8 @@ async fn random_pause(from_ms: u64, span_ms: u64) {
 }
 
 #[tokio::test]
-async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_order_through_outages_and_kills() {
+async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_order_through_outages_and_kills(
+) {
     let root = std::env::temp_dir().join(format!("sunshine-exchange-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let nats_port = free_port();
