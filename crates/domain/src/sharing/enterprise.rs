@@ -188,7 +188,7 @@ pub struct Resolution {
 }
 
 /// Feeds that disagree on a field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub field: String,
     /// Each feed's value.
@@ -196,7 +196,7 @@ pub struct Conflict {
 }
 
 /// An enterprise as the feeds and resolutions make it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnterpriseRecord {
     pub credit_code: String,
     /// Every field some feed gives, resolved where the feeds disagree.
