@@ -507,14 +507,13 @@ impl App {
                     return Err(subscription_not_found().into());
                 }
                 let state = state_of(&s)?;
-                // The owner's word first: its revocation is the owner's.
-                let Some(side) = [Side::Owner, Side::Subscriber]
-                    .into_iter()
-                    .find(|side| {
-                        sides.contains(side) && rules::available(state, *side).contains(&command.name())
-                    })
-                    .or_else(|| sides.first().copied())
-                else {
+                // Deciding is the owner's; revoking either side's, the owner's
+                // word first (`sides` lists the owner first).
+                let side = match command {
+                    SubscriptionCommand::Revoke { .. } => sides.first().copied(),
+                    _ => sides.contains(&Side::Owner).then_some(Side::Owner),
+                };
+                let Some(side) = side else {
                     let owner = department(&tree, &r.owner)?;
                     allow(&tree, &who, &Action::DecideSubscriptions { owner: &owner })?;
                     return Err(subscription_not_found().into());

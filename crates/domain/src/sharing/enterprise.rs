@@ -67,13 +67,13 @@ impl Feed {
                 Column::new("registered_capital", "注册资本（万元）", Number, false),
                 Column::new("address", "住所", Text, true),
                 Column::new("established", "成立日期", Date, true),
-                Column::new("status", "登记状态", Text, true),
+                Column::new("status", "登记状态", Text, true).one_of(&STATUSES),
             ],
             Feed::Tax => vec![
                 code,
                 Column::new("name", "纳税人名称", Text, false),
                 Column::new("address", "生产经营地址", Text, false),
-                Column::new("tax_status", "纳税状态", Text, true),
+                Column::new("tax_status", "纳税状态", Text, true).one_of(&TAX_STATUSES),
                 Column::new("tax_authority", "主管税务机关", Text, true),
             ],
             Feed::Quality => vec![
@@ -123,8 +123,7 @@ pub fn fields() -> Vec<FieldSpec> {
 /// A feed's rows, checked as a whole: each row's columns, then what a
 /// feed's row must say beyond its types, and one row per credit code.
 pub fn parse_feed(feed: Feed, bytes: &[u8]) -> Result<Vec<Row>, Vec<RowError>> {
-    let rows = super::rows::parse(bytes, &feed.columns())?;
-    let mut errors = vec![];
+    let (rows, mut errors) = super::rows::parse_all(bytes, &feed.columns());
     let mut seen = BTreeMap::new();
     for r in &rows {
         let code = r.values.get("credit_code").cloned().unwrap_or_default();
@@ -136,20 +135,6 @@ pub fn parse_feed(feed: Feed, bytes: &[u8]) -> Result<Vec<Row>, Vec<RowError>> {
                 format!("The same credit code as {first}"),
             ));
         }
-        let one_of = |field: &str, allowed: &[&str], errors: &mut Vec<RowError>| {
-            if let Some(v) = r.values.get(field) {
-                if !allowed.contains(&v.as_str()) {
-                    errors.push(RowError::new(
-                        &r.at,
-                        field,
-                        format!("应为{}之一", allowed.join("、")),
-                        format!("Must be one of {}", allowed.join(", ")),
-                    ));
-                }
-            }
-        };
-        one_of("status", &STATUSES, &mut errors);
-        one_of("tax_status", &TAX_STATUSES, &mut errors);
         if let Some(org) = r.values.get("org_code") {
             // Characters 9 to 17 of a credit code are the organisation code.
             let expected = code.get(8..17).unwrap_or_default();

@@ -24,6 +24,8 @@ pub struct Column {
     pub label: String,
     pub kind: FieldType,
     pub required: bool,
+    /// The values it may hold, when a list says (empty: any of its type).
+    pub choices: Vec<String>,
 }
 
 impl Column {
@@ -33,7 +35,14 @@ impl Column {
             label: label.into(),
             kind,
             required,
+            choices: vec![],
         }
+    }
+
+    /// The column, holding one of `choices` only.
+    pub fn one_of(mut self, choices: &[&str]) -> Column {
+        self.choices = choices.iter().map(|c| c.to_string()).collect();
+        self
     }
 }
 
@@ -67,35 +76,52 @@ impl RowError {
 /// The rows of an upload, JSON when it starts with `[`, CSV otherwise, or
 /// every fault found in it.
 pub fn parse(bytes: &[u8], columns: &[Column]) -> Result<Vec<Row>, Vec<RowError>> {
+    let (rows, errors) = parse_all(bytes, columns);
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The rows that pass their columns' checks, and the faults of the rest
+/// (and of the upload as a whole), so that later checks see every good row.
+pub fn parse_all(bytes: &[u8], columns: &[Column]) -> (Vec<Row>, Vec<RowError>) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec![RowError::new(
+        let e = RowError::new(
             "line 1",
             "",
             "数据应为UTF-8编码的JSON或CSV",
             "The data must be JSON or CSV in UTF-8",
-        )]);
+        );
+        return (vec![], vec![e]);
     };
-    let (raw, mut errors) = if text.trim_start().starts_with('[') {
-        json_rows(text)?
+    let read = if text.trim_start().starts_with('[') {
+        json_rows(text)
     } else {
-        csv_rows(text, columns)?
+        csv_rows(text, columns)
+    };
+    let (raw, mut errors) = match read {
+        Ok(r) => r,
+        Err(e) => return (vec![], e),
     };
     if raw.is_empty() && errors.is_empty() {
-        return Err(vec![RowError::new(
+        errors.push(RowError::new(
             "line 1",
             "",
             "没有数据行",
             "There are no rows",
-        )]);
+        ));
     }
     if raw.len() > MAX_ROWS {
-        return Err(vec![RowError::new(
+        let e = RowError::new(
             "line 1",
             "",
             format!("一次最多{MAX_ROWS}行"),
             format!("At most {MAX_ROWS} rows at once"),
-        )]);
+        );
+        return (vec![], vec![e]);
     }
     let mut rows = vec![];
     for (at, cells) in raw {
@@ -104,11 +130,7 @@ pub fn parse(bytes: &[u8], columns: &[Column]) -> Result<Vec<Row>, Vec<RowError>
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    (rows, errors)
 }
 
 /// A refusal naming each fault as `"<line N> <column>"`.
@@ -271,6 +293,15 @@ fn row(
             if col.required {
                 errors.push(RowError::new(at, &col.key, "不能为空", "Must not be empty"));
             }
+            continue;
+        }
+        if !col.choices.is_empty() && !col.choices.iter().any(|c| c == cell) {
+            errors.push(RowError::new(
+                at,
+                &col.key,
+                format!("应为{}之一", col.choices.join("、")),
+                format!("Must be one of {}", col.choices.join(", ")),
+            ));
             continue;
         }
         match value(col.kind, cell) {
