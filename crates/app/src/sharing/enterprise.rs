@@ -66,6 +66,8 @@ pub struct FeedValue {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConflictView {
     pub field: String,
+    /// What the field is, in words (Chinese, as the feeds' departments write it).
+    pub label: String,
     pub values: Vec<FeedValue>,
     pub may_resolve: bool,
 }
@@ -180,6 +182,11 @@ impl Setup {
                 let feeds: Vec<Feed> = c.values.iter().map(|(f, _)| *f).collect();
                 ConflictView {
                     may_resolve: self.may_resolve(orgs, actor, &feeds),
+                    label: rules::fields()
+                        .into_iter()
+                        .find(|f| f.name == c.field)
+                        .map(|f| f.description)
+                        .unwrap_or_default(),
                     field: c.field,
                     values: c
                         .values
@@ -396,6 +403,18 @@ impl App {
             .iter()
             .map(|d| Ok(setup.view(&orgs, actor, record_of(d)?)))
             .collect()
+    }
+
+    /// Whether `actor` may see enterprise records and their conflicts: the
+    /// pages offer the place only then.
+    pub async fn sees_enterprise_records(&self, actor: &Actor) -> bool {
+        let Ok(mut conn) = self.db.read().await else {
+            return false;
+        };
+        match setup_of(&mut conn).await {
+            Ok(setup) => setup.may_see(&self.orgs(), actor),
+            Err(_) => false,
+        }
     }
 
     /// One enterprise's record, for the same staff.

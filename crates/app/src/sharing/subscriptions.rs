@@ -435,6 +435,21 @@ impl App {
                 }
                 let spec = spec_of(&r)?;
                 let state = rules::opening(spec.class)?;
+                let live = store::subscriptions_of(tx.conn(), resource_id)
+                    .await?
+                    .into_iter()
+                    .any(|s| {
+                        s.subscriber == subscriber.as_str()
+                            && SubscriptionState::parse(&s.state).is_some_and(|st| !st.is_final())
+                    });
+                if live {
+                    return Err(Refusal::conflict(
+                        "already_subscribed",
+                        "本单位已订阅或正在申请该资源",
+                        "The department has subscribed to this resource, or asked already",
+                    )
+                    .into());
+                }
                 if spec.class == sunshine_domain::sharing::SharingClass::Conditional
                     && basis.is_empty()
                 {

@@ -113,6 +113,8 @@ fn refused(c: &Chrome, e: &AppError) -> Option<(StatusCode, String)> {
 #[template(path = "sharing/catalogue.html")]
 struct CataloguePage {
     c: Chrome,
+    /// The conflicts tab: for the staff who may see enterprise records.
+    conflicts_tab: bool,
     w: Words,
     lines: Vec<ResourceLine>,
     q: String,
@@ -173,6 +175,7 @@ pub async fn catalogue(
             .map(|k| (k.as_str().to_string(), w.class(k))),
     );
     let page = CataloguePage {
+        conflicts_tab: s.app.sees_enterprise_records(actor).await,
         may_register: !s.app.sharing_orgs(actor).0.is_empty(),
         w,
         lines,
@@ -188,6 +191,8 @@ pub async fn catalogue(
 #[template(path = "sharing/new.html")]
 struct NewPage {
     c: Chrome,
+    /// The conflicts tab: for the staff who may see enterprise records.
+    conflicts_tab: bool,
     owners: Vec<Opt>,
     classes: Vec<Opt>,
     cycles: Vec<Opt>,
@@ -217,7 +222,7 @@ pub struct ResourcePosted {
     basis: String,
 }
 
-fn new_page(
+async fn new_page(
     s: &AppState,
     c: Chrome,
     actor: &sunshine_domain::identity::Actor,
@@ -238,6 +243,7 @@ fn new_page(
         form.owner.clone()
     };
     NewPage {
+        conflicts_tab: s.app.sees_enterprise_records(actor).await,
         owners: org_options(s, lang, &owners, &selected),
         classes: super::opts(
             SharingClass::ALL
@@ -270,7 +276,7 @@ pub async fn new_form(
         fields: "credit_code | credit_code | 统一社会信用代码\nname | text | 名称".into(),
         ..Default::default()
     };
-    render(&new_page(&s, c, &session.actor, form, String::new()))
+    render(&new_page(&s, c, &session.actor, form, String::new()).await)
 }
 
 /// The posted form as a resource, or what is wrong with its fields' lines.
@@ -326,7 +332,7 @@ pub async fn register(
                     "A field's type is text, number, date or credit_code: line"
                 )
             );
-            let page = new_page(&s, c, &session.actor, f, problem);
+            let page = new_page(&s, c, &session.actor, f, problem).await;
             return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
         }
     };
@@ -338,7 +344,7 @@ pub async fn register(
         ),
         Err(e) => match refused(&c, &e) {
             Some((status, problem)) => {
-                let page = new_page(&s, c, &session.actor, f, problem);
+                let page = new_page(&s, c, &session.actor, f, problem).await;
                 (status, render(&page)).into_response()
             }
             None => error_page(c, e),
@@ -487,6 +493,8 @@ pub async fn subscribe(
 #[template(path = "sharing/subscriptions.html")]
 struct QueuePage {
     c: Chrome,
+    /// The conflicts tab: for the staff who may see enterprise records.
+    conflicts_tab: bool,
     w: Words,
     owned: Vec<SubscriptionView>,
     subscribed: Vec<SubscriptionView>,
@@ -510,6 +518,7 @@ pub async fn queue(
         Err(e) => return error_page(c, e),
     };
     render(&QueuePage {
+        conflicts_tab: s.app.sees_enterprise_records(actor).await,
         w: Words::new(lang),
         owned,
         subscribed,
@@ -709,6 +718,7 @@ pub async fn revoke_key(
 #[template(path = "sharing/conflicts.html")]
 struct ConflictsPage {
     c: Chrome,
+    conflicts_tab: bool,
     w: Words,
     records: Vec<EnterpriseView>,
     problem: String,
@@ -724,6 +734,7 @@ async fn conflicts_page(
     match s.app.enterprise_conflicts(actor).await {
         Ok(records) => {
             let page = ConflictsPage {
+                conflicts_tab: true,
                 w: Words::new(c.lang),
                 records,
                 problem,

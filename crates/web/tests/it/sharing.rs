@@ -85,6 +85,16 @@ async fn a_conditional_resource_is_approved_by_its_owner_read_through_a_key_and_
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "resource_not_shared");
 
+    // One live subscription a department.
+    let (status, body) = hrss
+        .post(
+            &format!("/api/v1/sharing/resources/{enterprise}/subscriptions"),
+            json!({"fields": ["name"], "purpose": "再次申请", "basis": "《社会保险法》"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "already_subscribed");
+
     // The demo's request waits, first in the owner's queue.
     let (status, queue) = approver
         .get("/api/v1/sharing/subscriptions?queue=owned")
