@@ -350,7 +350,7 @@ fn sharing_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::issue_key))
         .routes(routes!(sharing::revoke_key))
         .routes(routes!(sharing::reads))
-        // A key must not be guessed at speed.
+        // Each read is logged in a write of its own: limited per client.
         .routes(limited(routes!(sharing::data), Bucket::Lookups))
         .routes(routes!(sharing::setup))
         .routes(uploads(routes!(sharing::feed)))
