@@ -379,7 +379,23 @@ async fn a_department_registers_and_publishes_its_own_resources_and_an_unconditi
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "fed, not published: {answer}");
 
+    // A department subscribes for itself, not for another.
+    let (status, answer) = hrss
+        .post(
+            &format!("/api/v1/sharing/resources/{id}/subscriptions"),
+            json!({"subscriber": "330100-046", "fields": ["name"], "purpose": "替税务局申请"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+
     // Shared unconditionally: granted at once, read at once.
+    let (status, answer) = hrss
+        .post(
+            &format!("/api/v1/sharing/resources/{id}/subscriptions"),
+            json!({"fields": ["salary"], "purpose": "核对"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     let (status, sub) = hrss
         .post(
             &format!("/api/v1/sharing/resources/{id}/subscriptions"),
@@ -389,13 +405,6 @@ async fn a_department_registers_and_publishes_its_own_resources_and_an_unconditi
     assert_eq!(status, StatusCode::CREATED, "{sub}");
     assert_eq!(sub["state"], "approved");
     assert_eq!(sub["may_issue_keys"], true);
-    let (status, answer) = hrss
-        .post(
-            &format!("/api/v1/sharing/resources/{id}/subscriptions"),
-            json!({"fields": ["salary"], "purpose": "核对"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     let (status, answer) = editor
         .post(
             &format!("/api/v1/sharing/resources/{id}/subscriptions"),
