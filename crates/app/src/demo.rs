@@ -21,6 +21,7 @@ mod care;
 mod cases;
 mod hotline;
 mod registry;
+pub mod sharing;
 mod supervision;
 
 const ORGANISATIONS: &str = include_str!("../../../data/demo/organisations.json");
@@ -193,6 +194,26 @@ fn demo_logins() -> Vec<DemoLogin> {
             login: DEMO_PROVIDER_LOGIN.into(),
             what: "enterprise 杭州安居家政服务有限公司, a provider of the housekeeping alliance: its orders at /account/care",
         },
+        DemoLogin {
+            login: sharing::REGISTRATION_EDITOR.into(),
+            what: "resource cataloguer, 杭州市工商行政管理局: registers its resources, submits the enterprise registration feed, resolves conflicts",
+        },
+        DemoLogin {
+            login: sharing::REGISTRATION_APPROVER.into(),
+            what: "approver, 杭州市工商行政管理局: approves or refuses subscriptions to its resources (/staff/sharing/subscriptions)",
+        },
+        DemoLogin {
+            login: sharing::TAX_EDITOR.into(),
+            what: "resource cataloguer, 杭州市地方税务局: submits the enterprise tax feed",
+        },
+        DemoLogin {
+            login: sharing::QUALITY_EDITOR.into(),
+            what: "resource cataloguer, 杭州市质量技术监督局: submits the organisation-code and quality feed",
+        },
+        DemoLogin {
+            login: sharing::SOCIAL_SECURITY_CLERK.into(),
+            what: "clerk, 杭州市人力资源和社会保障局: subscribes to other departments' resources, holds its keys",
+        },
     ];
     logins.push(DemoLogin {
         login: "editor.<region>, approver.<region>, clerk.<region>".into(),
@@ -273,6 +294,7 @@ pub async fn load_with(app: &App, cases: usize) -> Result<(bool, Vec<DemoLogin>)
     }
     backup_centre::load(app).await?;
     care::load(app).await?;
+    sharing::load(app).await?;
     tracing::info!(cases = n, "demo data loaded");
     Ok((true, logins))
 }
@@ -581,7 +603,7 @@ async fn demo_items(app: &App, items: Vec<DemoItem>, city: &OrgCode) -> Result<(
 const DEMO_MARK: &str = "demo";
 
 /// The logins the demo creates with [`DEMO_PASSWORD`].
-pub const DEMO_LOGINS: [&str; 19] = [
+pub const DEMO_LOGINS: [&str; 24] = [
     "admin",
     "editor",
     "reviewer",
@@ -601,6 +623,11 @@ pub const DEMO_LOGINS: [&str; 19] = [
     DEMO_ENTERPRISE_LOGIN,
     DEMO_ELDER_LOGIN,
     DEMO_PROVIDER_LOGIN,
+    sharing::REGISTRATION_EDITOR,
+    sharing::REGISTRATION_APPROVER,
+    sharing::TAX_EDITOR,
+    sharing::QUALITY_EDITOR,
+    sharing::SOCIAL_SECURITY_CLERK,
 ];
 
 async fn mark_demo(app: &App) -> Result<()> {

@@ -55,6 +55,8 @@ pub struct Desks {
     /// The exchange between platforms (两级平台): on a city's or a
     /// district's platform, for staff who read the journal.
     pub exchange: bool,
+    /// Resource sharing (资源共享): the catalogue, for any member of staff.
+    pub sharing: bool,
 }
 
 impl App {
@@ -143,6 +145,7 @@ impl App {
                 asks || decides
             },
             care: operates_hotline || self.serves_a_community(actor),
+            sharing: may(&Action::ViewStaffCatalog),
         }
     }
 

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod licence;
 pub mod materials;
 pub mod registry;
+pub mod sharing;
 pub mod specs;
 pub mod supervision;
 pub mod tv;

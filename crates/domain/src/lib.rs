@@ -29,6 +29,7 @@ pub mod policy;
 pub mod refusal;
 pub mod registry;
 pub mod scrub;
+pub mod sharing;
 pub mod supervision;
 
 #[cfg(test)]

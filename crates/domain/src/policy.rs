@@ -121,6 +121,18 @@ pub enum Action<'a> {
     /// Name the organisations that run the platform's city-wide services
     /// (the hotline centre, the card centre), as a root administrator.
     ConfigurePlatform,
+    /// 资源目录编制: register a department's information resources, publish
+    /// their data and submit its feeds, and resolve where its feed and
+    /// another disagree, as the department's catalogue editor or
+    /// administrator.
+    CatalogueResources { owner: &'a OrgCode },
+    /// 订阅审核: approve, refuse and revoke the subscriptions to a
+    /// department's resources, as its approver or administrator.
+    DecideSubscriptions { owner: &'a OrgCode },
+    /// 申请订阅: subscribe to other departments' resources for a department,
+    /// hold its keys and read its read log, as its staff who work with data
+    /// (catalogue editor, case clerk, approver, administrator).
+    UseResources { subscriber: &'a OrgCode },
 }
 
 impl Action<'_> {
@@ -163,6 +175,9 @@ impl Action<'_> {
             Action::IssueBindingCode { .. } => "issue_binding_code",
             Action::ConfigurePlatform => "configure_platform",
             Action::RespondToSignal { .. } => "respond_to_signal",
+            Action::CatalogueResources { .. } => "catalogue_resources",
+            Action::DecideSubscriptions { .. } => "decide_subscriptions",
+            Action::UseResources { .. } => "use_resources",
         }
     }
 }
@@ -292,6 +307,20 @@ pub fn authorize(actor: &Actor, action: &Action<'_>, tree: &OrgTree) -> Result<(
         Action::IssueBindingCode { counter } => {
             covers(Role::CaseClerk, counter) || covers(Role::CardClerk, counter)
         }
+        Action::CatalogueResources { owner } => {
+            covers(Role::CatalogEditor, owner) || covers(Role::Administrator, owner)
+        }
+        Action::DecideSubscriptions { owner } => {
+            covers(Role::Approver, owner) || covers(Role::Administrator, owner)
+        }
+        Action::UseResources { subscriber } => [
+            Role::CatalogEditor,
+            Role::CaseClerk,
+            Role::Approver,
+            Role::Administrator,
+        ]
+        .into_iter()
+        .any(|r| covers(r, subscriber)),
     };
     if allowed {
         Ok(())

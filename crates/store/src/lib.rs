@@ -29,6 +29,7 @@ pub mod payouts;
 pub mod pg_backup;
 pub mod registry;
 pub mod replica;
+pub mod sharing;
 pub mod supervision;
 pub mod tv;
 pub mod writer;

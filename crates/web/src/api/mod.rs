@@ -19,6 +19,7 @@ pub mod journal;
 pub mod licence;
 pub mod materials;
 pub mod registry;
+pub mod sharing;
 pub mod supervision;
 
 use axum::extract::DefaultBodyLimit;
@@ -48,6 +49,7 @@ use crate::AppState;
         (name = "hotline", description = "The 96345 service hotline (统一服务热线): requests, dispatch, units' answers, return visits; other systems use Open311 GeoReport v2 at /open311/v2"),
         (name = "identity", description = "Sign-in, tokens, staff, citizens and enterprises (统一认证)"),
         (name = "journal", description = "The hash-chained journal of every state change (运行数据)"),
+        (name = "sharing", description = "Resource sharing (资源共享): the catalogue of departments' information resources with their sharing class, subscriptions approved by the owner, access keys and the log of every read; enterprise basic information (企业基础信息) assembled from three departments' feeds, with its conflicts"),
         (name = "exchange", description = "The two-level platform: the city and districts exchanging signed messages (两级平台)"),
         (name = "platform", description = "The platform's clock (a simulated one can be moved forward for demonstrations and tests)"),
         (name = "supervision", description = "Electronic supervision (电子监察): signals, their rectification, the rules, the public board")
@@ -82,6 +84,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(platform_routes())
         .merge(card_routes())
         .merge(backup_centre_routes())
+        .merge(sharing_routes())
         .split_for_parts();
     let doc = openapi.clone();
     let router = router.route(
@@ -333,6 +336,29 @@ fn backup_centre_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(backup_centre::start_upload))
         .routes(routes!(backup_centre::upload, backup_centre::put_chunk))
         .routes(routes!(backup_centre::finish))
+}
+
+/// Resource sharing and enterprise basic information.
+fn sharing_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sharing::catalogue, sharing::register))
+        .routes(routes!(sharing::resource, sharing::change))
+        .routes(uploads(routes!(sharing::publish_rows)))
+        .routes(routes!(sharing::subscribe))
+        .routes(routes!(sharing::subscriptions))
+        .routes(routes!(sharing::subscription))
+        .routes(routes!(sharing::command))
+        .routes(routes!(sharing::issue_key))
+        .routes(routes!(sharing::revoke_key))
+        .routes(routes!(sharing::reads))
+        // Each read is logged in a write of its own: limited per client.
+        .routes(limited(routes!(sharing::data), Bucket::Lookups))
+        .routes(routes!(sharing::setup))
+        .routes(uploads(routes!(sharing::feed)))
+        .routes(routes!(sharing::conflicts))
+        .routes(routes!(sharing::enterprise))
+        .routes(routes!(sharing::resolve))
+        .routes(routes!(sharing::prefill))
 }
 
 /// A route that takes files: its body may be as large as a case's materials.

@@ -92,6 +92,8 @@ struct ApplyPage {
     materials: Vec<MaterialInput>,
     general: String,
     materials_error: String,
+    /// Some answers come from the enterprise's own basic information.
+    prefilled: bool,
 }
 
 async fn apply_page(
@@ -101,6 +103,7 @@ async fn apply_page(
     form: Refill,
     status: StatusCode,
 ) -> Response {
+    let prefilled = status == StatusCode::OK && !form.values.is_empty();
     let Refill {
         values,
         errors,
@@ -127,6 +130,7 @@ async fn apply_page(
         materials: material_inputs(lang, &v.spec.materials, &errors, &kept),
         materials_error: errors.get("materials").cloned().unwrap_or_default(),
         general,
+        prefilled,
         c,
     };
     (status, render(&page)).into_response()
@@ -152,7 +156,26 @@ pub async fn apply_form(
             .into(),
         );
     }
-    apply_page(&s, c, &item_id, Refill::default(), StatusCode::OK).await
+    // An enterprise's own basic information fills what the form asks of it.
+    let values = match item_id.parse::<i64>() {
+        Ok(id) => match s.app.enterprise_prefill(&session.actor, id).await {
+            Ok(p) => p
+                .values
+                .into_iter()
+                .map(|(k, v)| (format!("answer.{k}"), v))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = ?e, "no prefill for the application form");
+                BTreeMap::new()
+            }
+        },
+        Err(_) => BTreeMap::new(),
+    };
+    let form = Refill {
+        values,
+        ..Refill::default()
+    };
+    apply_page(&s, c, &item_id, form, StatusCode::OK).await
 }
 
 /// Submit an application with its files; on success the case's page shows

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod licence;
 pub mod real_name;
 pub mod registry;
+pub mod sharing;
 pub mod supervision;
 
 use askama::Template;
@@ -48,7 +49,39 @@ pub fn router() -> Router<AppState> {
         .merge(identity_routes())
         .merge(hall_routes())
         .merge(bundle_routes())
+        .merge(sharing_routes())
         .layer(axum::middleware::from_fn(flash::layer))
+}
+
+/// Resource sharing: the catalogue, subscriptions, keys, conflicts.
+fn sharing_routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/sharing", get(sharing::catalogue))
+        .route(
+            "/staff/sharing/new",
+            get(sharing::new_form).post(sharing::register),
+        )
+        .route("/staff/sharing/resources/{id}", get(sharing::resource))
+        .route(
+            "/staff/sharing/resources/{id}/subscribe",
+            post(sharing::subscribe),
+        )
+        .route("/staff/sharing/subscriptions", get(sharing::queue))
+        .route(
+            "/staff/sharing/subscriptions/{id}",
+            get(sharing::subscription),
+        )
+        .route(
+            "/staff/sharing/subscriptions/{id}/command",
+            post(sharing::command),
+        )
+        .route(
+            "/staff/sharing/subscriptions/{id}/keys",
+            post(sharing::issue_key),
+        )
+        .route("/staff/sharing/keys/{id}/revoke", post(sharing::revoke_key))
+        .route("/staff/sharing/conflicts", get(sharing::conflicts))
+        .route("/staff/sharing/conflicts/{code}", post(sharing::resolve))
 }
 
 /// The catalogue: the public portal and the staff workbench.

@@ -14,6 +14,7 @@ mod exchange;
 mod hall;
 mod hotline;
 mod registry;
+mod sharing;
 
 async fn sign_in(b: &Browser, login: &str) -> anyhow::Result<()> {
     sign_in_at(b, &shared_demo().base, login).await

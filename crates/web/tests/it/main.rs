@@ -37,6 +37,7 @@ mod registry_named;
 mod registry_reads;
 mod registry_standard;
 mod role_walk;
+mod sharing;
 mod supervision_api;
 mod supervision_pages;
 mod support;

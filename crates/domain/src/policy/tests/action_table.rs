@@ -32,6 +32,7 @@ fn every_action(target: &OrgCode) -> Vec<ActionRow<'_>> {
         case_actions(target),
         service_actions(target),
         grant_actions(target),
+        sharing_actions(target),
     ]
     .into_iter()
     .flatten()
@@ -212,6 +213,29 @@ fn service_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
         (
             Action::IssueBindingCode { counter: target },
             &[CaseClerk, CardClerk],
+            Subtree,
+        ),
+    ]
+}
+
+/// Resource sharing: cataloguing, deciding subscriptions, using resources.
+fn sharing_actions(target: &OrgCode) -> Vec<ActionRow<'_>> {
+    use Reach::*;
+    use Role::*;
+    vec![
+        (
+            Action::CatalogueResources { owner: target },
+            &[CatalogEditor, Administrator],
+            Subtree,
+        ),
+        (
+            Action::DecideSubscriptions { owner: target },
+            &[Approver, Administrator],
+            Subtree,
+        ),
+        (
+            Action::UseResources { subscriber: target },
+            &[CatalogEditor, CaseClerk, Approver, Administrator],
             Subtree,
         ),
     ]

@@ -5,6 +5,7 @@ mod action_table;
 mod catalogue;
 mod hall;
 mod registry;
+mod sharing;
 
 fn org(s: &str) -> OrgCode {
     OrgCode::parse(s).expect("valid org code")
