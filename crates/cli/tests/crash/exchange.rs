@@ -52,8 +52,9 @@ fn nats_server(dir: &Path, port: u16) -> Child {
 }
 
 /// The engine as `docs/DEPLOYMENT.md` has it: the city's user may do
-/// anything in the account; 西湖区's user may publish only its own cases,
-/// pull only its own applications, and read only its own file store. A
+/// anything in the account; 西湖区's user may publish only its own cases
+/// and registry reports, pull only its own applications, and read only its
+/// own file store. A
 /// district's platform that needed more would fail this test.
 fn nats_conf(dir: &Path, port: u16) -> String {
     let district_may = DISTRICT_PUBLISHES
@@ -80,10 +81,12 @@ accounts {{
 }
 
 /// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it.
-const DISTRICT_PUBLISHES: [&str; 17] = [
+const DISTRICT_PUBLISHES: [&str; 19] = [
     "sunshine.cases.<code>",
+    "sunshine.aggregates.<code>",
     "$JS.API.INFO",
     "$JS.API.STREAM.INFO.SUNSHINE_CASES",
+    "$JS.API.STREAM.INFO.SUNSHINE_AGGREGATES",
     "$JS.API.STREAM.INFO.SUNSHINE_APPLICATIONS",
     "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
@@ -652,8 +655,14 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
     assert_eq!(applied_order, outbox.keys().copied().collect::<Vec<_>>());
     // Each case as the district last said.
     let mut last_word: BTreeMap<String, String> = BTreeMap::new();
+    let mut reports = 0;
     for (_, body) in outbox.values() {
         let m: Value = serde_json::from_str(body).expect("a message");
+        if m["flow"] == "aggregates" {
+            // The district's registry, reported at start.
+            reports += 1;
+            continue;
+        }
         let event = m["event_type"].as_str().expect("event type");
         let state = RemoteCaseState::after(event).expect("a case's move");
         last_word.insert(
@@ -671,6 +680,15 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
         rows.map(|r| r.expect("row")).collect()
     };
     assert_eq!(held, last_word);
+    assert!(reports > 0, "the district reported its registry");
+    let kept: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM exchange_district_aggregates WHERE district = '330106'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("reports");
+    assert_eq!(kept, 1, "the city keeps the district's last report");
     drop(db);
 
     // Both journals' chains hold.
