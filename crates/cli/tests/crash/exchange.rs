@@ -350,6 +350,52 @@ fn clerk_writes(
     })
 }
 
+/// A platform's outbox in `flow` (`%` for every flow), by sequence: each
+/// message's id and body.
+fn outbox(db: &rusqlite::Connection, flow: &str) -> BTreeMap<i64, (String, String)> {
+    let mut q = db
+        .prepare("SELECT seq, msg_id, body FROM exchange_outbox WHERE flow LIKE ?1 ORDER BY seq")
+        .expect("outbox");
+    let rows = q
+        .query_map([flow], |r| {
+            Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?)))
+        })
+        .expect("rows");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+/// The ids of the messages applied on a platform in `flow` (`%` for every flow).
+fn inbox(db: &rusqlite::Connection, flow: &str) -> BTreeSet<String> {
+    let mut q = db
+        .prepare("SELECT msg_id FROM exchange_inbox WHERE flow LIKE ?1")
+        .expect("inbox");
+    let rows = q
+        .query_map([flow], |r| r.get::<_, String>(0))
+        .expect("rows");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+/// The senders' sequences of the messages applied in `flow` (`%` for every
+/// flow), in the order they were applied.
+fn applied_order(db: &rusqlite::Connection, flow: &str) -> Vec<i64> {
+    let mut q = db
+        .prepare(
+            "SELECT msg_id FROM exchange_log WHERE status = 'applied' AND flow LIKE ?1 ORDER BY id",
+        )
+        .expect("log");
+    let rows = q
+        .query_map([flow], |r| r.get::<_, String>(0))
+        .expect("rows");
+    rows.map(|r| {
+        r.expect("row")
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .expect("a seq")
+    })
+    .collect()
+}
+
 async fn random_pause(from_ms: u64, span_ms: u64) {
     tokio::time::sleep(Duration::from_millis(
         from_ms + rand::random::<u64>() % span_ms,
@@ -477,16 +523,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
     // Everything the city handed down reaches the district, once, in order,
     // each application with its files (and the district's word on each
     // goes up with the rest, below).
-    let handed: BTreeMap<i64, (String, String)> = {
-        let db = city.db();
-        let mut q = db
-            .prepare("SELECT seq, msg_id, body FROM exchange_outbox WHERE flow = 'applications' ORDER BY seq")
-            .expect("outbox");
-        let rows = q
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))))
-            .expect("rows");
-        rows.map(|r| r.expect("row")).collect()
-    };
+    let handed: BTreeMap<i64, (String, String)> = outbox(&city.db(), "applications");
     assert!(
         handed.len() >= applied_at_city,
         "one message an application taken"
@@ -513,13 +550,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
     }
     {
         let ddb = district.db();
-        let taken: BTreeSet<String> = {
-            let mut q = ddb
-                .prepare("SELECT msg_id FROM exchange_inbox WHERE flow = 'applications'")
-                .expect("inbox");
-            let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
-            rows.map(|r| r.expect("row")).collect()
-        };
+        let taken: BTreeSet<String> = inbox(&ddb, "applications");
         let sent: BTreeSet<String> = handed.values().map(|(id, _)| id.clone()).collect();
         assert_eq!(taken, sent);
         let submissions: i64 = ddb
@@ -559,34 +590,12 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
                 .collect();
             assert_eq!(files, named, "{number}'s files came with it");
         }
-        let applied_order: Vec<i64> = {
-            let mut q = ddb
-                .prepare("SELECT msg_id FROM exchange_log WHERE status = 'applied' AND flow = 'applications' ORDER BY id")
-                .expect("log");
-            let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
-            rows.map(|r| {
-                r.expect("row")
-                    .rsplit('/')
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .expect("a seq")
-            })
-            .collect()
-        };
+        let applied_order: Vec<i64> = applied_order(&ddb, "applications");
         assert_eq!(applied_order, handed.keys().copied().collect::<Vec<_>>());
     }
 
     // Everything the district's outbox holds reaches the city.
-    let outbox: BTreeMap<i64, (String, String)> = {
-        let db = district.db();
-        let mut q = db
-            .prepare("SELECT seq, msg_id, body FROM exchange_outbox ORDER BY seq")
-            .expect("outbox");
-        let rows = q
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?))))
-            .expect("rows");
-        rows.map(|r| r.expect("row")).collect()
-    };
+    let outbox: BTreeMap<i64, (String, String)> = outbox(&district.db(), "%");
     assert!(outbox.len() >= 2 * written, "two messages a case accepted");
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -616,13 +625,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
 
     let db = city.db();
     // Exactly the district's messages, each once.
-    let inbox: BTreeSet<String> = {
-        let mut q = db
-            .prepare("SELECT msg_id FROM exchange_inbox")
-            .expect("inbox");
-        let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
-        rows.map(|r| r.expect("row")).collect()
-    };
+    let inbox: BTreeSet<String> = inbox(&db, "%");
     let sent: BTreeSet<String> = outbox.values().map(|(id, _)| id.clone()).collect();
     assert_eq!(inbox, sent);
     let applied_entries: i64 = db
@@ -638,20 +641,7 @@ async fn messages_each_way_between_the_city_and_a_district_apply_once_and_in_ord
         "nothing applied twice"
     );
     // In the district's order.
-    let applied_order: Vec<i64> = {
-        let mut q = db
-            .prepare("SELECT msg_id FROM exchange_log WHERE status = 'applied' ORDER BY id")
-            .expect("log");
-        let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
-        rows.map(|r| {
-            r.expect("row")
-                .rsplit('/')
-                .next()
-                .and_then(|s| s.parse().ok())
-                .expect("a seq")
-        })
-        .collect()
-    };
+    let applied_order: Vec<i64> = applied_order(&db, "%");
     assert_eq!(applied_order, outbox.keys().copied().collect::<Vec<_>>());
     // Each case as the district last said.
     let mut last_word: BTreeMap<String, String> = BTreeMap::new();
