@@ -89,11 +89,15 @@ pub(crate) async fn approve(base: &str, number: &str, guide: &Value) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-/// Wait until the public board shows `number` in `state`.
+/// Wait until the public board shows case `number` in `state`. The board
+/// follows the journal in its own consumer, which on a loaded machine (the
+/// whole suite on two cores) may be seconds behind: a minute at most.
 pub(crate) async fn on_board(base: &str, number: &str, state: &str) {
     let public = Api::new(base);
-    for _ in 0..100 {
-        let (_, rows) = public.get("/api/v1/disclosure/cases?limit=500").await;
+    for _ in 0..600 {
+        let (_, rows) = public
+            .get(&format!("/api/v1/disclosure/cases?state={state}&limit=500"))
+            .await;
         let there = rows
             .as_array()
             .into_iter()
