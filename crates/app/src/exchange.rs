@@ -457,11 +457,12 @@ impl App {
         self.reload_peer_keys().await?;
         let keys = self.exchange.get().unwrap_or_default();
         let now = self.now_micros();
+        let calendar = self.calendar.clone();
         self.db
             .write(async move |tx: &mut WriteTx| {
                 let mut verdicts = Vec::with_capacity(batch.len());
                 for m in &batch {
-                    verdicts.push(receive_one(tx, &me, &keys, m, now).await?);
+                    verdicts.push(receive_one(tx, &me, &keys, &calendar, m, now).await?);
                 }
                 Ok::<_, AppError>(verdicts)
             })
@@ -728,6 +729,7 @@ async fn receive_one(
     tx: &mut WriteTx,
     me: &Platform,
     keys: &HashMap<Platform, String>,
+    calendar: &sunshine_domain::calendar::Calendar,
     m: &Incoming,
     now: i64,
 ) -> Result<Verdict> {
@@ -791,7 +793,7 @@ async fn receive_one(
         message.prev,
         &message.prev_hash,
     ) {
-        Admit::Apply => match apply(tx, &message, &m.files, now).await? {
+        Admit::Apply => match apply(tx, calendar, &message, &m.files, now).await? {
             Effect::Done => {
                 store::record_applied(tx.conn(), &message, &body_sha256, now).await?;
                 note(tx, now, flow, &message.id, &sender, "applied", None).await?;
@@ -800,6 +802,13 @@ async fn receive_one(
             Effect::Hold(why) => {
                 note(tx, now, flow, &message.id, &sender, "held", Some(why)).await?;
                 Ok(Verdict::Later)
+            }
+            Effect::Refused(why) => {
+                // Taken, so that the sender's next message follows it, but
+                // with no effect here, and logged with why.
+                store::record_applied(tx.conn(), &message, &body_sha256, now).await?;
+                note(tx, now, flow, &message.id, &sender, "refused", Some(why)).await?;
+                Ok(Verdict::Done)
             }
         },
         Admit::Duplicate => {
@@ -839,20 +848,49 @@ enum Effect {
     /// Not yet: what it needs is not here (an item version, a file). It
     /// comes again, and nothing of it is written meanwhile.
     Hold(String),
+    /// Never: it came whole and in order, but what it acts on here does not
+    /// allow it (a card decided meanwhile). Nothing of it is written.
+    Refused(String),
 }
 
 /// A message's effect, by flow, and its journal entry here.
-async fn apply(tx: &mut WriteTx, m: &Message, files: &[Vec<u8>], now: i64) -> Result<Effect> {
+async fn apply(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    m: &Message,
+    files: &[Vec<u8>],
+    now: i64,
+) -> Result<Effect> {
+    let mut payload = json!({"msg_id": m.id, "event_type": m.event_type, "flow": m.flow});
     match m.flow {
         Flow::Cases => {
             store::apply_case(tx.conn(), m).await?;
             follow_handed_down(tx, m).await?;
+            // The city's supervision follows the district's case from here:
+            // what the district said, and when.
+            payload["at"] = json!(m.at);
+            payload["facts"] = m.facts.clone();
         }
         Flow::Applications => {
             // Its entry here is the case's submission, which names the message.
             return take_application(tx, m, files, now).await;
         }
         Flow::Aggregates => store::apply_aggregates(tx.conn(), m, now).await?,
+        // Their entries here are the card's own (`signal/<id>`).
+        Flow::Cards => {
+            return Ok(match crate::supervision::take_card(tx, m, now).await? {
+                None => Effect::Done,
+                Some(why) => Effect::Refused(why),
+            })
+        }
+        Flow::Answers => {
+            return Ok(
+                match crate::supervision::take_answer(tx, calendar, m, now).await? {
+                    None => Effect::Done,
+                    Some(why) => Effect::Refused(why),
+                },
+            )
+        }
     }
     tx.journal(
         now,
@@ -861,7 +899,7 @@ async fn apply(tx: &mut WriteTx, m: &Message, files: &[Vec<u8>], now: i64) -> Re
             org: m.org.clone(),
             subject: m.subject.clone(),
             event_type: "exchange.applied",
-            payload: json!({"msg_id": m.id, "event_type": m.event_type, "flow": m.flow}),
+            payload,
         },
     )
     .await?;

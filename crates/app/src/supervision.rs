@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use sunshine_domain::clock::{from_micros, local_date, to_micros};
+use sunshine_domain::exchange::CardSide;
 use sunshine_domain::hall::CaseState;
 use sunshine_domain::identity::Actor;
 use sunshine_domain::journal::Entry;
@@ -24,6 +25,8 @@ use sunshine_store::WriteTx;
 use crate::journal_entry::{entry, system_actor};
 use crate::{allow, App, Result};
 
+mod across;
+pub(crate) use across::{take_answer, take_card};
 mod complaints;
 mod follow;
 use follow::catch_up;
@@ -186,9 +189,13 @@ impl App {
             Some(asked) => asked.into_iter().filter(|d| allowed.contains(d)).collect(),
             None => allowed,
         });
-        let mut conn = self.db.read().await?;
-        let rows = store::signals(&mut conn, &filter.into()).await?;
-        Ok(rows.into_iter().map(SignalRow::from).collect())
+        let rows = {
+            let mut conn = self.db.read().await?;
+            store::signals(&mut conn, &filter.into()).await?
+        };
+        let mut rows: Vec<SignalRow> = rows.into_iter().map(SignalRow::from).collect();
+        self.mark_answered_below(&mut rows).await?;
+        Ok(rows)
     }
 
     /// One page of the signals the actor may see, and how many match over
@@ -204,27 +211,66 @@ impl App {
             None => allowed,
         });
         let filter = store::SignalFilter::from(filter);
-        let mut conn = self.db.read().await?;
-        let rows = store::signals(&mut conn, &filter).await?;
-        let total = store::count_signals(&mut conn, &filter).await?;
-        Ok((rows.into_iter().map(SignalRow::from).collect(), total))
+        let (rows, total) = {
+            let mut conn = self.db.read().await?;
+            let rows = store::signals(&mut conn, &filter).await?;
+            (rows, store::count_signals(&mut conn, &filter).await?)
+        };
+        let mut rows: Vec<SignalRow> = rows.into_iter().map(SignalRow::from).collect();
+        self.mark_answered_below(&mut rows).await?;
+        Ok((rows, total))
     }
 
     /// The commands (by name) this actor may give on this signal now: what
-    /// its state allows (`commands_allowed_in`) and the policy lets them do,
-    /// by the same check `signal_command` makes.
+    /// its state allows (`commands_allowed_in`), the policy lets them do
+    /// and the card's side of the exchange leaves here, by the same checks
+    /// `signal_command` makes.
     pub fn signal_commands(&self, actor: &Actor, signal: &SignalRow) -> Vec<&'static str> {
         let orgs = self.orgs();
         let Ok(department) = sunshine_domain::ids::OrgCode::parse(&signal.department) else {
             return vec![];
         };
+        let side = card_side(signal);
         rules::commands_allowed_in(signal.state)
             .into_iter()
             .filter(|name| {
                 SignalCommand::named(name, String::new())
                     .is_some_and(|c| may_give(&orgs, actor, &department, &c).is_ok())
+                    && sunshine_domain::exchange::command_here(side, name).is_ok()
             })
             .collect()
+    }
+
+    /// Mark, at the city, the cards on units of districts that run a
+    /// platform of their own: their units answer them there.
+    async fn mark_answered_below(&self, rows: &mut [SignalRow]) -> Result<()> {
+        if self.platform() != Some(&sunshine_domain::exchange::Platform::City) {
+            return Ok(());
+        }
+        let peers = {
+            let mut conn = self.db.read().await?;
+            sunshine_store::exchange::peers(&mut conn).await?
+        };
+        // The same rule as the write's (`across::below`).
+        for r in rows {
+            r.answered_below = r.from_city.is_none()
+                && sunshine_domain::exchange::goes_down(&r.case_number, &r.region)
+                && sunshine_domain::exchange::handed_to(
+                    self.platform(),
+                    &r.region,
+                    peers.iter().filter_map(|p| p.platform.parse().ok()),
+                )
+                .is_some();
+        }
+        Ok(())
+    }
+
+    /// One signal as read, marked as [`Self::mark_answered_below`] does.
+    async fn marked(&self, row: store::SignalRow) -> Result<SignalRow> {
+        let mut rows = [SignalRow::from(row)];
+        self.mark_answered_below(&mut rows).await?;
+        let [row] = rows;
+        Ok(row)
     }
 
     /// Open signals the actor may see, counted by region, department and
@@ -244,10 +290,11 @@ impl App {
         let s = store::signal(&mut conn, id)
             .await?
             .ok_or_else(signal_not_found)?;
+        drop(conn);
         if !self.may_see_signal(actor, &s.department) {
             return Err(signal_not_found());
         }
-        Ok(s.into())
+        self.marked(s).await
     }
 
     /// The departments whose signals the actor sees.
@@ -277,7 +324,11 @@ impl App {
     }
 
     /// Act on a signal: the unit responds (回告); the supervisor closes,
-    /// escalates (督办) or revokes. Journaled under `signal/<id>`.
+    /// escalates (督办) or revokes. Journaled under `signal/<id>`. A card
+    /// that crosses the two levels is answered by the unit on its own
+    /// platform and decided by the city's supervisors at the city
+    /// (`domain::exchange::command_here`); what is done goes to the other
+    /// side in the same commit.
     pub async fn signal_command(
         &self,
         actor: &Actor,
@@ -286,46 +337,65 @@ impl App {
     ) -> Result<SignalRow> {
         let now = self.now_micros();
         let (actor, orgs, calendar) = (actor.clone(), self.orgs(), self.calendar.clone());
-        self.db
+        let moved = self
+            .db
             .write(async move |tx: &mut WriteTx| -> Result<store::SignalRow> {
-                    let s = store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)?;
-                    let department = sunshine_domain::ids::OrgCode::parse(&s.department)
-                        .map_err(|_| anyhow::anyhow!("stored department {}", s.department))?;
-                    let may_see = allow(&orgs, &actor, &Action::Supervise { department: &department }).is_ok()
-                        || allow(&orgs, &actor, &Action::RespondToSignal { department: &department }).is_ok();
-                    if !may_see {
-                        return Err(signal_not_found());
+                let s = store::signal(tx.conn(), id)
+                    .await?
+                    .ok_or_else(signal_not_found)?;
+                let department = sunshine_domain::ids::OrgCode::parse(&s.department)
+                    .map_err(|_| anyhow::anyhow!("stored department {}", s.department))?;
+                let may_see = allow(
+                    &orgs,
+                    &actor,
+                    &Action::Supervise {
+                        department: &department,
+                    },
+                )
+                .is_ok()
+                    || allow(
+                        &orgs,
+                        &actor,
+                        &Action::RespondToSignal {
+                            department: &department,
+                        },
+                    )
+                    .is_ok();
+                if !may_see {
+                    return Err(signal_not_found());
+                }
+                may_give(&orgs, &actor, &department, &command)?;
+                let side = across::side(tx, &s).await?;
+                sunshine_domain::exchange::command_here(side, command.name())?;
+                let next = rules::next_signal_state(s.state, &command)?;
+                let by = (
+                    actor.journal_name(),
+                    actor
+                        .org
+                        .as_ref()
+                        .map(|o| o.as_str().to_string())
+                        .unwrap_or_default(),
+                );
+                let e = move_signal(tx, &calendar, &s, &command, next, by, None, now).await?;
+                let moved = store::signal(tx.conn(), id)
+                    .await?
+                    .ok_or_else(signal_not_found)?;
+                match (side, &command) {
+                    (CardSide::CopyOfCitys, SignalCommand::Respond { text }) => {
+                        across::send_up(tx, &e, &moved, text.trim())?
                     }
-                    may_give(&orgs, &actor, &department, &command)?;
-                    let next = rules::next_signal_state(s.state, &command)?;
-                    let text = match &command {
-                        SignalCommand::Notify => None,
-                        SignalCommand::Respond { text } | SignalCommand::Close { text } | SignalCommand::Escalate { text } => Some(text.trim().to_string()),
-                        SignalCommand::Revoke { reason } => Some(reason.trim().to_string()),
-                    };
-                    if next.is_rectified() {
-                        // Rectified after its follow-up fell due: the red card comes first.
-                        let (_, set) = store::rules(tx.conn()).await?;
-                        catch_up(tx, &calendar, &set, &s.case_number, now, now).await?;
-                    }
-                    store::set_signal_state(tx.conn(), id, next, text.as_deref(), now).await?;
-                    // A rectified or withdrawn card no longer runs towards red.
-                    if next.is_rectified() || next == SignalState::Revoked {
-                        store::delete_follow_up(tx.conn(), id).await?;
-                    }
-                    let payload = json!({"case": s.case_number, "rule": s.rule.as_str(), "state": next.as_str(), "text": text});
-                    let event = match &command {
-                        SignalCommand::Notify => "supervision.signal_notified",
-                        SignalCommand::Respond { .. } => "supervision.signal_responded",
-                        SignalCommand::Close { .. } => "supervision.signal_closed",
-                        SignalCommand::Escalate { .. } => "supervision.signal_escalated",
-                        SignalCommand::Revoke { .. } => "supervision.signal_revoked",
-                    };
-                    tx.journal(now, entry(&actor, format!("signal/{id}"), event, payload)).await?;
-                    store::signal(tx.conn(), id).await?.ok_or_else(signal_not_found)
-                })
-            .await
-            .map(SignalRow::from)
+                    (
+                        CardSide::AnsweredBelow,
+                        SignalCommand::Close { .. }
+                        | SignalCommand::Escalate { .. }
+                        | SignalCommand::Revoke { .. },
+                    ) => across::send_down(tx, &e, &moved).await?,
+                    _ => {}
+                }
+                Ok(moved)
+            })
+            .await?;
+        self.marked(moved).await
     }
 
     /// The timers waiting for a case, for its timeline.
@@ -401,6 +471,69 @@ impl App {
         let rows = store::per_department(&mut conn, from, to).await?;
         Ok(rows.into_iter().map(DepartmentSignals::from).collect())
     }
+}
+
+/// Which side of the exchange a card as read is on.
+pub fn card_side(signal: &SignalRow) -> CardSide {
+    if signal.from_city.is_some() {
+        CardSide::CopyOfCitys
+    } else if signal.answered_below {
+        CardSide::AnsweredBelow
+    } else {
+        CardSide::Own
+    }
+}
+
+/// Move a signal to `next` by `command`, given by `by` (who, and in which
+/// organisation; `via` names the message that brought it from another
+/// platform): its state and text, its follow-up, and its journal entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn move_signal(
+    tx: &mut WriteTx,
+    calendar: &sunshine_domain::calendar::Calendar,
+    s: &store::SignalRow,
+    command: &SignalCommand,
+    next: SignalState,
+    (actor, org): (String, String),
+    via: Option<&str>,
+    now: i64,
+) -> Result<Entry> {
+    let text = match command {
+        SignalCommand::Notify => None,
+        SignalCommand::Respond { text }
+        | SignalCommand::Close { text }
+        | SignalCommand::Escalate { text } => Some(text.trim().to_string()),
+        SignalCommand::Revoke { reason } => Some(reason.trim().to_string()),
+    };
+    if next.is_rectified() {
+        // Rectified after its follow-up fell due: the red card comes first.
+        let (_, set) = store::rules(tx.conn()).await?;
+        catch_up(tx, calendar, &set, &s.case_number, now, now).await?;
+    }
+    store::set_signal_state(tx.conn(), s.id, next, text.as_deref(), now).await?;
+    // A rectified or withdrawn card no longer runs towards red.
+    if next.is_rectified() || next == SignalState::Revoked {
+        store::delete_follow_up(tx.conn(), s.id).await?;
+    }
+    let mut payload = json!({"case": s.case_number, "rule": s.rule.as_str(), "state": next.as_str(), "text": text});
+    if let Some(msg_id) = via {
+        payload["msg_id"] = json!(msg_id);
+    }
+    let event = match command {
+        SignalCommand::Notify => "supervision.signal_notified",
+        SignalCommand::Respond { .. } => "supervision.signal_responded",
+        SignalCommand::Close { .. } => "supervision.signal_closed",
+        SignalCommand::Escalate { .. } => "supervision.signal_escalated",
+        SignalCommand::Revoke { .. } => "supervision.signal_revoked",
+    };
+    let e = sunshine_domain::journal::NewEntry {
+        actor,
+        org,
+        subject: format!("signal/{}", s.id),
+        event_type: event,
+        payload,
+    };
+    Ok(tx.journal(now, e).await?)
 }
 
 /// Whether the actor may give this command on a signal of `department`:

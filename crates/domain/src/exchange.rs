@@ -22,8 +22,14 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 
 use crate::hall::{Applicant, Case, CaseNumber, CaseState, Channel, PORTAL_SERIES};
+
+mod cards;
 use crate::journal::Entry;
 use crate::licence;
+pub use cards::{
+    command_here, goes_down, numbered_below, Answer, Card, CardSide, ANSWERED, CARD_EVENTS,
+    ISSUED_BY_CITY,
+};
 
 /// Which platform a process is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,16 +122,30 @@ pub enum Flow {
     /// aggregates (counts by division, sex, age band, ethnic group, small
     /// counts hidden), never a person.
     Aggregates,
+    /// City → district: the city's supervision cards on the district's
+    /// units, as they are issued and as the city's supervisors decide them
+    /// (`cards`).
+    Cards,
+    /// District → city: a unit's answer (回告) to the city's card.
+    Answers,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 3] = [Flow::Cases, Flow::Applications, Flow::Aggregates];
+    pub const ALL: [Flow; 5] = [
+        Flow::Cases,
+        Flow::Applications,
+        Flow::Aggregates,
+        Flow::Cards,
+        Flow::Answers,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Flow::Cases => "cases",
             Flow::Applications => "applications",
             Flow::Aggregates => "aggregates",
+            Flow::Cards => "cards",
+            Flow::Answers => "answers",
         }
     }
 
@@ -135,6 +155,8 @@ impl Flow {
             Flow::Cases => "SUNSHINE_CASES",
             Flow::Applications => "SUNSHINE_APPLICATIONS",
             Flow::Aggregates => "SUNSHINE_AGGREGATES",
+            Flow::Cards => "SUNSHINE_CARDS",
+            Flow::Answers => "SUNSHINE_ANSWERS",
         }
     }
 
@@ -160,16 +182,18 @@ impl Flow {
     /// Whether the flow goes from `from` to `to`.
     pub fn goes(self, from: &Platform, to: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates => from.district().is_some() && to == &Platform::City,
-            Flow::Applications => from == &Platform::City && to.district().is_some(),
+            Flow::Cases | Flow::Aggregates | Flow::Answers => {
+                from.district().is_some() && to == &Platform::City
+            }
+            Flow::Applications | Flow::Cards => from == &Platform::City && to.district().is_some(),
         }
     }
 
     /// Whether `platform` receives in this flow.
     pub fn received_by(self, platform: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates => platform == &Platform::City,
-            Flow::Applications => platform.district().is_some(),
+            Flow::Cases | Flow::Aggregates | Flow::Answers => platform == &Platform::City,
+            Flow::Applications | Flow::Cards => platform.district().is_some(),
         }
     }
 }
@@ -187,10 +211,11 @@ impl FromStr for Flow {
 /// reason may name the applicant).
 /// With them go where the case stands (its lifecycle state and due dates),
 /// so that the city shows the result of an application it handed down.
-const CASE_FACTS: [&str; 12] = [
+const CASE_FACTS: [&str; 13] = [
     "state",
     "promised_due",
     "legal_due",
+    "step_due",
     "item_id",
     "version_id",
     "department",
@@ -573,6 +598,14 @@ pub fn open(
                 )));
             }
             only_aggregates(district, &message.facts).map_err(not_its)?;
+        }
+        Flow::Cards => {
+            cards::citys_card(me, &message.subject, &message.event_type, &message.facts)
+                .map_err(not_its)?;
+        }
+        Flow::Answers => {
+            cards::districts_answer(&message.from, &message.event_type, &message.facts)
+                .map_err(not_its)?;
         }
     }
     Ok(message)
@@ -1145,7 +1178,8 @@ mod tests {
         let (_, facts) = outbound(&xihu(), &decided).expect("a result leaves");
         assert_eq!(
             facts,
-            serde_json::json!({"state": {"state": "refused"}, "promised_due": "2026-12-20", "legal_due": "2027-01-10"})
+            serde_json::json!({"state": {"state": "refused"}, "promised_due": "2026-12-20",
+                "legal_due": "2027-01-10", "step_due": null})
         );
     }
 

@@ -249,11 +249,16 @@ pub struct SignalRow {
     pub updated_at: i64,
     /// The last response, escalation or reason given.
     pub last_text: Option<String>,
+    /// Who issued it: empty for this platform's own supervision, `city`
+    /// for a copy of the city's card on a unit of this district.
+    pub origin: String,
+    /// For a copy of the city's card, the card's id at the city.
+    pub city_signal: Option<i64>,
 }
 
 const SIGNAL_COLUMNS: &str =
     "id, case_number, rule, step, cause, level, rules_version, department, region, \
-    responsible, evidence, state, due_at, issued_at, updated_at, last_text";
+    responsible, evidence, state, due_at, issued_at, updated_at, last_text, origin, city_signal";
 
 fn signal_row(r: &sqlx::any::AnyRow) -> Result<SignalRow> {
     let rule: String = r.try_get("rule")?;
@@ -277,18 +282,21 @@ fn signal_row(r: &sqlx::any::AnyRow) -> Result<SignalRow> {
         issued_at: r.try_get("issued_at")?,
         updated_at: r.try_get("updated_at")?,
         last_text: r.try_get("last_text")?,
+        origin: r.try_get("origin")?,
+        city_signal: r.try_get("city_signal")?,
     })
 }
 
 /// Insert a signal unless the same rule has already fired for the same case,
-/// step and cause; the new signal's id, or `None` when it had.
+/// step and cause at the same level (this platform's, or the city's); the
+/// new signal's id, or `None` when it had.
 pub async fn insert_signal(conn: &mut AnyConnection, s: &SignalRow) -> Result<Option<i64>> {
     let evidence = serde_json::to_string(&s.evidence).map_err(|e| corrupt("signal evidence", e))?;
     let row = sqlx::query(
         "INSERT INTO signals (case_number, rule, step, cause, level, rules_version, department, region, \
-         responsible, evidence, state, due_at, issued_at, updated_at, last_text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (case_number, rule, step, cause) DO NOTHING RETURNING id",
+         responsible, evidence, state, due_at, issued_at, updated_at, last_text, origin, city_signal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (case_number, rule, step, cause, origin) DO NOTHING RETURNING id",
     )
     .bind(&s.case_number)
     .bind(s.rule.as_str())
@@ -305,6 +313,8 @@ pub async fn insert_signal(conn: &mut AnyConnection, s: &SignalRow) -> Result<Op
     .bind(s.issued_at)
     .bind(s.updated_at)
     .bind(&s.last_text)
+    .bind(&s.origin)
+    .bind(s.city_signal)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|r| r.try_get("id")).transpose()?)
@@ -315,6 +325,20 @@ pub async fn signal(conn: &mut AnyConnection, id: i64) -> Result<Option<SignalRo
         "SELECT {SIGNAL_COLUMNS} FROM signals WHERE id = $1"
     ))
     .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(signal_row).transpose()
+}
+
+/// The copy kept here of the city's card `city_signal`, if one is.
+pub async fn signal_of_city(
+    conn: &mut AnyConnection,
+    city_signal: i64,
+) -> Result<Option<SignalRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals WHERE city_signal = $1"
+    ))
+    .bind(city_signal)
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(signal_row).transpose()
@@ -497,7 +521,8 @@ pub async fn per_department(
          SUM(CASE WHEN level = 'red' AND state <> 'revoked' THEN 1 ELSE 0 END) AS red_cards, \
          SUM(CASE WHEN level <> 'warning' AND state IN ('responded', 'closed') THEN 1 ELSE 0 END) AS rectified, \
          SUM(CASE WHEN state NOT IN ('closed', 'revoked') THEN 1 ELSE 0 END) AS open \
-         FROM signals WHERE due_at >= $1 AND due_at < $2 GROUP BY department, region ORDER BY region, department",
+         FROM signals WHERE due_at >= $1 AND due_at < $2 AND origin = '' \
+         GROUP BY department, region ORDER BY region, department",
     )
     .bind(from)
     .bind(to)
@@ -721,10 +746,12 @@ pub async fn complaints_per_department(
 /// When each signal issued since `since` (µs) fell due and when it was
 /// issued: the lag of the timer.
 pub async fn issue_lags(conn: &mut AnyConnection, since: i64) -> Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query("SELECT due_at, issued_at FROM signals WHERE issued_at >= $1")
-        .bind(since)
-        .fetch_all(&mut *conn)
-        .await?;
+    // A copy of the city's card is issued when it arrives, not by a timer here.
+    let rows =
+        sqlx::query("SELECT due_at, issued_at FROM signals WHERE issued_at >= $1 AND origin = ''")
+            .bind(since)
+            .fetch_all(&mut *conn)
+            .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("due_at")?, r.try_get("issued_at")?)))
         .collect()

@@ -169,16 +169,31 @@ async fn observe(
     let Some(number) = e.subject.strip_prefix("case/") else {
         return Ok(());
     };
+    // A district's case, as the city applied its platform's word on it: its
+    // event and facts, at the moment the district journaled it.
+    let remote = districts_entry(e);
+    let e = remote.as_ref().unwrap_or(e);
     // Deadlines that passed before this entry fire before it counts.
     catch_up(tx, calendar, set, number, e.at, now).await?;
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
-    let Some(mut watched) = watched_case(tx, number, e).await? else {
+    let watched = match &remote {
+        Some(_) => districts_case(tx, number, e, &payload).await?,
+        None => watched_case(tx, number, e).await?,
+    };
+    let Some(mut watched) = watched else {
         return Ok(());
     };
     let state: Option<CaseState> = payload
         .get("state")
         .and_then(|s| serde_json::from_value(s.clone()).ok());
-    let fact = hall_fact(e, &payload, state.as_ref());
+    let fact = hall_fact(e, &payload, state.as_ref())
+        // A district's word carries no clerk's text, no fee's name and not
+        // every move within a step: the process and fee rules are its own
+        // supervision's, on its own platform. The city watches a district
+        // case's deadlines (时限监察), from the due dates it sends.
+        .filter(|f| {
+            remote.is_none() || matches!(f, HallFact::Submitted { .. } | HallFact::Accepted)
+        });
     // The clerk who signed for or passed on the step is responsible for it.
     if let (Some(HallFact::AtStep { .. }), Some(login)) = (&fact, e.actor.strip_prefix("staff:")) {
         watched.responsible = Some(login.to_string());
@@ -254,6 +269,69 @@ async fn watched_case(tx: &mut WriteTx, number: &str, e: &Entry) -> Result<Optio
                 .state
                 .step()
                 .filter(|_| e.event_type != "hall.case_submitted"),
+            ..CaseTrace::default()
+        },
+    }))
+}
+
+/// The district's own entry behind the city's `exchange.applied` entry of
+/// a district's case message: the district's event and the facts it sent,
+/// at the moment the district journaled it. None for any other entry.
+fn districts_entry(e: &Entry) -> Option<Entry> {
+    if e.event_type != "exchange.applied" {
+        return None;
+    }
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).ok()?;
+    if payload.get("flow").and_then(|f| f.as_str()) != Some("cases") {
+        return None;
+    }
+    Some(Entry {
+        seq: e.seq,
+        at: payload.get("at").and_then(|a| a.as_i64()).unwrap_or(e.at),
+        actor: e.actor.clone(),
+        org: e.org.clone(),
+        subject: e.subject.clone(),
+        event_type: payload.get("event_type")?.as_str()?.to_string(),
+        payload: payload.get("facts")?.to_string(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    })
+}
+
+/// A district's case as the city's supervision follows it: known from an
+/// earlier word, or from this one (its department, the district, the item
+/// version it names). A case the city handed down is its own record.
+async fn districts_case(
+    tx: &mut WriteTx,
+    number: &str,
+    e: &Entry,
+    facts: &serde_json::Value,
+) -> Result<Option<WatchedCase>> {
+    if let Some(w) = watched_case(tx, number, e).await? {
+        return Ok(Some(w));
+    }
+    let Ok(parsed) = sunshine_domain::hall::CaseNumber::parse(number) else {
+        return Ok(None);
+    };
+    let department = facts
+        .get("department")
+        .and_then(|d| d.as_str())
+        .unwrap_or(&e.org);
+    if department.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(WatchedCase {
+        number: number.to_string(),
+        department: department.to_string(),
+        region: parsed.region.as_str().to_string(),
+        version_id: facts
+            .get("version_id")
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default(),
+        responsible: None,
+        last_seq: e.seq,
+        trace: CaseTrace {
+            accepted: e.event_type != "hall.case_submitted" && e.event_type != "hall.case_accepted",
             ..CaseTrace::default()
         },
     }))
@@ -453,6 +531,8 @@ pub(crate) async fn issue(
         issued_at: now,
         updated_at: now,
         last_text: None,
+        origin: String::new(),
+        city_signal: None,
     };
     let Some(id) = store::insert_signal(tx.conn(), &row).await? else {
         return Ok(None);
@@ -469,7 +549,10 @@ pub(crate) async fn issue(
         payload,
     );
     e.org = watched.department.clone();
-    tx.journal(now, e).await?;
+    let issued = tx.journal(now, e).await?;
+    // A card on a unit of a district that runs its own platform goes down
+    // to it in this commit.
+    super::across::send_down(tx, &issued, &store::SignalRow { id, ..row }).await?;
     if level != Level::Yellow {
         return Ok(Some((id, None)));
     }

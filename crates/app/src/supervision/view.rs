@@ -30,6 +30,12 @@ pub struct SignalRow {
     pub updated_at: i64,
     /// The last response, escalation or reason given.
     pub last_text: Option<String>,
+    /// For a copy of the city's card on a unit of this district, the
+    /// card's id at the city.
+    pub from_city: Option<i64>,
+    /// At the city: a card on a unit of a district that runs a platform
+    /// of its own, which the unit answers there.
+    pub answered_below: bool,
 }
 
 impl From<store::SignalRow> for SignalRow {
@@ -51,6 +57,8 @@ impl From<store::SignalRow> for SignalRow {
             issued_at: r.issued_at,
             updated_at: r.updated_at,
             last_text: r.last_text,
+            from_city: r.city_signal,
+            answered_below: false,
         }
     }
 }

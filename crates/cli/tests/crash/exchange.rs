@@ -80,14 +80,18 @@ accounts {{
     )
 }
 
-/// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it.
-const DISTRICT_PUBLISHES: [&str; 19] = [
+/// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it
+/// (the test below checks that it does).
+const DISTRICT_PUBLISHES: [&str; 28] = [
     "sunshine.cases.<code>",
     "sunshine.aggregates.<code>",
+    "sunshine.answers.<code>",
     "$JS.API.INFO",
     "$JS.API.STREAM.INFO.SUNSHINE_CASES",
     "$JS.API.STREAM.INFO.SUNSHINE_AGGREGATES",
+    "$JS.API.STREAM.INFO.SUNSHINE_ANSWERS",
     "$JS.API.STREAM.INFO.SUNSHINE_APPLICATIONS",
+    "$JS.API.STREAM.INFO.SUNSHINE_CARDS",
     "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
     "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",
@@ -95,6 +99,12 @@ const DISTRICT_PUBLISHES: [&str; 19] = [
     "$JS.API.CONSUMER.CREATE.SUNSHINE_APPLICATIONS.<code>-applications.>",
     "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_APPLICATIONS.<code>-applications",
     "$JS.ACK.SUNSHINE_APPLICATIONS.<code>-applications.>",
+    "$JS.API.CONSUMER.INFO.SUNSHINE_CARDS.<code>-cards",
+    "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_CARDS.<code>-cards",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_CARDS.<code>-cards",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_CARDS.<code>-cards.>",
+    "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_CARDS.<code>-cards",
+    "$JS.ACK.SUNSHINE_CARDS.<code>-cards.>",
     "$JS.API.DIRECT.GET.OBJ_SUNSHINE_MATERIALS_<code>.>",
     "$JS.API.STREAM.MSG.GET.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.CREATE.OBJ_SUNSHINE_MATERIALS_<code>",
@@ -102,6 +112,17 @@ const DISTRICT_PUBLISHES: [&str; 19] = [
     "$JS.API.CONSUMER.DELETE.OBJ_SUNSHINE_MATERIALS_<code>.>",
     "$JS.FC.>",
 ];
+
+/// The permissions the test runs with are the ones `docs/DEPLOYMENT.md`
+/// gives a district, every one of them.
+#[test]
+fn the_district_permissions_tested_are_the_ones_deployment_lists() {
+    let deployment = include_str!("../../../../docs/DEPLOYMENT.md");
+    for p in DISTRICT_PUBLISHES {
+        let listed = format!("\"{}\"", p.replace("<code>", "330106"));
+        assert!(deployment.contains(&listed), "DEPLOYMENT.md lists {listed}");
+    }
+}
 
 async fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -57,6 +57,13 @@ pub struct SignalView {
     pub updated_at: String,
     /// The last response, escalation or reason.
     pub last_text: Option<String>,
+    /// For a copy of the city's card on a unit of this district: the
+    /// card's id at the city, whose supervisors decide it (the unit
+    /// answers it here).
+    pub from_city: Option<i64>,
+    /// At the city: the card is on a unit of a district that runs a
+    /// platform of its own, where the unit answers it.
+    pub answered_below: bool,
 }
 
 pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView {
@@ -69,7 +76,9 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         // A hotline card's key is not a process step.
         step: (s.step >= 0 && s.rule.has_process_step()).then_some(s.step),
         follows_up: (s.rule == RuleCode::YellowUnrectified).then_some(s.cause),
-        complaint: (s.rule == RuleCode::ComplaintUpheld).then_some(s.cause),
+        // A copy of the city's card names the city's complaint: not one here.
+        complaint: (s.rule == RuleCode::ComplaintUpheld && s.from_city.is_none())
+            .then_some(s.cause),
         rules_version: s.rules_version,
         department_name: orgs.name(&s.department, code),
         department: s.department,
@@ -83,6 +92,8 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         issued_at: from_micros(s.issued_at).to_string(),
         updated_at: from_micros(s.updated_at).to_string(),
         last_text: s.last_text,
+        from_city: s.from_city,
+        answered_below: s.answered_below,
         id: s.id,
         link: subject_link(&s.case_number),
         case_number: s.case_number,

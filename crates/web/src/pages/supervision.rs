@@ -12,6 +12,7 @@ use serde::Deserialize;
 use sunshine_app::identity::Session;
 use sunshine_app::supervision::{ComplaintRow, SignalFilter, SignalRow};
 use sunshine_app::AppError;
+use sunshine_domain::exchange::CardSide;
 use sunshine_domain::supervision::{Level, Quarter, RuleCode, SignalState};
 
 use super::{bad_token, error_page, flash, fmt, refusal_message, render, Chrome};
@@ -94,6 +95,8 @@ pub struct SignalLine {
     pub department_name: String,
     pub due: String,
     pub state_name: String,
+    /// A copy of the city's card (市级), answered here, decided at the city.
+    pub from_city: bool,
 }
 
 fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> SignalLine {
@@ -106,10 +109,16 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
         level_name: s.level.name().get(code).to_string(),
         rule_name: s.rule.name().get(code).to_string(),
         case_number: s.case_number.clone(),
-        link: case_link(&s.case_number),
+        // A district's own case is on its platform, not in this hall.
+        link: if s.answered_below && sunshine_domain::exchange::numbered_below(&s.case_number) {
+            String::new()
+        } else {
+            case_link(&s.case_number)
+        },
         department_name: orgs.name(&s.department, code),
         due: c.when(&s.due_at),
         state_name: s.state.name().get(code).to_string(),
+        from_city: s.from_city.is_some(),
     }
 }
 
@@ -499,6 +508,8 @@ struct SignalPage {
     refused: Option<(String, String, String)>,
     /// A refused command with no form on the page, and why.
     refused_elsewhere: Option<String>,
+    /// Where the rest of a card that crosses the two levels is done.
+    across: Option<String>,
 }
 
 async fn signal_page(
@@ -520,6 +531,18 @@ async fn signal_page(
         .into_iter()
         .map(|cmd| offer(&c, cmd))
         .collect();
+    let across = match sunshine_app::supervision::card_side(&row) {
+        CardSide::Own => None,
+        CardSide::CopyOfCitys => Some(c.pick(
+            "此为市级电子监察签发的监察信号：本单位在此回告，办结、督办或撤销由市级监察人员决定。",
+            "The city's supervision issued this card: the unit answers it here; the city's supervisors close, escalate or revoke it.",
+        )),
+        CardSide::AnsweredBelow => Some(c.pick(
+            "该单位所在区县运行自己的平台：本信号已发至该平台，单位在那里回告，回告将传回本平台。",
+            "The unit's district runs a platform of its own: this card went there, the unit answers it there, and the answer comes back here.",
+        )),
+    }
+    .map(str::to_string);
     // A refusal of a command with no form here (no longer allowed, or never
     // offered) is said at the top of the page.
     let refused_elsewhere = refused
@@ -544,6 +567,7 @@ async fn signal_page(
         offers,
         refused,
         refused_elsewhere,
+        across,
         c,
     };
     (status, render(&page)).into_response()

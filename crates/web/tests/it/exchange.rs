@@ -629,3 +629,210 @@ async fn a_platform_that_runs_as_one_process_has_no_exchange_key() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "not_a_platform");
 }
+
+/// A case applied for at 西湖区's platform and accepted there, its word
+/// taken by the city, and the city's clock moved past its deadlines: the
+/// city's supervision has carded it (nothing has gone down yet). The
+/// case's number and department.
+pub(crate) async fn district_case_carded(
+    city: &TestApp,
+    district: &TestApp,
+) -> anyhow::Result<(String, String)> {
+    let citizen = Api::as_user(&district.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let unit = Api::as_user(&district.base, "clerk.330106").await;
+    let number = district_case(&district.base, &citizen).await;
+    let (status, accepted) = act(&unit, &number, json!({"command": "accept"})).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let department = accepted["department"]
+        .as_str()
+        .expect("department")
+        .to_string();
+    assert!(accepted["legal_due"].is_string(), "{accepted}");
+    // The district's word reaches the city, whose supervision reads it and
+    // waits for the district's deadlines.
+    assert!(pump(district, city)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    city.app.run_supervision().await?;
+    let timers = city.app.case_supervision_timers(&number).await?;
+    assert!(!timers.is_empty(), "the city times the district's case");
+    // Past the legal deadline, as the city's clock has it.
+    city.clock
+        .advance(jiff::SignedDuration::from_hours(24 * 120));
+    city.app.run_supervision().await?;
+    city.app.run_supervision_timers().await?;
+    Ok((number, department))
+}
+
+/// The signals of `case` that `api` sees on its platform, open or not.
+async fn signals_of(api: &Api, case: &str) -> Vec<Value> {
+    crate::supervision_api::signals_of(api, case, false).await
+}
+
+/// One signal as `api` reads it on its platform.
+async fn signal(api: &Api, id: i64) -> Value {
+    let (status, s) = api.get(&format!("/api/v1/supervision/signals/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    s
+}
+
+fn by_rule<'a>(signals: &'a [Value], rule: &str) -> &'a Value {
+    signals
+        .iter()
+        .find(|s| s["rule"] == rule)
+        .unwrap_or_else(|| panic!("a {rule} card among {signals:?}"))
+}
+
+async fn command(api: &Api, id: i64, command: &str, text: &str) -> (StatusCode, Value) {
+    api.post(
+        &format!("/api/v1/supervision/signals/{id}/commands"),
+        json!({"command": command, "text": text}),
+    )
+    .await
+}
+
+/// Supervision across the two levels: the city watches a district's case
+/// from the district's word alone, and when the case runs past its
+/// deadlines the city's cards go down to the district's platform. The unit
+/// finds them among its signals and answers them there (only there); the
+/// answer comes up to the city's card, whose supervisor closes it (only
+/// the city's supervisors decide), and the closing goes down too.
+#[tokio::test]
+async fn the_citys_cards_on_a_district_unit_are_answered_below_and_decided_above(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let (number, department) = district_case_carded(&city, &district).await?;
+    let unit = Api::as_user(&district.base, "clerk.330106").await;
+    let supervisor = Api::as_user(&city.base, "supervisor").await;
+    let above = signals_of(&supervisor, &number).await;
+    let yellow = by_rule(&above, "time.promised_overdue").clone();
+    let red = by_rule(&above, "time.legal_overdue").clone();
+    let follow_up = by_rule(&above, "time.yellow_unrectified").clone();
+    assert_eq!(red["department"], department.as_str());
+    assert_eq!(red["from_city"], Value::Null, "the city's own card");
+    assert_eq!(red["answered_below"], true, "{red}");
+    let red_id = red["id"].as_i64().expect("id");
+
+    // At the city the unit does not answer: it answers on its platform.
+    let unit_above = Api::as_user(&city.base, "clerk.330106").await;
+    let (status, refused) = command(&unit_above, red_id, "respond", "已整改").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "answered_on_district_platform");
+
+    // Down to the district, every card, once however often delivered.
+    let out = city.app.outgoing(100).await?;
+    assert!(
+        out.iter().all(|m| m.subject == "sunshine.cards.330106"),
+        "{out:?}"
+    );
+    assert!(out.len() >= 3, "{out:?}");
+    let again: Vec<Incoming> = out.iter().map(incoming).collect();
+    assert!(pump(&city, &district)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    assert!(district
+        .app
+        .receive(again)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    let below = signals_of(&unit, &number).await;
+    assert_eq!(below.len(), above.len(), "{below:?}");
+    let copy = by_rule(&below, "time.legal_overdue").clone();
+    assert_eq!(copy["from_city"], red_id);
+    assert_eq!(copy["department"], department.as_str());
+    assert_eq!(copy["level"], "red");
+    assert_eq!(copy["due_at"], red["due_at"]);
+    let copy_id = copy["id"].as_i64().expect("id");
+    // The red card that follows up the yellow one names the yellow card's copy.
+    let yellow_copy = by_rule(&below, "time.promised_overdue");
+    assert_eq!(yellow_copy["from_city"], yellow["id"]);
+    let follow_up_copy = below
+        .iter()
+        .find(|s| s["from_city"] == follow_up["id"])
+        .expect("the follow-up's copy");
+    let followed_copy = below
+        .iter()
+        .find(|s| s["from_city"] == follow_up["follows_up"])
+        .expect("the followed yellow card's copy");
+    assert_eq!(follow_up_copy["follows_up"], followed_copy["id"]);
+
+    // Below, only the city decides the city's card; the unit answers it.
+    let district_supervisor = Api::as_user(&district.base, "xihu.supervisor").await;
+    for c in ["close", "escalate", "revoke"] {
+        let (status, refused) = command(&district_supervisor, copy_id, c, "本区处理").await;
+        assert_eq!(status, StatusCode::CONFLICT, "{c}: {refused}");
+        assert_eq!(refused["error"]["code"], "decided_at_city");
+    }
+    let (status, answered) = command(&unit, copy_id, "respond", "已于当日补办并说明超期原因").await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["state"], "responded");
+
+    // Up to the city: the city's card is answered, by the district's platform.
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+    let red_now = signal(&supervisor, red_id).await;
+    assert_eq!(red_now["state"], "responded", "{red_now}");
+    assert_eq!(red_now["last_text"], "已于当日补办并说明超期原因");
+    let admin = Api::as_user(&city.base, "admin").await;
+    let entries = journal_entries(&admin).await;
+    let responded = entries
+        .iter()
+        .find(|e| {
+            e["subject"] == format!("signal/{red_id}")
+                && e["event_type"] == "supervision.signal_responded"
+        })
+        .expect("the answer is journaled at the city");
+    assert_eq!(responded["actor"], "platform:district:330106");
+
+    // The city's supervisor closes it, and the district's copy follows.
+    let (status, closed) = command(&supervisor, red_id, "close", "整改到位，予以办结").await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let copy_now = signal(&unit, copy_id).await;
+    assert_eq!(copy_now["state"], "closed", "{copy_now}");
+    assert_eq!(copy_now["last_text"], "整改到位，予以办结");
+
+    // An answer to a card closed meanwhile is logged with why, and changes nothing.
+    let yellow_copy_id = yellow_copy["id"].as_i64().expect("id");
+    let yellow_id = yellow["id"].as_i64().expect("id");
+    let (status, _) = command(&supervisor, yellow_id, "revoke", "误报").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = command(&unit, yellow_copy_id, "respond", "已整改").await;
+    assert_eq!(status, StatusCode::OK, "sent before the revocation arrived");
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+    let yellow_now = signal(&supervisor, yellow_id).await;
+    assert_eq!(yellow_now["state"], "revoked");
+    let refusals = log(&admin, "", "status=refused").await;
+    assert!(
+        refusals.iter().any(|l| l["flow"] == "answers"
+            && l["reason"].as_str().is_some_and(|r| r.contains("revoked"))),
+        "{refusals:?}"
+    );
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let yellow_copy_now = signal(&unit, yellow_copy_id).await;
+    assert_eq!(
+        yellow_copy_now["state"], "revoked",
+        "the city's word is the last"
+    );
+
+    // The district's own board counts its own supervision's cards only.
+    let due: jiff::Timestamp = red["due_at"].as_str().expect("due").parse()?;
+    let day = due.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let quarter = format!("{}Q{}", day.year(), (day.month() - 1) / 3 + 1);
+    let (_, board) = Api::new(&district.base)
+        .get(&format!("/api/v1/supervision/board?quarter={quarter}"))
+        .await;
+    let counted = board["departments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["department"] == department.as_str())
+        .map(|d| d["red_cards"].as_i64().unwrap_or_default())
+        .sum::<i64>();
+    assert_eq!(counted, 0, "{board}");
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}

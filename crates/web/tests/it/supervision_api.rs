@@ -18,7 +18,7 @@ fn date(v: &Value) -> jiff::civil::Date {
     v.as_str().expect("a date").parse().expect("a valid date")
 }
 
-async fn signals_of(api: &Api, number: &str, open: bool) -> Vec<Value> {
+pub(crate) async fn signals_of(api: &Api, number: &str, open: bool) -> Vec<Value> {
     let (status, list) = api
         .get(&format!(
             "/api/v1/supervision/signals?case={number}&open={open}"

@@ -262,3 +262,94 @@ async fn wait_until_changed(b: &Browser, css: &str, before: &str) -> anyhow::Res
     }
     anyhow::bail!("{css} stayed {before}")
 }
+
+/// Supervision across the two levels in a real browser: the city's red
+/// card on a unit of 西湖区 is on the district's signal list, marked as the
+/// city's; the unit answers it on the district's platform, where nothing
+/// else is offered; the city's supervisor finds the answer on the city's
+/// page, where the unit's answer is not offered, and closes the card; the
+/// district's page shows it closed.
+#[tokio::test]
+async fn a_district_unit_answers_the_citys_card_on_its_platform_and_the_city_closes_it(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let (number, _) = crate::exchange::district_case_carded(&city, &district).await?;
+    assert!(pump(&city, &district)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    let b = Browser::start().await?;
+
+    // Below: the unit's list, and the card's page.
+    sign_in_at(&b, &district.base, "clerk.330106").await?;
+    b.goto(&format!("{}/staff/signals?level=red", district.base))
+        .await?;
+    let row = format!("tr[data-case='{number}'][data-rule='time.legal_overdue']");
+    b.wait_for(&row).await?;
+    assert!(b.text(&row).await?.contains("市级"), "marked as the city's");
+    b.check_page(false).await?;
+    b.click(&format!("{row} a.signal-link")).await?;
+    b.wait_for("#card-across").await?;
+    let copy_url = b.client.current_url().await?.to_string();
+    assert!(b.text("#card-across").await?.contains("市级"));
+    assert!(
+        b.client.find(Locator::Css("#do-close")).await.is_err(),
+        "the unit does not close the city's card"
+    );
+    b.check_page(false).await?;
+    b.goto(&format!("{copy_url}?lang=en")).await?;
+    b.check_page(true).await?;
+    b.goto(&copy_url).await?;
+    b.fill("#text-respond", "已于当日办结并说明超期原因")
+        .await?;
+    b.screenshot(&shots().join("exchange-card-below.png"))
+        .await?;
+    b.click("#do-respond").await?;
+    b.wait_for("#signal[data-state='responded']").await?;
+    assert!(b.text("#signal-state").await?.starts_with("已回告"));
+    sign_out(&b).await?;
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+
+    // Above: the city's supervisor reads the answer and closes the card.
+    sign_in_at(&b, &city.base, "supervisor").await?;
+    b.goto(&format!(
+        "{}/staff/signals?case={number}&state=responded",
+        city.base
+    ))
+    .await?;
+    b.wait_for(&row).await?;
+    b.click(&format!("{row} a.signal-link")).await?;
+    b.wait_for("#card-across").await?;
+    assert_eq!(
+        b.text("#signal-last-text").await?,
+        "已于当日办结并说明超期原因"
+    );
+    assert!(
+        b.client.find(Locator::Css("#do-respond")).await.is_err(),
+        "the unit answers below, not here"
+    );
+    assert!(
+        b.client.find(Locator::Css("a#signal-case")).await.is_err(),
+        "the district's own case is not in the city's hall: no link to a page that is not there"
+    );
+    b.check_page(false).await?;
+    b.fill("#text-close", "整改到位，予以办结").await?;
+    b.click("#do-close").await?;
+    b.wait_for("#signal[data-state='closed']").await?;
+    assert!(b.text("#signal-state").await?.starts_with("已办结"));
+    b.screenshot(&shots().join("exchange-card-above.png"))
+        .await?;
+    sign_out(&b).await?;
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+
+    // Below again: closed, with the city's word.
+    sign_in_at(&b, &district.base, "clerk.330106").await?;
+    b.goto(&copy_url).await?;
+    b.wait_for("#signal[data-state='closed']").await?;
+    assert!(b.text("#signal-state").await?.starts_with("已办结"));
+    assert_eq!(b.text("#signal-last-text").await?, "整改到位，予以办结");
+    b.close().await?;
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
