@@ -450,12 +450,53 @@ impl App {
     /// write: each message's effect, its id in the inbox and its log line
     /// together. A verdict for each, to be given to the engine only now
     /// that the write is durable.
+    ///
+    /// Should the batch's write fail, each message is tried in a write of
+    /// its own, so that one message that cannot be applied here (a fault
+    /// of this platform's, not of the message) holds back only itself and
+    /// what follows it in its own chain: it is logged as held with the
+    /// error and comes again. Only when even that log cannot be written
+    /// does the batch come back as an error.
     pub async fn receive(&self, batch: Vec<Incoming>) -> Result<Vec<Verdict>> {
         let me = self.platform().cloned().ok_or_else(not_a_platform)?;
         // The peers' keys as the store has them now: a key trusted or
         // replaced by another process (the command line) counts at once.
         self.reload_peer_keys().await?;
-        let keys = self.exchange.get().unwrap_or_default();
+        let keys = Arc::new(self.exchange.get().unwrap_or_default());
+        let failed = match self.receive_in_one_write(&me, &keys, batch.clone()).await {
+            Ok(verdicts) => return Ok(verdicts),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %failed, messages = batch.len(), "a batch could not be applied; its messages are tried one at a time");
+        let mut verdicts = Vec::with_capacity(batch.len());
+        for m in batch {
+            let alone = self.receive_in_one_write(&me, &keys, vec![m.clone()]).await;
+            match alone {
+                Ok(mut v) => verdicts.push(v.pop().unwrap_or(Verdict::Later)),
+                Err(e) => {
+                    tracing::warn!(error = %e, msg_id = %m.msg_id, "a message could not be applied; it comes again");
+                    let now = self.now_micros();
+                    let (flow, peer) = flow_and_peer(&me, &m.subject);
+                    let why = format!("it could not be applied here, and comes again: {e}");
+                    self.db
+                        .write(async move |tx: &mut WriteTx| {
+                            note(tx, now, &flow, &m.msg_id, &peer, "held", Some(why)).await
+                        })
+                        .await?;
+                    verdicts.push(Verdict::Later);
+                }
+            }
+        }
+        Ok(verdicts)
+    }
+
+    async fn receive_in_one_write(
+        &self,
+        me: &Platform,
+        keys: &Arc<HashMap<Platform, String>>,
+        batch: Vec<Incoming>,
+    ) -> Result<Vec<Verdict>> {
+        let (me, keys) = (me.clone(), keys.clone());
         let now = self.now_micros();
         let calendar = self.calendar.clone();
         self.db
@@ -739,19 +780,7 @@ async fn receive_one(
     let message = match opened {
         Ok(message) => message,
         Err(why) => {
-            let peer = m
-                .subject
-                .rsplit('.')
-                .next()
-                .map(|t| {
-                    if t == "city" {
-                        t.to_string()
-                    } else {
-                        format!("district:{t}")
-                    }
-                })
-                .unwrap_or_default();
-            let flow = m.subject.split('.').nth(1).unwrap_or_default().to_string();
+            let (flow, peer) = flow_and_peer(me, &m.subject);
             note(
                 tx,
                 now,
@@ -839,6 +868,23 @@ async fn receive_one(
             Ok(Verdict::Done)
         }
     }
+}
+
+/// The flow and the sending platform of what arrived on `subject` at
+/// `me`, as told before the message is opened: a district hears only the
+/// city; the city hears the district whose subject it is
+/// (`sunshine.<flow>.<district>`).
+fn flow_and_peer(me: &Platform, subject: &str) -> (String, String) {
+    let flow = subject.split('.').nth(1).unwrap_or_default().to_string();
+    let peer = match me {
+        Platform::District(_) => Platform::City.to_string(),
+        Platform::City => subject
+            .rsplit('.')
+            .next()
+            .map(|t| format!("district:{t}"))
+            .unwrap_or_default(),
+    };
+    (flow, peer)
 }
 
 /// What applying a message came to.

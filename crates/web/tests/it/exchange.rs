@@ -836,3 +836,62 @@ async fn the_citys_cards_on_a_district_unit_are_answered_below_and_decided_above
     district.stop().await;
     Ok(())
 }
+
+/// A message this platform cannot apply (here: the city's store has lost
+/// the table it writes to) holds back only itself. The rest of its batch
+/// is applied; it is logged as held, with the error, and applied when it
+/// comes again after the store is mended.
+#[tokio::test]
+async fn a_message_that_cannot_be_applied_here_holds_back_only_itself() -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let citizen = Api::as_user(&district.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let number = district_case(&district.base, &citizen).await;
+    // Reported now, unless the district's worker has just done it.
+    district.app.report_registry_aggregates().await?;
+    let out = district.app.outgoing(100).await?;
+    let report = out
+        .iter()
+        .find(|m| m.subject == "sunshine.aggregates.330106")
+        .expect("the registry's report")
+        .clone();
+    assert!(out.iter().any(|m| m.subject == "sunshine.cases.330106"));
+
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
+    sqlx::query(&rename("exchange_district_aggregates", "aggregates_away"))
+        .execute(city.app.db.pool())
+        .await?;
+    let verdicts = pump(&district, &city).await?;
+    for (m, v) in out.iter().zip(&verdicts) {
+        let expected = if m.msg_id == report.msg_id {
+            Verdict::Later
+        } else {
+            Verdict::Done
+        };
+        assert_eq!(*v, expected, "{}", m.msg_id);
+    }
+    let admin = Api::as_user(&city.base, "admin").await;
+    let held = log(&admin, "", "status=held").await;
+    assert!(
+        held.iter().any(|l| l["msg_id"] == report.msg_id.as_str()
+            && l["peer"] == "district:330106"
+            && l["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("could not be applied"))),
+        "{held:?}"
+    );
+    let (_, cases) = admin.get("/api/v1/exchange/district-cases").await;
+    assert!(cases.to_string().contains(&number), "{cases}");
+
+    sqlx::query(&rename("aggregates_away", "exchange_district_aggregates"))
+        .execute(city.app.db.pool())
+        .await?;
+    assert_eq!(
+        city.app.receive(vec![incoming(&report)]).await?,
+        [Verdict::Done]
+    );
+    let (_, reports) = admin.get("/api/v1/exchange/district-aggregates").await;
+    assert_eq!(reports[0]["district"], "330106", "{reports}");
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
