@@ -90,6 +90,8 @@ pub struct App {
     /// Seals the organisations' signing keys at rest.
     kek: keys::Kek,
     orgs: RwLock<Arc<OrgDirectory>>,
+    /// Held through a reload of the tree, from the read to the store.
+    orgs_reload: tokio::sync::Mutex<()>,
     /// The board's changes as the disclosure consumer applies them, for live clients.
     board_changes: tokio::sync::broadcast::Sender<disclosure::BoardChanges>,
     /// Set when the process stops, so that live streams end and let it.
@@ -208,6 +210,7 @@ impl App {
             calendar: Arc::new(calendar),
             kek,
             orgs: RwLock::new(Arc::default()),
+            orgs_reload: tokio::sync::Mutex::new(()),
             board_changes: tokio::sync::broadcast::channel(disclosure::LIVE_BACKLOG).0,
             live_closing: tokio::sync::watch::channel(false).0,
             specs: specs::SpecCache::default(),
@@ -264,6 +267,7 @@ impl App {
             calendar: self.calendar.clone(),
             kek: self.kek.clone(),
             orgs: RwLock::new(self.orgs()),
+            orgs_reload: tokio::sync::Mutex::new(()),
             board_changes: self.board_changes.clone(),
             live_closing: self.live_closing.clone(),
             specs: self.specs.clone(),
@@ -285,6 +289,12 @@ impl App {
     }
 
     pub(crate) async fn reload_orgs(&self) -> Result<()> {
+        // One reload at a time, each reading after the one before stored
+        // its tree: the worker's periodic reload that read before a unit
+        // was added cannot store its older tree over the newer one the
+        // adding command's reload read (a staff member created at once in
+        // that unit was refused as in no such organisation).
+        let _one = self.orgs_reload.lock().await;
         let mut conn = self.db.read().await?;
         let list = sunshine_store::identity::list_orgs(&mut conn).await?;
         let tree = OrgTree::new(list.iter().map(|o| (&o.code, o.parent.as_ref())));

@@ -76,8 +76,8 @@ async fn journal_verify_reports_the_first_altered_or_missing_entry() {
 async fn every_command_leaves_its_state_and_its_journal_entry_after_a_restart() {
     let mut t = TestApp::with_organisations().await.expect("platform");
     let admin = Api::as_user(&t.base, "admin").await;
-    let (status, _) = admin.post("/api/v1/staff", json!({"login": "ed.test", "display_name": "编制员", "org": "330100-003", "password": "long-enough-1", "roles": ["catalog_editor"]})).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, created_staff) = admin.post("/api/v1/staff", json!({"login": "ed.test", "display_name": "编制员", "org": "330100-003", "password": "long-enough-1", "roles": ["catalog_editor"]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created_staff}");
     let editor = Api {
         token: Some(
             api_token(&t.base, "ed.test", "long-enough-1")
