@@ -200,12 +200,53 @@ impl App {
     /// in the tree (the city's government for the city, a district's or
     /// county's for a district), and from now on the journal entries that
     /// leave it go to its outbox in their own transactions.
+    ///
+    /// A store belongs to the first platform it joined, recorded in the
+    /// store and journaled: joining it as another is refused, before
+    /// anything is sent from it.
     pub async fn join_platform(&self, platform: Platform) -> Result<()> {
+        self.check_store_platform(Some(&platform)).await?;
         self.db
-            .join_platform(platform)
+            .join_platform(platform.clone())
             .map_err(|e| AppError::Internal(e.into()))?;
         self.check_platform()?;
+        let now = self.now_micros();
+        self.db
+            .write(async move |tx: &mut WriteTx| -> Result<()> {
+                if store::record_store_platform(tx.conn(), &platform, now).await? {
+                    let e = crate::journal_entry::entry(
+                        &crate::journal_entry::system_actor(),
+                        "platform".into(),
+                        "exchange.platform_joined",
+                        json!({"platform": platform}),
+                    );
+                    tx.journal(now, e).await?;
+                }
+                Ok(())
+            })
+            .await?;
         self.reload_peer_keys().await
+    }
+
+    /// Whether this store may run as `platform` (`None`: the whole of
+    /// Sunshine in one process): only as the platform it first joined, if
+    /// it has joined one.
+    pub async fn check_store_platform(&self, platform: Option<&Platform>) -> Result<()> {
+        let recorded = {
+            let mut conn = self.db.read().await?;
+            store::store_platform(&mut conn).await?
+        };
+        let asked = platform.map(|p| p.to_string());
+        match recorded {
+            Some(r) if Some(&r) != asked.as_ref() => Err(anyhow::anyhow!(
+                "this store is platform {r}'s: start it with --platform {r} (its outbox, inbox and message chains are that platform's){}",
+                asked
+                    .map(|a| format!(", not as {a}"))
+                    .unwrap_or_else(|| ", not as one process without a platform".into())
+            )
+            .into()),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the platform this process joined is in the organisation

@@ -731,7 +731,13 @@ async fn demo(
 /// start the exchange with once the platform is ready.
 async fn join_platform(cli: &Cli, app: &Arc<App>) -> anyhow::Result<Option<String>> {
     match (&cli.platform, &cli.nats_url) {
-        (None, None) => Ok(None),
+        (None, None) => {
+            // A store that is one platform's is not run as the whole.
+            app.check_store_platform(None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(None)
+        }
         (None, Some(_)) => anyhow::bail!("--nats-url needs --platform: which platform is this?"),
         (Some(p), None) => anyhow::bail!("--platform {p} needs --nats-url to exchange through"),
         (Some(p), Some(url)) => {

@@ -169,6 +169,31 @@ pub struct Peer {
     pub trusted_by: i64,
 }
 
+/// The platform this store belongs to, if it has ever joined one.
+pub async fn store_platform(conn: &mut AnyConnection) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT platform FROM platform_identity WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("platform")).transpose()?)
+}
+
+/// Record the platform this store joins, the first time it joins one.
+pub async fn record_store_platform(
+    conn: &mut AnyConnection,
+    platform: &Platform,
+    at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO platform_identity (id, platform, joined_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(platform.to_string())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn peers(conn: &mut AnyConnection) -> Result<Vec<Peer>> {
     let rows = sqlx::query(
         "SELECT platform, public_key, trusted_at, trusted_by FROM exchange_peers ORDER BY platform",

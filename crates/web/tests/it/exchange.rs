@@ -895,3 +895,55 @@ async fn a_message_that_cannot_be_applied_here_holds_back_only_itself() -> anyho
     district.stop().await;
     Ok(())
 }
+
+/// A store belongs to the platform it first joined, recorded in the store
+/// and journaled once: it is refused as another platform, and as one
+/// process without a platform, with a message that says whose it is, and
+/// joins as its own again.
+#[tokio::test]
+async fn a_store_is_refused_as_any_platform_but_the_one_it_joined() -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let xihu = Platform::District("330106".into());
+    let err = district
+        .app
+        .join_platform(Platform::City)
+        .await
+        .expect_err("a district's store is not the city's");
+    assert!(err.to_string().contains("district:330106"), "{err}");
+    let err = district
+        .app
+        .check_store_platform(None)
+        .await
+        .expect_err("nor the whole in one process");
+    assert!(
+        err.to_string().contains("--platform district:330106"),
+        "{err}"
+    );
+    let err = city
+        .app
+        .check_store_platform(Some(&xihu))
+        .await
+        .expect_err("the city's store is not a district's");
+    assert!(err.to_string().contains("--platform city"), "{err}");
+    district.app.join_platform(xihu).await?;
+    let admin = Api::as_user(&district.base, "admin").await;
+    let joined: Vec<Value> = journal_entries(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e["event_type"] == "exchange.platform_joined")
+        .collect();
+    assert_eq!(joined.len(), 1, "{joined:?}");
+    assert!(
+        joined[0]["payload"]
+            .as_str()
+            .is_some_and(|p| p.contains("district:330106")),
+        "{joined:?}"
+    );
+    // A store that never joined one runs as any, or as the whole.
+    let alone = TestApp::demo_with_cases(0).await?;
+    alone.app.check_store_platform(None).await?;
+    city.stop().await;
+    district.stop().await;
+    alone.stop().await;
+    Ok(())
+}
