@@ -383,6 +383,15 @@ impl App {
         Ok(peer_views(store::peers(&mut conn).await?))
     }
 
+    /// The platforms this one trusts, as last read from the store (on
+    /// joining, on each trust, and before each batch received).
+    pub(crate) fn trusted_peers(&self) -> Vec<Platform> {
+        self.exchange
+            .get()
+            .map(|keys| keys.into_keys().collect())
+            .unwrap_or_default()
+    }
+
     async fn reload_peer_keys(&self) -> Result<()> {
         let mut conn = self.db.read().await?;
         let keys = store::peers(&mut conn)

@@ -194,7 +194,7 @@ impl App {
             store::signals(&mut conn, &filter.into()).await?
         };
         let mut rows: Vec<SignalRow> = rows.into_iter().map(SignalRow::from).collect();
-        self.mark_answered_below(&mut rows).await?;
+        self.mark_answered_below(&mut rows);
         Ok(rows)
     }
 
@@ -217,7 +217,7 @@ impl App {
             (rows, store::count_signals(&mut conn, &filter).await?)
         };
         let mut rows: Vec<SignalRow> = rows.into_iter().map(SignalRow::from).collect();
-        self.mark_answered_below(&mut rows).await?;
+        self.mark_answered_below(&mut rows);
         Ok((rows, total))
     }
 
@@ -242,35 +242,31 @@ impl App {
     }
 
     /// Mark, at the city, the cards on units of districts that run a
-    /// platform of their own: their units answer them there.
-    async fn mark_answered_below(&self, rows: &mut [SignalRow]) -> Result<()> {
+    /// platform of their own: their units answer them there. The same rule
+    /// as the write's (`across::below`), on the peers this process knows.
+    fn mark_answered_below(&self, rows: &mut [SignalRow]) {
         if self.platform() != Some(&sunshine_domain::exchange::Platform::City) {
-            return Ok(());
+            return;
         }
-        let peers = {
-            let mut conn = self.db.read().await?;
-            sunshine_store::exchange::peers(&mut conn).await?
-        };
-        // The same rule as the write's (`across::below`).
+        let peers = self.trusted_peers();
         for r in rows {
             r.answered_below = r.from_city.is_none()
                 && sunshine_domain::exchange::goes_down(&r.case_number, &r.region)
                 && sunshine_domain::exchange::handed_to(
                     self.platform(),
                     &r.region,
-                    peers.iter().filter_map(|p| p.platform.parse().ok()),
+                    peers.iter().cloned(),
                 )
                 .is_some();
         }
-        Ok(())
     }
 
     /// One signal as read, marked as [`Self::mark_answered_below`] does.
-    async fn marked(&self, row: store::SignalRow) -> Result<SignalRow> {
+    fn marked(&self, row: store::SignalRow) -> SignalRow {
         let mut rows = [SignalRow::from(row)];
-        self.mark_answered_below(&mut rows).await?;
+        self.mark_answered_below(&mut rows);
         let [row] = rows;
-        Ok(row)
+        row
     }
 
     /// Open signals the actor may see, counted by region, department and
@@ -290,11 +286,10 @@ impl App {
         let s = store::signal(&mut conn, id)
             .await?
             .ok_or_else(signal_not_found)?;
-        drop(conn);
         if !self.may_see_signal(actor, &s.department) {
             return Err(signal_not_found());
         }
-        self.marked(s).await
+        Ok(self.marked(s))
     }
 
     /// The departments whose signals the actor sees.
@@ -395,7 +390,7 @@ impl App {
                 Ok(moved)
             })
             .await?;
-        self.marked(moved).await
+        Ok(self.marked(moved))
     }
 
     /// The timers waiting for a case, for its timeline.

@@ -249,16 +249,15 @@ pub struct SignalRow {
     pub updated_at: i64,
     /// The last response, escalation or reason given.
     pub last_text: Option<String>,
-    /// Who issued it: empty for this platform's own supervision, `city`
-    /// for a copy of the city's card on a unit of this district.
-    pub origin: String,
-    /// For a copy of the city's card, the card's id at the city.
+    /// For a copy of the city's card on a unit of this district, the
+    /// card's id at the city (stored with the origin `city`; a signal of
+    /// this platform's own supervision has none).
     pub city_signal: Option<i64>,
 }
 
 const SIGNAL_COLUMNS: &str =
     "id, case_number, rule, step, cause, level, rules_version, department, region, \
-    responsible, evidence, state, due_at, issued_at, updated_at, last_text, origin, city_signal";
+    responsible, evidence, state, due_at, issued_at, updated_at, last_text, city_signal";
 
 fn signal_row(r: &sqlx::any::AnyRow) -> Result<SignalRow> {
     let rule: String = r.try_get("rule")?;
@@ -282,7 +281,6 @@ fn signal_row(r: &sqlx::any::AnyRow) -> Result<SignalRow> {
         issued_at: r.try_get("issued_at")?,
         updated_at: r.try_get("updated_at")?,
         last_text: r.try_get("last_text")?,
-        origin: r.try_get("origin")?,
         city_signal: r.try_get("city_signal")?,
     })
 }
@@ -313,7 +311,9 @@ pub async fn insert_signal(conn: &mut AnyConnection, s: &SignalRow) -> Result<Op
     .bind(s.issued_at)
     .bind(s.updated_at)
     .bind(&s.last_text)
-    .bind(&s.origin)
+    // The origin is part of the key: the city's card and this platform's
+    // own on the same lateness are two.
+    .bind(if s.city_signal.is_some() { sunshine_domain::exchange::ISSUED_BY_CITY } else { "" })
     .bind(s.city_signal)
     .fetch_optional(&mut *conn)
     .await?;

@@ -4,7 +4,7 @@
 //! back up to the city's card.
 
 use sunshine_domain::exchange::{
-    self as exchange_rules, Answer, Card, CardSide, Flow, Message, Platform, ISSUED_BY_CITY,
+    self as exchange_rules, Answer, Card, CardSide, Flow, Message, Platform,
 };
 
 use super::*;
@@ -13,7 +13,7 @@ use super::*;
 /// one of the district's cases, when the city trusts the district as a
 /// peer (read in the card's own write). None at a district's platform.
 pub(crate) async fn below(tx: &mut WriteTx, s: &store::SignalRow) -> Result<Option<Platform>> {
-    if !s.origin.is_empty() || !exchange_rules::goes_down(&s.case_number, &s.region) {
+    if s.city_signal.is_some() || !exchange_rules::goes_down(&s.case_number, &s.region) {
         return Ok(None);
     }
     crate::exchange::hand_to(tx, &s.region).await
@@ -21,7 +21,7 @@ pub(crate) async fn below(tx: &mut WriteTx, s: &store::SignalRow) -> Result<Opti
 
 /// Which side of the exchange a card is on, for the commands given on it.
 pub(crate) async fn side(tx: &mut WriteTx, s: &store::SignalRow) -> Result<CardSide> {
-    Ok(if s.origin == ISSUED_BY_CITY {
+    Ok(if s.city_signal.is_some() {
         CardSide::CopyOfCitys
     } else if below(tx, s).await?.is_some() {
         CardSide::AnsweredBelow
@@ -124,7 +124,6 @@ pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result
                 issued_at: now,
                 updated_at: now,
                 last_text: card.text.clone(),
-                origin: ISSUED_BY_CITY.to_string(),
                 city_signal: Some(card.signal),
             };
             let Some(id) = store::insert_signal(tx.conn(), &row).await? else {

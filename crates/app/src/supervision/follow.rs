@@ -330,10 +330,9 @@ async fn districts_case(
             .unwrap_or_default(),
         responsible: None,
         last_seq: e.seq,
-        trace: CaseTrace {
-            accepted: e.event_type != "hall.case_submitted" && e.event_type != "hall.case_accepted",
-            ..CaseTrace::default()
-        },
+        // Only submission and acceptance are checked of a district's case
+        // (`observe`), which set what they need of the trace.
+        trace: CaseTrace::default(),
     }))
 }
 
@@ -531,7 +530,6 @@ pub(crate) async fn issue(
         issued_at: now,
         updated_at: now,
         last_text: None,
-        origin: String::new(),
         city_signal: None,
     };
     let Some(id) = store::insert_signal(tx.conn(), &row).await? else {

@@ -38,6 +38,15 @@ pub struct SignalRow {
     pub answered_below: bool,
 }
 
+impl SignalRow {
+    /// Whether the case it is on is held on a district's platform only:
+    /// a case the district numbered itself, of a card answered there. The
+    /// city has no page of it.
+    pub fn case_held_below(&self) -> bool {
+        self.answered_below && sunshine_domain::exchange::numbered_below(&self.case_number)
+    }
+}
+
 impl From<store::SignalRow> for SignalRow {
     fn from(r: store::SignalRow) -> Self {
         Self {

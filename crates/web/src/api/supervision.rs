@@ -24,7 +24,8 @@ pub struct SignalView {
     pub id: i64,
     /// The case's number, or a hotline request's (96345-YEAR-ID).
     pub case_number: String,
-    /// The staff page of the case or the request.
+    /// The staff page of the case or the request; empty for a district's
+    /// own case, which is on the district's platform only.
     pub link: String,
     /// The rule's code, e.g. `time.promised_overdue`.
     pub rule: String,
@@ -68,6 +69,7 @@ pub struct SignalView {
 
 pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView {
     let code = lang.code();
+    let held_below = s.case_held_below();
     SignalView {
         message: s.rule.message().get(code).to_string(),
         rule: s.rule.as_str().to_string(),
@@ -95,7 +97,11 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         from_city: s.from_city,
         answered_below: s.answered_below,
         id: s.id,
-        link: subject_link(&s.case_number),
+        link: if held_below {
+            String::new()
+        } else {
+            subject_link(&s.case_number)
+        },
         case_number: s.case_number,
     }
 }

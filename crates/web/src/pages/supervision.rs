@@ -109,8 +109,7 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
         level_name: s.level.name().get(code).to_string(),
         rule_name: s.rule.name().get(code).to_string(),
         case_number: s.case_number.clone(),
-        // A district's own case is on its platform, not in this hall.
-        link: if s.answered_below && sunshine_domain::exchange::numbered_below(&s.case_number) {
+        link: if s.case_held_below() {
             String::new()
         } else {
             case_link(&s.case_number)

@@ -712,6 +712,10 @@ async fn the_citys_cards_on_a_district_unit_are_answered_below_and_decided_above
     assert_eq!(red["department"], department.as_str());
     assert_eq!(red["from_city"], Value::Null, "the city's own card");
     assert_eq!(red["answered_below"], true, "{red}");
+    assert_eq!(
+        red["link"], "",
+        "the city has no page of the district's own case"
+    );
     let red_id = red["id"].as_i64().expect("id");
 
     // At the city the unit does not answer: it answers on its platform.
