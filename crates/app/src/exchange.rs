@@ -548,12 +548,16 @@ impl App {
     ) -> Result<Vec<Verdict>> {
         let (me, keys) = (me.clone(), keys.clone());
         let now = self.now_micros();
-        let calendar = self.calendar.clone();
+        let (calendar, orgs) = (self.calendar.clone(), self.orgs());
         self.db
             .write(async move |tx: &mut WriteTx| {
                 let mut verdicts = Vec::with_capacity(batch.len());
                 for m in &batch {
-                    verdicts.push(receive_one(tx, &me, &keys, &calendar, m, now).await?);
+                    let here = Here {
+                        calendar: &calendar,
+                        orgs: &orgs,
+                    };
+                    verdicts.push(receive_one(tx, &me, &keys, here, m, now).await?);
                 }
                 Ok::<_, AppError>(verdicts)
             })
@@ -815,12 +819,19 @@ fn not_a_platform() -> AppError {
     .into()
 }
 
+/// What applying a message reads of this platform besides its store.
+#[derive(Clone, Copy)]
+struct Here<'a> {
+    calendar: &'a sunshine_domain::calendar::Calendar,
+    orgs: &'a crate::OrgDirectory,
+}
+
 /// One delivered message, inside the receiving write.
 async fn receive_one(
     tx: &mut WriteTx,
     me: &Platform,
     keys: &HashMap<Platform, String>,
-    calendar: &sunshine_domain::calendar::Calendar,
+    here: Here<'_>,
     m: &Incoming,
     now: i64,
 ) -> Result<Verdict> {
@@ -872,7 +883,7 @@ async fn receive_one(
         message.prev,
         &message.prev_hash,
     ) {
-        Admit::Apply => match apply(tx, calendar, &message, &m.files, now).await? {
+        Admit::Apply => match apply(tx, here, &message, &m.files, now).await? {
             Effect::Done => {
                 store::record_applied(tx.conn(), &message, &body_sha256, now).await?;
                 note(tx, now, flow, &message.id, &sender, "applied", None).await?;
@@ -945,14 +956,16 @@ enum Effect {
     /// comes again, and nothing of it is written meanwhile.
     Hold(String),
     /// Never: it came whole and in order, but what it acts on here does not
-    /// allow it (a card decided meanwhile). Nothing of it is written.
+    /// allow it (a card decided meanwhile). Nothing of its effect is
+    /// written; this platform may answer with its own word (a request's
+    /// state sent back down to the copy that replied).
     Refused(String),
 }
 
 /// A message's effect, by flow, and its journal entry here.
 async fn apply(
     tx: &mut WriteTx,
-    calendar: &sunshine_domain::calendar::Calendar,
+    here: Here<'_>,
     m: &Message,
     files: &[Vec<u8>],
     now: i64,
@@ -981,7 +994,24 @@ async fn apply(
         }
         Flow::Answers => {
             return Ok(
-                match crate::supervision::take_answer(tx, calendar, m, now).await? {
+                match crate::supervision::take_answer(tx, here.calendar, m, now).await? {
+                    None => Effect::Done,
+                    Some(why) => Effect::Refused(why),
+                },
+            )
+        }
+        // Their entries here are the request's own (`ticket/<id>`).
+        Flow::Tickets => {
+            return Ok(
+                match crate::hotline::take_request(tx, here.calendar, m, now).await? {
+                    None => Effect::Done,
+                    Some(why) => Effect::Refused(why),
+                },
+            )
+        }
+        Flow::Replies => {
+            return Ok(
+                match crate::hotline::take_reply(tx, here.orgs, here.calendar, m, now).await? {
                     None => Effect::Done,
                     Some(why) => Effect::Refused(why),
                 },

@@ -3,6 +3,7 @@
 //! requests, the categories and their dispatch catalogue, and the keys of
 //! the Open311 clients.
 
+mod across;
 mod categories;
 mod community;
 mod intake;
@@ -12,6 +13,7 @@ mod lifecycle;
 mod reads;
 mod view;
 
+pub(crate) use across::{take_reply, take_request};
 pub use categories::CategoryCache;
 pub use community::NEARBY_RADIUS_M;
 pub use intake::{Assist, NewRequest, Source, Taken};

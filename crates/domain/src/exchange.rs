@@ -24,11 +24,16 @@ use serde::{Deserialize, Serialize};
 use crate::hall::{Applicant, Case, CaseNumber, CaseState, Channel, PORTAL_SERIES};
 
 mod cards;
+mod tickets;
 use crate::journal::Entry;
 use crate::licence;
 pub use cards::{
     command_here, goes_down, numbered_below, Answer, Card, CardSide, ANSWERED, CARD_EVENTS,
     ISSUED_BY_CITY,
+};
+pub use tickets::{
+    replay, ticket_step_here, Dispatched, Reply, TicketSide, REPLY_NOT_TAKEN, TICKET_EVENTS,
+    UNIT_EVENTS,
 };
 
 /// Which platform a process is.
@@ -128,15 +133,24 @@ pub enum Flow {
     Cards,
     /// District → city: a unit's answer (回告) to the city's card.
     Answers,
+    /// City → district: a 96345 request the city's hotline dispatched to a
+    /// unit of the district, with what the unit needs to handle it, and
+    /// each of the hotline's steps on it after.
+    Tickets,
+    /// District → city: a unit's step on such a request (sign, return,
+    /// ask for time, answer).
+    Replies,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 5] = [
+    pub const ALL: [Flow; 7] = [
         Flow::Cases,
         Flow::Applications,
         Flow::Aggregates,
         Flow::Cards,
         Flow::Answers,
+        Flow::Tickets,
+        Flow::Replies,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -146,6 +160,8 @@ impl Flow {
             Flow::Aggregates => "aggregates",
             Flow::Cards => "cards",
             Flow::Answers => "answers",
+            Flow::Tickets => "tickets",
+            Flow::Replies => "replies",
         }
     }
 
@@ -157,6 +173,8 @@ impl Flow {
             Flow::Aggregates => "SUNSHINE_AGGREGATES",
             Flow::Cards => "SUNSHINE_CARDS",
             Flow::Answers => "SUNSHINE_ANSWERS",
+            Flow::Tickets => "SUNSHINE_TICKETS",
+            Flow::Replies => "SUNSHINE_REPLIES",
         }
     }
 
@@ -182,18 +200,22 @@ impl Flow {
     /// Whether the flow goes from `from` to `to`.
     pub fn goes(self, from: &Platform, to: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates | Flow::Answers => {
+            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
                 from.district().is_some() && to == &Platform::City
             }
-            Flow::Applications | Flow::Cards => from == &Platform::City && to.district().is_some(),
+            Flow::Applications | Flow::Cards | Flow::Tickets => {
+                from == &Platform::City && to.district().is_some()
+            }
         }
     }
 
     /// Whether `platform` receives in this flow.
     pub fn received_by(self, platform: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates | Flow::Answers => platform == &Platform::City,
-            Flow::Applications | Flow::Cards => platform.district().is_some(),
+            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
+                platform == &Platform::City
+            }
+            Flow::Applications | Flow::Cards | Flow::Tickets => platform.district().is_some(),
         }
     }
 }
@@ -605,6 +627,14 @@ pub fn open(
         }
         Flow::Answers => {
             cards::districts_answer(&message.from, &message.event_type, &message.facts)
+                .map_err(not_its)?;
+        }
+        Flow::Tickets => {
+            tickets::citys_request(me, &message.subject, &message.event_type, &message.facts)
+                .map_err(not_its)?;
+        }
+        Flow::Replies => {
+            tickets::districts_reply(&message.from, &message.event_type, &message.facts)
                 .map_err(not_its)?;
         }
     }

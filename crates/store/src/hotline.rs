@@ -254,17 +254,28 @@ pub struct TicketRow {
     pub lifecycle: Ticket,
     pub requested_at: i64,
     pub updated_at: i64,
+    /// At a district's platform, a copy of the city's request: its id there.
+    pub city_ticket: Option<i64>,
 }
 
 impl TicketRow {
     pub fn state(&self) -> TicketState {
         self.lifecycle.state
     }
+
+    /// Its number, the one the requester was told: a copy of the city's
+    /// request keeps the city's.
+    pub fn number(&self) -> String {
+        sunshine_domain::hotline::ticket_number(
+            sunshine_domain::clock::from_micros(self.requested_at),
+            self.city_ticket.unwrap_or(self.id),
+        )
+    }
 }
 
 const TICKET_COLUMNS: &str = "id, token, category, channel, state, description, lat, lon, address, region, \
     caller_name, caller_phone, email, requester_user, client, device_id, account_id, media_url, answers, \
-    lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code";
+    lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code, city_ticket";
 
 fn ticket_row(r: &sqlx::any::AnyRow) -> Result<TicketRow> {
     let channel: String = r.try_get("channel")?;
@@ -293,6 +304,7 @@ fn ticket_row(r: &sqlx::any::AnyRow) -> Result<TicketRow> {
         lifecycle: parse("lifecycle", &r.try_get::<String, _>("lifecycle")?)?,
         requested_at: r.try_get("requested_at")?,
         updated_at: r.try_get("updated_at")?,
+        city_ticket: r.try_get("city_ticket")?,
     })
 }
 
@@ -300,8 +312,8 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     let row = sqlx::query(
         "INSERT INTO hotline_tickets (token, category, channel, state, description, lat, lon, address, region, \
          caller_name, caller_phone, email, requester_user, client, device_id, account_id, media_url, answers, \
-         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code, place_cell) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+         lead_unit, answer, merged_into, lifecycle, next_deadline, requested_at, updated_at, query_code, place_cell, city_ticket) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
          RETURNING id",
     )
     // Not kept prepared: sqlx 0.8.6's `Any` driver binds a missing double
@@ -336,6 +348,7 @@ pub async fn insert_ticket(conn: &mut AnyConnection, t: &TicketRow) -> Result<i6
     .bind(t.updated_at)
     .bind(&t.query_code)
     .bind(t.lat.zip(t.lon).map(|(lat, lon)| place_cell(lat, lon)))
+    .bind(t.city_ticket)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("id")?)
@@ -381,6 +394,98 @@ pub async fn ticket(conn: &mut AnyConnection, id: i64) -> Result<Option<TicketRo
     row.as_ref().map(ticket_row).transpose()
 }
 
+/// At a district's platform, its copy of the city's request `city_ticket`.
+pub async fn ticket_of_city(
+    conn: &mut AnyConnection,
+    city_ticket: i64,
+) -> Result<Option<TicketRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE city_ticket = $1"
+    ))
+    .bind(city_ticket)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(ticket_row).transpose()
+}
+
+/// What a district keeps beside its copy of the city's request: the
+/// city's word as it last came, how many of the unit's replies it said it
+/// had taken, the replies not yet taken, and how many were sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyState {
+    pub citys: Ticket,
+    pub taken: i64,
+    pub pending: Vec<sunshine_domain::exchange::Reply>,
+    pub sent: i64,
+}
+
+pub async fn copy_state(conn: &mut AnyConnection, ticket_id: i64) -> Result<Option<CopyState>> {
+    let row =
+        sqlx::query("SELECT citys, taken, pending, sent FROM hotline_copies WHERE ticket_id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(|r| {
+        Ok(CopyState {
+            citys: parse("citys", &r.try_get::<String, _>("citys")?)?,
+            taken: r.try_get("taken")?,
+            pending: parse("pending", &r.try_get::<String, _>("pending")?)?,
+            sent: r.try_get("sent")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn put_copy_state(conn: &mut AnyConnection, ticket_id: i64, c: &CopyState) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hotline_copies (ticket_id, citys, taken, pending, sent) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (ticket_id) DO UPDATE SET citys = excluded.citys, taken = excluded.taken, \
+         pending = excluded.pending, sent = excluded.sent",
+    )
+    .bind(ticket_id)
+    .bind(json(&c.citys)?)
+    .bind(c.taken)
+    .bind(json(&c.pending)?)
+    .bind(c.sent)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// At the city, the last of `district`'s replies on the request it has
+/// taken (0 if none).
+pub async fn replies_taken(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    district: &str,
+) -> Result<i64> {
+    let row =
+        sqlx::query("SELECT seq FROM hotline_replies_taken WHERE ticket_id = $1 AND district = $2")
+            .bind(ticket_id)
+            .bind(district)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|r| r.try_get("seq")).transpose()?.unwrap_or(0))
+}
+
+pub async fn set_replies_taken(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    district: &str,
+    seq: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hotline_replies_taken (ticket_id, district, seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (ticket_id, district) DO UPDATE SET seq = excluded.seq",
+    )
+    .bind(ticket_id)
+    .bind(district)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn ticket_by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<TicketRow>> {
     let row = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM hotline_tickets WHERE token = $1"
@@ -406,6 +511,8 @@ pub struct TicketFilter {
     pub caller_phone: Option<String>,
     /// Those merged into this one.
     pub merged_into: Option<i64>,
+    /// Leave out the copies of the city's requests (at a district).
+    pub own_only: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -448,6 +555,9 @@ pub async fn tickets(conn: &mut AnyConnection, f: &TicketFilter) -> Result<Vec<T
     }
     if f.merged_into.is_some() {
         sql.push_str(&format!(" AND merged_into = {}", next()));
+    }
+    if f.own_only {
+        sql.push_str(" AND city_ticket IS NULL");
     }
     sql.push_str(&format!(
         " ORDER BY requested_at DESC, id DESC LIMIT {} OFFSET {}",

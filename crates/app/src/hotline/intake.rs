@@ -198,6 +198,7 @@ impl App {
             lifecycle: Ticket::accepted(category.limits, now),
             requested_at: at,
             updated_at: at,
+            city_ticket: None,
         };
         let actor_name = source.journal_name();
         let ticket = self.insert_accepted(row, actor_name, at).await?;

@@ -1,12 +1,13 @@
 //! The lifecycle commands on a ticket, merging alike requests, and what the
 //! journal and the public are told of each step.
 
-use super::{ticket_not_found, CITY};
+use super::{across, ticket_not_found, CITY};
 use super::{KeyRow, TicketRow, UpdateRow};
 use crate::journal_entry::entry;
 use crate::{allow, App, OrgDirectory, Result};
 use serde_json::json;
 use sunshine_domain::clock::from_micros;
+use sunshine_domain::exchange::{self as exchange_rules, TicketSide};
 use sunshine_domain::hotline::{self as rules, Command, Party, RequestText, Ticket, TicketState};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
@@ -38,7 +39,7 @@ pub(super) fn watch(t: &store::TicketRow) -> serde_json::Value {
         .as_ref()
         .map_or_else(|| CITY.to_string(), |u| u.region().to_string());
     json!({
-        "number": rules::ticket_number(from_micros(t.requested_at), t.id),
+        "number": t.number(),
         "department": department,
         "region": region,
         "due": l.next_deadline(),
@@ -125,6 +126,9 @@ impl App {
                     .await?
                     .ok_or_else(ticket_not_found)?;
                 may_command(&orgs, &actor, &t, &command)?;
+                let side = across::side(tx, &t).await?;
+                exchange_rules::ticket_step_here(side, command.party())?;
+                let before = t.lifecycle.lead.clone();
                 let next = rules::decide(&t.lifecycle, &command, now, &calendar)?;
                 let at = sunshine_domain::clock::to_micros(now);
                 match &command {
@@ -134,33 +138,37 @@ impl App {
                     Command::Answer { text } => t.answer = Some(text.trim().to_string()),
                     _ => {}
                 }
-                let note_text = public_note(&command, &next, &orgs);
                 t.lifecycle = next;
                 t.updated_at = at;
                 store::update_ticket(tx.conn(), &t).await?;
-                let payload = json!({
-                    "command": command,
-                    "state": t.state().as_str(),
-                    "lead": t.lifecycle.lead,
-                    "next_deadline": t.lifecycle.next_deadline(),
-                    "escalated": rules::escalated(t.lifecycle.urges),
-                    "watch": watch(&t),
-                });
                 let name = actor.journal_name();
-                let journaled = tx
-                    .journal(
-                        at,
-                        entry(&actor, format!("ticket/{id}"), event(&command), payload),
-                    )
-                    .await?;
-                let (public, text) = match note_text {
-                    Some(text) => (true, text),
-                    None => (false, staff_note(&command)),
-                };
-                note(tx, &t, &name, event(&command), text, public, journaled.seq).await?;
-                // Merged requests share the answer once it stands, and close with it.
-                if t.state() == TicketState::AwaitingVisit || t.state() == TicketState::Archived {
-                    close_merged(tx, &t, &name, at).await?;
+                if side == TicketSide::CopyOfCitys {
+                    // The city's request: the city's supervision times it,
+                    // and the district publishes nothing of it.
+                    let payload = json!({
+                        "command": command,
+                        "state": t.state().as_str(),
+                        "lead": t.lifecycle.lead,
+                        "next_deadline": t.lifecycle.next_deadline(),
+                        "city_ticket": t.city_ticket,
+                    });
+                    let journaled = tx
+                        .journal(
+                            at,
+                            entry(&actor, format!("ticket/{id}"), event(&command), payload),
+                        )
+                        .await?;
+                    let text = staff_note(&command);
+                    note(tx, &t, &name, event(&command), text, false, journaled.seq).await?;
+                    across::send_up(tx, &journaled, &t, &command, at).await?;
+                } else {
+                    let org = actor
+                        .org
+                        .as_ref()
+                        .map(|o| o.as_str().to_string())
+                        .unwrap_or_default();
+                    let by = (name, org, None);
+                    record_step(tx, &orgs, &t, &command, before.as_ref(), by, at).await?;
                 }
                 Ok(t)
             })
@@ -189,6 +197,8 @@ impl App {
                 let primary = store::ticket(tx.conn(), into).await?.ok_or_else(|| {
                     crate::AppError::from(Refusal::field("into", "没有这个工单", "No such request"))
                 })?;
+                let side = across::side(tx, &t).await?;
+                exchange_rules::ticket_step_here(side, sunshine_domain::hotline::Party::Hotline)?;
                 if primary.state().is_final() {
                     return Err(Refusal::field(
                         "into",
@@ -197,6 +207,7 @@ impl App {
                     )
                     .into());
                 }
+                let before = t.lifecycle.lead.clone();
                 t.lifecycle = rules::merge(&t.lifecycle)?;
                 t.merged_into = Some(into);
                 t.updated_at = now;
@@ -221,11 +232,12 @@ impl App {
                     &t,
                     &actor.journal_name(),
                     "hotline.merged",
-                    text,
+                    text.clone(),
                     true,
                     journaled.seq,
                 )
                 .await?;
+                across::send_down(tx, &journaled, &t, before.as_ref(), &text).await?;
                 Ok(t)
             })
             .await
@@ -295,6 +307,64 @@ impl App {
             .await
             .map(Into::into)
     }
+}
+
+/// Journal a step taken on a request (here, or by a unit on its district's
+/// platform: `by` names who, in which organisation, and the message it
+/// came in), tell the public what it is told, close the requests merged
+/// into it once its answer stands, and send it down to the district whose
+/// unit leads or led on it.
+pub(super) async fn record_step(
+    tx: &mut WriteTx,
+    orgs: &OrgDirectory,
+    t: &store::TicketRow,
+    command: &Command,
+    before: Option<&OrgCode>,
+    (actor, org, msg_id): (String, String, Option<String>),
+    at: i64,
+) -> Result<()> {
+    let mut payload = json!({
+        "command": command,
+        "state": t.state().as_str(),
+        "lead": t.lifecycle.lead,
+        "next_deadline": t.lifecycle.next_deadline(),
+        "escalated": rules::escalated(t.lifecycle.urges),
+        "watch": watch(t),
+    });
+    if let Some(id) = msg_id {
+        payload["msg_id"] = json!(id);
+    }
+    let journaled = tx
+        .journal(
+            at,
+            NewEntry {
+                actor: actor.clone(),
+                org,
+                subject: format!("ticket/{}", t.id),
+                event_type: event(command),
+                payload,
+            },
+        )
+        .await?;
+    let (public, text) = match public_note(command, &t.lifecycle, orgs) {
+        Some(text) => (true, text),
+        None => (false, staff_note(command)),
+    };
+    note(
+        tx,
+        t,
+        &actor,
+        event(command),
+        text.clone(),
+        public,
+        journaled.seq,
+    )
+    .await?;
+    // Merged requests share the answer once it stands, and close with it.
+    if t.state() == TicketState::AwaitingVisit || t.state() == TicketState::Archived {
+        close_merged(tx, t, &actor, at).await?;
+    }
+    across::send_down(tx, &journaled, t, before, &text).await
 }
 
 /// Whether the actor may give this command on this ticket; anyone who may

@@ -1,6 +1,6 @@
 //! Reading tickets and their updates: one by one, by worklist, and counted.
 
-use super::ticket_not_found;
+use super::{ticket_not_found, CITY};
 use super::{TicketFilter, TicketRow, UpdateRow};
 use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
@@ -19,10 +19,12 @@ use sunshine_store::WriteTx;
 impl App {
     /// One ticket as the public may see it (Open311's view and the tracking
     /// page read what they may of it).
+    /// A district's copy of the city's request is the city's to show.
     pub async fn ticket(&self, id: i64) -> Result<TicketRow> {
         let mut conn = self.db.read().await?;
         store::ticket(&mut conn, id)
             .await?
+            .filter(|t| t.city_ticket.is_none())
             .map(Into::into)
             .ok_or_else(ticket_not_found)
     }
@@ -31,8 +33,28 @@ impl App {
         let mut conn = self.db.read().await?;
         store::ticket_by_token(&mut conn, token)
             .await?
+            .filter(|t| t.city_ticket.is_none())
             .map(Into::into)
             .ok_or_else(ticket_not_found)
+    }
+
+    /// Which side of the exchange a request is on, for the steps a page
+    /// offers: the same rule as the write's (`across::side`), on the peers
+    /// this process knows.
+    pub fn ticket_side(&self, t: &TicketRow) -> sunshine_domain::exchange::TicketSide {
+        use sunshine_domain::exchange::{handed_to, TicketSide};
+        if t.city_ticket.is_some() {
+            return TicketSide::CopyOfCitys;
+        }
+        let below = t.lifecycle.lead.as_ref().is_some_and(|u| {
+            u.region().as_str() != CITY
+                && handed_to(self.platform(), u.region().as_str(), self.trusted_peers()).is_some()
+        });
+        if below {
+            TicketSide::HandledBelow
+        } else {
+            TicketSide::Own
+        }
     }
 
     /// A request as `actor` may see it: its query code is the caller's, read
@@ -139,7 +161,7 @@ impl App {
                 persons: vec![ReadOf {
                     user: t.requester_user,
                     number: None,
-                    what: rules::ticket_number(from_micros(t.requested_at), t.id),
+                    what: t.number(),
                 }],
             };
             self.record_staff_read(actor, read).await?;
@@ -252,6 +274,7 @@ impl App {
         let filter = store::TicketFilter {
             from: Some(from),
             until: Some(until),
+            own_only: true,
             limit: i64::MAX,
             ..Default::default()
         };

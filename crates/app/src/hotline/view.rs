@@ -121,11 +121,21 @@ pub struct TicketRow {
     pub lifecycle: Ticket,
     pub requested_at: i64,
     pub updated_at: i64,
+    /// At a district's platform, a copy of the city's request: its id there.
+    pub city_ticket: Option<i64>,
 }
 
 impl TicketRow {
     pub fn state(&self) -> TicketState {
         self.lifecycle.state
+    }
+
+    /// Its number, the one the requester was told (a copy keeps the city's).
+    pub fn number(&self) -> String {
+        sunshine_domain::hotline::ticket_number(
+            sunshine_domain::clock::from_micros(self.requested_at),
+            self.city_ticket.unwrap_or(self.id),
+        )
     }
 }
 
@@ -156,6 +166,7 @@ impl From<store::TicketRow> for TicketRow {
             lifecycle: r.lifecycle,
             requested_at: r.requested_at,
             updated_at: r.updated_at,
+            city_ticket: r.city_ticket,
         }
     }
 }
@@ -175,6 +186,9 @@ pub struct TicketFilter {
     pub caller_phone: Option<String>,
     /// Those merged into this one.
     pub merged_into: Option<i64>,
+    /// Leave out the copies of the city's requests a district keeps: the
+    /// public's and the indicators' lists are of this platform's own.
+    pub own_only: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -191,6 +205,7 @@ impl From<TicketFilter> for store::TicketFilter {
             requester_user: f.requester_user,
             caller_phone: f.caller_phone,
             merged_into: f.merged_into,
+            own_only: f.own_only,
             limit: f.limit,
             offset: f.offset,
         }

@@ -82,16 +82,19 @@ accounts {{
 
 /// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it
 /// (the test below checks that it does).
-const DISTRICT_PUBLISHES: [&str; 28] = [
+const DISTRICT_PUBLISHES: [&str; 37] = [
     "sunshine.cases.<code>",
     "sunshine.aggregates.<code>",
     "sunshine.answers.<code>",
+    "sunshine.replies.<code>",
     "$JS.API.INFO",
     "$JS.API.STREAM.INFO.SUNSHINE_CASES",
     "$JS.API.STREAM.INFO.SUNSHINE_AGGREGATES",
     "$JS.API.STREAM.INFO.SUNSHINE_ANSWERS",
     "$JS.API.STREAM.INFO.SUNSHINE_APPLICATIONS",
     "$JS.API.STREAM.INFO.SUNSHINE_CARDS",
+    "$JS.API.STREAM.INFO.SUNSHINE_REPLIES",
+    "$JS.API.STREAM.INFO.SUNSHINE_TICKETS",
     "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
     "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",
@@ -105,6 +108,12 @@ const DISTRICT_PUBLISHES: [&str; 28] = [
     "$JS.API.CONSUMER.CREATE.SUNSHINE_CARDS.<code>-cards.>",
     "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_CARDS.<code>-cards",
     "$JS.ACK.SUNSHINE_CARDS.<code>-cards.>",
+    "$JS.API.CONSUMER.INFO.SUNSHINE_TICKETS.<code>-tickets",
+    "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_TICKETS.<code>-tickets",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_TICKETS.<code>-tickets",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_TICKETS.<code>-tickets.>",
+    "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_TICKETS.<code>-tickets",
+    "$JS.ACK.SUNSHINE_TICKETS.<code>-tickets.>",
     "$JS.API.DIRECT.GET.OBJ_SUNSHINE_MATERIALS_<code>.>",
     "$JS.API.STREAM.MSG.GET.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.CREATE.OBJ_SUNSHINE_MATERIALS_<code>",

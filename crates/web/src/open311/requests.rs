@@ -162,6 +162,7 @@ pub(super) async fn list_requests(state: &AppState, format: Format, p: &Params) 
         return Err(bad(format, format!("page_size is at most {MAX_PAGE}")));
     }
     let mut filter = TicketFilter {
+        own_only: true,
         limit: page_size,
         offset: (page - 1).saturating_mul(page_size),
         ..Default::default()

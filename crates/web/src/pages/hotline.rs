@@ -120,8 +120,5 @@ impl Names {
 }
 
 fn number_of(t: &TicketRow) -> String {
-    sunshine_domain::hotline::ticket_number(
-        sunshine_domain::clock::from_micros(t.requested_at),
-        t.id,
-    )
+    t.number()
 }

@@ -951,3 +951,255 @@ async fn a_store_is_refused_as_any_platform_but_the_one_it_joined() -> anyhow::R
     alone.stop().await;
     Ok(())
 }
+
+/// Take a call at the city's hotline and dispatch it to the district's
+/// own government (西湖区); its id at the city.
+async fn dispatched_to_the_district(operator: &Api, what: &str) -> i64 {
+    let (status, taken) = operator
+        .post(
+            "/api/v1/hotline/requests",
+            json!({"category": "streetlight.out", "description": what,
+                "lat": 30.2741, "long": 120.1551,
+                "caller_name": "张三", "caller_phone": "13912345678"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{taken}");
+    let id = taken["ticket"]["id"].as_i64().expect("id");
+    let (status, d) = ticket_step(
+        operator,
+        id,
+        json!({"command": "dispatch", "lead": "330106"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    id
+}
+
+async fn ticket_step(api: &Api, id: i64, body: Value) -> (StatusCode, Value) {
+    api.post(&format!("/api/v1/hotline/requests/{id}/commands"), body)
+        .await
+}
+
+async fn ticket_of(api: &Api, id: i64) -> Value {
+    let (status, t) = api.get(&format!("/api/v1/hotline/requests/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    t
+}
+
+/// The district's copy of the city's request `city_id`, from the unit's inbox.
+async fn copy_in_inbox(unit: &Api, city_id: i64) -> Option<Value> {
+    let (status, inbox) = unit.get("/api/v1/hotline/inbox").await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    inbox
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|t| t["from_city"] == city_id)
+        .cloned()
+}
+
+#[tokio::test]
+async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let operator = Api::as_user(&city.base, "operator").await;
+    let id = dispatched_to_the_district(&operator, "文三路路灯不亮").await;
+    let at_city = ticket_of(&operator, id).await["ticket"].clone();
+
+    // At the city, the unit's steps are refused: it handles it below.
+    let unit_above = Api::as_user(&city.base, "clerk.330106").await;
+    let (status, refused) = ticket_step(&unit_above, id, json!({"command": "sign"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "handled_on_district_platform");
+
+    // Down to the district, once however often delivered.
+    let out = city.app.outgoing(100).await?;
+    assert!(
+        out.iter().all(|m| m.subject == "sunshine.tickets.330106"),
+        "{out:?}"
+    );
+    let again: Vec<Incoming> = out.iter().map(incoming).collect();
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    assert!(district
+        .app
+        .receive(again)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    let unit = Api::as_user(&district.base, "clerk.330106").await;
+    let copy = copy_in_inbox(&unit, id)
+        .await
+        .expect("the copy in the unit's inbox");
+    let copy_id = copy["id"].as_i64().expect("id");
+    assert_eq!(
+        copy["number"], at_city["number"],
+        "the number the caller was told"
+    );
+    assert_eq!(copy["state"], "dispatched");
+    assert_eq!(
+        copy["caller_phone"], "13912345678",
+        "whom the unit calls back"
+    );
+    assert_eq!(
+        copy["query_code"],
+        Value::Null,
+        "the caller's code stays at the city"
+    );
+    assert_eq!(copy["next_deadline"], at_city["next_deadline"]);
+    // The district publishes nothing of the city's request.
+    let public = Api::new(&district.base);
+    let (_, listed) = public.get("/open311/v2/requests.json").await;
+    assert!(!listed.to_string().contains("文三路路灯不亮"), "{listed}");
+    // Below, the hotline's steps are the city's.
+    let operator_below = Api::as_user(&district.base, "operator").await;
+    let (status, refused) = ticket_step(
+        &operator_below,
+        copy_id,
+        json!({"command": "urge", "note": "请尽快"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "decided_at_city");
+
+    // The unit signs and answers at once, before the city hears either.
+    let (status, signed) = ticket_step(&unit, copy_id, json!({"command": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let (status, answered) = ticket_step(
+        &unit,
+        copy_id,
+        json!({"command": "answer", "text": "已更换灯泡"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["state"], "answered");
+
+    // Up: the city takes both, as the district's platform's doing.
+    assert_eq!(
+        pump(&district, &city).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+    let now = ticket_of(&operator, id).await["ticket"].clone();
+    let admin = Api::as_user(&city.base, "admin").await;
+    assert_eq!(
+        now["state"],
+        "answered",
+        "{now} {:?}",
+        log(&admin, "", "").await
+    );
+    assert_eq!(now["answer"], "已更换灯泡");
+    let entries = journal_entries(&admin).await;
+    let signed_above = entries
+        .iter()
+        .find(|e| e["subject"] == format!("ticket/{id}") && e["event_type"] == "hotline.signed")
+        .expect("the signature is journaled at the city");
+    assert_eq!(signed_above["actor"], "platform:district:330106");
+
+    // The city's word on each comes down; the copy never steps back
+    // behind what the unit did.
+    assert_eq!(
+        pump(&city, &district).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+    let copy = ticket_of(&unit, copy_id).await["ticket"].clone();
+    assert_eq!(copy["state"], "answered", "{copy}");
+
+    // The hotline sends the answer back; the unit answers again while the
+    // hotline urges it: the urge comes down before the city took the
+    // answer, and the copy keeps the answer on it.
+    let (status, _) = ticket_step(
+        &operator,
+        id,
+        json!({"command": "review_answer", "approve": false, "note": "请说明更换时间"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let (copy, updates) = {
+        let d = ticket_of(&unit, copy_id).await;
+        (d["ticket"].clone(), d["updates"].clone())
+    };
+    assert_eq!(copy["state"], "signed", "{copy}");
+    assert!(updates.to_string().contains("请说明更换时间"), "{updates}");
+    let (status, _) = ticket_step(
+        &unit,
+        copy_id,
+        json!({"command": "answer", "text": "已于12月3日更换灯泡"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        ticket_step(&operator, id, json!({"command": "urge", "note": "请尽快"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let copy = ticket_of(&unit, copy_id).await["ticket"].clone();
+    assert_eq!(copy["state"], "answered", "{copy}");
+    assert_eq!(copy["urges"], 1, "the city's urge is on it");
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+    assert_eq!(
+        ticket_of(&operator, id).await["ticket"]["state"],
+        "answered"
+    );
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+
+    // The hotline approves and the caller is satisfied: the copy closes.
+    for body in [
+        json!({"command": "review_answer", "approve": true}),
+        json!({"command": "visit", "satisfied": true}),
+    ] {
+        let (status, t) = ticket_step(&operator, id, body).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+    }
+    assert_eq!(
+        pump(&city, &district).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+    let copy = ticket_of(&unit, copy_id).await["ticket"].clone();
+    assert_eq!(copy["state"], "archived", "{copy}");
+    assert!(
+        copy_in_inbox(&unit, id).await.is_none(),
+        "out of the unit's inbox"
+    );
+
+    // A reply the city cannot take (the request was merged meanwhile) is
+    // logged with why, and the city's word comes down and stands.
+    let second = dispatched_to_the_district(&operator, "文三路路灯又不亮").await;
+    let primary = dispatched_to_the_district(&operator, "文三路路灯还是不亮").await;
+    assert_eq!(
+        pump(&city, &district).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+    let second_copy = copy_in_inbox(&unit, second).await.expect("the copy")["id"]
+        .as_i64()
+        .expect("id");
+    let (status, _) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{second}/merge"),
+            json!({"into": primary}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = ticket_step(&unit, second_copy, json!({"command": "sign"})).await;
+    assert_eq!(status, StatusCode::OK, "sent before the merge arrived");
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+    assert_eq!(
+        ticket_of(&operator, second).await["ticket"]["state"],
+        "merged"
+    );
+    let refusals = log(&admin, "", "status=refused").await;
+    assert!(
+        refusals.iter().any(|l| l["flow"] == "replies"),
+        "{refusals:?}"
+    );
+    assert_eq!(
+        pump(&city, &district).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+    let copy = ticket_of(&unit, second_copy).await["ticket"].clone();
+    assert_eq!(
+        copy["state"], "merged",
+        "the city's word is the last: {copy}"
+    );
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}

@@ -42,6 +42,9 @@ pub struct TicketView {
     pub lead_unit: Option<String>,
     pub assisting_units: Vec<String>,
     pub answer: Option<String>,
+    /// At a district's platform, a copy of the city's request: its id at
+    /// the city, whose hotline reviews, visits and urges it.
+    pub from_city: Option<i64>,
     pub merged_into: Option<i64>,
     /// The moment the running limit ends (dispatch, signature or answer).
     pub next_deadline: Option<String>,
@@ -61,10 +64,7 @@ pub struct TicketView {
 pub fn ticket_view(t: TicketRow, now: jiff::Timestamp) -> TicketView {
     let l = &t.lifecycle;
     TicketView {
-        number: sunshine_domain::hotline::ticket_number(
-            sunshine_domain::clock::from_micros(t.requested_at),
-            t.id,
-        ),
+        number: t.number(),
         id: t.id,
         query_code: Some(t.query_code).filter(|c| !c.is_empty()),
         channel: t.channel.as_str().into(),
@@ -91,6 +91,7 @@ pub fn ticket_view(t: TicketRow, now: jiff::Timestamp) -> TicketView {
         caller_name: t.caller_name,
         caller_phone: t.caller_phone,
         answer: t.answer,
+        from_city: t.city_ticket,
         merged_into: t.merged_into,
         attributes: t.answers,
     }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use sunshine_app::hotline::{TicketRow, UpdateRow};
 use sunshine_app::identity::Session;
 use sunshine_app::AppError;
+use sunshine_domain::exchange::{ticket_step_here, TicketSide};
 use sunshine_domain::hotline::{available, Party};
 use sunshine_domain::identity::Actor;
 use sunshine_domain::policy::Action;
@@ -34,6 +35,8 @@ struct TicketPage {
     pub(super) suggested: String,
     /// A refused command: which, and why.
     pub(super) problem: Option<(String, String)>,
+    /// Where the steps this platform does not take are taken.
+    pub(super) across: Option<&'static str>,
 }
 
 impl TicketPage {
@@ -242,6 +245,7 @@ fn commands_for(s: &AppState, actor: &Actor, t: &TicketRow) -> Vec<&'static str>
             .is_ok()
     });
     let own = t.requester_user == Some(actor.user_id);
+    let side = s.app.ticket_side(t);
     available(&t.lifecycle, s.app.clock.now(), &s.app.calendar)
         .into_iter()
         .filter(|(_, party)| match party {
@@ -249,6 +253,7 @@ fn commands_for(s: &AppState, actor: &Actor, t: &TicketRow) -> Vec<&'static str>
             Party::Unit => unit,
             Party::Requester => operator || own,
         })
+        .filter(|(_, party)| ticket_step_here(side, *party).is_ok())
         .map(|(name, _)| name)
         .collect()
 }
@@ -288,7 +293,19 @@ pub(super) async fn ticket_page(
         vec![]
     };
     let status = problem.as_ref().map_or(StatusCode::OK, |p| p.2);
+    let across = match s.app.ticket_side(&t) {
+        TicketSide::Own => None,
+        TicketSide::CopyOfCitys => Some(lang.pick(
+            "这是市级 96345 热线派来的工单：签收、退单、延期申请和办结反馈在本平台办理；审核、回访和督办由市级热线办理。",
+            "This request was dispatched by the city's 96345 hotline: the unit signs, returns, asks for time and answers here; the hotline reviews, visits and urges on the city's platform.",
+        )),
+        TicketSide::HandledBelow => Some(lang.pick(
+            "承办单位在其区县平台签收和办理此工单，办理情况回传本平台。",
+            "The lead unit signs and handles this request on its district's platform; its steps come back here.",
+        )),
+    };
     let page = TicketPage {
+        across,
         t: detail(&names, t, s.app.clock.now()),
         steps: updates
             .into_iter()
