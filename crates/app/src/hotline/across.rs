@@ -229,8 +229,12 @@ pub(crate) async fn take_request(
     } else {
         d.text.clone()
     };
-    let name = format!("platform:{}", m.from);
-    super::lifecycle::note(tx, &t, &name, event, text, false, journaled.seq).await?;
+    // The city's taking of the unit's own step is in the copy's history
+    // already, as the unit took it.
+    if !exchange_rules::UNIT_EVENTS.contains(&event) {
+        let name = format!("platform:{}", m.from);
+        super::lifecycle::note(tx, &t, &name, event, text, false, journaled.seq).await?;
+    }
     Ok(None)
 }
 
@@ -256,18 +260,18 @@ pub(crate) async fn take_reply(
     let before = t.lifecycle.lead.clone();
     let leads_there = before.as_ref().map(|l| l.to_string()) == Some(reply.department.clone())
         && below(tx, before.as_ref()).await?.as_ref() == Some(&m.from);
+    // Why not, in Chinese for the unit's page and in English for the log.
     let decided = if leads_there {
-        rules::decide(
-            &t.lifecycle,
-            &reply.command,
-            from_micros(reply.at),
-            calendar,
-        )
-        .map_err(|r| r.to_string())
+        let at = from_micros(reply.at);
+        rules::decide(&t.lifecycle, &reply.command, at, calendar)
+            .map_err(|r| (r.message.zh.clone(), r.message.en.clone()))
     } else {
-        Err(format!(
-            "the request {} is not led by {} of {}",
-            reply.ticket, reply.department, m.from
+        Err((
+            "该工单已不由本单位承办".to_string(),
+            format!(
+                "the request {} is not led by {} of {}",
+                reply.ticket, reply.department, m.from
+            ),
         ))
     };
     store::set_replies_taken(tx.conn(), t.id, &district, reply.seq).await?;
@@ -285,7 +289,7 @@ pub(crate) async fn take_reply(
                 .await?;
             Ok(None)
         }
-        Err(why) => {
+        Err((why_zh, why)) => {
             let journaled = tx
                 .journal(
                     now,
@@ -299,7 +303,7 @@ pub(crate) async fn take_reply(
                     },
                 )
                 .await?;
-            let text = format!("{}未获采纳：{why}", step_name(&reply.command));
+            let text = format!("{}未获采纳：{why_zh}", step_name(&reply.command));
             // The district's copy hears the city's word, whoever leads now.
             send_down(tx, &journaled, &t, unit.as_ref(), &text).await?;
             Ok(Some(format!(

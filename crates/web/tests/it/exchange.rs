@@ -1194,10 +1194,14 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
         pump(&city, &district).await?,
         [Verdict::Done, Verdict::Done]
     );
-    let copy = ticket_of(&unit, second_copy).await["ticket"].clone();
+    let copy = ticket_of(&unit, second_copy).await;
     assert_eq!(
-        copy["state"], "merged",
+        copy["ticket"]["state"], "merged",
         "the city's word is the last: {copy}"
+    );
+    assert!(
+        copy["updates"].to_string().contains("签收未获采纳"),
+        "the unit is told: {copy}"
     );
     city.stop().await;
     district.stop().await;

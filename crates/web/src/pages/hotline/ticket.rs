@@ -194,6 +194,7 @@ pub(super) fn event_name(lang: Lang, event: &str) -> &'static str {
         "merged_answered" => ("随主工单答复", "Answered with the request it joined"),
         "claimed" => ("归入账户", "Added to an account"),
         "commented" => ("外部系统留言", "Comment from another system"),
+        "reply_not_taken" => ("市级热线未采纳", "Not taken by the city's hotline"),
         _ => ("处理", "Step"),
     };
     lang.pick(zh, en)
@@ -205,6 +206,8 @@ pub(super) fn who(lang: Lang, actor: &str) -> String {
         Some(("staff", login)) => login.to_string(),
         Some(("open311", client)) => client.to_string(),
         Some(("citizen" | "enterprise", _)) => lang.pick("诉求人", "The requester").into(),
+        Some(("platform", "city")) => lang.pick("市级平台", "The city's platform").into(),
+        Some(("platform", _)) => lang.pick("区县平台", "The district's platform").into(),
         _ => match actor {
             "kiosk" => lang.pick("社区终端", "Community kiosk").into(),
             "tv" => lang.pick("数字电视", "Digital TV").into(),

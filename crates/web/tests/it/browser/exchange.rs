@@ -353,3 +353,108 @@ async fn a_district_unit_answers_the_citys_card_on_its_platform_and_the_city_clo
     district.stop().await;
     Ok(())
 }
+
+/// The city's hotline dispatches a request to 西湖区's own government; the
+/// unit finds it in its inbox on the district's platform, where only its
+/// own steps are offered, signs and answers it; the city's operator finds
+/// the answer on the city's page, where the unit's steps are not offered,
+/// and approves it; the district's page follows.
+#[tokio::test]
+async fn a_district_unit_handles_the_hotlines_request_on_its_platform_and_the_hotline_reviews_it(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let operator = Api::as_user(&city.base, "operator").await;
+    let (status, taken) = operator
+        .post(
+            "/api/v1/hotline/requests",
+            serde_json::json!({"category": "streetlight.out", "description": "保俶路路灯不亮",
+                "address": "保俶路 1 号", "caller_name": "张三", "caller_phone": "13912345678"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{taken}");
+    let id = taken["ticket"]["id"].as_i64().expect("id");
+    let (status, d) = operator
+        .post(
+            &format!("/api/v1/hotline/requests/{id}/commands"),
+            serde_json::json!({"command": "dispatch", "lead": "330106"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{d}");
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let b = Browser::start().await?;
+
+    // Below: the unit's inbox, and the request's page.
+    sign_in_at(&b, &district.base, "clerk.330106").await?;
+    b.goto(&format!("{}/staff/hotline", district.base)).await?;
+    let row = "#hotline-inbox tr[data-id]";
+    b.wait_for(row).await?;
+    assert!(b
+        .text(row)
+        .await?
+        .contains(d["number"].as_str().expect("number")));
+    b.click(&format!("{row} a")).await?;
+    b.wait_for("#ticket-across").await?;
+    let copy_url = b.client.current_url().await?.to_string();
+    assert!(b.text("#ticket-across").await?.contains("市级"));
+    assert!(b
+        .text("h1")
+        .await?
+        .contains(d["number"].as_str().expect("number")));
+    assert!(
+        b.client.find(Locator::Css("#do-urge")).await.is_err(),
+        "the hotline's steps are not offered below"
+    );
+    b.check_page(false).await?;
+    b.click("#do-sign").await?;
+    b.wait_for("#ticket[data-state='signed']").await?;
+    b.fill("#cmd-answer input[name='text']", "已更换灯泡，路灯恢复照明")
+        .await?;
+    b.screenshot(&shots().join("exchange-ticket-below.png"))
+        .await?;
+    b.click("#do-answer").await?;
+    b.wait_for("#ticket[data-state='answered']").await?;
+    b.goto(&format!("{copy_url}?lang=en")).await?;
+    b.check_page(true).await?;
+    sign_out(&b).await?;
+    assert_eq!(
+        pump(&district, &city).await?,
+        [Verdict::Done, Verdict::Done]
+    );
+
+    // Above: the operator reads the answer and approves it.
+    sign_in_at(&b, &city.base, "operator").await?;
+    b.goto(&format!("{}/staff/hotline/{id}", city.base)).await?;
+    b.wait_for("#ticket[data-state='answered']").await?;
+    assert!(b.text("#ticket-across").await?.contains("区县平台"));
+    assert_eq!(b.text("#ticket-answer").await?, "已更换灯泡，路灯恢复照明");
+    assert!(
+        b.client.find(Locator::Css("#do-sign")).await.is_err(),
+        "the unit's steps are not offered above"
+    );
+    b.check_page(false).await?;
+    b.click("#do-review_answer").await?;
+    b.wait_for("#ticket[data-state='awaiting_visit']").await?;
+    b.screenshot(&shots().join("exchange-ticket-above.png"))
+        .await?;
+    sign_out(&b).await?;
+    assert_eq!(
+        pump(&city, &district).await?,
+        [Verdict::Done, Verdict::Done, Verdict::Done]
+    );
+
+    // Below again: the hotline's word stands on the copy.
+    sign_in_at(&b, &district.base, "clerk.330106").await?;
+    b.goto(&copy_url).await?;
+    b.wait_for("#ticket[data-state='awaiting_visit']").await?;
+    assert!(
+        b.client
+            .find(Locator::Css("form.ticket-command"))
+            .await
+            .is_err(),
+        "nothing is left for the unit"
+    );
+    b.close().await?;
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
