@@ -1,5 +1,6 @@
 //! The catalogue's commands and queries.
 
+mod across;
 pub mod io;
 mod view;
 
@@ -66,8 +67,26 @@ impl App {
         Ok(e.check()?)
     }
 
+    /// Items are drafted and solidified in the city's catalogue, whose ids
+    /// a district's platform keeps for the items it receives: a district
+    /// drafts none of its own. (A demo's district is seeded from the same
+    /// list as the city, so its ids agree with the city's.)
+    pub(crate) async fn catalogue_kept_here(&self) -> Result<()> {
+        let district = self.platform().is_some_and(|p| p.district().is_some());
+        if district && !crate::demo::is_demo(self).await? {
+            return Err(Refusal::conflict(
+                "catalogued_at_city",
+                "权力事项在市级平台的权力事项库编制和固化，再下发到本区县平台",
+                "Power items are drafted and solidified in the city platform's catalogue, which sends them down here",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// 编制: a new item, as version 1 in draft.
     pub async fn create_item(&self, actor: &Actor, spec: ItemSpec) -> Result<VersionRow> {
+        self.catalogue_kept_here().await?;
         spec.validate()?;
         self.check_bodies(&spec)?;
         self.authorize(
@@ -80,7 +99,7 @@ impl App {
         let actor = actor.clone();
         self.db
             .write(async move |tx: &mut WriteTx| -> Result<store::VersionRow> {
-                let (_, version_id) =
+                let (_, version_id, _) =
                     insert_new_item(tx, &actor, &spec, VersionState::Draft, 1, None, now).await?;
                 load(tx, version_id).await
             })
@@ -164,7 +183,10 @@ impl App {
                         WorkflowStep::Return { reason } => payload["reason"] = json!(reason),
                         _ => {}
                     }
-                    tx.journal(now, entry(&actor, subject(current.item_id), step.event_type(), payload)).await?;
+                    let e = tx.journal(now, entry(&actor, subject(current.item_id), step.event_type(), payload)).await?;
+                    if sunshine_domain::exchange::in_library(next) {
+                        across::send_down(tx, &e, current.item_id).await?;
+                    }
                     load(tx, version_id).await
                 })
             .await
@@ -173,6 +195,7 @@ impl App {
 
     /// Open a new draft of an item beside its published version.
     pub async fn open_new_version(&self, actor: &Actor, item_id: i64) -> Result<VersionRow> {
+        self.catalogue_kept_here().await?;
         let now = self.now_micros();
         let (actor, orgs) = (actor.clone(), self.orgs());
         self.db
@@ -412,7 +435,8 @@ impl App {
                         }
                         put_in_force(tx, item_id, version_id, v.current_version, now).await?;
                         let payload = json!({"version_id": version_id, "version_no": v.version_no, "effective_date": v.effective_date.map(|d| d.to_string())});
-                        tx.journal(now, entry(&crate::journal_entry::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
+                        let e = tx.journal(now, entry(&crate::journal_entry::system_actor(), subject(item_id), "catalog.version_in_force", payload)).await?;
+                        across::send_down(tx, &e, item_id).await?;
                         Ok(true)
                     })
                 .await?;
@@ -424,7 +448,7 @@ impl App {
 
 /// Insert an item and its first version in a given state (draft for the
 /// editor; any state for an import), with its journal entry. Which version
-/// is in force is the caller's to set. Returns (item, version).
+/// is in force is the caller's to set. Returns (item, version, its entry).
 pub(crate) async fn insert_new_item(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -433,7 +457,7 @@ pub(crate) async fn insert_new_item(
     version_no: i64,
     effective: Option<Date>,
     now: i64,
-) -> Result<(i64, i64)> {
+) -> Result<(i64, i64, sunshine_domain::journal::Entry)> {
     let item_id = match store::insert_item(tx.conn(), &spec.code, spec.region.as_str(), now).await {
         Err(sunshine_store::StoreError::Duplicate(_)) => {
             return Err(Refusal::field(
@@ -450,11 +474,11 @@ pub(crate) async fn insert_new_item(
     } else {
         "catalog.item_imported"
     };
-    let version_id = insert_version_of(
+    let (version_id, e) = insert_version_of(
         tx, actor, item_id, spec, state, version_no, effective, event, now,
     )
     .await?;
-    Ok((item_id, version_id))
+    Ok((item_id, version_id, e))
 }
 
 /// Insert a version of an item in a given state, with its journal entry.
@@ -469,7 +493,7 @@ pub(crate) async fn insert_version_of(
     effective: Option<Date>,
     event: &'static str,
     now: i64,
-) -> Result<i64> {
+) -> Result<(i64, sunshine_domain::journal::Entry)> {
     let version_id =
         store::insert_version(tx.conn(), item_id, version_no, state, spec, now).await?;
     if state != VersionState::Draft {
@@ -479,9 +503,10 @@ pub(crate) async fn insert_version_of(
     if let Some(d) = effective {
         payload["effective_date"] = json!(d.to_string());
     }
-    tx.journal(now, entry(actor, subject(item_id), event, payload))
+    let e = tx
+        .journal(now, entry(actor, subject(item_id), event, payload))
         .await?;
-    Ok(version_id)
+    Ok((version_id, e))
 }
 
 /// Parse the query-string words of a filter, refusing unknown values.

@@ -985,6 +985,16 @@ async fn apply(
             return take_application(tx, m, files, now).await;
         }
         Flow::Aggregates => store::apply_aggregates(tx.conn(), m, now).await?,
+        Flow::Items => {
+            let item: sunshine_domain::exchange::CatalogItem =
+                serde_json::from_value(m.facts.clone())
+                    .map_err(|e| anyhow::anyhow!("an item checked whole is not: {e}"))?;
+            if let Some(why) = sunshine_store::catalog::put_item_from_city(tx.conn(), &item).await?
+            {
+                return Ok(Effect::Refused(why));
+            }
+            payload["current_version"] = json!(item.current_version);
+        }
         // Their entries here are the card's own (`signal/<id>`).
         Flow::Cards => {
             return Ok(match crate::supervision::take_card(tx, m, now).await? {

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::hall::{Applicant, Case, CaseNumber, CaseState, Channel, PORTAL_SERIES};
 
 mod cards;
+mod items;
 mod tickets;
 use crate::journal::Entry;
 use crate::licence;
@@ -31,6 +32,7 @@ pub use cards::{
     command_here, goes_down, numbered_below, Answer, Card, CardSide, ANSWERED, CARD_EVENTS,
     ISSUED_BY_CITY,
 };
+pub use items::{handled_in, in_library, CatalogItem, ItemVersion};
 pub use tickets::{
     replay, ticket_step_here, Dispatched, Reply, TicketSide, REPLY_NOT_TAKEN, TICKET_EVENTS,
     UNIT_EVENTS,
@@ -140,10 +142,14 @@ pub enum Flow {
     /// District → city: a unit's step on such a request (sign, return,
     /// ask for time, answer).
     Replies,
+    /// City → district: an item the district handles, as it stands in the
+    /// city's catalogue each time a version of it enters the library,
+    /// comes into force or is superseded.
+    Items,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 7] = [
+    pub const ALL: [Flow; 8] = [
         Flow::Cases,
         Flow::Applications,
         Flow::Aggregates,
@@ -151,6 +157,7 @@ impl Flow {
         Flow::Answers,
         Flow::Tickets,
         Flow::Replies,
+        Flow::Items,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -162,6 +169,7 @@ impl Flow {
             Flow::Answers => "answers",
             Flow::Tickets => "tickets",
             Flow::Replies => "replies",
+            Flow::Items => "items",
         }
     }
 
@@ -175,6 +183,7 @@ impl Flow {
             Flow::Answers => "SUNSHINE_ANSWERS",
             Flow::Tickets => "SUNSHINE_TICKETS",
             Flow::Replies => "SUNSHINE_REPLIES",
+            Flow::Items => "SUNSHINE_ITEMS",
         }
     }
 
@@ -203,7 +212,7 @@ impl Flow {
             Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
                 from.district().is_some() && to == &Platform::City
             }
-            Flow::Applications | Flow::Cards | Flow::Tickets => {
+            Flow::Applications | Flow::Cards | Flow::Tickets | Flow::Items => {
                 from == &Platform::City && to.district().is_some()
             }
         }
@@ -215,7 +224,9 @@ impl Flow {
             Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
                 platform == &Platform::City
             }
-            Flow::Applications | Flow::Cards | Flow::Tickets => platform.district().is_some(),
+            Flow::Applications | Flow::Cards | Flow::Tickets | Flow::Items => {
+                platform.district().is_some()
+            }
         }
     }
 }
@@ -635,6 +646,10 @@ pub fn open(
         }
         Flow::Replies => {
             tickets::districts_reply(&message.from, &message.event_type, &message.facts)
+                .map_err(not_its)?;
+        }
+        Flow::Items => {
+            items::citys_item(me, &message.subject, &message.event_type, &message.facts)
                 .map_err(not_its)?;
         }
     }

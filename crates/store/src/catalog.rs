@@ -401,3 +401,105 @@ pub async fn count_items(conn: &mut AnyConnection) -> Result<i64> {
         .await?
         .try_get("n")?)
 }
+
+/// An item's own row: its code, region, when it was made and the version
+/// in force.
+pub async fn item_row(
+    conn: &mut AnyConnection,
+    item_id: i64,
+) -> Result<Option<(String, String, i64, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT code, region, created_at, current_version FROM power_items WHERE id = $1",
+    )
+    .bind(item_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("code")?,
+            r.try_get("region")?,
+            r.try_get("created_at")?,
+            r.try_get("current_version")?,
+        ))
+    })
+    .transpose()
+}
+
+/// At a district's platform, an item as the city's catalogue has it, under
+/// the city's ids (the applications handed down name them): made or
+/// brought up to date, with every version that has been in the library.
+/// `Some(why)` when this store holds another item or version under one of
+/// those ids, or this item under another id; nothing is written then.
+pub async fn put_item_from_city(
+    conn: &mut AnyConnection,
+    item: &sunshine_domain::exchange::CatalogItem,
+) -> Result<Option<String>> {
+    if let Some((code, region, _, _)) = item_row(conn, item.item_id).await? {
+        if code != item.code || region != item.region {
+            return Ok(Some(format!(
+                "the item {} here is {code} in {region}, not {} in {}",
+                item.item_id, item.code, item.region
+            )));
+        }
+    } else if let Some(other) = find_item(conn, &item.code, &item.region).await? {
+        return Ok(Some(format!(
+            "{} in {} is the item {other} here, not {}",
+            item.code, item.region, item.item_id
+        )));
+    }
+    for v in &item.versions {
+        if let Some(here) = get_version(conn, v.id).await? {
+            if here.item_id != item.item_id || here.version_no != v.version_no {
+                return Ok(Some(format!(
+                    "the version {} here is version {} of the item {}, not version {} of {}",
+                    v.id, here.version_no, here.item_id, v.version_no, item.item_id
+                )));
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO power_items (id, code, region, created_at, current_version) VALUES ($1, $2, $3, $4, NULL) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(item.item_id)
+    .bind(&item.code)
+    .bind(&item.region)
+    .bind(item.created_at)
+    .execute(&mut *conn)
+    .await?;
+    for v in &item.versions {
+        let s = &v.spec;
+        sqlx::query(
+            "INSERT INTO item_versions (id, item_id, version_no, state, code, name, item_type, level, region, implementing_body, sensitive, spec, effective_date, entered_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (id) DO UPDATE SET state = excluded.state, name = excluded.name, item_type = excluded.item_type, \
+             level = excluded.level, implementing_body = excluded.implementing_body, sensitive = excluded.sensitive, \
+             spec = excluded.spec, effective_date = excluded.effective_date, entered_at = excluded.entered_at, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(v.id)
+        .bind(item.item_id)
+        .bind(v.version_no)
+        .bind(v.state.as_str())
+        .bind(&s.code)
+        .bind(&s.name)
+        .bind(s.item_type.as_str())
+        .bind(s.level.as_str())
+        .bind(s.region.as_str())
+        .bind(s.implementing_body.as_str())
+        .bind(flag(s.sensitive))
+        .bind(spec_text(s)?)
+        .bind(v.effective_date.clone())
+        .bind(v.entered_at)
+        .bind(v.created_at)
+        .bind(v.updated_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("UPDATE power_items SET current_version = $1 WHERE id = $2")
+        .bind(item.current_version)
+        .bind(item.item_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(None)
+}

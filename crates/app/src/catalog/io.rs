@@ -412,6 +412,7 @@ impl App {
         format: Format,
         bytes: &[u8],
     ) -> Result<ImportReport> {
+        self.catalogue_kept_here().await?;
         let parsed = match format {
             Format::Json => from_json(bytes),
             Format::Csv => from_csv(bytes),
@@ -471,6 +472,7 @@ impl App {
                     }
                     let mut written = vec![];
                     let mut item_id = None;
+                    let mut last = None;
                     for (_, r) in rows {
                         let effective = match r.state {
                             // An item in the library without a date takes effect on the day of import.
@@ -479,7 +481,7 @@ impl App {
                         };
                         let version_id = match item_id {
                             None => {
-                                let (item, id) = insert_new_item(
+                                let (item, id, e) = insert_new_item(
                                     tx,
                                     &actor,
                                     &r.spec,
@@ -490,10 +492,11 @@ impl App {
                                 )
                                 .await?;
                                 item_id = Some(item);
+                                last = Some(e);
                                 id
                             }
                             Some(item) => {
-                                insert_version_of(
+                                let (id, e) = insert_version_of(
                                     tx,
                                     &actor,
                                     item,
@@ -504,7 +507,9 @@ impl App {
                                     "catalog.item_imported",
                                     now,
                                 )
-                                .await?
+                                .await?;
+                                last = Some(e);
+                                id
                             }
                         };
                         written.push((version_id, r.version_no, r.state, effective));
@@ -512,6 +517,9 @@ impl App {
                     }
                     if let Some(item) = item_id {
                         set_in_force_after_import(tx, item, &written, today).await?;
+                        if let Some(e) = &last {
+                            super::across::send_down(tx, e, item).await?;
+                        }
                     }
                 }
                 if !errors.is_empty() {

@@ -82,7 +82,7 @@ accounts {{
 
 /// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it
 /// (the test below checks that it does).
-const DISTRICT_PUBLISHES: [&str; 37] = [
+const DISTRICT_PUBLISHES: [&str; 44] = [
     "sunshine.cases.<code>",
     "sunshine.aggregates.<code>",
     "sunshine.answers.<code>",
@@ -95,6 +95,7 @@ const DISTRICT_PUBLISHES: [&str; 37] = [
     "$JS.API.STREAM.INFO.SUNSHINE_CARDS",
     "$JS.API.STREAM.INFO.SUNSHINE_REPLIES",
     "$JS.API.STREAM.INFO.SUNSHINE_TICKETS",
+    "$JS.API.STREAM.INFO.SUNSHINE_ITEMS",
     "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
     "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",
@@ -114,6 +115,12 @@ const DISTRICT_PUBLISHES: [&str; 37] = [
     "$JS.API.CONSUMER.CREATE.SUNSHINE_TICKETS.<code>-tickets.>",
     "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_TICKETS.<code>-tickets",
     "$JS.ACK.SUNSHINE_TICKETS.<code>-tickets.>",
+    "$JS.API.CONSUMER.INFO.SUNSHINE_ITEMS.<code>-items",
+    "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_ITEMS.<code>-items",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_ITEMS.<code>-items",
+    "$JS.API.CONSUMER.CREATE.SUNSHINE_ITEMS.<code>-items.>",
+    "$JS.API.CONSUMER.MSG.NEXT.SUNSHINE_ITEMS.<code>-items",
+    "$JS.ACK.SUNSHINE_ITEMS.<code>-items.>",
     "$JS.API.DIRECT.GET.OBJ_SUNSHINE_MATERIALS_<code>.>",
     "$JS.API.STREAM.MSG.GET.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.CREATE.OBJ_SUNSHINE_MATERIALS_<code>",

@@ -1207,3 +1207,117 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
     district.stop().await;
     Ok(())
 }
+
+/// A district's platform on a store of its own with no items yet: the
+/// city's organisations and an administrator, joined as 西湖区 and trusted
+/// both ways with `city`.
+async fn fresh_district_of(city: &TestApp) -> anyhow::Result<TestApp> {
+    let district = TestApp::with_organisations().await?;
+    district
+        .app
+        .join_platform(Platform::District("330106".into()))
+        .await?;
+    let (_, district_key) = district.app.exchange_key().await?;
+    let (_, city_key) = city.app.exchange_key().await?;
+    city.app
+        .trust_peer_at_deployment("district:330106", &district_key)
+        .await?;
+    district
+        .app
+        .trust_peer_at_deployment("city", &city_key)
+        .await?;
+    Ok(district)
+}
+
+#[tokio::test]
+async fn the_citys_catalogue_sends_a_districts_items_down_as_they_enter_the_library(
+) -> anyhow::Result<()> {
+    let city = TestApp::demo_with_cases(0).await?;
+    city.app.join_platform(Platform::City).await?;
+    let district = fresh_district_of(&city).await?;
+
+    // The district drafts no items of its own: the city's catalogue is the one.
+    let admin_below = Api::as_user(&district.base, "admin").await;
+    let (status, refused) = admin_below
+        .post("/api/v1/catalog/items/1/versions", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "catalogued_at_city");
+
+    // A district item's new version goes through the city's workflow.
+    let public = Api::new(&city.base);
+    let (_, list) = public
+        .get("/api/v1/catalog/items?region=330106&limit=1")
+        .await;
+    let item = &list["items"][0];
+    let item_id = item["item_id"].as_i64().expect("id");
+    let editor = Api::as_user(&city.base, "editor.330106").await;
+    let (status, draft) = editor
+        .post(
+            &format!("/api/v1/catalog/items/{item_id}/versions"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let version = draft["id"].as_i64().expect("id");
+    let reviewer = Api::as_user(&city.base, "reviewer").await;
+    let approver = Api::as_user(&city.base, "xihu.approver").await;
+    for (who, step, body) in [
+        (&editor, "declare", json!({})),
+        (&reviewer, "review", json!({})),
+        (&approver, "approve", json!({})),
+    ] {
+        let (status, v) = who
+            .post(&format!("/api/v1/catalog/versions/{version}/{step}"), body)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {v}");
+    }
+    assert!(
+        city.app.outgoing(100).await?.is_empty(),
+        "nothing goes down before the library"
+    );
+    let (status, v) = approver
+        .post(
+            &format!("/api/v1/catalog/versions/{version}/publish"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // Down it goes, once however often delivered: the district shows the
+    // version in force, under the city's ids, and the one it replaced.
+    let out = city.app.outgoing(100).await?;
+    assert!(
+        out.iter().all(|m| m.subject == "sunshine.items.330106"),
+        "{out:?}"
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    let again: Vec<Incoming> = out.iter().map(incoming).collect();
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    assert_eq!(district.app.receive(again).await?, [Verdict::Done]);
+    let (status, shown) = Api::new(&district.base)
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    let (_, at_city) = public
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    assert_eq!(shown["version_no"], draft["version_no"], "{shown}");
+    assert_eq!(shown["version_no"], at_city["version_no"]);
+    assert_eq!(shown["guide"], at_city["guide"]);
+    let admin = Api::as_user(&district.base, "admin").await;
+    let entries = journal_entries(&admin).await;
+    let applied = entries
+        .iter()
+        .find(|e| {
+            e["subject"] == format!("item/{item_id}") && e["event_type"] == "exchange.applied"
+        })
+        .expect("journaled where it arrived");
+    assert_eq!(applied["actor"], "platform:city");
+
+    let refused = log(&admin, "", "status=refused").await;
+    assert!(refused.is_empty(), "{refused:?}");
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
