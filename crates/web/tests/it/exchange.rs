@@ -31,21 +31,27 @@ pub(crate) async fn pump(from: &TestApp, to: &TestApp) -> anyhow::Result<Vec<Ver
     let out = from.app.outgoing(500).await?;
     let mut batch = Vec::with_capacity(out.len());
     for s in &out {
-        let mut m = incoming(s);
-        let wanted = to.app.files_wanted(&m).await?;
-        m.files = from
-            .app
-            .files_to_carry(s)
-            .await?
-            .into_iter()
-            .filter(|(h, _)| wanted.contains(h))
-            .map(|(_, bytes)| bytes)
-            .collect();
-        batch.push(m);
+        batch.push(carried(from, to, s).await?);
     }
     let verdicts = to.app.receive(batch).await?;
     from.app.published(&out).await?;
     Ok(verdicts)
+}
+
+/// `s` as the engine delivers it from `from` to `to`: with the files it
+/// names that `to` lacks.
+async fn carried(from: &TestApp, to: &TestApp, s: &Signed) -> anyhow::Result<Incoming> {
+    let mut m = incoming(s);
+    let wanted = to.app.files_wanted(&m).await?;
+    m.files = from
+        .app
+        .files_to_carry(s)
+        .await?
+        .into_iter()
+        .filter(|(h, _)| wanted.contains(h))
+        .map(|(_, bytes)| bytes)
+        .collect();
+    Ok(m)
 }
 
 /// A city's platform and a district's (西湖区), each on a store of its
@@ -1244,13 +1250,18 @@ async fn the_citys_catalogue_sends_a_districts_items_down_as_they_enter_the_libr
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"]["code"], "catalogued_at_city");
 
-    // A district item's new version goes through the city's workflow.
+    // A resident applies at the city's portal for one of the district's
+    // items: the district, which has no items yet, holds the application.
+    let resident = Api::as_user(&city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let number = district_case(&city.base, &resident).await;
+    let (_, case) = resident.get(&format!("/api/v1/hall/cases/{number}")).await;
+    let item_id = case["item_id"].as_i64().expect("item id");
+    let application = city.app.outgoing(100).await?;
+    assert_eq!(application.len(), 1, "{application:?}");
+    assert_eq!(pump(&city, &district).await?, [Verdict::Later]);
+
+    // A new version of that item goes through the city's workflow.
     let public = Api::new(&city.base);
-    let (_, list) = public
-        .get("/api/v1/catalog/items?region=330106&limit=1")
-        .await;
-    let item = &list["items"][0];
-    let item_id = item["item_id"].as_i64().expect("id");
     let editor = Api::as_user(&city.base, "editor.330106").await;
     let (status, draft) = editor
         .post(
@@ -1317,6 +1328,15 @@ async fn the_citys_catalogue_sends_a_districts_items_down_as_they_enter_the_libr
 
     let refused = log(&admin, "", "status=refused").await;
     assert!(refused.is_empty(), "{refused:?}");
+
+    // The application held for the item is taken now, for the version it
+    // was made under (superseded since, and kept below with its history).
+    let again = vec![carried(&city, &district, &application[0]).await?];
+    assert_eq!(district.app.receive(again).await?, [Verdict::Done]);
+    let (status, there) = admin.get(&format!("/api/v1/hall/cases/{number}")).await;
+    assert_eq!(status, StatusCode::OK, "{there}");
+    assert_eq!(there["state"], "submitted");
+    assert_eq!(there["version_id"], case["version_id"]);
     city.stop().await;
     district.stop().await;
     Ok(())
