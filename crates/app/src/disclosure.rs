@@ -356,7 +356,7 @@ impl Live {
 /// Write one case's public row, unless its item is sensitive; the row written.
 async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<store::BoardCase>> {
     let Some(case) = sunshine_store::hall::case_by_number(tx.conn(), number).await? else {
-        return Ok(None);
+        return project_districts(tx, number, seq).await;
     };
     let Some(version) = sunshine_store::catalog::get_version(tx.conn(), case.version_id).await?
     else {
@@ -387,6 +387,48 @@ async fn project(tx: &mut WriteTx, number: &str, seq: i64) -> Result<Option<stor
         completed_on: case
             .completed_at
             .map(|t| local_date(from_micros(t)).to_string()),
+        seq,
+    };
+    store::upsert(tx.conn(), &row).await?;
+    Ok(Some(row))
+}
+
+/// At the city, the public row of a district's own case, from what the
+/// district's messages said of it (the case is the district's; the city
+/// holds no case of it), unless its item is sensitive or not known here.
+async fn project_districts(
+    tx: &mut WriteTx,
+    number: &str,
+    seq: i64,
+) -> Result<Option<store::BoardCase>> {
+    let Some(c) = sunshine_store::exchange::district_case_for_board(tx.conn(), number).await?
+    else {
+        return Ok(None);
+    };
+    let (Some(item_id), Some(version_id)) = (c.item_id, c.version_id) else {
+        return Ok(None);
+    };
+    let Some(version) = sunshine_store::catalog::get_version(tx.conn(), version_id).await? else {
+        return Ok(None);
+    };
+    if version.spec.sensitive || version.item_id != item_id {
+        return Ok(None);
+    }
+    let row = store::BoardCase {
+        rating: None,
+        number: c.number,
+        item_id,
+        item_name: version.spec.name,
+        department: c.department,
+        region: c.district,
+        applicant_public: c.applicant_public.unwrap_or_default(),
+        channel: c.channel.unwrap_or_else(|| "online".into()),
+        state: c.state.board_state().into(),
+        submitted_at: c.submitted_at.unwrap_or_default(),
+        accepted_at: c.accepted_at,
+        promised_due: c.promised_due,
+        completed_at: c.decided_at,
+        completed_on: c.decided_at.map(|t| local_date(from_micros(t)).to_string()),
         seq,
     };
     store::upsert(tx.conn(), &row).await?;

@@ -244,7 +244,11 @@ impl FromStr for Flow {
 /// reason may name the applicant).
 /// With them go where the case stands (its lifecycle state and due dates),
 /// so that the city shows the result of an application it handed down.
-const CASE_FACTS: [&str; 13] = [
+/// And, on the submission, the applicant's name as the public board shows
+/// it (`applicant_public`: a person's masked, an enterprise's whole), so
+/// that the city's board shows the district's cases as the district's does.
+const CASE_FACTS: [&str; 14] = [
+    "applicant_public",
     "state",
     "promised_due",
     "legal_due",
@@ -273,10 +277,16 @@ pub fn outbound(platform: &Platform, entry: &Entry) -> Option<(Flow, serde_json:
         return None;
     }
     let payload: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
-    let facts: serde_json::Map<String, serde_json::Value> = CASE_FACTS
+    let mut facts: serde_json::Map<String, serde_json::Value> = CASE_FACTS
         .iter()
         .filter_map(|k| payload.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
+    if entry.event_type == "hall.case_submitted" {
+        // The submission's `applicant` is the board's public form already.
+        if let Some(a) = payload.get("applicant").filter(|a| a.is_string()) {
+            facts.insert("applicant_public".into(), a.clone());
+        }
+    }
     Some((Flow::Cases, serde_json::Value::Object(facts)))
 }
 
@@ -789,6 +799,15 @@ impl RemoteCaseState {
         })
     }
 
+    /// The state the public board names (the hall's own state names).
+    pub fn board_state(self) -> &'static str {
+        use RemoteCaseState::*;
+        match self {
+            Accepted | InProgress => "in_process",
+            other => other.as_str(),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         use RemoteCaseState::*;
         match self {
@@ -907,7 +926,9 @@ mod tests {
         assert_eq!(flow, Flow::Cases);
         assert_eq!(
             facts,
-            serde_json::json!({"item_id": 3, "department": "330106-012", "channel": "online"})
+            serde_json::json!({"item_id": 3, "department": "330106-012", "channel": "online",
+                "applicant_public": "王*明"}),
+            "the board's masked name, never the identity or the materials"
         );
         assert_eq!(
             outbound(&Platform::City, &submitted),

@@ -463,17 +463,25 @@ pub async fn apply_case(conn: &mut AnyConnection, m: &Message) -> Result<()> {
         .and_then(|d| d.as_str())
         .unwrap_or(&m.org);
     let item_id = m.facts.get("item_id").and_then(|i| i.as_i64());
+    let fact = |k: &str| m.facts.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let submitted = (state == RemoteCaseState::Submitted).then_some(m.at);
+    let accepted = (state == RemoteCaseState::Accepted).then_some(m.at);
     let decided = state.decided().then_some(m.at);
     sqlx::query(
         "INSERT INTO exchange_district_cases
-             (subject, district, department, item_id, state, submitted_at, decided_at, last_seq, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             (subject, district, department, item_id, state, submitted_at, decided_at, last_seq, updated_at,
+              applicant_public, version_id, channel, accepted_at, promised_due)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (subject) DO UPDATE SET
              state = excluded.state,
              item_id = COALESCE(exchange_district_cases.item_id, excluded.item_id),
              submitted_at = COALESCE(exchange_district_cases.submitted_at, excluded.submitted_at),
              decided_at = COALESCE(excluded.decided_at, exchange_district_cases.decided_at),
+             applicant_public = COALESCE(exchange_district_cases.applicant_public, excluded.applicant_public),
+             version_id = COALESCE(exchange_district_cases.version_id, excluded.version_id),
+             channel = COALESCE(exchange_district_cases.channel, excluded.channel),
+             accepted_at = COALESCE(exchange_district_cases.accepted_at, excluded.accepted_at),
+             promised_due = COALESCE(excluded.promised_due, exchange_district_cases.promised_due),
              last_seq = excluded.last_seq,
              updated_at = excluded.updated_at
          WHERE exchange_district_cases.district = excluded.district
@@ -488,9 +496,64 @@ pub async fn apply_case(conn: &mut AnyConnection, m: &Message) -> Result<()> {
     .bind(decided)
     .bind(m.seq)
     .bind(m.at)
+    .bind(fact("applicant_public"))
+    .bind(m.facts.get("version_id").and_then(|i| i.as_i64()))
+    .bind(fact("channel"))
+    .bind(accepted)
+    .bind(fact("promised_due"))
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A district's own case as the city learned it, for the city's board.
+#[derive(Debug, Clone)]
+pub struct BoardDistrictCase {
+    pub number: String,
+    pub district: String,
+    pub department: String,
+    pub item_id: Option<i64>,
+    pub version_id: Option<i64>,
+    pub state: RemoteCaseState,
+    pub applicant_public: Option<String>,
+    pub channel: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub promised_due: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+pub async fn district_case_for_board(
+    conn: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<BoardDistrictCase>> {
+    let row = sqlx::query(
+        "SELECT district, department, item_id, version_id, state, applicant_public, channel,
+                submitted_at, accepted_at, promised_due, decided_at
+         FROM exchange_district_cases WHERE subject = $1",
+    )
+    .bind(format!("case/{number}"))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let state: String = r.try_get("state")?;
+    Ok(Some(BoardDistrictCase {
+        number: number.to_string(),
+        district: r.try_get("district")?,
+        department: r.try_get("department")?,
+        item_id: r.try_get("item_id")?,
+        version_id: r.try_get("version_id")?,
+        state: RemoteCaseState::parse(&state)
+            .ok_or_else(|| crate::supervision::corrupt("district case state", &state))?,
+        applicant_public: r.try_get("applicant_public")?,
+        channel: r.try_get("channel")?,
+        submitted_at: r.try_get("submitted_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        promised_due: r.try_get("promised_due")?,
+        decided_at: r.try_get("decided_at")?,
+    }))
 }
 
 /// How many of each district's cases are in each state.
