@@ -192,7 +192,9 @@ impl App {
                 )
             })?;
         let list = self
-            .worklist(units, |s| s.with_unit() || s == TicketState::Answered)
+            .worklist(units, false, |s| {
+                s.with_unit() || s == TicketState::Answered
+            })
             .await?;
         Ok(list
             .into_iter()
@@ -200,15 +202,18 @@ impl App {
             .collect())
     }
 
-    /// Tickets in the states a worklist holds, earliest deadline first.
+    /// Tickets in the states a worklist holds, earliest deadline first;
+    /// `own_only` leaves out a district's copies of the city's requests.
     async fn worklist(
         &self,
         lead_units: Vec<String>,
+        own_only: bool,
         holds: impl Fn(TicketState) -> bool,
     ) -> Result<Vec<store::TicketRow>> {
         let mut conn = self.db.read().await?;
         let filter = store::TicketFilter {
             lead_units,
+            own_only,
             states: TicketState::ALL.into_iter().filter(|s| holds(*s)).collect(),
             limit: 500,
             ..Default::default()
@@ -221,7 +226,11 @@ impl App {
     /// The operators' queue: what waits on the hotline, earliest deadline first.
     pub async fn hotline_queue(&self, actor: &Actor) -> Result<Vec<TicketRow>> {
         self.authorize_centre(actor, crate::CentreWork::OperateHotline)?;
-        let list = self.worklist(vec![], TicketState::with_hotline).await?;
+        // A district's copies of the city's requests wait on the city's
+        // hotline, not on any operator here.
+        let list = self
+            .worklist(vec![], true, TicketState::with_hotline)
+            .await?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 

@@ -1097,6 +1097,10 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
     assert_eq!(status, StatusCode::OK, "{answered}");
     assert_eq!(answered["state"], "answered");
 
+    // The district's operators' queue holds none of the city's requests.
+    let (_, queue) = operator_below.get("/api/v1/hotline/queue").await;
+    assert!(!queue.to_string().contains("文三路路灯不亮"), "{queue}");
+
     // Up: the city takes both, as the district's platform's doing.
     assert_eq!(
         pump(&district, &city).await?,
