@@ -1236,6 +1236,37 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
     Ok(())
 }
 
+/// Open a new version of the district's item `item_id` in the city's
+/// catalogue and take it through the workflow up to its approval: the
+/// draft, and the approver who publishes it.
+async fn new_version_up_to_approval(city: &TestApp, item_id: i64) -> (Value, Api) {
+    let editor = Api::as_user(&city.base, "editor.330106").await;
+    let (status, draft) = editor
+        .post(
+            &format!("/api/v1/catalog/items/{item_id}/versions"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let version = draft["id"].as_i64().expect("id");
+    let reviewer = Api::as_user(&city.base, "reviewer").await;
+    let approver = Api::as_user(&city.base, "xihu.approver").await;
+    for (who, step) in [
+        (&editor, "declare"),
+        (&reviewer, "review"),
+        (&approver, "approve"),
+    ] {
+        let (status, v) = who
+            .post(
+                &format!("/api/v1/catalog/versions/{version}/{step}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {v}");
+    }
+    (draft, approver)
+}
+
 /// A district's platform on a store of its own with no items yet: the
 /// city's organisations and an administrator, joined as 西湖区 and trusted
 /// both ways with `city`.
@@ -1284,27 +1315,8 @@ async fn the_citys_catalogue_sends_a_districts_items_down_as_they_enter_the_libr
 
     // A new version of that item goes through the city's workflow.
     let public = Api::new(&city.base);
-    let editor = Api::as_user(&city.base, "editor.330106").await;
-    let (status, draft) = editor
-        .post(
-            &format!("/api/v1/catalog/items/{item_id}/versions"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let (draft, approver) = new_version_up_to_approval(&city, item_id).await;
     let version = draft["id"].as_i64().expect("id");
-    let reviewer = Api::as_user(&city.base, "reviewer").await;
-    let approver = Api::as_user(&city.base, "xihu.approver").await;
-    for (who, step, body) in [
-        (&editor, "declare", json!({})),
-        (&reviewer, "review", json!({})),
-        (&approver, "approve", json!({})),
-    ] {
-        let (status, v) = who
-            .post(&format!("/api/v1/catalog/versions/{version}/{step}"), body)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{step}: {v}");
-    }
     assert!(
         city.app.outgoing(100).await?.is_empty(),
         "nothing goes down before the library"
@@ -1359,6 +1371,58 @@ async fn the_citys_catalogue_sends_a_districts_items_down_as_they_enter_the_libr
     assert_eq!(status, StatusCode::OK, "{there}");
     assert_eq!(there["state"], "submitted");
     assert_eq!(there["version_id"], case["version_id"]);
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_item_that_is_another_under_the_same_id_below_is_refused_and_nothing_written(
+) -> anyhow::Result<()> {
+    let city = TestApp::demo_with_cases(0).await?;
+    city.app.join_platform(Platform::City).await?;
+    let district = fresh_district_of(&city).await?;
+    let (_, list) = Api::new(&city.base)
+        .get("/api/v1/catalog/items?region=330106&limit=1")
+        .await;
+    let item_id = list["items"][0]["item_id"].as_i64().expect("id");
+    // The district holds another item under the city's id.
+    sqlx::query("INSERT INTO power_items (id, code, region, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(item_id)
+        .bind("OTHER-0001")
+        .bind("330106")
+        .bind(0_i64)
+        .execute(district.app.db.pool())
+        .await?;
+    let (draft, approver) = new_version_up_to_approval(&city, item_id).await;
+    let version = draft["id"].as_i64().expect("id");
+    let (status, v) = approver
+        .post(
+            &format!("/api/v1/catalog/versions/{version}/publish"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(pump(&city, &district).await?, [Verdict::Done]);
+    let admin = Api::as_user(&district.base, "admin").await;
+    let refused = log(&admin, "", "status=refused").await;
+    assert!(
+        refused.iter().any(|l| l["flow"] == "items"
+            && l["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("OTHER-0001"))),
+        "{refused:?}"
+    );
+    let versions: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM item_versions WHERE item_id = $1")
+            .bind(item_id)
+            .fetch_one(district.app.db.pool())
+            .await?;
+    assert_eq!(versions, 0, "nothing of the city's item is written");
+    let (status, _) = Api::new(&district.base)
+        .get(&format!("/api/v1/catalog/items/{item_id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     city.stop().await;
     district.stop().await;
     Ok(())
