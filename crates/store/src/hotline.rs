@@ -409,26 +409,21 @@ pub async fn ticket_of_city(
 }
 
 /// What a district keeps beside its copy of the city's request: the
-/// city's word as it last came, how many of the unit's replies it said it
-/// had taken, the replies not yet taken, and how many were sent.
-#[derive(Debug, Clone, PartialEq)]
+/// unit's replies the city has not yet taken (replayed on each word from
+/// the city), and how many replies were sent.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyState {
-    pub citys: Ticket,
-    pub taken: i64,
     pub pending: Vec<sunshine_domain::exchange::Reply>,
     pub sent: i64,
 }
 
 pub async fn copy_state(conn: &mut AnyConnection, ticket_id: i64) -> Result<Option<CopyState>> {
-    let row =
-        sqlx::query("SELECT citys, taken, pending, sent FROM hotline_copies WHERE ticket_id = $1")
-            .bind(ticket_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row = sqlx::query("SELECT pending, sent FROM hotline_copies WHERE ticket_id = $1")
+        .bind(ticket_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.map(|r| {
         Ok(CopyState {
-            citys: parse("citys", &r.try_get::<String, _>("citys")?)?,
-            taken: r.try_get("taken")?,
             pending: parse("pending", &r.try_get::<String, _>("pending")?)?,
             sent: r.try_get("sent")?,
         })
@@ -438,13 +433,10 @@ pub async fn copy_state(conn: &mut AnyConnection, ticket_id: i64) -> Result<Opti
 
 pub async fn put_copy_state(conn: &mut AnyConnection, ticket_id: i64, c: &CopyState) -> Result<()> {
     sqlx::query(
-        "INSERT INTO hotline_copies (ticket_id, citys, taken, pending, sent) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (ticket_id) DO UPDATE SET citys = excluded.citys, taken = excluded.taken, \
-         pending = excluded.pending, sent = excluded.sent",
+        "INSERT INTO hotline_copies (ticket_id, pending, sent) VALUES ($1, $2, $3) \
+         ON CONFLICT (ticket_id) DO UPDATE SET pending = excluded.pending, sent = excluded.sent",
     )
     .bind(ticket_id)
-    .bind(json(&c.citys)?)
-    .bind(c.taken)
     .bind(json(&c.pending)?)
     .bind(c.sent)
     .execute(&mut *conn)

@@ -149,12 +149,7 @@ pub(crate) async fn take_request(
         Some(c) => store::copy_state(tx.conn(), c.id).await?,
         None => None,
     }
-    .unwrap_or(store::CopyState {
-        citys: d.lifecycle.clone(),
-        taken: 0,
-        pending: vec![],
-        sent: 0,
-    });
+    .unwrap_or_default();
     let (lifecycle, pending) =
         exchange_rules::replay(&d.lifecycle, d.taken, &kept.pending, calendar);
     let answer = pending
@@ -165,8 +160,6 @@ pub(crate) async fn take_request(
             _ => None,
         })
         .or(d.answer.clone());
-    kept.citys = d.lifecycle.clone();
-    kept.taken = d.taken;
     kept.pending = pending;
     let mut t = match copy {
         Some(mut c) => {
@@ -303,7 +296,10 @@ pub(crate) async fn take_reply(
                     },
                 )
                 .await?;
-            let text = format!("{}未获采纳：{why_zh}", step_name(&reply.command));
+            let text = format!(
+                "{}未获采纳：{why_zh}",
+                rules::command_label_zh(&reply.command)
+            );
             // The district's copy hears the city's word, whoever leads now.
             send_down(tx, &journaled, &t, unit.as_ref(), &text).await?;
             Ok(Some(format!(
@@ -312,15 +308,5 @@ pub(crate) async fn take_reply(
                 reply.command.name()
             )))
         }
-    }
-}
-
-fn step_name(c: &Command) -> &'static str {
-    match c {
-        Command::Sign => "签收",
-        Command::Return { .. } => "退单",
-        Command::RequestExtension { .. } => "延期申请",
-        Command::Answer { .. } => "办结反馈",
-        _ => "办理",
     }
 }

@@ -633,7 +633,8 @@ fn wrong_state(s: TicketState, c: &Command) -> Refusal {
     )
 }
 
-fn command_label_zh(c: &Command) -> &'static str {
+/// A command's name as staff say it.
+pub fn command_label_zh(c: &Command) -> &'static str {
     match c {
         Command::AnswerDirectly { .. } => "直办",
         Command::Dispatch { .. } => "派单",

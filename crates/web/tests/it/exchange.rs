@@ -1074,6 +1074,17 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
     let public = Api::new(&district.base);
     let (_, listed) = public.get("/open311/v2/requests.json").await;
     assert!(!listed.to_string().contains("文三路路灯不亮"), "{listed}");
+    let (status, one) = public
+        .get(&format!("/open311/v2/requests/{copy_id}.json"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{one}");
+    let (_, below) = public.get("/api/v1/hotline/indicators").await;
+    assert_eq!(
+        below["all"]["taken"], 0,
+        "counted at the city only: {below}"
+    );
+    let (_, above) = Api::new(&city.base).get("/api/v1/hotline/indicators").await;
+    assert_eq!(above["all"]["taken"], 1, "{above}");
     // Below, the hotline's steps are the city's.
     let operator_below = Api::as_user(&district.base, "operator").await;
     let (status, refused) = ticket_step(
