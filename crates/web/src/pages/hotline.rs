@@ -101,7 +101,7 @@ impl Names {
         Line {
             id: t.id,
             href: format!("{href}/{}", t.id),
-            number: number_of(t),
+            number: t.number(),
             category: self.category(&t.category),
             state: l.state.as_str(),
             state_name: l.state.label().get(self.code()).to_string(),
@@ -117,8 +117,4 @@ impl Names {
             "zh-CN"
         }
     }
-}
-
-fn number_of(t: &TicketRow) -> String {
-    t.number()
 }

@@ -173,7 +173,7 @@ async fn console_page(
 
 /// The flash that tells a request was taken, with its number.
 pub(super) fn taken_flash(to: &str, t: &TicketRow) -> Response {
-    let n = number_of(t);
+    let n = t.number();
     flash::redirect(
         to,
         format!("已受理，工单 {n}，查询码 {}", t.query_code),

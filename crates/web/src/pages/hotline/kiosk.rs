@@ -1,7 +1,5 @@
 //! The kiosk: a request filed at a street terminal.
 
-use super::*;
-
 use super::intake::{intake, Intake, Posted};
 use crate::i18n::Lang;
 use crate::pages::{error_page, render, Chrome};
@@ -104,7 +102,7 @@ pub async fn kiosk_request(
                 at: p.address.clone(),
                 form: Intake::default(),
                 taken: Some(Taken {
-                    number: number_of(&t),
+                    number: t.number(),
                     query_code: t.query_code.clone(),
                     state_name: t.state().label().get(c.code()).to_string(),
                 }),

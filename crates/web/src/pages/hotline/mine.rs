@@ -108,7 +108,7 @@ pub async fn claim_request(
         .await
     {
         Ok(t) => {
-            let n = number_of(&t);
+            let n = t.number();
             flash::redirect(
                 &format!("/hotline/my/{}", t.id),
                 format!("工单 {n} 已添加到我的诉求"),

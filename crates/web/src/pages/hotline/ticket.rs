@@ -144,7 +144,7 @@ pub(super) fn detail(names: &Names, t: TicketRow, now: jiff::Timestamp) -> Detai
         }
     }
     Detail {
-        number: number_of(&t),
+        number: t.number(),
         state: l.state.as_str(),
         state_name: l.state.label().get(code).to_string(),
         overdue: l.is_overdue(now),
@@ -446,7 +446,7 @@ async fn command_on(
     match result {
         Ok(t) => {
             let (zh, en) = done(&cmd);
-            let n = number_of(&t);
+            let n = t.number();
             flash::redirect(
                 &back,
                 format!("{zh}：工单 {n}"),
