@@ -19,13 +19,12 @@ use crate::Result;
 
 /// The district whose own platform a unit's steps on a request are taken
 /// on: the lead unit's, when the city trusts that district as a peer.
-/// None at a district's platform, and for the city's own units.
+/// None at a district's platform, and for the city's own units (the city
+/// is no peer of its own).
 async fn below(tx: &mut WriteTx, unit: Option<&OrgCode>) -> Result<Option<Platform>> {
     match unit {
-        Some(u) if u.region().as_str() != super::CITY => {
-            crate::exchange::hand_to(tx, u.region().as_str()).await
-        }
-        _ => Ok(None),
+        Some(u) => crate::exchange::hand_to(tx, u.region().as_str()).await,
+        None => Ok(None),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reading tickets and their updates: one by one, by worklist, and counted.
 
-use super::{ticket_not_found, CITY};
+use super::ticket_not_found;
 use super::{TicketFilter, TicketRow, UpdateRow};
 use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
@@ -47,8 +47,7 @@ impl App {
             return TicketSide::CopyOfCitys;
         }
         let below = t.lifecycle.lead.as_ref().is_some_and(|u| {
-            u.region().as_str() != CITY
-                && handed_to(self.platform(), u.region().as_str(), self.trusted_peers()).is_some()
+            handed_to(self.platform(), u.region().as_str(), self.trusted_peers()).is_some()
         });
         if below {
             TicketSide::HandledBelow
