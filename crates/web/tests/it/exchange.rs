@@ -59,11 +59,18 @@ async fn carried(from: &TestApp, to: &TestApp, s: &Signed) -> anyhow::Result<Inc
 pub(crate) async fn city_and_district() -> anyhow::Result<(TestApp, TestApp)> {
     let district = TestApp::demo_with_cases(0).await?;
     let city = TestApp::demo_with_cases(0).await?;
+    city.app.join_platform(Platform::City).await?;
+    join_as_district_of(&city, &district).await?;
+    Ok((city, district))
+}
+
+/// Join `district`'s store as 西湖区's platform, trusted both ways with
+/// `city`.
+async fn join_as_district_of(city: &TestApp, district: &TestApp) -> anyhow::Result<()> {
     district
         .app
         .join_platform(Platform::District("330106".into()))
         .await?;
-    city.app.join_platform(Platform::City).await?;
     let (_, district_key) = district.app.exchange_key().await?;
     let (_, city_key) = city.app.exchange_key().await?;
     city.app
@@ -73,7 +80,7 @@ pub(crate) async fn city_and_district() -> anyhow::Result<(TestApp, TestApp)> {
         .app
         .trust_peer_at_deployment("city", &city_key)
         .await?;
-    Ok((city, district))
+    Ok(())
 }
 
 /// Apply online, as the demo citizen, for the first of the district's
@@ -1283,19 +1290,7 @@ async fn new_version_up_to_approval(city: &TestApp, item_id: i64) -> (Value, Api
 /// both ways with `city`.
 async fn fresh_district_of(city: &TestApp) -> anyhow::Result<TestApp> {
     let district = TestApp::with_organisations().await?;
-    district
-        .app
-        .join_platform(Platform::District("330106".into()))
-        .await?;
-    let (_, district_key) = district.app.exchange_key().await?;
-    let (_, city_key) = city.app.exchange_key().await?;
-    city.app
-        .trust_peer_at_deployment("district:330106", &district_key)
-        .await?;
-    district
-        .app
-        .trust_peer_at_deployment("city", &city_key)
-        .await?;
+    join_as_district_of(city, &district).await?;
     Ok(district)
 }
 
