@@ -949,7 +949,7 @@ fn flow_and_peer(me: &Platform, subject: &str) -> (String, String) {
 }
 
 /// What applying a message came to.
-enum Effect {
+pub(crate) enum Effect {
     /// Its effect is written (with its journal entry here).
     Done,
     /// Not yet: what it needs is not here (an item version, a file). It
@@ -996,12 +996,9 @@ async fn apply(
             payload["current_version"] = json!(item.current_version);
         }
         // Their entries here are the card's own (`signal/<id>`).
-        Flow::Cards => {
-            return Ok(match crate::supervision::take_card(tx, m, now).await? {
-                None => Effect::Done,
-                Some(why) => Effect::Refused(why),
-            })
-        }
+        Flow::Cards => return crate::supervision::take_card(tx, m, now).await,
+        // Its entry here is the case's own (`hall.licence_issued` or `_revoked`).
+        Flow::Licences => return crate::licence::take_licence(tx, m, now).await,
         Flow::Answers => {
             return Ok(
                 match crate::supervision::take_answer(tx, here.calendar, m, now).await? {

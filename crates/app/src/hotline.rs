@@ -26,6 +26,7 @@ pub use view::{
 
 use jiff::Timestamp;
 use sunshine_domain::clock::from_micros;
+use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::refusal::Refusal;
 
@@ -33,6 +34,36 @@ use crate::OrgDirectory;
 
 pub(super) fn ticket_not_found() -> crate::AppError {
     Refusal::not_found("工单", "Service request").into()
+}
+
+/// How a reader stands to one request: its hotline's operator, staff of
+/// the unit it is with, or the one who asked. Who is none of the three
+/// is told it is not there.
+pub(super) struct Reader {
+    pub operator: bool,
+    pub unit: bool,
+    pub own: bool,
+}
+
+impl Reader {
+    pub fn of(orgs: &OrgDirectory, actor: &Actor, t: &sunshine_store::hotline::TicketRow) -> Self {
+        Self {
+            operator: crate::at_centre(orgs, actor, crate::CentreWork::OperateHotline).is_ok(),
+            unit: t.lifecycle.lead.as_ref().is_some_and(|u| {
+                crate::allow(
+                    orgs,
+                    actor,
+                    &sunshine_domain::policy::Action::HandleTicket { unit: u },
+                )
+                .is_ok()
+            }),
+            own: t.requester_user == Some(actor.user_id),
+        }
+    }
+
+    pub fn sees(&self) -> bool {
+        self.operator || self.unit || self.own
+    }
 }
 
 pub(super) fn is_government(orgs: &OrgDirectory, code: &OrgCode) -> bool {

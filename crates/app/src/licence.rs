@@ -7,16 +7,21 @@ use std::sync::{Arc, Mutex};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sunshine_domain::catalog::ItemSpec;
+use sunshine_domain::exchange::{
+    self as exchange_rules, Flow, Licence, Message, Platform, LICENCE_EVENTS,
+};
 use sunshine_domain::hall::Applicant;
 use sunshine_domain::hall::Case;
 use sunshine_domain::identity::{Actor, UserKind};
 use sunshine_domain::ids::OrgCode;
+use sunshine_domain::journal::{Entry, NewEntry};
 use sunshine_domain::licence::{self as rules, IssuedLicence, LicencePayload, Verdict};
 use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::{is_clean_text, Refusal};
 use sunshine_store::hall as store;
 use sunshine_store::WriteTx;
 
+use crate::exchange::Effect;
 use crate::journal_entry::{entry, system_actor};
 use crate::keys::{new_signing_key, Kek};
 use crate::{App, OrgDirectory, Result};
@@ -168,10 +173,7 @@ fn payload_of(
     spec: &ItemSpec,
     decided_on: String,
 ) -> LicencePayload {
-    let (holder, holder_id) = match applicant {
-        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
-        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
-    };
+    let (holder, holder_id) = exchange_rules::holder_of(applicant);
     LicencePayload {
         number: rules::licence_number(number),
         case_number: number.to_string(),
@@ -229,19 +231,134 @@ pub(crate) async fn issue(
         issued_at: now,
         revoked_at: None,
         revoked_reason: None,
+        issuer_key: None,
     };
     store::insert_licence(tx.conn(), &licence).await?;
+    let issued = tx
+        .journal(
+            now,
+            entry(
+                actor,
+                format!("case/{}", case.number),
+                "hall.licence_issued",
+                json!({"licence": licence.number}),
+            ),
+        )
+        .await?;
+    send_up(tx, &issued, &licence, rules::public_key_hex(&key))?;
+    Ok(key)
+}
+
+/// Send a licence as it stands after `e` (its issue or revocation) up to
+/// the city, in the same commit, when it is on an application the city's
+/// portal handed down to this district (`exchange::goes_up`).
+fn send_up(tx: &mut WriteTx, e: &Entry, l: &IssuedLicence, public_key: String) -> Result<()> {
+    let Some(platform) = tx.platform().cloned() else {
+        return Ok(());
+    };
+    if !exchange_rules::goes_up(&platform, &l.case_number) {
+        return Ok(());
+    }
+    let up = Licence {
+        number: l.number.clone(),
+        case: l.case_number.clone(),
+        issuer: l.issuer.clone(),
+        payload: l.payload.clone(),
+        signature: l.signature.clone(),
+        public_key,
+        issued_at: l.issued_at,
+        revoked_at: l.revoked_at,
+        revoked_reason: l.revoked_reason.clone(),
+    };
+    let facts = serde_json::to_value(up).map_err(anyhow::Error::from)?;
+    tx.send(e, Flow::Licences, Platform::City, facts);
+    Ok(())
+}
+
+/// The city takes a licence that a district's department issued on an
+/// application the city handed down, or its revocation: kept beside the
+/// city's copy of the case under the key it was signed with, and
+/// journaled on the case as the district's platform's doing. Refused when
+/// it does not fit the city's case (another department, another holder) or
+/// another licence is kept under its number.
+pub(crate) async fn take_licence(tx: &mut WriteTx, m: &Message, now: i64) -> Result<Effect> {
+    // `open` has checked it whole, signed by its key, of a case handed down.
+    let l: Licence = serde_json::from_value(m.facts.clone())
+        .map_err(|e| anyhow::anyhow!("a licence checked whole is not: {e}"))?;
+    let text: LicencePayload = serde_json::from_str(&l.payload)
+        .map_err(|e| anyhow::anyhow!("a licence checked whole has no text: {e}"))?;
+    let Some(case) = store::case_by_number(tx.conn(), &l.case).await? else {
+        return Ok(Effect::Refused(format!(
+            "no case {} was handed down from here",
+            l.case
+        )));
+    };
+    if case.department != l.issuer {
+        return Ok(Effect::Refused(format!(
+            "the case {} is {}'s, not {}'s",
+            l.case, case.department, l.issuer
+        )));
+    }
+    if exchange_rules::holder_of(&case.applicant) != (text.holder.clone(), text.holder_id.clone()) {
+        return Ok(Effect::Refused(format!(
+            "the licence {} names another holder than the case's applicant",
+            l.number
+        )));
+    }
+    match store::licence(tx.conn(), &l.number).await? {
+        Some(kept)
+            if kept.issuer_key.as_deref() != Some(l.public_key.as_str())
+                || kept.payload != l.payload
+                || kept.signature != l.signature =>
+        {
+            return Ok(Effect::Refused(format!(
+                "another licence is kept here under {}",
+                l.number
+            )));
+        }
+        Some(kept) => {
+            if let (None, Some(at), Some(reason)) =
+                (kept.revoked_at, l.revoked_at, l.revoked_reason.as_deref())
+            {
+                store::revoke_licence(tx.conn(), &l.number, reason, at).await?;
+            }
+        }
+        None => {
+            let copy = IssuedLicence {
+                number: l.number.clone(),
+                case_number: l.case.clone(),
+                issuer: l.issuer.clone(),
+                payload: l.payload.clone(),
+                signature: l.signature.clone(),
+                issued_at: l.issued_at,
+                revoked_at: l.revoked_at,
+                revoked_reason: l.revoked_reason.clone(),
+                issuer_key: Some(l.public_key.clone()),
+            };
+            store::insert_licence(tx.conn(), &copy).await?;
+        }
+    }
+    let Some(event) = LICENCE_EVENTS.into_iter().find(|e| *e == m.event_type) else {
+        return Err(
+            anyhow::anyhow!("a licence checked whole has the event {}", m.event_type).into(),
+        );
+    };
+    let mut payload = json!({"licence": l.number, "msg_id": m.id});
+    if let Some(reason) = &l.revoked_reason {
+        payload["reason"] = json!(reason);
+    }
     tx.journal(
         now,
-        entry(
-            actor,
-            format!("case/{}", case.number),
-            "hall.licence_issued",
-            json!({"licence": licence.number}),
-        ),
+        NewEntry {
+            actor: format!("platform:{}", m.from),
+            org: l.issuer.clone(),
+            subject: format!("case/{}", l.case),
+            event_type: event,
+            payload,
+        },
     )
     .await?;
-    Ok(key)
+    Ok(Effect::Done)
 }
 
 /// A licence with what is needed to check it.
@@ -278,6 +395,9 @@ pub struct PublicLicence {
     pub revoked_at: Option<i64>,
     /// Valid, revoked or forged; a revocation's reason is not public.
     pub verdict: Verdict,
+    /// Whether it may be revoked here: not one kept from the district's
+    /// platform that issued it (`exchange::revoked_where_issued`).
+    pub revocable_here: bool,
 }
 
 /// A licence as one reader may see it.
@@ -305,6 +425,15 @@ impl LicenceAnswer {
             LicenceAnswer::Public(p) => &p.verdict,
         }
     }
+
+    /// Whether it may be revoked on this platform: not one kept from the
+    /// district's platform that issued it.
+    pub fn revocable_here(&self) -> bool {
+        match self {
+            LicenceAnswer::Full(r) => exchange_rules::revoked_where_issued(&r.row).is_ok(),
+            LicenceAnswer::Public(p) => p.revocable_here,
+        }
+    }
 }
 
 impl PublicLicence {
@@ -327,6 +456,7 @@ impl PublicLicence {
                 },
                 v => v.clone(),
             },
+            revocable_here: exchange_rules::revoked_where_issued(&record.row).is_ok(),
         }
     }
 }
@@ -339,10 +469,13 @@ impl App {
         let row = store::licence(&mut conn, number.trim())
             .await?
             .ok_or_else(not_found)?;
-        let public_key = store::org_key(&mut conn, &row.issuer)
-            .await?
-            .map(|(p, _)| p)
-            .unwrap_or_default();
+        let public_key = match &row.issuer_key {
+            Some(key) => key.clone(),
+            None => store::org_key(&mut conn, &row.issuer)
+                .await?
+                .map(|(p, _)| p)
+                .unwrap_or_default(),
+        };
         let payload: LicencePayload = serde_json::from_str(&row.payload)
             .map_err(|e| anyhow::anyhow!("stored licence {}: {e}", row.number))?;
         let verdict = if !rules::verify(&public_key, &row.payload, &row.signature) {
@@ -483,6 +616,7 @@ impl App {
                         department: &issuer,
                     },
                 )?;
+                exchange_rules::revoked_where_issued(&row)?;
                 if row.revoked_at.is_some() {
                     return Err(Refusal::conflict(
                         "already_revoked",
@@ -492,16 +626,27 @@ impl App {
                     .into());
                 }
                 store::revoke_licence(tx.conn(), &number, &reason, now).await?;
-                tx.journal(
-                    now,
-                    entry(
-                        &actor,
-                        format!("case/{}", row.case_number),
-                        "hall.licence_revoked",
-                        json!({"licence": number, "reason": reason}),
-                    ),
-                )
-                .await?;
+                let revoked = tx
+                    .journal(
+                        now,
+                        entry(
+                            &actor,
+                            format!("case/{}", row.case_number),
+                            "hall.licence_revoked",
+                            json!({"licence": number, "reason": reason}),
+                        ),
+                    )
+                    .await?;
+                let public_key = store::org_key(tx.conn(), &row.issuer)
+                    .await?
+                    .map(|(p, _)| p)
+                    .unwrap_or_default();
+                let row = IssuedLicence {
+                    revoked_at: Some(now),
+                    revoked_reason: Some(reason.clone()),
+                    ..row
+                };
+                send_up(tx, &revoked, &row, public_key)?;
                 Ok(())
             })
             .await

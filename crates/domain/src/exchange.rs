@@ -25,6 +25,7 @@ use crate::hall::{Applicant, Case, CaseNumber, CaseState, Channel, PORTAL_SERIES
 
 mod cards;
 mod items;
+mod licences;
 mod tickets;
 use crate::journal::Entry;
 use crate::licence;
@@ -33,6 +34,7 @@ pub use cards::{
     ISSUED_BY_CITY,
 };
 pub use items::{handled_in, in_library, CatalogItem, ItemVersion};
+pub use licences::{goes_up, holder_of, revoked_where_issued, Licence, LICENCE_EVENTS};
 pub use tickets::{
     replay, ticket_step_here, Dispatched, Reply, TicketSide, REPLY_NOT_TAKEN, TICKET_EVENTS,
     UNIT_EVENTS,
@@ -146,10 +148,14 @@ pub enum Flow {
     /// city's catalogue each time a version of it enters the library,
     /// comes into force or is superseded.
     Items,
+    /// District → city: the e-licence a district's department issued on an
+    /// application the city's portal handed down, signed, and its
+    /// revocation (`licences`).
+    Licences,
 }
 
 impl Flow {
-    pub const ALL: [Flow; 8] = [
+    pub const ALL: [Flow; 9] = [
         Flow::Cases,
         Flow::Applications,
         Flow::Aggregates,
@@ -158,6 +164,7 @@ impl Flow {
         Flow::Tickets,
         Flow::Replies,
         Flow::Items,
+        Flow::Licences,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -170,6 +177,7 @@ impl Flow {
             Flow::Tickets => "tickets",
             Flow::Replies => "replies",
             Flow::Items => "items",
+            Flow::Licences => "licences",
         }
     }
 
@@ -184,6 +192,7 @@ impl Flow {
             Flow::Tickets => "SUNSHINE_TICKETS",
             Flow::Replies => "SUNSHINE_REPLIES",
             Flow::Items => "SUNSHINE_ITEMS",
+            Flow::Licences => "SUNSHINE_LICENCES",
         }
     }
 
@@ -209,7 +218,7 @@ impl Flow {
     /// Whether the flow goes from `from` to `to`.
     pub fn goes(self, from: &Platform, to: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
+            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies | Flow::Licences => {
                 from.district().is_some() && to == &Platform::City
             }
             Flow::Applications | Flow::Cards | Flow::Tickets | Flow::Items => {
@@ -221,7 +230,7 @@ impl Flow {
     /// Whether `platform` receives in this flow.
     pub fn received_by(self, platform: &Platform) -> bool {
         match self {
-            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies => {
+            Flow::Cases | Flow::Aggregates | Flow::Answers | Flow::Replies | Flow::Licences => {
                 platform == &Platform::City
             }
             Flow::Applications | Flow::Cards | Flow::Tickets | Flow::Items => {
@@ -661,6 +670,15 @@ pub fn open(
         Flow::Items => {
             items::citys_item(me, &message.subject, &message.event_type, &message.facts)
                 .map_err(not_its)?;
+        }
+        Flow::Licences => {
+            licences::districts_licence(
+                &message.from,
+                &message.subject,
+                &message.event_type,
+                &message.facts,
+            )
+            .map_err(not_its)?;
         }
     }
     Ok(message)

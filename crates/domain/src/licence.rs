@@ -98,6 +98,10 @@ pub struct IssuedLicence {
     pub issued_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// For a licence issued on another platform (a district's, on an
+    /// application the city handed down), the key its issuer signed it
+    /// with, as that platform sent it; none for one issued here.
+    pub issuer_key: Option<String>,
 }
 
 /// What a check of a licence concludes.

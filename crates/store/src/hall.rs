@@ -353,9 +353,15 @@ pub async fn insert_org_key(
     Ok(())
 }
 
-/// Every organisation's public key, for anyone to verify with.
+/// Every organisation's public key, for anyone to verify with: this
+/// platform's own, and those its licences held from a district's platform
+/// were signed with.
 pub async fn public_keys(conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query("SELECT org, public_key FROM org_keys ORDER BY org")
+    let rows = sqlx::query(
+        "SELECT org, public_key FROM org_keys \
+         UNION SELECT DISTINCT issuer AS org, issuer_key AS public_key FROM licences WHERE issuer_key IS NOT NULL \
+         ORDER BY org, public_key",
+    )
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
@@ -364,20 +370,23 @@ pub async fn public_keys(conn: &mut AnyConnection) -> Result<Vec<(String, String
 }
 
 pub async fn insert_licence(conn: &mut AnyConnection, l: &IssuedLicence) -> Result<()> {
-    sqlx::query("INSERT INTO licences (number, case_number, issuer, payload, signature, issued_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO licences (number, case_number, issuer, payload, signature, issued_at, revoked_at, revoked_reason, issuer_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
         .bind(&l.number)
         .bind(&l.case_number)
         .bind(&l.issuer)
         .bind(&l.payload)
         .bind(&l.signature)
         .bind(l.issued_at)
+        .bind(l.revoked_at)
+        .bind(&l.revoked_reason)
+        .bind(&l.issuer_key)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 pub async fn licence(conn: &mut AnyConnection, number: &str) -> Result<Option<IssuedLicence>> {
-    let row = sqlx::query("SELECT number, case_number, issuer, payload, signature, issued_at, revoked_at, revoked_reason FROM licences WHERE number = $1")
+    let row = sqlx::query("SELECT number, case_number, issuer, payload, signature, issued_at, revoked_at, revoked_reason, issuer_key FROM licences WHERE number = $1")
         .bind(number)
         .fetch_optional(&mut *conn)
         .await?;
@@ -391,6 +400,7 @@ pub async fn licence(conn: &mut AnyConnection, number: &str) -> Result<Option<Is
             issued_at: r.try_get("issued_at")?,
             revoked_at: r.try_get("revoked_at")?,
             revoked_reason: r.try_get("revoked_reason")?,
+            issuer_key: r.try_get("issuer_key")?,
         })
     })
     .transpose()

@@ -1,10 +1,10 @@
 //! The lifecycle commands on a ticket, merging alike requests, and what the
 //! journal and the public are told of each step.
 
-use super::{across, ticket_not_found, CITY};
+use super::{across, ticket_not_found, Reader, CITY};
 use super::{KeyRow, TicketRow, UpdateRow};
 use crate::journal_entry::entry;
-use crate::{allow, App, OrgDirectory, Result};
+use crate::{App, OrgDirectory, Result};
 use serde_json::json;
 use sunshine_domain::clock::from_micros;
 use sunshine_domain::exchange::{self as exchange_rules, TicketSide};
@@ -12,7 +12,6 @@ use sunshine_domain::hotline::{self as rules, Command, Party, RequestText, Ticke
 use sunshine_domain::identity::Actor;
 use sunshine_domain::ids::OrgCode;
 use sunshine_domain::journal::NewEntry;
-use sunshine_domain::policy::Action;
 use sunshine_domain::refusal::Refusal;
 use sunshine_store::hotline as store;
 use sunshine_store::WriteTx;
@@ -375,22 +374,16 @@ fn may_command(
     t: &store::TicketRow,
     c: &Command,
 ) -> Result<()> {
-    let operator = crate::at_centre(orgs, actor, crate::CentreWork::OperateHotline).is_ok();
-    let unit = t
-        .lifecycle
-        .lead
-        .as_ref()
-        .is_some_and(|u| allow(orgs, actor, &Action::HandleTicket { unit: u }).is_ok());
-    let own = t.requester_user == Some(actor.user_id);
+    let reader = Reader::of(orgs, actor, t);
     let allowed = match c.party() {
-        Party::Hotline => operator,
-        Party::Unit => unit,
-        Party::Requester => operator || own,
+        Party::Hotline => reader.operator,
+        Party::Unit => reader.unit,
+        Party::Requester => reader.operator || reader.own,
     };
     if allowed {
         return Ok(());
     }
-    if operator || unit || own {
+    if reader.sees() {
         return Err(Refusal::forbidden(
             "forbidden",
             "这一步不由您办理",

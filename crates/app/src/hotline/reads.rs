@@ -1,10 +1,10 @@
 //! Reading tickets and their updates: one by one, by worklist, and counted.
 
-use super::ticket_not_found;
+use super::{ticket_not_found, Reader};
 use super::{TicketFilter, TicketRow, UpdateRow};
 use crate::access::{ReadOf, StaffRead};
 use crate::journal_entry::entry;
-use crate::{allow, App, Result};
+use crate::{App, Result};
 use serde_json::json;
 use std::collections::BTreeMap;
 use sunshine_domain::access::{ReadKind, ReadPurpose};
@@ -59,9 +59,8 @@ impl App {
     /// A request as `actor` may see it: its query code is the caller's, read
     /// out by the hotline, so only operators and the requester see it.
     pub(super) fn as_seen_by(&self, actor: &Actor, mut t: store::TicketRow) -> store::TicketRow {
-        let operator =
-            crate::at_centre(&self.orgs(), actor, crate::CentreWork::OperateHotline).is_ok();
-        if !operator && t.requester_user != Some(actor.user_id) {
+        let reader = Reader::of(&self.orgs(), actor, &t);
+        if !reader.operator && !reader.own {
             t.query_code.clear();
         }
         t
@@ -131,17 +130,15 @@ impl App {
         let t = store::ticket(&mut conn, id)
             .await?
             .ok_or_else(ticket_not_found)?;
-        let orgs = self.orgs();
-        let operator = crate::at_centre(&orgs, actor, crate::CentreWork::OperateHotline).is_ok();
-        let unit = t
-            .lifecycle
-            .lead
-            .as_ref()
-            .is_some_and(|u| allow(&orgs, actor, &Action::HandleTicket { unit: u }).is_ok());
-        let own = t.requester_user == Some(actor.user_id);
-        if !(operator || unit || own) {
+        let reader = Reader::of(&self.orgs(), actor, &t);
+        if !reader.sees() {
             return Err(ticket_not_found());
         }
+        let Reader {
+            operator,
+            unit,
+            own,
+        } = reader;
         let mut updates = store::updates(&mut conn, id).await?;
         drop(conn);
         if !(operator || unit) {
@@ -169,6 +166,21 @@ impl App {
             self.as_seen_by(actor, t).into(),
             updates.into_iter().map(Into::into).collect(),
         ))
+    }
+
+    /// At a district's platform, the id here of its copy of the city's
+    /// request `city_ticket` (the city's cards on it name the city's
+    /// number), for staff who may read it; "not found" alike for the rest.
+    pub async fn copy_of_citys_request(&self, actor: &Actor, city_ticket: i64) -> Result<i64> {
+        let mut conn = self.db.read().await?;
+        let copy = store::ticket_of_city(&mut conn, city_ticket)
+            .await?
+            .ok_or_else(ticket_not_found)?;
+        let Reader { operator, unit, .. } = Reader::of(&self.orgs(), actor, &copy);
+        if !(operator || unit) {
+            return Err(ticket_not_found());
+        }
+        Ok(copy.id)
     }
 
     /// Tickets for the public lists (Open311's `GET requests`).

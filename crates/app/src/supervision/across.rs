@@ -8,6 +8,7 @@ use sunshine_domain::exchange::{
 };
 
 use super::*;
+use crate::exchange::Effect;
 
 /// The district whose own platform a city's card goes down to: a card on
 /// one of the district's cases, when the city trusts the district as a
@@ -71,8 +72,10 @@ pub(crate) fn send_up(tx: &mut WriteTx, e: &Entry, s: &store::SignalRow, text: &
 
 /// A district's platform takes the city's card, or the city's decision on
 /// one: its copy among the unit's signals, journaled here as the city's
-/// doing. `Some(why)` when the card cannot be kept here.
-pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result<Option<String>> {
+/// doing. Refused when the card cannot be kept here; held while the
+/// hotline request it is on has not come down (the two flows keep no
+/// order between them).
+pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result<Effect> {
     // `open` has checked it whole, on a case and a unit of this district.
     let card: Card = serde_json::from_value(m.facts.clone())
         .map_err(|e| anyhow::anyhow!("a card checked whole is not: {e}"))?;
@@ -89,6 +92,17 @@ pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result
     else {
         return Err(anyhow::anyhow!("a card checked whole has the event {}", m.event_type).into());
     };
+    if let Some(ticket) = sunshine_domain::hotline::ticket_id(&card.case) {
+        if sunshine_store::hotline::ticket_of_city(tx.conn(), ticket)
+            .await?
+            .is_none()
+        {
+            return Ok(Effect::Hold(format!(
+                "the city's request {} has not come down yet",
+                card.case
+            )));
+        }
+    }
     let actor = format!("platform:{}", m.from);
     let (id, payload) = match store::signal_of_city(tx.conn(), card.signal).await? {
         Some(copy) => {
@@ -127,7 +141,7 @@ pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result
                 city_signal: Some(card.signal),
             };
             let Some(id) = store::insert_signal(tx.conn(), &row).await? else {
-                return Ok(Some(format!(
+                return Ok(Effect::Refused(format!(
                     "a copy of another of the city's cards is kept here for {} {} (step {}, cause {})",
                     card.case, card.rule, card.step, cause
                 )));
@@ -149,7 +163,7 @@ pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result
         },
     )
     .await?;
-    Ok(None)
+    Ok(Effect::Done)
 }
 
 /// The city takes a unit's answer on one of its cards, sent from the unit's

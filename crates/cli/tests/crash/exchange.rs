@@ -82,11 +82,12 @@ accounts {{
 
 /// What a district's user may publish, as `docs/DEPLOYMENT.md` lists it
 /// (the test below checks that it does).
-const DISTRICT_PUBLISHES: [&str; 44] = [
+const DISTRICT_PUBLISHES: [&str; 46] = [
     "sunshine.cases.<code>",
     "sunshine.aggregates.<code>",
     "sunshine.answers.<code>",
     "sunshine.replies.<code>",
+    "sunshine.licences.<code>",
     "$JS.API.INFO",
     "$JS.API.STREAM.INFO.SUNSHINE_CASES",
     "$JS.API.STREAM.INFO.SUNSHINE_AGGREGATES",
@@ -96,6 +97,7 @@ const DISTRICT_PUBLISHES: [&str; 44] = [
     "$JS.API.STREAM.INFO.SUNSHINE_REPLIES",
     "$JS.API.STREAM.INFO.SUNSHINE_TICKETS",
     "$JS.API.STREAM.INFO.SUNSHINE_ITEMS",
+    "$JS.API.STREAM.INFO.SUNSHINE_LICENCES",
     "$JS.API.STREAM.INFO.OBJ_SUNSHINE_MATERIALS_<code>",
     "$JS.API.CONSUMER.INFO.SUNSHINE_APPLICATIONS.<code>-applications",
     "$JS.API.CONSUMER.DURABLE.CREATE.SUNSHINE_APPLICATIONS.<code>-applications",

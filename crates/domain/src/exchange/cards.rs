@@ -65,10 +65,13 @@ pub struct Answer {
 
 /// Whether the city's card on `case` for a unit of `region` is one that
 /// goes down to the district's own platform: a card on one of that
-/// district's cases. (A hotline request's or a care order's card stays
-/// with the city, where the request is handled.)
+/// district's cases, or on a hotline request, which a unit of a district
+/// that runs a platform of its own handles there
+/// ([`super::tickets`]). (A care order's or a household's aid card stays
+/// with the city, where they are handled.)
 pub fn goes_down(case: &str, region: &str) -> bool {
     CaseNumber::parse(case).is_ok_and(|n| n.region.as_str() == region)
+        || crate::hotline::ticket_id(case).is_some()
 }
 
 /// Whether a district's case was numbered by the district's own platform
@@ -97,12 +100,9 @@ pub(super) fn citys_card(
         return Err(format!("{subject} is not the card {}", card.signal));
     }
     let district = to.district().unwrap_or_default();
-    let case_region = CaseNumber::parse(&card.case)
-        .ok()
-        .map(|n| n.region.as_str().to_string());
     if card.region != district
         || !card.department.starts_with(district)
-        || case_region.as_deref() != Some(district)
+        || !goes_down(&card.case, district)
     {
         return Err(format!(
             "the card {} is on {} of {}, not a case of {to}",
@@ -224,6 +224,24 @@ mod tests {
             &other_case
         )
         .is_err());
+        // A card on a hotline request goes to the district of its unit.
+        let mut request = card(7);
+        request.case = "96345-2026-0000012".into();
+        let request_facts = serde_json::to_value(&request).unwrap();
+        let taken = citys_card(
+            &xihu(),
+            "signal/7",
+            "supervision.signal_issued",
+            &request_facts,
+        );
+        assert_eq!(taken, Ok(request));
+        assert!(citys_card(
+            &other,
+            "signal/7",
+            "supervision.signal_issued",
+            &request_facts
+        )
+        .is_err());
         let mut odd = card(7);
         odd.state = "forgotten".into();
         let odd = serde_json::to_value(odd).unwrap();
@@ -232,10 +250,18 @@ mod tests {
     }
 
     #[test]
-    fn only_a_card_on_the_districts_own_case_goes_down() {
+    fn a_card_goes_down_on_the_districts_own_case_or_a_hotline_request() {
         assert!(goes_down("2026-330106-000012", "330106"));
         assert!(!goes_down("2026-330108-000012", "330106"));
-        assert!(!goes_down("96345-2026-12", "330106"));
+        assert!(
+            goes_down("96345-2026-0000012", "330106"),
+            "a hotline request's"
+        );
+        assert!(
+            !goes_down("96345-26-12", "330106"),
+            "not a request's number"
+        );
+        assert!(!goes_down("JY20261202000012", "330106"), "a care order's");
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub struct SignalView {
 
 pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView {
     let code = lang.code();
-    let held_below = s.case_held_below();
+    let link = signal_link(&s);
     SignalView {
         message: s.rule.message().get(code).to_string(),
         rule: s.rule.as_str().to_string(),
@@ -97,12 +97,25 @@ pub fn signal_view(s: SignalRow, orgs: &OrgDirectory, lang: Lang) -> SignalView 
         from_city: s.from_city,
         answered_below: s.answered_below,
         id: s.id,
-        link: if held_below {
-            String::new()
-        } else {
-            subject_link(&s.case_number)
-        },
+        link,
         case_number: s.case_number,
+    }
+}
+
+/// The staff page of what a signal is about, as this platform holds it:
+/// none for a case only a district's platform holds; for a copy of the
+/// city's card on a hotline request, this district's copy of the request
+/// (the card names the city's number).
+pub fn signal_link(s: &SignalRow) -> String {
+    if s.case_held_below() {
+        return String::new();
+    }
+    match (
+        s.from_city,
+        sunshine_domain::hotline::ticket_id(&s.case_number),
+    ) {
+        (Some(_), Some(city_ticket)) => format!("/staff/hotline/from-city/{city_ticket}"),
+        _ => subject_link(&s.case_number),
     }
 }
 

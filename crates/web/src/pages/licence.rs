@@ -222,6 +222,7 @@ fn licence_page(
     reason: String,
     reason_error: String,
 ) -> LicencePage {
+    let revocable = answer.revocable_here();
     let l = LicenceShown::new(answer, c.lang, by_token);
     let verify_url = match &l.full {
         Some(r) => verify_url_of(s, headers, r),
@@ -235,7 +236,7 @@ fn licence_page(
             qr_svg(&verify_url)
         },
         verify_url,
-        can_revoke: !revoked && may_revoke(s, actor, &l.issuer),
+        can_revoke: !revoked && revocable && may_revoke(s, actor, &l.issuer),
         l,
         reason,
         reason_error,

@@ -276,6 +276,10 @@ fn hotline_routes() -> Router<AppState> {
             "/staff/hotline/{id}",
             get(hotline::staff_ticket).post(hotline::staff_command),
         )
+        .route(
+            "/staff/hotline/from-city/{city_id}",
+            get(hotline::copy_of_citys),
+        )
 }
 
 /// The citizen card: the holder's pages, the counter, operations.

@@ -109,11 +109,7 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
         level_name: s.level.name().get(code).to_string(),
         rule_name: s.rule.name().get(code).to_string(),
         case_number: s.case_number.clone(),
-        link: if s.case_held_below() {
-            String::new()
-        } else {
-            case_link(&s.case_number)
-        },
+        link: case_link(s),
         department_name: orgs.name(&s.department, code),
         due: c.when(&s.due_at),
         state_name: s.state.name().get(code).to_string(),
@@ -123,11 +119,11 @@ fn signal_line(s: &SignalRow, orgs: &sunshine_app::OrgDirectory, c: &Chrome) -> 
 
 /// The staff page of a signal's subject; none for a backup system's (its
 /// page is the backup centre keepers' alone).
-fn case_link(number: &str) -> String {
-    if sunshine_app::backup_centre::system_of_signal(number).is_some() {
+fn case_link(s: &SignalRow) -> String {
+    if sunshine_app::backup_centre::system_of_signal(&s.case_number).is_some() {
         return String::new();
     }
-    crate::api::supervision::subject_link(number)
+    crate::api::supervision::signal_link(s)
 }
 
 /// Signals shown on one page of the list.

@@ -481,6 +481,87 @@ async fn an_application_at_the_city_for_a_district_item_is_handled_by_the_distri
     assert!(applied
         .iter()
         .any(|l| l["flow"] == "applications" && l["peer"] == "city"));
+
+    // The licence the district signed came up with the result: the
+    // resident finds it where they applied, whole, and it checks at the
+    // city against the key it was signed with.
+    let licence = format!("ZZ-{number}");
+    let licence_path = format!("/api/v1/licences/{licence}");
+    let (status, below) = clerk.get(&licence_path).await;
+    assert_eq!(status, StatusCode::OK, "{below}");
+    let (status, above) = resident.get(&licence_path).await;
+    assert_eq!(status, StatusCode::OK, "{above}");
+    assert_eq!(above["verdict"], "valid", "{above}");
+    assert_eq!(
+        above["token"], below["token"],
+        "the district's own signature"
+    );
+    assert!(
+        above["token"].is_string(),
+        "in full for its holder: {above}"
+    );
+    let (_, checked) = Api::new(&city.base)
+        .post("/api/v1/licences/verify", json!({"token": above["token"]}))
+        .await;
+    assert_eq!(checked["verdict"], "valid", "{checked}");
+    let (_, keys) = Api::new(&city.base).get("/api/v1/keys").await;
+    assert!(
+        keys.as_array().is_some_and(|k| k
+            .iter()
+            .any(|k| k["org"] == decided["department"] && k["public_key"] == below["public_key"])),
+        "the city publishes the key it checks with: {keys}"
+    );
+    let page = crate::pages::client();
+    crate::pages::post_login(
+        &page,
+        &city.base,
+        &[
+            ("login", sunshine_app::demo::DEMO_CITIZEN_ID),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await?;
+    let mine = page
+        .get(format!("{}/hall/cases/{number}", city.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        mine.contains(&format!("href=\"/licences/{licence}\"")),
+        "the resident's page at the city links the licence"
+    );
+
+    // It is revoked where it was issued, and the city follows.
+    let approver_above = Api::as_user(&city.base, "xihu.approver").await;
+    let revoke = format!("{licence_path}/revoke");
+    let (status, refused) = approver_above
+        .post(&revoke, json!({"reason": "以欺骗手段取得"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "revoked_on_district_platform");
+    let approver = Api::as_user(&district.base, "xihu.approver").await;
+    let (status, body) = approver
+        .post(&revoke, json!({"reason": "以欺骗手段取得"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let up = district.app.outgoing(100).await?;
+    assert_eq!(up.len(), 1, "{up:?}");
+    assert_eq!(up[0].subject, "sunshine.licences.330106");
+    let again: Vec<Incoming> = up.iter().map(incoming).collect();
+    assert_eq!(pump(&district, &city).await?, [Verdict::Done]);
+    assert_eq!(city.app.receive(again).await?, [Verdict::Done]);
+    let (_, above) = resident.get(&licence_path).await;
+    assert_eq!(above["verdict"], "revoked", "{above}");
+    let revoked: Vec<Value> = journal_entries(&city_admin)
+        .await
+        .into_iter()
+        .filter(|e| {
+            e["subject"] == format!("case/{number}") && e["event_type"] == "hall.licence_revoked"
+        })
+        .collect();
+    assert_eq!(revoked.len(), 1, "once however often it came: {revoked:?}");
+    assert_eq!(revoked[0]["actor"], "platform:district:330106");
     city.stop().await;
     district.stop().await;
     Ok(())
@@ -1249,6 +1330,139 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
         copy["updates"].to_string().contains("签收未获采纳"),
         "the unit is told: {copy}"
     );
+    city.stop().await;
+    district.stop().await;
+    Ok(())
+}
+
+/// The city's cards on a request that a district's unit handles on its
+/// own platform go down with the request: the unit finds the card among
+/// its signals, leading to its copy of the request, and answers it there;
+/// the city's supervisor decides it. A card that arrives before its
+/// request waits for it.
+#[tokio::test]
+async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there(
+) -> anyhow::Result<()> {
+    let (city, district) = city_and_district().await?;
+    let operator = Api::as_user(&city.base, "operator").await;
+    let id = dispatched_to_the_district(&operator, "保俶路井盖缺失").await;
+    let number = ticket_of(&operator, id).await["ticket"]["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+
+    // The unit never signs in time: the city's supervision cards it.
+    city.app.run_supervision().await?;
+    city.clock.advance(jiff::SignedDuration::from_hours(24 * 5));
+    city.app.run_supervision().await?;
+    city.app.run_supervision_timers().await?;
+    let supervisor = Api::as_user(&city.base, "supervisor").await;
+    let above = signals_of(&supervisor, &number).await;
+    let card = by_rule(&above, "hotline.overdue").clone();
+    assert_eq!(card["answered_below"], true, "{card}");
+    assert_eq!(
+        card["link"],
+        format!("/staff/hotline/{id}"),
+        "the city holds the request"
+    );
+    let card_id = card["id"].as_i64().expect("id");
+    let unit_above = Api::as_user(&city.base, "clerk.330106").await;
+    let (status, refused) = command(&unit_above, card_id, "respond", "已签收").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(refused["error"]["code"], "answered_on_district_platform");
+
+    // The card arrives first: it waits for its request, and nothing of it
+    // is written meanwhile.
+    let out = city.app.outgoing(100).await?;
+    let cards: Vec<Incoming> = out
+        .iter()
+        .filter(|m| m.subject == "sunshine.cards.330106")
+        .map(incoming)
+        .collect();
+    assert_eq!(cards.len(), 1, "{out:?}");
+    assert_eq!(district.app.receive(cards).await?, [Verdict::Later]);
+    let unit = Api::as_user(&district.base, "clerk.330106").await;
+    assert!(signals_of(&unit, &number).await.is_empty());
+    let admin_below = Api::as_user(&district.base, "admin").await;
+    let held = log(&admin_below, "", "status=held").await;
+    assert!(
+        held.iter().any(|l| l["flow"] == "cards"
+            && l["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains(&number) && r.contains("not come down"))),
+        "{held:?}"
+    );
+    // With the request, the card is taken.
+    assert!(pump(&city, &district)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    let below = signals_of(&unit, &number).await;
+    let copy = by_rule(&below, "hotline.overdue").clone();
+    assert_eq!(copy["from_city"], card_id);
+    assert_eq!(copy["level"], card["level"]);
+    assert_eq!(copy["department"], card["department"]);
+    assert_eq!(copy["link"], format!("/staff/hotline/from-city/{id}"));
+    let copy_id = copy["id"].as_i64().expect("id");
+
+    // The card's link leads the unit to its copy of the request; whoever
+    // may not read the request is told it is not there.
+    let request_below = copy_in_inbox(&unit, id).await.expect("the copy");
+    let browser = crate::pages::client();
+    let signed = crate::pages::post_login(
+        &browser,
+        &district.base,
+        &[
+            ("login", "clerk.330106"),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await?;
+    assert_eq!(signed.status(), StatusCode::OK);
+    let followed = browser
+        .get(format!("{}/staff/hotline/from-city/{id}", district.base))
+        .send()
+        .await?;
+    assert_eq!(followed.status(), StatusCode::OK);
+    assert_eq!(
+        followed.url().path(),
+        format!("/staff/hotline/{}", request_below["id"])
+    );
+    assert!(followed.text().await?.contains("保俶路井盖缺失"));
+    let stranger = crate::pages::client();
+    crate::pages::post_login(
+        &stranger,
+        &district.base,
+        &[
+            ("login", "editor.330106"),
+            ("password", sunshine_app::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await?;
+    let refused = stranger
+        .get(format!("{}/staff/hotline/from-city/{id}", district.base))
+        .send()
+        .await?;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // The unit answers the card below; the city's card is answered, and
+    // the city's supervisor closes it, which the copy follows.
+    let (status, answered) = command(&unit, copy_id, "respond", "已补签并安排当日修复").await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert!(pump(&district, &city)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    let card_now = signal(&supervisor, card_id).await;
+    assert_eq!(card_now["state"], "responded", "{card_now}");
+    assert_eq!(card_now["last_text"], "已补签并安排当日修复");
+    let (status, closed) = command(&supervisor, card_id, "close", "予以办结").await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert!(pump(&city, &district)
+        .await?
+        .iter()
+        .all(|v| *v == Verdict::Done));
+    assert_eq!(signal(&unit, copy_id).await["state"], "closed");
     city.stop().await;
     district.stop().await;
     Ok(())

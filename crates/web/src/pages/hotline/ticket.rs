@@ -336,6 +336,25 @@ pub async fn staff_ticket(
     ticket_page(&s, lang, &session, id, true, None).await
 }
 
+/// `/staff/hotline/from-city/{city_id}`: at a district's platform, its copy
+/// of the city's request, which the city's cards on it name by the
+/// city's number.
+pub async fn copy_of_citys(
+    State(s): State<AppState>,
+    lang: Lang,
+    StaffSession(session): StaffSession,
+    Path(city_ticket): Path<i64>,
+) -> Response {
+    match s
+        .app
+        .copy_of_citys_request(&session.actor, city_ticket)
+        .await
+    {
+        Ok(id) => axum::response::Redirect::to(&format!("/staff/hotline/{id}")).into_response(),
+        Err(e) => error_page(Chrome::new(lang, Some(&session), "/staff/hotline"), e),
+    }
+}
+
 /// `/hotline/my/{id}`: the requester's own request, its public steps, and the return visit.
 pub async fn my_ticket(
     State(s): State<AppState>,

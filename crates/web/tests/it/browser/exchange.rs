@@ -232,6 +232,14 @@ async fn a_resident_applies_at_the_city_the_district_handles_it_and_the_city_sho
     );
     b.screenshot(&shots().join("exchange-result-at-city.png"))
         .await?;
+    // The licence the district's department signed is linked where the
+    // resident applied, and checks at the city.
+    b.click("#licence-link").await?;
+    b.wait_for("#verdict.valid").await?;
+    assert!(b.text("#licence-number").await?.contains(&number));
+    b.check_page(false).await?;
+    b.screenshot(&shots().join("exchange-licence-at-city.png"))
+        .await?;
     crate::board_pages::on_board(&city.base, &number, "approved").await;
     b.goto(&format!("{}/board?item_id={item_id}", city.base))
         .await?;
