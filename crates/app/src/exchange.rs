@@ -413,6 +413,9 @@ impl App {
         if waiting.is_empty() {
             return Ok(vec![]);
         }
+        // A message read here may be of a batch not yet synced: it leaves
+        // only once it is, so that the store never loses what a peer took.
+        self.db.make_log_durable().await?;
         let key = self.platform_signing_key(&platform).await?;
         Ok(waiting
             .into_iter()

@@ -36,6 +36,8 @@ pub struct Db {
     /// Which platform this store is, when it is one of several (see
     /// [`Db::join_platform`]); the writer fills the outbox for it.
     platform: std::sync::Arc<std::sync::OnceLock<Platform>>,
+    /// The embedded store's log, for [`Db::make_log_durable`].
+    wal: Option<std::sync::Arc<std::sync::Mutex<WalFile>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -127,6 +129,31 @@ impl Db {
         self.platform.get()
     }
 
+    /// Make durable whatever any connection has committed to the embedded
+    /// store's log (one `fdatasync`), before handing what was read to
+    /// another system: the writer answers its callers only once their
+    /// batch is durable, but another connection may read a batch up to one
+    /// sync before it is (`logsync`), and what left this store must not be
+    /// lost by it in a power cut. Nothing to do on PostgreSQL, whose
+    /// commit syncs, or in memory.
+    pub async fn make_log_durable(&self) -> Result<()> {
+        let Some(wal) = self.wal.clone() else {
+            return Ok(());
+        };
+        let synced = tokio::task::spawn_blocking(move || {
+            let mut wal = wal.lock().unwrap_or_else(|p| p.into_inner());
+            match wal.sync() {
+                // No log: the last connection closed, after copying it all
+                // into the database and syncing that.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Commit(format!("the log's sync did not finish: {e}")))?;
+        synced.map_err(|e| StoreError::Db(sqlx::Error::Io(e)))
+    }
+
     /// The embedded store's file, if it is one.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -216,6 +243,9 @@ impl Db {
                 "only an embedded store file can be replicated".into(),
             ));
         }
+        let wal = file
+            .as_deref()
+            .map(|f| std::sync::Arc::new(std::sync::Mutex::new(WalFile::new(f))));
         Ok(Db {
             pool,
             backend,
@@ -225,6 +255,7 @@ impl Db {
             replicated,
             replica: Default::default(),
             platform,
+            wal,
         })
     }
 

@@ -129,6 +129,7 @@ impl Drop for LogSync {
 }
 
 /// SQLite's write-ahead log of one database, kept open to be synced.
+#[derive(Debug)]
 pub(crate) struct WalFile {
     database: PathBuf,
     open: Option<(File, (u64, u64))>,
