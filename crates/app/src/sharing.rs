@@ -75,7 +75,25 @@ pub struct ResourceView {
     pub may_subscribe_for: Vec<String>,
     /// The owner's staff see every subscription; others their own.
     pub subscriptions: Vec<subscriptions::SubscriptionView>,
+    /// For the owner's staff: the latest tries to read it with a key that
+    /// is nobody's, by client and hour (none for anyone else).
+    pub unknown_keys: Vec<UnknownKeyTries>,
 }
+
+/// Tries to read a resource with a key that is nobody's, from one client
+/// in one hour.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnknownKeyTries {
+    pub client: String,
+    /// The hour's start (microseconds, UTC).
+    pub hour: i64,
+    pub attempts: i64,
+    /// The last try (microseconds, UTC).
+    pub last_at: i64,
+}
+
+/// How many of the latest hours' tries with unknown keys a resource's page shows.
+const UNKNOWN_KEY_HOURS: i64 = 50;
 
 /// Searching the catalogue.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -284,6 +302,20 @@ impl App {
         let subscriptions = self
             .subscription_views(&mut conn, &orgs, actor, rows, &[(r.clone(), spec.clone())])
             .await?;
+        let unknown_keys = if may_edit {
+            store::unknown_keys_of(&mut conn, id, UNKNOWN_KEY_HOURS)
+                .await?
+                .into_iter()
+                .map(|u| UnknownKeyTries {
+                    client: u.client,
+                    hour: u.hour,
+                    attempts: u.attempts,
+                    last_at: u.last_at,
+                })
+                .collect()
+        } else {
+            vec![]
+        };
         Ok(ResourceView {
             id: r.id,
             owner_name: orgs.name(&r.owner, "zh"),
@@ -297,6 +329,7 @@ impl App {
             may_edit,
             may_subscribe_for,
             subscriptions,
+            unknown_keys,
         })
     }
 

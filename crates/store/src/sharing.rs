@@ -515,3 +515,63 @@ pub async fn reads_of(
     })
     .collect()
 }
+
+/// Tries to read a resource with a key that is nobody's, counted by the
+/// client that tried and the hour it tried in.
+#[derive(Debug, Clone)]
+pub struct UnknownKeyRow {
+    pub client: String,
+    /// The hour's start (microseconds, UTC).
+    pub hour: i64,
+    pub attempts: i64,
+    pub last_at: i64,
+}
+
+/// Count one try to read `resource_id` with an unknown key.
+pub async fn note_unknown_key(
+    conn: &mut AnyConnection,
+    resource_id: i64,
+    client: &str,
+    hour: i64,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sharing_unknown_keys (resource_id, client, hour, attempts, last_at) \
+         VALUES ($1, $2, $3, 1, $4) \
+         ON CONFLICT (resource_id, hour, client) \
+         DO UPDATE SET attempts = sharing_unknown_keys.attempts + 1, last_at = excluded.last_at",
+    )
+    .bind(resource_id)
+    .bind(client)
+    .bind(hour)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest hours' tries on `resource_id` with unknown keys, newest first.
+pub async fn unknown_keys_of(
+    conn: &mut AnyConnection,
+    resource_id: i64,
+    limit: i64,
+) -> Result<Vec<UnknownKeyRow>> {
+    sqlx::query(
+        "SELECT client, hour, attempts, last_at FROM sharing_unknown_keys \
+         WHERE resource_id = $1 ORDER BY hour DESC, last_at DESC LIMIT $2",
+    )
+    .bind(resource_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(UnknownKeyRow {
+            client: r.try_get("client")?,
+            hour: r.try_get("hour")?,
+            attempts: r.try_get("attempts")?,
+            last_at: r.try_get("last_at")?,
+        })
+    })
+    .collect()
+}

@@ -684,7 +684,8 @@ impl App {
     /// Read a resource's rows through a key: only the fields subscribed,
     /// and only while the key is live and the subscription approved. Every
     /// read of a known key is logged in the same write as it is answered,
-    /// refused ones with the refusal's code.
+    /// refused ones with the refusal's code; a try with a key that is
+    /// nobody's is counted against the resource, by client and hour.
     pub async fn read_with_key(&self, read: KeyRead) -> Result<DataPage> {
         let hash = token_hash(read.secret.trim());
         let now = self.now_micros();
@@ -694,9 +695,26 @@ impl App {
             .db
             .write(
                 async move |tx: &mut WriteTx| -> Result<std::result::Result<DataPage, Refusal>> {
-                    let key = store::key_by_hash(tx.conn(), &hash)
-                        .await?
-                        .ok_or_else(key_unknown)?;
+                    let Some(key) = store::key_by_hash(tx.conn(), &hash).await? else {
+                        // Nobody's key: counted against the resource for its
+                        // owner to see, by client and hour.
+                        if store::resource(tx.conn(), read.resource_id)
+                            .await?
+                            .is_some()
+                        {
+                            let client: String = read.client.chars().take(64).collect();
+                            let hour = rules::attempt_hour(now);
+                            store::note_unknown_key(
+                                tx.conn(),
+                                read.resource_id,
+                                &client,
+                                hour,
+                                now,
+                            )
+                            .await?;
+                        }
+                        return Ok(Err(key_unknown()));
+                    };
                     let (s, r) = subscription_row(tx.conn(), key.subscription_id).await?;
                     let decided = if r.id != read.resource_id {
                         Err(Refusal::forbidden(

@@ -184,6 +184,14 @@ fn command_label(c: &SubscriptionCommand) -> Text {
     }
 }
 
+/// The hour a try with an unknown key is counted in (its start, in
+/// microseconds): such tries are logged as counts per client and hour, so
+/// that guessing keys cannot flood the log.
+pub fn attempt_hour(at: i64) -> i64 {
+    const HOUR: i64 = 3_600_000_000;
+    at - at.rem_euclid(HOUR)
+}
+
 /// Whether a key opens its subscription's data now: a live key of an
 /// approved subscription.
 pub fn may_read(state: SubscriptionState, key_revoked: bool) -> Result<(), Refusal> {
@@ -240,6 +248,15 @@ mod tests {
         SubscriptionCommand::Revoke {
             reason: String::new(),
         }
+    }
+
+    #[test]
+    fn a_try_with_an_unknown_key_counts_in_the_hour_it_falls_in() {
+        let hour = 3_600_000_000;
+        assert_eq!(attempt_hour(5 * hour), 5 * hour);
+        assert_eq!(attempt_hour(5 * hour + 1), 5 * hour);
+        assert_eq!(attempt_hour(6 * hour - 1), 5 * hour);
+        assert_eq!(attempt_hour(-1), -hour, "before 1970 too");
     }
 
     #[test]

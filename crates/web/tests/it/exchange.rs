@@ -511,22 +511,10 @@ async fn an_application_at_the_city_for_a_district_item_is_handled_by_the_distri
             .any(|k| k["org"] == decided["department"] && k["public_key"] == below["public_key"])),
         "the city publishes the key it checks with: {keys}"
     );
-    let page = crate::pages::client();
-    crate::pages::post_login(
-        &page,
-        &city.base,
-        &[
-            ("login", sunshine_app::demo::DEMO_CITIZEN_ID),
-            ("password", sunshine_app::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await?;
-    let mine = page
-        .get(format!("{}/hall/cases/{number}", city.base))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let (page, _) =
+        crate::board_pages::signed_in(&city.base, sunshine_app::demo::DEMO_CITIZEN_ID).await;
+    let (_, mine) =
+        crate::board_pages::page(&page, &format!("{}/hall/cases/{number}", city.base)).await;
     assert!(
         mine.contains(&format!("href=\"/licences/{licence}\"")),
         "the resident's page at the city links the licence"
@@ -1408,42 +1396,19 @@ async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there
     // The card's link leads the unit to its copy of the request; whoever
     // may not read the request is told it is not there.
     let request_below = copy_in_inbox(&unit, id).await.expect("the copy");
-    let browser = crate::pages::client();
-    let signed = crate::pages::post_login(
-        &browser,
-        &district.base,
-        &[
-            ("login", "clerk.330106"),
-            ("password", sunshine_app::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await?;
-    assert_eq!(signed.status(), StatusCode::OK);
-    let followed = browser
-        .get(format!("{}/staff/hotline/from-city/{id}", district.base))
-        .send()
-        .await?;
-    assert_eq!(followed.status(), StatusCode::OK);
-    assert_eq!(
-        followed.url().path(),
-        format!("/staff/hotline/{}", request_below["id"])
-    );
-    assert!(followed.text().await?.contains("保俶路井盖缺失"));
-    let stranger = crate::pages::client();
-    crate::pages::post_login(
-        &stranger,
-        &district.base,
-        &[
-            ("login", "editor.330106"),
-            ("password", sunshine_app::demo::DEMO_PASSWORD),
-        ],
-    )
-    .await?;
-    let refused = stranger
-        .get(format!("{}/staff/hotline/from-city/{id}", district.base))
-        .send()
-        .await?;
-    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let (browser, _) = crate::board_pages::signed_in(&district.base, "clerk.330106").await;
+    let link = format!("{}/staff/hotline/from-city/{id}", district.base);
+    let followed = browser.get(&link).send().await?;
+    assert_eq!(followed.status(), StatusCode::SEE_OTHER);
+    let copy_page = format!("/staff/hotline/{}", request_below["id"]);
+    assert_eq!(followed.headers()["location"], copy_page.as_str());
+    let (status, html) =
+        crate::board_pages::page(&browser, &format!("{}{copy_page}", district.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("保俶路井盖缺失"));
+    let (stranger, _) = crate::board_pages::signed_in(&district.base, "editor.330106").await;
+    let (status, _) = crate::board_pages::page(&stranger, &link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The unit answers the card below; the city's card is answered, and
     // the city's supervisor closes it, which the copy follows.

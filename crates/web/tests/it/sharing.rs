@@ -192,6 +192,36 @@ async fn a_conditional_resource_is_approved_by_its_owner_read_through_a_key_and_
     assert_eq!(body["error"]["code"], "key_for_another_resource");
     let (status, body) = read(&t.base, enterprise, "not-a-key", "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "key_unknown");
+    // Tries with a key that is nobody's are counted for the owner to see,
+    // by client and hour; a resource that does not exist counts nothing.
+    let (status, _) = read(&t.base, enterprise, "another-guess", "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = read(&t.base, 999_999, "not-a-key", "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, seen) = editor
+        .get(&format!("/api/v1/sharing/resources/{enterprise}"))
+        .await;
+    assert_eq!(seen["may_edit"], true, "{seen}");
+    let tries = seen["unknown_keys"].as_array().expect("the tries");
+    assert_eq!(tries.len(), 1, "one client, one hour: {tries:?}");
+    assert_eq!(tries[0]["attempts"], 2);
+    assert!(tries[0]["client"].as_str().is_some_and(|c| !c.is_empty()));
+    let (_, subscriber) = hrss
+        .get(&format!("/api/v1/sharing/resources/{enterprise}"))
+        .await;
+    assert_eq!(
+        subscriber["unknown_keys"],
+        json!([]),
+        "the owner's to see: {subscriber}"
+    );
+    let (owner_page, _) = crate::board_pages::signed_in(&t.base, REGISTRATION_EDITOR).await;
+    let (_, page) = crate::board_pages::page(
+        &owner_page,
+        &format!("{}/staff/sharing/resources/{enterprise}", t.base),
+    )
+    .await;
+    assert!(page.contains("id=\"unknown-keys\""), "{page}");
 
     // The owner revokes the key: it reads nothing, and that is logged too.
     let key_id = key["id"].as_i64().expect("key id");
