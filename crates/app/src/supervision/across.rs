@@ -72,9 +72,10 @@ pub(crate) fn send_up(tx: &mut WriteTx, e: &Entry, s: &store::SignalRow, text: &
 
 /// A district's platform takes the city's card, or the city's decision on
 /// one: its copy among the unit's signals, journaled here as the city's
-/// doing. Refused when the card cannot be kept here; held while the
-/// hotline request it is on has not come down (the two flows keep no
-/// order between them).
+/// doing. Refused when the card cannot be kept here. A card on a hotline
+/// request is kept even before the request's copy has come down (the two
+/// flows keep no order between them, and a card waiting for it would hold
+/// back every card after it): its link leads to the copy once it is here.
 pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result<Effect> {
     // `open` has checked it whole, on a case and a unit of this district.
     let card: Card = serde_json::from_value(m.facts.clone())
@@ -92,17 +93,6 @@ pub(crate) async fn take_card(tx: &mut WriteTx, m: &Message, now: i64) -> Result
     else {
         return Err(anyhow::anyhow!("a card checked whole has the event {}", m.event_type).into());
     };
-    if let Some(ticket) = sunshine_domain::hotline::ticket_id(&card.case) {
-        if sunshine_store::hotline::ticket_of_city(tx.conn(), ticket)
-            .await?
-            .is_none()
-        {
-            return Ok(Effect::Hold(format!(
-                "the city's request {} has not come down yet",
-                card.case
-            )));
-        }
-    }
     let actor = format!("platform:{}", m.from);
     let (id, payload) = match store::signal_of_city(tx.conn(), card.signal).await? {
         Some(copy) => {

@@ -1327,7 +1327,7 @@ async fn the_hotlines_request_is_handled_by_the_unit_on_its_districts_platform(
 /// own platform go down with the request: the unit finds the card among
 /// its signals, leading to its copy of the request, and answers it there;
 /// the city's supervisor decides it. A card that arrives before its
-/// request waits for it.
+/// request is kept, and leads to the request once it has come.
 #[tokio::test]
 async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there(
 ) -> anyhow::Result<()> {
@@ -1359,8 +1359,8 @@ async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(refused["error"]["code"], "answered_on_district_platform");
 
-    // The card arrives first: it waits for its request, and nothing of it
-    // is written meanwhile.
+    // The card arrives first: it is kept, and leads to the request once
+    // the request has come down too.
     let out = city.app.outgoing(100).await?;
     let cards: Vec<Incoming> = out
         .iter()
@@ -1368,19 +1368,17 @@ async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there
         .map(incoming)
         .collect();
     assert_eq!(cards.len(), 1, "{out:?}");
-    assert_eq!(district.app.receive(cards).await?, [Verdict::Later]);
+    assert_eq!(district.app.receive(cards).await?, [Verdict::Done]);
     let unit = Api::as_user(&district.base, "clerk.330106").await;
-    assert!(signals_of(&unit, &number).await.is_empty());
-    let admin_below = Api::as_user(&district.base, "admin").await;
-    let held = log(&admin_below, "", "status=held").await;
-    assert!(
-        held.iter().any(|l| l["flow"] == "cards"
-            && l["reason"]
-                .as_str()
-                .is_some_and(|r| r.contains(&number) && r.contains("not come down"))),
-        "{held:?}"
+    assert_eq!(signals_of(&unit, &number).await.len(), 1);
+    let (browser, _) = crate::board_pages::signed_in(&district.base, "clerk.330106").await;
+    let link = format!("{}/staff/hotline/from-city/{id}", district.base);
+    let (status, _) = crate::board_pages::page(&browser, &link).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the request has not come yet"
     );
-    // With the request, the card is taken.
     assert!(pump(&city, &district)
         .await?
         .iter()
@@ -1396,8 +1394,6 @@ async fn the_citys_card_on_a_request_handled_below_is_answered_by_the_unit_there
     // The card's link leads the unit to its copy of the request; whoever
     // may not read the request is told it is not there.
     let request_below = copy_in_inbox(&unit, id).await.expect("the copy");
-    let (browser, _) = crate::board_pages::signed_in(&district.base, "clerk.330106").await;
-    let link = format!("{}/staff/hotline/from-city/{id}", district.base);
     let followed = browser.get(&link).send().await?;
     assert_eq!(followed.status(), StatusCode::SEE_OTHER);
     let copy_page = format!("/staff/hotline/{}", request_below["id"]);
