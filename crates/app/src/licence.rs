@@ -279,7 +279,7 @@ fn send_up(tx: &mut WriteTx, e: &Entry, l: &IssuedLicence, public_key: String) -
 /// application the city handed down, or its revocation: kept beside the
 /// city's copy of the case under the key it was signed with, and
 /// journaled on the case as the district's platform's doing. Refused when
-/// it does not fit the city's case (another department, another holder) or
+/// it does not fit the city's case (another department, item or holder) or
 /// another licence is kept under its number.
 pub(crate) async fn take_licence(tx: &mut WriteTx, m: &Message, now: i64) -> Result<Effect> {
     // `open` has checked it whole, signed by its key, of a case handed down.
@@ -297,6 +297,15 @@ pub(crate) async fn take_licence(tx: &mut WriteTx, m: &Message, now: i64) -> Res
         return Ok(Effect::Refused(format!(
             "the case {} is {}'s, not {}'s",
             l.case, case.department, l.issuer
+        )));
+    }
+    let item_code = sunshine_store::catalog::get_version(tx.conn(), case.version_id)
+        .await?
+        .map(|v| v.spec.code);
+    if item_code.as_deref() != Some(text.item_code.as_str()) {
+        return Ok(Effect::Refused(format!(
+            "the licence {} names the item {}, not the case's",
+            l.number, text.item_code
         )));
     }
     if exchange_rules::holder_of(&case.applicant) != (text.holder.clone(), text.holder_id.clone()) {
@@ -359,6 +368,15 @@ pub(crate) async fn take_licence(tx: &mut WriteTx, m: &Message, now: i64) -> Res
     )
     .await?;
     Ok(Effect::Done)
+}
+
+/// The public key (hex) of `org`'s signing key here; empty if it has none,
+/// which no signature verifies against.
+async fn org_public_key(conn: &mut sunshine_store::Conn, org: &str) -> Result<String> {
+    Ok(store::org_key(conn, org)
+        .await?
+        .map(|(p, _)| p)
+        .unwrap_or_default())
 }
 
 /// A licence with what is needed to check it.
@@ -471,10 +489,7 @@ impl App {
             .ok_or_else(not_found)?;
         let public_key = match &row.issuer_key {
             Some(key) => key.clone(),
-            None => store::org_key(&mut conn, &row.issuer)
-                .await?
-                .map(|(p, _)| p)
-                .unwrap_or_default(),
+            None => org_public_key(&mut conn, &row.issuer).await?,
         };
         let payload: LicencePayload = serde_json::from_str(&row.payload)
             .map_err(|e| anyhow::anyhow!("stored licence {}: {e}", row.number))?;
@@ -637,10 +652,7 @@ impl App {
                         ),
                     )
                     .await?;
-                let public_key = store::org_key(tx.conn(), &row.issuer)
-                    .await?
-                    .map(|(p, _)| p)
-                    .unwrap_or_default();
+                let public_key = org_public_key(tx.conn(), &row.issuer).await?;
                 let row = IssuedLicence {
                     revoked_at: Some(now),
                     revoked_reason: Some(reason.clone()),

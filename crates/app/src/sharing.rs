@@ -75,8 +75,8 @@ pub struct ResourceView {
     pub may_subscribe_for: Vec<String>,
     /// The owner's staff see every subscription; others their own.
     pub subscriptions: Vec<subscriptions::SubscriptionView>,
-    /// For the owner's staff: the latest tries to read it with a key that
-    /// is nobody's, by client and hour (none for anyone else).
+    /// For the owner's staff: the latest counts of tries to read it with a
+    /// key that is nobody's, one per client and hour (none for anyone else).
     pub unknown_keys: Vec<UnknownKeyTries>,
 }
 
@@ -92,8 +92,9 @@ pub struct UnknownKeyTries {
     pub last_at: i64,
 }
 
-/// How many of the latest hours' tries with unknown keys a resource's page shows.
-const UNKNOWN_KEY_HOURS: i64 = 50;
+/// How many counts of tries with unknown keys (one per client and hour,
+/// the latest first) a resource's page shows.
+const UNKNOWN_KEY_COUNTS: i64 = 50;
 
 /// Searching the catalogue.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -303,7 +304,7 @@ impl App {
             .subscription_views(&mut conn, &orgs, actor, rows, &[(r.clone(), spec.clone())])
             .await?;
         let unknown_keys = if may_edit {
-            store::unknown_keys_of(&mut conn, id, UNKNOWN_KEY_HOURS)
+            store::unknown_keys_of(&mut conn, id, UNKNOWN_KEY_COUNTS)
                 .await?
                 .into_iter()
                 .map(|u| UnknownKeyTries {

@@ -36,8 +36,9 @@ pub struct Db {
     /// Which platform this store is, when it is one of several (see
     /// [`Db::join_platform`]); the writer fills the outbox for it.
     platform: std::sync::Arc<std::sync::OnceLock<Platform>>,
-    /// The embedded store's log, for [`Db::make_log_durable`].
-    wal: Option<std::sync::Arc<std::sync::Mutex<WalFile>>>,
+    /// The embedded store's log, for [`Db::make_log_durable`], and whether
+    /// a sync of it has failed.
+    wal: Option<std::sync::Arc<std::sync::Mutex<(WalFile, bool)>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -141,12 +142,26 @@ impl Db {
             return Ok(());
         };
         let synced = tokio::task::spawn_blocking(move || {
-            let mut wal = wal.lock().unwrap_or_else(|p| p.into_inner());
+            let mut held = wal.lock().unwrap_or_else(|p| p.into_inner());
+            let (wal, broken) = &mut *held;
+            // After a failed sync the log is in an unknown state, and a
+            // later sync may succeed without the frames it lost: as for the
+            // writer (`logsync`), only a restart and SQLite's recovery say
+            // what reached the disk.
+            if *broken {
+                return Err(std::io::Error::other(
+                    "a sync of the log failed earlier: restart to recover",
+                ));
+            }
             match wal.sync() {
                 // No log: the last connection closed, after copying it all
                 // into the database and syncing that.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                other => other,
+                Err(e) => {
+                    *broken = true;
+                    Err(e)
+                }
+                Ok(()) => Ok(()),
             }
         })
         .await
@@ -245,7 +260,7 @@ impl Db {
         }
         let wal = file
             .as_deref()
-            .map(|f| std::sync::Arc::new(std::sync::Mutex::new(WalFile::new(f))));
+            .map(|f| std::sync::Arc::new(std::sync::Mutex::new((WalFile::new(f), false))));
         Ok(Db {
             pool,
             backend,

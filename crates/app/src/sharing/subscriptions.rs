@@ -688,6 +688,8 @@ impl App {
     /// nobody's is counted against the resource, by client and hour.
     pub async fn read_with_key(&self, read: KeyRead) -> Result<DataPage> {
         let hash = token_hash(read.secret.trim());
+        // The client's address as logged: at most 64 characters.
+        let client: String = read.client.chars().take(64).collect();
         let now = self.now_micros();
         let limit = read.limit.clamp(1, MAX_READ);
         let offset = read.offset.max(0);
@@ -702,7 +704,6 @@ impl App {
                             .await?
                             .is_some()
                         {
-                            let client: String = read.client.chars().take(64).collect();
                             let hour = rules::attempt_hour(now);
                             store::note_unknown_key(
                                 tx.conn(),
@@ -741,7 +742,7 @@ impl App {
                             key_id: key.id,
                             at: now,
                             row_count: count,
-                            client: read.client.chars().take(64).collect(),
+                            client: client.clone(),
                             outcome: outcome.clone(),
                         },
                     )

@@ -11,8 +11,9 @@ use super::*;
 use crate::exchange::Effect;
 
 /// The district whose own platform a city's card goes down to: a card on
-/// one of the district's cases, when the city trusts the district as a
-/// peer (read in the card's own write). None at a district's platform.
+/// one of the district's cases or on a hotline request (whose unit handles
+/// it there), when the city trusts the district as a peer (read in the
+/// card's own write). None at a district's platform.
 pub(crate) async fn below(tx: &mut WriteTx, s: &store::SignalRow) -> Result<Option<Platform>> {
     if s.city_signal.is_some() || !exchange_rules::goes_down(&s.case_number, &s.region) {
         return Ok(None);

@@ -199,6 +199,16 @@ async fn a_conditional_resource_is_approved_by_its_owner_read_through_a_key_and_
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = read(&t.base, 999_999, "not-a-key", "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let counted: Vec<i64> =
+        sqlx::query_scalar("SELECT resource_id FROM sharing_unknown_keys ORDER BY resource_id")
+            .fetch_all(t.app.db.pool())
+            .await
+            .expect("the counts");
+    assert_eq!(
+        counted,
+        [enterprise],
+        "nothing counted on what does not exist"
+    );
     let (_, seen) = editor
         .get(&format!("/api/v1/sharing/resources/{enterprise}"))
         .await;
