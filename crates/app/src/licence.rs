@@ -173,7 +173,7 @@ fn payload_of(
     spec: &ItemSpec,
     decided_on: String,
 ) -> LicencePayload {
-    let (holder, holder_id) = exchange_rules::holder_of(applicant);
+    let (holder, holder_id) = rules::holder_of(applicant);
     LicencePayload {
         number: rules::licence_number(number),
         case_number: number.to_string(),
@@ -308,7 +308,8 @@ pub(crate) async fn take_licence(tx: &mut WriteTx, m: &Message, now: i64) -> Res
             l.number, text.item_code
         )));
     }
-    if exchange_rules::holder_of(&case.applicant) != (text.holder.clone(), text.holder_id.clone()) {
+    let (holder, holder_id) = rules::holder_of(&case.applicant);
+    if holder != text.holder || holder_id != text.holder_id {
         return Ok(Effect::Refused(format!(
             "the licence {} names another holder than the case's applicant",
             l.number

@@ -34,7 +34,7 @@ pub use cards::{
     ISSUED_BY_CITY,
 };
 pub use items::{handled_in, in_library, CatalogItem, ItemVersion};
-pub use licences::{goes_up, holder_of, revoked_where_issued, Licence, LICENCE_EVENTS};
+pub use licences::{goes_up, revoked_where_issued, Licence, LICENCE_EVENTS};
 pub use tickets::{
     replay, ticket_step_here, Dispatched, Reply, TicketSide, REPLY_NOT_TAKEN, TICKET_EVENTS,
     UNIT_EVENTS,

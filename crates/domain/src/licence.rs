@@ -27,6 +27,16 @@ pub struct LicencePayload {
     pub decided_on: String,
 }
 
+/// The holder a licence names for `applicant`: the name, and a person's
+/// masked identity number or an enterprise's credit code.
+pub fn holder_of(applicant: &crate::hall::Applicant) -> (String, String) {
+    use crate::hall::Applicant;
+    match applicant {
+        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
+        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
+    }
+}
+
 /// The licence number of a case's licence.
 pub fn licence_number(case_number: &str) -> String {
     format!("ZZ-{case_number}")

@@ -550,7 +550,8 @@ pub async fn note_unknown_key(
     Ok(())
 }
 
-/// The latest hours' tries on `resource_id` with unknown keys, newest first.
+/// The counts of tries on `resource_id` with unknown keys, at most
+/// `limit`, the latest hour first.
 pub async fn unknown_keys_of(
     conn: &mut AnyConnection,
     resource_id: i64,

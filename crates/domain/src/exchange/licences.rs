@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{numbered_below, Platform};
-use crate::hall::{Applicant, CaseNumber};
+use crate::hall::CaseNumber;
 use crate::licence::{self, IssuedLicence, LicencePayload};
 use crate::refusal::Refusal;
 
@@ -44,15 +44,6 @@ pub fn goes_up(platform: &Platform, case: &str) -> bool {
         return false;
     };
     CaseNumber::parse(case).is_ok_and(|n| n.region.as_str() == district && !numbered_below(case))
-}
-
-/// The holder a licence names for `applicant`: the name, and a person's
-/// masked identity number or an enterprise's credit code.
-pub fn holder_of(applicant: &Applicant) -> (String, String) {
-    match applicant {
-        Applicant::Person { name, id_number } => (name.clone(), id_number.masked()),
-        Applicant::Enterprise { name, credit_code } => (name.clone(), credit_code.to_string()),
-    }
 }
 
 /// Whether a licence may be revoked here: one kept from the district that
